@@ -1,0 +1,51 @@
+//! Document bytes, through `object_store` (a local folder by default; S3-compatible
+//! stores plug in behind the same trait). Keys are built from ids only, never from
+//! user-supplied file names, so no upload can traverse paths.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload};
+
+#[derive(Debug, thiserror::Error)]
+#[error("blob store: {0}")]
+pub struct BlobError(#[from] object_store::Error);
+
+#[derive(Clone, Debug)]
+pub struct Blobs {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl Blobs {
+    /// A local folder (created if missing).
+    pub fn local(root: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        let store = LocalFileSystem::new_with_prefix(root).map_err(std::io::Error::other)?;
+        Ok(Self { store: Arc::new(store) })
+    }
+
+    pub fn from_store(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store }
+    }
+
+    pub fn document_key(org_id: &str, document_id: &str) -> String {
+        format!("org/{org_id}/documents/{document_id}")
+    }
+
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
+        self.store.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Bytes, BlobError> {
+        Ok(self.store.get(&ObjectPath::from(key)).await?.bytes().await?)
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        self.store.delete(&ObjectPath::from(key)).await?;
+        Ok(())
+    }
+}

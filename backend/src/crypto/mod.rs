@@ -1,0 +1,34 @@
+//! Cryptographic building blocks: random tokens, the PBKDF2 work pool, secret sealing.
+//!
+//! Invariants every caller relies on:
+//! - every token comes from the operating system CSPRNG ([`rand::rngs::OsRng`]);
+//! - no token, code or password is ever stored or logged in plaintext — only its hash
+//!   (PBKDF2 for human-typed or per-share secrets, SHA-256 for high-entropy lookup keys);
+//! - comparisons of secret-derived bytes are constant-time ([`subtle`]).
+
+pub mod kdf;
+pub mod seal;
+pub mod token;
+
+pub use kdf::{Kdf, KdfHash};
+pub use seal::Sealer;
+pub use token::{ApiKey, ShareToken};
+
+use sha2::{Digest, Sha256};
+
+/// Lower-case hex SHA-256 of `data`; used for high-entropy lookup keys (API keys,
+/// session ids) and content fingerprints, never for passwords.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let digest = Sha256::digest(data);
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// Constant-time equality of two byte strings (length is not secret).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}

@@ -1,0 +1,75 @@
+//! Liaison's domain library: shares, tokens, portal sessions, audit, and the stores
+//! behind them. Used by the `server` binary and by `app` (server side only); nothing here
+//! is compiled to wasm.
+#![forbid(unsafe_code)]
+
+pub mod actor;
+pub mod audit;
+pub mod blobs;
+pub mod clock;
+pub mod crypto;
+pub mod domain;
+pub mod portal_jwt;
+pub mod services;
+pub mod store;
+
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::blobs::Blobs;
+use crate::clock::Clock;
+use crate::crypto::Kdf;
+use crate::portal_jwt::PortalKeys;
+use crate::store::Db;
+
+/// Settings the services need (the server's typed config provides them).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where guests and staff reach this installation; the portal JWT issuer.
+    pub public_url: Url,
+    /// Portal session lifetime (at most 15 minutes).
+    pub portal_session_ttl: time::Duration,
+    /// Largest accepted upload.
+    pub max_upload_bytes: usize,
+}
+
+impl Settings {
+    pub const MAX_PORTAL_SESSION_TTL: time::Duration = time::Duration::minutes(15);
+
+    /// `iss` of portal JWTs: the public URL without a trailing slash.
+    pub fn issuer(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// `aud` of portal JWTs: the portal's origin (scheme://host[:port]).
+    pub fn portal_audience(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    /// The absolute link a guest opens.
+    pub fn share_url(&self, token: &str) -> String {
+        format!("{}/s/{token}", self.issuer())
+    }
+}
+
+/// Everything a service needs. Shared as `Arc<Liaison>`; no globals.
+#[derive(Debug)]
+pub struct Liaison {
+    pub db: Db,
+    pub blobs: Blobs,
+    pub kdf: Kdf,
+    pub keys: PortalKeys,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+}
+
+impl Liaison {
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        store::to_millis(self.clock.now())
+    }
+}

@@ -1,0 +1,231 @@
+//! Portal session tokens: RS256 JWTs (RFC 7519/7518) with bound `iss` and `aud`.
+//!
+//! Security invariants:
+//! - the algorithm is pinned to RS256: `alg: none` and HS256 tokens "signed" with the
+//!   public key are rejected before any signature check (algorithm-confusion attacks);
+//! - `iss`, `aud`, `exp` and `sub` are required and checked, with 5 s of clock leeway;
+//! - the key is chosen by `kid` among our own live keys only, never from the token;
+//! - private keys are stored sealed under the master key; the public keys are published
+//!   as a JWKS so third parties can verify.
+//!
+//! A valid token proves only who the session was issued to: callers must still check the
+//! share on every request (revocation takes effect at once).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+use rsa::traits::PublicKeyParts;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{sha256_hex, Sealer};
+use crate::store::{self, signing_keys, Db};
+
+const SEAL_CONTEXT: &str = "liaison/portal-signing-key/v1";
+const LEEWAY_SECS: u64 = 5;
+/// An unknown `kid` makes us re-read the key table (another node may have rotated),
+/// but at most this often, so forged `kid`s cannot hammer the database.
+const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token is signed with an unknown key")]
+    UnknownKey,
+    #[error("the token's algorithm is not RS256")]
+    WrongAlgorithm,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token was issued for another audience")]
+    WrongAudience,
+    #[error("the token was issued by another issuer")]
+    WrongIssuer,
+    #[error("the token's signature is invalid")]
+    BadSignature,
+    #[error("the token lacks a required claim")]
+    MissingClaim,
+    #[error("signing key store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("signing key: {0}")]
+    Key(String),
+}
+
+impl JwtError {
+    /// Whether the fault is the token's (401) rather than ours (500).
+    pub fn is_token_fault(&self) -> bool {
+        !matches!(self, JwtError::Store(_) | JwtError::Key(_))
+    }
+}
+
+/// Claims of a portal session.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PortalClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The share id.
+    pub sub: String,
+    /// The share's organisation.
+    pub org: String,
+    /// Unique id of this portal session (also names it in audit events).
+    pub sid: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+struct KeySet {
+    signing_kid: String,
+    signing: EncodingKey,
+    verifying: HashMap<String, DecodingKey>,
+    jwks: serde_json::Value,
+    loaded_at: Instant,
+}
+
+/// The live signing keys, cached in memory.
+pub struct PortalKeys {
+    db: Db,
+    sealer: Sealer,
+    keys: RwLock<KeySet>,
+}
+
+impl std::fmt::Debug for PortalKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PortalKeys(..)")
+    }
+}
+
+impl PortalKeys {
+    /// Loads the live keys, generating the first RSA-2048 key if there is none.
+    pub async fn load_or_create(db: Db, sealer: Sealer, now_ms: i64) -> Result<Self, JwtError> {
+        let mut rows = signing_keys::list_live(db.pool()).await?;
+        if rows.is_empty() {
+            rows.push(Self::generate(&db, &sealer, now_ms).await?);
+        }
+        let keys = Self::build(&sealer, &rows)?;
+        Ok(Self { db, sealer, keys: RwLock::new(keys) })
+    }
+
+    /// Adds a new signing key; older keys keep verifying until retired.
+    pub async fn rotate(&self, now_ms: i64) -> Result<String, JwtError> {
+        // The newest key signs: make sure the new one sorts after every existing key.
+        let newest = signing_keys::list_live(self.db.pool()).await?.first().map_or(0, |k| k.created_at + 1);
+        let row = Self::generate(&self.db, &self.sealer, now_ms.max(newest)).await?;
+        self.reload().await?;
+        Ok(row.kid)
+    }
+
+    async fn generate(db: &Db, sealer: &Sealer, now_ms: i64) -> Result<signing_keys::SigningKeyRow, JwtError> {
+        let key = tokio::task::spawn_blocking(|| rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048))
+            .await
+            .map_err(|e| JwtError::Key(e.to_string()))?
+            .map_err(|e| JwtError::Key(e.to_string()))?;
+        let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| JwtError::Key(e.to_string()))?;
+        let n = B64URL.encode(key.n().to_bytes_be());
+        let e = B64URL.encode(key.e().to_bytes_be());
+        let kid = sha256_hex(format!("{n}.{e}").as_bytes())[..24].to_owned();
+        let row = signing_keys::SigningKeyRow {
+            private_key_sealed: sealer.seal(&format!("{SEAL_CONTEXT}/{kid}"), pem.as_bytes()),
+            kid,
+            public_n: n,
+            public_e: e,
+            created_at: now_ms,
+            retired_at: None,
+        };
+        signing_keys::insert(db.pool(), &row).await?;
+        Ok(row)
+    }
+
+    fn build(sealer: &Sealer, rows: &[signing_keys::SigningKeyRow]) -> Result<KeySet, JwtError> {
+        let newest = rows.first().ok_or_else(|| JwtError::Key("no live signing key".into()))?;
+        let pem = sealer
+            .open(&format!("{SEAL_CONTEXT}/{}", newest.kid), &newest.private_key_sealed)
+            .map_err(|e| JwtError::Key(e.to_string()))?;
+        let signing = EncodingKey::from_rsa_pem(pem.expose_secret()).map_err(|e| JwtError::Key(e.to_string()))?;
+        let mut verifying = HashMap::new();
+        let mut jwks = Vec::new();
+        for row in rows {
+            let key = DecodingKey::from_rsa_components(&row.public_n, &row.public_e)
+                .map_err(|e| JwtError::Key(e.to_string()))?;
+            verifying.insert(row.kid.clone(), key);
+            jwks.push(serde_json::json!({
+                "kty": "RSA", "use": "sig", "alg": "RS256",
+                "kid": row.kid, "n": row.public_n, "e": row.public_e,
+            }));
+        }
+        Ok(KeySet {
+            signing_kid: newest.kid.clone(),
+            signing,
+            verifying,
+            jwks: serde_json::json!({ "keys": jwks }),
+            loaded_at: Instant::now(),
+        })
+    }
+
+    async fn reload(&self) -> Result<(), JwtError> {
+        let rows = signing_keys::list_live(self.db.pool()).await?;
+        let set = Self::build(&self.sealer, &rows)?;
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = set;
+        Ok(())
+    }
+
+    /// The public keys as a JWK Set (RFC 7517).
+    pub fn jwks(&self) -> serde_json::Value {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).jwks.clone()
+    }
+
+    pub fn issue(&self, claims: &PortalClaims) -> Result<String, JwtError> {
+        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(keys.signing_kid.clone());
+        jsonwebtoken::encode(&header, claims, &keys.signing).map_err(|e| JwtError::Key(e.to_string()))
+    }
+
+    /// Verifies signature, algorithm, `iss`, `aud` and `exp`.
+    pub async fn verify(&self, token: &str, issuer: &str, audience: &str) -> Result<PortalClaims, JwtError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| JwtError::Malformed)?;
+        if header.alg != Algorithm::RS256 {
+            return Err(JwtError::WrongAlgorithm);
+        }
+        let kid = header.kid.ok_or(JwtError::UnknownKey)?;
+        if !self.has_kid(&kid) {
+            let stale = self.keys.read().unwrap_or_else(|p| p.into_inner()).loaded_at.elapsed() > RELOAD_INTERVAL;
+            if stale {
+                self.reload().await?;
+            }
+            if !self.has_kid(&kid) {
+                return Err(JwtError::UnknownKey);
+            }
+        }
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.algorithms = vec![Algorithm::RS256];
+        validation.leeway = LEEWAY_SECS;
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        let key = keys.verifying.get(&kid).ok_or(JwtError::UnknownKey)?;
+        jsonwebtoken::decode::<PortalClaims>(token, key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                match e.kind() {
+                    K::ExpiredSignature => JwtError::Expired,
+                    K::InvalidAudience => JwtError::WrongAudience,
+                    K::InvalidIssuer => JwtError::WrongIssuer,
+                    K::InvalidSignature => JwtError::BadSignature,
+                    K::InvalidAlgorithm => JwtError::WrongAlgorithm,
+                    K::MissingRequiredClaim(_) => JwtError::MissingClaim,
+                    _ => JwtError::Malformed,
+                }
+            })
+    }
+
+    fn has_kid(&self, kid: &str) -> bool {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).verifying.contains_key(kid)
+    }
+}

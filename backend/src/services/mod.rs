@@ -1,0 +1,95 @@
+//! The use cases. Every transport (Leptos pages, REST, portal API) calls these, and
+//! authorization lives here, so transports cannot disagree about who may do what.
+//! A service owns its transaction: begin → store calls → audit event → commit.
+
+pub mod audit_log;
+pub mod auth;
+pub mod bootstrap;
+pub mod documents;
+pub mod portal;
+pub mod shares;
+mod validate;
+
+use crate::domain::Denial;
+
+/// What a service call can fail with. `code()` is the stable machine-readable name used
+/// in every API's error envelope; `Display` is a message safe to show to the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    #[error("{}", .0.message())]
+    Denied(Denial),
+    #[error("{0}")]
+    InvalidPortalToken(String),
+    #[error("the file is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// A fault on our side; the detail is logged once at the edge and never shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Invalid { .. } => "invalid_input",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::Unauthenticated(_) => "unauthenticated",
+            ServiceError::Denied(d) => d.code(),
+            ServiceError::InvalidPortalToken(_) => "invalid_token",
+            ServiceError::PayloadTooLarge { .. } => "payload_too_large",
+            ServiceError::UnsupportedMedia(_) => "unsupported_media_type",
+            ServiceError::Conflict(_) => "conflict",
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid { field, message: message.into() }
+    }
+}
+
+macro_rules! internal_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ServiceError {
+            fn from(e: $t) -> Self {
+                ServiceError::Internal(e.to_string())
+            }
+        }
+    )*};
+}
+internal_from!(
+    crate::store::StoreError,
+    sqlx::Error,
+    crate::crypto::kdf::KdfError,
+    crate::blobs::BlobError,
+    crate::crypto::seal::SealError
+);
+
+impl From<crate::portal_jwt::JwtError> for ServiceError {
+    fn from(e: crate::portal_jwt::JwtError) -> Self {
+        if e.is_token_fault() {
+            ServiceError::InvalidPortalToken(e.to_string())
+        } else {
+            ServiceError::Internal(e.to_string())
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Formats a time as RFC 3339 for API responses.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,84 @@
+//! Input checks shared by services. Each returns a [`ServiceError::Invalid`] naming the field.
+
+use super::{Result, ServiceError};
+
+/// Trims and checks a human name or title: 1..=max chars, no control characters.
+pub fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("{field} is required")));
+    }
+    if v.chars().count() > max {
+        return Err(ServiceError::invalid(field, format!("{field} must be at most {max} characters")));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(field, format!("{field} must not contain control characters")));
+    }
+    Ok(v.to_owned())
+}
+
+/// A plausible email address, lower-cased. Deliberately simple: one `@`, a dotted domain,
+/// no spaces or control characters, at most 254 bytes.
+pub fn email(field: &'static str, value: &str) -> Result<String> {
+    let v = value.trim().to_lowercase();
+    let bad = || ServiceError::invalid(field, format!("{field} is not a valid email address"));
+    if v.is_empty() || v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = v.split_once('@').ok_or_else(bad)?;
+    if local.is_empty()
+        || domain.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+        || v.contains(['<', '>', '"', ',', ';'])
+    {
+        return Err(bad());
+    }
+    Ok(v)
+}
+
+/// A file name reduced to its last path component, without control characters, at most
+/// 200 characters; only ever used for display and `Content-Disposition`.
+pub fn file_name(value: &str) -> String {
+    let last = value.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "document".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(email("email", " Jane.Doe@Example.ORG ").unwrap(), "jane.doe@example.org");
+        for bad in ["", "jane", "@x.org", "jane@", "jane@x", "a b@x.org", "a@b@x.org", "a@x..org", "<a@x.org>", "a@.x.org"] {
+            assert!(email("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn texts() {
+        assert_eq!(text("name", "  Jane  ", 10).unwrap(), "Jane");
+        assert!(text("name", "   ", 10).is_err());
+        assert!(text("name", "x".repeat(11).as_str(), 10).is_err());
+        assert!(text("name", "a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn file_names_cannot_traverse() {
+        assert_eq!(file_name("../../etc/passwd"), "passwd");
+        assert_eq!(file_name("C:\\temp\\..\\report.pdf"), "report.pdf");
+        assert_eq!(file_name(".."), "document");
+        assert_eq!(file_name(".htaccess"), "htaccess");
+        assert_eq!(file_name("a\u{7}b.txt"), "ab.txt");
+        assert_eq!(file_name(""), "document");
+    }
+}

@@ -1,0 +1,69 @@
+//! Uploaded documents (metadata; the bytes live in the blob store).
+
+use sqlx::Executor;
+
+use super::Result;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DocumentRow {
+    pub id: String,
+    pub org_id: String,
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub blob_key: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str =
+    "id, org_id, title, file_name, content_type, size_bytes, sha256, blob_key, created_by, created_at";
+
+pub async fn insert<'e, E>(db: E, row: &DocumentRow) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
+        "INSERT INTO documents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(&row.id)
+    .bind(&row.org_id)
+    .bind(&row.title)
+    .bind(&row.file_name)
+    .bind(&row.content_type)
+    .bind(row.size_bytes)
+    .bind(&row.sha256)
+    .bind(&row.blob_key)
+    .bind(&row.created_by)
+    .bind(row.created_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<DocumentRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM documents WHERE org_id = $1 AND id = $2"))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Newest first, at most `limit`.
+pub async fn list<'e, E>(db: E, org_id: &str, limit: i64) -> Result<Vec<DocumentRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM documents WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(org_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}

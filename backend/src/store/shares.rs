@@ -1,0 +1,297 @@
+//! Shares: creation, lookup, the active shares table and the atomic state changes
+//! (counting an access, revoking, marking expired) that must not race.
+
+use sqlx::Executor;
+
+use super::sql::Sql;
+use super::{Result, StoreError};
+use crate::crypto::KdfHash;
+use crate::domain::{Share, ShareStatus};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ShareRow {
+    pub id: String,
+    pub org_id: String,
+    pub selector: String,
+    pub verifier_hash: String,
+    pub method: String,
+    pub document_id: String,
+    pub recipient_name: String,
+    pub recipient_email: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub max_access_count: i64,
+    pub access_count: i64,
+    /// 0 or 1.
+    pub require_acknowledgement: i64,
+    pub last_activity_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub expired_at: Option<i64>,
+}
+
+const COLUMNS: &str = "s.id, s.org_id, s.selector, s.verifier_hash, s.method, s.document_id, \
+    s.recipient_name, s.recipient_email, s.created_by, s.created_at, s.expires_at, \
+    s.max_access_count, s.access_count, s.require_acknowledgement, s.last_activity_at, \
+    s.revoked_at, s.revoked_by, s.expired_at";
+
+impl From<ShareRow> for Share {
+    fn from(r: ShareRow) -> Self {
+        use super::from_millis as t;
+        Share {
+            id: r.id,
+            org_id: r.org_id,
+            selector: r.selector,
+            verifier_hash: KdfHash::from_stored(r.verifier_hash),
+            document_id: r.document_id,
+            recipient_name: r.recipient_name,
+            recipient_email: r.recipient_email,
+            created_by: r.created_by,
+            created_at: t(r.created_at),
+            expires_at: r.expires_at.map(t),
+            max_access_count: r.max_access_count,
+            access_count: r.access_count,
+            require_acknowledgement: r.require_acknowledgement != 0,
+            last_activity_at: r.last_activity_at.map(t),
+            revoked_at: r.revoked_at.map(t),
+            revoked_by: r.revoked_by,
+            expired_at: r.expired_at.map(t),
+        }
+    }
+}
+
+pub async fn insert<'e, E>(db: E, r: &ShareRow) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, \
+         recipient_name, recipient_email, created_by, created_at, expires_at, max_access_count, \
+         access_count, require_acknowledgement) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13)",
+    )
+    .bind(&r.id)
+    .bind(&r.org_id)
+    .bind(&r.selector)
+    .bind(&r.verifier_hash)
+    .bind(&r.method)
+    .bind(&r.document_id)
+    .bind(&r.recipient_name)
+    .bind(&r.recipient_email)
+    .bind(&r.created_by)
+    .bind(r.created_at)
+    .bind(r.expires_at)
+    .bind(r.max_access_count)
+    .bind(r.require_acknowledgement)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<Share>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let row: Option<ShareRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM shares s WHERE s.org_id = $1 AND s.id = $2"))
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(Share::from))
+}
+
+/// Finds a share by its link selector. The only share lookup without an org id: the
+/// selector is how a guest's link names its tenant. Callers must still verify the verifier.
+pub async fn find_by_selector<'e, E>(db: E, selector: &str) -> Result<Option<Share>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let row: Option<ShareRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM shares s WHERE s.selector = $1"))
+            .bind(selector)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(Share::from))
+}
+
+/// Counts one access if, at `now_ms`, the share is still openable. Atomic: two opens racing
+/// for the last allowed access cannot both win. Returns the new count, or `None` if the
+/// share was revoked, expired or used up in the meantime.
+pub async fn try_count_access<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<Option<i64>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE shares SET access_count = access_count + 1, last_activity_at = $3 \
+         WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL \
+           AND (expires_at IS NULL OR expires_at > $3) \
+           AND (max_access_count = 0 OR access_count < max_access_count) \
+         RETURNING access_count",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(now_ms)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(n,)| n))
+}
+
+/// Revokes if not already revoked. Returns whether this call did it.
+pub async fn revoke<'e, E>(db: E, org_id: &str, id: &str, by_user: &str, now_ms: i64) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE shares SET revoked_at = $3, revoked_by = $4 \
+         WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(now_ms)
+    .bind(by_user)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records that the share has expired, once. Returns whether this call recorded it
+/// (so the "share expired" audit event is written exactly once).
+pub async fn mark_expired<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE shares SET expired_at = $3 \
+         WHERE org_id = $1 AND id = $2 AND expired_at IS NULL AND revoked_at IS NULL \
+           AND ((expires_at IS NOT NULL AND expires_at <= $3) \
+             OR (max_access_count > 0 AND access_count >= max_access_count))",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Shares that have expired but were not yet marked so, oldest expiry first (for the sweeper).
+pub async fn due_for_expiry<'e, E>(db: E, now_ms: i64, limit: i64) -> Result<Vec<(String, String)>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(
+        "SELECT org_id, id FROM shares \
+         WHERE expired_at IS NULL AND revoked_at IS NULL \
+           AND ((expires_at IS NOT NULL AND expires_at <= $1) \
+             OR (max_access_count > 0 AND access_count >= max_access_count)) \
+         LIMIT $2",
+    )
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    CreatedAt,
+    /// Shares without an expiry date sort after every dated one.
+    ExpiresAt,
+    AccessCount,
+}
+
+impl SortKey {
+    fn expr(self) -> &'static str {
+        match self {
+            SortKey::CreatedAt => "s.created_at",
+            SortKey::ExpiresAt => "COALESCE(s.expires_at, 9223372036854775807)",
+            SortKey::AccessCount => "s.access_count",
+        }
+    }
+}
+
+/// A keyset position: the sort value and id of the last row of the previous page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyset {
+    pub value: i64,
+    pub id: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListQuery {
+    pub org_id: String,
+    pub status: Option<ShareStatus>,
+    pub document_id: Option<String>,
+    pub created_by: Option<String>,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub after: Option<Keyset>,
+    /// Just this share (used to render one share with the same joins as the table).
+    pub id: Option<String>,
+    pub limit: i64,
+    pub now_ms: i64,
+}
+
+/// A row of the active shares table.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ShareListRow {
+    #[sqlx(flatten)]
+    pub share: ShareRow,
+    pub document_title: String,
+    pub creator_name: String,
+    pub sort_value: i64,
+}
+
+pub async fn list<'e, E>(db: E, q: &ListQuery) -> Result<Vec<ShareListRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let mut sql = Sql::default();
+    let org = sql.text_arg(&q.org_id);
+    let sort = q.sort.expr();
+    sql.push(&format!(
+        "SELECT {COLUMNS}, d.title AS document_title, u.display_name AS creator_name, \
+         {sort} AS sort_value \
+         FROM shares s JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+         JOIN users u ON u.id = s.created_by \
+         WHERE s.org_id = {org}"
+    ));
+    if let Some(status) = q.status {
+        let now = sql.int_arg(q.now_ms);
+        let cond = match status {
+            ShareStatus::Revoked => "s.revoked_at IS NOT NULL".to_owned(),
+            ShareStatus::Active => format!(
+                "s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > {now}) \
+                 AND (s.max_access_count = 0 OR s.access_count < s.max_access_count)"
+            ),
+            ShareStatus::Expired => format!(
+                "s.revoked_at IS NULL AND ((s.expires_at IS NOT NULL AND s.expires_at <= {now}) \
+                 OR (s.max_access_count > 0 AND s.access_count >= s.max_access_count))"
+            ),
+        };
+        sql.push(&format!(" AND {cond}"));
+    }
+    if let Some(doc) = &q.document_id {
+        let p = sql.text_arg(doc);
+        sql.push(&format!(" AND s.document_id = {p}"));
+    }
+    if let Some(id) = &q.id {
+        let p = sql.text_arg(id);
+        sql.push(&format!(" AND s.id = {p}"));
+    }
+    if let Some(user) = &q.created_by {
+        let p = sql.text_arg(user);
+        sql.push(&format!(" AND s.created_by = {p}"));
+    }
+    let (cmp, dir) = if q.descending { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(after) = &q.after {
+        let v = sql.int_arg(after.value);
+        let id = sql.text_arg(&after.id);
+        sql.push(&format!(" AND ({sort}, s.id) {cmp} ({v}, {id})"));
+    }
+    let limit = sql.int_arg(q.limit);
+    sql.push(&format!(" ORDER BY {sort} {dir}, s.id {dir} LIMIT {limit}"));
+    sql.query_as().fetch_all(db).await.map_err(StoreError::from)
+}

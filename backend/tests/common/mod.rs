@@ -1,0 +1,113 @@
+//! Test harness: a complete `Liaison` core on a fresh database of either engine.
+//!
+//! PostgreSQL tests create a uniquely named database on the server named by
+//! `LIAISON_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
+//! and drop it afterwards, even when the test fails; they never touch other databases.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use backend::blobs::Blobs;
+use backend::clock::ManualClock;
+use backend::crypto::{Kdf, Sealer};
+use backend::portal_jwt::PortalKeys;
+use backend::store::{Db, Engine};
+use backend::{Liaison, Settings};
+use secrecy::SecretSlice;
+use sqlx::Connection;
+
+pub struct Harness {
+    pub core: Arc<Liaison>,
+    pub clock: ManualClock,
+    _dir: tempfile::TempDir,
+}
+
+fn admin_url() -> String {
+    std::env::var("LIAISON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let mut u = url::Url::parse(url).expect("LIAISON_TEST_POSTGRES_URL is a URL");
+    u.set_path(&format!("/{db}"));
+    u.to_string()
+}
+
+/// Runs `test` against a fresh database of `engine`, then drops that database.
+pub async fn run<F, Fut>(engine: Engine, test: F)
+where
+    F: FnOnce(Harness) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, pg_name) = match engine {
+        Engine::Sqlite => (format!("sqlite://{}", dir.path().join("liaison.db").display()), None),
+        Engine::Postgres => {
+            let name = format!("liaison_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = sqlx::AnyConnection::connect(&admin_url())
+                .await
+                .expect("PostgreSQL must answer at LIAISON_TEST_POSTGRES_URL (the test command starts it)");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test db");
+            admin.close().await.ok();
+            (with_database(&admin_url(), &name), Some(name))
+        }
+    };
+    let result = {
+        let url = url.clone();
+        let blob_dir = dir.path().join("blobs");
+        tokio::spawn(async move {
+            let h = harness(&url, &blob_dir, dir).await;
+            let core = h.core.clone();
+            test(h).await;
+            core.db.close().await;
+        })
+        .await
+    };
+    if let Some(name) = pg_name {
+        let mut admin = sqlx::AnyConnection::connect(&admin_url()).await.expect("reconnect");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.expect("drop test db");
+    }
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn harness(url: &str, blob_dir: &std::path::Path, dir: tempfile::TempDir) -> Harness {
+    let db = Db::connect(url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let sealer = Sealer::new(&SecretSlice::from(vec![42u8; 32])).expect("sealer");
+    let keys = PortalKeys::load_or_create(db.clone(), sealer, backend::store::to_millis(time::OffsetDateTime::now_utc()))
+        .await
+        .expect("keys");
+    let core = Liaison {
+        db,
+        blobs: Blobs::local(blob_dir).expect("blobs"),
+        kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, 2),
+        keys,
+        clock: Arc::new(clock.clone()),
+        settings: Settings {
+            public_url: url::Url::parse("http://127.0.0.1:3000").expect("url"),
+            portal_session_ttl: time::Duration::minutes(15),
+            max_upload_bytes: 1024 * 1024,
+        },
+    };
+    Harness { core: Arc::new(core), clock, _dir: dir }
+}
+
+/// Declares `name_sqlite` and `name_postgres` tests running `body(Harness)`.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { $crate::common::run(backend::store::Engine::Sqlite, super::$name).await }
+        )* }
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { $crate::common::run(backend::store::Engine::Postgres, super::$name).await }
+        )* }
+    };
+}
