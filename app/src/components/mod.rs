@@ -1,0 +1,9 @@
+//! Small reusable pieces of UI.
+
+mod redirect_to;
+mod revoke_button;
+mod status_badge;
+
+pub use redirect_to::RedirectTo;
+pub use revoke_button::RevokeButton;
+pub use status_badge::StatusBadge;

@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+
+/// Active / Expired / Revoked, coloured by class.
+#[component]
+pub fn StatusBadge(status: String) -> impl IntoView {
+    let label = match status.as_str() {
+        "active" => "Active",
+        "expired" => "Expired",
+        "revoked" => "Revoked",
+        _ => "Unknown",
+    };
+    view! { <span class=format!("badge badge-{status}")>{label}</span> }
+}

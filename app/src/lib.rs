@@ -1,0 +1,98 @@
+//! Liaison's UI in Leptos: the admin console, the guest portal, and the server functions
+//! behind them. Compiled twice: with `ssr` into the server, with `hydrate` into wasm. Only
+//! the `ssr` build reaches `backend` (and through it sqlx, crypto and the stores).
+#![forbid(unsafe_code)]
+
+pub mod components;
+pub mod routes;
+pub mod server_fns;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use routes::auth::LoginPage;
+use routes::console::{AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, SharesPage};
+use routes::portal::{LandingPage, PortalPage};
+
+/// The HTML document around the app. On the server it also sets the page's Content
+/// Security Policy, allowing only scripts carrying this response's nonce.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="referrer" content="same-origin"/>
+                <link rel="icon" type="image/svg+xml" href="/pkg/favicon.svg"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use axum::http::{header, HeaderValue};
+    leptos::nonce::provide_nonce();
+    let Some(nonce) = leptos::nonce::use_nonce() else { return };
+    let csp = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self'; frame-src 'self'; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let (Some(resp), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&csp)) {
+        resp.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/liaison.css"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=|| view! { <components::RedirectTo path="/console"/> } ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/console") view=ConsoleLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=SharesPage ssr=SsrMode::Async/>
+                    <Route path=path!("shares/new") view=NewSharePage ssr=SsrMode::Async/>
+                    <Route path=path!("documents") view=DocumentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <Route path=path!("/s/:token") view=LandingPage ssr=SsrMode::Async/>
+                <Route path=path!("/portal") view=PortalPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! { <main class="guest-card"><h1>"Page not found"</h1></main> }
+}
+
+/// The message of a server function error, without the framework's prefix.
+pub fn error_text(e: &ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(message) => message.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,3 @@
+mod login;
+
+pub use login::LoginPage;

@@ -1,0 +1,52 @@
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+use crate::components::RedirectTo;
+
+use crate::server_fns::auth::{get_current_user, SignOut};
+use crate::types::CurrentUser;
+
+#[component]
+pub fn ConsoleLayout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| get_current_user());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) => view! { <Shell user=u sign_out/> }.into_any(),
+                    Ok(None) => view! { <RedirectTo path="/login"/> }.into_any(),
+                    Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
+    let csrf = user.csrf.clone();
+    let who = format!("{} · {}", user.email, user.role);
+    provide_context(user);
+    view! {
+        <header class="topbar">
+            <A href="/console" attr:class="brand">"Liaison"</A>
+            <nav>
+                <A href="/console" exact=true>"Active shares"</A>
+                <A href="/console/shares/new">"Share a document"</A>
+                <A href="/console/documents">"Documents"</A>
+                <A href="/console/audit">"Audit log"</A>
+            </nav>
+            <div class="who">
+                <span class="muted">{who}</span>
+                <ActionForm action=sign_out attr:class="inline">
+                    <input type="hidden" name="csrf" value=csrf/>
+                    <button type="submit" class="btn btn-link">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+        <main class="console">
+            <Outlet/>
+        </main>
+    }
+}

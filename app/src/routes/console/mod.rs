@@ -1,0 +1,14 @@
+//! The admin console: every page sits in [`ConsoleLayout`], which requires a signed-in
+//! staff member and provides them (with the CSRF token) to the pages.
+
+mod audit;
+mod documents;
+mod layout;
+mod new_share;
+mod shares;
+
+pub use audit::AuditPage;
+pub use documents::DocumentsPage;
+pub use layout::ConsoleLayout;
+pub use new_share::NewSharePage;
+pub use shares::SharesPage;

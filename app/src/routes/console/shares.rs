@@ -1,0 +1,93 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{RevokeButton, StatusBadge};
+use crate::server_fns::shares::{list_shares, RevokeShare};
+use crate::types::{short_time, CurrentUser, ShareRowView};
+
+/// The Active shares table: filter by status, sort by expiry or access count, keyset pages.
+#[component]
+pub fn SharesPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    let query = use_query_map();
+    let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+    let revoke = ServerAction::<RevokeShare>::new();
+    let shares = Resource::new(
+        move || (param("status"), param("sort"), param("order"), param("cursor"), revoke.version().get()),
+        |(status, sort, order, cursor, _)| list_shares(status, sort, order, cursor),
+    );
+    let href = move |sort: &str, order: &str| {
+        let status = param("status").map(|s| format!("&status={s}")).unwrap_or_default();
+        format!("/console?sort={sort}&order={order}{status}")
+    };
+    let revoke_error = move || revoke.value().get().and_then(|r| r.err()).map(|e| crate::error_text(&e));
+    view! {
+        <Title text="Active shares · Liaison"/>
+        <div class="page-head">
+            <h1>"Active shares"</h1>
+            <form method="get" action="/console" class="filters">
+                <label>"Status "
+                    <select name="status">
+                        <option value="" selected=move || param("status").is_none()>"All"</option>
+                        <option value="active" selected=move || param("status").as_deref() == Some("active")>"Active"</option>
+                        <option value="expired" selected=move || param("status").as_deref() == Some("expired")>"Expired"</option>
+                        <option value="revoked" selected=move || param("status").as_deref() == Some("revoked")>"Revoked"</option>
+                    </select>
+                </label>
+                <button type="submit" class="btn">"Filter"</button>
+            </form>
+        </div>
+        {move || revoke_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new({
+                let user = user.clone();
+                async move {
+                let page = match shares.await {
+                    Ok(p) => p,
+                    Err(e) => return view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                };
+                if page.items.is_empty() {
+                    return view! { <p class="empty">"No shares yet. " <a href="/console/shares/new">"Share a document"</a></p> }.into_any();
+                }
+                let next = page.next_cursor.clone().map(|c| {
+                    let sort = param("sort").unwrap_or_else(|| "created_at".into());
+                    let order = param("order").unwrap_or_else(|| "desc".into());
+                    format!("{}&cursor={c}", href(&sort, &order))
+                });
+                let rows = page.items.into_iter().map(|s| view! { <Row share=s revoke csrf=user.csrf.clone()/> }).collect_view();
+                view! {
+                    <table class="shares" data-testid="shares-table">
+                        <thead><tr>
+                            <th>"Recipient"</th><th>"Document"</th><th>"Created by"</th>
+                            <th><a href=href("expires_at", "asc")>"Expires ↑"</a>" "<a href=href("expires_at", "desc")>"↓"</a></th>
+                            <th><a href=href("access_count", "desc")>"Accesses ↓"</a>" "<a href=href("access_count", "asc")>"↑"</a></th>
+                            <th>"Status"</th><th>"Last activity"</th><th></th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                    {next.map(|n| view! { <p class="pager"><a href=n>"Next page →"</a></p> })}
+                }.into_any()
+            }})}
+        </Transition>
+    }
+}
+
+#[component]
+fn Row(share: ShareRowView, revoke: ServerAction<RevokeShare>, csrf: String) -> impl IntoView {
+    let limit = if share.max_access_count == 0 { "unlimited".to_owned() } else { share.max_access_count.to_string() };
+    let expires = share.expires_at.as_deref().map(short_time).unwrap_or_else(|| "never".into());
+    let active = share.status == "active";
+    view! {
+        <tr data-share-id=share.id.clone()>
+            <td><div>{share.recipient_name.clone()}</div><div class="muted small">{share.recipient_email.clone()}</div></td>
+            <td>{share.document_title.clone()}</td>
+            <td>{share.created_by.clone()}</td>
+            <td>{expires}<div class="muted small">{format!("max {limit} accesses")}</div></td>
+            <td class="num" data-testid="access-count">{format!("{} / {limit}", share.access_count)}</td>
+            <td data-testid="status"><StatusBadge status=share.status.clone()/></td>
+            <td class="small">{share.last_activity_at.as_deref().map(short_time).unwrap_or_else(|| "—".into())}</td>
+            <td>{active.then(|| view! { <RevokeButton action=revoke id=share.id.clone() recipient=share.recipient_name.clone() csrf/> })}</td>
+        </tr>
+    }
+}

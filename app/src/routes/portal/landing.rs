@@ -1,0 +1,57 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::server_fns::portal::{share_landing, OpenShare};
+use crate::types::LandingView;
+
+/// `/s/{token}`: the denial page, or the acknowledgement screen / continue button. Nothing
+/// here counts an access; the form's POST does, after verifying the token.
+#[component]
+pub fn LandingPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let landing = Resource::new(token, share_landing);
+    let open = ServerAction::<OpenShare>::new();
+    let open_error = move || open.value().get().and_then(|r| r.err()).map(|e| crate::error_text(&e));
+    view! {
+        <Title text="Shared with you · Liaison"/>
+        <main class="guest-card">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match landing.await {
+                        Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                        Ok(LandingView::Denied { code, message }) => view! {
+                            <h1 data-testid="denied" data-code=code>{message}</h1>
+                            <p class="muted">"If you still need access, ask the person who shared it with you."</p>
+                        }.into_any(),
+                        Ok(LandingView::Open { org_name, require_acknowledgement }) => view! {
+                            <p class="muted">{format!("Shared with you by {org_name}")}</p>
+                            {if require_acknowledgement {
+                                view! {
+                                    <h1>"Before you continue"</h1>
+                                    <div class="disclaimer" data-testid="disclaimer">
+                                        <p>"This material is shared with you alone, for the purpose it was sent. Do not forward, copy or disclose it. Every access is recorded."</p>
+                                    </div>
+                                }.into_any()
+                            } else {
+                                view! { <h1>"A document has been shared with you"</h1> }.into_any()
+                            }}
+                            <ActionForm action=open>
+                                <input type="hidden" name="token" value=token()/>
+                                {require_acknowledgement.then(|| view! {
+                                    <label class="check"><input type="checkbox" name="acknowledged" required data-testid="ack"/>
+                                    " I have read and accept these conditions"</label>
+                                })}
+                                <button type="submit" class="btn btn-primary" data-testid="continue">
+                                    {if require_acknowledgement { "Accept and continue" } else { "View the shared content" }}
+                                </button>
+                            </ActionForm>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+            {move || open_error().map(|e| view! { <p class="error" role="alert" data-testid="open-error">{e}</p> })}
+        </main>
+    }
+}

@@ -1,0 +1,7 @@
+//! What guests see: the link's landing page and the portal with the shared items.
+
+mod landing;
+mod portal_page;
+
+pub use landing::LandingPage;
+pub use portal_page::PortalPage;

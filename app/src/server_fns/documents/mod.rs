@@ -1,0 +1,3 @@
+mod list_documents;
+
+pub use list_documents::*;

@@ -1,0 +1,54 @@
+use leptos::prelude::*;
+
+use crate::types::SharesPage;
+
+/// One page of the active shares table.
+#[server]
+pub async fn list_shares(
+    status: Option<String>,
+    sort: Option<String>,
+    order: Option<String>,
+    cursor: Option<String>,
+) -> Result<SharesPage, ServerFnError> {
+    use backend::domain::ShareStatus;
+    use backend::services::{shares, ServiceError};
+    use crate::ssr::{context, fail, require_staff};
+    use crate::types::ShareRowView;
+    let ctx = context()?;
+    let staff = require_staff().await?;
+    let status = match status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(ShareStatus::parse(s).ok_or_else(|| {
+            fail(ServiceError::Invalid { field: "status", message: "status must be active, expired or revoked".into() })
+        })?),
+    };
+    let filter = shares::ShareFilter {
+        status,
+        document_id: None,
+        sort: sort.filter(|s| !s.is_empty()),
+        descending: Some(order.as_deref() != Some("asc")),
+        limit: Some(50),
+        cursor: cursor.filter(|s| !s.is_empty()),
+    };
+    let page = shares::list(&ctx.core, &staff, filter).await.map_err(fail)?;
+    Ok(SharesPage {
+        next_cursor: page.next_cursor,
+        items: page
+            .items
+            .into_iter()
+            .map(|s| ShareRowView {
+                status: s.status.as_str().to_owned(),
+                recipient_name: s.recipient.name,
+                recipient_email: s.recipient.email,
+                document_title: s.item.title,
+                created_by: s.created_by.name,
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+                max_access_count: s.max_access_count,
+                access_count: s.access_count,
+                last_activity_at: s.last_activity_at,
+                id: s.id,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,124 @@
+//! What the browser receives. These are deliberately separate from the backend's row and
+//! service types (which never compile to wasm): only fields a page shows are here.
+
+use serde::{Deserialize, Serialize};
+
+/// The signed-in staff member, with the session's CSRF token for the forms on the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub csrf: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareRowView {
+    pub id: String,
+    /// active | expired | revoked
+    pub status: String,
+    pub recipient_name: String,
+    pub recipient_email: String,
+    pub document_title: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    /// 0 = unlimited.
+    pub max_access_count: i64,
+    pub access_count: i64,
+    pub last_activity_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharesPage {
+    pub items: Vec<ShareRowView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentView {
+    pub id: String,
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub created_at: String,
+}
+
+/// Shown once, right after creation: the link is never stored and cannot be shown again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedShareView {
+    pub id: String,
+    pub url: String,
+    pub recipient_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRowView {
+    pub occurred_at: String,
+    pub event_type: String,
+    pub actor_name: String,
+    pub credential: String,
+    pub share_id: Option<String>,
+    pub ip: Option<String>,
+    pub details: String,
+}
+
+/// What `/s/{token}` shows before the token is verified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LandingView {
+    Open { org_name: String, require_acknowledgement: bool },
+    Denied { code: String, message: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalItemView {
+    pub id: String,
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PortalView {
+    Open { recipient_name: String, items: Vec<PortalItemView> },
+    Closed { message: String },
+}
+
+/// "12 KB" style sizes for tables.
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// The date and minute of an RFC 3339 timestamp ("2026-11-23 14:05 UTC").
+pub fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(d), Some(t)) => format!("{d} {t} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1536), "1.5 KB");
+        assert_eq!(short_time("2026-11-23T14:05:09Z"), "2026-11-23 14:05 UTC");
+        assert_eq!(short_time("x"), "x");
+    }
+}

@@ -1,0 +1,182 @@
+import { test, expect, request as newRequest, Page, BrowserContext, TestInfo } from '@playwright/test';
+import * as fs from 'fs';
+
+// Set by scripts/e2e: a freshly bootstrapped organisation on a fresh server.
+const EMAIL = process.env.LIAISON_E2E_EMAIL!;
+const PASSWORD = process.env.LIAISON_E2E_PASSWORD!;
+const API_KEY = process.env.LIAISON_E2E_API_KEY!;
+const BASE = process.env.LIAISON_E2E_URL!;
+
+test.describe.configure({ mode: 'serial' });
+
+/** Share links created here are written down so scripts/e2e can prove none reached the logs. */
+function remember(url: string) {
+  if (process.env.LIAISON_E2E_SECRETS_FILE) fs.appendFileSync(process.env.LIAISON_E2E_SECRETS_FILE, url.split('/s/')[1] + '\n');
+}
+
+async function shot(page: Page, info: TestInfo, name: string) {
+  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
+}
+
+/**
+ * Collects CSP violations and uncaught script errors: hydration must run under the strict CSP.
+ * (Expected 401/410 loads and the sandbox refusing scripts inside viewed content are not errors.)
+ */
+function watchConsole(page: Page, errors: string[]) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+}
+
+async function signIn(page: Page) {
+  await page.goto('/login');
+  await page.fill('input[name=email]', EMAIL);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await expect(page).toHaveURL(/\/console$/);
+}
+
+async function api() {
+  return newRequest.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` } });
+}
+
+test('an admin shares a document, the recipient opens it, the admin revokes it', async ({ page, browser }, info) => {
+  const errors: string[] = [];
+  watchConsole(page, errors);
+  await signIn(page);
+
+  // Upload through the console form.
+  await page.goto('/console/documents');
+  await page.setInputFiles('input[name=file]', {
+    name: 'evidence-log.txt', mimeType: 'text/plain',
+    buffer: Buffer.from('Chain of custody log\nItem 7: sealed bag, received 09:14\n'),
+  });
+  await page.fill('input[name=title]', 'Evidence log');
+  await page.click('form.upload button[type=submit]');
+  await expect(page.getByText('Document uploaded.')).toBeVisible();
+  await expect(page.getByTestId('documents-table')).toContainText('Evidence log');
+
+  // Create a link share for a named recipient: expiry date, max 3 opens, acknowledgement.
+  await page.goto('/console/shares/new');
+  await page.selectOption('select[name=document_id]', { label: 'Evidence log' });
+  await page.fill('input[name=recipient_name]', 'Jane Counsel');
+  await page.fill('input[name=recipient_email]', 'jane@lawfirm.example');
+  await page.fill('input[name=max_access_count]', '3');
+  await expect(page.locator('input[name=require_acknowledgement]')).toBeChecked();
+  await page.click('button:has-text("Create link")');
+  const url = await page.getByTestId('share-url').inputValue();
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]{65}$/);
+  remember(url);
+  await shot(page, info, '01-share-created');
+
+  // The recipient: disclaimer, accept, content.
+  const guestContext: BrowserContext = await browser.newContext();
+  const guest = await guestContext.newPage();
+  watchConsole(guest, errors);
+  await guest.goto(url);
+  await expect(guest.getByTestId('disclaimer')).toBeVisible();
+  await shot(guest, info, '02-disclaimer');
+  await guest.getByTestId('ack').check();
+  await guest.getByTestId('continue').click();
+  await expect(guest).toHaveURL(/\/portal$/);
+  await expect(guest.getByTestId('portal-item')).toContainText('Evidence log');
+  await expect(guest.frameLocator('iframe.viewer-frame').locator('body')).toContainText('Chain of custody log');
+  const contentPath = await guest.locator('iframe.viewer-frame').getAttribute('src');
+  await shot(guest, info, '03-portal');
+
+  // The admin's table: recipient, document, creator, expiry and count, status.
+  await page.goto('/console');
+  const row = page.locator('tr', { hasText: 'jane@lawfirm.example' });
+  await expect(row).toContainText('Jane Counsel');
+  await expect(row).toContainText('Evidence log');
+  await expect(row).toContainText('Administrator');
+  await expect(row).toContainText('UTC');
+  await expect(row.getByTestId('access-count')).toHaveText('1 / 3');
+  await expect(row.getByTestId('status')).toHaveText('Active');
+  await shot(page, info, '04-active-shares');
+
+  // Revoke: the button only works once wasm has hydrated the page, and asks first.
+  await row.getByTestId('revoke').click();
+  await expect(row.getByTestId('confirm-revoke')).toBeVisible();
+  await shot(page, info, '05-confirm-revoke');
+  await row.getByTestId('confirm-revoke').click();
+  await expect(row.getByTestId('status')).toHaveText('Revoked');
+  await shot(page, info, '06-revoked');
+
+  // The guest is out on the very next request, on every path.
+  await guest.reload();
+  await expect(guest.getByTestId('portal-closed')).toHaveText('This link has been revoked.');
+  const content = await guestContext.request.get(contentPath!);
+  expect(content.status()).toBe(401);
+  const opened = await guest.goto(url);
+  expect(opened!.status()).toBe(410);
+  await expect(guest.getByTestId('denied')).toHaveText('This link has been revoked.');
+  await shot(guest, info, '07-link-revoked');
+
+  expect(errors, errors.join('\n')).toEqual([]);
+  await guestContext.close();
+});
+
+test('expired, used-up and unknown links each say why', async ({ page }, info) => {
+  const admin = await api();
+  const upload = await admin.post('/api/v1/documents', {
+    multipart: { title: 'Memo', file: { name: 'memo.txt', mimeType: 'text/plain', buffer: Buffer.from('Memo text') } },
+  });
+  expect(upload.status()).toBe(201);
+  const doc = await upload.json();
+  const share = async (body: object) => {
+    const r = await admin.post('/api/v1/shares', { data: { item: doc.id, recipient: { name: 'Rex Auditor', email: 'rex@audit.example' }, ...body } });
+    expect(r.status(), await r.text()).toBe(201);
+    const s = await r.json();
+    remember(s.url);
+    return s;
+  };
+
+  const soon = await share({ expires_at: new Date(Date.now() + 2000).toISOString(), max_access_count: 0 });
+  const once = await share({ max_access_count: 1 });
+
+  // Use the single allowed access through the portal API.
+  const anon = await newRequest.newContext({ baseURL: BASE });
+  const token = once.url.split('/s/')[1];
+  const session = await anon.post('/api/portal/session', { data: { token } });
+  expect(session.status()).toBe(200);
+  expect((await session.json()).token_type).toBe('Bearer');
+
+  const exhausted = await page.goto(once.url);
+  expect(exhausted!.status()).toBe(410);
+  await expect(page.getByTestId('denied')).toContainText('access count exceeded');
+  await shot(page, info, '08-count-exceeded');
+
+  await page.waitForTimeout(2500);
+  const expired = await page.goto(soon.url);
+  expect(expired!.status()).toBe(410);
+  await expect(page.getByTestId('denied')).toHaveText('This link has expired.');
+  await shot(page, info, '09-expired');
+
+  for (const bad of ['A'.repeat(65), 'short', '..%2F..%2Fetc%2Fpasswd']) {
+    const r = await page.goto(`/s/${bad}`);
+    expect(r!.status()).toBe(404);
+    await expect(page.getByTestId('denied')).toHaveText('This link is not valid.');
+  }
+  await shot(page, info, '10-unknown');
+});
+
+test('the audit log lists every step with who did it', async ({ page }, info) => {
+  await signIn(page);
+  await page.goto('/console/audit');
+  const table = page.getByTestId('audit-table');
+  for (const kind of ['share.created', 'share.accessed', 'share.acknowledgement_accepted', 'item.viewed',
+                      'share.revoked', 'share.expired', 'share.denied', 'document.uploaded', 'auth.signed_in']) {
+    await expect(table).toContainText(kind);
+  }
+  await shot(page, info, '11-audit');
+  await page.goto('/console/audit?event_type=share.revoked');
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await expect(table).toContainText('Administrator');
+  await expect(table).toContainText('"revoked_by"');
+  await page.goto('/console/audit?event_type=share.denied');
+  await expect(table).toContainText('share_revoked');
+  await expect(table).toContainText('share_expired');
+  await expect(table).toContainText('access_count_exceeded');
+});

@@ -1,0 +1,31 @@
+# Shared environment for Liaison's scripts (sourced, not run).
+#
+# One Rust toolchain builds the whole workspace, host and wasm:
+#  - "rustup" mode: rustup's toolchain, when it has the wasm32-unknown-unknown target;
+#  - "debian" mode otherwise: Debian's rustc-web (/usr/bin/rustc) with a wasm std built
+#    once from rust-web-src into $LIAISON_CACHE/wasm-sysroot (see shared/TOOLCHAIN.md).
+# Build outputs live outside the clone, in $LIAISON_CACHE.
+
+LIAISON_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LIAISON_CACHE="${LIAISON_CACHE:-$HOME/.cache/liaison}"
+export LIAISON_ROOT LIAISON_CACHE
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$LIAISON_CACHE/target}"
+export PATH="$LIAISON_CACHE/tools/bin:$PATH"
+LIAISON_SITE_DIR="${LIAISON_SITE_DIR:-$LIAISON_ROOT/target/site}"
+export LIAISON_SITE_DIR
+
+if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    LIAISON_TOOLCHAIN=rustup
+    CARGO="$(command -v cargo)"
+else
+    LIAISON_TOOLCHAIN=debian
+    CARGO=/usr/bin/cargo
+    # Cargo and build scripts must not reach rustup's proxies (a crate's rust-toolchain
+    # file would make them ask for a toolchain that is not installed).
+    export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--sysroot=$LIAISON_CACHE/wasm-sysroot"
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LIAISON_CACHE/tools/bin/rust-lld"
+fi
+export LIAISON_TOOLCHAIN CARGO
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

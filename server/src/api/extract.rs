@@ -1,0 +1,107 @@
+//! Extractors shared by the APIs: who is calling (admin API key or portal session), from
+//! where, and JSON bodies whose rejections use the error envelope.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts};
+use axum::http::{header, request::Parts};
+use backend::actor::{Guest, RequestMeta, Staff};
+use backend::services::{auth, portal, ServiceError};
+
+use crate::error::{invalid, ApiError};
+use crate::state::AppState;
+
+/// Request origin for audit: the peer address and the user agent.
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let ua = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+        Ok(Meta(RequestMeta::new(ip, ua)))
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    (v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ")).then(|| v[7..].trim())
+}
+
+/// An admin authenticated by `Authorization: Bearer lsn_…`. A missing or bad key is a 401,
+/// never anonymous access.
+pub struct ApiStaff(pub Staff);
+
+impl<S> FromRequestParts<S> for ApiStaff
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let key = bearer(parts).ok_or(ServiceError::Unauthenticated("An API key is required: Authorization: Bearer lsn_…"))?;
+        Ok(ApiStaff(auth::staff_for_api_key(&state.core, key).await?))
+    }
+}
+
+/// The name of the portal session cookie (HttpOnly, SameSite=Strict).
+pub const PORTAL_COOKIE: &str = "liaison_portal";
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A guest with a valid portal session (`Authorization: Bearer <jwt>` or the portal
+/// cookie), re-checked against the share on this request.
+pub struct PortalGuest(pub Guest);
+
+impl<S> FromRequestParts<S> for PortalGuest
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let Meta(meta) = Meta::from_request_parts(parts, &()).await.unwrap_or_else(|e| match e {});
+        let jwt = bearer(parts)
+            .or_else(|| cookie(parts, PORTAL_COOKIE))
+            .ok_or(ServiceError::Unauthenticated("A portal session is required."))?;
+        Ok(PortalGuest(portal::authenticate(&state.core, jwt, &meta).await?))
+    }
+}
+
+/// JSON body whose rejection (bad syntax, wrong types, wrong content type) is a 422 or 415
+/// in the error envelope.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError(ServiceError::UnsupportedMedia("send the body as application/json".into())))
+            }
+            Err(e) => Err(invalid("body", e.body_text())),
+        }
+    }
+}

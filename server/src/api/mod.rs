@@ -1,0 +1,39 @@
+//! JSON APIs: admin REST (`/api/v1`), portal (`/api/portal`), JWKS and health.
+
+pub mod extract;
+pub mod portal;
+pub mod v1;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::state::AppState;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .nest("/api/v1", v1::router(state))
+        .nest("/api/portal", portal::router())
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/healthz", get(healthz))
+}
+
+async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+        Json(state.core.keys.jwks()),
+    )
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.core.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error.detail = %e, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

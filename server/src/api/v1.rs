@@ -1,0 +1,223 @@
+//! Admin REST API, `/api/v1`, authenticated with admin API keys (Bearer `lsn_…`).
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use backend::domain::ShareStatus;
+use backend::services::documents::{self, Upload};
+use backend::services::shares::{self, NewShare, ShareFilter};
+use backend::services::{audit_log, ServiceError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+
+use super::extract::{ApiJson, ApiStaff, Meta};
+use crate::error::{invalid, ApiError};
+use crate::state::AppState;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let upload_limit = state.core.settings.max_upload_bytes + 64 * 1024;
+    Router::new()
+        .route("/documents", post(upload_document).get(list_documents).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/shares", post(create_share).get(list_shares))
+        .route("/shares/{id}", get(get_share))
+        .route("/shares/{id}/revoke", post(revoke_share))
+        .route("/audit", get(list_audit))
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// A multipart upload: the file, its title, and (for the console form) the CSRF token.
+pub struct UploadForm {
+    pub upload: Upload,
+    pub csrf: Option<String>,
+}
+
+/// Reads a multipart upload: a `file` part, an optional `title` (and `csrf`). Oversized
+/// bodies are a 413 in the envelope, never a half-stored file.
+pub async fn read_upload(mut form: Multipart, limit: usize) -> ApiResult<UploadForm> {
+    let mut title = String::new();
+    let mut csrf = None;
+    let mut file: Option<(String, bytes::Bytes)> = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError(ServiceError::PayloadTooLarge { limit }))
+            }
+            Err(e) => return Err(invalid("body", format!("malformed multipart body: {}", e.body_text()))),
+        };
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("document").to_owned();
+                let bytes = field.bytes().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError(ServiceError::PayloadTooLarge { limit })
+                    } else {
+                        invalid("file", format!("could not read the file: {}", e.body_text()))
+                    }
+                })?;
+                file = Some((name, bytes));
+            }
+            Some("title") => {
+                title = field.text().await.map_err(|_| invalid("title", "title must be UTF-8 text"))?;
+            }
+            Some("csrf") => {
+                csrf = field.text().await.ok();
+            }
+            _ => {}
+        }
+    }
+    let (file_name, bytes) = file.ok_or_else(|| invalid("file", "a multipart field named \"file\" is required"))?;
+    Ok(UploadForm { upload: Upload { title, file_name, bytes }, csrf })
+}
+
+async fn upload_document(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    form: Multipart,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let form = read_upload(form, state.core.settings.max_upload_bytes).await?;
+    let doc = documents::upload(&state.core, &who, form.upload, &meta).await?;
+    Ok((StatusCode::CREATED, Json(json!(doc))))
+}
+
+async fn list_documents(State(state): State<AppState>, ApiStaff(who): ApiStaff) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "items": documents::list(&state.core, &who).await? })))
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ItemInput {
+    Id(String),
+    Ref { kind: String, id: String },
+}
+
+#[derive(Deserialize)]
+struct RecipientInput {
+    name: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateShareInput {
+    item: ItemInput,
+    recipient: RecipientInput,
+    expires_at: Option<String>,
+    #[serde(default)]
+    max_access_count: i64,
+    #[serde(default)]
+    require_acknowledgement: bool,
+}
+
+async fn create_share(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    ApiJson(input): ApiJson<CreateShareInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let document_id = match input.item {
+        ItemInput::Id(id) => id,
+        ItemInput::Ref { kind, id } if kind == "document" => id,
+        ItemInput::Ref { kind, .. } => return Err(invalid("item.kind", format!("cannot share items of kind {kind:?} yet"))),
+    };
+    let expires_at = input
+        .expires_at
+        .as_deref()
+        .map(|s| time::OffsetDateTime::parse(s, &Rfc3339))
+        .transpose()
+        .map_err(|_| invalid("expires_at", "expires_at must be an RFC 3339 timestamp, e.g. 2026-12-31T17:00:00Z"))?;
+    let created = shares::create(
+        &state.core,
+        &who,
+        NewShare {
+            document_id,
+            recipient_name: input.recipient.name,
+            recipient_email: input.recipient.email,
+            expires_at,
+            max_access_count: input.max_access_count,
+            require_acknowledgement: input.require_acknowledgement,
+        },
+        &meta,
+    )
+    .await?;
+    use secrecy::ExposeSecret;
+    let mut body = json!(created.share);
+    body["url"] = json!(created.url.expose_secret());
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListSharesQuery {
+    status: Option<String>,
+    item: Option<String>,
+    sort: Option<String>,
+    order: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn list_shares(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    query: Result<Query<ListSharesQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
+    let status = q
+        .status
+        .map(|s| ShareStatus::parse(&s).ok_or_else(|| invalid("status", "status must be active, expired or revoked")))
+        .transpose()?;
+    let descending = match q.order.as_deref() {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => return Err(invalid("order", "order must be asc or desc")),
+    };
+    let page = shares::list(
+        &state.core,
+        &who,
+        ShareFilter { status, document_id: q.item, sort: q.sort, descending: Some(descending), limit: q.limit, cursor: q.cursor },
+    )
+    .await?;
+    Ok(Json(json!(page)))
+}
+
+async fn get_share(State(state): State<AppState>, ApiStaff(who): ApiStaff, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(shares::get(&state.core, &who, &id).await?)))
+}
+
+async fn revoke_share(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(shares::revoke(&state.core, &who, &id, &meta).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    share_id: Option<String>,
+    event_type: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_audit(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
+    let items = audit_log::list(
+        &state.core,
+        &who,
+        audit_log::AuditFilter { share_id: q.share_id, event_type: q.event_type, limit: q.limit },
+    )
+    .await?;
+    Ok(Json(json!({ "items": items })))
+}

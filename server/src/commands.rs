@@ -1,0 +1,207 @@
+//! The subcommands: `serve`, `migrate`, `bootstrap`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use backend::blobs::Blobs;
+use backend::clock::SystemClock;
+use backend::crypto::{Kdf, Sealer};
+use backend::portal_jwt::PortalKeys;
+use backend::services::bootstrap;
+use backend::store::Db;
+use backend::{Liaison, Settings};
+use secrecy::{ExposeSecret, SecretSlice};
+
+use crate::config::{BootstrapArgs, GlobalArgs, ServeArgs};
+use crate::middleware::AllowedOrigin;
+use crate::state::AppState;
+
+fn database_url(g: &GlobalArgs) -> String {
+    match &g.database_url {
+        Some(url) => url.expose_secret().to_owned(),
+        None => format!("sqlite://{}", g.data_dir.join("liaison.db").display()),
+    }
+}
+
+async fn connect(g: &GlobalArgs) -> Result<Db> {
+    std::fs::create_dir_all(&g.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", g.data_dir.display()))?;
+    let url = database_url(g);
+    let db = Db::connect(&url).await.context("cannot connect to the database (LIAISON_DATABASE_URL)")?;
+    db.migrate().await.context("database migration failed")?;
+    Ok(db)
+}
+
+/// The master key: `LIAISON_MASTER_KEY`, or (outside production) `<data dir>/master.key`,
+/// generated on first use with owner-only permissions.
+fn master_key(g: &GlobalArgs, production: bool) -> Result<SecretSlice<u8>> {
+    let decode = |text: &str, source: &str| -> Result<SecretSlice<u8>> {
+        let bytes = B64.decode(text.trim()).with_context(|| format!("{source} is not valid base64"))?;
+        if bytes.len() != 32 {
+            bail!("{source} must decode to exactly 32 bytes (it has {})", bytes.len());
+        }
+        Ok(SecretSlice::from(bytes))
+    };
+    if let Some(key) = &g.master_key {
+        return decode(key.expose_secret(), "LIAISON_MASTER_KEY");
+    }
+    if production {
+        bail!("LIAISON_MASTER_KEY is required in production (32 random bytes, base64; the same on every node)");
+    }
+    let path = g.data_dir.join("master.key");
+    if !path.exists() {
+        use rand::RngCore;
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        f.write_all(B64.encode(key).as_bytes())?;
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    decode(&text, &path.display().to_string())
+}
+
+async fn open_core(g: &GlobalArgs, public_url: url::Url, serve: Option<&ServeArgs>) -> Result<Liaison> {
+    let production = serve.is_some_and(|s| s.production);
+    let db = connect(g).await?;
+    let sealer = Sealer::new(&master_key(g, production)?)?;
+    let now = backend::store::to_millis(time::OffsetDateTime::now_utc());
+    let keys = PortalKeys::load_or_create(db.clone(), sealer, now).await.context(
+        "cannot load the portal signing keys; if they were sealed under another master key, \
+         set LIAISON_MASTER_KEY to the value every node shares",
+    )?;
+    let blobs = Blobs::local(&g.data_dir.join("blobs")).context("cannot open the blob folder")?;
+    let hash_workers = serve.and_then(|s| s.hash_workers).unwrap_or_else(Kdf::default_concurrency);
+    Ok(Liaison {
+        db,
+        blobs,
+        kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, hash_workers),
+        keys,
+        clock: Arc::new(SystemClock),
+        settings: Settings {
+            public_url,
+            portal_session_ttl: time::Duration::seconds(serve.map_or(900, |s| i64::from(s.portal_session_seconds))),
+            max_upload_bytes: serve.map_or(50 * 1024 * 1024, |s| s.max_upload_bytes),
+        },
+    })
+}
+
+pub async fn migrate(g: &GlobalArgs) -> Result<()> {
+    connect(g).await?;
+    println!("Migrations applied.");
+    Ok(())
+}
+
+fn print_credentials(b: &bootstrap::Bootstrapped, sign_in_url: &str) {
+    println!();
+    println!("  Organisation: {}", b.org_name);
+    println!("  Sign in at {sign_in_url}");
+    println!("    email:    {}", b.admin_email);
+    println!("    password: {}", b.admin_password.expose_secret());
+    println!("  Admin API key (Authorization: Bearer …): {}", b.api_key.expose_secret());
+    println!("  These are shown once and stored only as hashes. Keep them safe.");
+    println!();
+}
+
+pub async fn bootstrap(g: &GlobalArgs, args: &BootstrapArgs) -> Result<()> {
+    let core = open_core(g, url::Url::parse("http://127.0.0.1:3000")?, None).await?;
+    let b = bootstrap::bootstrap(&core, &args.org, &args.admin_email).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    print_credentials(&b, "the console (/login)");
+    Ok(())
+}
+
+pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
+    let public_url = args.public_url();
+    if args.production && public_url.scheme() != "https" {
+        bail!("LIAISON_PUBLIC_URL must be https in production (it is {public_url})");
+    }
+    let core = Arc::new(open_core(g, public_url.clone(), Some(args)).await?);
+    if bootstrap::is_fresh(&core).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        let b = bootstrap::bootstrap(&core, "Liaison Demo", "admin@liaison.local")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("First start: created an organisation and its administrator.");
+        print_credentials(&b, &format!("{}/login", public_url.as_str().trim_end_matches('/')));
+    }
+    spawn_housekeeping(core.clone());
+
+    let site_dir = resolve_site_dir(&args.site_dir);
+    let leptos_options = leptos::config::LeptosOptions::builder()
+        .output_name("liaison")
+        .site_root(site_dir.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(args.bind)
+        .build();
+    let state = AppState {
+        core: core.clone(),
+        leptos_options,
+        allowed_origin: AllowedOrigin(public_url.origin().ascii_serialization()),
+        secure_cookies: public_url.scheme() == "https",
+    };
+    let app = crate::router::build(state, &site_dir);
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {} (LIAISON_BIND)", args.bind))?;
+    tracing::info!(bind = %args.bind, public_url = %public_url, "listening");
+    println!("Liaison is running on {public_url}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")?;
+    core.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn resolve_site_dir(dir: &Path) -> PathBuf {
+    if dir.join("pkg").exists() {
+        return dir.to_path_buf();
+    }
+    tracing::warn!(site_dir = %dir.display(), "front end not built here: pages will render without styles or interactivity (run scripts/build-site)");
+    dir.to_path_buf()
+}
+
+/// Background upkeep: the expiry sweeper (audits "share expired" once; access checks never
+/// depend on it) and removal of expired console sessions.
+fn spawn_housekeeping(core: Arc<Liaison>) {
+    tokio::spawn(async move {
+        let sessions = backend::store::sessions::SqlSessionStore::new(core.db.clone());
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = backend::services::shares::sweep_expired(&core, 500).await {
+                tracing::warn!(error.detail = %e, "expiry sweep failed");
+            }
+            if let Err(e) = sessions.delete_expired(core.now_ms()).await {
+                tracing::warn!(error.detail = %e, "session cleanup failed");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,90 @@
+//! Typed configuration, parsed once at start. Every flag is also an environment variable
+//! `LIAISON_*`; a missing or malformed value names itself in the error.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+#[derive(Debug, Parser)]
+#[command(name = "liaison", version, about = "Liaison: secure external sharing")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Folder for the SQLite file, blobs and the generated master key.
+    #[arg(long, env = "LIAISON_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// sqlite://PATH or postgres://…; defaults to sqlite://<data dir>/liaison.db.
+    #[arg(long, env = "LIAISON_DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<SecretString>,
+    /// 32 bytes, base64: seals signing keys at rest. Required in production and for several
+    /// nodes (all must share it); otherwise generated once into <data dir>/master.key.
+    #[arg(long, env = "LIAISON_MASTER_KEY", hide_env_values = true, global = true)]
+    pub master_key: Option<SecretString>,
+    #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, then serve the console, portal and APIs.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create an organisation and its first admin; prints a one-time password and an API key.
+    Bootstrap(BootstrapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+    /// The URL people use to reach this server (portal JWT issuer and audience, links).
+    /// Defaults to http://<bind>.
+    #[arg(long, env = "LIAISON_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// The built front end (pkg/ with wasm, js, css).
+    #[arg(long, env = "LIAISON_SITE_DIR", default_value = "target/site")]
+    pub site_dir: PathBuf,
+    #[arg(long, env = "LIAISON_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+    /// Concurrent PBKDF2 computations (default: cores − 1, at least 1).
+    #[arg(long, env = "LIAISON_HASH_WORKERS")]
+    pub hash_workers: Option<usize>,
+    /// Portal session lifetime in seconds (at most 900).
+    #[arg(long, env = "LIAISON_PORTAL_SESSION_SECONDS", default_value_t = 900,
+          value_parser = clap::value_parser!(u32).range(30..=900))]
+    pub portal_session_seconds: u32,
+    /// Production mode: refuses plain-http public URLs and generated master keys.
+    #[arg(long, env = "LIAISON_PRODUCTION", default_value_t = false)]
+    pub production: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    #[arg(long, env = "LIAISON_BOOTSTRAP_ORG")]
+    pub org: String,
+    #[arg(long, env = "LIAISON_BOOTSTRAP_ADMIN_EMAIL")]
+    pub admin_email: String,
+}
+
+impl ServeArgs {
+    pub fn public_url(&self) -> url::Url {
+        self.public_url.clone().unwrap_or_else(|| {
+            url::Url::parse(&format!("http://{}", self.bind)).expect("a socket address makes a valid URL")
+        })
+    }
+}

@@ -1,0 +1,74 @@
+//! The HTTP edge of errors: one JSON envelope `{"error":{"code","message"}}` for every API,
+//! statuses chosen here, internal details logged once and never sent.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use backend::domain::Denial;
+use backend::services::ServiceError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        Self(e)
+    }
+}
+
+pub fn status_of(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::NotFound(_) | ServiceError::Denied(Denial::UnknownToken) => StatusCode::NOT_FOUND,
+        ServiceError::Forbidden(_) | ServiceError::Denied(Denial::AcknowledgementRequired) => StatusCode::FORBIDDEN,
+        ServiceError::Denied(_) => StatusCode::GONE,
+        ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => StatusCode::UNAUTHORIZED,
+        ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        ServiceError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Logs an internal error once (its detail may name tables or paths, never secrets) and
+/// returns the message that may be shown.
+pub fn public_message(e: &ServiceError) -> String {
+    if let ServiceError::Internal(detail) = e {
+        tracing::error!(error.detail = %detail, "internal error");
+    }
+    e.to_string()
+}
+
+pub fn envelope(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+}
+
+fn quoted(s: &str) -> String {
+    s.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self.0);
+        let message = public_message(&self.0);
+        let mut resp = envelope(status, self.0.code(), &message);
+        // RFC 6750 §3: a missing or bad bearer credential is named in WWW-Authenticate.
+        let challenge = match &self.0 {
+            ServiceError::InvalidPortalToken(why) => Some(format!(
+                "Bearer realm=\"liaison\", error=\"invalid_token\", error_description=\"{}\"",
+                quoted(why)
+            )),
+            ServiceError::Unauthenticated(_) => Some("Bearer realm=\"liaison\"".to_owned()),
+            _ => None,
+        };
+        if let Some(v) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        resp
+    }
+}
+
+/// Errors raised by the HTTP layer itself (bad JSON, missing fields, body too large).
+pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError(ServiceError::Invalid { field, message: message.into() })
+}

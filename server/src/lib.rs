@@ -1,0 +1,13 @@
+//! The `liaison` server: configuration, HTTP surface (Leptos pages, REST, portal API,
+//! JWKS, health), middleware, and the admin commands. `main.rs` only parses and dispatches.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod commands;
+pub mod config;
+pub mod console_upload;
+pub mod error;
+pub mod middleware;
+pub mod router;
+pub mod state;
+pub mod telemetry;

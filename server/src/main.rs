@@ -1,0 +1,26 @@
+//! `liaison`: the server and its admin commands.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::config::{Cli, Command};
+use server::{commands, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.global.log_format);
+    let result = match &cli.command {
+        Command::Serve(args) => commands::serve(&cli.global, args).await,
+        Command::Migrate => commands::migrate(&cli.global).await,
+        Command::Bootstrap(args) => commands::bootstrap(&cli.global, args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("liaison: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

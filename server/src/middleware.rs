@@ -1,0 +1,134 @@
+//! Cross-cutting HTTP layers: request ids and tracing spans (with secrets redacted from
+//! paths), security headers, and the cross-origin check for state-changing requests.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Span;
+
+/// The path as it may appear in logs: the secret in `/s/{token}` is replaced, and query
+/// strings (which may carry cursors or tokens) are never logged.
+pub fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/s/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_, tail)) => format!("/s/[token]/{tail}"),
+            None => "/s/[token]".to_owned(),
+        },
+        None => path.to_owned(),
+    }
+}
+
+/// Span for one request; every log line inside carries `request.id`.
+pub fn make_span(req: &Request<Body>) -> Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    tracing::info_span!(
+        "request",
+        request.id = %id,
+        http.method = %req.method(),
+        http.path = %loggable_path(req.uri().path()),
+        http.status = tracing::field::Empty,
+    )
+}
+
+pub fn on_response(resp: &Response, latency: std::time::Duration, span: &Span) {
+    span.record("http.status", resp.status().as_u16());
+    tracing::info!(latency_ms = latency.as_millis() as u64, status = resp.status().as_u16(), "response");
+}
+
+/// Origins allowed to send state-changing requests with cookies.
+#[derive(Clone, Debug)]
+pub struct AllowedOrigin(pub String);
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn has_bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
+}
+
+/// CSRF defence in depth (the console forms also carry a session-bound token): a
+/// state-changing request that could ride on cookies must come from our own origin, as
+/// the browser states in `Origin` (or `Sec-Fetch-Site`). Bearer-authenticated API calls
+/// carry no ambient credential and are exempt.
+pub async fn same_origin_writes(State(allowed): State<AllowedOrigin>, req: Request, next: Next) -> Response {
+    if is_unsafe(req.method()) && !has_bearer(req.headers()) {
+        let h = req.headers();
+        let host_origin = h.get(header::HOST).and_then(|v| v.to_str().ok()).map(|host| {
+            let scheme = allowed.0.split_once("://").map_or("http", |(s, _)| s);
+            format!("{scheme}://{host}")
+        });
+        let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let ok = match origin {
+            Some(o) => o == allowed.0 || Some(o) == host_origin.as_deref(),
+            // No Origin: accept only what the browser itself marks same-origin; non-browser
+            // clients without cookies are unaffected because they have nothing to forge.
+            None => fetch_site.is_none_or(|s| s == "same-origin" || s == "none") && !h.contains_key(header::COOKIE),
+        };
+        if !ok || fetch_site == Some("cross-site") {
+            tracing::warn!(origin = origin.unwrap_or("-"), "cross-origin state-changing request refused");
+            return crate::error::envelope(
+                StatusCode::FORBIDDEN,
+                "cross_origin_request",
+                "This request came from another site and was refused.",
+            );
+        }
+    }
+    next.run(req).await
+}
+
+/// Headers every response gets unless the handler set its own. Leptos pages set a
+/// nonce-based CSP themselves; the default here is the strictest possible.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/pkg/");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let mut set = |name: header::HeaderName, value: &'static str| {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    // Share links carry secrets in their path: never send them to another site. (Not
+    // `no-referrer`: with it browsers send `Origin: null`, defeating the origin check.)
+    set(header::REFERRER_POLICY, "same-origin");
+    set(header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
+    set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(header::CACHE_CONTROL, if is_static { "public, max-age=300" } else { "no-store" });
+    resp
+}
+
+/// 404 for unknown routes, as a JSON envelope under /api and plain text elsewhere.
+pub async fn not_found(req: Request) -> impl IntoResponse {
+    if req.uri().path().starts_with("/api/") {
+        crate::error::envelope(StatusCode::NOT_FOUND, "not_found", "No such endpoint.")
+    } else {
+        (StatusCode::NOT_FOUND, "Not found").into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_tokens_never_reach_logs() {
+        let token = "A".repeat(65);
+        assert_eq!(loggable_path(&format!("/s/{token}")), "/s/[token]");
+        assert_eq!(loggable_path(&format!("/s/{token}/open")), "/s/[token]/open");
+        assert_eq!(loggable_path("/api/v1/shares"), "/api/v1/shares");
+    }
+}

@@ -1,0 +1,65 @@
+//! The whole HTTP surface in one place: Leptos pages and server functions, REST, portal API,
+//! JWKS, health, static assets, and the layers around them.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::state::AppState;
+use crate::{api, console_upload, middleware};
+
+/// Console sessions end after this much inactivity.
+const SESSION_IDLE: time::Duration = time::Duration::hours(8);
+
+pub fn build(state: AppState, site_dir: &Path) -> Router {
+    let routes = generate_route_list(app::App);
+    let context = state.server_context();
+    let provide = move || provide_context(context.clone());
+    let sessions = SessionManagerLayer::new(backend::store::sessions::SqlSessionStore::new(state.core.db.clone()))
+        .with_name("liaison_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(state.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .merge(api::router(&state))
+        .route("/api/{fn_name}", post(server_fn).get(server_fn))
+        .route(
+            "/console/documents",
+            post(console_upload::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(state.core.settings.max_upload_bytes + 64 * 1024)),
+        )
+        .leptos_routes_with_context(&state, routes, provide, move || app::shell(options.clone()))
+        .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
+        .fallback(middleware::not_found)
+        .layer(sessions)
+        .layer(from_fn_with_state(state.allowed_origin.clone(), middleware::same_origin_writes))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(middleware::make_span).on_response(middleware::on_response))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(from_fn(middleware::security_headers)),
+        )
+        .with_state(state)
+}
+
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    let context = state.server_context();
+    handle_server_fns_with_context(move || provide_context(context.clone()), req).await
+}
