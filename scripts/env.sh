@@ -23,9 +23,15 @@ else
     # Cargo and build scripts must not reach rustup's proxies (a crate's rust-toolchain
     # file would make them ask for a toolchain that is not installed).
     export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+    # Cargo finds subcommands on PATH: without this, `cargo clippy` runs rustup's 1.95
+    # clippy-driver against 1.96-built crates (error E0514). Debian's clippy is 1.96.
+    PATH="/usr/bin:$PATH"
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--sysroot=$LIAISON_CACHE/wasm-sysroot"
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LIAISON_CACHE/tools/bin/rust-lld"
 fi
-export LIAISON_TOOLCHAIN CARGO
+# Playwright needs Node >= 20; on a machine with only Debian 12's Node 18, scripts/bootstrap
+# puts Node 22 (from npm) here.
+if [ -x "$LIAISON_CACHE/node/node_modules/.bin/node" ]; then PATH="$LIAISON_CACHE/node/node_modules/.bin:$PATH"; fi
+export PATH LIAISON_TOOLCHAIN CARGO
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

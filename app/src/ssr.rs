@@ -35,9 +35,13 @@ pub fn fail(e: ServiceError) -> ServerFnError {
         ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => StatusCode::UNAUTHORIZED,
+        ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => {
+            StatusCode::UNAUTHORIZED
+        }
         ServiceError::Denied(backend::domain::Denial::UnknownToken) => StatusCode::NOT_FOUND,
-        ServiceError::Denied(backend::domain::Denial::AcknowledgementRequired) => StatusCode::FORBIDDEN,
+        ServiceError::Denied(backend::domain::Denial::AcknowledgementRequired) => {
+            StatusCode::FORBIDDEN
+        }
         ServiceError::Denied(_) => StatusCode::GONE,
         ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         ServiceError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -54,36 +58,68 @@ pub fn fail(e: ServiceError) -> ServerFnError {
 }
 
 pub async fn meta() -> RequestMeta {
-    let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0.ip());
+    let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0.ip());
     let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    RequestMeta::new(ip, headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()))
+    RequestMeta::new(
+        ip,
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 pub async fn session() -> Result<Session, ServerFnError> {
-    leptos_axum::extract::<Session>().await.map_err(|_| ServerFnError::new("session layer missing"))
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|_| ServerFnError::new("session layer missing"))
 }
 
 /// The signed-in staff member, if any.
 pub async fn staff() -> Result<Option<(Staff, String)>, ServerFnError> {
     let ctx = context()?;
     let session = session().await?;
-    let user_id: Option<String> = session.get(SESSION_USER).await.map_err(|_| ServerFnError::new("session unreadable"))?;
-    let Some(user_id) = user_id else { return Ok(None) };
-    let csrf: String = session.get(SESSION_CSRF).await.ok().flatten().unwrap_or_default();
-    Ok(auth::staff_for_session(&ctx.core, &user_id).await.map_err(fail)?.map(|s| (s, csrf)))
+    let user_id: Option<String> = session
+        .get(SESSION_USER)
+        .await
+        .map_err(|_| ServerFnError::new("session unreadable"))?;
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    let csrf: String = session
+        .get(SESSION_CSRF)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    Ok(auth::staff_for_session(&ctx.core, &user_id)
+        .await
+        .map_err(fail)?
+        .map(|s| (s, csrf)))
 }
 
 /// The signed-in staff member, or a 401.
 pub async fn require_staff() -> Result<Staff, ServerFnError> {
-    staff().await?.map(|(s, _)| s).ok_or_else(|| fail(ServiceError::Unauthenticated("Please sign in.")))
+    staff()
+        .await?
+        .map(|(s, _)| s)
+        .ok_or_else(|| fail(ServiceError::Unauthenticated("Please sign in.")))
 }
 
 /// The signed-in staff member, after checking the form's CSRF token against the session's
 /// (constant-time). Every state-changing console form goes through here.
 pub async fn require_staff_csrf(presented: &str) -> Result<Staff, ServerFnError> {
-    let (staff, expected) = staff().await?.ok_or_else(|| fail(ServiceError::Unauthenticated("Please sign in.")))?;
-    if expected.is_empty() || !backend::crypto::constant_time_eq(expected.as_bytes(), presented.as_bytes()) {
-        return Err(fail(ServiceError::Forbidden("The form has expired. Reload the page and try again.")));
+    let (staff, expected) = staff()
+        .await?
+        .ok_or_else(|| fail(ServiceError::Unauthenticated("Please sign in.")))?;
+    if expected.is_empty()
+        || !backend::crypto::constant_time_eq(expected.as_bytes(), presented.as_bytes())
+    {
+        return Err(fail(ServiceError::Forbidden(
+            "The form has expired. Reload the page and try again.",
+        )));
     }
     Ok(staff)
 }
@@ -101,10 +137,15 @@ pub fn new_csrf_token() -> String {
 pub fn set_portal_cookie(jwt: Option<(&str, i64)>, secure: bool) {
     let secure = if secure { "; Secure" } else { "" };
     let value = match jwt {
-        Some((token, max_age)) => format!("{PORTAL_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"),
+        Some((token, max_age)) => format!(
+            "{PORTAL_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+        ),
         None => format!("{PORTAL_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
     };
-    if let (Some(resp), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+    if let (Some(resp), Ok(v)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
         resp.append_header(header::SET_COOKIE, v);
     }
 }

@@ -67,8 +67,14 @@ pub struct AuditRowView {
 /// What `/s/{token}` shows before the token is verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LandingView {
-    Open { org_name: String, require_acknowledgement: bool },
-    Denied { code: String, message: String },
+    Open {
+        org_name: String,
+        require_acknowledgement: bool,
+    },
+    Denied {
+        code: String,
+        message: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,8 +88,13 @@ pub struct PortalItemView {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PortalView {
-    Open { recipient_name: String, items: Vec<PortalItemView> },
-    Closed { message: String },
+    Open {
+        recipient_name: String,
+        items: Vec<PortalItemView>,
+    },
+    Closed {
+        message: String,
+    },
 }
 
 /// "12 KB" style sizes for tables.

@@ -73,7 +73,9 @@ impl EventType {
 pub enum AuditActor<'a> {
     Staff(&'a Staff),
     /// A guest identified only by holding the link (before a portal session exists).
-    LinkHolder { recipient_name: &'a str },
+    LinkHolder {
+        recipient_name: &'a str,
+    },
     Guest(&'a Guest),
     System,
 }
@@ -81,10 +83,18 @@ pub enum AuditActor<'a> {
 impl AuditActor<'_> {
     fn columns(&self) -> (&'static str, Option<String>, String, String) {
         match self {
-            AuditActor::Staff(s) => ("user", Some(s.user_id.clone()), s.name.clone(), s.credential.audit_label()),
-            AuditActor::LinkHolder { recipient_name } => {
-                ("guest", None, (*recipient_name).to_owned(), "share_link".into())
-            }
+            AuditActor::Staff(s) => (
+                "user",
+                Some(s.user_id.clone()),
+                s.name.clone(),
+                s.credential.audit_label(),
+            ),
+            AuditActor::LinkHolder { recipient_name } => (
+                "guest",
+                None,
+                (*recipient_name).to_owned(),
+                "share_link".into(),
+            ),
             AuditActor::Guest(g) => (
                 "guest",
                 None,
@@ -139,7 +149,10 @@ mod tests {
     fn event_names_round_trip_and_match_serde() {
         for e in EventType::ALL {
             assert_eq!(EventType::parse(e.as_str()), Some(e));
-            assert_eq!(serde_json::to_value(e).unwrap(), serde_json::json!(e.as_str()));
+            assert_eq!(
+                serde_json::to_value(e).unwrap(),
+                serde_json::json!(e.as_str())
+            );
         }
         assert_eq!(EventType::parse("share.deleted"), None);
     }

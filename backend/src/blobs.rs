@@ -24,7 +24,9 @@ impl Blobs {
     pub fn local(root: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(root)?;
         let store = LocalFileSystem::new_with_prefix(root).map_err(std::io::Error::other)?;
-        Ok(Self { store: Arc::new(store) })
+        Ok(Self {
+            store: Arc::new(store),
+        })
     }
 
     pub fn from_store(store: Arc<dyn ObjectStore>) -> Self {
@@ -36,12 +38,19 @@ impl Blobs {
     }
 
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
-        self.store.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await?;
+        self.store
+            .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes))
+            .await?;
         Ok(())
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, BlobError> {
-        Ok(self.store.get(&ObjectPath::from(key)).await?.bytes().await?)
+        Ok(self
+            .store
+            .get(&ObjectPath::from(key))
+            .await?
+            .bytes()
+            .await?)
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {

@@ -28,7 +28,8 @@ impl ManualClock {
     }
 
     pub fn advance(&self, by: time::Duration) {
-        self.0.fetch_add(by.whole_milliseconds() as i64, Ordering::SeqCst);
+        self.0
+            .fetch_add(by.whole_milliseconds() as i64, Ordering::SeqCst);
     }
 }
 

@@ -107,24 +107,38 @@ impl PortalKeys {
             rows.push(Self::generate(&db, &sealer, now_ms).await?);
         }
         let keys = Self::build(&sealer, &rows)?;
-        Ok(Self { db, sealer, keys: RwLock::new(keys) })
+        Ok(Self {
+            db,
+            sealer,
+            keys: RwLock::new(keys),
+        })
     }
 
     /// Adds a new signing key; older keys keep verifying until retired.
     pub async fn rotate(&self, now_ms: i64) -> Result<String, JwtError> {
         // The newest key signs: make sure the new one sorts after every existing key.
-        let newest = signing_keys::list_live(self.db.pool()).await?.first().map_or(0, |k| k.created_at + 1);
+        let newest = signing_keys::list_live(self.db.pool())
+            .await?
+            .first()
+            .map_or(0, |k| k.created_at + 1);
         let row = Self::generate(&self.db, &self.sealer, now_ms.max(newest)).await?;
         self.reload().await?;
         Ok(row.kid)
     }
 
-    async fn generate(db: &Db, sealer: &Sealer, now_ms: i64) -> Result<signing_keys::SigningKeyRow, JwtError> {
-        let key = tokio::task::spawn_blocking(|| rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048))
-            .await
-            .map_err(|e| JwtError::Key(e.to_string()))?
+    async fn generate(
+        db: &Db,
+        sealer: &Sealer,
+        now_ms: i64,
+    ) -> Result<signing_keys::SigningKeyRow, JwtError> {
+        let key =
+            tokio::task::spawn_blocking(|| rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048))
+                .await
+                .map_err(|e| JwtError::Key(e.to_string()))?
+                .map_err(|e| JwtError::Key(e.to_string()))?;
+        let pem = key
+            .to_pkcs8_pem(LineEnding::LF)
             .map_err(|e| JwtError::Key(e.to_string()))?;
-        let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| JwtError::Key(e.to_string()))?;
         let n = B64URL.encode(key.n().to_bytes_be());
         let e = B64URL.encode(key.e().to_bytes_be());
         let kid = sha256_hex(format!("{n}.{e}").as_bytes())[..24].to_owned();
@@ -141,11 +155,17 @@ impl PortalKeys {
     }
 
     fn build(sealer: &Sealer, rows: &[signing_keys::SigningKeyRow]) -> Result<KeySet, JwtError> {
-        let newest = rows.first().ok_or_else(|| JwtError::Key("no live signing key".into()))?;
+        let newest = rows
+            .first()
+            .ok_or_else(|| JwtError::Key("no live signing key".into()))?;
         let pem = sealer
-            .open(&format!("{SEAL_CONTEXT}/{}", newest.kid), &newest.private_key_sealed)
+            .open(
+                &format!("{SEAL_CONTEXT}/{}", newest.kid),
+                &newest.private_key_sealed,
+            )
             .map_err(|e| JwtError::Key(e.to_string()))?;
-        let signing = EncodingKey::from_rsa_pem(pem.expose_secret()).map_err(|e| JwtError::Key(e.to_string()))?;
+        let signing = EncodingKey::from_rsa_pem(pem.expose_secret())
+            .map_err(|e| JwtError::Key(e.to_string()))?;
         let mut verifying = HashMap::new();
         let mut jwks = Vec::new();
         for row in rows {
@@ -175,25 +195,41 @@ impl PortalKeys {
 
     /// The public keys as a JWK Set (RFC 7517).
     pub fn jwks(&self) -> serde_json::Value {
-        self.keys.read().unwrap_or_else(|p| p.into_inner()).jwks.clone()
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .jwks
+            .clone()
     }
 
     pub fn issue(&self, claims: &PortalClaims) -> Result<String, JwtError> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(keys.signing_kid.clone());
-        jsonwebtoken::encode(&header, claims, &keys.signing).map_err(|e| JwtError::Key(e.to_string()))
+        jsonwebtoken::encode(&header, claims, &keys.signing)
+            .map_err(|e| JwtError::Key(e.to_string()))
     }
 
     /// Verifies signature, algorithm, `iss`, `aud` and `exp`.
-    pub async fn verify(&self, token: &str, issuer: &str, audience: &str) -> Result<PortalClaims, JwtError> {
+    pub async fn verify(
+        &self,
+        token: &str,
+        issuer: &str,
+        audience: &str,
+    ) -> Result<PortalClaims, JwtError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| JwtError::Malformed)?;
         if header.alg != Algorithm::RS256 {
             return Err(JwtError::WrongAlgorithm);
         }
         let kid = header.kid.ok_or(JwtError::UnknownKey)?;
         if !self.has_kid(&kid) {
-            let stale = self.keys.read().unwrap_or_else(|p| p.into_inner()).loaded_at.elapsed() > RELOAD_INTERVAL;
+            let stale = self
+                .keys
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .loaded_at
+                .elapsed()
+                > RELOAD_INTERVAL;
             if stale {
                 self.reload().await?;
             }
@@ -226,6 +262,10 @@ impl PortalKeys {
     }
 
     fn has_kid(&self, kid: &str) -> bool {
-        self.keys.read().unwrap_or_else(|p| p.into_inner()).verifying.contains_key(kid)
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .verifying
+            .contains_key(kid)
     }
 }

@@ -1,4 +1,5 @@
 //! The portal JWT attack set: each forged or misused token is rejected.
+#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
 mod common;
 
@@ -16,7 +17,15 @@ const AUD: &str = "http://127.0.0.1:3000";
 
 fn claims(exp_offset: i64) -> PortalClaims {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    PortalClaims { iss: ISS.into(), aud: AUD.into(), sub: "share".into(), org: "org".into(), sid: "sid".into(), iat: now, exp: now + exp_offset }
+    PortalClaims {
+        iss: ISS.into(),
+        aud: AUD.into(),
+        sub: "share".into(),
+        org: "org".into(),
+        sid: "sid".into(),
+        iat: now,
+        exp: now + exp_offset,
+    }
 }
 
 fn b64(v: &serde_json::Value) -> String {
@@ -31,29 +40,66 @@ async fn attacks_are_rejected(h: Harness) {
     let body = b64(&serde_json::to_value(claims(600)).unwrap());
 
     // alg none
-    let none = format!("{}.{body}.", b64(&serde_json::json!({"alg": "none", "kid": kid})));
-    assert!(matches!(keys.verify(&none, ISS, AUD).await, Err(JwtError::Malformed | JwtError::WrongAlgorithm)));
+    let none = format!(
+        "{}.{body}.",
+        b64(&serde_json::json!({"alg": "none", "kid": kid}))
+    );
+    assert!(matches!(
+        keys.verify(&none, ISS, AUD).await,
+        Err(JwtError::Malformed | JwtError::WrongAlgorithm)
+    ));
     // HS256 "signed" with the RSA public key (algorithm confusion)
     let header = b64(&serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": kid}));
     let public = serde_json::to_vec(&keys.jwks()["keys"][0]).unwrap();
     let mut mac = Hmac::<Sha256>::new_from_slice(&public).unwrap();
     mac.update(format!("{header}.{body}").as_bytes());
-    let hs = format!("{header}.{body}.{}", B64URL.encode(mac.finalize().into_bytes()));
-    assert!(matches!(keys.verify(&hs, ISS, AUD).await, Err(JwtError::WrongAlgorithm)));
+    let hs = format!(
+        "{header}.{body}.{}",
+        B64URL.encode(mac.finalize().into_bytes())
+    );
+    assert!(matches!(
+        keys.verify(&hs, ISS, AUD).await,
+        Err(JwtError::WrongAlgorithm)
+    ));
     // wrong audience / issuer / expired
-    assert!(matches!(keys.verify(&good, ISS, "https://evil.example").await, Err(JwtError::WrongAudience)));
-    assert!(matches!(keys.verify(&good, "https://evil.example", AUD).await, Err(JwtError::WrongIssuer)));
+    assert!(matches!(
+        keys.verify(&good, ISS, "https://evil.example").await,
+        Err(JwtError::WrongAudience)
+    ));
+    assert!(matches!(
+        keys.verify(&good, "https://evil.example", AUD).await,
+        Err(JwtError::WrongIssuer)
+    ));
     let expired = keys.issue(&claims(-60)).unwrap();
-    assert!(matches!(keys.verify(&expired, ISS, AUD).await, Err(JwtError::Expired)));
+    assert!(matches!(
+        keys.verify(&expired, ISS, AUD).await,
+        Err(JwtError::Expired)
+    ));
     // unknown kid
     let parts: Vec<&str> = good.split('.').collect();
-    let other_kid = format!("{}.{}.{}", b64(&serde_json::json!({"alg": "RS256", "kid": "nope"})), parts[1], parts[2]);
-    assert!(matches!(keys.verify(&other_kid, ISS, AUD).await, Err(JwtError::UnknownKey)));
+    let other_kid = format!(
+        "{}.{}.{}",
+        b64(&serde_json::json!({"alg": "RS256", "kid": "nope"})),
+        parts[1],
+        parts[2]
+    );
+    assert!(matches!(
+        keys.verify(&other_kid, ISS, AUD).await,
+        Err(JwtError::UnknownKey)
+    ));
     // tampered payload (sub changed after signing)
     let mut c = claims(600);
     c.sub = "another-share".into();
-    let tampered = format!("{}.{}.{}", parts[0], b64(&serde_json::to_value(c).unwrap()), parts[2]);
-    assert!(matches!(keys.verify(&tampered, ISS, AUD).await, Err(JwtError::BadSignature)));
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(&serde_json::to_value(c).unwrap()),
+        parts[2]
+    );
+    assert!(matches!(
+        keys.verify(&tampered, ISS, AUD).await,
+        Err(JwtError::BadSignature)
+    ));
     // garbage
     for junk in ["", "a.b.c", "....", "eyJ.eyJ.sig", &"A".repeat(10_000)] {
         assert!(keys.verify(junk, ISS, AUD).await.is_err(), "{junk}");

@@ -1,4 +1,5 @@
 //! The share story, end to end through the services, on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
 mod common;
 
@@ -28,8 +29,12 @@ fn meta() -> RequestMeta {
 
 async fn org(h: &Harness, name: &str) -> (Staff, bootstrap::Bootstrapped) {
     let email = format!("admin@{}.example.org", name.to_lowercase());
-    let b = bootstrap::bootstrap(&h.core, name, &email).await.expect("bootstrap");
-    let staff = auth::staff_for_api_key(&h.core, b.api_key.expose_secret()).await.expect("api key works");
+    let b = bootstrap::bootstrap(&h.core, name, &email)
+        .await
+        .expect("bootstrap");
+    let staff = auth::staff_for_api_key(&h.core, b.api_key.expose_secret())
+        .await
+        .expect("api key works");
     (staff, b)
 }
 
@@ -37,7 +42,11 @@ async fn upload(h: &Harness, who: &Staff) -> documents::DocumentView {
     documents::upload(
         &h.core,
         who,
-        Upload { title: "Chain of custody".into(), file_name: "custody.txt".into(), bytes: "exhibit 7".into() },
+        Upload {
+            title: "Chain of custody".into(),
+            file_name: "custody.txt".into(),
+            bytes: "exhibit 7".into(),
+        },
         &meta(),
     )
     .await
@@ -63,7 +72,10 @@ async fn events(h: &Harness, who: &Staff, share_id: &str) -> Vec<String> {
     let mut list = audit_log::list(
         &h.core,
         who,
-        audit_log::AuditFilter { share_id: Some(share_id.into()), ..Default::default() },
+        audit_log::AuditFilter {
+            share_id: Some(share_id.into()),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();
@@ -74,16 +86,49 @@ async fn events(h: &Harness, who: &Staff, share_id: &str) -> Vec<String> {
 async fn sign_in_and_api_keys(h: Harness) {
     let (admin, b) = org(&h, "Acme").await;
     assert_eq!(admin.role, backend::domain::Role::Admin);
-    let ok = auth::sign_in(&h.core, "ADMIN@acme.example.org", &b.admin_password, &meta()).await.expect("sign in");
+    let ok = auth::sign_in(
+        &h.core,
+        "ADMIN@acme.example.org",
+        &b.admin_password,
+        &meta(),
+    )
+    .await
+    .expect("sign in");
     assert_eq!(ok.user_id, admin.user_id);
-    let bad = auth::sign_in(&h.core, "admin@acme.example.org", &SecretString::from("wrong"), &meta()).await;
+    let bad = auth::sign_in(
+        &h.core,
+        "admin@acme.example.org",
+        &SecretString::from("wrong"),
+        &meta(),
+    )
+    .await;
     assert!(matches!(bad, Err(ServiceError::Unauthenticated(_))));
-    let unknown = auth::sign_in(&h.core, "nobody@acme.example.org", &SecretString::from("x"), &meta()).await;
-    assert_eq!(unknown.unwrap_err().to_string(), "Email or password is incorrect.");
-    for bad_key in ["", "lsn_", "Bearer x", &format!("{}x", b.api_key.expose_secret()), "lsn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
-        assert!(auth::staff_for_api_key(&h.core, bad_key).await.is_err(), "{bad_key}");
+    let unknown = auth::sign_in(
+        &h.core,
+        "nobody@acme.example.org",
+        &SecretString::from("x"),
+        &meta(),
+    )
+    .await;
+    assert_eq!(
+        unknown.unwrap_err().to_string(),
+        "Email or password is incorrect."
+    );
+    for bad_key in [
+        "",
+        "lsn_",
+        "Bearer x",
+        &format!("{}x", b.api_key.expose_secret()),
+        "lsn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        assert!(
+            auth::staff_for_api_key(&h.core, bad_key).await.is_err(),
+            "{bad_key}"
+        );
     }
-    let log = audit_log::list(&h.core, &admin, Default::default()).await.unwrap();
+    let log = audit_log::list(&h.core, &admin, Default::default())
+        .await
+        .unwrap();
     let kinds: Vec<_> = log.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(kinds, ["auth.sign_in_failed", "auth.signed_in"]);
     assert_eq!(log[0].ip.as_deref(), Some("203.0.113.7"));
@@ -96,7 +141,9 @@ async fn share_lifecycle(h: Harness) {
     let (admin, _) = org(&h, "Acme").await;
     let doc = upload(&h, &admin).await;
     assert_eq!(doc.content_type, "text/plain; charset=utf-8");
-    let created = shares::create(&h.core, &admin, new_share(&doc.id, 2, true), &meta()).await.expect("create");
+    let created = shares::create(&h.core, &admin, new_share(&doc.id, 2, true), &meta())
+        .await
+        .expect("create");
     let url = created.url.expose_secret().to_owned();
     assert!(url.starts_with("http://127.0.0.1:3000/s/"), "{url}");
     let token = token_of(&created.url);
@@ -107,8 +154,14 @@ async fn share_lifecycle(h: Harness) {
     assert_eq!(share.created_by.name, "Administrator");
 
     // The database holds no usable token: only the selector and a PBKDF2 hash.
-    let row = store::shares::get(h.core.db.pool(), &admin.org_id, &share.id).await.unwrap().unwrap();
-    assert!(row.verifier_hash.as_stored().starts_with("pbkdf2-sha256$600000$"));
+    let row = store::shares::get(h.core.db.pool(), &admin.org_id, &share.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row
+        .verifier_hash
+        .as_stored()
+        .starts_with("pbkdf2-sha256$600000$"));
     assert!(!row.verifier_hash.as_stored().contains(&token[22..]));
 
     // Landing costs nothing and counts nothing.
@@ -116,40 +169,85 @@ async fn share_lifecycle(h: Harness) {
     assert!(landing.require_acknowledgement);
     assert_eq!(landing.org_name, "Acme");
     // Without the acknowledgement: refused, not counted.
-    let err = portal::open(&h.core, &token, false, &meta()).await.unwrap_err();
-    assert!(matches!(err, ServiceError::Denied(Denial::AcknowledgementRequired)));
+    let err = portal::open(&h.core, &token, false, &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        ServiceError::Denied(Denial::AcknowledgementRequired)
+    ));
     // A forged verifier with the right selector is an unknown token.
     let forged = format!("{}{}", &token[..22], "A".repeat(43));
-    let err = portal::open(&h.core, &forged, true, &meta()).await.unwrap_err();
+    let err = portal::open(&h.core, &forged, true, &meta())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ServiceError::Denied(Denial::UnknownToken)));
 
-    let session = portal::open(&h.core, &token, true, &meta()).await.expect("open");
+    let session = portal::open(&h.core, &token, true, &meta())
+        .await
+        .expect("open");
     assert_eq!(session.expires_in, 900);
-    let guest = portal::authenticate(&h.core, &session.access_token, &meta()).await.expect("jwt ok");
+    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .expect("jwt ok");
     assert_eq!(guest.share_id, share.id);
     let items = portal::items(&h.core, &guest).await.unwrap();
     assert_eq!(items.len(), 1);
-    let (_, bytes) = portal::item_content(&h.core, &guest, &doc.id, &meta()).await.unwrap();
+    let (_, bytes) = portal::item_content(&h.core, &guest, &doc.id, &meta())
+        .await
+        .unwrap();
     assert_eq!(&bytes[..], b"exhibit 7");
-    assert!(matches!(portal::item_content(&h.core, &guest, "other", &meta()).await, Err(ServiceError::NotFound(_))));
-    assert_eq!(shares::get(&h.core, &admin, &share.id).await.unwrap().access_count, 1);
+    assert!(matches!(
+        portal::item_content(&h.core, &guest, "other", &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert_eq!(
+        shares::get(&h.core, &admin, &share.id)
+            .await
+            .unwrap()
+            .access_count,
+        1
+    );
 
     // Second open uses the last access; the third is refused; the live session survives.
-    portal::open(&h.core, &token, true, &meta()).await.expect("second open");
-    let err = portal::open(&h.core, &token, true, &meta()).await.unwrap_err();
-    assert!(matches!(err, ServiceError::Denied(Denial::AccessCountExceeded)));
-    assert!(portal::authenticate(&h.core, &session.access_token, &meta()).await.is_ok());
-    assert_eq!(shares::get(&h.core, &admin, &share.id).await.unwrap().status, ShareStatus::Expired);
+    portal::open(&h.core, &token, true, &meta())
+        .await
+        .expect("second open");
+    let err = portal::open(&h.core, &token, true, &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        ServiceError::Denied(Denial::AccessCountExceeded)
+    ));
+    assert!(
+        portal::authenticate(&h.core, &session.access_token, &meta())
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        shares::get(&h.core, &admin, &share.id)
+            .await
+            .unwrap()
+            .status,
+        ShareStatus::Expired
+    );
 
     // Revocation: effective on the very next request.
-    let revoked = shares::revoke(&h.core, &admin, &share.id, &meta()).await.unwrap();
+    let revoked = shares::revoke(&h.core, &admin, &share.id, &meta())
+        .await
+        .unwrap();
     assert_eq!(revoked.status, ShareStatus::Revoked);
-    let err = portal::authenticate(&h.core, &session.access_token, &meta()).await.unwrap_err();
+    let err = portal::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "This link has been revoked.");
     let err = portal::landing(&h.core, &token, &meta()).await.unwrap_err();
     assert!(matches!(err, ServiceError::Denied(Denial::Revoked)));
     // Revoking twice is harmless and audited once.
-    shares::revoke(&h.core, &admin, &share.id, &meta()).await.unwrap();
+    shares::revoke(&h.core, &admin, &share.id, &meta())
+        .await
+        .unwrap();
 
     assert_eq!(
         events(&h, &admin, &share.id).await,
@@ -168,28 +266,85 @@ async fn share_lifecycle(h: Harness) {
             "share.denied", // landing after revocation
         ]
     );
-    let log = audit_log::list(&h.core, &admin, audit_log::AuditFilter { event_type: Some("share.revoked".into()), ..Default::default() }).await.unwrap();
+    let log = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("share.revoked".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(log[0].details["revoked_by"]["name"], "Administrator");
-    assert_eq!(log[0].actor.credential, format!("api_key:{}", match &admin.credential { backend::actor::StaffCredential::ApiKey { key_id } => key_id.clone(), _ => unreachable!() }));
-    let accessed = audit_log::list(&h.core, &admin, audit_log::AuditFilter { event_type: Some("share.accessed".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(
+        log[0].actor.credential,
+        format!(
+            "api_key:{}",
+            match &admin.credential {
+                backend::actor::StaffCredential::ApiKey { key_id } => key_id.clone(),
+                _ => unreachable!(),
+            }
+        )
+    );
+    let accessed = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("share.accessed".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(accessed[0].details["access_count"], 2);
-    assert!(audit_log::list(&h.core, &admin, audit_log::AuditFilter { event_type: Some("bogus".into()), ..Default::default() }).await.is_err());
+    assert!(audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("bogus".into()),
+            ..Default::default()
+        }
+    )
+    .await
+    .is_err());
 }
 
 async fn tenant_isolation(h: Harness) {
     let (acme, _) = org(&h, "Acme").await;
     let (other, _) = org(&h, "Globex").await;
     let doc = upload(&h, &acme).await;
-    let created = shares::create(&h.core, &acme, new_share(&doc.id, 0, false), &meta()).await.unwrap();
+    let created = shares::create(&h.core, &acme, new_share(&doc.id, 0, false), &meta())
+        .await
+        .unwrap();
     let id = created.share.id.clone();
     // Another organisation cannot use, see, or revoke it.
-    assert!(matches!(shares::create(&h.core, &other, new_share(&doc.id, 0, false), &meta()).await, Err(ServiceError::NotFound(_))));
-    assert!(matches!(shares::get(&h.core, &other, &id).await, Err(ServiceError::NotFound(_))));
-    assert!(matches!(shares::revoke(&h.core, &other, &id, &meta()).await, Err(ServiceError::NotFound(_))));
-    assert!(shares::list(&h.core, &other, ShareFilter::default()).await.unwrap().items.is_empty());
+    assert!(matches!(
+        shares::create(&h.core, &other, new_share(&doc.id, 0, false), &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(matches!(
+        shares::get(&h.core, &other, &id).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(matches!(
+        shares::revoke(&h.core, &other, &id, &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(shares::list(&h.core, &other, ShareFilter::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     assert!(documents::list(&h.core, &other).await.unwrap().is_empty());
-    assert!(audit_log::list(&h.core, &other, Default::default()).await.unwrap().is_empty());
-    assert_eq!(shares::get(&h.core, &acme, &id).await.unwrap().status, ShareStatus::Active);
+    assert!(audit_log::list(&h.core, &other, Default::default())
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        shares::get(&h.core, &acme, &id).await.unwrap().status,
+        ShareStatus::Active
+    );
 }
 
 async fn expiry_by_date_is_audited_once(h: Harness) {
@@ -197,31 +352,70 @@ async fn expiry_by_date_is_audited_once(h: Harness) {
     let doc = upload(&h, &admin).await;
     let mut input = new_share(&doc.id, 0, false);
     input.expires_at = Some(h.core.now() + time::Duration::hours(1));
-    let created = shares::create(&h.core, &admin, input, &meta()).await.unwrap();
+    let created = shares::create(&h.core, &admin, input, &meta())
+        .await
+        .unwrap();
     let token = token_of(&created.url);
     let session = portal::open(&h.core, &token, false, &meta()).await.unwrap();
     h.clock.advance(time::Duration::hours(2));
-    assert_eq!(portal::authenticate(&h.core, &session.access_token, &meta()).await.unwrap_err().to_string(), "This link has expired.");
-    assert!(matches!(portal::landing(&h.core, &token, &meta()).await, Err(ServiceError::Denied(Denial::Expired))));
-    assert_eq!(shares::sweep_expired(&h.core, 100).await.unwrap(), 0, "already recorded by the access check");
+    assert_eq!(
+        portal::authenticate(&h.core, &session.access_token, &meta())
+            .await
+            .unwrap_err()
+            .to_string(),
+        "This link has expired."
+    );
+    assert!(matches!(
+        portal::landing(&h.core, &token, &meta()).await,
+        Err(ServiceError::Denied(Denial::Expired))
+    ));
+    assert_eq!(
+        shares::sweep_expired(&h.core, 100).await.unwrap(),
+        0,
+        "already recorded by the access check"
+    );
     let kinds = events(&h, &admin, &created.share.id).await;
-    assert_eq!(kinds.iter().filter(|k| *k == "share.expired").count(), 1, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "share.expired").count(),
+        1,
+        "{kinds:?}"
+    );
     // Past-dated and absurd settings are refused at creation.
     let mut past = new_share(&doc.id, 0, false);
     past.expires_at = Some(h.core.now() - time::Duration::minutes(1));
-    assert!(matches!(shares::create(&h.core, &admin, past, &meta()).await, Err(ServiceError::Invalid { field: "expires_at", .. })));
+    assert!(matches!(
+        shares::create(&h.core, &admin, past, &meta()).await,
+        Err(ServiceError::Invalid {
+            field: "expires_at",
+            ..
+        })
+    ));
     let mut neg = new_share(&doc.id, -1, false);
     neg.expires_at = None;
-    assert!(matches!(shares::create(&h.core, &admin, neg, &meta()).await, Err(ServiceError::Invalid { field: "max_access_count", .. })));
+    assert!(matches!(
+        shares::create(&h.core, &admin, neg, &meta()).await,
+        Err(ServiceError::Invalid {
+            field: "max_access_count",
+            ..
+        })
+    ));
     let mut bad_email = new_share(&doc.id, 0, false);
     bad_email.recipient_email = "not an email".into();
-    assert!(matches!(shares::create(&h.core, &admin, bad_email, &meta()).await, Err(ServiceError::Invalid { field: "recipient.email", .. })));
+    assert!(matches!(
+        shares::create(&h.core, &admin, bad_email, &meta()).await,
+        Err(ServiceError::Invalid {
+            field: "recipient.email",
+            ..
+        })
+    ));
 }
 
 async fn access_count_race_has_one_winner(h: Harness) {
     let (admin, _) = org(&h, "Acme").await;
     let doc = upload(&h, &admin).await;
-    let created = shares::create(&h.core, &admin, new_share(&doc.id, 1, false), &meta()).await.unwrap();
+    let created = shares::create(&h.core, &admin, new_share(&doc.id, 1, false), &meta())
+        .await
+        .unwrap();
     let token = token_of(&created.url);
     let tasks: Vec<_> = (0..4)
         .map(|_| {
@@ -235,7 +429,13 @@ async fn access_count_race_has_one_winner(h: Harness) {
         winners += usize::from(t.await.unwrap());
     }
     assert_eq!(winners, 1);
-    assert_eq!(shares::get(&h.core, &admin, &created.share.id).await.unwrap().access_count, 1);
+    assert_eq!(
+        shares::get(&h.core, &admin, &created.share.id)
+            .await
+            .unwrap()
+            .access_count,
+        1
+    );
 }
 
 async fn keyset_pagination_and_sorting(h: Harness) {
@@ -266,17 +466,45 @@ async fn keyset_pagination_and_sorting(h: Harness) {
         };
         store::shares::insert(h.core.db.pool(), &row).await.unwrap();
         if row.revoked_at.is_some() {
-            store::shares::revoke(h.core.db.pool(), &admin.org_id, &row.id, &admin.user_id, now).await.unwrap();
+            store::shares::revoke(
+                h.core.db.pool(),
+                &admin.org_id,
+                &row.id,
+                &admin.user_id,
+                now,
+            )
+            .await
+            .unwrap();
         }
         for _ in 0..(i % 4) {
-            store::shares::try_count_access(h.core.db.pool(), &admin.org_id, &row.id, now).await.unwrap();
+            store::shares::try_count_access(h.core.db.pool(), &admin.org_id, &row.id, now)
+                .await
+                .unwrap();
         }
     }
-    for (sort, descending) in [("created_at", true), ("expires_at", false), ("expires_at", true), ("access_count", true), ("access_count", false)] {
+    for (sort, descending) in [
+        ("created_at", true),
+        ("expires_at", false),
+        ("expires_at", true),
+        ("access_count", true),
+        ("access_count", false),
+    ] {
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
-            let page = shares::list(&h.core, &admin, ShareFilter { sort: Some(sort.into()), descending: Some(descending), limit: Some(7), cursor, ..Default::default() }).await.unwrap();
+            let page = shares::list(
+                &h.core,
+                &admin,
+                ShareFilter {
+                    sort: Some(sort.into()),
+                    descending: Some(descending),
+                    limit: Some(7),
+                    cursor,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
             seen.extend(page.items);
             cursor = page.next_cursor;
             if cursor.is_none() {
@@ -288,8 +516,21 @@ async fn keyset_pagination_and_sorting(h: Harness) {
         assert_eq!(ids.len(), 25, "no duplicates across pages ({sort})");
         let key = |s: &shares::ShareView| match sort {
             "access_count" => s.access_count,
-            "expires_at" => s.expires_at.as_ref().map_or(i64::MAX, |e| time::OffsetDateTime::parse(e, &time::format_description::well_known::Rfc3339).unwrap().unix_timestamp_nanos() as i64 / 1_000_000),
-            _ => time::OffsetDateTime::parse(&s.created_at, &time::format_description::well_known::Rfc3339).unwrap().unix_timestamp_nanos() as i64 / 1_000_000,
+            "expires_at" => s.expires_at.as_ref().map_or(i64::MAX, |e| {
+                time::OffsetDateTime::parse(e, &time::format_description::well_known::Rfc3339)
+                    .unwrap()
+                    .unix_timestamp_nanos() as i64
+                    / 1_000_000
+            }),
+            _ => {
+                time::OffsetDateTime::parse(
+                    &s.created_at,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .unwrap()
+                .unix_timestamp_nanos() as i64
+                    / 1_000_000
+            }
         };
         let keys: Vec<_> = seen.iter().map(key).collect();
         let mut sorted = keys.clone();
@@ -299,12 +540,48 @@ async fn keyset_pagination_and_sorting(h: Harness) {
         }
         assert_eq!(keys, sorted, "{sort} desc={descending}");
     }
-    let revoked = shares::list(&h.core, &admin, ShareFilter { status: Some(ShareStatus::Revoked), limit: Some(100), ..Default::default() }).await.unwrap();
+    let revoked = shares::list(
+        &h.core,
+        &admin,
+        ShareFilter {
+            status: Some(ShareStatus::Revoked),
+            limit: Some(100),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(revoked.items.len(), 4); // 0, 7, 14, 21
-    let active = shares::list(&h.core, &admin, ShareFilter { status: Some(ShareStatus::Active), limit: Some(100), ..Default::default() }).await.unwrap();
+    let active = shares::list(
+        &h.core,
+        &admin,
+        ShareFilter {
+            status: Some(ShareStatus::Active),
+            limit: Some(100),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(active.items.len(), 21);
-    for bad in [ShareFilter { sort: Some("1; DROP TABLE shares".into()), ..Default::default() }, ShareFilter { limit: Some(0), ..Default::default() }, ShareFilter { cursor: Some("' OR 1=1".into()), ..Default::default() }] {
-        assert!(matches!(shares::list(&h.core, &admin, bad).await, Err(ServiceError::Invalid { .. })));
+    for bad in [
+        ShareFilter {
+            sort: Some("1; DROP TABLE shares".into()),
+            ..Default::default()
+        },
+        ShareFilter {
+            limit: Some(0),
+            ..Default::default()
+        },
+        ShareFilter {
+            cursor: Some("' OR 1=1".into()),
+            ..Default::default()
+        },
+    ] {
+        assert!(matches!(
+            shares::list(&h.core, &admin, bad).await,
+            Err(ServiceError::Invalid { .. })
+        ));
     }
 }
 
@@ -317,34 +594,85 @@ async fn bad_uploads_write_nothing(h: Harness) {
         (vec![b'a'; 1024 * 1024 + 1], "payload_too_large"),
     ];
     for (bytes, code) in cases {
-        let err = documents::upload(&h.core, &admin, Upload { title: "t".into(), file_name: "../../x".into(), bytes: bytes.into() }, &meta()).await.unwrap_err();
+        let err = documents::upload(
+            &h.core,
+            &admin,
+            Upload {
+                title: "t".into(),
+                file_name: "../../x".into(),
+                bytes: bytes.into(),
+            },
+            &meta(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.code(), code);
     }
     assert!(documents::list(&h.core, &admin).await.unwrap().is_empty());
-    let log = audit_log::list(&h.core, &admin, audit_log::AuditFilter { event_type: Some("document.uploaded".into()), ..Default::default() }).await.unwrap();
+    let log = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("document.uploaded".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert!(log.is_empty());
     // Path traversal in a name is reduced to its last component.
-    let d = documents::upload(&h.core, &admin, Upload { title: "".into(), file_name: "../../etc/passwd".into(), bytes: "root:x".into() }, &meta()).await.unwrap();
-    assert_eq!((d.file_name.as_str(), d.title.as_str()), ("passwd", "passwd"));
+    let d = documents::upload(
+        &h.core,
+        &admin,
+        Upload {
+            title: "".into(),
+            file_name: "../../etc/passwd".into(),
+            bytes: "root:x".into(),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (d.file_name.as_str(), d.title.as_str()),
+        ("passwd", "passwd")
+    );
 }
 
 async fn console_sessions_round_trip(h: Harness) {
     use tower_sessions::session::{Id, Record};
     use tower_sessions::SessionStore;
     let store = store::sessions::SqlSessionStore::new(h.core.db.clone());
-    let mut record = Record { id: Id::default(), data: Default::default(), expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1) };
-    record.data.insert("user_id".into(), serde_json::json!("u1"));
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    record
+        .data
+        .insert("user_id".into(), serde_json::json!("u1"));
     store.create(&mut record).await.unwrap();
-    assert_eq!(store.load(&record.id).await.unwrap().unwrap().data["user_id"], "u1");
+    assert_eq!(
+        store.load(&record.id).await.unwrap().unwrap().data["user_id"],
+        "u1"
+    );
     // Only the hash of the id is stored.
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM console_sessions WHERE id_hash = $1").bind(record.id.to_string()).fetch_one(h.core.db.pool()).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM console_sessions WHERE id_hash = $1")
+        .bind(record.id.to_string())
+        .fetch_one(h.core.db.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 0);
     record.data.insert("csrf".into(), serde_json::json!("t"));
     store.save(&record).await.unwrap();
     assert_eq!(store.load(&record.id).await.unwrap().unwrap().data.len(), 2);
     store.delete(&record.id).await.unwrap();
     assert!(store.load(&record.id).await.unwrap().is_none());
-    let expired = Record { id: Id::default(), data: Default::default(), expiry_date: time::OffsetDateTime::now_utc() - time::Duration::seconds(1) };
+    let expired = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() - time::Duration::seconds(1),
+    };
     store.save(&expired).await.unwrap();
     assert!(store.load(&expired.id).await.unwrap().is_none());
     assert_eq!(store.delete_expired(h.core.now_ms()).await.unwrap(), 1);

@@ -1,5 +1,6 @@
 import { test, expect, request as newRequest, Page, BrowserContext, TestInfo } from '@playwright/test';
 import * as fs from 'fs';
+import { installHydrationProbe, hydrated } from './hydration-probe';
 
 // Set by scripts/e2e: a freshly bootstrapped organisation on a fresh server.
 const EMAIL = process.env.LIAISON_E2E_EMAIL!;
@@ -44,6 +45,7 @@ async function api() {
 test('an admin shares a document, the recipient opens it, the admin revokes it', async ({ page, browser }, info) => {
   const errors: string[] = [];
   watchConsole(page, errors);
+  await installHydrationProbe(page);
   await signIn(page);
 
   // Upload through the console form.
@@ -87,6 +89,7 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
 
   // The admin's table: recipient, document, creator, expiry and count, status.
   await page.goto('/console');
+  await hydrated(page);
   const row = page.locator('tr', { hasText: 'jane@lawfirm.example' });
   await expect(row).toContainText('Jane Counsel');
   await expect(row).toContainText('Evidence log');

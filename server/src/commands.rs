@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use backend::blobs::Blobs;
 use backend::clock::SystemClock;
 use backend::crypto::{Kdf, Sealer};
@@ -15,6 +13,8 @@ use backend::portal_jwt::PortalKeys;
 use backend::services::bootstrap;
 use backend::store::Db;
 use backend::{Liaison, Settings};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use secrecy::{ExposeSecret, SecretSlice};
 
 use crate::config::{BootstrapArgs, GlobalArgs, ServeArgs};
@@ -32,7 +32,9 @@ async fn connect(g: &GlobalArgs) -> Result<Db> {
     std::fs::create_dir_all(&g.data_dir)
         .with_context(|| format!("cannot create the data directory {}", g.data_dir.display()))?;
     let url = database_url(g);
-    let db = Db::connect(&url).await.context("cannot connect to the database (LIAISON_DATABASE_URL)")?;
+    let db = Db::connect(&url)
+        .await
+        .context("cannot connect to the database (LIAISON_DATABASE_URL)")?;
     db.migrate().await.context("database migration failed")?;
     Ok(db)
 }
@@ -41,9 +43,14 @@ async fn connect(g: &GlobalArgs) -> Result<Db> {
 /// generated on first use with owner-only permissions.
 fn master_key(g: &GlobalArgs, production: bool) -> Result<SecretSlice<u8>> {
     let decode = |text: &str, source: &str| -> Result<SecretSlice<u8>> {
-        let bytes = B64.decode(text.trim()).with_context(|| format!("{source} is not valid base64"))?;
+        let bytes = B64
+            .decode(text.trim())
+            .with_context(|| format!("{source} is not valid base64"))?;
         if bytes.len() != 32 {
-            bail!("{source} must decode to exactly 32 bytes (it has {})", bytes.len());
+            bail!(
+                "{source} must decode to exactly 32 bytes (it has {})",
+                bytes.len()
+            );
         }
         Ok(SecretSlice::from(bytes))
     };
@@ -68,21 +75,30 @@ fn master_key(g: &GlobalArgs, production: bool) -> Result<SecretSlice<u8>> {
             .with_context(|| format!("cannot create {}", path.display()))?;
         f.write_all(B64.encode(key).as_bytes())?;
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     decode(&text, &path.display().to_string())
 }
 
-async fn open_core(g: &GlobalArgs, public_url: url::Url, serve: Option<&ServeArgs>) -> Result<Liaison> {
+async fn open_core(
+    g: &GlobalArgs,
+    public_url: url::Url,
+    serve: Option<&ServeArgs>,
+) -> Result<Liaison> {
     let production = serve.is_some_and(|s| s.production);
     let db = connect(g).await?;
     let sealer = Sealer::new(&master_key(g, production)?)?;
     let now = backend::store::to_millis(time::OffsetDateTime::now_utc());
-    let keys = PortalKeys::load_or_create(db.clone(), sealer, now).await.context(
-        "cannot load the portal signing keys; if they were sealed under another master key, \
+    let keys = PortalKeys::load_or_create(db.clone(), sealer, now)
+        .await
+        .context(
+            "cannot load the portal signing keys; if they were sealed under another master key, \
          set LIAISON_MASTER_KEY to the value every node shares",
-    )?;
+        )?;
     let blobs = Blobs::local(&g.data_dir.join("blobs")).context("cannot open the blob folder")?;
-    let hash_workers = serve.and_then(|s| s.hash_workers).unwrap_or_else(Kdf::default_concurrency);
+    let hash_workers = serve
+        .and_then(|s| s.hash_workers)
+        .unwrap_or_else(Kdf::default_concurrency);
     Ok(Liaison {
         db,
         blobs,
@@ -91,7 +107,9 @@ async fn open_core(g: &GlobalArgs, public_url: url::Url, serve: Option<&ServeArg
         clock: Arc::new(SystemClock),
         settings: Settings {
             public_url,
-            portal_session_ttl: time::Duration::seconds(serve.map_or(900, |s| i64::from(s.portal_session_seconds))),
+            portal_session_ttl: time::Duration::seconds(
+                serve.map_or(900, |s| i64::from(s.portal_session_seconds)),
+            ),
             max_upload_bytes: serve.map_or(50 * 1024 * 1024, |s| s.max_upload_bytes),
         },
     })
@@ -109,14 +127,19 @@ fn print_credentials(b: &bootstrap::Bootstrapped, sign_in_url: &str) {
     println!("  Sign in at {sign_in_url}");
     println!("    email:    {}", b.admin_email);
     println!("    password: {}", b.admin_password.expose_secret());
-    println!("  Admin API key (Authorization: Bearer …): {}", b.api_key.expose_secret());
+    println!(
+        "  Admin API key (Authorization: Bearer …): {}",
+        b.api_key.expose_secret()
+    );
     println!("  These are shown once and stored only as hashes. Keep them safe.");
     println!();
 }
 
 pub async fn bootstrap(g: &GlobalArgs, args: &BootstrapArgs) -> Result<()> {
     let core = open_core(g, url::Url::parse("http://127.0.0.1:3000")?, None).await?;
-    let b = bootstrap::bootstrap(&core, &args.org, &args.admin_email).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let b = bootstrap::bootstrap(&core, &args.org, &args.admin_email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     print_credentials(&b, "the console (/login)");
     Ok(())
 }
@@ -127,12 +150,18 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         bail!("LIAISON_PUBLIC_URL must be https in production (it is {public_url})");
     }
     let core = Arc::new(open_core(g, public_url.clone(), Some(args)).await?);
-    if bootstrap::is_fresh(&core).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+    if bootstrap::is_fresh(&core)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
         let b = bootstrap::bootstrap(&core, "Liaison Demo", "admin@liaison.local")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("First start: created an organisation and its administrator.");
-        print_credentials(&b, &format!("{}/login", public_url.as_str().trim_end_matches('/')));
+        print_credentials(
+            &b,
+            &format!("{}/login", public_url.as_str().trim_end_matches('/')),
+        );
     }
     spawn_housekeeping(core.clone());
 
@@ -155,10 +184,13 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {} (LIAISON_BIND)", args.bind))?;
     tracing::info!(bind = %args.bind, public_url = %public_url, "listening");
     println!("Liaison is running on {public_url}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")?;
     core.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -19,14 +19,29 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Folder for the SQLite file, blobs and the generated master key.
-    #[arg(long, env = "LIAISON_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "LIAISON_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// sqlite://PATH or postgres://…; defaults to sqlite://<data dir>/liaison.db.
-    #[arg(long, env = "LIAISON_DATABASE_URL", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "LIAISON_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub database_url: Option<SecretString>,
     /// 32 bytes, base64: seals signing keys at rest. Required in production and for several
     /// nodes (all must share it); otherwise generated once into <data dir>/master.key.
-    #[arg(long, env = "LIAISON_MASTER_KEY", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "LIAISON_MASTER_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub master_key: Option<SecretString>,
     #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -84,7 +99,8 @@ pub struct BootstrapArgs {
 impl ServeArgs {
     pub fn public_url(&self) -> url::Url {
         self.public_url.clone().unwrap_or_else(|| {
-            url::Url::parse(&format!("http://{}", self.bind)).expect("a socket address makes a valid URL")
+            url::Url::parse(&format!("http://{}", self.bind))
+                .expect("a socket address makes a valid URL")
         })
     }
 }

@@ -15,14 +15,24 @@ fn back_with_error(message: &str) -> Response {
     Redirect::to(&format!("/console/documents?error={q}")).into_response()
 }
 
-pub async fn upload(State(state): State<AppState>, session: Session, Meta(meta): Meta, form: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    form: Multipart,
+) -> Response {
     let user_id: Option<String> = session.get(app::ssr::SESSION_USER).await.ok().flatten();
     let expected: Option<String> = session.get(app::ssr::SESSION_CSRF).await.ok().flatten();
     let staff = match user_id {
-        Some(id) => auth::staff_for_session(&state.core, &id).await.ok().flatten(),
+        Some(id) => auth::staff_for_session(&state.core, &id)
+            .await
+            .ok()
+            .flatten(),
         None => None,
     };
-    let Some(staff) = staff else { return Redirect::to("/login").into_response() };
+    let Some(staff) = staff else {
+        return Redirect::to("/login").into_response();
+    };
     let form = match read_upload(form, state.core.settings.max_upload_bytes).await {
         Ok(f) => f,
         Err(e) => return back_with_error(&crate::error::public_message(&e.0)),

@@ -19,10 +19,16 @@ impl From<ServiceError> for ApiError {
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::NotFound(_) | ServiceError::Denied(Denial::UnknownToken) => StatusCode::NOT_FOUND,
-        ServiceError::Forbidden(_) | ServiceError::Denied(Denial::AcknowledgementRequired) => StatusCode::FORBIDDEN,
+        ServiceError::NotFound(_) | ServiceError::Denied(Denial::UnknownToken) => {
+            StatusCode::NOT_FOUND
+        }
+        ServiceError::Forbidden(_) | ServiceError::Denied(Denial::AcknowledgementRequired) => {
+            StatusCode::FORBIDDEN
+        }
         ServiceError::Denied(_) => StatusCode::GONE,
-        ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => StatusCode::UNAUTHORIZED,
+        ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => {
+            StatusCode::UNAUTHORIZED
+        }
         ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         ServiceError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
@@ -40,11 +46,17 @@ pub fn public_message(e: &ServiceError) -> String {
 }
 
 pub fn envelope(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, axum::Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    (
+        status,
+        axum::Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
 }
 
 fn quoted(s: &str) -> String {
-    s.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect()
+    s.chars()
+        .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+        .collect()
 }
 
 impl IntoResponse for ApiError {
@@ -70,5 +82,8 @@ impl IntoResponse for ApiError {
 
 /// Errors raised by the HTTP layer itself (bad JSON, missing fields, body too large).
 pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError(ServiceError::Invalid { field, message: message.into() })
+    ApiError(ServiceError::Invalid {
+        field,
+        message: message.into(),
+    })
 }

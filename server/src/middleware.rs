@@ -39,7 +39,11 @@ pub fn make_span(req: &Request<Body>) -> Span {
 
 pub fn on_response(resp: &Response, latency: std::time::Duration, span: &Span) {
     span.record("http.status", resp.status().as_u16());
-    tracing::info!(latency_ms = latency.as_millis() as u64, status = resp.status().as_u16(), "response");
+    tracing::info!(
+        latency_ms = latency.as_millis() as u64,
+        status = resp.status().as_u16(),
+        "response"
+    );
 }
 
 /// Origins allowed to send state-changing requests with cookies.
@@ -61,23 +65,36 @@ fn has_bearer(headers: &HeaderMap) -> bool {
 /// state-changing request that could ride on cookies must come from our own origin, as
 /// the browser states in `Origin` (or `Sec-Fetch-Site`). Bearer-authenticated API calls
 /// carry no ambient credential and are exempt.
-pub async fn same_origin_writes(State(allowed): State<AllowedOrigin>, req: Request, next: Next) -> Response {
+pub async fn same_origin_writes(
+    State(allowed): State<AllowedOrigin>,
+    req: Request,
+    next: Next,
+) -> Response {
     if is_unsafe(req.method()) && !has_bearer(req.headers()) {
         let h = req.headers();
-        let host_origin = h.get(header::HOST).and_then(|v| v.to_str().ok()).map(|host| {
-            let scheme = allowed.0.split_once("://").map_or("http", |(s, _)| s);
-            format!("{scheme}://{host}")
-        });
+        let host_origin = h
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(|host| {
+                let scheme = allowed.0.split_once("://").map_or("http", |(s, _)| s);
+                format!("{scheme}://{host}")
+            });
         let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
         let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         let ok = match origin {
             Some(o) => o == allowed.0 || Some(o) == host_origin.as_deref(),
             // No Origin: accept only what the browser itself marks same-origin; non-browser
             // clients without cookies are unaffected because they have nothing to forge.
-            None => fetch_site.is_none_or(|s| s == "same-origin" || s == "none") && !h.contains_key(header::COOKIE),
+            None => {
+                fetch_site.is_none_or(|s| s == "same-origin" || s == "none")
+                    && !h.contains_key(header::COOKIE)
+            }
         };
         if !ok || fetch_site == Some("cross-site") {
-            tracing::warn!(origin = origin.unwrap_or("-"), "cross-origin state-changing request refused");
+            tracing::warn!(
+                origin = origin.unwrap_or("-"),
+                "cross-origin state-changing request refused"
+            );
             return crate::error::envelope(
                 StatusCode::FORBIDDEN,
                 "cross_origin_request",
@@ -99,15 +116,31 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
             h.insert(name, HeaderValue::from_static(value));
         }
     };
-    set(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::X_FRAME_OPTIONS, "DENY");
     // Share links carry secrets in their path: never send them to another site. (Not
     // `no-referrer`: with it browsers send `Origin: null`, defeating the origin check.)
     set(header::REFERRER_POLICY, "same-origin");
-    set(header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
-    set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(header::CACHE_CONTROL, if is_static { "public, max-age=300" } else { "no-store" });
+    set(
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    set(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        header::CACHE_CONTROL,
+        if is_static {
+            "public, max-age=300"
+        } else {
+            "no-store"
+        },
+    );
     resp
 }
 
@@ -128,7 +161,10 @@ mod tests {
     fn share_tokens_never_reach_logs() {
         let token = "A".repeat(65);
         assert_eq!(loggable_path(&format!("/s/{token}")), "/s/[token]");
-        assert_eq!(loggable_path(&format!("/s/{token}/open")), "/s/[token]/open");
+        assert_eq!(
+            loggable_path(&format!("/s/{token}/open")),
+            "/s/[token]/open"
+        );
         assert_eq!(loggable_path("/api/v1/shares"), "/api/v1/shares");
     }
 }

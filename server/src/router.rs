@@ -28,12 +28,14 @@ pub fn build(state: AppState, site_dir: &Path) -> Router {
     let routes = generate_route_list(app::App);
     let context = state.server_context();
     let provide = move || provide_context(context.clone());
-    let sessions = SessionManagerLayer::new(backend::store::sessions::SqlSessionStore::new(state.core.db.clone()))
-        .with_name("liaison_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Strict)
-        .with_secure(state.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+    let sessions = SessionManagerLayer::new(backend::store::sessions::SqlSessionStore::new(
+        state.core.db.clone(),
+    ))
+    .with_name("liaison_session")
+    .with_http_only(true)
+    .with_same_site(SameSite::Strict)
+    .with_secure(state.secure_cookies)
+    .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
     let options = state.leptos_options.clone();
 
     Router::new()
@@ -41,18 +43,26 @@ pub fn build(state: AppState, site_dir: &Path) -> Router {
         .route("/api/{fn_name}", post(server_fn).get(server_fn))
         .route(
             "/console/documents",
-            post(console_upload::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(state.core.settings.max_upload_bytes + 64 * 1024)),
+            post(console_upload::upload).layer(axum::extract::DefaultBodyLimit::max(
+                state.core.settings.max_upload_bytes + 64 * 1024,
+            )),
         )
         .leptos_routes_with_context(&state, routes, provide, move || app::shell(options.clone()))
         .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
         .fallback(middleware::not_found)
         .layer(sessions)
-        .layer(from_fn_with_state(state.allowed_origin.clone(), middleware::same_origin_writes))
+        .layer(from_fn_with_state(
+            state.allowed_origin.clone(),
+            middleware::same_origin_writes,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(middleware::make_span).on_response(middleware::on_response))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(middleware::make_span)
+                        .on_response(middleware::on_response),
+                )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(from_fn(middleware::security_headers)),
         )

@@ -19,6 +19,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn server_context(&self) -> app::ssr::ServerContext {
-        app::ssr::ServerContext { core: self.core.clone(), secure_cookies: self.secure_cookies }
+        app::ssr::ServerContext {
+            core: self.core.clone(),
+            secure_cookies: self.secure_cookies,
+        }
     }
 }

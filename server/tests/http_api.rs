@@ -1,5 +1,6 @@
 //! The HTTP contract, through the real router (`Router::oneshot`): REST and portal APIs,
 //! error envelopes, RFC 6750 challenges, the JWT attack set, CSRF and bad input.
+#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
 use std::sync::Arc;
 
@@ -39,23 +40,31 @@ struct Reply {
 
 impl Reply {
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
     }
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     fn code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
 impl TestApp {
     async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         let sealer = Sealer::new(&SecretSlice::from(vec![7u8; 32])).unwrap();
-        let keys = PortalKeys::load_or_create(db.clone(), sealer, 0).await.unwrap();
+        let keys = PortalKeys::load_or_create(db.clone(), sealer, 0)
+            .await
+            .unwrap();
         let core = Arc::new(Liaison {
             db,
             blobs: Blobs::local(&dir.path().join("blobs")).unwrap(),
@@ -68,11 +77,17 @@ impl TestApp {
                 max_upload_bytes: UPLOAD_LIMIT,
             },
         });
-        let a = backend::services::bootstrap::bootstrap(&core, "Acme", "admin@acme.test").await.unwrap();
-        let b = backend::services::bootstrap::bootstrap(&core, "Globex", "admin@globex.test").await.unwrap();
+        let a = backend::services::bootstrap::bootstrap(&core, "Acme", "admin@acme.test")
+            .await
+            .unwrap();
+        let b = backend::services::bootstrap::bootstrap(&core, "Globex", "admin@globex.test")
+            .await
+            .unwrap();
         let state = AppState {
             core: core.clone(),
-            leptos_options: leptos::config::LeptosOptions::builder().output_name("liaison").build(),
+            leptos_options: leptos::config::LeptosOptions::builder()
+                .output_name("liaison")
+                .build(),
             allowed_origin: AllowedOrigin(ORIGIN.into()),
             secure_cookies: false,
         };
@@ -91,17 +106,35 @@ impl TestApp {
         let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Reply { status, headers, body }
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
-    async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(k) = key {
             req = req.header(header::AUTHORIZATION, format!("Bearer {k}"));
         }
         let req = match body {
-            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         };
         self.send(req.unwrap()).await
@@ -110,7 +143,12 @@ impl TestApp {
     async fn upload(&self, key: &str, file_name: &str, bytes: &[u8]) -> Reply {
         let boundary = "XyZboundary";
         let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nExhibit\r\n").as_bytes());
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nExhibit\r\n"
+            )
+            .as_bytes(),
+        );
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
         );
@@ -118,7 +156,10 @@ impl TestApp {
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let req = Request::post("/api/v1/documents")
             .header(header::AUTHORIZATION, format!("Bearer {key}"))
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
@@ -132,21 +173,41 @@ impl TestApp {
 
     async fn share(&self, doc: &str, extra: Value) -> Value {
         let mut body = json!({ "item": doc, "recipient": { "name": "Jane Counsel", "email": "jane@lawfirm.example" } });
-        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        let r = self.call(Method::POST, "/api/v1/shares", Some(&self.key), Some(body)).await;
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let r = self
+            .call(Method::POST, "/api/v1/shares", Some(&self.key), Some(body))
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         r.json()
     }
 
     async fn counts(&self) -> (i64, i64, i64) {
         let pool = self.core.db.pool();
-        let one = |sql: &'static str| async move { sqlx::query_as::<_, (i64,)>(sql).fetch_one(pool).await.unwrap().0 };
-        (one("SELECT COUNT(*) FROM documents").await, one("SELECT COUNT(*) FROM shares").await, one("SELECT COUNT(*) FROM audit_events").await)
+        let one = |sql: &'static str| async move {
+            sqlx::query_as::<_, (i64,)>(sql)
+                .fetch_one(pool)
+                .await
+                .unwrap()
+                .0
+        };
+        (
+            one("SELECT COUNT(*) FROM documents").await,
+            one("SELECT COUNT(*) FROM shares").await,
+            one("SELECT COUNT(*) FROM audit_events").await,
+        )
     }
 }
 
 fn token_of(share: &Value) -> String {
-    share["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned()
+    share["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -156,9 +217,15 @@ async fn health_and_jwks() {
     assert_eq!((r.status, r.text().as_str()), (StatusCode::OK, "ok"));
     assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert!(r.headers.contains_key("x-request-id"));
-    let jwks = app.call(Method::GET, "/.well-known/jwks.json", None, None).await.json();
+    let jwks = app
+        .call(Method::GET, "/.well-known/jwks.json", None, None)
+        .await
+        .json();
     let key = &jwks["keys"][0];
-    assert_eq!((key["kty"].as_str(), key["alg"].as_str()), (Some("RSA"), Some("RS256")));
+    assert_eq!(
+        (key["kty"].as_str(), key["alg"].as_str()),
+        (Some("RSA"), Some("RS256"))
+    );
     assert!(key["kid"].is_string() && key["n"].is_string() && key.get("d").is_none());
 }
 
@@ -169,10 +236,18 @@ async fn admin_api_requires_a_valid_key() {
         let r = app.call(Method::GET, "/api/v1/shares", key, None).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(r.code(), "unauthenticated");
-        assert!(r.headers[header::WWW_AUTHENTICATE].to_str().unwrap().starts_with("Bearer"));
+        assert!(r.headers[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer"));
     }
-    let r = app.call(Method::GET, "/api/v1/nope", Some(&app.key), None).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    let r = app
+        .call(Method::GET, "/api/v1/nope", Some(&app.key), None)
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
 }
 
 #[tokio::test]
@@ -190,50 +265,164 @@ async fn share_lifecycle_over_rest_and_portal_api() {
     let token = token_of(&share);
 
     // Acknowledgement required, then a Bearer session.
-    let r = app.call(Method::POST, "/api/portal/session", None, Some(json!({ "token": token }))).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::FORBIDDEN, "acknowledgement_required"));
-    let r = app.call(Method::POST, "/api/portal/session", None, Some(json!({ "token": token, "acknowledged": true }))).await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/portal/session",
+            None,
+            Some(json!({ "token": token })),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::FORBIDDEN, "acknowledgement_required")
+    );
+    let r = app
+        .call(
+            Method::POST,
+            "/api/portal/session",
+            None,
+            Some(json!({ "token": token, "acknowledged": true })),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let s = r.json();
-    assert_eq!((s["token_type"].as_str(), s["expires_in"].as_i64()), (Some("Bearer"), Some(900)));
+    assert_eq!(
+        (s["token_type"].as_str(), s["expires_in"].as_i64()),
+        (Some("Bearer"), Some(900))
+    );
     let jwt = s["access_token"].as_str().unwrap().to_owned();
     let header = jsonwebtoken::decode_header(&jwt).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
     assert!(header.kid.is_some());
 
-    let items = app.call(Method::GET, "/api/portal/items", Some(&jwt), None).await;
+    let items = app
+        .call(Method::GET, "/api/portal/items", Some(&jwt), None)
+        .await;
     assert_eq!(items.status, StatusCode::OK);
     assert_eq!(items.json()["items"][0]["id"], doc);
-    let content = app.call(Method::GET, &format!("/api/portal/items/{doc}/content"), Some(&jwt), None).await;
+    let content = app
+        .call(
+            Method::GET,
+            &format!("/api/portal/items/{doc}/content"),
+            Some(&jwt),
+            None,
+        )
+        .await;
     assert_eq!(content.body, b"the exhibit");
-    assert_eq!(content.headers[header::CONTENT_TYPE], "text/plain; charset=utf-8");
-    assert!(content.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("sandbox"));
-    let other = app.call(Method::GET, "/api/portal/items/someone-elses/content", Some(&jwt), None).await;
+    assert_eq!(
+        content.headers[header::CONTENT_TYPE],
+        "text/plain; charset=utf-8"
+    );
+    assert!(content.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .contains("sandbox"));
+    let other = app
+        .call(
+            Method::GET,
+            "/api/portal/items/someone-elses/content",
+            Some(&jwt),
+            None,
+        )
+        .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
 
     // The table and the single share.
-    let list = app.call(Method::GET, "/api/v1/shares?status=active&sort=access_count&order=desc&limit=10", Some(&app.key), None).await.json();
+    let list = app
+        .call(
+            Method::GET,
+            "/api/v1/shares?status=active&sort=access_count&order=desc&limit=10",
+            Some(&app.key),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(list["items"][0]["access_count"], 1);
-    let one = app.call(Method::GET, &format!("/api/v1/shares/{id}"), Some(&app.key), None).await.json();
+    let one = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/shares/{id}"),
+            Some(&app.key),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(one["max_access_count"], 5);
 
     // Revoke: the very next portal request fails with an RFC 6750 challenge.
-    let r = app.call(Method::POST, &format!("/api/v1/shares/{id}/revoke"), Some(&app.key), None).await;
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/shares/{id}/revoke"),
+            Some(&app.key),
+            None,
+        )
+        .await;
     assert_eq!(r.json()["status"], "revoked");
-    let r = app.call(Method::GET, "/api/portal/items", Some(&jwt), None).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::UNAUTHORIZED, "invalid_token"));
+    let r = app
+        .call(Method::GET, "/api/portal/items", Some(&jwt), None)
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_token")
+    );
     let challenge = r.headers[header::WWW_AUTHENTICATE].to_str().unwrap();
-    assert!(challenge.contains("error=\"invalid_token\"") && challenge.contains("revoked"), "{challenge}");
-    let r = app.call(Method::POST, "/api/portal/session", None, Some(json!({ "token": token, "acknowledged": true }))).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::GONE, "share_revoked"));
+    assert!(
+        challenge.contains("error=\"invalid_token\"") && challenge.contains("revoked"),
+        "{challenge}"
+    );
+    let r = app
+        .call(
+            Method::POST,
+            "/api/portal/session",
+            None,
+            Some(json!({ "token": token, "acknowledged": true })),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::GONE, "share_revoked")
+    );
 
-    let audit = app.call(Method::GET, &format!("/api/v1/audit?share_id={id}"), Some(&app.key), None).await.json();
-    let kinds: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
-    for k in ["share.created", "share.acknowledgement_accepted", "share.accessed", "item.viewed", "share.revoked", "share.denied"] {
+    let audit = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/audit?share_id={id}"),
+            Some(&app.key),
+            None,
+        )
+        .await
+        .json();
+    let kinds: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    for k in [
+        "share.created",
+        "share.acknowledgement_accepted",
+        "share.accessed",
+        "item.viewed",
+        "share.revoked",
+        "share.denied",
+    ] {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
-    let revoked = app.call(Method::GET, &format!("/api/v1/audit?share_id={id}&event_type=share.revoked"), Some(&app.key), None).await.json();
-    assert_eq!(revoked["items"][0]["details"]["revoked_by"]["email"], "admin@acme.test");
+    let revoked = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/audit?share_id={id}&event_type=share.revoked"),
+            Some(&app.key),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        revoked["items"][0]["details"]["revoked_by"]["email"],
+        "admin@acme.test"
+    );
 }
 
 #[tokio::test]
@@ -241,7 +430,15 @@ async fn forged_portal_tokens_are_rejected_with_a_challenge() {
     let app = TestApp::new().await;
     let doc = app.document().await;
     let share = app.share(&doc, json!({})).await;
-    let good = app.call(Method::POST, "/api/portal/session", None, Some(json!({ "token": token_of(&share) }))).await.json();
+    let good = app
+        .call(
+            Method::POST,
+            "/api/portal/session",
+            None,
+            Some(json!({ "token": token_of(&share) })),
+        )
+        .await
+        .json();
     let good = good["access_token"].as_str().unwrap().to_owned();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = |iss: &str, aud: &str, exp: i64| PortalClaims {
@@ -255,7 +452,11 @@ async fn forged_portal_tokens_are_rejected_with_a_challenge() {
     };
     let parts: Vec<&str> = good.split('.').collect();
     let kid = jsonwebtoken::decode_header(&good).unwrap().kid.unwrap();
-    let none = format!("{}.{}.", B64URL.encode(json!({"alg": "none", "kid": kid}).to_string()), parts[1]);
+    let none = format!(
+        "{}.{}.",
+        B64URL.encode(json!({"alg": "none", "kid": kid}).to_string()),
+        parts[1]
+    );
     let hs_header = B64URL.encode(json!({"alg": "HS256", "typ": "JWT", "kid": kid}).to_string());
     let jwks = app.core.keys.jwks().to_string();
     let mac = {
@@ -267,22 +468,42 @@ async fn forged_portal_tokens_are_rejected_with_a_challenge() {
     let forged = [
         none,
         format!("{hs_header}.{}.{mac}", parts[1]),
-        app.core.keys.issue(&claims(ORIGIN, "https://evil.example", now + 600)).unwrap(),
-        app.core.keys.issue(&claims("https://evil.example", ORIGIN, now + 600)).unwrap(),
-        app.core.keys.issue(&claims(ORIGIN, ORIGIN, now - 60)).unwrap(),
+        app.core
+            .keys
+            .issue(&claims(ORIGIN, "https://evil.example", now + 600))
+            .unwrap(),
+        app.core
+            .keys
+            .issue(&claims("https://evil.example", ORIGIN, now + 600))
+            .unwrap(),
+        app.core
+            .keys
+            .issue(&claims(ORIGIN, ORIGIN, now - 60))
+            .unwrap(),
         format!("{}.{}.{}", parts[0], parts[1], "A".repeat(parts[2].len())),
         "garbage".into(),
     ];
     for (i, jwt) in forged.iter().enumerate() {
-        let r = app.call(Method::GET, "/api/portal/items", Some(jwt), None).await;
+        let r = app
+            .call(Method::GET, "/api/portal/items", Some(jwt), None)
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "case {i}");
         assert_eq!(r.code(), "invalid_token", "case {i}");
-        assert!(r.headers[header::WWW_AUTHENTICATE].to_str().unwrap().contains("error=\"invalid_token\""), "case {i}");
+        assert!(
+            r.headers[header::WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .contains("error=\"invalid_token\""),
+            "case {i}"
+        );
     }
     // No credentials at all: a bare challenge (RFC 6750 §3.1).
     let r = app.call(Method::GET, "/api/portal/items", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer realm=\"liaison\"");
+    assert_eq!(
+        r.headers[header::WWW_AUTHENTICATE],
+        "Bearer realm=\"liaison\""
+    );
 }
 
 #[tokio::test]
@@ -291,23 +512,64 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
     let doc = app.document().await;
     let before = app.counts().await;
 
-    let r = app.upload(&app.key, "big.txt", &vec![b'a'; UPLOAD_LIMIT + 1]).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
-    let r = app.upload(&app.key, "evil.svg", b"<svg onload=alert(1)>").await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+    let r = app
+        .upload(&app.key, "big.txt", &vec![b'a'; UPLOAD_LIMIT + 1])
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+    let r = app
+        .upload(&app.key, "evil.svg", b"<svg onload=alert(1)>")
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    );
 
     let bad_shares = [
-        (json!({ "item": doc, "recipient": { "name": "J", "email": "not-an-email" } }), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({ "item": doc, "recipient": { "name": "", "email": "j@x.org" } }), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({ "item": doc, "recipient": { "name": "J", "email": "j@x.org" }, "expires_at": "tomorrow" }), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({ "item": doc, "recipient": { "name": "J", "email": "j@x.org" }, "expires_at": "2001-01-01T00:00:00Z" }), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({ "item": doc, "recipient": { "name": "J", "email": "j@x.org" }, "max_access_count": -5 }), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({ "item": "' OR 1=1 --", "recipient": { "name": "J", "email": "j@x.org" } }), StatusCode::NOT_FOUND),
-        (json!({ "item": doc, "recipient": { "name": "J", "email": "j@x.org" }, "sneaky": true }), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({ "recipient": { "name": "J", "email": "j@x.org" } }), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({ "item": doc, "recipient": { "name": "J", "email": "not-an-email" } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "item": doc, "recipient": { "name": "", "email": "j@x.org" } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "item": doc, "recipient": { "name": "J", "email": "j@x.org" }, "expires_at": "tomorrow" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "item": doc, "recipient": { "name": "J", "email": "j@x.org" }, "expires_at": "2001-01-01T00:00:00Z" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "item": doc, "recipient": { "name": "J", "email": "j@x.org" }, "max_access_count": -5 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "item": "' OR 1=1 --", "recipient": { "name": "J", "email": "j@x.org" } }),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({ "item": doc, "recipient": { "name": "J", "email": "j@x.org" }, "sneaky": true }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({ "recipient": { "name": "J", "email": "j@x.org" } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     ];
     for (body, status) in bad_shares {
-        let r = app.call(Method::POST, "/api/v1/shares", Some(&app.key), Some(body.clone())).await;
+        let r = app
+            .call(
+                Method::POST,
+                "/api/v1/shares",
+                Some(&app.key),
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(r.status, status, "{body}: {}", r.text());
         assert!(!r.json()["error"]["message"].as_str().unwrap().is_empty());
     }
@@ -317,17 +579,57 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
         .body(Body::from("{not json"))
         .unwrap();
     let r = app.send(raw).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"));
-    let r = app.send(Request::post("/api/v1/shares").header(header::AUTHORIZATION, format!("Bearer {}", app.key)).body(Body::from("x")).unwrap()).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+    );
+    let r = app
+        .send(
+            Request::post("/api/v1/shares")
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.key))
+                .body(Body::from("x"))
+                .unwrap(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
-    for q in ["sort=recipient%3BDROP%20TABLE%20shares", "status=sideways", "order=up", "limit=0", "limit=100000", "cursor=%27%20OR%201%3D1", "bogus=1"] {
-        let r = app.call(Method::GET, &format!("/api/v1/shares?{q}"), Some(&app.key), None).await;
-        assert_eq!((r.status, r.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"), "{q}");
+    for q in [
+        "sort=recipient%3BDROP%20TABLE%20shares",
+        "status=sideways",
+        "order=up",
+        "limit=0",
+        "limit=100000",
+        "cursor=%27%20OR%201%3D1",
+        "bogus=1",
+    ] {
+        let r = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/shares?{q}"),
+                Some(&app.key),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            "{q}"
+        );
     }
     for token in ["", "short", &"A".repeat(65), "../../etc/passwd"] {
-        let r = app.call(Method::POST, "/api/portal/session", None, Some(json!({ "token": token }))).await;
-        assert_eq!((r.status, r.code().as_str()), (StatusCode::NOT_FOUND, "unknown_token"), "{token}");
+        let r = app
+            .call(
+                Method::POST,
+                "/api/portal/session",
+                None,
+                Some(json!({ "token": token })),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (StatusCode::NOT_FOUND, "unknown_token"),
+            "{token}"
+        );
     }
     assert_eq!(app.counts().await, before, "bad input wrote nothing");
 }
@@ -339,18 +641,50 @@ async fn organisations_cannot_reach_each_other() {
     let share = app.share(&doc, json!({})).await;
     let id = share["id"].as_str().unwrap();
     let key = app.other_key.clone();
-    let r = app.call(Method::GET, &format!("/api/v1/shares/{id}"), Some(&key), None).await;
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/shares/{id}"),
+            Some(&key),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.call(Method::POST, &format!("/api/v1/shares/{id}/revoke"), Some(&key), None).await;
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/shares/{id}/revoke"),
+            Some(&key),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let body = json!({ "item": doc, "recipient": { "name": "M", "email": "m@x.org" } });
-    let r = app.call(Method::POST, "/api/v1/shares", Some(&key), Some(body)).await;
+    let r = app
+        .call(Method::POST, "/api/v1/shares", Some(&key), Some(body))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.call(Method::GET, &format!("/api/v1/audit?share_id={id}"), Some(&key), None).await;
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/audit?share_id={id}"),
+            Some(&key),
+            None,
+        )
+        .await;
     assert_eq!(r.json()["items"], json!([]));
-    let r = app.call(Method::GET, "/api/v1/shares", Some(&key), None).await;
+    let r = app
+        .call(Method::GET, "/api/v1/shares", Some(&key), None)
+        .await;
     assert_eq!(r.json()["items"], json!([]));
-    let still = app.call(Method::GET, &format!("/api/v1/shares/{id}"), Some(&app.key), None).await;
+    let still = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/shares/{id}"),
+            Some(&app.key),
+            None,
+        )
+        .await;
     assert_eq!(still.json()["status"], "active");
 }
 
@@ -364,12 +698,18 @@ async fn cross_site_form_posts_are_refused() {
         ("/api/revoke_share123", Some("null")),
     ];
     for (path, origin) in forms {
-        let mut req = Request::post(path).header(header::COOKIE, "liaison_session=abc").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut req = Request::post(path)
+            .header(header::COOKIE, "liaison_session=abc")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(o) = origin {
             req = req.header(header::ORIGIN, o);
         }
         let r = app.send(req.body(Body::from("csrf=x&id=y")).unwrap()).await;
-        assert_eq!((r.status, r.code().as_str()), (StatusCode::FORBIDDEN, "cross_origin_request"), "{path} {origin:?}");
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (StatusCode::FORBIDDEN, "cross_origin_request"),
+            "{path} {origin:?}"
+        );
     }
     assert_eq!(app.counts().await, before);
 }
@@ -377,36 +717,87 @@ async fn cross_site_form_posts_are_refused() {
 #[tokio::test]
 async fn guest_pages_show_the_reason_and_escape_what_they_show() {
     let app = TestApp::new().await;
-    let r = app.upload(&app.key, "<img src=x onerror=alert(1)>.txt", b"<script>alert(1)</script>").await;
+    let r = app
+        .upload(
+            &app.key,
+            "<img src=x onerror=alert(1)>.txt",
+            b"<script>alert(1)</script>",
+        )
+        .await;
     let doc = r.json()["id"].as_str().unwrap().to_owned();
     let share = app.share(&doc, json!({})).await;
     let token = token_of(&share);
 
-    let r = app.call(Method::GET, &format!("/s/{}", "A".repeat(65)), None, None).await;
+    let r = app
+        .call(Method::GET, &format!("/s/{}", "A".repeat(65)), None, None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text().contains("This link is not valid."));
-    let landing = app.call(Method::GET, &format!("/s/{token}"), None, None).await;
+    let landing = app
+        .call(Method::GET, &format!("/s/{token}"), None, None)
+        .await;
     assert_eq!(landing.status, StatusCode::OK);
-    let csp = landing.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
-    assert!(csp.contains("script-src 'nonce-") && !csp.contains("unsafe-inline"), "{csp}");
+    let csp = landing.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'nonce-") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     // A GET (a mail scanner's prefetch) counts nothing.
-    let one = app.call(Method::GET, &format!("/api/v1/shares/{}", share["id"].as_str().unwrap()), Some(&app.key), None).await;
+    let one = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/shares/{}", share["id"].as_str().unwrap()),
+            Some(&app.key),
+            None,
+        )
+        .await;
     assert_eq!(one.json()["access_count"], 0);
 
-    let s = app.call(Method::POST, "/api/portal/session", None, Some(json!({ "token": token }))).await.json();
+    let s = app
+        .call(
+            Method::POST,
+            "/api/portal/session",
+            None,
+            Some(json!({ "token": token })),
+        )
+        .await
+        .json();
     let jwt = s["access_token"].as_str().unwrap();
     let portal = app
-        .send(Request::get("/portal").header(header::COOKIE, format!("liaison_portal={jwt}")).body(Body::empty()).unwrap())
+        .send(
+            Request::get("/portal")
+                .header(header::COOKIE, format!("liaison_portal={jwt}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(portal.status, StatusCode::OK);
     let html = portal.text();
     assert!(html.contains("Exhibit"), "{html}");
-    assert!(!html.contains("<img src=x onerror"), "file name must be escaped");
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;.txt"), "{html}");
+    assert!(
+        !html.contains("<img src=x onerror"),
+        "file name must be escaped"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;.txt"),
+        "{html}"
+    );
 
-    let r = app.call(Method::POST, &format!("/api/v1/shares/{}/revoke", share["id"].as_str().unwrap()), Some(&app.key), None).await;
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/shares/{}/revoke", share["id"].as_str().unwrap()),
+            Some(&app.key),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    let gone = app.call(Method::GET, &format!("/s/{token}"), None, None).await;
+    let gone = app
+        .call(Method::GET, &format!("/s/{token}"), None, None)
+        .await;
     assert_eq!(gone.status, StatusCode::GONE);
     assert!(gone.text().contains("This link has been revoked."));
 }

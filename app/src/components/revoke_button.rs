@@ -5,7 +5,12 @@ use crate::server_fns::shares::RevokeShare;
 /// "Revoke" asks for confirmation before it acts. The first button is `type="button"` and
 /// only works once the page has hydrated; the confirm step is a real form.
 #[component]
-pub fn RevokeButton(action: ServerAction<RevokeShare>, id: String, recipient: String, csrf: String) -> impl IntoView {
+pub fn RevokeButton(
+    action: ServerAction<RevokeShare>,
+    id: String,
+    recipient: String,
+    csrf: String,
+) -> impl IntoView {
     let (confirming, set_confirming) = signal(false);
     move || {
         if confirming.get() {

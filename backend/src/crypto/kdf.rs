@@ -44,9 +44,13 @@ impl KdfHash {
     }
     fn parse(&self) -> Result<(u32, Vec<u8>, Vec<u8>), KdfError> {
         let mut parts = self.0.split('$');
-        let (Some(SCHEME), Some(iter), Some(salt), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(SCHEME), Some(iter), Some(salt), Some(key), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(KdfError::Malformed);
         };
         let iterations: u32 = iter.parse().map_err(|_| KdfError::Malformed)?;
@@ -110,7 +114,11 @@ impl Kdf {
 
     /// Verifies `secret` against `stored` in constant time. A malformed stored hash is an
     /// error, not a mismatch, so data corruption is noticed.
-    pub async fn verify(&self, secret: SecretSlice<u8>, stored: &KdfHash) -> Result<bool, KdfError> {
+    pub async fn verify(
+        &self,
+        secret: SecretSlice<u8>,
+        stored: &KdfHash,
+    ) -> Result<bool, KdfError> {
         let (iterations, salt, expected) = stored.parse()?;
         let len = expected.len();
         let actual = self
@@ -123,7 +131,11 @@ impl Kdf {
     where
         F: FnOnce() -> Vec<u8> + Send + 'static,
     {
-        let _permit = self.permits.acquire().await.map_err(|_| KdfError::PoolClosed)?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| KdfError::PoolClosed)?;
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|_| KdfError::PoolClosed)
@@ -164,23 +176,45 @@ mod tests {
     async fn hash_round_trip_uses_policy_floor() {
         let kdf = Kdf::new(1, 2);
         assert_eq!(kdf.iterations(), MIN_ITERATIONS);
-        let stored = kdf.hash(SecretSlice::from(b"hunter2".to_vec())).await.unwrap();
+        let stored = kdf
+            .hash(SecretSlice::from(b"hunter2".to_vec()))
+            .await
+            .unwrap();
         assert!(stored.as_stored().starts_with("pbkdf2-sha256$600000$"));
-        assert!(kdf.verify(SecretSlice::from(b"hunter2".to_vec()), &stored).await.unwrap());
-        assert!(!kdf.verify(SecretSlice::from(b"hunter3".to_vec()), &stored).await.unwrap());
+        assert!(kdf
+            .verify(SecretSlice::from(b"hunter2".to_vec()), &stored)
+            .await
+            .unwrap());
+        assert!(!kdf
+            .verify(SecretSlice::from(b"hunter3".to_vec()), &stored)
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
     async fn malformed_hash_is_an_error() {
         let kdf = Kdf::new(MIN_ITERATIONS, 1);
-        for bad in ["", "md5$1$a$b", "pbkdf2-sha256$x$AAAA$AAAA", "pbkdf2-sha256$1$!!$AAAA"] {
+        for bad in [
+            "",
+            "md5$1$a$b",
+            "pbkdf2-sha256$x$AAAA$AAAA",
+            "pbkdf2-sha256$1$!!$AAAA",
+        ] {
             let stored = KdfHash::from_stored(bad.into());
-            assert!(kdf.verify(SecretSlice::from(b"x".to_vec()), &stored).await.is_err(), "{bad}");
+            assert!(
+                kdf.verify(SecretSlice::from(b"x".to_vec()), &stored)
+                    .await
+                    .is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn debug_hides_hash() {
-        assert_eq!(format!("{:?}", KdfHash::from_stored("secret".into())), "KdfHash(..)");
+        assert_eq!(
+            format!("{:?}", KdfHash::from_stored("secret".into())),
+            "KdfHash(..)"
+        );
     }
 }

@@ -46,7 +46,13 @@ impl Sealer {
         let mut out = nonce.to_vec();
         let sealed = self
             .cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad: context.as_bytes() })
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: context.as_bytes(),
+                },
+            )
             .expect("AES-GCM encryption of an in-memory buffer cannot fail");
         out.extend_from_slice(&sealed);
         out
@@ -59,7 +65,13 @@ impl Sealer {
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| SealError::Open)?;
         self.cipher
-            .decrypt(&Nonce::from(nonce), Payload { msg: body, aad: context.as_bytes() })
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: body,
+                    aad: context.as_bytes(),
+                },
+            )
             .map(SecretSlice::from)
             .map_err(|_| SealError::Open)
     }
@@ -77,7 +89,10 @@ mod tests {
     fn round_trip_and_tamper_detection() {
         let s = sealer(7);
         let mut sealed = s.seal("ctx", b"private key");
-        assert_eq!(s.open("ctx", &sealed).unwrap().expose_secret(), b"private key");
+        assert_eq!(
+            s.open("ctx", &sealed).unwrap().expose_secret(),
+            b"private key"
+        );
         assert!(s.open("other", &sealed).is_err(), "context is bound");
         assert!(sealer(8).open("ctx", &sealed).is_err(), "key is checked");
         let last = sealed.len() - 1;

@@ -41,7 +41,9 @@ impl ShareToken {
     /// (callers answer 404, as for an unknown token).
     pub fn parse(text: &str) -> Option<Self> {
         if text.len() != SELECTOR_LEN + VERIFIER_LEN
-            || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            || !text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
             return None;
         }
@@ -68,13 +70,19 @@ impl ShareToken {
 
     /// The full token text, to be put in a link and shown once.
     pub fn expose(&self) -> SecretString {
-        SecretString::from(format!("{}{}", self.selector, self.verifier.expose_secret()))
+        SecretString::from(format!(
+            "{}{}",
+            self.selector,
+            self.verifier.expose_secret()
+        ))
     }
 }
 
 impl std::fmt::Debug for ShareToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShareToken").field("selector", &self.selector).finish_non_exhaustive()
+        f.debug_struct("ShareToken")
+            .field("selector", &self.selector)
+            .finish_non_exhaustive()
     }
 }
 
@@ -85,7 +93,11 @@ impl ApiKey {
     pub const PREFIX: &'static str = "lsn_";
 
     pub fn generate() -> Self {
-        Self(SecretString::from(format!("{}{}", Self::PREFIX, random_b64(32))))
+        Self(SecretString::from(format!(
+            "{}{}",
+            Self::PREFIX,
+            random_b64(32)
+        )))
     }
 
     /// Accepts only the exact shape; anything else is not an API key.
@@ -140,7 +152,10 @@ mod tests {
         assert_eq!(text.len(), 65);
         let parsed = ShareToken::parse(&text).expect("parses");
         assert_eq!(parsed.selector(), a.selector());
-        assert_ne!(ShareToken::generate().expose().expose_secret(), text.as_str());
+        assert_ne!(
+            ShareToken::generate().expose().expose_secret(),
+            text.as_str()
+        );
     }
 
     #[test]

@@ -171,17 +171,64 @@ mod tests {
         let cases = [
             (None, 0, 2, before, Ok(()), Ok(()), ShareStatus::Active),
             (None, 1, 2, before, Ok(()), Ok(()), ShareStatus::Active),
-            (None, 2, 2, before, Err(Denial::AccessCountExceeded), Ok(()), ShareStatus::Expired),
+            (
+                None,
+                2,
+                2,
+                before,
+                Err(Denial::AccessCountExceeded),
+                Ok(()),
+                ShareStatus::Expired,
+            ),
             (None, 99, 0, before, Ok(()), Ok(()), ShareStatus::Active),
-            (None, 0, 2, at_expiry, Err(Denial::Expired), Err(Denial::Expired), ShareStatus::Expired),
-            (revoked, 0, 2, before, Err(Denial::Revoked), Err(Denial::Revoked), ShareStatus::Revoked),
+            (
+                None,
+                0,
+                2,
+                at_expiry,
+                Err(Denial::Expired),
+                Err(Denial::Expired),
+                ShareStatus::Expired,
+            ),
+            (
+                revoked,
+                0,
+                2,
+                before,
+                Err(Denial::Revoked),
+                Err(Denial::Revoked),
+                ShareStatus::Revoked,
+            ),
             // Revocation wins over expiry and count.
-            (revoked, 2, 2, at_expiry, Err(Denial::Revoked), Err(Denial::Revoked), ShareStatus::Revoked),
+            (
+                revoked,
+                2,
+                2,
+                at_expiry,
+                Err(Denial::Revoked),
+                Err(Denial::Revoked),
+                ShareStatus::Revoked,
+            ),
             // Expiry by date is reported before the count.
-            (None, 2, 2, at_expiry, Err(Denial::Expired), Err(Denial::Expired), ShareStatus::Expired),
+            (
+                None,
+                2,
+                2,
+                at_expiry,
+                Err(Denial::Expired),
+                Err(Denial::Expired),
+                ShareStatus::Expired,
+            ),
         ];
-        for (i, (revoked_at, count, max, now, open, session, status)) in cases.into_iter().enumerate() {
-            let s = Share { revoked_at, access_count: count, max_access_count: max, ..share() };
+        for (i, (revoked_at, count, max, now, open, session, status)) in
+            cases.into_iter().enumerate()
+        {
+            let s = Share {
+                revoked_at,
+                access_count: count,
+                max_access_count: max,
+                ..share()
+            };
             assert_eq!(s.check_new_open(now), open, "case {i}");
             assert_eq!(s.check_session(now), session, "case {i}");
             assert_eq!(s.status(now), status, "case {i}");
@@ -190,15 +237,23 @@ mod tests {
 
     #[test]
     fn no_expiry_date_never_expires() {
-        let s = Share { expires_at: None, ..share() };
-        assert_eq!(s.status(datetime!(2999-01-01 0:00 UTC)), ShareStatus::Active);
+        let s = Share {
+            expires_at: None,
+            ..share()
+        };
+        assert_eq!(
+            s.status(datetime!(2999-01-01 0:00 UTC)),
+            ShareStatus::Active
+        );
     }
 
     #[test]
     fn denial_messages_are_the_documented_ones() {
         assert_eq!(Denial::Revoked.message(), "This link has been revoked.");
         assert_eq!(Denial::Expired.message(), "This link has expired.");
-        assert!(Denial::AccessCountExceeded.message().contains("access count exceeded"));
+        assert!(Denial::AccessCountExceeded
+            .message()
+            .contains("access count exceeded"));
         for s in ["active", "expired", "revoked"] {
             assert_eq!(ShareStatus::parse(s).map(ShareStatus::as_str), Some(s));
         }

@@ -39,24 +39,42 @@ pub struct AuditFilter {
 
 pub async fn list(core: &Liaison, who: &Staff, f: AuditFilter) -> Result<Vec<AuditEventView>> {
     if !who.role.can_read_audit() {
-        return Err(ServiceError::Forbidden("Your role may not read the audit log."));
+        return Err(ServiceError::Forbidden(
+            "Your role may not read the audit log.",
+        ));
     }
     if let Some(t) = &f.event_type {
         if EventType::parse(t).is_none() {
-            return Err(ServiceError::invalid("event_type", format!("unknown event type {t:?}")));
+            return Err(ServiceError::invalid(
+                "event_type",
+                format!("unknown event type {t:?}"),
+            ));
         }
     }
     let limit = f.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ServiceError::invalid("limit", "limit must be between 1 and 1000"));
+        return Err(ServiceError::invalid(
+            "limit",
+            "limit must be between 1 and 1000",
+        ));
     }
-    let q = AuditQuery { share_id: f.share_id, event_type: f.event_type, before: None, limit };
+    let q = AuditQuery {
+        share_id: f.share_id,
+        event_type: f.event_type,
+        before: None,
+        limit,
+    };
     let rows = store::audit::list(core.db.pool(), &who.org_id, &q).await?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEventView {
             occurred_at: rfc3339(store::from_millis(r.occurred_at)),
-            actor: AuditActorView { kind: r.actor_type, id: r.actor_id, name: r.actor_name, credential: r.credential },
+            actor: AuditActorView {
+                kind: r.actor_type,
+                id: r.actor_id,
+                name: r.actor_name,
+                credential: r.credential,
+            },
             details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
             id: r.id,
             event_type: r.event_type,

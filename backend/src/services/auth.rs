@@ -14,13 +14,26 @@ use crate::Liaison;
 const BAD_CREDENTIALS: &str = "Email or password is incorrect.";
 
 fn staff(row: users::UserRow, credential: StaffCredential) -> Result<Staff> {
-    let role = Role::parse(&row.role).ok_or_else(|| ServiceError::Internal(format!("user {} has unknown role", row.id)))?;
-    Ok(Staff { org_id: row.org_id, user_id: row.id, name: row.display_name, email: row.email, role, credential })
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| ServiceError::Internal(format!("user {} has unknown role", row.id)))?;
+    Ok(Staff {
+        org_id: row.org_id,
+        user_id: row.id,
+        name: row.display_name,
+        email: row.email,
+        role,
+        credential,
+    })
 }
 
 /// Checks an email and password. Unknown emails cost the same PBKDF2 work as known ones,
 /// so response time does not reveal which accounts exist.
-pub async fn sign_in(core: &Liaison, email: &str, password: &SecretString, meta: &RequestMeta) -> Result<Staff> {
+pub async fn sign_in(
+    core: &Liaison,
+    email: &str,
+    password: &SecretString,
+    meta: &RequestMeta,
+) -> Result<Staff> {
     let email = email.trim().to_lowercase();
     let secret = || SecretSlice::from(password.expose_secret().as_bytes().to_vec());
     let user = users::find_by_email(core.db.pool(), &email).await?;
@@ -33,7 +46,11 @@ pub async fn sign_in(core: &Liaison, email: &str, password: &SecretString, meta:
         return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS));
     };
     let ok = match &user.password_hash {
-        Some(h) => core.kdf.verify(secret(), &KdfHash::from_stored(h.clone())).await?,
+        Some(h) => {
+            core.kdf
+                .verify(secret(), &KdfHash::from_stored(h.clone()))
+                .await?
+        }
         None => false,
     };
     let now = core.now_ms();
@@ -42,7 +59,10 @@ pub async fn sign_in(core: &Liaison, email: &str, password: &SecretString, meta:
     let (event_type, result) = if ok {
         (EventType::SignedIn, Ok(s.clone()))
     } else {
-        (EventType::SignInFailed, Err(ServiceError::Unauthenticated(BAD_CREDENTIALS)))
+        (
+            EventType::SignInFailed,
+            Err(ServiceError::Unauthenticated(BAD_CREDENTIALS)),
+        )
     };
     audit::record(
         core.db.pool(),
@@ -63,7 +83,9 @@ pub async fn sign_in(core: &Liaison, email: &str, password: &SecretString, meta:
 
 /// Resolves the user behind a console session. A disabled or deleted user has no session.
 pub async fn staff_for_session(core: &Liaison, user_id: &str) -> Result<Option<Staff>> {
-    let Some(row) = users::get_any_org(core.db.pool(), user_id).await? else { return Ok(None) };
+    let Some(row) = users::get_any_org(core.db.pool(), user_id).await? else {
+        return Ok(None);
+    };
     if row.disabled_at.is_some() {
         return Ok(None);
     }

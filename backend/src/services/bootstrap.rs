@@ -29,7 +29,9 @@ pub async fn bootstrap(core: &Liaison, org_name: &str, admin_email: &str) -> Res
     let password = generate_password();
     let password_hash = core
         .kdf
-        .hash(SecretSlice::from(password.expose_secret().as_bytes().to_vec()))
+        .hash(SecretSlice::from(
+            password.expose_secret().as_bytes().to_vec(),
+        ))
         .await?;
     let api_key = ApiKey::generate();
     let now = core.now_ms();

@@ -52,10 +52,17 @@ pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
         Some("image/gif")
     } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         Some("image/webp")
-    } else if std::str::from_utf8(bytes).is_ok_and(|t| !t.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c'))) {
+    } else if std::str::from_utf8(bytes).is_ok_and(|t| {
+        !t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c'))
+    }) {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
         let head = head.trim_start();
-        if head.starts_with("<!doctype html") || head.starts_with("<html") || head.starts_with("<svg") || head.starts_with("<?xml") {
+        if head.starts_with("<!doctype html")
+            || head.starts_with("<html")
+            || head.starts_with("<svg")
+            || head.starts_with("<?xml")
+        {
             None
         } else {
             Some("text/plain; charset=utf-8")
@@ -71,9 +78,16 @@ pub struct Upload {
     pub bytes: Bytes,
 }
 
-pub async fn upload(core: &Liaison, who: &Staff, up: Upload, meta: &RequestMeta) -> Result<DocumentView> {
+pub async fn upload(
+    core: &Liaison,
+    who: &Staff,
+    up: Upload,
+    meta: &RequestMeta,
+) -> Result<DocumentView> {
     if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not upload documents."));
+        return Err(ServiceError::Forbidden(
+            "Your role may not upload documents.",
+        ));
     }
     let limit = core.settings.max_upload_bytes;
     if up.bytes.len() > limit {
@@ -83,10 +97,16 @@ pub async fn upload(core: &Liaison, who: &Staff, up: Upload, meta: &RequestMeta)
         return Err(ServiceError::invalid("file", "the file is empty"));
     }
     let content_type = sniff_content_type(&up.bytes).ok_or_else(|| {
-        ServiceError::UnsupportedMedia("only PDF, PNG, JPEG, GIF, WebP and plain-text files can be uploaded".into())
+        ServiceError::UnsupportedMedia(
+            "only PDF, PNG, JPEG, GIF, WebP and plain-text files can be uploaded".into(),
+        )
     })?;
     let file_name = validate::file_name(&up.file_name);
-    let title = if up.title.trim().is_empty() { file_name.clone() } else { up.title };
+    let title = if up.title.trim().is_empty() {
+        file_name.clone()
+    } else {
+        up.title
+    };
     let title = validate::text("title", &title, 200)?;
     let id = new_id();
     let row = DocumentRow {
@@ -147,7 +167,10 @@ mod tests {
         assert_eq!(sniff(b"\xFF\xD8\xFF\xE0"), Some("image/jpeg"));
         assert_eq!(sniff(b"GIF89a..."), Some("image/gif"));
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(sniff("Minutes of the meeting — ünïcode".as_bytes()), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            sniff("Minutes of the meeting — ünïcode".as_bytes()),
+            Some("text/plain; charset=utf-8")
+        );
         assert_eq!(sniff(b"<svg onload=alert(1)>"), None);
         assert_eq!(sniff(b"  <!DOCTYPE html><script>"), None);
         assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), None);

@@ -17,7 +17,10 @@ use crate::domain::Denial;
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -56,7 +59,10 @@ impl ServiceError {
     }
 
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        ServiceError::Invalid { field, message: message.into() }
+        ServiceError::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -91,5 +97,6 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
 /// Formats a time as RFC 3339 for API responses.
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

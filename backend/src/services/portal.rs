@@ -44,7 +44,9 @@ async fn deny(core: &Liaison, share: &Share, denial: Denial, meta: &RequestMeta)
         NewEvent {
             org_id: &share.org_id,
             event_type: EventType::ShareDenied,
-            actor: AuditActor::LinkHolder { recipient_name: &share.recipient_name },
+            actor: AuditActor::LinkHolder {
+                recipient_name: &share.recipient_name,
+            },
             share_id: Some(&share.id),
             item_id: Some(&share.document_id),
             details: json!({ "reason": denial.code() }),
@@ -74,15 +76,29 @@ pub async fn landing(core: &Liaison, token_text: &str, meta: &RequestMeta) -> Re
     if let Err(denial) = share.check_new_open(core.now()) {
         return Err(deny(core, &share, denial, meta).await);
     }
-    let org = store::orgs::get(core.db.pool(), &share.org_id).await?.ok_or(ServiceError::NotFound("organisation"))?;
-    Ok(Landing { org_name: org.name, require_acknowledgement: share.require_acknowledgement })
+    let org = store::orgs::get(core.db.pool(), &share.org_id)
+        .await?
+        .ok_or(ServiceError::NotFound("organisation"))?;
+    Ok(Landing {
+        org_name: org.name,
+        require_acknowledgement: share.require_acknowledgement,
+    })
 }
 
 /// A verified open: proves the token, applies every check, counts one access, and issues a
 /// portal session.
-pub async fn open(core: &Liaison, token_text: &str, acknowledged: bool, meta: &RequestMeta) -> Result<PortalSession> {
+pub async fn open(
+    core: &Liaison,
+    token_text: &str,
+    acknowledged: bool,
+    meta: &RequestMeta,
+) -> Result<PortalSession> {
     let (token, share) = find(core, token_text).await?;
-    if !core.kdf.verify(token.verifier_secret(), &share.verifier_hash).await? {
+    if !core
+        .kdf
+        .verify(token.verifier_secret(), &share.verifier_hash)
+        .await?
+    {
         // Right selector, wrong verifier: a forged or truncated link. Audited, then a plain 404.
         return Err(deny(core, &share, Denial::UnknownToken, meta).await);
     }
@@ -94,14 +110,23 @@ pub async fn open(core: &Liaison, token_text: &str, acknowledged: bool, meta: &R
     }
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
-    let Some(count) = store::shares::try_count_access(&mut *tx, &share.org_id, &share.id, now).await? else {
+    let Some(count) =
+        store::shares::try_count_access(&mut *tx, &share.org_id, &share.id, now).await?
+    else {
         // Lost a race with a revocation, the expiry or the last allowed access.
         tx.rollback().await?;
-        let fresh = store::shares::get(core.db.pool(), &share.org_id, &share.id).await?.unwrap_or(share);
-        let denial = fresh.check_new_open(core.now()).err().unwrap_or(Denial::AccessCountExceeded);
+        let fresh = store::shares::get(core.db.pool(), &share.org_id, &share.id)
+            .await?
+            .unwrap_or(share);
+        let denial = fresh
+            .check_new_open(core.now())
+            .err()
+            .unwrap_or(Denial::AccessCountExceeded);
         return Err(deny(core, &fresh, denial, meta).await);
     };
-    let actor = AuditActor::LinkHolder { recipient_name: &share.recipient_name };
+    let actor = AuditActor::LinkHolder {
+        recipient_name: &share.recipient_name,
+    };
     if share.require_acknowledgement {
         audit::record(
             &mut *tx,
@@ -140,7 +165,10 @@ pub async fn open(core: &Liaison, token_text: &str, acknowledged: bool, meta: &R
     .await?;
     tx.commit().await?;
 
-    let ttl = core.settings.portal_session_ttl.min(crate::Settings::MAX_PORTAL_SESSION_TTL);
+    let ttl = core
+        .settings
+        .portal_session_ttl
+        .min(crate::Settings::MAX_PORTAL_SESSION_TTL);
     let iat = now / 1000;
     let claims = PortalClaims {
         iss: core.settings.issuer(),
@@ -151,19 +179,32 @@ pub async fn open(core: &Liaison, token_text: &str, acknowledged: bool, meta: &R
         iat,
         exp: iat + ttl.whole_seconds(),
     };
-    Ok(PortalSession { access_token: core.keys.issue(&claims)?, expires_in: ttl.whole_seconds(), share_id: share.id })
+    Ok(PortalSession {
+        access_token: core.keys.issue(&claims)?,
+        expires_in: ttl.whole_seconds(),
+        share_id: share.id,
+    })
 }
 
 /// Authenticates a portal request (cookie or bearer JWT) and re-checks the share *now*:
 /// a revoked or expired share fails on the very next request.
 pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Result<Guest> {
-    let claims = core.keys.verify(jwt, &core.settings.issuer(), &core.settings.portal_audience()).await?;
+    let claims = core
+        .keys
+        .verify(
+            jwt,
+            &core.settings.issuer(),
+            &core.settings.portal_audience(),
+        )
+        .await?;
     let share = store::shares::get(core.db.pool(), &claims.org, &claims.sub)
         .await?
         .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
     if let Err(denial) = share.check_session(core.now()) {
         let _ = deny(core, &share, denial, meta).await;
-        return Err(ServiceError::InvalidPortalToken(denial.message().to_owned()));
+        return Err(ServiceError::InvalidPortalToken(
+            denial.message().to_owned(),
+        ));
     }
     Ok(Guest {
         org_id: share.org_id,
@@ -208,7 +249,12 @@ pub async fn items(core: &Liaison, guest: &Guest) -> Result<Vec<PortalItem>> {
 }
 
 /// The bytes of one item of the share; any other id is "not found". Audited as a view.
-pub async fn item_content(core: &Liaison, guest: &Guest, item_id: &str, meta: &RequestMeta) -> Result<(PortalItem, Bytes)> {
+pub async fn item_content(
+    core: &Liaison,
+    guest: &Guest,
+    item_id: &str,
+    meta: &RequestMeta,
+) -> Result<(PortalItem, Bytes)> {
     let d = shared_document(core, guest).await?;
     if d.id != item_id {
         return Err(ServiceError::NotFound("item"));

@@ -76,9 +76,19 @@ impl ShareView {
         Self {
             status: share.status(now),
             method,
-            recipient: Person { name: share.recipient_name, email: share.recipient_email },
-            item: ItemRef { kind: "document", id: share.document_id, title: r.document_title },
-            created_by: UserRef { id: share.created_by, name: r.creator_name },
+            recipient: Person {
+                name: share.recipient_name,
+                email: share.recipient_email,
+            },
+            item: ItemRef {
+                kind: "document",
+                id: share.document_id,
+                title: r.document_title,
+            },
+            created_by: UserRef {
+                id: share.created_by,
+                name: r.creator_name,
+            },
             created_at: rfc3339(share.created_at),
             expires_at: share.expires_at.map(rfc3339),
             max_access_count: share.max_access_count,
@@ -97,7 +107,12 @@ pub struct CreatedShare {
     pub url: SecretString,
 }
 
-pub async fn create(core: &Liaison, who: &Staff, input: NewShare, meta: &RequestMeta) -> Result<CreatedShare> {
+pub async fn create(
+    core: &Liaison,
+    who: &Staff,
+    input: NewShare,
+    meta: &RequestMeta,
+) -> Result<CreatedShare> {
     if !who.role.can_manage_content() {
         return Err(ServiceError::Forbidden("Your role may not create shares."));
     }
@@ -106,10 +121,16 @@ pub async fn create(core: &Liaison, who: &Staff, input: NewShare, meta: &Request
     let now = core.now();
     if let Some(at) = input.expires_at {
         if at <= now {
-            return Err(ServiceError::invalid("expires_at", "the expiry must be in the future"));
+            return Err(ServiceError::invalid(
+                "expires_at",
+                "the expiry must be in the future",
+            ));
         }
         if at > now + MAX_EXPIRY {
-            return Err(ServiceError::invalid("expires_at", "the expiry must be within 365 days"));
+            return Err(ServiceError::invalid(
+                "expires_at",
+                "the expiry must be within 365 days",
+            ));
         }
     }
     if !(0..=MAX_ACCESS_COUNT).contains(&input.max_access_count) {
@@ -218,18 +239,28 @@ fn encode_cursor(sort: SortKey, descending: bool, k: &Keyset) -> String {
 }
 
 fn decode_cursor(text: &str, sort: SortKey, descending: bool) -> Result<Keyset> {
-    let bad = || ServiceError::invalid("cursor", "the cursor is malformed or belongs to another sort order");
+    let bad = || {
+        ServiceError::invalid(
+            "cursor",
+            "the cursor is malformed or belongs to another sort order",
+        )
+    };
     let raw = B64URL.decode(text).map_err(|_| bad())?;
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
     let mut parts = raw.splitn(4, ':');
-    let (Some(s), Some(d), Some(v), Some(id)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(s), Some(d), Some(v), Some(id)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(bad());
     };
     let dir = if descending { "desc" } else { "asc" };
     if s != sort_name(sort) || d != dir || uuid::Uuid::parse_str(id).is_err() {
         return Err(bad());
     }
-    Ok(Keyset { value: v.parse().map_err(|_| bad())?, id: id.to_owned() })
+    Ok(Keyset {
+        value: v.parse().map_err(|_| bad())?,
+        id: id.to_owned(),
+    })
 }
 
 /// The active shares table. Admins and auditors see the organisation's shares; controllers
@@ -239,9 +270,16 @@ pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<Sh
     let descending = f.descending.unwrap_or(true);
     let limit = f.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ServiceError::invalid("limit", format!("limit must be between 1 and {MAX_PAGE}")));
+        return Err(ServiceError::invalid(
+            "limit",
+            format!("limit must be between 1 and {MAX_PAGE}"),
+        ));
     }
-    let after = f.cursor.as_deref().map(|c| decode_cursor(c, sort, descending)).transpose()?;
+    let after = f
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, sort, descending))
+        .transpose()?;
     let now = core.now();
     let q = ListQuery {
         org_id: who.org_id.clone(),
@@ -259,9 +297,26 @@ pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<Sh
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = more
-        .then(|| rows.last().map(|r| encode_cursor(sort, descending, &Keyset { value: r.sort_value, id: r.share.id.clone() })))
+        .then(|| {
+            rows.last().map(|r| {
+                encode_cursor(
+                    sort,
+                    descending,
+                    &Keyset {
+                        value: r.sort_value,
+                        id: r.share.id.clone(),
+                    },
+                )
+            })
+        })
         .flatten();
-    Ok(Page { items: rows.into_iter().map(|r| ShareView::from_row(r, now)).collect(), next_cursor })
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(|r| ShareView::from_row(r, now))
+            .collect(),
+        next_cursor,
+    })
 }
 
 pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<ShareView> {
@@ -278,13 +333,22 @@ pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<ShareView> {
         limit: 1,
         now_ms: to_millis(now),
     };
-    let row = store::shares::list(core.db.pool(), &q).await?.into_iter().next().ok_or(ServiceError::NotFound("share"))?;
+    let row = store::shares::list(core.db.pool(), &q)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ServiceError::NotFound("share"))?;
     Ok(ShareView::from_row(row, now))
 }
 
 /// Revokes a share at once: the next request on any path (page, API, download) fails.
 /// Revoking an already revoked share is a no-op that returns the share unchanged.
-pub async fn revoke(core: &Liaison, who: &Staff, id: &str, meta: &RequestMeta) -> Result<ShareView> {
+pub async fn revoke(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<ShareView> {
     if !who.role.can_manage_content() {
         return Err(ServiceError::Forbidden("Your role may not revoke shares."));
     }
@@ -321,7 +385,11 @@ pub async fn record_expiry(core: &Liaison, share: &Share, meta: &RequestMeta) ->
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     if store::shares::mark_expired(&mut *tx, &share.org_id, &share.id, now).await? {
-        let reason = if share.is_date_expired(from_millis(now)) { "expiry_date" } else { "access_count" };
+        let reason = if share.is_date_expired(from_millis(now)) {
+            "expiry_date"
+        } else {
+            "access_count"
+        };
         audit::record(
             &mut *tx,
             NewEvent {
@@ -359,13 +427,24 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_are_bound_to_their_order() {
-        let k = Keyset { value: 42, id: uuid::Uuid::now_v7().to_string() };
+        let k = Keyset {
+            value: 42,
+            id: uuid::Uuid::now_v7().to_string(),
+        };
         let c = encode_cursor(SortKey::AccessCount, true, &k);
         assert_eq!(decode_cursor(&c, SortKey::AccessCount, true).unwrap(), k);
         assert!(decode_cursor(&c, SortKey::ExpiresAt, true).is_err());
         assert!(decode_cursor(&c, SortKey::AccessCount, false).is_err());
-        for junk in ["", "!!", "YWJj", &B64URL.encode("access_count:desc:1:' OR 1=1 --")] {
-            assert!(decode_cursor(junk, SortKey::AccessCount, true).is_err(), "{junk}");
+        for junk in [
+            "",
+            "!!",
+            "YWJj",
+            &B64URL.encode("access_count:desc:1:' OR 1=1 --"),
+        ] {
+            assert!(
+                decode_cursor(junk, SortKey::AccessCount, true).is_err(),
+                "{junk}"
+            );
         }
     }
 

@@ -9,10 +9,16 @@ pub fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
         return Err(ServiceError::invalid(field, format!("{field} is required")));
     }
     if v.chars().count() > max {
-        return Err(ServiceError::invalid(field, format!("{field} must be at most {max} characters")));
+        return Err(ServiceError::invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
     }
     if v.chars().any(char::is_control) {
-        return Err(ServiceError::invalid(field, format!("{field} must not contain control characters")));
+        return Err(ServiceError::invalid(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
     }
     Ok(v.to_owned())
 }
@@ -58,8 +64,22 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(email("email", " Jane.Doe@Example.ORG ").unwrap(), "jane.doe@example.org");
-        for bad in ["", "jane", "@x.org", "jane@", "jane@x", "a b@x.org", "a@b@x.org", "a@x..org", "<a@x.org>", "a@.x.org"] {
+        assert_eq!(
+            email("email", " Jane.Doe@Example.ORG ").unwrap(),
+            "jane.doe@example.org"
+        );
+        for bad in [
+            "",
+            "jane",
+            "@x.org",
+            "jane@",
+            "jane@x",
+            "a b@x.org",
+            "a@b@x.org",
+            "a@x..org",
+            "<a@x.org>",
+            "a@.x.org",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
     }

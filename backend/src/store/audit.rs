@@ -68,7 +68,9 @@ where
 {
     let mut sql = Sql::default();
     let org = sql.text_arg(org_id);
-    sql.push(&format!("SELECT {COLUMNS} FROM audit_events WHERE org_id = {org}"));
+    sql.push(&format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE org_id = {org}"
+    ));
     if let Some(share) = &q.share_id {
         let p = sql.text_arg(share);
         sql.push(&format!(" AND share_id = {p}"));
@@ -83,6 +85,8 @@ where
         sql.push(&format!(" AND (occurred_at, id) < ({a}, {i})"));
     }
     let limit = sql.int_arg(q.limit);
-    sql.push(&format!(" ORDER BY occurred_at DESC, id DESC LIMIT {limit}"));
+    sql.push(&format!(
+        " ORDER BY occurred_at DESC, id DESC LIMIT {limit}"
+    ));
     sql.query_as().fetch_all(db).await.map_err(StoreError::from)
 }

@@ -15,7 +15,11 @@ pub async fn insert<'e, E>(db: E, name: &str, now_ms: i64) -> Result<OrgRow>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let row = OrgRow { id: new_id(), name: name.to_owned(), created_at: now_ms };
+    let row = OrgRow {
+        id: new_id(),
+        name: name.to_owned(),
+        created_at: now_ms,
+    };
     sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(&row.id)
         .bind(&row.name)
@@ -29,16 +33,20 @@ pub async fn get<'e, E>(db: E, id: &str) -> Result<Option<OrgRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    Ok(sqlx::query_as("SELECT id, name, created_at FROM organizations WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT id, name, created_at FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
 }
 
 pub async fn count<'e, E>(db: E) -> Result<i64>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organizations").fetch_one(db).await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organizations")
+        .fetch_one(db)
+        .await?;
     Ok(n)
 }

@@ -93,12 +93,13 @@ pub async fn get<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<Share>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let row: Option<ShareRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM shares s WHERE s.org_id = $1 AND s.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<ShareRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM shares s WHERE s.org_id = $1 AND s.id = $2"
+    ))
+    .bind(org_id)
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(Share::from))
 }
 
@@ -108,18 +109,24 @@ pub async fn find_by_selector<'e, E>(db: E, selector: &str) -> Result<Option<Sha
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let row: Option<ShareRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM shares s WHERE s.selector = $1"))
-            .bind(selector)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<ShareRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM shares s WHERE s.selector = $1"
+    ))
+    .bind(selector)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(Share::from))
 }
 
 /// Counts one access if, at `now_ms`, the share is still openable. Atomic: two opens racing
 /// for the last allowed access cannot both win. Returns the new count, or `None` if the
 /// share was revoked, expired or used up in the meantime.
-pub async fn try_count_access<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<Option<i64>>
+pub async fn try_count_access<'e, E>(
+    db: E,
+    org_id: &str,
+    id: &str,
+    now_ms: i64,
+) -> Result<Option<i64>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
@@ -139,7 +146,13 @@ where
 }
 
 /// Revokes if not already revoked. Returns whether this call did it.
-pub async fn revoke<'e, E>(db: E, org_id: &str, id: &str, by_user: &str, now_ms: i64) -> Result<bool>
+pub async fn revoke<'e, E>(
+    db: E,
+    org_id: &str,
+    id: &str,
+    by_user: &str,
+    now_ms: i64,
+) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
@@ -285,7 +298,11 @@ where
         let p = sql.text_arg(user);
         sql.push(&format!(" AND s.created_by = {p}"));
     }
-    let (cmp, dir) = if q.descending { ("<", "DESC") } else { (">", "ASC") };
+    let (cmp, dir) = if q.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
     if let Some(after) = &q.after {
         let v = sql.int_arg(after.value);
         let id = sql.text_arg(&after.id);

@@ -18,7 +18,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: impl Into<String>) -> Self {
-        Self { text: text.into(), args: Vec::new() }
+        Self {
+            text: text.into(),
+            args: Vec::new(),
+        }
     }
 
     /// Appends raw SQL (never user input).

@@ -43,13 +43,19 @@ where
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg_name) = match engine {
-        Engine::Sqlite => (format!("sqlite://{}", dir.path().join("liaison.db").display()), None),
+        Engine::Sqlite => (
+            format!("sqlite://{}", dir.path().join("liaison.db").display()),
+            None,
+        ),
         Engine::Postgres => {
             let name = format!("liaison_test_{}", uuid::Uuid::new_v4().simple());
-            let mut admin = sqlx::AnyConnection::connect(&admin_url())
+            let mut admin = sqlx::AnyConnection::connect(&admin_url()).await.expect(
+                "PostgreSQL must answer at LIAISON_TEST_POSTGRES_URL (the test command starts it)",
+            );
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
                 .await
-                .expect("PostgreSQL must answer at LIAISON_TEST_POSTGRES_URL (the test command starts it)");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test db");
+                .expect("create test db");
             admin.close().await.ok();
             (with_database(&admin_url(), &name), Some(name))
         }
@@ -66,8 +72,13 @@ where
         .await
     };
     if let Some(name) = pg_name {
-        let mut admin = sqlx::AnyConnection::connect(&admin_url()).await.expect("reconnect");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.expect("drop test db");
+        let mut admin = sqlx::AnyConnection::connect(&admin_url())
+            .await
+            .expect("reconnect");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .expect("drop test db");
     }
     if let Err(e) = result {
         std::panic::resume_unwind(e.into_panic());
@@ -79,9 +90,13 @@ async fn harness(url: &str, blob_dir: &std::path::Path, dir: tempfile::TempDir) 
     db.migrate().await.expect("migrate");
     let clock = ManualClock::new(time::OffsetDateTime::now_utc());
     let sealer = Sealer::new(&SecretSlice::from(vec![42u8; 32])).expect("sealer");
-    let keys = PortalKeys::load_or_create(db.clone(), sealer, backend::store::to_millis(time::OffsetDateTime::now_utc()))
-        .await
-        .expect("keys");
+    let keys = PortalKeys::load_or_create(
+        db.clone(),
+        sealer,
+        backend::store::to_millis(time::OffsetDateTime::now_utc()),
+    )
+    .await
+    .expect("keys");
     let core = Liaison {
         db,
         blobs: Blobs::local(blob_dir).expect("blobs"),
@@ -94,7 +109,11 @@ async fn harness(url: &str, blob_dir: &std::path::Path, dir: tempfile::TempDir) 
             max_upload_bytes: 1024 * 1024,
         },
     };
-    Harness { core: Arc::new(core), clock, _dir: dir }
+    Harness {
+        core: Arc::new(core),
+        clock,
+        _dir: dir,
+    }
 }
 
 /// Declares `name_sqlite` and `name_postgres` tests running `body(Harness)`.

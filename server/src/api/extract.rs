@@ -19,8 +19,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let ua = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let ua = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
         Ok(Meta(RequestMeta::new(ip, ua)))
     }
 }
@@ -43,7 +49,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let key = bearer(parts).ok_or(ServiceError::Unauthenticated("An API key is required: Authorization: Bearer lsn_…"))?;
+        let key = bearer(parts).ok_or(ServiceError::Unauthenticated(
+            "An API key is required: Authorization: Bearer lsn_…",
+        ))?;
         Ok(ApiStaff(auth::staff_for_api_key(&state.core, key).await?))
     }
 }
@@ -76,11 +84,17 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let Meta(meta) = Meta::from_request_parts(parts, &()).await.unwrap_or_else(|e| match e {});
+        let Meta(meta) = Meta::from_request_parts(parts, &())
+            .await
+            .unwrap_or_else(|e| match e {});
         let jwt = bearer(parts)
             .or_else(|| cookie(parts, PORTAL_COOKIE))
-            .ok_or(ServiceError::Unauthenticated("A portal session is required."))?;
-        Ok(PortalGuest(portal::authenticate(&state.core, jwt, &meta).await?))
+            .ok_or(ServiceError::Unauthenticated(
+                "A portal session is required.",
+            ))?;
+        Ok(PortalGuest(
+            portal::authenticate(&state.core, jwt, &meta).await?,
+        ))
     }
 }
 
@@ -98,9 +112,9 @@ where
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError(ServiceError::UnsupportedMedia("send the body as application/json".into())))
-            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError(
+                ServiceError::UnsupportedMedia("send the body as application/json".into()),
+            )),
             Err(e) => Err(invalid("body", e.body_text())),
         }
     }

@@ -36,11 +36,18 @@ async fn create_session(
     ApiJson(input): ApiJson<SessionInput>,
 ) -> Result<Json<Value>, ApiError> {
     let s = portal::open(&state.core, &input.token, input.acknowledged, &meta).await?;
-    Ok(Json(json!({ "access_token": s.access_token, "token_type": "Bearer", "expires_in": s.expires_in })))
+    Ok(Json(
+        json!({ "access_token": s.access_token, "token_type": "Bearer", "expires_in": s.expires_in }),
+    ))
 }
 
-async fn items(State(state): State<AppState>, PortalGuest(guest): PortalGuest) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "items": portal::items(&state.core, &guest).await? })))
+async fn items(
+    State(state): State<AppState>,
+    PortalGuest(guest): PortalGuest,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({ "items": portal::items(&state.core, &guest).await? }),
+    ))
 }
 
 /// Serves an item's bytes inline, locked down: the declared type is the sniffed one,
@@ -57,16 +64,33 @@ async fn item_content(
     if let Ok(v) = HeaderValue::from_str(&item.content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    let ascii: String = item.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(item.file_name.as_bytes()).collect::<String>().replace('+', "%20");
-    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+    let ascii: String = item
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(item.file_name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"),
     );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }

@@ -19,7 +19,12 @@ use crate::state::AppState;
 pub fn router(state: &AppState) -> Router<AppState> {
     let upload_limit = state.core.settings.max_upload_bytes + 64 * 1024;
     Router::new()
-        .route("/documents", post(upload_document).get(list_documents).layer(DefaultBodyLimit::max(upload_limit)))
+        .route(
+            "/documents",
+            post(upload_document)
+                .get(list_documents)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/shares", post(create_share).get(list_shares))
         .route("/shares/{id}", get(get_share))
         .route("/shares/{id}/revoke", post(revoke_share))
@@ -47,7 +52,12 @@ pub async fn read_upload(mut form: Multipart, limit: usize) -> ApiResult<UploadF
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(ApiError(ServiceError::PayloadTooLarge { limit }))
             }
-            Err(e) => return Err(invalid("body", format!("malformed multipart body: {}", e.body_text()))),
+            Err(e) => {
+                return Err(invalid(
+                    "body",
+                    format!("malformed multipart body: {}", e.body_text()),
+                ))
+            }
         };
         match field.name() {
             Some("file") => {
@@ -56,13 +66,19 @@ pub async fn read_upload(mut form: Multipart, limit: usize) -> ApiResult<UploadF
                     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                         ApiError(ServiceError::PayloadTooLarge { limit })
                     } else {
-                        invalid("file", format!("could not read the file: {}", e.body_text()))
+                        invalid(
+                            "file",
+                            format!("could not read the file: {}", e.body_text()),
+                        )
                     }
                 })?;
                 file = Some((name, bytes));
             }
             Some("title") => {
-                title = field.text().await.map_err(|_| invalid("title", "title must be UTF-8 text"))?;
+                title = field
+                    .text()
+                    .await
+                    .map_err(|_| invalid("title", "title must be UTF-8 text"))?;
             }
             Some("csrf") => {
                 csrf = field.text().await.ok();
@@ -70,8 +86,16 @@ pub async fn read_upload(mut form: Multipart, limit: usize) -> ApiResult<UploadF
             _ => {}
         }
     }
-    let (file_name, bytes) = file.ok_or_else(|| invalid("file", "a multipart field named \"file\" is required"))?;
-    Ok(UploadForm { upload: Upload { title, file_name, bytes }, csrf })
+    let (file_name, bytes) =
+        file.ok_or_else(|| invalid("file", "a multipart field named \"file\" is required"))?;
+    Ok(UploadForm {
+        upload: Upload {
+            title,
+            file_name,
+            bytes,
+        },
+        csrf,
+    })
 }
 
 async fn upload_document(
@@ -85,8 +109,13 @@ async fn upload_document(
     Ok((StatusCode::CREATED, Json(json!(doc))))
 }
 
-async fn list_documents(State(state): State<AppState>, ApiStaff(who): ApiStaff) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "items": documents::list(&state.core, &who).await? })))
+async fn list_documents(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": documents::list(&state.core, &who).await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -123,14 +152,24 @@ async fn create_share(
     let document_id = match input.item {
         ItemInput::Id(id) => id,
         ItemInput::Ref { kind, id } if kind == "document" => id,
-        ItemInput::Ref { kind, .. } => return Err(invalid("item.kind", format!("cannot share items of kind {kind:?} yet"))),
+        ItemInput::Ref { kind, .. } => {
+            return Err(invalid(
+                "item.kind",
+                format!("cannot share items of kind {kind:?} yet"),
+            ))
+        }
     };
     let expires_at = input
         .expires_at
         .as_deref()
         .map(|s| time::OffsetDateTime::parse(s, &Rfc3339))
         .transpose()
-        .map_err(|_| invalid("expires_at", "expires_at must be an RFC 3339 timestamp, e.g. 2026-12-31T17:00:00Z"))?;
+        .map_err(|_| {
+            invalid(
+                "expires_at",
+                "expires_at must be an RFC 3339 timestamp, e.g. 2026-12-31T17:00:00Z",
+            )
+        })?;
     let created = shares::create(
         &state.core,
         &who,
@@ -170,7 +209,10 @@ async fn list_shares(
     let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
     let status = q
         .status
-        .map(|s| ShareStatus::parse(&s).ok_or_else(|| invalid("status", "status must be active, expired or revoked")))
+        .map(|s| {
+            ShareStatus::parse(&s)
+                .ok_or_else(|| invalid("status", "status must be active, expired or revoked"))
+        })
         .transpose()?;
     let descending = match q.order.as_deref() {
         None | Some("desc") => true,
@@ -180,13 +222,24 @@ async fn list_shares(
     let page = shares::list(
         &state.core,
         &who,
-        ShareFilter { status, document_id: q.item, sort: q.sort, descending: Some(descending), limit: q.limit, cursor: q.cursor },
+        ShareFilter {
+            status,
+            document_id: q.item,
+            sort: q.sort,
+            descending: Some(descending),
+            limit: q.limit,
+            cursor: q.cursor,
+        },
     )
     .await?;
     Ok(Json(json!(page)))
 }
 
-async fn get_share(State(state): State<AppState>, ApiStaff(who): ApiStaff, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_share(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(shares::get(&state.core, &who, &id).await?)))
 }
 
@@ -196,7 +249,9 @@ async fn revoke_share(
     Meta(meta): Meta,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(shares::revoke(&state.core, &who, &id, &meta).await?)))
+    Ok(Json(json!(
+        shares::revoke(&state.core, &who, &id, &meta).await?
+    )))
 }
 
 #[derive(Deserialize)]
@@ -216,7 +271,11 @@ async fn list_audit(
     let items = audit_log::list(
         &state.core,
         &who,
-        audit_log::AuditFilter { share_id: q.share_id, event_type: q.event_type, limit: q.limit },
+        audit_log::AuditFilter {
+            share_id: q.share_id,
+            event_type: q.event_type,
+            limit: q.limit,
+        },
     )
     .await?;
     Ok(Json(json!({ "items": items })))

@@ -6,7 +6,13 @@ use crate::server_fns::auth::SignIn;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let error = move || action.value().get().and_then(|r| r.err()).map(|e| crate::error_text(&e));
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| crate::error_text(&e))
+    };
     view! {
         <Title text="Sign in · Liaison"/>
         <main class="auth-card">

@@ -70,6 +70,11 @@ fn default_expiry_date() -> String {
     {
         let now = js_sys::Date::new_0();
         let later = js_sys::Date::new(&(now.get_time() + 14.0 * 86_400_000.0).into());
-        format!("{:04}-{:02}-{:02}", later.get_utc_full_year(), later.get_utc_month() + 1, later.get_utc_date())
+        format!(
+            "{:04}-{:02}-{:02}",
+            later.get_utc_full_year(),
+            later.get_utc_month() + 1,
+            later.get_utc_date()
+        )
     }
 }

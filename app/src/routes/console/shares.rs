@@ -14,14 +14,30 @@ pub fn SharesPage() -> impl IntoView {
     let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     let revoke = ServerAction::<RevokeShare>::new();
     let shares = Resource::new(
-        move || (param("status"), param("sort"), param("order"), param("cursor"), revoke.version().get()),
+        move || {
+            (
+                param("status"),
+                param("sort"),
+                param("order"),
+                param("cursor"),
+                revoke.version().get(),
+            )
+        },
         |(status, sort, order, cursor, _)| list_shares(status, sort, order, cursor),
     );
     let href = move |sort: &str, order: &str| {
-        let status = param("status").map(|s| format!("&status={s}")).unwrap_or_default();
+        let status = param("status")
+            .map(|s| format!("&status={s}"))
+            .unwrap_or_default();
         format!("/console?sort={sort}&order={order}{status}")
     };
-    let revoke_error = move || revoke.value().get().and_then(|r| r.err()).map(|e| crate::error_text(&e));
+    let revoke_error = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| crate::error_text(&e))
+    };
     view! {
         <Title text="Active shares · Liaison"/>
         <div class="page-head">
@@ -75,8 +91,16 @@ pub fn SharesPage() -> impl IntoView {
 
 #[component]
 fn Row(share: ShareRowView, revoke: ServerAction<RevokeShare>, csrf: String) -> impl IntoView {
-    let limit = if share.max_access_count == 0 { "unlimited".to_owned() } else { share.max_access_count.to_string() };
-    let expires = share.expires_at.as_deref().map(short_time).unwrap_or_else(|| "never".into());
+    let limit = if share.max_access_count == 0 {
+        "unlimited".to_owned()
+    } else {
+        share.max_access_count.to_string()
+    };
+    let expires = share
+        .expires_at
+        .as_deref()
+        .map(short_time)
+        .unwrap_or_else(|| "never".into());
     let active = share.status == "active";
     view! {
         <tr data-share-id=share.id.clone()>

@@ -13,7 +13,12 @@ pub fn LandingPage() -> impl IntoView {
     let token = move || params.read().get("token").unwrap_or_default();
     let landing = Resource::new(token, share_landing);
     let open = ServerAction::<OpenShare>::new();
-    let open_error = move || open.value().get().and_then(|r| r.err()).map(|e| crate::error_text(&e));
+    let open_error = move || {
+        open.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| crate::error_text(&e))
+    };
     view! {
         <Title text="Shared with you · Liaison"/>
         <main class="guest-card">

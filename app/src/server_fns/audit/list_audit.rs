@@ -5,12 +5,18 @@ use crate::types::AuditRowView;
 /// The newest audit events, optionally of one type.
 #[server]
 pub async fn list_audit(event_type: Option<String>) -> Result<Vec<AuditRowView>, ServerFnError> {
-    use backend::services::audit_log;
     use crate::ssr::{context, fail, require_staff};
+    use backend::services::audit_log;
     let ctx = context()?;
     let staff = require_staff().await?;
-    let filter = audit_log::AuditFilter { event_type: event_type.filter(|t| !t.is_empty()), share_id: None, limit: Some(200) };
-    let events = audit_log::list(&ctx.core, &staff, filter).await.map_err(fail)?;
+    let filter = audit_log::AuditFilter {
+        event_type: event_type.filter(|t| !t.is_empty()),
+        share_id: None,
+        limit: Some(200),
+    };
+    let events = audit_log::list(&ctx.core, &staff, filter)
+        .await
+        .map_err(fail)?;
     Ok(events
         .into_iter()
         .map(|e| AuditRowView {

@@ -6,5 +6,10 @@ use crate::types::CurrentUser;
 #[server]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, ServerFnError> {
     let found = crate::ssr::staff().await?;
-    Ok(found.map(|(s, csrf)| CurrentUser { name: s.name, email: s.email, role: s.role.as_str().to_owned(), csrf }))
+    Ok(found.map(|(s, csrf)| CurrentUser {
+        name: s.name,
+        email: s.email,
+        role: s.role.as_str().to_owned(),
+        csrf,
+    }))
 }

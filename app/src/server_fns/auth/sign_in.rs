@@ -7,12 +7,20 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnErro
     use crate::ssr::{context, fail, meta, new_csrf_token, session, SESSION_CSRF, SESSION_USER};
     let ctx = context()?;
     let password = secrecy::SecretString::from(password);
-    let staff = backend::services::auth::sign_in(&ctx.core, &email, &password, &meta().await).await.map_err(fail)?;
+    let staff = backend::services::auth::sign_in(&ctx.core, &email, &password, &meta().await)
+        .await
+        .map_err(fail)?;
     let session = session().await?;
     let broken = |_| ServerFnError::new("could not start a session");
     session.cycle_id().await.map_err(broken)?;
-    session.insert(SESSION_USER, staff.user_id).await.map_err(broken)?;
-    session.insert(SESSION_CSRF, new_csrf_token()).await.map_err(broken)?;
+    session
+        .insert(SESSION_USER, staff.user_id)
+        .await
+        .map_err(broken)?;
+    session
+        .insert(SESSION_CSRF, new_csrf_token())
+        .await
+        .map_err(broken)?;
     leptos_axum::redirect("/console");
     Ok(())
 }

@@ -5,8 +5,14 @@ pub async fn sign_out(csrf: String) -> Result<(), ServerFnError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf, session};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    backend::services::auth::signed_out(&ctx.core, &staff, &meta().await).await.map_err(fail)?;
-    session().await?.flush().await.map_err(|_| ServerFnError::new("could not end the session"))?;
+    backend::services::auth::signed_out(&ctx.core, &staff, &meta().await)
+        .await
+        .map_err(fail)?;
+    session()
+        .await?
+        .flush()
+        .await
+        .map_err(|_| ServerFnError::new("could not end the session"))?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -7,7 +7,9 @@ pub async fn list_documents() -> Result<Vec<DocumentView>, ServerFnError> {
     use crate::ssr::{context, fail, require_staff};
     let ctx = context()?;
     let staff = require_staff().await?;
-    let docs = backend::services::documents::list(&ctx.core, &staff).await.map_err(fail)?;
+    let docs = backend::services::documents::list(&ctx.core, &staff)
+        .await
+        .map_err(fail)?;
     Ok(docs
         .into_iter()
         .map(|d| DocumentView {

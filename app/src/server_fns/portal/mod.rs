@@ -1,7 +1,7 @@
-mod open_share;
 mod load_portal;
+mod open_share;
 mod share_landing;
 
-pub use open_share::*;
 pub use load_portal::*;
+pub use open_share::*;
 pub use share_landing::*;

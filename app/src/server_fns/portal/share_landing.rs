@@ -6,14 +6,20 @@ use crate::types::LandingView;
 /// prefetch cannot use up an access. Denials carry their HTTP status (404 / 410).
 #[server]
 pub async fn share_landing(token: String) -> Result<LandingView, ServerFnError> {
-    use backend::services::{portal, ServiceError};
     use crate::ssr::{context, fail, meta};
+    use backend::services::{portal, ServiceError};
     let ctx = context()?;
     match portal::landing(&ctx.core, &token, &meta().await).await {
-        Ok(l) => Ok(LandingView::Open { org_name: l.org_name, require_acknowledgement: l.require_acknowledgement }),
+        Ok(l) => Ok(LandingView::Open {
+            org_name: l.org_name,
+            require_acknowledgement: l.require_acknowledgement,
+        }),
         Err(ServiceError::Denied(d)) => {
             let _ = fail(ServiceError::Denied(d));
-            Ok(LandingView::Denied { code: d.code().to_owned(), message: d.message().to_owned() })
+            Ok(LandingView::Denied {
+                code: d.code().to_owned(),
+                message: d.message().to_owned(),
+            })
         }
         Err(e) => Err(fail(e)),
     }

@@ -10,16 +10,19 @@ pub async fn list_shares(
     order: Option<String>,
     cursor: Option<String>,
 ) -> Result<SharesPage, ServerFnError> {
-    use backend::domain::ShareStatus;
-    use backend::services::{shares, ServiceError};
     use crate::ssr::{context, fail, require_staff};
     use crate::types::ShareRowView;
+    use backend::domain::ShareStatus;
+    use backend::services::{shares, ServiceError};
     let ctx = context()?;
     let staff = require_staff().await?;
     let status = match status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(ShareStatus::parse(s).ok_or_else(|| {
-            fail(ServiceError::Invalid { field: "status", message: "status must be active, expired or revoked".into() })
+            fail(ServiceError::Invalid {
+                field: "status",
+                message: "status must be active, expired or revoked".into(),
+            })
         })?),
     };
     let filter = shares::ShareFilter {
@@ -30,7 +33,9 @@ pub async fn list_shares(
         limit: Some(50),
         cursor: cursor.filter(|s| !s.is_empty()),
     };
-    let page = shares::list(&ctx.core, &staff, filter).await.map_err(fail)?;
+    let page = shares::list(&ctx.core, &staff, filter)
+        .await
+        .map_err(fail)?;
     Ok(SharesPage {
         next_cursor: page.next_cursor,
         items: page
