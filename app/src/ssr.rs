@@ -31,26 +31,10 @@ pub fn context() -> Result<ServerContext, ServerFnError> {
 
 /// Maps a service error to what a page may show, setting the HTTP status to match.
 pub fn fail(e: ServiceError) -> ServerFnError {
-    let status = match &e {
-        ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => {
-            StatusCode::UNAUTHORIZED
-        }
-        ServiceError::Denied(backend::domain::Denial::UnknownToken) => StatusCode::NOT_FOUND,
-        ServiceError::Denied(backend::domain::Denial::AcknowledgementRequired) => {
-            StatusCode::FORBIDDEN
-        }
-        ServiceError::Denied(_) => StatusCode::GONE,
-        ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        ServiceError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        ServiceError::Conflict(_) => StatusCode::CONFLICT,
-        ServiceError::Internal(detail) => {
-            tracing::error!(error.detail = %detail, "internal error");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
+    if let ServiceError::Internal(detail) = &e {
+        tracing::error!(error.detail = %detail, "internal error");
+    }
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Some(resp) = use_context::<ResponseOptions>() {
         resp.set_status(status);
     }
@@ -150,15 +134,20 @@ pub fn set_portal_cookie(jwt: Option<(&str, i64)>, secure: bool) {
     }
 }
 
-/// The portal JWT from the request's cookie.
-pub async fn portal_cookie() -> Option<String> {
-    let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+/// The value of cookie `name` in `headers` (used by pages and by the portal API).
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == PORTAL_COOKIE)
-        .map(|(_, v)| v.to_owned())
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The portal JWT from the request's cookie.
+pub async fn portal_cookie() -> Option<String> {
+    let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+    cookie(&headers, PORTAL_COOKIE).map(str::to_owned)
 }

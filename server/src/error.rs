@@ -3,7 +3,6 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use backend::domain::Denial;
 use backend::services::ServiceError;
 use serde_json::json;
 
@@ -17,23 +16,7 @@ impl From<ServiceError> for ApiError {
 }
 
 pub fn status_of(e: &ServiceError) -> StatusCode {
-    match e {
-        ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::NotFound(_) | ServiceError::Denied(Denial::UnknownToken) => {
-            StatusCode::NOT_FOUND
-        }
-        ServiceError::Forbidden(_) | ServiceError::Denied(Denial::AcknowledgementRequired) => {
-            StatusCode::FORBIDDEN
-        }
-        ServiceError::Denied(_) => StatusCode::GONE,
-        ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => {
-            StatusCode::UNAUTHORIZED
-        }
-        ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        ServiceError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        ServiceError::Conflict(_) => StatusCode::CONFLICT,
-        ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// Logs an internal error once (its detail may name tables or paths, never secrets) and

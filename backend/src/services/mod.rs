@@ -58,6 +58,24 @@ impl ServiceError {
         }
     }
 
+    /// The HTTP status every transport answers this error with (one mapping for pages,
+    /// REST and the portal API).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ServiceError::Invalid { .. } => 422,
+            ServiceError::NotFound(_) | ServiceError::Denied(Denial::UnknownToken) => 404,
+            ServiceError::Forbidden(_) | ServiceError::Denied(Denial::AcknowledgementRequired) => {
+                403
+            }
+            ServiceError::Denied(_) => 410,
+            ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => 401,
+            ServiceError::PayloadTooLarge { .. } => 413,
+            ServiceError::UnsupportedMedia(_) => 415,
+            ServiceError::Conflict(_) => 409,
+            ServiceError::Internal(_) => 500,
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Invalid {
             field,

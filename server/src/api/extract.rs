@@ -56,21 +56,6 @@ where
     }
 }
 
-/// The name of the portal session cookie (HttpOnly, SameSite=Strict).
-pub const PORTAL_COOKIE: &str = "liaison_portal";
-
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 /// A guest with a valid portal session (`Authorization: Bearer <jwt>` or the portal
 /// cookie), re-checked against the share on this request.
 pub struct PortalGuest(pub Guest);
@@ -88,7 +73,7 @@ where
             .await
             .unwrap_or_else(|e| match e {});
         let jwt = bearer(parts)
-            .or_else(|| cookie(parts, PORTAL_COOKIE))
+            .or_else(|| app::ssr::cookie(&parts.headers, app::ssr::PORTAL_COOKIE))
             .ok_or(ServiceError::Unauthenticated(
                 "A portal session is required.",
             ))?;
