@@ -78,7 +78,8 @@ async fn events(h: &Harness, who: &Staff, share_id: &str) -> Vec<String> {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .items;
     list.reverse();
     list.into_iter().map(|e| e.event_type).collect()
 }
@@ -128,7 +129,8 @@ async fn sign_in_and_api_keys(h: Harness) {
     }
     let log = audit_log::list(&h.core, &admin, Default::default())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     let kinds: Vec<_> = log.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(kinds, ["auth.sign_in_failed", "auth.signed_in"]);
     assert_eq!(log[0].ip.as_deref(), Some("203.0.113.7"));
@@ -275,7 +277,8 @@ async fn share_lifecycle(h: Harness) {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .items;
     assert_eq!(log[0].details["revoked_by"]["name"], "Administrator");
     assert_eq!(
         log[0].actor.credential,
@@ -296,7 +299,8 @@ async fn share_lifecycle(h: Harness) {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .items;
     assert_eq!(accessed[0].details["access_count"], 2);
     assert!(audit_log::list(
         &h.core,
@@ -340,6 +344,7 @@ async fn tenant_isolation(h: Harness) {
     assert!(audit_log::list(&h.core, &other, Default::default())
         .await
         .unwrap()
+        .items
         .is_empty());
     assert_eq!(
         shares::get(&h.core, &acme, &id).await.unwrap().status,
@@ -618,7 +623,8 @@ async fn bad_uploads_write_nothing(h: Harness) {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .items;
     assert!(log.is_empty());
     // Path traversal in a name is reduced to its last component.
     let d = documents::upload(

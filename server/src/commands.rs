@@ -36,6 +36,12 @@ async fn connect(g: &GlobalArgs) -> Result<Db> {
         .await
         .context("cannot connect to the database (LIAISON_DATABASE_URL)")?;
     db.migrate().await.context("database migration failed")?;
+    let chained = backend::audit::chain::chain_legacy_events(&db)
+        .await
+        .context("cannot chain audit events written before the audit chain existed")?;
+    if chained > 0 {
+        tracing::info!(audit.chained = chained, "chained earlier audit events");
+    }
     Ok(db)
 }
 
@@ -141,6 +147,49 @@ pub async fn bootstrap(g: &GlobalArgs, args: &BootstrapArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     print_credentials(&b, "the console (/login)");
+    Ok(())
+}
+
+/// `liaison audit verify`: prints one line per organisation and one per problem.
+pub async fn audit_verify(g: &GlobalArgs, org: Option<&str>) -> Result<()> {
+    let db = connect(g).await?;
+    let orgs = match org {
+        Some(id) => vec![id.to_owned()],
+        None => backend::store::audit::chained_orgs(db.pool()).await?,
+    };
+    let mut broken = 0usize;
+    for org_id in &orgs {
+        let started = std::time::Instant::now();
+        let report = backend::audit::chain::verify(&db, org_id).await?;
+        let secs = started.elapsed().as_secs_f64();
+        if report.is_intact() {
+            println!(
+                "organisation {org_id}: {} events, chain intact ({secs:.2} s)",
+                report.events
+            );
+        } else {
+            broken += 1;
+            println!(
+                "organisation {org_id}: {} events, CHAIN BROKEN — {} problem(s):",
+                report.events,
+                report.problems.len()
+            );
+            for p in &report.problems {
+                println!("  - {p}");
+            }
+        }
+    }
+    if org.is_some()
+        && orgs.len() == 1
+        && backend::store::orgs::get(db.pool(), &orgs[0])
+            .await?
+            .is_none()
+    {
+        bail!("no organisation with id {}", orgs[0]);
+    }
+    if broken > 0 {
+        bail!("{broken} organisation(s) have a broken audit chain");
+    }
     Ok(())
 }
 

@@ -61,6 +61,20 @@ pub enum Command {
     Migrate,
     /// Create an organisation and its first admin; prints a one-time password and an API key.
     Bootstrap(BootstrapArgs),
+    /// Audit trail tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recomputes every organisation's hash chain and names each edited, deleted or
+    /// reordered event. Exits 1 if any chain is broken.
+    Verify {
+        /// Only this organisation (id).
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

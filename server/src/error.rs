@@ -46,7 +46,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(&self.0);
         let message = public_message(&self.0);
-        let mut resp = envelope(status, self.0.code(), &message);
+        let mut body = json!({ "error": { "code": self.0.code(), "message": message } });
+        if let ServiceError::Invalid { field, .. } = &self.0 {
+            body["error"]["field"] = json!(field);
+        }
+        let mut resp = (status, axum::Json(body)).into_response();
         // RFC 6750 §3: a missing or bad bearer credential is named in WWW-Authenticate.
         let challenge = match &self.0 {
             ServiceError::InvalidPortalToken(why) => Some(format!(

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::config::{Cli, Command};
+use server::config::{AuditCommand, Cli, Command};
 use server::{commands, telemetry};
 
 #[tokio::main]
@@ -15,6 +15,9 @@ async fn main() -> ExitCode {
         Command::Serve(args) => commands::serve(&cli.global, args).await,
         Command::Migrate => commands::migrate(&cli.global).await,
         Command::Bootstrap(args) => commands::bootstrap(&cli.global, args).await,
+        Command::Audit(AuditCommand::Verify { org }) => {
+            commands::audit_verify(&cli.global, org.as_deref()).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -64,8 +64,8 @@ pub async fn sign_in(
             Err(ServiceError::Unauthenticated(BAD_CREDENTIALS)),
         )
     };
-    audit::record(
-        core.db.pool(),
+    audit::record_alone(
+        &core.db,
         NewEvent {
             org_id: &org_id,
             event_type,
@@ -110,8 +110,8 @@ pub async fn staff_for_api_key(core: &Liaison, presented: &str) -> Result<Staff>
 
 /// Records a console sign-out.
 pub async fn signed_out(core: &Liaison, who: &Staff, meta: &RequestMeta) -> Result<()> {
-    audit::record(
-        core.db.pool(),
+    audit::record_alone(
+        &core.db,
         NewEvent {
             org_id: &who.org_id,
             event_type: EventType::SignedOut,

@@ -126,7 +126,7 @@ pub async fn upload(
         let mut tx = core.db.begin().await?;
         store::documents::insert(&mut *tx, &row).await?;
         audit::record(
-            &mut *tx,
+            &mut tx,
             NewEvent {
                 org_id: &who.org_id,
                 event_type: EventType::DocumentUploaded,

@@ -39,8 +39,8 @@ async fn deny(core: &Liaison, share: &Share, denial: Denial, meta: &RequestMeta)
             return e;
         }
     }
-    let recorded = audit::record(
-        core.db.pool(),
+    let recorded = audit::record_alone(
+        &core.db,
         NewEvent {
             org_id: &share.org_id,
             event_type: EventType::ShareDenied,
@@ -129,7 +129,7 @@ pub async fn open(
     };
     if share.require_acknowledgement {
         audit::record(
-            &mut *tx,
+            &mut tx,
             NewEvent {
                 org_id: &share.org_id,
                 event_type: EventType::AcknowledgementAccepted,
@@ -145,7 +145,7 @@ pub async fn open(
     }
     let session_id = new_id();
     audit::record(
-        &mut *tx,
+        &mut tx,
         NewEvent {
             org_id: &share.org_id,
             event_type: EventType::ShareAccessed,
@@ -260,8 +260,8 @@ pub async fn item_content(
         return Err(ServiceError::NotFound("item"));
     }
     let bytes = core.blobs.get(&d.blob_key).await?;
-    audit::record(
-        core.db.pool(),
+    audit::record_alone(
+        &core.db,
         NewEvent {
             org_id: &guest.org_id,
             event_type: EventType::ItemViewed,

@@ -169,7 +169,7 @@ pub async fn create(
     let mut tx = core.db.begin().await?;
     store::shares::insert(&mut *tx, &row).await?;
     audit::record(
-        &mut *tx,
+        &mut tx,
         NewEvent {
             org_id: &who.org_id,
             event_type: EventType::ShareCreated,
@@ -357,7 +357,7 @@ pub async fn revoke(
     let mut tx = core.db.begin().await?;
     if store::shares::revoke(&mut *tx, &who.org_id, id, &who.user_id, now).await? {
         audit::record(
-            &mut *tx,
+            &mut tx,
             NewEvent {
                 org_id: &who.org_id,
                 event_type: EventType::ShareRevoked,
@@ -391,7 +391,7 @@ pub async fn record_expiry(core: &Liaison, share: &Share, meta: &RequestMeta) ->
             "access_count"
         };
         audit::record(
-            &mut *tx,
+            &mut tx,
             NewEvent {
                 org_id: &share.org_id,
                 event_type: EventType::ShareExpired,

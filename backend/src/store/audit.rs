@@ -1,15 +1,20 @@
 //! The audit trail. Rows are only ever inserted, in the same transaction as the change
-//! they record.
+//! they record, and each organisation's rows form a hash chain (see `audit::chain`).
 
+use futures::stream::BoxStream;
+use futures::StreamExt;
 use sqlx::Executor;
 
 use super::sql::Sql;
-use super::{Result, StoreError};
+use super::{Result, StoreError, Tx};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AuditRow {
     pub id: String,
     pub org_id: String,
+    /// Position in the organisation's chain, from 1. `None` only for events written before
+    /// the chain existed and not yet chained at start.
+    pub seq: Option<i64>,
     pub occurred_at: i64,
     pub event_type: String,
     pub actor_type: String,
@@ -22,21 +27,71 @@ pub struct AuditRow {
     pub user_agent: Option<String>,
     /// JSON object.
     pub details: String,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
-const COLUMNS: &str = "id, org_id, occurred_at, event_type, actor_type, actor_id, actor_name, \
-    credential, share_id, item_id, ip, user_agent, details";
+const COLUMNS: &str = "id, org_id, seq, occurred_at, event_type, actor_type, actor_id, \
+    actor_name, credential, share_id, item_id, ip, user_agent, details, prev_hash, hash";
 
-pub async fn insert<'e, E>(db: E, r: &AuditRow) -> Result<()>
+/// Takes the next position in `org_id`'s chain and returns it with the hash of the event
+/// before it. The head row stays locked until `tx` ends, so appends for one organisation
+/// are serialised and the chain cannot fork. The caller must [`set_head_hash`] before commit.
+pub async fn advance_head(tx: &mut Tx, org_id: &str, genesis: &str) -> Result<(i64, String)> {
+    const ADVANCE: &str =
+        "UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash";
+    if let Some(head) = sqlx::query_as::<_, (i64, String)>(ADVANCE)
+        .bind(org_id)
+        .fetch_optional(&mut **tx)
+        .await?
+    {
+        return Ok(head);
+    }
+    sqlx::query(
+        "INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2) \
+         ON CONFLICT (org_id) DO NOTHING",
+    )
+    .bind(org_id)
+    .bind(genesis)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_as::<_, (i64, String)>(ADVANCE)
+        .bind(org_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("no audit head for organisation {org_id}")))
+}
+
+pub async fn set_head_hash(tx: &mut Tx, org_id: &str, hash: &str) -> Result<()> {
+    sqlx::query("UPDATE audit_heads SET hash = $2 WHERE org_id = $1")
+        .bind(org_id)
+        .bind(hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The head of `org_id`'s chain: (last seq, last hash), if it has any event.
+pub async fn head<'e, E>(db: E, org_id: &str) -> Result<Option<(i64, String)>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
+    Ok(
+        sqlx::query_as("SELECT seq, hash FROM audit_heads WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+pub async fn insert(tx: &mut Tx, r: &AuditRow) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO audit_events ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     ))
     .bind(&r.id)
     .bind(&r.org_id)
+    .bind(r.seq)
     .bind(r.occurred_at)
     .bind(&r.event_type)
     .bind(&r.actor_type)
@@ -48,15 +103,84 @@ where
     .bind(&r.ip)
     .bind(&r.user_agent)
     .bind(&r.details)
-    .execute(db)
+    .bind(&r.prev_hash)
+    .bind(&r.hash)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
+/// Chains an event written before the chain existed (see the `audit_chain` migration).
+pub async fn set_chain_position(tx: &mut Tx, r: &AuditRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE audit_events SET seq = $3, prev_hash = $4, hash = $5 \
+         WHERE org_id = $1 AND id = $2 AND seq IS NULL",
+    )
+    .bind(&r.org_id)
+    .bind(&r.id)
+    .bind(r.seq)
+    .bind(&r.prev_hash)
+    .bind(&r.hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Up to `limit` not-yet-chained events, oldest first.
+pub async fn unchained<'e, E>(db: E, limit: i64) -> Result<Vec<AuditRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE seq IS NULL \
+         ORDER BY occurred_at, id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Every organisation that has audit events or a chain head.
+pub async fn chained_orgs<'e, E>(db: E) -> Result<Vec<String>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT org_id FROM audit_heads UNION SELECT DISTINCT org_id FROM audit_events \
+         ORDER BY 1",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// `org_id`'s events in chain order, streamed (constant memory however long the chain).
+pub fn stream_chain<'a>(
+    pool: &'a sqlx::AnyPool,
+    org_id: &'a str,
+) -> BoxStream<'a, Result<AuditRow>> {
+    sqlx::query_as::<_, AuditRow>(
+        "SELECT id, org_id, seq, occurred_at, event_type, actor_type, actor_id, actor_name, \
+         credential, share_id, item_id, ip, user_agent, details, prev_hash, hash \
+         FROM audit_events WHERE org_id = $1 ORDER BY seq",
+    )
+    .bind(org_id)
+    .fetch(pool)
+    .map(|r| r.map_err(StoreError::from))
+    .boxed()
+}
+
+/// Filters of the audit log and its exports. All are exact matches except the time range.
 #[derive(Clone, Debug, Default)]
 pub struct AuditQuery {
     pub share_id: Option<String>,
+    pub item_id: Option<String>,
     pub event_type: Option<String>,
+    /// A staff user id (guests are found by share).
+    pub actor_id: Option<String>,
+    /// Inclusive lower bound, milliseconds.
+    pub from_ms: Option<i64>,
+    /// Exclusive upper bound, milliseconds.
+    pub to_ms: Option<i64>,
     /// Newest first; events strictly older than this (occurred_at, id) position.
     pub before: Option<(i64, String)>,
     pub limit: i64,
@@ -71,13 +195,25 @@ where
     sql.push(&format!(
         "SELECT {COLUMNS} FROM audit_events WHERE org_id = {org}"
     ));
-    if let Some(share) = &q.share_id {
-        let p = sql.text_arg(share);
-        sql.push(&format!(" AND share_id = {p}"));
+    let exact = [
+        ("share_id", &q.share_id),
+        ("item_id", &q.item_id),
+        ("event_type", &q.event_type),
+        ("actor_id", &q.actor_id),
+    ];
+    for (column, value) in exact {
+        if let Some(v) = value {
+            let p = sql.text_arg(v.as_str());
+            sql.push(&format!(" AND {column} = {p}"));
+        }
     }
-    if let Some(kind) = &q.event_type {
-        let p = sql.text_arg(kind);
-        sql.push(&format!(" AND event_type = {p}"));
+    if let Some(from) = q.from_ms {
+        let p = sql.int_arg(from);
+        sql.push(&format!(" AND occurred_at >= {p}"));
+    }
+    if let Some(to) = q.to_ms {
+        let p = sql.int_arg(to);
+        sql.push(&format!(" AND occurred_at < {p}"));
     }
     if let Some((at, id)) = &q.before {
         let a = sql.int_arg(*at);

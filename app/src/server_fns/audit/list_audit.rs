@@ -11,13 +11,14 @@ pub async fn list_audit(event_type: Option<String>) -> Result<Vec<AuditRowView>,
     let staff = require_staff().await?;
     let filter = audit_log::AuditFilter {
         event_type: event_type.filter(|t| !t.is_empty()),
-        share_id: None,
         limit: Some(200),
+        ..Default::default()
     };
     let events = audit_log::list(&ctx.core, &staff, filter)
         .await
         .map_err(fail)?;
     Ok(events
+        .items
         .into_iter()
         .map(|e| AuditRowView {
             occurred_at: e.occurred_at,

@@ -1,10 +1,13 @@
 //! Audit events: what happened, to what, by whom, with which credential, from where.
-//! Written through [`record`] inside the transaction of the change itself.
+//! Written through [`record`] inside the transaction of the change itself, and chained per
+//! organisation so that any later edit, deletion or reordering is detected ([`chain`]).
+
+pub mod chain;
 
 use serde::Serialize;
 
 use crate::actor::{Guest, RequestMeta, Staff};
-use crate::store::{self, audit::AuditRow, new_id};
+use crate::store::{self, audit::AuditRow, new_id, Db, Tx};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum EventType {
@@ -30,10 +33,12 @@ pub enum EventType {
     ShareRevoked,
     #[serde(rename = "item.viewed")]
     ItemViewed,
+    #[serde(rename = "audit.exported")]
+    AuditExported,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 12] = [
         EventType::SignedIn,
         EventType::SignInFailed,
         EventType::SignedOut,
@@ -45,6 +50,7 @@ impl EventType {
         EventType::ShareExpired,
         EventType::ShareRevoked,
         EventType::ItemViewed,
+        EventType::AuditExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +66,7 @@ impl EventType {
             EventType::ShareExpired => "share.expired",
             EventType::ShareRevoked => "share.revoked",
             EventType::ItemViewed => "item.viewed",
+            EventType::AuditExported => "audit.exported",
         }
     }
 
@@ -117,15 +124,14 @@ pub struct NewEvent<'a> {
     pub at_ms: i64,
 }
 
-/// Appends an event using `db` (pass the transaction of the change being recorded).
-pub async fn record<'e, E>(db: E, e: NewEvent<'_>) -> store::Result<()>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+/// Appends an event inside `tx`, the transaction of the change being recorded, so the
+/// change and its record commit together or not at all.
+pub async fn record(tx: &mut Tx, e: NewEvent<'_>) -> store::Result<()> {
     let (actor_type, actor_id, actor_name, credential) = e.actor.columns();
     let row = AuditRow {
         id: new_id(),
         org_id: e.org_id.to_owned(),
+        seq: None,
         occurred_at: e.at_ms,
         event_type: e.event_type.as_str().to_owned(),
         actor_type: actor_type.to_owned(),
@@ -137,8 +143,19 @@ where
         ip: e.meta.ip.map(|ip| ip.to_string()),
         user_agent: e.meta.user_agent.clone(),
         details: e.details.to_string(),
+        prev_hash: None,
+        hash: None,
     };
-    store::audit::insert(db, &row).await
+    chain::append(tx, row).await
+}
+
+/// Records an event that is not part of any other change (a denial, a view) in its own
+/// transaction.
+pub async fn record_alone(db: &Db, e: NewEvent<'_>) -> store::Result<()> {
+    let mut tx = db.begin().await?;
+    record(&mut tx, e).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]
