@@ -23,6 +23,7 @@ pub struct ServerContext {
 
 pub const SESSION_USER: &str = "user_id";
 pub const SESSION_CSRF: &str = "csrf";
+pub const DEVICE_COOKIE: &str = "liaison_device";
 pub const PORTAL_COOKIE: &str = "liaison_portal";
 
 pub fn context() -> Result<ServerContext, ServerFnError> {
@@ -42,10 +43,13 @@ pub fn fail(e: ServiceError) -> ServerFnError {
 }
 
 pub async fn meta() -> RequestMeta {
-    let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|c| c.0.ip());
+    let ip = match leptos_axum::extract::<axum::Extension<backend::actor::ClientIp>>().await {
+        Ok(axum::Extension(c)) => Some(c.0),
+        Err(_) => leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .ok()
+            .map(|c| c.0.ip()),
+    };
     let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
     RequestMeta::new(
         ip,
@@ -132,6 +136,43 @@ pub fn set_portal_cookie(jwt: Option<(&str, i64)>, secure: bool) {
     ) {
         resp.append_header(header::SET_COOKIE, v);
     }
+}
+
+/// The browser's device cookie: a random id that binds the browser to the shares it has
+/// opened (only its SHA-256 is stored). Created when absent, and (re)set on the response
+/// whatever the outcome, so a browser waiting for approval is recognised once approved.
+pub async fn ensure_device_cookie(secure: bool) -> secrecy::SecretString {
+    use secrecy::ExposeSecret;
+    let existing = match leptos_axum::extract::<HeaderMap>().await {
+        Ok(headers) => cookie(&headers, DEVICE_COOKIE)
+            .filter(|v| {
+                v.len() == 43
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .map(|v| secrecy::SecretString::from(v.to_owned())),
+        Err(_) => None,
+    };
+    let device = existing.unwrap_or_else(backend::services::portal::new_device_id);
+    let secure = if secure { "; Secure" } else { "" };
+    let value = format!(
+        "{DEVICE_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=34560000{secure}",
+        device.expose_secret()
+    );
+    if let (Some(resp), Ok(v)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
+        resp.append_header(header::SET_COOKIE, v);
+    }
+    device
+}
+
+/// The device cookie as sent, without creating one (for the landing page, which must not
+/// set state on a GET that a mail scanner may make).
+pub async fn device_cookie() -> Option<secrecy::SecretString> {
+    let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+    cookie(&headers, DEVICE_COOKIE).map(|v| secrecy::SecretString::from(v.to_owned()))
 }
 
 /// The value of cookie `name` in `headers` (used by pages and by the portal API).

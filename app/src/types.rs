@@ -69,7 +69,13 @@ pub struct AuditRowView {
 pub enum LandingView {
     Open {
         org_name: String,
+        /// "TLP:AMBER" etc., shown on every page.
+        tlp: String,
+        needs_password: bool,
+        needs_code: bool,
         require_acknowledgement: bool,
+        /// (version, text) of legal terms to accept.
+        terms: Option<(String, String)>,
     },
     Denied {
         code: String,

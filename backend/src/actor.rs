@@ -3,6 +3,8 @@
 
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use crate::domain::Role;
 
 /// Where a request came from (for audit). The user agent is truncated to 512 bytes.
@@ -23,6 +25,46 @@ impl RequestMeta {
         });
         Self { ip, user_agent }
     }
+}
+
+/// The client address of a request, resolved once per request by the server from the peer
+/// address and, only when the peer is a trusted proxy, `X-Forwarded-For`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// Resolves the client address. `X-Forwarded-For` is honoured only from a trusted proxy:
+/// walking the list from the right (the entry our proxy appended), trusted proxies are
+/// skipped and the first untrusted address is the client. A peer that is not a trusted
+/// proxy is the client, whatever headers it sends — so nobody can spoof an allowed range.
+pub fn client_ip<'a>(
+    peer: IpAddr,
+    forwarded_for: impl Iterator<Item = &'a str>,
+    trusted: &[IpNet],
+) -> IpAddr {
+    let peer = crate::domain::controls::canonical_ip(peer);
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded_for
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop
+            .parse::<IpAddr>()
+            .map(crate::domain::controls::canonical_ip)
+        else {
+            // A malformed hop: stop at the last address we could trust.
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 /// How a staff member authenticated.
@@ -62,4 +104,38 @@ pub struct Guest {
     pub session_id: String,
     pub recipient_name: String,
     pub recipient_email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_is_honoured_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let cases: [(&str, &[&str], &str); 7] = [
+            // An untrusted peer's header is ignored.
+            ("203.0.113.9", &["198.51.100.1"], "203.0.113.9"),
+            // Trusted proxy: the rightmost untrusted hop is the client.
+            ("10.0.0.2", &["198.51.100.1"], "198.51.100.1"),
+            // The client prepends a fake entry: still the real one.
+            ("10.0.0.2", &["1.2.3.4, 198.51.100.1"], "198.51.100.1"),
+            // Two trusted proxies in a row.
+            ("10.0.0.2", &["198.51.100.1, 10.0.0.3"], "198.51.100.1"),
+            // Several header lines are one list.
+            ("10.0.0.2", &["198.51.100.1", "10.0.0.3"], "198.51.100.1"),
+            // No header: the proxy itself.
+            ("::1", &[], "::1"),
+            // Garbage: stop at the last trusted hop.
+            ("10.0.0.2", &["not-an-ip"], "10.0.0.2"),
+        ];
+        for (peer, xff, want) in cases {
+            assert_eq!(
+                client_ip(ip(peer), xff.iter().copied(), &trusted),
+                ip(want),
+                "{peer} {xff:?}"
+            );
+        }
+    }
 }

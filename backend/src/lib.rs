@@ -9,6 +9,7 @@ pub mod blobs;
 pub mod clock;
 pub mod crypto;
 pub mod domain;
+pub mod geo;
 pub mod portal_jwt;
 pub mod services;
 pub mod store;
@@ -19,7 +20,7 @@ use url::Url;
 
 use crate::blobs::Blobs;
 use crate::clock::Clock;
-use crate::crypto::Kdf;
+use crate::crypto::{Kdf, Sealer};
 use crate::portal_jwt::PortalKeys;
 use crate::store::Db;
 
@@ -32,6 +33,8 @@ pub struct Settings {
     pub portal_session_ttl: time::Duration,
     /// Largest accepted upload.
     pub max_upload_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` is believed (and nobody else's).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -60,6 +63,10 @@ pub struct Liaison {
     pub blobs: Blobs,
     pub kdf: Kdf,
     pub keys: PortalKeys,
+    /// Seals secrets that must be recoverable (share links) under the master key.
+    pub sealer: Sealer,
+    /// Country lookups for the "allowed countries" rule, when a database is configured.
+    pub geo: Option<geo::Geo>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
 }

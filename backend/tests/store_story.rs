@@ -6,7 +6,7 @@ mod common;
 use backend::actor::{RequestMeta, Staff};
 use backend::domain::{Denial, ShareStatus};
 use backend::services::documents::{self, Upload};
-use backend::services::shares::{self, NewShare, ShareFilter};
+use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter};
 use backend::services::{audit_log, auth, bootstrap, portal, ServiceError};
 use backend::store;
 use common::Harness;
@@ -56,12 +56,45 @@ async fn upload(h: &Harness, who: &Staff) -> documents::DocumentView {
 fn new_share(document_id: &str, max: i64, ack: bool) -> NewShare {
     NewShare {
         document_id: document_id.to_owned(),
-        recipient_name: "Jane Counsel".into(),
-        recipient_email: "Jane@LawFirm.example".into(),
-        expires_at: Some(time::OffsetDateTime::now_utc() + time::Duration::days(7)),
-        max_access_count: max,
+        recipients: vec![Recipient {
+            name: "Jane Counsel".into(),
+            email: "Jane@LawFirm.example".into(),
+        }],
+        expiry: Expiry::Days(7),
+        max_access_count: Some(max),
         require_acknowledgement: ack,
+        ..Default::default()
     }
+}
+
+/// Creates a single-recipient share.
+async fn create_one(
+    h: &Harness,
+    who: &Staff,
+    input: NewShare,
+) -> backend::services::Result<shares::CreatedShare> {
+    Ok(shares::create(&h.core, who, input, &meta())
+        .await?
+        .remove(0))
+}
+
+/// A verified open from a fresh browser (no device cookie yet).
+async fn open(
+    h: &Harness,
+    token: &str,
+    acknowledged: bool,
+) -> backend::services::Result<portal::PortalSession> {
+    portal::open(
+        &h.core,
+        portal::OpenRequest {
+            token: token.to_owned(),
+            acknowledged,
+            device: portal::new_device_id(),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
 }
 
 fn token_of(url: &SecretString) -> String {
@@ -143,7 +176,7 @@ async fn share_lifecycle(h: Harness) {
     let (admin, _) = org(&h, "Acme").await;
     let doc = upload(&h, &admin).await;
     assert_eq!(doc.content_type, "text/plain; charset=utf-8");
-    let created = shares::create(&h.core, &admin, new_share(&doc.id, 2, true), &meta())
+    let created = create_one(&h, &admin, new_share(&doc.id, 2, true))
         .await
         .expect("create");
     let url = created.url.expose_secret().to_owned();
@@ -167,27 +200,23 @@ async fn share_lifecycle(h: Harness) {
     assert!(!row.verifier_hash.as_stored().contains(&token[22..]));
 
     // Landing costs nothing and counts nothing.
-    let landing = portal::landing(&h.core, &token, &meta()).await.unwrap();
+    let landing = portal::landing(&h.core, &token, None, &meta())
+        .await
+        .unwrap();
     assert!(landing.require_acknowledgement);
     assert_eq!(landing.org_name, "Acme");
     // Without the acknowledgement: refused, not counted.
-    let err = portal::open(&h.core, &token, false, &meta())
-        .await
-        .unwrap_err();
+    let err = open(&h, &token, false).await.unwrap_err();
     assert!(matches!(
         err,
         ServiceError::Denied(Denial::AcknowledgementRequired)
     ));
     // A forged verifier with the right selector is an unknown token.
     let forged = format!("{}{}", &token[..22], "A".repeat(43));
-    let err = portal::open(&h.core, &forged, true, &meta())
-        .await
-        .unwrap_err();
+    let err = open(&h, &forged, true).await.unwrap_err();
     assert!(matches!(err, ServiceError::Denied(Denial::UnknownToken)));
 
-    let session = portal::open(&h.core, &token, true, &meta())
-        .await
-        .expect("open");
+    let session = open(&h, &token, true).await.expect("open");
     assert_eq!(session.expires_in, 900);
     let guest = portal::authenticate(&h.core, &session.access_token, &meta())
         .await
@@ -212,12 +241,8 @@ async fn share_lifecycle(h: Harness) {
     );
 
     // Second open uses the last access; the third is refused; the live session survives.
-    portal::open(&h.core, &token, true, &meta())
-        .await
-        .expect("second open");
-    let err = portal::open(&h.core, &token, true, &meta())
-        .await
-        .unwrap_err();
+    open(&h, &token, true).await.expect("second open");
+    let err = open(&h, &token, true).await.unwrap_err();
     assert!(matches!(
         err,
         ServiceError::Denied(Denial::AccessCountExceeded)
@@ -244,7 +269,9 @@ async fn share_lifecycle(h: Harness) {
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "This link has been revoked.");
-    let err = portal::landing(&h.core, &token, &meta()).await.unwrap_err();
+    let err = portal::landing(&h.core, &token, None, &meta())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ServiceError::Denied(Denial::Revoked)));
     // Revoking twice is harmless and audited once.
     shares::revoke(&h.core, &admin, &share.id, &meta())
@@ -318,13 +345,13 @@ async fn tenant_isolation(h: Harness) {
     let (acme, _) = org(&h, "Acme").await;
     let (other, _) = org(&h, "Globex").await;
     let doc = upload(&h, &acme).await;
-    let created = shares::create(&h.core, &acme, new_share(&doc.id, 0, false), &meta())
+    let created = create_one(&h, &acme, new_share(&doc.id, 0, false))
         .await
         .unwrap();
     let id = created.share.id.clone();
     // Another organisation cannot use, see, or revoke it.
     assert!(matches!(
-        shares::create(&h.core, &other, new_share(&doc.id, 0, false), &meta()).await,
+        create_one(&h, &other, new_share(&doc.id, 0, false)).await,
         Err(ServiceError::NotFound(_))
     ));
     assert!(matches!(
@@ -356,12 +383,10 @@ async fn expiry_by_date_is_audited_once(h: Harness) {
     let (admin, _) = org(&h, "Acme").await;
     let doc = upload(&h, &admin).await;
     let mut input = new_share(&doc.id, 0, false);
-    input.expires_at = Some(h.core.now() + time::Duration::hours(1));
-    let created = shares::create(&h.core, &admin, input, &meta())
-        .await
-        .unwrap();
+    input.expiry = Expiry::At(h.core.now() + time::Duration::hours(1));
+    let created = create_one(&h, &admin, input).await.unwrap();
     let token = token_of(&created.url);
-    let session = portal::open(&h.core, &token, false, &meta()).await.unwrap();
+    let session = open(&h, &token, false).await.unwrap();
     h.clock.advance(time::Duration::hours(2));
     assert_eq!(
         portal::authenticate(&h.core, &session.access_token, &meta())
@@ -371,7 +396,7 @@ async fn expiry_by_date_is_audited_once(h: Harness) {
         "This link has expired."
     );
     assert!(matches!(
-        portal::landing(&h.core, &token, &meta()).await,
+        portal::landing(&h.core, &token, None, &meta()).await,
         Err(ServiceError::Denied(Denial::Expired))
     ));
     assert_eq!(
@@ -387,27 +412,26 @@ async fn expiry_by_date_is_audited_once(h: Harness) {
     );
     // Past-dated and absurd settings are refused at creation.
     let mut past = new_share(&doc.id, 0, false);
-    past.expires_at = Some(h.core.now() - time::Duration::minutes(1));
+    past.expiry = Expiry::At(h.core.now() - time::Duration::minutes(1));
     assert!(matches!(
-        shares::create(&h.core, &admin, past, &meta()).await,
+        create_one(&h, &admin, past).await,
         Err(ServiceError::Invalid {
             field: "expires_at",
             ..
         })
     ));
-    let mut neg = new_share(&doc.id, -1, false);
-    neg.expires_at = None;
+    let neg = new_share(&doc.id, -1, false);
     assert!(matches!(
-        shares::create(&h.core, &admin, neg, &meta()).await,
+        create_one(&h, &admin, neg).await,
         Err(ServiceError::Invalid {
             field: "max_access_count",
             ..
         })
     ));
     let mut bad_email = new_share(&doc.id, 0, false);
-    bad_email.recipient_email = "not an email".into();
+    bad_email.recipients[0].email = "not an email".into();
     assert!(matches!(
-        shares::create(&h.core, &admin, bad_email, &meta()).await,
+        create_one(&h, &admin, bad_email).await,
         Err(ServiceError::Invalid {
             field: "recipient.email",
             ..
@@ -418,7 +442,7 @@ async fn expiry_by_date_is_audited_once(h: Harness) {
 async fn access_count_race_has_one_winner(h: Harness) {
     let (admin, _) = org(&h, "Acme").await;
     let doc = upload(&h, &admin).await;
-    let created = shares::create(&h.core, &admin, new_share(&doc.id, 1, false), &meta())
+    let created = create_one(&h, &admin, new_share(&doc.id, 1, false))
         .await
         .unwrap();
     let token = token_of(&created.url);
@@ -426,7 +450,14 @@ async fn access_count_race_has_one_winner(h: Harness) {
         .map(|_| {
             let core = h.core.clone();
             let token = token.clone();
-            tokio::spawn(async move { portal::open(&core, &token, false, &meta()).await.is_ok() })
+            tokio::spawn(async move {
+                let req = portal::OpenRequest {
+                    token,
+                    device: portal::new_device_id(),
+                    ..Default::default()
+                };
+                portal::open(&core, req, &meta()).await.is_ok()
+            })
         })
         .collect();
     let mut winners = 0;
@@ -454,6 +485,7 @@ async fn keyset_pagination_and_sorting(h: Harness) {
             org_id: admin.org_id.clone(),
             selector: format!("sel{i:03}"),
             verifier_hash: "pbkdf2-sha256$600000$AAAA$AAAA".into(),
+            token_sealed: None,
             method: "link".into(),
             document_id: doc.id.clone(),
             recipient_name: format!("R{i}"),
@@ -464,6 +496,10 @@ async fn keyset_pagination_and_sorting(h: Harness) {
             max_access_count: 0,
             access_count: 0,
             require_acknowledgement: 0,
+            tlp: "AMBER".into(),
+            settings: "{}".into(),
+            password_hash: None,
+            terms_id: None,
             last_activity_at: None,
             revoked_at: (i % 7 == 0).then_some(now),
             revoked_by: (i % 7 == 0).then(|| admin.user_id.clone()),

@@ -62,8 +62,7 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
   // Create a link share for a named recipient: expiry date, max 3 opens, acknowledgement.
   await page.goto('/console/shares/new');
   await page.selectOption('select[name=document_id]', { label: 'Evidence log' });
-  await page.fill('input[name=recipient_name]', 'Jane Counsel');
-  await page.fill('input[name=recipient_email]', 'jane@lawfirm.example');
+  await page.fill('textarea[name=recipients_text]', 'Jane Counsel <jane@lawfirm.example>');
   await page.fill('input[name=max_access_count]', '3');
   await expect(page.locator('input[name=require_acknowledgement]')).toBeChecked();
   await page.click('button:has-text("Create link")');

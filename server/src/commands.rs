@@ -95,13 +95,17 @@ async fn open_core(
     let db = connect(g).await?;
     let sealer = Sealer::new(&master_key(g, production)?)?;
     let now = backend::store::to_millis(time::OffsetDateTime::now_utc());
-    let keys = PortalKeys::load_or_create(db.clone(), sealer, now)
+    let keys = PortalKeys::load_or_create(db.clone(), sealer.clone(), now)
         .await
         .context(
             "cannot load the portal signing keys; if they were sealed under another master key, \
          set LIAISON_MASTER_KEY to the value every node shares",
         )?;
     let blobs = Blobs::local(&g.data_dir.join("blobs")).context("cannot open the blob folder")?;
+    let geo = match serve.and_then(|s| s.geoip_db.as_deref()) {
+        Some(path) => Some(backend::geo::Geo::open(path).context("LIAISON_GEOIP_DB")?),
+        None => None,
+    };
     let hash_workers = serve
         .and_then(|s| s.hash_workers)
         .unwrap_or_else(Kdf::default_concurrency);
@@ -110,6 +114,8 @@ async fn open_core(
         blobs,
         kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, hash_workers),
         keys,
+        sealer,
+        geo,
         clock: Arc::new(SystemClock),
         settings: Settings {
             public_url,
@@ -117,6 +123,7 @@ async fn open_core(
                 serve.map_or(900, |s| i64::from(s.portal_session_seconds)),
             ),
             max_upload_bytes: serve.map_or(50 * 1024 * 1024, |s| s.max_upload_bytes),
+            trusted_proxies: serve.map(|s| s.trusted_proxies.clone()).unwrap_or_default(),
         },
     })
 }

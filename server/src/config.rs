@@ -97,6 +97,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LIAISON_PORTAL_SESSION_SECONDS", default_value_t = 900,
           value_parser = clap::value_parser!(u32).range(30..=900))]
     pub portal_session_seconds: u32,
+    /// Proxies (CIDR, comma-separated) whose X-Forwarded-For is believed; nobody else's is.
+    #[arg(long, env = "LIAISON_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A GeoIP2/GeoLite2-Country .mmdb file, needed by the "allowed countries" share rule.
+    #[arg(long, env = "LIAISON_GEOIP_DB")]
+    pub geoip_db: Option<PathBuf>,
     /// Production mode: refuses plain-http public URLs and generated master keys.
     #[arg(long, env = "LIAISON_PRODUCTION", default_value_t = false)]
     pub production: bool,
@@ -108,6 +114,11 @@ pub struct BootstrapArgs {
     pub org: String,
     #[arg(long, env = "LIAISON_BOOTSTRAP_ADMIN_EMAIL")]
     pub admin_email: String,
+}
+
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    backend::domain::controls::parse_network(text)
+        .ok_or_else(|| format!("{text:?} is not an IP address or CIDR range"))
 }
 
 impl ServeArgs {

@@ -168,3 +168,30 @@ mod tests {
         assert_eq!(loggable_path("/api/v1/shares"), "/api/v1/shares");
     }
 }
+
+/// The proxies whose `X-Forwarded-For` is believed (see [`resolve_client_ip`]).
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(pub std::sync::Arc<Vec<ipnet::IpNet>>);
+
+/// Resolves the client address once per request ([`backend::actor::client_ip`]) and
+/// stores it as a [`backend::actor::ClientIp`] extension for audit and network rules.
+pub async fn resolve_client_ip(
+    State(trusted): State<TrustedProxies>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        let ip = backend::actor::client_ip(peer, forwarded, &trusted.0);
+        req.extensions_mut().insert(backend::actor::ClientIp(ip));
+    }
+    next.run(req).await
+}

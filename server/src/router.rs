@@ -55,6 +55,12 @@ pub fn build(state: AppState, site_dir: &Path) -> Router {
             state.allowed_origin.clone(),
             middleware::same_origin_writes,
         ))
+        .layer(from_fn_with_state(
+            middleware::TrustedProxies(std::sync::Arc::new(
+                state.core.settings.trusted_proxies.clone(),
+            )),
+            middleware::resolve_client_ip,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -62,7 +62,7 @@ impl TestApp {
             .unwrap();
         db.migrate().await.unwrap();
         let sealer = Sealer::new(&SecretSlice::from(vec![7u8; 32])).unwrap();
-        let keys = PortalKeys::load_or_create(db.clone(), sealer, 0)
+        let keys = PortalKeys::load_or_create(db.clone(), sealer.clone(), 0)
             .await
             .unwrap();
         let core = Arc::new(Liaison {
@@ -70,11 +70,14 @@ impl TestApp {
             blobs: Blobs::local(&dir.path().join("blobs")).unwrap(),
             kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, 2),
             keys,
+            sealer,
+            geo: None,
             clock: Arc::new(SystemClock),
             settings: Settings {
                 public_url: url::Url::parse(ORIGIN).unwrap(),
                 portal_session_ttl: time::Duration::minutes(15),
                 max_upload_bytes: UPLOAD_LIMIT,
+                trusted_proxies: Vec::new(),
             },
         });
         let a = backend::services::bootstrap::bootstrap(&core, "Acme", "admin@acme.test")

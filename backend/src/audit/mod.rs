@@ -9,69 +9,58 @@ use serde::Serialize;
 use crate::actor::{Guest, RequestMeta, Staff};
 use crate::store::{self, audit::AuditRow, new_id, Db, Tx};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum EventType {
-    #[serde(rename = "auth.signed_in")]
-    SignedIn,
-    #[serde(rename = "auth.sign_in_failed")]
-    SignInFailed,
-    #[serde(rename = "auth.signed_out")]
-    SignedOut,
-    #[serde(rename = "document.uploaded")]
-    DocumentUploaded,
-    #[serde(rename = "share.created")]
-    ShareCreated,
-    #[serde(rename = "share.accessed")]
-    ShareAccessed,
-    #[serde(rename = "share.acknowledgement_accepted")]
-    AcknowledgementAccepted,
-    #[serde(rename = "share.denied")]
-    ShareDenied,
-    #[serde(rename = "share.expired")]
-    ShareExpired,
-    #[serde(rename = "share.revoked")]
-    ShareRevoked,
-    #[serde(rename = "item.viewed")]
-    ItemViewed,
-    #[serde(rename = "audit.exported")]
-    AuditExported,
+/// Declares [`EventType`] from one table of variant => stable name.
+macro_rules! event_types {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// What happened. The names are stable: exports and integrations key on them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum EventType { $($(#[$doc])* $variant,)* }
+
+        impl EventType {
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(EventType::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+event_types! {
+    SignedIn => "auth.signed_in",
+    SignInFailed => "auth.sign_in_failed",
+    SignedOut => "auth.signed_out",
+    DocumentUploaded => "document.uploaded",
+    ShareCreated => "share.created",
+    ShareAccessed => "share.accessed",
+    AcknowledgementAccepted => "share.acknowledgement_accepted",
+    /// Details carry the accepted version and the SHA-256 of its text.
+    TermsAccepted => "share.terms_accepted",
+    /// Details carry the reason code (`Denial::code`).
+    ShareDenied => "share.denied",
+    ShareExpired => "share.expired",
+    ShareRevoked => "share.revoked",
+    ShareLinkCopied => "share.link_copied",
+    InvitationSent => "share.invitation_sent",
+    VerificationCodeSent => "share.code_sent",
+    DeviceApprovalRequested => "share.device_approval_requested",
+    DeviceDecided => "share.device_decided",
+    ItemViewed => "item.viewed",
+    ItemDownloaded => "item.downloaded",
+    PrintAttempted => "item.print_attempted",
+    PolicyChanged => "policy.changed",
+    AuditExported => "audit.exported",
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
-        EventType::SignedIn,
-        EventType::SignInFailed,
-        EventType::SignedOut,
-        EventType::DocumentUploaded,
-        EventType::ShareCreated,
-        EventType::ShareAccessed,
-        EventType::AcknowledgementAccepted,
-        EventType::ShareDenied,
-        EventType::ShareExpired,
-        EventType::ShareRevoked,
-        EventType::ItemViewed,
-        EventType::AuditExported,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::SignedIn => "auth.signed_in",
-            EventType::SignInFailed => "auth.sign_in_failed",
-            EventType::SignedOut => "auth.signed_out",
-            EventType::DocumentUploaded => "document.uploaded",
-            EventType::ShareCreated => "share.created",
-            EventType::ShareAccessed => "share.accessed",
-            EventType::AcknowledgementAccepted => "share.acknowledgement_accepted",
-            EventType::ShareDenied => "share.denied",
-            EventType::ShareExpired => "share.expired",
-            EventType::ShareRevoked => "share.revoked",
-            EventType::ItemViewed => "item.viewed",
-            EventType::AuditExported => "audit.exported",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.as_str() == s)
+        Self::ALL.iter().copied().find(|e| e.as_str() == s)
+    }
+}
+
+impl Serialize for EventType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -164,7 +153,7 @@ mod tests {
 
     #[test]
     fn event_names_round_trip_and_match_serde() {
-        for e in EventType::ALL {
+        for &e in EventType::ALL {
             assert_eq!(EventType::parse(e.as_str()), Some(e));
             assert_eq!(
                 serde_json::to_value(e).unwrap(),

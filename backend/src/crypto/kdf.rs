@@ -74,6 +74,8 @@ impl std::fmt::Debug for KdfHash {
 pub struct Kdf {
     iterations: u32,
     permits: Arc<Semaphore>,
+    /// PBKDF2 computations started, for metrics and for tests proving a path avoids them.
+    computations: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Kdf {
@@ -82,6 +84,7 @@ impl Kdf {
         Self {
             iterations: iterations.max(MIN_ITERATIONS),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            computations: Arc::default(),
         }
     }
 
@@ -95,6 +98,11 @@ impl Kdf {
 
     pub fn iterations(&self) -> u32 {
         self.iterations
+    }
+
+    /// How many PBKDF2 computations this pool has started.
+    pub fn computations(&self) -> u64 {
+        self.computations.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Hashes `secret` with a fresh random salt.
@@ -136,6 +144,8 @@ impl Kdf {
             .acquire()
             .await
             .map_err(|_| KdfError::PoolClosed)?;
+        self.computations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|_| KdfError::PoolClosed)

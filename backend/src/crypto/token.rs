@@ -17,7 +17,7 @@ const VERIFIER_BYTES: usize = 32;
 const SELECTOR_LEN: usize = 22;
 const VERIFIER_LEN: usize = 43;
 
-fn random_b64(bytes: usize) -> String {
+pub(crate) fn random_b64(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
     B64URL.encode(buf)

@@ -1,7 +1,11 @@
 //! Domain types and pure rules: no I/O here, so every rule is table-testable.
 
+pub mod controls;
+pub mod policy;
 pub mod share;
 pub mod staff;
 
+pub use controls::{Method, Permission, Scope, ShareSettings, Tlp};
+pub use policy::{Policy, PolicyOverride, RevokedLink};
 pub use share::{Denial, Share, ShareStatus};
 pub use staff::Role;

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::controls::{Method, ShareSettings, Tlp};
 use crate::crypto::KdfHash;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +42,19 @@ pub enum Denial {
     Revoked,
     Expired,
     AccessCountExceeded,
+    /// Network, country or device rules (the guest is not told which).
+    NotAllowedFromHere,
+    /// The browser is new and the share admits approved devices only.
+    DeviceApprovalPending,
+    /// The organisation's policy, tightened since the share was made, no longer allows it.
+    PolicyForbids,
+    PasswordRequired,
+    WrongPassword,
+    CodeRequired,
+    WrongCode,
+    TooManyAttempts,
     AcknowledgementRequired,
+    TermsRequired,
 }
 
 impl Denial {
@@ -51,7 +64,16 @@ impl Denial {
             Denial::Revoked => "share_revoked",
             Denial::Expired => "share_expired",
             Denial::AccessCountExceeded => "access_count_exceeded",
+            Denial::NotAllowedFromHere => "not_allowed_from_here",
+            Denial::DeviceApprovalPending => "device_approval_pending",
+            Denial::PolicyForbids => "policy_forbids",
+            Denial::PasswordRequired => "password_required",
+            Denial::WrongPassword => "wrong_password",
+            Denial::CodeRequired => "code_required",
+            Denial::WrongCode => "wrong_code",
+            Denial::TooManyAttempts => "too_many_attempts",
             Denial::AcknowledgementRequired => "acknowledgement_required",
+            Denial::TermsRequired => "terms_required",
         }
     }
 
@@ -63,10 +85,33 @@ impl Denial {
             Denial::AccessCountExceeded => {
                 "This link's access count exceeded: it has been opened as many times as allowed."
             }
+            Denial::NotAllowedFromHere => "Access to this link is not allowed from here.",
+            Denial::DeviceApprovalPending => {
+                "This browser is waiting for the sender's approval. Try again once they have approved it."
+            }
+            Denial::PolicyForbids => "This link is no longer allowed by the sender's sharing policy.",
+            Denial::PasswordRequired => "This link needs a password.",
+            Denial::WrongPassword => "The password is not correct.",
+            Denial::CodeRequired => "Enter the verification code we sent to your email address.",
+            Denial::WrongCode => "The verification code is not correct or has expired.",
+            Denial::TooManyAttempts => "Too many failed attempts. Try again later.",
             Denial::AcknowledgementRequired => {
                 "You must accept the acknowledgement before the content is shown."
             }
+            Denial::TermsRequired => "You must accept the terms before the content is shown.",
         }
+    }
+
+    /// Does this denial end the link for good (as opposed to asking for something)?
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Denial::UnknownToken
+                | Denial::Revoked
+                | Denial::Expired
+                | Denial::AccessCountExceeded
+                | Denial::PolicyForbids
+        )
     }
 }
 
@@ -77,6 +122,13 @@ pub struct Share {
     pub org_id: String,
     pub selector: String,
     pub verifier_hash: KdfHash,
+    pub method: Method,
+    pub tlp: Tlp,
+    pub settings: ShareSettings,
+    /// Set when the share has a password; never leaves the backend.
+    pub password_hash: Option<KdfHash>,
+    /// The legal terms the recipient must accept, if any.
+    pub terms_id: Option<String>,
     pub document_id: String,
     pub recipient_name: String,
     pub recipient_email: String,
@@ -146,6 +198,11 @@ mod tests {
             org_id: "o".into(),
             selector: "sel".into(),
             verifier_hash: KdfHash::from_stored(String::new()),
+            method: Method::Link,
+            tlp: Tlp::Amber,
+            settings: ShareSettings::default(),
+            password_hash: None,
+            terms_id: None,
             document_id: "d".into(),
             recipient_name: "R".into(),
             recipient_email: "r@example.org".into(),

@@ -5,7 +5,10 @@
 pub mod audit_log;
 pub mod auth;
 pub mod bootstrap;
+pub mod codes;
 pub mod documents;
+pub mod notify;
+pub mod policy;
 pub mod portal;
 pub mod shares;
 mod validate;
@@ -64,10 +67,9 @@ impl ServiceError {
         match self {
             ServiceError::Invalid { .. } => 422,
             ServiceError::NotFound(_) | ServiceError::Denied(Denial::UnknownToken) => 404,
-            ServiceError::Forbidden(_) | ServiceError::Denied(Denial::AcknowledgementRequired) => {
-                403
-            }
-            ServiceError::Denied(_) => 410,
+            ServiceError::Denied(Denial::TooManyAttempts) => 429,
+            ServiceError::Denied(d) if d.is_final() => 410,
+            ServiceError::Forbidden(_) | ServiceError::Denied(_) => 403,
             ServiceError::Unauthenticated(_) | ServiceError::InvalidPortalToken(_) => 401,
             ServiceError::PayloadTooLarge { .. } => 413,
             ServiceError::UnsupportedMedia(_) => 415,

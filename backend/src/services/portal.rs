@@ -1,28 +1,82 @@
 //! The guest's path: open a link, pass the checks, hold a portal session, see the items.
 //!
-//! Order of checks on an open (SPEC §3): unknown token → revoked → expired → access count
-//! used up → acknowledgement. Every denial of a known share is audited with its reason.
-//! Only a POST that proves the full token (PBKDF2) and passes every check counts an
-//! access, so a mail scanner's GET of the link never uses one up.
+//! Order of checks on an open (SPEC §3), each denial of a known share audited with its
+//! reason: unknown token → lockout → revoked / expired / count used up → the policy as it is
+//! *now* → network and country rules → password, verification code → device approval →
+//! acknowledgement and legal terms. Device approval comes after the secrets so that only
+//! someone holding them can ask the owner to approve a browser.
+//!
+//! Only a POST that proves the token and passes every check counts an access, so a mail
+//! scanner's GET of the link never uses one up. A browser that has passed the checks once
+//! is bound to the share (a random device cookie, stored as SHA-256): it re-opens without
+//! paying PBKDF2 again and without re-entering the password or code.
 
 use bytes::Bytes;
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Result, ServiceError};
+use super::{policy, Result, ServiceError};
 use crate::actor::{Guest, RequestMeta};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
-use crate::crypto::ShareToken;
-use crate::domain::{Denial, Share};
+use crate::crypto::{sha256_hex, ShareToken};
+use crate::domain::policy::ShareFacts;
+use crate::domain::{Denial, Method, RevokedLink, Share};
 use crate::portal_jwt::PortalClaims;
-use crate::store::{self, documents::DocumentRow, new_id};
+use crate::store::{self, attempts::Limit, devices::DeviceRow, documents::DocumentRow, new_id};
 use crate::Liaison;
+
+/// Failed password or code attempts per share: 10 in 15 minutes locks the share's secret
+/// checks for 15 minutes (the link itself stays valid).
+pub const SHARE_LIMIT: Limit = Limit {
+    max_failures: 10,
+    window_ms: 15 * 60_000,
+    lockout_ms: 15 * 60_000,
+};
+/// Failed attempts (forged tokens, passwords, codes) per client IP across all shares.
+pub const IP_LIMIT: Limit = Limit {
+    max_failures: 30,
+    window_ms: 15 * 60_000,
+    lockout_ms: 15 * 60_000,
+};
 
 /// What the link's landing page may show before the token is verified.
 #[derive(Clone, Debug, Serialize)]
 pub struct Landing {
     pub org_name: String,
+    pub tlp: String,
+    /// The browser already passed this share's checks: no password or code is asked.
+    pub recognised_device: bool,
+    pub needs_password: bool,
+    pub needs_code: bool,
     pub require_acknowledgement: bool,
+    pub terms: Option<Terms>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Terms {
+    pub version: String,
+    pub body: String,
+    pub sha256: String,
+}
+
+/// What the guest submits to open a link.
+#[derive(Debug, Default)]
+pub struct OpenRequest {
+    pub token: String,
+    pub password: Option<SecretString>,
+    pub code: Option<SecretString>,
+    pub acknowledged: bool,
+    pub accepted_terms: bool,
+    /// The browser's device id (its device cookie). Transports create one with
+    /// [`new_device_id`] when the browser has none, and set the cookie whatever the outcome,
+    /// so a browser waiting for approval is recognised once approved.
+    pub device: SecretString,
+}
+
+/// A fresh device id for a browser's device cookie (256 bits from the CSPRNG).
+pub fn new_device_id() -> SecretString {
+    SecretString::from(crate::crypto::token::random_b64(32))
 }
 
 /// A portal session just issued.
@@ -33,13 +87,19 @@ pub struct PortalSession {
     pub share_id: String,
 }
 
-async fn deny(core: &Liaison, share: &Share, denial: Denial, meta: &RequestMeta) -> ServiceError {
-    if denial == Denial::Expired || denial == Denial::AccessCountExceeded {
-        if let Err(e) = super::shares::record_expiry(core, share, meta).await {
-            return e;
-        }
-    }
-    let recorded = audit::record_alone(
+fn ip_subject(meta: &RequestMeta) -> String {
+    meta.ip
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+async fn audit_denial(
+    core: &Liaison,
+    share: &Share,
+    denial: Denial,
+    meta: &RequestMeta,
+) -> Result<()> {
+    audit::record_alone(
         &core.db,
         NewEvent {
             org_id: &share.org_id,
@@ -54,11 +114,72 @@ async fn deny(core: &Liaison, share: &Share, denial: Denial, meta: &RequestMeta)
             at_ms: core.now_ms(),
         },
     )
+    .await?;
+    Ok(())
+}
+
+/// Audits a denial and returns the error the guest sees. A revoked link reads as unknown
+/// where the organisation's policy says so.
+async fn deny(core: &Liaison, share: &Share, denial: Denial, meta: &RequestMeta) -> ServiceError {
+    if denial == Denial::Expired || denial == Denial::AccessCountExceeded {
+        if let Err(e) = super::shares::record_expiry(core, share, meta).await {
+            return e;
+        }
+    }
+    if let Err(e) = audit_denial(core, share, denial, meta).await {
+        return e;
+    }
+    if denial == Denial::Revoked {
+        match policy::org_policy(core, &share.org_id).await {
+            Ok(p) if p.revoked_link == RevokedLink::NotFound => {
+                return ServiceError::Denied(Denial::UnknownToken)
+            }
+            Err(e) => return e,
+            Ok(_) => {}
+        }
+    }
+    ServiceError::Denied(denial)
+}
+
+/// Counts a failed secret against the share and the client IP; audits it. Returns the
+/// denial to show (too many attempts once either limit is reached).
+async fn fail_secret(
+    core: &Liaison,
+    share: &Share,
+    denial: Denial,
+    meta: &RequestMeta,
+) -> ServiceError {
+    let now = core.now_ms();
+    let pool = core.db.pool();
+    let locked = async {
+        let by_share =
+            store::attempts::record_failure(pool, "share", &share.id, SHARE_LIMIT, now).await?;
+        let by_ip =
+            store::attempts::record_failure(pool, "ip", &ip_subject(meta), IP_LIMIT, now).await?;
+        Ok::<_, store::StoreError>(by_share || by_ip)
+    }
     .await;
-    match recorded {
-        Ok(()) => ServiceError::Denied(denial),
+    match locked {
+        Ok(true) => {
+            if let Err(e) = audit_denial(core, share, denial, meta).await {
+                return e;
+            }
+            deny(core, share, Denial::TooManyAttempts, meta).await
+        }
+        Ok(false) => deny(core, share, denial, meta).await,
         Err(e) => e.into(),
     }
+}
+
+async fn locked_out(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result<bool> {
+    let now = core.now_ms();
+    let pool = core.db.pool();
+    Ok(store::attempts::locked_until(pool, "share", &share.id, now)
+        .await?
+        .is_some()
+        || store::attempts::locked_until(pool, "ip", &ip_subject(meta), now)
+            .await?
+            .is_some())
 }
 
 async fn find(core: &Liaison, token_text: &str) -> Result<(ShareToken, Share)> {
@@ -69,46 +190,194 @@ async fn find(core: &Liaison, token_text: &str) -> Result<(ShareToken, Share)> {
     Ok((token, share))
 }
 
+/// The checks that need no secret: state, the policy as it is now, network and country.
+async fn check_standing(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result<(), Denial> {
+    share.check_new_open(core.now())?;
+    check_policy_and_place(core, share, meta).await
+}
+
+async fn check_policy_and_place(
+    core: &Liaison,
+    share: &Share,
+    meta: &RequestMeta,
+) -> Result<(), Denial> {
+    let policy = policy::effective_for_document(core, &share.org_id, &share.document_id)
+        .await
+        .map_err(|_| Denial::PolicyForbids)?;
+    let facts = ShareFacts {
+        method: share.method,
+        scope: share.settings.scope,
+        tlp: share.tlp,
+        allow_download: share.settings.allow_download,
+        watermark: share.settings.watermark,
+        created_at_ms: store::to_millis(share.created_at),
+        expires_at_ms: share.expires_at.map(store::to_millis),
+    };
+    if policy.check(&facts).is_err() {
+        return Err(Denial::PolicyForbids);
+    }
+    if !share.settings.network_allows(meta.ip) {
+        return Err(Denial::NotAllowedFromHere);
+    }
+    let country = core
+        .geo
+        .as_ref()
+        .and_then(|g| meta.ip.and_then(|ip| g.country(ip)));
+    if !share.settings.country_allows(country.as_deref()) {
+        return Err(Denial::NotAllowedFromHere);
+    }
+    Ok(())
+}
+
+fn device_hash(device: &SecretString) -> String {
+    sha256_hex(device.expose_secret().as_bytes())
+}
+
+async fn device_row(
+    core: &Liaison,
+    share: &Share,
+    device: Option<&SecretString>,
+) -> Result<Option<DeviceRow>> {
+    match device {
+        Some(d) => {
+            Ok(
+                store::devices::find(core.db.pool(), &share.org_id, &share.id, &device_hash(d))
+                    .await?,
+            )
+        }
+        None => Ok(None),
+    }
+}
+
+async fn terms_of(core: &Liaison, share: &Share) -> Result<Option<Terms>> {
+    let Some(id) = &share.terms_id else {
+        return Ok(None);
+    };
+    let t = store::policies::terms(core.db.pool(), &share.org_id, id)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(format!("share {} names missing terms", share.id)))?;
+    Ok(Some(Terms {
+        version: t.version,
+        body: t.body,
+        sha256: t.sha256,
+    }))
+}
+
+async fn require_ack(core: &Liaison, share: &Share) -> Result<bool> {
+    Ok(share.require_acknowledgement
+        || policy::effective_for_document(core, &share.org_id, &share.document_id)
+            .await?
+            .require_acknowledgement)
+}
+
 /// The landing page for `GET /s/{token}`: cheap (no PBKDF2), counts nothing. Denials for a
 /// known share are audited.
-pub async fn landing(core: &Liaison, token_text: &str, meta: &RequestMeta) -> Result<Landing> {
+pub async fn landing(
+    core: &Liaison,
+    token_text: &str,
+    device: Option<&SecretString>,
+    meta: &RequestMeta,
+) -> Result<Landing> {
     let (_, share) = find(core, token_text).await?;
-    if let Err(denial) = share.check_new_open(core.now()) {
+    if let Err(denial) = check_standing(core, &share, meta).await {
         return Err(deny(core, &share, denial, meta).await);
     }
     let org = store::orgs::get(core.db.pool(), &share.org_id)
         .await?
         .ok_or(ServiceError::NotFound("organisation"))?;
+    let recognised = device_row(core, &share, device)
+        .await?
+        .is_some_and(|d| d.status == "approved");
     Ok(Landing {
         org_name: org.name,
-        require_acknowledgement: share.require_acknowledgement,
+        tlp: share.tlp.label(),
+        recognised_device: recognised,
+        needs_password: !recognised && share.password_hash.is_some(),
+        needs_code: !recognised && share.method == Method::Invitation,
+        require_acknowledgement: require_ack(core, &share).await?,
+        terms: terms_of(core, &share).await?,
     })
 }
 
-/// A verified open: proves the token, applies every check, counts one access, and issues a
-/// portal session.
-pub async fn open(
-    core: &Liaison,
-    token_text: &str,
-    acknowledged: bool,
-    meta: &RequestMeta,
-) -> Result<PortalSession> {
-    let (token, share) = find(core, token_text).await?;
-    if !core
-        .kdf
-        .verify(token.verifier_secret(), &share.verifier_hash)
-        .await?
-    {
-        // Right selector, wrong verifier: a forged or truncated link. Audited, then a plain 404.
-        return Err(deny(core, &share, Denial::UnknownToken, meta).await);
+fn secret_bytes(s: &SecretString) -> SecretSlice<u8> {
+    SecretSlice::from(s.expose_secret().as_bytes().to_vec())
+}
+
+/// A verified open: proves the token (or a bound browser), applies every check, counts one
+/// access, binds the browser, and issues a portal session.
+pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Result<PortalSession> {
+    let (token, share) = find(core, &req.token).await?;
+    if locked_out(core, &share, meta).await? {
+        return Err(deny(core, &share, Denial::TooManyAttempts, meta).await);
     }
-    if let Err(denial) = share.check_new_open(core.now()) {
+    let device = device_row(core, &share, Some(&req.device)).await?;
+    let recognised = device.as_ref().is_some_and(|d| d.status == "approved");
+    if !recognised
+        && !core
+            .kdf
+            .verify(token.verifier_secret(), &share.verifier_hash)
+            .await?
+    {
+        // Right selector, wrong verifier: a forged or truncated link. Counted, audited, 404.
+        let e = fail_secret(core, &share, Denial::UnknownToken, meta).await;
+        return Err(match e {
+            ServiceError::Denied(Denial::TooManyAttempts) => e,
+            _ => ServiceError::Denied(Denial::UnknownToken),
+        });
+    }
+    if let Err(denial) = check_standing(core, &share, meta).await {
         return Err(deny(core, &share, denial, meta).await);
     }
-    if share.require_acknowledgement && !acknowledged {
+    if !recognised {
+        if let Some(hash) = &share.password_hash {
+            let Some(password) = &req.password else {
+                return Err(ServiceError::Denied(Denial::PasswordRequired));
+            };
+            if !core.kdf.verify(secret_bytes(password), hash).await? {
+                return Err(fail_secret(core, &share, Denial::WrongPassword, meta).await);
+            }
+        }
+        if share.method == Method::Invitation {
+            match &req.code {
+                None => {
+                    super::codes::send_code(core, &share, meta).await?;
+                    return Err(ServiceError::Denied(Denial::CodeRequired));
+                }
+                Some(code) => {
+                    if !super::codes::check_code(core, &share, code).await? {
+                        return Err(fail_secret(core, &share, Denial::WrongCode, meta).await);
+                    }
+                }
+            }
+        }
+    }
+    // Device approval: with "approved devices only", the first browser is approved by
+    // passing the checks; every later one waits for the owner.
+    let now = core.now_ms();
+    let hash = device_hash(&req.device);
+    match device.as_ref().map(|d| d.status.as_str()) {
+        Some("rejected") => return Err(deny(core, &share, Denial::NotAllowedFromHere, meta).await),
+        Some("pending") => {
+            return Err(deny(core, &share, Denial::DeviceApprovalPending, meta).await)
+        }
+        Some(_) => {}
+        None if share.settings.approved_devices_only
+            && store::devices::approved_count(core.db.pool(), &share.org_id, &share.id).await?
+                > 0 =>
+        {
+            request_device_approval(core, &share, &hash, meta, now).await?;
+            return Err(ServiceError::Denied(Denial::DeviceApprovalPending));
+        }
+        None => {}
+    }
+    if require_ack(core, &share).await? && !req.acknowledged {
         return Err(ServiceError::Denied(Denial::AcknowledgementRequired));
     }
-    let now = core.now_ms();
+    let terms = terms_of(core, &share).await?;
+    if terms.is_some() && !req.accepted_terms {
+        return Err(ServiceError::Denied(Denial::TermsRequired));
+    }
+
     let mut tx = core.db.begin().await?;
     let Some(count) =
         store::shares::try_count_access(&mut *tx, &share.org_id, &share.id, now).await?
@@ -124,43 +393,67 @@ pub async fn open(
             .unwrap_or(Denial::AccessCountExceeded);
         return Err(deny(core, &fresh, denial, meta).await);
     };
+    store::devices::upsert(
+        &mut *tx,
+        &DeviceRow {
+            id: new_id(),
+            org_id: share.org_id.clone(),
+            share_id: share.id.clone(),
+            device_hash: hash,
+            status: "approved".into(),
+            first_seen_at: now,
+            last_seen_at: now,
+            ip: meta.ip.map(|ip| ip.to_string()),
+            user_agent: meta.user_agent.clone(),
+            decided_by: None,
+            decided_at: None,
+        },
+    )
+    .await?;
+    store::attempts::clear(&mut *tx, "share", &share.id).await?;
     let actor = AuditActor::LinkHolder {
         recipient_name: &share.recipient_name,
     };
-    if share.require_acknowledgement {
+    let event = |event_type, details| NewEvent {
+        org_id: &share.org_id,
+        event_type,
+        actor: actor.clone(),
+        share_id: Some(&share.id),
+        item_id: Some(&share.document_id),
+        details,
+        meta,
+        at_ms: now,
+    };
+    if req.acknowledged {
         audit::record(
             &mut tx,
-            NewEvent {
-                org_id: &share.org_id,
-                event_type: EventType::AcknowledgementAccepted,
-                actor: actor.clone(),
-                share_id: Some(&share.id),
-                item_id: Some(&share.document_id),
-                details: json!({}),
-                meta,
-                at_ms: now,
-            },
+            event(EventType::AcknowledgementAccepted, json!({})),
+        )
+        .await?;
+    }
+    if let Some(t) = &terms {
+        audit::record(
+            &mut tx,
+            event(
+                EventType::TermsAccepted,
+                json!({ "version": t.version, "sha256": t.sha256 }),
+            ),
         )
         .await?;
     }
     let session_id = new_id();
     audit::record(
         &mut tx,
-        NewEvent {
-            org_id: &share.org_id,
-            event_type: EventType::ShareAccessed,
-            actor,
-            share_id: Some(&share.id),
-            item_id: Some(&share.document_id),
-            details: json!({
+        event(
+            EventType::ShareAccessed,
+            json!({
                 "recipient": { "name": share.recipient_name, "email": share.recipient_email },
                 "access_count": count,
                 "max_access_count": share.max_access_count,
                 "portal_session": session_id,
+                "browser": if recognised { "recognised" } else { "verified" },
             }),
-            meta,
-            at_ms: now,
-        },
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -184,6 +477,51 @@ pub async fn open(
         expires_in: ttl.whole_seconds(),
         share_id: share.id,
     })
+}
+
+async fn request_device_approval(
+    core: &Liaison,
+    share: &Share,
+    hash: &str,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<()> {
+    let mut tx = core.db.begin().await?;
+    store::devices::upsert(
+        &mut *tx,
+        &DeviceRow {
+            id: new_id(),
+            org_id: share.org_id.clone(),
+            share_id: share.id.clone(),
+            device_hash: hash.to_owned(),
+            status: "pending".into(),
+            first_seen_at: now,
+            last_seen_at: now,
+            ip: meta.ip.map(|ip| ip.to_string()),
+            user_agent: meta.user_agent.clone(),
+            decided_by: None,
+            decided_at: None,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &share.org_id,
+            event_type: EventType::DeviceApprovalRequested,
+            actor: AuditActor::LinkHolder {
+                recipient_name: &share.recipient_name,
+            },
+            share_id: Some(&share.id),
+            item_id: Some(&share.document_id),
+            details: json!({ "user_agent": meta.user_agent }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Authenticates a portal request (cookie or bearer JWT) and re-checks the share *now*:

@@ -7,29 +7,65 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{rfc3339, validate, Result, ServiceError};
+use super::{policy, rfc3339, validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::ShareToken;
-use crate::domain::{Share, ShareStatus};
+use crate::domain::policy::{ShareFacts, MAX_ACCESS_COUNT};
+use crate::domain::{Method, Role, Share, ShareSettings, ShareStatus, Tlp};
 use crate::store::shares::{Keyset, ListQuery, ShareListRow, ShareRow, SortKey};
 use crate::store::{self, from_millis, new_id, to_millis};
 use crate::Liaison;
 
-/// Upper bound on a share's lifetime until org policy (issue: policy) sets its own ceiling.
-pub const MAX_EXPIRY: time::Duration = time::Duration::days(365);
-pub const MAX_ACCESS_COUNT: i64 = 100_000;
 pub const MAX_PAGE: i64 = 200;
+/// Most recipients one bulk creation may name (each gets its own share and link).
+pub const MAX_BULK: usize = 200;
+pub const MIN_PASSWORD_LEN: usize = 8;
+const MAX_NETWORKS: usize = 64;
 
-#[derive(Clone, Debug)]
+/// When a new share expires.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Expiry {
+    /// The policy's default.
+    #[default]
+    Default,
+    /// A number of days from now; 7, 14 and 30 are the presets, anything else is custom.
+    Days(u32),
+    /// A custom date.
+    At(OffsetDateTime),
+}
+
+impl Expiry {
+    fn is_custom(self) -> bool {
+        match self {
+            Expiry::Default => false,
+            Expiry::Days(d) => ![7, 14, 30].contains(&d),
+            Expiry::At(_) => true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Recipient {
+    pub name: String,
+    pub email: String,
+}
+
+/// A request to share one document with one or more recipients (one share each).
+#[derive(Clone, Debug, Default)]
 pub struct NewShare {
     pub document_id: String,
-    pub recipient_name: String,
-    pub recipient_email: String,
-    pub expires_at: Option<OffsetDateTime>,
-    /// 0 = unlimited.
-    pub max_access_count: i64,
+    pub recipients: Vec<Recipient>,
+    pub method: Option<Method>,
+    pub expiry: Expiry,
+    /// `None` = the policy's default; 0 = unlimited.
+    pub max_access_count: Option<i64>,
     pub require_acknowledgement: bool,
+    pub tlp: Option<Tlp>,
+    pub settings: ShareSettings,
+    pub password: Option<SecretString>,
+    /// Legal terms the recipient must accept (an id of the organisation's terms).
+    pub terms_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -51,12 +87,12 @@ pub struct UserRef {
     pub name: String,
 }
 
-/// A share as staff see it (never the token or its hash).
+/// A share as staff see it (never the token or a hash).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct ShareView {
     pub id: String,
     pub status: ShareStatus,
-    pub method: String,
+    pub method: Method,
     pub recipient: Person,
     pub item: ItemRef,
     pub created_by: UserRef,
@@ -65,17 +101,24 @@ pub struct ShareView {
     pub max_access_count: i64,
     pub access_count: i64,
     pub require_acknowledgement: bool,
+    pub tlp: String,
+    pub settings: ShareSettings,
+    pub has_password: bool,
+    pub terms_id: Option<String>,
+    /// Whether staff can copy this share's link again (shares made before links were
+    /// sealed cannot).
+    pub link_available: bool,
     pub last_activity_at: Option<String>,
     pub revoked_at: Option<String>,
 }
 
 impl ShareView {
-    fn from_row(r: ShareListRow, now: OffsetDateTime) -> Self {
-        let method = r.share.method.clone();
-        let share = Share::from(r.share);
-        Self {
+    fn from_row(r: ShareListRow, now: OffsetDateTime) -> Result<Self> {
+        let link_available = r.share.token_sealed.is_some();
+        let share = Share::try_from(r.share)?;
+        Ok(Self {
             status: share.status(now),
-            method,
+            method: share.method,
             recipient: Person {
                 name: share.recipient_name,
                 email: share.recipient_email,
@@ -94,111 +137,356 @@ impl ShareView {
             max_access_count: share.max_access_count,
             access_count: share.access_count,
             require_acknowledgement: share.require_acknowledgement,
+            tlp: share.tlp.label(),
+            settings: share.settings,
+            has_password: share.password_hash.is_some(),
+            terms_id: share.terms_id,
+            link_available,
             last_activity_at: share.last_activity_at.map(rfc3339),
             revoked_at: share.revoked_at.map(rfc3339),
             id: share.id,
-        }
+        })
     }
 }
 
-/// The result of creating a share: the link is shown once and never stored.
+/// The result of creating a share: the link is shown to the creator; only its hash and a
+/// copy sealed under the master key are stored. (`Debug` redacts the link.)
+#[derive(Debug)]
 pub struct CreatedShare {
     pub share: ShareView,
     pub url: SecretString,
 }
 
-pub async fn create(
+/// Everything about a new share except who receives it, checked once for all recipients.
+struct Checked {
+    method: Method,
+    expires_at_ms: i64,
+    max_access_count: i64,
+    require_acknowledgement: bool,
+    tlp: Tlp,
+    settings: ShareSettings,
+    terms_id: Option<String>,
+}
+
+fn check_settings(s: &mut ShareSettings) -> Result<()> {
+    s.instructions = if s.instructions.trim().is_empty() {
+        String::new()
+    } else {
+        validate::text("settings.instructions", &s.instructions, 4000)?
+    };
+    if s.allowed_networks.len() > MAX_NETWORKS {
+        return Err(ServiceError::invalid(
+            "settings.allowed_networks",
+            format!("at most {MAX_NETWORKS} networks"),
+        ));
+    }
+    s.allowed_networks = s.allowed_networks.iter().map(|n| n.trunc()).collect();
+    for c in &mut s.allowed_countries {
+        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(ServiceError::invalid(
+                "settings.allowed_countries",
+                format!("{c:?} is not an ISO 3166-1 alpha-2 country code such as DE or US"),
+            ));
+        }
+        c.make_ascii_uppercase();
+    }
+    if s.expiry_reminder_days > 365 {
+        return Err(ServiceError::invalid(
+            "settings.expiry_reminder_days",
+            "a reminder must be at most 365 days before expiry",
+        ));
+    }
+    Ok(())
+}
+
+async fn check_new_share(
     core: &Liaison,
     who: &Staff,
-    input: NewShare,
-    meta: &RequestMeta,
-) -> Result<CreatedShare> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not create shares."));
+    input: &NewShare,
+    document_id: &str,
+) -> Result<Checked> {
+    let policy = policy::effective_for_document(core, &who.org_id, document_id).await?;
+    let may_override = who.role == Role::Admin || policy.allow_controller_override;
+    if input.expiry.is_custom() && !policy.allow_custom_expiry {
+        return Err(ServiceError::invalid(
+            "expires_at",
+            "the sharing policy allows only the preset expiries (7, 14 or 30 days)",
+        ));
     }
-    let recipient_name = validate::text("recipient.name", &input.recipient_name, 200)?;
-    let recipient_email = validate::email("recipient.email", &input.recipient_email)?;
+    if input.expiry != Expiry::Default && !may_override {
+        return Err(ServiceError::invalid(
+            "expires_at",
+            "the sharing policy does not let controllers change the default expiry",
+        ));
+    }
+    if input
+        .max_access_count
+        .is_some_and(|n| n != policy.default_max_access_count)
+        && !may_override
+    {
+        return Err(ServiceError::invalid(
+            "max_access_count",
+            "the sharing policy does not let controllers change the default access count",
+        ));
+    }
     let now = core.now();
-    if let Some(at) = input.expires_at {
-        if at <= now {
+    let expires_at = match input.expiry {
+        Expiry::Default => now + time::Duration::days(i64::from(policy.default_expiry_days)),
+        Expiry::Days(0) => {
             return Err(ServiceError::invalid(
                 "expires_at",
                 "the expiry must be in the future",
-            ));
+            ))
         }
-        if at > now + MAX_EXPIRY {
+        Expiry::Days(d) => now + time::Duration::days(i64::from(d)),
+        Expiry::At(at) if at <= now => {
             return Err(ServiceError::invalid(
                 "expires_at",
-                "the expiry must be within 365 days",
-            ));
+                "the expiry must be in the future",
+            ))
         }
-    }
-    if !(0..=MAX_ACCESS_COUNT).contains(&input.max_access_count) {
+        Expiry::At(at) => at,
+    };
+    let max_access_count = input
+        .max_access_count
+        .unwrap_or(policy.default_max_access_count);
+    if !(0..=MAX_ACCESS_COUNT).contains(&max_access_count) {
         return Err(ServiceError::invalid(
             "max_access_count",
             format!("the access count must be between 0 (unlimited) and {MAX_ACCESS_COUNT}"),
         ));
     }
+    let mut settings = input.settings.clone();
+    check_settings(&mut settings)?;
+    let method = input.method.unwrap_or(Method::Link);
+    let tlp = input.tlp.unwrap_or_default();
+    policy.check(&ShareFacts {
+        method,
+        scope: settings.scope,
+        tlp,
+        allow_download: settings.allow_download,
+        watermark: settings.watermark,
+        created_at_ms: to_millis(now),
+        expires_at_ms: Some(to_millis(expires_at)),
+    })?;
+    if let Some(p) = &input.password {
+        if p.expose_secret().chars().count() < MIN_PASSWORD_LEN {
+            return Err(ServiceError::invalid(
+                "password",
+                format!("a share password needs at least {MIN_PASSWORD_LEN} characters"),
+            ));
+        }
+    }
+    if let Some(id) = &input.terms_id {
+        store::policies::terms(core.db.pool(), &who.org_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("legal terms"))?;
+    }
+    Ok(Checked {
+        method,
+        expires_at_ms: to_millis(expires_at),
+        max_access_count,
+        require_acknowledgement: input.require_acknowledgement || policy.require_acknowledgement,
+        tlp,
+        settings,
+        terms_id: input.terms_id.clone(),
+    })
+}
+
+/// Creates one share per recipient, all or none: every recipient and setting is checked
+/// against the effective policy before anything is written.
+pub async fn create(
+    core: &Liaison,
+    who: &Staff,
+    input: NewShare,
+    meta: &RequestMeta,
+) -> Result<Vec<CreatedShare>> {
+    if !who.role.can_manage_content() {
+        return Err(ServiceError::Forbidden("Your role may not create shares."));
+    }
+    if input.recipients.is_empty() {
+        return Err(ServiceError::invalid(
+            "recipients",
+            "name at least one recipient",
+        ));
+    }
+    if input.recipients.len() > MAX_BULK {
+        return Err(ServiceError::invalid(
+            "recipients",
+            format!("at most {MAX_BULK} recipients at once"),
+        ));
+    }
+    let mut recipients = Vec::with_capacity(input.recipients.len());
+    for r in &input.recipients {
+        let name = validate::text("recipient.name", &r.name, 200)?;
+        let email = validate::email("recipient.email", &r.email)?;
+        if recipients
+            .iter()
+            .any(|(_, e): &(String, String)| *e == email)
+        {
+            return Err(ServiceError::invalid(
+                "recipients",
+                format!("{email} is named twice; each recipient gets one share"),
+            ));
+        }
+        recipients.push((name, email));
+    }
     // Tenant check: the document must belong to the creator's organisation.
     let document = store::documents::get(core.db.pool(), &who.org_id, &input.document_id)
         .await?
         .ok_or(ServiceError::NotFound("document"))?;
-
-    let token = ShareToken::generate();
-    let verifier_hash = core.kdf.hash(token.verifier_secret()).await?;
-    let row = ShareRow {
-        id: new_id(),
-        org_id: who.org_id.clone(),
-        selector: token.selector().to_owned(),
-        verifier_hash: verifier_hash.as_stored().to_owned(),
-        method: "link".into(),
-        document_id: document.id.clone(),
-        recipient_name,
-        recipient_email,
-        created_by: who.user_id.clone(),
-        created_at: to_millis(now),
-        expires_at: input.expires_at.map(to_millis),
-        max_access_count: input.max_access_count,
-        access_count: 0,
-        require_acknowledgement: i64::from(input.require_acknowledgement),
-        last_activity_at: None,
-        revoked_at: None,
-        revoked_by: None,
-        expired_at: None,
+    let c = check_new_share(core, who, &input, &document.id).await?;
+    let password_hash = match &input.password {
+        Some(p) => Some(
+            core.kdf
+                .hash(secrecy::SecretSlice::from(
+                    p.expose_secret().as_bytes().to_vec(),
+                ))
+                .await?,
+        ),
+        None => None,
     };
+    let settings_json =
+        serde_json::to_string(&c.settings).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let now = core.now_ms();
+
+    let mut rows = Vec::with_capacity(recipients.len());
+    let mut tokens = Vec::with_capacity(recipients.len());
+    for (recipient_name, recipient_email) in recipients {
+        let token = ShareToken::generate();
+        let verifier_hash = core.kdf.hash(token.verifier_secret()).await?;
+        let id = new_id();
+        let token_sealed = core.sealer.seal(
+            &sealing_context(&id),
+            token.expose().expose_secret().as_bytes(),
+        );
+        rows.push(ShareRow {
+            id,
+            org_id: who.org_id.clone(),
+            selector: token.selector().to_owned(),
+            verifier_hash: verifier_hash.as_stored().to_owned(),
+            token_sealed: Some(token_sealed),
+            method: c.method.as_str().into(),
+            document_id: document.id.clone(),
+            recipient_name,
+            recipient_email,
+            created_by: who.user_id.clone(),
+            created_at: now,
+            expires_at: Some(c.expires_at_ms),
+            max_access_count: c.max_access_count,
+            access_count: 0,
+            require_acknowledgement: i64::from(c.require_acknowledgement),
+            tlp: c.tlp.as_str().into(),
+            settings: settings_json.clone(),
+            password_hash: password_hash.as_ref().map(|h| h.as_stored().to_owned()),
+            terms_id: c.terms_id.clone(),
+            last_activity_at: None,
+            revoked_at: None,
+            revoked_by: None,
+            expired_at: None,
+        });
+        tokens.push(token);
+    }
     let mut tx = core.db.begin().await?;
-    store::shares::insert(&mut *tx, &row).await?;
-    audit::record(
-        &mut tx,
+    for row in &rows {
+        store::shares::insert(&mut *tx, row).await?;
+        audit::record(
+            &mut tx,
+            NewEvent {
+                org_id: &who.org_id,
+                event_type: EventType::ShareCreated,
+                actor: AuditActor::Staff(who),
+                share_id: Some(&row.id),
+                item_id: Some(&document.id),
+                details: json!({
+                    "method": c.method,
+                    "recipient": { "name": row.recipient_name, "email": row.recipient_email },
+                    "scope": { "kind": c.settings.scope, "document": { "id": document.id, "title": document.title } },
+                    "expires_at": rfc3339(from_millis(c.expires_at_ms)),
+                    "max_access_count": row.max_access_count,
+                    "require_acknowledgement": c.require_acknowledgement,
+                    "tlp": c.tlp.label(),
+                    "permission": c.settings.permission,
+                    "allow_download": c.settings.allow_download,
+                    "allow_print": c.settings.allow_print,
+                    "watermark": c.settings.watermark,
+                    "password": input.password.is_some(),
+                    "terms_id": c.terms_id,
+                    "restrictions": {
+                        "networks": c.settings.allowed_networks,
+                        "countries": c.settings.allowed_countries,
+                        "approved_devices_only": c.settings.approved_devices_only,
+                    },
+                    "bulk": rows.len() > 1,
+                }),
+                meta,
+                at_ms: now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let mut created = Vec::with_capacity(rows.len());
+    for (row, token) in rows.iter().zip(tokens) {
+        created.push(CreatedShare {
+            share: get(core, who, &row.id).await?,
+            url: SecretString::from(core.settings.share_url(token.expose().expose_secret())),
+        });
+    }
+    Ok(created)
+}
+
+/// AAD binding a sealed token to its share, so a sealed value moved to another row fails.
+fn sealing_context(share_id: &str) -> String {
+    format!("share-token:{share_id}")
+}
+
+/// The share's link again (staff who may see the share). Audited.
+pub async fn copy_link(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<SecretString> {
+    if !who.role.can_manage_content() {
+        return Err(ServiceError::Forbidden(
+            "Your role may not copy share links.",
+        ));
+    }
+    let view = get(core, who, id).await?;
+    let row = store::shares::sealed_token(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::Conflict(
+            "this share was created before links could be copied again; create a new share".into(),
+        ))?;
+    let token = core.sealer.open(&sealing_context(id), &row)?;
+    let token = String::from_utf8(token.expose_secret().to_vec())
+        .map_err(|_| ServiceError::Internal("sealed token is not UTF-8".into()))?;
+    audit::record_alone(
+        &core.db,
         NewEvent {
             org_id: &who.org_id,
-            event_type: EventType::ShareCreated,
+            event_type: EventType::ShareLinkCopied,
             actor: AuditActor::Staff(who),
-            share_id: Some(&row.id),
-            item_id: Some(&document.id),
-            details: json!({
-                "method": "link",
-                "recipient": { "name": row.recipient_name, "email": row.recipient_email },
-                "scope": { "kind": "document", "id": document.id, "title": document.title },
-                "expires_at": input.expires_at.map(rfc3339),
-                "max_access_count": row.max_access_count,
-                "require_acknowledgement": input.require_acknowledgement,
-            }),
+            share_id: Some(id),
+            item_id: Some(&view.item.id),
+            details: json!({ "recipient": view.recipient }),
             meta,
-            at_ms: row.created_at,
+            at_ms: core.now_ms(),
         },
     )
     .await?;
-    tx.commit().await?;
-    let share = get(core, who, &row.id).await?;
-    let url = SecretString::from(core.settings.share_url(token.expose().expose_secret()));
-    Ok(CreatedShare { share, url })
+    Ok(SecretString::from(core.settings.share_url(&token)))
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct ShareFilter {
     pub status: Option<ShareStatus>,
     pub document_id: Option<String>,
+    /// Admins and auditors only (controllers always see their own).
+    pub created_by: Option<String>,
+    /// Prefix of the recipient's email or name.
+    pub recipient: Option<String>,
     pub sort: Option<String>,
     pub descending: Option<bool>,
     pub limit: Option<i64>,
@@ -285,7 +573,11 @@ pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<Sh
         org_id: who.org_id.clone(),
         status: f.status,
         document_id: f.document_id,
-        created_by: (!who.role.sees_all_shares()).then(|| who.user_id.clone()),
+        created_by: f
+            .created_by
+            .filter(|_| who.role.sees_all_shares())
+            .or_else(|| (!who.role.sees_all_shares()).then(|| who.user_id.clone())),
+        recipient: f.recipient.filter(|r| !r.trim().is_empty()),
         sort,
         descending,
         after,
@@ -314,7 +606,7 @@ pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<Sh
         items: rows
             .into_iter()
             .map(|r| ShareView::from_row(r, now))
-            .collect(),
+            .collect::<Result<_>>()?,
         next_cursor,
     })
 }
@@ -326,6 +618,7 @@ pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<ShareView> {
         status: None,
         document_id: None,
         created_by: (!who.role.sees_all_shares()).then(|| who.user_id.clone()),
+        recipient: None,
         sort: SortKey::CreatedAt,
         descending: true,
         after: None,
@@ -338,7 +631,7 @@ pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<ShareView> {
         .into_iter()
         .next()
         .ok_or(ServiceError::NotFound("share"))?;
-    Ok(ShareView::from_row(row, now))
+    ShareView::from_row(row, now)
 }
 
 /// Revokes a share at once: the next request on any path (page, API, download) fails.
@@ -377,6 +670,98 @@ pub async fn revoke(
     }
     tx.commit().await?;
     get(core, who, id).await
+}
+
+/// A browser bound to a share, as the owner sees it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DeviceView {
+    pub id: String,
+    pub status: String,
+    pub first_seen_at: String,
+    pub last_seen_at: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl From<store::devices::DeviceRow> for DeviceView {
+    fn from(d: store::devices::DeviceRow) -> Self {
+        Self {
+            id: d.id,
+            status: d.status,
+            first_seen_at: rfc3339(from_millis(d.first_seen_at)),
+            last_seen_at: rfc3339(from_millis(d.last_seen_at)),
+            ip: d.ip,
+            user_agent: d.user_agent,
+        }
+    }
+}
+
+/// The browsers that opened (or wait to open) a share.
+pub async fn devices(core: &Liaison, who: &Staff, id: &str) -> Result<Vec<DeviceView>> {
+    get(core, who, id).await?;
+    Ok(store::devices::list(core.db.pool(), &who.org_id, id)
+        .await?
+        .into_iter()
+        .map(DeviceView::from)
+        .collect())
+}
+
+/// Approves or rejects a browser waiting for a share with "approved devices only".
+pub async fn decide_device(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    device_id: &str,
+    approve: bool,
+    meta: &RequestMeta,
+) -> Result<Vec<DeviceView>> {
+    if !who.role.can_manage_content() {
+        return Err(ServiceError::Forbidden(
+            "Your role may not approve devices.",
+        ));
+    }
+    let share = get(core, who, id).await?;
+    let status = if approve { "approved" } else { "rejected" };
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    let changed = store::devices::decide(
+        &mut *tx,
+        &who.org_id,
+        id,
+        device_id,
+        status,
+        &who.user_id,
+        now,
+    )
+    .await?;
+    if !changed {
+        tx.rollback().await?;
+        let known = store::devices::list(core.db.pool(), &who.org_id, id)
+            .await?
+            .into_iter()
+            .any(|d| d.id == device_id);
+        return if known {
+            devices(core, who, id).await
+        } else {
+            Err(ServiceError::NotFound("device"))
+        };
+    }
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::DeviceDecided,
+            actor: AuditActor::Staff(who),
+            share_id: Some(id),
+            item_id: Some(&share.item.id),
+            details: json!({ "device": device_id, "decision": status }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    devices(core, who, id).await
 }
 
 /// Marks a share expired and writes "share expired" once (by whichever of the sweeper or

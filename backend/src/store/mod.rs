@@ -7,9 +7,13 @@
 //! both engines instead.
 
 pub mod api_keys;
+pub mod attempts;
 pub mod audit;
+pub mod codes;
+pub mod devices;
 pub mod documents;
 pub mod orgs;
+pub mod policies;
 pub mod sessions;
 pub mod shares;
 pub mod signing_keys;

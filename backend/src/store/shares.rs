@@ -6,7 +6,7 @@ use sqlx::Executor;
 use super::sql::Sql;
 use super::{Result, StoreError};
 use crate::crypto::KdfHash;
-use crate::domain::{Share, ShareStatus};
+use crate::domain::{Method, Share, ShareSettings, ShareStatus, Tlp};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ShareRow {
@@ -14,6 +14,8 @@ pub struct ShareRow {
     pub org_id: String,
     pub selector: String,
     pub verifier_hash: String,
+    /// The token sealed under the master key (see the `share_controls` migration).
+    pub token_sealed: Option<Vec<u8>>,
     pub method: String,
     pub document_id: String,
     pub recipient_name: String,
@@ -25,25 +27,42 @@ pub struct ShareRow {
     pub access_count: i64,
     /// 0 or 1.
     pub require_acknowledgement: i64,
+    pub tlp: String,
+    /// JSON, [`ShareSettings`].
+    pub settings: String,
+    pub password_hash: Option<String>,
+    pub terms_id: Option<String>,
     pub last_activity_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub revoked_by: Option<String>,
     pub expired_at: Option<i64>,
 }
 
-const COLUMNS: &str = "s.id, s.org_id, s.selector, s.verifier_hash, s.method, s.document_id, \
-    s.recipient_name, s.recipient_email, s.created_by, s.created_at, s.expires_at, \
-    s.max_access_count, s.access_count, s.require_acknowledgement, s.last_activity_at, \
-    s.revoked_at, s.revoked_by, s.expired_at";
+const COLUMNS: &str = "s.id, s.org_id, s.selector, s.verifier_hash, s.token_sealed, s.method, \
+    s.document_id, s.recipient_name, s.recipient_email, s.created_by, s.created_at, s.expires_at, \
+    s.max_access_count, s.access_count, s.require_acknowledgement, s.tlp, s.settings, \
+    s.password_hash, s.terms_id, s.last_activity_at, s.revoked_at, s.revoked_by, s.expired_at";
 
-impl From<ShareRow> for Share {
-    fn from(r: ShareRow) -> Self {
+impl TryFrom<ShareRow> for Share {
+    type Error = StoreError;
+
+    fn try_from(r: ShareRow) -> Result<Self> {
         use super::from_millis as t;
-        Share {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("share {}: {what}", r.id));
+        let method = Method::parse(&r.method).ok_or_else(|| corrupt("unknown method"))?;
+        let tlp = Tlp::parse(&r.tlp).ok_or_else(|| corrupt("unknown TLP marking"))?;
+        let settings: ShareSettings =
+            serde_json::from_str(&r.settings).map_err(|e| corrupt(&format!("settings: {e}")))?;
+        Ok(Share {
             id: r.id,
             org_id: r.org_id,
             selector: r.selector,
             verifier_hash: KdfHash::from_stored(r.verifier_hash),
+            method,
+            tlp,
+            settings,
+            password_hash: r.password_hash.map(KdfHash::from_stored),
+            terms_id: r.terms_id,
             document_id: r.document_id,
             recipient_name: r.recipient_name,
             recipient_email: r.recipient_email,
@@ -57,7 +76,7 @@ impl From<ShareRow> for Share {
             revoked_at: r.revoked_at.map(t),
             revoked_by: r.revoked_by,
             expired_at: r.expired_at.map(t),
-        }
+        })
     }
 }
 
@@ -68,8 +87,9 @@ where
     sqlx::query(
         "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, \
          recipient_name, recipient_email, created_by, created_at, expires_at, max_access_count, \
-         access_count, require_acknowledgement) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13)",
+         access_count, require_acknowledgement, token_sealed, tlp, settings, password_hash, \
+         terms_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18)",
     )
     .bind(&r.id)
     .bind(&r.org_id)
@@ -84,6 +104,11 @@ where
     .bind(r.expires_at)
     .bind(r.max_access_count)
     .bind(r.require_acknowledgement)
+    .bind(&r.token_sealed)
+    .bind(&r.tlp)
+    .bind(&r.settings)
+    .bind(&r.password_hash)
+    .bind(&r.terms_id)
     .execute(db)
     .await?;
     Ok(())
@@ -100,7 +125,7 @@ where
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(Share::from))
+    row.map(Share::try_from).transpose()
 }
 
 /// Finds a share by its link selector. The only share lookup without an org id: the
@@ -115,7 +140,21 @@ where
     .bind(selector)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(Share::from))
+    row.map(Share::try_from).transpose()
+}
+
+/// The sealed link token of a share, if it has one.
+pub async fn sealed_token<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<Vec<u8>>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let sealed: Option<Option<Vec<u8>>> =
+        sqlx::query_scalar("SELECT token_sealed FROM shares WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(sealed.flatten())
 }
 
 /// Counts one access if, at `now_ms`, the share is still openable. Atomic: two opens racing
@@ -238,6 +277,8 @@ pub struct ListQuery {
     pub status: Option<ShareStatus>,
     pub document_id: Option<String>,
     pub created_by: Option<String>,
+    /// Prefix of the recipient's email or (case-insensitive) name.
+    pub recipient: Option<String>,
     pub sort: SortKey,
     pub descending: bool,
     pub after: Option<Keyset>,
@@ -297,6 +338,21 @@ where
     if let Some(user) = &q.created_by {
         let p = sql.text_arg(user);
         sql.push(&format!(" AND s.created_by = {p}"));
+    }
+    if let Some(text) = &q.recipient {
+        let escaped: String = text
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let p = sql.text_arg(format!("{escaped}%"));
+        sql.push(&format!(
+            " AND (s.recipient_email LIKE {p} ESCAPE '\\' \
+             OR LOWER(s.recipient_name) LIKE {p} ESCAPE '\\')"
+        ));
     }
     let (cmp, dir) = if q.descending {
         ("<", "DESC")

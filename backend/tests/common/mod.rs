@@ -92,7 +92,7 @@ async fn harness(url: &str, blob_dir: &std::path::Path, dir: tempfile::TempDir) 
     let sealer = Sealer::new(&SecretSlice::from(vec![42u8; 32])).expect("sealer");
     let keys = PortalKeys::load_or_create(
         db.clone(),
-        sealer,
+        sealer.clone(),
         backend::store::to_millis(time::OffsetDateTime::now_utc()),
     )
     .await
@@ -102,11 +102,14 @@ async fn harness(url: &str, blob_dir: &std::path::Path, dir: tempfile::TempDir) 
         blobs: Blobs::local(blob_dir).expect("blobs"),
         kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, 2),
         keys,
+        sealer,
+        geo: None,
         clock: Arc::new(clock.clone()),
         settings: Settings {
             public_url: url::Url::parse("http://127.0.0.1:3000").expect("url"),
             portal_session_ttl: time::Duration::minutes(15),
             max_upload_bytes: 1024 * 1024,
+            trusted_proxies: Vec::new(),
         },
     };
     Harness {

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use backend::services::portal;
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -28,6 +29,14 @@ struct SessionInput {
     /// Required as `true` when the share asks for the acknowledgement.
     #[serde(default)]
     acknowledged: bool,
+    /// Required as `true` when the share has legal terms.
+    #[serde(default)]
+    accept_terms: bool,
+    password: Option<SecretString>,
+    code: Option<SecretString>,
+    /// The device id this client got from an earlier session; a client without one gets a
+    /// new one in the response and should keep it (it stands in for the browser's cookie).
+    device: Option<SecretString>,
 }
 
 async fn create_session(
@@ -35,10 +44,28 @@ async fn create_session(
     Meta(meta): Meta,
     ApiJson(input): ApiJson<SessionInput>,
 ) -> Result<Json<Value>, ApiError> {
-    let s = portal::open(&state.core, &input.token, input.acknowledged, &meta).await?;
-    Ok(Json(
-        json!({ "access_token": s.access_token, "token_type": "Bearer", "expires_in": s.expires_in }),
-    ))
+    use secrecy::ExposeSecret;
+    let device = input.device.unwrap_or_else(portal::new_device_id);
+    let device_text = device.expose_secret().to_owned();
+    let s = portal::open(
+        &state.core,
+        portal::OpenRequest {
+            token: input.token,
+            password: input.password,
+            code: input.code,
+            acknowledged: input.acknowledged,
+            accepted_terms: input.accept_terms,
+            device,
+        },
+        &meta,
+    )
+    .await?;
+    Ok(Json(json!({
+        "access_token": s.access_token,
+        "token_type": "Bearer",
+        "expires_in": s.expires_in,
+        "device": device_text,
+    })))
 }
 
 async fn items(

@@ -5,9 +5,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use backend::domain::ShareStatus;
+use backend::domain::{Method, Policy, PolicyOverride, ShareSettings, Tlp};
 use backend::services::documents::{self, Upload};
-use backend::services::shares::{self, NewShare, ShareFilter};
-use backend::services::{audit_log, ServiceError};
+use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter};
+use backend::services::{audit_log, policy, ServiceError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -28,6 +29,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/shares", post(create_share).get(list_shares))
         .route("/shares/{id}", get(get_share))
         .route("/shares/{id}/revoke", post(revoke_share))
+        .route("/shares/{id}/link", get(copy_link))
+        .route("/shares/{id}/devices", get(list_devices))
+        .route("/shares/{id}/devices/{device_id}", post(decide_device))
+        .route("/policy", get(get_policy).put(put_policy))
+        .route("/projects", get(list_projects).post(create_project))
+        .route(
+            "/projects/{id}/policy",
+            axum::routing::put(put_project_policy),
+        )
+        .route(
+            "/documents/{id}/project",
+            axum::routing::put(put_document_project),
+        )
+        .route("/terms", get(list_terms).post(publish_terms))
         .route("/audit", get(list_audit))
         .route("/audit/export", get(export_audit))
         .route("/audit/verify", get(verify_audit))
@@ -128,21 +143,32 @@ enum ItemInput {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RecipientInput {
     name: String,
     email: String,
 }
 
+/// `POST /shares`: one share per recipient (`recipient` or `recipients`, not both).
+/// Expiry: `expires_at` (RFC 3339) or `expires_in_days`; neither = the policy default.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateShareInput {
     item: ItemInput,
-    recipient: RecipientInput,
+    recipient: Option<RecipientInput>,
+    recipients: Option<Vec<RecipientInput>>,
+    method: Option<Method>,
     expires_at: Option<String>,
-    #[serde(default)]
-    max_access_count: i64,
+    expires_in_days: Option<u32>,
+    max_access_count: Option<i64>,
     #[serde(default)]
     require_acknowledgement: bool,
+    /// "AMBER", "TLP:RED", …
+    tlp: Option<String>,
+    #[serde(default)]
+    settings: ShareSettings,
+    password: Option<secrecy::SecretString>,
+    terms_id: Option<String>,
 }
 
 async fn create_share(
@@ -161,35 +187,231 @@ async fn create_share(
             ))
         }
     };
-    let expires_at = input
-        .expires_at
-        .as_deref()
-        .map(|s| time::OffsetDateTime::parse(s, &Rfc3339))
-        .transpose()
-        .map_err(|_| {
-            invalid(
+    let bulk = input.recipients.is_some();
+    let recipients: Vec<Recipient> = match (input.recipient, input.recipients) {
+        (Some(r), None) => vec![r],
+        (None, Some(list)) => list,
+        _ => {
+            return Err(invalid(
+                "recipients",
+                "give either recipient (one person) or recipients (a list)",
+            ))
+        }
+    }
+    .into_iter()
+    .map(|r| Recipient {
+        name: r.name,
+        email: r.email,
+    })
+    .collect();
+    let expiry = match (input.expires_at.as_deref(), input.expires_in_days) {
+        (None, None) => Expiry::Default,
+        (None, Some(days)) => Expiry::Days(days),
+        (Some(at), None) => {
+            Expiry::At(time::OffsetDateTime::parse(at, &Rfc3339).map_err(|_| {
+                invalid(
+                    "expires_at",
+                    "expires_at must be an RFC 3339 timestamp, e.g. 2026-12-31T17:00:00Z",
+                )
+            })?)
+        }
+        (Some(_), Some(_)) => {
+            return Err(invalid(
                 "expires_at",
-                "expires_at must be an RFC 3339 timestamp, e.g. 2026-12-31T17:00:00Z",
-            )
-        })?;
+                "give expires_at or expires_in_days, not both",
+            ))
+        }
+    };
+    let tlp = input
+        .tlp
+        .as_deref()
+        .map(|t| {
+            Tlp::parse(t).ok_or_else(|| {
+                invalid(
+                    "tlp",
+                    "tlp must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED",
+                )
+            })
+        })
+        .transpose()?;
     let created = shares::create(
         &state.core,
         &who,
         NewShare {
             document_id,
-            recipient_name: input.recipient.name,
-            recipient_email: input.recipient.email,
-            expires_at,
+            recipients,
+            method: input.method,
+            expiry,
             max_access_count: input.max_access_count,
             require_acknowledgement: input.require_acknowledgement,
+            tlp,
+            settings: input.settings,
+            password: input.password,
+            terms_id: input.terms_id,
         },
         &meta,
     )
     .await?;
     use secrecy::ExposeSecret;
-    let mut body = json!(created.share);
-    body["url"] = json!(created.url.expose_secret());
+    let mut items: Vec<Value> = created
+        .into_iter()
+        .map(|c| {
+            let mut body = json!(c.share);
+            body["url"] = json!(c.url.expose_secret());
+            body
+        })
+        .collect();
+    let body = if bulk || items.len() != 1 {
+        json!({ "items": items })
+    } else {
+        items.remove(0)
+    };
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// `GET /shares/{id}/link`: the share's link again (audited).
+async fn copy_link(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    use secrecy::ExposeSecret;
+    let url = shares::copy_link(&state.core, &who, &id, &meta).await?;
+    Ok(Json(json!({ "url": url.expose_secret() })))
+}
+
+async fn get_policy(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(policy::get(&state.core, &who).await?)))
+}
+
+async fn put_policy(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    ApiJson(input): ApiJson<Policy>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        policy::set(&state.core, &who, input, &meta).await?
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectInput {
+    name: String,
+}
+
+async fn list_projects(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": policy::projects(&state.core, &who).await? }),
+    ))
+}
+
+async fn create_project(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    ApiJson(input): ApiJson<ProjectInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(json!(
+            policy::create_project(&state.core, &who, &input.name, &meta).await?
+        )),
+    ))
+}
+
+async fn put_project_policy(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PolicyOverride>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        policy::set_project_override(&state.core, &who, &id, input, &meta).await?
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocumentProjectInput {
+    project_id: Option<String>,
+}
+
+async fn put_document_project(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DocumentProjectInput>,
+) -> ApiResult<StatusCode> {
+    policy::assign_document(&state.core, &who, &id, input.project_id.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TermsInput {
+    version: String,
+    body: String,
+}
+
+async fn list_terms(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": policy::all_terms(&state.core, &who).await? }),
+    ))
+}
+
+async fn publish_terms(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    ApiJson(input): ApiJson<TermsInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(json!(
+            policy::publish_terms(&state.core, &who, &input.version, &input.body, &meta).await?
+        )),
+    ))
+}
+
+async fn list_devices(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": shares::devices(&state.core, &who, &id).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceDecision {
+    approve: bool,
+}
+
+async fn decide_device(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path((id, device_id)): Path<(String, String)>,
+    ApiJson(input): ApiJson<DeviceDecision>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        shares::decide_device(&state.core, &who, &id, &device_id, input.approve, &meta).await?
+    )))
 }
 
 #[derive(Deserialize)]
@@ -197,6 +419,8 @@ async fn create_share(
 struct ListSharesQuery {
     status: Option<String>,
     item: Option<String>,
+    created_by: Option<String>,
+    recipient: Option<String>,
     sort: Option<String>,
     order: Option<String>,
     limit: Option<i64>,
@@ -227,6 +451,8 @@ async fn list_shares(
         ShareFilter {
             status,
             document_id: q.item,
+            created_by: q.created_by,
+            recipient: q.recipient,
             sort: q.sort,
             descending: Some(descending),
             limit: q.limit,

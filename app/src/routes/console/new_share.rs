@@ -5,7 +5,8 @@ use crate::server_fns::documents::list_documents;
 use crate::server_fns::shares::CreateShare;
 use crate::types::CurrentUser;
 
-/// Create a link share for a named recipient. The link is shown once, here, after creation.
+/// Share a document with one or more recipients (one share and link each), with every
+/// setting the policy allows.
 #[component]
 pub fn NewSharePage() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
@@ -18,9 +19,13 @@ pub fn NewSharePage() -> impl IntoView {
         {move || action.value().get().map(|r| match r {
             Ok(created) => view! {
                 <section class="created" data-testid="created-share">
-                    <h2>{format!("Link created for {}", created.recipient_name)}</h2>
-                    <p>"Copy it now: for security the link is not stored and cannot be shown again."</p>
-                    <input class="link" readonly value=created.url.clone() data-testid="share-url"/>
+                    <h2>{if created.len() == 1 { "Link created".to_owned() } else { format!("{} links created", created.len()) }}</h2>
+                    <p>"Each recipient has their own link. You can copy a link again later from the active shares table."</p>
+                    {created.into_iter().map(|c| view! {
+                        <label>{c.recipient_name}
+                            <input class="link" readonly value=c.url data-testid="share-url"/>
+                        </label>
+                    }).collect_view()}
                     <p><a href="/console">"Back to active shares"</a></p>
                 </section>
             }.into_any(),
@@ -46,12 +51,50 @@ pub fn NewSharePage() -> impl IntoView {
                                 {docs.into_iter().map(|d| view! { <option value=d.id>{d.title}</option> }).collect_view()}
                             </select>
                         </label>
-                        <label>"Recipient name" <input name="recipient_name" required maxlength="200"/></label>
-                        <label>"Recipient email" <input type="email" name="recipient_email" required/></label>
-                        <label>"Expires at the end of (UTC)" <input type="date" name="expires_on" value=default_expiry/></label>
-                        <label>"Maximum number of opens (0 = unlimited)" <input type="number" name="max_access_count" min="0" value="0"/></label>
-                        <label class="check"><input type="checkbox" name="require_acknowledgement" checked/>" Require the recipient to accept an acknowledgement first"</label>
-                        <button type="submit" class="btn btn-primary">"Create link"</button>
+                        <label>"Recipients (one per line: Name <email>) — each gets their own link"
+                            <textarea name="recipients_text" required rows="3" data-testid="recipients"
+                                placeholder="Jane Counsel <jane@lawfirm.example>"></textarea>
+                        </label>
+                        <label>"How they prove who they are"
+                            <select name="method" data-testid="method">
+                                <option value="link">"Anyone with the link"</option>
+                                <option value="invitation">"Invited person: email verification code on open"</option>
+                            </select>
+                        </label>
+                        <label>"Classification"
+                            <select name="tlp" data-testid="tlp">
+                                <option value="CLEAR">"TLP:CLEAR"</option>
+                                <option value="GREEN">"TLP:GREEN"</option>
+                                <option value="AMBER" selected>"TLP:AMBER"</option>
+                                <option value="AMBER+STRICT">"TLP:AMBER+STRICT (verified recipients only)"</option>
+                                <option value="RED">"TLP:RED (verified, no download, watermarked)"</option>
+                            </select>
+                        </label>
+                        <label>"Permission"
+                            <select name="permission">
+                                <option value="view">"View"</option>
+                                <option value="comment">"View and comment"</option>
+                                <option value="edit">"View, comment and respond"</option>
+                            </select>
+                        </label>
+                        <label>"Expires at the end of (UTC; empty = policy default)" <input type="date" name="expires_on" value=default_expiry/></label>
+                        <label>"Maximum number of opens (0 = unlimited; empty = policy default)" <input type="number" name="max_access_count" min="0"/></label>
+                        <label>"Password (optional, at least 8 characters; send it separately)" <input type="password" name="password" autocomplete="new-password"/></label>
+                        <label>"Allowed networks (optional, one CIDR per line)"
+                            <textarea name="allowed_networks_text" rows="2" placeholder="203.0.113.0/24"></textarea>
+                        </label>
+                        <label>"Instructions for the recipient (optional)"
+                            <textarea name="instructions" rows="3" maxlength="4000"></textarea>
+                        </label>
+                        <fieldset class="checks">
+                            <label class="check"><input type="checkbox" name="require_acknowledgement" checked/>" Require the recipient to accept an acknowledgement first"</label>
+                            <label class="check"><input type="checkbox" name="allow_download"/>" Allow download"</label>
+                            <label class="check"><input type="checkbox" name="allow_print"/>" Allow printing"</label>
+                            <label class="check"><input type="checkbox" name="watermark" checked/>" Watermark with the recipient's name"</label>
+                            <label class="check"><input type="checkbox" name="approved_devices_only"/>" Approved devices only (new browsers wait for your approval)"</label>
+                            <label class="check"><input type="checkbox" name="notify_on_revoke"/>" Tell the recipient if I revoke it"</label>
+                        </fieldset>
+                        <button type="submit" class="btn btn-primary">"Create links"</button>
                     </ActionForm>
                 }.into_any()
             }})}

@@ -6,7 +6,8 @@ use crate::components::{RevokeButton, StatusBadge};
 use crate::server_fns::shares::{list_shares, RevokeShare};
 use crate::types::{short_time, CurrentUser, ShareRowView};
 
-/// The Active shares table: filter by status, sort by expiry or access count, keyset pages.
+/// The Active shares table: filter by status, search by recipient, sort by expiry or access
+/// count, keyset pages.
 #[component]
 pub fn SharesPage() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
@@ -20,16 +21,21 @@ pub fn SharesPage() -> impl IntoView {
                 param("sort"),
                 param("order"),
                 param("cursor"),
+                param("q"),
                 revoke.version().get(),
             )
         },
-        |(status, sort, order, cursor, _)| list_shares(status, sort, order, cursor),
+        |(status, sort, order, cursor, q, _)| list_shares(status, sort, order, cursor, q),
     );
     let href = move |sort: &str, order: &str| {
-        let status = param("status")
-            .map(|s| format!("&status={s}"))
-            .unwrap_or_default();
-        format!("/console?sort={sort}&order={order}{status}")
+        let mut extra = String::new();
+        for key in ["status", "q"] {
+            if let Some(v) = param(key) {
+                let v: String = url_encode(&v);
+                extra.push_str(&format!("&{key}={v}"));
+            }
+        }
+        format!("/console?sort={sort}&order={order}{extra}")
     };
     let revoke_error = move || {
         revoke
@@ -50,6 +56,9 @@ pub fn SharesPage() -> impl IntoView {
                         <option value="expired" selected=move || param("status").as_deref() == Some("expired")>"Expired"</option>
                         <option value="revoked" selected=move || param("status").as_deref() == Some("revoked")>"Revoked"</option>
                     </select>
+                </label>
+                <label>"Recipient "
+                    <input type="search" name="q" placeholder="name or email starts with…" value=move || param("q").unwrap_or_default() data-testid="recipient-search"/>
                 </label>
                 <button type="submit" class="btn">"Filter"</button>
             </form>
@@ -114,4 +123,16 @@ fn Row(share: ShareRowView, revoke: ServerAction<RevokeShare>, csrf: String) -> 
             <td>{active.then(|| view! { <RevokeButton action=revoke id=share.id.clone() recipient=share.recipient_name.clone() csrf/> })}</td>
         </tr>
     }
+}
+
+/// Percent-encodes a query value.
+fn url_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

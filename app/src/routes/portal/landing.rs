@@ -30,7 +30,8 @@ pub fn LandingPage() -> impl IntoView {
                             <h1 data-testid="denied" data-code=code>{message}</h1>
                             <p class="muted">"If you still need access, ask the person who shared it with you."</p>
                         }.into_any(),
-                        Ok(LandingView::Open { org_name, require_acknowledgement }) => view! {
+                        Ok(LandingView::Open { org_name, tlp, needs_password, needs_code, require_acknowledgement, terms }) => view! {
+                            <p class="tlp" data-testid="tlp">{tlp}</p>
                             <p class="muted">{format!("Shared with you by {org_name}")}</p>
                             {if require_acknowledgement {
                                 view! {
@@ -44,6 +45,25 @@ pub fn LandingPage() -> impl IntoView {
                             }}
                             <ActionForm action=open>
                                 <input type="hidden" name="token" value=token()/>
+                                {needs_password.then(|| view! {
+                                    <label>"Password"
+                                        <input type="password" name="password" autocomplete="off" required data-testid="password"/>
+                                    </label>
+                                })}
+                                {needs_code.then(|| view! {
+                                    <p class="muted">"For your security we email a verification code to the invited address when you continue. Enter it here once it arrives."</p>
+                                    <label>"Verification code"
+                                        <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" data-testid="code"/>
+                                    </label>
+                                })}
+                                {terms.map(|(version, body)| view! {
+                                    <details class="terms" open>
+                                        <summary>{format!("Terms of access (version {version})")}</summary>
+                                        <pre class="terms-text" data-testid="terms">{body}</pre>
+                                    </details>
+                                    <label class="check"><input type="checkbox" name="accept_terms" required data-testid="accept-terms"/>
+                                    " I accept these terms"</label>
+                                })}
                                 {require_acknowledgement.then(|| view! {
                                     <label class="check"><input type="checkbox" name="acknowledged" required data-testid="ack"/>
                                     " I have read and accept these conditions"</label>

@@ -1,15 +1,33 @@
 use leptos::prelude::*;
 
-/// The verified open: proves the token, applies every check, counts one access, and
-/// starts the portal session (an RS256 JWT in an HttpOnly cookie).
+/// The verified open: proves the token (or a browser that already passed), applies every
+/// check, counts one access, and starts the portal session (an RS256 JWT in an HttpOnly
+/// cookie). Password and code are asked only when the landing page said so.
 #[server]
-pub async fn open_share(token: String, acknowledged: Option<String>) -> Result<(), ServerFnError> {
-    use crate::ssr::{context, fail, meta, set_portal_cookie};
+pub async fn open_share(
+    token: String,
+    acknowledged: Option<String>,
+    accept_terms: Option<String>,
+    password: Option<String>,
+    code: Option<String>,
+) -> Result<(), ServerFnError> {
+    use crate::ssr::{context, ensure_device_cookie, fail, meta, set_portal_cookie};
+    use backend::services::portal::{self, OpenRequest};
+    use secrecy::SecretString;
     let ctx = context()?;
-    let session =
-        backend::services::portal::open(&ctx.core, &token, acknowledged.is_some(), &meta().await)
-            .await
-            .map_err(fail)?;
+    let device = ensure_device_cookie(ctx.secure_cookies).await;
+    let secret = |v: Option<String>| v.filter(|s| !s.is_empty()).map(SecretString::from);
+    let request = OpenRequest {
+        token,
+        password: secret(password),
+        code: secret(code),
+        acknowledged: acknowledged.is_some(),
+        accepted_terms: accept_terms.is_some(),
+        device,
+    };
+    let session = portal::open(&ctx.core, request, &meta().await)
+        .await
+        .map_err(fail)?;
     set_portal_cookie(
         Some((&session.access_token, session.expires_in)),
         ctx.secure_cookies,

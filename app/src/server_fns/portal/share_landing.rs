@@ -2,17 +2,22 @@ use leptos::prelude::*;
 
 use crate::types::LandingView;
 
-/// What `/s/{token}` shows. Cheap (no PBKDF2) and counts nothing, so a mail scanner's
-/// prefetch cannot use up an access. Denials carry their HTTP status (404 / 410).
+/// What `/s/{token}` shows. Cheap (no PBKDF2), counts nothing and sets no cookie, so a mail
+/// scanner's prefetch cannot use up an access. Denials carry their HTTP status.
 #[server]
 pub async fn share_landing(token: String) -> Result<LandingView, ServerFnError> {
-    use crate::ssr::{context, fail, meta};
+    use crate::ssr::{context, device_cookie, fail, meta};
     use backend::services::{portal, ServiceError};
     let ctx = context()?;
-    match portal::landing(&ctx.core, &token, &meta().await).await {
+    let device = device_cookie().await;
+    match portal::landing(&ctx.core, &token, device.as_ref(), &meta().await).await {
         Ok(l) => Ok(LandingView::Open {
             org_name: l.org_name,
+            tlp: l.tlp,
+            needs_password: l.needs_password,
+            needs_code: l.needs_code,
             require_acknowledgement: l.require_acknowledgement,
+            terms: l.terms.map(|t| (t.version, t.body)),
         }),
         Err(ServiceError::Denied(d)) => {
             let _ = fail(ServiceError::Denied(d));

@@ -2,18 +2,29 @@ use leptos::prelude::*;
 
 use crate::types::CreatedShareView;
 
-/// Creates a link share from the console form. `expires_on` is a date (YYYY-MM-DD); the
+/// Creates one share per recipient from the console form. Recipients are one per line,
+/// `Name <email>` or a bare email. `expires_on` is a date (YYYY-MM-DD); the
 /// share expires at the end of that day, UTC. `max_access_count` is 0 for unlimited.
 #[server]
 pub async fn create_share(
     csrf: String,
     document_id: String,
-    recipient_name: String,
-    recipient_email: String,
+    recipients_text: String,
+    method: Option<String>,
     expires_on: String,
     max_access_count: String,
     require_acknowledgement: Option<String>,
-) -> Result<CreatedShareView, ServerFnError> {
+    tlp: Option<String>,
+    permission: Option<String>,
+    allow_download: Option<String>,
+    allow_print: Option<String>,
+    watermark: Option<String>,
+    instructions: String,
+    password: String,
+    allowed_networks_text: String,
+    approved_devices_only: Option<String>,
+    notify_on_revoke: Option<String>,
+) -> Result<Vec<CreatedShareView>, ServerFnError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use backend::services::{shares, ServiceError};
     use secrecy::ExposeSecret;
@@ -25,38 +36,131 @@ pub async fn create_share(
             message: message.into(),
         })
     };
-    let expires_at = match expires_on.trim() {
-        "" => None,
+    let expiry = match expires_on.trim() {
+        "" => shares::Expiry::Default,
         d => {
             let fmt = time::macros::format_description!("[year]-[month]-[day]");
             let date = time::Date::parse(d, &fmt)
                 .map_err(|_| invalid("expires_on", "the expiry date must look like 2026-12-31"))?;
-            Some(date.with_time(time::macros::time!(23:59:59)).assume_utc())
+            shares::Expiry::At(date.with_time(time::macros::time!(23:59:59)).assume_utc())
         }
     };
     let max_access_count = match max_access_count.trim() {
-        "" => 0,
-        n => n.parse().map_err(|_| {
+        "" => None,
+        n => Some(n.parse().map_err(|_| {
             invalid(
                 "max_access_count",
                 "the access count must be a whole number (0 = unlimited)",
             )
-        })?,
+        })?),
     };
+    let on = |v: &Option<String>| v.is_some();
+    let method = backend::domain::Method::parse(method.as_deref().unwrap_or("link"))
+        .ok_or_else(|| invalid("method", "choose link, invitation or portal"))?;
+    let tlp = backend::domain::Tlp::parse(tlp.as_deref().unwrap_or("AMBER"))
+        .ok_or_else(|| invalid("tlp", "choose a TLP marking"))?;
+    let mut allowed_networks = Vec::new();
+    for line in allowed_networks_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        allowed_networks.push(
+            backend::domain::controls::parse_network(line).ok_or_else(|| {
+                invalid(
+                    "settings.allowed_networks",
+                    &format!("{line:?} is not an IP address or CIDR range"),
+                )
+            })?,
+        );
+    }
+    let permission = match permission.as_deref().unwrap_or("view") {
+        "view" => backend::domain::Permission::View,
+        "comment" => backend::domain::Permission::Comment,
+        "edit" => backend::domain::Permission::Edit,
+        _ => {
+            return Err(invalid(
+                "settings.permission",
+                "choose view, comment or edit",
+            ))
+        }
+    };
+    let settings = backend::domain::ShareSettings {
+        permission,
+        allow_download: on(&allow_download),
+        allow_print: on(&allow_print),
+        watermark: on(&watermark),
+        instructions,
+        allowed_networks,
+        approved_devices_only: on(&approved_devices_only),
+        notify_recipient_on_revoke: on(&notify_on_revoke),
+        ..Default::default()
+    };
+    let recipients = recipients_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(parse_recipient)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|line| {
+            invalid(
+                "recipients",
+                &format!("{line:?} is not \"Name <email>\" or an email address"),
+            )
+        })?;
     let input = shares::NewShare {
         document_id,
-        recipient_name,
-        recipient_email,
-        expires_at,
+        recipients,
+        method: Some(method),
+        expiry,
         max_access_count,
-        require_acknowledgement: require_acknowledgement.is_some(),
+        require_acknowledgement: on(&require_acknowledgement),
+        tlp: Some(tlp),
+        settings,
+        password: Some(password)
+            .filter(|p| !p.is_empty())
+            .map(secrecy::SecretString::from),
+        terms_id: None,
     };
     let created = shares::create(&ctx.core, &staff, input, &meta().await)
         .await
         .map_err(fail)?;
-    Ok(CreatedShareView {
-        id: created.share.id,
-        url: created.url.expose_secret().to_owned(),
-        recipient_name: created.share.recipient.name,
-    })
+    Ok(created
+        .into_iter()
+        .map(|c| CreatedShareView {
+            id: c.share.id,
+            url: c.url.expose_secret().to_owned(),
+            recipient_name: c.share.recipient.name,
+        })
+        .collect())
+}
+
+/// `Jane Counsel <jane@lawfirm.example>` or `jane@lawfirm.example` (the name is then the
+/// part before the @).
+#[cfg(feature = "ssr")]
+fn parse_recipient(line: &str) -> Result<backend::services::shares::Recipient, String> {
+    use backend::services::shares::Recipient;
+    match line.rsplit_once('<') {
+        Some((name, rest)) => {
+            let email = rest
+                .strip_suffix('>')
+                .ok_or_else(|| line.to_owned())?
+                .trim();
+            let name = name.trim().trim_matches('"').trim();
+            let name = if name.is_empty() {
+                email.split('@').next().unwrap_or(email)
+            } else {
+                name
+            };
+            Ok(Recipient {
+                name: name.to_owned(),
+                email: email.to_owned(),
+            })
+        }
+        None if line.contains('@') => Ok(Recipient {
+            name: line.split('@').next().unwrap_or(line).to_owned(),
+            email: line.to_owned(),
+        }),
+        None => Err(line.to_owned()),
+    }
 }

@@ -9,6 +9,7 @@ pub async fn list_shares(
     sort: Option<String>,
     order: Option<String>,
     cursor: Option<String>,
+    recipient: Option<String>,
 ) -> Result<SharesPage, ServerFnError> {
     use crate::ssr::{context, fail, require_staff};
     use crate::types::ShareRowView;
@@ -32,6 +33,8 @@ pub async fn list_shares(
         descending: Some(order.as_deref() != Some("asc")),
         limit: Some(50),
         cursor: cursor.filter(|s| !s.is_empty()),
+        recipient: recipient.filter(|s| !s.trim().is_empty()),
+        created_by: None,
     };
     let page = shares::list(&ctx.core, &staff, filter)
         .await

@@ -1,0 +1,312 @@
+//! Org External Access settings, project overrides and legal terms (admins), and the
+//! effective policy every share is checked against at creation and at each access.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{validate, Result, ServiceError};
+use crate::actor::{RequestMeta, Staff};
+use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::crypto::sha256_hex;
+use crate::domain::policy::PolicyViolation;
+use crate::domain::{Policy, PolicyOverride};
+use crate::store::{self, new_id, policies::ProjectRow, policies::TermsRow};
+use crate::Liaison;
+
+impl From<PolicyViolation> for ServiceError {
+    fn from(v: PolicyViolation) -> Self {
+        ServiceError::Invalid {
+            field: v.field,
+            message: v.message,
+        }
+    }
+}
+
+fn require_admin(who: &Staff) -> Result<()> {
+    if who.role == crate::domain::Role::Admin {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Only administrators may change the sharing policy.",
+        ))
+    }
+}
+
+fn corrupt(what: &str, e: serde_json::Error) -> ServiceError {
+    ServiceError::Internal(format!("stored {what} is not valid: {e}"))
+}
+
+/// The organisation's policy (defaults if never saved).
+pub async fn org_policy(core: &Liaison, org_id: &str) -> Result<Policy> {
+    match store::policies::org_policy(core.db.pool(), org_id).await? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("policy", e)),
+        None => Ok(Policy::default()),
+    }
+}
+
+/// The policy that binds shares of `document_id`: the organisation's, tightened by the
+/// document's project, if it has one.
+pub async fn effective_for_document(
+    core: &Liaison,
+    org_id: &str,
+    document_id: &str,
+) -> Result<Policy> {
+    let org = org_policy(core, org_id).await?;
+    match store::policies::override_for_document(core.db.pool(), org_id, document_id).await? {
+        None => Ok(org),
+        Some(json) => {
+            let o: PolicyOverride =
+                serde_json::from_str(&json).map_err(|e| corrupt("project override", e))?;
+            // An override saved under a looser org policy is clamped, never honoured loosely:
+            // if it no longer fits, the organisation's policy applies as is.
+            Ok(org.tightened_by(&o).unwrap_or(org))
+        }
+    }
+}
+
+pub async fn get(core: &Liaison, who: &Staff) -> Result<Policy> {
+    org_policy(core, &who.org_id).await
+}
+
+/// Replaces the organisation's policy. Audited with the old and the new value. Existing
+/// shares are checked against the new policy at their next access.
+pub async fn set(
+    core: &Liaison,
+    who: &Staff,
+    policy: Policy,
+    meta: &RequestMeta,
+) -> Result<Policy> {
+    require_admin(who)?;
+    policy.validate()?;
+    let before = org_policy(core, &who.org_id).await?;
+    let json = serde_json::to_string(&policy).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    store::policies::put_org_policy(&mut *tx, &who.org_id, &json, &who.user_id, now).await?;
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::PolicyChanged,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: None,
+            details: json!({ "scope": "organisation", "before": before, "after": policy }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(policy)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectView {
+    pub id: String,
+    pub name: String,
+    pub policy_override: PolicyOverride,
+    /// The organisation's policy tightened by the override.
+    pub effective: Policy,
+}
+
+async fn project_view(core: &Liaison, row: ProjectRow) -> Result<ProjectView> {
+    let o: PolicyOverride =
+        serde_json::from_str(&row.policy_override).map_err(|e| corrupt("project override", e))?;
+    let org = org_policy(core, &row.org_id).await?;
+    let effective = org.tightened_by(&o).unwrap_or(org);
+    Ok(ProjectView {
+        id: row.id,
+        name: row.name,
+        policy_override: o,
+        effective,
+    })
+}
+
+pub async fn create_project(
+    core: &Liaison,
+    who: &Staff,
+    name: &str,
+    meta: &RequestMeta,
+) -> Result<ProjectView> {
+    require_admin(who)?;
+    let name = validate::text("name", name, 200)?;
+    let row = ProjectRow {
+        id: new_id(),
+        org_id: who.org_id.clone(),
+        name,
+        policy_override: "{}".into(),
+        created_at: core.now_ms(),
+    };
+    let mut tx = core.db.begin().await?;
+    if let Err(e) = store::policies::insert_project(&mut *tx, &row).await {
+        return Err(if e.is_unique_violation() {
+            ServiceError::Conflict(format!("a project named {:?} already exists", row.name))
+        } else {
+            e.into()
+        });
+    }
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::PolicyChanged,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: None,
+            details: json!({ "scope": "project", "project": { "id": row.id, "name": row.name }, "created": true }),
+            meta,
+            at_ms: row.created_at,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    project_view(core, row).await
+}
+
+/// Sets a project's override; refused (naming the setting) if it would loosen the
+/// organisation's policy.
+pub async fn set_project_override(
+    core: &Liaison,
+    who: &Staff,
+    project_id: &str,
+    o: PolicyOverride,
+    meta: &RequestMeta,
+) -> Result<ProjectView> {
+    require_admin(who)?;
+    let row = store::policies::project(core.db.pool(), &who.org_id, project_id)
+        .await?
+        .ok_or(ServiceError::NotFound("project"))?;
+    org_policy(core, &who.org_id).await?.tightened_by(&o)?;
+    let json = serde_json::to_string(&o).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    store::policies::set_project_override(&mut *tx, &who.org_id, project_id, &json).await?;
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::PolicyChanged,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: None,
+            details: json!({ "scope": "project", "project": { "id": row.id, "name": row.name }, "override": o }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    project_view(
+        core,
+        ProjectRow {
+            policy_override: json,
+            ..row
+        },
+    )
+    .await
+}
+
+pub async fn projects(core: &Liaison, who: &Staff) -> Result<Vec<ProjectView>> {
+    let mut out = Vec::new();
+    for row in store::policies::projects(core.db.pool(), &who.org_id).await? {
+        out.push(project_view(core, row).await?);
+    }
+    Ok(out)
+}
+
+/// Puts a document in a project (or takes it out), so the project's override binds it.
+pub async fn assign_document(
+    core: &Liaison,
+    who: &Staff,
+    document_id: &str,
+    project_id: Option<&str>,
+) -> Result<()> {
+    require_admin(who)?;
+    if let Some(p) = project_id {
+        store::policies::project(core.db.pool(), &who.org_id, p)
+            .await?
+            .ok_or(ServiceError::NotFound("project"))?;
+    }
+    if !store::policies::set_document_project(core.db.pool(), &who.org_id, document_id, project_id)
+        .await?
+    {
+        return Err(ServiceError::NotFound("document"));
+    }
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TermsView {
+    pub id: String,
+    pub version: String,
+    pub body: String,
+    pub sha256: String,
+}
+
+impl From<TermsRow> for TermsView {
+    fn from(t: TermsRow) -> Self {
+        Self {
+            id: t.id,
+            version: t.version,
+            body: t.body,
+            sha256: t.sha256,
+        }
+    }
+}
+
+/// Publishes a new version of legal terms. Versions are immutable: a change is a new version.
+pub async fn publish_terms(
+    core: &Liaison,
+    who: &Staff,
+    version: &str,
+    body: &str,
+    meta: &RequestMeta,
+) -> Result<TermsView> {
+    require_admin(who)?;
+    let version = validate::text("version", version, 50)?;
+    let body = validate::text("body", body, 50_000)?;
+    let row = TermsRow {
+        id: new_id(),
+        org_id: who.org_id.clone(),
+        sha256: sha256_hex(body.as_bytes()),
+        version,
+        body,
+        created_at: core.now_ms(),
+    };
+    let mut tx = core.db.begin().await?;
+    if let Err(e) = store::policies::insert_terms(&mut *tx, &row).await {
+        return Err(if e.is_unique_violation() {
+            ServiceError::Conflict(format!(
+                "terms version {:?} already exists; publish a new version",
+                row.version
+            ))
+        } else {
+            e.into()
+        });
+    }
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::PolicyChanged,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: None,
+            details: json!({ "scope": "legal_terms", "version": row.version, "sha256": row.sha256 }),
+            meta,
+            at_ms: row.created_at,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+pub async fn all_terms(core: &Liaison, who: &Staff) -> Result<Vec<TermsView>> {
+    Ok(store::policies::all_terms(core.db.pool(), &who.org_id)
+        .await?
+        .into_iter()
+        .map(TermsView::from)
+        .collect())
+}

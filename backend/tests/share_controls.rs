@@ -1,0 +1,874 @@
+//! Share settings, policy, secrets and devices, enforced at creation and at every open,
+//! on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
+
+mod common;
+
+use backend::actor::{RequestMeta, Staff};
+use backend::domain::controls::parse_network;
+use backend::domain::{Denial, Method, Policy, PolicyOverride, RevokedLink, ShareSettings, Tlp};
+use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter};
+use backend::services::{audit_log, auth, bootstrap, documents, policy, portal, ServiceError};
+use common::Harness;
+use secrecy::{ExposeSecret, SecretString};
+
+both_engines!(
+    creation_is_bounded_by_policy_and_tlp,
+    tightened_policy_binds_existing_shares,
+    passwords_lock_out_and_are_audited,
+    a_verified_browser_reopens_without_pbkdf2,
+    approved_devices_only,
+    network_rules_and_trusted_addresses,
+    terms_hash_is_audited,
+    bulk_creation_and_copy_link,
+);
+
+fn meta_from(ip: &str) -> RequestMeta {
+    RequestMeta::new(Some(ip.parse().unwrap()), Some("controls-test"))
+}
+
+fn meta() -> RequestMeta {
+    meta_from("203.0.113.7")
+}
+
+async fn org(h: &Harness, name: &str) -> Staff {
+    let email = format!("admin@{}.example.org", name.to_lowercase());
+    let b = bootstrap::bootstrap(&h.core, name, &email).await.unwrap();
+    auth::staff_for_api_key(&h.core, b.api_key.expose_secret())
+        .await
+        .unwrap()
+}
+
+async fn document(h: &Harness, who: &Staff) -> String {
+    documents::upload(
+        &h.core,
+        who,
+        documents::Upload {
+            title: "Case file".into(),
+            file_name: "case.txt".into(),
+            bytes: "case".into(),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+fn share(doc: &str) -> NewShare {
+    NewShare {
+        document_id: doc.to_owned(),
+        recipients: vec![Recipient {
+            name: "Jane Counsel".into(),
+            email: "jane@lawfirm.example".into(),
+        }],
+        ..Default::default()
+    }
+}
+
+async fn create(
+    h: &Harness,
+    who: &Staff,
+    input: NewShare,
+) -> Result<(String, String), ServiceError> {
+    let c = shares::create(&h.core, who, input, &meta())
+        .await?
+        .remove(0);
+    let token = c.url.expose_secret().rsplit('/').next().unwrap().to_owned();
+    Ok((c.share.id, token))
+}
+
+fn field(r: Result<impl std::fmt::Debug, ServiceError>) -> &'static str {
+    match r {
+        Err(ServiceError::Invalid { field, .. }) => field,
+        other => panic!("expected a named invalid field, got {other:?}"),
+    }
+}
+
+fn request(token: &str) -> portal::OpenRequest {
+    portal::OpenRequest {
+        token: token.to_owned(),
+        device: portal::new_device_id(),
+        ..Default::default()
+    }
+}
+
+fn denial<T: std::fmt::Debug>(r: Result<T, ServiceError>) -> Denial {
+    match r {
+        Err(ServiceError::Denied(d)) => d,
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+async fn denials(h: &Harness, who: &Staff, share_id: &str) -> Vec<String> {
+    audit_log::list(
+        &h.core,
+        who,
+        audit_log::AuditFilter {
+            share_id: Some(share_id.into()),
+            event_type: Some("share.denied".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items
+    .into_iter()
+    .map(|e| e.details["reason"].as_str().unwrap().to_owned())
+    .collect()
+}
+
+async fn creation_is_bounded_by_policy_and_tlp(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    policy::set(
+        &h.core,
+        &admin,
+        Policy {
+            default_expiry_days: 7,
+            max_expiry_days: 30,
+            allow_custom_expiry: false,
+            default_max_access_count: 5,
+            allowed_methods: vec![Method::Link, Method::Invitation],
+            tlp_ceiling: Tlp::AmberStrict,
+            require_acknowledgement: true,
+            ..Policy::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let nothing_written = |h: &Harness| {
+        let pool = h.core.db.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM shares")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let cases: Vec<(NewShare, &str)> = vec![
+        (
+            NewShare {
+                method: Some(Method::Portal),
+                ..share(&doc)
+            },
+            "method",
+        ),
+        (
+            NewShare {
+                tlp: Some(Tlp::Red),
+                method: Some(Method::Invitation),
+                settings: ShareSettings {
+                    watermark: true,
+                    ..Default::default()
+                },
+                ..share(&doc)
+            },
+            "tlp",
+        ),
+        (
+            NewShare {
+                tlp: Some(Tlp::AmberStrict),
+                ..share(&doc)
+            },
+            "method",
+        ),
+        (
+            NewShare {
+                expiry: Expiry::Days(31),
+                ..share(&doc)
+            },
+            "expires_at",
+        ),
+        (
+            NewShare {
+                expiry: Expiry::Days(10),
+                ..share(&doc)
+            },
+            "expires_at",
+        ),
+        (
+            NewShare {
+                expiry: Expiry::Days(0),
+                ..share(&doc)
+            },
+            "expires_at",
+        ),
+        (
+            NewShare {
+                max_access_count: Some(-1),
+                ..share(&doc)
+            },
+            "max_access_count",
+        ),
+        (
+            NewShare {
+                password: Some(SecretString::from("short".to_owned())),
+                ..share(&doc)
+            },
+            "password",
+        ),
+        (
+            NewShare {
+                settings: ShareSettings {
+                    allowed_countries: vec!["Germany".into()],
+                    ..Default::default()
+                },
+                ..share(&doc)
+            },
+            "settings.allowed_countries",
+        ),
+        (
+            NewShare {
+                recipients: vec![],
+                ..share(&doc)
+            },
+            "recipients",
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(field(create(&h, &admin, input).await), want);
+    }
+    assert_eq!(nothing_written(&h).await, 0);
+    // A cross-organisation terms id is "not found", not accepted.
+    let other = org(&h, "Globex").await;
+    let terms = policy::publish_terms(&h.core, &other, "1", "Globex terms", &meta())
+        .await
+        .unwrap();
+    assert!(matches!(
+        create(
+            &h,
+            &admin,
+            NewShare {
+                terms_id: Some(terms.id),
+                ..share(&doc)
+            }
+        )
+        .await,
+        Err(ServiceError::NotFound("legal terms"))
+    ));
+
+    // Defaults come from the policy; acknowledgement is forced by it.
+    let (id, _) = create(
+        &h,
+        &admin,
+        NewShare {
+            expiry: Expiry::Days(14),
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let v = shares::get(&h.core, &admin, &id).await.unwrap();
+    assert_eq!(v.max_access_count, 5);
+    assert!(v.require_acknowledgement);
+    assert_eq!(v.tlp, "TLP:AMBER");
+    // TLP:RED to a verified individual: no download, watermark on.
+    policy::set(
+        &h.core,
+        &admin,
+        Policy {
+            tlp_ceiling: Tlp::Red,
+            ..Policy::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let red = |download: bool, watermark: bool| NewShare {
+        tlp: Some(Tlp::Red),
+        method: Some(Method::Invitation),
+        settings: ShareSettings {
+            allow_download: download,
+            watermark,
+            ..Default::default()
+        },
+        ..share(&doc)
+    };
+    assert_eq!(
+        field(create(&h, &admin, red(true, true)).await),
+        "allow_download"
+    );
+    assert_eq!(
+        field(create(&h, &admin, red(false, false)).await),
+        "watermark"
+    );
+    create(&h, &admin, red(false, true)).await.unwrap();
+
+    // Policy changes are admin-only, validated and audited with before and after.
+    assert_eq!(
+        field(
+            policy::set(
+                &h.core,
+                &admin,
+                Policy {
+                    default_expiry_days: 400,
+                    ..Policy::default()
+                },
+                &meta()
+            )
+            .await
+        ),
+        "default_expiry_days"
+    );
+    let changes = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("policy.changed".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[0].details["after"]["tlp_ceiling"], "RED");
+    assert_eq!(changes[1].details["before"]["tlp_ceiling"], "RED");
+}
+
+async fn tightened_policy_binds_existing_shares(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (link_id, link) = create(&h, &admin, share(&doc)).await.unwrap();
+    let (_, long) = create(
+        &h,
+        &admin,
+        NewShare {
+            expiry: Expiry::Days(60),
+            method: Some(Method::Invitation),
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    portal::open(&h.core, request(&link), &meta())
+        .await
+        .unwrap();
+
+    // Links are no longer allowed: the next open and the landing page say so (410).
+    policy::set(
+        &h.core,
+        &admin,
+        Policy {
+            allowed_methods: vec![Method::Invitation],
+            ..Policy::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let e = portal::open(&h.core, request(&link), &meta()).await;
+    assert_eq!(denial(e), Denial::PolicyForbids);
+    assert_eq!(
+        denial(portal::landing(&h.core, &link, None, &meta()).await),
+        Denial::PolicyForbids
+    );
+    assert!(denials(&h, &admin, &link_id)
+        .await
+        .contains(&"policy_forbids".to_owned()));
+    assert_eq!(
+        ServiceError::Denied(Denial::PolicyForbids).http_status(),
+        410
+    );
+
+    // A project override tightens the expiry ceiling below the 60-day share.
+    let project = policy::create_project(&h.core, &admin, "Operation Ledger", &meta())
+        .await
+        .unwrap();
+    policy::assign_document(&h.core, &admin, &doc, Some(&project.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        field(
+            policy::set_project_override(
+                &h.core,
+                &admin,
+                &project.id,
+                PolicyOverride {
+                    allowed_methods: Some(vec![Method::Link]),
+                    ..Default::default()
+                },
+                &meta()
+            )
+            .await
+        ),
+        "allowed_methods",
+        "a project may not allow what the organisation forbids"
+    );
+    policy::set_project_override(
+        &h.core,
+        &admin,
+        &project.id,
+        PolicyOverride {
+            max_expiry_days: Some(30),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        denial(portal::landing(&h.core, &long, None, &meta()).await),
+        Denial::PolicyForbids
+    );
+
+    // Revoked links can be made to read as unknown.
+    policy::set(
+        &h.core,
+        &admin,
+        Policy {
+            revoked_link: RevokedLink::NotFound,
+            ..Policy::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    shares::revoke(&h.core, &admin, &link_id, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        denial(portal::landing(&h.core, &link, None, &meta()).await),
+        Denial::UnknownToken
+    );
+    assert!(
+        denials(&h, &admin, &link_id)
+            .await
+            .contains(&"share_revoked".to_owned()),
+        "the audit keeps the real reason"
+    );
+}
+
+async fn passwords_lock_out_and_are_audited(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let password = || Some(SecretString::from("correct horse battery".to_owned()));
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            password: password(),
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let landing = portal::landing(&h.core, &token, None, &meta())
+        .await
+        .unwrap();
+    assert!(landing.needs_password);
+    assert_eq!(
+        denial(portal::open(&h.core, request(&token), &meta()).await),
+        Denial::PasswordRequired
+    );
+    let wrong = |n: usize| portal::OpenRequest {
+        password: Some(SecretString::from(format!("guess number {n}"))),
+        ..request(&token)
+    };
+    for n in 0..9 {
+        assert_eq!(
+            denial(portal::open(&h.core, wrong(n), &meta()).await),
+            Denial::WrongPassword,
+            "attempt {n}"
+        );
+    }
+    assert_eq!(
+        denial(portal::open(&h.core, wrong(9), &meta()).await),
+        Denial::TooManyAttempts
+    );
+    // Locked: even the right password is refused, without computing PBKDF2.
+    let before = h.core.kdf.computations();
+    let right = portal::OpenRequest {
+        password: password(),
+        ..request(&token)
+    };
+    let e = portal::open(&h.core, right, &meta()).await;
+    assert_eq!(denial(e), Denial::TooManyAttempts);
+    assert_eq!(
+        h.core.kdf.computations(),
+        before,
+        "no PBKDF2 while locked out"
+    );
+    assert_eq!(
+        ServiceError::Denied(Denial::TooManyAttempts).http_status(),
+        429
+    );
+    let reasons = denials(&h, &admin, &id).await;
+    assert_eq!(
+        reasons.iter().filter(|r| *r == "wrong_password").count(),
+        10,
+        "{reasons:?}"
+    );
+    assert!(reasons.contains(&"too_many_attempts".to_owned()));
+    assert_eq!(
+        shares::get(&h.core, &admin, &id)
+            .await
+            .unwrap()
+            .access_count,
+        0
+    );
+
+    // After the lockout the right password opens it.
+    h.clock.advance(time::Duration::minutes(16));
+    let right = portal::OpenRequest {
+        password: password(),
+        ..request(&token)
+    };
+    portal::open(&h.core, right, &meta()).await.unwrap();
+    // Stored hashes only: the password is nowhere in the database.
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM shares WHERE id = $1")
+            .bind(&id)
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap();
+    assert!(stored.unwrap().starts_with("pbkdf2-sha256$600000$"));
+}
+
+async fn a_verified_browser_reopens_without_pbkdf2(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            password: Some(SecretString::from("correct horse battery".to_owned())),
+            max_access_count: Some(3),
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let device = portal::new_device_id();
+    let with_device = || portal::OpenRequest {
+        device: SecretString::from(device.expose_secret().to_owned()),
+        ..request(&token)
+    };
+    let first = portal::OpenRequest {
+        password: Some(SecretString::from("correct horse battery".to_owned())),
+        ..with_device()
+    };
+    portal::open(&h.core, first, &meta()).await.unwrap();
+    assert!(
+        portal::landing(&h.core, &token, Some(&device), &meta())
+            .await
+            .unwrap()
+            .recognised_device
+    );
+    let before = h.core.kdf.computations();
+    portal::open(&h.core, with_device(), &meta()).await.unwrap();
+    assert_eq!(
+        h.core.kdf.computations(),
+        before,
+        "a recognised browser pays no PBKDF2"
+    );
+    // Another browser must prove the password.
+    assert_eq!(
+        denial(portal::open(&h.core, request(&token), &meta()).await),
+        Denial::PasswordRequired
+    );
+    // Each verified open still counts, and the count still binds.
+    portal::open(&h.core, with_device(), &meta()).await.unwrap();
+    assert_eq!(
+        denial(portal::open(&h.core, with_device(), &meta()).await),
+        Denial::AccessCountExceeded
+    );
+    assert_eq!(
+        shares::get(&h.core, &admin, &id)
+            .await
+            .unwrap()
+            .access_count,
+        3
+    );
+}
+
+async fn approved_devices_only(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            settings: ShareSettings {
+                approved_devices_only: true,
+                ..Default::default()
+            },
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let laptop = portal::new_device_id();
+    let phone = portal::new_device_id();
+    let from = |d: &SecretString| portal::OpenRequest {
+        device: SecretString::from(d.expose_secret().to_owned()),
+        ..request(&token)
+    };
+    portal::open(&h.core, from(&laptop), &meta()).await.unwrap();
+    assert_eq!(
+        denial(portal::open(&h.core, from(&phone), &meta()).await),
+        Denial::DeviceApprovalPending
+    );
+    assert_eq!(
+        denial(portal::open(&h.core, from(&phone), &meta()).await),
+        Denial::DeviceApprovalPending
+    );
+    let devices = shares::devices(&h.core, &admin, &id).await.unwrap();
+    assert_eq!(
+        devices
+            .iter()
+            .map(|d| d.status.as_str())
+            .collect::<Vec<_>>(),
+        ["approved", "pending"]
+    );
+    shares::decide_device(&h.core, &admin, &id, &devices[1].id, true, &meta())
+        .await
+        .unwrap();
+    portal::open(&h.core, from(&phone), &meta()).await.unwrap();
+    // Another organisation cannot decide on it.
+    let other = org(&h, "Globex").await;
+    assert!(matches!(
+        shares::decide_device(&h.core, &other, &id, &devices[1].id, false, &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+}
+
+async fn network_rules_and_trusted_addresses(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let settings = ShareSettings {
+        allowed_networks: vec![
+            parse_network("10.0.0.0/8").unwrap(),
+            parse_network("2001:db8::/32").unwrap(),
+        ],
+        ..Default::default()
+    };
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            settings,
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        denial(portal::landing(&h.core, &token, None, &meta_from("203.0.113.7")).await),
+        Denial::NotAllowedFromHere
+    );
+    assert_eq!(
+        denial(portal::open(&h.core, request(&token), &meta_from("192.0.2.1")).await),
+        Denial::NotAllowedFromHere
+    );
+    assert_eq!(
+        Denial::NotAllowedFromHere.message(),
+        "Access to this link is not allowed from here."
+    );
+    portal::open(&h.core, request(&token), &meta_from("10.20.30.40"))
+        .await
+        .unwrap();
+    portal::open(&h.core, request(&token), &meta_from("2001:db8::7"))
+        .await
+        .unwrap();
+    let reasons = denials(&h, &admin, &id).await;
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| *r == "not_allowed_from_here")
+            .count(),
+        2
+    );
+    // Search by recipient prefix (email or name), with LIKE wildcards taken literally.
+    let found = |q: &str| {
+        let core = h.core.clone();
+        let admin = admin.clone();
+        let q = q.to_owned();
+        async move {
+            shares::list(
+                &core,
+                &admin,
+                ShareFilter {
+                    recipient: Some(q),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .items
+            .len()
+        }
+    };
+    assert_eq!(found("jane@").await, 1);
+    assert_eq!(found("JANE c").await, 1);
+    assert_eq!(found("%").await, 0);
+    assert_eq!(found("_ane").await, 0);
+}
+
+async fn terms_hash_is_audited(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let terms = policy::publish_terms(
+        &h.core,
+        &admin,
+        "2026-1",
+        "Use only for the audit.",
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        policy::publish_terms(&h.core, &admin, "2026-1", "changed", &meta()).await,
+        Err(ServiceError::Conflict(_))
+    ));
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            terms_id: Some(terms.id.clone()),
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let landing = portal::landing(&h.core, &token, None, &meta())
+        .await
+        .unwrap();
+    assert_eq!(landing.terms.unwrap().version, "2026-1");
+    assert_eq!(
+        denial(portal::open(&h.core, request(&token), &meta()).await),
+        Denial::TermsRequired
+    );
+    portal::open(
+        &h.core,
+        portal::OpenRequest {
+            accepted_terms: true,
+            ..request(&token)
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let accepted = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            share_id: Some(id),
+            event_type: Some("share.terms_accepted".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(
+        accepted[0].details["sha256"],
+        backend::crypto::sha256_hex(b"Use only for the audit.")
+    );
+    assert_eq!(accepted[0].details["version"], "2026-1");
+}
+
+async fn bulk_creation_and_copy_link(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let people = [
+        "Ann <ann@a.example>",
+        "Bob <bob@b.example>",
+        "Cy <cy@c.example>",
+    ];
+    let recipients: Vec<Recipient> = people
+        .iter()
+        .map(|p| {
+            let (name, email) = p.split_once(" <").unwrap();
+            Recipient {
+                name: name.into(),
+                email: email.trim_end_matches('>').into(),
+            }
+        })
+        .collect();
+    let created = shares::create(
+        &h.core,
+        &admin,
+        NewShare {
+            recipients: recipients.clone(),
+            ..share(&doc)
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.len(), 3);
+    let urls: std::collections::HashSet<_> = created
+        .iter()
+        .map(|c| c.url.expose_secret().to_owned())
+        .collect();
+    assert_eq!(urls.len(), 3, "one link per recipient");
+    // A duplicate recipient refuses the whole batch.
+    let mut dup = recipients.clone();
+    dup.push(recipients[0].clone());
+    assert_eq!(
+        field(
+            shares::create(
+                &h.core,
+                &admin,
+                NewShare {
+                    recipients: dup,
+                    ..share(&doc)
+                },
+                &meta()
+            )
+            .await
+        ),
+        "recipients"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shares")
+        .fetch_one(h.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 3);
+
+    // Copy the link again: the same link, audited; the database holds no usable token.
+    let first = &created[0];
+    let again = shares::copy_link(&h.core, &admin, &first.share.id, &meta())
+        .await
+        .unwrap();
+    assert_eq!(again.expose_secret(), first.url.expose_secret());
+    let token = first
+        .url
+        .expose_secret()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let verifier = &token[22..];
+    let dump: Vec<(String, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT verifier_hash, token_sealed FROM shares")
+            .fetch_all(h.core.db.pool())
+            .await
+            .unwrap();
+    for (hash, sealed) in dump {
+        assert!(!hash.contains(verifier));
+        let sealed = sealed.unwrap();
+        assert!(!String::from_utf8_lossy(&sealed).contains(verifier));
+    }
+    let other = org(&h, "Globex").await;
+    assert!(matches!(
+        shares::copy_link(&h.core, &other, &first.share.id, &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    let copied = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("share.link_copied".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(copied.len(), 1);
+}
