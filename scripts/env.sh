@@ -34,4 +34,7 @@ fi
 if [ -x "$LIAISON_CACHE/node/node_modules/.bin/node" ]; then PATH="$LIAISON_CACHE/node/node_modules/.bin:$PATH"; fi
 export PATH LIAISON_TOOLCHAIN CARGO
 
+# The Python that runs test peers (aiosmtpd); scripts/bootstrap creates it.
+export LIAISON_TEST_PYTHON="${LIAISON_TEST_PYTHON:-$LIAISON_CACHE/py/bin/python}"
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -17,7 +17,9 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use routes::auth::LoginPage;
-use routes::console::{AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, SharesPage};
+use routes::console::{
+    AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, SharesPage,
+};
 use routes::portal::{LandingPage, PortalPage};
 
 /// The HTML document around the app. On the server it also sets the page's Content
@@ -77,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("shares/new") view=NewSharePage ssr=SsrMode::Async/>
                     <Route path=path!("documents") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <Route path=path!("/s/:token") view=LandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/portal") view=PortalPage ssr=SsrMode::Async/>

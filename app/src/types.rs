@@ -64,6 +64,19 @@ pub struct AuditRowView {
     pub details: String,
 }
 
+/// A row of the console's outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailRowView {
+    pub created_at: String,
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub body_text: Option<String>,
+}
+
 /// What `/s/{token}` shows before the token is verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LandingView {

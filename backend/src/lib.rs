@@ -10,6 +10,7 @@ pub mod clock;
 pub mod crypto;
 pub mod domain;
 pub mod geo;
+pub mod mail;
 pub mod portal_jwt;
 pub mod services;
 pub mod store;

@@ -219,7 +219,16 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
             &format!("{}/login", public_url.as_str().trim_end_matches('/')),
         );
     }
+    let mailer = args
+        .mailer()
+        .map_err(|e| anyhow::anyhow!("{e} (LIAISON_SMTP_*, LIAISON_MAIL_FROM)"))?;
+    if matches!(mailer, backend::mail::Mailer::Local) {
+        println!(
+            "No SMTP server configured (LIAISON_SMTP_HOST): mail is kept in the console's outbox."
+        );
+    }
     spawn_housekeeping(core.clone());
+    spawn_mail_worker(core.clone(), mailer);
 
     let site_dir = resolve_site_dir(&args.site_dir);
     let leptos_options = leptos::config::LeptosOptions::builder()
@@ -273,6 +282,21 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             }
             if let Err(e) = sessions.delete_expired(core.now_ms()).await {
                 tracing::warn!(error.detail = %e, "session cleanup failed");
+            }
+        }
+    });
+}
+
+/// Delivers queued mail every few seconds (every node runs one; leases keep them apart).
+fn spawn_mail_worker(core: Arc<Liaison>, mailer: backend::mail::Mailer) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3));
+        loop {
+            tick.tick().await;
+            if let Err(e) =
+                backend::mail::deliver_due(&core.db, &core.sealer, &mailer, core.now_ms(), 50).await
+            {
+                tracing::warn!(error.detail = %e, "mail delivery pass failed");
             }
         }
     });

@@ -103,9 +103,35 @@ pub struct ServeArgs {
     /// A GeoIP2/GeoLite2-Country .mmdb file, needed by the "allowed countries" share rule.
     #[arg(long, env = "LIAISON_GEOIP_DB")]
     pub geoip_db: Option<PathBuf>,
+    /// SMTP server for outgoing mail. Without it, mail stays in the console's local outbox.
+    #[arg(long, env = "LIAISON_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "LIAISON_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// none (a relay on this host or network only), starttls (required) or tls (SMTPS).
+    #[arg(long, env = "LIAISON_SMTP_TLS", value_enum, default_value_t = SmtpTlsArg::Starttls)]
+    pub smtp_tls: SmtpTlsArg,
+    #[arg(long, env = "LIAISON_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "LIAISON_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<SecretString>,
+    /// The From address of every mail.
+    #[arg(
+        long,
+        env = "LIAISON_MAIL_FROM",
+        default_value = "Liaison <no-reply@liaison.invalid>"
+    )]
+    pub mail_from: String,
     /// Production mode: refuses plain-http public URLs and generated master keys.
     #[arg(long, env = "LIAISON_PRODUCTION", default_value_t = false)]
     pub production: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SmtpTlsArg {
+    None,
+    Starttls,
+    Tls,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +148,26 @@ fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
 }
 
 impl ServeArgs {
+    /// The mail transport these settings describe.
+    pub fn mailer(&self) -> Result<backend::mail::Mailer, String> {
+        use backend::mail::{Mailer, SmtpSettings, SmtpTls};
+        let Some(host) = &self.smtp_host else {
+            return Ok(Mailer::Local);
+        };
+        Mailer::smtp(&SmtpSettings {
+            host: host.clone(),
+            port: self.smtp_port,
+            tls: match self.smtp_tls {
+                SmtpTlsArg::None => SmtpTls::None,
+                SmtpTlsArg::Starttls => SmtpTls::StartTls,
+                SmtpTlsArg::Tls => SmtpTls::Tls,
+            },
+            username: self.smtp_username.clone(),
+            password: self.smtp_password.clone(),
+            from: self.mail_from.clone(),
+        })
+    }
+
     pub fn public_url(&self) -> url::Url {
         self.public_url.clone().unwrap_or_else(|| {
             url::Url::parse(&format!("http://{}", self.bind))

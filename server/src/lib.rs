@@ -5,6 +5,7 @@
 pub mod api;
 pub mod commands;
 pub mod config;
+pub mod console_export;
 pub mod console_upload;
 pub mod error;
 pub mod middleware;

@@ -19,7 +19,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::state::AppState;
-use crate::{api, console_upload, middleware};
+use crate::{api, console_export, console_upload, middleware};
 
 /// Console sessions end after this much inactivity.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -46,6 +46,10 @@ pub fn build(state: AppState, site_dir: &Path) -> Router {
             post(console_upload::upload).layer(axum::extract::DefaultBodyLimit::max(
                 state.core.settings.max_upload_bytes + 64 * 1024,
             )),
+        )
+        .route(
+            "/console/audit/export",
+            axum::routing::get(console_export::export),
         )
         .leptos_routes_with_context(&state, routes, provide, move || app::shell(options.clone()))
         .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))

@@ -4,5 +4,6 @@
 pub mod audit;
 pub mod auth;
 pub mod documents;
+pub mod outbox;
 pub mod portal;
 pub mod shares;

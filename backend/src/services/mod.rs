@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod codes;
 pub mod documents;
 pub mod notify;
+pub mod outbox;
 pub mod policy;
 pub mod portal;
 pub mod shares;

@@ -1,18 +1,156 @@
-//! Mail the services send, enqueued in the transaction of the change that causes it.
+//! The mail services send, each enqueued in the transaction of the change that causes it
+//! (see [`crate::mail`]).
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
-use super::Result;
-use crate::domain::Share;
-use crate::store::Tx;
+use super::{rfc3339, Result, ServiceError};
+use crate::domain::{Share, Tlp};
+use crate::mail::{self, templates, Draft, Rendered};
+use crate::store::{self, Tx};
 use crate::Liaison;
 
-// UNMERGED: replaced by the outbox once the mail branch lands.
-pub async fn verification_code(
-    _core: &Liaison,
-    _tx: &mut Tx,
-    _share: &Share,
-    _code: &SecretString,
+struct Context {
+    org: String,
+    title: String,
+}
+
+async fn context(core: &Liaison, share: &Share) -> Result<Context> {
+    let org = store::orgs::get(core.db.pool(), &share.org_id)
+        .await?
+        .ok_or(ServiceError::NotFound("organisation"))?;
+    let doc = store::documents::get(core.db.pool(), &share.org_id, &share.document_id)
+        .await?
+        .ok_or(ServiceError::NotFound("document"))?;
+    Ok(Context {
+        org: org.name,
+        title: doc.title,
+    })
+}
+
+/// TLP markings are shown on every mail except TLP:CLEAR, which needs no handling note.
+fn marking(tlp: Tlp) -> Option<String> {
+    (tlp != Tlp::Clear).then(|| tlp.label())
+}
+
+async fn to_recipient(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    kind: &'static str,
+    mail: Rendered,
 ) -> Result<()> {
+    let host = core
+        .settings
+        .public_url
+        .host_str()
+        .unwrap_or("liaison.invalid")
+        .to_owned();
+    mail::enqueue(
+        tx,
+        &core.sealer,
+        &host,
+        core.now_ms(),
+        Draft {
+            org_id: &share.org_id,
+            kind,
+            share_id: Some(&share.id),
+            to_address: &share.recipient_email,
+            to_name: &share.recipient_name,
+            mail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The invitation: the link, the instructions, the expiry.
+pub async fn invitation(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    url: &SecretString,
+) -> Result<()> {
+    let c = context(core, share).await?;
+    let expires = share
+        .expires_at
+        .map(rfc3339)
+        .unwrap_or_else(|| "never".into());
+    let mail = templates::invitation(
+        &c.org,
+        marking(share.tlp).as_deref(),
+        &share.recipient_name,
+        &c.title,
+        &share.settings.instructions,
+        url.expose_secret(),
+        &expires,
+    );
+    to_recipient(core, tx, share, "invitation", mail).await
+}
+
+/// The one-time code, in its own mail (never with the link).
+pub async fn verification_code(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    code: &SecretString,
+) -> Result<()> {
+    let c = context(core, share).await?;
+    let mail = templates::verification_code(
+        &c.org,
+        marking(share.tlp).as_deref(),
+        &share.recipient_name,
+        code.expose_secret(),
+        super::codes::CODE_TTL_MS / 60_000,
+    );
+    to_recipient(core, tx, share, "code", mail).await
+}
+
+/// Tells the recipient their access was withdrawn (when the share asks for it).
+pub async fn revocation_notice(core: &Liaison, tx: &mut Tx, share: &Share) -> Result<()> {
+    let c = context(core, share).await?;
+    let mail = templates::revocation_notice(
+        &c.org,
+        marking(share.tlp).as_deref(),
+        &share.recipient_name,
+        &c.title,
+    );
+    to_recipient(core, tx, share, "revocation", mail).await
+}
+
+/// Tells the share's creator that the recipient opened it for the first time.
+pub async fn owner_first_open(core: &Liaison, tx: &mut Tx, share: &Share) -> Result<()> {
+    let c = context(core, share).await?;
+    let owner = store::users::get(core.db.pool(), &share.org_id, &share.created_by)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    let mail = templates::owner_first_open(
+        &c.org,
+        &owner.display_name,
+        &share.recipient_name,
+        &share.recipient_email,
+        &c.title,
+        &rfc3339(core.now()),
+    );
+    let host = core
+        .settings
+        .public_url
+        .host_str()
+        .unwrap_or("liaison.invalid")
+        .to_owned();
+    mail::enqueue(
+        tx,
+        &core.sealer,
+        &host,
+        core.now_ms(),
+        Draft {
+            org_id: &share.org_id,
+            kind: "owner_first_open",
+            share_id: Some(&share.id),
+            to_address: &owner.email,
+            to_name: &owner.display_name,
+            mail,
+        },
+    )
+    .await?;
     Ok(())
 }

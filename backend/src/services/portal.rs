@@ -411,6 +411,9 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
     )
     .await?;
     store::attempts::clear(&mut *tx, "share", &share.id).await?;
+    if count == 1 && share.settings.notify_owner_on_first_open {
+        super::notify::owner_first_open(core, &mut tx, &share).await?;
+    }
     let actor = AuditActor::LinkHolder {
         recipient_name: &share.recipient_name,
     };

@@ -388,8 +388,13 @@ pub async fn create(
         tokens.push(token);
     }
     let mut tx = core.db.begin().await?;
-    for row in &rows {
+    for (row, token) in rows.iter().zip(&tokens) {
         store::shares::insert(&mut *tx, row).await?;
+        if c.method == Method::Invitation {
+            let share = Share::try_from(row.clone())?;
+            let url = SecretString::from(core.settings.share_url(token.expose().expose_secret()));
+            super::notify::invitation(core, &mut tx, &share, &url).await?;
+        }
         audit::record(
             &mut tx,
             NewEvent {
@@ -441,7 +446,20 @@ fn sealing_context(share_id: &str) -> String {
     format!("share-token:{share_id}")
 }
 
-/// The share's link again (staff who may see the share). Audited.
+/// Opens the share's sealed link token.
+async fn unseal_link(core: &Liaison, who: &Staff, id: &str) -> Result<SecretString> {
+    let sealed = store::shares::sealed_token(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::Conflict(
+            "this share was created before links could be copied again; create a new share".into(),
+        ))?;
+    let token = core.sealer.open(&sealing_context(id), &sealed)?;
+    let token = std::str::from_utf8(token.expose_secret())
+        .map_err(|_| ServiceError::Internal("sealed token is not UTF-8".into()))?;
+    Ok(SecretString::from(core.settings.share_url(token)))
+}
+
+/// The share's link again (staff who may manage shares). Audited.
 pub async fn copy_link(
     core: &Liaison,
     who: &Staff,
@@ -454,14 +472,7 @@ pub async fn copy_link(
         ));
     }
     let view = get(core, who, id).await?;
-    let row = store::shares::sealed_token(core.db.pool(), &who.org_id, id)
-        .await?
-        .ok_or(ServiceError::Conflict(
-            "this share was created before links could be copied again; create a new share".into(),
-        ))?;
-    let token = core.sealer.open(&sealing_context(id), &row)?;
-    let token = String::from_utf8(token.expose_secret().to_vec())
-        .map_err(|_| ServiceError::Internal("sealed token is not UTF-8".into()))?;
+    let url = unseal_link(core, who, id).await?;
     audit::record_alone(
         &core.db,
         NewEvent {
@@ -476,7 +487,50 @@ pub async fn copy_link(
         },
     )
     .await?;
-    Ok(SecretString::from(core.settings.share_url(&token)))
+    Ok(url)
+}
+
+/// Sends the original invitation again: the same link, a new mail. Audited.
+pub async fn resend_invitation(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<ShareView> {
+    if !who.role.can_manage_content() {
+        return Err(ServiceError::Forbidden(
+            "Your role may not send invitations.",
+        ));
+    }
+    let view = get(core, who, id).await?;
+    if view.status != ShareStatus::Active {
+        return Err(ServiceError::Conflict(format!(
+            "the share is {}; only an active share's invitation can be sent again",
+            view.status.as_str()
+        )));
+    }
+    let url = unseal_link(core, who, id).await?;
+    let share = store::shares::get(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let mut tx = core.db.begin().await?;
+    super::notify::invitation(core, &mut tx, &share, &url).await?;
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::InvitationSent,
+            actor: AuditActor::Staff(who),
+            share_id: Some(id),
+            item_id: Some(&view.item.id),
+            details: json!({ "to": view.recipient, "resent": true }),
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -649,6 +703,12 @@ pub async fn revoke(
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     if store::shares::revoke(&mut *tx, &who.org_id, id, &who.user_id, now).await? {
+        let share = store::shares::get(&mut *tx, &who.org_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("share"))?;
+        if share.settings.notify_recipient_on_revoke {
+            super::notify::revocation_notice(core, &mut tx, &share).await?;
+        }
         audit::record(
             &mut tx,
             NewEvent {

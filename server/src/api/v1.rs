@@ -30,6 +30,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/shares/{id}", get(get_share))
         .route("/shares/{id}/revoke", post(revoke_share))
         .route("/shares/{id}/link", get(copy_link))
+        .route("/shares/{id}/resend", post(resend_invitation))
+        .route("/outbox", get(list_outbox))
         .route("/shares/{id}/devices", get(list_devices))
         .route("/shares/{id}/devices/{device_id}", post(decide_device))
         .route("/policy", get(get_policy).put(put_policy))
@@ -281,6 +283,27 @@ async fn copy_link(
     Ok(Json(json!({ "url": url.expose_secret() })))
 }
 
+/// `POST /shares/{id}/resend`: the original invitation again, same link.
+async fn resend_invitation(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        shares::resend_invitation(&state.core, &who, &id, &meta).await?
+    )))
+}
+
+async fn list_outbox(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": backend::services::outbox::list(&state.core, &who, 100).await? }),
+    ))
+}
+
 async fn get_policy(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -485,7 +508,7 @@ async fn revoke_share(
 /// Filters shared by the audit list and its exports.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+pub struct AuditQuery {
     share_id: Option<String>,
     item_id: Option<String>,
     event_type: Option<String>,
@@ -536,9 +559,19 @@ async fn export_audit(
     Meta(meta): Meta,
     query: AuditQueryInput,
 ) -> ApiResult<axum::response::Response> {
+    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
+    export_response(&state, &who, q, &meta).await
+}
+
+/// The streamed export response (shared with the console's export link).
+pub async fn export_response(
+    state: &AppState,
+    who: &backend::actor::Staff,
+    mut q: AuditQuery,
+    meta: &backend::actor::RequestMeta,
+) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     use futures::TryStreamExt;
-    let Query(mut q) = query.map_err(|e| invalid("query", e.body_text()))?;
     let format = audit_log::ExportFormat::parse(q.format.take().as_deref().unwrap_or("jsonl"))?;
     if q.limit.is_some() || q.cursor.is_some() {
         return Err(invalid(
@@ -546,7 +579,7 @@ async fn export_audit(
             "exports are never paged; drop limit and cursor",
         ));
     }
-    let body = audit_log::export(state.core.clone(), &who, q.filter(), format, &meta).await?;
+    let body = audit_log::export(state.core.clone(), who, q.filter(), format, meta).await?;
     let body = body.map_err(|e| {
         tracing::error!(error = %e, "audit export failed mid-stream");
         std::io::Error::other("audit export failed")

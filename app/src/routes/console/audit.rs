@@ -5,15 +5,25 @@ use leptos_router::hooks::use_query_map;
 use crate::server_fns::audit::list_audit;
 use crate::types::short_time;
 
-const EVENT_TYPES: [&str; 11] = [
+const EVENT_TYPES: [&str; 21] = [
     "share.created",
     "share.accessed",
     "share.acknowledgement_accepted",
+    "share.terms_accepted",
     "share.denied",
     "share.expired",
     "share.revoked",
+    "share.link_copied",
+    "share.invitation_sent",
+    "share.code_sent",
+    "share.device_approval_requested",
+    "share.device_decided",
     "item.viewed",
+    "item.downloaded",
+    "item.print_attempted",
     "document.uploaded",
+    "policy.changed",
+    "audit.exported",
     "auth.signed_in",
     "auth.sign_in_failed",
     "auth.signed_out",
@@ -37,6 +47,10 @@ pub fn AuditPage() -> impl IntoView {
                 </label>
                 <button type="submit" class="btn">"Filter"</button>
             </form>
+            <p class="exports">"Export: "
+                <a href=move || export_href("csv", kind()) rel="external" data-testid="export-csv">"CSV"</a>" · "
+                <a href=move || export_href("jsonl", kind()) rel="external">"JSON Lines"</a>
+            </p>
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -61,5 +75,13 @@ pub fn AuditPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The console's streamed export, with the current filter.
+fn export_href(format: &str, kind: Option<String>) -> String {
+    match kind {
+        Some(k) => format!("/console/audit/export?format={format}&event_type={k}"),
+        None => format!("/console/audit/export?format={format}"),
     }
 }

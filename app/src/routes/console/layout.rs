@@ -36,6 +36,7 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
                 <A href="/console/shares/new">"Share a document"</A>
                 <A href="/console/documents">"Documents"</A>
                 <A href="/console/audit">"Audit log"</A>
+                <A href="/console/outbox">"Outbox"</A>
             </nav>
             <div class="who">
                 <span class="muted">{who}</span>

@@ -5,10 +5,12 @@ mod audit;
 mod documents;
 mod layout;
 mod new_share;
+mod outbox;
 mod shares;
 
 pub use audit::AuditPage;
 pub use documents::DocumentsPage;
 pub use layout::ConsoleLayout;
 pub use new_share::NewSharePage;
+pub use outbox::OutboxPage;
 pub use shares::SharesPage;

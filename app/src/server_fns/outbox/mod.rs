@@ -1,0 +1,3 @@
+mod list_outbox;
+
+pub use list_outbox::*;

@@ -1,0 +1,209 @@
+//! Branded mail: each kind renders a subject, a plain-text part and an HTML part. Every
+//! value is HTML-escaped in the HTML part; the TLP marking, when given, heads both parts.
+
+/// A rendered mail.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Paragraphs of plain text (blank-line separated) as HTML paragraphs, escaped.
+fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>")))
+        .collect()
+}
+
+/// The frame every mail shares: organisation name, optional TLP marking, body, footer.
+fn frame(
+    org: &str,
+    tlp: Option<&str>,
+    subject: String,
+    body_text: String,
+    link: Option<(&str, &str)>,
+) -> Rendered {
+    let marking_text = tlp.map(|t| format!("{t}\n\n")).unwrap_or_default();
+    let link_text = link
+        .map(|(label, url)| format!("\n\n{label}:\n{url}"))
+        .unwrap_or_default();
+    let text =
+        format!("{marking_text}{body_text}{link_text}\n\n— {org}, via Liaison secure sharing\n");
+    let marking_html = tlp
+        .map(|t| {
+            format!(
+                r#"<p style="font-weight:bold;letter-spacing:.05em">{}</p>"#,
+                escape_html(t)
+            )
+        })
+        .unwrap_or_default();
+    let link_html = link
+        .map(|(label, url)| {
+            format!(
+                r#"<p><a href="{}" style="display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px">{}</a></p>"#,
+                escape_html(url),
+                escape_html(label)
+            )
+        })
+        .unwrap_or_default();
+    let html = format!(
+        r#"<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#111;max-width:36em">{marking_html}<p style="color:#555">{}</p>{}{link_html}<p style="color:#777;font-size:12px">Sent by Liaison secure sharing on behalf of {}. Every access is recorded.</p></body></html>"#,
+        escape_html(org),
+        paragraphs(&body_text),
+        escape_html(org),
+    );
+    Rendered {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// The invitation: carries the link, never a code.
+pub fn invitation(
+    org: &str,
+    tlp: Option<&str>,
+    recipient: &str,
+    title: &str,
+    instructions: &str,
+    url: &str,
+    expires: &str,
+) -> Rendered {
+    let mut body = format!(
+        "Hello {recipient},\n\n{org} has shared \"{title}\" with you. The link is personal to you and expires {expires}."
+    );
+    if !instructions.trim().is_empty() {
+        body.push_str(&format!(
+            "\n\nInstructions from the sender:\n{}",
+            instructions.trim()
+        ));
+    }
+    body.push_str(
+        "\n\nWhen you open the link we may email you a verification code in a separate message.",
+    );
+    frame(
+        org,
+        tlp,
+        format!("{org} shared \"{title}\" with you"),
+        body,
+        Some(("Open the shared content", url)),
+    )
+}
+
+/// The verification code: carries only the code, never the link.
+pub fn verification_code(
+    org: &str,
+    tlp: Option<&str>,
+    recipient: &str,
+    code: &str,
+    minutes: i64,
+) -> Rendered {
+    let body = format!(
+        "Hello {recipient},\n\nYour verification code is:\n\n{code}\n\nIt is valid for {minutes} minutes and works once. If you did not just open a link from {org}, ignore this message."
+    );
+    frame(
+        org,
+        tlp,
+        format!("Your verification code for {org}"),
+        body,
+        None,
+    )
+}
+
+pub fn revocation_notice(org: &str, tlp: Option<&str>, recipient: &str, title: &str) -> Rendered {
+    let body = format!(
+        "Hello {recipient},\n\n{org} has withdrawn your access to \"{title}\". The link you received no longer works."
+    );
+    frame(
+        org,
+        tlp,
+        format!("Access to \"{title}\" has ended"),
+        body,
+        None,
+    )
+}
+
+pub fn expiry_reminder(
+    org: &str,
+    tlp: Option<&str>,
+    recipient: &str,
+    title: &str,
+    expires: &str,
+) -> Rendered {
+    let body = format!(
+        "Hello {recipient},\n\nYour access to \"{title}\", shared by {org}, expires {expires}. Use the link from your invitation before then."
+    );
+    frame(
+        org,
+        tlp,
+        format!("Access to \"{title}\" expires soon"),
+        body,
+        None,
+    )
+}
+
+pub fn owner_first_open(
+    org: &str,
+    owner: &str,
+    recipient: &str,
+    email: &str,
+    title: &str,
+    at: &str,
+) -> Rendered {
+    let body = format!(
+        "Hello {owner},\n\n{recipient} <{email}> opened \"{title}\" for the first time at {at}."
+    );
+    frame(
+        org,
+        None,
+        format!("{recipient} opened \"{title}\""),
+        body,
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped_in_html_and_links_stay_apart_from_codes() {
+        let m = invitation(
+            "Acme <Legal>",
+            Some("TLP:AMBER"),
+            "<script>alert(1)</script>",
+            "Q3 \"report\"",
+            "Read <b>this</b> & sign",
+            "https://liaison.example/s/abc?x=1&y=2",
+            "2026-12-01",
+        );
+        assert!(!m.html.contains("<script>"));
+        assert!(m.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(m.html.contains("Read &lt;b&gt;this&lt;/b&gt; &amp; sign"));
+        assert!(m
+            .html
+            .contains(r#"href="https://liaison.example/s/abc?x=1&amp;y=2""#));
+        assert!(m.text.starts_with("TLP:AMBER"));
+        assert!(m.text.contains("https://liaison.example/s/abc?x=1&y=2"));
+        let c = verification_code("Acme", None, "Jane", "12345678", 10);
+        assert!(c.text.contains("12345678") && !c.text.contains("http"));
+    }
+}
