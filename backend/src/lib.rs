@@ -12,6 +12,7 @@ pub mod domain;
 pub mod geo;
 pub mod mail;
 pub mod portal_jwt;
+pub mod revocation;
 pub mod services;
 pub mod store;
 
@@ -68,6 +69,8 @@ pub struct Liaison {
     pub sealer: Sealer,
     /// Country lookups for the "allowed countries" rule, when a database is configured.
     pub geo: Option<geo::Geo>,
+    /// Ends open streams of a revoked share on this node (fed by other nodes via LISTEN).
+    pub revocations: revocation::RevocationBus,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
 }

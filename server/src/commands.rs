@@ -116,6 +116,7 @@ async fn open_core(
         keys,
         sealer,
         geo,
+        revocations: Default::default(),
         clock: Arc::new(SystemClock),
         settings: Settings {
             public_url,
@@ -229,6 +230,12 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
     }
     spawn_housekeeping(core.clone());
     spawn_mail_worker(core.clone(), mailer);
+    if core.db.engine() == backend::store::Engine::Postgres {
+        tokio::spawn(backend::revocation::listen(
+            database_url(g),
+            core.revocations.clone(),
+        ));
+    }
 
     let site_dir = resolve_site_dir(&args.site_dir);
     let leptos_options = leptos::config::LeptosOptions::builder()

@@ -56,7 +56,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate, then serve the console, portal and APIs.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate,
     /// Create an organisation and its first admin; prints a one-time password and an API key.

@@ -72,6 +72,7 @@ impl TestApp {
             keys,
             sealer,
             geo: None,
+            revocations: Default::default(),
             clock: Arc::new(SystemClock),
             settings: Settings {
                 public_url: url::Url::parse(ORIGIN).unwrap(),

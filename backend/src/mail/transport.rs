@@ -46,7 +46,7 @@ impl std::fmt::Debug for SmtpSettings {
 
 pub enum Mailer {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
     /// No SMTP server: mail stays in the database for the console's outbox.
@@ -88,7 +88,7 @@ impl Mailer {
             ));
         }
         Ok(Mailer::Smtp {
-            transport: builder.build(),
+            transport: Box::new(builder.build()),
             from,
         })
     }

@@ -460,26 +460,7 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
     )
     .await?;
     tx.commit().await?;
-
-    let ttl = core
-        .settings
-        .portal_session_ttl
-        .min(crate::Settings::MAX_PORTAL_SESSION_TTL);
-    let iat = now / 1000;
-    let claims = PortalClaims {
-        iss: core.settings.issuer(),
-        aud: core.settings.portal_audience(),
-        sub: share.id.clone(),
-        org: share.org_id.clone(),
-        sid: session_id,
-        iat,
-        exp: iat + ttl.whole_seconds(),
-    };
-    Ok(PortalSession {
-        access_token: core.keys.issue(&claims)?,
-        expires_in: ttl.whole_seconds(),
-        share_id: share.id,
-    })
+    issue_session(core, &share, session_id)
 }
 
 async fn request_device_approval(
@@ -541,7 +522,14 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
     let share = store::shares::get(core.db.pool(), &claims.org, &claims.sub)
         .await?
         .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
-    if let Err(denial) = share.check_session(core.now()) {
+    let standing = share.check_session(core.now()).and_then(|()| {
+        if share.settings.network_allows(meta.ip) {
+            Ok(())
+        } else {
+            Err(Denial::NotAllowedFromHere)
+        }
+    });
+    if let Err(denial) = standing {
         let _ = deny(core, &share, denial, meta).await;
         return Err(ServiceError::InvalidPortalToken(
             denial.message().to_owned(),
@@ -553,6 +541,44 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
         session_id: claims.sid,
         recipient_name: share.recipient_name,
         recipient_email: share.recipient_email,
+    })
+}
+
+/// Silent renewal: a fresh token for the same portal session, issued only while the share
+/// still passes its checks as they are *now* (state, policy, network and country). The
+/// caller authenticated `guest` on this very request.
+pub async fn renew(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<PortalSession> {
+    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
+    if let Err(denial) = check_policy_and_place(core, &share, meta).await {
+        let _ = deny(core, &share, denial, meta).await;
+        return Err(ServiceError::InvalidPortalToken(
+            denial.message().to_owned(),
+        ));
+    }
+    issue_session(core, &share, guest.session_id.clone())
+}
+
+fn issue_session(core: &Liaison, share: &Share, session_id: String) -> Result<PortalSession> {
+    let ttl = core
+        .settings
+        .portal_session_ttl
+        .min(crate::Settings::MAX_PORTAL_SESSION_TTL);
+    let iat = core.now_ms() / 1000;
+    let claims = PortalClaims {
+        iss: core.settings.issuer(),
+        aud: core.settings.portal_audience(),
+        sub: share.id.clone(),
+        org: share.org_id.clone(),
+        sid: session_id,
+        iat,
+        exp: iat + ttl.whole_seconds(),
+    };
+    Ok(PortalSession {
+        access_token: core.keys.issue(&claims)?,
+        expires_in: ttl.whole_seconds(),
+        share_id: share.id.clone(),
     })
 }
 

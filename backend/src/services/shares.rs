@@ -701,6 +701,7 @@ pub async fn revoke(
     }
     let current = get(core, who, id).await?;
     let now = core.now_ms();
+    let mut revoked = None;
     let mut tx = core.db.begin().await?;
     if store::shares::revoke(&mut *tx, &who.org_id, id, &who.user_id, now).await? {
         let share = store::shares::get(&mut *tx, &who.org_id, id)
@@ -709,6 +710,12 @@ pub async fn revoke(
         if share.settings.notify_recipient_on_revoke {
             super::notify::revocation_notice(core, &mut tx, &share).await?;
         }
+        let r = crate::revocation::Revoked {
+            org_id: share.org_id.clone(),
+            share_id: share.id.clone(),
+        };
+        crate::revocation::notify_in(&mut tx, core.db.engine(), &r).await?;
+        revoked = Some(r);
         audit::record(
             &mut tx,
             NewEvent {
@@ -729,6 +736,9 @@ pub async fn revoke(
         .await?;
     }
     tx.commit().await?;
+    if let Some(r) = revoked {
+        core.revocations.publish(r);
+    }
     get(core, who, id).await
 }
 

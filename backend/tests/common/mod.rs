@@ -104,6 +104,7 @@ async fn harness(url: &str, blob_dir: &std::path::Path, dir: tempfile::TempDir) 
         keys,
         sealer,
         geo: None,
+        revocations: Default::default(),
         clock: Arc::new(clock.clone()),
         settings: Settings {
             public_url: url::Url::parse("http://127.0.0.1:3000").expect("url"),

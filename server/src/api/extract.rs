@@ -64,7 +64,14 @@ where
 
 /// A guest with a valid portal session (`Authorization: Bearer <jwt>` or the portal
 /// cookie), re-checked against the share on this request.
-pub struct PortalGuest(pub Guest);
+pub struct PortalGuest(pub Guest, pub PortalCredential);
+
+/// How the portal session was presented (renewal answers in the same form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortalCredential {
+    Bearer,
+    Cookie,
+}
 
 impl<S> FromRequestParts<S> for PortalGuest
 where
@@ -78,13 +85,18 @@ where
         let Meta(meta) = Meta::from_request_parts(parts, &())
             .await
             .unwrap_or_else(|e| match e {});
-        let jwt = bearer(parts)
-            .or_else(|| app::ssr::cookie(&parts.headers, app::ssr::PORTAL_COOKIE))
-            .ok_or(ServiceError::Unauthenticated(
-                "A portal session is required.",
-            ))?;
+        let (jwt, credential) = match bearer(parts) {
+            Some(jwt) => (jwt, PortalCredential::Bearer),
+            None => (
+                app::ssr::cookie(&parts.headers, app::ssr::PORTAL_COOKIE).ok_or(
+                    ServiceError::Unauthenticated("A portal session is required."),
+                )?,
+                PortalCredential::Cookie,
+            ),
+        };
         Ok(PortalGuest(
             portal::authenticate(&state.core, jwt, &meta).await?,
+            credential,
         ))
     }
 }

@@ -11,13 +11,18 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{ApiJson, Meta, PortalGuest};
+use super::extract::{ApiJson, Meta, PortalCredential, PortalGuest};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// Download chunk size: small enough that a revocation cuts a transfer promptly.
+const CHUNK: usize = 64 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/session", post(create_session))
+        .route("/session/renew", post(renew_session))
+        .route("/events", get(events))
         .route("/items", get(items))
         .route("/items/{id}/content", get(item_content))
 }
@@ -68,9 +73,69 @@ async fn create_session(
     })))
 }
 
+/// Silent renewal: a fresh JWT for the same session while the share stays valid. A cookie
+/// session gets a new cookie; a bearer client gets the token in the body.
+async fn renew_session(
+    State(state): State<AppState>,
+    PortalGuest(guest, credential): PortalGuest,
+    Meta(meta): Meta,
+) -> Result<Response, ApiError> {
+    let s = portal::renew(&state.core, &guest, &meta).await?;
+    let mut resp = Json(json!({
+        "access_token": s.access_token,
+        "token_type": "Bearer",
+        "expires_in": s.expires_in,
+    }))
+    .into_response();
+    if credential == PortalCredential::Cookie {
+        let secure = if state.secure_cookies { "; Secure" } else { "" };
+        let cookie = format!(
+            "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            app::ssr::PORTAL_COOKIE,
+            s.access_token,
+            s.expires_in
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            resp.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// Server-sent events for an open portal: `ready` at once, then `revoked` (and the end of
+/// the stream) the moment the share is revoked on any node, or `expired` when this
+/// session's token runs out.
+async fn events(
+    State(state): State<AppState>,
+    PortalGuest(guest, _): PortalGuest,
+) -> Result<Response, ApiError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures::StreamExt;
+    let revoked = state.core.revocations.revoked(guest.share_id.clone());
+    let ttl = state.core.settings.portal_session_ttl.unsigned_abs();
+    let end = async move {
+        tokio::select! {
+            () = revoked => ("revoked", backend::domain::Denial::Revoked.message()),
+            () = tokio::time::sleep(ttl) => ("expired", "The portal session has ended; renew it to continue."),
+        }
+    };
+    let stream = futures::stream::once(async {
+        Ok::<_, std::convert::Infallible>(Event::default().event("ready").data("{}"))
+    })
+    .chain(futures::stream::once(async move {
+        let (kind, message) = end.await;
+        Ok(Event::default()
+            .event(kind)
+            .data(json!({ "message": message }).to_string()))
+    }));
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
 async fn items(
     State(state): State<AppState>,
-    PortalGuest(guest): PortalGuest,
+    PortalGuest(guest, _): PortalGuest,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(
         json!({ "items": portal::items(&state.core, &guest).await? }),
@@ -81,13 +146,25 @@ async fn items(
 /// `nosniff`, a sandboxing CSP, and framing only by our own portal page.
 async fn item_content(
     State(state): State<AppState>,
-    PortalGuest(guest): PortalGuest,
+    PortalGuest(guest, _): PortalGuest,
     Meta(meta): Meta,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    use futures::StreamExt;
     let (item, bytes) = portal::item_content(&state.core, &guest, &id, &meta).await?;
-    let mut resp = bytes.into_response();
+    // Streamed in chunks that stop the moment the share is revoked (on any node): with the
+    // declared Content-Length, the client sees an aborted transfer, not a short file.
+    let len = bytes.len();
+    let chunks: Vec<bytes::Bytes> = (0..len)
+        .step_by(CHUNK)
+        .map(|at| bytes.slice(at..(at + CHUNK).min(len)))
+        .collect();
+    let revoked = state.core.revocations.revoked(guest.share_id.clone());
+    let body =
+        futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>)).take_until(revoked);
+    let mut resp = axum::body::Body::from_stream(body).into_response();
     let h = resp.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     if let Ok(v) = HeaderValue::from_str(&item.content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
