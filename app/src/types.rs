@@ -109,6 +109,12 @@ pub struct PortalItemView {
 pub enum PortalView {
     Open {
         recipient_name: String,
+        /// Shown over the content when the share enforces a watermark.
+        watermark: Option<String>,
+        tlp: String,
+        instructions: String,
+        allow_download: bool,
+        allow_print: bool,
         items: Vec<PortalItemView>,
     },
     Closed {

@@ -224,12 +224,12 @@ async fn share_lifecycle(h: Harness) {
     assert_eq!(guest.share_id, share.id);
     let items = portal::items(&h.core, &guest).await.unwrap();
     assert_eq!(items.len(), 1);
-    let (_, bytes) = portal::item_content(&h.core, &guest, &doc.id, &meta())
+    let (_, bytes) = portal::item_content(&h.core, &guest, &doc.id, portal::Purpose::View, &meta())
         .await
         .unwrap();
     assert_eq!(&bytes[..], b"exhibit 7");
     assert!(matches!(
-        portal::item_content(&h.core, &guest, "other", &meta()).await,
+        portal::item_content(&h.core, &guest, "other", portal::Purpose::View, &meta()).await,
         Err(ServiceError::NotFound(_))
     ));
     assert_eq!(

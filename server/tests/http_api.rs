@@ -896,3 +896,135 @@ async fn audit_exports_stream_and_the_chain_verifies() {
     assert_eq!(r["problems"][0]["problem"]["kind"], "edited");
     assert!(r["problems"][0]["message"].as_str().unwrap().contains("#1"));
 }
+
+#[tokio::test]
+async fn portal_sessions_renew_silently_until_the_share_ends() {
+    let app = TestApp::new().await;
+    let doc = app.document().await;
+    let share = app.share(&doc, json!({})).await;
+    let s = app
+        .call(
+            Method::POST,
+            "/api/portal/session",
+            None,
+            Some(json!({ "token": token_of(&share) })),
+        )
+        .await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text());
+    let first = s.json();
+    assert!(first["expires_in"].as_i64().unwrap() <= 900);
+    assert_eq!(first["device"].as_str().unwrap().len(), 43);
+    let jwt = first["access_token"].as_str().unwrap().to_owned();
+
+    let r = app
+        .call(Method::POST, "/api/portal/session/renew", Some(&jwt), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let renewed = r.json()["access_token"].as_str().unwrap().to_owned();
+    assert!(
+        !r.headers.contains_key(header::SET_COOKIE),
+        "bearer clients get no cookie"
+    );
+    let items = app
+        .call(Method::GET, "/api/portal/items", Some(&renewed), None)
+        .await;
+    assert_eq!(items.status, StatusCode::OK);
+
+    // A cookie session is renewed as a cookie.
+    let req = Request::post("/api/portal/session/renew")
+        .header(header::COOKIE, format!("liaison_portal={renewed}"))
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let cookie = r.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("liaison_portal=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+
+    // After revocation neither token renews.
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/shares/{}/revoke", share["id"].as_str().unwrap()),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for t in [&jwt, &renewed] {
+        let r = app
+            .call(Method::POST, "/api/portal/session/renew", Some(t), None)
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.headers[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token"));
+    }
+}
+
+#[tokio::test]
+async fn downloads_only_where_allowed() {
+    let app = TestApp::new().await;
+    let doc = app.document().await;
+    let session = |share: &Value| {
+        let token = token_of(share);
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/portal/session",
+                None,
+                Some(json!({ "token": token })),
+            )
+            .await
+            .json()["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let view_only = app.share(&doc, json!({})).await;
+    let jwt = session(&view_only).await;
+    let path = format!("/api/portal/items/{doc}/content");
+    let r = app.call(Method::GET, &path, Some(&jwt), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("inline"));
+    let r = app
+        .call(Method::GET, &format!("{path}?download=1"), Some(&jwt), None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert!(r.text().contains("Downloading is not allowed"));
+
+    let downloadable = app
+        .share(&doc, json!({ "settings": { "allow_download": true } }))
+        .await;
+    let jwt = session(&downloadable).await;
+    let r = app
+        .call(Method::GET, &format!("{path}?download=1"), Some(&jwt), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(r.body, b"the exhibit");
+    let audit = app
+        .call(
+            Method::GET,
+            "/api/v1/audit?event_type=item.downloaded",
+            Some(&app.key),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+}

@@ -602,6 +602,37 @@ async fn shared_document(core: &Liaison, guest: &Guest) -> Result<DocumentRow> {
         .ok_or(ServiceError::NotFound("document"))
 }
 
+/// What the portal page shows around the items: marking, instructions, what is allowed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Overview {
+    pub recipient_name: String,
+    pub recipient_email: String,
+    pub share_id: String,
+    pub tlp: String,
+    pub instructions: String,
+    pub allow_download: bool,
+    pub allow_print: bool,
+    pub watermark: bool,
+    pub items: Vec<PortalItem>,
+}
+
+pub async fn overview(core: &Liaison, guest: &Guest) -> Result<Overview> {
+    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    Ok(Overview {
+        recipient_name: share.recipient_name.clone(),
+        recipient_email: share.recipient_email.clone(),
+        share_id: share.id.clone(),
+        tlp: share.tlp.label(),
+        instructions: share.settings.instructions.clone(),
+        allow_download: share.settings.allow_download,
+        allow_print: share.settings.allow_print,
+        watermark: share.settings.watermark,
+        items: items(core, guest).await?,
+    })
+}
+
 /// The items of the guest's share, and nothing else.
 pub async fn items(core: &Liaison, guest: &Guest) -> Result<Vec<PortalItem>> {
     let d = shared_document(core, guest).await?;
@@ -616,22 +647,43 @@ pub async fn items(core: &Liaison, guest: &Guest) -> Result<Vec<PortalItem>> {
 }
 
 /// The bytes of one item of the share; any other id is "not found". Audited as a view.
+/// Why the guest fetches an item's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Shown inline in the view-only viewer.
+    View,
+    /// Saved as a file: only where the share allows download.
+    Download,
+}
+
 pub async fn item_content(
     core: &Liaison,
     guest: &Guest,
     item_id: &str,
+    purpose: Purpose,
     meta: &RequestMeta,
 ) -> Result<(PortalItem, Bytes)> {
+    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
     let d = shared_document(core, guest).await?;
     if d.id != item_id {
         return Err(ServiceError::NotFound("item"));
+    }
+    if purpose == Purpose::Download && !share.settings.allow_download {
+        return Err(ServiceError::Forbidden(
+            "Downloading is not allowed for this content.",
+        ));
     }
     let bytes = core.blobs.get(&d.blob_key).await?;
     audit::record_alone(
         &core.db,
         NewEvent {
             org_id: &guest.org_id,
-            event_type: EventType::ItemViewed,
+            event_type: match purpose {
+                Purpose::View => EventType::ItemViewed,
+                Purpose::Download => EventType::ItemDownloaded,
+            },
             actor: AuditActor::Guest(guest),
             share_id: Some(&guest.share_id),
             item_id: Some(&d.id),

@@ -1,7 +1,7 @@
 //! Portal API, `/api/portal`: guests exchange a link token for an RS256 session JWT and
 //! use it (Bearer or cookie) to read the share's items. Revocation is checked on every call.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,6 +14,12 @@ use serde_json::{json, Value};
 use super::extract::{ApiJson, Meta, PortalCredential, PortalGuest};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+#[derive(Deserialize)]
+struct ContentQuery {
+    /// `1` to save the file (only where the share allows download).
+    download: Option<String>,
+}
 
 /// Download chunk size: small enough that a revocation cuts a transfer promptly.
 const CHUNK: usize = 64 * 1024;
@@ -149,9 +155,15 @@ async fn item_content(
     PortalGuest(guest, _): PortalGuest,
     Meta(meta): Meta,
     Path(id): Path<String>,
+    Query(q): Query<ContentQuery>,
 ) -> Result<Response, ApiError> {
     use futures::StreamExt;
-    let (item, bytes) = portal::item_content(&state.core, &guest, &id, &meta).await?;
+    let purpose = if q.download.as_deref() == Some("1") {
+        portal::Purpose::Download
+    } else {
+        portal::Purpose::View
+    };
+    let (item, bytes) = portal::item_content(&state.core, &guest, &id, purpose, &meta).await?;
     // Streamed in chunks that stop the moment the share is revoked (on any node): with the
     // declared Content-Length, the client sees an aborted transfer, not a short file.
     let len = bytes.len();
@@ -183,7 +195,12 @@ async fn item_content(
         .collect::<String>()
         .replace('+', "%20");
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+        "{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}",
+        if purpose == portal::Purpose::Download {
+            "attachment"
+        } else {
+            "inline"
+        }
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -1,13 +1,27 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::server_fns::portal::load_portal;
+use crate::server_fns::portal::{load_portal, renew_portal_session};
 use crate::types::{human_size, PortalItemView, PortalView};
 
 /// `/portal`: the items of the guest's share, in a view-only viewer.
 #[component]
 pub fn PortalPage() -> impl IntoView {
     let view_ = Resource::new(|| (), |_| load_portal());
+    // Silent renewal: sessions last at most 15 minutes; renew every 10 while the page is
+    // open. When renewal is refused (revoked, expired, policy), reload to show why.
+    Effect::new(move |_| {
+        let _ = set_interval_with_handle(
+            || {
+                leptos::task::spawn_local(async {
+                    if let Ok(false) = renew_portal_session().await {
+                        let _ = window().location().reload();
+                    }
+                });
+            },
+            std::time::Duration::from_secs(600),
+        );
+    });
     view! {
         <Title text="Shared content · Liaison"/>
         <main class="portal">
@@ -18,12 +32,19 @@ pub fn PortalPage() -> impl IntoView {
                         Ok(PortalView::Closed { message }) => view! {
                             <div class="guest-card"><h1 data-testid="portal-closed">{message}</h1></div>
                         }.into_any(),
-                        Ok(PortalView::Open { recipient_name, items }) => view! {
+                        Ok(PortalView::Open { recipient_name, watermark, tlp, instructions, allow_download, allow_print, items }) => view! {
                             <header class="portal-head">
                                 <span class="brand">"Liaison"</span>
+                                <span class="tlp" data-testid="tlp">{tlp}</span>
                                 <span class="muted">{format!("Shared with {recipient_name}")}</span>
                             </header>
-                            {items.into_iter().map(|i| view! { <Item item=i/> }).collect_view()}
+                            {(!instructions.is_empty()).then(|| view! {
+                                <section class="instructions" data-testid="instructions"><h2>"Instructions"</h2><p>{instructions}</p></section>
+                            })}
+                            <div class=if allow_print { "portal-body" } else { "portal-body no-print" }>
+                                {(!allow_print).then(|| view! { <p class="print-blocked">"Printing is not allowed for this content."</p> })}
+                                {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download/> }).collect_view()}
+                            </div>
                         }.into_any(),
                     }
                 })}
@@ -33,7 +54,7 @@ pub fn PortalPage() -> impl IntoView {
 }
 
 #[component]
-fn Item(item: PortalItemView) -> impl IntoView {
+fn Item(item: PortalItemView, watermark: Option<String>, allow_download: bool) -> impl IntoView {
     let src = format!("/api/portal/items/{}/content", item.id);
     let viewer = if item.content_type.starts_with("image/") {
         view! { <img class="viewer-img" src=src alt=item.title.clone()/> }.into_any()
@@ -44,7 +65,17 @@ fn Item(item: PortalItemView) -> impl IntoView {
         <section class="item" data-testid="portal-item">
             <h1>{item.title.clone()}</h1>
             <p class="muted small">{format!("{} · {}", item.file_name, human_size(item.size_bytes))}</p>
-            {viewer}
+            <div class="viewer">
+                {viewer}
+                {watermark.map(|w| view! {
+                    <div class="watermark" aria-hidden="true" data-testid="watermark">
+                        {(0..24).map(|_| view! { <span>{w.clone()}</span> }).collect_view()}
+                    </div>
+                })}
+            </div>
+            {allow_download.then(|| view! {
+                <p><a class="btn" href=format!("/api/portal/items/{}/content?download=1", item.id) rel="external" data-testid="download">"Download"</a></p>
+            })}
         </section>
     }
 }

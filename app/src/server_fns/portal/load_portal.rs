@@ -29,10 +29,25 @@ pub async fn load_portal() -> Result<PortalView, ServerFnError> {
             return closed(&message);
         }
     };
-    let items = portal::items(&ctx.core, &guest).await.map_err(fail)?;
+    let o = portal::overview(&ctx.core, &guest).await.map_err(fail)?;
+    let watermark = o.watermark.then(|| {
+        format!(
+            "{} · {} · {} · {}",
+            o.recipient_name,
+            o.recipient_email,
+            backend::services::rfc3339(ctx.core.now()),
+            o.share_id
+        )
+    });
     Ok(PortalView::Open {
-        recipient_name: guest.recipient_name,
-        items: items
+        recipient_name: o.recipient_name,
+        watermark,
+        tlp: o.tlp,
+        instructions: o.instructions,
+        allow_download: o.allow_download,
+        allow_print: o.allow_print,
+        items: o
+            .items
             .into_iter()
             .map(|i| PortalItemView {
                 id: i.id,
