@@ -64,6 +64,27 @@ pub enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Measure the figures of docs/PERFORMANCE.md on this machine.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Only these benchmarks: pbkdf2, portal, audit, shares (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Shares in the active-shares benchmark.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub shares: usize,
+    /// Events in the audit benchmark.
+    #[arg(long, default_value_t = 100_000)]
+    pub audit_events: usize,
+    /// Seconds per throughput measurement.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// A PostgreSQL server where temporary benchmark databases are created and dropped.
+    #[arg(long, env = "LIAISON_TEST_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub postgres_url: String,
 }
 
 #[derive(Debug, Subcommand)]

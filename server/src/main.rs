@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => commands::serve(&cli.global, args).await,
         Command::Migrate => commands::migrate(&cli.global).await,
         Command::Bootstrap(args) => commands::bootstrap(&cli.global, args).await,
+        Command::Bench(args) => server::bench::run(args).await,
         Command::Audit(AuditCommand::Verify { org }) => {
             commands::audit_verify(&cli.global, org.as_deref()).await
         }
