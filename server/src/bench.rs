@@ -120,7 +120,10 @@ async fn admin(core: &Liaison) -> Result<Staff> {
 
 pub async fn run(args: &BenchArgs) -> Result<()> {
     let only = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
-    println!("# Liaison benchmarks ({} cores)\n", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "# Liaison benchmarks ({} cores)\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     if only("pbkdf2") {
         pbkdf2().await?;
     }
@@ -151,7 +154,12 @@ async fn pbkdf2() -> Result<()> {
     let ours = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         for i in 0..ROUNDS {
-            std::hint::black_box(backend::crypto::kdf::derive(b"correct horse", &[i as u8; 16], iterations, 32));
+            std::hint::black_box(backend::crypto::kdf::derive(
+                b"correct horse",
+                &[i as u8; 16],
+                iterations,
+                32,
+            ));
         }
         started.elapsed() / ROUNDS
     })
@@ -160,14 +168,23 @@ async fn pbkdf2() -> Result<()> {
     let script = format!(
         "import hashlib,time\nt=time.perf_counter()\nfor i in range({ROUNDS}): hashlib.pbkdf2_hmac('sha256', b'correct horse', bytes([i])*16, {iterations}, 32)\nprint((time.perf_counter()-t)/{ROUNDS})"
     );
-    let out = tokio::process::Command::new(&python).args(["-c", &script]).output().await?;
-    let theirs = String::from_utf8_lossy(&out.stdout).trim().parse::<f64>().map(Duration::from_secs_f64);
+    let out = tokio::process::Command::new(&python)
+        .args(["-c", &script])
+        .output()
+        .await?;
+    let theirs = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse::<f64>()
+        .map(Duration::from_secs_f64);
     println!("## PBKDF2-HMAC-SHA-256, {iterations} iterations (one core)\n");
     println!("| implementation | time per hash |\n|---|---|\n| Liaison (RustCrypto pbkdf2 + sha2) | {} |", ms(ours));
     match theirs {
         Ok(t) => {
             println!("| Python hashlib (OpenSSL) | {} |", ms(t));
-            println!("\nratio Liaison / OpenSSL: **{:.2}×** (goal ≤ 1.15×)\n", ours.as_secs_f64() / t.as_secs_f64());
+            println!(
+                "\nratio Liaison / OpenSSL: **{:.2}×** (goal ≤ 1.15×)\n",
+                ours.as_secs_f64() / t.as_secs_f64()
+            );
         }
         Err(_) => println!("| Python hashlib | not measured ({python} failed) |\n"),
     }
@@ -219,34 +236,65 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
     let db = TempDb::sqlite().await?;
     let core = Arc::new(db.core(1).await?);
     let who = admin(&core).await?;
-    let doc = documents::upload(&core, &who, documents::Upload { title: "Bench".into(), file_name: "b.txt".into(), bytes: "bench".into() }, &RequestMeta::default())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let doc = documents::upload(
+        &core,
+        &who,
+        documents::Upload {
+            title: "Bench".into(),
+            file_name: "b.txt".into(),
+            bytes: "bench".into(),
+        },
+        &RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let created = shares::create(
         &core,
         &who,
-        NewShare { document_id: doc.id, recipients: vec![Recipient { name: "R".into(), email: "r@bench.test".into() }], max_access_count: Some(0), ..Default::default() },
+        NewShare {
+            document_id: doc.id,
+            recipients: vec![Recipient {
+                name: "R".into(),
+                email: "r@bench.test".into(),
+            }],
+            max_access_count: Some(0),
+            ..Default::default()
+        },
         &RequestMeta::default(),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?
     .remove(0);
-    let token = created.url.expose_secret().rsplit('/').next().unwrap_or_default().to_owned();
+    let token = created
+        .url
+        .expose_secret()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let session = backend::services::portal::open(
         &core,
-        backend::services::portal::OpenRequest { token: token.clone(), device: backend::services::portal::new_device_id(), ..Default::default() },
+        backend::services::portal::OpenRequest {
+            token: token.clone(),
+            device: backend::services::portal::new_device_id(),
+            ..Default::default()
+        },
         &RequestMeta::default(),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let state = AppState {
         core: core.clone(),
-        leptos_options: leptos::config::LeptosOptions::builder().output_name("liaison").build(),
+        leptos_options: leptos::config::LeptosOptions::builder()
+            .output_name("liaison")
+            .build(),
         allowed_origin: AllowedOrigin("http://127.0.0.1:3000".into()),
         secure_cookies: false,
     };
-    let router = crate::router::build(state, std::path::Path::new("target/site"))
-        .route("/bench/bare", get(|| async { axum::Json(serde_json::json!({ "items": [] })) }));
+    let router = crate::router::build(state, std::path::Path::new("target/site")).route(
+        "/bench/bare",
+        get(|| async { axum::Json(serde_json::json!({ "items": [] })) }),
+    );
     let jwt = Arc::new(session.access_token);
     let read = {
         let router = router.clone();
@@ -255,7 +303,10 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
             let router = router.clone();
             let jwt = jwt.clone();
             async move {
-                let req = Request::get("/api/portal/items").header(header::AUTHORIZATION, format!("Bearer {jwt}")).body(Body::empty()).unwrap_or_default();
+                let req = Request::get("/api/portal/items")
+                    .header(header::AUTHORIZATION, format!("Bearer {jwt}"))
+                    .body(Body::empty())
+                    .unwrap_or_default();
                 body_ok(&router, req).await
             }
         }
@@ -264,7 +315,15 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
         let router = router.clone();
         move || {
             let router = router.clone();
-            async move { body_ok(&router, Request::get("/bench/bare").body(Body::empty()).unwrap_or_default()).await }
+            async move {
+                body_ok(
+                    &router,
+                    Request::get("/bench/bare")
+                        .body(Body::empty())
+                        .unwrap_or_default(),
+                )
+                .await
+            }
         }
     };
     let secs = args.seconds;
@@ -274,19 +333,25 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
     println!("| handler | requests/s | p50 | p99 |\n|---|---|---|---|");
     println!("| bare axum JSON handler | {bare_rps:.0} | | |");
     println!("| GET /api/portal/items, Bearer JWT (RS256 verify + share re-check) | {read_rps:.0} | {} | {} |", ms(percentile(&quiet, 0.5)), ms(percentile(&quiet, 0.99)));
-    println!("\nthroughput ratio JWT read / bare: **{:.0} %** (goal ≥ 50 %)\n", 100.0 * read_rps / bare_rps);
+    println!(
+        "\nthroughput ratio JWT read / bare: **{:.0} %** (goal ≥ 50 %)\n",
+        100.0 * read_rps / bare_rps
+    );
 
     // The flood: link opens (each a PBKDF2 verify) from 16 clients, forever queued on the pool.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let opens = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut flood = Vec::new();
     for _ in 0..16 {
-        let (router, token, stop, opens) = (router.clone(), token.clone(), stop.clone(), opens.clone());
+        let (router, token, stop, opens) =
+            (router.clone(), token.clone(), stop.clone(), opens.clone());
         flood.push(tokio::spawn(async move {
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let req = Request::post("/api/portal/session")
                     .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(serde_json::json!({ "token": token }).to_string()))
+                    .body(Body::from(
+                        serde_json::json!({ "token": token }).to_string(),
+                    ))
                     .unwrap_or_default();
                 if body_ok(&router, req).await {
                     opens.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -300,7 +365,11 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
     for f in flood {
         let _ = f.await;
     }
-    println!("While 16 clients flood link opens (PBKDF2 pool of {} worker, {} opens completed):\n", 1, opens.load(std::sync::atomic::Ordering::Relaxed));
+    println!(
+        "While 16 clients flood link opens (PBKDF2 pool of {} worker, {} opens completed):\n",
+        1,
+        opens.load(std::sync::atomic::Ordering::Relaxed)
+    );
     println!("| GET /api/portal/items under flood | {flood_rps:.0} req/s | p50 {} | **p99 {}** (goal < 10 ms) |\n", ms(percentile(&loaded, 0.5)), ms(percentile(&loaded, 0.99)));
     Ok(())
 }
@@ -346,7 +415,10 @@ async fn audit(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> {
     println!("| operation | events/s |\n|---|---|");
     println!("| append, 1,000 events per transaction | **{batched:.0}** (goal ≥ 20,000) |");
     println!("| append, one event per transaction | {single:.0} |");
-    println!("| verify {} events | **{verify:.0}** (goal ≥ 500,000) |\n", report.events);
+    println!(
+        "| verify {} events | **{verify:.0}** (goal ≥ 500,000) |\n",
+        report.events
+    );
     Ok(())
 }
 
@@ -354,22 +426,70 @@ async fn audit(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> {
 async fn shares_list(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> {
     let core = db.core(1).await?;
     let who = admin(&core).await?;
-    let doc = documents::upload(&core, &who, documents::Upload { title: "Bench".into(), file_name: "b.txt".into(), bytes: "bench".into() }, &RequestMeta::default())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let doc = documents::upload(
+        &core,
+        &who,
+        documents::Upload {
+            title: "Bench".into(),
+            file_name: "b.txt".into(),
+            bytes: "bench".into(),
+        },
+        &RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = Instant::now();
     seed_shares(&core.db, &who, &doc.id, args.shares).await?;
     let seeded = started.elapsed();
     let shapes: Vec<(&str, ShareFilter)> = vec![
         ("newest first", ShareFilter::default()),
-        ("expiry ascending", ShareFilter { sort: Some("expires_at".into()), descending: Some(false), ..Default::default() }),
-        ("access count descending", ShareFilter { sort: Some("access_count".into()), ..Default::default() }),
-        ("active only, by expiry", ShareFilter { status: Some(backend::domain::ShareStatus::Active), sort: Some("expires_at".into()), descending: Some(false), ..Default::default() }),
-        ("revoked only", ShareFilter { status: Some(backend::domain::ShareStatus::Revoked), ..Default::default() }),
-        ("recipient search \"r12345\"", ShareFilter { recipient: Some("r12345".into()), ..Default::default() }),
+        (
+            "expiry ascending",
+            ShareFilter {
+                sort: Some("expires_at".into()),
+                descending: Some(false),
+                ..Default::default()
+            },
+        ),
+        (
+            "access count descending",
+            ShareFilter {
+                sort: Some("access_count".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "active only, by expiry",
+            ShareFilter {
+                status: Some(backend::domain::ShareStatus::Active),
+                sort: Some("expires_at".into()),
+                descending: Some(false),
+                ..Default::default()
+            },
+        ),
+        (
+            "revoked only",
+            ShareFilter {
+                status: Some(backend::domain::ShareStatus::Revoked),
+                ..Default::default()
+            },
+        ),
+        (
+            "recipient search \"r12345\"",
+            ShareFilter {
+                recipient: Some("r12345".into()),
+                ..Default::default()
+            },
+        ),
     ];
-    println!("## Active shares table, {engine}, {} shares (seeded in {:.1} s)\n", args.shares, seeded.as_secs_f64());
-    println!("| query (50 rows, keyset) | p50 | p95 (goal < 25 ms) | pages walked |\n|---|---|---|---|");
+    println!(
+        "## Active shares table, {engine}, {} shares (seeded in {:.1} s)\n",
+        args.shares,
+        seeded.as_secs_f64()
+    );
+    println!(
+        "| query (50 rows, keyset) | p50 | p95 (goal < 25 ms) | pages walked |\n|---|---|---|---|"
+    );
     for (name, filter) in shapes {
         let mut lat = Vec::new();
         for _ in 0..5 {
@@ -377,7 +497,9 @@ async fn shares_list(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> 
             let mut f = filter.clone();
             for _ in 0..20 {
                 let t = Instant::now();
-                let page = shares::list(&core, &who, f.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let page = shares::list(&core, &who, f.clone())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 lat.push(t.elapsed());
                 match page.next_cursor {
                     Some(c) => f.cursor = Some(c),
@@ -386,7 +508,12 @@ async fn shares_list(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> 
             }
         }
         lat.sort();
-        println!("| {name} | {} | **{}** | {} |", ms(percentile(&lat, 0.5)), ms(percentile(&lat, 0.95)), lat.len());
+        println!(
+            "| {name} | {} | **{}** | {} |",
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.95)),
+            lat.len()
+        );
     }
     println!();
     Ok(())
