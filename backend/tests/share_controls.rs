@@ -220,6 +220,17 @@ async fn creation_is_bounded_by_policy_and_tlp(h: Harness) {
             "settings.allowed_countries",
         ),
         (
+            // A well-formed country rule, but no GeoIP database is configured to apply it.
+            NewShare {
+                settings: ShareSettings {
+                    allowed_countries: vec!["DE".into()],
+                    ..Default::default()
+                },
+                ..share(&doc)
+            },
+            "settings.allowed_countries",
+        ),
+        (
             NewShare {
                 recipients: vec![],
                 ..share(&doc)
@@ -286,6 +297,21 @@ async fn creation_is_bounded_by_policy_and_tlp(h: Harness) {
         },
         ..share(&doc)
     };
+    // Portal membership does not exist yet, so a "portal" share is refused, not faked.
+    assert_eq!(
+        field(
+            create(
+                &h,
+                &admin,
+                NewShare {
+                    method: Some(Method::Portal),
+                    ..share(&doc)
+                }
+            )
+            .await
+        ),
+        "method"
+    );
     assert_eq!(
         field(create(&h, &admin, red(true, true)).await),
         "allow_download"

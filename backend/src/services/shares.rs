@@ -168,7 +168,7 @@ struct Checked {
     terms_id: Option<String>,
 }
 
-fn check_settings(s: &mut ShareSettings) -> Result<()> {
+fn check_settings(s: &mut ShareSettings, geo_available: bool) -> Result<()> {
     s.instructions = if s.instructions.trim().is_empty() {
         String::new()
     } else {
@@ -189,6 +189,12 @@ fn check_settings(s: &mut ShareSettings) -> Result<()> {
             ));
         }
         c.make_ascii_uppercase();
+    }
+    if !s.allowed_countries.is_empty() && !geo_available {
+        return Err(ServiceError::invalid(
+            "settings.allowed_countries",
+            "country rules need a GeoIP country database (LIAISON_GEOIP_DB); none is configured",
+        ));
     }
     if s.expiry_reminder_days > 365 {
         return Err(ServiceError::invalid(
@@ -257,8 +263,16 @@ async fn check_new_share(
         ));
     }
     let mut settings = input.settings.clone();
-    check_settings(&mut settings)?;
+    check_settings(&mut settings, core.geo.is_some())?;
     let method = input.method.unwrap_or(Method::Link);
+    if method == Method::Portal {
+        // Portal membership (branded portals with members) does not exist yet; a portal
+        // share would otherwise open like a link while claiming a verified recipient.
+        return Err(ServiceError::invalid(
+            "method",
+            "portal access needs a branded portal with members, which this installation does not have yet; use an invitation",
+        ));
+    }
     let tlp = input.tlp.unwrap_or_default();
     policy.check(&ShareFacts {
         method,

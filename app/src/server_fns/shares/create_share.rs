@@ -1,3 +1,7 @@
+// One argument per field of the console form, which posts them flat (works without wasm);
+// the `#[server]` macro repeats the signature on the browser side, hence a module-wide allow.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use crate::types::CreatedShareView;
@@ -5,8 +9,6 @@ use crate::types::CreatedShareView;
 /// Creates one share per recipient from the console form. Recipients are one per line,
 /// `Name <email>` or a bare email. `expires_on` is a date (YYYY-MM-DD); the
 /// share expires at the end of that day, UTC. `max_access_count` is 0 for unlimited.
-// One argument per field of the console form, which posts them flat (works without wasm).
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn create_share(
     csrf: String,
