@@ -91,7 +91,15 @@ pub struct PortalKeys {
     db: Db,
     sealer: Sealer,
     keys: RwLock<KeySet>,
+    /// Tokens whose RS256 signature and claims were already verified, by SHA-256 of
+    /// (token, issuer, audience), until they expire. Skips the RSA work on repeat requests;
+    /// the share itself is still re-read on every request, so revocation is unaffected.
+    /// Cleared whenever the key set changes.
+    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], PortalClaims>>,
 }
+
+/// Most verified tokens remembered at once (beyond it, expired ones are dropped, then all).
+const VERIFIED_CACHE_MAX: usize = 50_000;
 
 impl std::fmt::Debug for PortalKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,6 +119,7 @@ impl PortalKeys {
             db,
             sealer,
             keys: RwLock::new(keys),
+            verified: Default::default(),
         })
     }
 
@@ -190,6 +199,10 @@ impl PortalKeys {
         let rows = signing_keys::list_live(self.db.pool()).await?;
         let set = Self::build(&self.sealer, &rows)?;
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = set;
+        self.verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         Ok(())
     }
 
@@ -212,6 +225,47 @@ impl PortalKeys {
 
     /// Verifies signature, algorithm, `iss`, `aud` and `exp`.
     pub async fn verify(
+        &self,
+        token: &str,
+        issuer: &str,
+        audience: &str,
+    ) -> Result<PortalClaims, JwtError> {
+        use sha2::Digest;
+        let fingerprint: [u8; 32] = sha2::Sha256::new()
+            .chain_update(token.as_bytes())
+            .chain_update([0])
+            .chain_update(issuer.as_bytes())
+            .chain_update([0])
+            .chain_update(audience.as_bytes())
+            .finalize()
+            .into();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let cached = self
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&fingerprint)
+            .cloned();
+        if let Some(claims) = cached {
+            // The same expiry rule as the full check (exp plus the leeway).
+            if claims.exp + i64::try_from(LEEWAY_SECS).unwrap_or(0) >= now {
+                return Ok(claims);
+            }
+            return Err(JwtError::Expired);
+        }
+        let claims = self.verify_uncached(token, issuer, audience).await?;
+        let mut cache = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= VERIFIED_CACHE_MAX {
+            cache.retain(|_, c| c.exp >= now);
+            if cache.len() >= VERIFIED_CACHE_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(fingerprint, claims.clone());
+        Ok(claims)
+    }
+
+    async fn verify_uncached(
         &self,
         token: &str,
         issuer: &str,
