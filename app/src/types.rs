@@ -115,6 +115,11 @@ pub enum PortalView {
         instructions: String,
         allow_download: bool,
         allow_print: bool,
+        /// The share's permission allows a response (and attachments).
+        can_respond: bool,
+        can_attach: bool,
+        /// (decision, comment, time) of responses already sent.
+        responses: Vec<(String, String, String)>,
         items: Vec<PortalItemView>,
     },
     Closed {

@@ -37,6 +37,10 @@ impl Blobs {
         format!("org/{org_id}/documents/{document_id}")
     }
 
+    pub fn attachment_key(org_id: &str, attachment_id: &str) -> String {
+        format!("org/{org_id}/attachments/{attachment_id}")
+    }
+
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
         self.store
             .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes))

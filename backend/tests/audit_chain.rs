@@ -227,10 +227,30 @@ async fn concurrent_appends_never_fork_the_chain(h: Harness) {
     for t in tasks {
         t.await.unwrap();
     }
+    // A batch appended in one go continues the same chain.
+    let mut tx = h.core.db.begin().await.unwrap();
+    let m = meta();
+    let batch = (0..450)
+        .map(|n| backend::audit::NewEvent {
+            org_id: &a.org_id,
+            event_type: backend::audit::EventType::ItemViewed,
+            actor: backend::audit::AuditActor::Staff(&a),
+            share_id: None,
+            item_id: None,
+            details: serde_json::json!({ "n": n }),
+            meta: &m,
+            at_ms: 1,
+        })
+        .collect();
+    backend::audit::record_many(&mut tx, &a.org_id, batch)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    upload(&h, &a, 99).await;
     let report = chain::verify(&h.core.db, &a.org_id).await.unwrap();
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.events as i64, report.head_seq);
-    assert!(report.events >= 24);
+    assert!(report.events >= 24 + 450 + 1);
 }
 
 async fn collect(

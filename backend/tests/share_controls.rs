@@ -21,6 +21,8 @@ both_engines!(
     network_rules_and_trusted_addresses,
     terms_hash_is_audited,
     bulk_creation_and_copy_link,
+    responses_follow_the_permission,
+    expiry_reminders_go_once,
 );
 
 fn meta_from(ip: &str) -> RequestMeta {
@@ -897,4 +899,186 @@ async fn bulk_creation_and_copy_link(h: Harness) {
     .unwrap()
     .items;
     assert_eq!(copied.len(), 1);
+}
+
+async fn guest_for(h: &Harness, token: &str) -> backend::actor::Guest {
+    let s = portal::open(&h.core, request(token), &meta())
+        .await
+        .unwrap();
+    portal::authenticate(&h.core, &s.access_token, &meta())
+        .await
+        .unwrap()
+}
+
+async fn responses_follow_the_permission(h: Harness) {
+    use backend::domain::Permission;
+    use backend::services::responses::{self, Attachment, Decision, NewResponse};
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let with = |permission| NewShare {
+        settings: ShareSettings {
+            permission,
+            notify_owner_on_response: true,
+            ..Default::default()
+        },
+        ..share(&doc)
+    };
+    let answer = |decision, comment: &str, files: Vec<(&str, &'static [u8])>| NewResponse {
+        decision,
+        comment: comment.into(),
+        attachments: files
+            .into_iter()
+            .map(|(n, b)| Attachment {
+                file_name: n.into(),
+                bytes: bytes::Bytes::from_static(b),
+            })
+            .collect(),
+    };
+    let (_, view_only) = create(&h, &admin, with(Permission::View)).await.unwrap();
+    let g = guest_for(&h, &view_only).await;
+    assert!(matches!(
+        responses::submit(&h.core, &g, answer(Decision::Approve, "", vec![]), &meta()).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+
+    let (comment_id, comment_only) = create(&h, &admin, with(Permission::Comment)).await.unwrap();
+    let g = guest_for(&h, &comment_only).await;
+    assert_eq!(
+        field(
+            responses::submit(&h.core, &g, answer(Decision::Reject, "  ", vec![]), &meta()).await
+        ),
+        "comment"
+    );
+    assert!(matches!(
+        responses::submit(
+            &h.core,
+            &g,
+            answer(Decision::Approve, "ok", vec![("a.txt", b"note")]),
+            &meta()
+        )
+        .await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    responses::submit(
+        &h.core,
+        &g,
+        answer(Decision::Reject, "Page 4 is wrong <b>", vec![]),
+        &meta(),
+    )
+    .await
+    .unwrap();
+
+    let (edit_id, edit) = create(&h, &admin, with(Permission::Edit)).await.unwrap();
+    let g = guest_for(&h, &edit).await;
+    assert!(matches!(
+        responses::submit(
+            &h.core,
+            &g,
+            answer(
+                Decision::Approve,
+                "",
+                vec![("x.svg", b"<svg onload=alert(1)>")]
+            ),
+            &meta()
+        )
+        .await,
+        Err(ServiceError::UnsupportedMedia(_))
+    ));
+    let r = responses::submit(
+        &h.core,
+        &g,
+        answer(
+            Decision::ApproveWithComments,
+            "Signed copy attached",
+            vec![("../../signed.txt", b"signed")],
+        ),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.attachments.len(), 1);
+    assert_eq!(
+        r.attachments[0].file_name, "signed.txt",
+        "path components are dropped"
+    );
+    let listed = responses::for_share(&h.core, &admin, &edit_id)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].decision, Decision::ApproveWithComments);
+    assert_eq!(
+        responses::for_share(&h.core, &admin, &comment_id)
+            .await
+            .unwrap()[0]
+            .comment,
+        "Page 4 is wrong <b>"
+    );
+    let other = org(&h, "Globex").await;
+    assert!(matches!(
+        responses::for_share(&h.core, &other, &edit_id).await,
+        Err(ServiceError::NotFound(_))
+    ));
+
+    // Audited with decision, comment and attachment names; the owner is told by mail.
+    let events = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            share_id: Some(edit_id.clone()),
+            event_type: Some("share.response_submitted".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].details["attachments"][0]["name"], "signed.txt");
+    assert_eq!(events[0].actor.kind, "guest");
+    let owner_mails: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE kind = 'owner_response'")
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(owner_mails, 2);
+}
+
+async fn expiry_reminders_go_once(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (id, _) = create(
+        &h,
+        &admin,
+        NewShare {
+            expiry: Expiry::Days(7),
+            settings: ShareSettings {
+                expiry_reminder_days: 2,
+                ..Default::default()
+            },
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        shares::send_expiry_reminders(&h.core, 100).await.unwrap(),
+        0
+    );
+    h.clock
+        .advance(time::Duration::days(5) + time::Duration::hours(1));
+    assert_eq!(
+        shares::send_expiry_reminders(&h.core, 100).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        shares::send_expiry_reminders(&h.core, 100).await.unwrap(),
+        0,
+        "once"
+    );
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM mail_outbox WHERE share_id = $1")
+        .bind(&id)
+        .fetch_all(h.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(kinds, ["expiry_reminder"]);
 }

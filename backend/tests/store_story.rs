@@ -500,6 +500,7 @@ async fn keyset_pagination_and_sorting(h: Harness) {
             settings: "{}".into(),
             password_hash: None,
             terms_id: None,
+            remind_at: None,
             last_activity_at: None,
             revoked_at: (i % 7 == 0).then_some(now),
             revoked_by: (i % 7 == 0).then(|| admin.user_id.clone()),

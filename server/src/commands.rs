@@ -277,7 +277,7 @@ fn resolve_site_dir(dir: &Path) -> PathBuf {
 }
 
 /// Background upkeep: the expiry sweeper (audits "share expired" once; access checks never
-/// depend on it) and removal of expired console sessions.
+/// depend on it), expiry reminders, and removal of expired console sessions.
 fn spawn_housekeeping(core: Arc<Liaison>) {
     tokio::spawn(async move {
         let sessions = backend::store::sessions::SqlSessionStore::new(core.db.clone());
@@ -286,6 +286,9 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             tick.tick().await;
             if let Err(e) = backend::services::shares::sweep_expired(&core, 500).await {
                 tracing::warn!(error.detail = %e, "expiry sweep failed");
+            }
+            if let Err(e) = backend::services::shares::send_expiry_reminders(&core, 500).await {
+                tracing::warn!(error.detail = %e, "expiry reminders failed");
             }
             if let Err(e) = sessions.delete_expired(core.now_ms()).await {
                 tracing::warn!(error.detail = %e, "session cleanup failed");

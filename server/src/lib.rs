@@ -10,6 +10,7 @@ pub mod console_export;
 pub mod console_upload;
 pub mod error;
 pub mod middleware;
+pub mod portal_responses;
 pub mod router;
 pub mod state;
 pub mod telemetry;

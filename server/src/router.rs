@@ -19,7 +19,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::state::AppState;
-use crate::{api, console_export, console_upload, middleware};
+use crate::{api, console_export, console_upload, middleware, portal_responses};
 
 /// Console sessions end after this much inactivity.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -50,6 +50,12 @@ pub fn build(state: AppState, site_dir: &Path) -> Router {
         .route(
             "/console/audit/export",
             axum::routing::get(console_export::export),
+        )
+        .route(
+            "/portal/responses",
+            post(portal_responses::submit_form).layer(axum::extract::DefaultBodyLimit::max(
+                portal_responses::body_limit(&state),
+            )),
         )
         .leptos_routes_with_context(&state, routes, provide, move || app::shell(options.clone()))
         .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))

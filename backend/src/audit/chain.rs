@@ -65,6 +65,30 @@ pub async fn append(tx: &mut Tx, mut row: AuditRow) -> store::Result<()> {
     store::audit::insert(tx, &row).await
 }
 
+/// Appends several events of one organisation inside `tx` with one head update and
+/// multi-row inserts (imports, bulk operations). Same chain as appending them one by one.
+pub async fn append_many(tx: &mut Tx, org_id: &str, mut rows: Vec<AuditRow>) -> store::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if rows.iter().any(|r| r.org_id != org_id) {
+        return Err(store::StoreError::Corrupt(
+            "append_many: rows of another organisation".into(),
+        ));
+    }
+    let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let (first, mut prev) = store::audit::advance_head_by(tx, org_id, n, GENESIS).await?;
+    for (i, row) in rows.iter_mut().enumerate() {
+        let seq = first + i as i64;
+        let hash = event_hash(row, seq, &prev);
+        row.seq = Some(seq);
+        row.prev_hash = Some(std::mem::replace(&mut prev, hash.clone()));
+        row.hash = Some(hash);
+    }
+    store::audit::set_head_hash(tx, org_id, &prev).await?;
+    store::audit::insert_many(tx, &rows).await
+}
+
 /// Chains events written before the chain existed, oldest first. Idempotent; run at start.
 pub async fn chain_legacy_events(db: &Db) -> store::Result<u64> {
     let mut chained = 0;

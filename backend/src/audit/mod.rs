@@ -45,6 +45,9 @@ event_types! {
     VerificationCodeSent => "share.code_sent",
     DeviceApprovalRequested => "share.device_approval_requested",
     DeviceDecided => "share.device_decided",
+    /// Details carry the decision, the comment and the attachments' names and hashes.
+    ResponseSubmitted => "share.response_submitted",
+    ExpiryReminderSent => "share.expiry_reminder_sent",
     ItemViewed => "item.viewed",
     ItemDownloaded => "item.downloaded",
     PrintAttempted => "item.print_attempted",
@@ -116,8 +119,22 @@ pub struct NewEvent<'a> {
 /// Appends an event inside `tx`, the transaction of the change being recorded, so the
 /// change and its record commit together or not at all.
 pub async fn record(tx: &mut Tx, e: NewEvent<'_>) -> store::Result<()> {
+    chain::append(tx, row_of(e)).await
+}
+
+/// Records several events of one organisation in one go (one head update, multi-row
+/// inserts), inside `tx`.
+pub async fn record_many(
+    tx: &mut Tx,
+    org_id: &str,
+    events: Vec<NewEvent<'_>>,
+) -> store::Result<()> {
+    chain::append_many(tx, org_id, events.into_iter().map(row_of).collect()).await
+}
+
+fn row_of(e: NewEvent<'_>) -> AuditRow {
     let (actor_type, actor_id, actor_name, credential) = e.actor.columns();
-    let row = AuditRow {
+    AuditRow {
         id: new_id(),
         org_id: e.org_id.to_owned(),
         seq: None,
@@ -134,8 +151,7 @@ pub async fn record(tx: &mut Tx, e: NewEvent<'_>) -> store::Result<()> {
         details: e.details.to_string(),
         prev_hash: None,
         hash: None,
-    };
-    chain::append(tx, row).await
+    }
 }
 
 /// Records an event that is not part of any other change (a denial, a view) in its own

@@ -180,6 +180,25 @@ pub fn owner_first_open(
     )
 }
 
+pub fn owner_response(
+    org: &str,
+    owner: &str,
+    recipient: &str,
+    title: &str,
+    decision: &str,
+) -> Rendered {
+    let body = format!(
+        "Hello {owner},\n\n{recipient} responded to \"{title}\": {decision}. The response and any attachments are in the console."
+    );
+    frame(
+        org,
+        None,
+        format!("{recipient} responded to \"{title}\""),
+        body,
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

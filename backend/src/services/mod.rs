@@ -11,6 +11,7 @@ pub mod notify;
 pub mod outbox;
 pub mod policy;
 pub mod portal;
+pub mod responses;
 pub mod shares;
 mod validate;
 

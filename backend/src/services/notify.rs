@@ -39,16 +39,10 @@ async fn to_recipient(
     kind: &'static str,
     mail: Rendered,
 ) -> Result<()> {
-    let host = core
-        .settings
-        .public_url
-        .host_str()
-        .unwrap_or("liaison.invalid")
-        .to_owned();
     mail::enqueue(
         tx,
         &core.sealer,
-        &host,
+        &host(core),
         core.now_ms(),
         Draft {
             org_id: &share.org_id,
@@ -120,31 +114,75 @@ pub async fn revocation_notice(core: &Liaison, tx: &mut Tx, share: &Share) -> Re
 /// Tells the share's creator that the recipient opened it for the first time.
 pub async fn owner_first_open(core: &Liaison, tx: &mut Tx, share: &Share) -> Result<()> {
     let c = context(core, share).await?;
-    let owner = store::users::get(core.db.pool(), &share.org_id, &share.created_by)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
-    let mail = templates::owner_first_open(
+    to_owner(core, tx, share, "owner_first_open", |owner| {
+        templates::owner_first_open(
+            &c.org,
+            owner,
+            &share.recipient_name,
+            &share.recipient_email,
+            &c.title,
+            &rfc3339(core.now()),
+        )
+    })
+    .await
+}
+
+/// Tells the share's creator that the recipient submitted a response.
+pub async fn owner_response(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    decision: &str,
+) -> Result<()> {
+    let c = context(core, share).await?;
+    to_owner(core, tx, share, "owner_response", |owner| {
+        templates::owner_response(&c.org, owner, &share.recipient_name, &c.title, decision)
+    })
+    .await
+}
+
+/// Reminds the recipient that the share expires soon.
+pub async fn expiry_reminder(core: &Liaison, tx: &mut Tx, share: &Share) -> Result<()> {
+    let c = context(core, share).await?;
+    let expires = share.expires_at.map(rfc3339).unwrap_or_default();
+    let mail = templates::expiry_reminder(
         &c.org,
-        &owner.display_name,
+        marking(share.tlp).as_deref(),
         &share.recipient_name,
-        &share.recipient_email,
         &c.title,
-        &rfc3339(core.now()),
+        &expires,
     );
-    let host = core
-        .settings
+    to_recipient(core, tx, share, "expiry_reminder", mail).await
+}
+
+/// The host part of Message-IDs: the public URL's host.
+fn host(core: &Liaison) -> String {
+    core.settings
         .public_url
         .host_str()
         .unwrap_or("liaison.invalid")
-        .to_owned();
+        .to_owned()
+}
+
+async fn to_owner(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    kind: &'static str,
+    render: impl FnOnce(&str) -> Rendered,
+) -> Result<()> {
+    let owner = store::users::get(core.db.pool(), &share.org_id, &share.created_by)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    let mail = render(&owner.display_name);
     mail::enqueue(
         tx,
         &core.sealer,
-        &host,
+        &host(core),
         core.now_ms(),
         Draft {
             org_id: &share.org_id,
-            kind: "owner_first_open",
+            kind,
             share_id: Some(&share.id),
             to_address: &owner.email,
             to_name: &owner.display_name,

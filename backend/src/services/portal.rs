@@ -613,6 +613,7 @@ pub struct Overview {
     pub allow_download: bool,
     pub allow_print: bool,
     pub watermark: bool,
+    pub permission: crate::domain::Permission,
     pub items: Vec<PortalItem>,
 }
 
@@ -629,6 +630,7 @@ pub async fn overview(core: &Liaison, guest: &Guest) -> Result<Overview> {
         allow_download: share.settings.allow_download,
         allow_print: share.settings.allow_print,
         watermark: share.settings.watermark,
+        permission: share.settings.permission,
         items: items(core, guest).await?,
     })
 }

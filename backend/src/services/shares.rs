@@ -394,6 +394,8 @@ pub async fn create(
             settings: settings_json.clone(),
             password_hash: password_hash.as_ref().map(|h| h.as_stored().to_owned()),
             terms_id: c.terms_id.clone(),
+            remind_at: (c.settings.expiry_reminder_days > 0)
+                .then(|| c.expires_at_ms - i64::from(c.settings.expiry_reminder_days) * 86_400_000),
             last_activity_at: None,
             revoked_at: None,
             revoked_by: None,
@@ -876,6 +878,40 @@ pub async fn record_expiry(core: &Liaison, share: &Share, meta: &RequestMeta) ->
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Sends due expiry reminders (each once), for up to `batch` shares. Returns how many.
+pub async fn send_expiry_reminders(core: &Liaison, batch: i64) -> Result<usize> {
+    let now = core.now_ms();
+    let due = store::shares::due_for_reminder(core.db.pool(), now, batch).await?;
+    let meta = RequestMeta::default();
+    let mut sent = 0;
+    for (org_id, id) in &due {
+        let Some(share) = store::shares::get(core.db.pool(), org_id, id).await? else {
+            continue;
+        };
+        let mut tx = core.db.begin().await?;
+        if store::shares::mark_reminded(&mut *tx, org_id, id, now).await? {
+            super::notify::expiry_reminder(core, &mut tx, &share).await?;
+            audit::record(
+                &mut tx,
+                NewEvent {
+                    org_id,
+                    event_type: EventType::ExpiryReminderSent,
+                    actor: AuditActor::System,
+                    share_id: Some(id),
+                    item_id: Some(&share.document_id),
+                    details: json!({ "to": share.recipient_email, "expires_at": share.expires_at.map(rfc3339) }),
+                    meta: &meta,
+                    at_ms: now,
+                },
+            )
+            .await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
 }
 
 /// One sweep: records expiry for up to `batch` shares. Returns how many were processed.

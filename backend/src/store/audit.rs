@@ -34,6 +34,89 @@ pub struct AuditRow {
 const COLUMNS: &str = "id, org_id, seq, occurred_at, event_type, actor_type, actor_id, \
     actor_name, credential, share_id, item_id, ip, user_agent, details, prev_hash, hash";
 
+/// Takes the next `n` positions in `org_id`'s chain; returns the first and the hash of the
+/// event before it. Same locking as [`advance_head`].
+pub async fn advance_head_by(
+    tx: &mut Tx,
+    org_id: &str,
+    n: i64,
+    genesis: &str,
+) -> Result<(i64, String)> {
+    const ADVANCE: &str =
+        "UPDATE audit_heads SET seq = seq + $2 WHERE org_id = $1 RETURNING seq, hash";
+    let head = sqlx::query_as::<_, (i64, String)>(ADVANCE)
+        .bind(org_id)
+        .bind(n)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (last, prev) = match head {
+        Some(h) => h,
+        None => {
+            sqlx::query(
+                "INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2) \
+                 ON CONFLICT (org_id) DO NOTHING",
+            )
+            .bind(org_id)
+            .bind(genesis)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query_as::<_, (i64, String)>(ADVANCE)
+                .bind(org_id)
+                .bind(n)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!("no audit head for organisation {org_id}"))
+                })?
+        }
+    };
+    Ok((last - n + 1, prev))
+}
+
+/// Inserts chained rows in multi-row statements.
+pub async fn insert_many(tx: &mut Tx, rows: &[AuditRow]) -> Result<()> {
+    const PER_STATEMENT: usize = 200; // 16 columns each: well under every engine's bind limit
+    for chunk in rows.chunks(PER_STATEMENT) {
+        let mut sql = format!("INSERT INTO audit_events ({COLUMNS}) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let b = i * 16;
+            sql.push('(');
+            sql.push_str(
+                &(1..=16)
+                    .map(|k| format!("${}", b + k))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(&r.org_id)
+                .bind(r.seq)
+                .bind(r.occurred_at)
+                .bind(&r.event_type)
+                .bind(&r.actor_type)
+                .bind(&r.actor_id)
+                .bind(&r.actor_name)
+                .bind(&r.credential)
+                .bind(&r.share_id)
+                .bind(&r.item_id)
+                .bind(&r.ip)
+                .bind(&r.user_agent)
+                .bind(&r.details)
+                .bind(&r.prev_hash)
+                .bind(&r.hash);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Takes the next position in `org_id`'s chain and returns it with the hash of the event
 /// before it. The head row stays locked until `tx` ends, so appends for one organisation
 /// are serialised and the chain cannot fork. The caller must [`set_head_hash`] before commit.

@@ -15,6 +15,7 @@ pub mod documents;
 pub mod mail;
 pub mod orgs;
 pub mod policies;
+pub mod responses;
 pub mod sessions;
 pub mod shares;
 pub mod signing_keys;

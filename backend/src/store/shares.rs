@@ -32,6 +32,8 @@ pub struct ShareRow {
     pub settings: String,
     pub password_hash: Option<String>,
     pub terms_id: Option<String>,
+    /// When the expiry reminder is due (if the share asks for one).
+    pub remind_at: Option<i64>,
     pub last_activity_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub revoked_by: Option<String>,
@@ -41,7 +43,8 @@ pub struct ShareRow {
 const COLUMNS: &str = "s.id, s.org_id, s.selector, s.verifier_hash, s.token_sealed, s.method, \
     s.document_id, s.recipient_name, s.recipient_email, s.created_by, s.created_at, s.expires_at, \
     s.max_access_count, s.access_count, s.require_acknowledgement, s.tlp, s.settings, \
-    s.password_hash, s.terms_id, s.last_activity_at, s.revoked_at, s.revoked_by, s.expired_at";
+    s.password_hash, s.terms_id, s.remind_at, s.last_activity_at, s.revoked_at, s.revoked_by, \
+    s.expired_at";
 
 impl TryFrom<ShareRow> for Share {
     type Error = StoreError;
@@ -88,8 +91,8 @@ where
         "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, \
          recipient_name, recipient_email, created_by, created_at, expires_at, max_access_count, \
          access_count, require_acknowledgement, token_sealed, tlp, settings, password_hash, \
-         terms_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18)",
+         terms_id, remind_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19)",
     )
     .bind(&r.id)
     .bind(&r.org_id)
@@ -109,6 +112,7 @@ where
     .bind(&r.settings)
     .bind(&r.password_hash)
     .bind(&r.terms_id)
+    .bind(r.remind_at)
     .execute(db)
     .await?;
     Ok(())
@@ -219,6 +223,43 @@ where
          WHERE org_id = $1 AND id = $2 AND expired_at IS NULL AND revoked_at IS NULL \
            AND ((expires_at IS NOT NULL AND expires_at <= $3) \
              OR (max_access_count > 0 AND access_count >= max_access_count))",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Shares whose expiry reminder is due and not yet sent (still active).
+pub async fn due_for_reminder<'e, E>(
+    db: E,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<(String, String)>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(
+        "SELECT org_id, id FROM shares WHERE remind_at IS NOT NULL AND remind_at <= $1 \
+         AND reminder_sent_at IS NULL AND revoked_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $1) LIMIT $2",
+    )
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Marks the reminder sent; true only for the one call that did (so it goes out once).
+pub async fn mark_reminded<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE shares SET reminder_sent_at = $3 WHERE org_id = $1 AND id = $2 \
+         AND reminder_sent_at IS NULL",
     )
     .bind(org_id)
     .bind(id)

@@ -15,7 +15,7 @@ use crate::state::AppState;
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .nest("/api/v1", v1::router(state))
-        .nest("/api/portal", portal::router())
+        .nest("/api/portal", portal::router(state))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
 }

@@ -24,8 +24,14 @@ struct ContentQuery {
 /// Download chunk size: small enough that a revocation cuts a transfer promptly.
 const CHUNK: usize = 64 * 1024;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
+        .route(
+            "/responses",
+            post(crate::portal_responses::submit_api).layer(axum::extract::DefaultBodyLimit::max(
+                crate::portal_responses::body_limit(state),
+            )),
+        )
         .route("/session", post(create_session))
         .route("/session/renew", post(renew_session))
         .route("/events", get(events))

@@ -31,6 +31,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/shares/{id}/revoke", post(revoke_share))
         .route("/shares/{id}/link", get(copy_link))
         .route("/shares/{id}/resend", post(resend_invitation))
+        .route("/shares/{id}/responses", get(list_responses))
         .route("/outbox", get(list_outbox))
         .route("/shares/{id}/devices", get(list_devices))
         .route("/shares/{id}/devices/{device_id}", post(decide_device))
@@ -293,6 +294,16 @@ async fn resend_invitation(
     Ok(Json(json!(
         shares::resend_invitation(&state.core, &who, &id, &meta).await?
     )))
+}
+
+async fn list_responses(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({
+        "items": backend::services::responses::for_share(&state.core, &who, &id).await?
+    })))
 }
 
 async fn list_outbox(

@@ -32,7 +32,7 @@ pub fn PortalPage() -> impl IntoView {
                         Ok(PortalView::Closed { message }) => view! {
                             <div class="guest-card"><h1 data-testid="portal-closed">{message}</h1></div>
                         }.into_any(),
-                        Ok(PortalView::Open { recipient_name, watermark, tlp, instructions, allow_download, allow_print, items }) => view! {
+                        Ok(PortalView::Open { recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items }) => view! {
                             <header class="portal-head">
                                 <span class="brand">"Liaison"</span>
                                 <span class="tlp" data-testid="tlp">{tlp}</span>
@@ -45,11 +45,47 @@ pub fn PortalPage() -> impl IntoView {
                                 {(!allow_print).then(|| view! { <p class="print-blocked">"Printing is not allowed for this content."</p> })}
                                 {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download/> }).collect_view()}
                             </div>
+                            {can_respond.then(|| view! { <Respond can_attach responses/> })}
                         }.into_any(),
                     }
                 })}
             </Suspense>
         </main>
+    }
+}
+
+/// The response form (a plain multipart form: it works without wasm) and what was sent.
+#[component]
+fn Respond(can_attach: bool, responses: Vec<(String, String, String)>) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let error = move || query.read().get("error");
+    let responded = move || query.read().get("responded").is_some();
+    view! {
+        <section class="respond" data-testid="respond">
+            <h2>"Your response"</h2>
+            {move || responded().then(|| view! { <p class="notice" role="status" data-testid="responded">"Thank you: your response was sent."</p> })}
+            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {(!responses.is_empty()).then(|| view! {
+                <ul class="responses">
+                    {responses.into_iter().map(|(decision, comment, at)| view! {
+                        <li><strong>{decision}</strong>" · "{crate::types::short_time(&at)}<div>{comment}</div></li>
+                    }).collect_view()}
+                </ul>
+            })}
+            <form method="post" action="/portal/responses" enctype="multipart/form-data" class="form-grid">
+                <fieldset>
+                    <legend>"Decision"</legend>
+                    <label class="check"><input type="radio" name="decision" value="approve" required/>" Approve"</label>
+                    <label class="check"><input type="radio" name="decision" value="approve_with_comments"/>" Approve with comments"</label>
+                    <label class="check"><input type="radio" name="decision" value="reject"/>" Reject"</label>
+                </fieldset>
+                <label>"Comment" <textarea name="comment" rows="4" maxlength="10000" data-testid="response-comment"></textarea></label>
+                {can_attach.then(|| view! {
+                    <label>"Attachments (up to 5: PDF, images, text)" <input type="file" name="attachment" multiple/></label>
+                })}
+                <button type="submit" class="btn btn-primary" data-testid="send-response">"Send response"</button>
+            </form>
+        </section>
     }
 }
 

@@ -39,7 +39,22 @@ pub async fn load_portal() -> Result<PortalView, ServerFnError> {
             o.share_id
         )
     });
+    let responses = backend::services::responses::mine(&ctx.core, &guest)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|r| {
+            (
+                r.decision.as_str().replace('_', " "),
+                r.comment,
+                r.created_at,
+            )
+        })
+        .collect();
     Ok(PortalView::Open {
+        can_respond: o.permission >= backend::domain::Permission::Comment,
+        can_attach: o.permission >= backend::domain::Permission::Edit,
+        responses,
         recipient_name: o.recipient_name,
         watermark,
         tlp: o.tlp,

@@ -1,0 +1,239 @@
+//! Guest responses: a decision (approve / approve with comments / reject), comment text and
+//! attachments, submitted from the portal where the share's permission allows it; the
+//! owner is told by mail when the share asks for it.
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::documents::sniff_content_type;
+use super::{rfc3339, validate, Result, ServiceError};
+use crate::actor::{Guest, RequestMeta, Staff};
+use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::blobs::Blobs;
+use crate::crypto::sha256_hex;
+use crate::domain::Permission;
+use crate::store::{self, from_millis, new_id, responses::AttachmentRow, responses::ResponseRow};
+use crate::Liaison;
+
+pub const MAX_ATTACHMENTS: usize = 5;
+pub const MAX_COMMENT: usize = 10_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    ApproveWithComments,
+    Reject,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::ApproveWithComments => "approve_with_comments",
+            Decision::Reject => "reject",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Decision::Approve,
+            Decision::ApproveWithComments,
+            Decision::Reject,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+}
+
+/// A file attached to a response.
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    pub file_name: String,
+    pub bytes: Bytes,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewResponse {
+    pub decision: Decision,
+    pub comment: String,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AttachmentView {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ResponseView {
+    pub id: String,
+    pub decision: Decision,
+    pub comment: String,
+    pub created_at: String,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// Submits a response. Needs the "comment" permission, and "edit" for attachments. Every
+/// attachment is checked (size, type by content) before anything is stored; the response,
+/// its attachments' rows, the audit event and the owner's mail commit together.
+pub async fn submit(
+    core: &Liaison,
+    guest: &Guest,
+    input: NewResponse,
+    meta: &RequestMeta,
+) -> Result<ResponseView> {
+    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let permission = share.settings.permission;
+    if permission < Permission::Comment {
+        return Err(ServiceError::Forbidden(
+            "This share is view-only: responses are not allowed.",
+        ));
+    }
+    if !input.attachments.is_empty() && permission < Permission::Edit {
+        return Err(ServiceError::Forbidden(
+            "This share does not allow attachments.",
+        ));
+    }
+    let comment = input.comment.trim().to_owned();
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(ServiceError::invalid(
+            "comment",
+            format!("the comment must be at most {MAX_COMMENT} characters"),
+        ));
+    }
+    if comment.is_empty() && input.decision != Decision::Approve {
+        return Err(ServiceError::invalid(
+            "comment",
+            "say why: this decision needs a comment",
+        ));
+    }
+    if input.attachments.len() > MAX_ATTACHMENTS {
+        return Err(ServiceError::invalid(
+            "attachments",
+            format!("at most {MAX_ATTACHMENTS} attachments"),
+        ));
+    }
+    let limit = core.settings.max_upload_bytes;
+    let now = core.now_ms();
+    let response_id = new_id();
+    let mut rows = Vec::new();
+    for a in &input.attachments {
+        if a.bytes.len() > limit {
+            return Err(ServiceError::PayloadTooLarge { limit });
+        }
+        if a.bytes.is_empty() {
+            return Err(ServiceError::invalid(
+                "attachments",
+                format!("{} is empty", a.file_name),
+            ));
+        }
+        let content_type = sniff_content_type(&a.bytes).ok_or_else(|| {
+            ServiceError::UnsupportedMedia(
+                "attachments may be PDF, PNG, JPEG, GIF, WebP or plain text".into(),
+            )
+        })?;
+        let id = new_id();
+        rows.push(AttachmentRow {
+            blob_key: Blobs::attachment_key(&guest.org_id, &id),
+            id,
+            org_id: guest.org_id.clone(),
+            response_id: response_id.clone(),
+            file_name: validate::file_name(&a.file_name),
+            content_type: content_type.to_owned(),
+            size_bytes: a.bytes.len() as i64,
+            sha256: sha256_hex(&a.bytes),
+            created_at: now,
+        });
+    }
+    // Blobs first: a failure after this leaves unreferenced blobs, never a row without data.
+    for (row, a) in rows.iter().zip(&input.attachments) {
+        core.blobs.put(&row.blob_key, a.bytes.clone()).await?;
+    }
+    let response = ResponseRow {
+        id: response_id,
+        org_id: guest.org_id.clone(),
+        share_id: guest.share_id.clone(),
+        decision: input.decision.as_str().into(),
+        comment,
+        portal_session: guest.session_id.clone(),
+        created_at: now,
+    };
+    let mut tx = core.db.begin().await?;
+    store::responses::insert(&mut *tx, &response).await?;
+    for row in &rows {
+        store::responses::insert_attachment(&mut *tx, row).await?;
+    }
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &guest.org_id,
+            event_type: EventType::ResponseSubmitted,
+            actor: AuditActor::Guest(guest),
+            share_id: Some(&guest.share_id),
+            item_id: Some(&share.document_id),
+            details: json!({
+                "response": response.id,
+                "decision": response.decision,
+                "comment": response.comment,
+                "attachments": rows.iter().map(|r| json!({ "name": r.file_name, "sha256": r.sha256, "size_bytes": r.size_bytes })).collect::<Vec<_>>(),
+            }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    if share.settings.notify_owner_on_response {
+        super::notify::owner_response(core, &mut tx, &share, input.decision.as_str()).await?;
+    }
+    tx.commit().await?;
+    Ok(view(response, rows))
+}
+
+fn view(r: ResponseRow, attachments: Vec<AttachmentRow>) -> ResponseView {
+    ResponseView {
+        decision: Decision::parse(&r.decision).unwrap_or(Decision::Reject),
+        comment: r.comment,
+        created_at: rfc3339(from_millis(r.created_at)),
+        attachments: attachments
+            .into_iter()
+            .map(|a| AttachmentView {
+                id: a.id,
+                file_name: a.file_name,
+                content_type: a.content_type,
+                size_bytes: a.size_bytes,
+                sha256: a.sha256,
+            })
+            .collect(),
+        id: r.id,
+    }
+}
+
+/// A share's responses (staff who may see the share).
+pub async fn for_share(core: &Liaison, who: &Staff, share_id: &str) -> Result<Vec<ResponseView>> {
+    super::shares::get(core, who, share_id).await?;
+    let mut out = Vec::new();
+    for r in store::responses::for_share(core.db.pool(), &who.org_id, share_id).await? {
+        let attachments = store::responses::attachments(core.db.pool(), &who.org_id, &r.id).await?;
+        out.push(view(r, attachments));
+    }
+    Ok(out)
+}
+
+/// The guest's own responses on their share.
+pub async fn mine(core: &Liaison, guest: &Guest) -> Result<Vec<ResponseView>> {
+    let mut out = Vec::new();
+    for r in store::responses::for_share(core.db.pool(), &guest.org_id, &guest.share_id).await? {
+        let attachments =
+            store::responses::attachments(core.db.pool(), &guest.org_id, &r.id).await?;
+        out.push(view(r, attachments));
+    }
+    Ok(out)
+}

@@ -1,0 +1,104 @@
+//! Guest responses and their attachments.
+
+use sqlx::Executor;
+
+use super::Result;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ResponseRow {
+    pub id: String,
+    pub org_id: String,
+    pub share_id: String,
+    pub decision: String,
+    pub comment: String,
+    pub portal_session: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub org_id: String,
+    pub response_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub blob_key: String,
+    pub created_at: i64,
+}
+
+pub async fn insert<'e, E>(db: E, r: &ResponseRow) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO share_responses (id, org_id, share_id, decision, comment, portal_session, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&r.id)
+    .bind(&r.org_id)
+    .bind(&r.share_id)
+    .bind(&r.decision)
+    .bind(&r.comment)
+    .bind(&r.portal_session)
+    .bind(r.created_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_attachment<'e, E>(db: E, a: &AttachmentRow) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO response_attachments (id, org_id, response_id, file_name, content_type, \
+         size_bytes, sha256, blob_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&a.id)
+    .bind(&a.org_id)
+    .bind(&a.response_id)
+    .bind(&a.file_name)
+    .bind(&a.content_type)
+    .bind(a.size_bytes)
+    .bind(&a.sha256)
+    .bind(&a.blob_key)
+    .bind(a.created_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A share's responses, newest first.
+pub async fn for_share<'e, E>(db: E, org_id: &str, share_id: &str) -> Result<Vec<ResponseRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(
+        "SELECT id, org_id, share_id, decision, comment, portal_session, created_at \
+         FROM share_responses WHERE org_id = $1 AND share_id = $2 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(org_id)
+    .bind(share_id)
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn attachments<'e, E>(
+    db: E,
+    org_id: &str,
+    response_id: &str,
+) -> Result<Vec<AttachmentRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(
+        "SELECT id, org_id, response_id, file_name, content_type, size_bytes, sha256, blob_key, \
+         created_at FROM response_attachments WHERE org_id = $1 AND response_id = $2 ORDER BY file_name",
+    )
+    .bind(org_id)
+    .bind(response_id)
+    .fetch_all(db)
+    .await?)
+}
