@@ -27,6 +27,10 @@ pub struct ShareRowView {
     pub max_access_count: i64,
     pub access_count: i64,
     pub last_activity_at: Option<String>,
+    /// "TLP:AMBER" etc.
+    pub tlp: String,
+    /// The link can be copied again / the invitation re-sent.
+    pub link_available: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -84,6 +84,9 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
   await expect(guest.getByTestId('portal-item')).toContainText('Evidence log');
   await expect(guest.frameLocator('iframe.viewer-frame').locator('body')).toContainText('Chain of custody log');
   const contentPath = await guest.locator('iframe.viewer-frame').getAttribute('src');
+  // The marking and the watermark naming the recipient are on the page.
+  await expect(guest.getByTestId('tlp')).toHaveText('TLP:AMBER');
+  await expect(guest.getByTestId('watermark').first()).toContainText('jane@lawfirm.example');
   await shot(guest, info, '03-portal');
 
   // The admin's table: recipient, document, creator, expiry and count, status.
@@ -97,6 +100,10 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
   await expect(row.getByTestId('access-count')).toHaveText('1 / 3');
   await expect(row.getByTestId('status')).toHaveText('Active');
   await shot(page, info, '04-active-shares');
+
+  // Copy the link again: the same link (the database holds a hash and a sealed copy).
+  await row.getByTestId('copy-link').click();
+  await expect(row.getByTestId('copied-link')).toHaveValue(url);
 
   // Revoke: the button only works once wasm has hydrated the page, and asks first.
   await row.getByTestId('revoke').click();

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{RevokeButton, StatusBadge};
-use crate::server_fns::shares::{list_shares, RevokeShare};
+use crate::server_fns::shares::{list_shares, CopyShareLink, ResendInvitation, RevokeShare};
 use crate::types::{short_time, CurrentUser, ShareRowView};
 
 /// The Active shares table: filter by status, search by recipient, sort by expiry or access
@@ -114,14 +114,49 @@ fn Row(share: ShareRowView, revoke: ServerAction<RevokeShare>, csrf: String) -> 
     view! {
         <tr data-share-id=share.id.clone()>
             <td><div>{share.recipient_name.clone()}</div><div class="muted small">{share.recipient_email.clone()}</div></td>
-            <td>{share.document_title.clone()}</td>
+            <td>{share.document_title.clone()}<div class="muted small">{share.tlp.clone()}</div></td>
             <td>{share.created_by.clone()}</td>
             <td>{expires}<div class="muted small">{format!("max {limit} accesses")}</div></td>
             <td class="num" data-testid="access-count">{format!("{} / {limit}", share.access_count)}</td>
             <td data-testid="status"><StatusBadge status=share.status.clone()/></td>
             <td class="small">{share.last_activity_at.as_deref().map(short_time).unwrap_or_else(|| "—".into())}</td>
-            <td>{active.then(|| view! { <RevokeButton action=revoke id=share.id.clone() recipient=share.recipient_name.clone() csrf/> })}</td>
+            <td class="actions">
+                {(active && share.link_available).then(|| view! { <LinkActions id=share.id.clone() csrf=csrf.clone()/> })}
+                {active.then(|| view! { <RevokeButton action=revoke id=share.id.clone() recipient=share.recipient_name.clone() csrf/> })}
+            </td>
         </tr>
+    }
+}
+
+/// Copy the link again, or re-send the invitation (both audited; the link never changes).
+#[component]
+fn LinkActions(id: String, csrf: String) -> impl IntoView {
+    let copy = ServerAction::<CopyShareLink>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
+    let link = move || copy.value().get().and_then(|r| r.ok());
+    let error = move || {
+        copy.value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| resend.value().get().and_then(|r| r.err()))
+            .map(|e| crate::error_text(&e))
+    };
+    let sent = move || resend.value().get().is_some_and(|r| r.is_ok());
+    let (csrf2, id2) = (csrf.clone(), id.clone());
+    view! {
+        <ActionForm action=copy attr:class="inline">
+            <input type="hidden" name="csrf" value=csrf2/>
+            <input type="hidden" name="id" value=id2/>
+            <button type="submit" class="btn btn-link" data-testid="copy-link">"Copy link"</button>
+        </ActionForm>
+        <ActionForm action=resend attr:class="inline">
+            <input type="hidden" name="csrf" value=csrf/>
+            <input type="hidden" name="id" value=id/>
+            <button type="submit" class="btn btn-link" data-testid="resend">"Re-send"</button>
+        </ActionForm>
+        {move || link().map(|url| view! { <input class="link" readonly value=url data-testid="copied-link"/> })}
+        {move || sent().then(|| view! { <span class="muted small">"Invitation sent again."</span> })}
+        {move || error().map(|e| view! { <span class="error small">{e}</span> })}
     }
 }
 

@@ -55,6 +55,8 @@ pub async fn list_shares(
                 max_access_count: s.max_access_count,
                 access_count: s.access_count,
                 last_activity_at: s.last_activity_at,
+                tlp: s.tlp,
+                link_available: s.link_available,
                 id: s.id,
             })
             .collect(),

@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+
+/// Sends the original invitation again, with the same link (audited).
+#[server]
+pub async fn resend_invitation(csrf: String, id: String) -> Result<(), ServerFnError> {
+    use crate::ssr::{context, fail, meta, require_staff_csrf};
+    let ctx = context()?;
+    let staff = require_staff_csrf(&csrf).await?;
+    backend::services::shares::resend_invitation(&ctx.core, &staff, &id, &meta().await)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
