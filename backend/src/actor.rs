@@ -101,6 +101,8 @@ pub struct Staff {
 pub struct Guest {
     pub org_id: String,
     pub share_id: String,
+    /// The shared document (a share's content never changes after creation).
+    pub document_id: String,
     pub session_id: String,
     pub recipient_name: String,
     pub recipient_email: String,

@@ -537,6 +537,7 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
     }
     Ok(Guest {
         org_id: share.org_id,
+        document_id: share.document_id,
         share_id: share.id,
         session_id: claims.sid,
         recipient_name: share.recipient_name,
@@ -593,11 +594,9 @@ pub struct PortalItem {
     pub size_bytes: i64,
 }
 
+/// The share's document, as read when the guest was authenticated on this request.
 async fn shared_document(core: &Liaison, guest: &Guest) -> Result<DocumentRow> {
-    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
-        .await?
-        .ok_or(ServiceError::NotFound("share"))?;
-    store::documents::get(core.db.pool(), &guest.org_id, &share.document_id)
+    store::documents::get(core.db.pool(), &guest.org_id, &guest.document_id)
         .await?
         .ok_or(ServiceError::NotFound("document"))
 }
