@@ -1,4 +1,6 @@
 //! The wasm entry point: hydrate the server-rendered page, nothing else.
+// Leptos view types of the console tables nest deeply; the wasm build needs more room.
+#![recursion_limit = "256"]
 #![forbid(unsafe_code)]
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -40,6 +40,15 @@ where
     F: FnOnce(Harness) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_with_geo(engine, None, test).await
+}
+
+/// [`run`], with a GeoIP country database for the core.
+pub async fn run_with_geo<F, Fut>(engine: Engine, geo: Option<std::path::PathBuf>, test: F)
+where
+    F: FnOnce(Harness) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg_name) = match engine {
@@ -64,7 +73,7 @@ where
         let url = url.clone();
         let blob_dir = dir.path().join("blobs");
         tokio::spawn(async move {
-            let h = harness(&url, &blob_dir, dir).await;
+            let h = harness(&url, &blob_dir, dir, geo).await;
             let core = h.core.clone();
             test(h).await;
             core.db.close().await;
@@ -85,7 +94,12 @@ where
     }
 }
 
-async fn harness(url: &str, blob_dir: &std::path::Path, dir: tempfile::TempDir) -> Harness {
+async fn harness(
+    url: &str,
+    blob_dir: &std::path::Path,
+    dir: tempfile::TempDir,
+    geo: Option<std::path::PathBuf>,
+) -> Harness {
     let db = Db::connect(url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let clock = ManualClock::new(time::OffsetDateTime::now_utc());
@@ -103,7 +117,7 @@ async fn harness(url: &str, blob_dir: &std::path::Path, dir: tempfile::TempDir) 
         kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, 2),
         keys,
         sealer,
-        geo: None,
+        geo: geo.map(|p| backend::geo::Geo::open(&p).expect("GeoIP test database")),
         revocations: Default::default(),
         clock: Arc::new(clock.clone()),
         settings: Settings {

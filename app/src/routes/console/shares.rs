@@ -130,7 +130,7 @@ fn Row(share: ShareRowView, revoke: ServerAction<RevokeShare>, csrf: String) -> 
 
 /// Copy the link again, or re-send the invitation (both audited; the link never changes).
 #[component]
-fn LinkActions(id: String, csrf: String) -> impl IntoView {
+fn LinkActions(id: String, csrf: String) -> AnyView {
     let copy = ServerAction::<CopyShareLink>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let link = move || copy.value().get().and_then(|r| r.ok());
@@ -158,6 +158,7 @@ fn LinkActions(id: String, csrf: String) -> impl IntoView {
         {move || sent().then(|| view! { <span class="muted small">"Invitation sent again."</span> })}
         {move || error().map(|e| view! { <span class="error small">{e}</span> })}
     }
+    .into_any()
 }
 
 /// Percent-encodes a query value.
