@@ -87,6 +87,11 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
   // The marking and the watermark naming the recipient are on the page.
   await expect(guest.getByTestId('tlp')).toHaveText('TLP:AMBER');
   await expect(guest.getByTestId('watermark').first()).toContainText('jane@lawfirm.example');
+  // A print attempt (the browser's beforeprint) is reported and audited.
+  await hydrated(guest);
+  const printed = guest.waitForResponse((r) => r.url().includes('/api/report_print_attempt') && r.ok());
+  await guest.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  await printed;
   await shot(guest, info, '03-portal');
 
   // The admin's table: recipient, document, creator, expiry and count, status.
@@ -175,7 +180,7 @@ test('the audit log lists every step with who did it', async ({ page }, info) =>
   await signIn(page);
   await page.goto('/console/audit');
   const table = page.getByTestId('audit-table');
-  for (const kind of ['share.created', 'share.accessed', 'share.acknowledgement_accepted', 'item.viewed',
+  for (const kind of ['share.created', 'share.accessed', 'share.acknowledgement_accepted', 'item.viewed', 'item.print_attempted',
                       'share.revoked', 'share.expired', 'share.denied', 'document.uploaded', 'auth.signed_in']) {
     await expect(table).toContainText(kind);
   }

@@ -601,6 +601,35 @@ async fn shared_document(core: &Liaison, guest: &Guest) -> Result<DocumentRow> {
         .ok_or(ServiceError::NotFound("document"))
 }
 
+/// Records that the guest tried to print (the browser's `beforeprint`). Printing is blocked
+/// in the page where the share does not allow it; either way the attempt is audited.
+/// Returns whether printing is allowed.
+pub async fn record_print_attempt(
+    core: &Liaison,
+    guest: &Guest,
+    meta: &RequestMeta,
+) -> Result<bool> {
+    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let allowed = share.settings.allow_print;
+    audit::record_alone(
+        &core.db,
+        NewEvent {
+            org_id: &guest.org_id,
+            event_type: EventType::PrintAttempted,
+            actor: AuditActor::Guest(guest),
+            share_id: Some(&guest.share_id),
+            item_id: Some(&guest.document_id),
+            details: json!({ "allowed": allowed }),
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    Ok(allowed)
+}
+
 /// What the portal page shows around the items: marking, instructions, what is allowed.
 #[derive(Clone, Debug, Serialize)]
 pub struct Overview {

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::server_fns::portal::{load_portal, renew_portal_session};
+use crate::server_fns::portal::{load_portal, renew_portal_session, report_print_attempt};
 use crate::types::{human_size, PortalItemView, PortalView};
 
 /// `/portal`: the items of the guest's share, in a view-only viewer.
@@ -21,6 +21,16 @@ pub fn PortalPage() -> impl IntoView {
             },
             std::time::Duration::from_secs(600),
         );
+    });
+    // Print attempts are audited (the print stylesheet blanks the content where printing
+    // is not allowed).
+    Effect::new(move |_| {
+        let handle = window_event_listener_untyped("beforeprint", |_| {
+            leptos::task::spawn_local(async {
+                let _ = report_print_attempt().await;
+            });
+        });
+        on_cleanup(move || handle.remove());
     });
     view! {
         <Title text="Shared content · Liaison"/>

@@ -1,9 +1,11 @@
 mod load_portal;
 mod open_share;
 mod renew_portal_session;
+mod report_print_attempt;
 mod share_landing;
 
 pub use load_portal::*;
 pub use open_share::*;
 pub use renew_portal_session::*;
+pub use report_print_attempt::*;
 pub use share_landing::*;

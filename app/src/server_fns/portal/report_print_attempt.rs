@@ -1,0 +1,22 @@
+use leptos::prelude::*;
+
+/// The open portal page tells the server when the guest tries to print (audited; printing
+/// is blocked by the page where the share does not allow it).
+#[server]
+pub async fn report_print_attempt() -> Result<bool, ServerFnError> {
+    use crate::ssr::{context, fail, meta, portal_cookie};
+    use backend::services::{portal, ServiceError};
+    let ctx = context()?;
+    let jwt = portal_cookie().await.ok_or_else(|| {
+        fail(ServiceError::Unauthenticated(
+            "A portal session is required.",
+        ))
+    })?;
+    let meta = meta().await;
+    let guest = portal::authenticate(&ctx.core, &jwt, &meta)
+        .await
+        .map_err(fail)?;
+    portal::record_print_attempt(&ctx.core, &guest, &meta)
+        .await
+        .map_err(fail)
+}
