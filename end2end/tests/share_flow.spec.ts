@@ -75,6 +75,7 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
   const guestContext: BrowserContext = await browser.newContext();
   const guest = await guestContext.newPage();
   watchConsole(guest, errors);
+  await installHydrationProbe(guest);
   await guest.goto(url);
   await expect(guest.getByTestId('disclaimer')).toBeVisible();
   await shot(guest, info, '02-disclaimer');
