@@ -106,6 +106,8 @@ pub struct Guest {
     pub session_id: String,
     pub recipient_name: String,
     pub recipient_email: String,
+    /// The partner IdP the guest signed in with (federated shares).
+    pub idp_id: Option<String>,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod blobs;
 pub mod clock;
 pub mod crypto;
 pub mod domain;
+pub mod federation;
 pub mod geo;
 pub mod mail;
 pub mod portal_jwt;
@@ -71,6 +72,8 @@ pub struct Liaison {
     pub geo: Option<geo::Geo>,
     /// Ends open streams of a revoked share on this node (fed by other nodes via LISTEN).
     pub revocations: revocation::RevocationBus,
+    /// The guarded HTTP client for identity providers (metadata, discovery, tokens).
+    pub outbound: federation::outbound::Outbound,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
 }

@@ -76,6 +76,12 @@ pub struct PortalClaims {
     pub sid: String,
     pub iat: i64,
     pub exp: i64,
+    /// Federated guests: the IdP they signed in with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
+    /// Federated guests: the partner organisation of that IdP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<String>,
 }
 
 struct KeySet {

@@ -98,6 +98,7 @@ impl TempDb {
             sealer,
             geo: None,
             revocations: Default::default(),
+            outbound: backend::federation::outbound::Outbound::new(true),
             clock: Arc::new(SystemClock),
             settings: Settings {
                 public_url: url::Url::parse("http://127.0.0.1:3000")?,

@@ -117,6 +117,9 @@ async fn open_core(
         sealer,
         geo,
         revocations: Default::default(),
+        outbound: backend::federation::outbound::Outbound::new(
+            serve.is_some_and(|s| s.federation_allow_private_networks),
+        ),
         clock: Arc::new(SystemClock),
         settings: Settings {
             public_url,

@@ -125,6 +125,14 @@ pub struct ServeArgs {
     /// Proxies (CIDR, comma-separated) whose X-Forwarded-For is believed; nobody else's is.
     #[arg(long, env = "LIAISON_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Let identity-provider fetches (SAML metadata URLs, OIDC discovery, keys, tokens)
+    /// reach private and loopback addresses and plain http: for on-premises IdPs and tests.
+    #[arg(
+        long,
+        env = "LIAISON_FEDERATION_ALLOW_PRIVATE_NETWORKS",
+        default_value_t = false
+    )]
+    pub federation_allow_private_networks: bool,
     /// A GeoIP2/GeoLite2-Country .mmdb file, needed by the "allowed countries" share rule.
     #[arg(long, env = "LIAISON_GEOIP_DB")]
     pub geoip_db: Option<PathBuf>,

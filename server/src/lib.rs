@@ -9,6 +9,7 @@ pub mod config;
 pub mod console_export;
 pub mod console_upload;
 pub mod error;
+pub mod federation;
 pub mod middleware;
 pub mod portal_responses;
 pub mod router;

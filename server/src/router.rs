@@ -19,7 +19,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::state::AppState;
-use crate::{api, console_export, console_upload, middleware, portal_responses};
+use crate::{api, console_export, console_upload, federation, middleware, portal_responses};
 
 /// Console sessions end after this much inactivity.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -40,6 +40,7 @@ pub fn build(state: AppState, site_dir: &Path) -> Router {
 
     Router::new()
         .merge(api::router(&state))
+        .merge(federation::router())
         .route("/api/{fn_name}", post(server_fn).get(server_fn))
         .route(
             "/console/documents",

@@ -73,6 +73,7 @@ impl TestApp {
             sealer,
             geo: None,
             revocations: Default::default(),
+            outbound: backend::federation::outbound::Outbound::new(true),
             clock: Arc::new(SystemClock),
             settings: Settings {
                 public_url: url::Url::parse(ORIGIN).unwrap(),
@@ -453,6 +454,8 @@ async fn forged_portal_tokens_are_rejected_with_a_challenge() {
         sid: "s".into(),
         iat: now,
         exp,
+        idp: None,
+        partner: None,
     };
     let parts: Vec<&str> = good.split('.').collect();
     let kid = jsonwebtoken::decode_header(&good).unwrap().kid.unwrap();

@@ -53,6 +53,14 @@ event_types! {
     PrintAttempted => "item.print_attempted",
     PolicyChanged => "policy.changed",
     AuditExported => "audit.exported",
+    /// Details name the IdP, the protocol and the asserted email.
+    FederatedSignIn => "federation.signed_in",
+    /// Details name the IdP and the reason code (`FederationError::code`).
+    FederatedSignInFailed => "federation.sign_in_failed",
+    /// "Test connection" completed; details carry what the IdP asserted.
+    FederationTested => "federation.tested",
+    PartnerChanged => "federation.partner_changed",
+    IdentityProviderChanged => "federation.idp_changed",
 }
 
 impl EventType {
@@ -76,6 +84,11 @@ pub enum AuditActor<'a> {
         recipient_name: &'a str,
     },
     Guest(&'a Guest),
+    /// A guest (or someone claiming to be one) at a partner's IdP, before a portal session.
+    Federated {
+        name: &'a str,
+        idp_id: &'a str,
+    },
     System,
 }
 
@@ -98,8 +111,14 @@ impl AuditActor<'_> {
                 "guest",
                 None,
                 g.recipient_name.clone(),
-                format!("portal_session:{}", g.session_id),
+                match &g.idp_id {
+                    Some(idp) => format!("idp:{idp} portal_session:{}", g.session_id),
+                    None => format!("portal_session:{}", g.session_id),
+                },
             ),
+            AuditActor::Federated { name, idp_id } => {
+                ("guest", None, (*name).to_owned(), format!("idp:{idp_id}"))
+            }
             AuditActor::System => ("system", None, "Liaison".into(), "system".into()),
         }
     }

@@ -16,16 +16,24 @@ pub enum Method {
     Invitation,
     /// A member of a branded portal.
     Portal,
+    /// Partner staff who must sign in through their organisation's identity provider.
+    Federated,
 }
 
 impl Method {
-    pub const ALL: [Method; 3] = [Method::Link, Method::Invitation, Method::Portal];
+    pub const ALL: [Method; 4] = [
+        Method::Link,
+        Method::Invitation,
+        Method::Portal,
+        Method::Federated,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Link => "link",
             Method::Invitation => "invitation",
             Method::Portal => "portal",
+            Method::Federated => "federated",
         }
     }
 
@@ -145,6 +153,19 @@ pub struct ShareSettings {
     pub notify_owner_on_response: bool,
     /// Remind the recipient this many days before the expiry date (0 = no reminder).
     pub expiry_reminder_days: u32,
+    /// Federated shares: the partner whose IdP the guest signs in with (found from the
+    /// recipient's email domain at creation) and whom it admits.
+    pub federation: Option<FederationRule>,
+}
+
+/// Who may open a federated share after signing in at the partner's IdP.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationRule {
+    pub partner_id: String,
+    /// Any partner user whose asserted email is in one of the partner's domains, instead
+    /// of only the named recipient.
+    pub any_partner_user: bool,
 }
 
 impl ShareSettings {

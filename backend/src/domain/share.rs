@@ -52,6 +52,10 @@ pub enum Denial {
     WrongPassword,
     CodeRequired,
     WrongCode,
+    /// The share is federated and this browser has not signed in at the partner's IdP.
+    FederatedSignInRequired,
+    /// The IdP vouched for someone the share does not admit.
+    FederatedIdentityMismatch,
     TooManyAttempts,
     AcknowledgementRequired,
     TermsRequired,
@@ -71,6 +75,8 @@ impl Denial {
             Denial::WrongPassword => "wrong_password",
             Denial::CodeRequired => "code_required",
             Denial::WrongCode => "wrong_code",
+            Denial::FederatedSignInRequired => "federated_sign_in_required",
+            Denial::FederatedIdentityMismatch => "federated_identity_mismatch",
             Denial::TooManyAttempts => "too_many_attempts",
             Denial::AcknowledgementRequired => "acknowledgement_required",
             Denial::TermsRequired => "terms_required",
@@ -94,6 +100,12 @@ impl Denial {
             Denial::WrongPassword => "The password is not correct.",
             Denial::CodeRequired => "Enter the verification code we sent to your email address.",
             Denial::WrongCode => "The verification code is not correct or has expired.",
+            Denial::FederatedSignInRequired => {
+                "Sign in with your organisation's account to open this link."
+            }
+            Denial::FederatedIdentityMismatch => {
+                "The account you signed in with is not the one this link was sent to."
+            }
             Denial::TooManyAttempts => "Too many failed attempts. Try again later.",
             Denial::AcknowledgementRequired => {
                 "You must accept the acknowledgement before the content is shown."

@@ -7,8 +7,10 @@ pub mod auth;
 pub mod bootstrap;
 pub mod codes;
 pub mod documents;
+pub mod federation;
 pub mod notify;
 pub mod outbox;
+pub mod partners;
 pub mod policy;
 pub mod portal;
 pub mod responses;
@@ -42,6 +44,9 @@ pub enum ServiceError {
     UnsupportedMedia(String),
     #[error("{0}")]
     Conflict(String),
+    /// A federated sign-in refused (the message names the failed check).
+    #[error("{0}")]
+    Federation(#[from] crate::federation::FederationError),
     /// A fault on our side; the detail is logged once at the edge and never shown.
     #[error("internal error")]
     Internal(String),
@@ -59,6 +64,7 @@ impl ServiceError {
             ServiceError::PayloadTooLarge { .. } => "payload_too_large",
             ServiceError::UnsupportedMedia(_) => "unsupported_media_type",
             ServiceError::Conflict(_) => "conflict",
+            ServiceError::Federation(e) => e.code(),
             ServiceError::Internal(_) => "internal",
         }
     }
@@ -76,6 +82,8 @@ impl ServiceError {
             ServiceError::PayloadTooLarge { .. } => 413,
             ServiceError::UnsupportedMedia(_) => 415,
             ServiceError::Conflict(_) => 409,
+            ServiceError::Federation(crate::federation::FederationError::Unreachable(_)) => 502,
+            ServiceError::Federation(_) => 403,
             ServiceError::Internal(_) => 500,
         }
     }

@@ -51,6 +51,8 @@ pub struct Landing {
     pub needs_code: bool,
     pub require_acknowledgement: bool,
     pub terms: Option<Terms>,
+    /// Federated shares: where the guest may sign in, and whom this browser signed in as.
+    pub federation: Option<super::federation::LandingFederation>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -120,7 +122,12 @@ async fn audit_denial(
 
 /// Audits a denial and returns the error the guest sees. A revoked link reads as unknown
 /// where the organisation's policy says so.
-async fn deny(core: &Liaison, share: &Share, denial: Denial, meta: &RequestMeta) -> ServiceError {
+pub(crate) async fn deny(
+    core: &Liaison,
+    share: &Share,
+    denial: Denial,
+    meta: &RequestMeta,
+) -> ServiceError {
     if denial == Denial::Expired || denial == Denial::AccessCountExceeded {
         if let Err(e) = super::shares::record_expiry(core, share, meta).await {
             return e;
@@ -182,7 +189,7 @@ async fn locked_out(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result
             .is_some())
 }
 
-async fn find(core: &Liaison, token_text: &str) -> Result<(ShareToken, Share)> {
+pub(crate) async fn find(core: &Liaison, token_text: &str) -> Result<(ShareToken, Share)> {
     let token = ShareToken::parse(token_text).ok_or(ServiceError::Denied(Denial::UnknownToken))?;
     let share = store::shares::find_by_selector(core.db.pool(), token.selector())
         .await?
@@ -191,7 +198,11 @@ async fn find(core: &Liaison, token_text: &str) -> Result<(ShareToken, Share)> {
 }
 
 /// The checks that need no secret: state, the policy as it is now, network and country.
-async fn check_standing(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result<(), Denial> {
+pub(crate) async fn check_standing(
+    core: &Liaison,
+    share: &Share,
+    meta: &RequestMeta,
+) -> Result<(), Denial> {
     share.check_new_open(core.now())?;
     check_policy_and_place(core, share, meta).await
 }
@@ -229,7 +240,7 @@ async fn check_policy_and_place(
     Ok(())
 }
 
-fn device_hash(device: &SecretString) -> String {
+pub(crate) fn device_hash(device: &SecretString) -> String {
     sha256_hex(device.expose_secret().as_bytes())
 }
 
@@ -296,6 +307,7 @@ pub async fn landing(
         needs_code: !recognised && share.method == Method::Invitation,
         require_acknowledgement: require_ack(core, &share).await?,
         terms: terms_of(core, &share).await?,
+        federation: super::federation::landing(core, &share, device).await?,
     })
 }
 
@@ -351,6 +363,17 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
             }
         }
     }
+    // Federated shares: every open needs a fresh sign-in at the partner's IdP from this
+    // browser (a recognised browser skips the link's PBKDF2, never the IdP: the IdP is
+    // where the partner disables people who leave).
+    let federated = if share.method == Method::Federated {
+        match super::federation::signed_in_for_share(core, &share, &req.device).await? {
+            Some(login) => Some(login),
+            None => return Err(ServiceError::Denied(Denial::FederatedSignInRequired)),
+        }
+    } else {
+        None
+    };
     // Device approval: with "approved devices only", the first browser is approved by
     // passing the checks; every later one waits for the owner.
     let now = core.now_ms();
@@ -410,12 +433,25 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
         },
     )
     .await?;
+    if let Some(login) = &federated {
+        if !store::federation::consume(&mut *tx, &share.org_id, &login.state_hash, now).await? {
+            tx.rollback().await?;
+            return Err(ServiceError::Denied(Denial::FederatedSignInRequired));
+        }
+    }
     store::attempts::clear(&mut *tx, "share", &share.id).await?;
     if count == 1 && share.settings.notify_owner_on_first_open {
         super::notify::owner_first_open(core, &mut tx, &share).await?;
     }
-    let actor = AuditActor::LinkHolder {
-        recipient_name: &share.recipient_name,
+    let idp_id = federated.as_ref().map(|l| l.idp_id.clone());
+    let actor = match &idp_id {
+        Some(idp_id) => AuditActor::Federated {
+            name: &share.recipient_name,
+            idp_id,
+        },
+        None => AuditActor::LinkHolder {
+            recipient_name: &share.recipient_name,
+        },
     };
     let event = |event_type, details| NewEvent {
         org_id: &share.org_id,
@@ -460,7 +496,7 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
     )
     .await?;
     tx.commit().await?;
-    issue_session(core, &share, session_id)
+    issue_session(core, &share, session_id, idp_id)
 }
 
 async fn request_device_approval(
@@ -542,6 +578,7 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
         session_id: claims.sid,
         recipient_name: share.recipient_name,
         recipient_email: share.recipient_email,
+        idp_id: claims.idp,
     })
 }
 
@@ -558,10 +595,15 @@ pub async fn renew(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<
             denial.message().to_owned(),
         ));
     }
-    issue_session(core, &share, guest.session_id.clone())
+    issue_session(core, &share, guest.session_id.clone(), guest.idp_id.clone())
 }
 
-fn issue_session(core: &Liaison, share: &Share, session_id: String) -> Result<PortalSession> {
+fn issue_session(
+    core: &Liaison,
+    share: &Share,
+    session_id: String,
+    idp_id: Option<String>,
+) -> Result<PortalSession> {
     let ttl = core
         .settings
         .portal_session_ttl
@@ -575,6 +617,11 @@ fn issue_session(core: &Liaison, share: &Share, session_id: String) -> Result<Po
         sid: session_id,
         iat,
         exp: iat + ttl.whole_seconds(),
+        partner: idp_id
+            .as_ref()
+            .and(share.settings.federation.as_ref())
+            .map(|f| f.partner_id.clone()),
+        idp: idp_id,
     };
     Ok(PortalSession {
         access_token: core.keys.issue(&claims)?,

@@ -265,6 +265,10 @@ async fn check_new_share(
     let mut settings = input.settings.clone();
     check_settings(&mut settings, core.geo.is_some())?;
     let method = input.method.unwrap_or(Method::Link);
+    if method != Method::Federated {
+        // Only federated shares name a partner (and creation fills it in from the domain).
+        settings.federation = None;
+    }
     if method == Method::Portal {
         // Portal membership (branded portals with members) does not exist yet; a portal
         // share would otherwise open like a link while claiming a verified recipient.
@@ -364,9 +368,43 @@ pub async fn create(
         serde_json::to_string(&c.settings).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let now = core.now_ms();
 
+    // Federated: home-realm discovery by each recipient's email domain; a recipient whose
+    // domain belongs to no partner with an enabled IdP cannot be sent a federated share.
+    let mut settings_by_recipient = Vec::with_capacity(recipients.len());
+    for (_, email) in &recipients {
+        if c.method != Method::Federated {
+            settings_by_recipient.push(settings_json.clone());
+            continue;
+        }
+        let partner_id = super::partners::partner_for_email(core, &who.org_id, email)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "recipients",
+                    format!(
+                        "{email}: no enabled partner with an identity provider owns this email domain"
+                    ),
+                )
+            })?;
+        let mut settings = c.settings.clone();
+        settings.federation = Some(crate::domain::controls::FederationRule {
+            partner_id,
+            any_partner_user: c
+                .settings
+                .federation
+                .as_ref()
+                .is_some_and(|f| f.any_partner_user),
+        });
+        settings_by_recipient.push(
+            serde_json::to_string(&settings).map_err(|e| ServiceError::Internal(e.to_string()))?,
+        );
+    }
+
     let mut rows = Vec::with_capacity(recipients.len());
     let mut tokens = Vec::with_capacity(recipients.len());
-    for (recipient_name, recipient_email) in recipients {
+    for ((recipient_name, recipient_email), settings_json) in
+        recipients.into_iter().zip(settings_by_recipient)
+    {
         let token = ShareToken::generate();
         let verifier_hash = core.kdf.hash(token.verifier_secret()).await?;
         let id = new_id();
@@ -391,7 +429,7 @@ pub async fn create(
             access_count: 0,
             require_acknowledgement: i64::from(c.require_acknowledgement),
             tlp: c.tlp.as_str().into(),
-            settings: settings_json.clone(),
+            settings: settings_json,
             password_hash: password_hash.as_ref().map(|h| h.as_stored().to_owned()),
             terms_id: c.terms_id.clone(),
             remind_at: (c.settings.expiry_reminder_days > 0)
@@ -406,7 +444,7 @@ pub async fn create(
     let mut tx = core.db.begin().await?;
     for (row, token) in rows.iter().zip(&tokens) {
         store::shares::insert(&mut *tx, row).await?;
-        if c.method == Method::Invitation {
+        if matches!(c.method, Method::Invitation | Method::Federated) {
             let share = Share::try_from(row.clone())?;
             let url = SecretString::from(core.settings.share_url(token.expose().expose_secret()));
             super::notify::invitation(core, &mut tx, &share, &url).await?;
@@ -464,7 +502,12 @@ fn sealing_context(share_id: &str) -> String {
 
 /// Opens the share's sealed link token.
 async fn unseal_link(core: &Liaison, who: &Staff, id: &str) -> Result<SecretString> {
-    let sealed = store::shares::sealed_token(core.db.pool(), &who.org_id, id)
+    share_link(core, &who.org_id, id).await
+}
+
+/// The share's link, from its sealed token (callers have authorised the caller).
+pub(crate) async fn share_link(core: &Liaison, org_id: &str, id: &str) -> Result<SecretString> {
+    let sealed = store::shares::sealed_token(core.db.pool(), org_id, id)
         .await?
         .ok_or(ServiceError::Conflict(
             "this share was created before links could be copied again; create a new share".into(),

@@ -119,6 +119,7 @@ async fn harness(
         sealer,
         geo: geo.map(|p| backend::geo::Geo::open(&p).expect("GeoIP test database")),
         revocations: Default::default(),
+        outbound: backend::federation::outbound::Outbound::new(true),
         clock: Arc::new(clock.clone()),
         settings: Settings {
             public_url: url::Url::parse("http://127.0.0.1:3000").expect("url"),

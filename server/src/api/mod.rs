@@ -1,6 +1,7 @@
 //! JSON APIs: admin REST (`/api/v1`), portal (`/api/portal`), JWKS and health.
 
 pub mod extract;
+pub mod partners;
 pub mod portal;
 pub mod v1;
 
@@ -14,7 +15,7 @@ use crate::state::AppState;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .nest("/api/v1", v1::router(state))
+        .nest("/api/v1", v1::router(state).merge(partners::router()))
         .nest("/api/portal", portal::router(state))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))

@@ -1,0 +1,573 @@
+//! Administration of partner organisations and identity providers (admins only). Every
+//! change is audited; client secrets are sealed and never returned.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use url::Url;
+
+use super::{Result, ServiceError};
+use crate::actor::{RequestMeta, Staff};
+use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::federation::{self, oidc::OidcIdpConfig, saml, AttributeMap, IdpConfig};
+use crate::store::{self, new_id, partners::IdpRow, partners::PartnerRow};
+use crate::Liaison;
+
+fn require_admin(who: &Staff) -> Result<()> {
+    if who.role == crate::domain::Role::Admin {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "only administrators manage partners and identity providers",
+        ))
+    }
+}
+
+/// A partner as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartnerView {
+    pub id: String,
+    pub name: String,
+    pub domains: Vec<String>,
+    pub enabled: bool,
+    pub identity_providers: Vec<IdpView>,
+}
+
+/// An IdP as the API shows it (never the client secret).
+#[derive(Clone, Debug, Serialize)]
+pub struct IdpView {
+    pub id: String,
+    pub partner_id: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub enabled: bool,
+    pub config: IdpConfig,
+    pub attribute_map: AttributeMap,
+    pub has_client_secret: bool,
+    /// SAML: what to register at the IdP.
+    pub sp_entity_id: Option<String>,
+    pub sp_acs_url: Option<String>,
+    /// OIDC: the redirect URI to register at the provider.
+    pub redirect_uri: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerInput {
+    pub name: String,
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A new or changed IdP. SAML takes metadata (XML or URL); OIDC takes issuer and client.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpInput {
+    pub kind: String,
+    pub name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub metadata_xml: Option<String>,
+    #[serde(default)]
+    pub metadata_url: Option<String>,
+    #[serde(default)]
+    pub allow_idp_initiated: bool,
+    #[serde(default)]
+    pub skew_secs: Option<i64>,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub client_secret: Option<SecretString>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub attribute_map: Option<AttributeMap>,
+}
+
+const MAX_SKEW_SECS: i64 = 600;
+
+fn clean_domains(domains: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for d in domains {
+        let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
+        let ok = !d.is_empty()
+            && d.len() <= 253
+            && d.contains('.')
+            && d.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            });
+        if !ok {
+            return Err(ServiceError::invalid(
+                "domains",
+                format!("{d:?} is not an email domain"),
+            ));
+        }
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+fn clean_name(name: &str, field: &'static str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ServiceError::invalid(
+            field,
+            "a name of 1 to 200 characters is required",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+async fn audit_change(
+    core: &Liaison,
+    tx: &mut store::Tx,
+    who: &Staff,
+    event_type: EventType,
+    details: serde_json::Value,
+    meta: &RequestMeta,
+) -> Result<()> {
+    audit::record(
+        tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: None,
+            details,
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn conflict_on_domain(e: store::StoreError) -> ServiceError {
+    if e.is_unique_violation() {
+        ServiceError::Conflict(
+            "a domain or name is already used by another partner of this organisation".into(),
+        )
+    } else {
+        e.into()
+    }
+}
+
+pub async fn create_partner(
+    core: &Liaison,
+    who: &Staff,
+    input: PartnerInput,
+    meta: &RequestMeta,
+) -> Result<PartnerView> {
+    require_admin(who)?;
+    let name = clean_name(&input.name, "name")?;
+    let domains = clean_domains(&input.domains)?;
+    let now = core.now_ms();
+    let row = PartnerRow {
+        id: new_id(),
+        org_id: who.org_id.clone(),
+        name,
+        created_at: now,
+        updated_at: now,
+        disabled_at: (!input.enabled).then_some(now),
+    };
+    let mut tx = core.db.begin().await?;
+    store::partners::insert_partner(&mut *tx, &row)
+        .await
+        .map_err(conflict_on_domain)?;
+    store::partners::set_domains(&mut tx, &who.org_id, &row.id, &domains)
+        .await
+        .map_err(conflict_on_domain)?;
+    audit_change(
+        core,
+        &mut tx,
+        who,
+        EventType::PartnerChanged,
+        json!({ "partner": row.id, "action": "created", "name": row.name, "domains": domains, "enabled": input.enabled }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    get_partner(core, who, &row.id).await
+}
+
+pub async fn update_partner(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    input: PartnerInput,
+    meta: &RequestMeta,
+) -> Result<PartnerView> {
+    require_admin(who)?;
+    let existing = store::partners::get_partner(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("partner"))?;
+    let name = clean_name(&input.name, "name")?;
+    let domains = clean_domains(&input.domains)?;
+    let now = core.now_ms();
+    let row = PartnerRow {
+        name,
+        updated_at: now,
+        disabled_at: if input.enabled {
+            None
+        } else {
+            existing.disabled_at.or(Some(now))
+        },
+        ..existing
+    };
+    let mut tx = core.db.begin().await?;
+    store::partners::update_partner(&mut *tx, &row)
+        .await
+        .map_err(conflict_on_domain)?;
+    store::partners::set_domains(&mut tx, &who.org_id, id, &domains)
+        .await
+        .map_err(conflict_on_domain)?;
+    audit_change(
+        core,
+        &mut tx,
+        who,
+        EventType::PartnerChanged,
+        json!({ "partner": id, "action": "updated", "name": row.name, "domains": domains, "enabled": input.enabled }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    get_partner(core, who, id).await
+}
+
+pub async fn get_partner(core: &Liaison, who: &Staff, id: &str) -> Result<PartnerView> {
+    require_admin(who)?;
+    let p = store::partners::get_partner(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("partner"))?;
+    partner_view(core, p).await
+}
+
+pub async fn list_partners(core: &Liaison, who: &Staff) -> Result<Vec<PartnerView>> {
+    require_admin(who)?;
+    let mut out = Vec::new();
+    for p in store::partners::list_partners(core.db.pool(), &who.org_id).await? {
+        out.push(partner_view(core, p).await?);
+    }
+    Ok(out)
+}
+
+async fn partner_view(core: &Liaison, p: PartnerRow) -> Result<PartnerView> {
+    let domains = store::partners::domains(core.db.pool(), &p.org_id, &p.id).await?;
+    let idps = store::partners::list_idps(core.db.pool(), &p.org_id, Some(&p.id))
+        .await?
+        .into_iter()
+        .map(|i| idp_view(core, i))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PartnerView {
+        id: p.id,
+        name: p.name,
+        domains,
+        enabled: p.disabled_at.is_none(),
+        identity_providers: idps,
+    })
+}
+
+fn idp_view(core: &Liaison, i: IdpRow) -> Result<IdpView> {
+    let config: IdpConfig = serde_json::from_str(&i.config)
+        .map_err(|e| ServiceError::Internal(format!("IdP {} config: {e}", i.id)))?;
+    let attribute_map: AttributeMap = serde_json::from_str(&i.attribute_map)
+        .map_err(|e| ServiceError::Internal(format!("IdP {} attribute map: {e}", i.id)))?;
+    let sp = saml::SpEndpoints::for_idp(&core.settings.issuer(), &i.id);
+    let is_saml = i.kind == "saml";
+    Ok(IdpView {
+        sp_entity_id: is_saml.then(|| sp.entity_id.clone()),
+        sp_acs_url: is_saml.then(|| sp.acs_url.clone()),
+        redirect_uri: (!is_saml).then(|| format!("{}/auth/oidc/callback", core.settings.issuer())),
+        has_client_secret: i.client_secret_sealed.is_some(),
+        enabled: i.disabled_at.is_none(),
+        id: i.id,
+        partner_id: i.partner_id,
+        kind: i.kind,
+        name: i.name,
+        config,
+        attribute_map,
+    })
+}
+
+/// Builds (and checks) an IdP configuration from the input: SAML metadata is parsed (a URL
+/// is fetched through the outbound guard); an OIDC issuer is discovered.
+async fn idp_config(core: &Liaison, input: &IdpInput) -> Result<IdpConfig> {
+    let skew = input.skew_secs;
+    if skew.is_some_and(|s| !(0..=MAX_SKEW_SECS).contains(&s)) {
+        return Err(ServiceError::invalid(
+            "skew_secs",
+            format!("the clock skew must be between 0 and {MAX_SKEW_SECS} seconds"),
+        ));
+    }
+    match input.kind.as_str() {
+        "saml" => {
+            let xml = match (&input.metadata_xml, &input.metadata_url) {
+                (Some(xml), None) => xml.clone(),
+                (None, Some(url)) => {
+                    let url = Url::parse(url)
+                        .map_err(|_| ServiceError::invalid("metadata_url", "not a URL"))?;
+                    core.outbound
+                        .get_text(&url)
+                        .await
+                        .map_err(|e| ServiceError::invalid("metadata_url", e.to_string()))?
+                }
+                _ => {
+                    return Err(ServiceError::invalid(
+                        "metadata_xml",
+                        "give the IdP's metadata as metadata_xml or metadata_url (one of them)",
+                    ))
+                }
+            };
+            let mut cfg = saml::config_from_metadata(&xml)
+                .map_err(|e| ServiceError::invalid("metadata_xml", e.to_string()))?;
+            cfg.allow_idp_initiated = input.allow_idp_initiated;
+            cfg.skew_secs = skew;
+            Ok(IdpConfig::Saml(cfg))
+        }
+        "oidc" => {
+            let issuer = input
+                .issuer
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    ServiceError::invalid("issuer", "the OIDC issuer URL is required")
+                })?;
+            let client_id = input
+                .client_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| ServiceError::invalid("client_id", "the client id is required"))?;
+            // Discovery proves the issuer answers and names itself correctly.
+            federation::oidc::discover(&core.outbound, issuer)
+                .await
+                .map_err(|e| ServiceError::invalid("issuer", e.to_string()))?;
+            Ok(IdpConfig::Oidc(OidcIdpConfig {
+                issuer: issuer.to_owned(),
+                client_id: client_id.to_owned(),
+                scopes: input
+                    .scopes
+                    .clone()
+                    .unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]),
+                skew_secs: skew,
+            }))
+        }
+        _ => Err(ServiceError::invalid(
+            "kind",
+            "kind must be \"saml\" or \"oidc\"",
+        )),
+    }
+}
+
+/// Adds an IdP to a partner, or with `partner_id = None` the organisation's own staff IdP.
+pub async fn create_idp(
+    core: &Liaison,
+    who: &Staff,
+    partner_id: Option<&str>,
+    input: IdpInput,
+    meta: &RequestMeta,
+) -> Result<IdpView> {
+    require_admin(who)?;
+    if let Some(p) = partner_id {
+        store::partners::get_partner(core.db.pool(), &who.org_id, p)
+            .await?
+            .ok_or(ServiceError::NotFound("partner"))?;
+    }
+    let name = clean_name(&input.name, "name")?;
+    let config = idp_config(core, &input).await?;
+    let id = new_id();
+    let now = core.now_ms();
+    let row = IdpRow {
+        client_secret_sealed: input.client_secret.as_ref().map(|s| {
+            core.sealer.seal(
+                &super::federation::secret_context(&id),
+                s.expose_secret().as_bytes(),
+            )
+        }),
+        id,
+        org_id: who.org_id.clone(),
+        partner_id: partner_id.map(str::to_owned),
+        kind: config.kind().into(),
+        name,
+        config: serde_json::to_string(&config)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        attribute_map: serde_json::to_string(&input.attribute_map.clone().unwrap_or_default())
+            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        created_at: now,
+        updated_at: now,
+        disabled_at: (!input.enabled).then_some(now),
+    };
+    let mut tx = core.db.begin().await?;
+    store::partners::insert_idp(&mut *tx, &row).await?;
+    audit_change(
+        core,
+        &mut tx,
+        who,
+        EventType::IdentityProviderChanged,
+        json!({ "idp": row.id, "action": "created", "partner": row.partner_id, "kind": row.kind, "name": row.name }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    idp_view(core, row)
+}
+
+/// Replaces an IdP's configuration (a new client secret only when one is given).
+pub async fn update_idp(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    input: IdpInput,
+    meta: &RequestMeta,
+) -> Result<IdpView> {
+    require_admin(who)?;
+    let existing = store::partners::get_idp(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("identity provider"))?;
+    if input.kind != existing.kind {
+        return Err(ServiceError::invalid(
+            "kind",
+            "the protocol of an IdP cannot change; add a new one",
+        ));
+    }
+    let name = clean_name(&input.name, "name")?;
+    let config = idp_config(core, &input).await?;
+    let now = core.now_ms();
+    let row = IdpRow {
+        client_secret_sealed: match &input.client_secret {
+            Some(s) => Some(core.sealer.seal(
+                &super::federation::secret_context(id),
+                s.expose_secret().as_bytes(),
+            )),
+            None => existing.client_secret_sealed.clone(),
+        },
+        name,
+        config: serde_json::to_string(&config)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        attribute_map: serde_json::to_string(&input.attribute_map.clone().unwrap_or_default())
+            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        updated_at: now,
+        disabled_at: if input.enabled {
+            None
+        } else {
+            existing.disabled_at.or(Some(now))
+        },
+        ..existing
+    };
+    let mut tx = core.db.begin().await?;
+    store::partners::update_idp(&mut *tx, &row).await?;
+    audit_change(
+        core,
+        &mut tx,
+        who,
+        EventType::IdentityProviderChanged,
+        json!({ "idp": id, "action": "updated", "name": row.name, "enabled": input.enabled }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    idp_view(core, row)
+}
+
+pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {
+    require_admin(who)?;
+    let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("identity provider"))?;
+    idp_view(core, row)
+}
+
+/// The organisation's own (staff) IdPs.
+pub async fn list_staff_idps(core: &Liaison, who: &Staff) -> Result<Vec<IdpView>> {
+    require_admin(who)?;
+    store::partners::list_idps(core.db.pool(), &who.org_id, None)
+        .await?
+        .into_iter()
+        .map(|i| idp_view(core, i))
+        .collect()
+}
+
+/// "Test connection": a real sign-in round trip. Returns the URL to open in the browser;
+/// the IdP's answer lands on a page that shows what it asserted.
+pub async fn test_connection(core: &Liaison, who: &Staff, id: &str) -> Result<Url> {
+    require_admin(who)?;
+    let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("identity provider"))?;
+    super::federation::begin(
+        core,
+        &row,
+        super::federation::Purpose {
+            kind: "test",
+            share_id: None,
+            device: None,
+            user_id: Some(&who.user_id),
+        },
+    )
+    .await
+}
+
+/// The partner staff provisioned on first sign-in.
+pub async fn partner_guests(
+    core: &Liaison,
+    who: &Staff,
+    partner_id: &str,
+) -> Result<Vec<serde_json::Value>> {
+    require_admin(who)?;
+    Ok(
+        store::partners::list_guests(core.db.pool(), &who.org_id, partner_id)
+            .await?
+            .into_iter()
+            .map(|g| {
+                json!({
+                    "id": g.id, "idp_id": g.idp_id, "subject": g.subject, "email": g.email,
+                    "display_name": g.display_name, "organisation": g.organisation,
+                    "groups": serde_json::from_str::<Vec<String>>(&g.groups).unwrap_or_default(),
+                    "first_seen_at": g.first_seen_at, "last_seen_at": g.last_seen_at,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Home-realm discovery for share creation: the enabled partner owning `email`'s domain
+/// that has at least one enabled IdP.
+pub async fn partner_for_email(
+    core: &Liaison,
+    org_id: &str,
+    email: &str,
+) -> Result<Option<String>> {
+    let Some(domain) = federation::email_domain(email) else {
+        return Ok(None);
+    };
+    let Some(partner_id) =
+        store::partners::partner_for_domain(core.db.pool(), org_id, &domain).await?
+    else {
+        return Ok(None);
+    };
+    let enabled = store::partners::get_partner(core.db.pool(), org_id, &partner_id)
+        .await?
+        .is_some_and(|p| p.disabled_at.is_none());
+    let has_idp = store::partners::list_idps(core.db.pool(), org_id, Some(&partner_id))
+        .await?
+        .iter()
+        .any(|i| i.disabled_at.is_none());
+    Ok((enabled && has_idp).then_some(partner_id))
+}

@@ -1,0 +1,235 @@
+//! Sign-ins in flight at an IdP and the SAML replay cache (the `federation` migration).
+
+use sqlx::Executor;
+
+use super::Result;
+
+/// One sign-in, from the redirect to the IdP to its use. Found by the SHA-256 of the random
+/// state (OIDC `state`, SAML `RelayState`); the state itself is never stored.
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct LoginRow {
+    pub state_hash: String,
+    pub org_id: String,
+    pub idp_id: String,
+    /// share | staff | test
+    pub purpose: String,
+    pub share_id: Option<String>,
+    /// SHA-256 of the browser's device cookie: the completed sign-in is usable only there.
+    pub device_hash: Option<String>,
+    /// The administrator running "test connection".
+    pub user_id: Option<String>,
+    pub saml_request_id: Option<String>,
+    pub oidc_nonce: Option<String>,
+    /// The PKCE verifier sealed under the master key (context `pkce:<state_hash>`).
+    pub pkce_verifier_sealed: Option<Vec<u8>>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub completed_at: Option<i64>,
+    /// JSON of the verified identity, once the IdP's answer passed every check.
+    pub identity: Option<String>,
+    pub consumed_at: Option<i64>,
+}
+
+const COLUMNS: &str = "state_hash, org_id, idp_id, purpose, share_id, device_hash, user_id, \
+    saml_request_id, oidc_nonce, pkce_verifier_sealed, created_at, expires_at, completed_at, \
+    identity, consumed_at";
+
+pub async fn insert<'e, E>(db: E, l: &LoginRow) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
+        "INSERT INTO federation_logins ({COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, NULL)"
+    ))
+    .bind(&l.state_hash)
+    .bind(&l.org_id)
+    .bind(&l.idp_id)
+    .bind(&l.purpose)
+    .bind(&l.share_id)
+    .bind(&l.device_hash)
+    .bind(&l.user_id)
+    .bind(&l.saml_request_id)
+    .bind(&l.oidc_nonce)
+    .bind(&l.pkce_verifier_sealed)
+    .bind(l.created_at)
+    .bind(l.expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A sign-in still waiting for the IdP's answer (not completed, not expired).
+pub async fn pending<'e, E>(db: E, state_hash: &str, now_ms: i64) -> Result<Option<LoginRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM federation_logins \
+         WHERE state_hash = $1 AND completed_at IS NULL AND expires_at > $2"
+    ))
+    .bind(state_hash)
+    .bind(now_ms)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Marks a pending sign-in completed with the verified identity. Returns false when it was
+/// already completed (the IdP's answer was replayed) or has expired.
+pub async fn complete<'e, E>(
+    db: E,
+    state_hash: &str,
+    identity_json: &str,
+    now_ms: i64,
+) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE federation_logins SET completed_at = $2, identity = $3, pkce_verifier_sealed = NULL \
+         WHERE state_hash = $1 AND completed_at IS NULL AND expires_at > $2",
+    )
+    .bind(state_hash)
+    .bind(now_ms)
+    .bind(identity_json)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records an IdP-initiated sign-in (no request of ours preceded it) as completed.
+pub async fn insert_completed<'e, E>(db: E, l: &LoginRow, identity_json: &str) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
+        "INSERT INTO federation_logins ({COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8, $9, $8, $10, NULL)"
+    ))
+    .bind(&l.state_hash)
+    .bind(&l.org_id)
+    .bind(&l.idp_id)
+    .bind(&l.purpose)
+    .bind(&l.share_id)
+    .bind(&l.device_hash)
+    .bind(&l.user_id)
+    .bind(l.created_at)
+    .bind(l.expires_at)
+    .bind(identity_json)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The newest completed, unused, unexpired sign-in of this browser in this organisation.
+pub async fn completed_for_device<'e, E>(
+    db: E,
+    org_id: &str,
+    device_hash: &str,
+    now_ms: i64,
+) -> Result<Option<LoginRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM federation_logins \
+         WHERE org_id = $1 AND device_hash = $2 AND completed_at IS NOT NULL \
+         AND consumed_at IS NULL AND expires_at > $3 AND purpose = 'share' \
+         ORDER BY completed_at DESC LIMIT 1"
+    ))
+    .bind(org_id)
+    .bind(device_hash)
+    .bind(now_ms)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A completed sign-in by its state (for the "test connection" result page and staff).
+pub async fn completed<'e, E>(db: E, org_id: &str, state_hash: &str) -> Result<Option<LoginRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM federation_logins \
+         WHERE org_id = $1 AND state_hash = $2 AND completed_at IS NOT NULL"
+    ))
+    .bind(org_id)
+    .bind(state_hash)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A completed sign-in by its state alone (the staff finish step, before the organisation
+/// is known; the row names it).
+pub async fn completed_any_org<'e, E>(db: E, state_hash: &str) -> Result<Option<LoginRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM federation_logins WHERE state_hash = $1 AND completed_at IS NOT NULL"
+    ))
+    .bind(state_hash)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Uses a completed sign-in once. Returns false if another request used it first.
+pub async fn consume<'e, E>(db: E, org_id: &str, state_hash: &str, now_ms: i64) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE federation_logins SET consumed_at = $3 \
+         WHERE org_id = $1 AND state_hash = $2 AND completed_at IS NOT NULL \
+         AND consumed_at IS NULL AND expires_at > $3",
+    )
+    .bind(org_id)
+    .bind(state_hash)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Remembers a SAML assertion id until it expires. Returns false if it was seen before
+/// (a replay); the primary key makes this atomic across nodes.
+pub async fn remember_assertion<'e, E>(
+    db: E,
+    org_id: &str,
+    idp_id: &str,
+    assertion_id: &str,
+    expires_at_ms: i64,
+) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "INSERT INTO saml_replay (idp_id, assertion_id, org_id, expires_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (idp_id, assertion_id) DO NOTHING",
+    )
+    .bind(idp_id)
+    .bind(assertion_id)
+    .bind(org_id)
+    .bind(expires_at_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Drops expired sign-ins and replay entries (run by the sweeper).
+pub async fn sweep<'e, E>(db: E, now_ms: i64) -> Result<u64>
+where
+    E: Executor<'e, Database = sqlx::Any> + Copy,
+{
+    let a = sqlx::query("DELETE FROM federation_logins WHERE expires_at <= $1")
+        .bind(now_ms)
+        .execute(db)
+        .await?
+        .rows_affected();
+    let b = sqlx::query("DELETE FROM saml_replay WHERE expires_at <= $1")
+        .bind(now_ms)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(a + b)
+}

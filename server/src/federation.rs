@@ -1,0 +1,351 @@
+//! Federated sign-in over HTTP: SAML SP metadata and ACS, the OIDC redirect URI, starting a
+//! partner sign-in from a share's landing page, and staff sign-in at the organisation's IdP.
+//!
+//! The IdP's answer arrives cross-site (a SAML HTTP-POST, an OIDC redirect), where
+//! SameSite cookies are not sent. So these endpoints never create a session directly: they
+//! answer with a small page that continues, same-site, to where the browser's own cookies
+//! prove it is the browser that started the sign-in (the share's link, or
+//! `/auth/staff/finish`). Refusals render a page naming the failed check, with status 403.
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use backend::services::federation::{self, Finished, OidcCallback};
+use backend::services::ServiceError;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::api::extract::Meta;
+use crate::error::public_message;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/saml/{idp_id}/metadata", get(sp_metadata))
+        .route("/auth/saml/{idp_id}/acs", post(saml_acs))
+        .route("/auth/oidc/callback", get(oidc_callback))
+        .route("/auth/federation/share", post(start_share))
+        .route("/auth/staff/{idp_id}", get(start_staff))
+        .route("/auth/staff/finish", get(finish_staff))
+}
+
+/// Is this the SAML ACS (a cross-site POST by design, exempt from the same-origin check;
+/// the signature, RelayState and InResponseTo protect it instead)?
+pub fn is_saml_acs(path: &str) -> bool {
+    path.strip_prefix("/auth/saml/")
+        .and_then(|rest| rest.strip_suffix("/acs"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A minimal page with its own strict CSP (no scripts at all).
+fn page(status: StatusCode, title: &str, body_html: &str, refresh_to: Option<&str>) -> Response {
+    let refresh = refresh_to
+        .map(|u| {
+            format!(
+                r#"<meta http-equiv="refresh" content="0;url={}">"#,
+                escape(u)
+            )
+        })
+        .unwrap_or_default();
+    let html = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · Liaison</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}
+<link rel="stylesheet" href="/pkg/liaison.css"></head>
+<body><main class="federation-result"><h1>{title}</h1>{body_html}</main></body></html>"#,
+        title = escape(title),
+    );
+    let mut resp = (status, html).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; \
+             base-uri 'none'; form-action 'self'",
+        ),
+    );
+    resp
+}
+
+fn refused_page(e: &ServiceError) -> Response {
+    let status = match e.http_status() {
+        502 => StatusCode::BAD_GATEWAY,
+        404 => StatusCode::NOT_FOUND,
+        500 => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::FORBIDDEN,
+    };
+    let message = public_message(e);
+    page(
+        status,
+        "Sign-in refused",
+        &format!(
+            r#"<p class="error" data-reason="{code}">{msg}</p><p>Nothing was signed in. Go back to your link and try again, or contact the sender.</p>"#,
+            code = escape(e.code()),
+            msg = escape(&message),
+        ),
+        None,
+    )
+}
+
+fn finished_page(f: Finished) -> Response {
+    match f {
+        Finished::Share { link } => {
+            let link = link.expose_secret();
+            page(
+                StatusCode::OK,
+                "Signed in",
+                &format!(
+                    r#"<p>Signed in. <a href="{}">Continue to the shared content</a>.</p>"#,
+                    escape(link)
+                ),
+                Some(link),
+            )
+        }
+        Finished::Staff { state } => {
+            let next = format!("/auth/staff/finish?state={}", state.expose_secret());
+            page(
+                StatusCode::OK,
+                "Signed in",
+                &format!(
+                    r#"<p>Signed in. <a href="{}">Continue to the console</a>.</p>"#,
+                    escape(&next)
+                ),
+                Some(&next),
+            )
+        }
+        Finished::Test { idp_name, identity } => {
+            let rows: String = identity
+                .attributes
+                .iter()
+                .map(|(k, vs)| {
+                    format!(
+                        "<tr><th>{}</th><td>{}</td></tr>",
+                        escape(k),
+                        escape(&vs.join(", "))
+                    )
+                })
+                .collect();
+            page(
+                StatusCode::OK,
+                "Connection works",
+                &format!(
+                    r#"<p>{idp} signed in <strong class="tested-email">{email}</strong> ({name}).</p>
+<dl><dt>Subject</dt><dd class="tested-subject">{sub}</dd><dt>Organisation</dt><dd>{org}</dd><dt>Groups</dt><dd>{groups}</dd></dl>
+<h2>What the identity provider asserted</h2><table class="tested-attributes">{rows}</table>
+<p><a href="/console/partners">Back to partners</a></p>"#,
+                    idp = escape(&idp_name),
+                    email = escape(&identity.email),
+                    name = escape(&identity.display_name),
+                    sub = escape(&identity.subject),
+                    org = escape(identity.organisation.as_deref().unwrap_or("—")),
+                    groups = escape(&identity.groups.join(", ")),
+                ),
+                None,
+            )
+        }
+    }
+}
+
+async fn sp_metadata(State(state): State<AppState>, Path(idp_id): Path<String>) -> Response {
+    match federation::sp_metadata(&state.core, &idp_id).await {
+        Ok(xml) => (
+            [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+            xml,
+        )
+            .into_response(),
+        Err(e) => refused_page(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+async fn saml_acs(
+    State(state): State<AppState>,
+    Path(idp_id): Path<String>,
+    Meta(meta): Meta,
+    Form(form): Form<AcsForm>,
+) -> Response {
+    let Some(response) = form.saml_response.filter(|r| !r.trim().is_empty()) else {
+        return refused_page(&ServiceError::Federation(
+            backend::federation::FederationError::Malformed("no SAMLResponse was posted".into()),
+        ));
+    };
+    match federation::finish_saml(
+        &state.core,
+        &idp_id,
+        &response,
+        form.relay_state.as_deref(),
+        &meta,
+    )
+    .await
+    {
+        Ok(f) => finished_page(f),
+        Err(e) => refused_page(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    state: Option<String>,
+    code: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+async fn oidc_callback(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let cb = OidcCallback {
+        state: q.state.as_deref(),
+        code: q.code.as_deref(),
+        iss: q.iss.as_deref(),
+        error: q.error.as_deref(),
+        error_description: q.error_description.as_deref(),
+    };
+    match federation::finish_oidc(&state.core, cb, &meta).await {
+        Ok(f) => finished_page(f),
+        Err(e) => refused_page(&e),
+    }
+}
+
+/// The browser's device cookie, or a new one with the header that sets it.
+fn device(headers: &HeaderMap, secure: bool) -> (SecretString, Option<HeaderValue>) {
+    let existing = app::ssr::cookie(headers, app::ssr::DEVICE_COOKIE)
+        .filter(|v| {
+            v.len() == 43
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(|v| SecretString::from(v.to_owned()));
+    match existing {
+        Some(d) => (d, None),
+        None => {
+            let d = backend::services::portal::new_device_id();
+            let secure = if secure { "; Secure" } else { "" };
+            let v = format!(
+                "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=34560000{secure}",
+                app::ssr::DEVICE_COOKIE,
+                d.expose_secret()
+            );
+            (d, HeaderValue::from_str(&v).ok())
+        }
+    }
+}
+
+fn redirect_with_cookie(to: &str, cookie: Option<HeaderValue>) -> Response {
+    let mut resp = Redirect::to(to).into_response();
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+struct StartShareForm {
+    token: String,
+    idp: Option<String>,
+}
+
+/// `POST /auth/federation/share` from a federated share's landing page (same-origin):
+/// remembers the sign-in for this browser and sends it to the partner's IdP.
+async fn start_share(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    Form(form): Form<StartShareForm>,
+) -> Response {
+    let (device, set_cookie) = device(&headers, state.secure_cookies);
+    let idp = form.idp.as_deref().filter(|s| !s.is_empty());
+    match federation::start_for_share(&state.core, form.token.trim(), idp, &device, &meta).await {
+        Ok(url) => redirect_with_cookie(url.as_str(), set_cookie),
+        Err(e) => refused_page(&e),
+    }
+}
+
+/// `GET /auth/staff/{idp_id}`: staff sign-in at the organisation's own IdP.
+async fn start_staff(
+    State(state): State<AppState>,
+    Path(idp_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (device, set_cookie) = device(&headers, state.secure_cookies);
+    match federation::start_for_staff(&state.core, &idp_id, &device).await {
+        Ok(url) => redirect_with_cookie(url.as_str(), set_cookie),
+        Err(e) => refused_page(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct FinishQuery {
+    state: String,
+}
+
+/// `GET /auth/staff/finish`: same-site, so the device cookie is sent and must match the
+/// browser that started the sign-in; then a fresh console session (new id, new CSRF token).
+async fn finish_staff(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    session: Session,
+    Query(q): Query<FinishQuery>,
+) -> Response {
+    let device = app::ssr::cookie(&headers, app::ssr::DEVICE_COOKIE)
+        .map(|v| SecretString::from(v.to_owned()));
+    let staff = match federation::finish_staff(&state.core, &q.state, device.as_ref(), &meta).await
+    {
+        Ok(s) => s,
+        Err(e) => return refused_page(&e),
+    };
+    let started = async {
+        session.cycle_id().await?;
+        session
+            .insert(app::ssr::SESSION_USER, staff.user_id.clone())
+            .await?;
+        session
+            .insert(app::ssr::SESSION_CSRF, app::ssr::new_csrf_token())
+            .await?;
+        Ok::<_, tower_sessions::session::Error>(())
+    }
+    .await;
+    match started {
+        Ok(()) => Redirect::to("/console").into_response(),
+        Err(e) => refused_page(&ServiceError::Internal(format!(
+            "could not start a session: {e}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_acs_is_exempt_from_the_origin_check() {
+        assert!(super::is_saml_acs("/auth/saml/0190-abc/acs"));
+        assert!(!super::is_saml_acs("/auth/saml//acs"));
+        assert!(!super::is_saml_acs("/auth/saml/a/b/acs"));
+        assert!(!super::is_saml_acs("/auth/federation/share"));
+        assert!(!super::is_saml_acs("/api/v1/partners"));
+    }
+}
