@@ -230,17 +230,7 @@ pub fn verify_response(
     let xml = String::from_utf8(bytes)
         .map_err(|_| FederationError::Malformed("SAMLResponse is not UTF-8".into()))?;
 
-    // An unsigned Destination cannot make a response acceptable, but a wrong one is
-    // reason enough to refuse it.
-    if let Ok(unverified) = xml.parse::<samael::schema::Response>() {
-        if unverified
-            .destination
-            .as_deref()
-            .is_some_and(|d| d != sp.acs_url)
-        {
-            return Err(FederationError::WrongRecipient);
-        }
-    }
+    check_structure(&xml, sp)?;
 
     let skew = chrono::Duration::seconds(cfg.skew_secs.unwrap_or(super::DEFAULT_SKEW_SECS));
     let provider = ServiceProvider {
@@ -282,6 +272,96 @@ pub fn verify_response(
         assertion_id: assertion.id.clone(),
         valid_until,
     })
+}
+
+const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+
+/// Shape checks before any signature work, on the raw document.
+///
+/// - no DTD (entity expansion and external entities: XXE, "billion laughs");
+/// - the root is a `samlp:Response` with exactly one `Assertion` and no encrypted one — a
+///   second assertion beside (or hidden inside) the signed one is the signature-wrapping
+///   pattern, refused outright rather than left to the reduction;
+/// - every `ds:Signature` has exactly one Reference, to its own parent element (the
+///   Response or the Assertion) — a signature moved away from what it signs is refused;
+/// - a Destination, when present, is this ACS (it is unsigned if only the assertion is
+///   signed, so it can refuse a response but never make one acceptable).
+fn check_structure(xml: &str, sp: &SpEndpoints) -> Result<(), FederationError> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| {
+        FederationError::Malformed(format!("not well-formed XML without a DTD: {e}"))
+    })?;
+    let root = doc.root_element();
+    if root.tag_name().namespace() != Some(PROTOCOL_NS) || root.tag_name().name() != "Response" {
+        return Err(FederationError::Malformed(
+            "the document is not a SAML Response".into(),
+        ));
+    }
+    if root
+        .attribute("Destination")
+        .is_some_and(|d| d != sp.acs_url)
+    {
+        return Err(FederationError::WrongRecipient);
+    }
+    let assertions: Vec<roxmltree::Node> = doc
+        .descendants()
+        .filter(|n| n.tag_name().namespace() == Some(ASSERTION_NS))
+        .filter(|n| matches!(n.tag_name().name(), "Assertion" | "EncryptedAssertion"))
+        .collect();
+    let [assertion] = assertions.as_slice() else {
+        return Err(FederationError::Malformed(format!(
+            "a response must carry exactly one assertion (this one has {})",
+            assertions.len()
+        )));
+    };
+    if assertion.tag_name().name() != "Assertion" {
+        return Err(FederationError::Refused(
+            "encrypted assertions are not accepted; switch encryption off for Liaison's SP".into(),
+        ));
+    }
+    if assertion.parent_element() != Some(root) {
+        return Err(FederationError::Malformed(
+            "the assertion is not a direct child of the Response".into(),
+        ));
+    }
+    // A duplicated ID lets a reference resolve to content other than the element checked
+    // below.
+    let mut ids: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("ID"))
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() != count {
+        return Err(FederationError::Malformed(
+            "the response repeats an ID".into(),
+        ));
+    }
+    for sig in doc
+        .descendants()
+        .filter(|n| n.tag_name().namespace() == Some(DSIG_NS) && n.tag_name().name() == "Signature")
+    {
+        let parent = sig
+            .parent_element()
+            .ok_or_else(|| FederationError::Malformed("a signature has no parent".into()))?;
+        if parent != root && parent != *assertion {
+            return Err(FederationError::BadSignature);
+        }
+        let references: Vec<&str> = sig
+            .descendants()
+            .filter(|n| {
+                n.tag_name().namespace() == Some(DSIG_NS) && n.tag_name().name() == "Reference"
+            })
+            .map(|n| n.attribute("URI").unwrap_or_default())
+            .collect();
+        let own = parent.attribute("ID").map(|id| format!("#{id}"));
+        if references.len() != 1 || own.as_deref() != Some(references[0]) {
+            return Err(FederationError::BadSignature);
+        }
+    }
+    Ok(())
 }
 
 /// What samael leaves to the caller.

@@ -1,0 +1,16 @@
+<?php
+// Service providers registered by the tests: LIAISON_SSP_RUN/sps.json is a list of
+// {"entity_id": ..., "acs": ...}; read on every request, so tests can add SPs at run time.
+$file = getenv('LIAISON_SSP_RUN') . '/sps.json';
+$sps = is_file($file) ? json_decode(file_get_contents($file), true) : [];
+foreach ($sps ?: [] as $sp) {
+    $metadata[$sp['entity_id']] = [
+        'AssertionConsumerService' => $sp['acs'],
+        'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+        'simplesaml.nameidattribute' => 'email',
+        'attributes.NameFormat' => 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic',
+        'sign.response' => true,
+        'sign.assertion' => true,
+        'validate.authnrequest' => false,
+    ];
+}
