@@ -280,7 +280,8 @@ fn resolve_site_dir(dir: &Path) -> PathBuf {
 }
 
 /// Background upkeep: the expiry sweeper (audits "share expired" once; access checks never
-/// depend on it), expiry reminders, and removal of expired console sessions.
+/// depend on it), expiry reminders, and removal of expired console sessions, federated
+/// sign-ins and SAML replay entries.
 fn spawn_housekeeping(core: Arc<Liaison>) {
     tokio::spawn(async move {
         let sessions = backend::store::sessions::SqlSessionStore::new(core.db.clone());
@@ -295,6 +296,9 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             }
             if let Err(e) = sessions.delete_expired(core.now_ms()).await {
                 tracing::warn!(error.detail = %e, "session cleanup failed");
+            }
+            if let Err(e) = backend::store::federation::sweep(core.db.pool(), core.now_ms()).await {
+                tracing::warn!(error.detail = %e, "federation sign-in cleanup failed");
             }
         }
     });

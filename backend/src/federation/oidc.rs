@@ -322,7 +322,8 @@ fn claims_error(e: openidconnect::ClaimsVerificationError) -> FederationError {
             FederationError::DisallowedAlgorithm
         }
         C::SignatureVerification(_) => FederationError::BadSignature,
-        C::Other(m) if m.contains("issued") => FederationError::NotYetValid,
+        C::Other(m) if m.contains("in the future") => FederationError::NotYetValid,
+        C::Other(m) if m.contains("too long ago") => FederationError::Expired,
         other => FederationError::Malformed(other.to_string()),
     }
 }

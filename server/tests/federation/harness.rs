@@ -33,7 +33,7 @@ pub struct App {
     pub base: String,
     pub core: Arc<Liaison>,
     pub key: String,
-    pub dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -97,13 +97,9 @@ impl App {
             base,
             core,
             key: boot.api_key.expose_secret().to_owned(),
-            dir,
+            _dir: dir,
             server,
         }
-    }
-
-    pub fn api(&self) -> Client {
-        Client::new()
     }
 
     /// An admin REST call; returns (status, JSON body).
@@ -345,7 +341,8 @@ pub fn device_id() -> String {
 
 /// A peer process, killed when dropped.
 pub struct Peer {
-    pub child: tokio::process::Child,
+    /// Killed on drop.
+    _child: tokio::process::Child,
     pub base: String,
     pub run: tempfile::TempDir,
 }
@@ -376,7 +373,11 @@ pub async fn simplesamlphp() -> Peer {
         .expect("SimpleSAMLphp (scripts/bootstrap installs it)");
     let base = format!("http://127.0.0.1:{port}");
     wait_http(&format!("{base}/saml2/idp/metadata.php")).await;
-    Peer { child, base, run }
+    Peer {
+        _child: child,
+        base,
+        run,
+    }
 }
 
 impl Peer {
@@ -410,5 +411,9 @@ pub async fn oidc_provider(redirect_uri: &str) -> Peer {
         .expect("node (scripts/bootstrap installs it)");
     let base = format!("http://127.0.0.1:{port}");
     wait_http(&format!("{base}/.well-known/openid-configuration")).await;
-    Peer { child, base, run }
+    Peer {
+        _child: child,
+        base,
+        run,
+    }
 }

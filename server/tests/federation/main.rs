@@ -5,5 +5,6 @@
 #![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
 mod harness;
+mod oidc;
 
 mod saml;

@@ -1,0 +1,444 @@
+//! OpenID Connect: a partner user signs in at the real `oidc-provider`; the attack matrix
+//! against a hostile provider (served here) and the real one (mix-up, state).
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::harness::{self, reason, App, Client};
+
+async fn oidc_idp(app: &App, partner: &str, issuer: &str) -> String {
+    let (s, idp) = app
+        .rest(
+            Method::POST,
+            &format!("/api/v1/partners/{partner}/idps"),
+            Some(json!({
+                "kind": "oidc",
+                "name": "Partner OIDC",
+                "issuer": issuer,
+                "client_id": "liaison",
+                "client_secret": "liaison-test-secret",
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{idp}");
+    assert_eq!(idp["has_client_secret"], true);
+    assert!(
+        idp.get("client_secret").is_none(),
+        "the secret is never returned"
+    );
+    idp["id"].as_str().unwrap().to_owned()
+}
+
+/// Starts the share's sign-in and logs in at oidc-provider as `login`; returns the
+/// callback URL the provider redirects the browser to (not yet followed).
+async fn sign_in_at_op(app: &App, browser: &Client, token: &str, login: &str) -> String {
+    let start = browser
+        .post_form(
+            &format!("{}/auth/federation/share", app.base),
+            &[("token", token)],
+            Some(&app.base),
+        )
+        .await;
+    assert_eq!(start.status, 303, "{}", start.body);
+    let auth_url = start.location.unwrap();
+    assert!(
+        auth_url.contains("code_challenge_method=S256"),
+        "PKCE S256: {auth_url}"
+    );
+    assert!(auth_url.contains("nonce="), "nonce: {auth_url}");
+    // Follow the provider's redirects, logging in when it asks (a second sign-in in the
+    // same browser reuses the provider's session); stop at the callback, unfollowed.
+    let mut page = browser.get(&auth_url).await;
+    for _ in 0..15 {
+        if let Some(next) = page.location.clone() {
+            if next.starts_with(&app.base) {
+                return next;
+            }
+            page = browser.get(&next).await;
+        } else if page.url.contains("/interaction/") {
+            let url = page.url.clone();
+            page = browser
+                .post_form(
+                    &url,
+                    &[("prompt", "login"), ("login", login), ("password", "x")],
+                    None,
+                )
+                .await;
+        } else {
+            panic!("stuck at {} ({}): {}", page.url, page.status, page.body);
+        }
+    }
+    panic!("no callback");
+}
+
+#[tokio::test]
+async fn partner_user_signs_in_at_oidc_provider_and_opens_the_share() {
+    let app = App::start().await;
+    let op = harness::oidc_provider(&format!("{}/auth/oidc/callback", app.base)).await;
+    let partner = app.partner().await;
+    let idp_id = oidc_idp(&app, &partner, &op.base).await;
+    let (_, token) = app.federated_share("ann@partner.test", false).await;
+    let device = harness::device_id();
+    let browser = Client::new();
+    browser.set_cookie(&app.base, &format!("liaison_device={device}"));
+
+    let callback = sign_in_at_op(&app, &browser, &token, "ann").await;
+    assert!(
+        callback.contains("iss="),
+        "RFC 9207 iss parameter: {callback}"
+    );
+    // Mix-up: the same answer claiming to come from another issuer.
+    let mixed = callback.replace(
+        &format!("iss={}", urlencode(&op.base)),
+        &format!("iss={}", urlencode("http://evil.example")),
+    );
+    assert_ne!(mixed, callback);
+    let page = browser.get(&mixed).await;
+    assert_eq!(
+        (page.status, reason(&page).as_str()),
+        (403, "issuer_parameter_mismatch")
+    );
+
+    // A fresh sign-in goes through.
+    let callback = sign_in_at_op(&app, &browser, &token, "ann").await;
+    let done = browser.get(&callback).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let (s, session) = app.open(&token, &device).await;
+    assert_eq!(s, 200, "{session}");
+    let claims: Value = serde_json::from_slice(
+        &B64URL
+            .decode(
+                session["access_token"]
+                    .as_str()
+                    .unwrap()
+                    .split('.')
+                    .nth(1)
+                    .unwrap(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["idp"], idp_id.as_str());
+    let signed_in = app.audit("federation.signed_in").await;
+    let last = signed_in.last().unwrap();
+    assert_eq!(last["details"]["protocol"], "oidc");
+    assert_eq!(last["details"]["email"], "ann@partner.test");
+    // Groups and organisation come from the claims, for the partner guest record.
+    let (_, guests) = app
+        .rest(
+            Method::GET,
+            &format!("/api/v1/partners/{partner}/guests"),
+            None,
+        )
+        .await;
+    assert_eq!(guests["guests"][0]["organisation"], "Partner Agency");
+    assert_eq!(
+        guests["guests"][0]["groups"],
+        json!(["auditors", "partner-staff"])
+    );
+
+    // The callback again (code and state used up), and a forged state.
+    let again = browser.get(&callback).await;
+    assert_eq!(
+        (again.status, reason(&again).as_str()),
+        (403, "unknown_state")
+    );
+    let forged = browser
+        .get(&format!(
+            "{}/auth/oidc/callback?state=forged&code=x",
+            app.base
+        ))
+        .await;
+    assert_eq!(
+        (forged.status, reason(&forged).as_str()),
+        (403, "unknown_state")
+    );
+    let failures = app.audit("federation.sign_in_failed").await;
+    assert!(failures
+        .iter()
+        .any(|e| e["details"]["reason"] == "issuer_parameter_mismatch"));
+}
+
+#[tokio::test]
+async fn test_connection_shows_what_the_provider_asserted() {
+    let app = App::start().await;
+    let op = harness::oidc_provider(&format!("{}/auth/oidc/callback", app.base)).await;
+    let partner = app.partner().await;
+    let idp_id = oidc_idp(&app, &partner, &op.base).await;
+    let (s, body) = app
+        .rest(Method::POST, &format!("/api/v1/idps/{idp_id}/test"), None)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let browser = Client::new();
+    let form = browser.follow(body["sign_in_url"].as_str().unwrap()).await;
+    let mut page = browser
+        .post_form(
+            &form.url,
+            &[("prompt", "login"), ("login", "bob"), ("password", "x")],
+            None,
+        )
+        .await;
+    while let Some(next) = page.location.clone() {
+        page = browser.get(&next).await;
+    }
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Connection works"), "{}", page.body);
+    assert!(page.body.contains("bob@partner.test"));
+    assert!(page.body.contains("partner-staff"));
+    assert_eq!(app.audit("federation.tested").await.len(), 1);
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// What the hostile provider's token endpoint answers with next.
+#[derive(Clone, Default)]
+struct Scenario {
+    id_token: String,
+}
+
+struct Hostile {
+    base: String,
+    scenario: Arc<Mutex<Scenario>>,
+    dir: tempfile::TempDir,
+    kid: String,
+}
+
+fn rsa_key(dir: &std::path::Path, name: &str) -> (Vec<u8>, String) {
+    let key = dir.join(format!("{name}.pem"));
+    assert!(Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out"
+        ])
+        .arg(&key)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let modulus = Command::new("openssl")
+        .args(["rsa", "-noout", "-modulus", "-in"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    let hex = String::from_utf8(modulus.stdout).unwrap();
+    let hex = hex.trim().trim_start_matches("Modulus=");
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    (std::fs::read(key).unwrap(), B64URL.encode(bytes))
+}
+
+impl Hostile {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, n) = rsa_key(dir.path(), "good");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let scenario = Arc::new(Mutex::new(Scenario::default()));
+        let kid = "good-key".to_owned();
+        let discovery = json!({
+            "issuer": base,
+            "authorization_endpoint": format!("{base}/auth"),
+            "token_endpoint": format!("{base}/token"),
+            "jwks_uri": format!("{base}/jwks"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "authorization_response_iss_parameter_supported": true,
+        });
+        let jwks = json!({ "keys": [{ "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": "AQAB" }] });
+        let router = Router::new()
+            .route("/.well-known/openid-configuration", get(move || async move { Json(discovery) }))
+            .route("/jwks", get(move || async move { Json(jwks) }))
+            .route(
+                "/token",
+                post(|State(s): State<Arc<Mutex<Scenario>>>| async move {
+                    let id_token = s.lock().unwrap().id_token.clone();
+                    Json(json!({ "access_token": "at-1", "token_type": "Bearer", "expires_in": 60, "id_token": id_token }))
+                }),
+            )
+            .with_state(scenario.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self {
+            base,
+            scenario,
+            dir,
+            kid,
+        }
+    }
+
+    fn sign(&self, key: &str, kid: &str, claims: &Value) -> String {
+        let pem = std::fs::read(self.dir.path().join(format!("{key}.pem")))
+            .unwrap_or_else(|_| rsa_key(self.dir.path(), key).0);
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(
+            &header,
+            claims,
+            &jsonwebtoken::EncodingKey::from_rsa_pem(&pem).unwrap(),
+        )
+        .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn hostile_provider_tokens_are_refused_and_audited() {
+    let app = App::start().await;
+    let op = Hostile::start().await;
+    let partner = app.partner().await;
+    let _idp = oidc_idp(&app, &partner, &op.base).await;
+    let (_, token) = app.federated_share("ann@partner.test", false).await;
+    let device = harness::device_id();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let good = |nonce: &str| {
+        json!({
+            "iss": op.base, "aud": "liaison", "sub": "sub-ann", "email": "ann@partner.test",
+            "name": "Ann Partner", "nonce": nonce, "iat": now, "exp": now + 300,
+        })
+    };
+    let with = |mut v: Value, k: &str, x: Value| {
+        v[k] = x;
+        v
+    };
+    type Case<'a> = (&'static str, &'static str, Box<dyn Fn(&str) -> String + 'a>);
+    let cases: Vec<Case> = vec![
+        (
+            "nonce mismatch",
+            "nonce_mismatch",
+            Box::new(|n| {
+                op.sign(
+                    "good",
+                    &op.kid,
+                    &with(good(n), "nonce", json!("another-nonce")),
+                )
+            }),
+        ),
+        (
+            "wrong iss",
+            "wrong_issuer",
+            Box::new(|n| {
+                op.sign(
+                    "good",
+                    &op.kid,
+                    &with(good(n), "iss", json!("http://evil.example")),
+                )
+            }),
+        ),
+        (
+            "wrong aud",
+            "wrong_audience",
+            Box::new(|n| {
+                op.sign(
+                    "good",
+                    &op.kid,
+                    &with(good(n), "aud", json!("someone-else")),
+                )
+            }),
+        ),
+        (
+            "expired",
+            "expired",
+            Box::new(|n| {
+                op.sign(
+                    "good",
+                    &op.kid,
+                    &with(
+                        with(good(n), "exp", json!(now - 600)),
+                        "iat",
+                        json!(now - 900),
+                    ),
+                )
+            }),
+        ),
+        (
+            "alg none",
+            "disallowed_algorithm",
+            Box::new(|n| {
+                format!(
+                    "{}.{}.",
+                    B64URL.encode(r#"{"alg":"none","typ":"JWT"}"#),
+                    B64URL.encode(good(n).to_string())
+                )
+            }),
+        ),
+        (
+            "unknown key",
+            "unknown_key",
+            Box::new(|n| op.sign("stranger", "stranger-key", &good(n))),
+        ),
+        (
+            "known kid, other key",
+            "bad_signature",
+            Box::new(|n| op.sign("stranger", &op.kid, &good(n))),
+        ),
+    ];
+    for (name, expected, make) in &cases {
+        let browser = Client::new();
+        browser.set_cookie(&app.base, &format!("liaison_device={device}"));
+        let (state, nonce) = start(&app, &browser, &token).await;
+        op.scenario.lock().unwrap().id_token = make(&nonce);
+        let page = browser
+            .get(&format!(
+                "{}/auth/oidc/callback?code=c&state={}&iss={}",
+                app.base,
+                urlencode(&state),
+                urlencode(&op.base)
+            ))
+            .await;
+        assert_eq!(page.status, 403, "{name}: {}", page.body);
+        assert_eq!(reason(&page), *expected, "{name}");
+    }
+    assert_eq!(app.completed_logins().await, 0);
+    let (s, _) = app.open(&token, &device).await;
+    assert_eq!(s, 403);
+    assert_eq!(
+        app.audit("federation.sign_in_failed").await.len(),
+        cases.len()
+    );
+
+    // Positive control: a correct token from the same provider is accepted.
+    let browser = Client::new();
+    browser.set_cookie(&app.base, &format!("liaison_device={device}"));
+    let (state, nonce) = start(&app, &browser, &token).await;
+    op.scenario.lock().unwrap().id_token = op.sign("good", &op.kid, &good(&nonce));
+    let page = browser
+        .get(&format!(
+            "{}/auth/oidc/callback?code=c&state={}",
+            app.base,
+            urlencode(&state)
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (s, body) = app.open(&token, &device).await;
+    assert_eq!(s, 200, "{body}");
+}
+
+/// Starts a sign-in; returns (state, nonce) from the authorization URL.
+async fn start(app: &App, browser: &Client, token: &str) -> (String, String) {
+    let start = browser
+        .post_form(
+            &format!("{}/auth/federation/share", app.base),
+            &[("token", token)],
+            Some(&app.base),
+        )
+        .await;
+    assert_eq!(start.status, 303, "{}", start.body);
+    let url = url::Url::parse(start.location.as_deref().unwrap()).unwrap();
+    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    (q["state"].clone(), q["nonce"].clone())
+}
