@@ -83,9 +83,12 @@ fn page(status: StatusCode, title: &str, body_html: &str, refresh_to: Option<&st
 
 fn refused_page(e: &ServiceError) -> Response {
     let status = match e.http_status() {
-        502 => StatusCode::BAD_GATEWAY,
+        401 => StatusCode::UNAUTHORIZED,
         404 => StatusCode::NOT_FOUND,
+        410 => StatusCode::GONE,
+        429 => StatusCode::TOO_MANY_REQUESTS,
         500 => StatusCode::INTERNAL_SERVER_ERROR,
+        502 => StatusCode::BAD_GATEWAY,
         _ => StatusCode::FORBIDDEN,
     };
     let message = public_message(e);
@@ -93,7 +96,7 @@ fn refused_page(e: &ServiceError) -> Response {
         status,
         "Sign-in refused",
         &format!(
-            r#"<p class="error" data-reason="{code}">{msg}</p><p>Nothing was signed in. Go back to your link and try again, or contact the sender.</p>"#,
+            r#"<p class="error" data-reason="{code}">{msg}</p><p>Nothing was signed in. Start again from your link or the sign-in page, or contact the sender.</p>"#,
             code = escape(e.code()),
             msg = escape(&message),
         ),

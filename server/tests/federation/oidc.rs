@@ -54,9 +54,14 @@ async fn sign_in_at_op(app: &App, browser: &Client, token: &str, login: &str) ->
         "PKCE S256: {auth_url}"
     );
     assert!(auth_url.contains("nonce="), "nonce: {auth_url}");
+    drive_op(app, browser, &auth_url, login).await
+}
+
+/// Follows the provider from `auth_url`, logging in as `login`; returns the callback URL.
+async fn drive_op(app: &App, browser: &Client, auth_url: &str, login: &str) -> String {
     // Follow the provider's redirects, logging in when it asks (a second sign-in in the
     // same browser reuses the provider's session); stop at the callback, unfollowed.
-    let mut page = browser.get(&auth_url).await;
+    let mut page = browser.get(auth_url).await;
     for _ in 0..15 {
         if let Some(next) = page.location.clone() {
             if next.starts_with(&app.base) {
@@ -441,4 +446,74 @@ async fn start(app: &App, browser: &Client, token: &str) -> (String, String) {
     let url = url::Url::parse(start.location.as_deref().unwrap()).unwrap();
     let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
     (q["state"].clone(), q["nonce"].clone())
+}
+
+#[tokio::test]
+async fn staff_sign_in_through_the_organisations_own_provider() {
+    let app = App::start().await;
+    let op = harness::oidc_provider(&format!("{}/auth/oidc/callback", app.base)).await;
+    let (s, idp) = app
+        .rest(
+            Method::POST,
+            "/api/v1/idps",
+            Some(json!({
+                "kind": "oidc", "name": "Acme SSO", "issuer": op.base,
+                "client_id": "liaison", "client_secret": "liaison-test-secret",
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{idp}");
+    let idp_id = idp["id"].as_str().unwrap();
+
+    let browser = Client::new();
+    let start = browser
+        .get(&format!("{}/auth/staff/{idp_id}", app.base))
+        .await;
+    assert_eq!(start.status, 303, "{}", start.body);
+    let callback = drive_op(
+        &app,
+        &browser,
+        start.location.as_deref().unwrap(),
+        "admin@liaison.test",
+    )
+    .await;
+    let page = browser.get(&callback).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let at = page.body.find("/auth/staff/finish?state=").unwrap();
+    let finish = format!(
+        "{}{}",
+        app.base,
+        harness::unescape(&page.body[at..at + page.body[at..].find('"').unwrap()])
+    );
+    // Login CSRF: another browser given the continuation link gets nothing.
+    let other = Client::new().get(&finish).await;
+    assert_eq!(other.status, 401, "{}", other.body);
+    let done = browser.get(&finish).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("{}/console", app.base).as_str())
+    );
+    let signed_in = app.audit("auth.signed_in").await;
+    let last = signed_in.last().unwrap();
+    assert_eq!(last["details"]["method"], "idp");
+    assert_eq!(last["actor"]["credential"], format!("idp:{idp_id}"));
+    // Used once.
+    assert_eq!(browser.get(&finish).await.status, 401);
+
+    // Someone the provider knows but Liaison does not.
+    let browser = Client::new();
+    let start = browser
+        .get(&format!("{}/auth/staff/{idp_id}", app.base))
+        .await;
+    let callback = drive_op(
+        &app,
+        &browser,
+        start.location.as_deref().unwrap(),
+        "nobody@liaison.test",
+    )
+    .await;
+    let page = browser.get(&callback).await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("no Liaison account"), "{}", page.body);
 }
