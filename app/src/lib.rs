@@ -18,7 +18,7 @@ use leptos_router::{path, SsrMode};
 
 use routes::auth::LoginPage;
 use routes::console::{
-    AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, SharesPage,
+    AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, PartnersPage, SharesPage,
 };
 use routes::portal::{LandingPage, PortalPage};
 
@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("documents") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <Route path=path!("/s/:token") view=LandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/portal") view=PortalPage ssr=SsrMode::Async/>

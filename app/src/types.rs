@@ -93,11 +93,23 @@ pub enum LandingView {
         require_acknowledgement: bool,
         /// (version, text) of legal terms to accept.
         terms: Option<(String, String)>,
+        /// Federated shares: sign in at the partner's IdP first.
+        federation: Option<FederationView>,
     },
     Denied {
         code: String,
         message: String,
     },
+}
+
+/// A federated share's sign-in choices on its landing page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederationView {
+    pub partner_name: String,
+    /// (id, name) of the partner's identity providers.
+    pub idps: Vec<(String, String)>,
+    /// This browser signed in (and the share admits it) as this email.
+    pub signed_in_as: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,4 +178,28 @@ mod tests {
         assert_eq!(short_time("2026-11-23T14:05:09Z"), "2026-11-23 14:05 UTC");
         assert_eq!(short_time("x"), "x");
     }
+}
+
+/// A partner organisation (or, with no id, the organisation's own staff sign-in) in the
+/// console.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerRowView {
+    pub id: Option<String>,
+    pub name: String,
+    pub domains: Vec<String>,
+    pub enabled: bool,
+    pub idps: Vec<IdpRowView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdpRowView {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub enabled: bool,
+    /// SAML entity id or OIDC issuer.
+    pub detail: String,
+    pub sp_entity_id: Option<String>,
+    pub sp_acs_url: Option<String>,
+    pub redirect_uri: Option<String>,
 }

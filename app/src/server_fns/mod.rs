@@ -5,5 +5,6 @@ pub mod audit;
 pub mod auth;
 pub mod documents;
 pub mod outbox;
+pub mod partners;
 pub mod portal;
 pub mod shares;

@@ -6,6 +6,7 @@ mod documents;
 mod layout;
 mod new_share;
 mod outbox;
+mod partners;
 mod shares;
 
 pub use audit::AuditPage;
@@ -13,4 +14,5 @@ pub use documents::DocumentsPage;
 pub use layout::ConsoleLayout;
 pub use new_share::NewSharePage;
 pub use outbox::OutboxPage;
+pub use partners::PartnersPage;
 pub use shares::SharesPage;

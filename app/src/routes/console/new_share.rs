@@ -59,6 +59,7 @@ pub fn NewSharePage() -> impl IntoView {
                             <select name="method" data-testid="method">
                                 <option value="link">"Anyone with the link"</option>
                                 <option value="invitation">"Invited person: email verification code on open"</option>
+                                <option value="federated">"Partner staff: sign in with their organisation's account"</option>
                             </select>
                         </label>
                         <label>"Classification"

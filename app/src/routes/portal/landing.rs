@@ -30,7 +30,24 @@ pub fn LandingPage() -> impl IntoView {
                             <h1 data-testid="denied" data-code=code>{message}</h1>
                             <p class="muted">"If you still need access, ask the person who shared it with you."</p>
                         }.into_any(),
-                        Ok(LandingView::Open { org_name, tlp, needs_password, needs_code, require_acknowledgement, terms }) => view! {
+                        Ok(LandingView::Open { federation: Some(f), org_name, tlp, .. }) if f.signed_in_as.is_none() => view! {
+                            <p class="tlp" data-testid="tlp">{tlp}</p>
+                            <p class="muted">{format!("Shared with you by {org_name}")}</p>
+                            <h1>"Sign in with your organisation"</h1>
+                            <p>{format!("This link is for staff of {}. Sign in with your organisation's account to continue.", f.partner_name)}</p>
+                            {if f.idps.is_empty() {
+                                view! { <p class="error" data-testid="no-idp">"Your organisation's sign-in is not available at the moment. Contact the person who shared this with you."</p> }.into_any()
+                            } else {
+                                f.idps.into_iter().map(|(id, name)| view! {
+                                    <form method="post" action="/auth/federation/share" class="federation-start">
+                                        <input type="hidden" name="token" value=token()/>
+                                        <input type="hidden" name="idp" value=id/>
+                                        <button type="submit" class="btn btn-primary" data-testid="federated-sign-in">{format!("Sign in with {name}")}</button>
+                                    </form>
+                                }).collect_view().into_any()
+                            }}
+                        }.into_any(),
+                        Ok(LandingView::Open { org_name, tlp, needs_password, needs_code, require_acknowledgement, terms, federation }) => view! {
                             <p class="tlp" data-testid="tlp">{tlp}</p>
                             <p class="muted">{format!("Shared with you by {org_name}")}</p>
                             {if require_acknowledgement {
@@ -43,6 +60,9 @@ pub fn LandingPage() -> impl IntoView {
                             } else {
                                 view! { <h1>"A document has been shared with you"</h1> }.into_any()
                             }}
+                            {federation.and_then(|f| f.signed_in_as).map(|email| view! {
+                                <p class="signed-in-as" data-testid="signed-in-as">{format!("Signed in as {email}")}</p>
+                            })}
                             <ActionForm action=open>
                                 <input type="hidden" name="token" value=token()/>
                                 {needs_password.then(|| view! {

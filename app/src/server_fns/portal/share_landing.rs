@@ -18,6 +18,11 @@ pub async fn share_landing(token: String) -> Result<LandingView, ServerFnError> 
             needs_code: l.needs_code,
             require_acknowledgement: l.require_acknowledgement,
             terms: l.terms.map(|t| (t.version, t.body)),
+            federation: l.federation.map(|f| crate::types::FederationView {
+                partner_name: f.partner_name,
+                idps: f.idps,
+                signed_in_as: f.signed_in_as,
+            }),
         }),
         Err(ServiceError::Denied(d)) => {
             let _ = fail(ServiceError::Denied(d));

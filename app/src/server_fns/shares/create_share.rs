@@ -60,7 +60,7 @@ pub async fn create_share(
     };
     let on = |v: &Option<String>| v.is_some();
     let method = backend::domain::Method::parse(method.as_deref().unwrap_or("link"))
-        .ok_or_else(|| invalid("method", "choose link, invitation or portal"))?;
+        .ok_or_else(|| invalid("method", "choose link, invitation, portal or federated"))?;
     let tlp = backend::domain::Tlp::parse(tlp.as_deref().unwrap_or("AMBER"))
         .ok_or_else(|| invalid("tlp", "choose a TLP marking"))?;
     let mut allowed_networks = Vec::new();

@@ -1,0 +1,151 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::server_fns::partners::{
+    list_partners, AddIdentityProvider, CreatePartner, TestIdentityProvider,
+};
+use crate::types::{CurrentUser, IdpRowView, PartnerRowView};
+
+/// Partner organisations: email domains for home-realm discovery, their SAML / OIDC
+/// identity providers (what to register at each), "Test connection"; and the
+/// organisation's own IdP for staff sign-in.
+#[component]
+pub fn PartnersPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    let create = ServerAction::<CreatePartner>::new();
+    let add_idp = ServerAction::<AddIdentityProvider>::new();
+    let test = ServerAction::<TestIdentityProvider>::new();
+    let partners = Resource::new(
+        move || (create.version().get(), add_idp.version().get()),
+        |_| list_partners(),
+    );
+    let error = move || {
+        [
+            create.value().get(),
+            add_idp.value().get(),
+            test.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|r| r.err())
+        .map(|e| crate::error_text(&e))
+    };
+    let csrf = user.csrf.clone();
+    view! {
+        <Title text="Partners · Liaison"/>
+        <h1>"Partner organisations"</h1>
+        <p class="muted">"Partner staff sign in to federated shares through their own organisation's identity provider. A recipient's email domain picks the partner."</p>
+        {move || error().map(|e| view! { <p class="error" role="alert" data-testid="partners-error">{e}</p> })}
+        <details class="panel">
+            <summary>"Add a partner"</summary>
+            <ActionForm action=create>
+                <input type="hidden" name="csrf" value=csrf.clone()/>
+                <label>"Name" <input type="text" name="name" required data-testid="partner-name"/></label>
+                <label>"Email domains" <input type="text" name="domains" placeholder="agency.example, agency.gov.example" data-testid="partner-domains"/></label>
+                <button type="submit" class="btn btn-primary">"Add partner"</button>
+            </ActionForm>
+        </details>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new({
+                let csrf = user.csrf.clone();
+                async move {
+                    match partners.await {
+                        Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                        Ok(list) => list
+                            .into_iter()
+                            .map(|p| view! { <Partner partner=p csrf=csrf.clone() add_idp test/> })
+                            .collect_view()
+                            .into_any(),
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Partner(
+    partner: PartnerRowView,
+    csrf: String,
+    add_idp: ServerAction<AddIdentityProvider>,
+    test: ServerAction<TestIdentityProvider>,
+) -> impl IntoView {
+    let partner_id = partner.id.clone().unwrap_or_default();
+    let is_staff = partner.id.is_none();
+    view! {
+        <section class="panel partner" data-testid="partner">
+            <h2>{partner.name.clone()} {(!partner.enabled).then(|| view! { <span class="badge">"disabled"</span> })}</h2>
+            {(!is_staff).then(|| view! { <p class="muted">"Domains: " {partner.domains.join(", ")}</p> })}
+            {if partner.idps.is_empty() {
+                view! { <p class="empty">"No identity provider yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="idps">
+                        <thead><tr><th>"Identity provider"</th><th>"Register at the IdP"</th><th></th></tr></thead>
+                        <tbody>{partner.idps.into_iter().map(|i| view! { <Idp idp=i csrf=csrf.clone() test/> }).collect_view()}</tbody>
+                    </table>
+                }.into_any()
+            }}
+            <details>
+                <summary>"Add an identity provider"</summary>
+                <ActionForm action=add_idp>
+                    <input type="hidden" name="csrf" value=csrf.clone()/>
+                    <input type="hidden" name="partner_id" value=partner_id/>
+                    <label>"Name" <input type="text" name="name" required/></label>
+                    <label>"Protocol"
+                        <select name="kind">
+                            <option value="saml">"SAML 2.0"</option>
+                            <option value="oidc">"OpenID Connect"</option>
+                        </select>
+                    </label>
+                    <fieldset>
+                        <legend>"SAML: the IdP's metadata"</legend>
+                        <label>"Metadata URL" <input type="url" name="metadata_url"/></label>
+                        <label>"or metadata XML" <textarea name="metadata_xml" rows="3"></textarea></label>
+                        <label class="check"><input type="checkbox" name="allow_idp_initiated"/>" Allow sign-ins started at the IdP"</label>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"OpenID Connect"</legend>
+                        <label>"Issuer" <input type="url" name="issuer"/></label>
+                        <label>"Client id" <input type="text" name="client_id"/></label>
+                        <label>"Client secret" <input type="password" name="client_secret" autocomplete="off"/></label>
+                    </fieldset>
+                    <button type="submit" class="btn btn-primary">"Add identity provider"</button>
+                </ActionForm>
+            </details>
+        </section>
+    }
+}
+
+#[component]
+fn Idp(idp: IdpRowView, csrf: String, test: ServerAction<TestIdentityProvider>) -> impl IntoView {
+    let register = match (&idp.sp_entity_id, &idp.sp_acs_url, &idp.redirect_uri) {
+        (Some(entity), Some(acs), _) => view! {
+            <div class="small">"SP entity id / metadata: " <code>{entity.clone()}</code></div>
+            <div class="small">"ACS (HTTP-POST): " <code>{acs.clone()}</code></div>
+        }
+        .into_any(),
+        (_, _, Some(redirect)) => view! {
+            <div class="small">"Redirect URI: " <code>{redirect.clone()}</code></div>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    };
+    view! {
+        <tr data-testid="idp">
+            <td>
+                <strong>{idp.name}</strong> " " <span class="badge">{idp.kind.to_uppercase()}</span>
+                {(!idp.enabled).then(|| view! { <span class="badge">"disabled"</span> })}
+                <div class="small muted">{idp.detail}</div>
+            </td>
+            <td>{register}</td>
+            <td>
+                <ActionForm action=test>
+                    <input type="hidden" name="csrf" value=csrf/>
+                    <input type="hidden" name="id" value=idp.id/>
+                    <button type="submit" class="btn" data-testid="test-connection">"Test connection"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,11 @@
+use leptos::prelude::*;
+
+/// The organisations' own identity providers offered on the sign-in page: (id, name).
+#[server]
+pub async fn list_staff_sign_ins() -> Result<Vec<(String, String)>, ServerFnError> {
+    use crate::ssr::{context, fail};
+    let ctx = context()?;
+    backend::services::federation::staff_idps(&ctx.core)
+        .await
+        .map_err(fail)
+}

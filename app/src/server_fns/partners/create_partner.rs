@@ -1,0 +1,26 @@
+use leptos::prelude::*;
+
+/// Adds a partner organisation; `domains` is a list separated by commas, spaces or lines.
+#[server]
+pub async fn create_partner(
+    csrf: String,
+    name: String,
+    domains: String,
+) -> Result<(), ServerFnError> {
+    use crate::ssr::{context, fail, meta, require_staff_csrf};
+    let ctx = context()?;
+    let staff = require_staff_csrf(&csrf).await?;
+    let input = backend::services::partners::PartnerInput {
+        name,
+        domains: domains
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        enabled: true,
+    };
+    backend::services::partners::create_partner(&ctx.core, &staff, input, &meta().await)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
