@@ -273,7 +273,7 @@ struct StartShareForm {
 }
 
 /// `POST /auth/federation/share` from a federated share's landing page (same-origin):
-/// remembers the sign-in for this browser and sends it to the partner's IdP.
+/// remembers the sign-in for this browser and sends it on to the partner's IdP.
 async fn start_share(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -283,7 +283,23 @@ async fn start_share(
     let (device, set_cookie) = device(&headers, state.secure_cookies);
     let idp = form.idp.as_deref().filter(|s| !s.is_empty());
     match federation::start_for_share(&state.core, form.token.trim(), idp, &device, &meta).await {
-        Ok(url) => redirect_with_cookie(url.as_str(), set_cookie),
+        Ok(url) => {
+            // Not a 303: the landing page's CSP (`form-action 'self'`) also governs where a
+            // form submission may be redirected, so the IdP is reached from this page.
+            let mut resp = page(
+                StatusCode::OK,
+                "Signing in",
+                &format!(
+                    r#"<p>Taking you to your organisation's sign-in… <a href="{}" data-testid="idp-link">Continue</a></p>"#,
+                    escape(url.as_str())
+                ),
+                Some(url.as_str()),
+            );
+            if let Some(c) = set_cookie {
+                resp.headers_mut().append(header::SET_COOKIE, c);
+            }
+            resp
+        }
         Err(e) => refused_page(&e),
     }
 }

@@ -417,3 +417,14 @@ pub async fn oidc_provider(redirect_uri: &str) -> Peer {
         run,
     }
 }
+
+/// The target of a page's `<meta http-equiv="refresh">` (the sign-in pages continue so).
+pub fn refresh_url(page: &Page) -> String {
+    let at = page
+        .body
+        .find("content=\"0;url=")
+        .unwrap_or_else(|| panic!("no refresh ({}): {}", page.status, page.body))
+        + 15;
+    let rest = &page.body[at..];
+    unescape(&rest[..rest.find('"').unwrap()])
+}
