@@ -75,7 +75,7 @@ test.beforeAll(async () => {
   });
   expect(saml.status(), await saml.text()).toBe(201);
   const s = await saml.json();
-  fs.writeFileSync(path.join(sspRun, 'sps.json'), JSON.stringify([{ entity_id: s.sp_entity_id, acs: s.sp_acs_url }]));
+  fs.writeFileSync(path.join(sspRun, 'sps.json'), JSON.stringify([{ entity_id: s.sp_entity_id, acs: s.sp_acs_url, cert: s.sp_certificate }]));
   const oidc = await admin.post(`/api/v1/partners/${id}/idps`, {
     data: { kind: 'oidc', name: 'Partner OIDC', issuer: `http://127.0.0.1:${opPort}`, client_id: 'liaison', client_secret: 'liaison-test-secret' },
   });

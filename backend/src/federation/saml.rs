@@ -124,12 +124,60 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Our SP metadata for one IdP: entity id, ACS on HTTP-POST, signed assertions wanted.
-pub fn sp_metadata_xml(sp: &SpEndpoints) -> String {
+/// Our SP signing key for one connection: RSA-2048 (PKCS#8 DER, to be sealed) and a
+/// self-signed certificate (base64 DER) valid for ten years, named after the SP entity.
+pub fn generate_sp_key(entity_id: &str) -> Result<(Vec<u8>, String), FederationError> {
+    use openssl::{asn1::Asn1Time, bn::BigNum, hash::MessageDigest, pkey::PKey, rsa::Rsa, x509};
+    let fail = |e: openssl::error::ErrorStack| FederationError::Refused(format!("SP key: {e}"));
+    let key = PKey::from_rsa(Rsa::generate(2048).map_err(fail)?).map_err(fail)?;
+    let mut name = x509::X509NameBuilder::new().map_err(fail)?;
+    let cn: String = entity_id.chars().take(64).collect();
+    name.append_entry_by_text("CN", &cn).map_err(fail)?;
+    let name = name.build();
+    let mut b = x509::X509Builder::new().map_err(fail)?;
+    b.set_version(2).map_err(fail)?;
+    let serial = BigNum::from_slice(&rand_serial()).map_err(fail)?;
+    let serial = serial.to_asn1_integer().map_err(fail)?;
+    b.set_serial_number(&serial).map_err(fail)?;
+    b.set_subject_name(&name).map_err(fail)?;
+    b.set_issuer_name(&name).map_err(fail)?;
+    b.set_pubkey(&key).map_err(fail)?;
+    let (from, until) = (
+        Asn1Time::days_from_now(0).map_err(fail)?,
+        Asn1Time::days_from_now(3650).map_err(fail)?,
+    );
+    b.set_not_before(&from).map_err(fail)?;
+    b.set_not_after(&until).map_err(fail)?;
+    b.sign(&key, MessageDigest::sha256()).map_err(fail)?;
+    let cert = b.build().to_der().map_err(fail)?;
+    let der = key.private_key_to_pkcs8().map_err(fail)?;
+    Ok((der, base64::engine::general_purpose::STANDARD.encode(cert)))
+}
+
+fn rand_serial() -> [u8; 16] {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b[0] &= 0x7f;
+    b
+}
+
+/// Our SP metadata for one IdP: entity id, ACS on HTTP-POST, signed assertions wanted, and
+/// the certificate our AuthnRequests are signed with.
+pub fn sp_metadata_xml(sp: &SpEndpoints, signing_cert: Option<&str>) -> String {
+    let key = signing_cert
+        .map(|c| {
+            format!(
+                r#"
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"#,
+                xml_escape(c)
+            )
+        })
+        .unwrap_or_default();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">
-  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:SPSSODescriptor AuthnRequestsSigned="{signed}" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{key}
     <md:NameIDFormat>{EMAIL_FORMAT}</md:NameIDFormat>
     <md:AssertionConsumerService Binding="{POST_BINDING}" Location="{acs}" index="0" isDefault="true"/>
   </md:SPSSODescriptor>
@@ -137,22 +185,23 @@ pub fn sp_metadata_xml(sp: &SpEndpoints) -> String {
 "#,
         entity = xml_escape(&sp.entity_id),
         acs = xml_escape(&sp.acs_url),
+        signed = signing_cert.is_some(),
     )
 }
 
 /// The IdP's redirect URL carrying an AuthnRequest with our (CSPRNG) request id and the
-/// RelayState naming the sign-in.
+/// RelayState naming the sign-in, signed (HTTP-Redirect binding, RSA-SHA256) with the
+/// connection's SP key when there is one.
 pub fn authn_request_url(
     cfg: &SamlIdpConfig,
     sp: &SpEndpoints,
     request_id: &str,
     relay_state: &str,
+    signing_key_der: Option<&[u8]>,
 ) -> Result<Url, FederationError> {
-    if cfg.want_authn_requests_signed {
+    if cfg.want_authn_requests_signed && signing_key_der.is_none() {
         return Err(FederationError::Refused(
-            "this IdP requires signed AuthnRequests, which Liaison does not send yet; \
-             switch the requirement off for Liaison's SP at the IdP"
-                .into(),
+            "this IdP requires signed AuthnRequests and this connection has no SP key".into(),
         ));
     }
     let req = AuthnRequest {
@@ -173,9 +222,18 @@ pub fn authn_request_url(
         }),
         ..AuthnRequest::default()
     };
-    req.redirect(relay_state)
-        .map_err(|e| FederationError::Malformed(format!("could not encode the AuthnRequest: {e}")))?
-        .ok_or_else(|| FederationError::Malformed("the IdP has no SSO URL".into()))
+    let encode = |e: Box<dyn std::error::Error>| {
+        FederationError::Malformed(format!("could not encode the AuthnRequest: {e}"))
+    };
+    let url = match signing_key_der {
+        Some(der) => {
+            let key = openssl::pkey::PKey::private_key_from_der(der)
+                .map_err(|e| FederationError::Refused(format!("SP key: {e}")))?;
+            req.signed_redirect(relay_state, &key).map_err(encode)?
+        }
+        None => req.redirect(relay_state).map_err(encode)?,
+    };
+    url.ok_or_else(|| FederationError::Malformed("the IdP has no SSO URL".into()))
 }
 
 /// A verified assertion, reduced to what the caller needs.

@@ -82,6 +82,19 @@ fn client_secret(core: &Liaison, idp: &IdpRow) -> Result<Option<SecretString>> {
         .transpose()
 }
 
+/// AAD for a SAML connection's sealed SP signing key.
+pub(crate) fn sp_key_context(idp_id: &str) -> String {
+    format!("sp-key:{idp_id}")
+}
+
+/// The connection's SP signing key (PKCS#8 DER), if it has one.
+fn sp_key(core: &Liaison, idp: &IdpRow) -> Result<Option<secrecy::SecretSlice<u8>>> {
+    idp.sp_key_sealed
+        .as_ref()
+        .map(|sealed| Ok(core.sealer.open(&sp_key_context(&idp.id), sealed)?))
+        .transpose()
+}
+
 fn pkce_context(state_hash: &str) -> String {
     format!("pkce:{state_hash}")
 }
@@ -119,7 +132,14 @@ pub async fn begin(core: &Liaison, idp: &IdpRow, purpose: Purpose<'_>) -> Result
         IdpConfig::Saml(cfg) => {
             // xs:ID must start with a letter or underscore; 128 random bits.
             let request_id = format!("_{}", crate::crypto::hex_lower(&random_bytes::<16>()));
-            let url = saml::authn_request_url(&cfg, &sp_for(core, &idp.id), &request_id, &state)?;
+            let key = sp_key(core, idp)?;
+            let url = saml::authn_request_url(
+                &cfg,
+                &sp_for(core, &idp.id),
+                &request_id,
+                &state,
+                key.as_ref().map(|k| k.expose_secret()),
+            )?;
             row.saml_request_id = Some(request_id);
             url
         }
@@ -732,7 +752,10 @@ pub async fn sp_metadata(core: &Liaison, idp_id: &str) -> Result<String> {
         .await?
         .filter(|i| i.kind == "saml")
         .ok_or(ServiceError::NotFound("identity provider"))?;
-    Ok(saml::sp_metadata_xml(&sp_for(core, &idp.id)))
+    Ok(saml::sp_metadata_xml(
+        &sp_for(core, &idp.id),
+        idp.sp_cert.as_deref(),
+    ))
 }
 
 /// The last step of a staff sign-in at the organisation's IdP: in the browser that started

@@ -49,6 +49,8 @@ pub struct IdpView {
     pub sp_acs_url: Option<String>,
     /// OIDC: the redirect URI to register at the provider.
     pub redirect_uri: Option<String>,
+    /// SAML: the certificate our AuthnRequests are signed with (base64 DER).
+    pub sp_certificate: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -295,6 +297,7 @@ fn idp_view(core: &Liaison, i: IdpRow) -> Result<IdpView> {
         sp_acs_url: is_saml.then(|| sp.acs_url.clone()),
         redirect_uri: (!is_saml).then(|| format!("{}/auth/oidc/callback", core.settings.issuer())),
         has_client_secret: i.client_secret_sealed.is_some(),
+        sp_certificate: i.sp_cert.clone(),
         enabled: i.disabled_at.is_none(),
         id: i.id,
         partner_id: i.partner_id,
@@ -394,7 +397,24 @@ pub async fn create_idp(
     let config = idp_config(core, &input).await?;
     let id = new_id();
     let now = core.now_ms();
+    // SAML: this connection's own SP signing key, sealed; its certificate is public.
+    let (sp_key_sealed, sp_cert) = match &config {
+        IdpConfig::Saml(_) => {
+            let sp = saml::SpEndpoints::for_idp(&core.settings.issuer(), &id);
+            let (der, cert) = saml::generate_sp_key(&sp.entity_id)?;
+            (
+                Some(
+                    core.sealer
+                        .seal(&super::federation::sp_key_context(&id), &der),
+                ),
+                Some(cert),
+            )
+        }
+        IdpConfig::Oidc(_) => (None, None),
+    };
     let row = IdpRow {
+        sp_key_sealed,
+        sp_cert,
         client_secret_sealed: input.client_secret.as_ref().map(|s| {
             core.sealer.seal(
                 &super::federation::secret_context(&id),

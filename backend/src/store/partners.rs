@@ -32,11 +32,15 @@ pub struct IdpRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub disabled_at: Option<i64>,
+    /// SAML: our SP signing key for this connection (PKCS#8 DER), sealed (context
+    /// `sp-key:<id>`), and its certificate (base64 DER, public).
+    pub sp_key_sealed: Option<Vec<u8>>,
+    pub sp_cert: Option<String>,
 }
 
 const PARTNER_COLUMNS: &str = "id, org_id, name, created_at, updated_at, disabled_at";
 const IDP_COLUMNS: &str = "id, org_id, partner_id, kind, name, config, attribute_map, \
-    client_secret_sealed, created_at, updated_at, disabled_at";
+    client_secret_sealed, created_at, updated_at, disabled_at, sp_key_sealed, sp_cert";
 
 pub async fn insert_partner<'e, E>(db: E, p: &PartnerRow) -> Result<()>
 where
@@ -157,7 +161,7 @@ where
 {
     sqlx::query(&format!(
         "INSERT INTO identity_providers ({IDP_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     ))
     .bind(&i.id)
     .bind(&i.org_id)
@@ -170,6 +174,8 @@ where
     .bind(i.created_at)
     .bind(i.updated_at)
     .bind(i.disabled_at)
+    .bind(&i.sp_key_sealed)
+    .bind(&i.sp_cert)
     .execute(db)
     .await?;
     Ok(())

@@ -382,13 +382,13 @@ pub async fn simplesamlphp() -> Peer {
 
 impl Peer {
     /// SimpleSAMLphp: registers a service provider (read on every request).
-    pub fn register_sp(&self, entity_id: &str, acs: &str) {
+    pub fn register_sp(&self, entity_id: &str, acs: &str, cert: &str) {
         let file = self.run.path().join("sps.json");
         let mut sps: Vec<Value> = std::fs::read_to_string(&file)
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default();
-        sps.push(json!({ "entity_id": entity_id, "acs": acs }));
+        sps.push(json!({ "entity_id": entity_id, "acs": acs, "cert": cert }));
         std::fs::write(file, serde_json::to_string(&sps).unwrap()).unwrap();
     }
 }

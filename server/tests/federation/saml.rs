@@ -27,9 +27,11 @@ async fn saml_setup() -> (App, Peer, String) {
         )
         .await;
     assert_eq!(s, 201, "{idp}");
+    // SimpleSAMLphp validates our AuthnRequest signatures with this certificate.
     ssp.register_sp(
         idp["sp_entity_id"].as_str().unwrap(),
         idp["sp_acs_url"].as_str().unwrap(),
+        idp["sp_certificate"].as_str().unwrap(),
     );
     (app, ssp, idp["id"].as_str().unwrap().to_owned())
 }
@@ -50,7 +52,12 @@ async fn sign_in_at_ssp(
         )
         .await;
     assert_eq!(start.status, 200, "{}", start.body);
-    let login = browser.follow(&harness::refresh_url(&start)).await;
+    let to_idp = harness::refresh_url(&start);
+    assert!(
+        to_idp.contains("&SigAlg=") && to_idp.contains("&Signature="),
+        "signed AuthnRequest: {to_idp}"
+    );
+    let login = browser.follow(&to_idp).await;
     let auth_state =
         hidden(&login.body, "AuthState").unwrap_or_else(|| panic!("no login form: {}", login.body));
     let posted = browser
@@ -110,8 +117,38 @@ async fn partner_user_signs_in_at_simplesamlphp_and_opens_the_share() {
     assert_eq!(s, 403, "{body}");
     assert_eq!(body["error"]["code"], "federated_sign_in_required");
 
+    // SimpleSAMLphp really checks our AuthnRequest signature: without it, no login form.
+    let start = browser
+        .post_form(
+            &format!("{}/auth/federation/share", app.base),
+            &[("token", token.as_str())],
+            Some(&app.base),
+        )
+        .await;
+    let signed = harness::refresh_url(&start);
+    let unsigned = &signed[..signed.find("&SigAlg=").unwrap()];
+    let refused = browser.follow(unsigned).await;
+    assert!(
+        hidden(&refused.body, "AuthState").is_none(),
+        "unsigned request accepted: {}",
+        refused.body
+    );
+
     let (response, relay, acs) = sign_in_at_ssp(&app, &browser, &token, "ann").await;
     assert_eq!(acs, format!("{}/auth/saml/{idp_id}/acs", app.base));
+    let metadata = browser
+        .get(&format!("{}/auth/saml/{idp_id}/metadata", app.base))
+        .await;
+    assert!(
+        metadata.body.contains(r#"AuthnRequestsSigned="true""#),
+        "{}",
+        metadata.body
+    );
+    assert!(
+        metadata.body.contains("<ds:X509Certificate>"),
+        "{}",
+        metadata.body
+    );
     let done = post_acs(&browser, &acs, &response, &relay, &ssp.base).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(

@@ -1,6 +1,7 @@
 <?php
 // Service providers registered by the tests: LIAISON_SSP_RUN/sps.json is a list of
-// {"entity_id": ..., "acs": ...}; read on every request, so tests can add SPs at run time.
+// {"entity_id": ..., "acs": ..., "cert": base64 DER}; read on every request, so tests can
+// add SPs at run time. With a certificate, AuthnRequests must be signed with its key.
 $file = getenv('LIAISON_SSP_RUN') . '/sps.json';
 $sps = is_file($file) ? json_decode(file_get_contents($file), true) : [];
 foreach ($sps ?: [] as $sp) {
@@ -11,6 +12,9 @@ foreach ($sps ?: [] as $sp) {
         'attributes.NameFormat' => 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic',
         'sign.response' => true,
         'sign.assertion' => true,
-        'validate.authnrequest' => false,
+        'validate.authnrequest' => !empty($sp['cert']),
     ];
+    if (!empty($sp['cert'])) {
+        $metadata[$sp['entity_id']]['certData'] = $sp['cert'];
+    }
 }
