@@ -34,6 +34,18 @@ async fn oidc_idp(app: &App, partner: &str, issuer: &str) -> String {
         idp.get("client_secret").is_none(),
         "the secret is never returned"
     );
+    let sealed: Vec<u8> =
+        sqlx::query_scalar("SELECT client_secret_sealed FROM identity_providers WHERE id = $1")
+            .bind(idp["id"].as_str().unwrap())
+            .fetch_one(app.core.db.pool())
+            .await
+            .unwrap();
+    assert!(
+        !sealed
+            .windows(b"liaison-test-secret".len())
+            .any(|w| w == b"liaison-test-secret"),
+        "the client secret is stored sealed"
+    );
     idp["id"].as_str().unwrap().to_owned()
 }
 

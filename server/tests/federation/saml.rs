@@ -174,6 +174,35 @@ async fn partner_user_signs_in_at_simplesamlphp_and_opens_the_share() {
     assert!(claims["partner"].is_string());
     let (s, _) = app.open(&token, &device).await;
     assert_eq!(s, 403, "a sign-in opens the share once");
+    // What the guest does in the portal is attributed to the IdP too.
+    let items: Value = reqwest::Client::new()
+        .get(format!("{}/api/portal/items", app.base))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item = items["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{items}"));
+    let content = reqwest::Client::new()
+        .get(format!("{}/api/portal/items/{item}/content", app.base))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(content.status().as_u16(), 200);
+    let viewed = app.audit("item.viewed").await;
+    let credential = viewed.last().unwrap()["actor"]["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        credential.starts_with(&format!("idp:{idp_id} portal_session:")),
+        "{credential}"
+    );
 
     // The audit names the IdP as the credential.
     let signed_in = app.audit("federation.signed_in").await;
