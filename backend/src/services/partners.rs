@@ -506,6 +506,52 @@ pub async fn update_idp(
     idp_view(core, row)
 }
 
+/// Switches a partner or an IdP on or off. Off takes effect on the next sign-in: a
+/// disabled partner's shares offer no IdP, a disabled IdP refuses to start or finish one.
+pub async fn set_enabled(
+    core: &Liaison,
+    who: &Staff,
+    what: store::partners::Toggle,
+    id: &str,
+    enabled: bool,
+    meta: &RequestMeta,
+) -> Result<()> {
+    require_admin(who)?;
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    let found = store::partners::set_disabled(
+        &mut *tx,
+        what,
+        &who.org_id,
+        id,
+        (!enabled).then_some(now),
+        now,
+    )
+    .await?;
+    if !found {
+        tx.rollback().await?;
+        return Err(ServiceError::NotFound(match what {
+            store::partners::Toggle::Partner => "partner",
+            store::partners::Toggle::Idp => "identity provider",
+        }));
+    }
+    let (event_type, key) = match what {
+        store::partners::Toggle::Partner => (EventType::PartnerChanged, "partner"),
+        store::partners::Toggle::Idp => (EventType::IdentityProviderChanged, "idp"),
+    };
+    audit_change(
+        core,
+        &mut tx,
+        who,
+        event_type,
+        json!({ key: id, "action": if enabled { "enabled" } else { "disabled" } }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {
     require_admin(who)?;
     let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)

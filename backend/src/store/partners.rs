@@ -80,6 +80,41 @@ where
     Ok(done.rows_affected() == 1)
 }
 
+/// Enables (`None`) or disables a partner or an IdP. Returns whether the row exists.
+pub async fn set_disabled<'e, E>(
+    db: E,
+    table: Toggle,
+    org_id: &str,
+    id: &str,
+    disabled_at: Option<i64>,
+    now_ms: i64,
+) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let table = match table {
+        Toggle::Partner => "partners",
+        Toggle::Idp => "identity_providers",
+    };
+    let done = sqlx::query(&format!(
+        "UPDATE {table} SET disabled_at = $3, updated_at = $4 WHERE org_id = $1 AND id = $2"
+    ))
+    .bind(org_id)
+    .bind(id)
+    .bind(disabled_at)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What [`set_disabled`] switches.
+#[derive(Clone, Copy, Debug)]
+pub enum Toggle {
+    Partner,
+    Idp,
+}
+
 pub async fn get_partner<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<PartnerRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,

@@ -23,6 +23,11 @@ pub fn router() -> Router<AppState> {
         .route("/idps", get(list_staff_idps).post(create_staff_idp))
         .route("/idps/{id}", get(get_idp).put(update_idp))
         .route("/idps/{id}/test", post(test_idp))
+        .route(
+            "/partners/{id}/enabled",
+            axum::routing::put(set_partner_enabled),
+        )
+        .route("/idps/{id}/enabled", axum::routing::put(set_idp_enabled))
 }
 
 async fn list_partners(
@@ -135,4 +140,38 @@ async fn test_idp(
 ) -> ApiResult<Json<Value>> {
     let url = partners::test_connection(&s.core, &who, &id).await?;
     Ok(Json(json!({ "sign_in_url": url.as_str() })))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Enabled {
+    enabled: bool,
+}
+
+/// `PUT /partners/{id}/enabled` `{"enabled": false}`: a disabled partner's shares offer no
+/// sign-in.
+async fn set_partner_enabled(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<Enabled>,
+) -> ApiResult<StatusCode> {
+    use backend::store::partners::Toggle;
+    partners::set_enabled(&s.core, &who, Toggle::Partner, &id, input.enabled, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /idps/{id}/enabled` `{"enabled": false}`: a disabled IdP starts and finishes no
+/// sign-in.
+async fn set_idp_enabled(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<Enabled>,
+) -> ApiResult<StatusCode> {
+    use backend::store::partners::Toggle;
+    partners::set_enabled(&s.core, &who, Toggle::Idp, &id, input.enabled, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -779,3 +779,82 @@ async fn idp_initiated_staff_sign_in_and_replayed_assertion() {
     let signed_in = app.audit("auth.signed_in").await;
     assert_eq!(signed_in.last().unwrap()["details"]["method"], "idp");
 }
+
+#[tokio::test]
+async fn disabling_an_idp_or_a_partner_stops_sign_ins_at_once() {
+    let app = App::start().await;
+    let crafter = Crafter::new();
+    let partner = app.partner().await;
+    let (_, idp) = app
+        .rest(
+            Method::POST,
+            &format!("/api/v1/partners/{partner}/idps"),
+            Some(json!({ "kind": "saml", "name": "Crafted", "metadata_xml": crafter.metadata() })),
+        )
+        .await;
+    let idp_id = idp["id"].as_str().unwrap().to_owned();
+    let acs = idp["sp_acs_url"].as_str().unwrap().to_owned();
+    let (_, token) = app.federated_share("ann@partner.test", false).await;
+    let browser = Client::new();
+    browser.set_cookie(
+        &app.base,
+        &format!("liaison_device={}", harness::device_id()),
+    );
+
+    // A sign-in already at the IdP when the IdP is switched off is refused on return.
+    let (relay, request_id) = start_crafted(&app, &browser, &token, &idp_id).await;
+    let (s, _) = app
+        .rest(
+            Method::PUT,
+            &format!("/api/v1/idps/{idp_id}/enabled"),
+            Some(json!({ "enabled": false })),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let claims = Claims {
+        email: "ann@partner.test".into(),
+        audience: idp["sp_entity_id"].as_str().unwrap().into(),
+        recipient: acs.clone(),
+        destination: acs.clone(),
+        in_response_to: Some(request_id),
+        not_before: -60,
+        not_on_or_after: 300,
+        issued: -5,
+    };
+    let xml = crafter.sign(&crafted_xml(&claims, &crafter.entity_id, true), "trusted");
+    let page = post_acs(
+        &browser,
+        &acs,
+        &encode(&xml),
+        &relay,
+        "https://idp.partner.test",
+    )
+    .await;
+    assert_eq!((page.status, reason(&page).as_str()), (403, "idp_disabled"));
+
+    // Back on, then the partner off: the share offers no sign-in.
+    app.rest(
+        Method::PUT,
+        &format!("/api/v1/idps/{idp_id}/enabled"),
+        Some(json!({ "enabled": true })),
+    )
+    .await;
+    let (s, _) = app
+        .rest(
+            Method::PUT,
+            &format!("/api/v1/partners/{partner}/enabled"),
+            Some(json!({ "enabled": false })),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let start = browser
+        .post_form(
+            &format!("{}/auth/federation/share", app.base),
+            &[("token", token.as_str())],
+            Some(&app.base),
+        )
+        .await;
+    assert_eq!(start.status, 404, "{}", start.body);
+    let changes = app.audit("federation.idp_changed").await;
+    assert_eq!(changes.last().unwrap()["details"]["action"], "enabled");
+}

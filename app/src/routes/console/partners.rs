@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::server_fns::partners::{
-    list_partners, AddIdentityProvider, CreatePartner, TestIdentityProvider,
+    list_partners, AddIdentityProvider, CreatePartner, SetFederationEnabled, TestIdentityProvider,
 };
 use crate::types::{CurrentUser, IdpRowView, PartnerRowView};
 
@@ -15,8 +15,16 @@ pub fn PartnersPage() -> impl IntoView {
     let create = ServerAction::<CreatePartner>::new();
     let add_idp = ServerAction::<AddIdentityProvider>::new();
     let test = ServerAction::<TestIdentityProvider>::new();
+    let toggle = ServerAction::<SetFederationEnabled>::new();
+    provide_context(toggle);
     let partners = Resource::new(
-        move || (create.version().get(), add_idp.version().get()),
+        move || {
+            (
+                create.version().get(),
+                add_idp.version().get(),
+                toggle.version().get(),
+            )
+        },
         |_| list_partners(),
     );
     let error = move || {
@@ -75,6 +83,7 @@ fn Partner(
     view! {
         <section class="panel partner" data-testid="partner">
             <h2>{partner.name.clone()} {(!partner.enabled).then(|| view! { <span class="badge">"disabled"</span> })}</h2>
+            {partner.id.clone().map(|id| view! { <Toggle kind="partner" id enabled=partner.enabled csrf=csrf.clone()/> })}
             {(!is_staff).then(|| view! { <p class="muted">"Domains: " {partner.domains.join(", ")}</p> })}
             {if partner.idps.is_empty() {
                 view! { <p class="empty">"No identity provider yet."</p> }.into_any()
@@ -140,6 +149,7 @@ fn Idp(idp: IdpRowView, csrf: String, test: ServerAction<TestIdentityProvider>) 
             </td>
             <td>{register}</td>
             <td>
+                <Toggle kind="idp" id=idp.id.clone() enabled=idp.enabled csrf=csrf.clone()/>
                 <ActionForm action=test>
                     <input type="hidden" name="csrf" value=csrf/>
                     <input type="hidden" name="id" value=idp.id/>
@@ -147,5 +157,22 @@ fn Idp(idp: IdpRowView, csrf: String, test: ServerAction<TestIdentityProvider>) 
                 </ActionForm>
             </td>
         </tr>
+    }
+}
+
+/// Enable / disable button for a partner or an IdP.
+#[component]
+fn Toggle(kind: &'static str, id: String, enabled: bool, csrf: String) -> impl IntoView {
+    let toggle = expect_context::<ServerAction<SetFederationEnabled>>();
+    view! {
+        <ActionForm action=toggle>
+            <input type="hidden" name="csrf" value=csrf/>
+            <input type="hidden" name="kind" value=kind/>
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="enabled" value=(!enabled).to_string()/>
+            <button type="submit" class="btn" data-testid=format!("toggle-{kind}")>
+                {if enabled { "Disable" } else { "Enable" }}
+            </button>
+        </ActionForm>
     }
 }

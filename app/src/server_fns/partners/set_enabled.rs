@@ -1,0 +1,25 @@
+use leptos::prelude::*;
+
+/// Switches a partner (`kind` = "partner") or an identity provider (`kind` = "idp") on or
+/// off.
+#[server]
+pub async fn set_federation_enabled(
+    csrf: String,
+    kind: String,
+    id: String,
+    enabled: bool,
+) -> Result<(), ServerFnError> {
+    use crate::ssr::{context, fail, meta, require_staff_csrf};
+    use backend::store::partners::Toggle;
+    let ctx = context()?;
+    let staff = require_staff_csrf(&csrf).await?;
+    let what = match kind.as_str() {
+        "partner" => Toggle::Partner,
+        "idp" => Toggle::Idp,
+        _ => return Err(ServerFnError::new("kind must be partner or idp")),
+    };
+    backend::services::partners::set_enabled(&ctx.core, &staff, what, &id, enabled, &meta().await)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
