@@ -35,6 +35,9 @@ impl Outbound {
     pub fn new(allow_private_networks: bool) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Direct connections only: a proxy from the environment would resolve names
+            // itself and bypass the address guard below.
+            .no_proxy()
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .dns_resolver(Arc::new(GuardedResolver {

@@ -505,7 +505,8 @@ async fn complete(
         .map_or("staff", |l| l.purpose.as_str())
         .to_owned();
     // Who the IdP may vouch for: a partner IdP only for addresses in the partner's domains.
-    if let Some(partner_id) = &idp.partner_id {
+    // ("Test connection" shows whatever was asserted: it opens nothing.)
+    if let (Some(partner_id), false) = (&idp.partner_id, purpose == "test") {
         let domains = store::partners::domains(core.db.pool(), &idp.org_id, partner_id).await?;
         let domain = federation::email_domain(&identity.email).unwrap_or_default();
         if !domains.contains(&domain) {
