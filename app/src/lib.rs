@@ -18,7 +18,8 @@ use leptos_router::{path, SsrMode};
 
 use routes::auth::LoginPage;
 use routes::console::{
-    AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, PartnersPage, SharesPage,
+    AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, PartnersPage, PortalsPage,
+    SettingsPage, ShareDetailPage, SharesPage,
 };
 use routes::portal::{LandingPage, PortalPage};
 
@@ -81,6 +82,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async/>
+                    <Route path=path!("portals") view=PortalsPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("share/:id") view=ShareDetailPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <Route path=path!("/s/:token") view=LandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/portal") view=PortalPage ssr=SsrMode::Async/>

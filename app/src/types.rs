@@ -202,4 +202,81 @@ pub struct IdpRowView {
     pub sp_entity_id: Option<String>,
     pub sp_acs_url: Option<String>,
     pub redirect_uri: Option<String>,
+    /// Attribute / claim names per field, comma-separated: email, display name,
+    /// organisation, groups.
+    pub attribute_map: [String; 4],
+}
+
+/// The organisation's External Access settings as the settings page edits them. Enum
+/// values carry their API names (`single_revision`, `link`, `AMBER+STRICT`, `not_found`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub default_expiry_days: u32,
+    pub max_expiry_days: u32,
+    pub allow_custom_expiry: bool,
+    pub default_max_access_count: i64,
+    pub allow_controller_override: bool,
+    pub allowed_scopes: Vec<String>,
+    pub require_acknowledgement: bool,
+    pub allowed_methods: Vec<String>,
+    pub tlp_ceiling: String,
+    pub revoked_link: String,
+    /// Only administrators may change it; others see it read-only.
+    pub is_admin: bool,
+}
+
+/// One share's page in the console.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareDetailView {
+    pub share: ShareRowView,
+    /// What the recipient may do: view | comment | edit.
+    pub permission: String,
+    pub allow_download: bool,
+    pub allow_print: bool,
+    pub watermark: bool,
+    pub approved_devices_only: bool,
+    pub devices: Vec<DeviceRowView>,
+    pub responses: Vec<ResponseRowView>,
+}
+
+/// A browser bound to a share: pending | approved | rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRowView {
+    pub id: String,
+    pub status: String,
+    pub first_seen_at: String,
+    pub last_seen_at: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseRowView {
+    /// approve | approve_with_comments | reject
+    pub decision: String,
+    pub comment: String,
+    pub created_at: String,
+    pub attachments: Vec<AttachmentRowView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRowView {
+    pub file_name: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalRowView {
+    pub id: String,
+    pub name: String,
+    /// Active members.
+    pub members: Vec<PortalMemberView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalMemberView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
 }

@@ -25,6 +25,13 @@ impl RequestMeta {
         });
         Self { ip, user_agent }
     }
+
+    /// The client address as attempt counters key it (`unknown` without one).
+    pub fn ip_subject(&self) -> String {
+        self.ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|| "unknown".into())
+    }
 }
 
 /// The client address of a request, resolved once per request by the server from the peer
@@ -108,6 +115,10 @@ pub struct Guest {
     pub recipient_email: String,
     /// The partner IdP the guest signed in with (federated shares).
     pub idp_id: Option<String>,
+    /// When the guest passed the share's checks (Unix seconds), kept across renewals.
+    pub auth_time: i64,
+    /// SHA-256 of the device id of the browser the session was opened in.
+    pub device_hash: Option<String>,
 }
 
 #[cfg(test)]

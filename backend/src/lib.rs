@@ -15,6 +15,7 @@ pub mod mail;
 pub mod portal_jwt;
 pub mod revocation;
 pub mod services;
+pub mod share_cache;
 pub mod store;
 
 use std::sync::Arc;
@@ -70,7 +71,8 @@ pub struct Liaison {
     pub sealer: Sealer,
     /// Country lookups for the "allowed countries" rule, when a database is configured.
     pub geo: Option<geo::Geo>,
-    /// Ends open streams of a revoked share on this node (fed by other nodes via LISTEN).
+    /// Ends open streams of a revoked share on this node (fed by other nodes via LISTEN)
+    /// and keeps the node's share cache true.
     pub revocations: revocation::RevocationBus,
     /// The guarded HTTP client for identity providers (metadata, discovery, tokens).
     pub outbound: federation::outbound::Outbound,

@@ -76,6 +76,14 @@ pub struct PortalClaims {
     pub sid: String,
     pub iat: i64,
     pub exp: i64,
+    /// When the guest passed the share's checks (Unix seconds). Renewal keeps it, so a
+    /// session cannot be renewed past its maximum age without passing them again.
+    #[serde(default)]
+    pub auth_time: i64,
+    /// SHA-256 (hex) of the browser's device id bound at open; renewal requires that
+    /// device still to be approved. Absent for sessions made before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev: Option<String>,
     /// Federated guests: the IdP they signed in with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<String>,

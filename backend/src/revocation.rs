@@ -4,13 +4,19 @@
 //! Each node has one [`RevocationBus`]. A revocation is published on the node that made it
 //! and, with PostgreSQL, sent as `NOTIFY liaison_revocations` inside the revoking
 //! transaction (so it is delivered only if the revocation commits). Every node LISTENs
-//! ([`listen`]) and republishes on its own bus. Request-time checks never depend on this:
-//! every request re-reads the share, so the very next request fails even if a notification
-//! were lost; the bus exists to cut streams that are already open.
+//! ([`listen`]) and republishes on its own bus.
+//!
+//! The bus also owns the node's [`ShareCache`]: publishing drops the revoked share from it
+//! before any stream hears of the revocation. The cache is enabled only on a single node,
+//! where every revocation is published on this bus before its request answers.
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use tokio::sync::broadcast;
+
+use crate::share_cache::ShareCache;
 
 pub const CHANNEL: &str = "liaison_revocations";
 
@@ -38,29 +44,59 @@ impl Revoked {
 #[derive(Clone, Debug)]
 pub struct RevocationBus {
     tx: broadcast::Sender<Revoked>,
+    shares: Arc<ShareCache>,
 }
 
+/// A bus for one of several nodes: its share cache is disabled.
 impl Default for RevocationBus {
     fn default() -> Self {
-        Self {
-            tx: broadcast::channel(1024).0,
-        }
+        Self::new(false)
     }
 }
 
 impl RevocationBus {
+    /// `single_node`: no other node can revoke behind this one's back (SQLite), so the
+    /// share cache is enabled; with several nodes every request reads the database.
+    pub fn new(single_node: bool) -> Self {
+        Self {
+            tx: broadcast::channel(1024).0,
+            shares: Arc::new(ShareCache::new(single_node)),
+        }
+    }
+
+    /// Shares as portal requests see them (see [`ShareCache`]).
+    pub fn shares(&self) -> &ShareCache {
+        &self.shares
+    }
+
+    /// Announces a committed revocation: first drops the share from the cache, then ends
+    /// its open streams.
     pub fn publish(&self, r: Revoked) {
+        self.shares.forget(&r.share_id);
         // No receivers is fine: nothing is streaming.
         let _ = self.tx.send(r);
     }
 
+    /// A subscription that hears every revocation published from now on. Take it *before*
+    /// checking a share for a stream, so a revocation between the check and the stream's
+    /// start is not missed.
+    pub fn subscribe(&self) -> Subscription {
+        Subscription(self.tx.subscribe())
+    }
+}
+
+/// Revocations published since [`RevocationBus::subscribe`].
+#[derive(Debug)]
+pub struct Subscription(broadcast::Receiver<Revoked>);
+
+impl Subscription {
     /// Resolves when `share_id` is revoked (or if this receiver fell behind, which is
     /// treated as a revocation so that a stream never outlives one it missed).
     pub fn revoked(
-        &self,
+        self,
         share_id: String,
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.tx.subscribe();
+        let mut rx = self.0;
         async move {
             loop {
                 match rx.recv().await {
@@ -93,6 +129,9 @@ pub async fn notify_in(
 
 /// LISTENs for revocations made on other nodes and republishes them on `bus`, reconnecting
 /// after errors. Runs until the process ends.
+///
+/// `try_recv`, unlike `recv`, reports a lost connection instead of reconnecting silently,
+/// so the loss (and the notifications it may have dropped) is logged.
 pub async fn listen(postgres_url: String, bus: RevocationBus) {
     loop {
         match sqlx::postgres::PgListener::connect(&postgres_url).await {
@@ -102,13 +141,17 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
                 } else {
                     tracing::info!("listening for revocations from other nodes");
                     loop {
-                        match listener.recv().await {
-                            Ok(n) => match Revoked::parse(n.payload()) {
+                        match listener.try_recv().await {
+                            Ok(Some(n)) => match Revoked::parse(n.payload()) {
                                 Some(r) => bus.publish(r),
                                 None => tracing::warn!("malformed revocation notification"),
                             },
+                            Ok(None) => {
+                                tracing::warn!("revocation listener lost its connection");
+                                break;
+                            }
                             Err(e) => {
-                                tracing::warn!(error.detail = %e, "revocation listener lost its connection");
+                                tracing::warn!(error.detail = %e, "revocation listener failed");
                                 break;
                             }
                         }
@@ -128,7 +171,7 @@ mod tests {
     #[tokio::test]
     async fn a_stream_ends_only_for_its_own_share() {
         let bus = RevocationBus::default();
-        let mine = tokio::spawn(bus.revoked("s1".into()));
+        let mine = tokio::spawn(bus.subscribe().revoked("s1".into()));
         tokio::task::yield_now().await;
         bus.publish(Revoked {
             org_id: "o".into(),
@@ -149,5 +192,18 @@ mod tests {
             share_id: "0190-x".into(),
         };
         assert_eq!(Revoked::parse(&r.payload()), Some(r));
+    }
+
+    #[tokio::test]
+    async fn a_subscription_hears_revocations_published_before_it_is_awaited() {
+        let bus = RevocationBus::default();
+        let subscription = bus.subscribe();
+        bus.publish(Revoked {
+            org_id: "o".into(),
+            share_id: "s1".into(),
+        });
+        tokio::time::timeout(Duration::from_secs(1), subscription.revoked("s1".into()))
+            .await
+            .expect("a revocation published after subscribing was missed");
     }
 }

@@ -25,6 +25,8 @@ fn claims(exp_offset: i64) -> PortalClaims {
         sid: "sid".into(),
         iat: now,
         exp: now + exp_offset,
+        auth_time: now,
+        dev: None,
         idp: None,
         partner: None,
     }

@@ -23,6 +23,9 @@ both_engines!(
     bulk_creation_and_copy_link,
     responses_follow_the_permission,
     expiry_reminders_go_once,
+    portal_access_admits_active_members_only,
+    live_shares_are_changed_within_policy,
+    bulk_revocation_is_all_or_none,
 );
 
 fn meta_from(ip: &str) -> RequestMeta {
@@ -299,7 +302,7 @@ async fn creation_is_bounded_by_policy_and_tlp(h: Harness) {
         },
         ..share(&doc)
     };
-    // Portal membership does not exist yet, so a "portal" share is refused, not faked.
+    // A portal share names its portal.
     assert_eq!(
         field(
             create(
@@ -312,7 +315,7 @@ async fn creation_is_bounded_by_policy_and_tlp(h: Harness) {
             )
             .await
         ),
-        "method"
+        "settings.portal_id"
     );
     assert_eq!(
         field(create(&h, &admin, red(true, true)).await),
@@ -661,6 +664,52 @@ async fn approved_devices_only(h: Harness) {
         shares::decide_device(&h.core, &other, &id, &devices[1].id, false, &meta()).await,
         Err(ServiceError::NotFound(_))
     ));
+
+    // Once the owner rejects the laptop, its open session is cut off at its next request
+    // and not renewed, and the laptop cannot open again.
+    let session = portal::open(&h.core, from(&laptop), &meta()).await.unwrap();
+    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .unwrap();
+    portal::renew(&h.core, &guest, &meta()).await.unwrap();
+    shares::decide_device(&h.core, &admin, &id, &devices[0].id, false, &meta())
+        .await
+        .unwrap();
+    assert!(matches!(
+        portal::authenticate(&h.core, &session.access_token, &meta()).await,
+        Err(ServiceError::InvalidPortalToken(_))
+    ));
+    assert!(matches!(
+        portal::renew(&h.core, &guest, &meta()).await,
+        Err(ServiceError::InvalidPortalToken(_))
+    ));
+    assert_eq!(
+        denial(portal::open(&h.core, from(&laptop), &meta()).await),
+        Denial::NotAllowedFromHere
+    );
+
+    // However often it is renewed, a session ends at its maximum age from the open.
+    let session = portal::open(&h.core, from(&phone), &meta()).await.unwrap();
+    let mut token = session.access_token;
+    for _ in 0..3 {
+        h.clock.advance(time::Duration::hours(2));
+        let guest = portal::authenticate(&h.core, &token, &meta())
+            .await
+            .unwrap();
+        token = portal::renew(&h.core, &guest, &meta())
+            .await
+            .unwrap()
+            .access_token;
+    }
+    h.clock
+        .advance(portal::MAX_SESSION_AGE - time::Duration::hours(6) + time::Duration::minutes(1));
+    let guest = portal::authenticate(&h.core, &token, &meta())
+        .await
+        .unwrap();
+    match portal::renew(&h.core, &guest, &meta()).await {
+        Err(ServiceError::InvalidPortalToken(m)) => assert!(m.contains("too old"), "{m}"),
+        other => panic!("an 8-hour-old session was renewed: {other:?}"),
+    }
 }
 
 async fn network_rules_and_trusted_addresses(h: Harness) {
@@ -1081,4 +1130,495 @@ async fn expiry_reminders_go_once(h: Harness) {
         .await
         .unwrap();
     assert_eq!(kinds, ["expiry_reminder"]);
+}
+
+/// The newest local-outbox mail to `to` whose subject contains `subject`, delivered first.
+async fn local_mail(h: &Harness, who: &Staff, to: &str, subject: &str) -> String {
+    backend::mail::deliver_due(
+        &h.core.db,
+        &h.core.sealer,
+        &backend::mail::Mailer::Local,
+        h.core.now_ms(),
+        100,
+    )
+    .await
+    .unwrap();
+    backend::services::outbox::list(&h.core, who, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.to.ends_with(&format!("<{to}>")) && m.subject.contains(subject))
+        .and_then(|m| m.body_text)
+        .unwrap_or_else(|| panic!("no mail to {to} about {subject:?}"))
+}
+
+async fn portal_access_admits_active_members_only(h: Harness) {
+    use backend::services::portals;
+    let admin = org(&h, "Acme").await;
+    let other = org(&h, "Globex").await;
+    let doc = document(&h, &admin).await;
+    let panel = portals::create(&h.core, &admin, "Counsel panel", &meta())
+        .await
+        .unwrap();
+    portals::add_member(
+        &h.core,
+        &admin,
+        &panel.id,
+        "Jane Counsel",
+        "Jane@LawFirm.example",
+        &meta(),
+    )
+    .await
+    .unwrap();
+    // Another organisation cannot see or use the portal.
+    assert!(matches!(
+        portals::add_member(&h.core, &other, &panel.id, "Eve", "eve@x.example", &meta()).await,
+        Err(ServiceError::NotFound("portal"))
+    ));
+    let portal_share = |email: &str, portal_id: &str| NewShare {
+        method: Some(Method::Portal),
+        recipients: vec![Recipient {
+            name: "Someone".into(),
+            email: email.into(),
+        }],
+        settings: ShareSettings {
+            portal_id: Some(portal_id.into()),
+            ..Default::default()
+        },
+        ..share(&doc)
+    };
+    let shares_before = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM shares")
+        .fetch_one(h.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        field(create(&h, &admin, portal_share("bob@lawfirm.example", &panel.id)).await),
+        "recipients",
+        "a non-member"
+    );
+    let other_doc = document(&h, &other).await;
+    assert!(matches!(
+        create(
+            &h,
+            &other,
+            NewShare {
+                document_id: other_doc,
+                ..portal_share("jane@lawfirm.example", &panel.id)
+            }
+        )
+        .await,
+        Err(ServiceError::NotFound("portal"))
+    ));
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM shares")
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap(),
+        shares_before,
+        "refused shares wrote nothing"
+    );
+
+    // A member gets the link by mail and proves their address with a code.
+    let (share_id, token) = create(&h, &admin, portal_share("jane@lawfirm.example", &panel.id))
+        .await
+        .unwrap();
+    let invitation = local_mail(&h, &admin, "jane@lawfirm.example", "shared").await;
+    assert!(invitation.contains(&token[..20]), "{invitation}");
+    let landing = portal::landing(&h.core, &token, None, &meta())
+        .await
+        .unwrap();
+    assert!(landing.needs_code);
+    assert_eq!(
+        denial(portal::open(&h.core, request(&token), &meta()).await),
+        Denial::CodeRequired
+    );
+    let code_mail = local_mail(&h, &admin, "jane@lawfirm.example", "verification code").await;
+    let code = code_mail
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    let session = portal::open(
+        &h.core,
+        portal::OpenRequest {
+            code: Some(SecretString::from(code)),
+            ..request(&token)
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    portal::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .unwrap();
+
+    // Removing the member revokes the share: the very next request fails.
+    let member = portals::list(&h.core, &admin).await.unwrap()[0].members[0]
+        .id
+        .clone();
+    assert_eq!(
+        portals::remove_member(&h.core, &admin, &panel.id, &member, &meta())
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(matches!(
+        portal::authenticate(&h.core, &session.access_token, &meta()).await,
+        Err(ServiceError::InvalidPortalToken(_))
+    ));
+    assert_eq!(
+        shares::get(&h.core, &admin, &share_id)
+            .await
+            .unwrap()
+            .status,
+        backend::domain::ShareStatus::Revoked
+    );
+    assert!(portals::list(&h.core, &admin).await.unwrap()[0]
+        .members
+        .is_empty());
+
+    // Membership is also checked at every open (say the revocation never ran).
+    portals::add_member(
+        &h.core,
+        &admin,
+        &panel.id,
+        "Jane Counsel",
+        "jane@lawfirm.example",
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let (second, token) = create(&h, &admin, portal_share("jane@lawfirm.example", &panel.id))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE portal_members SET removed_at = 1")
+        .execute(h.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        denial(portal::open(&h.core, request(&token), &meta()).await),
+        Denial::NotAMember
+    );
+    assert_eq!(denials(&h, &admin, &second).await, vec!["not_a_member"]);
+    let changes = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("portal.changed".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(changes.len(), 4, "created, added, removed, added again");
+}
+
+async fn live_shares_are_changed_within_policy(h: Harness) {
+    use backend::domain::{Permission, ShareStatus};
+    use shares::ShareChange;
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    policy::set(
+        &h.core,
+        &admin,
+        Policy {
+            default_expiry_days: 7,
+            max_expiry_days: 30,
+            allow_custom_expiry: true,
+            allow_controller_override: false,
+            ..Policy::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            max_access_count: Some(1),
+            settings: ShareSettings {
+                allow_download: true,
+                ..Default::default()
+            },
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let session = portal::open(&h.core, request(&token), &meta())
+        .await
+        .unwrap();
+    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .unwrap();
+    portal::item_content(&h.core, &guest, &doc, portal::Purpose::Download, &meta())
+        .await
+        .expect("download allowed at first");
+    // Used up: one more open is refused until the limit is raised.
+    assert_eq!(
+        denial(portal::open(&h.core, request(&token), &meta()).await),
+        Denial::AccessCountExceeded
+    );
+    let change = |c: ShareChange| {
+        let (core, admin, id) = (h.core.clone(), admin.clone(), id.clone());
+        async move { shares::change(&core, &admin, &id, c, &meta()).await }
+    };
+    let changed = change(ShareChange {
+        expiry: Some(Expiry::Days(30)),
+        max_access_count: Some(3),
+        allow_download: Some(false),
+        permission: Some(Permission::Comment),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(changed.status, ShareStatus::Active);
+    assert_eq!(changed.max_access_count, 3);
+    assert_eq!(changed.settings.permission, Permission::Comment);
+    // The open session sees the narrower permission on its very next request.
+    assert!(matches!(
+        portal::item_content(&h.core, &guest, &doc, portal::Purpose::Download, &meta()).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    portal::open(&h.core, request(&token), &meta())
+        .await
+        .expect("the raised limit admits another open");
+
+    // Beyond the ceiling (counted from creation), TLP rules, controllers without override:
+    // each refused with the field named, and nothing changed.
+    let before = shares::get(&h.core, &admin, &id).await.unwrap();
+    assert_eq!(
+        field(
+            change(ShareChange {
+                expiry: Some(Expiry::Days(31)),
+                ..Default::default()
+            })
+            .await
+        ),
+        "expires_at"
+    );
+    assert_eq!(
+        field(
+            change(ShareChange {
+                max_access_count: Some(-1),
+                ..Default::default()
+            })
+            .await
+        ),
+        "max_access_count"
+    );
+    let mut controller = admin.clone();
+    controller.role = backend::domain::Role::Controller;
+    assert_eq!(
+        field(
+            shares::change(
+                &h.core,
+                &controller,
+                &id,
+                ShareChange {
+                    expiry: Some(Expiry::Days(14)),
+                    ..Default::default()
+                },
+                &meta()
+            )
+            .await
+        ),
+        "expires_at"
+    );
+    // A controller may still change permissions.
+    shares::change(
+        &h.core,
+        &controller,
+        &id,
+        ShareChange {
+            allow_print: Some(true),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let (red, _) = create(
+        &h,
+        &admin,
+        NewShare {
+            tlp: Some(Tlp::Red),
+            method: Some(Method::Invitation),
+            settings: ShareSettings {
+                watermark: true,
+                ..Default::default()
+            },
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    for c in [
+        ShareChange {
+            allow_download: Some(true),
+            ..Default::default()
+        },
+        ShareChange {
+            watermark: Some(false),
+            ..Default::default()
+        },
+    ] {
+        assert!(matches!(
+            shares::change(&h.core, &admin, &red, c, &meta()).await,
+            Err(ServiceError::Invalid { .. })
+        ));
+    }
+    let after = shares::get(&h.core, &admin, &id).await.unwrap();
+    assert_eq!(after.expires_at, before.expires_at);
+    assert_eq!(after.max_access_count, before.max_access_count);
+
+    // Another organisation cannot change it; a revoked share cannot be changed.
+    let other = org(&h, "Globex").await;
+    assert!(matches!(
+        shares::change(&h.core, &other, &id, ShareChange::default(), &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    shares::revoke(&h.core, &admin, &id, &meta()).await.unwrap();
+    assert!(matches!(
+        change(ShareChange {
+            expiry: Some(Expiry::Days(7)),
+            ..Default::default()
+        })
+        .await,
+        Err(ServiceError::Conflict(_))
+    ));
+
+    // An expired share can be extended: it is active again, and its later expiry is
+    // recorded again by the sweeper.
+    let (late, late_token) = create(&h, &admin, share(&doc)).await.unwrap();
+    h.clock.advance(time::Duration::days(8));
+    assert_eq!(
+        denial(portal::open(&h.core, request(&late_token), &meta()).await),
+        Denial::Expired
+    );
+    let extended = shares::change(
+        &h.core,
+        &admin,
+        &late,
+        ShareChange {
+            expiry: Some(Expiry::Days(14)),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(extended.status, ShareStatus::Active);
+    portal::open(&h.core, request(&late_token), &meta())
+        .await
+        .expect("an extended share opens");
+    let changes = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("share.changed".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(
+        changes.len(),
+        3,
+        "two changes of the first share, one extension"
+    );
+    assert!(changes[0].details["before"]["expires_at"].is_string());
+    assert_ne!(
+        changes[0].details["before"]["expires_at"],
+        changes[0].details["after"]["expires_at"]
+    );
+}
+
+async fn bulk_revocation_is_all_or_none(h: Harness) {
+    use backend::domain::ShareStatus;
+    let admin = org(&h, "Acme").await;
+    let other = org(&h, "Globex").await;
+    let doc = document(&h, &admin).await;
+    let other_doc = document(&h, &other).await;
+    let created = shares::create(
+        &h.core,
+        &admin,
+        NewShare {
+            recipients: (0..3)
+                .map(|i| Recipient {
+                    name: format!("Reviewer {i}"),
+                    email: format!("r{i}@audit.example"),
+                })
+                .collect(),
+            ..share(&doc)
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<String> = created.iter().map(|c| c.share.id.clone()).collect();
+    let (foreign, _) = create(&h, &other, share(&other_doc)).await.unwrap();
+    let status = |id: String| {
+        let (core, admin) = (h.core.clone(), admin.clone());
+        async move { shares::get(&core, &admin, &id).await.unwrap().status }
+    };
+    // One id of another organisation: nothing is revoked.
+    let mixed: Vec<String> = ids.iter().cloned().chain([foreign]).collect();
+    assert!(matches!(
+        shares::revoke_many(&h.core, &admin, &mixed, &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    for id in &ids {
+        assert_eq!(status(id.clone()).await, ShareStatus::Active);
+    }
+    assert_eq!(
+        field(shares::revoke_many(&h.core, &admin, &[], &meta()).await),
+        "ids"
+    );
+    let guest = {
+        let token = created[0].url.expose_secret().rsplit('/').next().unwrap();
+        let s = portal::open(&h.core, request(token), &meta())
+            .await
+            .unwrap();
+        s.access_token
+    };
+    assert_eq!(
+        shares::revoke_many(&h.core, &admin, &ids, &meta())
+            .await
+            .unwrap(),
+        3
+    );
+    for id in &ids {
+        assert_eq!(status(id.clone()).await, ShareStatus::Revoked);
+    }
+    assert!(matches!(
+        portal::authenticate(&h.core, &guest, &meta()).await,
+        Err(ServiceError::InvalidPortalToken(_))
+    ));
+    // Again: nothing left to revoke.
+    assert_eq!(
+        shares::revoke_many(&h.core, &admin, &ids, &meta())
+            .await
+            .unwrap(),
+        0
+    );
+    let revoked = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("share.revoked".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(revoked.len(), 3);
+    assert!(revoked
+        .iter()
+        .all(|e| e.details["reason"] == "revoked_in_bulk"));
 }

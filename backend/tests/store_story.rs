@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 both_engines!(
     sign_in_and_api_keys,
+    staff_password_guessing_is_locked_out,
     share_lifecycle,
     tenant_isolation,
     expiry_by_date_is_audited_once,
@@ -170,6 +171,79 @@ async fn sign_in_and_api_keys(h: Harness) {
     // A second bootstrap with the same admin email is a conflict, not a crash.
     let again = bootstrap::bootstrap(&h.core, "Other", "admin@acme.example.org").await;
     assert!(matches!(again, Err(ServiceError::Conflict(_))));
+}
+
+/// Guessing a staff password: after `ACCOUNT_LIMIT` failures the account is locked, even
+/// the right password is refused, and locked-out attempts cost no PBKDF2 work. Every
+/// failure is audited with its reason; other accounts are unaffected.
+async fn staff_password_guessing_is_locked_out(h: Harness) {
+    let (admin, b) = org(&h, "Acme").await;
+    let (_, other) = org(&h, "Globex").await;
+    let guess = |email: &'static str, password: SecretString| {
+        let core = h.core.clone();
+        async move { auth::sign_in(&core, email, &password, &meta()).await }
+    };
+    for i in 1..=auth::ACCOUNT_LIMIT.max_failures {
+        let r = guess(
+            "admin@acme.example.org",
+            SecretString::from(format!("guess-{i}")),
+        )
+        .await;
+        let locked = i == auth::ACCOUNT_LIMIT.max_failures;
+        assert!(
+            matches!(
+                (&r, locked),
+                (Err(ServiceError::Unauthenticated(_)), false)
+                    | (Err(ServiceError::Denied(Denial::TooManyAttempts)), true)
+            ),
+            "attempt {i}: {r:?}"
+        );
+    }
+    let computed = h.core.kdf.computations();
+    let right = guess("admin@acme.example.org", b.admin_password.clone()).await;
+    assert!(
+        matches!(right, Err(ServiceError::Denied(Denial::TooManyAttempts))),
+        "{right:?}"
+    );
+    assert_eq!(
+        h.core.kdf.computations(),
+        computed,
+        "a locked-out attempt computed PBKDF2"
+    );
+    assert_eq!(
+        ServiceError::Denied(Denial::TooManyAttempts).http_status(),
+        429
+    );
+    // Another account (from the same address, below the address limit) still signs in.
+    guess("admin@globex.example.org", other.admin_password.clone())
+        .await
+        .expect("another account is not locked");
+    // The lockout ends after its time.
+    h.clock.advance(time::Duration::milliseconds(
+        auth::ACCOUNT_LIMIT.lockout_ms + 1,
+    ));
+    guess("admin@acme.example.org", b.admin_password.clone())
+        .await
+        .expect("the lockout ended");
+
+    let reasons: Vec<String> = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("auth.sign_in_failed".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items
+    .into_iter()
+    .map(|e| e.details["reason"].as_str().unwrap_or_default().to_owned())
+    .collect();
+    assert_eq!(reasons.len() as i64, auth::ACCOUNT_LIMIT.max_failures + 1);
+    assert_eq!(reasons[0], "locked_out", "newest first");
+    assert_eq!(reasons[1], "wrong_password_now_locked_out");
+    assert!(reasons[2..].iter().all(|r| r == "wrong_password"));
 }
 
 async fn share_lifecycle(h: Harness) {

@@ -97,7 +97,7 @@ impl TempDb {
             keys,
             sealer,
             geo: None,
-            revocations: Default::default(),
+            revocations: backend::revocation::RevocationBus::new(true),
             outbound: backend::federation::outbound::Outbound::new(true),
             clock: Arc::new(SystemClock),
             settings: Settings {
@@ -292,10 +292,11 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
         allowed_origin: AllowedOrigin("http://127.0.0.1:3000".into()),
         secure_cookies: false,
     };
-    let router = crate::router::build(state, std::path::Path::new("target/site")).route(
+    let bare_route = Router::new().route(
         "/bench/bare",
         get(|| async { axum::Json(serde_json::json!({ "items": [] })) }),
     );
+    let router = crate::router::build_with(state, std::path::Path::new("target/site"), bare_route);
     let jwt = Arc::new(session.access_token);
     let read = {
         let router = router.clone();
@@ -330,13 +331,59 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
     let secs = args.seconds;
     let (bare_rps, _) = drive(8, secs, bare).await;
     let (read_rps, quiet) = drive(8, secs, read.clone()).await;
-    println!("## Portal reads (in-process, through the full router and middleware)\n");
+    println!(
+        "## Portal reads
+"
+    );
+    println!(
+        "In-process (`Router::oneshot`), both handlers behind the same middleware, 8 callers:\n"
+    );
     println!("| handler | requests/s | p50 | p99 |\n|---|---|---|---|");
     println!("| bare axum JSON handler | {bare_rps:.0} | | |");
     println!("| GET /api/portal/items, Bearer JWT (RS256 verify + share re-check) | {read_rps:.0} | {} | {} |", ms(percentile(&quiet, 0.5)), ms(percentile(&quiet, 0.99)));
     println!(
         "\nthroughput ratio JWT read / bare: **{:.0} %** (goal ≥ 50 %)\n",
         100.0 * read_rps / bare_rps
+    );
+
+    // The same over real TCP (HTTP/1.1 keep-alive, client in this process).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = router
+        .clone()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = reqwest::Client::builder().no_proxy().build()?;
+    let tcp = |path: &'static str, jwt: Option<Arc<String>>| {
+        let client = client.clone();
+        move || {
+            let (client, jwt) = (client.clone(), jwt.clone());
+            async move {
+                let mut req = client.get(format!("http://{addr}{path}"));
+                if let Some(jwt) = jwt {
+                    req = req.bearer_auth(jwt.as_str());
+                }
+                match req.send().await {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                }
+            }
+        }
+    };
+    let (bare_tcp, _) = drive(8, secs, tcp("/bench/bare", None)).await;
+    let (read_tcp, tcp_lat) = drive(8, secs, tcp("/api/portal/items", Some(jwt.clone()))).await;
+    served.abort();
+    println!("Over TCP on 127.0.0.1 (hyper server, reqwest client in the same process), 8 connections:\n");
+    println!("| handler | requests/s | p50 | p99 |\n|---|---|---|---|");
+    println!("| bare axum JSON handler | {bare_tcp:.0} | | |");
+    println!(
+        "| GET /api/portal/items, Bearer JWT | {read_tcp:.0} | {} | {} |",
+        ms(percentile(&tcp_lat, 0.5)),
+        ms(percentile(&tcp_lat, 0.99))
+    );
+    println!(
+        "\nthroughput ratio over TCP: **{:.0} %** (goal ≥ 50 %)\n",
+        100.0 * read_tcp / bare_tcp
     );
 
     // The flood: link opens (each a PBKDF2 verify) from 16 clients, forever queued on the pool.
@@ -475,9 +522,23 @@ async fn shares_list(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> 
             },
         ),
         (
-            "recipient search \"r12345\"",
+            "recipient search, email prefix \"r12345\"",
             ShareFilter {
                 recipient: Some("r12345".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "recipient search, name prefix \"Recipient 54321\"",
+            ShareFilter {
+                recipient: Some("Recipient 54321".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "recipient search, short prefix \"r9\" (a ninth of all shares match)",
+            ShareFilter {
+                recipient: Some("r9".into()),
                 ..Default::default()
             },
         ),
@@ -530,16 +591,16 @@ async fn seed_shares(db: &Db, who: &Staff, document_id: &str, n: usize) -> Resul
         let mut sql = String::from(
             "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, recipient_name, \
              recipient_email, created_by, created_at, expires_at, max_access_count, access_count, \
-             require_acknowledgement, revoked_at) VALUES ",
+             require_acknowledgement, revoked_at, recipient_name_key) VALUES ",
         );
         for r in 0..rows {
-            let p = r * 8;
+            let p = r * 9;
             if r > 0 {
                 sql.push(',');
             }
             sql.push_str(&format!(
-                "(${}, '{org}', ${}, 'x', 'link', '{document_id}', ${}, ${}, '{user}', ${}, ${}, 0, ${}, 0, ${})",
-                p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8,
+                "(${}, '{org}', ${}, 'x', 'link', '{document_id}', ${}, ${}, '{user}', ${}, ${}, 0, ${}, 0, ${}, ${})",
+                p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
                 org = who.org_id, user = who.user_id
             ));
         }
@@ -554,7 +615,8 @@ async fn seed_shares(db: &Db, who: &Staff, document_id: &str, n: usize) -> Resul
                 .bind(base - i)
                 .bind(base + 86_400_000 + (i * 7919) % 2_592_000_000)
                 .bind(i % 13)
-                .bind(if i % 10 == 0 { Some(base) } else { None::<i64> });
+                .bind(if i % 10 == 0 { Some(base) } else { None::<i64> })
+                .bind(format!("recipient {i}"));
         }
         q.execute(db.pool()).await?;
         done += rows;

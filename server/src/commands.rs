@@ -93,6 +93,8 @@ async fn open_core(
 ) -> Result<Liaison> {
     let production = serve.is_some_and(|s| s.production);
     let db = connect(g).await?;
+    // One SQLite file means one node: nothing can revoke behind this process's back.
+    let single_node = db.engine() == backend::store::Engine::Sqlite;
     let sealer = Sealer::new(&master_key(g, production)?)?;
     let now = backend::store::to_millis(time::OffsetDateTime::now_utc());
     let keys = PortalKeys::load_or_create(db.clone(), sealer.clone(), now)
@@ -116,7 +118,7 @@ async fn open_core(
         keys,
         sealer,
         geo,
-        revocations: Default::default(),
+        revocations: backend::revocation::RevocationBus::new(single_node),
         outbound: backend::federation::outbound::Outbound::new(
             serve.is_some_and(|s| s.federation_allow_private_networks),
         ),

@@ -25,6 +25,12 @@ use crate::{api, console_export, console_upload, federation, middleware, portal_
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 
 pub fn build(state: AppState, site_dir: &Path) -> Router {
+    build_with(state, site_dir, Router::new())
+}
+
+/// [`build`] plus `extra` routes served behind the same middleware (the benchmark's bare
+/// handler, so that both sides of its ratio pay for the same layers).
+pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> Router {
     let routes = generate_route_list(app::App);
     let context = state.server_context();
     let provide = move || provide_context(context.clone());
@@ -39,6 +45,7 @@ pub fn build(state: AppState, site_dir: &Path) -> Router {
     let options = state.leptos_options.clone();
 
     Router::new()
+        .merge(extra)
         .merge(api::router(&state))
         .merge(federation::router())
         .route("/api/{fn_name}", post(server_fn).get(server_fn))

@@ -25,6 +25,8 @@ const ORIGIN: &str = "http://127.0.0.1:3000";
 const UPLOAD_LIMIT: usize = 64 * 1024;
 
 struct TestApp {
+    /// Acme's administrator (admin@acme.test), for console sessions.
+    admin_password: String,
     router: Router,
     core: Arc<Liaison>,
     key: String,
@@ -72,7 +74,7 @@ impl TestApp {
             keys,
             sealer,
             geo: None,
-            revocations: Default::default(),
+            revocations: backend::revocation::RevocationBus::new(true),
             outbound: backend::federation::outbound::Outbound::new(true),
             clock: Arc::new(SystemClock),
             settings: Settings {
@@ -101,6 +103,7 @@ impl TestApp {
             router,
             core,
             key: a.api_key.expose_secret().to_owned(),
+            admin_password: a.admin_password.expose_secret().to_owned(),
             other_key: b.api_key.expose_secret().to_owned(),
             _dir: dir,
         }
@@ -454,6 +457,8 @@ async fn forged_portal_tokens_are_rejected_with_a_challenge() {
         sid: "s".into(),
         iat: now,
         exp,
+        auth_time: now,
+        dev: None,
         idp: None,
         partner: None,
     };
@@ -721,6 +726,282 @@ async fn cross_site_form_posts_are_refused() {
     assert_eq!(app.counts().await, before);
 }
 
+/// The path of the console server function `name` (Leptos adds a hash to each).
+fn server_fn_path(name: &str) -> String {
+    let found: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .filter(|p| server_fn_name(p) == name)
+        .collect();
+    assert_eq!(found.len(), 1, "server function {name}: {found:?}");
+    found[0].clone()
+}
+
+fn server_fn_name(path: &str) -> &str {
+    path.trim_start_matches("/api/")
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+impl TestApp {
+    /// Signs Acme's administrator in to the console; returns the session cookie and the
+    /// session's CSRF token.
+    async fn console_session(&self) -> (String, String) {
+        let r = self
+            .send(
+                Request::post(server_fn_path("sign_in"))
+                    .header(header::ORIGIN, ORIGIN)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(format!(
+                        "email=admin%40acme.test&password={}",
+                        urlencode(&self.admin_password)
+                    )))
+                    .unwrap(),
+            )
+            .await;
+        let cookie = r
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("liaison_session="))
+            .unwrap_or_else(|| panic!("no session cookie: {} {}", r.status, r.text()))
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let me = self
+            .send(
+                Request::post(server_fn_path("get_current_user"))
+                    .header(header::ORIGIN, ORIGIN)
+                    .header(header::COOKIE, &cookie)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let csrf = me.json()["csrf"].as_str().unwrap_or_default().to_owned();
+        assert!(!csrf.is_empty(), "{}", me.text());
+        (cookie, csrf)
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Every state-changing console form, posted from the right origin by a signed-in
+/// administrator's browser but with a forged CSRF token, is refused and writes nothing.
+/// The server functions are read from the registry, so a new one fails this test until it
+/// is classified here.
+#[tokio::test]
+async fn every_console_form_checks_its_csrf_token() {
+    let app = TestApp::new().await;
+    let doc = app.document().await;
+    let share = app.share(&doc, json!({})).await;
+    let share_id = share["id"].as_str().unwrap().to_owned();
+    let (cookie, csrf) = app.console_session().await;
+    // Reads, sign-in, and the guest's portal functions (no staff session to ride on).
+    let not_staff_writes = [
+        "get_current_user",
+        "list_staff_sign_ins",
+        "list_audit",
+        "list_documents",
+        "list_outbox",
+        "list_partners",
+        "get_policy",
+        "load_share_detail",
+        "list_portals",
+        "list_shares",
+        "load_portal",
+        "share_landing",
+        "sign_in",
+        "open_share",
+        "renew_portal_session",
+        "report_print_attempt",
+    ];
+    let form = |name: &str| -> Option<String> {
+        Some(match name {
+            "sign_out" => String::new(),
+            "revoke_share" | "copy_share_link" | "resend_invitation" => format!("id={share_id}"),
+            "create_share" => format!(
+                "document_id={doc}&recipients_text=Eve+%3Ceve%40x.example%3E&expires_on=&\
+                 max_access_count=0&instructions=&password=&allowed_networks_text="
+            ),
+            "create_partner" => "name=Evil&domains=evil.example".into(),
+            "add_identity_provider" => {
+                "partner_id=&kind=oidc&name=Evil&issuer=https%3A%2F%2Fevil.example".into()
+            }
+            "set_attribute_map" => "id=x&email=mail&display_name=&organisation=&groups=".into(),
+            "set_federation_enabled" => "kind=partner&id=x&enabled=false".into(),
+            "decide_device" => format!("share_id={share_id}&device_id=x&decision=approve"),
+            "create_portal" => "name=Evil".into(),
+            "add_portal_member" => "portal_id=x&name=Eve&email=eve%40x.example".into(),
+            "remove_portal_member" => "portal_id=x&member_id=x".into(),
+            "test_identity_provider" => "id=x".into(),
+            "change_share" => format!(
+                "id={share_id}&expires_on=&max_access_count=&permission=edit&allow_download=on"
+            ),
+            "revoke_shares" => format!("ids[0]={share_id}"),
+            "save_policy" => "default_expiry=7&max_expiry_days=1&default_max_access_count=1&\
+                 tlp_ceiling=CLEAR&revoked_link=not_found"
+                .into(),
+            _ => return None,
+        })
+    };
+    let partners = || async {
+        sqlx::query_as::<_, (i64,)>(
+            "SELECT (SELECT COUNT(*) FROM partners) + (SELECT COUNT(*) FROM identity_providers)",
+        )
+        .fetch_one(app.core.db.pool())
+        .await
+        .unwrap()
+        .0
+    };
+    let partners_before = partners().await;
+    let before = app.counts().await;
+    let mut checked = Vec::new();
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        let name = server_fn_name(path);
+        if not_staff_writes.contains(&name) {
+            continue;
+        }
+        let fields = form(name).unwrap_or_else(|| {
+            panic!("server function {name} is not classified in this test: add its form")
+        });
+        for token in ["forged", ""] {
+            let body = if fields.is_empty() {
+                format!("csrf={token}")
+            } else {
+                format!("csrf={token}&{fields}")
+            };
+            let r = app
+                .send(
+                    Request::post(path)
+                        .header(header::ORIGIN, ORIGIN)
+                        .header(header::COOKIE, &cookie)
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {}", r.text());
+            assert!(
+                r.text().contains("The form has expired"),
+                "{name}: {}",
+                r.text()
+            );
+        }
+        checked.push(name.to_owned());
+    }
+    assert!(checked.len() >= 9, "{checked:?}");
+    assert_eq!(app.counts().await, before, "a forged form wrote something");
+    assert_eq!(
+        partners().await,
+        partners_before,
+        "a forged form wrote something"
+    );
+    let still = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/shares/{share_id}"),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(still.json()["status"], "active");
+
+    // Control: the same form with the session's token goes through.
+    let r = app
+        .send(
+            Request::post(server_fn_path("revoke_share"))
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "csrf={}&id={share_id}",
+                    urlencode(&csrf)
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        r.status.is_success() || r.status.is_redirection(),
+        "{} {}",
+        r.status,
+        r.text()
+    );
+    let revoked = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/shares/{share_id}"),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.json()["status"], "revoked");
+}
+
+/// The console's External access form: bad input gets a clear error and changes nothing;
+/// good input is saved and audited.
+#[tokio::test]
+async fn console_policy_form_saves_and_refuses_bad_input() {
+    let app = TestApp::new().await;
+    let (cookie, csrf) = app.console_session().await;
+    let post = |body: String| {
+        Request::post(server_fn_path("save_policy"))
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={}&{body}", urlencode(&csrf))))
+            .unwrap()
+    };
+    let policy = || async {
+        app.call(Method::GET, "/api/v1/policy", Some(&app.key), None)
+            .await
+            .json()
+    };
+    let original = policy().await;
+    let before = app.counts().await;
+    let bad = [
+        ("default_expiry=custom&custom_expiry_days=soon&max_expiry_days=30&default_max_access_count=0&tlp_ceiling=RED&revoked_link=message&method_link=on&scope_single_revision=on", "whole number"),
+        ("default_expiry=30&max_expiry_days=7&default_max_access_count=0&tlp_ceiling=RED&revoked_link=message&method_link=on&scope_single_revision=on", "expiry"),
+        ("default_expiry=7&max_expiry_days=30&default_max_access_count=0&tlp_ceiling=PURPLE&revoked_link=message&method_link=on&scope_single_revision=on", "PURPLE"),
+    ];
+    for (body, says) in bad {
+        let r = app.send(post(body.to_owned())).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text()
+        );
+        assert!(r.text().contains(says), "{body}: {}", r.text());
+    }
+    assert_eq!(
+        policy().await,
+        original,
+        "a refused form changed the policy"
+    );
+    assert_eq!(app.counts().await, before);
+
+    let r = app
+        .send(post(
+            "default_expiry=custom&custom_expiry_days=10&max_expiry_days=60&allow_custom_expiry=on&\
+             default_max_access_count=3&scope_single_revision=on&method_link=on&method_invitation=on&\
+             require_acknowledgement=on&tlp_ceiling=AMBER&revoked_link=not_found"
+                .into(),
+        ))
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.text());
+    let saved = policy().await;
+    assert_eq!(saved["default_expiry_days"], 10, "{saved}");
+    assert_eq!(saved["max_expiry_days"], 60);
+    assert_eq!(saved["allow_controller_override"], false);
+    assert_eq!(saved["allowed_methods"], json!(["link", "invitation"]));
+    assert_eq!(saved["tlp_ceiling"], "AMBER");
+    assert_eq!(saved["revoked_link"], "not_found");
+    assert_eq!(app.counts().await.2, before.2 + 1, "the change is audited");
+}
+
 #[tokio::test]
 async fn guest_pages_show_the_reason_and_escape_what_they_show() {
     let app = TestApp::new().await;
@@ -732,7 +1013,15 @@ async fn guest_pages_show_the_reason_and_escape_what_they_show() {
         )
         .await;
     let doc = r.json()["id"].as_str().unwrap().to_owned();
-    let share = app.share(&doc, json!({})).await;
+    let share = app
+        .share(
+            &doc,
+            json!({
+                "recipient": { "name": "Jane <b onmouseover=alert(2)>Counsel</b>", "email": "jane@lawfirm.example" },
+                "settings": { "instructions": "Read <script>alert(3)</script> then \"respond\" & sign" },
+            }),
+        )
+        .await;
     let token = token_of(&share);
 
     let r = app
@@ -790,6 +1079,18 @@ async fn guest_pages_show_the_reason_and_escape_what_they_show() {
     );
     assert!(
         html.contains("&lt;img src=x onerror=alert(1)&gt;.txt"),
+        "{html}"
+    );
+    // Instructions and the recipient's name (watermark) arrive as text, never as markup.
+    for raw in ["<script>alert(3)", "<b onmouseover"] {
+        assert!(!html.contains(raw), "{raw} reached the page unescaped");
+    }
+    assert!(
+        html.contains("Read &lt;script&gt;alert(3)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Jane &lt;b onmouseover=alert(2)&gt;Counsel"),
         "{html}"
     );
 
@@ -1030,4 +1331,145 @@ async fn downloads_only_where_allowed() {
         .await
         .json();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+}
+
+/// The console's bulk revoke (sparse `ids[N]` from the table's checkboxes) and the share
+/// page's change form, and their REST twins: bad input changes nothing.
+#[tokio::test]
+async fn bulk_revoke_and_change_through_console_and_rest() {
+    let app = TestApp::new().await;
+    let doc = app.document().await;
+    let ids: Vec<String> = {
+        let mut v = Vec::new();
+        for _ in 0..3 {
+            v.push(
+                app.share(&doc, json!({})).await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        v
+    };
+    let (cookie, csrf) = app.console_session().await;
+    let form = |name: &str, body: String| {
+        Request::post(server_fn_path(name))
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={}&{body}", urlencode(&csrf))))
+            .unwrap()
+    };
+    let status = |id: String| {
+        let app = &app;
+        async move {
+            app.call(
+                Method::GET,
+                &format!("/api/v1/shares/{id}"),
+                Some(&app.key),
+                None,
+            )
+            .await
+            .json()
+        }
+    };
+
+    // Change form: a limit that is not a number is refused and changes nothing.
+    let before = status(ids[0].clone()).await;
+    let r = app
+        .send(form(
+            "change_share",
+            format!(
+                "id={}&expires_on=&max_access_count=lots&permission=view",
+                ids[0]
+            ),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("whole number"), "{}", r.text());
+    assert_eq!(status(ids[0].clone()).await, before);
+    let r = app
+        .send(form(
+            "change_share",
+            format!(
+                "id={}&expires_on=&max_access_count=7&permission=comment&allow_print=on",
+                ids[0]
+            ),
+        ))
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.text());
+    let after = status(ids[0].clone()).await;
+    assert_eq!(after["max_access_count"], 7, "{after}");
+    assert_eq!(after["settings"]["permission"], "comment");
+    assert_eq!(after["settings"]["allow_print"], true);
+    assert_eq!(after["settings"]["allow_download"], false);
+    assert_eq!(after["expires_at"], before["expires_at"]);
+
+    // REST: PATCH with an unknown field or a bad date is refused.
+    for bad in [
+        json!({ "max_access_count": 2, "colour": "red" }),
+        json!({ "expires_at": "next week" }),
+        json!({ "expires_at": "2030-01-01T00:00:00Z", "expires_in_days": 3 }),
+    ] {
+        let r = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/shares/{}", ids[1]),
+                Some(&app.key),
+                Some(bad.clone()),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text()
+        );
+    }
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/shares/{}", ids[1]),
+            Some(&app.key),
+            Some(json!({ "expires_in_days": 14, "settings": { "allow_download": true } })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["settings"]["allow_download"], true);
+
+    // Bulk revoke from the table: ticked rows 0 and 2 of three.
+    let r = app
+        .send(form(
+            "revoke_shares",
+            format!("ids[0]={}&ids[2]={}", ids[0], ids[2]),
+        ))
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.text());
+    assert_eq!(r.text().trim(), "2");
+    assert_eq!(status(ids[0].clone()).await["status"], "revoked");
+    assert_eq!(status(ids[1].clone()).await["status"], "active");
+    assert_eq!(status(ids[2].clone()).await["status"], "revoked");
+    // Nothing ticked: a clear error.
+    let r = app.send(form("revoke_shares", String::new())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    // REST twin, with an unknown id: all or none.
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shares/revoke",
+            Some(&app.key),
+            Some(json!({ "ids": [ids[1], "no-such-share"] })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    assert_eq!(status(ids[1].clone()).await["status"], "active");
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shares/revoke",
+            Some(&app.key),
+            Some(json!({ "ids": [ids[1]] })),
+        )
+        .await;
+    assert_eq!(r.json()["revoked"], 1, "{}", r.text());
 }

@@ -6,5 +6,7 @@ pub mod auth;
 pub mod documents;
 pub mod outbox;
 pub mod partners;
+pub mod policy;
 pub mod portal;
+pub mod portals;
 pub mod shares;

@@ -174,47 +174,57 @@ impl Report {
     }
 }
 
-/// Walks `org_id`'s chain in order (streamed, constant memory) and reports every problem.
+/// Verifies `org_id`'s chain up to its head as recorded when verification starts (events
+/// appended meanwhile are checked by the next run) and reports every problem.
+///
+/// The chain is cut into consecutive position ranges that are streamed and hashed
+/// concurrently, each on its own connection and task; the links across range boundaries
+/// are checked when the ranges are joined, so the result is the same as one walk.
 pub async fn verify(db: &Db, org_id: &str) -> store::Result<Report> {
+    /// Below this many events per range, one more connection costs more than it saves.
+    const MIN_RANGE: i64 = 20_000;
     let (head_seq, head_hash) = store::audit::head(db.pool(), org_id)
         .await?
         .unwrap_or((0, GENESIS.to_owned()));
-    let mut problems = Vec::new();
-    let mut events = 0u64;
-    let mut last_seq = 0i64;
-    let mut last_hash = GENESIS.to_owned();
-    let mut rows = store::audit::stream_chain(db.pool(), org_id);
-    while let Some(row) = rows.try_next().await? {
-        events += 1;
-        let (Some(seq), Some(prev), Some(hash)) =
-            (row.seq, row.prev_hash.as_deref(), row.hash.as_deref())
-        else {
-            problems.push(Problem::Unchained { id: row.id });
-            continue;
+    let mut problems: Vec<Problem> = store::audit::unchained_ids(db.pool(), org_id)
+        .await?
+        .into_iter()
+        .map(|id| Problem::Unchained { id })
+        .collect();
+    let mut events = problems.len() as u64;
+
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) as i64;
+    // Positive operands: (a + b - 1) / b rounds up.
+    let span = ((head_seq + workers - 1) / workers).max(MIN_RANGE);
+    let tasks: Vec<_> = (0..((head_seq + span - 1) / span).max(1))
+        .map(|i| {
+            let (db, org_id) = (db.clone(), org_id.to_owned());
+            let from = i * span + 1;
+            let to = ((i + 1) * span).min(head_seq);
+            tokio::spawn(async move { verify_range(&db, &org_id, from, to).await })
+        })
+        .collect();
+
+    let (mut last_seq, mut last_hash) = (0i64, GENESIS.to_owned());
+    for task in tasks {
+        let range = match task.await {
+            Ok(range) => range?,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
         };
-        if event_hash(&row, seq, prev) != hash {
-            problems.push(Problem::Edited {
-                seq,
-                id: row.id.clone(),
-            });
+        if let Some((seq, id, prev)) = range.first {
+            if let Some(p) = link_problem(last_seq, &last_hash, seq, &id, &prev) {
+                problems.push(p);
+            }
         }
-        if seq > last_seq + 1 {
-            problems.push(Problem::Missing {
-                from_seq: last_seq + 1,
-                to_seq: seq - 1,
-            });
-        } else if prev != last_hash {
-            problems.push(Problem::BrokenLink {
-                seq,
-                id: row.id.clone(),
-            });
+        problems.extend(range.problems);
+        events += range.events;
+        if let Some((seq, hash)) = range.last {
+            (last_seq, last_hash) = (seq, hash);
         }
-        last_seq = seq;
-        last_hash = hash.to_owned();
     }
     if last_seq < head_seq {
         problems.push(Problem::Truncated { last_seq, head_seq });
-    } else if last_seq == head_seq && last_hash != head_hash {
+    } else if last_hash != head_hash {
         problems.push(Problem::HeadMismatch { seq: last_seq });
     }
     Ok(Report {
@@ -223,6 +233,70 @@ pub async fn verify(db: &Db, org_id: &str) -> store::Result<Report> {
         head_seq,
         problems,
     })
+}
+
+/// What one position range of the chain holds: its problems inside the range, and its
+/// first and last events so the ranges can be linked.
+struct RangeReport {
+    events: u64,
+    /// Position, id and `prev_hash` of the first chained event.
+    first: Option<(i64, String, String)>,
+    /// Position and hash of the last chained event.
+    last: Option<(i64, String)>,
+    problems: Vec<Problem>,
+}
+
+async fn verify_range(db: &Db, org_id: &str, from: i64, to: i64) -> store::Result<RangeReport> {
+    let mut report = RangeReport {
+        events: 0,
+        first: None,
+        last: None,
+        problems: Vec::new(),
+    };
+    let mut rows = store::audit::stream_chain_range(db.pool(), org_id, from, to);
+    while let Some(row) = rows.try_next().await? {
+        report.events += 1;
+        let (Some(seq), Some(prev), Some(hash)) =
+            (row.seq, row.prev_hash.as_deref(), row.hash.as_deref())
+        else {
+            report.problems.push(Problem::Unchained { id: row.id });
+            continue;
+        };
+        if event_hash(&row, seq, prev) != hash {
+            report.problems.push(Problem::Edited {
+                seq,
+                id: row.id.clone(),
+            });
+        }
+        match &report.last {
+            Some((last_seq, last_hash)) => {
+                if let Some(p) = link_problem(*last_seq, last_hash, seq, &row.id, prev) {
+                    report.problems.push(p);
+                }
+            }
+            None => report.first = Some((seq, row.id.clone(), prev.to_owned())),
+        }
+        report.last = Some((seq, hash.to_owned()));
+    }
+    Ok(report)
+}
+
+/// How the event at `seq` (with `prev_hash` = `prev`) fails to follow the event at
+/// `last_seq` with hash `last_hash`, if it does.
+fn link_problem(last_seq: i64, last_hash: &str, seq: i64, id: &str, prev: &str) -> Option<Problem> {
+    if seq > last_seq + 1 {
+        Some(Problem::Missing {
+            from_seq: last_seq + 1,
+            to_seq: seq - 1,
+        })
+    } else if prev != last_hash {
+        Some(Problem::BrokenLink {
+            seq,
+            id: id.to_owned(),
+        })
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,8 @@ event_types! {
     ShareDenied => "share.denied",
     ShareExpired => "share.expired",
     ShareRevoked => "share.revoked",
+    /// Expiry, access limit or permissions changed; details carry before and after.
+    ShareChanged => "share.changed",
     ShareLinkCopied => "share.link_copied",
     InvitationSent => "share.invitation_sent",
     VerificationCodeSent => "share.code_sent",
@@ -61,6 +63,8 @@ event_types! {
     FederationTested => "federation.tested",
     PartnerChanged => "federation.partner_changed",
     IdentityProviderChanged => "federation.idp_changed",
+    /// A portal created, a member added or removed (details name the action).
+    PortalChanged => "portal.changed",
 }
 
 impl EventType {

@@ -21,6 +21,12 @@ pub enum Method {
 }
 
 impl Method {
+    /// Does opening need a one-time code sent to the recipient's address? (Federated
+    /// recipients prove who they are at their IdP instead.)
+    pub fn verifies_email(self) -> bool {
+        matches!(self, Method::Invitation | Method::Portal)
+    }
+
     pub const ALL: [Method; 4] = [
         Method::Link,
         Method::Invitation,
@@ -57,6 +63,22 @@ pub enum Permission {
     Comment,
     /// View, comment, respond and upload a new revision.
     Edit,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::View => "view",
+            Permission::Comment => "comment",
+            Permission::Edit => "edit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Permission::View, Permission::Comment, Permission::Edit]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
 }
 
 /// What the share covers.
@@ -156,6 +178,8 @@ pub struct ShareSettings {
     /// Federated shares: the partner whose IdP the guest signs in with (found from the
     /// recipient's email domain at creation) and whom it admits.
     pub federation: Option<FederationRule>,
+    /// Portal access shares: the portal the recipient must be an active member of.
+    pub portal_id: Option<String>,
 }
 
 /// Who may open a federated share after signing in at the partner's IdP.

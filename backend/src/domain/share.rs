@@ -56,6 +56,8 @@ pub enum Denial {
     FederatedSignInRequired,
     /// The IdP vouched for someone the share does not admit.
     FederatedIdentityMismatch,
+    /// A portal access share whose recipient is no longer a member of the portal.
+    NotAMember,
     TooManyAttempts,
     AcknowledgementRequired,
     TermsRequired,
@@ -77,6 +79,7 @@ impl Denial {
             Denial::WrongCode => "wrong_code",
             Denial::FederatedSignInRequired => "federated_sign_in_required",
             Denial::FederatedIdentityMismatch => "federated_identity_mismatch",
+            Denial::NotAMember => "not_a_member",
             Denial::TooManyAttempts => "too_many_attempts",
             Denial::AcknowledgementRequired => "acknowledgement_required",
             Denial::TermsRequired => "terms_required",
@@ -106,6 +109,7 @@ impl Denial {
             Denial::FederatedIdentityMismatch => {
                 "The account you signed in with is not the one this link was sent to."
             }
+            Denial::NotAMember => "You are no longer a member of the portal this link belongs to.",
             Denial::TooManyAttempts => "Too many failed attempts. Try again later.",
             Denial::AcknowledgementRequired => {
                 "You must accept the acknowledgement before the content is shown."
@@ -123,6 +127,7 @@ impl Denial {
                 | Denial::Expired
                 | Denial::AccessCountExceeded
                 | Denial::PolicyForbids
+                | Denial::NotAMember
         )
     }
 }
@@ -200,11 +205,10 @@ impl Share {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    fn share() -> Share {
+impl Share {
+    /// A share with every field set, for unit tests.
+    pub(crate) fn sample() -> Share {
+        use time::macros::datetime;
         Share {
             id: "s".into(),
             org_id: "o".into(),
@@ -229,6 +233,16 @@ mod tests {
             revoked_by: None,
             expired_at: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn share() -> Share {
+        Share::sample()
     }
 
     #[test]

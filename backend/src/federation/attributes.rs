@@ -9,7 +9,7 @@ use super::FederationError;
 
 /// Names to look for, in order; the first present wins (groups collect every value).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AttributeMap {
     pub email: Vec<String>,
     pub display_name: Vec<String>,

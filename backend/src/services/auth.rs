@@ -6,8 +6,9 @@ use serde_json::json;
 use super::{Result, ServiceError};
 use crate::actor::{RequestMeta, Staff, StaffCredential};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
-use crate::crypto::{ApiKey, KdfHash};
-use crate::domain::Role;
+use crate::crypto::{sha256_hex, ApiKey, KdfHash};
+use crate::domain::{Denial, Role};
+use crate::store::attempts::{self, Limit};
 use crate::store::{api_keys, users};
 use crate::Liaison;
 
@@ -26,42 +27,102 @@ fn staff(row: users::UserRow, credential: StaffCredential) -> Result<Staff> {
     })
 }
 
-/// Checks an email and password. Unknown emails cost the same PBKDF2 work as known ones,
-/// so response time does not reveal which accounts exist.
+/// Failed console sign-ins per account before it is locked for a while. Counted in the
+/// database, so every node sees the same count.
+pub const ACCOUNT_LIMIT: Limit = Limit {
+    max_failures: 10,
+    window_ms: 15 * 60_000,
+    lockout_ms: 15 * 60_000,
+};
+/// Failed console sign-ins per client address (whatever the accounts) before a lockout.
+pub const ADDRESS_LIMIT: Limit = Limit {
+    max_failures: 30,
+    window_ms: 15 * 60_000,
+    lockout_ms: 15 * 60_000,
+};
+
+/// Checks an email and password. Every attempt that is not locked out costs one PBKDF2
+/// computation, whether the account exists, has a password or signs in only through
+/// single sign-on, so response time reveals nothing about accounts. Failures are counted
+/// per account (keyed by the SHA-256 of the email, so unknown addresses are not stored)
+/// and per client address; a locked-out attempt is refused with no PBKDF2 work at all.
 pub async fn sign_in(
     core: &Liaison,
     email: &str,
     password: &SecretString,
     meta: &RequestMeta,
 ) -> Result<Staff> {
+    const ACCOUNT: &str = "staff_account";
+    const ADDRESS: &str = "staff_address";
     let email = email.trim().to_lowercase();
-    let secret = || SecretSlice::from(password.expose_secret().as_bytes().to_vec());
-    let user = users::find_by_email(core.db.pool(), &email).await?;
-    let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
-        let decoy = KdfHash::from_stored(format!(
-            "pbkdf2-sha256${}$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-            core.kdf.iterations()
-        ));
-        let _ = core.kdf.verify(secret(), &decoy).await;
-        return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS));
-    };
-    let ok = match &user.password_hash {
-        Some(h) => {
-            core.kdf
-                .verify(secret(), &KdfHash::from_stored(h.clone()))
-                .await?
-        }
-        None => false,
-    };
+    let account = sha256_hex(email.as_bytes());
+    let address = meta.ip_subject();
     let now = core.now_ms();
+    let pool = core.db.pool();
+    let user = users::find_by_email(pool, &email)
+        .await?
+        .filter(|u| u.disabled_at.is_none());
+    let locked = attempts::locked_until(pool, ACCOUNT, &account, now)
+        .await?
+        .is_some()
+        || attempts::locked_until(pool, ADDRESS, &address, now)
+            .await?
+            .is_some();
+    let ok = if locked {
+        false
+    } else {
+        let secret = SecretSlice::from(password.expose_secret().as_bytes().to_vec());
+        match user.as_ref().and_then(|u| u.password_hash.clone()) {
+            Some(h) => core.kdf.verify(secret, &KdfHash::from_stored(h)).await?,
+            None => {
+                let decoy = KdfHash::from_stored(format!(
+                    "pbkdf2-sha256${}$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                    core.kdf.iterations()
+                ));
+                let _ = core.kdf.verify(secret, &decoy).await;
+                false
+            }
+        }
+    };
+    let mut now_locked = locked;
+    if ok {
+        attempts::clear(pool, ACCOUNT, &account).await?;
+    } else if !locked {
+        // Both counters count every failure.
+        let by_account =
+            attempts::record_failure(pool, ACCOUNT, &account, ACCOUNT_LIMIT, now).await?;
+        let by_address =
+            attempts::record_failure(pool, ADDRESS, &address, ADDRESS_LIMIT, now).await?;
+        now_locked = by_account || by_address;
+    }
+    let refusal = if now_locked {
+        ServiceError::Denied(Denial::TooManyAttempts)
+    } else {
+        ServiceError::Unauthenticated(BAD_CREDENTIALS)
+    };
+    let Some(user) = user else {
+        return Err(refusal);
+    };
     let org_id = user.org_id.clone();
     let s = staff(user, StaffCredential::Session)?;
-    let (event_type, result) = if ok {
-        (EventType::SignedIn, Ok(s.clone()))
+    let (event_type, details, result) = if ok {
+        (
+            EventType::SignedIn,
+            json!({ "method": "password" }),
+            Ok(s.clone()),
+        )
     } else {
+        let reason = if locked {
+            "locked_out"
+        } else if now_locked {
+            "wrong_password_now_locked_out"
+        } else {
+            "wrong_password"
+        };
         (
             EventType::SignInFailed,
-            Err(ServiceError::Unauthenticated(BAD_CREDENTIALS)),
+            json!({ "method": "password", "reason": reason }),
+            Err(refusal),
         )
     };
     audit::record_alone(
@@ -72,7 +133,7 @@ pub async fn sign_in(
             actor: AuditActor::Staff(&s),
             share_id: None,
             item_id: None,
-            details: json!({ "method": "password" }),
+            details,
             meta,
             at_ms: now,
         },

@@ -210,6 +210,16 @@ pub async fn start_for_share(
     .await
 }
 
+/// May a federated session that signed in at `idp_id` go on (be renewed)? Only while the
+/// share's partner and that IdP are both still enabled: disabling either ends the
+/// partner's sessions at their next renewal.
+pub async fn idp_admits_sessions(core: &Liaison, share: &Share, idp_id: &str) -> Result<bool> {
+    Ok(partner_idps(core, share)
+        .await?
+        .iter()
+        .any(|i| i.id == idp_id))
+}
+
 /// The enabled IdPs of the share's partner (none when the partner is disabled).
 async fn partner_idps(core: &Liaison, share: &Share) -> Result<Vec<IdpRow>> {
     let rule = share.settings.federation.as_ref().ok_or_else(|| {

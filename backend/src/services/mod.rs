@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod partners;
 pub mod policy;
 pub mod portal;
+pub mod portals;
 pub mod responses;
 pub mod shares;
 mod validate;

@@ -428,8 +428,15 @@ pub async fn create_idp(
         name,
         config: serde_json::to_string(&config)
             .map_err(|e| ServiceError::Internal(e.to_string()))?,
-        attribute_map: serde_json::to_string(&input.attribute_map.clone().unwrap_or_default())
-            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        attribute_map: serde_json::to_string(
+            &input
+                .attribute_map
+                .clone()
+                .map(clean_attribute_map)
+                .transpose()?
+                .unwrap_or_default(),
+        )
+        .map_err(|e| ServiceError::Internal(e.to_string()))?,
         created_at: now,
         updated_at: now,
         disabled_at: (!input.enabled).then_some(now),
@@ -481,8 +488,12 @@ pub async fn update_idp(
         name,
         config: serde_json::to_string(&config)
             .map_err(|e| ServiceError::Internal(e.to_string()))?,
-        attribute_map: serde_json::to_string(&input.attribute_map.clone().unwrap_or_default())
-            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        // Absent: the mapping stays as it is.
+        attribute_map: match input.attribute_map.clone() {
+            Some(map) => serde_json::to_string(&clean_attribute_map(map)?)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            None => existing.attribute_map.clone(),
+        },
         updated_at: now,
         disabled_at: if input.enabled {
             None
@@ -550,6 +561,78 @@ pub async fn set_enabled(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Replaces an IdP's attribute mapping (which attributes or claims give email, name,
+/// organisation, groups); effective on the next sign-in.
+pub async fn set_attribute_map(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    map: AttributeMap,
+    meta: &RequestMeta,
+) -> Result<IdpView> {
+    require_admin(who)?;
+    let map = clean_attribute_map(map)?;
+    let existing = store::partners::get_idp(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("identity provider"))?;
+    let row = IdpRow {
+        attribute_map: serde_json::to_string(&map)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        updated_at: core.now_ms(),
+        ..existing
+    };
+    let mut tx = core.db.begin().await?;
+    store::partners::update_idp(&mut *tx, &row).await?;
+    audit_change(
+        core,
+        &mut tx,
+        who,
+        EventType::IdentityProviderChanged,
+        json!({ "idp": id, "action": "attribute_map_changed", "attribute_map": map }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    idp_view(core, row)
+}
+
+/// Trims names, drops empty ones and duplicates; an email source is required.
+fn clean_attribute_map(map: AttributeMap) -> Result<AttributeMap> {
+    const MAX_NAMES: usize = 16;
+    const MAX_LEN: usize = 256;
+    let clean = |field: &'static str, names: Vec<String>| -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            if n.len() > MAX_LEN || n.chars().any(char::is_control) {
+                return Err(ServiceError::invalid(
+                    field,
+                    "an attribute name is at most 256 characters, without control characters",
+                ));
+            }
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_owned());
+            }
+        }
+        if out.len() > MAX_NAMES {
+            return Err(ServiceError::invalid(field, "at most 16 names per field"));
+        }
+        Ok(out)
+    };
+    let email = clean("email", map.email)?;
+    if email.is_empty() {
+        return Err(ServiceError::invalid(
+            "email",
+            "name at least one attribute or claim that carries the email address",
+        ));
+    }
+    Ok(AttributeMap {
+        email,
+        display_name: clean("display_name", map.display_name)?,
+        organisation: clean("organisation", map.organisation)?,
+        groups: clean("groups", map.groups)?,
+    })
 }
 
 pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {

@@ -11,6 +11,8 @@
 //! is bound to the share (a random device cookie, stored as SHA-256): it re-opens without
 //! paying PBKDF2 again and without re-entering the password or code.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use serde::Serialize;
@@ -89,12 +91,6 @@ pub struct PortalSession {
     pub share_id: String,
 }
 
-fn ip_subject(meta: &RequestMeta) -> String {
-    meta.ip
-        .map(|ip| ip.to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 async fn audit_denial(
     core: &Liaison,
     share: &Share,
@@ -162,7 +158,7 @@ async fn fail_secret(
         let by_share =
             store::attempts::record_failure(pool, "share", &share.id, SHARE_LIMIT, now).await?;
         let by_ip =
-            store::attempts::record_failure(pool, "ip", &ip_subject(meta), IP_LIMIT, now).await?;
+            store::attempts::record_failure(pool, "ip", &meta.ip_subject(), IP_LIMIT, now).await?;
         Ok::<_, store::StoreError>(by_share || by_ip)
     }
     .await;
@@ -184,7 +180,7 @@ async fn locked_out(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result
     Ok(store::attempts::locked_until(pool, "share", &share.id, now)
         .await?
         .is_some()
-        || store::attempts::locked_until(pool, "ip", &ip_subject(meta), now)
+        || store::attempts::locked_until(pool, "ip", &meta.ip_subject(), now)
             .await?
             .is_some())
 }
@@ -226,6 +222,20 @@ async fn check_policy_and_place(
     };
     if policy.check(&facts).is_err() {
         return Err(Denial::PolicyForbids);
+    }
+    if share.method == Method::Portal {
+        // Fails closed: no portal named, or the membership cannot be read.
+        let member = match share.settings.portal_id.as_deref() {
+            Some(portal_id) => {
+                super::portals::is_member(core, &share.org_id, portal_id, &share.recipient_email)
+                    .await
+                    .unwrap_or(false)
+            }
+            None => false,
+        };
+        if !member {
+            return Err(Denial::NotAMember);
+        }
     }
     if !share.settings.network_allows(meta.ip) {
         return Err(Denial::NotAllowedFromHere);
@@ -304,7 +314,7 @@ pub async fn landing(
         tlp: share.tlp.label(),
         recognised_device: recognised,
         needs_password: !recognised && share.password_hash.is_some(),
-        needs_code: !recognised && share.method == Method::Invitation,
+        needs_code: !recognised && share.method.verifies_email(),
         require_acknowledgement: require_ack(core, &share).await?,
         terms: terms_of(core, &share).await?,
         federation: super::federation::landing(core, &share, device).await?,
@@ -349,7 +359,7 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
                 return Err(fail_secret(core, &share, Denial::WrongPassword, meta).await);
             }
         }
-        if share.method == Method::Invitation {
+        if share.method.verifies_email() {
             match &req.code {
                 None => {
                     super::codes::send_code(core, &share, meta).await?;
@@ -422,7 +432,7 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
             id: new_id(),
             org_id: share.org_id.clone(),
             share_id: share.id.clone(),
-            device_hash: hash,
+            device_hash: hash.clone(),
             status: "approved".into(),
             first_seen_at: now,
             last_seen_at: now,
@@ -496,7 +506,16 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
     )
     .await?;
     tx.commit().await?;
-    issue_session(core, &share, session_id, idp_id)
+    issue_session(
+        core,
+        &share,
+        SessionStart {
+            session_id,
+            idp_id,
+            auth_time: now / 1000,
+            device_hash: Some(hash),
+        },
+    )
 }
 
 async fn request_device_approval(
@@ -555,7 +574,7 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
             &core.settings.portal_audience(),
         )
         .await?;
-    let share = store::shares::get(core.db.pool(), &claims.org, &claims.sub)
+    let share = current_share(core, &claims.org, &claims.sub)
         .await?
         .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
     let standing = share.check_session(core.now()).and_then(|()| {
@@ -565,6 +584,24 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
             Err(Denial::NotAllowedFromHere)
         }
     });
+    let standing = match standing {
+        // "Approved devices only": a browser the owner rejects is cut off at its next
+        // request, not only at renewal (one indexed read, for these shares only).
+        Ok(()) if share.settings.approved_devices_only => {
+            let approved = match &claims.dev {
+                Some(hash) => store::devices::find(core.db.pool(), &share.org_id, &share.id, hash)
+                    .await?
+                    .is_some_and(|d| d.status == "approved"),
+                None => false,
+            };
+            if approved {
+                Ok(())
+            } else {
+                Err(Denial::NotAllowedFromHere)
+            }
+        }
+        other => other,
+    };
     if let Err(denial) = standing {
         let _ = deny(core, &share, denial, meta).await;
         return Err(ServiceError::InvalidPortalToken(
@@ -572,38 +609,84 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
         ));
     }
     Ok(Guest {
-        org_id: share.org_id,
-        document_id: share.document_id,
-        share_id: share.id,
+        org_id: share.org_id.clone(),
+        document_id: share.document_id.clone(),
+        share_id: share.id.clone(),
         session_id: claims.sid,
-        recipient_name: share.recipient_name,
-        recipient_email: share.recipient_email,
+        recipient_name: share.recipient_name.clone(),
+        recipient_email: share.recipient_email.clone(),
         idp_id: claims.idp,
+        auth_time: claims.auth_time,
+        device_hash: claims.dev,
     })
 }
 
 /// Silent renewal: a fresh token for the same portal session, issued only while the share
-/// still passes its checks as they are *now* (state, policy, network and country). The
-/// caller authenticated `guest` on this very request.
+/// still passes its checks as they are *now*, re-read from the database: state (revoked,
+/// expiry date), policy, network and country, portal membership, the browser's device
+/// approval and, for federated guests, that their partner and IdP are still enabled. A
+/// session is not renewed past [`MAX_SESSION_AGE`] after its checks were passed: the guest
+/// opens the link again (and signs in at the IdP again where the share is federated).
+/// The caller authenticated `guest` on this very request.
 pub async fn renew(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<PortalSession> {
     let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
         .await?
         .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
-    if let Err(denial) = check_policy_and_place(core, &share, meta).await {
-        let _ = deny(core, &share, denial, meta).await;
-        return Err(ServiceError::InvalidPortalToken(
-            denial.message().to_owned(),
-        ));
+    let refuse = |message: &str| Err(ServiceError::InvalidPortalToken(message.to_owned()));
+    let age = core.now_ms() / 1000 - guest.auth_time;
+    if age > MAX_SESSION_AGE.whole_seconds() {
+        return refuse("The portal session is too old to renew; open the link again.");
     }
-    issue_session(core, &share, guest.session_id.clone(), guest.idp_id.clone())
+    let standing = match share.check_session(core.now()) {
+        Ok(()) => check_policy_and_place(core, &share, meta).await,
+        Err(denial) => Err(denial),
+    };
+    if let Err(denial) = standing {
+        let _ = deny(core, &share, denial, meta).await;
+        return refuse(denial.message());
+    }
+    let device_approved = match &guest.device_hash {
+        Some(hash) => store::devices::find(core.db.pool(), &share.org_id, &share.id, hash)
+            .await?
+            .is_some_and(|d| d.status == "approved"),
+        None => false,
+    };
+    if !device_approved {
+        let _ = deny(core, &share, Denial::NotAllowedFromHere, meta).await;
+        return refuse(Denial::NotAllowedFromHere.message());
+    }
+    if let Some(idp_id) = &guest.idp_id {
+        if !super::federation::idp_admits_sessions(core, &share, idp_id).await? {
+            let _ = deny(core, &share, Denial::FederatedSignInRequired, meta).await;
+            return refuse(Denial::FederatedSignInRequired.message());
+        }
+    }
+    issue_session(
+        core,
+        &share,
+        SessionStart {
+            session_id: guest.session_id.clone(),
+            idp_id: guest.idp_id.clone(),
+            auth_time: guest.auth_time,
+            device_hash: guest.device_hash.clone(),
+        },
+    )
 }
 
-fn issue_session(
-    core: &Liaison,
-    share: &Share,
+/// The longest a portal session lives from the moment its checks were passed, however
+/// often it is renewed.
+pub const MAX_SESSION_AGE: time::Duration = time::Duration::hours(8);
+
+/// What a portal session carries from the open that started it through every renewal.
+struct SessionStart {
     session_id: String,
     idp_id: Option<String>,
-) -> Result<PortalSession> {
+    /// Unix seconds.
+    auth_time: i64,
+    device_hash: Option<String>,
+}
+
+fn issue_session(core: &Liaison, share: &Share, start: SessionStart) -> Result<PortalSession> {
     let ttl = core
         .settings
         .portal_session_ttl
@@ -614,14 +697,17 @@ fn issue_session(
         aud: core.settings.portal_audience(),
         sub: share.id.clone(),
         org: share.org_id.clone(),
-        sid: session_id,
+        sid: start.session_id,
         iat,
         exp: iat + ttl.whole_seconds(),
-        partner: idp_id
+        auth_time: start.auth_time,
+        dev: start.device_hash,
+        partner: start
+            .idp_id
             .as_ref()
             .and(share.settings.federation.as_ref())
             .map(|f| f.partner_id.clone()),
-        idp: idp_id,
+        idp: start.idp_id,
     };
     Ok(PortalSession {
         access_token: core.keys.issue(&claims)?,
@@ -642,10 +728,24 @@ pub struct PortalItem {
 }
 
 /// The share's document, as read when the guest was authenticated on this request.
-async fn shared_document(core: &Liaison, guest: &Guest) -> Result<DocumentRow> {
-    store::documents::get(core.db.pool(), &guest.org_id, &guest.document_id)
+async fn shared_document(core: &Liaison, guest: &Guest) -> Result<Arc<DocumentRow>> {
+    core.revocations
+        .shares()
+        .document(&core.db, &guest.org_id, &guest.document_id)
         .await?
         .ok_or(ServiceError::NotFound("document"))
+}
+
+/// The share as a portal request sees it: this node's [`ShareCache`] entry, which a
+/// revocation drops before the revoking request answers (see `share_cache`).
+///
+/// [`ShareCache`]: crate::share_cache::ShareCache
+async fn current_share(core: &Liaison, org_id: &str, share_id: &str) -> Result<Option<Arc<Share>>> {
+    Ok(core
+        .revocations
+        .shares()
+        .get(&core.db, org_id, share_id)
+        .await?)
 }
 
 /// Records that the guest tried to print (the browser's `beforeprint`). Printing is blocked
@@ -656,7 +756,7 @@ pub async fn record_print_attempt(
     guest: &Guest,
     meta: &RequestMeta,
 ) -> Result<bool> {
-    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+    let share = current_share(core, &guest.org_id, &guest.share_id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
     let allowed = share.settings.allow_print;
@@ -693,7 +793,7 @@ pub struct Overview {
 }
 
 pub async fn overview(core: &Liaison, guest: &Guest) -> Result<Overview> {
-    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+    let share = current_share(core, &guest.org_id, &guest.share_id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
     Ok(Overview {
@@ -713,14 +813,18 @@ pub async fn overview(core: &Liaison, guest: &Guest) -> Result<Overview> {
 /// The items of the guest's share, and nothing else.
 pub async fn items(core: &Liaison, guest: &Guest) -> Result<Vec<PortalItem>> {
     let d = shared_document(core, guest).await?;
-    Ok(vec![PortalItem {
-        id: d.id,
+    Ok(vec![portal_item(&d)])
+}
+
+fn portal_item(d: &DocumentRow) -> PortalItem {
+    PortalItem {
+        id: d.id.clone(),
         kind: "document",
-        title: d.title,
-        file_name: d.file_name,
-        content_type: d.content_type,
+        title: d.title.clone(),
+        file_name: d.file_name.clone(),
+        content_type: d.content_type.clone(),
         size_bytes: d.size_bytes,
-    }])
+    }
 }
 
 /// The bytes of one item of the share; any other id is "not found". Audited as a view.
@@ -740,7 +844,7 @@ pub async fn item_content(
     purpose: Purpose,
     meta: &RequestMeta,
 ) -> Result<(PortalItem, Bytes)> {
-    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+    let share = current_share(core, &guest.org_id, &guest.share_id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
     let d = shared_document(core, guest).await?;
@@ -770,13 +874,5 @@ pub async fn item_content(
         },
     )
     .await?;
-    let item = PortalItem {
-        id: d.id,
-        kind: "document",
-        title: d.title,
-        file_name: d.file_name,
-        content_type: d.content_type,
-        size_bytes: d.size_bytes,
-    };
-    Ok((item, bytes))
+    Ok((portal_item(&d), bytes))
 }

@@ -205,6 +205,61 @@ fn check_settings(s: &mut ShareSettings, geo_available: bool) -> Result<()> {
     Ok(())
 }
 
+/// When a share set to `expiry` now expires, as the policy allows it: custom expiries only
+/// where allowed, anything but the default only for admins or where controllers may
+/// override. (The ceiling is checked with the other policy rules.)
+fn resolve_expiry(
+    policy: &crate::domain::policy::Policy,
+    may_override: bool,
+    expiry: Expiry,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime> {
+    if expiry.is_custom() && !policy.allow_custom_expiry {
+        return Err(ServiceError::invalid(
+            "expires_at",
+            "the sharing policy allows only the preset expiries (7, 14 or 30 days)",
+        ));
+    }
+    if expiry != Expiry::Default && !may_override {
+        return Err(ServiceError::invalid(
+            "expires_at",
+            "the sharing policy does not let controllers change the default expiry",
+        ));
+    }
+    match expiry {
+        Expiry::Default => Ok(now + time::Duration::days(i64::from(policy.default_expiry_days))),
+        Expiry::Days(0) => Err(ServiceError::invalid(
+            "expires_at",
+            "the expiry must be in the future",
+        )),
+        Expiry::Days(d) => Ok(now + time::Duration::days(i64::from(d))),
+        Expiry::At(at) if at <= now => Err(ServiceError::invalid(
+            "expires_at",
+            "the expiry must be in the future",
+        )),
+        Expiry::At(at) => Ok(at),
+    }
+}
+
+/// The access limit `wanted` (or `current` when not given), as the policy allows it: a
+/// value other than `current` only for admins or where controllers may override.
+fn resolve_max_access_count(may_override: bool, wanted: Option<i64>, current: i64) -> Result<i64> {
+    let n = wanted.unwrap_or(current);
+    if n != current && !may_override {
+        return Err(ServiceError::invalid(
+            "max_access_count",
+            "the sharing policy does not let controllers change the default access count",
+        ));
+    }
+    if !(0..=MAX_ACCESS_COUNT).contains(&n) {
+        return Err(ServiceError::invalid(
+            "max_access_count",
+            format!("the access count must be between 0 (unlimited) and {MAX_ACCESS_COUNT}"),
+        ));
+    }
+    Ok(n)
+}
+
 async fn check_new_share(
     core: &Liaison,
     who: &Staff,
@@ -213,55 +268,13 @@ async fn check_new_share(
 ) -> Result<Checked> {
     let policy = policy::effective_for_document(core, &who.org_id, document_id).await?;
     let may_override = who.role == Role::Admin || policy.allow_controller_override;
-    if input.expiry.is_custom() && !policy.allow_custom_expiry {
-        return Err(ServiceError::invalid(
-            "expires_at",
-            "the sharing policy allows only the preset expiries (7, 14 or 30 days)",
-        ));
-    }
-    if input.expiry != Expiry::Default && !may_override {
-        return Err(ServiceError::invalid(
-            "expires_at",
-            "the sharing policy does not let controllers change the default expiry",
-        ));
-    }
-    if input
-        .max_access_count
-        .is_some_and(|n| n != policy.default_max_access_count)
-        && !may_override
-    {
-        return Err(ServiceError::invalid(
-            "max_access_count",
-            "the sharing policy does not let controllers change the default access count",
-        ));
-    }
     let now = core.now();
-    let expires_at = match input.expiry {
-        Expiry::Default => now + time::Duration::days(i64::from(policy.default_expiry_days)),
-        Expiry::Days(0) => {
-            return Err(ServiceError::invalid(
-                "expires_at",
-                "the expiry must be in the future",
-            ))
-        }
-        Expiry::Days(d) => now + time::Duration::days(i64::from(d)),
-        Expiry::At(at) if at <= now => {
-            return Err(ServiceError::invalid(
-                "expires_at",
-                "the expiry must be in the future",
-            ))
-        }
-        Expiry::At(at) => at,
-    };
-    let max_access_count = input
-        .max_access_count
-        .unwrap_or(policy.default_max_access_count);
-    if !(0..=MAX_ACCESS_COUNT).contains(&max_access_count) {
-        return Err(ServiceError::invalid(
-            "max_access_count",
-            format!("the access count must be between 0 (unlimited) and {MAX_ACCESS_COUNT}"),
-        ));
-    }
+    let expires_at = resolve_expiry(&policy, may_override, input.expiry, now)?;
+    let max_access_count = resolve_max_access_count(
+        may_override,
+        input.max_access_count,
+        policy.default_max_access_count,
+    )?;
     let mut settings = input.settings.clone();
     check_settings(&mut settings, core.geo.is_some())?;
     let method = input.method.unwrap_or(Method::Link);
@@ -269,13 +282,8 @@ async fn check_new_share(
         // Only federated shares name a partner (and creation fills it in from the domain).
         settings.federation = None;
     }
-    if method == Method::Portal {
-        // Portal membership (branded portals with members) does not exist yet; a portal
-        // share would otherwise open like a link while claiming a verified recipient.
-        return Err(ServiceError::invalid(
-            "method",
-            "portal access needs a branded portal with members, which this installation does not have yet; use an invitation",
-        ));
+    if method != Method::Portal {
+        settings.portal_id = None;
     }
     let tlp = input.tlp.unwrap_or_default();
     policy.check(&ShareFacts {
@@ -287,6 +295,16 @@ async fn check_new_share(
         created_at_ms: to_millis(now),
         expires_at_ms: Some(to_millis(expires_at)),
     })?;
+    if method == Method::Portal {
+        // Membership of each recipient is checked in `create`, once they are known.
+        let Some(portal_id) = settings.portal_id.as_deref() else {
+            return Err(ServiceError::invalid(
+                "settings.portal_id",
+                "a portal access share names the portal (settings.portal_id) whose member the recipient is",
+            ));
+        };
+        super::portals::require_portal(core, who, portal_id).await?;
+    }
     if let Some(p) = &input.password {
         if p.expose_secret().chars().count() < MIN_PASSWORD_LEN {
             return Err(ServiceError::invalid(
@@ -368,6 +386,18 @@ pub async fn create(
         serde_json::to_string(&c.settings).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let now = core.now_ms();
 
+    // Portal access: every recipient must be an active member of the portal.
+    if let (Method::Portal, Some(portal_id)) = (c.method, c.settings.portal_id.as_deref()) {
+        for (_, email) in &recipients {
+            if !super::portals::is_member(core, &who.org_id, portal_id, email).await? {
+                return Err(ServiceError::invalid(
+                    "recipients",
+                    format!("{email} is not a member of this portal; add them to it first"),
+                ));
+            }
+        }
+    }
+
     // Federated: home-realm discovery by each recipient's email domain; a recipient whose
     // domain belongs to no partner with an enabled IdP cannot be sent a federated share.
     let mut settings_by_recipient = Vec::with_capacity(recipients.len());
@@ -432,8 +462,7 @@ pub async fn create(
             settings: settings_json,
             password_hash: password_hash.as_ref().map(|h| h.as_stored().to_owned()),
             terms_id: c.terms_id.clone(),
-            remind_at: (c.settings.expiry_reminder_days > 0)
-                .then(|| c.expires_at_ms - i64::from(c.settings.expiry_reminder_days) * 86_400_000),
+            remind_at: remind_at(c.expires_at_ms, c.settings.expiry_reminder_days),
             last_activity_at: None,
             revoked_at: None,
             revoked_by: None,
@@ -444,7 +473,10 @@ pub async fn create(
     let mut tx = core.db.begin().await?;
     for (row, token) in rows.iter().zip(&tokens) {
         store::shares::insert(&mut *tx, row).await?;
-        if matches!(c.method, Method::Invitation | Method::Federated) {
+        if matches!(
+            c.method,
+            Method::Invitation | Method::Portal | Method::Federated
+        ) {
             let share = Share::try_from(row.clone())?;
             let url = SecretString::from(core.settings.share_url(token.expose().expose_secret()));
             super::notify::invitation(core, &mut tx, &share, &url).await?;
@@ -758,47 +790,237 @@ pub async fn revoke(
     if !who.role.can_manage_content() {
         return Err(ServiceError::Forbidden("Your role may not revoke shares."));
     }
-    let current = get(core, who, id).await?;
-    let now = core.now_ms();
-    let mut revoked = None;
+    // Visibility: a controller sees (and so revokes) only their own shares.
+    get(core, who, id).await?;
     let mut tx = core.db.begin().await?;
-    if store::shares::revoke(&mut *tx, &who.org_id, id, &who.user_id, now).await? {
-        let share = store::shares::get(&mut *tx, &who.org_id, id)
-            .await?
-            .ok_or(ServiceError::NotFound("share"))?;
-        if share.settings.notify_recipient_on_revoke {
-            super::notify::revocation_notice(core, &mut tx, &share).await?;
-        }
-        let r = crate::revocation::Revoked {
-            org_id: share.org_id.clone(),
-            share_id: share.id.clone(),
-        };
-        crate::revocation::notify_in(&mut tx, core.db.engine(), &r).await?;
-        revoked = Some(r);
-        audit::record(
-            &mut tx,
-            NewEvent {
-                org_id: &who.org_id,
-                event_type: EventType::ShareRevoked,
-                actor: AuditActor::Staff(who),
-                share_id: Some(id),
-                item_id: Some(&current.item.id),
-                details: json!({
-                    "revoked_by": { "id": who.user_id, "name": who.name, "email": who.email },
-                    "recipient": current.recipient,
-                    "access_count": current.access_count,
-                }),
-                meta,
-                at_ms: now,
-            },
-        )
-        .await?;
-    }
+    let revoked = revoke_in(core, &mut tx, who, id, meta, "revoked").await?;
     tx.commit().await?;
     if let Some(r) = revoked {
         core.revocations.publish(r);
     }
     get(core, who, id).await
+}
+
+/// When the expiry reminder of a share expiring at `expires_at_ms` is due (none for 0 days).
+fn remind_at(expires_at_ms: i64, days: u32) -> Option<i64> {
+    (days > 0).then(|| expires_at_ms - i64::from(days) * 86_400_000)
+}
+
+/// Most shares one bulk revocation may name.
+pub const MAX_BULK_REVOKE: usize = 500;
+
+/// Revokes several shares at once, all or none: every id must name a share `who` can see,
+/// and the revocations (each audited) commit in one transaction. Already revoked shares
+/// are left as they are. Returns how many this call revoked.
+pub async fn revoke_many(
+    core: &Liaison,
+    who: &Staff,
+    ids: &[String],
+    meta: &RequestMeta,
+) -> Result<usize> {
+    if !who.role.can_manage_content() {
+        return Err(ServiceError::Forbidden("Your role may not revoke shares."));
+    }
+    if ids.is_empty() || ids.len() > MAX_BULK_REVOKE {
+        return Err(ServiceError::invalid(
+            "ids",
+            format!("name between 1 and {MAX_BULK_REVOKE} shares"),
+        ));
+    }
+    for id in ids {
+        get(core, who, id).await?;
+    }
+    let mut tx = core.db.begin().await?;
+    let mut revoked = Vec::new();
+    for id in ids {
+        if let Some(r) = revoke_in(core, &mut tx, who, id, meta, "revoked_in_bulk").await? {
+            revoked.push(r);
+        }
+    }
+    tx.commit().await?;
+    let count = revoked.len();
+    for r in revoked {
+        core.revocations.publish(r);
+    }
+    Ok(count)
+}
+
+/// A change to a live share: extend or shorten it, change its access limit or what the
+/// recipient may do. `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShareChange {
+    pub expiry: Option<Expiry>,
+    /// 0 = unlimited; a limit at or below the accesses already used ends the share.
+    pub max_access_count: Option<i64>,
+    pub permission: Option<crate::domain::Permission>,
+    pub allow_download: Option<bool>,
+    pub allow_print: Option<bool>,
+    pub watermark: Option<bool>,
+}
+
+/// Changes a share that is not revoked (an expired one may be extended, which makes it
+/// active again). Every rule of creation applies, with the policy as it is now: the
+/// expiry ceiling counts from the share's creation, controllers change expiry and limit
+/// only where the policy lets them, and the TLP rules hold (TLP:RED: no download, always a
+/// watermark). Audited with before and after; the next request sees the change.
+pub async fn change(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    change: ShareChange,
+    meta: &RequestMeta,
+) -> Result<ShareView> {
+    if !who.role.can_manage_content() {
+        return Err(ServiceError::Forbidden("Your role may not change shares."));
+    }
+    let before = get(core, who, id).await?;
+    let share = store::shares::get(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    if share.revoked_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "a revoked share cannot be changed; share the item again instead".into(),
+        ));
+    }
+    let policy = policy::effective_for_document(core, &who.org_id, &share.document_id).await?;
+    let may_override = who.role == Role::Admin || policy.allow_controller_override;
+    let now = core.now();
+    let expires_at = match change.expiry {
+        Some(e) => resolve_expiry(&policy, may_override, e, now)?,
+        None => share
+            .expires_at
+            .ok_or_else(|| ServiceError::Internal(format!("share {id} has no expiry date")))?,
+    };
+    let max_access_count = resolve_max_access_count(
+        may_override,
+        change.max_access_count,
+        share.max_access_count,
+    )?;
+    let mut settings = share.settings.clone();
+    if let Some(p) = change.permission {
+        settings.permission = p;
+    }
+    if let Some(v) = change.allow_download {
+        settings.allow_download = v;
+    }
+    if let Some(v) = change.allow_print {
+        settings.allow_print = v;
+    }
+    if let Some(v) = change.watermark {
+        settings.watermark = v;
+    }
+    let expires_at_ms = to_millis(expires_at);
+    policy.check(&ShareFacts {
+        method: share.method,
+        scope: settings.scope,
+        tlp: share.tlp,
+        allow_download: settings.allow_download,
+        watermark: settings.watermark,
+        created_at_ms: to_millis(share.created_at),
+        expires_at_ms: Some(expires_at_ms),
+    })?;
+    let expiry_moved = share.expires_at != Some(expires_at);
+    if !expiry_moved && max_access_count == share.max_access_count && settings == share.settings {
+        return Ok(before);
+    }
+    let limits = store::shares::Limits {
+        expires_at: expires_at_ms,
+        max_access_count,
+        settings: serde_json::to_string(&settings)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        remind_at: remind_at(expires_at_ms, settings.expiry_reminder_days),
+        reset_reminder: expiry_moved,
+        active: expires_at > now
+            && (max_access_count == 0 || share.access_count < max_access_count),
+    };
+    let summary = |expires_at: Option<OffsetDateTime>, max: i64, s: &ShareSettings| {
+        json!({
+            "expires_at": expires_at.map(rfc3339),
+            "max_access_count": max,
+            "permission": s.permission,
+            "allow_download": s.allow_download,
+            "allow_print": s.allow_print,
+            "watermark": s.watermark,
+        })
+    };
+    let mut tx = core.db.begin().await?;
+    if !store::shares::change_limits(&mut *tx, &who.org_id, id, &limits).await? {
+        tx.rollback().await?;
+        return Err(ServiceError::Conflict(
+            "the share was revoked meanwhile".into(),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::ShareChanged,
+            actor: AuditActor::Staff(who),
+            share_id: Some(id),
+            item_id: Some(&share.document_id),
+            details: json!({
+                "before": summary(share.expires_at, share.max_access_count, &share.settings),
+                "after": summary(Some(expires_at), max_access_count, &settings),
+            }),
+            meta,
+            at_ms: to_millis(now),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    // This node's portal reads see the change on their next request.
+    core.revocations.shares().forget(id);
+    get(core, who, id).await
+}
+
+/// Revokes share `id` of `who`'s organisation inside `tx`: the conditional update, the
+/// recipient's notice where the share asks for it, the cross-node notification and
+/// `share.revoked` (with `reason`) all commit with the caller's change. Returns what to
+/// publish on this node's bus once `tx` has committed, or `None` if the share was already
+/// revoked. Callers check that `who` may revoke it.
+pub(crate) async fn revoke_in(
+    core: &Liaison,
+    tx: &mut store::Tx,
+    who: &Staff,
+    id: &str,
+    meta: &RequestMeta,
+    reason: &str,
+) -> Result<Option<crate::revocation::Revoked>> {
+    let now = core.now_ms();
+    if !store::shares::revoke(&mut **tx, &who.org_id, id, &who.user_id, now).await? {
+        return Ok(None);
+    }
+    let share = store::shares::get(&mut **tx, &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    if share.settings.notify_recipient_on_revoke {
+        super::notify::revocation_notice(core, tx, &share).await?;
+    }
+    let r = crate::revocation::Revoked {
+        org_id: share.org_id.clone(),
+        share_id: share.id.clone(),
+    };
+    crate::revocation::notify_in(tx, core.db.engine(), &r).await?;
+    audit::record(
+        tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::ShareRevoked,
+            actor: AuditActor::Staff(who),
+            share_id: Some(id),
+            item_id: Some(&share.document_id),
+            details: json!({
+                "revoked_by": { "id": who.user_id, "name": who.name, "email": who.email },
+                "recipient": { "name": share.recipient_name, "email": share.recipient_email },
+                "access_count": share.access_count,
+                "reason": reason,
+            }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    Ok(Some(r))
 }
 
 /// A browser bound to a share, as the owner sees it.

@@ -236,20 +236,38 @@ where
     .await?)
 }
 
-/// `org_id`'s events in chain order, streamed (constant memory however long the chain).
-pub fn stream_chain<'a>(
+/// `org_id`'s events at positions `from_seq..=to_seq`, in chain order, streamed (constant
+/// memory however long the range).
+pub fn stream_chain_range<'a>(
     pool: &'a sqlx::AnyPool,
     org_id: &'a str,
+    from_seq: i64,
+    to_seq: i64,
 ) -> BoxStream<'a, Result<AuditRow>> {
     sqlx::query_as::<_, AuditRow>(
         "SELECT id, org_id, seq, occurred_at, event_type, actor_type, actor_id, actor_name, \
          credential, share_id, item_id, ip, user_agent, details, prev_hash, hash \
-         FROM audit_events WHERE org_id = $1 ORDER BY seq",
+         FROM audit_events WHERE org_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq",
     )
     .bind(org_id)
+    .bind(from_seq)
+    .bind(to_seq)
     .fetch(pool)
     .map(|r| r.map_err(StoreError::from))
     .boxed()
+}
+
+/// Ids of `org_id`'s events that have no chain position.
+pub async fn unchained_ids<'e, E>(db: E, org_id: &str) -> Result<Vec<String>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM audit_events WHERE org_id = $1 AND seq IS NULL ORDER BY occurred_at, id",
+    )
+    .bind(org_id)
+    .fetch_all(db)
+    .await?)
 }
 
 /// Filters of the audit log and its exports. All are exact matches except the time range.

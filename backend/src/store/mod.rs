@@ -17,6 +17,7 @@ pub mod mail;
 pub mod orgs;
 pub mod partners;
 pub mod policies;
+pub mod portals;
 pub mod responses;
 pub mod sessions;
 pub mod shares;

@@ -83,6 +83,11 @@ impl TryFrom<ShareRow> for Share {
     }
 }
 
+/// The form a recipient's name is searched by (and stored as `recipient_name_key`).
+pub fn search_key(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
 pub async fn insert<'e, E>(db: E, r: &ShareRow) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
@@ -91,8 +96,8 @@ where
         "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, \
          recipient_name, recipient_email, created_by, created_at, expires_at, max_access_count, \
          access_count, require_acknowledgement, token_sealed, tlp, settings, password_hash, \
-         terms_id, remind_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19)",
+         terms_id, remind_at, recipient_name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19, $20)",
     )
     .bind(&r.id)
     .bind(&r.org_id)
@@ -113,6 +118,7 @@ where
     .bind(&r.password_hash)
     .bind(&r.terms_id)
     .bind(r.remind_at)
+    .bind(search_key(&r.recipient_name))
     .execute(db)
     .await?;
     Ok(())
@@ -130,6 +136,29 @@ where
     .fetch_optional(db)
     .await?;
     row.map(Share::try_from).transpose()
+}
+
+/// `org_id`'s unrevoked shares of `method` sent to `email` (lower-cased), via the
+/// `(org_id, recipient_email)` index.
+pub async fn unrevoked_for_recipient<'e, E>(
+    db: E,
+    org_id: &str,
+    method: &str,
+    email: &str,
+) -> Result<Vec<Share>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows: Vec<ShareRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM shares s WHERE s.org_id = $1 AND s.recipient_email = $2 \
+         AND s.method = $3 AND s.revoked_at IS NULL"
+    ))
+    .bind(org_id)
+    .bind(email)
+    .bind(method)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(Share::try_from).collect()
 }
 
 /// Finds a share by its link selector. The only share lookup without an org id: the
@@ -207,6 +236,43 @@ where
     .bind(id)
     .bind(now_ms)
     .bind(by_user)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What [`change_limits`] writes.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub expires_at: i64,
+    pub max_access_count: i64,
+    /// The settings JSON.
+    pub settings: String,
+    pub remind_at: Option<i64>,
+    /// Whether the reminder (and the "expired" mark) start over: the expiry moved.
+    pub reset_reminder: bool,
+    /// Whether the share is active under the new limits (its "expired" mark is cleared,
+    /// so a later expiry is recorded again).
+    pub active: bool,
+}
+
+/// Changes an unrevoked share's expiry, access limit and settings. Returns whether it did
+/// (false: no such share, or revoked meanwhile).
+pub async fn change_limits<'e, E>(db: E, org_id: &str, id: &str, l: &Limits) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE shares SET expires_at = $3, max_access_count = $4, settings = $5,          remind_at = $6,          reminder_sent_at = CASE WHEN $7 = 1 THEN NULL ELSE reminder_sent_at END,          expired_at = CASE WHEN $8 = 1 THEN NULL ELSE expired_at END          WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(l.expires_at)
+    .bind(l.max_access_count)
+    .bind(&l.settings)
+    .bind(l.remind_at)
+    .bind(i64::from(l.reset_reminder))
+    .bind(i64::from(l.active))
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -380,19 +446,16 @@ where
         let p = sql.text_arg(user);
         sql.push(&format!(" AND s.created_by = {p}"));
     }
-    if let Some(text) = &q.recipient {
-        let escaped: String = text
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        let p = sql.text_arg(format!("{escaped}%"));
+    if let Some(text) = q.recipient.as_deref().map(search_key) {
+        // Two index ranges (email, name key), merged by id; see the recipient_search
+        // migration. `prefix..prefix + U+10FFFF` is "starts with" under bytewise order.
+        let lo = sql.text_arg(text.clone());
+        let hi = sql.text_arg(format!("{text}\u{10FFFF}"));
         sql.push(&format!(
-            " AND (s.recipient_email LIKE {p} ESCAPE '\\' \
-             OR LOWER(s.recipient_name) LIKE {p} ESCAPE '\\')"
+            " AND s.id IN (SELECT id FROM shares WHERE org_id = {org} \
+             AND recipient_email >= {lo} AND recipient_email < {hi} \
+             UNION SELECT id FROM shares WHERE org_id = {org} \
+             AND recipient_name_key >= {lo} AND recipient_name_key < {hi})"
         ));
     }
     let (cmp, dir) = if q.descending {

@@ -118,7 +118,7 @@ async fn harness(
         keys,
         sealer,
         geo: geo.map(|p| backend::geo::Geo::open(&p).expect("GeoIP test database")),
-        revocations: Default::default(),
+        revocations: backend::revocation::RevocationBus::new(true),
         outbound: backend::federation::outbound::Outbound::new(true),
         clock: Arc::new(clock.clone()),
         settings: Settings {

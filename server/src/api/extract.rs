@@ -101,6 +101,25 @@ where
     }
 }
 
+/// A [`PortalGuest`] for a response that streams (events, downloads), with a revocation
+/// subscription taken *before* the share was checked: a revocation between the check and
+/// the first byte still ends the stream.
+pub struct StreamingGuest(pub Guest, pub backend::revocation::Subscription);
+
+impl<S> FromRequestParts<S> for StreamingGuest
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let subscription = AppState::from_ref(state).core.revocations.subscribe();
+        let PortalGuest(guest, _) = PortalGuest::from_request_parts(parts, state).await?;
+        Ok(StreamingGuest(guest, subscription))
+    }
+}
+
 /// JSON body whose rejection (bad syntax, wrong types, wrong content type) is a 422 or 415
 /// in the error envelope.
 pub struct ApiJson<T>(pub T);

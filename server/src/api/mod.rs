@@ -3,6 +3,7 @@
 pub mod extract;
 pub mod partners;
 pub mod portal;
+pub mod portals;
 pub mod v1;
 
 use axum::extract::State;
@@ -15,7 +16,12 @@ use crate::state::AppState;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .nest("/api/v1", v1::router(state).merge(partners::router()))
+        .nest(
+            "/api/v1",
+            v1::router(state)
+                .merge(partners::router())
+                .merge(portals::router()),
+        )
         .nest("/api/portal", portal::router(state))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))

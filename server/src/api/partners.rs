@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::put(set_partner_enabled),
         )
         .route("/idps/{id}/enabled", axum::routing::put(set_idp_enabled))
+        .route(
+            "/idps/{id}/attribute-map",
+            axum::routing::put(set_idp_attribute_map),
+        )
 }
 
 async fn list_partners(
@@ -174,4 +178,16 @@ async fn set_idp_enabled(
     use backend::store::partners::Toggle;
     partners::set_enabled(&s.core, &who, Toggle::Idp, &id, input.enabled, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_idp_attribute_map(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(map): ApiJson<backend::federation::AttributeMap>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        partners::set_attribute_map(&s.core, &who, &id, map, &meta).await?
+    )))
 }

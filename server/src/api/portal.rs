@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{ApiJson, Meta, PortalCredential, PortalGuest};
+use super::extract::{ApiJson, Meta, PortalCredential, PortalGuest, StreamingGuest};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -119,11 +119,11 @@ async fn renew_session(
 /// session's token runs out.
 async fn events(
     State(state): State<AppState>,
-    PortalGuest(guest, _): PortalGuest,
+    StreamingGuest(guest, revocations): StreamingGuest,
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
-    let revoked = state.core.revocations.revoked(guest.share_id.clone());
+    let revoked = revocations.revoked(guest.share_id.clone());
     let ttl = state.core.settings.portal_session_ttl.unsigned_abs();
     let end = async move {
         tokio::select! {
@@ -158,7 +158,7 @@ async fn items(
 /// `nosniff`, a sandboxing CSP, and framing only by our own portal page.
 async fn item_content(
     State(state): State<AppState>,
-    PortalGuest(guest, _): PortalGuest,
+    StreamingGuest(guest, revocations): StreamingGuest,
     Meta(meta): Meta,
     Path(id): Path<String>,
     Query(q): Query<ContentQuery>,
@@ -177,7 +177,7 @@ async fn item_content(
         .step_by(CHUNK)
         .map(|at| bytes.slice(at..(at + CHUNK).min(len)))
         .collect();
-    let revoked = state.core.revocations.revoked(guest.share_id.clone());
+    let revoked = revocations.revoked(guest.share_id.clone());
     let body =
         futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>)).take_until(revoked);
     let mut resp = axum::body::Body::from_stream(body).into_response();

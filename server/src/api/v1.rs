@@ -27,7 +27,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/shares", post(create_share).get(list_shares))
-        .route("/shares/{id}", get(get_share))
+        .route("/shares/{id}", get(get_share).patch(change_share))
+        .route("/shares/revoke", post(revoke_shares))
         .route("/shares/{id}/revoke", post(revoke_share))
         .route("/shares/{id}/link", get(copy_link))
         .route("/shares/{id}/resend", post(resend_invitation))
@@ -207,24 +208,7 @@ async fn create_share(
         email: r.email,
     })
     .collect();
-    let expiry = match (input.expires_at.as_deref(), input.expires_in_days) {
-        (None, None) => Expiry::Default,
-        (None, Some(days)) => Expiry::Days(days),
-        (Some(at), None) => {
-            Expiry::At(time::OffsetDateTime::parse(at, &Rfc3339).map_err(|_| {
-                invalid(
-                    "expires_at",
-                    "expires_at must be an RFC 3339 timestamp, e.g. 2026-12-31T17:00:00Z",
-                )
-            })?)
-        }
-        (Some(_), Some(_)) => {
-            return Err(invalid(
-                "expires_at",
-                "give expires_at or expires_in_days, not both",
-            ))
-        }
-    };
+    let expiry = expiry_of(input.expires_at.as_deref(), input.expires_in_days)?.unwrap_or_default();
     let tlp = input
         .tlp
         .as_deref()
@@ -514,6 +498,83 @@ async fn revoke_share(
     Ok(Json(json!(
         shares::revoke(&state.core, &who, &id, &meta).await?
     )))
+}
+
+/// `expires_at` (RFC 3339) or `expires_in_days`, at most one; `None` when neither is given.
+fn expiry_of(at: Option<&str>, days: Option<u32>) -> Result<Option<Expiry>, ApiError> {
+    match (at, days) {
+        (None, None) => Ok(None),
+        (None, Some(days)) => Ok(Some(Expiry::Days(days))),
+        (Some(at), None) => Ok(Some(Expiry::At(
+            time::OffsetDateTime::parse(at, &Rfc3339).map_err(|_| {
+                invalid(
+                    "expires_at",
+                    "expires_at must be an RFC 3339 timestamp, e.g. 2026-12-31T17:00:00Z",
+                )
+            })?,
+        ))),
+        (Some(_), Some(_)) => Err(invalid(
+            "expires_at",
+            "give expires_at or expires_in_days, not both",
+        )),
+    }
+}
+
+/// What `PATCH /shares/{id}` may change; absent fields stay as they are.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeShareInput {
+    expires_at: Option<String>,
+    expires_in_days: Option<u32>,
+    max_access_count: Option<i64>,
+    #[serde(default)]
+    settings: ChangeSettingsInput,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeSettingsInput {
+    permission: Option<backend::domain::Permission>,
+    allow_download: Option<bool>,
+    allow_print: Option<bool>,
+    watermark: Option<bool>,
+}
+
+async fn change_share(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ChangeShareInput>,
+) -> ApiResult<Json<Value>> {
+    let change = shares::ShareChange {
+        expiry: expiry_of(input.expires_at.as_deref(), input.expires_in_days)?,
+        max_access_count: input.max_access_count,
+        permission: input.settings.permission,
+        allow_download: input.settings.allow_download,
+        allow_print: input.settings.allow_print,
+        watermark: input.settings.watermark,
+    };
+    Ok(Json(json!(
+        shares::change(&state.core, &who, &id, change, &meta).await?
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeSharesInput {
+    ids: Vec<String>,
+}
+
+/// Bulk revocation, all or none.
+async fn revoke_shares(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    ApiJson(input): ApiJson<RevokeSharesInput>,
+) -> ApiResult<Json<Value>> {
+    let revoked = shares::revoke_many(&state.core, &who, &input.ids, &meta).await?;
+    Ok(Json(json!({ "revoked": revoked })))
 }
 
 /// Filters shared by the audit list and its exports.

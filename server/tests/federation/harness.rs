@@ -63,7 +63,7 @@ impl App {
             keys,
             sealer,
             geo: None,
-            revocations: Default::default(),
+            revocations: backend::revocation::RevocationBus::new(true),
             outbound: backend::federation::outbound::Outbound::new(true),
             clock: Arc::new(SystemClock),
             settings: Settings {

@@ -211,6 +211,53 @@ async fn test_connection_shows_what_the_provider_asserted() {
     assert!(page.body.contains("bob@partner.test"));
     assert!(page.body.contains("partner-staff"));
     assert_eq!(app.audit("federation.tested").await.len(), 1);
+
+    // The attribute mapping: refused without an email source (nothing changes), then
+    // without a groups source the next round trip asserts no groups.
+    let map_url = format!("/api/v1/idps/{idp_id}/attribute-map");
+    let (s, body) = app
+        .rest(Method::PUT, &map_url, Some(json!({ "email": [" "] })))
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(body.to_string().contains("email"), "{body}");
+    let (s, body) = app
+        .rest(Method::PUT, &map_url, Some(json!({ "emails": ["mail"] })))
+        .await;
+    assert_eq!(s, 422, "unknown field accepted: {body}");
+    let (s, body) = app
+        .rest(
+            Method::PUT,
+            &map_url,
+            Some(json!({ "email": ["email"], "display_name": ["name"], "organisation": ["org"], "groups": [] })),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["attribute_map"]["groups"], json!([]));
+    let (_, body) = app
+        .rest(Method::POST, &format!("/api/v1/idps/{idp_id}/test"), None)
+        .await;
+    // A fresh browser: the first one still has a session at the provider, which would skip
+    // its login form.
+    let browser = Client::new();
+    let form = browser.follow(body["sign_in_url"].as_str().unwrap()).await;
+    let mut page = browser
+        .post_form(
+            &form.url,
+            &[("prompt", "login"), ("login", "bob"), ("password", "x")],
+            None,
+        )
+        .await;
+    while let Some(next) = page.location.clone() {
+        page = browser.get(&next).await;
+    }
+    assert!(page.body.contains("Connection works"), "{}", page.body);
+    assert!(page.body.contains("bob@partner.test"));
+    // Mapped: no groups (the raw claims below still list what the provider sent).
+    assert!(
+        page.body.contains("<dt>Groups</dt><dd></dd>"),
+        "{}",
+        page.body
+    );
 }
 
 fn urlencode(s: &str) -> String {

@@ -37,7 +37,9 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
                 <A href="/console/documents">"Documents"</A>
                 <A href="/console/audit">"Audit log"</A>
                 <A href="/console/outbox">"Outbox"</A>
+                <A href="/console/portals">"Portals"</A>
                 <A href="/console/partners">"Partners"</A>
+                <A href="/console/settings">"Settings"</A>
             </nav>
             <div class="who">
                 <span class="muted">{who}</span>

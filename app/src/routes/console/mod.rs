@@ -7,6 +7,9 @@ mod layout;
 mod new_share;
 mod outbox;
 mod partners;
+mod portals;
+mod settings;
+mod share_detail;
 mod shares;
 
 pub use audit::AuditPage;
@@ -15,4 +18,7 @@ pub use layout::ConsoleLayout;
 pub use new_share::NewSharePage;
 pub use outbox::OutboxPage;
 pub use partners::PartnersPage;
+pub use portals::PortalsPage;
+pub use settings::SettingsPage;
+pub use share_detail::ShareDetailPage;
 pub use shares::SharesPage;

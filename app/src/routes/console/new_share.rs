@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::server_fns::documents::list_documents;
+use crate::server_fns::portals::list_portals;
 use crate::server_fns::shares::CreateShare;
 use crate::types::CurrentUser;
 
@@ -11,6 +12,7 @@ use crate::types::CurrentUser;
 pub fn NewSharePage() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
     let docs = Resource::new(|| (), |_| list_documents());
+    let portals = Resource::new(|| (), |_| list_portals());
     let action = ServerAction::<CreateShare>::new();
     let default_expiry = default_expiry_date();
     view! {
@@ -40,6 +42,8 @@ pub fn NewSharePage() -> impl IntoView {
                     Ok(d) => d,
                     Err(e) => return view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                 };
+                let portals = portals.await.unwrap_or_default();
+                let has_portals = !portals.is_empty();
                 if docs.is_empty() {
                     return view! { <p class="empty">"Upload a document first: " <a href="/console/documents">"Documents"</a></p> }.into_any();
                 }
@@ -59,9 +63,17 @@ pub fn NewSharePage() -> impl IntoView {
                             <select name="method" data-testid="method">
                                 <option value="link">"Anyone with the link"</option>
                                 <option value="invitation">"Invited person: email verification code on open"</option>
+                                {has_portals.then(|| view! { <option value="portal">"Portal members: members of the portal below, with a verification code"</option> })}
                                 <option value="federated">"Partner staff: sign in with their organisation's account"</option>
                             </select>
                         </label>
+                        {has_portals.then(|| view! {
+                            <label>"Portal (for portal members)"
+                                <select name="portal_id" data-testid="portal">
+                                    {portals.into_iter().map(|p| view! { <option value=p.id>{format!("{} ({} members)", p.name, p.members.len())}</option> }).collect_view()}
+                                </select>
+                            </label>
+                        })}
                         <label>"Classification"
                             <select name="tlp" data-testid="tlp">
                                 <option value="CLEAR">"TLP:CLEAR"</option>

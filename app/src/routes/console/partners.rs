@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::server_fns::partners::{
-    list_partners, AddIdentityProvider, CreatePartner, SetFederationEnabled, TestIdentityProvider,
+    list_partners, AddIdentityProvider, CreatePartner, SetAttributeMap, SetFederationEnabled,
+    TestIdentityProvider,
 };
 use crate::types::{CurrentUser, IdpRowView, PartnerRowView};
 
@@ -17,12 +18,15 @@ pub fn PartnersPage() -> impl IntoView {
     let test = ServerAction::<TestIdentityProvider>::new();
     let toggle = ServerAction::<SetFederationEnabled>::new();
     provide_context(toggle);
+    let mapping = ServerAction::<SetAttributeMap>::new();
+    provide_context(mapping);
     let partners = Resource::new(
         move || {
             (
                 create.version().get(),
                 add_idp.version().get(),
                 toggle.version().get(),
+                mapping.version().get(),
             )
         },
         |_| list_partners(),
@@ -32,6 +36,7 @@ pub fn PartnersPage() -> impl IntoView {
             create.value().get(),
             add_idp.value().get(),
             test.value().get(),
+            mapping.value().get(),
         ]
         .into_iter()
         .flatten()
@@ -146,6 +151,7 @@ fn Idp(idp: IdpRowView, csrf: String, test: ServerAction<TestIdentityProvider>) 
                 <strong>{idp.name}</strong> " " <span class="badge">{idp.kind.to_uppercase()}</span>
                 {(!idp.enabled).then(|| view! { <span class="badge">"disabled"</span> })}
                 <div class="small muted">{idp.detail}</div>
+                <AttributeMapForm id=idp.id.clone() map=idp.attribute_map csrf=csrf.clone()/>
             </td>
             <td>{register}</td>
             <td>
@@ -174,5 +180,27 @@ fn Toggle(kind: &'static str, id: String, enabled: bool, csrf: String) -> impl I
                 {if enabled { "Disable" } else { "Enable" }}
             </button>
         </ActionForm>
+    }
+}
+
+/// Which attributes (SAML) or claims (OIDC) give email, name, organisation and groups.
+#[component]
+fn AttributeMapForm(id: String, map: [String; 4], csrf: String) -> impl IntoView {
+    let mapping = expect_context::<ServerAction<SetAttributeMap>>();
+    let [email, display_name, organisation, groups] = map;
+    view! {
+        <details class="attribute-map">
+            <summary>"Attribute mapping"</summary>
+            <ActionForm action=mapping>
+                <input type="hidden" name="csrf" value=csrf/>
+                <input type="hidden" name="id" value=id/>
+                <p class="small muted">"Names to look for, comma-separated; the first one present wins."</p>
+                <label>"Email" <input type="text" name="email" value=email required data-testid="map-email"/></label>
+                <label>"Display name" <input type="text" name="display_name" value=display_name/></label>
+                <label>"Organisation" <input type="text" name="organisation" value=organisation/></label>
+                <label>"Groups" <input type="text" name="groups" value=groups/></label>
+                <button type="submit" class="btn" data-testid="save-mapping">"Save mapping"</button>
+            </ActionForm>
+        </details>
     }
 }

@@ -3,7 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{RevokeButton, StatusBadge};
-use crate::server_fns::shares::{list_shares, CopyShareLink, ResendInvitation, RevokeShare};
+use crate::server_fns::shares::{
+    list_shares, CopyShareLink, ResendInvitation, RevokeShare, RevokeShares,
+};
 use crate::types::{short_time, CurrentUser, ShareRowView};
 
 /// The Active shares table: filter by status, search by recipient, sort by expiry or access
@@ -14,6 +16,7 @@ pub fn SharesPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     let revoke = ServerAction::<RevokeShare>::new();
+    let bulk = ServerAction::<RevokeShares>::new();
     let shares = Resource::new(
         move || {
             (
@@ -23,9 +26,10 @@ pub fn SharesPage() -> impl IntoView {
                 param("cursor"),
                 param("q"),
                 revoke.version().get(),
+                bulk.version().get(),
             )
         },
-        |(status, sort, order, cursor, q, _)| list_shares(status, sort, order, cursor, q),
+        |(status, sort, order, cursor, q, _, _)| list_shares(status, sort, order, cursor, q),
     );
     let href = move |sort: &str, order: &str| {
         let mut extra = String::new();
@@ -42,8 +46,10 @@ pub fn SharesPage() -> impl IntoView {
             .value()
             .get()
             .and_then(|r| r.err())
+            .or_else(|| bulk.value().get().and_then(|r| r.err()))
             .map(|e| crate::error_text(&e))
     };
+    let bulk_done = move || bulk.value().get().and_then(|r| r.ok());
     view! {
         <Title text="Active shares · Liaison"/>
         <div class="page-head">
@@ -64,6 +70,8 @@ pub fn SharesPage() -> impl IntoView {
             </form>
         </div>
         {move || revoke_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        {move || bulk_done().map(|n| view! { <p class="notice" role="status" data-testid="bulk-revoked">{format!("{n} shares revoked.")}</p> })}
+        <BulkRevoke action=bulk csrf=user.csrf.clone()/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
                 let user = user.clone();
@@ -80,10 +88,11 @@ pub fn SharesPage() -> impl IntoView {
                     let order = param("order").unwrap_or_else(|| "desc".into());
                     format!("{}&cursor={c}", href(&sort, &order))
                 });
-                let rows = page.items.into_iter().map(|s| view! { <Row share=s revoke csrf=user.csrf.clone()/> }).collect_view();
+                let rows = page.items.into_iter().enumerate().map(|(i, s)| view! { <Row index=i share=s revoke csrf=user.csrf.clone()/> }).collect_view();
                 view! {
                     <table class="shares" data-testid="shares-table">
                         <thead><tr>
+                            <th><span class="visually-hidden">"Select"</span></th>
                             <th>"Recipient"</th><th>"Document"</th><th>"Created by"</th>
                             <th><a href=href("expires_at", "asc")>"Expires ↑"</a>" "<a href=href("expires_at", "desc")>"↓"</a></th>
                             <th><a href=href("access_count", "desc")>"Accesses ↓"</a>" "<a href=href("access_count", "asc")>"↑"</a></th>
@@ -98,8 +107,45 @@ pub fn SharesPage() -> impl IntoView {
     }
 }
 
+/// "Revoke selected": the rows' checkboxes belong to this form (`form="bulk-revoke"`, the
+/// table's own per-row forms cannot nest). Asks for confirmation, like a single revoke.
 #[component]
-fn Row(share: ShareRowView, revoke: ServerAction<RevokeShare>, csrf: String) -> impl IntoView {
+fn BulkRevoke(action: ServerAction<RevokeShares>, csrf: String) -> impl IntoView {
+    let (confirming, set_confirming) = signal(false);
+    // Back to the plain button once the revocation has answered.
+    Effect::new(move |_| {
+        action.version().get();
+        set_confirming.set(false);
+    });
+    view! {
+        <ActionForm action=action attr:id="bulk-revoke" attr:class="bulk">
+            <input type="hidden" name="csrf" value=csrf/>
+            {move || if confirming.get() {
+                view! {
+                    <span role="alertdialog" aria-label="Confirm bulk revocation">
+                        "Revoke every ticked share now? "
+                        <button type="submit" class="btn btn-danger" data-testid="confirm-bulk-revoke">"Confirm revoke"</button>
+                        " "
+                        <button type="button" class="btn" on:click=move |_| set_confirming.set(false)>"Cancel"</button>
+                    </span>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="btn btn-danger-outline" data-testid="bulk-revoke"
+                        on:click=move |_| set_confirming.set(true)>"Revoke selected"</button>
+                }.into_any()
+            }}
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Row(
+    index: usize,
+    share: ShareRowView,
+    revoke: ServerAction<RevokeShare>,
+    csrf: String,
+) -> impl IntoView {
     let limit = if share.max_access_count == 0 {
         "unlimited".to_owned()
     } else {
@@ -113,7 +159,11 @@ fn Row(share: ShareRowView, revoke: ServerAction<RevokeShare>, csrf: String) -> 
     let active = share.status == "active";
     view! {
         <tr data-share-id=share.id.clone()>
-            <td><div>{share.recipient_name.clone()}</div><div class="muted small">{share.recipient_email.clone()}</div></td>
+            <td>{active.then(|| view! {
+                <input type="checkbox" form="bulk-revoke" name=format!("ids[{index}]") value=share.id.clone()
+                    aria-label=format!("Select {}", share.recipient_name) data-testid="select-share"/>
+            })}</td>
+            <td><div><a href=format!("/console/share/{}", share.id) data-testid="share-detail">{share.recipient_name.clone()}</a></div><div class="muted small">{share.recipient_email.clone()}</div></td>
             <td>{share.document_title.clone()}<div class="muted small">{share.tlp.clone()}</div></td>
             <td>{share.created_by.clone()}</td>
             <td>{expires}<div class="muted small">{format!("max {limit} accesses")}</div></td>

@@ -15,6 +15,12 @@ pub async fn list_partners() -> Result<Vec<PartnerRowView>, ServerFnError> {
             backend::federation::IdpConfig::Saml(c) => c.entity_id.clone(),
             backend::federation::IdpConfig::Oidc(c) => c.issuer.clone(),
         },
+        attribute_map: [
+            i.attribute_map.email.join(", "),
+            i.attribute_map.display_name.join(", "),
+            i.attribute_map.organisation.join(", "),
+            i.attribute_map.groups.join(", "),
+        ],
         id: i.id,
         kind: i.kind,
         name: i.name,

@@ -28,6 +28,8 @@ pub async fn create_share(
     allowed_networks_text: String,
     approved_devices_only: Option<String>,
     notify_on_revoke: Option<String>,
+    /// With method "portal": the portal whose members the recipients are.
+    portal_id: Option<String>,
 ) -> Result<Vec<CreatedShareView>, ServerFnError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use backend::services::{shares, ServiceError};
@@ -40,24 +42,10 @@ pub async fn create_share(
             message: message.into(),
         })
     };
-    let expiry = match expires_on.trim() {
-        "" => shares::Expiry::Default,
-        d => {
-            let fmt = time::macros::format_description!("[year]-[month]-[day]");
-            let date = time::Date::parse(d, &fmt)
-                .map_err(|_| invalid("expires_on", "the expiry date must look like 2026-12-31"))?;
-            shares::Expiry::At(date.with_time(time::macros::time!(23:59:59)).assume_utc())
-        }
-    };
-    let max_access_count = match max_access_count.trim() {
-        "" => None,
-        n => Some(n.parse().map_err(|_| {
-            invalid(
-                "max_access_count",
-                "the access count must be a whole number (0 = unlimited)",
-            )
-        })?),
-    };
+    let expiry = super::form_expiry_date(&expires_on)
+        .map_err(fail)?
+        .map_or(shares::Expiry::Default, shares::Expiry::At);
+    let max_access_count = super::form_access_count(&max_access_count).map_err(fail)?;
     let on = |v: &Option<String>| v.is_some();
     let method = backend::domain::Method::parse(method.as_deref().unwrap_or("link"))
         .ok_or_else(|| invalid("method", "choose link, invitation, portal or federated"))?;
@@ -78,17 +66,8 @@ pub async fn create_share(
             })?,
         );
     }
-    let permission = match permission.as_deref().unwrap_or("view") {
-        "view" => backend::domain::Permission::View,
-        "comment" => backend::domain::Permission::Comment,
-        "edit" => backend::domain::Permission::Edit,
-        _ => {
-            return Err(invalid(
-                "settings.permission",
-                "choose view, comment or edit",
-            ))
-        }
-    };
+    let permission = backend::domain::Permission::parse(permission.as_deref().unwrap_or("view"))
+        .ok_or_else(|| invalid("settings.permission", "choose view, comment or edit"))?;
     let settings = backend::domain::ShareSettings {
         permission,
         allow_download: on(&allow_download),
@@ -98,6 +77,7 @@ pub async fn create_share(
         allowed_networks,
         approved_devices_only: on(&approved_devices_only),
         notify_recipient_on_revoke: on(&notify_on_revoke),
+        portal_id: portal_id.filter(|p| !p.is_empty()),
         ..Default::default()
     };
     let recipients = recipients_text

@@ -12,7 +12,6 @@ pub async fn list_shares(
     recipient: Option<String>,
 ) -> Result<SharesPage, ServerFnError> {
     use crate::ssr::{context, fail, require_staff};
-    use crate::types::ShareRowView;
     use backend::domain::ShareStatus;
     use backend::services::{shares, ServiceError};
     let ctx = context()?;
@@ -41,24 +40,26 @@ pub async fn list_shares(
         .map_err(fail)?;
     Ok(SharesPage {
         next_cursor: page.next_cursor,
-        items: page
-            .items
-            .into_iter()
-            .map(|s| ShareRowView {
-                status: s.status.as_str().to_owned(),
-                recipient_name: s.recipient.name,
-                recipient_email: s.recipient.email,
-                document_title: s.item.title,
-                created_by: s.created_by.name,
-                created_at: s.created_at,
-                expires_at: s.expires_at,
-                max_access_count: s.max_access_count,
-                access_count: s.access_count,
-                last_activity_at: s.last_activity_at,
-                tlp: s.tlp,
-                link_available: s.link_available,
-                id: s.id,
-            })
-            .collect(),
+        items: page.items.into_iter().map(share_row).collect(),
     })
+}
+
+/// A share as the console's tables and pages show it.
+#[cfg(feature = "ssr")]
+pub(crate) fn share_row(s: backend::services::shares::ShareView) -> crate::types::ShareRowView {
+    crate::types::ShareRowView {
+        status: s.status.as_str().to_owned(),
+        recipient_name: s.recipient.name,
+        recipient_email: s.recipient.email,
+        document_title: s.item.title,
+        created_by: s.created_by.name,
+        created_at: s.created_at,
+        expires_at: s.expires_at,
+        max_access_count: s.max_access_count,
+        access_count: s.access_count,
+        last_activity_at: s.last_activity_at,
+        tlp: s.tlp,
+        link_available: s.link_available,
+        id: s.id,
+    }
 }

@@ -1,0 +1,247 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::StatusBadge;
+use crate::server_fns::shares::{load_share_detail, ChangeShare, DecideDevice};
+use crate::types::{short_time, CurrentUser, DeviceRowView, ResponseRowView, ShareDetailView};
+
+/// One share: its state, the browsers bound to it (approve or reject those waiting), and
+/// the recipient's responses.
+#[component]
+pub fn ShareDetailPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    let params = use_params_map();
+    let decide = ServerAction::<DecideDevice>::new();
+    let change = ServerAction::<ChangeShare>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                decide.version().get(),
+                change.version().get(),
+            )
+        },
+        |(id, _, _)| load_share_detail(id),
+    );
+    let error = move || {
+        decide
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| change.value().get().and_then(|r| r.err()))
+            .map(|e| crate::error_text(&e))
+    };
+    let changed = move || change.value().get().is_some_and(|r| r.is_ok());
+    view! {
+        <Title text="Share · Liaison"/>
+        <p><a href="/console">"← Active shares"</a></p>
+        {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        {move || changed().then(|| view! { <p class="notice" role="status" data-testid="share-changed">"Saved. The recipient's next request sees the change."</p> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new({
+                let csrf = user.csrf.clone();
+                async move {
+                    match detail.await {
+                        Ok(d) => view! { <Detail detail=d csrf decide change/> }.into_any(),
+                        Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Detail(
+    detail: ShareDetailView,
+    csrf: String,
+    decide: ServerAction<DecideDevice>,
+    change: ServerAction<ChangeShare>,
+) -> impl IntoView {
+    let s = detail.share.clone();
+    let revoked = s.status == "revoked";
+    let manage_devices = detail.approved_devices_only;
+    let limit = if s.max_access_count == 0 {
+        "unlimited".to_owned()
+    } else {
+        s.max_access_count.to_string()
+    };
+    let share_id = s.id.clone();
+    view! {
+        <h1>{s.recipient_name.clone()} " " <StatusBadge status=s.status.clone()/></h1>
+        <dl class="facts">
+            <dt>"Email"</dt><dd>{s.recipient_email.clone()}</dd>
+            <dt>"Document"</dt><dd>{s.document_title.clone()} " · " {s.tlp.clone()}</dd>
+            <dt>"Created"</dt><dd>{short_time(&s.created_at)} " by " {s.created_by.clone()}</dd>
+            <dt>"Expires"</dt><dd>{s.expires_at.as_deref().map(short_time).unwrap_or_else(|| "never".into())}</dd>
+            <dt>"Accesses"</dt><dd>{format!("{} / {limit}", s.access_count)}</dd>
+            <dt>"Recipient may"</dt><dd>{permissions_text(&detail)}</dd>
+        </dl>
+        {(!revoked).then(|| view! { <ChangeForm detail=detail.clone() csrf=csrf.clone() change/> })}
+        <section class="panel">
+            <h2>"Devices"</h2>
+            {if detail.devices.is_empty() {
+                view! { <p class="empty">"No browser has opened this share yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="devices" data-testid="devices">
+                        <thead><tr><th>"Browser"</th><th>"First seen"</th><th>"Last seen"</th><th>"Status"</th><th></th></tr></thead>
+                        <tbody>{detail.devices.into_iter().map(|d| view! {
+                            <Device device=d share_id=share_id.clone() csrf=csrf.clone() decide manage=manage_devices/>
+                        }).collect_view()}</tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+        <section class="panel">
+            <h2>"Responses"</h2>
+            {if detail.responses.is_empty() {
+                view! { <p class="empty">"No response yet."</p> }.into_any()
+            } else {
+                detail.responses.into_iter().map(|r| view! { <Response response=r/> }).collect_view().into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Device(
+    device: DeviceRowView,
+    share_id: String,
+    csrf: String,
+    decide: ServerAction<DecideDevice>,
+    /// "Approved devices only": an approved browser can be rejected (cut off at once).
+    manage: bool,
+) -> impl IntoView {
+    let device_id = device.id.clone();
+    let pending = device.status == "pending";
+    let approved = device.status == "approved";
+    let form = move |decision: &'static str, label: &'static str| {
+        let (csrf, share_id, device_id) = (csrf.clone(), share_id.clone(), device_id.clone());
+        view! {
+            <ActionForm action=decide attr:class="inline">
+                <input type="hidden" name="csrf" value=csrf/>
+                <input type="hidden" name="share_id" value=share_id/>
+                <input type="hidden" name="device_id" value=device_id/>
+                <input type="hidden" name="decision" value=decision/>
+                <button type="submit" class="btn" data-testid=format!("device-{decision}")>{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <tr data-testid="device">
+            <td>
+                <div class="small">{device.user_agent.clone().unwrap_or_else(|| "unknown browser".into())}</div>
+                <div class="muted small">{device.ip.clone().unwrap_or_default()}</div>
+            </td>
+            <td class="small">{short_time(&device.first_seen_at)}</td>
+            <td class="small">{short_time(&device.last_seen_at)}</td>
+            <td data-testid="device-status">{device.status.clone()}</td>
+            <td class="actions">
+                {pending.then(|| form("approve", "Approve"))}
+                {(pending || (approved && manage)).then(|| form("reject", "Reject"))}
+            </td>
+        </tr>
+    }
+}
+
+fn permissions_text(d: &ShareDetailView) -> String {
+    let mut parts = vec![match d.permission.as_str() {
+        "comment" => "view and comment",
+        "edit" => "view, comment and respond with files",
+        _ => "view",
+    }
+    .to_owned()];
+    parts.push(
+        if d.allow_download {
+            "download"
+        } else {
+            "no download"
+        }
+        .into(),
+    );
+    parts.push(
+        if d.allow_print {
+            "print"
+        } else {
+            "no printing"
+        }
+        .into(),
+    );
+    if d.watermark {
+        parts.push("watermarked".into());
+    }
+    parts.join(" · ")
+}
+
+/// Extend or shorten the share, change its access limit and what the recipient may do.
+#[component]
+fn ChangeForm(
+    detail: ShareDetailView,
+    csrf: String,
+    change: ServerAction<ChangeShare>,
+) -> impl IntoView {
+    let s = detail.share;
+    let expires_on = s
+        .expires_at
+        .as_deref()
+        .and_then(|e| e.get(..10))
+        .unwrap_or_default()
+        .to_owned();
+    let permission = detail.permission.clone();
+    let option = move |value: &'static str, label: &'static str| {
+        let selected = permission == value;
+        view! { <option value=value selected=selected>{label}</option> }
+    };
+    view! {
+        <section class="panel">
+            <h2>"Change"</h2>
+            <ActionForm action=change attr:class="change">
+                <input type="hidden" name="csrf" value=csrf/>
+                <input type="hidden" name="id" value=s.id.clone()/>
+                <label>"Expires on (end of day, UTC)"
+                    <input type="date" name="expires_on" value=expires_on required data-testid="change-expiry"/>
+                </label>
+                <label>"Maximum opens (0 = unlimited)"
+                    <input type="number" name="max_access_count" min="0" value=s.max_access_count.to_string() data-testid="change-limit"/>
+                </label>
+                <label>"Recipient may"
+                    <select name="permission" data-testid="change-permission">
+                        {option("view", "View")}
+                        {option("comment", "View and comment")}
+                        {option("edit", "View, comment, respond with files")}
+                    </select>
+                </label>
+                <label class="check"><input type="checkbox" name="allow_download" checked=detail.allow_download data-testid="change-download"/>" Download allowed"</label>
+                <label class="check"><input type="checkbox" name="allow_print" checked=detail.allow_print/>" Printing allowed"</label>
+                <label class="check"><input type="checkbox" name="watermark" checked=detail.watermark/>" Watermark"</label>
+                <button type="submit" class="btn btn-primary" data-testid="save-change">"Save changes"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Response(response: ResponseRowView) -> impl IntoView {
+    let decision = match response.decision.as_str() {
+        "approve" => "Approved",
+        "approve_with_comments" => "Approved with comments",
+        "reject" => "Rejected",
+        other => other,
+    }
+    .to_owned();
+    view! {
+        <article class="response" data-testid="response">
+            <h3>{decision} " " <span class="muted small">{short_time(&response.created_at)}</span></h3>
+            {(!response.comment.is_empty()).then(|| view! { <p class="comment">{response.comment.clone()}</p> })}
+            {(!response.attachments.is_empty()).then(|| view! {
+                <ul class="attachments">
+                    {response.attachments.into_iter().map(|a| view! {
+                        <li>{a.file_name} " " <span class="muted small">{format!("{} bytes · SHA-256 {}", a.size_bytes, a.sha256)}</span></li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </article>
+    }
+}

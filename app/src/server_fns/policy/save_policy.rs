@@ -1,0 +1,87 @@
+// The server function takes one argument per form field.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+
+/// Replaces the organisation's External Access settings (administrators). Checkboxes
+/// arrive only when ticked; `default_expiry` is 7, 14, 30 or "custom" (then
+/// `custom_expiry_days` counts). Existing shares meet the new policy at their next access.
+#[server]
+pub async fn save_policy(
+    csrf: String,
+    default_expiry: String,
+    custom_expiry_days: Option<String>,
+    max_expiry_days: String,
+    allow_custom_expiry: Option<String>,
+    default_max_access_count: String,
+    allow_controller_override: Option<String>,
+    scope_single_revision: Option<String>,
+    scope_document_package: Option<String>,
+    scope_work_package: Option<String>,
+    require_acknowledgement: Option<String>,
+    method_link: Option<String>,
+    method_invitation: Option<String>,
+    method_portal: Option<String>,
+    method_federated: Option<String>,
+    tlp_ceiling: String,
+    revoked_link: String,
+) -> Result<(), ServerFnError> {
+    use backend::services::ServiceError;
+
+    use crate::ssr::{context, fail, meta, require_staff_csrf};
+    let ctx = context()?;
+    let staff = require_staff_csrf(&csrf).await?;
+    let number = |field: &'static str, text: &str| -> Result<i64, ServerFnError> {
+        text.trim().parse::<i64>().map_err(|_| {
+            fail(ServiceError::Invalid {
+                field,
+                message: format!("{field} must be a whole number, not \"{}\"", text.trim()),
+            })
+        })
+    };
+    let default_expiry_days = match default_expiry.as_str() {
+        "custom" => number(
+            "default_expiry_days",
+            custom_expiry_days.as_deref().unwrap_or_default(),
+        )?,
+        days => number("default_expiry_days", days)?,
+    };
+    let ticked = |pairs: &[(&str, &Option<String>)]| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(name, _)| (*name).to_owned())
+            .collect()
+    };
+    let body = serde_json::json!({
+        "default_expiry_days": default_expiry_days,
+        "max_expiry_days": number("max_expiry_days", &max_expiry_days)?,
+        "allow_custom_expiry": allow_custom_expiry.is_some(),
+        "default_max_access_count": number("default_max_access_count", &default_max_access_count)?,
+        "allow_controller_override": allow_controller_override.is_some(),
+        "allowed_scopes": ticked(&[
+            ("single_revision", &scope_single_revision),
+            ("document_package", &scope_document_package),
+            ("work_package", &scope_work_package),
+        ]),
+        "require_acknowledgement": require_acknowledgement.is_some(),
+        "allowed_methods": ticked(&[
+            ("link", &method_link),
+            ("invitation", &method_invitation),
+            ("portal", &method_portal),
+            ("federated", &method_federated),
+        ]),
+        "tlp_ceiling": tlp_ceiling,
+        "revoked_link": revoked_link,
+    });
+    let policy: backend::domain::Policy = serde_json::from_value(body).map_err(|e| {
+        fail(ServiceError::Invalid {
+            field: "policy",
+            message: e.to_string(),
+        })
+    })?;
+    backend::services::policy::set(&ctx.core, &staff, policy, &meta().await)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}

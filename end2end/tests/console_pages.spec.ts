@@ -1,0 +1,171 @@
+import { test, expect, request as newRequest, Page, TestInfo } from '@playwright/test';
+import * as fs from 'fs';
+import { installHydrationProbe, hydrated } from './hydration-probe';
+
+// The console's External access settings, portals with members, a portal-members share and
+// the share's own page, in Chromium against the real server.
+const EMAIL = process.env.LIAISON_E2E_EMAIL!;
+const PASSWORD = process.env.LIAISON_E2E_PASSWORD!;
+const API_KEY = process.env.LIAISON_E2E_API_KEY!;
+const BASE = process.env.LIAISON_E2E_URL!;
+
+test.describe.configure({ mode: 'serial' });
+
+function remember(url: string) {
+  if (process.env.LIAISON_E2E_SECRETS_FILE) fs.appendFileSync(process.env.LIAISON_E2E_SECRETS_FILE, url.split('/s/')[1] + '\n');
+}
+
+async function shot(page: Page, info: TestInfo, name: string) {
+  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
+}
+
+async function signIn(page: Page) {
+  await page.goto('/login');
+  await page.fill('input[name=email]', EMAIL);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await expect(page).toHaveURL(/\/console$/);
+}
+
+async function api() {
+  return newRequest.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` } });
+}
+
+test('an admin tightens the external access policy; bad input is refused', async ({ page }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  const rest = await api();
+  const original = await (await rest.get('/api/v1/policy')).json();
+
+  await page.goto('/console/settings');
+  await hydrated(page);
+  // A default longer than the ceiling is refused with a clear message; nothing changes.
+  await page.selectOption('[data-testid=default-expiry]', '30');
+  await page.fill('[data-testid=max-expiry]', '7');
+  await page.getByTestId('save-policy').click();
+  await expect(page.getByTestId('policy-error')).toBeVisible();
+  expect(await (await rest.get('/api/v1/policy')).json()).toEqual(original);
+  await shot(page, info, '01-policy-refused');
+
+  await page.fill('[data-testid=max-expiry]', '90');
+  await page.getByTestId('save-policy').click();
+  await expect(page.getByTestId('policy-saved')).toBeVisible();
+  const saved = await (await rest.get('/api/v1/policy')).json();
+  expect(saved.default_expiry_days).toBe(30);
+  expect(saved.max_expiry_days).toBe(90);
+  await shot(page, info, '02-policy-saved');
+
+  // Leave the installation as the other specs expect it.
+  expect((await rest.put('/api/v1/policy', { data: original })).ok()).toBeTruthy();
+});
+
+test('a portal member receives a share; removing the member revokes it', async ({ page }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  const rest = await api();
+  const doc = await rest.post('/api/v1/documents', {
+    multipart: { title: 'Panel brief', file: { name: 'brief.txt', mimeType: 'text/plain', buffer: Buffer.from('Panel brief') } },
+  });
+  expect(doc.ok()).toBeTruthy();
+
+  await page.goto('/console/portals');
+  await hydrated(page);
+  await page.getByText('Create a portal').click();
+  await page.getByTestId('portal-name').fill('Counsel panel');
+  await page.click('button:has-text("Create portal")');
+  const portal = page.getByTestId('portal').filter({ hasText: 'Counsel panel' });
+  await expect(portal).toBeVisible();
+  await portal.getByTestId('member-name').fill('Pat Panel');
+  await portal.getByTestId('member-email').fill('pat@panel.example');
+  await portal.locator('button:has-text("Add member")').click();
+  await expect(portal.getByTestId('member')).toContainText('pat@panel.example');
+  await shot(page, info, '03-portal');
+
+  await page.goto('/console/shares/new');
+  await hydrated(page);
+  await page.selectOption('select[name=document_id]', { label: 'Panel brief' });
+  await page.fill('textarea[name=recipients_text]', 'Pat Panel <pat@panel.example>');
+  await page.selectOption('[data-testid=method]', 'portal');
+  await page.selectOption('[data-testid=portal]', { label: 'Counsel panel (1 members)' });
+  await page.click('button:has-text("Create link")');
+  const url = await page.getByTestId('share-url').inputValue();
+  remember(url);
+
+  // The share's page: no browser yet, no response yet.
+  await page.goto('/console');
+  await hydrated(page);
+  const row = page.locator('tr', { hasText: 'pat@panel.example' });
+  await row.getByTestId('share-detail').click();
+  await expect(page).toHaveURL(/\/console\/share\//);
+  await expect(page.getByText('No browser has opened this share yet.')).toBeVisible();
+  await expect(page.getByText('No response yet.')).toBeVisible();
+  await shot(page, info, '04-share-page');
+
+  await page.goto('/console/portals');
+  await hydrated(page);
+  await page.getByTestId('portal').filter({ hasText: 'Counsel panel' }).getByTestId('remove-member').click();
+  await expect(page.getByText('Member removed; 1 share(s) revoked.')).toBeVisible();
+  await page.goto('/console');
+  await expect(page.locator('tr', { hasText: 'pat@panel.example' }).getByTestId('status')).toHaveText('Revoked');
+  await shot(page, info, '05-member-removed');
+});
+
+test('an admin extends a share and narrows its permissions on its page, then revokes shares in bulk', async ({ page }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  const rest = await api();
+  const doc = await rest.post('/api/v1/documents', {
+    multipart: { title: 'Audit pack', file: { name: 'pack.txt', mimeType: 'text/plain', buffer: Buffer.from('Audit pack') } },
+  });
+  expect(doc.ok()).toBeTruthy();
+  const docId = (await doc.json()).id;
+  const made = await rest.post('/api/v1/shares', {
+    data: {
+      item: docId,
+      recipients: [1, 2, 3].map((i) => ({ name: `Auditor ${i}`, email: `auditor${i}@bulk.example` })),
+      expires_in_days: 7,
+      settings: { allow_download: true },
+    },
+  });
+  expect(made.ok()).toBeTruthy();
+  const shares = (await made.json()).items as { id: string; url: string }[];
+  shares.forEach((s) => remember(s.url));
+
+  // The share's page: a later expiry, a limit, and no download.
+  await page.goto(`/console/share/${shares[0].id}`);
+  await hydrated(page);
+  const later = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+  await page.fill('[data-testid=change-expiry]', later);
+  await page.fill('[data-testid=change-limit]', '4');
+  await page.selectOption('[data-testid=change-permission]', 'comment');
+  await page.uncheck('[data-testid=change-download]');
+  await page.getByTestId('save-change').click();
+  await expect(page.getByTestId('share-changed')).toBeVisible();
+  await expect(page.getByText('view and comment · no download')).toBeVisible();
+  const changed = await (await rest.get(`/api/v1/shares/${shares[0].id}`)).json();
+  expect(changed.expires_at.slice(0, 10)).toBe(later);
+  expect(changed.max_access_count).toBe(4);
+  expect(changed.settings.allow_download).toBe(false);
+  await shot(page, info, '06-share-changed');
+
+  // Beyond the policy's ceiling: refused with a clear message, nothing changed.
+  const far = new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10);
+  await page.fill('[data-testid=change-expiry]', far);
+  await page.getByTestId('save-change').click();
+  await expect(page.locator('p.error')).toContainText('within');
+  expect((await (await rest.get(`/api/v1/shares/${shares[0].id}`)).json()).expires_at.slice(0, 10)).toBe(later);
+
+  // Bulk: tick two of the three and revoke them together.
+  await page.goto('/console?q=auditor');
+  await hydrated(page);
+  for (const s of [shares[1], shares[2]]) {
+    await page.locator(`tr[data-share-id="${s.id}"]`).getByTestId('select-share').check();
+  }
+  await page.getByTestId('bulk-revoke').click();
+  await page.getByTestId('confirm-bulk-revoke').click();
+  await expect(page.getByTestId('bulk-revoked')).toHaveText('2 shares revoked.');
+  await expect(page.locator(`tr[data-share-id="${shares[1].id}"]`).getByTestId('status')).toHaveText('Revoked');
+  await expect(page.locator(`tr[data-share-id="${shares[2].id}"]`).getByTestId('status')).toHaveText('Revoked');
+  await expect(page.locator(`tr[data-share-id="${shares[0].id}"]`).getByTestId('status')).toHaveText('Active');
+  await shot(page, info, '07-bulk-revoked');
+});

@@ -1,0 +1,76 @@
+//! `/api/v1/portals`: portals and their members (the groups "portal access" shares admit).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use backend::services::portals;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::extract::{ApiJson, ApiStaff, Meta};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/portals", get(list_portals).post(create_portal))
+        .route("/portals/{id}/members", post(add_member))
+        .route("/portals/{id}/members/{member_id}", delete(remove_member))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortalInput {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberInput {
+    name: String,
+    email: String,
+}
+
+async fn list_portals(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "portals": portals::list(&s.core, &who).await? }),
+    ))
+}
+
+async fn create_portal(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    ApiJson(input): ApiJson<PortalInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let p = portals::create(&s.core, &who, &input.name, &meta).await?;
+    Ok((StatusCode::CREATED, Json(json!(p))))
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<MemberInput>,
+) -> ApiResult<StatusCode> {
+    portals::add_member(&s.core, &who, &id, &input.name, &input.email, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes the member and revokes their shares in this portal.
+async fn remove_member(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path((id, member_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let revoked = portals::remove_member(&s.core, &who, &id, &member_id, &meta).await?;
+    Ok(Json(json!({ "revoked_shares": revoked })))
+}
