@@ -9,6 +9,11 @@
 //! The bus also owns the node's [`ShareCache`]: publishing drops the revoked share from it
 //! before any stream hears of the revocation. The cache is enabled only on a single node,
 //! where every revocation is published on this bus before its request answers.
+//!
+//! A node can miss notifications: while its LISTEN connection is down, or when a stream's
+//! subscription falls behind. Then the bus says [`Heard::Unsure`] and each stream re-reads
+//! its share from the database (`services::portal::until_revoked`) instead of trusting
+//! that silence means "not revoked".
 
 use std::time::Duration;
 
@@ -41,9 +46,17 @@ impl Revoked {
     }
 }
 
+/// What travels on a node's bus.
+#[derive(Clone, Debug)]
+enum BusEvent {
+    Revoked(Revoked),
+    /// Revocations may have been missed (the LISTEN connection was down).
+    Unsure,
+}
+
 #[derive(Clone, Debug)]
 pub struct RevocationBus {
-    tx: broadcast::Sender<Revoked>,
+    tx: broadcast::Sender<BusEvent>,
     shares: Arc<ShareCache>,
 }
 
@@ -74,7 +87,13 @@ impl RevocationBus {
     pub fn publish(&self, r: Revoked) {
         self.shares.forget(&r.share_id);
         // No receivers is fine: nothing is streaming.
-        let _ = self.tx.send(r);
+        let _ = self.tx.send(BusEvent::Revoked(r));
+    }
+
+    /// Tells every stream that revocations may have been missed, so each re-checks its
+    /// share in the database.
+    pub fn publish_unsure(&self) {
+        let _ = self.tx.send(BusEvent::Unsure);
     }
 
     /// A subscription that hears every revocation published from now on. Take it *before*
@@ -87,24 +106,30 @@ impl RevocationBus {
 
 /// Revocations published since [`RevocationBus::subscribe`].
 #[derive(Debug)]
-pub struct Subscription(broadcast::Receiver<Revoked>);
+pub struct Subscription(broadcast::Receiver<BusEvent>);
+
+/// What a stream of one share hears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// The share was revoked.
+    Revoked,
+    /// Revocations may have been missed (lost LISTEN connection, or this subscription
+    /// fell behind): the share must be checked in the database.
+    Unsure,
+}
 
 impl Subscription {
-    /// Resolves when `share_id` is revoked (or if this receiver fell behind, which is
-    /// treated as a revocation so that a stream never outlives one it missed).
-    pub fn revoked(
-        self,
-        share_id: String,
-    ) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.0;
-        async move {
-            loop {
-                match rx.recv().await {
-                    Ok(r) if r.share_id == share_id => return,
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(_)) => return,
-                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+    /// Waits for the next thing a stream of `share_id` must act on. Never resolves once the
+    /// bus is gone (the process is ending).
+    pub async fn next_for(&mut self, share_id: &str) -> Heard {
+        loop {
+            match self.0.recv().await {
+                Ok(BusEvent::Revoked(r)) if r.share_id == share_id => return Heard::Revoked,
+                Ok(BusEvent::Revoked(_)) => {}
+                Ok(BusEvent::Unsure) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    return Heard::Unsure
                 }
+                Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
             }
         }
     }
@@ -130,9 +155,12 @@ pub async fn notify_in(
 /// LISTENs for revocations made on other nodes and republishes them on `bus`, reconnecting
 /// after errors. Runs until the process ends.
 ///
-/// `try_recv`, unlike `recv`, reports a lost connection instead of reconnecting silently,
-/// so the loss (and the notifications it may have dropped) is logged.
+/// `try_recv`, unlike `recv`, reports a lost connection instead of reconnecting silently:
+/// the loss is logged, and once listening again the bus is told it may have missed
+/// revocations ([`RevocationBus::publish_unsure`]).
 pub async fn listen(postgres_url: String, bus: RevocationBus) {
+    // After the first connection, every (re)connection may follow missed notifications.
+    let mut connected_before = false;
     loop {
         match sqlx::postgres::PgListener::connect(&postgres_url).await {
             Ok(mut listener) => {
@@ -140,6 +168,10 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
                     tracing::warn!(error.detail = %e, "cannot LISTEN for revocations");
                 } else {
                     tracing::info!("listening for revocations from other nodes");
+                    if connected_before {
+                        bus.publish_unsure();
+                    }
+                    connected_before = true;
                     loop {
                         match listener.try_recv().await {
                             Ok(Some(n)) => match Revoked::parse(n.payload()) {
@@ -168,25 +200,32 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
 mod tests {
     use super::*;
 
+    fn revoked(share_id: &str) -> Revoked {
+        Revoked {
+            org_id: "o".into(),
+            share_id: share_id.into(),
+        }
+    }
+
     #[tokio::test]
-    async fn a_stream_ends_only_for_its_own_share() {
+    async fn a_stream_hears_only_its_own_share_and_doubts() {
         let bus = RevocationBus::default();
-        let mine = tokio::spawn(bus.subscribe().revoked("s1".into()));
+        let mut sub = bus.subscribe();
+        let mine = tokio::spawn(async move {
+            let first = sub.next_for("s1").await;
+            (first, sub.next_for("s1").await)
+        });
         tokio::task::yield_now().await;
-        bus.publish(Revoked {
-            org_id: "o".into(),
-            share_id: "s2".into(),
-        });
+        bus.publish(revoked("s2"));
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!mine.is_finished());
-        bus.publish(Revoked {
-            org_id: "o".into(),
-            share_id: "s1".into(),
-        });
-        tokio::time::timeout(Duration::from_secs(1), mine)
+        assert!(!mine.is_finished(), "woken by another share's revocation");
+        bus.publish_unsure();
+        bus.publish(revoked("s1"));
+        let heard = tokio::time::timeout(Duration::from_secs(1), mine)
             .await
             .unwrap()
             .unwrap();
+        assert_eq!(heard, (Heard::Unsure, Heard::Revoked));
         let r = Revoked {
             org_id: "o1".into(),
             share_id: "0190-x".into(),
@@ -197,13 +236,21 @@ mod tests {
     #[tokio::test]
     async fn a_subscription_hears_revocations_published_before_it_is_awaited() {
         let bus = RevocationBus::default();
-        let subscription = bus.subscribe();
-        bus.publish(Revoked {
-            org_id: "o".into(),
-            share_id: "s1".into(),
-        });
-        tokio::time::timeout(Duration::from_secs(1), subscription.revoked("s1".into()))
+        let mut subscription = bus.subscribe();
+        bus.publish(revoked("s1"));
+        let heard = tokio::time::timeout(Duration::from_secs(1), subscription.next_for("s1"))
             .await
             .expect("a revocation published after subscribing was missed");
+        assert_eq!(heard, Heard::Revoked);
+    }
+
+    #[tokio::test]
+    async fn a_subscription_that_fell_behind_is_unsure() {
+        let bus = RevocationBus::default();
+        let mut subscription = bus.subscribe();
+        for i in 0..2000 {
+            bus.publish(revoked(&format!("other-{i}")));
+        }
+        assert_eq!(subscription.next_for("s1").await, Heard::Unsure);
     }
 }

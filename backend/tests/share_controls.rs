@@ -26,6 +26,7 @@ both_engines!(
     portal_access_admits_active_members_only,
     live_shares_are_changed_within_policy,
     bulk_revocation_is_all_or_none,
+    streams_recheck_their_share_when_the_bus_is_unsure,
 );
 
 fn meta_from(ip: &str) -> RequestMeta {
@@ -1621,4 +1622,38 @@ async fn bulk_revocation_is_all_or_none(h: Harness) {
     assert!(revoked
         .iter()
         .all(|e| e.details["reason"] == "revoked_in_bulk"));
+}
+
+/// A stream's watch on its share: a doubt on the bus (say LISTEN reconnected) makes it
+/// read the share; it ends only if the share was revoked meanwhile (here behind the bus's
+/// back, as another node whose notification was lost would).
+async fn streams_recheck_their_share_when_the_bus_is_unsure(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (id, _) = create(&h, &admin, share(&doc)).await.unwrap();
+    let bus = &h.core.revocations;
+    let watch = tokio::spawn(portal::until_revoked(
+        h.core.clone(),
+        bus.subscribe(),
+        admin.org_id.clone(),
+        id.clone(),
+    ));
+    bus.publish_unsure();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        !watch.is_finished(),
+        "a live share's stream ended on a doubt"
+    );
+    sqlx::query("UPDATE shares SET revoked_at = $1 WHERE id = $2")
+        .bind(h.core.now_ms())
+        .bind(&id)
+        .execute(h.core.db.pool())
+        .await
+        .unwrap();
+    assert!(!watch.is_finished());
+    bus.publish_unsure();
+    tokio::time::timeout(std::time::Duration::from_secs(2), watch)
+        .await
+        .expect("the re-check did not end the stream of a revoked share")
+        .unwrap();
 }

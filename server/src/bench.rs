@@ -331,10 +331,7 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
     let secs = args.seconds;
     let (bare_rps, _) = drive(8, secs, bare).await;
     let (read_rps, quiet) = drive(8, secs, read.clone()).await;
-    println!(
-        "## Portal reads
-"
-    );
+    println!("## Portal reads\n");
     println!(
         "In-process (`Router::oneshot`), both handlers behind the same middleware, 8 callers:\n"
     );

@@ -621,6 +621,29 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
     })
 }
 
+/// Resolves when the guest's share is revoked, for a stream that must end then (the event
+/// stream, a download in progress): heard on this node's bus, or, whenever the bus may
+/// have missed a revocation, found so in the database. It also resolves when the share
+/// has expired by date or cannot be read at all (fails closed). `subscription` must have
+/// been taken before the share was last checked.
+pub async fn until_revoked(
+    core: Arc<Liaison>,
+    mut subscription: crate::revocation::Subscription,
+    org_id: String,
+    share_id: String,
+) {
+    use crate::revocation::Heard;
+    loop {
+        match subscription.next_for(&share_id).await {
+            Heard::Revoked => return,
+            Heard::Unsure => match store::shares::get(core.db.pool(), &org_id, &share_id).await {
+                Ok(Some(share)) if share.check_session(core.now()).is_ok() => {}
+                _ => return,
+            },
+        }
+    }
+}
+
 /// Silent renewal: a fresh token for the same portal session, issued only while the share
 /// still passes its checks as they are *now*, re-read from the database: state (revoked,
 /// expiry date), policy, network and country, portal membership, the browser's device

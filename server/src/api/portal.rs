@@ -123,7 +123,12 @@ async fn events(
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
-    let revoked = revocations.revoked(guest.share_id.clone());
+    let revoked = portal::until_revoked(
+        state.core.clone(),
+        revocations,
+        guest.org_id.clone(),
+        guest.share_id.clone(),
+    );
     let ttl = state.core.settings.portal_session_ttl.unsigned_abs();
     let end = async move {
         tokio::select! {
@@ -177,7 +182,12 @@ async fn item_content(
         .step_by(CHUNK)
         .map(|at| bytes.slice(at..(at + CHUNK).min(len)))
         .collect();
-    let revoked = revocations.revoked(guest.share_id.clone());
+    let revoked = portal::until_revoked(
+        state.core.clone(),
+        revocations,
+        guest.org_id.clone(),
+        guest.share_id.clone(),
+    );
     let body =
         futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>)).take_until(revoked);
     let mut resp = axum::body::Body::from_stream(body).into_response();

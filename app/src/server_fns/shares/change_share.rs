@@ -1,3 +1,7 @@
+// One argument per form field (see create_share); the `#[server]` macro repeats the
+// signature on the browser side, hence a module-wide allow.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 /// The share page's "Change" form: expiry date, access limit and what the recipient may
@@ -5,7 +9,6 @@ use leptos::prelude::*;
 /// one is left alone (so a controller who may not change them can still change the
 /// permissions).
 #[server]
-#[allow(clippy::too_many_arguments)] // One argument per form field (see create_share).
 pub async fn change_share(
     csrf: String,
     id: String,
