@@ -280,3 +280,26 @@ pub struct PortalMemberView {
     pub name: String,
     pub email: String,
 }
+
+/// What can be shared besides a single document.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundlesView {
+    pub packages: Vec<PackageRowView>,
+    pub work_packages: Vec<WorkPackageRowView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRowView {
+    pub id: String,
+    pub name: String,
+    /// Document ids, in the order they were added.
+    pub documents: Vec<String>,
+}
+
+/// A project, shared as a work package.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkPackageRowView {
+    pub id: String,
+    pub name: String,
+    pub documents: usize,
+}

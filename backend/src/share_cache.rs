@@ -51,6 +51,8 @@ struct Inner {
     epoch: u64,
     shares: HashMap<String, (Arc<Share>, Instant)>,
     documents: HashMap<String, (Arc<DocumentRow>, Instant)>,
+    /// Share id → the documents it covers (fixed at creation).
+    covered: HashMap<String, (Arc<Vec<String>>, Instant)>,
 }
 
 impl ShareCache {
@@ -142,6 +144,33 @@ impl ShareCache {
                 .insert(document_id.to_owned(), (doc.clone(), Instant::now()));
         }
         Ok(doc)
+    }
+
+    /// The ids of the documents `org_id`'s share `share_id` covers, in order (fixed when
+    /// the share was made), from memory when enabled and remembered, else from `db`.
+    pub async fn covered(
+        &self,
+        db: &Db,
+        org_id: &str,
+        share_id: &str,
+    ) -> store::Result<Arc<Vec<String>>> {
+        let key = format!("{org_id}/{share_id}");
+        if self.enabled {
+            if let Some((ids, at)) = self.lock().covered.get(&key) {
+                if at.elapsed() < MAX_AGE {
+                    return Ok(ids.clone());
+                }
+            }
+        }
+        let ids = Arc::new(store::packages::share_documents(db.pool(), org_id, share_id).await?);
+        if self.enabled {
+            let mut inner = self.lock();
+            if inner.covered.len() >= CAPACITY {
+                inner.covered.clear();
+            }
+            inner.covered.insert(key, (ids.clone(), Instant::now()));
+        }
+        Ok(ids)
     }
 
     /// Drops `share_id` (its share was revoked or changed) and voids loads already under

@@ -205,13 +205,7 @@ async fn federated_shares_find_their_partner_by_domain_all_or_nothing(h: Harness
             })
             .collect(),
         method: Some(Method::Federated),
-        expiry: Default::default(),
-        max_access_count: None,
-        require_acknowledgement: false,
-        tlp: None,
-        settings: Default::default(),
-        password: None,
-        terms_id: None,
+        ..Default::default()
     };
     let p = partners::create_partner(
         &h.core,

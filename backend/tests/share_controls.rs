@@ -27,6 +27,7 @@ both_engines!(
     live_shares_are_changed_within_policy,
     bulk_revocation_is_all_or_none,
     streams_recheck_their_share_when_the_bus_is_unsure,
+    packages_and_work_packages_are_shared_as_one_item,
 );
 
 fn meta_from(ip: &str) -> RequestMeta {
@@ -1656,4 +1657,167 @@ async fn streams_recheck_their_share_when_the_bus_is_unsure(h: Harness) {
         .await
         .expect("the re-check did not end the stream of a revoked share")
         .unwrap();
+}
+
+async fn titled_document(h: &Harness, who: &Staff, title: &str) -> String {
+    documents::upload(
+        &h.core,
+        who,
+        documents::Upload {
+            title: title.into(),
+            file_name: format!("{}.txt", title.to_lowercase().replace(' ', "-")),
+            bytes: title.as_bytes().to_vec().into(),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
+    use backend::domain::Scope;
+    use backend::services::packages;
+    use shares::Bundle;
+    let admin = org(&h, "Acme").await;
+    let other = org(&h, "Globex").await;
+    let brief = titled_document(&h, &admin, "Brief").await;
+    let exhibit = titled_document(&h, &admin, "Exhibit A").await;
+    let later = titled_document(&h, &admin, "Late filing").await;
+    let pack = packages::create(&h.core, &admin, "Court bundle", &meta())
+        .await
+        .unwrap();
+    let bundle_share = |bundle: Bundle| NewShare {
+        document_id: String::new(),
+        bundle: Some(bundle),
+        ..share("")
+    };
+    // Empty: refused with a clear message; another organisation's package: not found.
+    assert_eq!(
+        field(create(&h, &admin, bundle_share(Bundle::Package(pack.id.clone()))).await),
+        "item"
+    );
+    for doc in [&brief, &exhibit] {
+        packages::add_document(&h.core, &admin, &pack.id, doc, &meta())
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        packages::add_document(&h.core, &other, &pack.id, &brief, &meta()).await,
+        Err(ServiceError::NotFound("package"))
+    ));
+    let other_doc = titled_document(&h, &other, "Theirs").await;
+    assert!(matches!(
+        packages::add_document(&h.core, &admin, &pack.id, &other_doc, &meta()).await,
+        Err(ServiceError::NotFound("document"))
+    ));
+    assert!(matches!(
+        create(&h, &other, bundle_share(Bundle::Package(pack.id.clone()))).await,
+        Err(ServiceError::NotFound("package"))
+    ));
+
+    let (id, token) = create(&h, &admin, bundle_share(Bundle::Package(pack.id.clone())))
+        .await
+        .unwrap();
+    let view = shares::get(&h.core, &admin, &id).await.unwrap();
+    assert_eq!(view.item.kind, "document_package");
+    assert_eq!(view.item.title, "Court bundle");
+    assert_eq!(view.settings.scope, Scope::DocumentPackage);
+    // Adding to the package later does not widen the share.
+    packages::add_document(&h.core, &admin, &pack.id, &later, &meta())
+        .await
+        .unwrap();
+    let session = portal::open(&h.core, request(&token), &meta())
+        .await
+        .unwrap();
+    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .unwrap();
+    let titles: Vec<String> = portal::items(&h.core, &guest)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.title)
+        .collect();
+    assert_eq!(titles, ["Brief", "Exhibit A"]);
+    for (doc, ok) in [(&exhibit, true), (&later, false), (&other_doc, false)] {
+        let r = portal::item_content(&h.core, &guest, doc, portal::Purpose::View, &meta()).await;
+        assert_eq!(r.is_ok(), ok, "{doc}: {r:?}");
+    }
+    // The share is found by any document it covers.
+    let by_item = shares::list(
+        &h.core,
+        &admin,
+        ShareFilter {
+            document_id: Some(exhibit.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        by_item
+            .items
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>(),
+        [id.as_str()]
+    );
+
+    // A work package: every document of a project, each under its project's policy.
+    let project = policy::create_project(&h.core, &admin, "Matter 42", &meta())
+        .await
+        .unwrap();
+    for doc in [&brief, &later] {
+        policy::assign_document(&h.core, &admin, doc, Some(&project.id))
+            .await
+            .unwrap();
+    }
+    let (work, work_token) = create(
+        &h,
+        &admin,
+        bundle_share(Bundle::WorkPackage(project.id.clone())),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        shares::get(&h.core, &admin, &work).await.unwrap().item.kind,
+        "work_package"
+    );
+    let session = portal::open(&h.core, request(&work_token), &meta())
+        .await
+        .unwrap();
+    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .unwrap();
+    assert_eq!(portal::items(&h.core, &guest).await.unwrap().len(), 2);
+    // The project's policy no longer allows links: a new work package link is refused, and
+    // the package share (which covers a document of the project) stops opening.
+    policy::set_project_override(
+        &h.core,
+        &admin,
+        &project.id,
+        PolicyOverride {
+            allowed_methods: Some(vec![Method::Invitation]),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        field(
+            create(
+                &h,
+                &admin,
+                bundle_share(Bundle::WorkPackage(project.id.clone()))
+            )
+            .await
+        ),
+        "method"
+    );
+    assert_eq!(
+        denial(portal::open(&h.core, request(&token), &meta()).await),
+        Denial::PolicyForbids
+    );
 }

@@ -169,3 +169,55 @@ test('an admin extends a share and narrows its permissions on its page, then rev
   await expect(page.locator(`tr[data-share-id="${shares[0].id}"]`).getByTestId('status')).toHaveText('Active');
   await shot(page, info, '07-bulk-revoked');
 });
+
+test('a document package is curated and shared as one item; the guest sees exactly its documents', async ({ page, browser }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  const rest = await api();
+  for (const title of ['Pleading', 'Exhibit B', 'Draft (not shared)']) {
+    const r = await rest.post('/api/v1/documents', {
+      multipart: { title, file: { name: `${title.split(' ')[0].toLowerCase()}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`${title} text`) } },
+    });
+    expect(r.ok()).toBeTruthy();
+  }
+
+  await page.goto('/console/documents');
+  await hydrated(page);
+  await page.getByTestId('package-name').fill('Court bundle');
+  await page.click('button:has-text("Create package")');
+  const pkg = page.getByTestId('package').filter({ hasText: 'Court bundle' });
+  await expect(pkg).toBeVisible();
+  for (const title of ['Pleading', 'Exhibit B']) {
+    await pkg.getByTestId('package-add-document').selectOption({ label: title });
+    await pkg.getByTestId('package-add').click();
+    await expect(pkg.getByTestId('package-document').filter({ hasText: title })).toBeVisible();
+  }
+  await expect(pkg).toContainText('2 documents');
+  await shot(page, info, '08-package');
+
+  await page.goto('/console/shares/new');
+  await hydrated(page);
+  await page.selectOption('[data-testid=item]', { label: 'Court bundle (2 documents)' });
+  await page.fill('textarea[name=recipients_text]', 'Chris Clerk <clerk@court.example>');
+  await page.click('button:has-text("Create link")');
+  const url = await page.getByTestId('share-url').inputValue();
+  remember(url);
+
+  const guestContext = await browser.newContext();
+  const guest = await guestContext.newPage();
+  await guest.goto(url);
+  if (await guest.getByTestId('ack').isVisible()) {
+    await guest.getByTestId('ack').check();
+  }
+  await guest.getByTestId('continue').click();
+  await expect(guest).toHaveURL(/\/portal$/);
+  await expect(guest.getByTestId('portal-item')).toHaveCount(2);
+  await expect(guest.getByTestId('portal-item').nth(0)).toContainText('Pleading');
+  await expect(guest.getByTestId('portal-item').nth(1)).toContainText('Exhibit B');
+  await expect(guest.locator('body')).not.toContainText('Draft (not shared)');
+  await shot(guest, info, '09-package-portal');
+  await guestContext.close();
+
+  await page.goto('/console?q=clerk');
+  await expect(page.locator('tr', { hasText: 'clerk@court.example' })).toContainText('Court bundle');
+});

@@ -810,6 +810,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "get_policy",
         "load_share_detail",
         "list_portals",
+        "list_packages",
         "list_shares",
         "load_portal",
         "share_landing",
@@ -841,6 +842,8 @@ async fn every_console_form_checks_its_csrf_token() {
                 "id={share_id}&expires_on=&max_access_count=&permission=edit&allow_download=on"
             ),
             "revoke_shares" => format!("ids[0]={share_id}"),
+            "create_package" => "name=Evil".into(),
+            "change_package" => format!("package_id=x&document_id={doc}&action=add"),
             "save_policy" => "default_expiry=7&max_expiry_days=1&default_max_access_count=1&\
                  tlp_ceiling=CLEAR&revoked_link=not_found"
                 .into(),
@@ -1472,4 +1475,137 @@ async fn bulk_revoke_and_change_through_console_and_rest() {
         )
         .await;
     assert_eq!(r.json()["revoked"], 1, "{}", r.text());
+}
+
+/// Packages over REST: made, filled, shared as one item; bad input and other
+/// organisations' ids are refused and write nothing.
+#[tokio::test]
+async fn packages_are_shared_as_one_item_over_rest() {
+    let app = TestApp::new().await;
+    let a = app.document().await;
+    let b = app.document().await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/packages",
+            Some(&app.key),
+            Some(json!({ "name": "Exhibits" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let package = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/packages",
+            Some(&app.key),
+            Some(json!({ "name": "Exhibits" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    for doc in [&a, &b] {
+        let r = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/packages/{package}/documents/{doc}"),
+                Some(&app.key),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    }
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/packages/{package}/documents/no-such-document"),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let listed = app
+        .call(Method::GET, "/api/v1/packages", Some(&app.key), None)
+        .await
+        .json();
+    assert_eq!(listed["items"][0]["documents"], json!([a, b]));
+
+    for (item, status) in [
+        (
+            json!({ "kind": "document_package", "id": "nope" }),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({ "kind": "work_package", "id": "nope" }),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({ "kind": "folder", "id": package }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let before = app.counts().await;
+        let r = app
+            .call(
+                Method::POST,
+                "/api/v1/shares",
+                Some(&app.key),
+                Some(json!({ "item": item, "recipient": { "name": "Jane", "email": "jane@lawfirm.example" } })),
+            )
+            .await;
+        assert_eq!(r.status, status, "{item}: {}", r.text());
+        assert_eq!(app.counts().await, before);
+    }
+    let share = app
+        .call(
+            Method::POST,
+            "/api/v1/shares",
+            Some(&app.key),
+            Some(json!({
+                "item": { "kind": "document_package", "id": package },
+                "recipient": { "name": "Jane", "email": "jane@lawfirm.example" },
+                "settings": { "bundle": { "id": "forged", "name": "Forged", "documents": 99 } },
+            })),
+        )
+        .await;
+    assert_eq!(share.status, StatusCode::CREATED, "{}", share.text());
+    let body = share.json();
+    assert_eq!(body["item"]["kind"], "document_package");
+    assert_eq!(body["item"]["title"], "Exhibits");
+    assert_eq!(
+        body["settings"]["bundle"]["documents"], 2,
+        "the caller cannot set the bundle"
+    );
+
+    let s = app
+        .call(
+            Method::POST,
+            "/api/portal/session",
+            None,
+            Some(json!({ "token": token_of(&body) })),
+        )
+        .await
+        .json();
+    let jwt = s["access_token"].as_str().unwrap().to_owned();
+    let items = app
+        .call(Method::GET, "/api/portal/items", Some(&jwt), None)
+        .await
+        .json();
+    let ids: Vec<&str> = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [a.as_str(), b.as_str()]);
+    for doc in [&a, &b] {
+        let r = app
+            .call(
+                Method::GET,
+                &format!("/api/portal/items/{doc}/content"),
+                Some(&jwt),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod documents;
 pub mod outbox;
+pub mod packages;
 pub mod partners;
 pub mod policy;
 pub mod portal;

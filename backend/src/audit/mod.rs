@@ -65,6 +65,8 @@ event_types! {
     IdentityProviderChanged => "federation.idp_changed",
     /// A portal created, a member added or removed (details name the action).
     PortalChanged => "portal.changed",
+    /// A document package created, a document added or removed (details name the action).
+    PackageChanged => "package.changed",
 }
 
 impl EventType {

@@ -180,6 +180,19 @@ pub struct ShareSettings {
     pub federation: Option<FederationRule>,
     /// Portal access shares: the portal the recipient must be an active member of.
     pub portal_id: Option<String>,
+    /// Package and work-package shares: which package or project was shared, as it was
+    /// named then (set by creation, never by the caller).
+    pub bundle: Option<BundleRef>,
+}
+
+/// The package (document package scope) or project (work package scope) a share was
+/// made from. Its documents are fixed in `share_documents` at creation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BundleRef {
+    pub id: String,
+    pub name: String,
+    pub documents: usize,
 }
 
 /// Who may open a federated share after signing in at the partner's IdP.

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod federation;
 pub mod notify;
 pub mod outbox;
+pub mod packages;
 pub mod partners;
 pub mod policy;
 pub mod portal;

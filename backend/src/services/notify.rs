@@ -18,12 +18,18 @@ async fn context(core: &Liaison, share: &Share) -> Result<Context> {
     let org = store::orgs::get(core.db.pool(), &share.org_id)
         .await?
         .ok_or(ServiceError::NotFound("organisation"))?;
-    let doc = store::documents::get(core.db.pool(), &share.org_id, &share.document_id)
-        .await?
-        .ok_or(ServiceError::NotFound("document"))?;
+    let title = match &share.settings.bundle {
+        Some(b) => format!("{} ({} documents)", b.name, b.documents),
+        None => {
+            store::documents::get(core.db.pool(), &share.org_id, &share.document_id)
+                .await?
+                .ok_or(ServiceError::NotFound("document"))?
+                .title
+        }
+    };
     Ok(Context {
         org: org.name,
-        title: doc.title,
+        title,
     })
 }
 

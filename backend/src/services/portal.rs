@@ -208,7 +208,7 @@ async fn check_policy_and_place(
     share: &Share,
     meta: &RequestMeta,
 ) -> Result<(), Denial> {
-    let policy = policy::effective_for_document(core, &share.org_id, &share.document_id)
+    let policies = policies_now(core, share)
         .await
         .map_err(|_| Denial::PolicyForbids)?;
     let facts = ShareFacts {
@@ -220,7 +220,7 @@ async fn check_policy_and_place(
         created_at_ms: store::to_millis(share.created_at),
         expires_at_ms: share.expires_at.map(store::to_millis),
     };
-    if policy.check(&facts).is_err() {
+    if policies.iter().any(|p| p.check(&facts).is_err()) {
         return Err(Denial::PolicyForbids);
     }
     if share.method == Method::Portal {
@@ -286,9 +286,25 @@ async fn terms_of(core: &Liaison, share: &Share) -> Result<Option<Terms>> {
 
 async fn require_ack(core: &Liaison, share: &Share) -> Result<bool> {
     Ok(share.require_acknowledgement
-        || policy::effective_for_document(core, &share.org_id, &share.document_id)
+        || policies_now(core, share)
             .await?
-            .require_acknowledgement)
+            .iter()
+            .any(|p| p.require_acknowledgement))
+}
+
+/// The sharing policy as it is now for each document the share covers (a document's
+/// project may tighten the organisation's).
+async fn policies_now(core: &Liaison, share: &Share) -> Result<Vec<crate::domain::Policy>> {
+    let ids = core
+        .revocations
+        .shares()
+        .covered(&core.db, &share.org_id, &share.id)
+        .await?;
+    let mut policies = Vec::with_capacity(ids.len());
+    for id in ids.iter() {
+        policies.push(policy::effective_for_document(core, &share.org_id, id).await?);
+    }
+    Ok(policies)
 }
 
 /// The landing page for `GET /s/{token}`: cheap (no PBKDF2), counts nothing. Denials for a
@@ -750,13 +766,22 @@ pub struct PortalItem {
     pub size_bytes: i64,
 }
 
-/// The share's document, as read when the guest was authenticated on this request.
-async fn shared_document(core: &Liaison, guest: &Guest) -> Result<Arc<DocumentRow>> {
-    core.revocations
-        .shares()
-        .document(&core.db, &guest.org_id, &guest.document_id)
-        .await?
-        .ok_or(ServiceError::NotFound("document"))
+/// The documents the guest's share covers, in order (one for a single revision).
+async fn shared_documents(core: &Liaison, guest: &Guest) -> Result<Vec<Arc<DocumentRow>>> {
+    let cache = core.revocations.shares();
+    let ids = cache
+        .covered(&core.db, &guest.org_id, &guest.share_id)
+        .await?;
+    let mut docs = Vec::with_capacity(ids.len());
+    for id in ids.iter() {
+        docs.push(
+            cache
+                .document(&core.db, &guest.org_id, id)
+                .await?
+                .ok_or(ServiceError::NotFound("document"))?,
+        );
+    }
+    Ok(docs)
 }
 
 /// The share as a portal request sees it: this node's [`ShareCache`] entry, which a
@@ -835,8 +860,11 @@ pub async fn overview(core: &Liaison, guest: &Guest) -> Result<Overview> {
 
 /// The items of the guest's share, and nothing else.
 pub async fn items(core: &Liaison, guest: &Guest) -> Result<Vec<PortalItem>> {
-    let d = shared_document(core, guest).await?;
-    Ok(vec![portal_item(&d)])
+    Ok(shared_documents(core, guest)
+        .await?
+        .iter()
+        .map(|d| portal_item(d))
+        .collect())
 }
 
 fn portal_item(d: &DocumentRow) -> PortalItem {
@@ -870,10 +898,11 @@ pub async fn item_content(
     let share = current_share(core, &guest.org_id, &guest.share_id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
-    let d = shared_document(core, guest).await?;
-    if d.id != item_id {
-        return Err(ServiceError::NotFound("item"));
-    }
+    let d = shared_documents(core, guest)
+        .await?
+        .into_iter()
+        .find(|d| d.id == item_id)
+        .ok_or(ServiceError::NotFound("item"))?;
     if purpose == Purpose::Download && !share.settings.allow_download {
         return Err(ServiceError::Forbidden(
             "Downloading is not allowed for this content.",

@@ -11,6 +11,7 @@ use super::{policy, rfc3339, validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::ShareToken;
+use crate::domain::controls::BundleRef;
 use crate::domain::policy::{ShareFacts, MAX_ACCESS_COUNT};
 use crate::domain::{Method, Role, Share, ShareSettings, ShareStatus, Tlp};
 use crate::store::shares::{Keyset, ListQuery, ShareListRow, ShareRow, SortKey};
@@ -51,10 +52,22 @@ pub struct Recipient {
     pub email: String,
 }
 
-/// A request to share one document with one or more recipients (one share each).
+/// More than one document shared as one item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    /// A document package (scope "document package"), by id.
+    Package(String),
+    /// Every document of a project (scope "work package"), by project id.
+    WorkPackage(String),
+}
+
+/// A request to share one document, or a [`Bundle`], with one or more recipients (one
+/// share each).
 #[derive(Clone, Debug, Default)]
 pub struct NewShare {
+    /// The document, when no `bundle` is given.
     pub document_id: String,
+    pub bundle: Option<Bundle>,
     pub recipients: Vec<Recipient>,
     pub method: Option<Method>,
     pub expiry: Expiry,
@@ -116,6 +129,18 @@ impl ShareView {
     fn from_row(r: ShareListRow, now: OffsetDateTime) -> Result<Self> {
         let link_available = r.share.token_sealed.is_some();
         let share = Share::try_from(r.share)?;
+        let item = match &share.settings.bundle {
+            Some(b) => ItemRef {
+                kind: scope_kind(share.settings.scope),
+                id: b.id.clone(),
+                title: b.name.clone(),
+            },
+            None => ItemRef {
+                kind: "document",
+                id: share.document_id.clone(),
+                title: r.document_title,
+            },
+        };
         Ok(Self {
             status: share.status(now),
             method: share.method,
@@ -123,11 +148,7 @@ impl ShareView {
                 name: share.recipient_name,
                 email: share.recipient_email,
             },
-            item: ItemRef {
-                kind: "document",
-                id: share.document_id,
-                title: r.document_title,
-            },
+            item,
             created_by: UserRef {
                 id: share.created_by,
                 name: r.creator_name,
@@ -147,6 +168,72 @@ impl ShareView {
             id: share.id,
         })
     }
+}
+
+/// The item kind a scope shares (as the API names it).
+fn scope_kind(scope: crate::domain::Scope) -> &'static str {
+    match scope {
+        crate::domain::Scope::SingleRevision => "document",
+        crate::domain::Scope::DocumentPackage => "document_package",
+        crate::domain::Scope::WorkPackage => "work_package",
+    }
+}
+
+/// The documents a new share covers, with its scope and (for a bundle) what it was made
+/// from. Every document belongs to the creator's organisation (the tenant check).
+async fn covered_documents(
+    core: &Liaison,
+    who: &Staff,
+    input: &NewShare,
+) -> Result<(crate::domain::Scope, Option<BundleRef>, Vec<String>)> {
+    use crate::domain::Scope;
+    let pool = core.db.pool();
+    let (scope, id, name, documents) = match &input.bundle {
+        None => {
+            let d = store::documents::get(pool, &who.org_id, &input.document_id)
+                .await?
+                .ok_or(ServiceError::NotFound("document"))?;
+            return Ok((Scope::SingleRevision, None, vec![d.id]));
+        }
+        Some(Bundle::Package(id)) => {
+            let p = store::packages::get(pool, &who.org_id, id)
+                .await?
+                .ok_or(ServiceError::NotFound("package"))?;
+            let docs = store::packages::documents(pool, &who.org_id, &p.id).await?;
+            (Scope::DocumentPackage, p.id, p.name, docs)
+        }
+        Some(Bundle::WorkPackage(id)) => {
+            let p = store::policies::project(pool, &who.org_id, id)
+                .await?
+                .ok_or(ServiceError::NotFound("work package"))?;
+            let docs = store::packages::project_documents(pool, &who.org_id, &p.id).await?;
+            (Scope::WorkPackage, p.id, p.name, docs)
+        }
+    };
+    if documents.is_empty() {
+        return Err(ServiceError::invalid(
+            "item",
+            format!("{name:?} holds no documents yet; add some before sharing it"),
+        ));
+    }
+    if documents.len() > super::packages::MAX_DOCUMENTS {
+        return Err(ServiceError::invalid(
+            "item",
+            format!(
+                "one share covers at most {} documents",
+                super::packages::MAX_DOCUMENTS
+            ),
+        ));
+    }
+    Ok((
+        scope,
+        Some(BundleRef {
+            id,
+            name,
+            documents: documents.len(),
+        }),
+        documents,
+    ))
 }
 
 /// The result of creating a share: the link is shown to the creator; only its hash and a
@@ -285,6 +372,8 @@ async fn check_new_share(
     if method != Method::Portal {
         settings.portal_id = None;
     }
+    // What a bundle share was made from is set by `create`, never by the caller.
+    settings.bundle = None;
     let tlp = input.tlp.unwrap_or_default();
     policy.check(&ShareFacts {
         method,
@@ -367,11 +456,30 @@ pub async fn create(
         }
         recipients.push((name, email));
     }
-    // Tenant check: the document must belong to the creator's organisation.
-    let document = store::documents::get(core.db.pool(), &who.org_id, &input.document_id)
+    // Tenant check: every document must belong to the creator's organisation.
+    let (scope, bundle, document_ids) = covered_documents(core, who, &input).await?;
+    let document = store::documents::get(core.db.pool(), &who.org_id, &document_ids[0])
         .await?
         .ok_or(ServiceError::NotFound("document"))?;
-    let c = check_new_share(core, who, &input, &document.id).await?;
+    let mut input = input;
+    input.settings.scope = scope;
+    let mut c = check_new_share(core, who, &input, &document.id).await?;
+    // The other documents of a bundle: each one's policy (its project's override) must
+    // allow the share as checked, and any one asking for the acknowledgement asks for it.
+    for id in &document_ids[1..] {
+        let p = policy::effective_for_document(core, &who.org_id, id).await?;
+        p.check(&ShareFacts {
+            method: c.method,
+            scope,
+            tlp: c.tlp,
+            allow_download: c.settings.allow_download,
+            watermark: c.settings.watermark,
+            created_at_ms: core.now_ms(),
+            expires_at_ms: Some(c.expires_at_ms),
+        })?;
+        c.require_acknowledgement |= p.require_acknowledgement;
+    }
+    c.settings.bundle = bundle;
     let password_hash = match &input.password {
         Some(p) => Some(
             core.kdf
@@ -473,6 +581,8 @@ pub async fn create(
     let mut tx = core.db.begin().await?;
     for (row, token) in rows.iter().zip(&tokens) {
         store::shares::insert(&mut *tx, row).await?;
+        store::packages::insert_share_documents(&mut tx, &who.org_id, &row.id, &document_ids)
+            .await?;
         if matches!(
             c.method,
             Method::Invitation | Method::Portal | Method::Federated
@@ -492,7 +602,12 @@ pub async fn create(
                 details: json!({
                     "method": c.method,
                     "recipient": { "name": row.recipient_name, "email": row.recipient_email },
-                    "scope": { "kind": c.settings.scope, "document": { "id": document.id, "title": document.title } },
+                    "scope": {
+                        "kind": c.settings.scope,
+                        "document": { "id": document.id, "title": document.title },
+                        "bundle": c.settings.bundle,
+                        "documents": document_ids,
+                    },
                     "expires_at": rfc3339(from_millis(c.expires_at_ms)),
                     "max_access_count": row.max_access_count,
                     "require_acknowledgement": c.require_acknowledgement,
@@ -882,7 +997,17 @@ pub async fn change(
             "a revoked share cannot be changed; share the item again instead".into(),
         ));
     }
-    let policy = policy::effective_for_document(core, &who.org_id, &share.document_id).await?;
+    let covered = store::packages::share_documents(core.db.pool(), &who.org_id, id).await?;
+    let mut policies = Vec::with_capacity(covered.len());
+    for doc in &covered {
+        policies.push(policy::effective_for_document(core, &who.org_id, doc).await?);
+    }
+    // The first document's policy sets the defaults; every covered document's must allow
+    // the result.
+    let policy = match policies.first() {
+        Some(p) => p.clone(),
+        None => policy::effective_for_document(core, &who.org_id, &share.document_id).await?,
+    };
     let may_override = who.role == Role::Admin || policy.allow_controller_override;
     let now = core.now();
     let expires_at = match change.expiry {
@@ -910,7 +1035,7 @@ pub async fn change(
         settings.watermark = v;
     }
     let expires_at_ms = to_millis(expires_at);
-    policy.check(&ShareFacts {
+    let facts = ShareFacts {
         method: share.method,
         scope: settings.scope,
         tlp: share.tlp,
@@ -918,7 +1043,11 @@ pub async fn change(
         watermark: settings.watermark,
         created_at_ms: to_millis(share.created_at),
         expires_at_ms: Some(expires_at_ms),
-    })?;
+    };
+    policy.check(&facts)?;
+    for p in &policies {
+        p.check(&facts)?;
+    }
     let expiry_moved = share.expires_at != Some(expires_at);
     if !expiry_moved && max_access_count == share.max_access_count && settings == share.settings {
         return Ok(before);

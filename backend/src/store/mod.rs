@@ -15,6 +15,7 @@ pub mod documents;
 pub mod federation;
 pub mod mail;
 pub mod orgs;
+pub mod packages;
 pub mod partners;
 pub mod policies;
 pub mod portals;

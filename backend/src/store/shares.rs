@@ -436,7 +436,11 @@ where
     }
     if let Some(doc) = &q.document_id {
         let p = sql.text_arg(doc);
-        sql.push(&format!(" AND s.document_id = {p}"));
+        // Every share covering the document, packages included.
+        sql.push(&format!(
+            " AND s.id IN (SELECT share_id FROM share_documents WHERE org_id = {org} \
+             AND document_id = {p})"
+        ));
     }
     if let Some(id) = &q.id {
         let p = sql.text_arg(id);

@@ -1,6 +1,7 @@
 //! JSON APIs: admin REST (`/api/v1`), portal (`/api/portal`), JWKS and health.
 
 pub mod extract;
+pub mod packages;
 pub mod partners;
 pub mod portal;
 pub mod portals;
@@ -20,7 +21,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/api/v1",
             v1::router(state)
                 .merge(partners::router())
-                .merge(portals::router()),
+                .merge(portals::router())
+                .merge(packages::router()),
         )
         .nest("/api/portal", portal::router(state))
         .route("/.well-known/jwks.json", get(jwks))

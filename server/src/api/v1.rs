@@ -181,15 +181,19 @@ async fn create_share(
     Meta(meta): Meta,
     ApiJson(input): ApiJson<CreateShareInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let document_id = match input.item {
-        ItemInput::Id(id) => id,
-        ItemInput::Ref { kind, id } if kind == "document" => id,
-        ItemInput::Ref { kind, .. } => {
-            return Err(invalid(
-                "item.kind",
-                format!("cannot share items of kind {kind:?} yet"),
-            ))
-        }
+    let (document_id, bundle) = match input.item {
+        ItemInput::Id(id) => (id, None),
+        ItemInput::Ref { kind, id } => match kind.as_str() {
+            "document" => (id, None),
+            "document_package" => (String::new(), Some(shares::Bundle::Package(id))),
+            "work_package" => (String::new(), Some(shares::Bundle::WorkPackage(id))),
+            _ => {
+                return Err(invalid(
+                    "item.kind",
+                    format!("{kind:?} is not document, document_package or work_package"),
+                ))
+            }
+        },
     };
     let bulk = input.recipients.is_some();
     let recipients: Vec<Recipient> = match (input.recipient, input.recipients) {
@@ -226,6 +230,7 @@ async fn create_share(
         &who,
         NewShare {
             document_id,
+            bundle,
             recipients,
             method: input.method,
             expiry,

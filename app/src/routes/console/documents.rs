@@ -3,7 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::server_fns::documents::list_documents;
-use crate::types::{human_size, short_time, CurrentUser};
+use crate::server_fns::packages::{list_packages, ChangePackage, CreatePackage};
+use crate::types::{human_size, short_time, CurrentUser, DocumentView, PackageRowView};
 
 /// The document library and the upload form. Uploads are a plain multipart POST to
 /// `/console/documents` (handled by the server, CSRF-checked), so they work without wasm.
@@ -42,5 +43,110 @@ pub fn DocumentsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <Packages csrf=user.csrf.clone()/>
+    }
+}
+
+/// Document packages: curated sets shared as one item. A share covers what its package
+/// held when it was made.
+#[component]
+fn Packages(csrf: String) -> impl IntoView {
+    let create = ServerAction::<CreatePackage>::new();
+    let change = ServerAction::<ChangePackage>::new();
+    let packages = Resource::new(
+        move || (create.version().get(), change.version().get()),
+        |_| list_packages(),
+    );
+    let docs = Resource::new(|| (), |_| list_documents());
+    let error = move || {
+        create
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| change.value().get().and_then(|r| r.err()))
+            .map(|e| crate::error_text(&e))
+    };
+    let csrf2 = csrf.clone();
+    view! {
+        <section class="panel" data-testid="packages">
+            <h2>"Document packages"</h2>
+            <p class="muted small">"A package is shared as one item; a share covers the documents the package holds when it is made."</p>
+            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ActionForm action=create attr:class="inline">
+                <input type="hidden" name="csrf" value=csrf2/>
+                <input name="name" required maxlength="200" placeholder="Package name" data-testid="package-name"/>
+                <button type="submit" class="btn">"Create package"</button>
+            </ActionForm>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new({
+                    let csrf = csrf.clone();
+                    async move {
+                        match (packages.await, docs.await) {
+                            (Err(e), _) | (_, Err(e)) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                            (Ok(bundles), Ok(docs)) => bundles.packages.into_iter().map(|p| view! {
+                                <Package package=p docs=docs.clone() csrf=csrf.clone() change/>
+                            }).collect_view().into_any(),
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Package(
+    package: PackageRowView,
+    docs: Vec<DocumentView>,
+    csrf: String,
+    change: ServerAction<ChangePackage>,
+) -> impl IntoView {
+    let title = |id: &str| {
+        docs.iter()
+            .find(|d| d.id == id)
+            .map_or_else(|| id.to_owned(), |d| d.title.clone())
+    };
+    let held: Vec<(String, String)> = package
+        .documents
+        .iter()
+        .map(|id| (id.clone(), title(id)))
+        .collect();
+    let addable: Vec<DocumentView> = docs
+        .iter()
+        .filter(|d| !package.documents.contains(&d.id))
+        .cloned()
+        .collect();
+    let (csrf2, id2) = (csrf.clone(), package.id.clone());
+    view! {
+        <article class="package" data-testid="package">
+            <h3>{package.name.clone()} " " <span class="muted small">{format!("{} documents", held.len())}</span></h3>
+            <ul>
+                {held.into_iter().map(|(doc_id, doc_title)| {
+                    let (csrf, package_id) = (csrf.clone(), package.id.clone());
+                    view! {
+                        <li data-testid="package-document">{doc_title}" "
+                            <ActionForm action=change attr:class="inline">
+                                <input type="hidden" name="csrf" value=csrf/>
+                                <input type="hidden" name="package_id" value=package_id/>
+                                <input type="hidden" name="document_id" value=doc_id/>
+                                <input type="hidden" name="action" value="remove"/>
+                                <button type="submit" class="btn btn-link">"Remove"</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {(!addable.is_empty()).then(|| view! {
+                <ActionForm action=change attr:class="inline">
+                    <input type="hidden" name="csrf" value=csrf2/>
+                    <input type="hidden" name="package_id" value=id2/>
+                    <input type="hidden" name="action" value="add"/>
+                    <select name="document_id" data-testid="package-add-document">
+                        {addable.into_iter().map(|d| view! { <option value=d.id>{d.title}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="btn" data-testid="package-add">"Add to package"</button>
+                </ActionForm>
+            })}
+        </article>
     }
 }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::server_fns::documents::list_documents;
+use crate::server_fns::packages::list_packages;
 use crate::server_fns::portals::list_portals;
 use crate::server_fns::shares::CreateShare;
 use crate::types::CurrentUser;
@@ -13,6 +14,7 @@ pub fn NewSharePage() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
     let docs = Resource::new(|| (), |_| list_documents());
     let portals = Resource::new(|| (), |_| list_portals());
+    let bundles = Resource::new(|| (), |_| list_packages());
     let action = ServerAction::<CreateShare>::new();
     let default_expiry = default_expiry_date();
     view! {
@@ -43,6 +45,7 @@ pub fn NewSharePage() -> impl IntoView {
                     Err(e) => return view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                 };
                 let portals = portals.await.unwrap_or_default();
+                let bundles = bundles.await.unwrap_or_default();
                 let has_portals = !portals.is_empty();
                 if docs.is_empty() {
                     return view! { <p class="empty">"Upload a document first: " <a href="/console/documents">"Documents"</a></p> }.into_any();
@@ -50,9 +53,25 @@ pub fn NewSharePage() -> impl IntoView {
                 view! {
                     <ActionForm action=action attr:class="form-grid">
                         <input type="hidden" name="csrf" value=csrf/>
-                        <label>"Document"
-                            <select name="document_id" required>
-                                {docs.into_iter().map(|d| view! { <option value=d.id>{d.title}</option> }).collect_view()}
+                        <label>"What to share"
+                            <select name="document_id" required data-testid="item">
+                                <optgroup label="Documents">
+                                    {docs.into_iter().map(|d| view! { <option value=d.id>{d.title}</option> }).collect_view()}
+                                </optgroup>
+                                {(!bundles.packages.is_empty()).then(|| view! {
+                                    <optgroup label="Document packages">
+                                        {bundles.packages.into_iter().map(|p| view! {
+                                            <option value=format!("package:{}", p.id)>{format!("{} ({} documents)", p.name, p.documents.len())}</option>
+                                        }).collect_view()}
+                                    </optgroup>
+                                })}
+                                {(!bundles.work_packages.is_empty()).then(|| view! {
+                                    <optgroup label="Work packages (every document of a project)">
+                                        {bundles.work_packages.into_iter().map(|w| view! {
+                                            <option value=format!("work_package:{}", w.id)>{format!("{} ({} documents)", w.name, w.documents)}</option>
+                                        }).collect_view()}
+                                    </optgroup>
+                                })}
                             </select>
                         </label>
                         <label>"Recipients (one per line: Name <email>) — each gets their own link"

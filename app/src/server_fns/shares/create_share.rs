@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::types::CreatedShareView;
 
-/// Creates one share per recipient from the console form. Recipients are one per line,
+/// Creates one share per recipient from the console form. `document_id` names a document,
+/// or a bundle as `package:ID` or `work_package:ID`. Recipients are one per line,
 /// `Name <email>` or a bare email. `expires_on` is a date (YYYY-MM-DD); the
 /// share expires at the end of that day, UTC. `max_access_count` is 0 for unlimited.
 #[server]
@@ -92,8 +93,20 @@ pub async fn create_share(
                 &format!("{line:?} is not \"Name <email>\" or an email address"),
             )
         })?;
+    // The item select: a document id, or `package:ID` / `work_package:ID`.
+    let (document_id, bundle) = if let Some(id) = document_id.strip_prefix("package:") {
+        (String::new(), Some(shares::Bundle::Package(id.to_owned())))
+    } else if let Some(id) = document_id.strip_prefix("work_package:") {
+        (
+            String::new(),
+            Some(shares::Bundle::WorkPackage(id.to_owned())),
+        )
+    } else {
+        (document_id, None)
+    };
     let input = shares::NewShare {
         document_id,
+        bundle,
         recipients,
         method: Some(method),
         expiry,

@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+
+/// A new, empty document package.
+#[server]
+pub async fn create_package(csrf: String, name: String) -> Result<(), ServerFnError> {
+    use crate::ssr::{context, fail, meta, require_staff_csrf};
+    let ctx = context()?;
+    let staff = require_staff_csrf(&csrf).await?;
+    backend::services::packages::create(&ctx.core, &staff, &name, &meta().await)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
