@@ -132,3 +132,30 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
+
+/// Records a staff member's change to organisation-level configuration (partners, portals,
+/// packages) inside the change's own transaction, so both commit or neither does.
+pub(crate) async fn audit_staff_change(
+    core: &crate::Liaison,
+    tx: &mut crate::store::Tx,
+    who: &crate::actor::Staff,
+    event_type: crate::audit::EventType,
+    details: serde_json::Value,
+    meta: &crate::actor::RequestMeta,
+) -> Result<()> {
+    crate::audit::record(
+        tx,
+        crate::audit::NewEvent {
+            org_id: &who.org_id,
+            event_type,
+            actor: crate::audit::AuditActor::Staff(who),
+            share_id: None,
+            item_id: None,
+            details,
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{rfc3339, validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
-use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::audit::EventType;
 use crate::store::{self, from_millis, new_id, packages::PackageRow};
 use crate::Liaison;
 
@@ -34,30 +34,6 @@ fn require_content_role(who: &Staff) -> Result<()> {
     }
 }
 
-async fn audit_change(
-    core: &Liaison,
-    tx: &mut store::Tx,
-    who: &Staff,
-    details: serde_json::Value,
-    meta: &RequestMeta,
-) -> Result<()> {
-    audit::record(
-        tx,
-        NewEvent {
-            org_id: &who.org_id,
-            event_type: EventType::PackageChanged,
-            actor: AuditActor::Staff(who),
-            share_id: None,
-            item_id: None,
-            details,
-            meta,
-            at_ms: core.now_ms(),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn create(
     core: &Liaison,
     who: &Staff,
@@ -80,10 +56,11 @@ pub async fn create(
             e.into()
         }
     })?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
+        EventType::PackageChanged,
         json!({ "package": row.id, "action": "created", "name": row.name }),
         meta,
     )
@@ -149,10 +126,11 @@ pub async fn add_document(
         core.now_ms(),
     )
     .await?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
+        EventType::PackageChanged,
         json!({ "package": package.id, "action": "document_added",
                 "document": { "id": document.id, "title": document.title } }),
         meta,
@@ -177,10 +155,7 @@ pub async fn remove_document(
         tx.rollback().await?;
         return Err(ServiceError::NotFound("document in this package"));
     }
-    audit_change(
-        core,
-        &mut tx,
-        who,
+    super::audit_staff_change(core, &mut tx, who, EventType::PackageChanged,
         json!({ "package": package.id, "action": "document_removed", "document": { "id": document_id } }),
         meta,
     )

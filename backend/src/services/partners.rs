@@ -8,7 +8,7 @@ use url::Url;
 
 use super::{Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
-use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::audit::EventType;
 use crate::federation::{self, oidc::OidcIdpConfig, saml, AttributeMap, IdpConfig};
 use crate::store::{self, new_id, partners::IdpRow, partners::PartnerRow};
 use crate::Liaison;
@@ -135,31 +135,6 @@ fn clean_name(name: &str, field: &'static str) -> Result<String> {
     Ok(name.to_owned())
 }
 
-async fn audit_change(
-    core: &Liaison,
-    tx: &mut store::Tx,
-    who: &Staff,
-    event_type: EventType,
-    details: serde_json::Value,
-    meta: &RequestMeta,
-) -> Result<()> {
-    audit::record(
-        tx,
-        NewEvent {
-            org_id: &who.org_id,
-            event_type,
-            actor: AuditActor::Staff(who),
-            share_id: None,
-            item_id: None,
-            details,
-            meta,
-            at_ms: core.now_ms(),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 fn conflict_on_domain(e: store::StoreError) -> ServiceError {
     if e.is_unique_violation() {
         ServiceError::Conflict(
@@ -195,7 +170,7 @@ pub async fn create_partner(
     store::partners::set_domains(&mut tx, &who.org_id, &row.id, &domains)
         .await
         .map_err(conflict_on_domain)?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
@@ -239,7 +214,7 @@ pub async fn update_partner(
     store::partners::set_domains(&mut tx, &who.org_id, id, &domains)
         .await
         .map_err(conflict_on_domain)?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
@@ -443,7 +418,7 @@ pub async fn create_idp(
     };
     let mut tx = core.db.begin().await?;
     store::partners::insert_idp(&mut *tx, &row).await?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
@@ -504,7 +479,7 @@ pub async fn update_idp(
     };
     let mut tx = core.db.begin().await?;
     store::partners::update_idp(&mut *tx, &row).await?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
@@ -550,7 +525,7 @@ pub async fn set_enabled(
         store::partners::Toggle::Partner => (EventType::PartnerChanged, "partner"),
         store::partners::Toggle::Idp => (EventType::IdentityProviderChanged, "idp"),
     };
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
@@ -585,7 +560,7 @@ pub async fn set_attribute_map(
     };
     let mut tx = core.db.begin().await?;
     store::partners::update_idp(&mut *tx, &row).await?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,

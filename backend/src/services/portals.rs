@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
-use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::audit::EventType;
 use crate::domain::{Method, Role, Share};
 use crate::store::{self, new_id, portals::MemberRow, portals::PortalRow};
 use crate::Liaison;
@@ -44,30 +44,6 @@ fn time(ms: i64) -> String {
     super::rfc3339(store::from_millis(ms))
 }
 
-async fn audit_change(
-    core: &Liaison,
-    tx: &mut store::Tx,
-    who: &Staff,
-    details: serde_json::Value,
-    meta: &RequestMeta,
-) -> Result<()> {
-    audit::record(
-        tx,
-        NewEvent {
-            org_id: &who.org_id,
-            event_type: EventType::PortalChanged,
-            actor: AuditActor::Staff(who),
-            share_id: None,
-            item_id: None,
-            details,
-            meta,
-            at_ms: core.now_ms(),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn create(
     core: &Liaison,
     who: &Staff,
@@ -90,10 +66,11 @@ pub async fn create(
             e.into()
         }
     })?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
+        EventType::PortalChanged,
         json!({ "portal": row.id, "action": "created", "name": row.name }),
         meta,
     )
@@ -163,10 +140,11 @@ pub async fn add_member(
     };
     let mut tx = core.db.begin().await?;
     store::portals::upsert_member(&mut *tx, &member).await?;
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
+        EventType::PortalChanged,
         json!({ "portal": portal.id, "action": "member_added",
                 "member": { "name": member.name, "email": member.email } }),
         meta,
@@ -214,10 +192,11 @@ pub async fn remove_member(
             revoked.push(r);
         }
     }
-    audit_change(
+    super::audit_staff_change(
         core,
         &mut tx,
         who,
+        EventType::PortalChanged,
         json!({ "portal": portal.id, "action": "member_removed",
                 "member": { "name": member.name, "email": member.email },
                 "shares_revoked": revoked.len() }),

@@ -405,10 +405,31 @@ pub struct ShareListRow {
     pub sort_value: i64,
 }
 
-pub async fn list<'e, E>(db: E, q: &ListQuery) -> Result<Vec<ShareListRow>>
-where
-    E: Executor<'e, Database = sqlx::Any>,
-{
+/// Recipient searches matching at least this many shares walk the sort order and filter
+/// (a page needs few rows when matches are dense); narrower ones collect their matches
+/// from the two prefix indexes first (cheap when they are few).
+const BROAD_SEARCH: i64 = 5_000;
+
+/// Does the prefix `lo..hi` match at least [`BROAD_SEARCH`] of the organisation's shares?
+/// Two index range scans, each stopped at the threshold.
+async fn is_broad_search(pool: &sqlx::AnyPool, org_id: &str, lo: &str, hi: &str) -> Result<bool> {
+    let (by_email, by_name): (i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM shares WHERE org_id = $1 \
+              AND recipient_email >= $2 AND recipient_email < $3 LIMIT $4) e), \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM shares WHERE org_id = $1 \
+              AND recipient_name_key >= $2 AND recipient_name_key < $3 LIMIT $4) n)",
+    )
+    .bind(org_id)
+    .bind(lo)
+    .bind(hi)
+    .bind(BROAD_SEARCH)
+    .fetch_one(pool)
+    .await?;
+    Ok(by_email + by_name >= BROAD_SEARCH)
+}
+
+pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRow>> {
     let mut sql = Sql::default();
     let org = sql.text_arg(&q.org_id);
     let sort = q.sort.expr();
@@ -451,16 +472,26 @@ where
         sql.push(&format!(" AND s.created_by = {p}"));
     }
     if let Some(text) = q.recipient.as_deref().map(search_key) {
-        // Two index ranges (email, name key), merged by id; see the recipient_search
-        // migration. `prefix..prefix + U+10FFFF` is "starts with" under bytewise order.
-        let lo = sql.text_arg(text.clone());
-        let hi = sql.text_arg(format!("{text}\u{10FFFF}"));
-        sql.push(&format!(
-            " AND s.id IN (SELECT id FROM shares WHERE org_id = {org} \
-             AND recipient_email >= {lo} AND recipient_email < {hi} \
-             UNION SELECT id FROM shares WHERE org_id = {org} \
-             AND recipient_name_key >= {lo} AND recipient_name_key < {hi})"
-        ));
+        // "Email or name starts with": `prefix..prefix + U+10FFFF` is "starts with" under
+        // bytewise order (see the recipient_search migration).
+        let upper = format!("{text}\u{10FFFF}");
+        let broad = is_broad_search(pool, &q.org_id, &text, &upper).await?;
+        let lo = sql.text_arg(text);
+        let hi = sql.text_arg(upper);
+        if broad {
+            sql.push(&format!(
+                " AND ((s.recipient_email >= {lo} AND s.recipient_email < {hi}) \
+                 OR (s.recipient_name_key >= {lo} AND s.recipient_name_key < {hi}))"
+            ));
+        } else {
+            // Two index ranges (email, name key), merged by id.
+            sql.push(&format!(
+                " AND s.id IN (SELECT id FROM shares WHERE org_id = {org} \
+                 AND recipient_email >= {lo} AND recipient_email < {hi} \
+                 UNION SELECT id FROM shares WHERE org_id = {org} \
+                 AND recipient_name_key >= {lo} AND recipient_name_key < {hi})"
+            ));
+        }
     }
     let (cmp, dir) = if q.descending {
         ("<", "DESC")
@@ -474,5 +505,8 @@ where
     }
     let limit = sql.int_arg(q.limit);
     sql.push(&format!(" ORDER BY {sort} {dir}, s.id {dir} LIMIT {limit}"));
-    sql.query_as().fetch_all(db).await.map_err(StoreError::from)
+    sql.query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::from)
 }
