@@ -51,8 +51,8 @@ struct Inner {
     epoch: u64,
     shares: HashMap<String, (Arc<Share>, Instant)>,
     documents: HashMap<String, (Arc<DocumentRow>, Instant)>,
-    /// Share id → the documents it covers (fixed at creation).
-    covered: HashMap<String, (Arc<Vec<String>>, Instant)>,
+    /// Share id → its organisation and the documents it covers (fixed at creation).
+    covered: HashMap<String, (String, Arc<Vec<String>>, Instant)>,
 }
 
 impl ShareCache {
@@ -154,10 +154,9 @@ impl ShareCache {
         org_id: &str,
         share_id: &str,
     ) -> store::Result<Arc<Vec<String>>> {
-        let key = format!("{org_id}/{share_id}");
         if self.enabled {
-            if let Some((ids, at)) = self.lock().covered.get(&key) {
-                if at.elapsed() < MAX_AGE {
+            if let Some((org, ids, at)) = self.lock().covered.get(share_id) {
+                if org == org_id && at.elapsed() < MAX_AGE {
                     return Ok(ids.clone());
                 }
             }
@@ -168,7 +167,10 @@ impl ShareCache {
             if inner.covered.len() >= CAPACITY {
                 inner.covered.clear();
             }
-            inner.covered.insert(key, (ids.clone(), Instant::now()));
+            inner.covered.insert(
+                share_id.to_owned(),
+                (org_id.to_owned(), ids.clone(), Instant::now()),
+            );
         }
         Ok(ids)
     }

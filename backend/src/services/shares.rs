@@ -997,21 +997,22 @@ pub async fn change(
             "a revoked share cannot be changed; share the item again instead".into(),
         ));
     }
-    let covered = store::packages::share_documents(core.db.pool(), &who.org_id, id).await?;
+    // Every share lists its documents (creation writes them; older shares were backfilled
+    // by the packages migration); the first document's policy sets the defaults, and every
+    // covered document's policy must allow the result.
+    let mut covered = store::packages::share_documents(core.db.pool(), &who.org_id, id).await?;
+    if covered.is_empty() {
+        covered.push(share.document_id.clone());
+    }
     let mut policies = Vec::with_capacity(covered.len());
     for doc in &covered {
         policies.push(policy::effective_for_document(core, &who.org_id, doc).await?);
     }
-    // The first document's policy sets the defaults; every covered document's must allow
-    // the result.
-    let policy = match policies.first() {
-        Some(p) => p.clone(),
-        None => policy::effective_for_document(core, &who.org_id, &share.document_id).await?,
-    };
+    let policy = &policies[0];
     let may_override = who.role == Role::Admin || policy.allow_controller_override;
     let now = core.now();
     let expires_at = match change.expiry {
-        Some(e) => resolve_expiry(&policy, may_override, e, now)?,
+        Some(e) => resolve_expiry(policy, may_override, e, now)?,
         None => share
             .expires_at
             .ok_or_else(|| ServiceError::Internal(format!("share {id} has no expiry date")))?,
@@ -1044,7 +1045,6 @@ pub async fn change(
         created_at_ms: to_millis(share.created_at),
         expires_at_ms: Some(expires_at_ms),
     };
-    policy.check(&facts)?;
     for p in &policies {
         p.check(&facts)?;
     }
