@@ -26,11 +26,29 @@ impl RequestMeta {
         Self { ip, user_agent }
     }
 
-    /// The client address as attempt counters key it (`unknown` without one).
+    /// The client address as attempt counters and rate limits key it (`unknown` without
+    /// one). IPv6 clients are grouped by their /64: one subscriber usually holds a whole
+    /// /64, so keying single addresses would give an attacker 2^64 fresh counters.
     pub fn ip_subject(&self) -> String {
         self.ip
-            .map(|ip| ip.to_string())
+            .map(address_group)
             .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+/// The key under which per-address limits count `ip`: an IPv4 address itself (also when
+/// written as an IPv4-mapped IPv6 address), an IPv6 address's /64 network.
+pub fn address_group(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
     }
 }
 
@@ -124,6 +142,22 @@ pub struct Guest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Security review, finding 6: one IPv6 subscriber (a /64) is one subject.
+    #[test]
+    fn per_address_limits_group_ipv6_by_64() {
+        let subject = |ip: &str| RequestMeta::new(Some(ip.parse().unwrap()), None).ip_subject();
+        assert_eq!(
+            subject("2001:db8:1:2::1"),
+            subject("2001:db8:1:2:ffff:ffff:ffff:fffe")
+        );
+        assert_eq!(subject("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(subject("2001:db8:1:2::1"), subject("2001:db8:1:3::1"));
+        assert_eq!(subject("203.0.113.7"), "203.0.113.7");
+        assert_eq!(subject("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_ne!(subject("203.0.113.7"), subject("203.0.113.8"));
+        assert_eq!(RequestMeta::default().ip_subject(), "unknown");
+    }
 
     #[test]
     fn forwarded_for_is_honoured_only_from_trusted_proxies() {

@@ -15,9 +15,9 @@
 //! its share from the database (`services::portal::until_revoked`) instead of trusting
 //! that silence means "not revoked".
 
-use std::time::Duration;
-
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::broadcast;
 
@@ -58,7 +58,13 @@ enum BusEvent {
 pub struct RevocationBus {
     tx: broadcast::Sender<BusEvent>,
     shares: Arc<ShareCache>,
+    /// Open streams per share on this node (see [`Subscription::hold`]).
+    open: Arc<std::sync::Mutex<HashMap<String, usize>>>,
 }
+
+/// At most this many streams (event streams, downloads in progress) per share on one node:
+/// a link holder cannot tie up a node's connections and memory by opening thousands.
+pub const MAX_STREAMS_PER_SHARE: usize = 16;
 
 /// A bus for one of several nodes: its share cache is disabled.
 impl Default for RevocationBus {
@@ -74,6 +80,7 @@ impl RevocationBus {
         Self {
             tx: broadcast::channel(1024).0,
             shares: Arc::new(ShareCache::new(single_node)),
+            open: Arc::default(),
         }
     }
 
@@ -100,13 +107,54 @@ impl RevocationBus {
     /// checking a share for a stream, so a revocation between the check and the stream's
     /// start is not missed.
     pub fn subscribe(&self) -> Subscription {
-        Subscription(self.tx.subscribe())
+        Subscription {
+            rx: self.tx.subscribe(),
+            open: self.open.clone(),
+            holding: None,
+        }
     }
 }
 
-/// Revocations published since [`RevocationBus::subscribe`].
+/// Revocations published since [`RevocationBus::subscribe`]; once [`held`](Self::hold)
+/// for a share, also one of that share's stream slots on this node, given back on drop.
 #[derive(Debug)]
-pub struct Subscription(broadcast::Receiver<BusEvent>);
+pub struct Subscription {
+    rx: broadcast::Receiver<BusEvent>,
+    open: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    holding: Option<String>,
+}
+
+impl Subscription {
+    /// Takes one of `share_id`'s stream slots for as long as this subscription lives.
+    /// False when the share already has [`MAX_STREAMS_PER_SHARE`] open on this node.
+    pub fn hold(&mut self, share_id: &str) -> bool {
+        if self.holding.is_some() {
+            return true;
+        }
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(share_id.to_owned()).or_insert(0);
+        if *n >= MAX_STREAMS_PER_SHARE {
+            return false;
+        }
+        *n += 1;
+        self.holding = Some(share_id.to_owned());
+        true
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(share_id) = self.holding.take() {
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = open.get_mut(&share_id) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(&share_id);
+                }
+            }
+        }
+    }
+}
 
 /// What a stream of one share hears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +171,7 @@ impl Subscription {
     /// bus is gone (the process is ending).
     pub async fn next_for(&mut self, share_id: &str) -> Heard {
         loop {
-            match self.0.recv().await {
+            match self.rx.recv().await {
                 Ok(BusEvent::Revoked(r)) if r.share_id == share_id => return Heard::Revoked,
                 Ok(BusEvent::Revoked(_)) => {}
                 Ok(BusEvent::Unsure) | Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -205,6 +253,30 @@ mod tests {
             org_id: "o".into(),
             share_id: share_id.into(),
         }
+    }
+
+    /// Security review, finding 6: open streams per share are capped on each node, and a
+    /// closed stream gives its slot back.
+    #[test]
+    fn streams_per_share_are_capped_and_given_back() {
+        let bus = RevocationBus::default();
+        let mut open: Vec<Subscription> = (0..MAX_STREAMS_PER_SHARE)
+            .map(|_| {
+                let mut s = bus.subscribe();
+                assert!(s.hold("s1"));
+                s
+            })
+            .collect();
+        let mut one_more = bus.subscribe();
+        assert!(!one_more.hold("s1"), "over the cap");
+        assert!(one_more.hold("s2"), "another share has its own slots");
+        open.pop();
+        let mut again = bus.subscribe();
+        assert!(again.hold("s1"), "a closed stream gave its slot back");
+        drop(open);
+        drop(again);
+        drop(one_more);
+        assert!(bus.open.lock().unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -28,6 +28,11 @@ both_engines!(
     bulk_revocation_is_all_or_none,
     streams_recheck_their_share_when_the_bus_is_unsure,
     packages_and_work_packages_are_shared_as_one_item,
+    concurrent_wrong_passwords_evaluate_at_most_the_limit,
+    concurrent_wrong_staff_passwords_evaluate_at_most_the_limit,
+    a_wrong_code_costs_one_pbkdf2,
+    racing_new_browsers_cannot_both_become_the_first_device,
+    responses_per_share_are_capped_under_concurrency,
 );
 
 fn meta_from(ip: &str) -> RequestMeta {
@@ -410,9 +415,24 @@ async fn tightened_policy_binds_existing_shares(h: Harness) {
     let project = policy::create_project(&h.core, &admin, "Operation Ledger", &meta())
         .await
         .unwrap();
-    policy::assign_document(&h.core, &admin, &doc, Some(&project.id))
+    policy::assign_document(&h.core, &admin, &doc, Some(&project.id), &meta())
         .await
         .unwrap();
+    // Security review, finding 6: the move is audited, from where to where.
+    let moved = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("document.moved".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].details["from_project"], serde_json::Value::Null);
+    assert_eq!(moved[0].details["to_project"], project.id.as_str());
     assert_eq!(
         field(
             policy::set_project_override(
@@ -558,6 +578,25 @@ async fn passwords_lock_out_and_are_audited(h: Harness) {
             .await
             .unwrap();
     assert!(stored.unwrap().starts_with("pbkdf2-sha256$600000$"));
+    // Security review, finding 6: counters do not live for ever; once their window and
+    // lockout are over the sweeper drops them.
+    let counters = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attempt_counters")
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap()
+    };
+    assert!(counters().await > 0);
+    let forget = backend::store::attempts::FORGET_AFTER_MS;
+    backend::store::attempts::sweep(h.core.db.pool(), h.core.now_ms(), forget)
+        .await
+        .unwrap();
+    assert!(counters().await > 0, "still inside a day: kept");
+    h.clock.advance(time::Duration::days(2));
+    backend::store::attempts::sweep(h.core.db.pool(), h.core.now_ms(), forget)
+        .await
+        .unwrap();
+    assert_eq!(counters().await, 0);
 }
 
 async fn a_verified_browser_reopens_without_pbkdf2(h: Harness) {
@@ -1769,7 +1808,7 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
         .await
         .unwrap();
     for doc in [&brief, &later] {
-        policy::assign_document(&h.core, &admin, doc, Some(&project.id))
+        policy::assign_document(&h.core, &admin, doc, Some(&project.id), &meta())
             .await
             .unwrap();
     }
@@ -1820,4 +1859,258 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
         denial(portal::open(&h.core, request(&token), &meta()).await),
         Denial::PolicyForbids
     );
+}
+
+/// Audited denials of a share with `reason`, counted in the database (no page limit).
+async fn count_denials(h: &Harness, share_id: &str, reason: &str) -> usize {
+    let details: Vec<String> = sqlx::query_scalar(
+        "SELECT details FROM audit_events WHERE share_id = $1 AND event_type = 'share.denied'",
+    )
+    .bind(share_id)
+    .fetch_all(h.core.db.pool())
+    .await
+    .unwrap();
+    details
+        .iter()
+        .filter(|d| serde_json::from_str::<serde_json::Value>(d).unwrap()["reason"] == reason)
+        .count()
+}
+
+/// Security review, finding 2: a burst of wrong passwords from 80 addresses at once. The
+/// attempt is reserved (atomically, in the database) before any PBKDF2, so at most the
+/// share's limit of guesses is evaluated; the rest are refused as too many attempts.
+async fn concurrent_wrong_passwords_evaluate_at_most_the_limit(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            password: Some(SecretString::from("correct horse battery".to_owned())),
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let before = h.core.kdf.computations();
+    let guesses: Vec<_> = (0..80)
+        .map(|n| {
+            let core = h.core.clone();
+            let req = portal::OpenRequest {
+                password: Some(SecretString::from(format!("guess number {n}"))),
+                ..request(&token)
+            };
+            tokio::spawn(async move {
+                portal::open(&core, req, &meta_from(&format!("198.51.100.{n}"))).await
+            })
+        })
+        .collect();
+    let mut wrong = 0;
+    for g in guesses {
+        match denial(g.await.unwrap()) {
+            Denial::WrongPassword => wrong += 1,
+            Denial::TooManyAttempts => {}
+            other => panic!("unexpected denial {other:?}"),
+        }
+    }
+    let limit = portal::SHARE_LIMIT.max_failures as usize;
+    assert!(wrong < limit, "{wrong} wrong passwords answered as such");
+    assert_eq!(
+        count_denials(&h, &id, "wrong_password").await,
+        limit,
+        "exactly the limit was evaluated and audited"
+    );
+    // Each evaluated guess costs two PBKDF2 runs (the link's verifier, the password).
+    let spent = h.core.kdf.computations() - before;
+    assert!(spent <= 2 * limit as u64, "{spent} PBKDF2 computations");
+}
+
+/// The same burst against a staff account's password.
+async fn concurrent_wrong_staff_passwords_evaluate_at_most_the_limit(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let before = h.core.kdf.computations();
+    let email = "admin@acme.example.org";
+    let guesses: Vec<_> = (0..80)
+        .map(|n| {
+            let core = h.core.clone();
+            tokio::spawn(async move {
+                auth::sign_in(
+                    &core,
+                    email,
+                    &SecretString::from(format!("guess number {n}")),
+                    &meta_from(&format!("198.51.100.{n}")),
+                )
+                .await
+            })
+        })
+        .collect();
+    for g in guesses {
+        assert!(g.await.unwrap().is_err());
+    }
+    let limit = auth::ACCOUNT_LIMIT.max_failures as u64;
+    let spent = h.core.kdf.computations() - before;
+    assert!(spent <= limit, "{spent} passwords evaluated");
+    let failures = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("auth.sign_in_failed".into()),
+            limit: Some(200),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    let evaluated = failures
+        .iter()
+        .filter(|e| {
+            let reason = &e.details["reason"];
+            reason == "wrong_password" || reason == "wrong_password_now_locked_out"
+        })
+        .count() as u64;
+    assert_eq!(
+        evaluated, limit,
+        "exactly the limit was evaluated and audited"
+    );
+}
+
+/// Every code sent supersedes the one before: a guess is checked against one hash.
+async fn a_wrong_code_costs_one_pbkdf2(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (_, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            method: Some(Method::Invitation),
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let device = portal::new_device_id();
+    let ask = || portal::OpenRequest {
+        device: device.clone(),
+        ..request(&token)
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            denial(portal::open(&h.core, ask(), &meta()).await),
+            Denial::CodeRequired
+        );
+        h.clock.advance(time::Duration::seconds(61));
+    }
+    let before = h.core.kdf.computations();
+    let guess = portal::OpenRequest {
+        code: Some(SecretString::from("00000000".to_owned())),
+        ..ask()
+    };
+    assert_eq!(
+        denial(portal::open(&h.core, guess, &meta()).await),
+        Denial::WrongCode
+    );
+    // The link's verifier and one code.
+    assert_eq!(h.core.kdf.computations() - before, 2);
+}
+
+/// Security review, finding 6: under "approved devices only", the first browser is approved
+/// by passing the checks. Eight new browsers opening at once: exactly one becomes it, the
+/// others wait for the owner.
+async fn racing_new_browsers_cannot_both_become_the_first_device(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            settings: ShareSettings {
+                approved_devices_only: true,
+                ..Default::default()
+            },
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let opens: Vec<_> = (0..8)
+        .map(|_| {
+            let core = h.core.clone();
+            let req = request(&token);
+            tokio::spawn(async move { portal::open(&core, req, &meta()).await })
+        })
+        .collect();
+    let mut opened = 0;
+    for o in opens {
+        match o.await.unwrap() {
+            Ok(_) => opened += 1,
+            Err(ServiceError::Denied(Denial::DeviceApprovalPending)) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(opened, 1, "one first device");
+    let approved: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM share_devices WHERE share_id = $1 AND status = 'approved'",
+    )
+    .bind(&id)
+    .fetch_one(h.core.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(approved, 1);
+}
+
+/// Security review, finding 6: a guest cannot submit responses without end. 130 at once
+/// against a cap of 100: exactly 100 are stored, the rest are told why (429).
+async fn responses_per_share_are_capped_under_concurrency(h: Harness) {
+    use backend::domain::Permission;
+    use backend::services::responses::{self, Decision, NewResponse, MAX_RESPONSES_PER_SHARE};
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            settings: ShareSettings {
+                permission: Permission::Comment,
+                ..Default::default()
+            },
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let g = guest_for(&h, &token).await;
+    let submissions: Vec<_> = (0..130)
+        .map(|n| {
+            let core = h.core.clone();
+            let g = g.clone();
+            tokio::spawn(async move {
+                let answer = NewResponse {
+                    decision: Decision::ApproveWithComments,
+                    comment: format!("note {n}"),
+                    attachments: Vec::new(),
+                };
+                responses::submit(&core, &g, answer, &meta()).await
+            })
+        })
+        .collect();
+    let mut refused = 0;
+    for s in submissions {
+        match s.await.unwrap() {
+            Ok(_) => {}
+            Err(e @ ServiceError::TooMany { .. }) => {
+                assert_eq!(e.http_status(), 429);
+                refused += 1;
+            }
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(refused, 130 - MAX_RESPONSES_PER_SHARE as usize);
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM share_responses WHERE share_id = $1")
+            .bind(&id)
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(stored, MAX_RESPONSES_PER_SHARE);
 }

@@ -216,6 +216,15 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
     {
+        if args.production {
+            // Credentials printed by a service end up in its journal: in production the
+            // first organisation is created explicitly, by someone at a terminal.
+            bail!(
+                "this database has no organisation yet; in production Liaison does not \
+                 generate and print credentials at start. Create the first organisation \
+                 with `liaison bootstrap --org NAME --admin-email EMAIL`, then start again"
+            );
+        }
         let b = bootstrap::bootstrap(&core, "Liaison Demo", "admin@liaison.local")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -283,7 +292,7 @@ fn resolve_site_dir(dir: &Path) -> PathBuf {
 
 /// Background upkeep: the expiry sweeper (audits "share expired" once; access checks never
 /// depend on it), expiry reminders, and removal of expired console sessions, federated
-/// sign-ins and SAML replay entries.
+/// sign-ins, SAML replay entries and spent attempt counters.
 fn spawn_housekeeping(core: Arc<Liaison>) {
     tokio::spawn(async move {
         let sessions = backend::store::sessions::SqlSessionStore::new(core.db.clone());
@@ -301,6 +310,12 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             }
             if let Err(e) = backend::store::federation::sweep(core.db.pool(), core.now_ms()).await {
                 tracing::warn!(error.detail = %e, "federation sign-in cleanup failed");
+            }
+            let forget = backend::store::attempts::FORGET_AFTER_MS;
+            if let Err(e) =
+                backend::store::attempts::sweep(core.db.pool(), core.now_ms(), forget).await
+            {
+                tracing::warn!(error.detail = %e, "attempt counter cleanup failed");
             }
         }
     });

@@ -63,6 +63,14 @@ impl IntoResponse for ApiError {
         if let Some(v) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
+        if let ServiceError::TooMany {
+            retry_after_secs: Some(secs),
+            ..
+        } = &self.0
+        {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+        }
         resp
     }
 }

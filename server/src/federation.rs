@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use backend::services::federation::{self, Finished, OidcCallback};
 use backend::services::ServiceError;
 use secrecy::{ExposeSecret, SecretString};
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/saml/{idp_id}/metadata", get(sp_metadata))
         .route("/auth/saml/{idp_id}/acs", post(saml_acs))
+        .route("/auth/saml/{idp_id}/continue", get(saml_continue))
         .route("/auth/oidc/callback", get(oidc_callback))
         .route("/auth/federation/share", post(start_share))
         .route("/auth/staff/{idp_id}", get(start_staff))
@@ -104,8 +106,29 @@ fn refused_page(e: &ServiceError) -> Response {
     )
 }
 
+/// The one-time cookie that marks the browser the IdP's SAML answer was posted to.
+const DELIVERY_COOKIE: &str = "liaison_saml_delivery";
+
 fn finished_page(f: Finished) -> Response {
     match f {
+        Finished::Delivered { continue_url, .. } => page(
+            StatusCode::OK,
+            "Signing in",
+            &format!(
+                r#"<p>Signing you in… <a href="{}">Continue</a></p>"#,
+                escape(&continue_url)
+            ),
+            Some(&continue_url),
+        ),
+        Finished::Restart { url } => page(
+            StatusCode::OK,
+            "Signing in",
+            &format!(
+                r#"<p>Your identity provider sent a sign-in this browser did not ask for. <a href="{}">Sign in from here</a>.</p>"#,
+                escape(&url)
+            ),
+            Some(&url),
+        ),
         Finished::Share { link } => {
             let link = link.expose_secret();
             page(
@@ -202,9 +225,68 @@ async fn saml_acs(
     )
     .await
     {
+        Ok(Finished::Delivered {
+            continue_url,
+            delivery,
+        }) => {
+            // Set on a top-level navigation's response, so stored even though the POST
+            // came cross-site; sent back on the same-site continuation (Lax).
+            let cookie = Cookie::build((DELIVERY_COOKIE, delivery.expose_secret().to_owned()))
+                .path(format!("/auth/saml/{idp_id}/"))
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(state.secure_cookies)
+                .max_age(time::Duration::minutes(10));
+            let jar = CookieJar::new().add(cookie);
+            let delivered = Finished::Delivered {
+                continue_url,
+                delivery,
+            };
+            (jar, finished_page(delivered)).into_response()
+        }
         Ok(f) => finished_page(f),
         Err(e) => refused_page(&e),
     }
+}
+
+#[derive(Deserialize)]
+struct ContinueQuery {
+    state: String,
+}
+
+/// `GET /auth/saml/{idp_id}/continue`: same-site, so both the delivery cookie and the
+/// device cookie are sent; the delivery cookie is spent whatever the outcome.
+async fn saml_continue(
+    State(state): State<AppState>,
+    Path(idp_id): Path<String>,
+    Meta(meta): Meta,
+    jar: CookieJar,
+    Query(q): Query<ContinueQuery>,
+) -> Response {
+    let delivery = jar
+        .get(DELIVERY_COOKIE)
+        .map(|c| SecretString::from(c.value().to_owned()));
+    let device = device_cookie(&jar);
+    let outcome = federation::continue_saml(
+        &state.core,
+        &idp_id,
+        &q.state,
+        delivery.as_ref(),
+        device.as_ref(),
+        &meta,
+    )
+    .await;
+    let spent = jar.remove(Cookie::build(DELIVERY_COOKIE).path(format!("/auth/saml/{idp_id}/")));
+    match outcome {
+        Ok(f) => (spent, finished_page(f)).into_response(),
+        Err(e) => (spent, refused_page(&e)).into_response(),
+    }
+}
+
+/// The browser's device cookie as sent (never created here).
+fn device_cookie(jar: &CookieJar) -> Option<SecretString> {
+    jar.get(app::ssr::DEVICE_COOKIE)
+        .map(|c| SecretString::from(c.value().to_owned()))
 }
 
 #[derive(Deserialize)]
@@ -219,6 +301,7 @@ struct CallbackQuery {
 async fn oidc_callback(
     State(state): State<AppState>,
     Meta(meta): Meta,
+    jar: CookieJar,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
     let cb = OidcCallback {
@@ -228,7 +311,8 @@ async fn oidc_callback(
         error: q.error.as_deref(),
         error_description: q.error_description.as_deref(),
     };
-    match federation::finish_oidc(&state.core, cb, &meta).await {
+    let device = device_cookie(&jar);
+    match federation::finish_oidc(&state.core, cb, device.as_ref(), &meta).await {
         Ok(f) => finished_page(f),
         Err(e) => refused_page(&e),
     }

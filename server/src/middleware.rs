@@ -108,6 +108,10 @@ pub async fn same_origin_writes(
     next.run(req).await
 }
 
+/// `Strict-Transport-Security` for deployments whose public URL is https: two years,
+/// subdomains included (the header is sent from the portal's own host only).
+pub const HSTS: &str = "max-age=63072000; includeSubDomains";
+
 /// Headers every response gets unless the handler set its own. Leptos pages set a
 /// nonce-based CSP themselves; the default here is the strictest possible.
 pub async fn security_headers(req: Request, next: Next) -> Response {

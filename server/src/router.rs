@@ -5,6 +5,7 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::routing::post;
@@ -14,6 +15,7 @@ use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRou
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -88,6 +90,15 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
                         .on_response(middleware::on_response),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
+                // Browsers that reached us over https once never try plain http again
+                // (only sent when the public URL is https: an http deployment would lock
+                // its own users out).
+                .option_layer(state.secure_cookies.then(|| {
+                    SetResponseHeaderLayer::if_not_present(
+                        header::STRICT_TRANSPORT_SECURITY,
+                        HeaderValue::from_static(middleware::HSTS),
+                    )
+                }))
                 .layer(from_fn(middleware::security_headers)),
         )
         .with_state(state)

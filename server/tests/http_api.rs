@@ -109,6 +109,19 @@ impl TestApp {
         }
     }
 
+    /// The same core behind a router whose public URL is https.
+    fn https_router(&self) -> Router {
+        let state = AppState {
+            core: self.core.clone(),
+            leptos_options: leptos::config::LeptosOptions::builder()
+                .output_name("liaison")
+                .build(),
+            allowed_origin: AllowedOrigin("https://liaison.example".into()),
+            secure_cookies: true,
+        };
+        server::router::build(state, &self._dir.path().join("site"))
+    }
+
     async fn send(&self, req: Request<Body>) -> Reply {
         use tower::ServiceExt;
         let resp = self.router.clone().oneshot(req).await.unwrap();
@@ -584,6 +597,28 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
             .await;
         assert_eq!(r.status, status, "{body}: {}", r.text());
         assert!(!r.json()["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // Security review, finding 6: a huge day count overflowed the date arithmetic (a
+    // panic, the connection dropped); now a 422 naming the field.
+    for days in [u32::MAX, 3651, 0] {
+        let r = app
+            .call(
+                Method::POST,
+                "/api/v1/shares",
+                Some(&app.key),
+                Some(json!({
+                    "item": doc, "recipient": { "name": "J", "email": "j@x.org" },
+                    "expires_in_days": days,
+                })),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{days}: {}",
+            r.text()
+        );
+        assert_eq!(r.json()["error"]["field"], "expires_in_days", "{days}");
     }
     let raw = Request::post("/api/v1/shares")
         .header(header::AUTHORIZATION, format!("Bearer {}", app.key))
@@ -1608,4 +1643,61 @@ async fn packages_are_shared_as_one_item_over_rest() {
             .await;
         assert_eq!(r.status, StatusCode::OK);
     }
+}
+
+/// Security review, finding 6: HSTS on https deployments, and only there.
+#[tokio::test]
+async fn hsts_is_sent_when_the_public_url_is_https() {
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let r = app
+        .send(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+    for path in ["/healthz", "/login", "/api/v1/shares", "/s/unknown"] {
+        let resp = app
+            .https_router()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.headers()
+                .get(header::STRICT_TRANSPORT_SECURITY)
+                .map(|v| v.to_str().unwrap()),
+            Some("max-age=63072000; includeSubDomains"),
+            "{path}"
+        );
+    }
+}
+
+/// Security review, finding 6: `LIAISON_PRODUCTION=true` never generates and prints an
+/// administrator's password and API key at start (they would land in the service journal);
+/// it points to `liaison bootstrap` and exits.
+#[tokio::test]
+async fn production_serve_refuses_to_print_generated_credentials() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .arg("serve")
+        .env("LIAISON_PRODUCTION", "true")
+        .env("LIAISON_PUBLIC_URL", "https://liaison.example")
+        .env(
+            "LIAISON_MASTER_KEY",
+            base64::engine::general_purpose::STANDARD.encode([3u8; 32]),
+        )
+        .env("LIAISON_DATA_DIR", dir.path())
+        .env("LIAISON_BIND", "127.0.0.1:0")
+        .env_remove("LIAISON_DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}{stderr}");
+    assert!(
+        !stdout.contains("password") && !stdout.contains("lsn_"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("liaison bootstrap"), "{stderr}");
 }

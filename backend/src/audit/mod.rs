@@ -31,6 +31,8 @@ event_types! {
     SignInFailed => "auth.sign_in_failed",
     SignedOut => "auth.signed_out",
     DocumentUploaded => "document.uploaded",
+    /// Put in a project or taken out; details carry `from_project` and `to_project`.
+    DocumentMoved => "document.moved",
     ShareCreated => "share.created",
     ShareAccessed => "share.accessed",
     AcknowledgementAccepted => "share.acknowledgement_accepted",

@@ -53,6 +53,10 @@ impl IdpConfig {
 pub enum FederationError {
     #[error("This sign-in was not started here or has expired. Start again from your link.")]
     UnknownState,
+    /// The IdP's answer reached a browser other than the one that started the sign-in
+    /// (a lured click: completing it would sign the starter in as the one who clicked).
+    #[error("This sign-in was started in another browser, so it was not completed. Start again from your link or the sign-in page, in this browser.")]
+    BrowserMismatch,
     #[error("The identity provider's answer came from a different issuer than the one this sign-in was sent to.")]
     IssuerParameterMismatch,
     #[error("The identity provider refused the sign-in: {0}")]
@@ -85,6 +89,8 @@ pub enum FederationError {
     UnknownKey,
     #[error("The identity provider did not assert an email address.")]
     NoEmail,
+    #[error("The identity provider says this email address is not verified.")]
+    EmailNotVerified,
     #[error("This identity provider does not allow sign-ins it starts itself.")]
     IdpInitiatedNotAllowed,
     #[error("The identity provider is disabled.")]
@@ -99,6 +105,7 @@ impl FederationError {
     pub fn code(&self) -> &'static str {
         match self {
             FederationError::UnknownState => "unknown_state",
+            FederationError::BrowserMismatch => "browser_mismatch",
             FederationError::IssuerParameterMismatch => "issuer_parameter_mismatch",
             FederationError::IdpError(_) => "idp_error",
             FederationError::Malformed(_) => "malformed",
@@ -114,6 +121,7 @@ impl FederationError {
             FederationError::DisallowedAlgorithm => "disallowed_algorithm",
             FederationError::UnknownKey => "unknown_key",
             FederationError::NoEmail => "no_email",
+            FederationError::EmailNotVerified => "email_not_verified",
             FederationError::IdpInitiatedNotAllowed => "idp_initiated_not_allowed",
             FederationError::Disabled => "idp_disabled",
             FederationError::Unreachable(_) => "idp_unreachable",

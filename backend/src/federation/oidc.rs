@@ -214,6 +214,16 @@ pub async fn finish(
             }
         }
     }
+    // An address the provider itself says it has not verified proves nothing: a share
+    // bound to that address (and a staff account) would open for whoever typed it in at
+    // the provider. An absent claim leaves the address as the provider asserts it.
+    let unverified = claims.email_verified() == Some(false)
+        || attributes
+            .get("email_verified")
+            .is_some_and(|v| v.iter().any(|x| x == "false"));
+    if unverified {
+        return Err(FederationError::EmailNotVerified);
+    }
     map.identity(subject, attributes, None)
 }
 

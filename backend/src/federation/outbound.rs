@@ -179,8 +179,12 @@ fn private_refused(host: &str) -> FederationError {
     ))
 }
 
-/// Addresses reachable on the public internet (not loopback, private, link-local, CGNAT,
-/// unique-local, documentation, multicast or unspecified).
+/// Addresses reachable on the public internet: not loopback, private, link-local, CGNAT
+/// (100.64/10), "this network" (0/8), IETF protocol assignments (192.0.0/24), benchmarking
+/// (198.18/15), reserved (240/4), unique-local, documentation, multicast or unspecified —
+/// nor an IPv6 address that embeds one of those (IPv4-mapped or -compatible, NAT64
+/// 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16), nor Teredo (2001::/32), whose
+/// embedded server and client addresses are not ours to judge.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -195,6 +199,7 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || o[0] == 0
                 || (o[0] == 100 && (64..128).contains(&o[1]))
                 || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
                 || o[0] >= 240)
         }
         IpAddr::V6(v6) => {
@@ -202,13 +207,32 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return is_public(IpAddr::V4(v4));
             }
             let s = v6.segments();
+            if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                // IPv4-compatible (::a.b.c.d, deprecated): judge the IPv4 address.
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(
+                    (s[6] >> 8) as u8,
+                    s[6] as u8,
+                    (s[7] >> 8) as u8,
+                    s[7] as u8,
+                )));
+            }
+            if s[0] == 0x2002 {
+                // 6to4: the IPv4 address is in bits 16..48.
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(
+                    (s[1] >> 8) as u8,
+                    s[1] as u8,
+                    (s[2] >> 8) as u8,
+                    s[2] as u8,
+                )));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
                 || (s[0] == 0x2001 && s[1] == 0x0db8)
-                || (s[0] == 0x64 && s[1] == 0xff9b))
+                || (s[0] == 0x2001 && s[1] == 0)
+                || (s[0] == 0x64 && s[1] == 0xff9b && (s[2..6] == [0; 4] || s[2] == 1)))
         }
     }
 }
@@ -258,10 +282,33 @@ mod tests {
             "::ffff:10.0.0.1",
             "2001:db8::1",
             "224.0.0.1",
+            // Security review, finding 6: special-purpose ranges and embedded addresses.
+            "0.1.2.3",
+            "100.127.255.254",
+            "192.0.0.8",
+            "198.18.0.1",
+            "198.19.255.255",
+            "240.0.0.1",
+            "255.255.255.254",
+            "::ffff:192.168.0.1",
+            "::ffff:100.64.0.1",
+            "::10.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b::8.8.8.8",
+            "64:ff9b:1::a00:1",
+            "2002:a00:1::1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
-        for public in ["8.8.8.8", "2606:4700::1111", "::ffff:1.1.1.1"] {
+        for public in [
+            "8.8.8.8",
+            "198.20.0.1",
+            "2606:4700::1111",
+            "::ffff:1.1.1.1",
+            "2002:808:808::1",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
     }

@@ -8,7 +8,7 @@ use crate::actor::{RequestMeta, Staff, StaffCredential};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::{sha256_hex, ApiKey, KdfHash};
 use crate::domain::{Denial, Role};
-use crate::store::attempts::{self, Limit};
+use crate::store::attempts::{self, Limit, Reservation};
 use crate::store::{api_keys, users};
 use crate::Liaison;
 
@@ -62,12 +62,20 @@ pub async fn sign_in(
     let user = users::find_by_email(pool, &email)
         .await?
         .filter(|u| u.disabled_at.is_none());
-    let locked = attempts::locked_until(pool, ACCOUNT, &account, now)
-        .await?
-        .is_some()
-        || attempts::locked_until(pool, ADDRESS, &address, now)
-            .await?
-            .is_some();
+    // Reserve the attempt on both counters before any PBKDF2 (see `store::attempts`).
+    let reserved = match attempts::reserve(pool, ACCOUNT, &account, ACCOUNT_LIMIT, now).await? {
+        Reservation::Refused => None,
+        Reservation::Granted { last: by_account } => {
+            match attempts::reserve(pool, ADDRESS, &address, ADDRESS_LIMIT, now).await? {
+                Reservation::Granted { last: by_address } => Some(by_account || by_address),
+                Reservation::Refused => {
+                    attempts::release(pool, ACCOUNT, &account, ACCOUNT_LIMIT).await?;
+                    None
+                }
+            }
+        }
+    };
+    let locked = reserved.is_none();
     let ok = if locked {
         false
     } else {
@@ -84,16 +92,12 @@ pub async fn sign_in(
             }
         }
     };
-    let mut now_locked = locked;
+    // A failure keeps its reservation on both counters; a success gives the address's
+    // back and forgets the account's.
+    let now_locked = reserved.unwrap_or(true) && !ok;
     if ok {
         attempts::clear(pool, ACCOUNT, &account).await?;
-    } else if !locked {
-        // Both counters count every failure.
-        let by_account =
-            attempts::record_failure(pool, ACCOUNT, &account, ACCOUNT_LIMIT, now).await?;
-        let by_address =
-            attempts::record_failure(pool, ADDRESS, &address, ADDRESS_LIMIT, now).await?;
-        now_locked = by_account || by_address;
+        attempts::release(pool, ADDRESS, &address, ADDRESS_LIMIT).await?;
     }
     let refusal = if now_locked {
         ServiceError::Denied(Denial::TooManyAttempts)

@@ -3,8 +3,9 @@
 //! invitation alone does not open the share.
 //!
 //! Codes are 8 digits from the CSPRNG, stored only as PBKDF2 hashes, valid for
-//! [`CODE_TTL_MS`], single use; a new one is sent at most every [`RESEND_AFTER_MS`].
-//! Wrong codes count against the share and IP limits in `portal`.
+//! [`CODE_TTL_MS`], single use; a new one is sent at most every [`RESEND_AFTER_MS`] and
+//! supersedes the ones before, so a guess costs one PBKDF2 computation. Wrong codes count
+//! against the share and IP limits in `portal`.
 
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
@@ -49,6 +50,7 @@ pub async fn send_code(core: &Liaison, share: &Share, meta: &RequestMeta) -> Res
     let code = new_code();
     let hash = core.kdf.hash(normalise(&code)).await?;
     let mut tx = core.db.begin().await?;
+    store::codes::supersede(&mut *tx, &share.org_id, &share.id, now).await?;
     store::codes::insert(
         &mut *tx,
         &store::codes::CodeRow {
@@ -83,7 +85,7 @@ pub async fn send_code(core: &Liaison, share: &Share, meta: &RequestMeta) -> Res
     Ok(())
 }
 
-/// Checks `code` against the share's live codes; a match is used up at once.
+/// Checks `code` against the share's one live code (the newest); a match is used up at once.
 pub async fn check_code(core: &Liaison, share: &Share, code: &SecretString) -> Result<bool> {
     let now = core.now_ms();
     let typed = normalise(code);
@@ -92,15 +94,15 @@ pub async fn check_code(core: &Liaison, share: &Share, code: &SecretString) -> R
     {
         return Ok(false);
     }
-    for row in store::codes::live(core.db.pool(), &share.org_id, &share.id, now).await? {
-        let stored = crate::crypto::KdfHash::from_stored(row.code_hash.clone());
-        let candidate = SecretSlice::from(typed.expose_secret().to_vec());
-        if core.kdf.verify(candidate, &stored).await? {
-            // Single use: only the request that marks it used wins.
-            return Ok(store::codes::mark_used(core.db.pool(), &share.org_id, &row.id, now).await?);
-        }
+    let Some(row) = store::codes::live(core.db.pool(), &share.org_id, &share.id, now).await? else {
+        return Ok(false);
+    };
+    let stored = crate::crypto::KdfHash::from_stored(row.code_hash.clone());
+    if !core.kdf.verify(typed, &stored).await? {
+        return Ok(false);
     }
-    Ok(false)
+    // Single use: only the request that marks it used wins.
+    Ok(store::codes::mark_used(core.db.pool(), &share.org_id, &row.id, now).await?)
 }
 
 #[cfg(test)]

@@ -38,6 +38,16 @@ pub enum Finished {
     /// Staff: the browser continues at `/auth/staff/finish?state=…` (same-site, so its
     /// device cookie proves it is the browser that started the sign-in — no login CSRF).
     Staff { state: SecretString },
+    /// SAML: the ACS verified the answer and holds it for the browser that posted it. The
+    /// edge sets `delivery` as a one-time cookie and sends the browser, same-site, to
+    /// `continue_url`, where [`continue_saml`] applies it.
+    Delivered {
+        continue_url: String,
+        delivery: SecretString,
+    },
+    /// An IdP-initiated staff answer: never a session in a browser that did not ask for
+    /// one (login CSRF). The browser starts a sign-in of its own at `url` instead.
+    Restart { url: String },
     /// "Test connection": what the IdP asserted.
     Test {
         idp_name: String,
@@ -181,10 +191,7 @@ pub async fn start_for_share(
     device: &SecretString,
     meta: &RequestMeta,
 ) -> Result<Url> {
-    let (_, share) = super::portal::find(core, token_text).await?;
-    if let Err(denial) = super::portal::check_standing(core, &share, meta).await {
-        return Err(super::portal::deny(core, &share, denial, meta).await);
-    }
+    let share = super::portal::proven_link(core, token_text, meta).await?;
     if share.method != Method::Federated {
         return Err(ServiceError::invalid(
             "token",
@@ -339,18 +346,20 @@ pub async fn finish_saml(
         let sp = sp_for(core, &idp.id);
         let expected = login.as_ref().and_then(|l| l.saml_request_id.clone());
         let response = saml_response.to_owned();
+        let skew_ms = cfg.skew_secs.unwrap_or(federation::DEFAULT_SKEW_SECS) * 1000;
         let verified = tokio::task::spawn_blocking(move || {
             saml::verify_response(&cfg, &sp, &map, &response, expected.as_deref())
         })
         .await
         .map_err(|e| FederationError::Refused(format!("verification did not finish: {e}")))??;
-        // One-time use: the assertion id is remembered until the assertion expires.
+        // One-time use: the assertion id is remembered for as long as the assertion could
+        // still be accepted — its NotOnOrAfter plus the skew the check tolerates.
         let fresh = store::federation::remember_assertion(
             core.db.pool(),
             &idp.org_id,
             &idp.id,
             &verified.assertion_id,
-            verified.valid_until.timestamp_millis(),
+            verified.valid_until.timestamp_millis() + skew_ms,
         )
         .await
         .map_err(|e| FederationError::Refused(e.to_string()))?;
@@ -360,7 +369,154 @@ pub async fn finish_saml(
         Ok(verified.identity)
     }
     .await;
-    settle(core, &idp, login, relay_state, outcome, "saml", meta).await
+    let identity = match outcome {
+        Ok(identity) => identity,
+        Err(e) => return Err(refuse(core, &idp, login.as_ref(), e, None, meta).await?),
+    };
+    let (Some(login), Some(state)) = (login, relay_state) else {
+        // IdP-initiated, for staff (partner IdPs were refused above): the assertion is
+        // used up, and this browser is sent to start a sign-in bound to itself.
+        audit_failure(
+            core,
+            &idp,
+            None,
+            "idp_initiated_restarted",
+            Some(&identity.email),
+            meta,
+        )
+        .await?;
+        return Ok(Finished::Restart {
+            url: format!("{}/auth/staff/{}", core.settings.issuer(), idp.id),
+        });
+    };
+    let delivery = random_b64(32);
+    let identity_json =
+        serde_json::to_string(&identity).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    if !store::federation::deliver(
+        core.db.pool(),
+        &login.state_hash,
+        &sha256_hex(delivery.as_bytes()),
+        &identity_json,
+        core.now_ms(),
+    )
+    .await?
+    {
+        return Err(refuse(
+            core,
+            &idp,
+            Some(&login),
+            FederationError::Replayed,
+            None,
+            meta,
+        )
+        .await?);
+    }
+    let mut continue_url = Url::parse(&format!(
+        "{}/auth/saml/{}/continue",
+        core.settings.issuer(),
+        idp.id
+    ))
+    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    continue_url.query_pairs_mut().append_pair("state", state);
+    Ok(Finished::Delivered {
+        continue_url: continue_url.into(),
+        delivery: SecretString::from(delivery),
+    })
+}
+
+/// The same-site step after the ACS (`GET /auth/saml/{idp}/continue`): applies a delivered
+/// answer only in a browser holding both the delivery cookie set on the ACS response and
+/// the device cookie the sign-in was started with. Either alone proves nothing: the
+/// delivery cookie is in whichever browser the IdP answered, the device cookie in
+/// whichever browser started the sign-in.
+pub async fn continue_saml(
+    core: &Liaison,
+    idp_id: &str,
+    state: &str,
+    delivery: Option<&SecretString>,
+    device: Option<&SecretString>,
+    meta: &RequestMeta,
+) -> Result<Finished> {
+    let login =
+        store::federation::delivered(core.db.pool(), &sha256_hex(state.as_bytes()), core.now_ms())
+            .await?
+            .filter(|l| l.idp_id == idp_id)
+            .ok_or(FederationError::UnknownState)?;
+    let idp = store::partners::get_idp(core.db.pool(), &login.org_id, &login.idp_id)
+        .await?
+        .ok_or(ServiceError::NotFound("identity provider"))?;
+    let delivered_here = login
+        .delivery_hash
+        .as_deref()
+        .is_some_and(|bound| same_secret(bound, delivery));
+    if !delivered_here || !same_browser(login.device_hash.as_deref(), device) {
+        return Err(refuse(
+            core,
+            &idp,
+            Some(&login),
+            FederationError::BrowserMismatch,
+            None,
+            meta,
+        )
+        .await?);
+    }
+    if idp.disabled_at.is_some() {
+        return Err(refuse(
+            core,
+            &idp,
+            Some(&login),
+            FederationError::Disabled,
+            None,
+            meta,
+        )
+        .await?);
+    }
+    let identity: Identity = login
+        .identity
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .ok_or(FederationError::UnknownState)?;
+    complete(core, &idp, login, state, identity, "saml", meta).await
+}
+
+/// Does `presented` hash to `bound` (both SHA-256 hex)? Constant time.
+fn same_secret(bound: &str, presented: Option<&SecretString>) -> bool {
+    presented.is_some_and(|p| {
+        crate::crypto::constant_time_eq(
+            sha256_hex(p.expose_secret().as_bytes()).as_bytes(),
+            bound.as_bytes(),
+        )
+    })
+}
+
+/// Is the browser presenting `device` the one a sign-in was started from? A sign-in bound
+/// to no browser ("test connection" started over the API) opens nothing and passes.
+fn same_browser(bound: Option<&str>, device: Option<&SecretString>) -> bool {
+    match bound {
+        None => true,
+        Some(bound) => device.is_some_and(|d| {
+            crate::crypto::constant_time_eq(
+                super::portal::device_hash(d).as_bytes(),
+                bound.as_bytes(),
+            )
+        }),
+    }
+}
+
+/// Audits a refused step and returns the error to answer with. (A sign-in whose answer
+/// reached the wrong browser stays as it is: no browser holds what completing it needs,
+/// so every further try is refused and audited too, until it expires.)
+async fn refuse(
+    core: &Liaison,
+    idp: &IdpRow,
+    login: Option<&LoginRow>,
+    e: FederationError,
+    email: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<ServiceError> {
+    tracing::warn!(idp.id = %idp.id, reason = e.code(), "federated sign-in refused");
+    audit_failure(core, idp, login, e.code(), email, meta).await?;
+    Ok(e.into())
 }
 
 /// The OIDC redirect URI: `state` names the sign-in; `error` is the provider's refusal.
@@ -372,9 +528,13 @@ pub struct OidcCallback<'a> {
     pub error_description: Option<&'a str>,
 }
 
+/// The OIDC redirect URI. A top-level GET, so the browser's SameSite=Lax device cookie
+/// comes with it: an answer arriving in a browser other than the one that started the
+/// sign-in is refused before the code is redeemed or anything is recorded.
 pub async fn finish_oidc(
     core: &Liaison,
     cb: OidcCallback<'_>,
+    device: Option<&SecretString>,
     meta: &RequestMeta,
 ) -> Result<Finished> {
     let login = match cb.state {
@@ -393,6 +553,17 @@ pub async fn finish_oidc(
     let idp = store::partners::get_idp(core.db.pool(), &login.org_id, &login.idp_id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
+    if !same_browser(login.device_hash.as_deref(), device) {
+        return Err(refuse(
+            core,
+            &idp,
+            Some(&login),
+            FederationError::BrowserMismatch,
+            None,
+            meta,
+        )
+        .await?);
+    }
     let outcome = async {
         if idp.disabled_at.is_some() {
             return Err(FederationError::Disabled);
@@ -440,26 +611,12 @@ pub async fn finish_oidc(
         .await
     }
     .await;
-    settle(core, &idp, Some(login), cb.state, outcome, "oidc", meta).await
-}
-
-/// Audits a refused answer, or completes an accepted one.
-async fn settle(
-    core: &Liaison,
-    idp: &IdpRow,
-    login: Option<LoginRow>,
-    state: Option<&str>,
-    outcome: std::result::Result<Identity, FederationError>,
-    protocol: &str,
-    meta: &RequestMeta,
-) -> Result<Finished> {
     match outcome {
-        Ok(identity) => complete(core, idp, login, state, identity, protocol, meta).await,
-        Err(e) => {
-            tracing::warn!(idp.id = %idp.id, reason = e.code(), "federated sign-in refused");
-            audit_failure(core, idp, login.as_ref(), e.code(), None, meta).await?;
-            Err(e.into())
+        Ok(identity) => {
+            let state = cb.state.unwrap_or_default();
+            complete(core, &idp, login, state, identity, "oidc", meta).await
         }
+        Err(e) => Err(refuse(core, &idp, Some(&login), e, None, meta).await?),
     }
 }
 
@@ -501,8 +658,8 @@ async fn audit_failure(
 async fn complete(
     core: &Liaison,
     idp: &IdpRow,
-    login: Option<LoginRow>,
-    state: Option<&str>,
+    login: LoginRow,
+    state: &str,
     identity: Identity,
     protocol: &str,
     meta: &RequestMeta,
@@ -510,10 +667,7 @@ async fn complete(
     let now = core.now_ms();
     let identity_json =
         serde_json::to_string(&identity).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let purpose = login
-        .as_ref()
-        .map_or("staff", |l| l.purpose.as_str())
-        .to_owned();
+    let purpose = login.purpose.clone();
     // Who the IdP may vouch for: a partner IdP only for addresses in the partner's domains.
     // ("Test connection" shows whatever was asserted: it opens nothing.)
     if let (Some(partner_id), false) = (&idp.partner_id, purpose == "test") {
@@ -523,7 +677,7 @@ async fn complete(
             audit_failure(
                 core,
                 idp,
-                login.as_ref(),
+                Some(&login),
                 "email_outside_partner_domains",
                 Some(&identity.email),
                 meta,
@@ -539,7 +693,7 @@ async fn complete(
     let mut tx = core.db.begin().await?;
     let finished = match purpose.as_str() {
         "share" => {
-            let login = login.as_ref().ok_or(FederationError::UnknownState)?;
+            let login = Some(&login).ok_or(FederationError::UnknownState)?;
             let share_id = login.share_id.as_deref().unwrap_or_default();
             let share = store::shares::get(&mut *tx, &idp.org_id, share_id)
                 .await?
@@ -613,7 +767,7 @@ async fn complete(
             }
         }
         "test" => {
-            let login = login.as_ref().ok_or(FederationError::UnknownState)?;
+            let login = Some(&login).ok_or(FederationError::UnknownState)?;
             if !store::federation::complete(&mut *tx, &login.state_hash, &identity_json, now)
                 .await?
             {
@@ -653,7 +807,7 @@ async fn complete(
                 audit_failure(
                     core,
                     idp,
-                    login.as_ref(),
+                    Some(&login),
                     "partner_idp_for_staff",
                     Some(&identity.email),
                     meta,
@@ -671,7 +825,7 @@ async fn complete(
                 audit_failure(
                     core,
                     idp,
-                    login.as_ref(),
+                    Some(&login),
                     "no_staff_account",
                     Some(&identity.email),
                     meta,
@@ -683,45 +837,15 @@ async fn complete(
             };
             // The console session itself is created at `/auth/staff/finish`, in the browser
             // that started the sign-in; here the sign-in is only marked completed.
-            let state = match (&login, state) {
-                (Some(login), Some(state)) => {
-                    if !store::federation::complete(
-                        &mut *tx,
-                        &login.state_hash,
-                        &identity_json,
-                        now,
-                    )
-                    .await?
-                    {
-                        tx.rollback().await?;
-                        return Err(FederationError::Replayed.into());
-                    }
-                    state.to_owned()
-                }
-                _ => {
-                    // IdP-initiated (allowed by configuration): a fresh state that only the
-                    // browser receiving this answer learns.
-                    let state = random_b64(32);
-                    store::federation::insert_completed(
-                        &mut *tx,
-                        &LoginRow {
-                            state_hash: sha256_hex(state.as_bytes()),
-                            org_id: idp.org_id.clone(),
-                            idp_id: idp.id.clone(),
-                            purpose: "staff".into(),
-                            created_at: now,
-                            expires_at: now + LOGIN_TTL_MS,
-                            ..LoginRow::default()
-                        },
-                        &identity_json,
-                    )
-                    .await?;
-                    state
-                }
-            };
+            if !store::federation::complete(&mut *tx, &login.state_hash, &identity_json, now)
+                .await?
+            {
+                tx.rollback().await?;
+                return Err(FederationError::Replayed.into());
+            }
             let _ = user;
             Finished::Staff {
-                state: SecretString::from(state),
+                state: SecretString::from(state.to_owned()),
             }
         }
     };
@@ -784,17 +908,24 @@ pub async fn finish_staff(
         )
     };
     let state_hash = sha256_hex(state.as_bytes());
-    let login = store::federation::completed_any_org(core.db.pool(), &state_hash)
-        .await?
-        .filter(|l| l.purpose == "staff" && l.consumed_at.is_none() && l.expires_at > core.now_ms())
-        .ok_or_else(refused)?;
-    if let Some(bound) = &login.device_hash {
-        let presented = device.map(super::portal::device_hash);
-        if !presented
-            .is_some_and(|p| crate::crypto::constant_time_eq(p.as_bytes(), bound.as_bytes()))
+    let Some(login) = store::federation::by_state(core.db.pool(), &state_hash).await? else {
+        return Err(refused());
+    };
+    let usable = login.purpose == "staff"
+        && login.completed_at.is_some()
+        && login.consumed_at.is_none()
+        && login.expires_at > core.now_ms()
+        && login.device_hash.is_some()
+        && same_browser(login.device_hash.as_deref(), device);
+    if !usable {
+        // Someone holds this state but not the finished sign-in in the browser that started
+        // it (a lure, a replay, a late or repeated click): audited against its organisation.
+        if let Some(idp) =
+            store::partners::get_idp(core.db.pool(), &login.org_id, &login.idp_id).await?
         {
-            return Err(refused());
+            audit_failure(core, &idp, Some(&login), "staff_finish_refused", None, meta).await?;
         }
+        return Err(refused());
     }
     let identity: Identity = login
         .identity

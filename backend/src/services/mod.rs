@@ -46,6 +46,13 @@ pub enum ServiceError {
     UnsupportedMedia(String),
     #[error("{0}")]
     Conflict(String),
+    /// A limit on how much one party may ask for (requests per address, open streams or
+    /// responses per share). `retry_after_secs`: when asking again may succeed, if known.
+    #[error("{message}")]
+    TooMany {
+        message: &'static str,
+        retry_after_secs: Option<u64>,
+    },
     /// A federated sign-in refused (the message names the failed check).
     #[error("{0}")]
     Federation(#[from] crate::federation::FederationError),
@@ -66,6 +73,7 @@ impl ServiceError {
             ServiceError::PayloadTooLarge { .. } => "payload_too_large",
             ServiceError::UnsupportedMedia(_) => "unsupported_media_type",
             ServiceError::Conflict(_) => "conflict",
+            ServiceError::TooMany { .. } => "too_many_requests",
             ServiceError::Federation(e) => e.code(),
             ServiceError::Internal(_) => "internal",
         }
@@ -84,6 +92,7 @@ impl ServiceError {
             ServiceError::PayloadTooLarge { .. } => 413,
             ServiceError::UnsupportedMedia(_) => 415,
             ServiceError::Conflict(_) => 409,
+            ServiceError::TooMany { .. } => 429,
             ServiceError::Federation(crate::federation::FederationError::Unreachable(_)) => 502,
             ServiceError::Federation(_) => 403,
             ServiceError::Internal(_) => 500,

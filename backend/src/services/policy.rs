@@ -57,9 +57,9 @@ pub async fn effective_for_document(
         Some(json) => {
             let o: PolicyOverride =
                 serde_json::from_str(&json).map_err(|e| corrupt("project override", e))?;
-            // An override saved under a looser org policy is clamped, never honoured loosely:
-            // if it no longer fits, the organisation's policy applies as is.
-            Ok(org.tightened_by(&o).unwrap_or(org))
+            // Field by field, the stricter of the two: an override saved under a looser
+            // organisation policy is never honoured loosely, nor dropped.
+            Ok(org.effective_with(&o))
         }
     }
 }
@@ -114,7 +114,7 @@ async fn project_view(core: &Liaison, row: ProjectRow) -> Result<ProjectView> {
     let o: PolicyOverride =
         serde_json::from_str(&row.policy_override).map_err(|e| corrupt("project override", e))?;
     let org = org_policy(core, &row.org_id).await?;
-    let effective = org.tightened_by(&o).unwrap_or(org);
+    let effective = org.effective_with(&o);
     Ok(ProjectView {
         id: row.id,
         name: row.name,
@@ -216,11 +216,13 @@ pub async fn projects(core: &Liaison, who: &Staff) -> Result<Vec<ProjectView>> {
 }
 
 /// Puts a document in a project (or takes it out), so the project's override binds it.
+/// Audited with where it was and where it went: a move can loosen what binds its shares.
 pub async fn assign_document(
     core: &Liaison,
     who: &Staff,
     document_id: &str,
     project_id: Option<&str>,
+    meta: &RequestMeta,
 ) -> Result<()> {
     require_admin(who)?;
     if let Some(p) = project_id {
@@ -228,11 +230,27 @@ pub async fn assign_document(
             .await?
             .ok_or(ServiceError::NotFound("project"))?;
     }
-    if !store::policies::set_document_project(core.db.pool(), &who.org_id, document_id, project_id)
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    let from = store::policies::document_project(&mut *tx, &who.org_id, document_id)
         .await?
-    {
-        return Err(ServiceError::NotFound("document"));
-    }
+        .ok_or(ServiceError::NotFound("document"))?;
+    store::policies::set_document_project(&mut *tx, &who.org_id, document_id, project_id).await?;
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::DocumentMoved,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: Some(document_id),
+            details: json!({ "from_project": from, "to_project": project_id }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

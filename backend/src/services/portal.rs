@@ -144,34 +144,55 @@ pub(crate) async fn deny(
     ServiceError::Denied(denial)
 }
 
-/// Counts a failed secret against the share and the client IP; audits it. Returns the
-/// denial to show (too many attempts once either limit is reached).
+/// Reserves one secret attempt against the share and the client address, before any
+/// PBKDF2 (see `store::attempts`). `None`: either limit is reached, evaluate nothing.
+/// `Some(last)`: go on; `last` says this attempt took a window's last slot.
+async fn reserve_attempt(
+    core: &Liaison,
+    share: &Share,
+    meta: &RequestMeta,
+) -> Result<Option<bool>> {
+    use store::attempts::{reserve, Reservation};
+    let now = core.now_ms();
+    let pool = core.db.pool();
+    let Reservation::Granted { last: by_share } =
+        reserve(pool, "share", &share.id, SHARE_LIMIT, now).await?
+    else {
+        return Ok(None);
+    };
+    match reserve(pool, "ip", &meta.ip_subject(), IP_LIMIT, now).await? {
+        Reservation::Granted { last: by_ip } => Ok(Some(by_share || by_ip)),
+        Reservation::Refused => {
+            store::attempts::release(pool, "share", &share.id, SHARE_LIMIT).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Gives back a reserved attempt that did not fail.
+async fn release_attempt(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result<()> {
+    let pool = core.db.pool();
+    store::attempts::release(pool, "share", &share.id, SHARE_LIMIT).await?;
+    store::attempts::release(pool, "ip", &meta.ip_subject(), IP_LIMIT).await?;
+    Ok(())
+}
+
+/// A wrong secret: its reservation stays counted; audited. Returns the denial to show
+/// (too many attempts when this attempt took the last slot).
 async fn fail_secret(
     core: &Liaison,
     share: &Share,
     denial: Denial,
+    last: bool,
     meta: &RequestMeta,
 ) -> ServiceError {
-    let now = core.now_ms();
-    let pool = core.db.pool();
-    let locked = async {
-        let by_share =
-            store::attempts::record_failure(pool, "share", &share.id, SHARE_LIMIT, now).await?;
-        let by_ip =
-            store::attempts::record_failure(pool, "ip", &meta.ip_subject(), IP_LIMIT, now).await?;
-        Ok::<_, store::StoreError>(by_share || by_ip)
-    }
-    .await;
-    match locked {
-        Ok(true) => {
-            if let Err(e) = audit_denial(core, share, denial, meta).await {
-                return e;
-            }
-            deny(core, share, Denial::TooManyAttempts, meta).await
+    if last {
+        if let Err(e) = audit_denial(core, share, denial, meta).await {
+            return e;
         }
-        Ok(false) => deny(core, share, denial, meta).await,
-        Err(e) => e.into(),
+        return deny(core, share, Denial::TooManyAttempts, meta).await;
     }
+    deny(core, share, denial, meta).await
 }
 
 async fn locked_out(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result<bool> {
@@ -185,12 +206,103 @@ async fn locked_out(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result
             .is_some())
 }
 
+/// How the secrets of an open came out.
+enum SecretCheck {
+    /// Every secret this open needs was right (or the browser is recognised).
+    Passed,
+    /// A secret was wrong: the attempt counts.
+    Failed(Denial),
+    /// Stopped before a secret was judged (one is missing, a code was sent, the share does
+    /// not stand): the attempt does not count.
+    Stopped(ServiceError),
+}
+
+/// The link's verifier, then the share's standing, password and email code — in that
+/// order, each PBKDF2 only once the one before passed.
+async fn check_secrets(
+    core: &Liaison,
+    token: &ShareToken,
+    share: &Share,
+    recognised: bool,
+    req: &OpenRequest,
+    meta: &RequestMeta,
+) -> Result<SecretCheck> {
+    if !recognised
+        && !core
+            .kdf
+            .verify(token.verifier_secret(), &share.verifier_hash)
+            .await?
+    {
+        // Right selector, wrong verifier: a forged or truncated link.
+        return Ok(SecretCheck::Failed(Denial::UnknownToken));
+    }
+    if let Err(denial) = check_standing(core, share, meta).await {
+        return Ok(SecretCheck::Stopped(deny(core, share, denial, meta).await));
+    }
+    if recognised {
+        return Ok(SecretCheck::Passed);
+    }
+    if let Some(hash) = &share.password_hash {
+        let Some(password) = &req.password else {
+            return Ok(SecretCheck::Stopped(ServiceError::Denied(
+                Denial::PasswordRequired,
+            )));
+        };
+        if !core.kdf.verify(secret_bytes(password), hash).await? {
+            return Ok(SecretCheck::Failed(Denial::WrongPassword));
+        }
+    }
+    if share.method.verifies_email() {
+        let Some(code) = &req.code else {
+            super::codes::send_code(core, share, meta).await?;
+            return Ok(SecretCheck::Stopped(ServiceError::Denied(
+                Denial::CodeRequired,
+            )));
+        };
+        if !super::codes::check_code(core, share, code).await? {
+            return Ok(SecretCheck::Failed(Denial::WrongCode));
+        }
+    }
+    Ok(SecretCheck::Passed)
+}
+
 pub(crate) async fn find(core: &Liaison, token_text: &str) -> Result<(ShareToken, Share)> {
     let token = ShareToken::parse(token_text).ok_or(ServiceError::Denied(Denial::UnknownToken))?;
     let share = store::shares::find_by_selector(core.db.pool(), token.selector())
         .await?
         .ok_or(ServiceError::Denied(Denial::UnknownToken))?;
     Ok((token, share))
+}
+
+/// The whole link proven — the selector finds the share, the verifier is checked with
+/// PBKDF2 under the attempt limits — and the share standing. For steps that hand out
+/// more than a landing page (the federated sign-in, whose end leads to the link).
+pub(crate) async fn proven_link(
+    core: &Liaison,
+    token_text: &str,
+    meta: &RequestMeta,
+) -> Result<Share> {
+    let (token, share) = find(core, token_text).await?;
+    let Some(last) = reserve_attempt(core, &share, meta).await? else {
+        return Err(deny(core, &share, Denial::TooManyAttempts, meta).await);
+    };
+    if !core
+        .kdf
+        .verify(token.verifier_secret(), &share.verifier_hash)
+        .await?
+    {
+        return Err(
+            match fail_secret(core, &share, Denial::UnknownToken, last, meta).await {
+                e @ ServiceError::Denied(Denial::TooManyAttempts) => e,
+                _ => ServiceError::Denied(Denial::UnknownToken),
+            },
+        );
+    }
+    release_attempt(core, &share, meta).await?;
+    if let Err(denial) = check_standing(core, &share, meta).await {
+        return Err(deny(core, &share, denial, meta).await);
+    }
+    Ok(share)
 }
 
 /// The checks that need no secret: state, the policy as it is now, network and country.
@@ -345,49 +457,39 @@ fn secret_bytes(s: &SecretString) -> SecretSlice<u8> {
 /// access, binds the browser, and issues a portal session.
 pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Result<PortalSession> {
     let (token, share) = find(core, &req.token).await?;
-    if locked_out(core, &share, meta).await? {
-        return Err(deny(core, &share, Denial::TooManyAttempts, meta).await);
-    }
     let device = device_row(core, &share, Some(&req.device)).await?;
     let recognised = device.as_ref().is_some_and(|d| d.status == "approved");
-    if !recognised
-        && !core
-            .kdf
-            .verify(token.verifier_secret(), &share.verifier_hash)
-            .await?
-    {
-        // Right selector, wrong verifier: a forged or truncated link. Counted, audited, 404.
-        let e = fail_secret(core, &share, Denial::UnknownToken, meta).await;
-        return Err(match e {
-            ServiceError::Denied(Denial::TooManyAttempts) => e,
-            _ => ServiceError::Denied(Denial::UnknownToken),
-        });
-    }
-    if let Err(denial) = check_standing(core, &share, meta).await {
-        return Err(deny(core, &share, denial, meta).await);
-    }
-    if !recognised {
-        if let Some(hash) = &share.password_hash {
-            let Some(password) = &req.password else {
-                return Err(ServiceError::Denied(Denial::PasswordRequired));
-            };
-            if !core.kdf.verify(secret_bytes(password), hash).await? {
-                return Err(fail_secret(core, &share, Denial::WrongPassword, meta).await);
-            }
+    // A recognised browser proves no secret (no PBKDF2), so it reserves nothing; it is
+    // still refused while a lockout runs.
+    let reserved = if recognised {
+        if locked_out(core, &share, meta).await? {
+            return Err(deny(core, &share, Denial::TooManyAttempts, meta).await);
         }
-        if share.method.verifies_email() {
-            match &req.code {
-                None => {
-                    super::codes::send_code(core, &share, meta).await?;
-                    return Err(ServiceError::Denied(Denial::CodeRequired));
-                }
-                Some(code) => {
-                    if !super::codes::check_code(core, &share, code).await? {
-                        return Err(fail_secret(core, &share, Denial::WrongCode, meta).await);
-                    }
-                }
-            }
+        None
+    } else {
+        match reserve_attempt(core, &share, meta).await? {
+            Some(last) => Some(last),
+            None => return Err(deny(core, &share, Denial::TooManyAttempts, meta).await),
         }
+    };
+    let stopped = match check_secrets(core, &token, &share, recognised, &req, meta).await {
+        Ok(SecretCheck::Passed) => None,
+        Ok(SecretCheck::Stopped(e)) | Err(e) => Some(e),
+        Ok(SecretCheck::Failed(denial)) => {
+            let e = fail_secret(core, &share, denial, reserved.unwrap_or(false), meta).await;
+            return Err(match (denial, e) {
+                (_, e @ ServiceError::Denied(Denial::TooManyAttempts)) => e,
+                // A forged link is told apart from an unknown one by nothing.
+                (Denial::UnknownToken, _) => ServiceError::Denied(Denial::UnknownToken),
+                (_, e) => e,
+            });
+        }
+    };
+    if reserved.is_some() {
+        release_attempt(core, &share, meta).await?;
+    }
+    if let Some(e) = stopped {
+        return Err(e);
     }
     // Federated shares: every open needs a fresh sign-in at the partner's IdP from this
     // browser (a recognised browser skips the link's PBKDF2, never the IdP: the IdP is
@@ -442,6 +544,17 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
             .unwrap_or(Denial::AccessCountExceeded);
         return Err(deny(core, &fresh, denial, meta).await);
     };
+    if device.is_none()
+        && share.settings.approved_devices_only
+        && store::devices::approved_count(&mut *tx, &share.org_id, &share.id).await? > 0
+    {
+        // Another new browser became the first device since this one was checked. Counting
+        // the access locked the share's row, which orders the two: this one waits for the
+        // owner like any later browser.
+        tx.rollback().await?;
+        request_device_approval(core, &share, &hash, meta, now).await?;
+        return Err(ServiceError::Denied(Denial::DeviceApprovalPending));
+    }
     store::devices::upsert(
         &mut *tx,
         &DeviceRow {

@@ -18,6 +18,8 @@ use crate::Liaison;
 
 pub const MAX_ATTACHMENTS: usize = 5;
 pub const MAX_COMMENT: usize = 10_000;
+/// Responses one share may receive: a guest cannot fill the owner's inbox and storage.
+pub const MAX_RESPONSES_PER_SHARE: i64 = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,6 +169,23 @@ pub async fn submit(
         created_at: now,
     };
     let mut tx = core.db.begin().await?;
+    if !store::responses::take_slot(
+        &mut *tx,
+        &guest.org_id,
+        &guest.share_id,
+        MAX_RESPONSES_PER_SHARE,
+    )
+    .await?
+    {
+        tx.rollback().await?;
+        for row in &rows {
+            core.blobs.delete(&row.blob_key).await.ok();
+        }
+        return Err(ServiceError::TooMany {
+            message: "This share has received as many responses as it accepts; contact the sender.",
+            retry_after_secs: None,
+        });
+    }
     store::responses::insert(&mut *tx, &response).await?;
     for row in &rows {
         store::responses::insert_attachment(&mut *tx, row).await?;

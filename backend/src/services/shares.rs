@@ -315,10 +315,15 @@ fn resolve_expiry(
     }
     match expiry {
         Expiry::Default => Ok(now + time::Duration::days(i64::from(policy.default_expiry_days))),
-        Expiry::Days(0) => Err(ServiceError::invalid(
-            "expires_at",
-            "the expiry must be in the future",
-        )),
+        Expiry::Days(d) if d == 0 || d > crate::domain::policy::MAX_EXPIRY_DAYS_CEILING => {
+            Err(ServiceError::invalid(
+                "expires_in_days",
+                format!(
+                    "expires_in_days must be between 1 and {} days",
+                    crate::domain::policy::MAX_EXPIRY_DAYS_CEILING
+                ),
+            ))
+        }
         Expiry::Days(d) => Ok(now + time::Duration::days(i64::from(d))),
         Expiry::At(at) if at <= now => Err(ServiceError::invalid(
             "expires_at",

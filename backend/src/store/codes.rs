@@ -47,21 +47,44 @@ where
     .await?)
 }
 
-/// Unused, unexpired codes, newest first (at most a handful: one per minute for ten minutes).
-pub async fn live<'e, E>(db: E, org_id: &str, share_id: &str, now_ms: i64) -> Result<Vec<CodeRow>>
+/// The share's live code: the newest unused, unexpired one (sending a code supersedes the
+/// ones before).
+pub async fn live<'e, E>(
+    db: E,
+    org_id: &str,
+    share_id: &str,
+    now_ms: i64,
+) -> Result<Option<CodeRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(
         "SELECT id, org_id, share_id, code_hash, created_at, expires_at, used_at \
          FROM verification_codes WHERE org_id = $1 AND share_id = $2 AND used_at IS NULL \
-         AND expires_at > $3 ORDER BY created_at DESC LIMIT 10",
+         AND expires_at > $3 ORDER BY created_at DESC LIMIT 1",
     )
     .bind(org_id)
     .bind(share_id)
     .bind(now_ms)
-    .fetch_all(db)
+    .fetch_optional(db)
     .await?)
+}
+
+/// Ends every unused code of a share (a new one is about to be sent).
+pub async fn supersede<'e, E>(db: E, org_id: &str, share_id: &str, now_ms: i64) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "UPDATE verification_codes SET used_at = $3 \
+         WHERE org_id = $1 AND share_id = $2 AND used_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(share_id)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Marks a code used; true only for the one call that did.

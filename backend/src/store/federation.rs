@@ -28,11 +28,15 @@ pub struct LoginRow {
     /// JSON of the verified identity, once the IdP's answer passed every check.
     pub identity: Option<String>,
     pub consumed_at: Option<i64>,
+    /// SAML: SHA-256 of the one-time delivery cookie set on the ACS response.
+    pub delivery_hash: Option<String>,
+    /// SAML: when the ACS accepted the answer (the identity is held, not yet applied).
+    pub delivered_at: Option<i64>,
 }
 
 const COLUMNS: &str = "state_hash, org_id, idp_id, purpose, share_id, device_hash, user_id, \
     saml_request_id, oidc_nonce, pkce_verifier_sealed, created_at, expires_at, completed_at, \
-    identity, consumed_at";
+    identity, consumed_at, delivery_hash, delivered_at";
 
 pub async fn insert<'e, E>(db: E, l: &LoginRow) -> Result<()>
 where
@@ -40,7 +44,7 @@ where
 {
     sqlx::query(&format!(
         "INSERT INTO federation_logins ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, NULL)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, NULL, NULL, NULL)"
     ))
     .bind(&l.state_hash)
     .bind(&l.org_id)
@@ -59,14 +63,15 @@ where
     Ok(())
 }
 
-/// A sign-in still waiting for the IdP's answer (not completed, not expired).
+/// A sign-in still waiting for the IdP's answer (not delivered, not completed, not expired).
 pub async fn pending<'e, E>(db: E, state_hash: &str, now_ms: i64) -> Result<Option<LoginRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM federation_logins \
-         WHERE state_hash = $1 AND completed_at IS NULL AND expires_at > $2"
+         WHERE state_hash = $1 AND delivered_at IS NULL AND completed_at IS NULL \
+         AND expires_at > $2"
     ))
     .bind(state_hash)
     .bind(now_ms)
@@ -97,28 +102,61 @@ where
     Ok(done.rows_affected() == 1)
 }
 
-/// Records an IdP-initiated sign-in (no request of ours preceded it) as completed.
-pub async fn insert_completed<'e, E>(db: E, l: &LoginRow, identity_json: &str) -> Result<()>
+/// SAML: holds a verified identity for the browser that posted it (`delivery_hash` of its
+/// one-time delivery cookie). Returns false when the sign-in was already delivered,
+/// completed or has expired (a second answer for the same RelayState).
+pub async fn deliver<'e, E>(
+    db: E,
+    state_hash: &str,
+    delivery_hash: &str,
+    identity_json: &str,
+    now_ms: i64,
+) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(&format!(
-        "INSERT INTO federation_logins ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8, $9, $8, $10, NULL)"
-    ))
-    .bind(&l.state_hash)
-    .bind(&l.org_id)
-    .bind(&l.idp_id)
-    .bind(&l.purpose)
-    .bind(&l.share_id)
-    .bind(&l.device_hash)
-    .bind(&l.user_id)
-    .bind(l.created_at)
-    .bind(l.expires_at)
+    let done = sqlx::query(
+        "UPDATE federation_logins SET delivered_at = $2, delivery_hash = $3, identity = $4 \
+         WHERE state_hash = $1 AND delivered_at IS NULL AND completed_at IS NULL \
+         AND expires_at > $2",
+    )
+    .bind(state_hash)
+    .bind(now_ms)
+    .bind(delivery_hash)
     .bind(identity_json)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// SAML: a delivered sign-in waiting for its same-site continuation.
+pub async fn delivered<'e, E>(db: E, state_hash: &str, now_ms: i64) -> Result<Option<LoginRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM federation_logins \
+         WHERE state_hash = $1 AND delivered_at IS NOT NULL AND completed_at IS NULL \
+         AND expires_at > $2"
+    ))
+    .bind(state_hash)
+    .bind(now_ms)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Any sign-in by its state, whatever its stage (to audit a refused step against its
+/// organisation).
+pub async fn by_state<'e, E>(db: E, state_hash: &str) -> Result<Option<LoginRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM federation_logins WHERE state_hash = $1"
+    ))
+    .bind(state_hash)
+    .fetch_optional(db)
+    .await?)
 }
 
 /// The newest completed, unused, unexpired sign-in of this browser in this organisation.
@@ -140,35 +178,6 @@ where
     .bind(org_id)
     .bind(device_hash)
     .bind(now_ms)
-    .fetch_optional(db)
-    .await?)
-}
-
-/// A completed sign-in by its state (for the "test connection" result page and staff).
-pub async fn completed<'e, E>(db: E, org_id: &str, state_hash: &str) -> Result<Option<LoginRow>>
-where
-    E: Executor<'e, Database = sqlx::Any>,
-{
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM federation_logins \
-         WHERE org_id = $1 AND state_hash = $2 AND completed_at IS NOT NULL"
-    ))
-    .bind(org_id)
-    .bind(state_hash)
-    .fetch_optional(db)
-    .await?)
-}
-
-/// A completed sign-in by its state alone (the staff finish step, before the organisation
-/// is known; the row names it).
-pub async fn completed_any_org<'e, E>(db: E, state_hash: &str) -> Result<Option<LoginRow>>
-where
-    E: Executor<'e, Database = sqlx::Any>,
-{
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM federation_logins WHERE state_hash = $1 AND completed_at IS NOT NULL"
-    ))
-    .bind(state_hash)
     .fetch_optional(db)
     .await?)
 }

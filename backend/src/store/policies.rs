@@ -127,6 +127,25 @@ where
     .await?)
 }
 
+/// The project a document is in: `None` when there is no such document in the
+/// organisation, `Some(None)` when it is in no project.
+pub async fn document_project<'e, E>(
+    db: E,
+    org_id: &str,
+    document_id: &str,
+) -> Result<Option<Option<String>>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT project_id FROM documents WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(document_id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
 pub async fn set_document_project<'e, E>(
     db: E,
     org_id: &str,

@@ -102,3 +102,22 @@ where
     .fetch_all(db)
     .await?)
 }
+
+/// Takes one of the share's response slots: true unless it already has `max` responses.
+/// Atomic (a conditional UPDATE of the share's counter), so concurrent submissions cannot
+/// overshoot the cap.
+pub async fn take_slot<'e, E>(db: E, org_id: &str, share_id: &str, max: i64) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE shares SET response_count = response_count + 1 \
+         WHERE org_id = $1 AND id = $2 AND response_count < $3",
+    )
+    .bind(org_id)
+    .bind(share_id)
+    .bind(max)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -114,8 +114,15 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let subscription = AppState::from_ref(state).core.revocations.subscribe();
+        let mut subscription = AppState::from_ref(state).core.revocations.subscribe();
         let PortalGuest(guest, _) = PortalGuest::from_request_parts(parts, state).await?;
+        if !subscription.hold(&guest.share_id) {
+            return Err(ApiError(ServiceError::TooMany {
+                message: "Too many open streams for this share; close another tab or \
+                          download first.",
+                retry_after_secs: Some(5),
+            }));
+        }
         Ok(StreamingGuest(guest, subscription))
     }
 }

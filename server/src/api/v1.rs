@@ -372,10 +372,11 @@ struct DocumentProjectInput {
 async fn put_document_project(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DocumentProjectInput>,
 ) -> ApiResult<StatusCode> {
-    policy::assign_document(&state.core, &who, &id, input.project_id.as_deref()).await?;
+    policy::assign_document(&state.core, &who, &id, input.project_id.as_deref(), &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

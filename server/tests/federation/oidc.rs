@@ -441,6 +441,18 @@ async fn hostile_provider_tokens_are_refused_and_audited() {
             }),
         ),
         (
+            // Security review, finding 6.
+            "email not verified",
+            "email_not_verified",
+            Box::new(|n| {
+                op.sign(
+                    "good",
+                    &op.kid,
+                    &with(good(n), "email_verified", json!(false)),
+                )
+            }),
+        ),
+        (
             "unknown key",
             "unknown_key",
             Box::new(|n| op.sign("stranger", "stranger-key", &good(n))),
@@ -575,4 +587,184 @@ async fn staff_sign_in_through_the_organisations_own_provider() {
     let page = browser.get(&callback).await;
     assert_eq!(page.status, 403, "{}", page.body);
     assert!(page.body.contains("no Liaison account"), "{}", page.body);
+}
+
+/// The `state` query parameter of an authorization URL.
+fn state_of(auth_url: &str) -> String {
+    url::Url::parse(auth_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no state in {auth_url}"))
+}
+
+/// Account takeover through a sign-in started in another browser (security review, finding
+/// 1): the attacker starts a staff sign-in, keeps the provider URL and gets a signed-in
+/// staff member to open it. The provider's answer lands in the victim's browser, which did
+/// not start that sign-in: it is refused at the callback, before anything is recorded, so
+/// the attacker's continuation yields nothing. The victim's own sign-in still works, and
+/// both refusals are audited.
+#[tokio::test]
+async fn a_staff_sign_in_started_in_another_browser_cannot_be_completed() {
+    let app = App::start().await;
+    let op = harness::oidc_provider(&format!("{}/auth/oidc/callback", app.base)).await;
+    let (s, idp) = app
+        .rest(
+            Method::POST,
+            "/api/v1/idps",
+            Some(json!({
+                "kind": "oidc", "name": "Acme SSO", "issuer": op.base,
+                "client_id": "liaison", "client_secret": "liaison-test-secret",
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{idp}");
+    let idp_id = idp["id"].as_str().unwrap();
+
+    let attacker = Client::new();
+    let lure = attacker
+        .get(&format!("{}/auth/staff/{idp_id}", app.base))
+        .await;
+    assert_eq!(lure.status, 303, "{}", lure.body);
+    let lure = lure.location.unwrap();
+    let attacker_state = state_of(&lure);
+
+    // The victim opens the attacker's provider URL and signs in there as herself.
+    let victim = Client::new();
+    let callback = drive_op(&app, &victim, &lure, "admin@liaison.test").await;
+    let refused = victim.get(&callback).await;
+    assert_eq!(
+        (refused.status, reason(&refused).as_str()),
+        (403, "browser_mismatch"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(app.completed_logins().await, 0, "nothing was recorded");
+
+    // The attacker's continuation, with the attacker's own device cookie: no session.
+    let finish = format!("{}/auth/staff/finish?state={attacker_state}", app.base);
+    let stolen = attacker.get(&finish).await;
+    assert_eq!(stolen.status, 401, "{}", stolen.body);
+    assert_ne!(
+        stolen.location.as_deref(),
+        Some(format!("{}/console", app.base).as_str())
+    );
+
+    // The victim's own sign-in, in her browser, still works.
+    let own = victim
+        .get(&format!("{}/auth/staff/{idp_id}", app.base))
+        .await;
+    let callback = drive_op(
+        &app,
+        &victim,
+        own.location.as_deref().unwrap(),
+        "admin@liaison.test",
+    )
+    .await;
+    let page = victim.get(&callback).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let done = victim
+        .get(&format!("{}{}", app.base, harness::refresh_url(&page)))
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("{}/console", app.base).as_str())
+    );
+
+    // Both attempts are audited: the callback in the wrong browser and the attacker's finish.
+    let failures = app.audit("federation.sign_in_failed").await;
+    let reasons: Vec<&str> = failures
+        .iter()
+        .filter_map(|e| e["details"]["reason"].as_str())
+        .collect();
+    assert!(reasons.contains(&"browser_mismatch"), "{reasons:?}");
+    assert!(reasons.contains(&"staff_finish_refused"), "{reasons:?}");
+}
+
+/// The same trick against a federated share: the recipient's one click at the provider
+/// must not open the share for the browser that started the sign-in.
+#[tokio::test]
+async fn a_share_sign_in_started_in_another_browser_does_not_open_the_share() {
+    let app = App::start().await;
+    let op = harness::oidc_provider(&format!("{}/auth/oidc/callback", app.base)).await;
+    let partner = app.partner().await;
+    oidc_idp(&app, &partner, &op.base).await;
+    let (_, token) = app.federated_share("ann@partner.test", false).await;
+
+    let attacker = Client::new();
+    let attacker_device = harness::device_id();
+    attacker.set_cookie(&app.base, &format!("liaison_device={attacker_device}"));
+    let start = attacker
+        .post_form(
+            &format!("{}/auth/federation/share", app.base),
+            &[("token", token.as_str())],
+            Some(&app.base),
+        )
+        .await;
+    let lure = harness::refresh_url(&start);
+
+    let victim = Client::new();
+    let victim_device = harness::device_id();
+    victim.set_cookie(&app.base, &format!("liaison_device={victim_device}"));
+    let callback = drive_op(&app, &victim, &lure, "ann").await;
+    let refused = victim.get(&callback).await;
+    assert_eq!(
+        (refused.status, reason(&refused).as_str()),
+        (403, "browser_mismatch")
+    );
+    let (s, body) = app.open(&token, &attacker_device).await;
+    assert_eq!(s, 403, "the attacker's browser opens nothing: {body}");
+    assert_eq!(body["error"]["code"], "federated_sign_in_required");
+
+    // The recipient's own sign-in opens it, in her browser only.
+    let callback = sign_in_at_op(&app, &victim, &token, "ann").await;
+    assert_eq!(victim.get(&callback).await.status, 200);
+    let (s, _) = app.open(&token, &attacker_device).await;
+    assert_eq!(s, 403);
+    let (s, body) = app.open(&token, &victim_device).await;
+    assert_eq!(s, 200, "{body}");
+}
+
+/// Security review, finding 6: starting a federated sign-in proves the whole link (its
+/// verifier, under the attempt limits), not just the selector half that finds the share —
+/// the completion page leads to the link, so a guessed selector must not get that far.
+#[tokio::test]
+async fn a_federated_start_needs_the_whole_link() {
+    let app = App::start().await;
+    let op = harness::oidc_provider(&format!("{}/auth/oidc/callback", app.base)).await;
+    let partner = app.partner().await;
+    oidc_idp(&app, &partner, &op.base).await;
+    let (share_id, token) = app.federated_share("ann@partner.test", false).await;
+    let mut forged = token.clone().into_bytes();
+    forged[30] = if forged[30] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let browser = Client::new();
+    let start = |t: String| {
+        let browser = &browser;
+        let base = app.base.clone();
+        async move {
+            browser
+                .post_form(
+                    &format!("{base}/auth/federation/share"),
+                    &[("token", t.as_str())],
+                    Some(&base),
+                )
+                .await
+        }
+    };
+    let refused = start(forged).await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    assert!(!refused.body.contains("idp-link"), "{}", refused.body);
+    let denied = app.audit("share.denied").await;
+    assert!(
+        denied.iter().any(
+            |e| e["share_id"] == share_id.as_str() && e["details"]["reason"] == "unknown_token"
+        ),
+        "{denied:?}"
+    );
+    let started = start(token).await;
+    assert_eq!(started.status, 200, "{}", started.body);
+    assert!(started.body.contains("idp-link"));
 }

@@ -80,7 +80,26 @@ async fn sign_in_at_ssp(
     (response, relay, action)
 }
 
+/// Posts an answer to the ACS as the IdP's auto-submit form does (cross-site), and, when
+/// the ACS accepts it, follows its same-site continuation in the same browser: the page
+/// returned is where the sign-in ends (a refusal, the link, or the console's finish step).
 async fn post_acs(
+    browser: &Client,
+    acs: &str,
+    response: &str,
+    relay: &str,
+    idp_origin: &str,
+) -> Page {
+    let page = deliver(browser, acs, response, relay, idp_origin).await;
+    if page.status == 200 && page.body.contains("/continue?state=") {
+        return browser.get(&harness::refresh_url(&page)).await;
+    }
+    page
+}
+
+/// Only the ACS step: the answer is verified and handed to this browser (a one-time
+/// delivery cookie), not yet applied.
+async fn deliver(
     browser: &Client,
     acs: &str,
     response: &str,
@@ -721,6 +740,10 @@ async fn idp_initiated_staff_sign_in_and_replayed_assertion() {
         issued: -5,
     };
     let xml = crafter.sign(&crafted_xml(&claims, &crafter.entity_id, true), "trusted");
+    // Login CSRF: an answer this browser did not ask for (anyone can auto-post their own
+    // assertion into a victim's browser) creates no console session. It is verified and
+    // used up, then the browser is sent to start a sign-in of its own at the same IdP,
+    // bound to it, which the IdP's session makes one click-free.
     let browser = Client::new();
     let page = post_acs(
         &browser,
@@ -731,15 +754,42 @@ async fn idp_initiated_staff_sign_in_and_replayed_assertion() {
     )
     .await;
     assert_eq!(page.status, 200, "{}", page.body);
-    let at = page.body.find("/auth/staff/finish?state=").unwrap();
-    let next = &page.body[at..at + page.body[at..].find('"').unwrap()];
-    let console = browser
-        .get(&format!("{}{}", app.base, harness::unescape(next)))
-        .await;
-    assert_eq!(console.status, 303, "{}", console.body);
+    assert!(!page.body.contains("/auth/staff/finish"), "{}", page.body);
+    let restart = harness::refresh_url(&page);
     assert_eq!(
-        console.location.as_deref(),
-        Some(format!("{}/console", app.base).as_str())
+        restart,
+        format!("{}/auth/staff/{}", app.base, idp["id"].as_str().unwrap())
+    );
+    let to_idp = browser.get(&restart).await;
+    assert_eq!(to_idp.status, 303, "{}", to_idp.body);
+    assert!(
+        to_idp
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("https://idp.partner.test/")),
+        "{:?}",
+        to_idp.location
+    );
+    assert!(app.audit("auth.signed_in").await.is_empty(), "no session");
+    // Security review, finding 6: the assertion's id is remembered until its NotOnOrAfter
+    // (here +300 s) plus the tolerated skew (120 s), not swept while still acceptable.
+    let kept: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM saml_replay")
+        .fetch_one(app.core.db.pool())
+        .await
+        .unwrap();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(
+        kept >= now_ms + (300 + 120 - 10) * 1000,
+        "replay entry kept only {} s",
+        (kept - now_ms) / 1000
+    );
+    let failures = app.audit("federation.sign_in_failed").await;
+    assert_eq!(
+        failures.last().unwrap()["details"]["reason"],
+        "idp_initiated_restarted"
     );
 
     // The very same assertion again: one-time use.
@@ -776,8 +826,7 @@ async fn idp_initiated_staff_sign_in_and_replayed_assertion() {
         (page.status, reason(&page).as_str()),
         (403, "unknown_in_response_to")
     );
-    let signed_in = app.audit("auth.signed_in").await;
-    assert_eq!(signed_in.last().unwrap()["details"]["method"], "idp");
+    assert!(app.audit("auth.signed_in").await.is_empty());
 }
 
 #[tokio::test]
@@ -857,4 +906,109 @@ async fn disabling_an_idp_or_a_partner_stops_sign_ins_at_once() {
     assert_eq!(start.status, 404, "{}", start.body);
     let changes = app.audit("federation.idp_changed").await;
     assert_eq!(changes.last().unwrap()["details"]["action"], "enabled");
+}
+
+/// Security review, finding 1, over SAML: the attacker holds the link and starts its
+/// sign-in; the recipient is lured to the IdP URL and signs in there. Her browser receives
+/// the answer (a cross-site POST, where no SameSite cookie is sent), so the ACS only hands
+/// it to that browser with a one-time delivery cookie; the same-site continuation then
+/// needs both that cookie and the device that started the sign-in. Neither browser has
+/// both: the attacker never opens the share, the recipient's own sign-in still works, and
+/// both refusals are audited.
+#[tokio::test]
+async fn a_saml_sign_in_started_in_another_browser_does_not_open_the_share() {
+    let (app, ssp, idp_id) = saml_setup().await;
+    let (_, token) = app.federated_share("ann@partner.test", false).await;
+
+    let attacker = Client::new();
+    let attacker_device = harness::device_id();
+    attacker.set_cookie(&app.base, &format!("liaison_device={attacker_device}"));
+    let start = attacker
+        .post_form(
+            &format!("{}/auth/federation/share", app.base),
+            &[("token", token.as_str())],
+            Some(&app.base),
+        )
+        .await;
+    let lure = harness::refresh_url(&start);
+
+    // The recipient opens the lure and signs in at the IdP as herself.
+    let victim = Client::new();
+    let victim_device = harness::device_id();
+    victim.set_cookie(&app.base, &format!("liaison_device={victim_device}"));
+    let login = victim.follow(&lure).await;
+    let auth_state = hidden(&login.body, "AuthState").expect("login form");
+    let posted = victim
+        .post_form(
+            &login.url,
+            &[
+                ("username", "ann"),
+                ("password", "x"),
+                ("AuthState", &auth_state),
+            ],
+            None,
+        )
+        .await;
+    let form = victim.follow_page(posted).await;
+    let response = hidden(&form.body, "SAMLResponse").expect("SAMLResponse");
+    let relay = hidden(&form.body, "RelayState").unwrap_or_default();
+    let acs = format!("{}/auth/saml/{idp_id}/acs", app.base);
+
+    let delivered = deliver(&victim, &acs, &response, &relay, &ssp.base).await;
+    assert_eq!(delivered.status, 200, "{}", delivered.body);
+    assert_eq!(app.completed_logins().await, 0, "the ACS applies nothing");
+    let continuation = harness::refresh_url(&delivered);
+    assert!(
+        !continuation.contains(&token),
+        "the continuation names no link"
+    );
+
+    // The attacker's browser has the device but not the delivery cookie.
+    let stolen = attacker.get(&continuation).await;
+    assert_eq!(
+        (stolen.status, reason(&stolen).as_str()),
+        (403, "browser_mismatch"),
+        "{}",
+        stolen.body
+    );
+    // The recipient's browser has the delivery cookie but did not start this sign-in.
+    let refused = victim.get(&continuation).await;
+    assert_eq!(
+        (refused.status, reason(&refused).as_str()),
+        (403, "browser_mismatch")
+    );
+    assert_eq!(app.completed_logins().await, 0);
+    let (s, body) = app.open(&token, &attacker_device).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (403, Some("federated_sign_in_required"))
+    );
+
+    // Her own sign-in (the IdP remembers her, so no login form this time) opens the share
+    // in her browser only.
+    let start = victim
+        .post_form(
+            &format!("{}/auth/federation/share", app.base),
+            &[("token", token.as_str())],
+            Some(&app.base),
+        )
+        .await;
+    let form = victim.follow(&harness::refresh_url(&start)).await;
+    let response = hidden(&form.body, "SAMLResponse")
+        .unwrap_or_else(|| panic!("no SAMLResponse: {}", form.body));
+    let relay = hidden(&form.body, "RelayState").unwrap_or_default();
+    let done = post_acs(&victim, &acs, &response, &relay, &ssp.base).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains(&format!("/s/{token}")), "{}", done.body);
+    let (s, _) = app.open(&token, &attacker_device).await;
+    assert_eq!(s, 403);
+    let (s, body) = app.open(&token, &victim_device).await;
+    assert_eq!(s, 200, "{body}");
+
+    let failures = app.audit("federation.sign_in_failed").await;
+    let mismatches = failures
+        .iter()
+        .filter(|e| e["details"]["reason"] == "browser_mismatch")
+        .count();
+    assert_eq!(mismatches, 2, "both attempts are audited");
 }

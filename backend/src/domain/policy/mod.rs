@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::controls::{Method, Scope, Tlp};
 
+mod effective;
+
 /// What a revoked link shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
