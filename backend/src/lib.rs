@@ -6,6 +6,7 @@
 pub mod actor;
 pub mod audit;
 pub mod blobs;
+mod builder;
 pub mod clock;
 pub mod crypto;
 pub mod domain;
@@ -27,6 +28,8 @@ use crate::clock::Clock;
 use crate::crypto::{Kdf, Sealer};
 use crate::portal_jwt::PortalKeys;
 use crate::store::Db;
+
+pub use builder::LiaisonBuilder;
 
 /// Settings the services need (the server's typed config provides them).
 #[derive(Clone, Debug)]
@@ -78,6 +81,8 @@ pub struct Liaison {
     pub outbound: federation::outbound::Outbound,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    /// Refusals of unauthenticated junk, audited once per window with a count.
+    pub junk: audit::coalesce::Coalescer,
 }
 
 impl Liaison {

@@ -12,9 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use backend::actor::{RequestMeta, Staff};
 use backend::blobs::Blobs;
-use backend::clock::SystemClock;
-use backend::crypto::{Kdf, Sealer};
-use backend::portal_jwt::PortalKeys;
+use backend::crypto::Sealer;
 use backend::services::shares::{self, NewShare, Recipient, ShareFilter};
 use backend::services::{auth, bootstrap, documents};
 use backend::store::{self, Db};
@@ -25,7 +23,6 @@ use sqlx::Connection;
 use tower::ServiceExt;
 
 use crate::config::BenchArgs;
-use crate::middleware::AllowedOrigin;
 use crate::state::AppState;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -89,24 +86,17 @@ impl TempDb {
         let db = Db::connect(&self.url).await?;
         db.migrate().await?;
         let sealer = Sealer::new(&SecretSlice::from(vec![9u8; 32]))?;
-        let keys = PortalKeys::load_or_create(db.clone(), sealer.clone(), 0).await?;
-        Ok(Liaison {
-            db,
-            blobs: Blobs::local(&self._dir.path().join("blobs"))?,
-            kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, hash_workers),
-            keys,
-            sealer,
-            geo: None,
-            revocations: backend::revocation::RevocationBus::new(true),
-            outbound: backend::federation::outbound::Outbound::new(true),
-            clock: Arc::new(SystemClock),
-            settings: Settings {
-                public_url: url::Url::parse("http://127.0.0.1:3000")?,
-                portal_session_ttl: time::Duration::minutes(15),
-                max_upload_bytes: 1024 * 1024,
-                trusted_proxies: Vec::new(),
-            },
-        })
+        let blobs = Blobs::local(&self._dir.path().join("blobs"))?;
+        let settings = Settings {
+            max_upload_bytes: 1024 * 1024,
+            ..Settings::new(url::Url::parse("http://127.0.0.1:3000")?)
+        };
+        Ok(Liaison::builder(db, blobs, sealer, settings)
+            .hash_workers(hash_workers)
+            .single_node(true)
+            .allow_private_networks(true)
+            .build()
+            .await?)
     }
 }
 
@@ -284,14 +274,12 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = AppState {
-        core: core.clone(),
-        leptos_options: leptos::config::LeptosOptions::builder()
+    let state = AppState::new(
+        core.clone(),
+        leptos::config::LeptosOptions::builder()
             .output_name("liaison")
             .build(),
-        allowed_origin: AllowedOrigin("http://127.0.0.1:3000".into()),
-        secure_cookies: false,
-    };
+    );
     let bare_route = Router::new().route(
         "/bench/bare",
         get(|| async { axum::Json(serde_json::json!({ "items": [] })) }),

@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use backend::blobs::Blobs;
-use backend::clock::SystemClock;
-use backend::crypto::{Kdf, Sealer};
-use backend::portal_jwt::PortalKeys;
+use backend::crypto::Sealer;
 use backend::services::bootstrap;
 use backend::store::Db;
 use backend::{Liaison, Settings};
@@ -18,7 +16,6 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretSlice};
 
 use crate::config::{BootstrapArgs, GlobalArgs, ServeArgs};
-use crate::middleware::AllowedOrigin;
 use crate::state::AppState;
 
 fn database_url(g: &GlobalArgs) -> String {
@@ -93,45 +90,31 @@ async fn open_core(
 ) -> Result<Liaison> {
     let production = serve.is_some_and(|s| s.production);
     let db = connect(g).await?;
-    // One SQLite file means one node: nothing can revoke behind this process's back.
-    let single_node = db.engine() == backend::store::Engine::Sqlite;
     let sealer = Sealer::new(&master_key(g, production)?)?;
-    let now = backend::store::to_millis(time::OffsetDateTime::now_utc());
-    let keys = PortalKeys::load_or_create(db.clone(), sealer.clone(), now)
-        .await
-        .context(
-            "cannot load the portal signing keys; if they were sealed under another master key, \
-         set LIAISON_MASTER_KEY to the value every node shares",
-        )?;
     let blobs = Blobs::local(&g.data_dir.join("blobs")).context("cannot open the blob folder")?;
     let geo = match serve.and_then(|s| s.geoip_db.as_deref()) {
         Some(path) => Some(backend::geo::Geo::open(path).context("LIAISON_GEOIP_DB")?),
         None => None,
     };
-    let hash_workers = serve
-        .and_then(|s| s.hash_workers)
-        .unwrap_or_else(Kdf::default_concurrency);
-    Ok(Liaison {
-        db,
-        blobs,
-        kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, hash_workers),
-        keys,
-        sealer,
-        geo,
-        revocations: backend::revocation::RevocationBus::new(single_node),
-        outbound: backend::federation::outbound::Outbound::new(
-            serve.is_some_and(|s| s.federation_allow_private_networks),
-        ),
-        clock: Arc::new(SystemClock),
-        settings: Settings {
-            public_url,
-            portal_session_ttl: time::Duration::seconds(
-                serve.map_or(900, |s| i64::from(s.portal_session_seconds)),
-            ),
-            max_upload_bytes: serve.map_or(50 * 1024 * 1024, |s| s.max_upload_bytes),
-            trusted_proxies: serve.map(|s| s.trusted_proxies.clone()).unwrap_or_default(),
+    let settings = match serve {
+        Some(s) => Settings {
+            portal_session_ttl: time::Duration::seconds(i64::from(s.portal_session_seconds)),
+            max_upload_bytes: s.max_upload_bytes,
+            trusted_proxies: s.trusted_proxies.clone(),
+            ..Settings::new(public_url)
         },
-    })
+        None => Settings::new(public_url),
+    };
+    let mut builder = Liaison::builder(db, blobs, sealer, settings)
+        .geo(geo)
+        .allow_private_networks(serve.is_some_and(|s| s.federation_allow_private_networks));
+    if let Some(n) = serve.and_then(|s| s.hash_workers) {
+        builder = builder.hash_workers(n);
+    }
+    builder.build().await.context(
+        "cannot load the portal signing keys; if they were sealed under another master key, \
+         set LIAISON_MASTER_KEY to the value every node shares",
+    )
 }
 
 pub async fn migrate(g: &GlobalArgs) -> Result<()> {
@@ -258,12 +241,7 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         .site_pkg_dir("pkg")
         .site_addr(args.bind)
         .build();
-    let state = AppState {
-        core: core.clone(),
-        leptos_options,
-        allowed_origin: AllowedOrigin(public_url.origin().ascii_serialization()),
-        secure_cookies: public_url.scheme() == "https",
-    };
+    let state = AppState::new(core.clone(), leptos_options).with_limits(args.rate_limits());
     let app = crate::router::build(state, &site_dir);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -310,6 +288,9 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             }
             if let Err(e) = backend::store::federation::sweep(core.db.pool(), core.now_ms()).await {
                 tracing::warn!(error.detail = %e, "federation sign-in cleanup failed");
+            }
+            if let Err(e) = backend::services::federation::audit_repeated_junk(&core).await {
+                tracing::warn!(error.detail = %e, "auditing repeated sign-in junk failed");
             }
             let forget = backend::store::attempts::FORGET_AFTER_MS;
             if let Err(e) =

@@ -155,6 +155,16 @@ pub struct ServeArgs {
         default_value = "Liaison <no-reply@liaison.invalid>"
     )]
     pub mail_from: String,
+    /// Requests per minute one client address may make to share links and guest opens
+    /// (per node; a burst of half of it is allowed).
+    #[arg(long, env = "LIAISON_GUEST_REQUESTS_PER_MINUTE", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub guest_requests_per_minute: u32,
+    /// Requests per minute one client address may make to sign-in endpoints (console
+    /// password, staff and partner single sign-on, SAML ACS, OIDC callback).
+    #[arg(long, env = "LIAISON_SIGN_IN_REQUESTS_PER_MINUTE", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_requests_per_minute: u32,
     /// Production mode: refuses plain-http public URLs and generated master keys.
     #[arg(long, env = "LIAISON_PRODUCTION", default_value_t = false)]
     pub production: bool,
@@ -199,6 +209,13 @@ impl ServeArgs {
             password: self.smtp_password.clone(),
             from: self.mail_from.clone(),
         })
+    }
+
+    pub fn rate_limits(&self) -> crate::rate_limit::Limits {
+        crate::rate_limit::Limits {
+            guest_per_minute: self.guest_requests_per_minute,
+            sign_in_per_minute: self.sign_in_requests_per_minute,
+        }
     }
 
     pub fn public_url(&self) -> url::Url {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod federation;
 pub mod middleware;
 pub mod portal_responses;
+pub mod rate_limit;
 pub mod router;
 pub mod state;
 pub mod telemetry;

@@ -72,6 +72,10 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
         .fallback(middleware::not_found)
         .layer(sessions)
         .layer(from_fn_with_state(
+            state.limits.clone(),
+            crate::rate_limit::limit_unauthenticated,
+        ))
+        .layer(from_fn_with_state(
             state.allowed_origin.clone(),
             middleware::same_origin_writes,
         ))

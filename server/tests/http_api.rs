@@ -8,9 +8,8 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use backend::blobs::Blobs;
-use backend::clock::SystemClock;
-use backend::crypto::{Kdf, Sealer};
-use backend::portal_jwt::{PortalClaims, PortalKeys};
+use backend::crypto::Sealer;
+use backend::portal_jwt::PortalClaims;
 use backend::store::Db;
 use backend::{Liaison, Settings};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -64,40 +63,32 @@ impl TestApp {
             .unwrap();
         db.migrate().await.unwrap();
         let sealer = Sealer::new(&SecretSlice::from(vec![7u8; 32])).unwrap();
-        let keys = PortalKeys::load_or_create(db.clone(), sealer.clone(), 0)
-            .await
-            .unwrap();
-        let core = Arc::new(Liaison {
-            db,
-            blobs: Blobs::local(&dir.path().join("blobs")).unwrap(),
-            kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, 2),
-            keys,
-            sealer,
-            geo: None,
-            revocations: backend::revocation::RevocationBus::new(true),
-            outbound: backend::federation::outbound::Outbound::new(true),
-            clock: Arc::new(SystemClock),
-            settings: Settings {
-                public_url: url::Url::parse(ORIGIN).unwrap(),
-                portal_session_ttl: time::Duration::minutes(15),
-                max_upload_bytes: UPLOAD_LIMIT,
-                trusted_proxies: Vec::new(),
-            },
-        });
+        let settings = Settings {
+            max_upload_bytes: UPLOAD_LIMIT,
+            ..Settings::new(url::Url::parse(ORIGIN).unwrap())
+        };
+        let blobs = Blobs::local(&dir.path().join("blobs")).unwrap();
+        let core = Arc::new(
+            Liaison::builder(db, blobs, sealer, settings)
+                .hash_workers(2)
+                .single_node(true)
+                .allow_private_networks(true)
+                .build()
+                .await
+                .unwrap(),
+        );
         let a = backend::services::bootstrap::bootstrap(&core, "Acme", "admin@acme.test")
             .await
             .unwrap();
         let b = backend::services::bootstrap::bootstrap(&core, "Globex", "admin@globex.test")
             .await
             .unwrap();
-        let state = AppState {
-            core: core.clone(),
-            leptos_options: leptos::config::LeptosOptions::builder()
+        let state = AppState::new(
+            core.clone(),
+            leptos::config::LeptosOptions::builder()
                 .output_name("liaison")
                 .build(),
-            allowed_origin: AllowedOrigin(ORIGIN.into()),
-            secure_cookies: false,
-        };
+        );
         let router = server::router::build(state, &dir.path().join("site"));
         Self {
             router,
@@ -118,6 +109,7 @@ impl TestApp {
                 .build(),
             allowed_origin: AllowedOrigin("https://liaison.example".into()),
             secure_cookies: true,
+            limits: server::rate_limit::RateLimits::new(Default::default()),
         };
         server::router::build(state, &self._dir.path().join("site"))
     }
@@ -1700,4 +1692,88 @@ async fn production_serve_refuses_to_print_generated_credentials() {
         "{stdout}"
     );
     assert!(stderr.contains("liaison bootstrap"), "{stderr}");
+}
+
+/// Security review, finding 4: unauthenticated endpoints are rate limited per client
+/// address (after trusted-proxy resolution), answering 429 with `Retry-After`; other
+/// addresses and authenticated APIs are unaffected.
+#[tokio::test]
+async fn unauthenticated_floods_are_rate_limited_per_address() {
+    let app = TestApp::new().await;
+    let from = |ip: &str, req: Request<Body>| {
+        let mut req = req;
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo::<std::net::SocketAddr>(
+                format!("{ip}:40000").parse().unwrap(),
+            ));
+        req
+    };
+    let junk_open = || {
+        Request::post("/api/portal/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"token":"junk"}"#))
+            .unwrap()
+    };
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..100 {
+        let r = app.send(from("198.51.100.9", junk_open())).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(r.code(), "too_many_requests");
+            retry_after = r.headers.get(header::RETRY_AFTER).cloned();
+        }
+        statuses.push(r.status);
+    }
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(limited >= 30, "{limited} of 100 limited");
+    let wait: u64 = retry_after
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Another address is not affected, nor is the admin API from the flooding one.
+    let r = app.send(from("198.51.100.10", junk_open())).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = app
+        .send(from(
+            "198.51.100.9",
+            Request::get("/api/v1/shares")
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.key))
+                .body(Body::empty())
+                .unwrap(),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Every address of one IPv6 /64 shares a limit.
+    let mut limited = 0;
+    for i in 0..100 {
+        let r = app
+            .send(from(&format!("[2001:db8:7:7::{i:x}]"), junk_open()))
+            .await;
+        limited += usize::from(r.status == StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert!(limited >= 30, "{limited} of 100 limited across one /64");
+    // Sign-in endpoints have their own limit: junk at an ACS is cut off too.
+    let mut limited = 0;
+    for _ in 0..100 {
+        let r = app
+            .send(from(
+                "198.51.100.11",
+                Request::post("/auth/saml/0190-unknown/acs")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from("SAMLResponse=junk"))
+                    .unwrap(),
+            ))
+            .await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(r.headers.contains_key(header::RETRY_AFTER));
+            limited += 1;
+        }
+    }
+    assert!(limited >= 60, "{limited} of 100 limited");
 }

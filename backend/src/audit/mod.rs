@@ -3,6 +3,7 @@
 //! organisation so that any later edit, deletion or reordering is detected ([`chain`]).
 
 pub mod chain;
+pub mod coalesce;
 
 use serde::Serialize;
 

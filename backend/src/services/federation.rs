@@ -11,6 +11,7 @@ use url::Url;
 
 use super::{Result, ServiceError};
 use crate::actor::RequestMeta;
+use crate::audit::coalesce::{Repeated, Verdict, WINDOW_MS};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::{sha256_hex, token::random_b64};
 use crate::domain::{Denial, Method, Share};
@@ -628,6 +629,29 @@ async fn audit_failure(
     email: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<()> {
+    let now = core.now_ms();
+    let mut details = json!({
+        "idp": idp.id,
+        "idp_name": idp.name,
+        "reason": reason,
+        "purpose": login.map(|l| l.purpose.as_str()),
+        "asserted_email": email,
+    });
+    if login.is_none() && email.is_none() {
+        // Junk: no sign-in of ours, nothing verified. Once per window, with a count.
+        let key = Repeated {
+            org_id: idp.org_id.clone(),
+            source_id: idp.id.clone(),
+            reason: reason.to_owned(),
+            address: meta.ip_subject(),
+        };
+        match core.junk.admit(&key, now) {
+            Verdict::Counted => return Ok(()),
+            Verdict::Record { earlier_repeats } => {
+                details["repeated_before"] = json!(earlier_repeats);
+            }
+        }
+    }
     audit::record_alone(
         &core.db,
         NewEvent {
@@ -639,19 +663,45 @@ async fn audit_failure(
             },
             share_id: login.and_then(|l| l.share_id.as_deref()),
             item_id: None,
-            details: json!({
-                "idp": idp.id,
-                "idp_name": idp.name,
-                "reason": reason,
-                "purpose": login.map(|l| l.purpose.as_str()),
-                "asserted_email": email,
-            }),
+            details,
             meta,
-            at_ms: core.now_ms(),
+            at_ms: now,
         },
     )
     .await?;
     Ok(())
+}
+
+/// Records what [`audit_failure`] only counted: one event per (IdP, reason, address)
+/// whose window has passed, naming how many refusals it stands for. Run periodically.
+pub async fn audit_repeated_junk(core: &Liaison) -> Result<usize> {
+    let finished = core.junk.take_finished(core.now_ms());
+    for (key, count) in &finished {
+        audit::record_alone(
+            &core.db,
+            NewEvent {
+                org_id: &key.org_id,
+                event_type: EventType::FederatedSignInFailed,
+                actor: AuditActor::Federated {
+                    name: "unknown",
+                    idp_id: &key.source_id,
+                },
+                share_id: None,
+                item_id: None,
+                details: json!({
+                    "idp": key.source_id,
+                    "reason": key.reason,
+                    "repeated": count,
+                    "address": key.address,
+                    "window_minutes": WINDOW_MS / 60_000,
+                }),
+                meta: &RequestMeta::default(),
+                at_ms: core.now_ms(),
+            },
+        )
+        .await?;
+    }
+    Ok(finished.len())
 }
 
 /// Applies a verified identity to what the sign-in was for.

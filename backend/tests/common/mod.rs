@@ -10,8 +10,7 @@ use std::sync::Arc;
 
 use backend::blobs::Blobs;
 use backend::clock::ManualClock;
-use backend::crypto::{Kdf, Sealer};
-use backend::portal_jwt::PortalKeys;
+use backend::crypto::Sealer;
 use backend::store::{Db, Engine};
 use backend::{Liaison, Settings};
 use secrecy::SecretSlice;
@@ -104,30 +103,19 @@ async fn harness(
     db.migrate().await.expect("migrate");
     let clock = ManualClock::new(time::OffsetDateTime::now_utc());
     let sealer = Sealer::new(&SecretSlice::from(vec![42u8; 32])).expect("sealer");
-    let keys = PortalKeys::load_or_create(
-        db.clone(),
-        sealer.clone(),
-        backend::store::to_millis(time::OffsetDateTime::now_utc()),
-    )
-    .await
-    .expect("keys");
-    let core = Liaison {
-        db,
-        blobs: Blobs::local(blob_dir).expect("blobs"),
-        kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, 2),
-        keys,
-        sealer,
-        geo: geo.map(|p| backend::geo::Geo::open(&p).expect("GeoIP test database")),
-        revocations: backend::revocation::RevocationBus::new(true),
-        outbound: backend::federation::outbound::Outbound::new(true),
-        clock: Arc::new(clock.clone()),
-        settings: Settings {
-            public_url: url::Url::parse("http://127.0.0.1:3000").expect("url"),
-            portal_session_ttl: time::Duration::minutes(15),
-            max_upload_bytes: 1024 * 1024,
-            trusted_proxies: Vec::new(),
-        },
+    let settings = Settings {
+        max_upload_bytes: 1024 * 1024,
+        ..Settings::new(url::Url::parse("http://127.0.0.1:3000").expect("url"))
     };
+    let core = Liaison::builder(db, Blobs::local(blob_dir).expect("blobs"), sealer, settings)
+        .hash_workers(2)
+        .clock(Arc::new(clock.clone()))
+        .geo(geo.map(|p| backend::geo::Geo::open(&p).expect("GeoIP test database")))
+        .single_node(true)
+        .allow_private_networks(true)
+        .build()
+        .await
+        .expect("core");
     Harness {
         core: Arc::new(core),
         clock,

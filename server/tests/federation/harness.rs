@@ -7,14 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backend::blobs::Blobs;
-use backend::clock::SystemClock;
-use backend::crypto::{Kdf, Sealer};
-use backend::portal_jwt::PortalKeys;
+use backend::crypto::Sealer;
 use backend::store::Db;
 use backend::{Liaison, Settings};
 use secrecy::{ExposeSecret, SecretSlice};
 use serde_json::{json, Value};
-use server::middleware::AllowedOrigin;
 use server::state::AppState;
 
 pub fn repo_root() -> PathBuf {
@@ -53,37 +50,29 @@ impl App {
             .unwrap();
         db.migrate().await.unwrap();
         let sealer = Sealer::new(&SecretSlice::from(vec![9u8; 32])).unwrap();
-        let keys = PortalKeys::load_or_create(db.clone(), sealer.clone(), 0)
-            .await
-            .unwrap();
-        let core = Arc::new(Liaison {
-            db,
-            blobs: Blobs::local(&dir.path().join("blobs")).unwrap(),
-            kdf: Kdf::new(backend::crypto::kdf::MIN_ITERATIONS, 2),
-            keys,
-            sealer,
-            geo: None,
-            revocations: backend::revocation::RevocationBus::new(true),
-            outbound: backend::federation::outbound::Outbound::new(true),
-            clock: Arc::new(SystemClock),
-            settings: Settings {
-                public_url: url::Url::parse(&base).unwrap(),
-                portal_session_ttl: time::Duration::minutes(15),
-                max_upload_bytes: 1024 * 1024,
-                trusted_proxies: Vec::new(),
-            },
-        });
+        let settings = Settings {
+            max_upload_bytes: 1024 * 1024,
+            ..Settings::new(url::Url::parse(&base).unwrap())
+        };
+        let blobs = Blobs::local(&dir.path().join("blobs")).unwrap();
+        let core = Arc::new(
+            Liaison::builder(db, blobs, sealer, settings)
+                .hash_workers(2)
+                .single_node(true)
+                .allow_private_networks(true)
+                .build()
+                .await
+                .unwrap(),
+        );
         let boot = backend::services::bootstrap::bootstrap(&core, "Acme", "admin@liaison.test")
             .await
             .unwrap();
-        let state = AppState {
-            core: core.clone(),
-            leptos_options: leptos::config::LeptosOptions::builder()
+        let state = AppState::new(
+            core.clone(),
+            leptos::config::LeptosOptions::builder()
                 .output_name("liaison")
                 .build(),
-            allowed_origin: AllowedOrigin(base.clone()),
-            secure_cookies: false,
-        };
+        );
         let router = server::router::build(state, &dir.path().join("site"));
         let server = tokio::spawn(async move {
             axum::serve(

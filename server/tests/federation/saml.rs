@@ -1012,3 +1012,52 @@ async fn a_saml_sign_in_started_in_another_browser_does_not_open_the_share() {
         .count();
     assert_eq!(mismatches, 2, "both attempts are audited");
 }
+
+/// Security review, finding 4: every junk POST to an ACS used to append a permanent event
+/// to the organisation's hash chain. Junk that proves nothing (no sign-in of ours, nothing
+/// verified) is audited once per window per address, with a count; the rest is cut off by
+/// the sign-in rate limit.
+#[tokio::test]
+async fn junk_at_an_acs_is_audited_once_per_window_with_a_count() {
+    let app = App::start().await;
+    let crafter = Crafter::new();
+    let partner = app.partner().await;
+    let (s, idp) = app
+        .rest(
+            Method::POST,
+            &format!("/api/v1/partners/{partner}/idps"),
+            Some(json!({ "kind": "saml", "name": "Crafted", "metadata_xml": crafter.metadata() })),
+        )
+        .await;
+    assert_eq!(s, 201, "{idp}");
+    let acs = idp["sp_acs_url"].as_str().unwrap().to_owned();
+    let browser = Client::new();
+    let (mut refused, mut limited) = (0, 0);
+    for i in 0..80 {
+        let page = deliver(
+            &browser,
+            &acs,
+            &encode(&format!("<junk n=\"{i}\"/>")),
+            "",
+            "https://evil.example",
+        )
+        .await;
+        match page.status {
+            403 => refused += 1,
+            429 => limited += 1,
+            other => panic!("unexpected {other}: {}", page.body),
+        }
+    }
+    assert!(
+        refused >= 1 && limited >= 1,
+        "{refused} refused, {limited} limited"
+    );
+    let failures = app.audit("federation.sign_in_failed").await;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["details"]["repeated_before"], 0);
+    // After the window, what was only counted is recorded as one summary event.
+    let later = app.core.now_ms() + backend::audit::coalesce::WINDOW_MS;
+    let counted = app.core.junk.take_finished(later);
+    assert_eq!(counted.len(), 1);
+    assert_eq!(counted[0].1, refused - 1);
+}

@@ -1,0 +1,114 @@
+//! The one way to assemble a [`Liaison`]: `liaison serve`, `liaison bench` and every test
+//! harness go through [`Liaison::builder`], so a new part of the core is added in one place.
+
+use std::sync::Arc;
+
+use crate::blobs::Blobs;
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::{Kdf, Sealer};
+use crate::federation::outbound::Outbound;
+use crate::portal_jwt::{JwtError, PortalKeys};
+use crate::revocation::RevocationBus;
+use crate::store::{Db, Engine};
+use crate::{geo, Liaison, Settings};
+
+/// Parts of a [`Liaison`] with their defaults: the system clock; PBKDF2 at the policy
+/// floor on [`Kdf::default_concurrency`] workers; no GeoIP database; one node when the
+/// database is SQLite (several otherwise, so no share cache); an outbound guard that
+/// refuses private networks.
+pub struct LiaisonBuilder {
+    db: Db,
+    blobs: Blobs,
+    sealer: Sealer,
+    settings: Settings,
+    hash_workers: usize,
+    geo: Option<geo::Geo>,
+    clock: Arc<dyn Clock>,
+    single_node: Option<bool>,
+    allow_private_networks: bool,
+}
+
+impl Liaison {
+    pub fn builder(db: Db, blobs: Blobs, sealer: Sealer, settings: Settings) -> LiaisonBuilder {
+        LiaisonBuilder {
+            db,
+            blobs,
+            sealer,
+            settings,
+            hash_workers: Kdf::default_concurrency(),
+            geo: None,
+            clock: Arc::new(SystemClock),
+            single_node: None,
+            allow_private_networks: false,
+        }
+    }
+}
+
+impl LiaisonBuilder {
+    /// Concurrent PBKDF2 computations (the rest of the runtime stays responsive).
+    pub fn hash_workers(mut self, n: usize) -> Self {
+        self.hash_workers = n.max(1);
+        self
+    }
+
+    /// Country lookups for the "allowed countries" rule.
+    pub fn geo(mut self, geo: Option<geo::Geo>) -> Self {
+        self.geo = geo;
+        self
+    }
+
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Overrides what the engine implies: only a single node may cache shares, because no
+    /// other node can revoke behind its back.
+    pub fn single_node(mut self, single: bool) -> Self {
+        self.single_node = Some(single);
+        self
+    }
+
+    /// Lets IdP metadata, discovery and token requests reach private and loopback
+    /// addresses (test peers, an IdP on the internal network).
+    pub fn allow_private_networks(mut self, allow: bool) -> Self {
+        self.allow_private_networks = allow;
+        self
+    }
+
+    /// Loads (or, on a fresh database, creates) the portal signing keys and assembles the
+    /// core. Fails when the stored keys cannot be opened with this master key.
+    pub async fn build(self) -> Result<Liaison, JwtError> {
+        let now_ms = crate::store::to_millis(self.clock.now());
+        let keys = PortalKeys::load_or_create(self.db.clone(), self.sealer.clone(), now_ms).await?;
+        let single_node = self
+            .single_node
+            .unwrap_or(self.db.engine() == Engine::Sqlite);
+        Ok(Liaison {
+            db: self.db,
+            blobs: self.blobs,
+            kdf: Kdf::new(crate::crypto::kdf::MIN_ITERATIONS, self.hash_workers),
+            keys,
+            sealer: self.sealer,
+            geo: self.geo,
+            revocations: RevocationBus::new(single_node),
+            outbound: Outbound::new(self.allow_private_networks),
+            clock: self.clock,
+            settings: self.settings,
+            junk: Default::default(),
+        })
+    }
+}
+
+impl Settings {
+    /// Settings for `public_url` with the defaults of `liaison serve`: 15-minute portal
+    /// sessions, 50 MiB uploads, no trusted proxies.
+    pub fn new(public_url: url::Url) -> Self {
+        Self {
+            public_url,
+            portal_session_ttl: Self::MAX_PORTAL_SESSION_TTL,
+            max_upload_bytes: 50 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
