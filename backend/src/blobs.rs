@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{ObjectStore, PutPayload, WriteMultipart};
 
 #[derive(Debug, thiserror::Error)]
 #[error("blob store: {0}")]
@@ -48,6 +48,16 @@ impl Blobs {
         Ok(())
     }
 
+    /// A blob written piece by piece, so an upload is never held whole in memory (at most
+    /// [`BlobWriter::BUFFER`] per part in flight). Nothing is visible under `key` until
+    /// [`BlobWriter::finish`]; [`BlobWriter::abort`] leaves nothing behind.
+    pub async fn writer(&self, key: &str) -> Result<BlobWriter, BlobError> {
+        let upload = self.store.put_multipart(&ObjectPath::from(key)).await?;
+        Ok(BlobWriter {
+            inner: WriteMultipart::new_with_chunk_size(upload, BlobWriter::BUFFER),
+        })
+    }
+
     pub async fn get(&self, key: &str) -> Result<Bytes, BlobError> {
         Ok(self
             .store
@@ -59,6 +69,33 @@ impl Blobs {
 
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
         self.store.delete(&ObjectPath::from(key)).await?;
+        Ok(())
+    }
+}
+
+/// See [`Blobs::writer`].
+pub struct BlobWriter {
+    inner: WriteMultipart,
+}
+
+impl BlobWriter {
+    /// Bytes buffered before a part is sent to the store.
+    pub const BUFFER: usize = 1024 * 1024;
+
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), BlobError> {
+        // At most two parts in flight: memory stays bounded whatever the upload's size.
+        self.inner.wait_for_capacity(2).await?;
+        self.inner.write(bytes);
+        Ok(())
+    }
+
+    pub async fn finish(self) -> Result<(), BlobError> {
+        self.inner.finish().await?;
+        Ok(())
+    }
+
+    pub async fn abort(self) -> Result<(), BlobError> {
+        self.inner.abort().await?;
         Ok(())
     }
 }

@@ -1000,9 +1000,32 @@ async fn guest_for(h: &Harness, token: &str) -> backend::actor::Guest {
         .unwrap()
 }
 
+/// Stages `files` as the portal form does, then submits the response.
+async fn respond(
+    h: &Harness,
+    g: &backend::actor::Guest,
+    decision: backend::services::responses::Decision,
+    comment: &str,
+    files: Vec<(&str, &'static [u8])>,
+) -> Result<backend::services::responses::ResponseView, ServiceError> {
+    use backend::services::responses::{self, NewResponse};
+    let mut attachments = Vec::new();
+    for (name, bytes) in files {
+        attachments.push(
+            responses::stage_bytes(&h.core, g, name, bytes::Bytes::from_static(bytes)).await?,
+        );
+    }
+    let input = NewResponse {
+        decision,
+        comment: comment.into(),
+        attachments,
+    };
+    responses::submit(&h.core, g, input, &meta()).await
+}
+
 async fn responses_follow_the_permission(h: Harness) {
     use backend::domain::Permission;
-    use backend::services::responses::{self, Attachment, Decision, NewResponse};
+    use backend::services::responses::{self, Decision};
     let admin = org(&h, "Acme").await;
     let doc = document(&h, &admin).await;
     let with = |permission| NewShare {
@@ -1013,76 +1036,46 @@ async fn responses_follow_the_permission(h: Harness) {
         },
         ..share(&doc)
     };
-    let answer = |decision, comment: &str, files: Vec<(&str, &'static [u8])>| NewResponse {
-        decision,
-        comment: comment.into(),
-        attachments: files
-            .into_iter()
-            .map(|(n, b)| Attachment {
-                file_name: n.into(),
-                bytes: bytes::Bytes::from_static(b),
-            })
-            .collect(),
-    };
     let (_, view_only) = create(&h, &admin, with(Permission::View)).await.unwrap();
     let g = guest_for(&h, &view_only).await;
     assert!(matches!(
-        responses::submit(&h.core, &g, answer(Decision::Approve, "", vec![]), &meta()).await,
+        respond(&h, &g, Decision::Approve, "", vec![]).await,
         Err(ServiceError::Forbidden(_))
     ));
 
     let (comment_id, comment_only) = create(&h, &admin, with(Permission::Comment)).await.unwrap();
     let g = guest_for(&h, &comment_only).await;
     assert_eq!(
-        field(
-            responses::submit(&h.core, &g, answer(Decision::Reject, "  ", vec![]), &meta()).await
-        ),
+        field(respond(&h, &g, Decision::Reject, "  ", vec![]).await),
         "comment"
     );
     assert!(matches!(
-        responses::submit(
-            &h.core,
-            &g,
-            answer(Decision::Approve, "ok", vec![("a.txt", b"note")]),
-            &meta()
-        )
-        .await,
+        respond(&h, &g, Decision::Approve, "ok", vec![("a.txt", b"note")]).await,
         Err(ServiceError::Forbidden(_))
     ));
-    responses::submit(
-        &h.core,
-        &g,
-        answer(Decision::Reject, "Page 4 is wrong <b>", vec![]),
-        &meta(),
-    )
-    .await
-    .unwrap();
+    respond(&h, &g, Decision::Reject, "Page 4 is wrong <b>", vec![])
+        .await
+        .unwrap();
 
     let (edit_id, edit) = create(&h, &admin, with(Permission::Edit)).await.unwrap();
     let g = guest_for(&h, &edit).await;
     assert!(matches!(
-        responses::submit(
-            &h.core,
+        respond(
+            &h,
             &g,
-            answer(
-                Decision::Approve,
-                "",
-                vec![("x.svg", b"<svg onload=alert(1)>")]
-            ),
-            &meta()
+            Decision::Approve,
+            "",
+            vec![("x.svg", b"<svg onload=alert(1)>")]
         )
         .await,
         Err(ServiceError::UnsupportedMedia(_))
     ));
-    let r = responses::submit(
-        &h.core,
+    let r = respond(
+        &h,
         &g,
-        answer(
-            Decision::ApproveWithComments,
-            "Signed copy attached",
-            vec![("../../signed.txt", b"signed")],
-        ),
-        &meta(),
+        Decision::ApproveWithComments,
+        "Signed copy attached",
+        vec![("../../signed.txt", b"signed")],
     )
     .await
     .unwrap();

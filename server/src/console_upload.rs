@@ -33,15 +33,14 @@ pub async fn upload(
     let Some(staff) = staff else {
         return Redirect::to("/login").into_response();
     };
-    let form = match read_upload(form, state.core.settings.max_upload_bytes).await {
+    let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+        return back_with_error("The form has expired. Reload the page and try again.");
+    };
+    let form = match read_upload(&state, &staff, form, Some(&expected)).await {
         Ok(f) => f,
         Err(e) => return back_with_error(&crate::error::public_message(&e.0)),
     };
-    let csrf_ok = matches!((&expected, &form.csrf), (Some(e), Some(p)) if backend::crypto::constant_time_eq(e.as_bytes(), p.as_bytes()));
-    if !csrf_ok {
-        return back_with_error("The form has expired. Reload the page and try again.");
-    }
-    match documents::upload(&state.core, &staff, form.upload, &meta).await {
+    match documents::adopt(&state.core, &staff, form.title, form.file, &meta).await {
         Ok(_) => Redirect::to("/console/documents?uploaded=1").into_response(),
         Err(e) => back_with_error(&crate::error::public_message(&e)),
     }

@@ -7,31 +7,67 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use backend::services::responses::{self, Attachment, Decision, NewResponse};
+use backend::actor::Guest;
+use backend::services::responses::{self, Decision, NewResponse};
 use backend::services::ServiceError;
+use futures::StreamExt;
 use serde_json::json;
 
 use crate::api::extract::{Meta, PortalGuest};
 use crate::error::{invalid, ApiError};
 use crate::state::AppState;
 
-async fn read_form(mut form: Multipart, limit: usize) -> Result<NewResponse, ApiError> {
+/// A multipart read error as the caller should see it: the body limit is a 413.
+fn body_error(
+    e: axum::extract::multipart::MultipartError,
+    field: &'static str,
+    limit: usize,
+) -> ServiceError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ServiceError::PayloadTooLarge { limit }
+    } else {
+        ServiceError::Invalid {
+            field,
+            message: format!("malformed multipart body: {}", e.body_text()),
+        }
+    }
+}
+
+/// Reads the form in order, streaming each attachment into storage as it arrives. The
+/// guest's permission is checked before anything is read, and again (for attachments) at
+/// the first file part; on any error the files staged so far are removed.
+async fn read_form(
+    state: &AppState,
+    guest: &Guest,
+    form: Multipart,
+) -> Result<NewResponse, ApiError> {
+    responses::may_respond(&state.core, guest, false).await?;
+    let mut staged = Vec::new();
+    let result = read_fields(state, guest, form, &mut staged).await;
+    if result.is_err() {
+        responses::discard(&state.core, &staged).await;
+    }
+    result.map(|(decision, comment)| NewResponse {
+        decision,
+        comment,
+        attachments: staged,
+    })
+}
+
+async fn read_fields(
+    state: &AppState,
+    guest: &Guest,
+    mut form: Multipart,
+    staged: &mut Vec<responses::StagedAttachment>,
+) -> Result<(Decision, String), ApiError> {
+    let limit = state.core.settings.max_upload_bytes;
     let mut decision = None;
     let mut comment = String::new();
-    let mut attachments = Vec::new();
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError(ServiceError::PayloadTooLarge { limit }))
-            }
-            Err(e) => {
-                return Err(invalid(
-                    "body",
-                    format!("malformed multipart body: {}", e.body_text()),
-                ))
-            }
+            Err(e) => return Err(ApiError(body_error(e, "body", limit))),
         };
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
@@ -54,27 +90,27 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<NewResponse, Api
                     .map_err(|e| invalid("comment", e.body_text()))?
             }
             "attachment" => {
-                let file_name = field.file_name().unwrap_or("attachment").to_owned();
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError(ServiceError::PayloadTooLarge { limit })
-                    } else {
-                        invalid("attachment", e.body_text())
-                    }
-                })?;
+                let file_name = field.file_name().unwrap_or_default().to_owned();
                 // An empty file input in a browser form sends a nameless empty part.
-                if !(bytes.is_empty() && file_name.is_empty()) {
-                    attachments.push(Attachment { file_name, bytes });
+                if file_name.is_empty() {
+                    continue;
                 }
+                if staged.len() >= responses::MAX_ATTACHMENTS {
+                    return Err(invalid(
+                        "attachments",
+                        format!("at most {} attachments", responses::MAX_ATTACHMENTS),
+                    ));
+                }
+                let pieces = Box::pin(
+                    field.map(move |piece| piece.map_err(|e| body_error(e, "attachment", limit))),
+                );
+                staged.push(responses::stage(&state.core, guest, &file_name, pieces).await?);
             }
             other => return Err(invalid("body", format!("unexpected form field {other:?}"))),
         }
     }
-    Ok(NewResponse {
-        decision: decision.ok_or_else(|| invalid("decision", "choose a decision"))?,
-        comment,
-        attachments,
-    })
+    let decision = decision.ok_or_else(|| invalid("decision", "choose a decision"))?;
+    Ok((decision, comment))
 }
 
 /// Body limit for a response: five attachments of the largest upload size, plus the form.
@@ -88,7 +124,7 @@ pub async fn submit_api(
     Meta(meta): Meta,
     form: Multipart,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let input = read_form(form, state.core.settings.max_upload_bytes).await?;
+    let input = read_form(&state, &guest, form).await?;
     let view = responses::submit(&state.core, &guest, input, &meta).await?;
     Ok((StatusCode::CREATED, Json(json!(view))))
 }
@@ -107,7 +143,7 @@ pub async fn submit_form(
         return Redirect::to("/portal").into_response();
     };
     let result = async {
-        let input = read_form(form, state.core.settings.max_upload_bytes).await?;
+        let input = read_form(&state, &guest, form).await?;
         Ok::<_, ApiError>(responses::submit(&state.core, &guest, input, &meta).await?)
     }
     .await;

@@ -57,6 +57,10 @@ impl Reply {
 
 impl TestApp {
     async fn new() -> Self {
+        Self::with_upload_limit(UPLOAD_LIMIT).await
+    }
+
+    async fn with_upload_limit(upload_limit: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
             .await
@@ -64,7 +68,7 @@ impl TestApp {
         db.migrate().await.unwrap();
         let sealer = Sealer::new(&SecretSlice::from(vec![7u8; 32])).unwrap();
         let settings = Settings {
-            max_upload_bytes: UPLOAD_LIMIT,
+            max_upload_bytes: upload_limit,
             ..Settings::new(url::Url::parse(ORIGIN).unwrap())
         };
         let blobs = Blobs::local(&dir.path().join("blobs")).unwrap();
@@ -1776,4 +1780,170 @@ async fn unauthenticated_floods_are_rate_limited_per_address() {
         }
     }
     assert!(limited >= 60, "{limited} of 100 limited");
+}
+
+/// Resident memory of this process (the server runs in it), in bytes.
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+/// A multipart response form whose attachment is `size` bytes, generated as it is read
+/// and, like a network, not all ready at once (each piece after a yield); `read` counts
+/// what the server pulled from it.
+fn big_response_body(size: usize, read: Arc<std::sync::atomic::AtomicUsize>) -> Body {
+    big_multipart_body("decision", "approve", "attachment", size, read)
+}
+
+/// A multipart form of one text field and one file part of `size` bytes (see above).
+fn big_multipart_body(
+    text_field: &str,
+    text: &str,
+    file_field: &str,
+    size: usize,
+    read: Arc<std::sync::atomic::AtomicUsize>,
+) -> Body {
+    use std::sync::atomic::Ordering;
+    const B: &str = "liaison-test-boundary";
+    let head = format!(
+        "--{B}\r\nContent-Disposition: form-data; name=\"{text_field}\"\r\n\r\n{text}\r\n\
+         --{B}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"big.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n"
+    );
+    let tail = format!("\r\n--{B}--\r\n");
+    let chunk = bytes::Bytes::from(vec![b'a'; 1024 * 1024]);
+    let pieces: Vec<bytes::Bytes> = std::iter::once(bytes::Bytes::from(head))
+        .chain((0..size / chunk.len()).map(move |_| chunk.clone()))
+        .chain(std::iter::once(bytes::Bytes::from(tail)))
+        .collect();
+    let stream = futures::stream::unfold(pieces.into_iter(), move |mut rest| {
+        let read = read.clone();
+        async move {
+            tokio::task::yield_now().await;
+            let b = rest.next()?;
+            read.fetch_add(b.len(), Ordering::Relaxed);
+            Some((Ok::<_, std::io::Error>(b), rest))
+        }
+    });
+    Body::from_stream(stream)
+}
+
+/// Security review, finding 5: a response upload was read whole into memory before the
+/// guest's permission was checked. Now a view-only guest's 200 MB upload is refused before
+/// its file is read, and an allowed guest's oversized one is cut off at the size limit
+/// (413) — memory stays flat either way.
+#[tokio::test]
+async fn oversized_or_forbidden_uploads_are_refused_without_reading_them() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // The production default limit (50 MiB per file, so a 250 MiB body for five).
+    let app = TestApp::with_upload_limit(
+        Settings::new(url::Url::parse(ORIGIN).unwrap()).max_upload_bytes,
+    )
+    .await;
+    let doc = app.document().await;
+    let open = |share: Value| {
+        let app = &app;
+        async move {
+            let s = app
+                .call(
+                    Method::POST,
+                    "/api/portal/session",
+                    None,
+                    Some(json!({ "token": token_of(&share) })),
+                )
+                .await;
+            s.json()["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let post = |jwt: String, size: usize, read: Arc<AtomicUsize>| {
+        Request::post("/api/portal/responses")
+            .header(header::AUTHORIZATION, format!("Bearer {jwt}"))
+            .header(
+                header::CONTENT_TYPE,
+                "multipart/form-data; boundary=liaison-test-boundary",
+            )
+            .body(big_response_body(size, read))
+            .unwrap()
+    };
+    let view_only = open(
+        app.share(&doc, json!({ "settings": { "permission": "view" } }))
+            .await,
+    )
+    .await;
+    let before = rss_bytes();
+    let read = Arc::new(AtomicUsize::new(0));
+    let r = app
+        .send(post(view_only, 200 * 1024 * 1024, read.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let pulled = read.load(Ordering::Relaxed);
+    assert!(pulled < 4 * 1024 * 1024, "read {pulled} bytes of the body");
+    let grown = rss_bytes().saturating_sub(before);
+    assert!(grown < 20 * 1024 * 1024, "memory grew by {grown} bytes");
+
+    // Allowed to attach, but far over the 50 MiB limit: 413 once the limit is passed,
+    // with at most a buffer's worth in memory, nothing stored.
+    let editor = open(
+        app.share(&doc, json!({ "settings": { "permission": "edit" } }))
+            .await,
+    )
+    .await;
+    let before = rss_bytes();
+    let read = Arc::new(AtomicUsize::new(0));
+    let r = app
+        .send(post(editor, 200 * 1024 * 1024, read.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
+    let pulled = read.load(Ordering::Relaxed);
+    assert!(
+        pulled < 60 * 1024 * 1024,
+        "read {pulled} bytes of the body, the limit is 50 MiB"
+    );
+    let grown = rss_bytes().saturating_sub(before);
+    assert!(grown < 20 * 1024 * 1024, "memory grew by {grown} bytes");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM response_attachments")
+        .fetch_one(app.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+    let blobs = std::fs::read_dir(app._dir.path().join("blobs/org"))
+        .map(|orgs| {
+            orgs.flatten()
+                .filter(|o| o.path().join("attachments").exists())
+                .flat_map(|o| std::fs::read_dir(o.path().join("attachments")).unwrap())
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(blobs, 0, "no attachment blob left behind");
+
+    // Document uploads stream the same way.
+    let (documents_before, _, _) = app.counts().await;
+    let read = Arc::new(AtomicUsize::new(0));
+    let r = app
+        .send(
+            Request::post("/api/v1/documents")
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.key))
+                .header(
+                    header::CONTENT_TYPE,
+                    "multipart/form-data; boundary=liaison-test-boundary",
+                )
+                .body(big_multipart_body(
+                    "title",
+                    "Huge",
+                    "file",
+                    200 * 1024 * 1024,
+                    read.clone(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
+    assert!(read.load(Ordering::Relaxed) < 60 * 1024 * 1024);
+    assert_eq!(app.counts().await.0, documents_before, "no document row");
 }

@@ -17,6 +17,7 @@ pub mod portal;
 pub mod portals;
 pub mod responses;
 pub mod shares;
+pub mod uploads;
 mod validate;
 
 use crate::domain::Denial;

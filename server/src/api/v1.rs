@@ -4,11 +4,13 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use backend::actor::Staff;
 use backend::domain::ShareStatus;
 use backend::domain::{Method, Policy, PolicyOverride, ShareSettings, Tlp};
-use backend::services::documents::{self, Upload};
+use backend::services::documents;
 use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter};
 use backend::services::{audit_log, policy, ServiceError};
+use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -54,69 +56,100 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// A multipart upload: the file, its title, and (for the console form) the CSRF token.
+/// A multipart upload, its file already streamed into storage.
 pub struct UploadForm {
-    pub upload: Upload,
-    pub csrf: Option<String>,
+    pub title: String,
+    pub file: documents::StagedDocument,
 }
 
-/// Reads a multipart upload: a `file` part, an optional `title` (and `csrf`). Oversized
-/// bodies are a 413 in the envelope, never a half-stored file.
-pub async fn read_upload(mut form: Multipart, limit: usize) -> ApiResult<UploadForm> {
-    let mut title = String::new();
-    let mut csrf = None;
-    let mut file: Option<(String, bytes::Bytes)> = None;
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError(ServiceError::PayloadTooLarge { limit }))
-            }
-            Err(e) => {
-                return Err(invalid(
-                    "body",
-                    format!("malformed multipart body: {}", e.body_text()),
-                ))
-            }
-        };
-        match field.name() {
-            Some("file") => {
-                let name = field.file_name().unwrap_or("document").to_owned();
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError(ServiceError::PayloadTooLarge { limit })
-                    } else {
-                        invalid(
-                            "file",
-                            format!("could not read the file: {}", e.body_text()),
-                        )
-                    }
-                })?;
-                file = Some((name, bytes));
-            }
-            Some("title") => {
-                title = field
-                    .text()
-                    .await
-                    .map_err(|_| invalid("title", "title must be UTF-8 text"))?;
-            }
-            Some("csrf") => {
-                csrf = field.text().await.ok();
-            }
-            _ => {}
+fn body_error(
+    e: axum::extract::multipart::MultipartError,
+    field: &'static str,
+    limit: usize,
+) -> ServiceError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ServiceError::PayloadTooLarge { limit }
+    } else {
+        ServiceError::Invalid {
+            field,
+            message: format!("malformed multipart body: {}", e.body_text()),
         }
     }
-    let (file_name, bytes) =
-        file.ok_or_else(|| invalid("file", "a multipart field named \"file\" is required"))?;
-    Ok(UploadForm {
-        upload: Upload {
-            title,
-            file_name,
-            bytes,
-        },
-        csrf,
-    })
+}
+
+/// Reads a multipart upload: a `file` part and an optional `title`. The uploader's role is
+/// checked before anything is read, the file streamed into storage as it arrives (capped;
+/// 413 beyond `LIAISON_MAX_UPLOAD_BYTES`). With `csrf` (the console form), a `csrf` part
+/// matching it must come before the file, or nothing is read further.
+pub async fn read_upload(
+    state: &AppState,
+    who: &Staff,
+    mut form: Multipart,
+    csrf: Option<&str>,
+) -> ApiResult<UploadForm> {
+    documents::may_upload(who)?;
+    let limit = state.core.settings.max_upload_bytes;
+    let mut title = String::new();
+    let mut csrf_ok = csrf.is_none();
+    let mut file: Option<documents::StagedDocument> = None;
+    let read = async {
+        loop {
+            let field = match form.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => return Err(ApiError(body_error(e, "body", limit))),
+            };
+            match field.name() {
+                Some("csrf") => {
+                    let sent = field.text().await.unwrap_or_default();
+                    csrf_ok = csrf.is_some_and(|expected| {
+                        backend::crypto::constant_time_eq(expected.as_bytes(), sent.as_bytes())
+                    });
+                }
+                Some("file") if !csrf_ok => {
+                    return Err(ApiError(ServiceError::Forbidden(
+                        "The form has expired. Reload the page and try again.",
+                    )))
+                }
+                Some("file") if file.is_none() => {
+                    let name = field.file_name().unwrap_or("document").to_owned();
+                    let pieces = Box::pin(
+                        field.map(move |piece| piece.map_err(|e| body_error(e, "file", limit))),
+                    );
+                    file = Some(documents::stage(&state.core, who, &name, pieces).await?);
+                }
+                Some("file") => return Err(invalid("file", "send one file per upload")),
+                Some("title") => {
+                    title = field
+                        .text()
+                        .await
+                        .map_err(|_| invalid("title", "title must be UTF-8 text"))?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match (read, file) {
+        (Ok(()), Some(file)) if csrf_ok => Ok(UploadForm { title, file }),
+        (Ok(()), None) => Err(invalid(
+            "file",
+            "a multipart field named \"file\" is required",
+        )),
+        (Ok(()), Some(file)) => {
+            file.discard(&state.core).await;
+            Err(ApiError(ServiceError::Forbidden(
+                "The form has expired. Reload the page and try again.",
+            )))
+        }
+        (Err(e), file) => {
+            if let Some(file) = file {
+                file.discard(&state.core).await;
+            }
+            Err(e)
+        }
+    }
 }
 
 async fn upload_document(
@@ -125,8 +158,8 @@ async fn upload_document(
     Meta(meta): Meta,
     form: Multipart,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let form = read_upload(form, state.core.settings.max_upload_bytes).await?;
-    let doc = documents::upload(&state.core, &who, form.upload, &meta).await?;
+    let form = read_upload(&state, &who, form, None).await?;
+    let doc = documents::adopt(&state.core, &who, form.title, form.file, &meta).await?;
     Ok((StatusCode::CREATED, Json(json!(doc))))
 }
 

@@ -2,17 +2,14 @@
 //! attachments, submitted from the portal where the share's permission allows it; the
 //! owner is told by mail when the share asks for it.
 
-use bytes::Bytes;
+mod upload;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::documents::sniff_content_type;
-use super::{rfc3339, validate, Result, ServiceError};
+use super::{rfc3339, Result, ServiceError};
 use crate::actor::{Guest, RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
-use crate::blobs::Blobs;
-use crate::crypto::sha256_hex;
-use crate::domain::Permission;
 use crate::store::{self, from_millis, new_id, responses::AttachmentRow, responses::ResponseRow};
 use crate::Liaison;
 
@@ -49,18 +46,14 @@ impl Decision {
     }
 }
 
-/// A file attached to a response.
-#[derive(Clone, Debug)]
-pub struct Attachment {
-    pub file_name: String,
-    pub bytes: Bytes,
-}
+pub use upload::{discard, may_respond, stage, stage_bytes, StagedAttachment};
 
+/// A response as submitted; its attachments are already staged ([`stage`]).
 #[derive(Clone, Debug)]
 pub struct NewResponse {
     pub decision: Decision,
     pub comment: String,
-    pub attachments: Vec<Attachment>,
+    pub attachments: Vec<StagedAttachment>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -81,29 +74,31 @@ pub struct ResponseView {
     pub attachments: Vec<AttachmentView>,
 }
 
-/// Submits a response. Needs the "comment" permission, and "edit" for attachments. Every
-/// attachment is checked (size, type by content) before anything is stored; the response,
-/// its attachments' rows, the audit event and the owner's mail commit together.
+/// Submits a response. Needs the "comment" permission, and "edit" for attachments (each
+/// already streamed into storage, capped and typed, by [`stage`]). The response, its
+/// attachments' rows, the audit event and the owner's mail commit together; on any
+/// refusal the staged attachments are removed.
 pub async fn submit(
     core: &Liaison,
     guest: &Guest,
     input: NewResponse,
     meta: &RequestMeta,
 ) -> Result<ResponseView> {
-    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
-        .await?
-        .ok_or(ServiceError::NotFound("share"))?;
-    let permission = share.settings.permission;
-    if permission < Permission::Comment {
-        return Err(ServiceError::Forbidden(
-            "This share is view-only: responses are not allowed.",
-        ));
+    let staged = input.attachments.clone();
+    let result = record(core, guest, input, meta).await;
+    if result.is_err() {
+        discard(core, &staged).await;
     }
-    if !input.attachments.is_empty() && permission < Permission::Edit {
-        return Err(ServiceError::Forbidden(
-            "This share does not allow attachments.",
-        ));
-    }
+    result
+}
+
+async fn record(
+    core: &Liaison,
+    guest: &Guest,
+    input: NewResponse,
+    meta: &RequestMeta,
+) -> Result<ResponseView> {
+    let share = may_respond(core, guest, !input.attachments.is_empty()).await?;
     let comment = input.comment.trim().to_owned();
     if comment.chars().count() > MAX_COMMENT {
         return Err(ServiceError::invalid(
@@ -123,42 +118,23 @@ pub async fn submit(
             format!("at most {MAX_ATTACHMENTS} attachments"),
         ));
     }
-    let limit = core.settings.max_upload_bytes;
     let now = core.now_ms();
     let response_id = new_id();
-    let mut rows = Vec::new();
-    for a in &input.attachments {
-        if a.bytes.len() > limit {
-            return Err(ServiceError::PayloadTooLarge { limit });
-        }
-        if a.bytes.is_empty() {
-            return Err(ServiceError::invalid(
-                "attachments",
-                format!("{} is empty", a.file_name),
-            ));
-        }
-        let content_type = sniff_content_type(&a.bytes).ok_or_else(|| {
-            ServiceError::UnsupportedMedia(
-                "attachments may be PDF, PNG, JPEG, GIF, WebP or plain text".into(),
-            )
-        })?;
-        let id = new_id();
-        rows.push(AttachmentRow {
-            blob_key: Blobs::attachment_key(&guest.org_id, &id),
-            id,
+    let rows: Vec<AttachmentRow> = input
+        .attachments
+        .into_iter()
+        .map(|a| AttachmentRow {
+            id: a.id,
             org_id: guest.org_id.clone(),
             response_id: response_id.clone(),
-            file_name: validate::file_name(&a.file_name),
-            content_type: content_type.to_owned(),
-            size_bytes: a.bytes.len() as i64,
-            sha256: sha256_hex(&a.bytes),
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+            blob_key: a.blob_key,
             created_at: now,
-        });
-    }
-    // Blobs first: a failure after this leaves unreferenced blobs, never a row without data.
-    for (row, a) in rows.iter().zip(&input.attachments) {
-        core.blobs.put(&row.blob_key, a.bytes.clone()).await?;
-    }
+        })
+        .collect();
     let response = ResponseRow {
         id: response_id,
         org_id: guest.org_id.clone(),
@@ -178,9 +154,6 @@ pub async fn submit(
     .await?
     {
         tx.rollback().await?;
-        for row in &rows {
-            core.blobs.delete(&row.blob_key).await.ok();
-        }
         return Err(ServiceError::TooMany {
             message: "This share has received as many responses as it accepts; contact the sender.",
             retry_after_secs: None,

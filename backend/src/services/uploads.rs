@@ -1,0 +1,82 @@
+//! Files streamed into blob storage as they arrive (document uploads, response
+//! attachments): never held whole in memory, stopped the moment they pass
+//! `LIAISON_MAX_UPLOAD_BYTES`, typed by their content as it streams, hashed on the way.
+//! A refused file leaves nothing behind.
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+
+use super::documents::Sniffer;
+use super::{Result, ServiceError};
+use crate::Liaison;
+
+/// A file now in blob storage under `blob_key`.
+#[derive(Clone, Debug)]
+pub struct StoredFile {
+    pub blob_key: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub content_type: &'static str,
+}
+
+/// Streams `pieces` into a new blob at `blob_key` (see the module's invariants). `field`
+/// names the input in errors; `allowed` says which types are accepted, for the message.
+/// `pieces` may end with an error to pass on (the body limit's 413, a malformed body).
+pub async fn store_stream<S>(
+    core: &Liaison,
+    blob_key: String,
+    field: &'static str,
+    allowed: &str,
+    mut pieces: S,
+) -> Result<StoredFile>
+where
+    S: Stream<Item = Result<Bytes>> + Unpin,
+{
+    let limit = core.settings.max_upload_bytes;
+    let mut writer = core.blobs.writer(&blob_key).await?;
+    let mut sniffer = Sniffer::default();
+    let mut sha = Sha256::new();
+    let mut size = 0usize;
+    let streamed = async {
+        while let Some(piece) = pieces.next().await {
+            let piece = piece?;
+            size += piece.len();
+            if size > limit {
+                return Err(ServiceError::PayloadTooLarge { limit });
+            }
+            sniffer.feed(&piece);
+            sha.update(&piece);
+            writer.write(&piece).await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = streamed {
+        writer.abort().await.ok();
+        return Err(e);
+    }
+    writer.finish().await?;
+    let refused = match sniffer.content_type() {
+        _ if size == 0 => Some(ServiceError::invalid(field, "the file is empty")),
+        None => Some(ServiceError::UnsupportedMedia(format!(
+            "only {allowed} files are accepted"
+        ))),
+        Some(_) => None,
+    };
+    if let Some(e) = refused {
+        core.blobs.delete(&blob_key).await.ok();
+        return Err(e);
+    }
+    Ok(StoredFile {
+        blob_key,
+        size_bytes: size as i64,
+        sha256: crate::crypto::hex_lower(&sha.finalize()),
+        content_type: sniffer.content_type().unwrap_or_default(),
+    })
+}
+
+/// One piece, for bytes already in memory.
+pub fn once(bytes: Bytes) -> impl Stream<Item = Result<Bytes>> + Unpin {
+    futures::stream::iter([Ok(bytes)])
+}
