@@ -99,6 +99,8 @@ pub enum StaffCredential {
     Session,
     /// Admin API key, by key id.
     ApiKey { key_id: String },
+    /// The `liaison` command line, acting as the named staff member on this host.
+    Cli,
 }
 
 impl StaffCredential {
@@ -106,6 +108,7 @@ impl StaffCredential {
         match self {
             StaffCredential::Session => "session".into(),
             StaffCredential::ApiKey { key_id } => format!("api_key:{key_id}"),
+            StaffCredential::Cli => "cli".into(),
         }
     }
 }

@@ -6,7 +6,11 @@
 //! - `iss`, `aud`, `exp` and `sub` are required and checked, with 5 s of clock leeway;
 //! - the key is chosen by `kid` among our own live keys only, never from the token;
 //! - private keys are stored sealed under the master key; the public keys are published
-//!   as a JWKS so third parties can verify.
+//!   as a JWKS so third parties can verify;
+//! - rotation ([`PortalKeys::rotate`]) publishes the new key at once but signs with it
+//!   only from its activation time, so every node and JWKS consumer knows it before any
+//!   token carries it; the key it replaces keeps verifying until every token it signed has
+//!   expired ([`PortalKeys::retire_expired`]), then verifies nothing.
 //!
 //! A valid token proves only who the session was issued to: callers must still check the
 //! share on every request (revocation takes effect at once).
@@ -31,6 +35,9 @@ const LEEWAY_SECS: u64 = 5;
 /// An unknown `kid` makes us re-read the key table (another node may have rotated),
 /// but at most this often, so forged `kid`s cannot hammer the database.
 const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+/// Nodes re-read the key table at least this often (the housekeeping loop), so a retiring
+/// key's last tokens may have been issued this long after its successor activated.
+pub const REFRESH_SLACK_MS: i64 = 2 * 60_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JwtError {
@@ -93,8 +100,8 @@ pub struct PortalClaims {
 }
 
 struct KeySet {
-    signing_kid: String,
-    signing: EncodingKey,
+    /// Keys that sign from their activation time: (activates_at ms, kid, key), newest first.
+    signing: Vec<(i64, String, EncodingKey)>,
     verifying: HashMap<String, DecodingKey>,
     jwks: serde_json::Value,
     loaded_at: Instant,
@@ -126,7 +133,7 @@ impl PortalKeys {
     pub async fn load_or_create(db: Db, sealer: Sealer, now_ms: i64) -> Result<Self, JwtError> {
         let mut rows = signing_keys::list_live(db.pool()).await?;
         if rows.is_empty() {
-            rows.push(Self::generate(&db, &sealer, now_ms).await?);
+            rows.push(Self::generate(&db, &sealer, now_ms, now_ms).await?);
         }
         let keys = Self::build(&sealer, &rows)?;
         Ok(Self {
@@ -137,22 +144,53 @@ impl PortalKeys {
         })
     }
 
-    /// Adds a new signing key; older keys keep verifying until retired.
-    pub async fn rotate(&self, now_ms: i64) -> Result<String, JwtError> {
-        // The newest key signs: make sure the new one sorts after every existing key.
-        let newest = signing_keys::list_live(self.db.pool())
-            .await?
-            .first()
-            .map_or(0, |k| k.created_at + 1);
-        let row = Self::generate(&self.db, &self.sealer, now_ms.max(newest)).await?;
+    /// Adds a new signing key, published in the JWKS now and signing from `now + lead`;
+    /// older keys keep verifying until [`Self::retire_expired`] retires them. Returns the
+    /// new key's id and activation time.
+    pub async fn rotate(&self, now_ms: i64, lead_ms: i64) -> Result<(String, i64), JwtError> {
+        let activates_at = now_ms + lead_ms.max(0);
+        let row = Self::generate(&self.db, &self.sealer, now_ms, activates_at).await?;
         self.reload().await?;
-        Ok(row.kid)
+        Ok((row.kid, activates_at))
+    }
+
+    /// Retires every key that stopped signing more than `max_token_ms` (the longest
+    /// portal session) plus [`REFRESH_SLACK_MS`] ago: no token it signed is still valid.
+    /// Returns the retired kids.
+    pub async fn retire_expired(
+        &self,
+        now_ms: i64,
+        max_token_ms: i64,
+    ) -> Result<Vec<String>, JwtError> {
+        let live = signing_keys::list_live(self.db.pool()).await?;
+        // Newest first: each key stopped signing when the next newer one activated.
+        let mut retired = Vec::new();
+        for pair in live.windows(2) {
+            let (newer, older) = (&pair[0], &pair[1]);
+            if newer.activates_at <= now_ms
+                && now_ms >= newer.activates_at + max_token_ms + REFRESH_SLACK_MS
+            {
+                signing_keys::retire(self.db.pool(), &older.kid, now_ms).await?;
+                retired.push(older.kid.clone());
+            }
+        }
+        if !retired.is_empty() {
+            self.reload().await?;
+        }
+        Ok(retired)
+    }
+
+    /// Re-reads the key table (every node does, periodically, so a rotation made on another
+    /// node is known before its key activates).
+    pub async fn refresh(&self) -> Result<(), JwtError> {
+        self.reload().await
     }
 
     async fn generate(
         db: &Db,
         sealer: &Sealer,
         now_ms: i64,
+        activates_at: i64,
     ) -> Result<signing_keys::SigningKeyRow, JwtError> {
         let key =
             tokio::task::spawn_blocking(|| rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048))
@@ -172,26 +210,29 @@ impl PortalKeys {
             public_e: e,
             created_at: now_ms,
             retired_at: None,
+            activates_at,
         };
         signing_keys::insert(db.pool(), &row).await?;
         Ok(row)
     }
 
     fn build(sealer: &Sealer, rows: &[signing_keys::SigningKeyRow]) -> Result<KeySet, JwtError> {
-        let newest = rows
-            .first()
-            .ok_or_else(|| JwtError::Key("no live signing key".into()))?;
-        let pem = sealer
-            .open(
-                &format!("{SEAL_CONTEXT}/{}", newest.kid),
-                &newest.private_key_sealed,
-            )
-            .map_err(|e| JwtError::Key(e.to_string()))?;
-        let signing = EncodingKey::from_rsa_pem(pem.expose_secret())
-            .map_err(|e| JwtError::Key(e.to_string()))?;
+        if rows.is_empty() {
+            return Err(JwtError::Key("no live signing key".into()));
+        }
+        let mut signing = Vec::new();
         let mut verifying = HashMap::new();
         let mut jwks = Vec::new();
         for row in rows {
+            let pem = sealer
+                .open(
+                    &format!("{SEAL_CONTEXT}/{}", row.kid),
+                    &row.private_key_sealed,
+                )
+                .map_err(|e| JwtError::Key(e.to_string()))?;
+            let key = EncodingKey::from_rsa_pem(pem.expose_secret())
+                .map_err(|e| JwtError::Key(e.to_string()))?;
+            signing.push((row.activates_at, row.kid.clone(), key));
             let key = DecodingKey::from_rsa_components(&row.public_n, &row.public_e)
                 .map_err(|e| JwtError::Key(e.to_string()))?;
             verifying.insert(row.kid.clone(), key);
@@ -201,7 +242,6 @@ impl PortalKeys {
             }));
         }
         Ok(KeySet {
-            signing_kid: newest.kid.clone(),
             signing,
             verifying,
             jwks: serde_json::json!({ "keys": jwks }),
@@ -229,12 +269,19 @@ impl PortalKeys {
             .clone()
     }
 
+    /// Signs with the newest key active at the token's issue time (`iat`).
     pub fn issue(&self, claims: &PortalClaims) -> Result<String, JwtError> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        let at_ms = claims.iat.saturating_mul(1000);
+        let (_, kid, key) = keys
+            .signing
+            .iter()
+            .find(|(activates_at, _, _)| *activates_at <= at_ms)
+            .or_else(|| keys.signing.last())
+            .ok_or_else(|| JwtError::Key("no live signing key".into()))?;
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(keys.signing_kid.clone());
-        jsonwebtoken::encode(&header, claims, &keys.signing)
-            .map_err(|e| JwtError::Key(e.to_string()))
+        header.kid = Some(kid.clone());
+        jsonwebtoken::encode(&header, claims, key).map_err(|e| JwtError::Key(e.to_string()))
     }
 
     /// Verifies signature, algorithm, `iss`, `aud` and `exp`.

@@ -30,7 +30,7 @@ fn meta() -> RequestMeta {
 async fn org(h: &Harness, name: &str) -> Staff {
     let email = format!("admin@{}.example.org", name.to_lowercase());
     let b = bootstrap::bootstrap(&h.core, name, &email).await.unwrap();
-    auth::staff_for_api_key(&h.core, b.api_key.expose_secret())
+    auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &Default::default())
         .await
         .unwrap()
 }

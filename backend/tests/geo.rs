@@ -76,9 +76,10 @@ async fn country_rule(engine: Engine) {
         let b = bootstrap::bootstrap(&h.core, "Acme", "admin@acme.example.org")
             .await
             .unwrap();
-        let admin = auth::staff_for_api_key(&h.core, b.api_key.expose_secret())
-            .await
-            .unwrap();
+        let admin =
+            auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &Default::default())
+                .await
+                .unwrap();
         let doc = documents::upload(
             &h.core,
             &admin,

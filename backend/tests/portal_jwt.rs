@@ -10,7 +10,10 @@ use common::Harness;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-both_engines!(attacks_are_rejected, rotation_keeps_old_tokens_valid);
+both_engines!(
+    attacks_are_rejected,
+    rotation_publishes_first_then_signs_then_retires
+);
 
 const ISS: &str = "http://127.0.0.1:3000";
 const AUD: &str = "http://127.0.0.1:3000";
@@ -110,14 +113,77 @@ async fn attacks_are_rejected(h: Harness) {
     }
 }
 
-async fn rotation_keeps_old_tokens_valid(h: Harness) {
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+}
+
+/// Security review, finding 7: a rotation publishes the new key in the JWKS before any
+/// token carries it, signs with it from its activation, keeps the old key verifying until
+/// every token it signed has expired, then retires it — audited, one rotation at a time.
+async fn rotation_publishes_first_then_signs_then_retires(h: Harness) {
+    use backend::services::{auth, bootstrap, signing_keys, ServiceError};
+    use secrecy::ExposeSecret;
+    let b = bootstrap::bootstrap(&h.core, "Acme", "admin@acme.example.org")
+        .await
+        .unwrap();
+    let meta = backend::actor::RequestMeta::default();
+    let admin = auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &meta)
+        .await
+        .unwrap();
     let keys = &h.core.keys;
     let old = keys.issue(&claims(600)).unwrap();
-    let new_kid = keys.rotate(h.core.now_ms()).await.unwrap();
-    let new = keys.issue(&claims(600)).unwrap();
+    let old_kid = kid_of(&old);
+
+    let rotated = signing_keys::rotate(&h.core, &admin, Some(300), &meta)
+        .await
+        .unwrap();
+    assert_eq!(rotated.status, "pending");
+    let published: Vec<String> = keys.jwks()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(published.contains(&rotated.kid), "published before use");
+    assert!(published.contains(&old_kid));
+    assert!(matches!(
+        signing_keys::rotate(&h.core, &admin, Some(300), &meta).await,
+        Err(ServiceError::Conflict(_))
+    ));
+    assert_eq!(
+        kid_of(&keys.issue(&claims(600)).unwrap()),
+        old_kid,
+        "not yet"
+    );
+    let mut later = claims(600);
+    later.iat += 301;
+    later.exp += 301;
+    assert_eq!(kid_of(&keys.issue(&later).unwrap()), rotated.kid);
     assert!(keys.verify(&old, ISS, AUD).await.is_ok());
-    assert!(keys.verify(&new, ISS, AUD).await.is_ok());
-    let header = jsonwebtoken::decode_header(&new).unwrap();
-    assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
-    assert_eq!(keys.jwks()["keys"].as_array().unwrap().len(), 2);
+
+    // Tokens the old key signed may live 15 minutes after the switch (plus the nodes'
+    // refresh slack): until then it stays.
+    h.clock.advance(time::Duration::minutes(5 + 10));
+    assert!(signing_keys::maintain(&h.core).await.unwrap().is_empty());
+    assert!(keys.verify(&old, ISS, AUD).await.is_ok());
+    h.clock.advance(time::Duration::minutes(8));
+    assert_eq!(
+        signing_keys::maintain(&h.core).await.unwrap(),
+        vec![old_kid.clone()]
+    );
+    assert_eq!(keys.jwks()["keys"].as_array().unwrap().len(), 1);
+    assert!(matches!(
+        keys.verify(&old, ISS, AUD).await,
+        Err(JwtError::UnknownKey)
+    ));
+    let listed = signing_keys::list(&h.core, &admin).await.unwrap();
+    let status = |kid: &str| listed.iter().find(|k| k.kid == kid).unwrap().status;
+    assert_eq!(status(&rotated.kid), "signing");
+    assert_eq!(status(&old_kid), "retired");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'keys.rotated'")
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
 }

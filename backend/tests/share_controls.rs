@@ -33,6 +33,7 @@ both_engines!(
     a_wrong_code_costs_one_pbkdf2,
     racing_new_browsers_cannot_both_become_the_first_device,
     responses_per_share_are_capped_under_concurrency,
+    a_lockout_outlives_the_window_that_ended_in_it,
 );
 
 fn meta_from(ip: &str) -> RequestMeta {
@@ -46,7 +47,7 @@ fn meta() -> RequestMeta {
 async fn org(h: &Harness, name: &str) -> Staff {
     let email = format!("admin@{}.example.org", name.to_lowercase());
     let b = bootstrap::bootstrap(&h.core, name, &email).await.unwrap();
-    auth::staff_for_api_key(&h.core, b.api_key.expose_secret())
+    auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &Default::default())
         .await
         .unwrap()
 }
@@ -2106,4 +2107,58 @@ async fn responses_per_share_are_capped_under_concurrency(h: Harness) {
             .await
             .unwrap();
     assert_eq!(stored, MAX_RESPONSES_PER_SHARE);
+}
+
+/// A lockout that starts late in a window lasts its full length: the window's end does not
+/// reset the count (review of the reservation change).
+async fn a_lockout_outlives_the_window_that_ended_in_it(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let password = || Some(SecretString::from("correct horse battery".to_owned()));
+    let (_, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            password: password(),
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let wrong = || portal::OpenRequest {
+        password: Some(SecretString::from("wrong".to_owned())),
+        ..request(&token)
+    };
+    assert_eq!(
+        denial(portal::open(&h.core, wrong(), &meta()).await),
+        Denial::WrongPassword
+    );
+    h.clock.advance(time::Duration::minutes(14));
+    for _ in 0..8 {
+        assert_eq!(
+            denial(portal::open(&h.core, wrong(), &meta()).await),
+            Denial::WrongPassword
+        );
+    }
+    assert_eq!(
+        denial(portal::open(&h.core, wrong(), &meta()).await),
+        Denial::TooManyAttempts,
+        "the tenth failure locks"
+    );
+    // The window that began with the first failure is over; the lockout is not.
+    h.clock.advance(time::Duration::minutes(2));
+    let right = portal::OpenRequest {
+        password: password(),
+        ..request(&token)
+    };
+    assert_eq!(
+        denial(portal::open(&h.core, right, &meta()).await),
+        Denial::TooManyAttempts
+    );
+    h.clock.advance(time::Duration::minutes(14));
+    let right = portal::OpenRequest {
+        password: password(),
+        ..request(&token)
+    };
+    portal::open(&h.core, right, &meta()).await.unwrap();
 }

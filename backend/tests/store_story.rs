@@ -23,6 +23,7 @@ both_engines!(
     recipient_search_is_right_whether_broad_or_narrow,
     bad_uploads_write_nothing,
     console_sessions_round_trip,
+    api_keys_are_named_expire_record_use_and_revoke,
 );
 
 fn meta() -> RequestMeta {
@@ -34,7 +35,7 @@ async fn org(h: &Harness, name: &str) -> (Staff, bootstrap::Bootstrapped) {
     let b = bootstrap::bootstrap(&h.core, name, &email)
         .await
         .expect("bootstrap");
-    let staff = auth::staff_for_api_key(&h.core, b.api_key.expose_secret())
+    let staff = auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &Default::default())
         .await
         .expect("api key works");
     (staff, b)
@@ -158,7 +159,9 @@ async fn sign_in_and_api_keys(h: Harness) {
         "lsn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     ] {
         assert!(
-            auth::staff_for_api_key(&h.core, bad_key).await.is_err(),
+            auth::staff_for_api_key(&h.core, bad_key, &Default::default())
+                .await
+                .is_err(),
             "{bad_key}"
         );
     }
@@ -886,4 +889,94 @@ async fn recipient_search_is_right_whether_broad_or_narrow(h: Harness) {
 /// A share id in UUID form (cursors carry UUIDs) that sorts like `i`.
 fn share_uuid(i: i64) -> String {
     format!("00000000-0000-7000-8000-{i:012}")
+}
+
+/// Security review, finding 7: admin API keys have a name, an optional expiry and a
+/// last-used time and address, and can be revoked — each refusal at the very next use.
+async fn api_keys_are_named_expire_record_use_and_revoke(h: Harness) {
+    use backend::services::api_keys;
+    let (admin, _) = org(&h, "Acme").await;
+    let (key, secret) = api_keys::create(&h.core, &admin, "CRM sync", Some(30), &meta())
+        .await
+        .unwrap();
+    assert_eq!(key.status, "active");
+    assert!(secret.expose_secret().starts_with(&key.prefix));
+    assert_eq!(key.prefix.len(), 8);
+    let stored: String = sqlx::query_scalar("SELECT key_hash FROM api_keys WHERE id = $1")
+        .bind(&key.id)
+        .fetch_one(h.core.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        !stored.contains(secret.expose_secret()),
+        "only a hash is stored"
+    );
+    let used = auth::staff_for_api_key(&h.core, secret.expose_secret(), &meta())
+        .await
+        .unwrap();
+    assert_eq!(used.user_id, admin.user_id);
+    let listed = api_keys::list(&h.core, &admin).await.unwrap();
+    let mine = listed.iter().find(|k| k.id == key.id).unwrap();
+    assert_eq!(mine.name, "CRM sync");
+    assert_eq!(mine.last_used_ip.as_deref(), Some("203.0.113.7"));
+    assert!(mine.last_used_at.is_some());
+    // Bad input is named.
+    for (name, days, field) in [
+        ("", None, "name"),
+        ("x", Some(0), "expires_in_days"),
+        ("x", Some(99_999), "expires_in_days"),
+    ] {
+        match api_keys::create(&h.core, &admin, name, days, &meta()).await {
+            Err(ServiceError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Expiry: refused once it has passed.
+    h.clock.advance(time::Duration::days(31));
+    assert!(
+        auth::staff_for_api_key(&h.core, secret.expose_secret(), &meta())
+            .await
+            .is_err()
+    );
+    let (second, secret2) = api_keys::create(&h.core, &admin, "Reporting", None, &meta())
+        .await
+        .unwrap();
+    auth::staff_for_api_key(&h.core, secret2.expose_secret(), &meta())
+        .await
+        .unwrap();
+    let revoked = api_keys::revoke(&h.core, &admin, &second.id, &meta())
+        .await
+        .unwrap();
+    assert_eq!(revoked.status, "revoked");
+    assert!(
+        auth::staff_for_api_key(&h.core, secret2.expose_secret(), &meta())
+            .await
+            .is_err()
+    );
+    assert!(matches!(
+        api_keys::revoke(&h.core, &admin, &second.id, &meta()).await,
+        Err(ServiceError::Conflict(_))
+    ));
+    // Another organisation's admin sees and revokes none of them.
+    let (other, _) = org(&h, "Globex").await;
+    assert!(api_keys::list(&h.core, &other)
+        .await
+        .unwrap()
+        .iter()
+        .all(|k| k.id != key.id));
+    assert!(matches!(
+        api_keys::revoke(&h.core, &admin.clone(), "no-such-key", &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(matches!(
+        api_keys::revoke(&h.core, &other, &key.id, &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    let changes: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE event_type = 'api_key.changed'",
+    )
+    .fetch_one(h.core.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(changes, 3, "two created, one revoked");
 }

@@ -104,7 +104,7 @@ async fn admin(core: &Liaison) -> Result<Staff> {
     let b = bootstrap::bootstrap(core, "Bench", "bench@liaison.test")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    auth::staff_for_api_key(core, b.api_key.expose_secret())
+    auth::staff_for_api_key(core, b.api_key.expose_secret(), &Default::default())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -83,7 +83,7 @@ fn master_key(g: &GlobalArgs, production: bool) -> Result<SecretSlice<u8>> {
     decode(&text, &path.display().to_string())
 }
 
-async fn open_core(
+pub(crate) async fn open_core(
     g: &GlobalArgs,
     public_url: url::Url,
     serve: Option<&ServeArgs>,
@@ -288,6 +288,13 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             }
             if let Err(e) = backend::store::federation::sweep(core.db.pool(), core.now_ms()).await {
                 tracing::warn!(error.detail = %e, "federation sign-in cleanup failed");
+            }
+            match backend::services::signing_keys::maintain(&core).await {
+                Ok(retired) if !retired.is_empty() => {
+                    tracing::info!(kids = ?retired, "retired portal signing keys whose tokens have expired")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error.detail = %e, "signing key upkeep failed"),
             }
             if let Err(e) = backend::services::federation::audit_repeated_junk(&core).await {
                 tracing::warn!(error.detail = %e, "auditing repeated sign-in junk failed");

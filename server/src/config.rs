@@ -66,6 +66,48 @@ pub enum Command {
     Audit(AuditCommand),
     /// Measure the figures of docs/PERFORMANCE.md on this machine.
     Bench(BenchArgs),
+    /// Portal session signing keys (the JWKS).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Admin API keys, acting as an administrator of this installation.
+    #[command(subcommand, name = "api-keys")]
+    ApiKeys(ApiKeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Publish a new signing key now; it signs from `--publish-lead-seconds` on, and the
+    /// key it replaces is retired once every token it signed has expired.
+    Rotate {
+        #[arg(long, default_value_t = backend::services::signing_keys::DEFAULT_LEAD_SECS)]
+        publish_lead_seconds: u32,
+    },
+    /// The keys with their state: pending, signing, verifying or retired.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeysCommand {
+    /// Create a key acting as the administrator `--admin-email`; prints the secret once.
+    Create {
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// The administrator's organisation's keys.
+    List {
+        #[arg(long)]
+        admin_email: String,
+    },
+    /// Revoke a key by id: its next request is refused.
+    Revoke {
+        #[arg(long)]
+        admin_email: String,
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]

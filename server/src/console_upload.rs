@@ -3,6 +3,7 @@
 
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use backend::services::uploads::StagedFiles;
 use backend::services::{auth, documents};
 use tower_sessions::Session;
 
@@ -36,12 +37,16 @@ pub async fn upload(
     let Some(expected) = expected.filter(|e| !e.is_empty()) else {
         return back_with_error("The form has expired. Reload the page and try again.");
     };
-    let form = match read_upload(&state, &staff, form, Some(&expected)).await {
+    let mut staged = StagedFiles::new(state.core.clone());
+    let form = match read_upload(&state, &staff, form, Some(&expected), &mut staged).await {
         Ok(f) => f,
         Err(e) => return back_with_error(&crate::error::public_message(&e.0)),
     };
     match documents::adopt(&state.core, &staff, form.title, form.file, &meta).await {
-        Ok(_) => Redirect::to("/console/documents?uploaded=1").into_response(),
+        Ok(_) => {
+            staged.adopted();
+            Redirect::to("/console/documents?uploaded=1").into_response()
+        }
         Err(e) => back_with_error(&crate::error::public_message(&e)),
     }
 }

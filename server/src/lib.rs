@@ -10,6 +10,7 @@ pub mod console_export;
 pub mod console_upload;
 pub mod error;
 pub mod federation;
+pub mod key_commands;
 pub mod middleware;
 pub mod portal_responses;
 pub mod rate_limit;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use server::config::{AuditCommand, Cli, Command};
-use server::{commands, telemetry};
+use server::{commands, key_commands, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -19,6 +19,8 @@ async fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify { org }) => {
             commands::audit_verify(&cli.global, org.as_deref()).await
         }
+        Command::Keys(command) => key_commands::keys(&cli.global, command).await,
+        Command::ApiKeys(command) => key_commands::api_keys(&cli.global, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

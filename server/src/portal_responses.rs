@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use backend::actor::Guest;
 use backend::services::responses::{self, Decision, NewResponse};
+use backend::services::uploads::StagedFiles;
 use backend::services::ServiceError;
 use futures::StreamExt;
 use serde_json::json;
@@ -33,24 +34,23 @@ fn body_error(
     }
 }
 
-/// Reads the form in order, streaming each attachment into storage as it arrives. The
-/// guest's permission is checked before anything is read, and again (for attachments) at
-/// the first file part; on any error the files staged so far are removed.
+/// Reads the form in order, streaming each attachment into storage as it arrives (tracked
+/// in `staged`, which removes them unless the response is committed). The guest's
+/// permission is checked before anything is read, and again (for attachments) at the
+/// first file part.
 async fn read_form(
     state: &AppState,
     guest: &Guest,
     form: Multipart,
+    staged: &mut StagedFiles,
 ) -> Result<NewResponse, ApiError> {
     responses::may_respond(&state.core, guest, false).await?;
-    let mut staged = Vec::new();
-    let result = read_fields(state, guest, form, &mut staged).await;
-    if result.is_err() {
-        responses::discard(&state.core, &staged).await;
-    }
-    result.map(|(decision, comment)| NewResponse {
+    let mut attachments = Vec::new();
+    let (decision, comment) = read_fields(state, guest, form, staged, &mut attachments).await?;
+    Ok(NewResponse {
         decision,
         comment,
-        attachments: staged,
+        attachments,
     })
 }
 
@@ -58,7 +58,8 @@ async fn read_fields(
     state: &AppState,
     guest: &Guest,
     mut form: Multipart,
-    staged: &mut Vec<responses::StagedAttachment>,
+    staged: &mut StagedFiles,
+    attachments: &mut Vec<responses::StagedAttachment>,
 ) -> Result<(Decision, String), ApiError> {
     let limit = state.core.settings.max_upload_bytes;
     let mut decision = None;
@@ -72,10 +73,7 @@ async fn read_fields(
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "decision" => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| invalid("decision", e.body_text()))?;
+                let text = bounded_text(field, "decision", 64, limit).await?;
                 decision = Some(Decision::parse(text.trim()).ok_or_else(|| {
                     invalid(
                         "decision",
@@ -84,10 +82,8 @@ async fn read_fields(
                 })?);
             }
             "comment" => {
-                comment = field
-                    .text()
-                    .await
-                    .map_err(|e| invalid("comment", e.body_text()))?
+                // Characters may take four bytes each.
+                comment = bounded_text(field, "comment", 4 * responses::MAX_COMMENT, limit).await?
             }
             "attachment" => {
                 let file_name = field.file_name().unwrap_or_default().to_owned();
@@ -95,7 +91,7 @@ async fn read_fields(
                 if file_name.is_empty() {
                     continue;
                 }
-                if staged.len() >= responses::MAX_ATTACHMENTS {
+                if attachments.len() >= responses::MAX_ATTACHMENTS {
                     return Err(invalid(
                         "attachments",
                         format!("at most {} attachments", responses::MAX_ATTACHMENTS),
@@ -104,13 +100,37 @@ async fn read_fields(
                 let pieces = Box::pin(
                     field.map(move |piece| piece.map_err(|e| body_error(e, "attachment", limit))),
                 );
-                staged.push(responses::stage(&state.core, guest, &file_name, pieces).await?);
+                let attachment = responses::stage(&state.core, guest, &file_name, pieces).await?;
+                staged.track(&attachment.blob_key);
+                attachments.push(attachment);
             }
             other => return Err(invalid("body", format!("unexpected form field {other:?}"))),
         }
     }
     let decision = decision.ok_or_else(|| invalid("decision", "choose a decision"))?;
     Ok((decision, comment))
+}
+
+/// A text part read up to `max_bytes` (never the whole body into memory): longer is a 422
+/// naming the field.
+pub(crate) async fn bounded_text(
+    mut field: axum::extract::multipart::Field<'_>,
+    name: &'static str,
+    max_bytes: usize,
+    limit: usize,
+) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(piece) = field
+        .chunk()
+        .await
+        .map_err(|e| ApiError(body_error(e, name, limit)))?
+    {
+        if bytes.len() + piece.len() > max_bytes {
+            return Err(invalid(name, format!("{name} is too long")));
+        }
+        bytes.extend_from_slice(&piece);
+    }
+    String::from_utf8(bytes).map_err(|_| invalid(name, format!("{name} must be UTF-8 text")))
 }
 
 /// Body limit for a response: five attachments of the largest upload size, plus the form.
@@ -124,8 +144,10 @@ pub async fn submit_api(
     Meta(meta): Meta,
     form: Multipart,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let input = read_form(&state, &guest, form).await?;
+    let mut staged = StagedFiles::new(state.core.clone());
+    let input = read_form(&state, &guest, form, &mut staged).await?;
     let view = responses::submit(&state.core, &guest, input, &meta).await?;
+    staged.adopted();
     Ok((StatusCode::CREATED, Json(json!(view))))
 }
 
@@ -143,8 +165,11 @@ pub async fn submit_form(
         return Redirect::to("/portal").into_response();
     };
     let result = async {
-        let input = read_form(&state, &guest, form).await?;
-        Ok::<_, ApiError>(responses::submit(&state.core, &guest, input, &meta).await?)
+        let mut staged = StagedFiles::new(state.core.clone());
+        let input = read_form(&state, &guest, form, &mut staged).await?;
+        let view = responses::submit(&state.core, &guest, input, &meta).await?;
+        staged.adopted();
+        Ok::<_, ApiError>(view)
     }
     .await;
     match result {

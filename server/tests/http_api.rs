@@ -1947,3 +1947,103 @@ async fn oversized_or_forbidden_uploads_are_refused_without_reading_them() {
     assert!(read.load(Ordering::Relaxed) < 60 * 1024 * 1024);
     assert_eq!(app.counts().await.0, documents_before, "no document row");
 }
+
+/// Security review, finding 7 over REST: API keys created (secret once), used, listed with
+/// their last use, revoked (the next request is a 401); a signing key rotation published
+/// in the JWKS. Administrators' business only, each organisation its own keys.
+#[tokio::test]
+async fn api_keys_and_signing_key_rotation_over_rest() {
+    let app = TestApp::new().await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(&app.key),
+            Some(json!({ "name": "CRM", "expires_in_days": 90 })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let secret = r.json()["secret"].as_str().unwrap().to_owned();
+    let id = r.json()["key"]["id"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with(r.json()["key"]["prefix"].as_str().unwrap()));
+    let r = app
+        .call(Method::GET, "/api/v1/shares", Some(&secret), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let listed = app
+        .call(Method::GET, "/api/v1/api-keys", Some(&app.key), None)
+        .await
+        .json();
+    let crm = listed["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert!(crm["last_used_at"].is_string(), "{crm}");
+    assert!(crm.get("secret").is_none() && crm.get("key_hash").is_none());
+    // Another organisation cannot revoke it.
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{id}"),
+            Some(&app.other_key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{id}"),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app
+        .call(Method::GET, "/api/v1/shares", Some(&secret), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(&app.key),
+            Some(json!({ "name": "x", "expires_in_days": 0 })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "expires_in_days");
+
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/signing-keys/rotate",
+            Some(&app.key),
+            Some(json!({ "publish_lead_seconds": 0 })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let kid = r.json()["kid"].as_str().unwrap().to_owned();
+    let jwks = app
+        .call(Method::GET, "/.well-known/jwks.json", None, None)
+        .await
+        .json();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids.len(), 2);
+    assert!(kids.contains(&kid.as_str()));
+    let listed = app
+        .call(Method::GET, "/api/v1/signing-keys", Some(&app.key), None)
+        .await
+        .json();
+    assert_eq!(listed["keys"][0]["kid"], kid.as_str());
+    assert_eq!(listed["keys"][0]["status"], "signing");
+    assert_eq!(listed["keys"][1]["status"], "verifying");
+}

@@ -70,6 +70,10 @@ event_types! {
     PortalChanged => "portal.changed",
     /// A document package created, a document added or removed (details name the action).
     PackageChanged => "package.changed",
+    /// An admin API key created or revoked (details name the action, key id and prefix).
+    ApiKeyChanged => "api_key.changed",
+    /// The portal signing key rotated (details name the new kid and when it signs).
+    SigningKeyRotated => "keys.rotated",
 }
 
 impl EventType {

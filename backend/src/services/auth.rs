@@ -81,7 +81,15 @@ pub async fn sign_in(
     } else {
         let secret = SecretSlice::from(password.expose_secret().as_bytes().to_vec());
         match user.as_ref().and_then(|u| u.password_hash.clone()) {
-            Some(h) => core.kdf.verify(secret, &KdfHash::from_stored(h)).await?,
+            Some(h) => match core.kdf.verify(secret, &KdfHash::from_stored(h)).await {
+                Ok(ok) => ok,
+                Err(e) => {
+                    // Not judged: give the reservation back.
+                    attempts::release(pool, ACCOUNT, &account, ACCOUNT_LIMIT).await?;
+                    attempts::release(pool, ADDRESS, &address, ADDRESS_LIMIT).await?;
+                    return Err(e.into());
+                }
+            },
             None => {
                 let decoy = KdfHash::from_stored(format!(
                     "pbkdf2-sha256${}$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
@@ -158,19 +166,39 @@ pub async fn staff_for_session(core: &Liaison, user_id: &str) -> Result<Option<S
 }
 
 /// Authenticates an admin API key (`Authorization: Bearer lsn_…`).
-pub async fn staff_for_api_key(core: &Liaison, presented: &str) -> Result<Staff> {
-    const BAD_KEY: &str = "The API key is invalid or has been revoked.";
+/// The staff member behind an admin API key: a known, unrevoked, unexpired key of an
+/// enabled account. Each use records when and from where (`meta`).
+pub async fn staff_for_api_key(
+    core: &Liaison,
+    presented: &str,
+    meta: &RequestMeta,
+) -> Result<Staff> {
+    const BAD_KEY: &str = "The API key is invalid, expired or has been revoked.";
     let key = ApiKey::parse(presented).ok_or(ServiceError::Unauthenticated(BAD_KEY))?;
+    let now = core.now_ms();
     let row = api_keys::find_by_hash(core.db.pool(), &key.lookup_hash())
         .await?
-        .filter(|k| k.revoked_at.is_none())
+        .filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|at| at > now))
         .ok_or(ServiceError::Unauthenticated(BAD_KEY))?;
     let user = users::get(core.db.pool(), &row.org_id, &row.user_id)
         .await?
         .filter(|u| u.disabled_at.is_none())
         .ok_or(ServiceError::Unauthenticated(BAD_KEY))?;
-    api_keys::touch(core.db.pool(), &row.org_id, &row.id, core.now_ms()).await?;
+    let ip = meta.ip.map(|ip| ip.to_string());
+    api_keys::touch(core.db.pool(), &row.org_id, &row.id, now, ip.as_deref()).await?;
     staff(user, StaffCredential::ApiKey { key_id: row.id })
+}
+
+/// A staff member by email, for the `liaison` command line run on this host by someone
+/// with access to its database and master key.
+pub async fn staff_for_cli(core: &Liaison, email: &str) -> Result<Staff> {
+    let user = users::find_by_email(core.db.pool(), &email.trim().to_lowercase())
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or(ServiceError::NotFound(
+            "active staff member with that email",
+        ))?;
+    staff(user, StaffCredential::Cli)
 }
 
 /// Records a console sign-out.

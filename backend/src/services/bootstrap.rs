@@ -63,6 +63,9 @@ pub async fn bootstrap(core: &Liaison, org_name: &str, admin_email: &str) -> Res
         created_at: now,
         last_used_at: None,
         revoked_at: None,
+        prefix: super::api_keys::prefix_of(&api_key),
+        expires_at: None,
+        last_used_ip: None,
     };
     api_keys::insert(&mut *tx, &key, &api_key.lookup_hash()).await?;
     tx.commit().await?;

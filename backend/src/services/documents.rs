@@ -133,9 +133,9 @@ pub struct StagedDocument {
 }
 
 impl StagedDocument {
-    /// Removes the file of an upload that failed later on (its form was malformed).
-    pub async fn discard(self, core: &Liaison) {
-        core.blobs.delete(&self.file.blob_key).await.ok();
+    /// Where the file is stored (for [`super::uploads::StagedFiles`]).
+    pub fn blob_key(&self) -> &str {
+        &self.file.blob_key
     }
 }
 

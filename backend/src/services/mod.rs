@@ -2,6 +2,7 @@
 //! authorization lives here, so transports cannot disagree about who may do what.
 //! A service owns its transaction: begin → store calls → audit event → commit.
 
+pub mod api_keys;
 pub mod audit_log;
 pub mod auth;
 pub mod bootstrap;
@@ -17,6 +18,7 @@ pub mod portal;
 pub mod portals;
 pub mod responses;
 pub mod shares;
+pub mod signing_keys;
 pub mod uploads;
 mod validate;
 

@@ -286,11 +286,19 @@ pub(crate) async fn proven_link(
     let Some(last) = reserve_attempt(core, &share, meta).await? else {
         return Err(deny(core, &share, Denial::TooManyAttempts, meta).await);
     };
-    if !core
+    let verified = match core
         .kdf
         .verify(token.verifier_secret(), &share.verifier_hash)
-        .await?
+        .await
     {
+        Ok(verified) => verified,
+        Err(e) => {
+            // Not judged: give the reservation back.
+            release_attempt(core, &share, meta).await?;
+            return Err(e.into());
+        }
+    };
+    if !verified {
         return Err(
             match fail_secret(core, &share, Denial::UnknownToken, last, meta).await {
                 e @ ServiceError::Denied(Denial::TooManyAttempts) => e,

@@ -80,3 +80,57 @@ where
 pub fn once(bytes: Bytes) -> impl Stream<Item = Result<Bytes>> + Unpin {
     futures::stream::iter([Ok(bytes)])
 }
+
+/// The files one request has streamed into storage, removed unless the request adopted
+/// them: on an error, and also when the request is dropped halfway (the client went away
+/// between a file and the commit). Removal runs in a spawned task and spares any blob that
+/// a committed row refers to, so a commit that landed just before the drop loses nothing.
+pub struct StagedFiles {
+    core: std::sync::Arc<Liaison>,
+    keys: Vec<String>,
+}
+
+impl StagedFiles {
+    pub fn new(core: std::sync::Arc<Liaison>) -> Self {
+        Self {
+            core,
+            keys: Vec::new(),
+        }
+    }
+
+    pub fn track(&mut self, blob_key: &str) {
+        self.keys.push(blob_key.to_owned());
+    }
+
+    /// The request's files are now referenced by committed rows: keep them.
+    pub fn adopted(mut self) {
+        self.keys.clear();
+    }
+}
+
+impl Drop for StagedFiles {
+    fn drop(&mut self) {
+        if self.keys.is_empty() {
+            return;
+        }
+        let keys = std::mem::take(&mut self.keys);
+        let core = self.core.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                for key in keys {
+                    match crate::store::documents::blob_referenced(core.db.pool(), &key).await {
+                        Ok(false) => {
+                            if let Err(e) = core.blobs.delete(&key).await {
+                                tracing::warn!(error.detail = %e, "could not remove a staged upload");
+                            }
+                        }
+                        Ok(true) => {}
+                        Err(e) => {
+                            tracing::warn!(error.detail = %e, "could not check a staged upload")
+                        }
+                    }
+                }
+            });
+        }
+    }
+}

@@ -13,15 +13,22 @@ pub struct ApiKeyRow {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The key's first characters (`lsn_` and four more), to tell keys apart in lists.
+    pub prefix: String,
+    pub expires_at: Option<i64>,
+    pub last_used_ip: Option<String>,
 }
+
+const COLUMNS: &str = "id, org_id, user_id, name, created_at, last_used_at, revoked_at, prefix, \
+    expires_at, last_used_ip";
 
 pub async fn insert<'e, E>(db: E, row: &ApiKeyRow, key_hash: &str) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO api_keys (id, org_id, user_id, name, key_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO api_keys (id, org_id, user_id, name, key_hash, created_at, prefix, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&row.id)
     .bind(&row.org_id)
@@ -29,6 +36,8 @@ where
     .bind(&row.name)
     .bind(key_hash)
     .bind(row.created_at)
+    .bind(&row.prefix)
+    .bind(row.expires_at)
     .execute(db)
     .await?;
     Ok(())
@@ -38,24 +47,75 @@ pub async fn find_by_hash<'e, E>(db: E, key_hash: &str) -> Result<Option<ApiKeyR
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    Ok(sqlx::query_as(
-        "SELECT id, org_id, user_id, name, created_at, last_used_at, revoked_at \
-         FROM api_keys WHERE key_hash = $1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE key_hash = $1"
+    ))
     .bind(key_hash)
     .fetch_optional(db)
     .await?)
 }
 
-pub async fn touch<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<()>
+/// Records a use: when, and from which address.
+pub async fn touch<'e, E>(
+    db: E,
+    org_id: &str,
+    id: &str,
+    now_ms: i64,
+    ip: Option<&str>,
+) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("UPDATE api_keys SET last_used_at = $3 WHERE org_id = $1 AND id = $2")
-        .bind(org_id)
-        .bind(id)
-        .bind(now_ms)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE api_keys SET last_used_at = $3, last_used_ip = $4 WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(now_ms)
+    .bind(ip)
+    .execute(db)
+    .await?;
     Ok(())
+}
+
+/// The organisation's keys, newest first.
+pub async fn list<'e, E>(db: E, org_id: &str) -> Result<Vec<ApiKeyRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(org_id)
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn get<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<ApiKeyRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE org_id = $1 AND id = $2"
+    ))
+    .bind(org_id)
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Revokes a key; false when it was already revoked (or is not the organisation's).
+pub async fn revoke<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

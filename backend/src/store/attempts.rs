@@ -64,9 +64,11 @@ where
     E: Executor<'e, Database = sqlx::Any>,
 {
     // $3 now, $4 start of the current window, $5 max, $6 end of a lockout starting now.
-    // `fresh`: the stored window (or its lockout) is over, so this attempt starts anew.
-    let fresh = "(attempt_counters.window_start <= $4 OR (attempt_counters.locked_until \
-                 IS NOT NULL AND attempt_counters.locked_until <= $3))";
+    // `fresh`: the count starts anew — when the subject is not locked, because its window
+    // is over; when it is locked, only once the lockout is over (a lockout outlives the
+    // window it ended).
+    let fresh = "((attempt_counters.locked_until IS NULL AND attempt_counters.window_start <= $4) \
+                 OR (attempt_counters.locked_until IS NOT NULL AND attempt_counters.locked_until <= $3))";
     let failures: Option<i64> = sqlx::query_scalar(&format!(
         "INSERT INTO attempt_counters (scope, subject, failures, window_start, locked_until) \
          VALUES ($1, $2, 1, $3, CASE WHEN 1 >= $5 THEN $6 ELSE NULL END) \

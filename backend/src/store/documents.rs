@@ -69,3 +69,18 @@ where
     .fetch_all(db)
     .await?)
 }
+
+/// Does a committed row (a document or a response attachment) refer to this blob?
+pub async fn blob_referenced<'e, E>(db: E, blob_key: &str) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM documents WHERE blob_key = $1) \
+              + (SELECT COUNT(*) FROM response_attachments WHERE blob_key = $1)",
+    )
+    .bind(blob_key)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
+}

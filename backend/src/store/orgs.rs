@@ -50,3 +50,15 @@ where
         .await?;
     Ok(n)
 }
+
+/// Every organisation's id (installation-wide events, the audit verifier).
+pub async fn list_ids<'e, E>(db: E) -> Result<Vec<String>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT id FROM organizations ORDER BY id")
+            .fetch_all(db)
+            .await?,
+    )
+}

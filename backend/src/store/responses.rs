@@ -121,3 +121,18 @@ where
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// How many responses the share has received (its counter).
+pub async fn taken_slots<'e, E>(db: E, org_id: &str, share_id: &str) -> Result<i64>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT response_count FROM shares WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(share_id)
+            .fetch_optional(db)
+            .await?
+            .unwrap_or(0),
+    )
+}

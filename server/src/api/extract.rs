@@ -55,10 +55,13 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
+        let Ok(Meta(meta)) = Meta::from_request_parts(parts, &()).await;
         let key = bearer(parts).ok_or(ServiceError::Unauthenticated(
             "An API key is required: Authorization: Bearer lsn_…",
         ))?;
-        Ok(ApiStaff(auth::staff_for_api_key(&state.core, key).await?))
+        Ok(ApiStaff(
+            auth::staff_for_api_key(&state.core, key, &meta).await?,
+        ))
     }
 }
 

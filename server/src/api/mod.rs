@@ -1,6 +1,7 @@
 //! JSON APIs: admin REST (`/api/v1`), portal (`/api/portal`), JWKS and health.
 
 pub mod extract;
+pub mod keys;
 pub mod packages;
 pub mod partners;
 pub mod portal;
@@ -22,7 +23,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             v1::router(state)
                 .merge(partners::router())
                 .merge(portals::router())
-                .merge(packages::router()),
+                .merge(packages::router())
+                .merge(keys::router()),
         )
         .nest("/api/portal", portal::router(state))
         .route("/.well-known/jwks.json", get(jwks))

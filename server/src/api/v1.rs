@@ -9,6 +9,7 @@ use backend::domain::ShareStatus;
 use backend::domain::{Method, Policy, PolicyOverride, ShareSettings, Tlp};
 use backend::services::documents;
 use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter};
+use backend::services::uploads::StagedFiles;
 use backend::services::{audit_log, policy, ServiceError};
 use futures::StreamExt;
 use serde::Deserialize;
@@ -79,77 +80,59 @@ fn body_error(
 
 /// Reads a multipart upload: a `file` part and an optional `title`. The uploader's role is
 /// checked before anything is read, the file streamed into storage as it arrives (capped;
-/// 413 beyond `LIAISON_MAX_UPLOAD_BYTES`). With `csrf` (the console form), a `csrf` part
-/// matching it must come before the file, or nothing is read further.
+/// 413 beyond `LIAISON_MAX_UPLOAD_BYTES`) and tracked in `staged`, which removes it unless
+/// the document is committed. With `csrf` (the console form), a `csrf` part matching it
+/// must come before the file, or nothing is read further.
 pub async fn read_upload(
     state: &AppState,
     who: &Staff,
     mut form: Multipart,
     csrf: Option<&str>,
+    staged: &mut StagedFiles,
 ) -> ApiResult<UploadForm> {
+    const EXPIRED: &str = "The form has expired. Reload the page and try again.";
     documents::may_upload(who)?;
     let limit = state.core.settings.max_upload_bytes;
     let mut title = String::new();
     let mut csrf_ok = csrf.is_none();
     let mut file: Option<documents::StagedDocument> = None;
-    let read = async {
-        loop {
-            let field = match form.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => return Err(ApiError(body_error(e, "body", limit))),
-            };
-            match field.name() {
-                Some("csrf") => {
-                    let sent = field.text().await.unwrap_or_default();
-                    csrf_ok = csrf.is_some_and(|expected| {
-                        backend::crypto::constant_time_eq(expected.as_bytes(), sent.as_bytes())
-                    });
-                }
-                Some("file") if !csrf_ok => {
-                    return Err(ApiError(ServiceError::Forbidden(
-                        "The form has expired. Reload the page and try again.",
-                    )))
-                }
-                Some("file") if file.is_none() => {
-                    let name = field.file_name().unwrap_or("document").to_owned();
-                    let pieces = Box::pin(
-                        field.map(move |piece| piece.map_err(|e| body_error(e, "file", limit))),
-                    );
-                    file = Some(documents::stage(&state.core, who, &name, pieces).await?);
-                }
-                Some("file") => return Err(invalid("file", "send one file per upload")),
-                Some("title") => {
-                    title = field
-                        .text()
-                        .await
-                        .map_err(|_| invalid("title", "title must be UTF-8 text"))?;
-                }
-                _ => {}
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(ApiError(body_error(e, "body", limit))),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let sent = crate::portal_responses::bounded_text(field, "csrf", 256, limit).await?;
+                csrf_ok = csrf.is_some_and(|expected| {
+                    backend::crypto::constant_time_eq(expected.as_bytes(), sent.as_bytes())
+                });
             }
-        }
-        Ok(())
-    }
-    .await;
-    match (read, file) {
-        (Ok(()), Some(file)) if csrf_ok => Ok(UploadForm { title, file }),
-        (Ok(()), None) => Err(invalid(
-            "file",
-            "a multipart field named \"file\" is required",
-        )),
-        (Ok(()), Some(file)) => {
-            file.discard(&state.core).await;
-            Err(ApiError(ServiceError::Forbidden(
-                "The form has expired. Reload the page and try again.",
-            )))
-        }
-        (Err(e), file) => {
-            if let Some(file) = file {
-                file.discard(&state.core).await;
+            Some("file") if !csrf_ok => return Err(ApiError(ServiceError::Forbidden(EXPIRED))),
+            Some("file") if file.is_none() => {
+                let name = field.file_name().unwrap_or("document").to_owned();
+                let pieces = Box::pin(
+                    field.map(move |piece| piece.map_err(|e| body_error(e, "file", limit))),
+                );
+                let staged_file = documents::stage(&state.core, who, &name, pieces).await?;
+                staged.track(staged_file.blob_key());
+                file = Some(staged_file);
             }
-            Err(e)
+            Some("file") => return Err(invalid("file", "send one file per upload")),
+            Some("title") => {
+                title =
+                    crate::portal_responses::bounded_text(field, "title", 4 * 200, limit).await?;
+            }
+            _ => {}
         }
     }
+    if !csrf_ok {
+        return Err(ApiError(ServiceError::Forbidden(EXPIRED)));
+    }
+    let file =
+        file.ok_or_else(|| invalid("file", "a multipart field named \"file\" is required"))?;
+    Ok(UploadForm { title, file })
 }
 
 async fn upload_document(
@@ -158,8 +141,10 @@ async fn upload_document(
     Meta(meta): Meta,
     form: Multipart,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let form = read_upload(&state, &who, form, None).await?;
+    let mut staged = StagedFiles::new(state.core.clone());
+    let form = read_upload(&state, &who, form, None, &mut staged).await?;
     let doc = documents::adopt(&state.core, &who, form.title, form.file, &meta).await?;
+    staged.adopted();
     Ok((StatusCode::CREATED, Json(json!(doc))))
 }
 

@@ -48,6 +48,13 @@ impl Decision {
 
 pub use upload::{discard, may_respond, stage, stage_bytes, StagedAttachment};
 
+fn cap_reached() -> ServiceError {
+    ServiceError::TooMany {
+        message: "This share has received as many responses as it accepts; contact the sender.",
+        retry_after_secs: None,
+    }
+}
+
 /// A response as submitted; its attachments are already staged ([`stage`]).
 #[derive(Clone, Debug)]
 pub struct NewResponse {
@@ -154,10 +161,7 @@ async fn record(
     .await?
     {
         tx.rollback().await?;
-        return Err(ServiceError::TooMany {
-            message: "This share has received as many responses as it accepts; contact the sender.",
-            retry_after_secs: None,
-        });
+        return Err(cap_reached());
     }
     store::responses::insert(&mut *tx, &response).await?;
     for row in &rows {

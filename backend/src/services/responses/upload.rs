@@ -45,6 +45,12 @@ pub async fn may_respond(core: &Liaison, guest: &Guest, attachments: bool) -> Re
             "This share does not allow attachments.",
         ));
     }
+    // Refused before any upload is read; `take_slot` holds the cap under concurrency.
+    if store::responses::taken_slots(core.db.pool(), &guest.org_id, &guest.share_id).await?
+        >= super::MAX_RESPONSES_PER_SHARE
+    {
+        return Err(super::cap_reached());
+    }
     Ok(share)
 }
 

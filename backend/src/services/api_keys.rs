@@ -1,0 +1,171 @@
+//! Admin API keys: created with a name and an optional expiry (the secret shown once,
+//! stored only as a hash), listed with their prefix, creator and last use, revoked at once.
+//! Administrators only; every change audited.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{audit_staff_change, rfc3339, validate, Result, ServiceError};
+use crate::actor::{RequestMeta, Staff};
+use crate::audit::EventType;
+use crate::crypto::token::ApiKey;
+use crate::domain::Role;
+use crate::store::{self, api_keys::ApiKeyRow, from_millis, new_id};
+use crate::Liaison;
+
+/// The longest expiry a key may be given.
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
+
+/// What a list shows of a key (never its secret or hash).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the key, to recognise it.
+    pub prefix: String,
+    /// The staff member it acts as (who created it).
+    pub user_id: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+    pub revoked_at: Option<String>,
+    /// active | expired | revoked
+    pub status: &'static str,
+}
+
+fn view(row: ApiKeyRow, now_ms: i64) -> ApiKeyView {
+    let status = if row.revoked_at.is_some() {
+        "revoked"
+    } else if row.expires_at.is_some_and(|at| at <= now_ms) {
+        "expired"
+    } else {
+        "active"
+    };
+    let at = |ms: Option<i64>| ms.map(|ms| rfc3339(from_millis(ms)));
+    ApiKeyView {
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        user_id: row.user_id,
+        created_at: rfc3339(from_millis(row.created_at)),
+        expires_at: at(row.expires_at),
+        last_used_at: at(row.last_used_at),
+        last_used_ip: row.last_used_ip,
+        revoked_at: at(row.revoked_at),
+        status,
+    }
+}
+
+/// What a list shows of a key: `lsn_` and four characters.
+pub(crate) fn prefix_of(key: &ApiKey) -> String {
+    use secrecy::ExposeSecret;
+    key.expose().expose_secret().chars().take(8).collect()
+}
+
+fn require_admin(who: &Staff) -> Result<()> {
+    if who.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Only administrators may manage API keys.",
+        ))
+    }
+}
+
+/// A new key acting as `who`. Returns its view and the secret, which is shown this once.
+pub async fn create(
+    core: &Liaison,
+    who: &Staff,
+    name: &str,
+    expires_in_days: Option<u32>,
+    meta: &RequestMeta,
+) -> Result<(ApiKeyView, secrecy::SecretString)> {
+    require_admin(who)?;
+    let name = validate::text("name", name, 100)?;
+    let now = core.now_ms();
+    let expires_at = match expires_in_days {
+        None => None,
+        Some(d) if (1..=MAX_EXPIRY_DAYS).contains(&d) => Some(now + i64::from(d) * 86_400_000),
+        Some(_) => {
+            return Err(ServiceError::invalid(
+                "expires_in_days",
+                format!("expires_in_days must be between 1 and {MAX_EXPIRY_DAYS}"),
+            ))
+        }
+    };
+    let key = ApiKey::generate();
+    let row = ApiKeyRow {
+        id: new_id(),
+        org_id: who.org_id.clone(),
+        user_id: who.user_id.clone(),
+        name,
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+        prefix: prefix_of(&key),
+        expires_at,
+        last_used_ip: None,
+    };
+    let mut tx = core.db.begin().await?;
+    store::api_keys::insert(&mut *tx, &row, &key.lookup_hash()).await?;
+    audit_staff_change(
+        core,
+        &mut tx,
+        who,
+        EventType::ApiKeyChanged,
+        json!({ "action": "created", "key": row.id, "name": row.name, "prefix": row.prefix,
+                "expires_at": row.expires_at.map(|ms| rfc3339(from_millis(ms))) }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((view(row, now), key.expose().clone()))
+}
+
+pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<ApiKeyView>> {
+    require_admin(who)?;
+    let now = core.now_ms();
+    Ok(store::api_keys::list(core.db.pool(), &who.org_id)
+        .await?
+        .into_iter()
+        .map(|r| view(r, now))
+        .collect())
+}
+
+/// Revokes a key of the organisation: its next request is refused.
+pub async fn revoke(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<ApiKeyView> {
+    require_admin(who)?;
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    let row = store::api_keys::get(&mut *tx, &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("API key"))?;
+    if !store::api_keys::revoke(&mut *tx, &who.org_id, id, now).await? {
+        return Err(ServiceError::Conflict(
+            "this API key is already revoked".into(),
+        ));
+    }
+    audit_staff_change(
+        core,
+        &mut tx,
+        who,
+        EventType::ApiKeyChanged,
+        json!({ "action": "revoked", "key": row.id, "name": row.name, "prefix": row.prefix }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view(
+        ApiKeyRow {
+            revoked_at: Some(now),
+            ..row
+        },
+        now,
+    ))
+}
