@@ -19,6 +19,7 @@ test.describe.configure({ mode: 'serial' });
 let ssp: ChildProcess;
 let op: ChildProcess;
 let sspBase = '';
+let opBase = '';
 let sspRun = '';
 
 function freePort(): Promise<number> {
@@ -64,7 +65,8 @@ test.beforeAll(async () => {
     env: { ...process.env, OP_PORT: String(opPort), OP_REDIRECT_URIS: `${BASE}/auth/oidc/callback` },
   });
   await waitFor(`${sspBase}/saml2/idp/metadata.php`);
-  await waitFor(`http://127.0.0.1:${opPort}/.well-known/openid-configuration`);
+  opBase = `http://127.0.0.1:${opPort}`;
+  await waitFor(`${opBase}/.well-known/openid-configuration`);
 
   const admin = await api();
   const partner = await admin.post('/api/v1/partners', { data: { name: 'Partner Agency', domains: ['partner.test'] } });
@@ -143,6 +145,57 @@ test('a partner user signs in at the OpenID Provider (oidc-provider) and opens t
   await expect(page).toHaveURL(new RegExp(`/s/`));
   await openAfterSignIn(page, 'Briefing OIDC');
   await shot(page, info, '05-portal');
+});
+
+// Security review, finding 1, in two real browsers: someone holding the link starts the
+// partner sign-in and lures the recipient to the provider URL. Her browser receives the
+// provider's answer but did not start that sign-in, so it is refused there before anything
+// is recorded; the starter's browser opens nothing; her own sign-in still works.
+test('a sign-in started in another browser opens the share in neither (two browsers)', async ({ browser }, info) => {
+  const url = await federatedShare('Briefing lure');
+  const attackerContext = await browser.newContext();
+  const victimContext = await browser.newContext();
+  const attacker = await attackerContext.newPage();
+  const victim = await victimContext.newPage();
+
+  await attacker.goto(url);
+  const toProvider = attacker.waitForRequest((r) => r.url().startsWith(`${opBase}/auth?`));
+  await attacker.getByRole('button', { name: 'Sign in with Partner OIDC' }).click();
+  const lure = (await toProvider).url();
+
+  await victim.goto(lure);
+  await victim.fill('input[name=login]', 'ann');
+  await victim.fill('input[name=password]', 'x');
+  await victim.locator('button[type=submit]').first().click();
+  await expect(victim.locator('[data-reason]')).toHaveAttribute('data-reason', 'browser_mismatch');
+  await expect(victim.getByRole('heading', { name: 'Sign-in refused' })).toBeVisible();
+  await shot(victim, info, '06-lured-sign-in-refused');
+
+  // The starter's browser is back at the link: not signed in, nothing opens.
+  await attacker.goto(url);
+  await expect(attacker.getByRole('button', { name: 'Sign in with Partner OIDC' })).toBeVisible();
+  await expect(attacker.getByTestId('signed-in-as')).toHaveCount(0);
+
+  // The recipient's own sign-in, started in her browser, opens the share there.
+  await installHydrationProbe(victim);
+  await victim.goto(url);
+  await victim.getByRole('button', { name: 'Sign in with Partner OIDC' }).click();
+  const login = victim.locator('input[name=login]');
+  await Promise.race([victim.waitForURL(/\/s\//), login.waitFor()]);
+  if (await login.isVisible()) {
+    await login.fill('ann');
+    await victim.fill('input[name=password]', 'x');
+    await victim.locator('button[type=submit]').first().click();
+  }
+  await expect(victim).toHaveURL(/\/s\//);
+  await openAfterSignIn(victim, 'Briefing lure');
+  await shot(victim, info, '07-own-sign-in-opens');
+
+  const audit = await (await api()).get('/api/v1/audit?event_type=federation.sign_in_failed&limit=50');
+  const events = (await audit.json()).items as Array<{ details: { reason: string } }>;
+  expect(events.some((e) => e.details.reason === 'browser_mismatch')).toBe(true);
+  await attackerContext.close();
+  await victimContext.close();
 });
 
 test('the partners page lists both identity providers and what to register', async ({ page }, info) => {
