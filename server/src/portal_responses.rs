@@ -10,29 +10,13 @@ use axum::Json;
 use backend::actor::Guest;
 use backend::services::responses::{self, Decision, NewResponse};
 use backend::services::uploads::StagedFiles;
-use backend::services::ServiceError;
 use futures::StreamExt;
 use serde_json::json;
 
 use crate::api::extract::{Meta, PortalGuest};
+use crate::api::multipart::{body_error, bounded_text};
 use crate::error::{invalid, ApiError};
 use crate::state::AppState;
-
-/// A multipart read error as the caller should see it: the body limit is a 413.
-fn body_error(
-    e: axum::extract::multipart::MultipartError,
-    field: &'static str,
-    limit: usize,
-) -> ServiceError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ServiceError::PayloadTooLarge { limit }
-    } else {
-        ServiceError::Invalid {
-            field,
-            message: format!("malformed multipart body: {}", e.body_text()),
-        }
-    }
-}
 
 /// Reads the form in order, streaming each attachment into storage as it arrives (tracked
 /// in `staged`, which removes them unless the response is committed). The guest's
@@ -109,28 +93,6 @@ async fn read_fields(
     }
     let decision = decision.ok_or_else(|| invalid("decision", "choose a decision"))?;
     Ok((decision, comment))
-}
-
-/// A text part read up to `max_bytes` (never the whole body into memory): longer is a 422
-/// naming the field.
-pub(crate) async fn bounded_text(
-    mut field: axum::extract::multipart::Field<'_>,
-    name: &'static str,
-    max_bytes: usize,
-    limit: usize,
-) -> Result<String, ApiError> {
-    let mut bytes = Vec::new();
-    while let Some(piece) = field
-        .chunk()
-        .await
-        .map_err(|e| ApiError(body_error(e, name, limit)))?
-    {
-        if bytes.len() + piece.len() > max_bytes {
-            return Err(invalid(name, format!("{name} is too long")));
-        }
-        bytes.extend_from_slice(&piece);
-    }
-    String::from_utf8(bytes).map_err(|_| invalid(name, format!("{name} must be UTF-8 text")))
 }
 
 /// Body limit for a response: five attachments of the largest upload size, plus the form.

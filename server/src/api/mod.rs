@@ -2,6 +2,7 @@
 
 pub mod extract;
 pub mod keys;
+pub mod multipart;
 pub mod packages;
 pub mod partners;
 pub mod portal;

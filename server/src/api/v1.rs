@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
 use super::extract::{ApiJson, ApiStaff, Meta};
+use super::multipart::{body_error, bounded_text};
 use crate::error::{invalid, ApiError};
 use crate::state::AppState;
 
@@ -63,21 +64,6 @@ pub struct UploadForm {
     pub file: documents::StagedDocument,
 }
 
-fn body_error(
-    e: axum::extract::multipart::MultipartError,
-    field: &'static str,
-    limit: usize,
-) -> ServiceError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ServiceError::PayloadTooLarge { limit }
-    } else {
-        ServiceError::Invalid {
-            field,
-            message: format!("malformed multipart body: {}", e.body_text()),
-        }
-    }
-}
-
 /// Reads a multipart upload: a `file` part and an optional `title`. The uploader's role is
 /// checked before anything is read, the file streamed into storage as it arrives (capped;
 /// 413 beyond `LIAISON_MAX_UPLOAD_BYTES`) and tracked in `staged`, which removes it unless
@@ -104,7 +90,7 @@ pub async fn read_upload(
         };
         match field.name() {
             Some("csrf") => {
-                let sent = crate::portal_responses::bounded_text(field, "csrf", 256, limit).await?;
+                let sent = bounded_text(field, "csrf", 256, limit).await?;
                 csrf_ok = csrf.is_some_and(|expected| {
                     backend::crypto::constant_time_eq(expected.as_bytes(), sent.as_bytes())
                 });
@@ -121,8 +107,7 @@ pub async fn read_upload(
             }
             Some("file") => return Err(invalid("file", "send one file per upload")),
             Some("title") => {
-                title =
-                    crate::portal_responses::bounded_text(field, "title", 4 * 200, limit).await?;
+                title = bounded_text(field, "title", 4 * 200, limit).await?;
             }
             _ => {}
         }
