@@ -980,3 +980,227 @@ async fn api_keys_are_named_expire_record_use_and_revoke(h: Harness) {
     .unwrap();
     assert_eq!(changes, 3, "two created, one revoked");
 }
+
+/// The schema as both engines can describe it: tables with their columns, every index
+/// (primary keys and unique constraints included) as (table, columns, unique), explicitly
+/// named indexes, and single-column foreign keys.
+#[derive(Debug, PartialEq, Eq)]
+struct Schema {
+    columns: std::collections::BTreeSet<(String, String)>,
+    indexes: std::collections::BTreeSet<(String, String, bool)>,
+    named_indexes: std::collections::BTreeSet<String>,
+    foreign_keys: std::collections::BTreeSet<(String, String, String, String)>,
+}
+
+async fn sqlite_schema(db: &backend::store::Db) -> Schema {
+    let pool = db.pool();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut schema = Schema {
+        columns: Default::default(),
+        indexes: Default::default(),
+        named_indexes: sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect(),
+        foreign_keys: Default::default(),
+    };
+    for t in &tables {
+        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+            .bind(t)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        let pk: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk")
+                .bind(t)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        schema
+            .columns
+            .extend(cols.into_iter().map(|c| (t.clone(), c)));
+        if !pk.is_empty() {
+            schema.indexes.insert((t.clone(), pk.join(","), true));
+        }
+        let indexes: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT name, \"unique\", origin FROM pragma_index_list($1)")
+                .bind(t)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        for (name, unique, origin) in indexes {
+            if origin == "pk" {
+                continue;
+            }
+            // Expression columns have no name (PostgreSQL's catalogue lists none either).
+            let cols: Vec<String> = sqlx::query_scalar::<_, Option<String>>(
+                "SELECT name FROM pragma_index_info($1) ORDER BY seqno",
+            )
+            .bind(&name)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .collect();
+            schema
+                .indexes
+                .insert((t.clone(), cols.join(","), unique == 1));
+        }
+        let fks: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list($1)")
+                .bind(t)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        schema.foreign_keys.extend(
+            fks.into_iter()
+                .map(|(from, to_t, to)| (t.clone(), from, to_t, to)),
+        );
+    }
+    schema
+}
+
+async fn postgres_schema(db: &backend::store::Db) -> Schema {
+    let pool = db.pool();
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let index_columns: Vec<(String, String, i32, String, i32)> = sqlx::query_as(
+        "SELECT tc.relname::text, ic.relname::text, ix.indisunique::int, a.attname::text, \
+                array_position(ix.indkey::int2[], a.attnum)::int \
+         FROM pg_index ix \
+         JOIN pg_class ic ON ic.oid = ix.indexrelid \
+         JOIN pg_class tc ON tc.oid = ix.indrelid \
+         JOIN pg_namespace n ON n.oid = tc.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = tc.oid AND a.attnum = ANY(ix.indkey) \
+         WHERE n.nspname = 'public' AND tc.relname NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut by_index: std::collections::BTreeMap<(String, String, bool), Vec<(i32, String)>> =
+        Default::default();
+    for (t, idx, unique, col, pos) in index_columns {
+        by_index
+            .entry((t, idx, unique == 1))
+            .or_default()
+            .push((pos, col));
+    }
+    let constraint_indexes: Vec<String> =
+        sqlx::query_scalar("SELECT conname::text FROM pg_constraint WHERE contype IN ('p', 'u')")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let named_indexes = by_index
+        .keys()
+        .map(|(_, idx, _)| idx.clone())
+        .filter(|idx| !constraint_indexes.contains(idx))
+        .collect();
+    let indexes = by_index
+        .into_iter()
+        .map(|((t, _, unique), mut cols)| {
+            cols.sort();
+            let cols: Vec<String> = cols.into_iter().map(|(_, c)| c).collect();
+            (t, cols.join(","), unique)
+        })
+        .collect();
+    let foreign_keys: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT tc.relname::text, a.attname::text, rc.relname::text, ra.attname::text \
+         FROM pg_constraint c \
+         JOIN pg_class tc ON tc.oid = c.conrelid \
+         JOIN pg_class rc ON rc.oid = c.confrelid \
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+         JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] \
+         WHERE c.contype = 'f'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    Schema {
+        columns: columns.into_iter().collect(),
+        indexes,
+        named_indexes,
+        foreign_keys: foreign_keys.into_iter().collect(),
+    }
+}
+
+fn listed<T: std::fmt::Debug>(s: &std::collections::BTreeSet<T>) -> Vec<String> {
+    s.iter().map(|v| format!("{v:?}")).collect()
+}
+
+/// Issue 10, point 14: the SQLite and PostgreSQL migration trees build the same tables,
+/// columns, indexes (by columns and uniqueness, and by name where named), primary keys,
+/// unique constraints and foreign keys. Column types differ in spelling only, by design.
+#[tokio::test]
+async fn both_migration_trees_build_the_same_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    sqlx::any::install_default_drivers();
+    let sqlite = backend::store::Db::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("schema.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlite.migrate().await.unwrap();
+    let (url, name) = common::create_postgres().await;
+    let postgres = backend::store::Db::connect(&url).await.unwrap();
+    postgres.migrate().await.unwrap();
+    let (a, b) = (
+        sqlite_schema(&sqlite).await,
+        postgres_schema(&postgres).await,
+    );
+    postgres.close().await;
+    common::drop_postgres(&name).await;
+    let diff = |what: &str, x: Vec<String>, y: Vec<String>| {
+        let only_sqlite: Vec<_> = x.iter().filter(|v| !y.contains(v)).collect();
+        let only_pg: Vec<_> = y.iter().filter(|v| !x.contains(v)).collect();
+        assert!(
+            only_sqlite.is_empty() && only_pg.is_empty(),
+            "{what}: only in SQLite {only_sqlite:?}; only in PostgreSQL {only_pg:?}"
+        );
+    };
+    // Both sides were really read (a vacuous comparison proves nothing).
+    for (what, n, at_least) in [
+        ("columns", a.columns.len().min(b.columns.len()), 100),
+        ("indexes", a.indexes.len().min(b.indexes.len()), 30),
+        (
+            "named indexes",
+            a.named_indexes.len().min(b.named_indexes.len()),
+            15,
+        ),
+        (
+            "foreign keys",
+            a.foreign_keys.len().min(b.foreign_keys.len()),
+            20,
+        ),
+    ] {
+        assert!(n >= at_least, "only {n} {what} read");
+    }
+    diff("columns", listed(&a.columns), listed(&b.columns));
+    diff("indexes", listed(&a.indexes), listed(&b.indexes));
+    diff(
+        "named indexes",
+        listed(&a.named_indexes),
+        listed(&b.named_indexes),
+    );
+    diff(
+        "foreign keys",
+        listed(&a.foreign_keys),
+        listed(&b.foreign_keys),
+    );
+}

@@ -33,6 +33,31 @@ fn with_database(url: &str, db: &str) -> String {
     u.to_string()
 }
 
+/// A fresh, empty PostgreSQL database: (its URL, its name for [`drop_postgres`]).
+pub async fn create_postgres() -> (String, String) {
+    sqlx::any::install_default_drivers();
+    let name = format!("liaison_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::AnyConnection::connect(&admin_url())
+        .await
+        .expect("PostgreSQL must answer at LIAISON_TEST_POSTGRES_URL (the test command starts it)");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test db");
+    admin.close().await.ok();
+    (with_database(&admin_url(), &name), name)
+}
+
+pub async fn drop_postgres(name: &str) {
+    let mut admin = sqlx::AnyConnection::connect(&admin_url())
+        .await
+        .expect("reconnect");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .expect("drop test db");
+}
+
 /// Runs `test` against a fresh database of `engine`, then drops that database.
 pub async fn run<F, Fut>(engine: Engine, test: F)
 where
