@@ -67,9 +67,13 @@ impl Blobs {
             .await?)
     }
 
+    /// Removes a blob. Idempotent: a blob that is already gone counts as removed (cleanup
+    /// paths may race each other, e.g. a failed response and its request's guard).
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
-        self.store.delete(&ObjectPath::from(key)).await?;
-        Ok(())
+        match self.store.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -181,9 +181,25 @@ impl PortalKeys {
     }
 
     /// Re-reads the key table (every node does, periodically, so a rotation made on another
-    /// node is known before its key activates).
+    /// node is known before its key activates). Rebuilds the key set — unsealing every key
+    /// and forgetting every verified token — only when the live keys changed.
     pub async fn refresh(&self) -> Result<(), JwtError> {
-        self.reload().await
+        let rows = signing_keys::list_live(self.db.pool()).await?;
+        let unchanged = {
+            let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+            keys.signing.len() == rows.len()
+                && keys
+                    .signing
+                    .iter()
+                    .zip(&rows)
+                    .all(|((activates_at, kid, _), row)| {
+                        *kid == row.kid && *activates_at == row.activates_at
+                    })
+        };
+        if unchanged {
+            return Ok(());
+        }
+        self.install(&rows)
     }
 
     async fn generate(
@@ -251,7 +267,11 @@ impl PortalKeys {
 
     async fn reload(&self) -> Result<(), JwtError> {
         let rows = signing_keys::list_live(self.db.pool()).await?;
-        let set = Self::build(&self.sealer, &rows)?;
+        self.install(&rows)
+    }
+
+    fn install(&self, rows: &[signing_keys::SigningKeyRow]) -> Result<(), JwtError> {
+        let set = Self::build(&self.sealer, rows)?;
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = set;
         self.verified
             .lock()

@@ -411,12 +411,11 @@ struct FinishQuery {
 async fn finish_staff(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    headers: HeaderMap,
+    jar: CookieJar,
     session: Session,
     Query(q): Query<FinishQuery>,
 ) -> Response {
-    let device = app::ssr::cookie(&headers, app::ssr::DEVICE_COOKIE)
-        .map(|v| SecretString::from(v.to_owned()));
+    let device = device_cookie(&jar);
     let staff = match federation::finish_staff(&state.core, &q.state, device.as_ref(), &meta).await
     {
         Ok(s) => s,

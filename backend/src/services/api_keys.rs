@@ -9,7 +9,6 @@ use super::{audit_staff_change, rfc3339, validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
 use crate::crypto::token::ApiKey;
-use crate::domain::Role;
 use crate::store::{self, api_keys::ApiKeyRow, from_millis, new_id};
 use crate::Liaison;
 
@@ -63,15 +62,8 @@ pub(crate) fn prefix_of(key: &ApiKey) -> String {
     key.expose().expose_secret().chars().take(8).collect()
 }
 
-fn require_admin(who: &Staff) -> Result<()> {
-    if who.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Only administrators may manage API keys.",
-        ))
-    }
-}
+/// What a staff member who is not an administrator is told here.
+const ADMINS_ONLY: &str = "Only administrators may manage API keys.";
 
 /// A new key acting as `who`. Returns its view and the secret, which is shown this once.
 pub async fn create(
@@ -81,7 +73,7 @@ pub async fn create(
     expires_in_days: Option<u32>,
     meta: &RequestMeta,
 ) -> Result<(ApiKeyView, secrecy::SecretString)> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let name = validate::text("name", name, 100)?;
     let now = core.now_ms();
     let expires_at = match expires_in_days {
@@ -124,7 +116,7 @@ pub async fn create(
 }
 
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<ApiKeyView>> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let now = core.now_ms();
     Ok(store::api_keys::list(core.db.pool(), &who.org_id)
         .await?
@@ -140,7 +132,7 @@ pub async fn revoke(
     id: &str,
     meta: &RequestMeta,
 ) -> Result<ApiKeyView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     let row = store::api_keys::get(&mut *tx, &who.org_id, id)

@@ -8,7 +8,7 @@ use crate::actor::{RequestMeta, Staff, StaffCredential};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::{sha256_hex, ApiKey, KdfHash};
 use crate::domain::{Denial, Role};
-use crate::store::attempts::{self, Limit, Reservation};
+use crate::store::attempts::{self, Counter, Limit};
 use crate::store::{api_keys, users};
 use crate::Liaison;
 
@@ -63,18 +63,19 @@ pub async fn sign_in(
         .await?
         .filter(|u| u.disabled_at.is_none());
     // Reserve the attempt on both counters before any PBKDF2 (see `store::attempts`).
-    let reserved = match attempts::reserve(pool, ACCOUNT, &account, ACCOUNT_LIMIT, now).await? {
-        Reservation::Refused => None,
-        Reservation::Granted { last: by_account } => {
-            match attempts::reserve(pool, ADDRESS, &address, ADDRESS_LIMIT, now).await? {
-                Reservation::Granted { last: by_address } => Some(by_account || by_address),
-                Reservation::Refused => {
-                    attempts::release(pool, ACCOUNT, &account, ACCOUNT_LIMIT).await?;
-                    None
-                }
-            }
-        }
-    };
+    let counters = [
+        Counter {
+            scope: ACCOUNT,
+            subject: &account,
+            limit: ACCOUNT_LIMIT,
+        },
+        Counter {
+            scope: ADDRESS,
+            subject: &address,
+            limit: ADDRESS_LIMIT,
+        },
+    ];
+    let reserved = attempts::reserve_all(pool, &counters, now).await?;
     let locked = reserved.is_none();
     let ok = if locked {
         false
@@ -85,8 +86,7 @@ pub async fn sign_in(
                 Ok(ok) => ok,
                 Err(e) => {
                     // Not judged: give the reservation back.
-                    attempts::release(pool, ACCOUNT, &account, ACCOUNT_LIMIT).await?;
-                    attempts::release(pool, ADDRESS, &address, ADDRESS_LIMIT).await?;
+                    attempts::release_all(pool, &counters).await?;
                     return Err(e.into());
                 }
             },

@@ -743,7 +743,7 @@ async fn complete(
     let mut tx = core.db.begin().await?;
     let finished = match purpose.as_str() {
         "share" => {
-            let login = Some(&login).ok_or(FederationError::UnknownState)?;
+            let login = &login;
             let share_id = login.share_id.as_deref().unwrap_or_default();
             let share = store::shares::get(&mut *tx, &idp.org_id, share_id)
                 .await?
@@ -817,7 +817,7 @@ async fn complete(
             }
         }
         "test" => {
-            let login = Some(&login).ok_or(FederationError::UnknownState)?;
+            let login = &login;
             if !store::federation::complete(&mut *tx, &login.state_hash, &identity_json, now)
                 .await?
             {

@@ -145,6 +145,15 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// The one role check for administrator-only actions; `forbidden` says what was refused.
+pub(crate) fn require_admin(who: &crate::actor::Staff, forbidden: &'static str) -> Result<()> {
+    if who.role == crate::domain::Role::Admin {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(forbidden))
+    }
+}
+
 /// Records a staff member's change to organisation-level configuration (partners, portals,
 /// packages) inside the change's own transaction, so both commit or neither does.
 pub(crate) async fn audit_staff_change(

@@ -13,15 +13,8 @@ use crate::federation::{self, oidc::OidcIdpConfig, saml, AttributeMap, IdpConfig
 use crate::store::{self, new_id, partners::IdpRow, partners::PartnerRow};
 use crate::Liaison;
 
-fn require_admin(who: &Staff) -> Result<()> {
-    if who.role == crate::domain::Role::Admin {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "only administrators manage partners and identity providers",
-        ))
-    }
-}
+/// What a staff member who is not an administrator is told here.
+const ADMINS_ONLY: &str = "only administrators manage partners and identity providers";
 
 /// A partner as the API shows it.
 #[derive(Clone, Debug, Serialize)]
@@ -151,7 +144,7 @@ pub async fn create_partner(
     input: PartnerInput,
     meta: &RequestMeta,
 ) -> Result<PartnerView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let name = clean_name(&input.name, "name")?;
     let domains = clean_domains(&input.domains)?;
     let now = core.now_ms();
@@ -190,7 +183,7 @@ pub async fn update_partner(
     input: PartnerInput,
     meta: &RequestMeta,
 ) -> Result<PartnerView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let existing = store::partners::get_partner(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("partner"))?;
@@ -228,7 +221,7 @@ pub async fn update_partner(
 }
 
 pub async fn get_partner(core: &Liaison, who: &Staff, id: &str) -> Result<PartnerView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let p = store::partners::get_partner(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("partner"))?;
@@ -236,7 +229,7 @@ pub async fn get_partner(core: &Liaison, who: &Staff, id: &str) -> Result<Partne
 }
 
 pub async fn list_partners(core: &Liaison, who: &Staff) -> Result<Vec<PartnerView>> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let mut out = Vec::new();
     for p in store::partners::list_partners(core.db.pool(), &who.org_id).await? {
         out.push(partner_view(core, p).await?);
@@ -362,7 +355,7 @@ pub async fn create_idp(
     input: IdpInput,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     if let Some(p) = partner_id {
         store::partners::get_partner(core.db.pool(), &who.org_id, p)
             .await?
@@ -439,7 +432,7 @@ pub async fn update_idp(
     input: IdpInput,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let existing = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
@@ -502,7 +495,7 @@ pub async fn set_enabled(
     enabled: bool,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     let found = store::partners::set_disabled(
@@ -547,7 +540,7 @@ pub async fn set_attribute_map(
     map: AttributeMap,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let map = clean_attribute_map(map)?;
     let existing = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
@@ -611,7 +604,7 @@ fn clean_attribute_map(map: AttributeMap) -> Result<AttributeMap> {
 }
 
 pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
@@ -620,7 +613,7 @@ pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {
 
 /// The organisation's own (staff) IdPs.
 pub async fn list_staff_idps(core: &Liaison, who: &Staff) -> Result<Vec<IdpView>> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     store::partners::list_idps(core.db.pool(), &who.org_id, None)
         .await?
         .into_iter()
@@ -631,7 +624,7 @@ pub async fn list_staff_idps(core: &Liaison, who: &Staff) -> Result<Vec<IdpView>
 /// "Test connection": a real sign-in round trip. Returns the URL to open in the browser;
 /// the IdP's answer lands on a page that shows what it asserted.
 pub async fn test_connection(core: &Liaison, who: &Staff, id: &str) -> Result<Url> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
@@ -654,7 +647,7 @@ pub async fn partner_guests(
     who: &Staff,
     partner_id: &str,
 ) -> Result<Vec<serde_json::Value>> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     Ok(
         store::partners::list_guests(core.db.pool(), &who.org_id, partner_id)
             .await?

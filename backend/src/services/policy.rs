@@ -22,15 +22,8 @@ impl From<PolicyViolation> for ServiceError {
     }
 }
 
-fn require_admin(who: &Staff) -> Result<()> {
-    if who.role == crate::domain::Role::Admin {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Only administrators may change the sharing policy.",
-        ))
-    }
-}
+/// What a staff member who is not an administrator is told here.
+const ADMINS_ONLY: &str = "Only administrators may change the sharing policy.";
 
 fn corrupt(what: &str, e: serde_json::Error) -> ServiceError {
     ServiceError::Internal(format!("stored {what} is not valid: {e}"))
@@ -76,7 +69,7 @@ pub async fn set(
     policy: Policy,
     meta: &RequestMeta,
 ) -> Result<Policy> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     policy.validate()?;
     let before = org_policy(core, &who.org_id).await?;
     let json = serde_json::to_string(&policy).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -129,7 +122,7 @@ pub async fn create_project(
     name: &str,
     meta: &RequestMeta,
 ) -> Result<ProjectView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let name = validate::text("name", name, 200)?;
     let row = ProjectRow {
         id: new_id(),
@@ -173,7 +166,7 @@ pub async fn set_project_override(
     o: PolicyOverride,
     meta: &RequestMeta,
 ) -> Result<ProjectView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let row = store::policies::project(core.db.pool(), &who.org_id, project_id)
         .await?
         .ok_or(ServiceError::NotFound("project"))?;
@@ -224,7 +217,7 @@ pub async fn assign_document(
     project_id: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     if let Some(p) = project_id {
         store::policies::project(core.db.pool(), &who.org_id, p)
             .await?
@@ -281,7 +274,7 @@ pub async fn publish_terms(
     body: &str,
     meta: &RequestMeta,
 ) -> Result<TermsView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let version = validate::text("version", version, 50)?;
     let body = validate::text("body", body, 50_000)?;
     let row = TermsRow {

@@ -25,7 +25,13 @@ use crate::crypto::{sha256_hex, ShareToken};
 use crate::domain::policy::ShareFacts;
 use crate::domain::{Denial, Method, RevokedLink, Share};
 use crate::portal_jwt::PortalClaims;
-use crate::store::{self, attempts::Limit, devices::DeviceRow, documents::DocumentRow, new_id};
+use crate::store::{
+    self,
+    attempts::{Counter, Limit},
+    devices::DeviceRow,
+    documents::DocumentRow,
+    new_id,
+};
 use crate::Liaison;
 
 /// Failed password or code attempts per share: 10 in 15 minutes locks the share's secret
@@ -144,37 +150,41 @@ pub(crate) async fn deny(
     ServiceError::Denied(denial)
 }
 
-/// Reserves one secret attempt against the share and the client address, before any
-/// PBKDF2 (see `store::attempts`). `None`: either limit is reached, evaluate nothing.
-/// `Some(last)`: go on; `last` says this attempt took a window's last slot.
+/// The counters a secret attempt on `share` counts against: the share and the client
+/// address (see `store::attempts`).
+fn attempt_counters<'a>(share: &'a Share, address: &'a str) -> [Counter<'a>; 2] {
+    [
+        Counter {
+            scope: "share",
+            subject: &share.id,
+            limit: SHARE_LIMIT,
+        },
+        Counter {
+            scope: "ip",
+            subject: address,
+            limit: IP_LIMIT,
+        },
+    ]
+}
+
+/// Reserves one secret attempt before any PBKDF2. `None`: either limit is reached,
+/// evaluate nothing. `Some(last)`: go on; `last` says this attempt took a window's last
+/// slot.
 async fn reserve_attempt(
     core: &Liaison,
     share: &Share,
     meta: &RequestMeta,
 ) -> Result<Option<bool>> {
-    use store::attempts::{reserve, Reservation};
-    let now = core.now_ms();
-    let pool = core.db.pool();
-    let Reservation::Granted { last: by_share } =
-        reserve(pool, "share", &share.id, SHARE_LIMIT, now).await?
-    else {
-        return Ok(None);
-    };
-    match reserve(pool, "ip", &meta.ip_subject(), IP_LIMIT, now).await? {
-        Reservation::Granted { last: by_ip } => Ok(Some(by_share || by_ip)),
-        Reservation::Refused => {
-            store::attempts::release(pool, "share", &share.id, SHARE_LIMIT).await?;
-            Ok(None)
-        }
-    }
+    let address = meta.ip_subject();
+    let counters = attempt_counters(share, &address);
+    Ok(store::attempts::reserve_all(core.db.pool(), &counters, core.now_ms()).await?)
 }
 
 /// Gives back a reserved attempt that did not fail.
 async fn release_attempt(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result<()> {
-    let pool = core.db.pool();
-    store::attempts::release(pool, "share", &share.id, SHARE_LIMIT).await?;
-    store::attempts::release(pool, "ip", &meta.ip_subject(), IP_LIMIT).await?;
-    Ok(())
+    let address = meta.ip_subject();
+    let counters = attempt_counters(share, &address);
+    Ok(store::attempts::release_all(core.db.pool(), &counters).await?)
 }
 
 /// A wrong secret: its reservation stays counted; audited. Returns the denial to show

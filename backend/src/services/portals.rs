@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
-use crate::domain::{Method, Role, Share};
+use crate::domain::{Method, Share};
 use crate::store::{self, new_id, portals::MemberRow, portals::PortalRow};
 use crate::Liaison;
 
@@ -30,15 +30,8 @@ pub struct MemberView {
     pub added_at: String,
 }
 
-fn require_admin(who: &Staff) -> Result<()> {
-    if who.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Only administrators may change portals and their members.",
-        ))
-    }
-}
+/// What a staff member who is not an administrator is told here.
+const ADMINS_ONLY: &str = "Only administrators may change portals and their members.";
 
 fn time(ms: i64) -> String {
     super::rfc3339(store::from_millis(ms))
@@ -50,7 +43,7 @@ pub async fn create(
     name: &str,
     meta: &RequestMeta,
 ) -> Result<PortalView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let row = PortalRow {
         id: new_id(),
         org_id: who.org_id.clone(),
@@ -126,7 +119,7 @@ pub async fn add_member(
     email: &str,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let portal = portal(core, who, portal_id).await?;
     let member = MemberRow {
         id: new_id(),
@@ -166,7 +159,7 @@ pub async fn remove_member(
     member_id: &str,
     meta: &RequestMeta,
 ) -> Result<usize> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let portal = portal(core, who, portal_id).await?;
     let mut tx = core.db.begin().await?;
     let Some(member) =

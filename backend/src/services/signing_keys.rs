@@ -7,7 +7,6 @@ use serde_json::json;
 use super::{audit_staff_change, rfc3339, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
-use crate::domain::Role;
 use crate::store::{self, from_millis};
 use crate::Liaison;
 
@@ -29,7 +28,7 @@ pub struct SigningKeyView {
 }
 
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<SigningKeyView>> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     list_all(core).await
 }
 
@@ -61,15 +60,8 @@ pub async fn list_all(core: &Liaison) -> Result<Vec<SigningKeyView>> {
         .collect())
 }
 
-fn require_admin(who: &Staff) -> Result<()> {
-    if who.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Only administrators may rotate signing keys.",
-        ))
-    }
-}
+/// What a staff member who is not an administrator is told here.
+const ADMINS_ONLY: &str = "Only administrators may rotate signing keys.";
 
 fn lead_ms(lead_secs: Option<u32>) -> Result<i64> {
     let secs = lead_secs.unwrap_or(DEFAULT_LEAD_SECS);
@@ -105,7 +97,7 @@ pub async fn rotate(
     lead_secs: Option<u32>,
     meta: &RequestMeta,
 ) -> Result<SigningKeyView> {
-    require_admin(who)?;
+    super::require_admin(who, ADMINS_ONLY)?;
     let key = rotate_keys(core, lead_secs).await?;
     let mut tx = core.db.begin().await?;
     audit_staff_change(

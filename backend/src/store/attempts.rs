@@ -117,6 +117,43 @@ where
     Ok(())
 }
 
+/// One counter an attempt counts against.
+#[derive(Clone, Copy, Debug)]
+pub struct Counter<'a> {
+    pub scope: &'a str,
+    pub subject: &'a str,
+    pub limit: Limit,
+}
+
+/// Reserves one attempt on every counter, or on none: `None` when any of them refuses (the
+/// ones already reserved are given back); `Some(last)` otherwise, `last` saying that this
+/// attempt took some window's last slot.
+pub async fn reserve_all(
+    db: &sqlx::AnyPool,
+    counters: &[Counter<'_>],
+    now_ms: i64,
+) -> Result<Option<bool>> {
+    let mut last = false;
+    for (i, c) in counters.iter().enumerate() {
+        match reserve(db, c.scope, c.subject, c.limit, now_ms).await? {
+            Reservation::Granted { last: filled } => last |= filled,
+            Reservation::Refused => {
+                release_all(db, &counters[..i]).await?;
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(last))
+}
+
+/// Gives back an attempt reserved with [`reserve_all`] that did not fail.
+pub async fn release_all(db: &sqlx::AnyPool, counters: &[Counter<'_>]) -> Result<()> {
+    for c in counters {
+        release(db, c.scope, c.subject, c.limit).await?;
+    }
+    Ok(())
+}
+
 /// Longer than any window or lockout: a counter untouched for this long counts nothing.
 pub const FORGET_AFTER_MS: i64 = 24 * 60 * 60_000;
 

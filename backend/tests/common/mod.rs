@@ -81,16 +81,8 @@ where
             None,
         ),
         Engine::Postgres => {
-            let name = format!("liaison_test_{}", uuid::Uuid::new_v4().simple());
-            let mut admin = sqlx::AnyConnection::connect(&admin_url()).await.expect(
-                "PostgreSQL must answer at LIAISON_TEST_POSTGRES_URL (the test command starts it)",
-            );
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .await
-                .expect("create test db");
-            admin.close().await.ok();
-            (with_database(&admin_url(), &name), Some(name))
+            let (url, name) = create_postgres().await;
+            (url, Some(name))
         }
     };
     let result = {
@@ -105,13 +97,7 @@ where
         .await
     };
     if let Some(name) = pg_name {
-        let mut admin = sqlx::AnyConnection::connect(&admin_url())
-            .await
-            .expect("reconnect");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await
-            .expect("drop test db");
+        drop_postgres(&name).await;
     }
     if let Err(e) = result {
         std::panic::resume_unwind(e.into_panic());
