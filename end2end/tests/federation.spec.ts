@@ -170,6 +170,9 @@ test('a sign-in started in another browser opens the share in neither (two brows
   await expect(victim.locator('[data-reason]')).toHaveAttribute('data-reason', 'browser_mismatch');
   await expect(victim.getByRole('heading', { name: 'Sign-in refused' })).toBeVisible();
   await shot(victim, info, '06-lured-sign-in-refused');
+  await victim.setViewportSize({ width: 375, height: 720 });
+  await shot(victim, info, '06-lured-sign-in-refused-375');
+  await victim.setViewportSize({ width: 1280, height: 720 });
 
   // The starter's browser is back at the link: not signed in, nothing opens.
   await attacker.goto(url);
