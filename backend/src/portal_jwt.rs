@@ -197,6 +197,10 @@ impl PortalKeys {
                     })
         };
         if unchanged {
+            self.keys
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .loaded_at = Instant::now();
             return Ok(());
         }
         self.install(&rows)
@@ -366,7 +370,8 @@ impl PortalKeys {
                 .elapsed()
                 > RELOAD_INTERVAL;
             if stale {
-                self.reload().await?;
+                // A forged kid must not buy a rebuild: only a real change rebuilds.
+                self.refresh().await?;
             }
             if !self.has_kid(&kid) {
                 return Err(JwtError::UnknownKey);

@@ -134,7 +134,13 @@ async fn rotation_publishes_first_then_signs_then_retires(h: Harness) {
     let old = keys.issue(&claims(600)).unwrap();
     let old_kid = kid_of(&old);
 
-    let rotated = signing_keys::rotate(&h.core, &admin, Some(300), &meta)
+    // A key must be published longer than the JWKS may be cached plus a node's refresh
+    // before it signs.
+    match signing_keys::rotate(&h.core, &admin, Some(0), &meta).await {
+        Err(ServiceError::Invalid { field, .. }) => assert_eq!(field, "publish_lead_seconds"),
+        other => panic!("{other:?}"),
+    }
+    let rotated = signing_keys::rotate(&h.core, &admin, Some(420), &meta)
         .await
         .unwrap();
     assert_eq!(rotated.status, "pending");
@@ -147,7 +153,7 @@ async fn rotation_publishes_first_then_signs_then_retires(h: Harness) {
     assert!(published.contains(&rotated.kid), "published before use");
     assert!(published.contains(&old_kid));
     assert!(matches!(
-        signing_keys::rotate(&h.core, &admin, Some(300), &meta).await,
+        signing_keys::rotate(&h.core, &admin, Some(420), &meta).await,
         Err(ServiceError::Conflict(_))
     ));
     assert_eq!(
@@ -156,14 +162,14 @@ async fn rotation_publishes_first_then_signs_then_retires(h: Harness) {
         "not yet"
     );
     let mut later = claims(600);
-    later.iat += 301;
-    later.exp += 301;
+    later.iat += 421;
+    later.exp += 421;
     assert_eq!(kid_of(&keys.issue(&later).unwrap()), rotated.kid);
     assert!(keys.verify(&old, ISS, AUD).await.is_ok());
 
     // Tokens the old key signed may live 15 minutes after the switch (plus the nodes'
     // refresh slack): until then it stays.
-    h.clock.advance(time::Duration::minutes(5 + 10));
+    h.clock.advance(time::Duration::minutes(7 + 10));
     assert!(signing_keys::maintain(&h.core).await.unwrap().is_empty());
     assert!(keys.verify(&old, ISS, AUD).await.is_ok());
     h.clock.advance(time::Duration::minutes(8));

@@ -915,6 +915,19 @@ async fn api_keys_are_named_expire_record_use_and_revoke(h: Harness) {
         .await
         .unwrap();
     assert_eq!(used.user_id, admin.user_id);
+    // Acting through this 30-day key, no key can be made to outlive it.
+    for days in [None, Some(31)] {
+        match api_keys::create(&h.core, &used, "longer", days, &meta()).await {
+            Err(ServiceError::Invalid { field, .. }) => assert_eq!(field, "expires_in_days"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (child, _) = api_keys::create(&h.core, &used, "shorter", Some(7), &meta())
+        .await
+        .unwrap();
+    api_keys::revoke(&h.core, &admin, &child.id, &meta())
+        .await
+        .unwrap();
     let listed = api_keys::list(&h.core, &admin).await.unwrap();
     let mine = listed.iter().find(|k| k.id == key.id).unwrap();
     assert_eq!(mine.name, "CRM sync");
@@ -978,7 +991,7 @@ async fn api_keys_are_named_expire_record_use_and_revoke(h: Harness) {
     .fetch_one(h.core.db.pool())
     .await
     .unwrap();
-    assert_eq!(changes, 3, "two created, one revoked");
+    assert_eq!(changes, 5, "three created, two revoked");
 }
 
 /// The schema as both engines can describe it: tables with their columns, every index

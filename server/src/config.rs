@@ -76,8 +76,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Publish a new signing key now; it signs from `--publish-lead-seconds` on, and the
-    /// key it replaces is retired once every token it signed has expired.
+    /// Publish a new signing key now; it signs from `--publish-lead-seconds` on (420 at
+    /// least), and the key it replaces is retired once every token it signed has expired.
     Rotate {
         #[arg(long, default_value_t = backend::services::signing_keys::DEFAULT_LEAD_SECS)]
         publish_lead_seconds: u32,

@@ -2025,6 +2025,16 @@ async fn api_keys_and_signing_key_rotation_over_rest() {
             Some(json!({ "publish_lead_seconds": 0 })),
         )
         .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["field"], "publish_lead_seconds");
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/signing-keys/rotate",
+            Some(&app.key),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let kid = r.json()["kid"].as_str().unwrap().to_owned();
     let jwks = app
@@ -2044,6 +2054,6 @@ async fn api_keys_and_signing_key_rotation_over_rest() {
         .await
         .json();
     assert_eq!(listed["keys"][0]["kid"], kid.as_str());
-    assert_eq!(listed["keys"][0]["status"], "signing");
-    assert_eq!(listed["keys"][1]["status"], "verifying");
+    assert_eq!(listed["keys"][0]["status"], "pending");
+    assert_eq!(listed["keys"][1]["status"], "signing");
 }

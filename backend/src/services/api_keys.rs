@@ -86,6 +86,24 @@ pub async fn create(
             ))
         }
     };
+    // A key cannot outlive the API key that created it: a leaked short-lived key must not
+    // be turned into lasting access.
+    if let crate::actor::StaffCredential::ApiKey { key_id } = &who.credential {
+        let creator = store::api_keys::get(core.db.pool(), &who.org_id, key_id)
+            .await?
+            .ok_or(ServiceError::NotFound("API key"))?;
+        if let Some(limit) = creator.expires_at {
+            if expires_at.is_none_or(|at| at > limit) {
+                return Err(ServiceError::invalid(
+                    "expires_in_days",
+                    format!(
+                        "a key created with an API key cannot outlive it: it expires at {}",
+                        rfc3339(from_millis(limit))
+                    ),
+                ));
+            }
+        }
+    }
     let key = ApiKey::generate();
     let row = ApiKeyRow {
         id: new_id(),

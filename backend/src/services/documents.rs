@@ -201,7 +201,7 @@ pub async fn adopt(
     let adopted = record(core, who, title, staged, meta).await;
     if adopted.is_err() {
         // Nothing half-written: the blob goes if its row did not land.
-        core.blobs.delete(&blob_key).await.ok();
+        super::uploads::remove_unreferenced(core, &[blob_key]).await;
     }
     adopted
 }

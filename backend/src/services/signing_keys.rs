@@ -10,10 +10,15 @@ use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::store::{self, from_millis};
 use crate::Liaison;
 
-/// How long a new key is published before it signs, unless told otherwise: every node
-/// re-reads the keys within [`crate::portal_jwt::REFRESH_SLACK_MS`], and JWKS consumers
-/// typically cache for a few minutes.
-pub const DEFAULT_LEAD_SECS: u32 = 5 * 60;
+/// The least time a new key is published before it signs: longer than the JWKS may be
+/// cached (`max-age=300` on `/.well-known/jwks.json`) plus a node's key refresh interval
+/// (one minute), with a minute to spare — so no token carries a kid that a node or a JWKS
+/// consumer cannot know yet. It also makes "one rotation at a time" mean at most one per
+/// seven minutes.
+pub const MIN_LEAD_SECS: u32 = JWKS_MAX_AGE_SECS + 60 + 60;
+/// `Cache-Control: max-age` of the published JWKS.
+pub const JWKS_MAX_AGE_SECS: u32 = 300;
+pub const DEFAULT_LEAD_SECS: u32 = 10 * 60;
 pub const MAX_LEAD_SECS: u32 = 24 * 60 * 60;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -65,10 +70,13 @@ const ADMINS_ONLY: &str = "Only administrators may rotate signing keys.";
 
 fn lead_ms(lead_secs: Option<u32>) -> Result<i64> {
     let secs = lead_secs.unwrap_or(DEFAULT_LEAD_SECS);
-    if secs > MAX_LEAD_SECS {
+    if !(MIN_LEAD_SECS..=MAX_LEAD_SECS).contains(&secs) {
         return Err(ServiceError::invalid(
             "publish_lead_seconds",
-            format!("publish_lead_seconds must be between 0 and {MAX_LEAD_SECS}"),
+            format!(
+                "publish_lead_seconds must be between {MIN_LEAD_SECS} (the JWKS cache time \
+                 plus the nodes' refresh) and {MAX_LEAD_SECS}"
+            ),
         ));
     }
     Ok(i64::from(secs) * 1000)

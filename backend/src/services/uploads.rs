@@ -116,21 +116,24 @@ impl Drop for StagedFiles {
         let keys = std::mem::take(&mut self.keys);
         let core = self.core.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                for key in keys {
-                    match crate::store::documents::blob_referenced(core.db.pool(), &key).await {
-                        Ok(false) => {
-                            if let Err(e) = core.blobs.delete(&key).await {
-                                tracing::warn!(error.detail = %e, "could not remove a staged upload");
-                            }
-                        }
-                        Ok(true) => {}
-                        Err(e) => {
-                            tracing::warn!(error.detail = %e, "could not check a staged upload")
-                        }
-                    }
+            runtime.spawn(async move { remove_unreferenced(&core, &keys).await });
+        }
+    }
+}
+
+/// Removes staged files that no committed row refers to — the one cleanup for every path
+/// (a refused upload, a failed commit, a request dropped halfway). A commit that reported
+/// an error but did land keeps its files.
+pub async fn remove_unreferenced(core: &Liaison, blob_keys: &[String]) {
+    for key in blob_keys {
+        match crate::store::documents::blob_referenced(core.db.pool(), key).await {
+            Ok(false) => {
+                if let Err(e) = core.blobs.delete(key).await {
+                    tracing::warn!(error.detail = %e, "could not remove a staged upload");
                 }
-            });
+            }
+            Ok(true) => {}
+            Err(e) => tracing::warn!(error.detail = %e, "could not check a staged upload"),
         }
     }
 }

@@ -34,7 +34,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+        [(
+            axum::http::header::CACHE_CONTROL,
+            format!(
+                "public, max-age={}",
+                backend::services::signing_keys::JWKS_MAX_AGE_SECS
+            ),
+        )],
         Json(state.core.keys.jwks()),
     )
 }

@@ -95,11 +95,9 @@ pub async fn stage_bytes(
     stage(core, guest, file_name, uploads::once(bytes)).await
 }
 
-/// Removes staged attachments a response did not adopt (the form failed later on).
+/// Removes staged attachments a response did not adopt (see
+/// [`uploads::remove_unreferenced`]).
 pub async fn discard(core: &Liaison, staged: &[StagedAttachment]) {
-    for a in staged {
-        if let Err(e) = core.blobs.delete(&a.blob_key).await {
-            tracing::warn!(error.detail = %e, "could not remove a staged attachment");
-        }
-    }
+    let keys: Vec<String> = staged.iter().map(|a| a.blob_key.clone()).collect();
+    uploads::remove_unreferenced(core, &keys).await;
 }
