@@ -33,7 +33,7 @@ pub fn context() -> Result<ServerContext, ServerFnError> {
 /// Maps a service error to what a page may show, setting the HTTP status to match.
 pub fn fail(e: ServiceError) -> ServerFnError {
     if let ServiceError::Internal(detail) = &e {
-        tracing::error!(error.detail = %detail, "internal error");
+        tracing::error!(error.detail = %detail.detail(), "internal error");
     }
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Some(resp) = use_context::<ResponseOptions>() {
@@ -153,7 +153,7 @@ pub async fn ensure_device_cookie(secure: bool) -> secrecy::SecretString {
             .map(|v| secrecy::SecretString::from(v.to_owned())),
         Err(_) => None,
     };
-    let device = existing.unwrap_or_else(backend::services::portal::new_device_id);
+    let device = existing.unwrap_or_else(backend::services::access::new_device_id);
     let secure = if secure { "; Secure" } else { "" };
     let value = format!(
         "{DEVICE_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=34560000{secure}",

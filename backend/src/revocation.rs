@@ -12,7 +12,7 @@
 //!
 //! A node can miss notifications: while its LISTEN connection is down, or when a stream's
 //! subscription falls behind. Then the bus says [`Heard::Unsure`] and each stream re-reads
-//! its share from the database (`services::portal::until_revoked`) instead of trusting
+//! its share from the database (`services::access::until_revoked`) instead of trusting
 //! that silence means "not revoked".
 
 use std::collections::HashMap;

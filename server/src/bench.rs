@@ -13,7 +13,7 @@ use axum::Router;
 use backend::actor::{RequestMeta, Staff};
 use backend::blobs::Blobs;
 use backend::crypto::Sealer;
-use backend::services::shares::{self, NewShare, Recipient, ShareFilter};
+use backend::services::shares::{self, NewShare, Recipient, ShareFilter, SharedItem};
 use backend::services::{auth, bootstrap, documents};
 use backend::store::{self, Db};
 use backend::{Liaison, Settings};
@@ -243,7 +243,7 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
         &core,
         &who,
         NewShare {
-            document_id: doc.id,
+            item: SharedItem::Document(doc.id),
             recipients: vec![Recipient {
                 name: "R".into(),
                 email: "r@bench.test".into(),
@@ -263,11 +263,11 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
         .next()
         .unwrap_or_default()
         .to_owned();
-    let session = backend::services::portal::open(
+    let session = backend::services::access::open(
         &core,
-        backend::services::portal::OpenRequest {
+        backend::services::access::OpenRequest {
             token: token.clone(),
-            device: backend::services::portal::new_device_id(),
+            device: backend::services::access::new_device_id(),
             ..Default::default()
         },
         &RequestMeta::default(),

@@ -3,12 +3,11 @@
 
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use backend::services::documents;
 use backend::services::uploads::StagedFiles;
-use backend::services::{auth, documents};
-use tower_sessions::Session;
 
-use crate::api::extract::Meta;
 use crate::api::v1::read_upload;
+use crate::extract::{ConsoleStaff, Meta};
 use crate::state::AppState;
 
 fn back_with_error(message: &str) -> Response {
@@ -18,23 +17,11 @@ fn back_with_error(message: &str) -> Response {
 
 pub async fn upload(
     State(state): State<AppState>,
-    session: Session,
+    ConsoleStaff { staff, csrf }: ConsoleStaff,
     Meta(meta): Meta,
     form: Multipart,
 ) -> Response {
-    let user_id: Option<String> = session.get(app::ssr::SESSION_USER).await.ok().flatten();
-    let expected: Option<String> = session.get(app::ssr::SESSION_CSRF).await.ok().flatten();
-    let staff = match user_id {
-        Some(id) => auth::staff_for_session(&state.core, &id)
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
-    let Some(staff) = staff else {
-        return Redirect::to("/login").into_response();
-    };
-    let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+    let Some(expected) = csrf else {
         return back_with_error("The form has expired. Reload the page and try again.");
     };
     let mut staged = StagedFiles::new(state.core.clone());

@@ -23,7 +23,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
 /// returns the message that may be shown.
 pub fn public_message(e: &ServiceError) -> String {
     if let ServiceError::Internal(detail) = e {
-        tracing::error!(error.detail = %detail, "internal error");
+        tracing::error!(error.detail = %detail.detail(), "internal error");
     }
     e.to_string()
 }

@@ -19,8 +19,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::api::extract::Meta;
 use crate::error::public_message;
+use crate::extract::Meta;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -330,7 +330,7 @@ fn device(headers: &HeaderMap, secure: bool) -> (SecretString, Option<HeaderValu
     match existing {
         Some(d) => (d, None),
         None => {
-            let d = backend::services::portal::new_device_id();
+            let d = backend::services::access::new_device_id();
             let secure = if secure { "; Secure" } else { "" };
             let v = format!(
                 "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=34560000{secure}",
@@ -434,9 +434,10 @@ async fn finish_staff(
     .await;
     match started {
         Ok(()) => Redirect::to("/console").into_response(),
-        Err(e) => refused_page(&ServiceError::Internal(format!(
-            "could not start a session: {e}"
-        ))),
+        Err(e) => refused_page(&ServiceError::internal_while(
+            "could not start a session",
+            e,
+        )),
     }
 }
 

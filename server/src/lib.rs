@@ -9,6 +9,7 @@ pub mod config;
 pub mod console_export;
 pub mod console_upload;
 pub mod error;
+pub mod extract;
 pub mod federation;
 pub mod key_commands;
 pub mod middleware;

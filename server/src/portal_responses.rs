@@ -13,9 +13,9 @@ use backend::services::uploads::StagedFiles;
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::api::extract::{Meta, PortalGuest};
 use crate::api::multipart::{body_error, bounded_text};
 use crate::error::{invalid, ApiError};
+use crate::extract::{Meta, PortalGuest};
 use crate::state::AppState;
 
 /// Reads the form in order, streaming each attachment into storage as it arrives (tracked

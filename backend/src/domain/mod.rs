@@ -1,5 +1,6 @@
 //! Domain types and pure rules: no I/O here, so every rule is table-testable.
 
+pub mod content_type;
 pub mod controls;
 pub mod policy;
 pub mod share;
@@ -7,5 +8,5 @@ pub mod staff;
 
 pub use controls::{Method, Permission, Scope, ShareSettings, Tlp};
 pub use policy::{Policy, PolicyOverride, RevokedLink};
-pub use share::{Denial, Share, ShareStatus};
+pub use share::{Denial, DeviceStatus, Share, ShareStatus};
 pub use staff::Role;

@@ -34,6 +34,45 @@ impl ShareStatus {
     }
 }
 
+/// Where a browser bound to a share stands; stored as text in `share_devices.status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    /// Passed the checks (or approved by the owner): re-opens without a secret.
+    Approved,
+    /// "Approved devices only": waits for the owner's decision.
+    Pending,
+    /// Refused by the owner: cut off at its next request.
+    Rejected,
+}
+
+impl DeviceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Approved => "approved",
+            DeviceStatus::Pending => "pending",
+            DeviceStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "approved" => Some(DeviceStatus::Approved),
+            "pending" => Some(DeviceStatus::Pending),
+            "rejected" => Some(DeviceStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<String> for DeviceStatus {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s).ok_or_else(|| format!("unknown device status {s:?}"))
+    }
+}
+
 /// Why an open or a portal request was refused. The guest sees [`Denial::message`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -30,6 +30,44 @@ pub const LOGIN_TTL_MS: i64 = 10 * 60_000;
 /// Clock skew tolerated on IdP timestamps unless an IdP's configuration says otherwise.
 pub const DEFAULT_SKEW_SECS: i64 = 120;
 
+/// What a sign-in at an IdP is for; stored as text in `federation_logins.purpose`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginPurpose {
+    /// A partner's guest opening a federated share.
+    Share,
+    /// Staff signing in to the console at their organisation's own IdP.
+    Staff,
+    /// An administrator's "test connection": shows what the IdP asserts, opens nothing.
+    Test,
+}
+
+impl LoginPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoginPurpose::Share => "share",
+            LoginPurpose::Staff => "staff",
+            LoginPurpose::Test => "test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "share" => Some(LoginPurpose::Share),
+            "staff" => Some(LoginPurpose::Staff),
+            "test" => Some(LoginPurpose::Test),
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<String> for LoginPurpose {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s).ok_or_else(|| format!("unknown sign-in purpose {s:?}"))
+    }
+}
+
 /// How an IdP is reached and trusted; stored as JSON in `identity_providers.config`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]

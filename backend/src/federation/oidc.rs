@@ -130,6 +130,12 @@ pub struct CallbackParams<'a> {
     pub iss: Option<&'a str>,
 }
 
+/// What this sign-in remembered when it sent the browser to the provider.
+pub struct Remembered<'a> {
+    pub nonce: &'a str,
+    pub pkce_verifier: &'a str,
+}
+
 /// Redeems the code and verifies the `id_token`.
 ///
 /// Checks, each against a named attack:
@@ -144,17 +150,19 @@ pub struct CallbackParams<'a> {
 /// - `exp` and `iat` (within `skew`, not older than the sign-in window) — stops replay of old
 ///   tokens;
 /// - `nonce` equals the one stored with this sign-in — stops token injection and replay.
-#[allow(clippy::too_many_arguments)]
 pub async fn finish(
     http: &Outbound,
     cfg: &OidcIdpConfig,
     secret: Option<&str>,
     redirect: &Url,
     map: &AttributeMap,
-    nonce: &str,
-    pkce_verifier: &str,
+    remembered: Remembered<'_>,
     params: CallbackParams<'_>,
 ) -> Result<Identity, FederationError> {
+    let Remembered {
+        nonce,
+        pkce_verifier,
+    } = remembered;
     if let Some(iss) = params.iss {
         if iss != cfg.issuer {
             return Err(FederationError::IssuerParameterMismatch);

@@ -20,7 +20,8 @@ pub mod transport;
 use secrecy::ExposeSecret;
 
 use crate::crypto::Sealer;
-use crate::store::{self, mail::MailRow, new_id, Db, Tx};
+use crate::store::mail::{MailRow, MailStatus};
+use crate::store::{self, new_id, Db, Tx};
 pub use templates::Rendered;
 pub use transport::{Mailer, SmtpSettings, SmtpTls};
 
@@ -65,7 +66,7 @@ pub async fn enqueue(
         to_address: d.to_address.to_owned(),
         to_name: d.to_name.to_owned(),
         subject: d.mail.subject,
-        status: "pending".into(),
+        status: MailStatus::Pending,
         attempts: 0,
         next_attempt_at: now_ms,
         locked_until: None,
@@ -118,12 +119,12 @@ pub async fn deliver_due(
         match outcome {
             Ok(status) => {
                 store::mail::mark_done(db.pool(), &row.id, status, now_ms).await?;
-                if status == "local" {
+                if status == MailStatus::Local {
                     stats.local += 1;
                 } else {
                     stats.sent += 1;
                 }
-                tracing::info!(mail.id = %row.id, mail.kind = %row.kind, mail.status = status, "mail delivered");
+                tracing::info!(mail.id = %row.id, mail.kind = %row.kind, mail.status = status.as_str(), "mail delivered");
             }
             Err(error) => {
                 let give_up = row.attempts >= MAX_ATTEMPTS;

@@ -7,7 +7,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Rendered;
-use crate::store::mail::MailRow;
+use crate::store::mail::{MailRow, MailStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SmtpTls {
@@ -93,10 +93,10 @@ impl Mailer {
         })
     }
 
-    /// Sends one mail; returns the status to record (`sent` or `local`) or why it failed.
-    pub async fn send(&self, row: &MailRow, body: &Rendered) -> Result<&'static str, String> {
+    /// Sends one mail; returns the status to record (sent or local) or why it failed.
+    pub async fn send(&self, row: &MailRow, body: &Rendered) -> Result<MailStatus, String> {
         let (transport, from) = match self {
-            Mailer::Local => return Ok("local"),
+            Mailer::Local => return Ok(MailStatus::Local),
             Mailer::Smtp { transport, from } => (transport, from),
         };
         let to = Mailbox::new(
@@ -127,7 +127,7 @@ impl Mailer {
         transport
             .send(message)
             .await
-            .map(|_| "sent")
+            .map(|_| MailStatus::Sent)
             .map_err(|e| format!("SMTP: {e}"))
     }
 }

@@ -66,6 +66,7 @@ pub(crate) fn prefix_of(key: &ApiKey) -> String {
 const ADMINS_ONLY: &str = "Only administrators may manage API keys.";
 
 /// A new key acting as `who`. Returns its view and the secret, which is shown this once.
+#[tracing::instrument(skip_all)]
 pub async fn create(
     core: &Liaison,
     who: &Staff,
@@ -133,6 +134,7 @@ pub async fn create(
     Ok((view(row, now), key.expose().clone()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<ApiKeyView>> {
     super::require_admin(who, ADMINS_ONLY)?;
     let now = core.now_ms();
@@ -144,6 +146,7 @@ pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<ApiKeyView>> {
 }
 
 /// Revokes a key of the organisation: its next request is refused.
+#[tracing::instrument(skip_all)]
 pub async fn revoke(
     core: &Liaison,
     who: &Staff,

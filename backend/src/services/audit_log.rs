@@ -158,6 +158,7 @@ fn to_query(f: AuditFilter, limit: i64) -> Result<AuditQuery> {
 }
 
 /// One page of the organisation's audit log, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff, f: AuditFilter) -> Result<AuditPage> {
     require_reader(who)?;
     let limit = f.limit.unwrap_or(100);
@@ -244,7 +245,7 @@ fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 
 fn csv_rows(rows: &[AuditRow], header: bool) -> Result<Bytes> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
-    let internal = |e: csv::Error| ServiceError::Internal(format!("csv: {e}"));
+    let internal = |e: csv::Error| ServiceError::internal_while("writing CSV", e);
     if header {
         w.write_record(CSV_HEADER).map_err(internal)?;
     }
@@ -273,7 +274,7 @@ fn csv_rows(rows: &[AuditRow], header: bool) -> Result<Bytes> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| ServiceError::Internal(format!("csv: {e}")))?;
+        .map_err(|e| ServiceError::internal_while("writing CSV", e))?;
     Ok(Bytes::from(bytes))
 }
 
@@ -281,7 +282,7 @@ fn jsonl_rows(rows: Vec<AuditRow>) -> Result<Bytes> {
     let mut out = Vec::with_capacity(rows.len() * 384);
     for r in rows {
         serde_json::to_writer(&mut out, &AuditEventView::from(r))
-            .map_err(|e| ServiceError::Internal(format!("json: {e}")))?;
+            .map_err(|e| ServiceError::internal_while("writing JSON", e))?;
         out.push(b'\n');
     }
     Ok(Bytes::from(out))
@@ -290,6 +291,7 @@ fn jsonl_rows(rows: Vec<AuditRow>) -> Result<Bytes> {
 /// The organisation's audit events matching `f`, newest first, as CSV or JSON Lines.
 /// Streamed a batch at a time: memory stays constant however large the export. The export
 /// itself is audited before the first byte is produced.
+#[tracing::instrument(skip_all)]
 pub async fn export(
     core: Arc<Liaison>,
     who: &Staff,
@@ -357,6 +359,7 @@ pub async fn export(
 }
 
 /// Verifies the caller's organisation's chain.
+#[tracing::instrument(skip_all)]
 pub async fn verify(core: &Liaison, who: &Staff) -> Result<chain::Report> {
     require_reader(who)?;
     Ok(chain::verify(&core.db, &who.org_id).await?)

@@ -16,7 +16,7 @@ const BAD_CREDENTIALS: &str = "Email or password is incorrect.";
 
 fn staff(row: users::UserRow, credential: StaffCredential) -> Result<Staff> {
     let role = Role::parse(&row.role)
-        .ok_or_else(|| ServiceError::Internal(format!("user {} has unknown role", row.id)))?;
+        .ok_or_else(|| ServiceError::fault(format!("user {} has unknown role", row.id)))?;
     Ok(Staff {
         org_id: row.org_id,
         user_id: row.id,
@@ -46,6 +46,7 @@ pub const ADDRESS_LIMIT: Limit = Limit {
 /// single sign-on, so response time reveals nothing about accounts. Failures are counted
 /// per account (keyed by the SHA-256 of the email, so unknown addresses are not stored)
 /// and per client address; a locked-out attempt is refused with no PBKDF2 work at all.
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(
     core: &Liaison,
     email: &str,
@@ -155,6 +156,7 @@ pub async fn sign_in(
 }
 
 /// Resolves the user behind a console session. A disabled or deleted user has no session.
+#[tracing::instrument(skip_all)]
 pub async fn staff_for_session(core: &Liaison, user_id: &str) -> Result<Option<Staff>> {
     let Some(row) = users::get_any_org(core.db.pool(), user_id).await? else {
         return Ok(None);
@@ -168,6 +170,7 @@ pub async fn staff_for_session(core: &Liaison, user_id: &str) -> Result<Option<S
 /// Authenticates an admin API key (`Authorization: Bearer lsn_…`).
 /// The staff member behind an admin API key: a known, unrevoked, unexpired key of an
 /// enabled account. Each use records when and from where (`meta`).
+#[tracing::instrument(skip_all)]
 pub async fn staff_for_api_key(
     core: &Liaison,
     presented: &str,
@@ -191,6 +194,7 @@ pub async fn staff_for_api_key(
 
 /// A staff member by email, for the `liaison` command line run on this host by someone
 /// with access to its database and master key.
+#[tracing::instrument(skip_all)]
 pub async fn staff_for_cli(core: &Liaison, email: &str) -> Result<Staff> {
     let user = users::find_by_email(core.db.pool(), &email.trim().to_lowercase())
         .await?
@@ -202,6 +206,7 @@ pub async fn staff_for_cli(core: &Liaison, email: &str) -> Result<Staff> {
 }
 
 /// Records a console sign-out.
+#[tracing::instrument(skip_all)]
 pub async fn signed_out(core: &Liaison, who: &Staff, meta: &RequestMeta) -> Result<()> {
     audit::record_alone(
         &core.db,

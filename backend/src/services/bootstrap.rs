@@ -2,7 +2,7 @@
 
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
-use super::{validate, Result, ServiceError};
+use super::{validate, Result};
 use crate::crypto::token::generate_password;
 use crate::crypto::ApiKey;
 use crate::domain::Role;
@@ -19,10 +19,12 @@ pub struct Bootstrapped {
 }
 
 /// Whether the installation has no organisation yet.
+#[tracing::instrument(skip_all)]
 pub async fn is_fresh(core: &Liaison) -> Result<bool> {
     Ok(orgs::count(core.db.pool()).await? == 0)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn bootstrap(core: &Liaison, org_name: &str, admin_email: &str) -> Result<Bootstrapped> {
     let org_name = validate::text("org", org_name, 200)?;
     let admin_email = validate::email("admin_email", admin_email)?;
@@ -48,13 +50,11 @@ pub async fn bootstrap(core: &Liaison, org_name: &str, admin_email: &str) -> Res
         created_at: now,
         disabled_at: None,
     };
-    users::insert(&mut *tx, &user).await.map_err(|e| {
-        if e.is_unique_violation() {
-            ServiceError::Conflict(format!("a user with email {admin_email} already exists"))
-        } else {
-            e.into()
-        }
-    })?;
+    users::insert(&mut *tx, &user)
+        .await
+        .map_err(super::on_unique(|| {
+            format!("a user with email {admin_email} already exists")
+        }))?;
     let key = api_keys::ApiKeyRow {
         id: new_id(),
         org_id: org.id.clone(),

@@ -38,6 +38,7 @@ fn normalise(code: &SecretString) -> SecretSlice<u8> {
 }
 
 /// Sends a fresh code to the share's recipient unless one was sent within the last minute.
+#[tracing::instrument(skip_all)]
 pub async fn send_code(core: &Liaison, share: &Share, meta: &RequestMeta) -> Result<()> {
     let now = core.now_ms();
     if let Some(last) =
@@ -64,7 +65,7 @@ pub async fn send_code(core: &Liaison, share: &Share, meta: &RequestMeta) -> Res
         },
     )
     .await?;
-    super::notify::verification_code(core, &mut tx, share, &code).await?;
+    super::notify::verification_code(core, &mut tx, share, &code, CODE_TTL_MS / 60_000).await?;
     audit::record(
         &mut tx,
         NewEvent {
@@ -86,6 +87,7 @@ pub async fn send_code(core: &Liaison, share: &Share, meta: &RequestMeta) -> Res
 }
 
 /// Checks `code` against the share's one live code (the newest); a match is used up at once.
+#[tracing::instrument(skip_all)]
 pub async fn check_code(core: &Liaison, share: &Share, code: &SecretString) -> Result<bool> {
     let now = core.now_ms();
     let typed = normalise(code);

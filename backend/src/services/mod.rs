@@ -2,6 +2,7 @@
 //! authorization lives here, so transports cannot disagree about who may do what.
 //! A service owns its transaction: begin → store calls → audit event → commit.
 
+pub mod access;
 pub mod api_keys;
 pub mod audit_log;
 pub mod auth;
@@ -14,9 +15,9 @@ pub mod outbox;
 pub mod packages;
 pub mod partners;
 pub mod policy;
-pub mod portal;
 pub mod portals;
 pub mod responses;
+pub mod share_core;
 pub mod shares;
 pub mod signing_keys;
 pub mod uploads;
@@ -59,9 +60,25 @@ pub enum ServiceError {
     /// A federated sign-in refused (the message names the failed check).
     #[error("{0}")]
     Federation(#[from] crate::federation::FederationError),
-    /// A fault on our side; the detail is logged once at the edge and never shown.
+    /// A fault on our side; its detail (with the error that caused it) is logged once at
+    /// the edge and never shown.
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] Fault),
+}
+
+/// Maps a store error to [`ServiceError::Conflict`] with `message()` when a unique
+/// constraint refused the write (the thing already exists); any other error as it is.
+/// For `.map_err(on_unique(|| …))` on inserts and renames.
+pub(crate) fn on_unique(
+    message: impl FnOnce() -> String,
+) -> impl FnOnce(crate::store::StoreError) -> ServiceError {
+    move |e| {
+        if e.is_unique_violation() {
+            ServiceError::Conflict(message())
+        } else {
+            e.into()
+        }
+    }
 }
 
 impl ServiceError {
@@ -110,11 +127,75 @@ impl ServiceError {
     }
 }
 
+/// What went wrong on our side: what was being done, and the error that caused it (kept
+/// as the [`std::error::Error::source`], so the edge logs the whole chain).
+#[derive(Debug)]
+pub struct Fault {
+    context: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Fault {
+    /// The context and every cause, `: `-separated, for the one log line at the edge.
+    pub fn detail(&self) -> String {
+        let mut out = self.context.clone();
+        let mut next = self.source.as_deref().map(|e| e as &dyn std::error::Error);
+        while let Some(e) = next {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&e.to_string());
+            next = e.source();
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail())
+    }
+}
+
+impl std::error::Error for Fault {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl ServiceError {
+    /// A broken invariant with no underlying error (a stored value that cannot be).
+    pub fn fault(context: impl Into<String>) -> Self {
+        ServiceError::Internal(Fault {
+            context: context.into(),
+            source: None,
+        })
+    }
+
+    /// An error from below that the caller cannot act on, kept as the source.
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::internal_while(String::new(), e)
+    }
+
+    /// As [`ServiceError::internal`], saying what was being done.
+    pub fn internal_while(
+        context: impl Into<String>,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        ServiceError::Internal(Fault {
+            context: context.into(),
+            source: Some(Box::new(e)),
+        })
+    }
+}
+
 macro_rules! internal_from {
     ($($t:ty),*) => {$(
         impl From<$t> for ServiceError {
             fn from(e: $t) -> Self {
-                ServiceError::Internal(e.to_string())
+                ServiceError::internal(e)
             }
         }
     )*};
@@ -132,7 +213,7 @@ impl From<crate::portal_jwt::JwtError> for ServiceError {
         if e.is_token_fault() {
             ServiceError::InvalidPortalToken(e.to_string())
         } else {
-            ServiceError::Internal(e.to_string())
+            ServiceError::internal(e)
         }
     }
 }
@@ -179,4 +260,28 @@ pub(crate) async fn audit_staff_change(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServiceError;
+    use std::error::Error as _;
+
+    /// The edge logs what was being done and every cause; the caller sees none of it.
+    #[test]
+    fn an_internal_error_keeps_its_cause() {
+        let io = std::io::Error::other("disk full");
+        let e = ServiceError::internal_while("writing CSV", io);
+        assert_eq!(e.to_string(), "internal error");
+        let ServiceError::Internal(fault) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(fault.detail(), "writing CSV: disk full");
+        assert_eq!(e.source().unwrap().to_string(), "writing CSV: disk full");
+        assert_eq!(
+            ServiceError::internal(std::io::Error::other("x")).to_string(),
+            "internal error"
+        );
+        assert_eq!(e.http_status(), 500);
+    }
 }

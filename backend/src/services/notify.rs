@@ -64,6 +64,7 @@ async fn to_recipient(
 }
 
 /// The invitation: the link, the instructions, the expiry.
+#[tracing::instrument(skip_all)]
 pub async fn invitation(
     core: &Liaison,
     tx: &mut Tx,
@@ -87,12 +88,14 @@ pub async fn invitation(
     to_recipient(core, tx, share, "invitation", mail).await
 }
 
-/// The one-time code, in its own mail (never with the link).
+/// The one-time code, in its own mail (never with the link), valid for `valid_minutes`.
+#[tracing::instrument(skip_all)]
 pub async fn verification_code(
     core: &Liaison,
     tx: &mut Tx,
     share: &Share,
     code: &SecretString,
+    valid_minutes: i64,
 ) -> Result<()> {
     let c = context(core, share).await?;
     let mail = templates::verification_code(
@@ -100,12 +103,13 @@ pub async fn verification_code(
         marking(share.tlp).as_deref(),
         &share.recipient_name,
         code.expose_secret(),
-        super::codes::CODE_TTL_MS / 60_000,
+        valid_minutes,
     );
     to_recipient(core, tx, share, "code", mail).await
 }
 
 /// Tells the recipient their access was withdrawn (when the share asks for it).
+#[tracing::instrument(skip_all)]
 pub async fn revocation_notice(core: &Liaison, tx: &mut Tx, share: &Share) -> Result<()> {
     let c = context(core, share).await?;
     let mail = templates::revocation_notice(
@@ -118,6 +122,7 @@ pub async fn revocation_notice(core: &Liaison, tx: &mut Tx, share: &Share) -> Re
 }
 
 /// Tells the share's creator that the recipient opened it for the first time.
+#[tracing::instrument(skip_all)]
 pub async fn owner_first_open(core: &Liaison, tx: &mut Tx, share: &Share) -> Result<()> {
     let c = context(core, share).await?;
     to_owner(core, tx, share, "owner_first_open", |owner| {
@@ -134,6 +139,7 @@ pub async fn owner_first_open(core: &Liaison, tx: &mut Tx, share: &Share) -> Res
 }
 
 /// Tells the share's creator that the recipient submitted a response.
+#[tracing::instrument(skip_all)]
 pub async fn owner_response(
     core: &Liaison,
     tx: &mut Tx,
@@ -148,6 +154,7 @@ pub async fn owner_response(
 }
 
 /// Reminds the recipient that the share expires soon.
+#[tracing::instrument(skip_all)]
 pub async fn expiry_reminder(core: &Liaison, tx: &mut Tx, share: &Share) -> Result<()> {
     let c = context(core, share).await?;
     let expires = share.expires_at.map(rfc3339).unwrap_or_default();

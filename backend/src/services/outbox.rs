@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{rfc3339, Result, ServiceError};
 use crate::actor::Staff;
 use crate::domain::Role;
-use crate::store::{self, from_millis};
+use crate::store::{self, from_millis, mail::MailStatus};
 use crate::Liaison;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub struct MailView {
     pub kind: String,
     pub to: String,
     pub subject: String,
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: String,
@@ -25,6 +25,7 @@ pub struct MailView {
     pub body_text: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff, limit: i64) -> Result<Vec<MailView>> {
     if who.role != Role::Admin {
         return Err(ServiceError::Forbidden(
@@ -41,7 +42,7 @@ pub async fn list(core: &Liaison, who: &Staff, limit: i64) -> Result<Vec<MailVie
         .await?
         .into_iter()
         .map(|row| {
-            let body_text = (row.status == "local")
+            let body_text = (row.status == MailStatus::Local)
                 .then(|| crate::mail::open_body(&core.sealer, &row).map(|b| b.text))
                 .flatten();
             MailView {

@@ -34,6 +34,7 @@ fn require_content_role(who: &Staff) -> Result<()> {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     core: &Liaison,
     who: &Staff,
@@ -49,13 +50,11 @@ pub async fn create(
         created_at: core.now_ms(),
     };
     let mut tx = core.db.begin().await?;
-    store::packages::insert(&mut *tx, &row).await.map_err(|e| {
-        if e.is_unique_violation() {
-            ServiceError::Conflict(format!("a package named {:?} already exists", row.name))
-        } else {
-            e.into()
-        }
-    })?;
+    store::packages::insert(&mut *tx, &row)
+        .await
+        .map_err(super::on_unique(|| {
+            format!("a package named {:?} already exists", row.name)
+        }))?;
     super::audit_staff_change(
         core,
         &mut tx,
@@ -75,6 +74,7 @@ pub async fn create(
 }
 
 /// The organisation's packages with their documents.
+#[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PackageView>> {
     require_content_role(who)?;
     let members = store::packages::all_documents(core.db.pool(), &who.org_id).await?;
@@ -95,6 +95,7 @@ pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PackageView>> {
 }
 
 /// Adds one of the organisation's documents to a package (a no-op if it is there).
+#[tracing::instrument(skip_all)]
 pub async fn add_document(
     core: &Liaison,
     who: &Staff,
@@ -141,6 +142,7 @@ pub async fn add_document(
 }
 
 /// Takes a document out of a package (existing shares keep it).
+#[tracing::instrument(skip_all)]
 pub async fn remove_document(
     core: &Liaison,
     who: &Staff,
@@ -179,6 +181,7 @@ pub struct WorkPackageView {
 }
 
 /// The organisation's projects as work packages, with how many documents each holds.
+#[tracing::instrument(skip_all)]
 pub async fn work_packages(core: &Liaison, who: &Staff) -> Result<Vec<WorkPackageView>> {
     require_content_role(who)?;
     let mut out = Vec::new();

@@ -26,10 +26,11 @@ impl From<PolicyViolation> for ServiceError {
 const ADMINS_ONLY: &str = "Only administrators may change the sharing policy.";
 
 fn corrupt(what: &str, e: serde_json::Error) -> ServiceError {
-    ServiceError::Internal(format!("stored {what} is not valid: {e}"))
+    ServiceError::internal_while(format!("stored {what} is not valid"), e)
 }
 
 /// The organisation's policy (defaults if never saved).
+#[tracing::instrument(skip_all)]
 pub async fn org_policy(core: &Liaison, org_id: &str) -> Result<Policy> {
     match store::policies::org_policy(core.db.pool(), org_id).await? {
         Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("policy", e)),
@@ -39,6 +40,7 @@ pub async fn org_policy(core: &Liaison, org_id: &str) -> Result<Policy> {
 
 /// The policy that binds shares of `document_id`: the organisation's, tightened by the
 /// document's project, if it has one.
+#[tracing::instrument(skip_all)]
 pub async fn effective_for_document(
     core: &Liaison,
     org_id: &str,
@@ -57,12 +59,14 @@ pub async fn effective_for_document(
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get(core: &Liaison, who: &Staff) -> Result<Policy> {
     org_policy(core, &who.org_id).await
 }
 
 /// Replaces the organisation's policy. Audited with the old and the new value. Existing
 /// shares are checked against the new policy at their next access.
+#[tracing::instrument(skip_all)]
 pub async fn set(
     core: &Liaison,
     who: &Staff,
@@ -72,7 +76,7 @@ pub async fn set(
     super::require_admin(who, ADMINS_ONLY)?;
     policy.validate()?;
     let before = org_policy(core, &who.org_id).await?;
-    let json = serde_json::to_string(&policy).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(&policy).map_err(ServiceError::internal)?;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     store::policies::put_org_policy(&mut *tx, &who.org_id, &json, &who.user_id, now).await?;
@@ -116,6 +120,7 @@ async fn project_view(core: &Liaison, row: ProjectRow) -> Result<ProjectView> {
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create_project(
     core: &Liaison,
     who: &Staff,
@@ -132,13 +137,11 @@ pub async fn create_project(
         created_at: core.now_ms(),
     };
     let mut tx = core.db.begin().await?;
-    if let Err(e) = store::policies::insert_project(&mut *tx, &row).await {
-        return Err(if e.is_unique_violation() {
-            ServiceError::Conflict(format!("a project named {:?} already exists", row.name))
-        } else {
-            e.into()
-        });
-    }
+    store::policies::insert_project(&mut *tx, &row)
+        .await
+        .map_err(super::on_unique(|| {
+            format!("a project named {:?} already exists", row.name)
+        }))?;
     audit::record(
         &mut tx,
         NewEvent {
@@ -159,6 +162,7 @@ pub async fn create_project(
 
 /// Sets a project's override; refused (naming the setting) if it would loosen the
 /// organisation's policy.
+#[tracing::instrument(skip_all)]
 pub async fn set_project_override(
     core: &Liaison,
     who: &Staff,
@@ -171,7 +175,7 @@ pub async fn set_project_override(
         .await?
         .ok_or(ServiceError::NotFound("project"))?;
     org_policy(core, &who.org_id).await?.tightened_by(&o)?;
-    let json = serde_json::to_string(&o).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(&o).map_err(ServiceError::internal)?;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     store::policies::set_project_override(&mut *tx, &who.org_id, project_id, &json).await?;
@@ -200,6 +204,7 @@ pub async fn set_project_override(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn projects(core: &Liaison, who: &Staff) -> Result<Vec<ProjectView>> {
     let mut out = Vec::new();
     for row in store::policies::projects(core.db.pool(), &who.org_id).await? {
@@ -210,6 +215,7 @@ pub async fn projects(core: &Liaison, who: &Staff) -> Result<Vec<ProjectView>> {
 
 /// Puts a document in a project (or takes it out), so the project's override binds it.
 /// Audited with where it was and where it went: a move can loosen what binds its shares.
+#[tracing::instrument(skip_all)]
 pub async fn assign_document(
     core: &Liaison,
     who: &Staff,
@@ -267,6 +273,7 @@ impl From<TermsRow> for TermsView {
 }
 
 /// Publishes a new version of legal terms. Versions are immutable: a change is a new version.
+#[tracing::instrument(skip_all)]
 pub async fn publish_terms(
     core: &Liaison,
     who: &Staff,
@@ -286,16 +293,14 @@ pub async fn publish_terms(
         created_at: core.now_ms(),
     };
     let mut tx = core.db.begin().await?;
-    if let Err(e) = store::policies::insert_terms(&mut *tx, &row).await {
-        return Err(if e.is_unique_violation() {
-            ServiceError::Conflict(format!(
+    store::policies::insert_terms(&mut *tx, &row)
+        .await
+        .map_err(super::on_unique(|| {
+            format!(
                 "terms version {:?} already exists; publish a new version",
                 row.version
-            ))
-        } else {
-            e.into()
-        });
-    }
+            )
+        }))?;
     audit::record(
         &mut tx,
         NewEvent {
@@ -314,6 +319,7 @@ pub async fn publish_terms(
     Ok(row.into())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn all_terms(core: &Liaison, who: &Staff) -> Result<Vec<TermsView>> {
     Ok(store::policies::all_terms(core.db.pool(), &who.org_id)
         .await?

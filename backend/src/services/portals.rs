@@ -37,6 +37,7 @@ fn time(ms: i64) -> String {
     super::rfc3339(store::from_millis(ms))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     core: &Liaison,
     who: &Staff,
@@ -52,13 +53,11 @@ pub async fn create(
         created_at: core.now_ms(),
     };
     let mut tx = core.db.begin().await?;
-    store::portals::insert(&mut *tx, &row).await.map_err(|e| {
-        if e.is_unique_violation() {
-            ServiceError::Conflict(format!("a portal named {:?} already exists", row.name))
-        } else {
-            e.into()
-        }
-    })?;
+    store::portals::insert(&mut *tx, &row)
+        .await
+        .map_err(super::on_unique(|| {
+            format!("a portal named {:?} already exists", row.name)
+        }))?;
     super::audit_staff_change(
         core,
         &mut tx,
@@ -78,6 +77,7 @@ pub async fn create(
 }
 
 /// The organisation's portals with their active members (staff who share need them).
+#[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PortalView>> {
     if !who.role.can_manage_content() {
         return Err(ServiceError::Forbidden("Your role may not see portals."));
@@ -111,6 +111,7 @@ async fn portal(core: &Liaison, who: &Staff, id: &str) -> Result<PortalRow> {
 }
 
 /// Adds a member (or reactivates one removed earlier).
+#[tracing::instrument(skip_all)]
 pub async fn add_member(
     core: &Liaison,
     who: &Staff,
@@ -152,6 +153,7 @@ pub async fn add_member(
 /// asked) and the audit of the removal commit together or not at all. The revocations are
 /// published after the commit, ending open sessions and streams. Returns how many shares
 /// were revoked.
+#[tracing::instrument(skip_all)]
 pub async fn remove_member(
     core: &Liaison,
     who: &Staff,
@@ -178,9 +180,15 @@ pub async fn remove_member(
     .await?;
     let mut revoked = Vec::new();
     for share in shares.iter().filter(|s| in_portal(s, &portal.id)) {
-        if let Some(r) =
-            super::shares::revoke_in(core, &mut tx, who, &share.id, meta, "portal_member_removed")
-                .await?
+        if let Some(r) = super::share_core::revoke_in(
+            core,
+            &mut tx,
+            who,
+            &share.id,
+            meta,
+            "portal_member_removed",
+        )
+        .await?
         {
             revoked.push(r);
         }
@@ -209,11 +217,13 @@ fn in_portal(share: &Share, portal_id: &str) -> bool {
 }
 
 /// Is `email` an active member of the portal? Checked at share creation and at each open.
+#[tracing::instrument(skip_all)]
 pub async fn is_member(core: &Liaison, org_id: &str, portal_id: &str, email: &str) -> Result<bool> {
     Ok(store::portals::is_member(core.db.pool(), org_id, portal_id, email).await?)
 }
 
 /// The portal a share names must exist in the creator's organisation.
+#[tracing::instrument(skip_all)]
 pub async fn require_portal(core: &Liaison, who: &Staff, id: &str) -> Result<()> {
     portal(core, who, id).await.map(|_| ())
 }

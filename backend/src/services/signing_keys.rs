@@ -32,12 +32,14 @@ pub struct SigningKeyView {
     pub status: &'static str,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<SigningKeyView>> {
     super::require_admin(who, ADMINS_ONLY)?;
     list_all(core).await
 }
 
 /// Every key with its state (the command line; the REST list is [`list`]).
+#[tracing::instrument(skip_all)]
 pub async fn list_all(core: &Liaison) -> Result<Vec<SigningKeyView>> {
     let now = core.now_ms();
     let rows = store::signing_keys::list_all(core.db.pool()).await?;
@@ -95,10 +97,11 @@ async fn rotate_keys(core: &Liaison, lead_secs: Option<u32>) -> Result<SigningKe
         .await?
         .into_iter()
         .find(|k| k.kid == kid)
-        .ok_or_else(|| ServiceError::Internal("the new signing key is not listed".into()))
+        .ok_or_else(|| ServiceError::fault("the new signing key is not listed"))
 }
 
 /// An administrator's rotation, audited in their organisation.
+#[tracing::instrument(skip_all)]
 pub async fn rotate(
     core: &Liaison,
     who: &Staff,
@@ -123,6 +126,7 @@ pub async fn rotate(
 
 /// `liaison keys rotate` on this host: audited in every organisation (the keys sign all
 /// of their portal sessions).
+#[tracing::instrument(skip_all)]
 pub async fn rotate_from_cli(core: &Liaison, lead_secs: Option<u32>) -> Result<SigningKeyView> {
     let key = rotate_keys(core, lead_secs).await?;
     for org_id in store::orgs::list_ids(core.db.pool()).await? {
@@ -146,6 +150,7 @@ pub async fn rotate_from_cli(core: &Liaison, lead_secs: Option<u32>) -> Result<S
 
 /// Every node, periodically: re-reads the keys and retires those whose tokens have all
 /// expired.
+#[tracing::instrument(skip_all)]
 pub async fn maintain(core: &Liaison) -> Result<Vec<String>> {
     core.keys.refresh().await?;
     let max_token_ms = crate::Settings::MAX_PORTAL_SESSION_TTL.whole_milliseconds() as i64;

@@ -7,8 +7,8 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
-use super::documents::Sniffer;
 use super::{Result, ServiceError};
+use crate::domain::content_type::Sniffer;
 use crate::Liaison;
 
 /// A file now in blob storage under `blob_key`.
@@ -23,6 +23,7 @@ pub struct StoredFile {
 /// Streams `pieces` into a new blob at `blob_key` (see the module's invariants). `field`
 /// names the input in errors; `allowed` says which types are accepted, for the message.
 /// `pieces` may end with an error to pass on (the body limit's 413, a malformed body).
+#[tracing::instrument(skip_all)]
 pub async fn store_stream<S>(
     core: &Liaison,
     blob_key: String,
@@ -124,6 +125,7 @@ impl Drop for StagedFiles {
 /// Removes staged files that no committed row refers to — the one cleanup for every path
 /// (a refused upload, a failed commit, a request dropped halfway). A commit that reported
 /// an error but did land keeps its files.
+#[tracing::instrument(skip_all)]
 pub async fn remove_unreferenced(core: &Liaison, blob_keys: &[String]) {
     for key in blob_keys {
         match crate::store::documents::blob_referenced(core.db.pool(), key).await {

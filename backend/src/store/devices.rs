@@ -3,6 +3,7 @@
 use sqlx::Executor;
 
 use super::Result;
+use crate::domain::DeviceStatus;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DeviceRow {
@@ -10,8 +11,8 @@ pub struct DeviceRow {
     pub org_id: String,
     pub share_id: String,
     pub device_hash: String,
-    /// approved | pending | rejected
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: DeviceStatus,
     pub first_seen_at: i64,
     pub last_seen_at: i64,
     pub ip: Option<String>,
@@ -71,7 +72,7 @@ where
     .bind(&d.org_id)
     .bind(&d.share_id)
     .bind(&d.device_hash)
-    .bind(&d.status)
+    .bind(d.status.as_str())
     .bind(d.first_seen_at)
     .bind(&d.ip)
     .bind(&d.user_agent)
@@ -86,7 +87,7 @@ pub async fn decide<'e, E>(
     org_id: &str,
     share_id: &str,
     id: &str,
-    status: &str,
+    status: DeviceStatus,
     by_user: &str,
     now_ms: i64,
 ) -> Result<bool>
@@ -100,7 +101,7 @@ where
     .bind(org_id)
     .bind(share_id)
     .bind(id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(by_user)
     .bind(now_ms)
     .execute(db)

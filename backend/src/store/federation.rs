@@ -3,16 +3,17 @@
 use sqlx::Executor;
 
 use super::Result;
+use crate::federation::LoginPurpose;
 
 /// One sign-in, from the redirect to the IdP to its use. Found by the SHA-256 of the random
 /// state (OIDC `state`, SAML `RelayState`); the state itself is never stored.
-#[derive(Clone, Debug, Default, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct LoginRow {
     pub state_hash: String,
     pub org_id: String,
     pub idp_id: String,
-    /// share | staff | test
-    pub purpose: String,
+    #[sqlx(try_from = "String")]
+    pub purpose: LoginPurpose,
     pub share_id: Option<String>,
     /// SHA-256 of the browser's device cookie: the completed sign-in is usable only there.
     pub device_hash: Option<String>,
@@ -34,6 +35,40 @@ pub struct LoginRow {
     pub delivered_at: Option<i64>,
 }
 
+impl LoginRow {
+    /// A sign-in just sent to the IdP: usable for [`LOGIN_TTL_MS`], nothing bound,
+    /// delivered, completed or used yet.
+    ///
+    /// [`LOGIN_TTL_MS`]: crate::federation::LOGIN_TTL_MS
+    pub fn started(
+        state_hash: String,
+        org_id: String,
+        idp_id: String,
+        purpose: LoginPurpose,
+        now_ms: i64,
+    ) -> Self {
+        Self {
+            state_hash,
+            org_id,
+            idp_id,
+            purpose,
+            share_id: None,
+            device_hash: None,
+            user_id: None,
+            saml_request_id: None,
+            oidc_nonce: None,
+            pkce_verifier_sealed: None,
+            created_at: now_ms,
+            expires_at: now_ms + crate::federation::LOGIN_TTL_MS,
+            completed_at: None,
+            identity: None,
+            consumed_at: None,
+            delivery_hash: None,
+            delivered_at: None,
+        }
+    }
+}
+
 const COLUMNS: &str = "state_hash, org_id, idp_id, purpose, share_id, device_hash, user_id, \
     saml_request_id, oidc_nonce, pkce_verifier_sealed, created_at, expires_at, completed_at, \
     identity, consumed_at, delivery_hash, delivered_at";
@@ -49,7 +84,7 @@ where
     .bind(&l.state_hash)
     .bind(&l.org_id)
     .bind(&l.idp_id)
-    .bind(&l.purpose)
+    .bind(l.purpose.as_str())
     .bind(&l.share_id)
     .bind(&l.device_hash)
     .bind(&l.user_id)

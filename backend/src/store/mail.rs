@@ -4,6 +4,49 @@ use sqlx::Executor;
 
 use super::Result;
 
+/// Where a queued mail stands; stored as text in `mail_outbox.status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailStatus {
+    /// Waiting for its first or next attempt.
+    Pending,
+    /// Accepted by the SMTP server; its body is erased.
+    Sent,
+    /// No SMTP server configured: kept for administrators to read in the console.
+    Local,
+    /// Given up after the last retry.
+    Failed,
+}
+
+impl MailStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStatus::Pending => "pending",
+            MailStatus::Sent => "sent",
+            MailStatus::Local => "local",
+            MailStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(MailStatus::Pending),
+            "sent" => Some(MailStatus::Sent),
+            "local" => Some(MailStatus::Local),
+            "failed" => Some(MailStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<String> for MailStatus {
+    type Error = String;
+
+    fn try_from(s: String) -> std::result::Result<Self, Self::Error> {
+        Self::parse(&s).ok_or_else(|| format!("unknown mail status {s:?}"))
+    }
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MailRow {
     pub id: String,
@@ -16,7 +59,8 @@ pub struct MailRow {
     /// Sealed JSON `{text, html}`; `None` once delivered.
     pub body_sealed: Option<Vec<u8>>,
     pub message_id: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MailStatus,
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub locked_until: Option<i64>,
@@ -45,7 +89,7 @@ where
     .bind(&m.subject)
     .bind(&m.body_sealed)
     .bind(&m.message_id)
-    .bind(&m.status)
+    .bind(m.status.as_str())
     .bind(m.attempts)
     .bind(m.next_attempt_at)
     .bind(m.locked_until)
@@ -95,8 +139,9 @@ where
     .await?)
 }
 
-/// Delivered (`sent`) or handed to the local outbox (`local`). A sent body is erased.
-pub async fn mark_done<'e, E>(db: E, id: &str, status: &str, now_ms: i64) -> Result<()>
+/// Delivered ([`MailStatus::Sent`]) or kept in the local outbox ([`MailStatus::Local`]).
+/// A sent body is erased.
+pub async fn mark_done<'e, E>(db: E, id: &str, status: MailStatus, now_ms: i64) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
@@ -105,7 +150,7 @@ where
          body_sealed = CASE WHEN $2 = 'sent' THEN NULL ELSE body_sealed END WHERE id = $1",
     )
     .bind(id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(now_ms)
     .execute(db)
     .await?;
@@ -130,7 +175,14 @@ where
     .bind(id)
     .bind(error)
     .bind(next_ms)
-    .bind(if give_up { "failed" } else { "pending" })
+    .bind(
+        if give_up {
+            MailStatus::Failed
+        } else {
+            MailStatus::Pending
+        }
+        .as_str(),
+    )
     .execute(db)
     .await?;
     Ok(())

@@ -10,8 +10,8 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{ApiJson, ApiStaff, Meta};
 use crate::error::{invalid, ApiError};
+use crate::extract::{ApiJson, ApiStaff, Meta};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

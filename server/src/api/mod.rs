@@ -1,11 +1,10 @@
 //! JSON APIs: admin REST (`/api/v1`), portal (`/api/portal`), JWKS and health.
 
-pub mod extract;
+pub mod access;
 pub mod keys;
 pub mod multipart;
 pub mod packages;
 pub mod partners;
-pub mod portal;
 pub mod portals;
 pub mod v1;
 
@@ -27,7 +26,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(packages::router())
                 .merge(keys::router()),
         )
-        .nest("/api/portal", portal::router(state))
+        .nest("/api/portal", access::router(state))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
 }

@@ -9,8 +9,8 @@ use backend::services::packages;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{ApiJson, ApiStaff, Meta};
 use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiStaff, Meta};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<T, ApiError>;

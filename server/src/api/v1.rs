@@ -8,7 +8,7 @@ use backend::actor::Staff;
 use backend::domain::ShareStatus;
 use backend::domain::{Method, Policy, PolicyOverride, ShareSettings, Tlp};
 use backend::services::documents;
-use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter};
+use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter, SharedItem};
 use backend::services::uploads::StagedFiles;
 use backend::services::{audit_log, policy, ServiceError};
 use futures::StreamExt;
@@ -16,9 +16,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
-use super::extract::{ApiJson, ApiStaff, Meta};
 use super::multipart::{body_error, bounded_text};
 use crate::error::{invalid, ApiError};
+use crate::extract::{ApiJson, ApiStaff, Meta};
 use crate::state::AppState;
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -184,12 +184,12 @@ async fn create_share(
     Meta(meta): Meta,
     ApiJson(input): ApiJson<CreateShareInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (document_id, bundle) = match input.item {
-        ItemInput::Id(id) => (id, None),
+    let item = match input.item {
+        ItemInput::Id(id) => SharedItem::Document(id),
         ItemInput::Ref { kind, id } => match kind.as_str() {
-            "document" => (id, None),
-            "document_package" => (String::new(), Some(shares::Bundle::Package(id))),
-            "work_package" => (String::new(), Some(shares::Bundle::WorkPackage(id))),
+            "document" => SharedItem::Document(id),
+            "document_package" => SharedItem::Package(id),
+            "work_package" => SharedItem::WorkPackage(id),
             _ => {
                 return Err(invalid(
                     "item.kind",
@@ -232,8 +232,7 @@ async fn create_share(
         &state.core,
         &who,
         NewShare {
-            document_id,
-            bundle,
+            item,
             recipients,
             method: input.method,
             expiry,

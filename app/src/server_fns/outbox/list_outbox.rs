@@ -18,7 +18,7 @@ pub async fn list_outbox() -> Result<Vec<MailRowView>, ServerFnError> {
             kind: m.kind,
             to: m.to,
             subject: m.subject,
-            status: m.status,
+            status: m.status.as_str().to_owned(),
             attempts: m.attempts,
             last_error: m.last_error,
             body_text: m.body_text,

@@ -1,24 +1,38 @@
-// The server function takes one argument per form field.
-#![allow(clippy::too_many_arguments)]
-
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The "Add an identity provider" form, as it posts.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct IdpForm {
+    pub csrf: String,
+    pub partner_id: String,
+    pub kind: String,
+    pub name: String,
+    pub metadata_xml: Option<String>,
+    pub metadata_url: Option<String>,
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub allow_idp_initiated: Option<String>,
+}
 
 /// Adds a SAML IdP (metadata XML or URL) or an OpenID Provider (issuer, client) to a
 /// partner, or with an empty `partner_id` to the organisation's own staff sign-in.
 #[server]
-pub async fn add_identity_provider(
-    csrf: String,
-    partner_id: String,
-    kind: String,
-    name: String,
-    metadata_xml: Option<String>,
-    metadata_url: Option<String>,
-    issuer: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    allow_idp_initiated: Option<String>,
-) -> Result<(), ServerFnError> {
+pub async fn add_identity_provider(#[server(flatten)] form: IdpForm) -> Result<(), ServerFnError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
+    let IdpForm {
+        csrf,
+        partner_id,
+        kind,
+        name,
+        metadata_xml,
+        metadata_url,
+        issuer,
+        client_id,
+        client_secret,
+        allow_idp_initiated,
+    } = form;
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
     let some = |v: Option<String>| v.filter(|s| !s.trim().is_empty());

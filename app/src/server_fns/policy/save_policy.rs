@@ -1,34 +1,55 @@
-// The server function takes one argument per form field.
-#![allow(clippy::too_many_arguments)]
-
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The External Access settings form, as it posts (checkboxes arrive only when ticked).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PolicyForm {
+    pub csrf: String,
+    pub default_expiry: String,
+    pub custom_expiry_days: Option<String>,
+    pub max_expiry_days: String,
+    pub allow_custom_expiry: Option<String>,
+    pub default_max_access_count: String,
+    pub allow_controller_override: Option<String>,
+    pub scope_single_revision: Option<String>,
+    pub scope_document_package: Option<String>,
+    pub scope_work_package: Option<String>,
+    pub require_acknowledgement: Option<String>,
+    pub method_link: Option<String>,
+    pub method_invitation: Option<String>,
+    pub method_portal: Option<String>,
+    pub method_federated: Option<String>,
+    pub tlp_ceiling: String,
+    pub revoked_link: String,
+}
 
 /// Replaces the organisation's External Access settings (administrators). Checkboxes
 /// arrive only when ticked; `default_expiry` is 7, 14, 30 or "custom" (then
 /// `custom_expiry_days` counts). Existing shares meet the new policy at their next access.
 #[server]
-pub async fn save_policy(
-    csrf: String,
-    default_expiry: String,
-    custom_expiry_days: Option<String>,
-    max_expiry_days: String,
-    allow_custom_expiry: Option<String>,
-    default_max_access_count: String,
-    allow_controller_override: Option<String>,
-    scope_single_revision: Option<String>,
-    scope_document_package: Option<String>,
-    scope_work_package: Option<String>,
-    require_acknowledgement: Option<String>,
-    method_link: Option<String>,
-    method_invitation: Option<String>,
-    method_portal: Option<String>,
-    method_federated: Option<String>,
-    tlp_ceiling: String,
-    revoked_link: String,
-) -> Result<(), ServerFnError> {
+pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), ServerFnError> {
     use backend::services::ServiceError;
 
     use crate::ssr::{context, fail, meta, require_staff_csrf};
+    let PolicyForm {
+        csrf,
+        default_expiry,
+        custom_expiry_days,
+        max_expiry_days,
+        allow_custom_expiry,
+        default_max_access_count,
+        allow_controller_override,
+        scope_single_revision,
+        scope_document_package,
+        scope_work_package,
+        require_acknowledgement,
+        method_link,
+        method_invitation,
+        method_portal,
+        method_federated,
+        tlp_ceiling,
+        revoked_link,
+    } = form;
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
     let number = |field: &'static str, text: &str| -> Result<i64, ServerFnError> {

@@ -7,7 +7,7 @@ use crate::types::PortalView;
 pub async fn load_portal() -> Result<PortalView, ServerFnError> {
     use crate::ssr::{context, fail, meta, portal_cookie, set_portal_cookie};
     use crate::types::PortalItemView;
-    use backend::services::portal;
+    use backend::services::access;
     let ctx = context()?;
     let closed = |message: &str| {
         Ok(PortalView::Closed {
@@ -20,7 +20,7 @@ pub async fn load_portal() -> Result<PortalView, ServerFnError> {
         ));
         return closed("Open the link you were sent to see the shared content.");
     };
-    let guest = match portal::authenticate(&ctx.core, &jwt, &meta().await).await {
+    let guest = match access::authenticate(&ctx.core, &jwt, &meta().await).await {
         Ok(g) => g,
         Err(e) => {
             let message = e.to_string();
@@ -29,7 +29,7 @@ pub async fn load_portal() -> Result<PortalView, ServerFnError> {
             return closed(&message);
         }
     };
-    let o = portal::overview(&ctx.core, &guest).await.map_err(fail)?;
+    let o = access::overview(&ctx.core, &guest).await.map_err(fail)?;
     let watermark = o.watermark.then(|| {
         format!(
             "{} · {} · {} · {}",

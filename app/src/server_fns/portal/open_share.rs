@@ -12,7 +12,7 @@ pub async fn open_share(
     code: Option<String>,
 ) -> Result<(), ServerFnError> {
     use crate::ssr::{context, ensure_device_cookie, fail, meta, set_portal_cookie};
-    use backend::services::portal::{self, OpenRequest};
+    use backend::services::access::{self, OpenRequest};
     use secrecy::SecretString;
     let ctx = context()?;
     let device = ensure_device_cookie(ctx.secure_cookies).await;
@@ -25,7 +25,7 @@ pub async fn open_share(
         accepted_terms: accept_terms.is_some(),
         device,
     };
-    let session = portal::open(&ctx.core, request, &meta().await)
+    let session = access::open(&ctx.core, request, &meta().await)
         .await
         .map_err(fail)?;
     set_portal_cookie(

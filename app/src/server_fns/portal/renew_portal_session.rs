@@ -5,14 +5,14 @@ use leptos::prelude::*;
 #[server]
 pub async fn renew_portal_session() -> Result<bool, ServerFnError> {
     use crate::ssr::{context, meta, portal_cookie, set_portal_cookie};
-    use backend::services::portal;
+    use backend::services::access;
     let ctx = context()?;
     let Some(jwt) = portal_cookie().await else {
         return Ok(false);
     };
     let meta = meta().await;
-    let renewed = match portal::authenticate(&ctx.core, &jwt, &meta).await {
-        Ok(guest) => portal::renew(&ctx.core, &guest, &meta).await,
+    let renewed = match access::authenticate(&ctx.core, &jwt, &meta).await {
+        Ok(guest) => access::renew(&ctx.core, &guest, &meta).await,
         Err(e) => Err(e),
     };
     match renewed {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[server]
 pub async fn report_print_attempt() -> Result<bool, ServerFnError> {
     use crate::ssr::{context, fail, meta, portal_cookie};
-    use backend::services::{portal, ServiceError};
+    use backend::services::{access, ServiceError};
     let ctx = context()?;
     let jwt = portal_cookie().await.ok_or_else(|| {
         fail(ServiceError::Unauthenticated(
@@ -13,10 +13,10 @@ pub async fn report_print_attempt() -> Result<bool, ServerFnError> {
         ))
     })?;
     let meta = meta().await;
-    let guest = portal::authenticate(&ctx.core, &jwt, &meta)
+    let guest = access::authenticate(&ctx.core, &jwt, &meta)
         .await
         .map_err(fail)?;
-    portal::record_print_attempt(&ctx.core, &guest, &meta)
+    access::record_print_attempt(&ctx.core, &guest, &meta)
         .await
         .map_err(fail)
 }

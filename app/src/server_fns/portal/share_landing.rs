@@ -7,10 +7,10 @@ use crate::types::LandingView;
 #[server]
 pub async fn share_landing(token: String) -> Result<LandingView, ServerFnError> {
     use crate::ssr::{context, device_cookie, fail, meta};
-    use backend::services::{portal, ServiceError};
+    use backend::services::{access, ServiceError};
     let ctx = context()?;
     let device = device_cookie().await;
-    match portal::landing(&ctx.core, &token, device.as_ref(), &meta().await).await {
+    match access::landing(&ctx.core, &token, device.as_ref(), &meta().await).await {
         Ok(l) => Ok(LandingView::Open {
             org_name: l.org_name,
             tlp: l.tlp,

@@ -1,26 +1,37 @@
-// One argument per form field (see create_share); the `#[server]` macro repeats the
-// signature on the browser side, hence a module-wide allow.
-#![allow(clippy::too_many_arguments)]
-
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The share page's "Change" form, as it posts.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ShareChangeForm {
+    pub csrf: String,
+    pub id: String,
+    pub expires_on: String,
+    pub max_access_count: String,
+    pub permission: String,
+    pub allow_download: Option<String>,
+    pub allow_print: Option<String>,
+    pub watermark: Option<String>,
+}
 
 /// The share page's "Change" form: expiry date, access limit and what the recipient may
 /// do. The form posts every field; an expiry date or limit equal to the share's current
 /// one is left alone (so a controller who may not change them can still change the
 /// permissions).
 #[server]
-pub async fn change_share(
-    csrf: String,
-    id: String,
-    expires_on: String,
-    max_access_count: String,
-    permission: String,
-    allow_download: Option<String>,
-    allow_print: Option<String>,
-    watermark: Option<String>,
-) -> Result<(), ServerFnError> {
+pub async fn change_share(#[server(flatten)] form: ShareChangeForm) -> Result<(), ServerFnError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use backend::services::{shares, ServiceError};
+    let ShareChangeForm {
+        csrf,
+        id,
+        expires_on,
+        max_access_count,
+        permission,
+        allow_download,
+        allow_print,
+        watermark,
+    } = form;
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
     let current = shares::get(&ctx.core, &staff, &id).await.map_err(fail)?;

@@ -1,124 +1,48 @@
-// One argument per field of the console form, which posts them flat (works without wasm);
-// the `#[server]` macro repeats the signature on the browser side, hence a module-wide allow.
-#![allow(clippy::too_many_arguments)]
-
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::types::CreatedShareView;
 
-/// Creates one share per recipient from the console form. `document_id` names a document,
-/// or a bundle as `package:ID` or `work_package:ID`. Recipients are one per line,
-/// `Name <email>` or a bare email. `expires_on` is a date (YYYY-MM-DD); the
-/// share expires at the end of that day, UTC. `max_access_count` is 0 for unlimited.
+/// The console's "Share a document" form, field for field as it posts (flat, so it works
+/// without wasm). `document_id` names a document, or a bundle as `package:ID` or
+/// `work_package:ID`. Recipients are one per line, `Name <email>` or a bare email.
+/// `expires_on` is a date (YYYY-MM-DD): the share expires at the end of that day, UTC.
+/// `max_access_count` is 0 for unlimited, empty for the policy's default. Checkboxes
+/// arrive only when ticked.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct NewShareForm {
+    pub csrf: String,
+    pub document_id: String,
+    pub recipients_text: String,
+    pub method: Option<String>,
+    pub expires_on: String,
+    pub max_access_count: String,
+    pub require_acknowledgement: Option<String>,
+    pub tlp: Option<String>,
+    pub permission: Option<String>,
+    pub allow_download: Option<String>,
+    pub allow_print: Option<String>,
+    pub watermark: Option<String>,
+    pub instructions: String,
+    pub password: String,
+    pub allowed_networks_text: String,
+    pub approved_devices_only: Option<String>,
+    pub notify_on_revoke: Option<String>,
+    /// With method "portal": the portal whose members the recipients are.
+    pub portal_id: Option<String>,
+}
+
+/// Creates one share per recipient from the console form.
 #[server]
 pub async fn create_share(
-    csrf: String,
-    document_id: String,
-    recipients_text: String,
-    method: Option<String>,
-    expires_on: String,
-    max_access_count: String,
-    require_acknowledgement: Option<String>,
-    tlp: Option<String>,
-    permission: Option<String>,
-    allow_download: Option<String>,
-    allow_print: Option<String>,
-    watermark: Option<String>,
-    instructions: String,
-    password: String,
-    allowed_networks_text: String,
-    approved_devices_only: Option<String>,
-    notify_on_revoke: Option<String>,
-    /// With method "portal": the portal whose members the recipients are.
-    portal_id: Option<String>,
+    #[server(flatten)] form: NewShareForm,
 ) -> Result<Vec<CreatedShareView>, ServerFnError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
-    use backend::services::{shares, ServiceError};
+    use backend::services::shares;
     use secrecy::ExposeSecret;
     let ctx = context()?;
-    let staff = require_staff_csrf(&csrf).await?;
-    let invalid = |field: &'static str, message: &str| {
-        fail(ServiceError::Invalid {
-            field,
-            message: message.into(),
-        })
-    };
-    let expiry = super::form_expiry_date(&expires_on)
-        .map_err(fail)?
-        .map_or(shares::Expiry::Default, shares::Expiry::At);
-    let max_access_count = super::form_access_count(&max_access_count).map_err(fail)?;
-    let on = |v: &Option<String>| v.is_some();
-    let method = backend::domain::Method::parse(method.as_deref().unwrap_or("link"))
-        .ok_or_else(|| invalid("method", "choose link, invitation, portal or federated"))?;
-    let tlp = backend::domain::Tlp::parse(tlp.as_deref().unwrap_or("AMBER"))
-        .ok_or_else(|| invalid("tlp", "choose a TLP marking"))?;
-    let mut allowed_networks = Vec::new();
-    for line in allowed_networks_text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        allowed_networks.push(
-            backend::domain::controls::parse_network(line).ok_or_else(|| {
-                invalid(
-                    "settings.allowed_networks",
-                    &format!("{line:?} is not an IP address or CIDR range"),
-                )
-            })?,
-        );
-    }
-    let permission = backend::domain::Permission::parse(permission.as_deref().unwrap_or("view"))
-        .ok_or_else(|| invalid("settings.permission", "choose view, comment or edit"))?;
-    let settings = backend::domain::ShareSettings {
-        permission,
-        allow_download: on(&allow_download),
-        allow_print: on(&allow_print),
-        watermark: on(&watermark),
-        instructions,
-        allowed_networks,
-        approved_devices_only: on(&approved_devices_only),
-        notify_recipient_on_revoke: on(&notify_on_revoke),
-        portal_id: portal_id.filter(|p| !p.is_empty()),
-        ..Default::default()
-    };
-    let recipients = recipients_text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(parse_recipient)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|line| {
-            invalid(
-                "recipients",
-                &format!("{line:?} is not \"Name <email>\" or an email address"),
-            )
-        })?;
-    // The item select: a document id, or `package:ID` / `work_package:ID`.
-    let (document_id, bundle) = if let Some(id) = document_id.strip_prefix("package:") {
-        (String::new(), Some(shares::Bundle::Package(id.to_owned())))
-    } else if let Some(id) = document_id.strip_prefix("work_package:") {
-        (
-            String::new(),
-            Some(shares::Bundle::WorkPackage(id.to_owned())),
-        )
-    } else {
-        (document_id, None)
-    };
-    let input = shares::NewShare {
-        document_id,
-        bundle,
-        recipients,
-        method: Some(method),
-        expiry,
-        max_access_count,
-        require_acknowledgement: on(&require_acknowledgement),
-        tlp: Some(tlp),
-        settings,
-        password: Some(password)
-            .filter(|p| !p.is_empty())
-            .map(secrecy::SecretString::from),
-        terms_id: None,
-    };
+    let staff = require_staff_csrf(&form.csrf).await?;
+    let input = shares::NewShare::try_from(form).map_err(fail)?;
     let created = shares::create(&ctx.core, &staff, input, &meta().await)
         .await
         .map_err(fail)?;
@@ -130,6 +54,92 @@ pub async fn create_share(
             recipient_name: c.share.recipient.name,
         })
         .collect())
+}
+
+/// Reads the form into the service's request; every refusal names the field it is about.
+#[cfg(feature = "ssr")]
+impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
+    type Error = backend::services::ServiceError;
+
+    fn try_from(form: NewShareForm) -> Result<Self, Self::Error> {
+        use backend::domain::{controls::parse_network, Method, Permission, ShareSettings, Tlp};
+        use backend::services::shares::{Expiry, SharedItem};
+        use backend::services::ServiceError;
+        let invalid =
+            |field: &'static str, message: String| ServiceError::Invalid { field, message };
+        let on = |v: &Option<String>| v.is_some();
+        let expiry = super::form_expiry_date(&form.expires_on)?.map_or(Expiry::Default, Expiry::At);
+        let max_access_count = super::form_access_count(&form.max_access_count)?;
+        let method = Method::parse(form.method.as_deref().unwrap_or("link")).ok_or_else(|| {
+            invalid(
+                "method",
+                "choose link, invitation, portal or federated".into(),
+            )
+        })?;
+        let tlp = Tlp::parse(form.tlp.as_deref().unwrap_or("AMBER"))
+            .ok_or_else(|| invalid("tlp", "choose a TLP marking".into()))?;
+        let allowed_networks = lines(&form.allowed_networks_text)
+            .map(|line| {
+                parse_network(line).ok_or_else(|| {
+                    invalid(
+                        "settings.allowed_networks",
+                        format!("{line:?} is not an IP address or CIDR range"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let permission = Permission::parse(form.permission.as_deref().unwrap_or("view"))
+            .ok_or_else(|| invalid("settings.permission", "choose view, comment or edit".into()))?;
+        let recipients = lines(&form.recipients_text)
+            .map(parse_recipient)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|line| {
+                invalid(
+                    "recipients",
+                    format!("{line:?} is not \"Name <email>\" or an email address"),
+                )
+            })?;
+        // The item select: a document id, or `package:ID` / `work_package:ID`.
+        let item = if let Some(id) = form.document_id.strip_prefix("package:") {
+            SharedItem::Package(id.to_owned())
+        } else if let Some(id) = form.document_id.strip_prefix("work_package:") {
+            SharedItem::WorkPackage(id.to_owned())
+        } else {
+            SharedItem::Document(form.document_id.clone())
+        };
+        let settings = ShareSettings {
+            permission,
+            allow_download: on(&form.allow_download),
+            allow_print: on(&form.allow_print),
+            watermark: on(&form.watermark),
+            instructions: form.instructions,
+            allowed_networks,
+            approved_devices_only: on(&form.approved_devices_only),
+            notify_recipient_on_revoke: on(&form.notify_on_revoke),
+            portal_id: form.portal_id.filter(|p| !p.is_empty()),
+            ..Default::default()
+        };
+        Ok(Self {
+            item,
+            recipients,
+            method: Some(method),
+            expiry,
+            max_access_count,
+            require_acknowledgement: on(&form.require_acknowledgement),
+            tlp: Some(tlp),
+            settings,
+            password: Some(form.password)
+                .filter(|p| !p.is_empty())
+                .map(secrecy::SecretString::from),
+            terms_id: None,
+        })
+    }
+}
+
+/// The non-blank lines of a textarea, trimmed.
+#[cfg(feature = "ssr")]
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty())
 }
 
 /// `Jane Counsel <jane@lawfirm.example>` or `jane@lawfirm.example` (the name is then the
@@ -159,5 +169,115 @@ fn parse_recipient(line: &str) -> Result<backend::services::shares::Recipient, S
             email: line.to_owned(),
         }),
         None => Err(line.to_owned()),
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::NewShareForm;
+    use backend::domain::{Method, Permission, Tlp};
+    use backend::services::shares::{Expiry, NewShare, SharedItem};
+    use backend::services::ServiceError;
+
+    fn form() -> NewShareForm {
+        NewShareForm {
+            document_id: "doc-1".into(),
+            recipients_text: "Jane Counsel <jane@lawfirm.example>\n\n  pat@panel.example  \n"
+                .into(),
+            ..Default::default()
+        }
+    }
+
+    fn field(form: NewShareForm) -> &'static str {
+        match NewShare::try_from(form) {
+            Err(ServiceError::Invalid { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plain_form_reads_with_the_defaults() {
+        let share = NewShare::try_from(form()).unwrap();
+        assert_eq!(share.item, SharedItem::Document("doc-1".into()));
+        let people: Vec<_> = share
+            .recipients
+            .iter()
+            .map(|r| (r.name.as_str(), r.email.as_str()))
+            .collect();
+        assert_eq!(
+            people,
+            [
+                ("Jane Counsel", "jane@lawfirm.example"),
+                ("pat", "pat@panel.example")
+            ]
+        );
+        assert_eq!(share.method, Some(Method::Link));
+        assert_eq!(share.tlp, Some(Tlp::Amber));
+        assert_eq!(share.expiry, Expiry::Default);
+        assert_eq!(share.max_access_count, None);
+        assert_eq!(share.settings.permission, Permission::View);
+        assert!(!share.require_acknowledgement && !share.settings.allow_download);
+        assert!(share.password.is_none(), "an empty password is no password");
+    }
+
+    #[test]
+    fn ticked_boxes_bundles_and_networks_arrive() {
+        let share = NewShare::try_from(NewShareForm {
+            document_id: "work_package:proj-9".into(),
+            method: Some("invitation".into()),
+            tlp: Some("RED".into()),
+            permission: Some("comment".into()),
+            watermark: Some("on".into()),
+            require_acknowledgement: Some("on".into()),
+            allowed_networks_text: "203.0.113.0/24\n198.51.100.7".into(),
+            max_access_count: "3".into(),
+            password: "correct horse".into(),
+            portal_id: Some(String::new()),
+            ..form()
+        })
+        .unwrap();
+        assert_eq!(share.item, SharedItem::WorkPackage("proj-9".into()));
+        assert_eq!(share.method, Some(Method::Invitation));
+        assert_eq!(share.tlp, Some(Tlp::Red));
+        assert_eq!(share.settings.permission, Permission::Comment);
+        assert!(share.settings.watermark && share.require_acknowledgement);
+        assert_eq!(share.settings.allowed_networks.len(), 2);
+        assert_eq!(share.max_access_count, Some(3));
+        assert!(share.password.is_some());
+        assert_eq!(share.settings.portal_id, None, "no portal chosen");
+        let package = NewShare::try_from(NewShareForm {
+            document_id: "package:pk-1".into(),
+            ..form()
+        })
+        .unwrap();
+        assert_eq!(package.item, SharedItem::Package("pk-1".into()));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let bad = |f: fn(&mut NewShareForm)| {
+            let mut form = form();
+            f(&mut form);
+            field(form)
+        };
+        assert_eq!(bad(|f| f.method = Some("carrier pigeon".into())), "method");
+        assert_eq!(bad(|f| f.tlp = Some("PURPLE".into())), "tlp");
+        assert_eq!(
+            bad(|f| f.permission = Some("own".into())),
+            "settings.permission"
+        );
+        assert_eq!(
+            bad(|f| f.allowed_networks_text = "10.0.0.0/8\nnot-a-net".into()),
+            "settings.allowed_networks"
+        );
+        assert_eq!(
+            bad(|f| f.recipients_text = "Jane Counsel".into()),
+            "recipients"
+        );
+        assert_eq!(bad(|f| f.expires_on = "next tuesday".into()), "expires_on");
+        assert_eq!(
+            bad(|f| f.max_access_count = "many".into()),
+            "max_access_count"
+        );
     }
 }

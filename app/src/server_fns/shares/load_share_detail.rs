@@ -29,7 +29,7 @@ pub async fn load_share_detail(id: String) -> Result<ShareDetailView, ServerFnEr
             .into_iter()
             .map(|d| DeviceRowView {
                 id: d.id,
-                status: d.status,
+                status: d.status.as_str().to_owned(),
                 first_seen_at: d.first_seen_at,
                 last_seen_at: d.last_seen_at,
                 ip: d.ip,

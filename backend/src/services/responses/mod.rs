@@ -85,6 +85,7 @@ pub struct ResponseView {
 /// already streamed into storage, capped and typed, by [`stage`]). The response, its
 /// attachments' rows, the audit event and the owner's mail commit together; on any
 /// refusal the staged attachments are removed.
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     core: &Liaison,
     guest: &Guest,
@@ -213,6 +214,7 @@ fn view(r: ResponseRow, attachments: Vec<AttachmentRow>) -> ResponseView {
 }
 
 /// A share's responses (staff who may see the share).
+#[tracing::instrument(skip_all)]
 pub async fn for_share(core: &Liaison, who: &Staff, share_id: &str) -> Result<Vec<ResponseView>> {
     super::shares::get(core, who, share_id).await?;
     let mut out = Vec::new();
@@ -224,6 +226,7 @@ pub async fn for_share(core: &Liaison, who: &Staff, share_id: &str) -> Result<Ve
 }
 
 /// The guest's own responses on their share.
+#[tracing::instrument(skip_all)]
 pub async fn mine(core: &Liaison, guest: &Guest) -> Result<Vec<ResponseView>> {
     let mut out = Vec::new();
     for r in store::responses::for_share(core.db.pool(), &guest.org_id, &guest.share_id).await? {

@@ -30,6 +30,7 @@ pub struct StagedAttachment {
 
 /// May this guest respond, and (with `attachments`) attach files? Checked before any of
 /// the request body is read. Returns the share as it stands now.
+#[tracing::instrument(skip_all)]
 pub async fn may_respond(core: &Liaison, guest: &Guest, attachments: bool) -> Result<Share> {
     let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
         .await?
@@ -56,6 +57,7 @@ pub async fn may_respond(core: &Liaison, guest: &Guest, attachments: bool) -> Re
 
 /// Streams one attachment into blob storage (see the module's invariants). `pieces` ends
 /// with an error to pass on (a 413 from the body limit, a malformed body).
+#[tracing::instrument(skip_all)]
 pub async fn stage<S>(
     core: &Liaison,
     guest: &Guest,
@@ -86,6 +88,7 @@ where
 }
 
 /// [`stage`] for bytes already in memory (tests, small API clients).
+#[tracing::instrument(skip_all)]
 pub async fn stage_bytes(
     core: &Liaison,
     guest: &Guest,
@@ -97,6 +100,7 @@ pub async fn stage_bytes(
 
 /// Removes staged attachments a response did not adopt (see
 /// [`uploads::remove_unreferenced`]).
+#[tracing::instrument(skip_all)]
 pub async fn discard(core: &Liaison, staged: &[StagedAttachment]) {
     let keys: Vec<String> = staged.iter().map(|a| a.blob_key.clone()).collect();
     uploads::remove_unreferenced(core, &keys).await;

@@ -1,19 +1,17 @@
 //! The mail outbox against a real SMTP server (aiosmtpd, started by the test), on SQLite
 //! and on PostgreSQL: invitations carry the link, codes travel alone, nothing is lost while
 //! the server is down, and concurrent workers send each mail once.
-#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
-
-mod common;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+use crate::common::Harness;
 use backend::actor::{RequestMeta, Staff};
 use backend::domain::{Denial, Method, ShareSettings};
 use backend::mail::{self, Mailer, SmtpSettings, SmtpTls};
-use backend::services::shares::{self, NewShare, Recipient};
-use backend::services::{auth, bootstrap, documents, outbox, portal, ServiceError};
-use common::Harness;
+use backend::services::shares::{self, NewShare, Recipient, SharedItem};
+use backend::services::{access, auth, bootstrap, documents, outbox, ServiceError};
+use backend::store::mail::MailStatus;
 use secrecy::{ExposeSecret, SecretString};
 
 both_engines!(
@@ -131,7 +129,7 @@ async fn invitation(h: &Harness, who: &Staff, settings: ShareSettings) -> (Strin
         &h.core,
         who,
         NewShare {
-            document_id: doc.id,
+            item: SharedItem::Document(doc.id),
             recipients: vec![Recipient {
                 name: "Jane Counsel".into(),
                 email: "jane@lawfirm.example".into(),
@@ -227,26 +225,26 @@ async fn invitation_and_code_travel_separately_and_survive_an_outage(h: Harness)
     assert!(!statuses(&h).await[0].4);
 
     // Opening asks for a code, sent in a separate mail that does not carry the link.
-    let device = portal::new_device_id();
-    let req = |code: Option<&str>| portal::OpenRequest {
+    let device = access::new_device_id();
+    let req = |code: Option<&str>| access::OpenRequest {
         token: token.clone(),
         code: code.map(|c| SecretString::from(c.to_owned())),
         device: SecretString::from(device.expose_secret().to_owned()),
         ..Default::default()
     };
     assert!(
-        portal::landing(&h.core, &token, None, &meta())
+        access::landing(&h.core, &token, None, &meta())
             .await
             .unwrap()
             .needs_code
     );
     assert!(matches!(
-        portal::open(&h.core, req(None), &meta()).await,
+        access::open(&h.core, req(None), &meta()).await,
         Err(ServiceError::Denied(Denial::CodeRequired))
     ));
     // A second open within a minute does not send another code.
     assert!(matches!(
-        portal::open(&h.core, req(None), &meta()).await,
+        access::open(&h.core, req(None), &meta()).await,
         Err(ServiceError::Denied(Denial::CodeRequired))
     ));
     assert_eq!(deliver(&h, &smtp(server.port)).await.sent, 1);
@@ -267,19 +265,19 @@ async fn invitation_and_code_travel_separately_and_survive_an_outage(h: Harness)
         .unwrap()
         .to_owned();
     assert!(matches!(
-        portal::open(&h.core, req(Some("00000000")), &meta()).await,
+        access::open(&h.core, req(Some("00000000")), &meta()).await,
         Err(ServiceError::Denied(Denial::WrongCode))
     ));
-    portal::open(&h.core, req(Some(&code)), &meta())
+    access::open(&h.core, req(Some(&code)), &meta())
         .await
         .unwrap();
     // Single use: the same code from another browser fails.
-    let other = portal::OpenRequest {
-        device: portal::new_device_id(),
+    let other = access::OpenRequest {
+        device: access::new_device_id(),
         ..req(Some(&code))
     };
     assert!(matches!(
-        portal::open(&h.core, other, &meta()).await,
+        access::open(&h.core, other, &meta()).await,
         Err(ServiceError::Denied(Denial::WrongCode))
     ));
     // The code is stored only as a PBKDF2 hash.
@@ -341,7 +339,7 @@ async fn rolled_back_changes_send_nothing(h: Harness) {
         &h.core,
         &admin,
         NewShare {
-            document_id: "nope".into(),
+            item: SharedItem::Document("nope".into()),
             recipients: vec![Recipient {
                 name: "J".into(),
                 email: "j@example.org".into(),
@@ -415,7 +413,7 @@ async fn local_outbox_without_smtp(h: Harness) {
         .as_deref()
         .unwrap()
         .contains("withdrawn your access"));
-    assert!(mails.iter().all(|m| m.status == "local"));
+    assert!(mails.iter().all(|m| m.status == MailStatus::Local));
     // Another organisation sees none of it.
     let other = org(&h, "Globex").await;
     assert!(outbox::list(&h.core, &other, 50).await.unwrap().is_empty());

@@ -1,5 +1,5 @@
-//! Extractors shared by the APIs: who is calling (admin API key or portal session), from
-//! where, and JSON bodies whose rejections use the error envelope.
+//! The HTTP edge's extractors: who is calling (console session, admin API key or portal
+//! session), from where, and JSON bodies whose rejections use the error envelope.
 
 use std::net::SocketAddr;
 
@@ -7,7 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts};
 use axum::http::{header, request::Parts};
 use backend::actor::{Guest, RequestMeta, Staff};
-use backend::services::{auth, portal, ServiceError};
+use backend::services::{access, auth, ServiceError};
 
 use crate::error::{invalid, ApiError};
 use crate::state::AppState;
@@ -65,6 +65,54 @@ where
     }
 }
 
+/// A staff member signed in to the console (the tower-sessions session), with the
+/// session's CSRF token for forms posted outside Leptos. No session, or one naming a
+/// disabled account: a redirect to `/login`. A fault reading either: a logged 500 (never
+/// a redirect that would hide it).
+pub struct ConsoleStaff {
+    pub staff: Staff,
+    /// The session's CSRF token; `None` when the session has none yet.
+    pub csrf: Option<String>,
+}
+
+impl<S> FromRequestParts<S> for ConsoleStaff
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::{IntoResponse, Redirect};
+        let fault = |what: &'static str, e: tower_sessions::session::Error| {
+            ApiError(ServiceError::internal_while(what, e)).into_response()
+        };
+        let state = AppState::from_ref(state);
+        let session = tower_sessions::Session::from_request_parts(parts, &state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let user_id: Option<String> = session
+            .get(app::ssr::SESSION_USER)
+            .await
+            .map_err(|e| fault("reading the console session", e))?;
+        let Some(user_id) = user_id else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        let staff = auth::staff_for_session(&state.core, &user_id)
+            .await
+            .map_err(|e| ApiError(e).into_response())?
+            .ok_or_else(|| Redirect::to("/login").into_response())?;
+        let csrf: Option<String> = session
+            .get(app::ssr::SESSION_CSRF)
+            .await
+            .map_err(|e| fault("reading the console session", e))?;
+        Ok(ConsoleStaff {
+            staff,
+            csrf: csrf.filter(|c| !c.is_empty()),
+        })
+    }
+}
+
 /// A guest with a valid portal session (`Authorization: Bearer <jwt>` or the portal
 /// cookie), re-checked against the share on this request.
 pub struct PortalGuest(pub Guest, pub PortalCredential);
@@ -98,7 +146,7 @@ where
             ),
         };
         Ok(PortalGuest(
-            portal::authenticate(&state.core, jwt, &meta).await?,
+            access::authenticate(&state.core, jwt, &meta).await?,
             credential,
         ))
     }

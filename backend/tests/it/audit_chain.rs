@@ -1,14 +1,11 @@
 //! The tamper-evident audit chain and its exports, on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
-mod common;
-
+use crate::common::Harness;
 use backend::actor::{RequestMeta, Staff};
 use backend::audit::chain::{self, Problem};
 use backend::services::audit_log::{self, AuditFilter, ExportFormat};
 use backend::services::documents::{self, Upload};
 use backend::services::{auth, bootstrap};
-use common::Harness;
 use futures::TryStreamExt;
 use secrecy::ExposeSecret;
 

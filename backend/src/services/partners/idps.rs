@@ -1,30 +1,18 @@
-//! Administration of partner organisations and identity providers (admins only). Every
-//! change is audited; client secrets are sealed and never returned.
+//! A partner's (or the organisation's own) identity providers: SAML from metadata, OIDC
+//! from discovery; attribute mapping; "test connection".
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
-use super::{Result, ServiceError};
+use super::{clean_name, ADMINS_ONLY};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
-use crate::federation::{self, oidc::OidcIdpConfig, saml, AttributeMap, IdpConfig};
-use crate::store::{self, new_id, partners::IdpRow, partners::PartnerRow};
+use crate::federation::{oidc::OidcIdpConfig, saml, AttributeMap, IdpConfig, LoginPurpose};
+use crate::services::{Result, ServiceError};
+use crate::store::{self, new_id, partners::IdpRow};
 use crate::Liaison;
-
-/// What a staff member who is not an administrator is told here.
-const ADMINS_ONLY: &str = "only administrators manage partners and identity providers";
-
-/// A partner as the API shows it.
-#[derive(Clone, Debug, Serialize)]
-pub struct PartnerView {
-    pub id: String,
-    pub name: String,
-    pub domains: Vec<String>,
-    pub enabled: bool,
-    pub identity_providers: Vec<IdpView>,
-}
 
 /// An IdP as the API shows it (never the client secret).
 #[derive(Clone, Debug, Serialize)]
@@ -46,27 +34,13 @@ pub struct IdpView {
     pub sp_certificate: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartnerInput {
-    pub name: String,
-    #[serde(default)]
-    pub domains: Vec<String>,
-    #[serde(default = "yes")]
-    pub enabled: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
 /// A new or changed IdP. SAML takes metadata (XML or URL); OIDC takes issuer and client.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdpInput {
     pub kind: String,
     pub name: String,
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub enabled: bool,
     #[serde(default)]
     pub metadata_xml: Option<String>,
@@ -90,174 +64,11 @@ pub struct IdpInput {
 
 const MAX_SKEW_SECS: i64 = 600;
 
-fn clean_domains(domains: &[String]) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for d in domains {
-        let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
-        let ok = !d.is_empty()
-            && d.len() <= 253
-            && d.contains('.')
-            && d.split('.').all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-            });
-        if !ok {
-            return Err(ServiceError::invalid(
-                "domains",
-                format!("{d:?} is not an email domain"),
-            ));
-        }
-        if !out.contains(&d) {
-            out.push(d);
-        }
-    }
-    Ok(out)
-}
-
-fn clean_name(name: &str, field: &'static str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ServiceError::invalid(
-            field,
-            "a name of 1 to 200 characters is required",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-fn conflict_on_domain(e: store::StoreError) -> ServiceError {
-    if e.is_unique_violation() {
-        ServiceError::Conflict(
-            "a domain or name is already used by another partner of this organisation".into(),
-        )
-    } else {
-        e.into()
-    }
-}
-
-pub async fn create_partner(
-    core: &Liaison,
-    who: &Staff,
-    input: PartnerInput,
-    meta: &RequestMeta,
-) -> Result<PartnerView> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    let name = clean_name(&input.name, "name")?;
-    let domains = clean_domains(&input.domains)?;
-    let now = core.now_ms();
-    let row = PartnerRow {
-        id: new_id(),
-        org_id: who.org_id.clone(),
-        name,
-        created_at: now,
-        updated_at: now,
-        disabled_at: (!input.enabled).then_some(now),
-    };
-    let mut tx = core.db.begin().await?;
-    store::partners::insert_partner(&mut *tx, &row)
-        .await
-        .map_err(conflict_on_domain)?;
-    store::partners::set_domains(&mut tx, &who.org_id, &row.id, &domains)
-        .await
-        .map_err(conflict_on_domain)?;
-    super::audit_staff_change(
-        core,
-        &mut tx,
-        who,
-        EventType::PartnerChanged,
-        json!({ "partner": row.id, "action": "created", "name": row.name, "domains": domains, "enabled": input.enabled }),
-        meta,
-    )
-    .await?;
-    tx.commit().await?;
-    get_partner(core, who, &row.id).await
-}
-
-pub async fn update_partner(
-    core: &Liaison,
-    who: &Staff,
-    id: &str,
-    input: PartnerInput,
-    meta: &RequestMeta,
-) -> Result<PartnerView> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    let existing = store::partners::get_partner(core.db.pool(), &who.org_id, id)
-        .await?
-        .ok_or(ServiceError::NotFound("partner"))?;
-    let name = clean_name(&input.name, "name")?;
-    let domains = clean_domains(&input.domains)?;
-    let now = core.now_ms();
-    let row = PartnerRow {
-        name,
-        updated_at: now,
-        disabled_at: if input.enabled {
-            None
-        } else {
-            existing.disabled_at.or(Some(now))
-        },
-        ..existing
-    };
-    let mut tx = core.db.begin().await?;
-    store::partners::update_partner(&mut *tx, &row)
-        .await
-        .map_err(conflict_on_domain)?;
-    store::partners::set_domains(&mut tx, &who.org_id, id, &domains)
-        .await
-        .map_err(conflict_on_domain)?;
-    super::audit_staff_change(
-        core,
-        &mut tx,
-        who,
-        EventType::PartnerChanged,
-        json!({ "partner": id, "action": "updated", "name": row.name, "domains": domains, "enabled": input.enabled }),
-        meta,
-    )
-    .await?;
-    tx.commit().await?;
-    get_partner(core, who, id).await
-}
-
-pub async fn get_partner(core: &Liaison, who: &Staff, id: &str) -> Result<PartnerView> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    let p = store::partners::get_partner(core.db.pool(), &who.org_id, id)
-        .await?
-        .ok_or(ServiceError::NotFound("partner"))?;
-    partner_view(core, p).await
-}
-
-pub async fn list_partners(core: &Liaison, who: &Staff) -> Result<Vec<PartnerView>> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    let mut out = Vec::new();
-    for p in store::partners::list_partners(core.db.pool(), &who.org_id).await? {
-        out.push(partner_view(core, p).await?);
-    }
-    Ok(out)
-}
-
-async fn partner_view(core: &Liaison, p: PartnerRow) -> Result<PartnerView> {
-    let domains = store::partners::domains(core.db.pool(), &p.org_id, &p.id).await?;
-    let idps = store::partners::list_idps(core.db.pool(), &p.org_id, Some(&p.id))
-        .await?
-        .into_iter()
-        .map(|i| idp_view(core, i))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(PartnerView {
-        id: p.id,
-        name: p.name,
-        domains,
-        enabled: p.disabled_at.is_none(),
-        identity_providers: idps,
-    })
-}
-
-fn idp_view(core: &Liaison, i: IdpRow) -> Result<IdpView> {
+pub(super) fn idp_view(core: &Liaison, i: IdpRow) -> Result<IdpView> {
     let config: IdpConfig = serde_json::from_str(&i.config)
-        .map_err(|e| ServiceError::Internal(format!("IdP {} config: {e}", i.id)))?;
+        .map_err(|e| ServiceError::internal_while(format!("IdP {} config", i.id), e))?;
     let attribute_map: AttributeMap = serde_json::from_str(&i.attribute_map)
-        .map_err(|e| ServiceError::Internal(format!("IdP {} attribute map: {e}", i.id)))?;
+        .map_err(|e| ServiceError::internal_while(format!("IdP {} attribute map", i.id), e))?;
     let sp = saml::SpEndpoints::for_idp(&core.settings.issuer(), &i.id);
     let is_saml = i.kind == "saml";
     Ok(IdpView {
@@ -327,7 +138,7 @@ async fn idp_config(core: &Liaison, input: &IdpInput) -> Result<IdpConfig> {
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| ServiceError::invalid("client_id", "the client id is required"))?;
             // Discovery proves the issuer answers and names itself correctly.
-            federation::oidc::discover(&core.outbound, issuer)
+            crate::federation::oidc::discover(&core.outbound, issuer)
                 .await
                 .map_err(|e| ServiceError::invalid("issuer", e.to_string()))?;
             Ok(IdpConfig::Oidc(OidcIdpConfig {
@@ -348,6 +159,7 @@ async fn idp_config(core: &Liaison, input: &IdpInput) -> Result<IdpConfig> {
 }
 
 /// Adds an IdP to a partner, or with `partner_id = None` the organisation's own staff IdP.
+#[tracing::instrument(skip_all)]
 pub async fn create_idp(
     core: &Liaison,
     who: &Staff,
@@ -355,7 +167,7 @@ pub async fn create_idp(
     input: IdpInput,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    crate::services::require_admin(who, ADMINS_ONLY)?;
     if let Some(p) = partner_id {
         store::partners::get_partner(core.db.pool(), &who.org_id, p)
             .await?
@@ -373,7 +185,7 @@ pub async fn create_idp(
             (
                 Some(
                     core.sealer
-                        .seal(&super::federation::sp_key_context(&id), &der),
+                        .seal(&crate::services::federation::sp_key_context(&id), &der),
                 ),
                 Some(cert),
             )
@@ -385,7 +197,7 @@ pub async fn create_idp(
         sp_cert,
         client_secret_sealed: input.client_secret.as_ref().map(|s| {
             core.sealer.seal(
-                &super::federation::secret_context(&id),
+                &crate::services::federation::secret_context(&id),
                 s.expose_secret().as_bytes(),
             )
         }),
@@ -394,8 +206,7 @@ pub async fn create_idp(
         partner_id: partner_id.map(str::to_owned),
         kind: config.kind().into(),
         name,
-        config: serde_json::to_string(&config)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        config: serde_json::to_string(&config).map_err(ServiceError::internal)?,
         attribute_map: serde_json::to_string(
             &input
                 .attribute_map
@@ -404,14 +215,14 @@ pub async fn create_idp(
                 .transpose()?
                 .unwrap_or_default(),
         )
-        .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        .map_err(ServiceError::internal)?,
         created_at: now,
         updated_at: now,
         disabled_at: (!input.enabled).then_some(now),
     };
     let mut tx = core.db.begin().await?;
     store::partners::insert_idp(&mut *tx, &row).await?;
-    super::audit_staff_change(
+    crate::services::audit_staff_change(
         core,
         &mut tx,
         who,
@@ -425,6 +236,7 @@ pub async fn create_idp(
 }
 
 /// Replaces an IdP's configuration (a new client secret only when one is given).
+#[tracing::instrument(skip_all)]
 pub async fn update_idp(
     core: &Liaison,
     who: &Staff,
@@ -432,7 +244,7 @@ pub async fn update_idp(
     input: IdpInput,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    crate::services::require_admin(who, ADMINS_ONLY)?;
     let existing = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
@@ -448,18 +260,18 @@ pub async fn update_idp(
     let row = IdpRow {
         client_secret_sealed: match &input.client_secret {
             Some(s) => Some(core.sealer.seal(
-                &super::federation::secret_context(id),
+                &crate::services::federation::secret_context(id),
                 s.expose_secret().as_bytes(),
             )),
             None => existing.client_secret_sealed.clone(),
         },
         name,
-        config: serde_json::to_string(&config)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        config: serde_json::to_string(&config).map_err(ServiceError::internal)?,
         // Absent: the mapping stays as it is.
         attribute_map: match input.attribute_map.clone() {
-            Some(map) => serde_json::to_string(&clean_attribute_map(map)?)
-                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            Some(map) => {
+                serde_json::to_string(&clean_attribute_map(map)?).map_err(ServiceError::internal)?
+            }
             None => existing.attribute_map.clone(),
         },
         updated_at: now,
@@ -472,7 +284,7 @@ pub async fn update_idp(
     };
     let mut tx = core.db.begin().await?;
     store::partners::update_idp(&mut *tx, &row).await?;
-    super::audit_staff_change(
+    crate::services::audit_staff_change(
         core,
         &mut tx,
         who,
@@ -485,54 +297,9 @@ pub async fn update_idp(
     idp_view(core, row)
 }
 
-/// Switches a partner or an IdP on or off. Off takes effect on the next sign-in: a
-/// disabled partner's shares offer no IdP, a disabled IdP refuses to start or finish one.
-pub async fn set_enabled(
-    core: &Liaison,
-    who: &Staff,
-    what: store::partners::Toggle,
-    id: &str,
-    enabled: bool,
-    meta: &RequestMeta,
-) -> Result<()> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    let now = core.now_ms();
-    let mut tx = core.db.begin().await?;
-    let found = store::partners::set_disabled(
-        &mut *tx,
-        what,
-        &who.org_id,
-        id,
-        (!enabled).then_some(now),
-        now,
-    )
-    .await?;
-    if !found {
-        tx.rollback().await?;
-        return Err(ServiceError::NotFound(match what {
-            store::partners::Toggle::Partner => "partner",
-            store::partners::Toggle::Idp => "identity provider",
-        }));
-    }
-    let (event_type, key) = match what {
-        store::partners::Toggle::Partner => (EventType::PartnerChanged, "partner"),
-        store::partners::Toggle::Idp => (EventType::IdentityProviderChanged, "idp"),
-    };
-    super::audit_staff_change(
-        core,
-        &mut tx,
-        who,
-        event_type,
-        json!({ key: id, "action": if enabled { "enabled" } else { "disabled" } }),
-        meta,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Replaces an IdP's attribute mapping (which attributes or claims give email, name,
 /// organisation, groups); effective on the next sign-in.
+#[tracing::instrument(skip_all)]
 pub async fn set_attribute_map(
     core: &Liaison,
     who: &Staff,
@@ -540,20 +307,19 @@ pub async fn set_attribute_map(
     map: AttributeMap,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    crate::services::require_admin(who, ADMINS_ONLY)?;
     let map = clean_attribute_map(map)?;
     let existing = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
     let row = IdpRow {
-        attribute_map: serde_json::to_string(&map)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        attribute_map: serde_json::to_string(&map).map_err(ServiceError::internal)?,
         updated_at: core.now_ms(),
         ..existing
     };
     let mut tx = core.db.begin().await?;
     store::partners::update_idp(&mut *tx, &row).await?;
-    super::audit_staff_change(
+    crate::services::audit_staff_change(
         core,
         &mut tx,
         who,
@@ -603,8 +369,9 @@ fn clean_attribute_map(map: AttributeMap) -> Result<AttributeMap> {
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    crate::services::require_admin(who, ADMINS_ONLY)?;
     let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
@@ -612,8 +379,9 @@ pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {
 }
 
 /// The organisation's own (staff) IdPs.
+#[tracing::instrument(skip_all)]
 pub async fn list_staff_idps(core: &Liaison, who: &Staff) -> Result<Vec<IdpView>> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    crate::services::require_admin(who, ADMINS_ONLY)?;
     store::partners::list_idps(core.db.pool(), &who.org_id, None)
         .await?
         .into_iter()
@@ -623,68 +391,21 @@ pub async fn list_staff_idps(core: &Liaison, who: &Staff) -> Result<Vec<IdpView>
 
 /// "Test connection": a real sign-in round trip. Returns the URL to open in the browser;
 /// the IdP's answer lands on a page that shows what it asserted.
+#[tracing::instrument(skip_all)]
 pub async fn test_connection(core: &Liaison, who: &Staff, id: &str) -> Result<Url> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    crate::services::require_admin(who, ADMINS_ONLY)?;
     let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
-    super::federation::begin(
+    crate::services::federation::begin(
         core,
         &row,
-        super::federation::Purpose {
-            kind: "test",
+        crate::services::federation::Start {
+            purpose: LoginPurpose::Test,
             share_id: None,
             device: None,
             user_id: Some(&who.user_id),
         },
     )
     .await
-}
-
-/// The partner staff provisioned on first sign-in.
-pub async fn partner_guests(
-    core: &Liaison,
-    who: &Staff,
-    partner_id: &str,
-) -> Result<Vec<serde_json::Value>> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    Ok(
-        store::partners::list_guests(core.db.pool(), &who.org_id, partner_id)
-            .await?
-            .into_iter()
-            .map(|g| {
-                json!({
-                    "id": g.id, "idp_id": g.idp_id, "subject": g.subject, "email": g.email,
-                    "display_name": g.display_name, "organisation": g.organisation,
-                    "groups": serde_json::from_str::<Vec<String>>(&g.groups).unwrap_or_default(),
-                    "first_seen_at": g.first_seen_at, "last_seen_at": g.last_seen_at,
-                })
-            })
-            .collect(),
-    )
-}
-
-/// Home-realm discovery for share creation: the enabled partner owning `email`'s domain
-/// that has at least one enabled IdP.
-pub async fn partner_for_email(
-    core: &Liaison,
-    org_id: &str,
-    email: &str,
-) -> Result<Option<String>> {
-    let Some(domain) = federation::email_domain(email) else {
-        return Ok(None);
-    };
-    let Some(partner_id) =
-        store::partners::partner_for_domain(core.db.pool(), org_id, &domain).await?
-    else {
-        return Ok(None);
-    };
-    let enabled = store::partners::get_partner(core.db.pool(), org_id, &partner_id)
-        .await?
-        .is_some_and(|p| p.disabled_at.is_none());
-    let has_idp = store::partners::list_idps(core.db.pool(), org_id, Some(&partner_id))
-        .await?
-        .iter()
-        .any(|i| i.disabled_at.is_none());
-    Ok((enabled && has_idp).then_some(partner_id))
 }

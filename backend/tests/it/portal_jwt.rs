@@ -1,12 +1,9 @@
 //! The portal JWT attack set: each forged or misused token is rejected.
-#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
-mod common;
-
+use crate::common::Harness;
 use backend::portal_jwt::{JwtError, PortalClaims};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
-use common::Harness;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 

@@ -6,13 +6,13 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use backend::services::portal;
+use backend::services::access;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{ApiJson, Meta, PortalCredential, PortalGuest, StreamingGuest};
 use crate::error::ApiError;
+use crate::extract::{ApiJson, Meta, PortalCredential, PortalGuest, StreamingGuest};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -62,11 +62,11 @@ async fn create_session(
     ApiJson(input): ApiJson<SessionInput>,
 ) -> Result<Json<Value>, ApiError> {
     use secrecy::ExposeSecret;
-    let device = input.device.unwrap_or_else(portal::new_device_id);
+    let device = input.device.unwrap_or_else(access::new_device_id);
     let device_text = device.expose_secret().to_owned();
-    let s = portal::open(
+    let s = access::open(
         &state.core,
-        portal::OpenRequest {
+        access::OpenRequest {
             token: input.token,
             password: input.password,
             code: input.code,
@@ -92,7 +92,7 @@ async fn renew_session(
     PortalGuest(guest, credential): PortalGuest,
     Meta(meta): Meta,
 ) -> Result<Response, ApiError> {
-    let s = portal::renew(&state.core, &guest, &meta).await?;
+    let s = access::renew(&state.core, &guest, &meta).await?;
     let mut resp = Json(json!({
         "access_token": s.access_token,
         "token_type": "Bearer",
@@ -123,7 +123,7 @@ async fn events(
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
-    let revoked = portal::until_revoked(
+    let revoked = access::until_revoked(
         state.core.clone(),
         revocations,
         guest.org_id.clone(),
@@ -155,7 +155,7 @@ async fn items(
     PortalGuest(guest, _): PortalGuest,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(
-        json!({ "items": portal::items(&state.core, &guest).await? }),
+        json!({ "items": access::items(&state.core, &guest).await? }),
     ))
 }
 
@@ -170,11 +170,11 @@ async fn item_content(
 ) -> Result<Response, ApiError> {
     use futures::StreamExt;
     let purpose = if q.download.as_deref() == Some("1") {
-        portal::Purpose::Download
+        access::Purpose::Download
     } else {
-        portal::Purpose::View
+        access::Purpose::View
     };
-    let (item, bytes) = portal::item_content(&state.core, &guest, &id, purpose, &meta).await?;
+    let (item, bytes) = access::item_content(&state.core, &guest, &id, purpose, &meta).await?;
     // Streamed in chunks that stop the moment the share is revoked (on any node): with the
     // declared Content-Length, the client sees an aborted transfer, not a short file.
     let len = bytes.len();
@@ -182,7 +182,7 @@ async fn item_content(
         .step_by(CHUNK)
         .map(|at| bytes.slice(at..(at + CHUNK).min(len)))
         .collect();
-    let revoked = portal::until_revoked(
+    let revoked = access::until_revoked(
         state.core.clone(),
         revocations,
         guest.org_id.clone(),
@@ -212,7 +212,7 @@ async fn item_content(
         .replace('+', "%20");
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}",
-        if purpose == portal::Purpose::Download {
+        if purpose == access::Purpose::Download {
             "attachment"
         } else {
             "inline"

@@ -1,15 +1,12 @@
 //! The share story, end to end through the services, on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
-mod common;
-
+use crate::common::Harness;
 use backend::actor::{RequestMeta, Staff};
 use backend::domain::{Denial, ShareStatus};
 use backend::services::documents::{self, Upload};
-use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter};
-use backend::services::{audit_log, auth, bootstrap, portal, ServiceError};
+use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter, SharedItem};
+use backend::services::{access, audit_log, auth, bootstrap, ServiceError};
 use backend::store;
-use common::Harness;
 use secrecy::{ExposeSecret, SecretString};
 
 both_engines!(
@@ -58,7 +55,7 @@ async fn upload(h: &Harness, who: &Staff) -> documents::DocumentView {
 
 fn new_share(document_id: &str, max: i64, ack: bool) -> NewShare {
     NewShare {
-        document_id: document_id.to_owned(),
+        item: SharedItem::Document(document_id.to_owned()),
         recipients: vec![Recipient {
             name: "Jane Counsel".into(),
             email: "Jane@LawFirm.example".into(),
@@ -86,13 +83,13 @@ async fn open(
     h: &Harness,
     token: &str,
     acknowledged: bool,
-) -> backend::services::Result<portal::PortalSession> {
-    portal::open(
+) -> backend::services::Result<access::PortalSession> {
+    access::open(
         &h.core,
-        portal::OpenRequest {
+        access::OpenRequest {
             token: token.to_owned(),
             acknowledged,
-            device: portal::new_device_id(),
+            device: access::new_device_id(),
             ..Default::default()
         },
         &meta(),
@@ -278,7 +275,7 @@ async fn share_lifecycle(h: Harness) {
     assert!(!row.verifier_hash.as_stored().contains(&token[22..]));
 
     // Landing costs nothing and counts nothing.
-    let landing = portal::landing(&h.core, &token, None, &meta())
+    let landing = access::landing(&h.core, &token, None, &meta())
         .await
         .unwrap();
     assert!(landing.require_acknowledgement);
@@ -296,18 +293,18 @@ async fn share_lifecycle(h: Harness) {
 
     let session = open(&h, &token, true).await.expect("open");
     assert_eq!(session.expires_in, 900);
-    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+    let guest = access::authenticate(&h.core, &session.access_token, &meta())
         .await
         .expect("jwt ok");
     assert_eq!(guest.share_id, share.id);
-    let items = portal::items(&h.core, &guest).await.unwrap();
+    let items = access::items(&h.core, &guest).await.unwrap();
     assert_eq!(items.len(), 1);
-    let (_, bytes) = portal::item_content(&h.core, &guest, &doc.id, portal::Purpose::View, &meta())
+    let (_, bytes) = access::item_content(&h.core, &guest, &doc.id, access::Purpose::View, &meta())
         .await
         .unwrap();
     assert_eq!(&bytes[..], b"exhibit 7");
     assert!(matches!(
-        portal::item_content(&h.core, &guest, "other", portal::Purpose::View, &meta()).await,
+        access::item_content(&h.core, &guest, "other", access::Purpose::View, &meta()).await,
         Err(ServiceError::NotFound(_))
     ));
     assert_eq!(
@@ -326,7 +323,7 @@ async fn share_lifecycle(h: Harness) {
         ServiceError::Denied(Denial::AccessCountExceeded)
     ));
     assert!(
-        portal::authenticate(&h.core, &session.access_token, &meta())
+        access::authenticate(&h.core, &session.access_token, &meta())
             .await
             .is_ok()
     );
@@ -343,11 +340,11 @@ async fn share_lifecycle(h: Harness) {
         .await
         .unwrap();
     assert_eq!(revoked.status, ShareStatus::Revoked);
-    let err = portal::authenticate(&h.core, &session.access_token, &meta())
+    let err = access::authenticate(&h.core, &session.access_token, &meta())
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "This link has been revoked.");
-    let err = portal::landing(&h.core, &token, None, &meta())
+    let err = access::landing(&h.core, &token, None, &meta())
         .await
         .unwrap_err();
     assert!(matches!(err, ServiceError::Denied(Denial::Revoked)));
@@ -467,14 +464,14 @@ async fn expiry_by_date_is_audited_once(h: Harness) {
     let session = open(&h, &token, false).await.unwrap();
     h.clock.advance(time::Duration::hours(2));
     assert_eq!(
-        portal::authenticate(&h.core, &session.access_token, &meta())
+        access::authenticate(&h.core, &session.access_token, &meta())
             .await
             .unwrap_err()
             .to_string(),
         "This link has expired."
     );
     assert!(matches!(
-        portal::landing(&h.core, &token, None, &meta()).await,
+        access::landing(&h.core, &token, None, &meta()).await,
         Err(ServiceError::Denied(Denial::Expired))
     ));
     assert_eq!(
@@ -529,12 +526,12 @@ async fn access_count_race_has_one_winner(h: Harness) {
             let core = h.core.clone();
             let token = token.clone();
             tokio::spawn(async move {
-                let req = portal::OpenRequest {
+                let req = access::OpenRequest {
                     token,
-                    device: portal::new_device_id(),
+                    device: access::new_device_id(),
                     ..Default::default()
                 };
-                portal::open(&core, req, &meta()).await.is_ok()
+                access::open(&core, req, &meta()).await.is_ok()
             })
         })
         .collect();
@@ -1170,7 +1167,7 @@ async fn both_migration_trees_build_the_same_schema() {
     .await
     .unwrap();
     sqlite.migrate().await.unwrap();
-    let (url, name) = common::create_postgres().await;
+    let (url, name) = crate::common::create_postgres().await;
     let postgres = backend::store::Db::connect(&url).await.unwrap();
     postgres.migrate().await.unwrap();
     let (a, b) = (
@@ -1178,7 +1175,7 @@ async fn both_migration_trees_build_the_same_schema() {
         postgres_schema(&postgres).await,
     );
     postgres.close().await;
-    common::drop_postgres(&name).await;
+    crate::common::drop_postgres(&name).await;
     let diff = |what: &str, x: Vec<String>, y: Vec<String>| {
         let only_sqlite: Vec<_> = x.iter().filter(|v| !y.contains(v)).collect();
         let only_pg: Vec<_> = y.iter().filter(|v| !x.contains(v)).collect();

@@ -1,17 +1,15 @@
 //! Partner administration, home-realm discovery for federated shares, and the federation
 //! store's one-time guarantees (sign-ins, SAML replay cache), on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
-mod common;
-
+use crate::common::Harness;
 use backend::actor::{RequestMeta, Staff};
 use backend::domain::Method;
+use backend::federation::LoginPurpose;
 use backend::services::documents::{self, Upload};
 use backend::services::partners::{self, IdpInput, PartnerInput};
-use backend::services::shares::{self, NewShare, Recipient};
+use backend::services::shares::{self, NewShare, Recipient, SharedItem};
 use backend::services::{auth, bootstrap, ServiceError};
 use backend::store::federation::{self as fed, LoginRow};
-use common::Harness;
 use secrecy::ExposeSecret;
 
 both_engines!(
@@ -196,7 +194,7 @@ async fn federated_shares_find_their_partner_by_domain_all_or_nothing(h: Harness
     .await
     .unwrap();
     let share = |emails: &[&str]| NewShare {
-        document_id: doc.id.clone(),
+        item: SharedItem::Document(doc.id.clone()),
         recipients: emails
             .iter()
             .map(|e| Recipient {
@@ -286,14 +284,14 @@ async fn sign_ins_and_assertions_are_used_once(h: Harness) {
     let pool = h.core.db.pool();
     let now = h.core.now_ms();
     let row = LoginRow {
-        state_hash: "s1".into(),
-        org_id: a.org_id.clone(),
-        idp_id: idp.id.clone(),
-        purpose: "share".into(),
         device_hash: Some("d1".into()),
-        created_at: now,
-        expires_at: now + 600_000,
-        ..LoginRow::default()
+        ..LoginRow::started(
+            "s1".into(),
+            a.org_id.clone(),
+            idp.id.clone(),
+            LoginPurpose::Share,
+            now,
+        )
     };
     fed::insert(pool, &row).await.unwrap();
     assert!(fed::pending(pool, "s1", now).await.unwrap().is_some());

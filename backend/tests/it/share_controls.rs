@@ -1,15 +1,14 @@
 //! Share settings, policy, secrets and devices, enforced at creation and at every open,
 //! on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
 
-mod common;
-
+use crate::common::Harness;
 use backend::actor::{RequestMeta, Staff};
 use backend::domain::controls::parse_network;
 use backend::domain::{Denial, Method, Policy, PolicyOverride, RevokedLink, ShareSettings, Tlp};
-use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter};
-use backend::services::{audit_log, auth, bootstrap, documents, policy, portal, ServiceError};
-use common::Harness;
+use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter, SharedItem};
+use backend::services::{
+    access, audit_log, auth, bootstrap, documents, policy, share_core, ServiceError,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 both_engines!(
@@ -70,7 +69,7 @@ async fn document(h: &Harness, who: &Staff) -> String {
 
 fn share(doc: &str) -> NewShare {
     NewShare {
-        document_id: doc.to_owned(),
+        item: SharedItem::Document(doc.to_owned()),
         recipients: vec![Recipient {
             name: "Jane Counsel".into(),
             email: "jane@lawfirm.example".into(),
@@ -98,10 +97,10 @@ fn field(r: Result<impl std::fmt::Debug, ServiceError>) -> &'static str {
     }
 }
 
-fn request(token: &str) -> portal::OpenRequest {
-    portal::OpenRequest {
+fn request(token: &str) -> access::OpenRequest {
+    access::OpenRequest {
         token: token.to_owned(),
-        device: portal::new_device_id(),
+        device: access::new_device_id(),
         ..Default::default()
     }
 }
@@ -382,7 +381,7 @@ async fn tightened_policy_binds_existing_shares(h: Harness) {
     )
     .await
     .unwrap();
-    portal::open(&h.core, request(&link), &meta())
+    access::open(&h.core, request(&link), &meta())
         .await
         .unwrap();
 
@@ -398,10 +397,10 @@ async fn tightened_policy_binds_existing_shares(h: Harness) {
     )
     .await
     .unwrap();
-    let e = portal::open(&h.core, request(&link), &meta()).await;
+    let e = access::open(&h.core, request(&link), &meta()).await;
     assert_eq!(denial(e), Denial::PolicyForbids);
     assert_eq!(
-        denial(portal::landing(&h.core, &link, None, &meta()).await),
+        denial(access::landing(&h.core, &link, None, &meta()).await),
         Denial::PolicyForbids
     );
     assert!(denials(&h, &admin, &link_id)
@@ -464,7 +463,7 @@ async fn tightened_policy_binds_existing_shares(h: Harness) {
     .await
     .unwrap();
     assert_eq!(
-        denial(portal::landing(&h.core, &long, None, &meta()).await),
+        denial(access::landing(&h.core, &long, None, &meta()).await),
         Denial::PolicyForbids
     );
 
@@ -484,7 +483,7 @@ async fn tightened_policy_binds_existing_shares(h: Harness) {
         .await
         .unwrap();
     assert_eq!(
-        denial(portal::landing(&h.core, &link, None, &meta()).await),
+        denial(access::landing(&h.core, &link, None, &meta()).await),
         Denial::UnknownToken
     );
     assert!(
@@ -509,36 +508,36 @@ async fn passwords_lock_out_and_are_audited(h: Harness) {
     )
     .await
     .unwrap();
-    let landing = portal::landing(&h.core, &token, None, &meta())
+    let landing = access::landing(&h.core, &token, None, &meta())
         .await
         .unwrap();
     assert!(landing.needs_password);
     assert_eq!(
-        denial(portal::open(&h.core, request(&token), &meta()).await),
+        denial(access::open(&h.core, request(&token), &meta()).await),
         Denial::PasswordRequired
     );
-    let wrong = |n: usize| portal::OpenRequest {
+    let wrong = |n: usize| access::OpenRequest {
         password: Some(SecretString::from(format!("guess number {n}"))),
         ..request(&token)
     };
     for n in 0..9 {
         assert_eq!(
-            denial(portal::open(&h.core, wrong(n), &meta()).await),
+            denial(access::open(&h.core, wrong(n), &meta()).await),
             Denial::WrongPassword,
             "attempt {n}"
         );
     }
     assert_eq!(
-        denial(portal::open(&h.core, wrong(9), &meta()).await),
+        denial(access::open(&h.core, wrong(9), &meta()).await),
         Denial::TooManyAttempts
     );
     // Locked: even the right password is refused, without computing PBKDF2.
     let before = h.core.kdf.computations();
-    let right = portal::OpenRequest {
+    let right = access::OpenRequest {
         password: password(),
         ..request(&token)
     };
-    let e = portal::open(&h.core, right, &meta()).await;
+    let e = access::open(&h.core, right, &meta()).await;
     assert_eq!(denial(e), Denial::TooManyAttempts);
     assert_eq!(
         h.core.kdf.computations(),
@@ -566,11 +565,11 @@ async fn passwords_lock_out_and_are_audited(h: Harness) {
 
     // After the lockout the right password opens it.
     h.clock.advance(time::Duration::minutes(16));
-    let right = portal::OpenRequest {
+    let right = access::OpenRequest {
         password: password(),
         ..request(&token)
     };
-    portal::open(&h.core, right, &meta()).await.unwrap();
+    access::open(&h.core, right, &meta()).await.unwrap();
     // Stored hashes only: the password is nowhere in the database.
     let stored: Option<String> =
         sqlx::query_scalar("SELECT password_hash FROM shares WHERE id = $1")
@@ -614,24 +613,24 @@ async fn a_verified_browser_reopens_without_pbkdf2(h: Harness) {
     )
     .await
     .unwrap();
-    let device = portal::new_device_id();
-    let with_device = || portal::OpenRequest {
+    let device = access::new_device_id();
+    let with_device = || access::OpenRequest {
         device: SecretString::from(device.expose_secret().to_owned()),
         ..request(&token)
     };
-    let first = portal::OpenRequest {
+    let first = access::OpenRequest {
         password: Some(SecretString::from("correct horse battery".to_owned())),
         ..with_device()
     };
-    portal::open(&h.core, first, &meta()).await.unwrap();
+    access::open(&h.core, first, &meta()).await.unwrap();
     assert!(
-        portal::landing(&h.core, &token, Some(&device), &meta())
+        access::landing(&h.core, &token, Some(&device), &meta())
             .await
             .unwrap()
             .recognised_device
     );
     let before = h.core.kdf.computations();
-    portal::open(&h.core, with_device(), &meta()).await.unwrap();
+    access::open(&h.core, with_device(), &meta()).await.unwrap();
     assert_eq!(
         h.core.kdf.computations(),
         before,
@@ -639,13 +638,13 @@ async fn a_verified_browser_reopens_without_pbkdf2(h: Harness) {
     );
     // Another browser must prove the password.
     assert_eq!(
-        denial(portal::open(&h.core, request(&token), &meta()).await),
+        denial(access::open(&h.core, request(&token), &meta()).await),
         Denial::PasswordRequired
     );
     // Each verified open still counts, and the count still binds.
-    portal::open(&h.core, with_device(), &meta()).await.unwrap();
+    access::open(&h.core, with_device(), &meta()).await.unwrap();
     assert_eq!(
-        denial(portal::open(&h.core, with_device(), &meta()).await),
+        denial(access::open(&h.core, with_device(), &meta()).await),
         Denial::AccessCountExceeded
     );
     assert_eq!(
@@ -673,19 +672,19 @@ async fn approved_devices_only(h: Harness) {
     )
     .await
     .unwrap();
-    let laptop = portal::new_device_id();
-    let phone = portal::new_device_id();
-    let from = |d: &SecretString| portal::OpenRequest {
+    let laptop = access::new_device_id();
+    let phone = access::new_device_id();
+    let from = |d: &SecretString| access::OpenRequest {
         device: SecretString::from(d.expose_secret().to_owned()),
         ..request(&token)
     };
-    portal::open(&h.core, from(&laptop), &meta()).await.unwrap();
+    access::open(&h.core, from(&laptop), &meta()).await.unwrap();
     assert_eq!(
-        denial(portal::open(&h.core, from(&phone), &meta()).await),
+        denial(access::open(&h.core, from(&phone), &meta()).await),
         Denial::DeviceApprovalPending
     );
     assert_eq!(
-        denial(portal::open(&h.core, from(&phone), &meta()).await),
+        denial(access::open(&h.core, from(&phone), &meta()).await),
         Denial::DeviceApprovalPending
     );
     let devices = shares::devices(&h.core, &admin, &id).await.unwrap();
@@ -699,7 +698,7 @@ async fn approved_devices_only(h: Harness) {
     shares::decide_device(&h.core, &admin, &id, &devices[1].id, true, &meta())
         .await
         .unwrap();
-    portal::open(&h.core, from(&phone), &meta()).await.unwrap();
+    access::open(&h.core, from(&phone), &meta()).await.unwrap();
     // Another organisation cannot decide on it.
     let other = org(&h, "Globex").await;
     assert!(matches!(
@@ -709,46 +708,46 @@ async fn approved_devices_only(h: Harness) {
 
     // Once the owner rejects the laptop, its open session is cut off at its next request
     // and not renewed, and the laptop cannot open again.
-    let session = portal::open(&h.core, from(&laptop), &meta()).await.unwrap();
-    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+    let session = access::open(&h.core, from(&laptop), &meta()).await.unwrap();
+    let guest = access::authenticate(&h.core, &session.access_token, &meta())
         .await
         .unwrap();
-    portal::renew(&h.core, &guest, &meta()).await.unwrap();
+    access::renew(&h.core, &guest, &meta()).await.unwrap();
     shares::decide_device(&h.core, &admin, &id, &devices[0].id, false, &meta())
         .await
         .unwrap();
     assert!(matches!(
-        portal::authenticate(&h.core, &session.access_token, &meta()).await,
+        access::authenticate(&h.core, &session.access_token, &meta()).await,
         Err(ServiceError::InvalidPortalToken(_))
     ));
     assert!(matches!(
-        portal::renew(&h.core, &guest, &meta()).await,
+        access::renew(&h.core, &guest, &meta()).await,
         Err(ServiceError::InvalidPortalToken(_))
     ));
     assert_eq!(
-        denial(portal::open(&h.core, from(&laptop), &meta()).await),
+        denial(access::open(&h.core, from(&laptop), &meta()).await),
         Denial::NotAllowedFromHere
     );
 
     // However often it is renewed, a session ends at its maximum age from the open.
-    let session = portal::open(&h.core, from(&phone), &meta()).await.unwrap();
+    let session = access::open(&h.core, from(&phone), &meta()).await.unwrap();
     let mut token = session.access_token;
     for _ in 0..3 {
         h.clock.advance(time::Duration::hours(2));
-        let guest = portal::authenticate(&h.core, &token, &meta())
+        let guest = access::authenticate(&h.core, &token, &meta())
             .await
             .unwrap();
-        token = portal::renew(&h.core, &guest, &meta())
+        token = access::renew(&h.core, &guest, &meta())
             .await
             .unwrap()
             .access_token;
     }
     h.clock
-        .advance(portal::MAX_SESSION_AGE - time::Duration::hours(6) + time::Duration::minutes(1));
-    let guest = portal::authenticate(&h.core, &token, &meta())
+        .advance(access::MAX_SESSION_AGE - time::Duration::hours(6) + time::Duration::minutes(1));
+    let guest = access::authenticate(&h.core, &token, &meta())
         .await
         .unwrap();
-    match portal::renew(&h.core, &guest, &meta()).await {
+    match access::renew(&h.core, &guest, &meta()).await {
         Err(ServiceError::InvalidPortalToken(m)) => assert!(m.contains("too old"), "{m}"),
         other => panic!("an 8-hour-old session was renewed: {other:?}"),
     }
@@ -775,21 +774,21 @@ async fn network_rules_and_trusted_addresses(h: Harness) {
     .await
     .unwrap();
     assert_eq!(
-        denial(portal::landing(&h.core, &token, None, &meta_from("203.0.113.7")).await),
+        denial(access::landing(&h.core, &token, None, &meta_from("203.0.113.7")).await),
         Denial::NotAllowedFromHere
     );
     assert_eq!(
-        denial(portal::open(&h.core, request(&token), &meta_from("192.0.2.1")).await),
+        denial(access::open(&h.core, request(&token), &meta_from("192.0.2.1")).await),
         Denial::NotAllowedFromHere
     );
     assert_eq!(
         Denial::NotAllowedFromHere.message(),
         "Access to this link is not allowed from here."
     );
-    portal::open(&h.core, request(&token), &meta_from("10.20.30.40"))
+    access::open(&h.core, request(&token), &meta_from("10.20.30.40"))
         .await
         .unwrap();
-    portal::open(&h.core, request(&token), &meta_from("2001:db8::7"))
+    access::open(&h.core, request(&token), &meta_from("2001:db8::7"))
         .await
         .unwrap();
     let reasons = denials(&h, &admin, &id).await;
@@ -852,17 +851,17 @@ async fn terms_hash_is_audited(h: Harness) {
     )
     .await
     .unwrap();
-    let landing = portal::landing(&h.core, &token, None, &meta())
+    let landing = access::landing(&h.core, &token, None, &meta())
         .await
         .unwrap();
     assert_eq!(landing.terms.unwrap().version, "2026-1");
     assert_eq!(
-        denial(portal::open(&h.core, request(&token), &meta()).await),
+        denial(access::open(&h.core, request(&token), &meta()).await),
         Denial::TermsRequired
     );
-    portal::open(
+    access::open(
         &h.core,
-        portal::OpenRequest {
+        access::OpenRequest {
             accepted_terms: true,
             ..request(&token)
         },
@@ -993,10 +992,10 @@ async fn bulk_creation_and_copy_link(h: Harness) {
 }
 
 async fn guest_for(h: &Harness, token: &str) -> backend::actor::Guest {
-    let s = portal::open(&h.core, request(token), &meta())
+    let s = access::open(&h.core, request(token), &meta())
         .await
         .unwrap();
-    portal::authenticate(&h.core, &s.access_token, &meta())
+    access::authenticate(&h.core, &s.access_token, &meta())
         .await
         .unwrap()
 }
@@ -1237,7 +1236,7 @@ async fn portal_access_admits_active_members_only(h: Harness) {
             &h,
             &other,
             NewShare {
-                document_id: other_doc,
+                item: SharedItem::Document(other_doc),
                 ..portal_share("jane@lawfirm.example", &panel.id)
             }
         )
@@ -1259,12 +1258,12 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         .unwrap();
     let invitation = local_mail(&h, &admin, "jane@lawfirm.example", "shared").await;
     assert!(invitation.contains(&token[..20]), "{invitation}");
-    let landing = portal::landing(&h.core, &token, None, &meta())
+    let landing = access::landing(&h.core, &token, None, &meta())
         .await
         .unwrap();
     assert!(landing.needs_code);
     assert_eq!(
-        denial(portal::open(&h.core, request(&token), &meta()).await),
+        denial(access::open(&h.core, request(&token), &meta()).await),
         Denial::CodeRequired
     );
     let code_mail = local_mail(&h, &admin, "jane@lawfirm.example", "verification code").await;
@@ -1274,9 +1273,9 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
         .unwrap()
         .to_owned();
-    let session = portal::open(
+    let session = access::open(
         &h.core,
-        portal::OpenRequest {
+        access::OpenRequest {
             code: Some(SecretString::from(code)),
             ..request(&token)
         },
@@ -1284,7 +1283,7 @@ async fn portal_access_admits_active_members_only(h: Harness) {
     )
     .await
     .unwrap();
-    portal::authenticate(&h.core, &session.access_token, &meta())
+    access::authenticate(&h.core, &session.access_token, &meta())
         .await
         .unwrap();
 
@@ -1299,7 +1298,7 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         1
     );
     assert!(matches!(
-        portal::authenticate(&h.core, &session.access_token, &meta()).await,
+        access::authenticate(&h.core, &session.access_token, &meta()).await,
         Err(ServiceError::InvalidPortalToken(_))
     ));
     assert_eq!(
@@ -1332,7 +1331,7 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         .await
         .unwrap();
     assert_eq!(
-        denial(portal::open(&h.core, request(&token), &meta()).await),
+        denial(access::open(&h.core, request(&token), &meta()).await),
         Denial::NotAMember
     );
     assert_eq!(denials(&h, &admin, &second).await, vec!["not_a_member"]);
@@ -1383,18 +1382,18 @@ async fn live_shares_are_changed_within_policy(h: Harness) {
     )
     .await
     .unwrap();
-    let session = portal::open(&h.core, request(&token), &meta())
+    let session = access::open(&h.core, request(&token), &meta())
         .await
         .unwrap();
-    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+    let guest = access::authenticate(&h.core, &session.access_token, &meta())
         .await
         .unwrap();
-    portal::item_content(&h.core, &guest, &doc, portal::Purpose::Download, &meta())
+    access::item_content(&h.core, &guest, &doc, access::Purpose::Download, &meta())
         .await
         .expect("download allowed at first");
     // Used up: one more open is refused until the limit is raised.
     assert_eq!(
-        denial(portal::open(&h.core, request(&token), &meta()).await),
+        denial(access::open(&h.core, request(&token), &meta()).await),
         Denial::AccessCountExceeded
     );
     let change = |c: ShareChange| {
@@ -1415,10 +1414,10 @@ async fn live_shares_are_changed_within_policy(h: Harness) {
     assert_eq!(changed.settings.permission, Permission::Comment);
     // The open session sees the narrower permission on its very next request.
     assert!(matches!(
-        portal::item_content(&h.core, &guest, &doc, portal::Purpose::Download, &meta()).await,
+        access::item_content(&h.core, &guest, &doc, access::Purpose::Download, &meta()).await,
         Err(ServiceError::Forbidden(_))
     ));
-    portal::open(&h.core, request(&token), &meta())
+    access::open(&h.core, request(&token), &meta())
         .await
         .expect("the raised limit admits another open");
 
@@ -1531,7 +1530,7 @@ async fn live_shares_are_changed_within_policy(h: Harness) {
     let (late, late_token) = create(&h, &admin, share(&doc)).await.unwrap();
     h.clock.advance(time::Duration::days(8));
     assert_eq!(
-        denial(portal::open(&h.core, request(&late_token), &meta()).await),
+        denial(access::open(&h.core, request(&late_token), &meta()).await),
         Denial::Expired
     );
     let extended = shares::change(
@@ -1547,7 +1546,7 @@ async fn live_shares_are_changed_within_policy(h: Harness) {
     .await
     .unwrap();
     assert_eq!(extended.status, ShareStatus::Active);
-    portal::open(&h.core, request(&late_token), &meta())
+    access::open(&h.core, request(&late_token), &meta())
         .await
         .expect("an extended share opens");
     let changes = audit_log::list(
@@ -1616,7 +1615,7 @@ async fn bulk_revocation_is_all_or_none(h: Harness) {
     );
     let guest = {
         let token = created[0].url.expose_secret().rsplit('/').next().unwrap();
-        let s = portal::open(&h.core, request(token), &meta())
+        let s = access::open(&h.core, request(token), &meta())
             .await
             .unwrap();
         s.access_token
@@ -1631,7 +1630,7 @@ async fn bulk_revocation_is_all_or_none(h: Harness) {
         assert_eq!(status(id.clone()).await, ShareStatus::Revoked);
     }
     assert!(matches!(
-        portal::authenticate(&h.core, &guest, &meta()).await,
+        access::authenticate(&h.core, &guest, &meta()).await,
         Err(ServiceError::InvalidPortalToken(_))
     ));
     // Again: nothing left to revoke.
@@ -1666,7 +1665,7 @@ async fn streams_recheck_their_share_when_the_bus_is_unsure(h: Harness) {
     let doc = document(&h, &admin).await;
     let (id, _) = create(&h, &admin, share(&doc)).await.unwrap();
     let bus = &h.core.revocations;
-    let watch = tokio::spawn(portal::until_revoked(
+    let watch = tokio::spawn(access::until_revoked(
         h.core.clone(),
         bus.subscribe(),
         admin.org_id.clone(),
@@ -1711,7 +1710,6 @@ async fn titled_document(h: &Harness, who: &Staff, title: &str) -> String {
 async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
     use backend::domain::Scope;
     use backend::services::packages;
-    use shares::Bundle;
     let admin = org(&h, "Acme").await;
     let other = org(&h, "Globex").await;
     let brief = titled_document(&h, &admin, "Brief").await;
@@ -1720,14 +1718,17 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
     let pack = packages::create(&h.core, &admin, "Court bundle", &meta())
         .await
         .unwrap();
-    let bundle_share = |bundle: Bundle| NewShare {
-        document_id: String::new(),
-        bundle: Some(bundle),
-        ..share("")
-    };
+    let bundle_share = |item: SharedItem| NewShare { item, ..share("") };
     // Empty: refused with a clear message; another organisation's package: not found.
     assert_eq!(
-        field(create(&h, &admin, bundle_share(Bundle::Package(pack.id.clone()))).await),
+        field(
+            create(
+                &h,
+                &admin,
+                bundle_share(SharedItem::Package(pack.id.clone()))
+            )
+            .await
+        ),
         "item"
     );
     for doc in [&brief, &exhibit] {
@@ -1745,13 +1746,22 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
         Err(ServiceError::NotFound("document"))
     ));
     assert!(matches!(
-        create(&h, &other, bundle_share(Bundle::Package(pack.id.clone()))).await,
+        create(
+            &h,
+            &other,
+            bundle_share(SharedItem::Package(pack.id.clone()))
+        )
+        .await,
         Err(ServiceError::NotFound("package"))
     ));
 
-    let (id, token) = create(&h, &admin, bundle_share(Bundle::Package(pack.id.clone())))
-        .await
-        .unwrap();
+    let (id, token) = create(
+        &h,
+        &admin,
+        bundle_share(SharedItem::Package(pack.id.clone())),
+    )
+    .await
+    .unwrap();
     let view = shares::get(&h.core, &admin, &id).await.unwrap();
     assert_eq!(view.item.kind, "document_package");
     assert_eq!(view.item.title, "Court bundle");
@@ -1760,13 +1770,13 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
     packages::add_document(&h.core, &admin, &pack.id, &later, &meta())
         .await
         .unwrap();
-    let session = portal::open(&h.core, request(&token), &meta())
+    let session = access::open(&h.core, request(&token), &meta())
         .await
         .unwrap();
-    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+    let guest = access::authenticate(&h.core, &session.access_token, &meta())
         .await
         .unwrap();
-    let titles: Vec<String> = portal::items(&h.core, &guest)
+    let titles: Vec<String> = access::items(&h.core, &guest)
         .await
         .unwrap()
         .into_iter()
@@ -1774,7 +1784,7 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
         .collect();
     assert_eq!(titles, ["Brief", "Exhibit A"]);
     for (doc, ok) in [(&exhibit, true), (&later, false), (&other_doc, false)] {
-        let r = portal::item_content(&h.core, &guest, doc, portal::Purpose::View, &meta()).await;
+        let r = access::item_content(&h.core, &guest, doc, access::Purpose::View, &meta()).await;
         assert_eq!(r.is_ok(), ok, "{doc}: {r:?}");
     }
     // The share is found by any document it covers.
@@ -1809,7 +1819,7 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
     let (work, work_token) = create(
         &h,
         &admin,
-        bundle_share(Bundle::WorkPackage(project.id.clone())),
+        bundle_share(SharedItem::WorkPackage(project.id.clone())),
     )
     .await
     .unwrap();
@@ -1817,13 +1827,13 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
         shares::get(&h.core, &admin, &work).await.unwrap().item.kind,
         "work_package"
     );
-    let session = portal::open(&h.core, request(&work_token), &meta())
+    let session = access::open(&h.core, request(&work_token), &meta())
         .await
         .unwrap();
-    let guest = portal::authenticate(&h.core, &session.access_token, &meta())
+    let guest = access::authenticate(&h.core, &session.access_token, &meta())
         .await
         .unwrap();
-    assert_eq!(portal::items(&h.core, &guest).await.unwrap().len(), 2);
+    assert_eq!(access::items(&h.core, &guest).await.unwrap().len(), 2);
     // The project's policy no longer allows links: a new work package link is refused, and
     // the package share (which covers a document of the project) stops opening.
     policy::set_project_override(
@@ -1843,14 +1853,14 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
             create(
                 &h,
                 &admin,
-                bundle_share(Bundle::WorkPackage(project.id.clone()))
+                bundle_share(SharedItem::WorkPackage(project.id.clone()))
             )
             .await
         ),
         "method"
     );
     assert_eq!(
-        denial(portal::open(&h.core, request(&token), &meta()).await),
+        denial(access::open(&h.core, request(&token), &meta()).await),
         Denial::PolicyForbids
     );
 }
@@ -1890,12 +1900,12 @@ async fn concurrent_wrong_passwords_evaluate_at_most_the_limit(h: Harness) {
     let guesses: Vec<_> = (0..80)
         .map(|n| {
             let core = h.core.clone();
-            let req = portal::OpenRequest {
+            let req = access::OpenRequest {
                 password: Some(SecretString::from(format!("guess number {n}"))),
                 ..request(&token)
             };
             tokio::spawn(async move {
-                portal::open(&core, req, &meta_from(&format!("198.51.100.{n}"))).await
+                access::open(&core, req, &meta_from(&format!("198.51.100.{n}"))).await
             })
         })
         .collect();
@@ -1907,7 +1917,7 @@ async fn concurrent_wrong_passwords_evaluate_at_most_the_limit(h: Harness) {
             other => panic!("unexpected denial {other:?}"),
         }
     }
-    let limit = portal::SHARE_LIMIT.max_failures as usize;
+    let limit = share_core::SHARE_LIMIT.max_failures as usize;
     assert!(wrong < limit, "{wrong} wrong passwords answered as such");
     assert_eq!(
         count_denials(&h, &id, "wrong_password").await,
@@ -1983,25 +1993,25 @@ async fn a_wrong_code_costs_one_pbkdf2(h: Harness) {
     )
     .await
     .unwrap();
-    let device = portal::new_device_id();
-    let ask = || portal::OpenRequest {
+    let device = access::new_device_id();
+    let ask = || access::OpenRequest {
         device: device.clone(),
         ..request(&token)
     };
     for _ in 0..5 {
         assert_eq!(
-            denial(portal::open(&h.core, ask(), &meta()).await),
+            denial(access::open(&h.core, ask(), &meta()).await),
             Denial::CodeRequired
         );
         h.clock.advance(time::Duration::seconds(61));
     }
     let before = h.core.kdf.computations();
-    let guess = portal::OpenRequest {
+    let guess = access::OpenRequest {
         code: Some(SecretString::from("00000000".to_owned())),
         ..ask()
     };
     assert_eq!(
-        denial(portal::open(&h.core, guess, &meta()).await),
+        denial(access::open(&h.core, guess, &meta()).await),
         Denial::WrongCode
     );
     // The link's verifier and one code.
@@ -2031,7 +2041,7 @@ async fn racing_new_browsers_cannot_both_become_the_first_device(h: Harness) {
         .map(|_| {
             let core = h.core.clone();
             let req = request(&token);
-            tokio::spawn(async move { portal::open(&core, req, &meta()).await })
+            tokio::spawn(async move { access::open(&core, req, &meta()).await })
         })
         .collect();
     let mut opened = 0;
@@ -2125,40 +2135,40 @@ async fn a_lockout_outlives_the_window_that_ended_in_it(h: Harness) {
     )
     .await
     .unwrap();
-    let wrong = || portal::OpenRequest {
+    let wrong = || access::OpenRequest {
         password: Some(SecretString::from("wrong".to_owned())),
         ..request(&token)
     };
     assert_eq!(
-        denial(portal::open(&h.core, wrong(), &meta()).await),
+        denial(access::open(&h.core, wrong(), &meta()).await),
         Denial::WrongPassword
     );
     h.clock.advance(time::Duration::minutes(14));
     for _ in 0..8 {
         assert_eq!(
-            denial(portal::open(&h.core, wrong(), &meta()).await),
+            denial(access::open(&h.core, wrong(), &meta()).await),
             Denial::WrongPassword
         );
     }
     assert_eq!(
-        denial(portal::open(&h.core, wrong(), &meta()).await),
+        denial(access::open(&h.core, wrong(), &meta()).await),
         Denial::TooManyAttempts,
         "the tenth failure locks"
     );
     // The window that began with the first failure is over; the lockout is not.
     h.clock.advance(time::Duration::minutes(2));
-    let right = portal::OpenRequest {
+    let right = access::OpenRequest {
         password: password(),
         ..request(&token)
     };
     assert_eq!(
-        denial(portal::open(&h.core, right, &meta()).await),
+        denial(access::open(&h.core, right, &meta()).await),
         Denial::TooManyAttempts
     );
     h.clock.advance(time::Duration::minutes(14));
-    let right = portal::OpenRequest {
+    let right = access::OpenRequest {
         password: password(),
         ..request(&token)
     };
-    portal::open(&h.core, right, &meta()).await.unwrap();
+    access::open(&h.core, right, &meta()).await.unwrap();
 }

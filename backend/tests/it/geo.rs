@@ -1,17 +1,14 @@
 //! The "allowed countries" rule against a real MaxMind-format database, built by the test
 //! with PyPI's `mmdb-writer` (installed by scripts/bootstrap): loopback ranges are given
 //! countries so the rule is testable on 127.0.0.0/8 and IPv6 documentation addresses.
-#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
-
-mod common;
 
 use std::path::{Path, PathBuf};
 
 use backend::actor::RequestMeta;
 use backend::domain::{Denial, ShareSettings};
 use backend::geo::Geo;
-use backend::services::shares::{self, NewShare, Recipient};
-use backend::services::{auth, bootstrap, documents, portal, ServiceError};
+use backend::services::shares::{self, NewShare, Recipient, SharedItem};
+use backend::services::{access, auth, bootstrap, documents, ServiceError};
 use backend::store::Engine;
 use secrecy::ExposeSecret;
 
@@ -69,7 +66,7 @@ fn lookups_by_country() {
 async fn country_rule(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
     let db = build_database(dir.path());
-    common::run_with_geo(engine, Some(db), |h| async move {
+    crate::common::run_with_geo(engine, Some(db), |h| async move {
         // Own the whole harness here (its temporary folder holds the SQLite file).
         let h = h;
         let meta = |ip: &str| RequestMeta::new(Some(ip.parse().unwrap()), Some("geo-test"));
@@ -96,7 +93,7 @@ async fn country_rule(engine: Engine) {
             &h.core,
             &admin,
             NewShare {
-                document_id: doc.id,
+                item: SharedItem::Document(doc.id),
                 recipients: vec![Recipient {
                     name: "Jane".into(),
                     email: "jane@lawfirm.example".into(),
@@ -118,11 +115,11 @@ async fn country_rule(engine: Engine) {
             let core = h.core.clone();
             let token = token.clone();
             async move {
-                portal::open(
+                access::open(
                     &core,
-                    portal::OpenRequest {
+                    access::OpenRequest {
                         token,
-                        device: portal::new_device_id(),
+                        device: access::new_device_id(),
                         ..Default::default()
                     },
                     &meta(ip),

@@ -1,0 +1,182 @@
+//! What a portal session may see: the share's overview, its items and their bytes, each
+//! fetch audited.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::json;
+
+use super::current_share;
+use crate::actor::{Guest, RequestMeta};
+use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::services::{Result, ServiceError};
+use crate::store::documents::DocumentRow;
+use crate::Liaison;
+
+/// An item as the guest sees it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PortalItem {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+/// The documents the guest's share covers, in order (one for a single revision).
+async fn shared_documents(core: &Liaison, guest: &Guest) -> Result<Vec<Arc<DocumentRow>>> {
+    let cache = core.revocations.shares();
+    let ids = cache
+        .covered(&core.db, &guest.org_id, &guest.share_id)
+        .await?;
+    let mut docs = Vec::with_capacity(ids.len());
+    for id in ids.iter() {
+        docs.push(
+            cache
+                .document(&core.db, &guest.org_id, id)
+                .await?
+                .ok_or(ServiceError::NotFound("document"))?,
+        );
+    }
+    Ok(docs)
+}
+
+/// What the portal page shows around the items: marking, instructions, what is allowed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Overview {
+    pub recipient_name: String,
+    pub recipient_email: String,
+    pub share_id: String,
+    pub tlp: String,
+    pub instructions: String,
+    pub allow_download: bool,
+    pub allow_print: bool,
+    pub watermark: bool,
+    pub permission: crate::domain::Permission,
+    pub items: Vec<PortalItem>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn overview(core: &Liaison, guest: &Guest) -> Result<Overview> {
+    let share = current_share(core, &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    Ok(Overview {
+        recipient_name: share.recipient_name.clone(),
+        recipient_email: share.recipient_email.clone(),
+        share_id: share.id.clone(),
+        tlp: share.tlp.label(),
+        instructions: share.settings.instructions.clone(),
+        allow_download: share.settings.allow_download,
+        allow_print: share.settings.allow_print,
+        watermark: share.settings.watermark,
+        permission: share.settings.permission,
+        items: items(core, guest).await?,
+    })
+}
+
+/// The items of the guest's share, and nothing else.
+#[tracing::instrument(skip_all)]
+pub async fn items(core: &Liaison, guest: &Guest) -> Result<Vec<PortalItem>> {
+    Ok(shared_documents(core, guest)
+        .await?
+        .iter()
+        .map(|d| portal_item(d))
+        .collect())
+}
+
+fn portal_item(d: &DocumentRow) -> PortalItem {
+    PortalItem {
+        id: d.id.clone(),
+        kind: "document",
+        title: d.title.clone(),
+        file_name: d.file_name.clone(),
+        content_type: d.content_type.clone(),
+        size_bytes: d.size_bytes,
+    }
+}
+
+/// Records that the guest tried to print (the browser's `beforeprint`). Printing is blocked
+/// in the page where the share does not allow it; either way the attempt is audited.
+/// Returns whether printing is allowed.
+#[tracing::instrument(skip_all)]
+pub async fn record_print_attempt(
+    core: &Liaison,
+    guest: &Guest,
+    meta: &RequestMeta,
+) -> Result<bool> {
+    let share = current_share(core, &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let allowed = share.settings.allow_print;
+    audit::record_alone(
+        &core.db,
+        NewEvent {
+            org_id: &guest.org_id,
+            event_type: EventType::PrintAttempted,
+            actor: AuditActor::Guest(guest),
+            share_id: Some(&guest.share_id),
+            item_id: Some(&guest.document_id),
+            details: json!({ "allowed": allowed }),
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    Ok(allowed)
+}
+
+/// Why the guest fetches an item's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Shown inline in the view-only viewer.
+    View,
+    /// Saved as a file: only where the share allows download.
+    Download,
+}
+
+/// The bytes of one item of the share; any other id is "not found". Audited as a view
+/// or a download.
+#[tracing::instrument(skip_all)]
+pub async fn item_content(
+    core: &Liaison,
+    guest: &Guest,
+    item_id: &str,
+    purpose: Purpose,
+    meta: &RequestMeta,
+) -> Result<(PortalItem, Bytes)> {
+    let share = current_share(core, &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let d = shared_documents(core, guest)
+        .await?
+        .into_iter()
+        .find(|d| d.id == item_id)
+        .ok_or(ServiceError::NotFound("item"))?;
+    if purpose == Purpose::Download && !share.settings.allow_download {
+        return Err(ServiceError::Forbidden(
+            "Downloading is not allowed for this content.",
+        ));
+    }
+    let bytes = core.blobs.get(&d.blob_key).await?;
+    audit::record_alone(
+        &core.db,
+        NewEvent {
+            org_id: &guest.org_id,
+            event_type: match purpose {
+                Purpose::View => EventType::ItemViewed,
+                Purpose::Download => EventType::ItemDownloaded,
+            },
+            actor: AuditActor::Guest(guest),
+            share_id: Some(&guest.share_id),
+            item_id: Some(&d.id),
+            details: json!({ "title": d.title }),
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    Ok((portal_item(&d), bytes))
+}

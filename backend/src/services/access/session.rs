@@ -1,0 +1,196 @@
+//! A portal session after the open: authenticate each request against the share as it
+//! is now, renew silently while every check still passes, end streams on revocation.
+
+use std::sync::Arc;
+
+use super::{current_share, PortalSession};
+use crate::actor::{Guest, RequestMeta};
+use crate::domain::{Denial, DeviceStatus, Share};
+use crate::portal_jwt::PortalClaims;
+use crate::services::share_core::{check_policy_and_place, deny};
+use crate::services::{Result, ServiceError};
+use crate::store;
+use crate::Liaison;
+
+/// Authenticates a portal request (cookie or bearer JWT) and re-checks the share *now*:
+/// a revoked or expired share fails on the very next request.
+#[tracing::instrument(skip_all)]
+pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Result<Guest> {
+    let claims = core
+        .keys
+        .verify(
+            jwt,
+            &core.settings.issuer(),
+            &core.settings.portal_audience(),
+        )
+        .await?;
+    let share = current_share(core, &claims.org, &claims.sub)
+        .await?
+        .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
+    let standing = share.check_session(core.now()).and_then(|()| {
+        if share.settings.network_allows(meta.ip) {
+            Ok(())
+        } else {
+            Err(Denial::NotAllowedFromHere)
+        }
+    });
+    let standing = match standing {
+        // "Approved devices only": a browser the owner rejects is cut off at its next
+        // request, not only at renewal (one indexed read, for these shares only).
+        Ok(()) if share.settings.approved_devices_only => {
+            let approved = match &claims.dev {
+                Some(hash) => store::devices::find(core.db.pool(), &share.org_id, &share.id, hash)
+                    .await?
+                    .is_some_and(|d| d.status == DeviceStatus::Approved),
+                None => false,
+            };
+            if approved {
+                Ok(())
+            } else {
+                Err(Denial::NotAllowedFromHere)
+            }
+        }
+        other => other,
+    };
+    if let Err(denial) = standing {
+        let _ = deny(core, &share, denial, meta).await;
+        return Err(ServiceError::InvalidPortalToken(
+            denial.message().to_owned(),
+        ));
+    }
+    Ok(Guest {
+        org_id: share.org_id.clone(),
+        document_id: share.document_id.clone(),
+        share_id: share.id.clone(),
+        session_id: claims.sid,
+        recipient_name: share.recipient_name.clone(),
+        recipient_email: share.recipient_email.clone(),
+        idp_id: claims.idp,
+        auth_time: claims.auth_time,
+        device_hash: claims.dev,
+    })
+}
+
+/// Resolves when the guest's share is revoked, for a stream that must end then (the event
+/// stream, a download in progress): heard on this node's bus, or, whenever the bus may
+/// have missed a revocation, found so in the database. It also resolves when the share
+/// has expired by date or cannot be read at all (fails closed). `subscription` must have
+/// been taken before the share was last checked.
+#[tracing::instrument(skip_all)]
+pub async fn until_revoked(
+    core: Arc<Liaison>,
+    mut subscription: crate::revocation::Subscription,
+    org_id: String,
+    share_id: String,
+) {
+    use crate::revocation::Heard;
+    loop {
+        match subscription.next_for(&share_id).await {
+            Heard::Revoked => return,
+            Heard::Unsure => match store::shares::get(core.db.pool(), &org_id, &share_id).await {
+                Ok(Some(share)) if share.check_session(core.now()).is_ok() => {}
+                _ => return,
+            },
+        }
+    }
+}
+
+/// Silent renewal: a fresh token for the same portal session, issued only while the share
+/// still passes its checks as they are *now*, re-read from the database: state (revoked,
+/// expiry date), policy, network and country, portal membership, the browser's device
+/// approval and, for federated guests, that their partner and IdP are still enabled. A
+/// session is not renewed past [`MAX_SESSION_AGE`] after its checks were passed: the guest
+/// opens the link again (and signs in at the IdP again where the share is federated).
+/// The caller authenticated `guest` on this very request.
+#[tracing::instrument(skip_all)]
+pub async fn renew(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<PortalSession> {
+    let share = store::shares::get(core.db.pool(), &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
+    let refuse = |message: &str| Err(ServiceError::InvalidPortalToken(message.to_owned()));
+    let age = core.now_ms() / 1000 - guest.auth_time;
+    if age > MAX_SESSION_AGE.whole_seconds() {
+        return refuse("The portal session is too old to renew; open the link again.");
+    }
+    let standing = match share.check_session(core.now()) {
+        Ok(()) => check_policy_and_place(core, &share, meta).await,
+        Err(denial) => Err(denial),
+    };
+    if let Err(denial) = standing {
+        let _ = deny(core, &share, denial, meta).await;
+        return refuse(denial.message());
+    }
+    let device_approved = match &guest.device_hash {
+        Some(hash) => store::devices::find(core.db.pool(), &share.org_id, &share.id, hash)
+            .await?
+            .is_some_and(|d| d.status == DeviceStatus::Approved),
+        None => false,
+    };
+    if !device_approved {
+        let _ = deny(core, &share, Denial::NotAllowedFromHere, meta).await;
+        return refuse(Denial::NotAllowedFromHere.message());
+    }
+    if let Some(idp_id) = &guest.idp_id {
+        if !crate::services::federation::idp_admits_sessions(core, &share, idp_id).await? {
+            let _ = deny(core, &share, Denial::FederatedSignInRequired, meta).await;
+            return refuse(Denial::FederatedSignInRequired.message());
+        }
+    }
+    issue_session(
+        core,
+        &share,
+        SessionStart {
+            session_id: guest.session_id.clone(),
+            idp_id: guest.idp_id.clone(),
+            auth_time: guest.auth_time,
+            device_hash: guest.device_hash.clone(),
+        },
+    )
+}
+
+/// The longest a portal session lives from the moment its checks were passed, however
+/// often it is renewed.
+pub const MAX_SESSION_AGE: time::Duration = time::Duration::hours(8);
+
+/// What a portal session carries from the open that started it through every renewal.
+pub(super) struct SessionStart {
+    pub(super) session_id: String,
+    pub(super) idp_id: Option<String>,
+    /// Unix seconds.
+    pub(super) auth_time: i64,
+    pub(super) device_hash: Option<String>,
+}
+
+pub(super) fn issue_session(
+    core: &Liaison,
+    share: &Share,
+    start: SessionStart,
+) -> Result<PortalSession> {
+    let ttl = core
+        .settings
+        .portal_session_ttl
+        .min(crate::Settings::MAX_PORTAL_SESSION_TTL);
+    let iat = core.now_ms() / 1000;
+    let claims = PortalClaims {
+        iss: core.settings.issuer(),
+        aud: core.settings.portal_audience(),
+        sub: share.id.clone(),
+        org: share.org_id.clone(),
+        sid: start.session_id,
+        iat,
+        exp: iat + ttl.whole_seconds(),
+        auth_time: start.auth_time,
+        dev: start.device_hash,
+        partner: start
+            .idp_id
+            .as_ref()
+            .and(share.settings.federation.as_ref())
+            .map(|f| f.partner_id.clone()),
+        idp: start.idp_id,
+    };
+    Ok(PortalSession {
+        access_token: core.keys.issue(&claims)?,
+        expires_in: ttl.whole_seconds(),
+        share_id: share.id.clone(),
+    })
+}

@@ -1,0 +1,493 @@
+//! Creating shares: one per recipient, every control checked against the policy as it is
+//! now, each link hashed and sealed, invitations queued, all in one transaction.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::view::get;
+use super::{remind_at, Expiry, NewShare, ShareView, SharedItem, MAX_BULK, MIN_PASSWORD_LEN};
+use crate::actor::{RequestMeta, Staff};
+use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::crypto::ShareToken;
+use crate::domain::controls::BundleRef;
+use crate::domain::policy::{ShareFacts, MAX_ACCESS_COUNT};
+use crate::domain::{Method, Role, Share, ShareSettings, Tlp};
+use crate::services::share_core::sealing_context;
+use crate::services::{policy, rfc3339, validate, Result, ServiceError};
+use crate::store::shares::ShareRow;
+use crate::store::{self, from_millis, new_id, to_millis};
+use crate::Liaison;
+
+const MAX_NETWORKS: usize = 64;
+
+/// The documents a new share covers, with its scope and (for a bundle) what it was made
+/// from. Every document belongs to the creator's organisation (the tenant check).
+async fn covered_documents(
+    core: &Liaison,
+    who: &Staff,
+    input: &NewShare,
+) -> Result<(crate::domain::Scope, Option<BundleRef>, Vec<String>)> {
+    use crate::domain::Scope;
+    let pool = core.db.pool();
+    let (scope, id, name, documents) = match &input.item {
+        SharedItem::Document(id) => {
+            let d = store::documents::get(pool, &who.org_id, id)
+                .await?
+                .ok_or(ServiceError::NotFound("document"))?;
+            return Ok((Scope::SingleRevision, None, vec![d.id]));
+        }
+        SharedItem::Package(id) => {
+            let p = store::packages::get(pool, &who.org_id, id)
+                .await?
+                .ok_or(ServiceError::NotFound("package"))?;
+            let docs = store::packages::documents(pool, &who.org_id, &p.id).await?;
+            (Scope::DocumentPackage, p.id, p.name, docs)
+        }
+        SharedItem::WorkPackage(id) => {
+            let p = store::policies::project(pool, &who.org_id, id)
+                .await?
+                .ok_or(ServiceError::NotFound("work package"))?;
+            let docs = store::packages::project_documents(pool, &who.org_id, &p.id).await?;
+            (Scope::WorkPackage, p.id, p.name, docs)
+        }
+    };
+    if documents.is_empty() {
+        return Err(ServiceError::invalid(
+            "item",
+            format!("{name:?} holds no documents yet; add some before sharing it"),
+        ));
+    }
+    if documents.len() > crate::services::packages::MAX_DOCUMENTS {
+        return Err(ServiceError::invalid(
+            "item",
+            format!(
+                "one share covers at most {} documents",
+                crate::services::packages::MAX_DOCUMENTS
+            ),
+        ));
+    }
+    Ok((
+        scope,
+        Some(BundleRef {
+            id,
+            name,
+            documents: documents.len(),
+        }),
+        documents,
+    ))
+}
+
+/// The result of creating a share: the link is shown to the creator; only its hash and a
+/// copy sealed under the master key are stored. (`Debug` redacts the link.)
+#[derive(Debug)]
+pub struct CreatedShare {
+    pub share: ShareView,
+    pub url: SecretString,
+}
+
+/// Everything about a new share except who receives it, checked once for all recipients.
+struct Checked {
+    method: Method,
+    expires_at_ms: i64,
+    max_access_count: i64,
+    require_acknowledgement: bool,
+    tlp: Tlp,
+    settings: ShareSettings,
+    terms_id: Option<String>,
+}
+
+fn check_settings(s: &mut ShareSettings, geo_available: bool) -> Result<()> {
+    s.instructions = if s.instructions.trim().is_empty() {
+        String::new()
+    } else {
+        validate::text("settings.instructions", &s.instructions, 4000)?
+    };
+    if s.allowed_networks.len() > MAX_NETWORKS {
+        return Err(ServiceError::invalid(
+            "settings.allowed_networks",
+            format!("at most {MAX_NETWORKS} networks"),
+        ));
+    }
+    s.allowed_networks = s.allowed_networks.iter().map(|n| n.trunc()).collect();
+    for c in &mut s.allowed_countries {
+        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(ServiceError::invalid(
+                "settings.allowed_countries",
+                format!("{c:?} is not an ISO 3166-1 alpha-2 country code such as DE or US"),
+            ));
+        }
+        c.make_ascii_uppercase();
+    }
+    if !s.allowed_countries.is_empty() && !geo_available {
+        return Err(ServiceError::invalid(
+            "settings.allowed_countries",
+            "country rules need a GeoIP country database (LIAISON_GEOIP_DB); none is configured",
+        ));
+    }
+    if s.expiry_reminder_days > 365 {
+        return Err(ServiceError::invalid(
+            "settings.expiry_reminder_days",
+            "a reminder must be at most 365 days before expiry",
+        ));
+    }
+    Ok(())
+}
+
+/// When a share set to `expiry` now expires, as the policy allows it: custom expiries only
+/// where allowed, anything but the default only for admins or where controllers may
+/// override. (The ceiling is checked with the other policy rules.)
+pub(super) fn resolve_expiry(
+    policy: &crate::domain::policy::Policy,
+    may_override: bool,
+    expiry: Expiry,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime> {
+    if expiry.is_custom() && !policy.allow_custom_expiry {
+        return Err(ServiceError::invalid(
+            "expires_at",
+            "the sharing policy allows only the preset expiries (7, 14 or 30 days)",
+        ));
+    }
+    if expiry != Expiry::Default && !may_override {
+        return Err(ServiceError::invalid(
+            "expires_at",
+            "the sharing policy does not let controllers change the default expiry",
+        ));
+    }
+    match expiry {
+        Expiry::Default => Ok(now + time::Duration::days(i64::from(policy.default_expiry_days))),
+        Expiry::Days(d) if d == 0 || d > crate::domain::policy::MAX_EXPIRY_DAYS_CEILING => {
+            Err(ServiceError::invalid(
+                "expires_in_days",
+                format!(
+                    "expires_in_days must be between 1 and {} days",
+                    crate::domain::policy::MAX_EXPIRY_DAYS_CEILING
+                ),
+            ))
+        }
+        Expiry::Days(d) => Ok(now + time::Duration::days(i64::from(d))),
+        Expiry::At(at) if at <= now => Err(ServiceError::invalid(
+            "expires_at",
+            "the expiry must be in the future",
+        )),
+        Expiry::At(at) => Ok(at),
+    }
+}
+
+/// The access limit `wanted` (or `current` when not given), as the policy allows it: a
+/// value other than `current` only for admins or where controllers may override.
+pub(super) fn resolve_max_access_count(
+    may_override: bool,
+    wanted: Option<i64>,
+    current: i64,
+) -> Result<i64> {
+    let n = wanted.unwrap_or(current);
+    if n != current && !may_override {
+        return Err(ServiceError::invalid(
+            "max_access_count",
+            "the sharing policy does not let controllers change the default access count",
+        ));
+    }
+    if !(0..=MAX_ACCESS_COUNT).contains(&n) {
+        return Err(ServiceError::invalid(
+            "max_access_count",
+            format!("the access count must be between 0 (unlimited) and {MAX_ACCESS_COUNT}"),
+        ));
+    }
+    Ok(n)
+}
+
+async fn check_new_share(
+    core: &Liaison,
+    who: &Staff,
+    input: &NewShare,
+    document_id: &str,
+) -> Result<Checked> {
+    let policy = policy::effective_for_document(core, &who.org_id, document_id).await?;
+    let may_override = who.role == Role::Admin || policy.allow_controller_override;
+    let now = core.now();
+    let expires_at = resolve_expiry(&policy, may_override, input.expiry, now)?;
+    let max_access_count = resolve_max_access_count(
+        may_override,
+        input.max_access_count,
+        policy.default_max_access_count,
+    )?;
+    let mut settings = input.settings.clone();
+    check_settings(&mut settings, core.geo.is_some())?;
+    let method = input.method.unwrap_or(Method::Link);
+    if method != Method::Federated {
+        // Only federated shares name a partner (and creation fills it in from the domain).
+        settings.federation = None;
+    }
+    if method != Method::Portal {
+        settings.portal_id = None;
+    }
+    // What a bundle share was made from is set by `create`, never by the caller.
+    settings.bundle = None;
+    let tlp = input.tlp.unwrap_or_default();
+    policy.check(&ShareFacts {
+        method,
+        scope: settings.scope,
+        tlp,
+        allow_download: settings.allow_download,
+        watermark: settings.watermark,
+        created_at_ms: to_millis(now),
+        expires_at_ms: Some(to_millis(expires_at)),
+    })?;
+    if method == Method::Portal {
+        // Membership of each recipient is checked in `create`, once they are known.
+        let Some(portal_id) = settings.portal_id.as_deref() else {
+            return Err(ServiceError::invalid(
+                "settings.portal_id",
+                "a portal access share names the portal (settings.portal_id) whose member the recipient is",
+            ));
+        };
+        crate::services::portals::require_portal(core, who, portal_id).await?;
+    }
+    if let Some(p) = &input.password {
+        if p.expose_secret().chars().count() < MIN_PASSWORD_LEN {
+            return Err(ServiceError::invalid(
+                "password",
+                format!("a share password needs at least {MIN_PASSWORD_LEN} characters"),
+            ));
+        }
+    }
+    if let Some(id) = &input.terms_id {
+        store::policies::terms(core.db.pool(), &who.org_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("legal terms"))?;
+    }
+    Ok(Checked {
+        method,
+        expires_at_ms: to_millis(expires_at),
+        max_access_count,
+        require_acknowledgement: input.require_acknowledgement || policy.require_acknowledgement,
+        tlp,
+        settings,
+        terms_id: input.terms_id.clone(),
+    })
+}
+
+/// Creates one share per recipient, all or none: every recipient and setting is checked
+/// against the effective policy before anything is written.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    core: &Liaison,
+    who: &Staff,
+    input: NewShare,
+    meta: &RequestMeta,
+) -> Result<Vec<CreatedShare>> {
+    if !who.role.can_manage_content() {
+        return Err(ServiceError::Forbidden("Your role may not create shares."));
+    }
+    if input.recipients.is_empty() {
+        return Err(ServiceError::invalid(
+            "recipients",
+            "name at least one recipient",
+        ));
+    }
+    if input.recipients.len() > MAX_BULK {
+        return Err(ServiceError::invalid(
+            "recipients",
+            format!("at most {MAX_BULK} recipients at once"),
+        ));
+    }
+    let mut recipients = Vec::with_capacity(input.recipients.len());
+    for r in &input.recipients {
+        let name = validate::text("recipient.name", &r.name, 200)?;
+        let email = validate::email("recipient.email", &r.email)?;
+        if recipients
+            .iter()
+            .any(|(_, e): &(String, String)| *e == email)
+        {
+            return Err(ServiceError::invalid(
+                "recipients",
+                format!("{email} is named twice; each recipient gets one share"),
+            ));
+        }
+        recipients.push((name, email));
+    }
+    // Tenant check: every document must belong to the creator's organisation.
+    let (scope, bundle, document_ids) = covered_documents(core, who, &input).await?;
+    let document = store::documents::get(core.db.pool(), &who.org_id, &document_ids[0])
+        .await?
+        .ok_or(ServiceError::NotFound("document"))?;
+    let mut input = input;
+    input.settings.scope = scope;
+    let mut c = check_new_share(core, who, &input, &document.id).await?;
+    // The other documents of a bundle: each one's policy (its project's override) must
+    // allow the share as checked, and any one asking for the acknowledgement asks for it.
+    for id in &document_ids[1..] {
+        let p = policy::effective_for_document(core, &who.org_id, id).await?;
+        p.check(&ShareFacts {
+            method: c.method,
+            scope,
+            tlp: c.tlp,
+            allow_download: c.settings.allow_download,
+            watermark: c.settings.watermark,
+            created_at_ms: core.now_ms(),
+            expires_at_ms: Some(c.expires_at_ms),
+        })?;
+        c.require_acknowledgement |= p.require_acknowledgement;
+    }
+    c.settings.bundle = bundle;
+    let password_hash = match &input.password {
+        Some(p) => Some(
+            core.kdf
+                .hash(secrecy::SecretSlice::from(
+                    p.expose_secret().as_bytes().to_vec(),
+                ))
+                .await?,
+        ),
+        None => None,
+    };
+    let settings_json = serde_json::to_string(&c.settings).map_err(ServiceError::internal)?;
+    let now = core.now_ms();
+
+    // Portal access: every recipient must be an active member of the portal.
+    if let (Method::Portal, Some(portal_id)) = (c.method, c.settings.portal_id.as_deref()) {
+        for (_, email) in &recipients {
+            if !crate::services::portals::is_member(core, &who.org_id, portal_id, email).await? {
+                return Err(ServiceError::invalid(
+                    "recipients",
+                    format!("{email} is not a member of this portal; add them to it first"),
+                ));
+            }
+        }
+    }
+
+    // Federated: home-realm discovery by each recipient's email domain; a recipient whose
+    // domain belongs to no partner with an enabled IdP cannot be sent a federated share.
+    let mut settings_by_recipient = Vec::with_capacity(recipients.len());
+    for (_, email) in &recipients {
+        if c.method != Method::Federated {
+            settings_by_recipient.push(settings_json.clone());
+            continue;
+        }
+        let partner_id = crate::services::partners::partner_for_email(core, &who.org_id, email)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "recipients",
+                    format!(
+                        "{email}: no enabled partner with an identity provider owns this email domain"
+                    ),
+                )
+            })?;
+        let mut settings = c.settings.clone();
+        settings.federation = Some(crate::domain::controls::FederationRule {
+            partner_id,
+            any_partner_user: c
+                .settings
+                .federation
+                .as_ref()
+                .is_some_and(|f| f.any_partner_user),
+        });
+        settings_by_recipient
+            .push(serde_json::to_string(&settings).map_err(ServiceError::internal)?);
+    }
+
+    let mut rows = Vec::with_capacity(recipients.len());
+    let mut tokens = Vec::with_capacity(recipients.len());
+    for ((recipient_name, recipient_email), settings_json) in
+        recipients.into_iter().zip(settings_by_recipient)
+    {
+        let token = ShareToken::generate();
+        let verifier_hash = core.kdf.hash(token.verifier_secret()).await?;
+        let id = new_id();
+        let token_sealed = core.sealer.seal(
+            &sealing_context(&id),
+            token.expose().expose_secret().as_bytes(),
+        );
+        rows.push(ShareRow {
+            id,
+            org_id: who.org_id.clone(),
+            selector: token.selector().to_owned(),
+            verifier_hash: verifier_hash.as_stored().to_owned(),
+            token_sealed: Some(token_sealed),
+            method: c.method.as_str().into(),
+            document_id: document.id.clone(),
+            recipient_name,
+            recipient_email,
+            created_by: who.user_id.clone(),
+            created_at: now,
+            expires_at: Some(c.expires_at_ms),
+            max_access_count: c.max_access_count,
+            access_count: 0,
+            require_acknowledgement: i64::from(c.require_acknowledgement),
+            tlp: c.tlp.as_str().into(),
+            settings: settings_json,
+            password_hash: password_hash.as_ref().map(|h| h.as_stored().to_owned()),
+            terms_id: c.terms_id.clone(),
+            remind_at: remind_at(c.expires_at_ms, c.settings.expiry_reminder_days),
+            last_activity_at: None,
+            revoked_at: None,
+            revoked_by: None,
+            expired_at: None,
+        });
+        tokens.push(token);
+    }
+    let mut tx = core.db.begin().await?;
+    for (row, token) in rows.iter().zip(&tokens) {
+        store::shares::insert(&mut *tx, row).await?;
+        store::packages::insert_share_documents(&mut tx, &who.org_id, &row.id, &document_ids)
+            .await?;
+        if matches!(
+            c.method,
+            Method::Invitation | Method::Portal | Method::Federated
+        ) {
+            let share = Share::try_from(row.clone())?;
+            let url = SecretString::from(core.settings.share_url(token.expose().expose_secret()));
+            crate::services::notify::invitation(core, &mut tx, &share, &url).await?;
+        }
+        audit::record(
+            &mut tx,
+            NewEvent {
+                org_id: &who.org_id,
+                event_type: EventType::ShareCreated,
+                actor: AuditActor::Staff(who),
+                share_id: Some(&row.id),
+                item_id: Some(&document.id),
+                details: json!({
+                    "method": c.method,
+                    "recipient": { "name": row.recipient_name, "email": row.recipient_email },
+                    "scope": {
+                        "kind": c.settings.scope,
+                        "document": { "id": document.id, "title": document.title },
+                        "bundle": c.settings.bundle,
+                        "documents": document_ids,
+                    },
+                    "expires_at": rfc3339(from_millis(c.expires_at_ms)),
+                    "max_access_count": row.max_access_count,
+                    "require_acknowledgement": c.require_acknowledgement,
+                    "tlp": c.tlp.label(),
+                    "permission": c.settings.permission,
+                    "allow_download": c.settings.allow_download,
+                    "allow_print": c.settings.allow_print,
+                    "watermark": c.settings.watermark,
+                    "password": input.password.is_some(),
+                    "terms_id": c.terms_id,
+                    "restrictions": {
+                        "networks": c.settings.allowed_networks,
+                        "countries": c.settings.allowed_countries,
+                        "approved_devices_only": c.settings.approved_devices_only,
+                    },
+                    "bulk": rows.len() > 1,
+                }),
+                meta,
+                at_ms: now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let mut created = Vec::with_capacity(rows.len());
+    for (row, token) in rows.iter().zip(tokens) {
+        created.push(CreatedShare {
+            share: get(core, who, &row.id).await?,
+            url: SecretString::from(core.settings.share_url(token.expose().expose_secret())),
+        });
+    }
+    Ok(created)
+}

@@ -1,0 +1,200 @@
+//! The staff side of shares, one module per action: `create`, `view` (list and get),
+//! `change`, `revoke`, `link` (copy and re-send), `devices` and `sweep` (expiry and
+//! reminders). What every path needs of a share (find, stand, deny, revoke inside a
+//! transaction, the sealed link) lives below them in `share_core`.
+
+mod change;
+mod create;
+mod devices;
+mod link;
+mod revoke;
+mod sweep;
+mod view;
+
+pub use change::{change, ShareChange};
+pub use create::{create, CreatedShare};
+pub use devices::{decide_device, devices, DeviceView};
+pub use link::{copy_link, resend_invitation};
+pub use revoke::{revoke, revoke_many, MAX_BULK_REVOKE};
+pub use sweep::{send_expiry_reminders, sweep_expired};
+pub use view::{get, list, Page, ShareFilter};
+
+use crate::domain::{Method, Share, ShareSettings, ShareStatus, Tlp};
+use crate::services::{rfc3339, Result};
+use crate::store::shares::ShareListRow;
+use secrecy::SecretString;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+pub const MAX_PAGE: i64 = 200;
+
+/// Most recipients one bulk creation may name (each gets its own share and link).
+pub const MAX_BULK: usize = 200;
+
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// When a new share expires.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Expiry {
+    /// The policy's default.
+    #[default]
+    Default,
+    /// A number of days from now; 7, 14 and 30 are the presets, anything else is custom.
+    Days(u32),
+    /// A custom date.
+    At(OffsetDateTime),
+}
+
+impl Expiry {
+    fn is_custom(self) -> bool {
+        match self {
+            Expiry::Default => false,
+            Expiry::Days(d) => ![7, 14, 30].contains(&d),
+            Expiry::At(_) => true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Recipient {
+    pub name: String,
+    pub email: String,
+}
+
+/// What a share covers: one document, or several shared as one item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SharedItem {
+    /// One document (scope "single revision"), by id.
+    Document(String),
+    /// A document package (scope "document package"), by id.
+    Package(String),
+    /// Every document of a project (scope "work package"), by project id.
+    WorkPackage(String),
+}
+
+impl Default for SharedItem {
+    /// No item chosen yet: creation answers "document not found" on field `item`.
+    fn default() -> Self {
+        SharedItem::Document(String::new())
+    }
+}
+
+/// A request to share one [`SharedItem`] with one or more recipients (one share each).
+#[derive(Clone, Debug, Default)]
+pub struct NewShare {
+    pub item: SharedItem,
+    pub recipients: Vec<Recipient>,
+    pub method: Option<Method>,
+    pub expiry: Expiry,
+    /// `None` = the policy's default; 0 = unlimited.
+    pub max_access_count: Option<i64>,
+    pub require_acknowledgement: bool,
+    pub tlp: Option<Tlp>,
+    pub settings: ShareSettings,
+    pub password: Option<SecretString>,
+    /// Legal terms the recipient must accept (an id of the organisation's terms).
+    pub terms_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ItemRef {
+    pub kind: &'static str,
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct UserRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A share as staff see it (never the token or a hash).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ShareView {
+    pub id: String,
+    pub status: ShareStatus,
+    pub method: Method,
+    pub recipient: Person,
+    pub item: ItemRef,
+    pub created_by: UserRef,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub max_access_count: i64,
+    pub access_count: i64,
+    pub require_acknowledgement: bool,
+    pub tlp: String,
+    pub settings: ShareSettings,
+    pub has_password: bool,
+    pub terms_id: Option<String>,
+    /// Whether staff can copy this share's link again (shares made before links were
+    /// sealed cannot).
+    pub link_available: bool,
+    pub last_activity_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl ShareView {
+    fn from_row(r: ShareListRow, now: OffsetDateTime) -> Result<Self> {
+        let link_available = r.share.token_sealed.is_some();
+        let share = Share::try_from(r.share)?;
+        let item = match &share.settings.bundle {
+            Some(b) => ItemRef {
+                kind: scope_kind(share.settings.scope),
+                id: b.id.clone(),
+                title: b.name.clone(),
+            },
+            None => ItemRef {
+                kind: "document",
+                id: share.document_id.clone(),
+                title: r.document_title,
+            },
+        };
+        Ok(Self {
+            status: share.status(now),
+            method: share.method,
+            recipient: Person {
+                name: share.recipient_name,
+                email: share.recipient_email,
+            },
+            item,
+            created_by: UserRef {
+                id: share.created_by,
+                name: r.creator_name,
+            },
+            created_at: rfc3339(share.created_at),
+            expires_at: share.expires_at.map(rfc3339),
+            max_access_count: share.max_access_count,
+            access_count: share.access_count,
+            require_acknowledgement: share.require_acknowledgement,
+            tlp: share.tlp.label(),
+            settings: share.settings,
+            has_password: share.password_hash.is_some(),
+            terms_id: share.terms_id,
+            link_available,
+            last_activity_at: share.last_activity_at.map(rfc3339),
+            revoked_at: share.revoked_at.map(rfc3339),
+            id: share.id,
+        })
+    }
+}
+
+/// The item kind a scope shares (as the API names it).
+fn scope_kind(scope: crate::domain::Scope) -> &'static str {
+    match scope {
+        crate::domain::Scope::SingleRevision => "document",
+        crate::domain::Scope::DocumentPackage => "document_package",
+        crate::domain::Scope::WorkPackage => "work_package",
+    }
+}
+
+/// When the expiry reminder of a share expiring at `expires_at_ms` is due (none for 0 days).
+fn remind_at(expires_at_ms: i64, days: u32) -> Option<i64> {
+    (days > 0).then(|| expires_at_ms - i64::from(days) * 86_400_000)
+}

@@ -1,0 +1,15 @@
+//! The backend's integration tests, in one binary (one link instead of seven): the store
+//! and services on SQLite and PostgreSQL (`both_engines!`), the audit chain, mail through
+//! a real SMTP server, GeoIP rules and portal JWT keys. Shared fixtures live in `common`.
+#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
+
+#[macro_use]
+mod common;
+
+mod audit_chain;
+mod federation_store;
+mod geo;
+mod mail;
+mod portal_jwt;
+mod share_controls;
+mod store_story;
