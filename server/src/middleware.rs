@@ -70,10 +70,7 @@ pub async fn same_origin_writes(
     req: Request,
     next: Next,
 ) -> Response {
-    if is_unsafe(req.method())
-        && !has_bearer(req.headers())
-        && !crate::federation::is_saml_acs(req.uri().path())
-    {
+    if is_unsafe(req.method()) && !has_bearer(req.headers()) {
         let h = req.headers();
         let host_origin = h
             .get(header::HOST)

@@ -70,14 +70,17 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
         .leptos_routes_with_context(&state, routes, provide, move || app::shell(options.clone()))
         .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
         .fallback(middleware::not_found)
+        // Every route above (and the fallback) refuses cross-site writes; the SAML ACS,
+        // merged after this layer, is the one route that must accept them.
+        .layer(from_fn_with_state(
+            state.allowed_origin.clone(),
+            middleware::same_origin_writes,
+        ))
+        .merge(federation::acs_router())
         .layer(sessions)
         .layer(from_fn_with_state(
             state.limits.clone(),
             crate::rate_limit::limit_unauthenticated,
-        ))
-        .layer(from_fn_with_state(
-            state.allowed_origin.clone(),
-            middleware::same_origin_writes,
         ))
         .layer(from_fn_with_state(
             middleware::TrustedProxies(std::sync::Arc::new(

@@ -739,6 +739,12 @@ async fn cross_site_form_posts_are_refused() {
         ("/console/documents", Some("https://evil.example")),
         ("/console/documents", None),
         ("/api/revoke_share123", Some("null")),
+        ("/auth/federation/share", Some("https://evil.example")),
+        (
+            "/auth/saml/some-idp/acs/extra",
+            Some("https://evil.example"),
+        ),
+        ("/no/such/route", Some("https://evil.example")),
     ];
     for (path, origin) in forms {
         let mut req = Request::post(path)
@@ -755,6 +761,16 @@ async fn cross_site_form_posts_are_refused() {
         );
     }
     assert_eq!(app.counts().await, before);
+    // The SAML ACS is the one route that takes a cross-site POST (the IdP's form): it is
+    // judged by its own checks (here: no such IdP), not refused for its origin.
+    let acs = Request::post("/auth/saml/no-such-idp/acs")
+        .header(header::ORIGIN, "https://idp.partner.example")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("SAMLResponse=x&RelayState=y"))
+        .unwrap();
+    let r = app.send(acs).await;
+    assert!(!r.text().contains("cross_origin_request"), "{}", r.text());
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
 /// The path of the console server function `name` (Leptos adds a hash to each).

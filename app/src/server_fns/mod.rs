@@ -11,3 +11,16 @@ pub mod policy;
 pub mod portal;
 pub mod portals;
 pub mod shares;
+
+/// A checkbox of a posted form: ticked when present with a value. A blank value (which no
+/// browser sends for a checkbox) reads as unticked, as a blank field always did.
+#[cfg(feature = "ssr")]
+pub(crate) fn ticked(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|s| !s.is_empty())
+}
+
+/// A select or optional field of a posted form: `None` when absent or blank.
+#[cfg(feature = "ssr")]
+pub(crate) fn chosen(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.trim().is_empty())
+}

@@ -42,7 +42,7 @@ pub async fn add_identity_provider(#[server(flatten)] form: IdpForm) -> Result<(
         enabled: true,
         metadata_xml: some(metadata_xml),
         metadata_url: some(metadata_url),
-        allow_idp_initiated: allow_idp_initiated.is_some(),
+        allow_idp_initiated: crate::server_fns::ticked(&allow_idp_initiated),
         skew_secs: None,
         issuer: some(issuer),
         client_id: some(client_id),

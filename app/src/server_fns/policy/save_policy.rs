@@ -67,26 +67,26 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), Serv
         )?,
         days => number("default_expiry_days", days)?,
     };
-    let ticked = |pairs: &[(&str, &Option<String>)]| -> Vec<String> {
+    let ticked_names = |pairs: &[(&str, &Option<String>)]| -> Vec<String> {
         pairs
             .iter()
-            .filter(|(_, v)| v.is_some())
+            .filter(|(_, v)| crate::server_fns::ticked(v))
             .map(|(name, _)| (*name).to_owned())
             .collect()
     };
     let body = serde_json::json!({
         "default_expiry_days": default_expiry_days,
         "max_expiry_days": number("max_expiry_days", &max_expiry_days)?,
-        "allow_custom_expiry": allow_custom_expiry.is_some(),
+        "allow_custom_expiry": crate::server_fns::ticked(&allow_custom_expiry),
         "default_max_access_count": number("default_max_access_count", &default_max_access_count)?,
-        "allow_controller_override": allow_controller_override.is_some(),
-        "allowed_scopes": ticked(&[
+        "allow_controller_override": crate::server_fns::ticked(&allow_controller_override),
+        "allowed_scopes": ticked_names(&[
             ("single_revision", &scope_single_revision),
             ("document_package", &scope_document_package),
             ("work_package", &scope_work_package),
         ]),
-        "require_acknowledgement": require_acknowledgement.is_some(),
-        "allowed_methods": ticked(&[
+        "require_acknowledgement": crate::server_fns::ticked(&require_acknowledgement),
+        "allowed_methods": ticked_names(&[
             ("link", &method_link),
             ("invitation", &method_invitation),
             ("portal", &method_portal),

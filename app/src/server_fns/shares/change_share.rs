@@ -59,9 +59,9 @@ pub async fn change_share(#[server(flatten)] form: ShareChangeForm) -> Result<()
             expiry,
             max_access_count,
             permission: Some(permission),
-            allow_download: Some(allow_download.is_some()),
-            allow_print: Some(allow_print.is_some()),
-            watermark: Some(watermark.is_some()),
+            allow_download: Some(crate::server_fns::ticked(&allow_download)),
+            allow_print: Some(crate::server_fns::ticked(&allow_print)),
+            watermark: Some(crate::server_fns::ticked(&watermark)),
         },
         &meta().await,
     )

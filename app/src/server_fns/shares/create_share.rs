@@ -67,16 +67,17 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
         use backend::services::ServiceError;
         let invalid =
             |field: &'static str, message: String| ServiceError::Invalid { field, message };
-        let on = |v: &Option<String>| v.is_some();
+        let on = crate::server_fns::ticked;
         let expiry = super::form_expiry_date(&form.expires_on)?.map_or(Expiry::Default, Expiry::At);
         let max_access_count = super::form_access_count(&form.max_access_count)?;
-        let method = Method::parse(form.method.as_deref().unwrap_or("link")).ok_or_else(|| {
-            invalid(
-                "method",
-                "choose link, invitation, portal or federated".into(),
-            )
-        })?;
-        let tlp = Tlp::parse(form.tlp.as_deref().unwrap_or("AMBER"))
+        let method = Method::parse(crate::server_fns::chosen(&form.method).unwrap_or("link"))
+            .ok_or_else(|| {
+                invalid(
+                    "method",
+                    "choose link, invitation, portal or federated".into(),
+                )
+            })?;
+        let tlp = Tlp::parse(crate::server_fns::chosen(&form.tlp).unwrap_or("AMBER"))
             .ok_or_else(|| invalid("tlp", "choose a TLP marking".into()))?;
         let allowed_networks = lines(&form.allowed_networks_text)
             .map(|line| {
@@ -88,8 +89,11 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let permission = Permission::parse(form.permission.as_deref().unwrap_or("view"))
-            .ok_or_else(|| invalid("settings.permission", "choose view, comment or edit".into()))?;
+        let permission =
+            Permission::parse(crate::server_fns::chosen(&form.permission).unwrap_or("view"))
+                .ok_or_else(|| {
+                    invalid("settings.permission", "choose view, comment or edit".into())
+                })?;
         let recipients = lines(&form.recipients_text)
             .map(parse_recipient)
             .collect::<Result<Vec<_>, _>>()
@@ -251,6 +255,27 @@ mod tests {
         })
         .unwrap();
         assert_eq!(package.item, SharedItem::Package("pk-1".into()));
+    }
+
+    /// A blank value reads as an absent one: an unticked box, the default choice.
+    #[test]
+    fn blank_values_read_as_absent() {
+        let blank = || Some(String::new());
+        let share = NewShare::try_from(NewShareForm {
+            method: blank(),
+            tlp: blank(),
+            permission: blank(),
+            allow_download: blank(),
+            watermark: blank(),
+            require_acknowledgement: blank(),
+            ..form()
+        })
+        .unwrap();
+        assert_eq!(share.method, Some(Method::Link));
+        assert_eq!(share.tlp, Some(Tlp::Amber));
+        assert_eq!(share.settings.permission, Permission::View);
+        assert!(!share.settings.allow_download && !share.settings.watermark);
+        assert!(!share.require_acknowledgement);
     }
 
     #[test]

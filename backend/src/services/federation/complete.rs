@@ -31,7 +31,9 @@ struct SignIn<'a> {
     now: i64,
 }
 
-/// How one purpose's step came out.
+/// How one purpose's step came out. A refusal that must be audited is returned as
+/// [`Step::Refused`] (never through `?`): `complete` rolls the transaction back first, so
+/// the audit event is written on its own.
 enum Step {
     Done(Finished),
     /// Refused for `reason` (audited once the transaction is rolled back).
