@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::v1::{export_response, AuditQuery};
+use crate::api::audit::{export_response, AuditQuery};
 use crate::error::{invalid, ApiError};
 use crate::extract::{ConsoleStaff, Meta};
 use crate::state::AppState;

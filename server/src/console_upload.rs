@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use backend::services::documents;
 use backend::services::uploads::StagedFiles;
 
-use crate::api::v1::read_upload;
+use crate::api::documents::read_upload;
 use crate::extract::{ConsoleStaff, Meta};
 use crate::state::AppState;
 

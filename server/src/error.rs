@@ -15,6 +15,9 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+/// What an API handler returns: its answer, or the error envelope.
+pub type ApiResult<T> = Result<T, ApiError>;
+
 pub fn status_of(e: &ServiceError) -> StatusCode {
     StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }

@@ -1,12 +1,16 @@
-//! JSON APIs: admin REST (`/api/v1`), portal (`/api/portal`), JWKS and health.
+//! JSON APIs: admin REST (`/api/v1`, one module per resource, authenticated with admin API
+//! keys: Bearer `lsn_…`), portal (`/api/portal`), JWKS and health.
 
 pub mod access;
+pub mod audit;
+pub mod documents;
 pub mod keys;
 pub mod multipart;
 pub mod packages;
 pub mod partners;
+pub mod policy;
 pub mod portals;
-pub mod v1;
+pub mod shares;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,7 +24,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .nest(
             "/api/v1",
-            v1::router(state)
+            documents::router(state)
+                .merge(shares::router())
+                .merge(policy::router())
+                .merge(audit::router())
                 .merge(partners::router())
                 .merge(portals::router())
                 .merge(packages::router())

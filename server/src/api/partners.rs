@@ -8,11 +8,9 @@ use axum::{Json, Router};
 use backend::services::partners::{self, IdpInput, PartnerInput};
 use serde_json::{json, Value};
 
-use crate::error::ApiError;
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiStaff, Meta};
 use crate::state::AppState;
-
-type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()
