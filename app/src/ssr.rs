@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use backend::actor::{RequestMeta, Staff};
 use backend::services::{auth, ServiceError};
 use backend::Liaison;
@@ -120,75 +121,92 @@ pub fn new_csrf_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-/// Sets (or with `None`, clears) the portal session cookie: HttpOnly, SameSite=Strict,
-/// Secure when served over https, and no longer-lived than the JWT inside.
-pub fn set_portal_cookie(jwt: Option<(&str, i64)>, secure: bool) {
-    let secure = if secure { "; Secure" } else { "" };
-    let value = match jwt {
-        Some((token, max_age)) => format!(
-            "{PORTAL_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-        ),
-        None => format!("{PORTAL_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
-    };
+/// The portal session cookie carrying `jwt` for `max_age` seconds (no longer than the JWT
+/// inside), or with `None` the cookie that clears it: HttpOnly, SameSite=Strict, Secure
+/// when served over https.
+pub fn portal_session_cookie(jwt: Option<(&str, i64)>, secure: bool) -> Cookie<'static> {
+    let (value, max_age) = jwt.map_or((String::new(), 0), |(t, age)| (t.to_owned(), age));
+    Cookie::build((PORTAL_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(time::Duration::seconds(max_age))
+        .build()
+}
+
+/// The device cookie carrying `device`: HttpOnly, SameSite=Lax (sent on the top-level
+/// return from an IdP), Secure when served over https, kept for 400 days.
+pub fn device_cookie_for(device: &secrecy::SecretString, secure: bool) -> Cookie<'static> {
+    use secrecy::ExposeSecret;
+    Cookie::build((DEVICE_COOKIE, device.expose_secret().to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(time::Duration::days(400))
+        .build()
+}
+
+/// The browser's device id as sent, if it has the shape of one (43 base64url characters:
+/// 256 bits); anything else is treated as no device.
+pub fn device_from(jar: &CookieJar) -> Option<secrecy::SecretString> {
+    jar.get(DEVICE_COOKIE)
+        .map(|c| c.value())
+        .filter(|v| {
+            v.len() == 43
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(|v| secrecy::SecretString::from(v.to_owned()))
+}
+
+/// The portal JWT as sent in the session cookie.
+pub fn portal_jwt_from(jar: &CookieJar) -> Option<&str> {
+    jar.get(PORTAL_COOKIE)
+        .map(|c| c.value())
+        .filter(|v| !v.is_empty())
+}
+
+/// Adds `cookie` to the server function's response.
+fn set_cookie(cookie: &Cookie<'_>) {
     if let (Some(resp), Ok(v)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&value),
+        HeaderValue::from_str(&cookie.encoded().to_string()),
     ) {
         resp.append_header(header::SET_COOKIE, v);
     }
+}
+
+/// The request's cookies (none when the headers cannot be read).
+async fn request_cookies() -> CookieJar {
+    leptos_axum::extract::<CookieJar>()
+        .await
+        .unwrap_or_default()
+}
+
+/// Sets (or with `None`, clears) the portal session cookie on this response.
+pub fn set_portal_cookie(jwt: Option<(&str, i64)>, secure: bool) {
+    set_cookie(&portal_session_cookie(jwt, secure));
 }
 
 /// The browser's device cookie: a random id that binds the browser to the shares it has
 /// opened (only its SHA-256 is stored). Created when absent, and (re)set on the response
 /// whatever the outcome, so a browser waiting for approval is recognised once approved.
 pub async fn ensure_device_cookie(secure: bool) -> secrecy::SecretString {
-    use secrecy::ExposeSecret;
-    let existing = match leptos_axum::extract::<HeaderMap>().await {
-        Ok(headers) => cookie(&headers, DEVICE_COOKIE)
-            .filter(|v| {
-                v.len() == 43
-                    && v.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            })
-            .map(|v| secrecy::SecretString::from(v.to_owned())),
-        Err(_) => None,
-    };
-    let device = existing.unwrap_or_else(backend::services::access::new_device_id);
-    let secure = if secure { "; Secure" } else { "" };
-    let value = format!(
-        "{DEVICE_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=34560000{secure}",
-        device.expose_secret()
-    );
-    if let (Some(resp), Ok(v)) = (
-        use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&value),
-    ) {
-        resp.append_header(header::SET_COOKIE, v);
-    }
+    let device = device_from(&request_cookies().await)
+        .unwrap_or_else(backend::services::access::new_device_id);
+    set_cookie(&device_cookie_for(&device, secure));
     device
 }
 
 /// The device cookie as sent, without creating one (for the landing page, which must not
 /// set state on a GET that a mail scanner may make).
 pub async fn device_cookie() -> Option<secrecy::SecretString> {
-    let headers: HeaderMap = leptos_axum::extract().await.ok()?;
-    cookie(&headers, DEVICE_COOKIE).map(|v| secrecy::SecretString::from(v.to_owned()))
-}
-
-/// The value of cookie `name` in `headers` (used by pages and by the portal API).
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    device_from(&request_cookies().await)
 }
 
 /// The portal JWT from the request's cookie.
 pub async fn portal_cookie() -> Option<String> {
-    let headers: HeaderMap = leptos_axum::extract().await.ok()?;
-    cookie(&headers, PORTAL_COOKIE).map(str::to_owned)
+    portal_jwt_from(&request_cookies().await).map(str::to_owned)
 }

@@ -136,12 +136,13 @@ where
         let Meta(meta) = Meta::from_request_parts(parts, &())
             .await
             .unwrap_or_else(|e| match e {});
+        let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
         let (jwt, credential) = match bearer(parts) {
             Some(jwt) => (jwt, PortalCredential::Bearer),
             None => (
-                app::ssr::cookie(&parts.headers, app::ssr::PORTAL_COOKIE).ok_or(
-                    ServiceError::Unauthenticated("A portal session is required."),
-                )?,
+                app::ssr::portal_jwt_from(&jar).ok_or(ServiceError::Unauthenticated(
+                    "A portal session is required.",
+                ))?,
                 PortalCredential::Cookie,
             ),
         };

@@ -8,7 +8,7 @@
 //! `/auth/staff/finish`). Refusals render a page naming the failed check, with status 403.
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -283,8 +283,7 @@ async fn saml_continue(
 
 /// The browser's device cookie as sent (never created here).
 fn device_cookie(jar: &CookieJar) -> Option<SecretString> {
-    jar.get(app::ssr::DEVICE_COOKIE)
-        .map(|c| SecretString::from(c.value().to_owned()))
+    app::ssr::device_from(jar)
 }
 
 #[derive(Deserialize)]
@@ -316,36 +315,16 @@ async fn oidc_callback(
     }
 }
 
-/// The browser's device cookie, or a new one with the header that sets it.
-fn device(headers: &HeaderMap, secure: bool) -> (SecretString, Option<HeaderValue>) {
-    let existing = app::ssr::cookie(headers, app::ssr::DEVICE_COOKIE)
-        .filter(|v| {
-            v.len() == 43
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .map(|v| SecretString::from(v.to_owned()));
-    match existing {
-        Some(d) => (d, None),
+/// The browser's device id, or a new one added to `jar` (to be sent with the response).
+fn device(jar: CookieJar, secure: bool) -> (SecretString, CookieJar) {
+    match app::ssr::device_from(&jar) {
+        Some(d) => (d, jar),
         None => {
             let d = backend::services::access::new_device_id();
-            let secure = if secure { "; Secure" } else { "" };
-            let v = format!(
-                "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=34560000{secure}",
-                app::ssr::DEVICE_COOKIE,
-                d.expose_secret()
-            );
-            (d, HeaderValue::from_str(&v).ok())
+            let jar = jar.add(app::ssr::device_cookie_for(&d, secure));
+            (d, jar)
         }
     }
-}
-
-fn redirect_with_cookie(to: &str, cookie: Option<HeaderValue>) -> Response {
-    let mut resp = Redirect::to(to).into_response();
-    if let Some(c) = cookie {
-        resp.headers_mut().append(header::SET_COOKIE, c);
-    }
-    resp
 }
 
 #[derive(Deserialize)]
@@ -359,16 +338,16 @@ struct StartShareForm {
 async fn start_share(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    headers: HeaderMap,
+    jar: CookieJar,
     Form(form): Form<StartShareForm>,
 ) -> Response {
-    let (device, set_cookie) = device(&headers, state.secure_cookies);
+    let (device, jar) = device(jar, state.secure_cookies);
     let idp = form.idp.as_deref().filter(|s| !s.is_empty());
     match federation::start_for_share(&state.core, form.token.trim(), idp, &device, &meta).await {
         Ok(url) => {
             // Not a 303: the landing page's CSP (`form-action 'self'`) also governs where a
             // form submission may be redirected, so the IdP is reached from this page.
-            let mut resp = page(
+            let page = page(
                 StatusCode::OK,
                 "Signing in",
                 &format!(
@@ -377,10 +356,7 @@ async fn start_share(
                 ),
                 Some(url.as_str()),
             );
-            if let Some(c) = set_cookie {
-                resp.headers_mut().append(header::SET_COOKIE, c);
-            }
-            resp
+            (jar, page).into_response()
         }
         Err(e) => refused_page(&e),
     }
@@ -390,11 +366,11 @@ async fn start_share(
 async fn start_staff(
     State(state): State<AppState>,
     Path(idp_id): Path<String>,
-    headers: HeaderMap,
+    jar: CookieJar,
 ) -> Response {
-    let (device, set_cookie) = device(&headers, state.secure_cookies);
+    let (device, jar) = device(jar, state.secure_cookies);
     match federation::start_for_staff(&state.core, &idp_id, &device).await {
-        Ok(url) => redirect_with_cookie(url.as_str(), set_cookie),
+        Ok(url) => (jar, Redirect::to(url.as_str())).into_response(),
         Err(e) => refused_page(&e),
     }
 }

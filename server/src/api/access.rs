@@ -100,14 +100,11 @@ async fn renew_session(
     }))
     .into_response();
     if credential == PortalCredential::Cookie {
-        let secure = if state.secure_cookies { "; Secure" } else { "" };
-        let cookie = format!(
-            "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-            app::ssr::PORTAL_COOKIE,
-            s.access_token,
-            s.expires_in
+        let cookie = app::ssr::portal_session_cookie(
+            Some((&s.access_token, s.expires_in)),
+            state.secure_cookies,
         );
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
+        if let Ok(v) = HeaderValue::from_str(&cookie.encoded().to_string()) {
             resp.headers_mut().insert(header::SET_COOKIE, v);
         }
     }
