@@ -15,6 +15,7 @@ use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use backend::services::federation::{self, Finished, OidcCallback};
 use backend::services::ServiceError;
+use maud::{html, Markup, DOCTYPE};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -40,32 +41,30 @@ pub fn acs_router() -> Router<AppState> {
     Router::new().route("/auth/saml/{idp_id}/acs", post(saml_acs))
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-/// A minimal page with its own strict CSP (no scripts at all).
-fn page(status: StatusCode, title: &str, body_html: &str, refresh_to: Option<&str>) -> Response {
-    let refresh = refresh_to
-        .map(|u| {
-            format!(
-                r#"<meta http-equiv="refresh" content="0;url={}">"#,
-                escape(u)
-            )
-        })
-        .unwrap_or_default();
-    let html = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · Liaison</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}
-<link rel="stylesheet" href="/pkg/liaison.css"></head>
-<body><main class="federation-result"><h1>{title}</h1>{body_html}</main></body></html>"#,
-        title = escape(title),
-    );
-    let mut resp = (status, html).into_response();
+/// A federation result page (an auto-escaping `maud` template): `body` under a heading,
+/// and where the browser goes on by itself, a `refresh` to `refresh_to`.
+fn page(status: StatusCode, title: &str, body: Markup, refresh_to: Option<&str>) -> Response {
+    let html = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) " · Liaison" }
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(url) = refresh_to {
+                    meta http-equiv="refresh" content={ "0;url=" (url) };
+                }
+                link rel="stylesheet" href="/pkg/liaison.css";
+            }
+            body {
+                main class="federation-result" {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    };
+    let mut resp = (status, html.into_string()).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -95,11 +94,10 @@ fn refused_page(e: &ServiceError) -> Response {
     page(
         status,
         "Sign-in refused",
-        &format!(
-            r#"<p class="error" data-reason="{code}">{msg}</p><p>Nothing was signed in. Start again from your link or the sign-in page, or contact the sender.</p>"#,
-            code = escape(e.code()),
-            msg = escape(&message),
-        ),
+        html! {
+            p class="error" data-reason=(e.code()) { (message) }
+            p { "Nothing was signed in. Start again from your link or the sign-in page, or contact the sender." }
+        },
         None,
     )
 }
@@ -107,80 +105,70 @@ fn refused_page(e: &ServiceError) -> Response {
 /// The one-time cookie that marks the browser the IdP's SAML answer was posted to.
 const DELIVERY_COOKIE: &str = "liaison_saml_delivery";
 
+/// A page that goes on to `url` by itself, with a link for a browser that does not.
+fn onward(title: &str, before: &str, link_text: &str, after: &str, url: &str) -> Response {
+    page(
+        StatusCode::OK,
+        title,
+        html! { p { (before) " " a href=(url) { (link_text) } (after) } },
+        Some(url),
+    )
+}
+
 fn finished_page(f: Finished) -> Response {
     match f {
-        Finished::Delivered { continue_url, .. } => page(
-            StatusCode::OK,
+        Finished::Delivered { continue_url, .. } => onward(
             "Signing in",
-            &format!(
-                r#"<p>Signing you in… <a href="{}">Continue</a></p>"#,
-                escape(&continue_url)
-            ),
-            Some(&continue_url),
+            "Signing you in…",
+            "Continue",
+            "",
+            &continue_url,
         ),
-        Finished::Restart { url } => page(
-            StatusCode::OK,
+        Finished::Restart { url } => onward(
             "Signing in",
-            &format!(
-                r#"<p>Your identity provider sent a sign-in this browser did not ask for. <a href="{}">Sign in from here</a>.</p>"#,
-                escape(&url)
-            ),
-            Some(&url),
+            "Your identity provider sent a sign-in this browser did not ask for.",
+            "Sign in from here",
+            ".",
+            &url,
         ),
-        Finished::Share { link } => {
-            let link = link.expose_secret();
-            page(
-                StatusCode::OK,
-                "Signed in",
-                &format!(
-                    r#"<p>Signed in. <a href="{}">Continue to the shared content</a>.</p>"#,
-                    escape(link)
-                ),
-                Some(link),
-            )
-        }
-        Finished::Staff { state } => {
-            let next = format!("/auth/staff/finish?state={}", state.expose_secret());
-            page(
-                StatusCode::OK,
-                "Signed in",
-                &format!(
-                    r#"<p>Signed in. <a href="{}">Continue to the console</a>.</p>"#,
-                    escape(&next)
-                ),
-                Some(&next),
-            )
-        }
-        Finished::Test { idp_name, identity } => {
-            let rows: String = identity
-                .attributes
-                .iter()
-                .map(|(k, vs)| {
-                    format!(
-                        "<tr><th>{}</th><td>{}</td></tr>",
-                        escape(k),
-                        escape(&vs.join(", "))
-                    )
-                })
-                .collect();
-            page(
-                StatusCode::OK,
-                "Connection works",
-                &format!(
-                    r#"<p>{idp} signed in <strong class="tested-email">{email}</strong> ({name}).</p>
-<dl><dt>Subject</dt><dd class="tested-subject">{sub}</dd><dt>Organisation</dt><dd>{org}</dd><dt>Groups</dt><dd>{groups}</dd></dl>
-<h2>What the identity provider asserted</h2><table class="tested-attributes">{rows}</table>
-<p><a href="/console/partners">Back to partners</a></p>"#,
-                    idp = escape(&idp_name),
-                    email = escape(&identity.email),
-                    name = escape(&identity.display_name),
-                    sub = escape(&identity.subject),
-                    org = escape(identity.organisation.as_deref().unwrap_or("—")),
-                    groups = escape(&identity.groups.join(", ")),
-                ),
-                None,
-            )
-        }
+        Finished::Share { link } => onward(
+            "Signed in",
+            "Signed in.",
+            "Continue to the shared content",
+            ".",
+            link.expose_secret(),
+        ),
+        Finished::Staff { state } => onward(
+            "Signed in",
+            "Signed in.",
+            "Continue to the console",
+            ".",
+            &format!("/auth/staff/finish?state={}", state.expose_secret()),
+        ),
+        Finished::Test { idp_name, identity } => page(
+            StatusCode::OK,
+            "Connection works",
+            html! {
+                p {
+                    (idp_name) " signed in "
+                    strong class="tested-email" { (identity.email) }
+                    " (" (identity.display_name) ")."
+                }
+                dl {
+                    dt { "Subject" } dd class="tested-subject" { (identity.subject) }
+                    dt { "Organisation" } dd { (identity.organisation.as_deref().unwrap_or("—")) }
+                    dt { "Groups" } dd { (identity.groups.join(", ")) }
+                }
+                h2 { "What the identity provider asserted" }
+                table class="tested-attributes" {
+                    @for (name, values) in &identity.attributes {
+                        tr { th { (name) } td { (values.join(", ")) } }
+                    }
+                }
+                p { a href="/console/partners" { "Back to partners" } }
+            },
+            None,
+        ),
     }
 }
 
@@ -350,10 +338,12 @@ async fn start_share(
             let page = page(
                 StatusCode::OK,
                 "Signing in",
-                &format!(
-                    r#"<p>Taking you to your organisation's sign-in… <a href="{}" data-testid="idp-link">Continue</a></p>"#,
-                    escape(url.as_str())
-                ),
+                html! {
+                    p {
+                        "Taking you to your organisation's sign-in… "
+                        a href=(url.as_str()) data-testid="idp-link" { "Continue" }
+                    }
+                },
                 Some(url.as_str()),
             );
             (jar, page).into_response()

@@ -1,5 +1,5 @@
-//! Branded mail: each kind renders a subject, a plain-text part and an HTML part. Every
-//! value is HTML-escaped in the HTML part; the TLP marking, when given, heads both parts.
+//! Branded mail: each kind renders a subject, a plain-text part and an HTML part (an
+//! auto-escaping `maud` template); the TLP marking, when given, heads both parts.
 
 /// A rendered mail.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -9,31 +9,9 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Paragraphs of plain text (blank-line separated) as HTML paragraphs, escaped.
-fn paragraphs(text: &str) -> String {
-    text.split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>")))
-        .collect()
-}
-
-/// The frame every mail shares: organisation name, optional TLP marking, body, footer.
+/// The frame every mail shares: organisation name, optional TLP marking, body (its
+/// blank-line separated paragraphs), an optional button link, footer. The HTML part is a
+/// `maud` template: every value is escaped by the template, none by hand.
 fn frame(
     org: &str,
     tlp: Option<&str>,
@@ -47,29 +25,38 @@ fn frame(
         .unwrap_or_default();
     let text =
         format!("{marking_text}{body_text}{link_text}\n\n— {org}, via Liaison secure sharing\n");
-    let marking_html = tlp
-        .map(|t| {
-            format!(
-                r#"<p style="font-weight:bold;letter-spacing:.05em">{}</p>"#,
-                escape_html(t)
-            )
-        })
-        .unwrap_or_default();
-    let link_html = link
-        .map(|(label, url)| {
-            format!(
-                r#"<p><a href="{}" style="display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px">{}</a></p>"#,
-                escape_html(url),
-                escape_html(label)
-            )
-        })
-        .unwrap_or_default();
-    let html = format!(
-        r#"<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#111;max-width:36em">{marking_html}<p style="color:#555">{}</p>{}{link_html}<p style="color:#777;font-size:12px">Sent by Liaison secure sharing on behalf of {}. Every access is recorded.</p></body></html>"#,
-        escape_html(org),
-        paragraphs(&body_text),
-        escape_html(org),
-    );
+    let paragraphs = body_text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let html = maud::html! {
+        (maud::DOCTYPE)
+        html {
+            body style="font-family:system-ui,sans-serif;color:#111;max-width:36em" {
+                @if let Some(t) = tlp {
+                    p style="font-weight:bold;letter-spacing:.05em" { (t) }
+                }
+                p style="color:#555" { (org) }
+                @for paragraph in paragraphs {
+                    p {
+                        @for (i, line) in paragraph.split('\n').enumerate() {
+                            @if i > 0 { br; }
+                            (line)
+                        }
+                    }
+                }
+                @if let Some((label, url)) = link {
+                    p {
+                        a href=(url) style="display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px" { (label) }
+                    }
+                }
+                p style="color:#777;font-size:12px" {
+                    "Sent by Liaison secure sharing on behalf of " (org) ". Every access is recorded."
+                }
+            }
+        }
+    }
+    .into_string();
     Rendered {
         subject,
         text,
