@@ -23,23 +23,17 @@ pub fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
     Ok(v.to_owned())
 }
 
-/// A plausible email address, lower-cased. Deliberately simple: one `@`, a dotted domain,
-/// no spaces or control characters, at most 254 bytes.
+/// An email address, lower-cased: valid for the mailer (`lettre::Address`, so any address
+/// accepted here can be sent to), with a dotted domain (no bare hosts), at most 254 bytes.
 pub fn email(field: &'static str, value: &str) -> Result<String> {
     let v = value.trim().to_lowercase();
     let bad = || ServiceError::invalid(field, format!("{field} is not a valid email address"));
-    if v.is_empty() || v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if v.is_empty() || v.len() > 254 {
         return Err(bad());
     }
-    let (local, domain) = v.split_once('@').ok_or_else(bad)?;
-    if local.is_empty()
-        || domain.contains('@')
-        || !domain.contains('.')
-        || domain.starts_with('.')
-        || domain.ends_with('.')
-        || domain.contains("..")
-        || v.contains(['<', '>', '"', ',', ';'])
-    {
+    let address: lettre::Address = v.parse().map_err(|_| bad())?;
+    let domain = address.domain();
+    if !domain.contains('.') || domain.starts_with('[') {
         return Err(bad());
     }
     Ok(v)
@@ -68,6 +62,10 @@ mod tests {
             email("email", " Jane.Doe@Example.ORG ").unwrap(),
             "jane.doe@example.org"
         );
+        assert_eq!(
+            email("email", "o'brien+cases@sub.example.co.uk").unwrap(),
+            "o'brien+cases@sub.example.co.uk"
+        );
         for bad in [
             "",
             "jane",
@@ -79,6 +77,11 @@ mod tests {
             "a@x..org",
             "<a@x.org>",
             "a@.x.org",
+            "a@x.org.",
+            "a@[192.0.2.1]",
+            "a,b@x.org",
+            "\"a b\"@x.org extra",
+            "a@x.org\nBcc: b@y.org",
         ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
