@@ -1,9 +1,11 @@
 //! Small reusable pieces of UI.
 
+mod csrf_field;
 mod redirect_to;
 mod revoke_button;
 mod status_badge;
 
+pub use csrf_field::CsrfField;
 pub use redirect_to::RedirectTo;
 pub use revoke_button::RevokeButton;
 pub use status_badge::StatusBadge;

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use super::CsrfField;
+
 use crate::server_fns::shares::RevokeShare;
 
 /// "Revoke" asks for confirmation before it acts. The first button is `type="button"` and
@@ -9,17 +11,16 @@ pub fn RevokeButton(
     action: ServerAction<RevokeShare>,
     id: String,
     recipient: String,
-    csrf: String,
 ) -> impl IntoView {
     let (confirming, set_confirming) = signal(false);
     move || {
         if confirming.get() {
-            let (id, csrf) = (id.clone(), csrf.clone());
+            let id = id.clone();
             view! {
                 <div class="confirm" role="alertdialog" aria-label="Confirm revocation">
                     <span>{format!("Revoke {recipient}'s access now?")}</span>
                     <ActionForm action=action attr:class="inline">
-                        <input type="hidden" name="csrf" value=csrf/>
+                        <CsrfField/>
                         <input type="hidden" name="id" value=id/>
                         <button type="submit" class="btn btn-danger" data-testid="confirm-revoke">"Confirm revoke"</button>
                     </ActionForm>

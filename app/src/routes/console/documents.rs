@@ -1,16 +1,17 @@
 use leptos::prelude::*;
+
+use crate::components::CsrfField;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::server_fns::documents::list_documents;
 use crate::server_fns::packages::{list_packages, ChangePackage, CreatePackage};
-use crate::types::{human_size, short_time, CurrentUser, DocumentView, PackageRowView};
+use crate::types::{human_size, short_time, DocumentView, PackageRowView};
 
 /// The document library and the upload form. Uploads are a plain multipart POST to
 /// `/console/documents` (handled by the server, CSRF-checked), so they work without wasm.
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
     let query = use_query_map();
     let docs = Resource::new(|| (), |_| list_documents());
     let error = move || query.read().get("error");
@@ -21,7 +22,7 @@ pub fn DocumentsPage() -> impl IntoView {
         {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || uploaded().then(|| view! { <p class="notice" role="status">"Document uploaded."</p> })}
         <form method="post" action="/console/documents" enctype="multipart/form-data" class="upload">
-            <input type="hidden" name="csrf" value=user.csrf.clone()/>
+            <CsrfField/>
             <label>"Title" <input name="title" maxlength="200" placeholder="Defaults to the file name"/></label>
             <label>"File (PDF, image or text)" <input type="file" name="file" required accept=".pdf,.png,.jpg,.jpeg,.gif,.webp,.txt,text/plain,application/pdf,image/*"/></label>
             <button type="submit" class="btn btn-primary">"Upload"</button>
@@ -43,14 +44,14 @@ pub fn DocumentsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        <Packages csrf=user.csrf.clone()/>
+        <Packages/>
     }
 }
 
 /// Document packages: curated sets shared as one item. A share covers what its package
 /// held when it was made.
 #[component]
-fn Packages(csrf: String) -> impl IntoView {
+fn Packages() -> impl IntoView {
     let create = ServerAction::<CreatePackage>::new();
     let change = ServerAction::<ChangePackage>::new();
     let packages = Resource::new(
@@ -66,25 +67,23 @@ fn Packages(csrf: String) -> impl IntoView {
             .or_else(|| change.value().get().and_then(|r| r.err()))
             .map(|e| crate::error_text(&e))
     };
-    let csrf2 = csrf.clone();
     view! {
         <section class="panel" data-testid="packages">
             <h2>"Document packages"</h2>
             <p class="muted small">"A package is shared as one item; a share covers the documents the package holds when it is made."</p>
             {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <ActionForm action=create attr:class="inline">
-                <input type="hidden" name="csrf" value=csrf2/>
+                <CsrfField/>
                 <input name="name" required maxlength="200" placeholder="Package name" data-testid="package-name"/>
                 <button type="submit" class="btn">"Create package"</button>
             </ActionForm>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new({
-                    let csrf = csrf.clone();
                     async move {
                         match (packages.await, docs.await) {
                             (Err(e), _) | (_, Err(e)) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                             (Ok(bundles), Ok(docs)) => bundles.packages.into_iter().map(|p| view! {
-                                <Package package=p docs=docs.clone() csrf=csrf.clone() change/>
+                                <Package package=p docs=docs.clone() change/>
                             }).collect_view().into_any(),
                         }
                     }
@@ -98,7 +97,6 @@ fn Packages(csrf: String) -> impl IntoView {
 fn Package(
     package: PackageRowView,
     docs: Vec<DocumentView>,
-    csrf: String,
     change: ServerAction<ChangePackage>,
 ) -> impl IntoView {
     let title = |id: &str| {
@@ -116,17 +114,17 @@ fn Package(
         .filter(|d| !package.documents.contains(&d.id))
         .cloned()
         .collect();
-    let (csrf2, id2) = (csrf.clone(), package.id.clone());
+    let id2 = package.id.clone();
     view! {
         <article class="package" data-testid="package">
             <h3>{package.name.clone()} " " <span class="muted small">{format!("{} documents", held.len())}</span></h3>
             <ul>
                 {held.into_iter().map(|(doc_id, doc_title)| {
-                    let (csrf, package_id) = (csrf.clone(), package.id.clone());
+                    let package_id = package.id.clone();
                     view! {
                         <li data-testid="package-document">{doc_title}" "
                             <ActionForm action=change attr:class="inline">
-                                <input type="hidden" name="csrf" value=csrf/>
+                                <CsrfField/>
                                 <input type="hidden" name="package_id" value=package_id/>
                                 <input type="hidden" name="document_id" value=doc_id/>
                                 <input type="hidden" name="action" value="remove"/>
@@ -138,7 +136,7 @@ fn Package(
             </ul>
             {(!addable.is_empty()).then(|| view! {
                 <ActionForm action=change attr:class="inline">
-                    <input type="hidden" name="csrf" value=csrf2/>
+                    <CsrfField/>
                     <input type="hidden" name="package_id" value=id2/>
                     <input type="hidden" name="action" value="add"/>
                     <select name="document_id" data-testid="package-add-document">

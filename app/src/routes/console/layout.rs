@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::components::RedirectTo;
+use crate::components::{CsrfField, RedirectTo};
 
 use crate::server_fns::auth::{get_current_user, SignOut};
 use crate::types::CurrentUser;
@@ -25,7 +25,6 @@ pub fn ConsoleLayout() -> impl IntoView {
 
 #[component]
 fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
-    let csrf = user.csrf.clone();
     let who = format!("{} · {}", user.email, user.role);
     provide_context(user);
     view! {
@@ -44,7 +43,7 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
             <div class="who">
                 <span class="muted">{who}</span>
                 <ActionForm action=sign_out attr:class="inline">
-                    <input type="hidden" name="csrf" value=csrf/>
+                    <CsrfField/>
                     <button type="submit" class="btn btn-link">"Sign out"</button>
                 </ActionForm>
             </div>

@@ -1,17 +1,17 @@
 use leptos::prelude::*;
+
+use crate::components::CsrfField;
 use leptos_meta::Title;
 
 use crate::server_fns::documents::list_documents;
 use crate::server_fns::packages::list_packages;
 use crate::server_fns::portals::list_portals;
 use crate::server_fns::shares::CreateShare;
-use crate::types::CurrentUser;
 
 /// Share a document with one or more recipients (one share and link each), with every
 /// setting the policy allows.
 #[component]
 pub fn NewSharePage() -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
     let docs = Resource::new(|| (), |_| list_documents());
     let portals = Resource::new(|| (), |_| list_portals());
     let bundles = Resource::new(|| (), |_| list_packages());
@@ -37,7 +37,6 @@ pub fn NewSharePage() -> impl IntoView {
         })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
-                let csrf = user.csrf.clone();
                 let default_expiry = default_expiry.clone();
                 async move {
                 let docs = match docs.await {
@@ -52,7 +51,7 @@ pub fn NewSharePage() -> impl IntoView {
                 }
                 view! {
                     <ActionForm action=action attr:class="form-grid">
-                        <input type="hidden" name="csrf" value=csrf/>
+                        <CsrfField/>
                         <label>"What to share"
                             <select name="document_id" required data-testid="item">
                                 <optgroup label="Documents">

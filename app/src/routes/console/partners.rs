@@ -1,18 +1,19 @@
 use leptos::prelude::*;
+
+use crate::components::CsrfField;
 use leptos_meta::Title;
 
 use crate::server_fns::partners::{
     list_partners, AddIdentityProvider, CreatePartner, SetAttributeMap, SetFederationEnabled,
     TestIdentityProvider,
 };
-use crate::types::{CurrentUser, IdpRowView, PartnerRowView};
+use crate::types::{IdpRowView, PartnerRowView};
 
 /// Partner organisations: email domains for home-realm discovery, their SAML / OIDC
 /// identity providers (what to register at each), "Test connection"; and the
 /// organisation's own IdP for staff sign-in.
 #[component]
 pub fn PartnersPage() -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
     let create = ServerAction::<CreatePartner>::new();
     let add_idp = ServerAction::<AddIdentityProvider>::new();
     let test = ServerAction::<TestIdentityProvider>::new();
@@ -43,7 +44,6 @@ pub fn PartnersPage() -> impl IntoView {
         .find_map(|r| r.err())
         .map(|e| crate::error_text(&e))
     };
-    let csrf = user.csrf.clone();
     view! {
         <Title text="Partners · Liaison"/>
         <h1>"Partner organisations"</h1>
@@ -52,7 +52,7 @@ pub fn PartnersPage() -> impl IntoView {
         <details class="panel">
             <summary>"Add a partner"</summary>
             <ActionForm action=create>
-                <input type="hidden" name="csrf" value=csrf.clone()/>
+                <CsrfField/>
                 <label>"Name" <input type="text" name="name" required data-testid="partner-name"/></label>
                 <label>"Email domains" <input type="text" name="domains" placeholder="agency.example, agency.gov.example" data-testid="partner-domains"/></label>
                 <button type="submit" class="btn btn-primary">"Add partner"</button>
@@ -60,13 +60,12 @@ pub fn PartnersPage() -> impl IntoView {
         </details>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
-                let csrf = user.csrf.clone();
                 async move {
                     match partners.await {
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                         Ok(list) => list
                             .into_iter()
-                            .map(|p| view! { <Partner partner=p csrf=csrf.clone() add_idp test/> })
+                            .map(|p| view! { <Partner partner=p add_idp test/> })
                             .collect_view()
                             .into_any(),
                     }
@@ -79,7 +78,6 @@ pub fn PartnersPage() -> impl IntoView {
 #[component]
 fn Partner(
     partner: PartnerRowView,
-    csrf: String,
     add_idp: ServerAction<AddIdentityProvider>,
     test: ServerAction<TestIdentityProvider>,
 ) -> impl IntoView {
@@ -88,7 +86,7 @@ fn Partner(
     view! {
         <section class="panel partner" data-testid="partner">
             <h2>{partner.name.clone()} {(!partner.enabled).then(|| view! { <span class="badge">"disabled"</span> })}</h2>
-            {partner.id.clone().map(|id| view! { <Toggle kind="partner" id enabled=partner.enabled csrf=csrf.clone()/> })}
+            {partner.id.clone().map(|id| view! { <Toggle kind="partner" id enabled=partner.enabled/> })}
             {(!is_staff).then(|| view! { <p class="muted">"Domains: " {partner.domains.join(", ")}</p> })}
             {if partner.idps.is_empty() {
                 view! { <p class="empty">"No identity provider yet."</p> }.into_any()
@@ -96,14 +94,14 @@ fn Partner(
                 view! {
                     <table class="idps">
                         <thead><tr><th>"Identity provider"</th><th>"Register at the IdP"</th><th></th></tr></thead>
-                        <tbody>{partner.idps.into_iter().map(|i| view! { <Idp idp=i csrf=csrf.clone() test/> }).collect_view()}</tbody>
+                        <tbody>{partner.idps.into_iter().map(|i| view! { <Idp idp=i test/> }).collect_view()}</tbody>
                     </table>
                 }.into_any()
             }}
             <details>
                 <summary>"Add an identity provider"</summary>
                 <ActionForm action=add_idp>
-                    <input type="hidden" name="csrf" value=csrf.clone()/>
+                    <CsrfField/>
                     <input type="hidden" name="partner_id" value=partner_id/>
                     <label>"Name" <input type="text" name="name" required/></label>
                     <label>"Protocol"
@@ -132,7 +130,7 @@ fn Partner(
 }
 
 #[component]
-fn Idp(idp: IdpRowView, csrf: String, test: ServerAction<TestIdentityProvider>) -> impl IntoView {
+fn Idp(idp: IdpRowView, test: ServerAction<TestIdentityProvider>) -> impl IntoView {
     let register = match (&idp.sp_entity_id, &idp.sp_acs_url, &idp.redirect_uri) {
         (Some(entity), Some(acs), _) => view! {
             <div class="small">"SP entity id / metadata: " <code>{entity.clone()}</code></div>
@@ -151,13 +149,13 @@ fn Idp(idp: IdpRowView, csrf: String, test: ServerAction<TestIdentityProvider>) 
                 <strong>{idp.name}</strong> " " <span class="badge">{idp.kind.to_uppercase()}</span>
                 {(!idp.enabled).then(|| view! { <span class="badge">"disabled"</span> })}
                 <div class="small muted">{idp.detail}</div>
-                <AttributeMapForm id=idp.id.clone() map=idp.attribute_map csrf=csrf.clone()/>
+                <AttributeMapForm id=idp.id.clone() map=idp.attribute_map/>
             </td>
             <td>{register}</td>
             <td>
-                <Toggle kind="idp" id=idp.id.clone() enabled=idp.enabled csrf=csrf.clone()/>
+                <Toggle kind="idp" id=idp.id.clone() enabled=idp.enabled/>
                 <ActionForm action=test>
-                    <input type="hidden" name="csrf" value=csrf/>
+                    <CsrfField/>
                     <input type="hidden" name="id" value=idp.id/>
                     <button type="submit" class="btn" data-testid="test-connection">"Test connection"</button>
                 </ActionForm>
@@ -168,11 +166,11 @@ fn Idp(idp: IdpRowView, csrf: String, test: ServerAction<TestIdentityProvider>) 
 
 /// Enable / disable button for a partner or an IdP.
 #[component]
-fn Toggle(kind: &'static str, id: String, enabled: bool, csrf: String) -> impl IntoView {
+fn Toggle(kind: &'static str, id: String, enabled: bool) -> impl IntoView {
     let toggle = expect_context::<ServerAction<SetFederationEnabled>>();
     view! {
         <ActionForm action=toggle>
-            <input type="hidden" name="csrf" value=csrf/>
+            <CsrfField/>
             <input type="hidden" name="kind" value=kind/>
             <input type="hidden" name="id" value=id/>
             <input type="hidden" name="enabled" value=(!enabled).to_string()/>
@@ -185,14 +183,14 @@ fn Toggle(kind: &'static str, id: String, enabled: bool, csrf: String) -> impl I
 
 /// Which attributes (SAML) or claims (OIDC) give email, name, organisation and groups.
 #[component]
-fn AttributeMapForm(id: String, map: [String; 4], csrf: String) -> impl IntoView {
+fn AttributeMapForm(id: String, map: [String; 4]) -> impl IntoView {
     let mapping = expect_context::<ServerAction<SetAttributeMap>>();
     let [email, display_name, organisation, groups] = map;
     view! {
         <details class="attribute-map">
             <summary>"Attribute mapping"</summary>
             <ActionForm action=mapping>
-                <input type="hidden" name="csrf" value=csrf/>
+                <CsrfField/>
                 <input type="hidden" name="id" value=id/>
                 <p class="small muted">"Names to look for, comma-separated; the first one present wins."</p>
                 <label>"Email" <input type="text" name="email" value=email required data-testid="map-email"/></label>

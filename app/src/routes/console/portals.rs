@@ -1,14 +1,15 @@
 use leptos::prelude::*;
+
+use crate::components::CsrfField;
 use leptos_meta::Title;
 
 use crate::server_fns::portals::{list_portals, AddPortalMember, CreatePortal, RemovePortalMember};
-use crate::types::{CurrentUser, PortalRowView};
+use crate::types::PortalRowView;
 
 /// Portals and their members: a "portal members" share admits only an active member, and
 /// removing a member revokes their shares in that portal.
 #[component]
 pub fn PortalsPage() -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
     let create = ServerAction::<CreatePortal>::new();
     let add = ServerAction::<AddPortalMember>::new();
     let remove = ServerAction::<RemovePortalMember>::new();
@@ -34,7 +35,6 @@ pub fn PortalsPage() -> impl IntoView {
         .map(|e| crate::error_text(&e))
     };
     let removed = move || remove.value().get().and_then(|r| r.ok());
-    let csrf = user.csrf.clone();
     view! {
         <Title text="Portals · Liaison"/>
         <h1>"Portals"</h1>
@@ -44,21 +44,20 @@ pub fn PortalsPage() -> impl IntoView {
         <details class="panel">
             <summary>"Create a portal"</summary>
             <ActionForm action=create>
-                <input type="hidden" name="csrf" value=csrf.clone()/>
+                <CsrfField/>
                 <label>"Name" <input type="text" name="name" required data-testid="portal-name"/></label>
                 <button type="submit" class="btn btn-primary">"Create portal"</button>
             </ActionForm>
         </details>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
-                let csrf = user.csrf.clone();
                 async move {
                     match portals.await {
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No portal yet."</p> }.into_any(),
                         Ok(list) => list
                             .into_iter()
-                            .map(|p| view! { <Portal portal=p csrf=csrf.clone() add remove/> })
+                            .map(|p| view! { <Portal portal=p add remove/> })
                             .collect_view()
                             .into_any(),
                     }
@@ -71,7 +70,6 @@ pub fn PortalsPage() -> impl IntoView {
 #[component]
 fn Portal(
     portal: PortalRowView,
-    csrf: String,
     add: ServerAction<AddPortalMember>,
     remove: ServerAction<RemovePortalMember>,
 ) -> impl IntoView {
@@ -86,14 +84,14 @@ fn Portal(
                     <table class="members">
                         <thead><tr><th>"Member"</th><th>"Email"</th><th></th></tr></thead>
                         <tbody>{portal.members.into_iter().map(|m| {
-                            let (csrf, portal_id) = (csrf.clone(), portal_id.clone());
+                            let portal_id = portal_id.clone();
                             view! {
                                 <tr data-testid="member">
                                     <td>{m.name}</td>
                                     <td>{m.email}</td>
                                     <td>
                                         <ActionForm action=remove attr:class="inline">
-                                            <input type="hidden" name="csrf" value=csrf/>
+                                            <CsrfField/>
                                             <input type="hidden" name="portal_id" value=portal_id/>
                                             <input type="hidden" name="member_id" value=m.id/>
                                             <button type="submit" class="btn" data-testid="remove-member">"Remove and revoke"</button>
@@ -106,7 +104,7 @@ fn Portal(
                 }.into_any()
             }}
             <ActionForm action=add attr:class="inline-form">
-                <input type="hidden" name="csrf" value=csrf.clone()/>
+                <CsrfField/>
                 <input type="hidden" name="portal_id" value=portal_id.clone()/>
                 <label>"Name" <input type="text" name="name" required data-testid="member-name"/></label>
                 <label>"Email" <input type="email" name="email" required data-testid="member-email"/></label>

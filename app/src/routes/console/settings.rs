@@ -1,14 +1,15 @@
 use leptos::prelude::*;
+
+use crate::components::CsrfField;
 use leptos_meta::Title;
 
 use crate::server_fns::policy::{get_policy, SavePolicy};
-use crate::types::{CurrentUser, PolicyView};
+use crate::types::PolicyView;
 
 /// Org settings → External access: the limits every share is checked against at creation
 /// and at each access (administrators edit, everyone else reads).
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
     let save = ServerAction::<SavePolicy>::new();
     let policy = Resource::new(move || save.version().get(), |_| get_policy());
     view! {
@@ -21,10 +22,9 @@ pub fn SettingsPage() -> impl IntoView {
         })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
-                let csrf = user.csrf.clone();
                 async move {
                     match policy.await {
-                        Ok(p) => view! { <PolicyForm policy=p csrf save/> }.into_any(),
+                        Ok(p) => view! { <PolicyForm policy=p save/> }.into_any(),
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                     }
                 }
@@ -34,7 +34,7 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn PolicyForm(policy: PolicyView, csrf: String, save: ServerAction<SavePolicy>) -> impl IntoView {
+fn PolicyForm(policy: PolicyView, save: ServerAction<SavePolicy>) -> impl IntoView {
     let preset = [7, 14, 30].contains(&policy.default_expiry_days);
     let has = |list: &[String], v: &str| list.iter().any(|x| x == v);
     let scopes = [
@@ -68,7 +68,7 @@ fn PolicyForm(policy: PolicyView, csrf: String, save: ServerAction<SavePolicy>) 
     let readonly = !policy.is_admin;
     view! {
         <ActionForm action=save attr:class="form-grid policy">
-            <input type="hidden" name="csrf" value=csrf/>
+            <CsrfField/>
             <fieldset disabled=readonly>
                 <legend>"Expiry"</legend>
                 <label>"Default expiry"

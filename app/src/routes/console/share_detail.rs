@@ -2,15 +2,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::StatusBadge;
+use crate::components::{CsrfField, StatusBadge};
 use crate::server_fns::shares::{load_share_detail, ChangeShare, DecideDevice};
-use crate::types::{short_time, CurrentUser, DeviceRowView, ResponseRowView, ShareDetailView};
+use crate::types::{short_time, DeviceRowView, ResponseRowView, ShareDetailView};
 
 /// One share: its state, the browsers bound to it (approve or reject those waiting), and
 /// the recipient's responses.
 #[component]
 pub fn ShareDetailPage() -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
     let params = use_params_map();
     let decide = ServerAction::<DecideDevice>::new();
     let change = ServerAction::<ChangeShare>::new();
@@ -40,10 +39,9 @@ pub fn ShareDetailPage() -> impl IntoView {
         {move || changed().then(|| view! { <p class="notice" role="status" data-testid="share-changed">"Saved. The recipient's next request sees the change."</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
-                let csrf = user.csrf.clone();
                 async move {
                     match detail.await {
-                        Ok(d) => view! { <Detail detail=d csrf decide change/> }.into_any(),
+                        Ok(d) => view! { <Detail detail=d decide change/> }.into_any(),
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                     }
                 }
@@ -55,7 +53,6 @@ pub fn ShareDetailPage() -> impl IntoView {
 #[component]
 fn Detail(
     detail: ShareDetailView,
-    csrf: String,
     decide: ServerAction<DecideDevice>,
     change: ServerAction<ChangeShare>,
 ) -> impl IntoView {
@@ -78,7 +75,7 @@ fn Detail(
             <dt>"Accesses"</dt><dd>{format!("{} / {limit}", s.access_count)}</dd>
             <dt>"Recipient may"</dt><dd>{permissions_text(&detail)}</dd>
         </dl>
-        {(!revoked).then(|| view! { <ChangeForm detail=detail.clone() csrf=csrf.clone() change/> })}
+        {(!revoked).then(|| view! { <ChangeForm detail=detail.clone() change/> })}
         <section class="panel">
             <h2>"Devices"</h2>
             {if detail.devices.is_empty() {
@@ -88,7 +85,7 @@ fn Detail(
                     <table class="devices" data-testid="devices">
                         <thead><tr><th>"Browser"</th><th>"First seen"</th><th>"Last seen"</th><th>"Status"</th><th></th></tr></thead>
                         <tbody>{detail.devices.into_iter().map(|d| view! {
-                            <Device device=d share_id=share_id.clone() csrf=csrf.clone() decide manage=manage_devices/>
+                            <Device device=d share_id=share_id.clone() decide manage=manage_devices/>
                         }).collect_view()}</tbody>
                     </table>
                 }.into_any()
@@ -109,7 +106,6 @@ fn Detail(
 fn Device(
     device: DeviceRowView,
     share_id: String,
-    csrf: String,
     decide: ServerAction<DecideDevice>,
     /// "Approved devices only": an approved browser can be rejected (cut off at once).
     manage: bool,
@@ -118,10 +114,10 @@ fn Device(
     let pending = device.status == "pending";
     let approved = device.status == "approved";
     let form = move |decision: &'static str, label: &'static str| {
-        let (csrf, share_id, device_id) = (csrf.clone(), share_id.clone(), device_id.clone());
+        let (share_id, device_id) = (share_id.clone(), device_id.clone());
         view! {
             <ActionForm action=decide attr:class="inline">
-                <input type="hidden" name="csrf" value=csrf/>
+                <CsrfField/>
                 <input type="hidden" name="share_id" value=share_id/>
                 <input type="hidden" name="device_id" value=device_id/>
                 <input type="hidden" name="decision" value=decision/>
@@ -177,11 +173,7 @@ fn permissions_text(d: &ShareDetailView) -> String {
 
 /// Extend or shorten the share, change its access limit and what the recipient may do.
 #[component]
-fn ChangeForm(
-    detail: ShareDetailView,
-    csrf: String,
-    change: ServerAction<ChangeShare>,
-) -> impl IntoView {
+fn ChangeForm(detail: ShareDetailView, change: ServerAction<ChangeShare>) -> impl IntoView {
     let s = detail.share;
     let expires_on = s
         .expires_at
@@ -198,7 +190,7 @@ fn ChangeForm(
         <section class="panel">
             <h2>"Change"</h2>
             <ActionForm action=change attr:class="change">
-                <input type="hidden" name="csrf" value=csrf/>
+                <CsrfField/>
                 <input type="hidden" name="id" value=s.id.clone()/>
                 <label>"Expires on (end of day, UTC)"
                     <input type="date" name="expires_on" value=expires_on required data-testid="change-expiry"/>

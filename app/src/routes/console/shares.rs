@@ -2,17 +2,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{RevokeButton, StatusBadge};
+use crate::components::{CsrfField, RevokeButton, StatusBadge};
 use crate::server_fns::shares::{
     list_shares, CopyShareLink, ResendInvitation, RevokeShare, RevokeShares,
 };
-use crate::types::{short_time, CurrentUser, ShareRowView};
+use crate::types::{short_time, ShareRowView};
 
 /// The Active shares table: filter by status, search by recipient, sort by expiry or access
 /// count, keyset pages.
 #[component]
 pub fn SharesPage() -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
     let query = use_query_map();
     let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     let revoke = ServerAction::<RevokeShare>::new();
@@ -71,10 +70,9 @@ pub fn SharesPage() -> impl IntoView {
         </div>
         {move || revoke_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || bulk_done().map(|n| view! { <p class="notice" role="status" data-testid="bulk-revoked">{format!("{n} shares revoked.")}</p> })}
-        <BulkRevoke action=bulk csrf=user.csrf.clone()/>
+        <BulkRevoke action=bulk/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
-                let user = user.clone();
                 async move {
                 let page = match shares.await {
                     Ok(p) => p,
@@ -88,7 +86,7 @@ pub fn SharesPage() -> impl IntoView {
                     let order = param("order").unwrap_or_else(|| "desc".into());
                     format!("{}&cursor={c}", href(&sort, &order))
                 });
-                let rows = page.items.into_iter().enumerate().map(|(i, s)| view! { <Row index=i share=s revoke csrf=user.csrf.clone()/> }).collect_view();
+                let rows = page.items.into_iter().enumerate().map(|(i, s)| view! { <Row index=i share=s revoke/> }).collect_view();
                 view! {
                     <table class="shares" data-testid="shares-table">
                         <thead><tr>
@@ -110,7 +108,7 @@ pub fn SharesPage() -> impl IntoView {
 /// "Revoke selected": the rows' checkboxes belong to this form (`form="bulk-revoke"`, the
 /// table's own per-row forms cannot nest). Asks for confirmation, like a single revoke.
 #[component]
-fn BulkRevoke(action: ServerAction<RevokeShares>, csrf: String) -> impl IntoView {
+fn BulkRevoke(action: ServerAction<RevokeShares>) -> impl IntoView {
     let (confirming, set_confirming) = signal(false);
     // Back to the plain button once the revocation has answered.
     Effect::new(move |_| {
@@ -119,7 +117,7 @@ fn BulkRevoke(action: ServerAction<RevokeShares>, csrf: String) -> impl IntoView
     });
     view! {
         <ActionForm action=action attr:id="bulk-revoke" attr:class="bulk">
-            <input type="hidden" name="csrf" value=csrf/>
+            <CsrfField/>
             {move || if confirming.get() {
                 view! {
                     <span role="alertdialog" aria-label="Confirm bulk revocation">
@@ -140,12 +138,7 @@ fn BulkRevoke(action: ServerAction<RevokeShares>, csrf: String) -> impl IntoView
 }
 
 #[component]
-fn Row(
-    index: usize,
-    share: ShareRowView,
-    revoke: ServerAction<RevokeShare>,
-    csrf: String,
-) -> impl IntoView {
+fn Row(index: usize, share: ShareRowView, revoke: ServerAction<RevokeShare>) -> impl IntoView {
     let limit = if share.max_access_count == 0 {
         "unlimited".to_owned()
     } else {
@@ -171,8 +164,8 @@ fn Row(
             <td data-testid="status"><StatusBadge status=share.status.clone()/></td>
             <td class="small">{share.last_activity_at.as_deref().map(short_time).unwrap_or_else(|| "—".into())}</td>
             <td class="actions">
-                {(active && share.link_available).then(|| view! { <LinkActions id=share.id.clone() csrf=csrf.clone()/> })}
-                {active.then(|| view! { <RevokeButton action=revoke id=share.id.clone() recipient=share.recipient_name.clone() csrf/> })}
+                {(active && share.link_available).then(|| view! { <LinkActions id=share.id.clone()/> })}
+                {active.then(|| view! { <RevokeButton action=revoke id=share.id.clone() recipient=share.recipient_name.clone()/> })}
             </td>
         </tr>
     }
@@ -180,7 +173,7 @@ fn Row(
 
 /// Copy the link again, or re-send the invitation (both audited; the link never changes).
 #[component]
-fn LinkActions(id: String, csrf: String) -> AnyView {
+fn LinkActions(id: String) -> AnyView {
     let copy = ServerAction::<CopyShareLink>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let link = move || copy.value().get().and_then(|r| r.ok());
@@ -192,15 +185,15 @@ fn LinkActions(id: String, csrf: String) -> AnyView {
             .map(|e| crate::error_text(&e))
     };
     let sent = move || resend.value().get().is_some_and(|r| r.is_ok());
-    let (csrf2, id2) = (csrf.clone(), id.clone());
+    let id2 = id.clone();
     view! {
         <ActionForm action=copy attr:class="inline">
-            <input type="hidden" name="csrf" value=csrf2/>
+            <CsrfField/>
             <input type="hidden" name="id" value=id2/>
             <button type="submit" class="btn btn-link" data-testid="copy-link">"Copy link"</button>
         </ActionForm>
         <ActionForm action=resend attr:class="inline">
-            <input type="hidden" name="csrf" value=csrf/>
+            <CsrfField/>
             <input type="hidden" name="id" value=id/>
             <button type="submit" class="btn btn-link" data-testid="resend">"Re-send"</button>
         </ActionForm>
