@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod components;
+pub mod error;
 pub mod routes;
 pub mod server_fns;
 pub mod types;
@@ -102,10 +103,7 @@ fn NotFound() -> impl IntoView {
     view! { <main class="guest-card"><h1>"Page not found"</h1></main> }
 }
 
-/// The message of a server function error, without the framework's prefix.
-pub fn error_text(e: &ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(message) => message.clone(),
-        other => other.to_string(),
-    }
+/// The message of a server function's refusal.
+pub fn error_text(e: &error::AppError) -> String {
+    e.message.clone()
 }

@@ -12,6 +12,8 @@ use backend::services::{auth, ServiceError};
 use backend::Liaison;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+
+use crate::error::AppError;
 use tower_sessions::Session;
 
 /// Provided by the server to every Leptos render and server function call.
@@ -27,12 +29,13 @@ pub const SESSION_CSRF: &str = "csrf";
 pub const DEVICE_COOKIE: &str = "liaison_device";
 pub const PORTAL_COOKIE: &str = "liaison_portal";
 
-pub fn context() -> Result<ServerContext, ServerFnError> {
-    use_context::<ServerContext>().ok_or_else(|| ServerFnError::new("server context missing"))
+pub fn context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| AppError::internal("server context missing"))
 }
 
-/// Maps a service error to what a page may show, setting the HTTP status to match.
-pub fn fail(e: ServiceError) -> ServerFnError {
+/// Maps a service error to what a page may show (its code, field and message), setting
+/// the HTTP status to match. An internal error is logged here, once, with its causes.
+pub fn fail(e: ServiceError) -> AppError {
     if let ServiceError::Internal(detail) = &e {
         tracing::error!(error.detail = %detail.detail(), "internal error");
     }
@@ -40,7 +43,14 @@ pub fn fail(e: ServiceError) -> ServerFnError {
     if let Some(resp) = use_context::<ResponseOptions>() {
         resp.set_status(status);
     }
-    ServerFnError::new(e.to_string())
+    AppError {
+        code: e.code().to_owned(),
+        field: match &e {
+            ServiceError::Invalid { field, .. } => Some((*field).to_owned()),
+            _ => None,
+        },
+        message: e.to_string(),
+    }
 }
 
 pub async fn meta() -> RequestMeta {
@@ -60,20 +70,20 @@ pub async fn meta() -> RequestMeta {
     )
 }
 
-pub async fn session() -> Result<Session, ServerFnError> {
+pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
         .await
-        .map_err(|_| ServerFnError::new("session layer missing"))
+        .map_err(|_| AppError::internal("session layer missing"))
 }
 
 /// The signed-in staff member, if any.
-pub async fn staff() -> Result<Option<(Staff, String)>, ServerFnError> {
+pub async fn staff() -> Result<Option<(Staff, String)>, AppError> {
     let ctx = context()?;
     let session = session().await?;
     let user_id: Option<String> = session
         .get(SESSION_USER)
         .await
-        .map_err(|_| ServerFnError::new("session unreadable"))?;
+        .map_err(|_| AppError::internal("session unreadable"))?;
     let Some(user_id) = user_id else {
         return Ok(None);
     };
@@ -90,7 +100,7 @@ pub async fn staff() -> Result<Option<(Staff, String)>, ServerFnError> {
 }
 
 /// The signed-in staff member, or a 401.
-pub async fn require_staff() -> Result<Staff, ServerFnError> {
+pub async fn require_staff() -> Result<Staff, AppError> {
     staff()
         .await?
         .map(|(s, _)| s)
@@ -99,7 +109,7 @@ pub async fn require_staff() -> Result<Staff, ServerFnError> {
 
 /// The signed-in staff member, after checking the form's CSRF token against the session's
 /// (constant-time). Every state-changing console form goes through here.
-pub async fn require_staff_csrf(presented: &str) -> Result<Staff, ServerFnError> {
+pub async fn require_staff_csrf(presented: &str) -> Result<Staff, AppError> {
     let (staff, expected) = staff()
         .await?
         .ok_or_else(|| fail(ServiceError::Unauthenticated("Please sign in.")))?;

@@ -84,6 +84,19 @@ test('a portal member receives a share; removing the member revokes it', async (
   await page.goto('/console/shares/new');
   await hydrated(page);
   await page.selectOption('select[name=document_id]', { label: 'Panel brief' });
+  // A recipient line that is not an address: the refusal is shown under that field, the
+  // field is marked, and nothing is created.
+  const before = (await (await rest.get('/api/v1/shares?limit=200')).json()).items.length;
+  await page.fill('textarea[name=recipients_text]', 'Pat Panel');
+  await page.click('button:has-text("Create link")');
+  await expect(page.getByTestId('recipients-error')).toContainText('is not "Name <email>"');
+  await expect(page.locator('textarea[name=recipients_text]')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('select[name=method]')).not.toHaveAttribute('aria-invalid', 'true');
+  await shot(page, info, '03b-new-share-field-error');
+  await page.setViewportSize({ width: 375, height: 800 });
+  await shot(page, info, '03b-new-share-field-error-375');
+  await page.setViewportSize({ width: 1280, height: 720 });
+  expect((await (await rest.get('/api/v1/shares?limit=200')).json()).items.length).toBe(before);
   await page.fill('textarea[name=recipients_text]', 'Pat Panel <pat@panel.example>');
   await page.selectOption('[data-testid=method]', 'portal');
   await page.selectOption('[data-testid=portal]', { label: 'Counsel panel (1 members)' });

@@ -1025,6 +1025,13 @@ async fn console_policy_form_saves_and_refuses_bad_input() {
             r.text()
         );
         assert!(r.text().contains(says), "{body}: {}", r.text());
+        // The refusal names its code and the field it is about, for the form to mark.
+        let refusal = r.json();
+        assert_eq!(refusal["code"], "invalid_input", "{refusal}");
+        assert!(
+            refusal["field"].as_str().is_some_and(|f| !f.is_empty()),
+            "{refusal}"
+        );
     }
     assert_eq!(
         policy().await,

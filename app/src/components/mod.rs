@@ -1,11 +1,13 @@
 //! Small reusable pieces of UI.
 
 mod csrf_field;
+mod field_error;
 mod redirect_to;
 mod revoke_button;
 mod status_badge;
 
 pub use csrf_field::CsrfField;
+pub use field_error::{message_for, FieldError};
 pub use redirect_to::RedirectTo;
 pub use revoke_button::RevokeButton;
 pub use status_badge::StatusBadge;

@@ -1,12 +1,43 @@
 use leptos::prelude::*;
 
-use crate::components::CsrfField;
+use crate::components::{message_for, CsrfField, FieldError};
 use leptos_meta::Title;
 
 use crate::server_fns::documents::list_documents;
 use crate::server_fns::packages::list_packages;
 use crate::server_fns::portals::list_portals;
 use crate::server_fns::shares::CreateShare;
+
+// The service's names for what each input of the form carries (`AppError::field`).
+const ITEM: &[&str] = &["item"];
+const RECIPIENTS: &[&str] = &["recipients", "recipient.name", "recipient.email"];
+const METHOD: &[&str] = &["method"];
+const PORTAL: &[&str] = &["settings.portal_id"];
+const TLP: &[&str] = &["tlp"];
+const PERMISSION: &[&str] = &["settings.permission"];
+const EXPIRY: &[&str] = &["expires_on", "expires_at", "expires_in_days"];
+const OPENS: &[&str] = &["max_access_count"];
+const PASSWORD: &[&str] = &["password"];
+const NETWORKS: &[&str] = &["settings.allowed_networks"];
+const INSTRUCTIONS: &[&str] = &["settings.instructions"];
+/// Every field this form marks; a refusal about anything else is shown at the top.
+const ALL_FIELDS: &[&str] = &[
+    "item",
+    "recipients",
+    "recipient.name",
+    "recipient.email",
+    "method",
+    "settings.portal_id",
+    "tlp",
+    "settings.permission",
+    "expires_on",
+    "expires_at",
+    "expires_in_days",
+    "max_access_count",
+    "password",
+    "settings.allowed_networks",
+    "settings.instructions",
+];
 
 /// Share a document with one or more recipients (one share and link each), with every
 /// setting the policy allows.
@@ -17,6 +48,11 @@ pub fn NewSharePage() -> impl IntoView {
     let bundles = Resource::new(|| (), |_| list_packages());
     let action = ServerAction::<CreateShare>::new();
     let default_expiry = default_expiry_date();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    // An input is marked while the last refusal is about it.
+    let invalid = move |fields: &'static [&'static str]| {
+        move || message_for(error.get(), fields).map(|_| "true")
+    };
     view! {
         <Title text="Share a document · Liaison"/>
         <h1>"Share a document"</h1>
@@ -33,6 +69,8 @@ pub fn NewSharePage() -> impl IntoView {
                     <p><a href="/console">"Back to active shares"</a></p>
                 </section>
             }.into_any(),
+            // A refusal about one input is shown under it; any other at the top.
+            Err(e) if message_for(Some(e.clone()), ALL_FIELDS).is_some() => ().into_any(),
             Err(e) => view! { <p class="error" role="alert">{crate::error_text(&e)}</p> }.into_any(),
         })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -53,7 +91,7 @@ pub fn NewSharePage() -> impl IntoView {
                     <ActionForm action=action attr:class="form-grid">
                         <CsrfField/>
                         <label>"What to share"
-                            <select name="document_id" required data-testid="item">
+                            <select name="document_id" required data-testid="item" aria-invalid=invalid(ITEM) aria-describedby="item-error">
                                 <optgroup label="Documents">
                                     {docs.into_iter().map(|d| view! { <option value=d.id>{d.title}</option> }).collect_view()}
                                 </optgroup>
@@ -72,50 +110,68 @@ pub fn NewSharePage() -> impl IntoView {
                                     </optgroup>
                                 })}
                             </select>
+                            <FieldError error fields=ITEM id="item-error"/>
                         </label>
                         <label>"Recipients (one per line: Name <email>) — each gets their own link"
                             <textarea name="recipients_text" required rows="3" data-testid="recipients"
+                                aria-invalid=invalid(RECIPIENTS) aria-describedby="recipients-error"
                                 placeholder="Jane Counsel <jane@lawfirm.example>"></textarea>
+                            <FieldError error fields=RECIPIENTS id="recipients-error"/>
                         </label>
                         <label>"How they prove who they are"
-                            <select name="method" data-testid="method">
+                            <select name="method" data-testid="method" aria-invalid=invalid(METHOD) aria-describedby="method-error">
                                 <option value="link">"Anyone with the link"</option>
                                 <option value="invitation">"Invited person: email verification code on open"</option>
                                 {has_portals.then(|| view! { <option value="portal">"Portal members: members of the portal below, with a verification code"</option> })}
                                 <option value="federated">"Partner staff: sign in with their organisation's account"</option>
                             </select>
+                            <FieldError error fields=METHOD id="method-error"/>
                         </label>
                         {has_portals.then(|| view! {
                             <label>"Portal (for portal members)"
-                                <select name="portal_id" data-testid="portal">
+                                <select name="portal_id" data-testid="portal" aria-invalid=invalid(PORTAL) aria-describedby="portal-error">
                                     {portals.into_iter().map(|p| view! { <option value=p.id>{format!("{} ({} members)", p.name, p.members.len())}</option> }).collect_view()}
                                 </select>
+                                <FieldError error fields=PORTAL id="portal-error"/>
                             </label>
                         })}
                         <label>"Classification"
-                            <select name="tlp" data-testid="tlp">
+                            <select name="tlp" data-testid="tlp" aria-invalid=invalid(TLP) aria-describedby="tlp-error">
                                 <option value="CLEAR">"TLP:CLEAR"</option>
                                 <option value="GREEN">"TLP:GREEN"</option>
                                 <option value="AMBER" selected>"TLP:AMBER"</option>
                                 <option value="AMBER+STRICT">"TLP:AMBER+STRICT (verified recipients only)"</option>
                                 <option value="RED">"TLP:RED (verified, no download, watermarked)"</option>
                             </select>
+                            <FieldError error fields=TLP id="tlp-error"/>
                         </label>
                         <label>"Permission"
-                            <select name="permission">
+                            <select name="permission" aria-invalid=invalid(PERMISSION) aria-describedby="permission-error">
                                 <option value="view">"View"</option>
                                 <option value="comment">"View and comment"</option>
                                 <option value="edit">"View, comment and respond"</option>
                             </select>
+                            <FieldError error fields=PERMISSION id="permission-error"/>
                         </label>
-                        <label>"Expires at the end of (UTC; empty = policy default)" <input type="date" name="expires_on" value=default_expiry/></label>
-                        <label>"Maximum number of opens (0 = unlimited; empty = policy default)" <input type="number" name="max_access_count" min="0"/></label>
-                        <label>"Password (optional, at least 8 characters; send it separately)" <input type="password" name="password" autocomplete="new-password"/></label>
+                        <label>"Expires at the end of (UTC; empty = policy default)"
+                            <input type="date" name="expires_on" value=default_expiry aria-invalid=invalid(EXPIRY) aria-describedby="expiry-error"/>
+                            <FieldError error fields=EXPIRY id="expiry-error"/>
+                        </label>
+                        <label>"Maximum number of opens (0 = unlimited; empty = policy default)"
+                            <input type="number" name="max_access_count" min="0" aria-invalid=invalid(OPENS) aria-describedby="opens-error"/>
+                            <FieldError error fields=OPENS id="opens-error"/>
+                        </label>
+                        <label>"Password (optional, at least 8 characters; send it separately)"
+                            <input type="password" name="password" autocomplete="new-password" aria-invalid=invalid(PASSWORD) aria-describedby="password-error"/>
+                            <FieldError error fields=PASSWORD id="password-error"/>
+                        </label>
                         <label>"Allowed networks (optional, one CIDR per line)"
-                            <textarea name="allowed_networks_text" rows="2" placeholder="203.0.113.0/24"></textarea>
+                            <textarea name="allowed_networks_text" rows="2" placeholder="203.0.113.0/24" aria-invalid=invalid(NETWORKS) aria-describedby="networks-error"></textarea>
+                            <FieldError error fields=NETWORKS id="networks-error"/>
                         </label>
                         <label>"Instructions for the recipient (optional)"
-                            <textarea name="instructions" rows="3" maxlength="4000"></textarea>
+                            <textarea name="instructions" rows="3" maxlength="4000" aria-invalid=invalid(INSTRUCTIONS) aria-describedby="instructions-error"></textarea>
+                            <FieldError error fields=INSTRUCTIONS id="instructions-error"/>
                         </label>
                         <fieldset class="checks">
                             <label class="check"><input type="checkbox" name="require_acknowledgement" checked/>" Require the recipient to accept an acknowledgement first"</label>

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::AuditRowView;
 
 /// The newest audit events, optionally of one type.
 #[server]
-pub async fn list_audit(event_type: Option<String>) -> Result<Vec<AuditRowView>, ServerFnError> {
+pub async fn list_audit(event_type: Option<String>) -> Result<Vec<AuditRowView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use backend::services::audit_log;
     let ctx = context()?;

@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// Console sign-in with email and password. On success the session id is renewed (no
 /// fixation), a fresh CSRF token is bound to it, and the browser goes to the console.
 #[server]
-pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnError> {
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, new_csrf_token, session, SESSION_CSRF, SESSION_USER};
     let ctx = context()?;
     let password = secrecy::SecretString::from(password);
@@ -11,7 +13,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ServerFnErro
         .await
         .map_err(fail)?;
     let session = session().await?;
-    let broken = |_| ServerFnError::new("could not start a session");
+    let broken = |_| AppError::internal("could not start a session");
     session.cycle_id().await.map_err(broken)?;
     session
         .insert(SESSION_USER, staff.user_id)

@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 #[server]
-pub async fn sign_out(csrf: String) -> Result<(), ServerFnError> {
+pub async fn sign_out(csrf: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf, session};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
@@ -12,7 +14,7 @@ pub async fn sign_out(csrf: String) -> Result<(), ServerFnError> {
         .await?
         .flush()
         .await
-        .map_err(|_| ServerFnError::new("could not end the session"))?;
+        .map_err(|_| AppError::internal("could not end the session"))?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::DocumentView;
 
 #[server]
-pub async fn list_documents() -> Result<Vec<DocumentView>, ServerFnError> {
+pub async fn list_documents() -> Result<Vec<DocumentView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
     let ctx = context()?;
     let staff = require_staff().await?;

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::MailRowView;
 
 /// The organisation's outgoing mail (administrators). Local mail includes its text.
 #[server]
-pub async fn list_outbox() -> Result<Vec<MailRowView>, ServerFnError> {
+pub async fn list_outbox() -> Result<Vec<MailRowView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
     let ctx = context()?;
     let staff = require_staff().await?;

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// Adds a document to a package (`action` = "add") or takes it out ("remove").
 #[server]
 pub async fn change_package(
@@ -7,7 +9,7 @@ pub async fn change_package(
     package_id: String,
     document_id: String,
     action: String,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use backend::services::{packages, ServiceError};
     let ctx = context()?;

@@ -1,8 +1,10 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// A new, empty document package.
 #[server]
-pub async fn create_package(csrf: String, name: String) -> Result<(), ServerFnError> {
+pub async fn create_package(csrf: String, name: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;

@@ -1,11 +1,13 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::BundlesView;
 
 /// The organisation's document packages (with their documents) and its projects as work
 /// packages: what can be shared besides a single document.
 #[server]
-pub async fn list_packages() -> Result<BundlesView, ServerFnError> {
+pub async fn list_packages() -> Result<BundlesView, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use crate::types::{PackageRowView, WorkPackageRowView};
     use backend::services::packages;

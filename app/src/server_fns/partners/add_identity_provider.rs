@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
 /// The "Add an identity provider" form, as it posts.
@@ -19,7 +21,7 @@ pub struct IdpForm {
 /// Adds a SAML IdP (metadata XML or URL) or an OpenID Provider (issuer, client) to a
 /// partner, or with an empty `partner_id` to the organisation's own staff sign-in.
 #[server]
-pub async fn add_identity_provider(#[server(flatten)] form: IdpForm) -> Result<(), ServerFnError> {
+pub async fn add_identity_provider(#[server(flatten)] form: IdpForm) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let IdpForm {
         csrf,

@@ -1,12 +1,10 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// Adds a partner organisation; `domains` is a list separated by commas, spaces or lines.
 #[server]
-pub async fn create_partner(
-    csrf: String,
-    name: String,
-    domains: String,
-) -> Result<(), ServerFnError> {
+pub async fn create_partner(csrf: String, name: String, domains: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;

@@ -1,11 +1,13 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::PartnerRowView;
 
 /// Partner organisations with their IdPs, and the organisation's own (staff) IdPs as a
 /// partner-less entry (administrators).
 #[server]
-pub async fn list_partners() -> Result<Vec<PartnerRowView>, ServerFnError> {
+pub async fn list_partners() -> Result<Vec<PartnerRowView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
     let ctx = context()?;
     let staff = require_staff().await?;

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// Replaces an identity provider's attribute mapping. Each field is a comma-separated list
 /// of attribute (SAML) or claim (OIDC) names, tried in order.
 #[server]
@@ -10,7 +12,7 @@ pub async fn set_attribute_map(
     display_name: String,
     organisation: String,
     groups: String,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;

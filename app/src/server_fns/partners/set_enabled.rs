@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// Switches a partner (`kind` = "partner") or an identity provider (`kind` = "idp") on or
 /// off.
 #[server]
@@ -8,7 +10,7 @@ pub async fn set_federation_enabled(
     kind: String,
     id: String,
     enabled: bool,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use backend::store::partners::Toggle;
     let ctx = context()?;
@@ -16,7 +18,7 @@ pub async fn set_federation_enabled(
     let what = match kind.as_str() {
         "partner" => Toggle::Partner,
         "idp" => Toggle::Idp,
-        _ => return Err(ServerFnError::new("kind must be partner or idp")),
+        _ => return Err(AppError::invalid("kind", "kind must be partner or idp")),
     };
     backend::services::partners::set_enabled(&ctx.core, &staff, what, &id, enabled, &meta().await)
         .await

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::PolicyView;
 
 /// The organisation's External Access settings (defaults until first saved).
 #[server]
-pub async fn get_policy() -> Result<PolicyView, ServerFnError> {
+pub async fn get_policy() -> Result<PolicyView, AppError> {
     use crate::ssr::{context, fail, require_staff};
     let ctx = context()?;
     let staff = require_staff().await?;

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
 /// The External Access settings form, as it posts (checkboxes arrive only when ticked).
@@ -27,7 +29,7 @@ pub struct PolicyForm {
 /// arrive only when ticked; `default_expiry` is 7, 14, 30 or "custom" (then
 /// `custom_expiry_days` counts). Existing shares meet the new policy at their next access.
 #[server]
-pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), ServerFnError> {
+pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppError> {
     use backend::services::ServiceError;
 
     use crate::ssr::{context, fail, meta, require_staff_csrf};
@@ -52,7 +54,7 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), Serv
     } = form;
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    let number = |field: &'static str, text: &str| -> Result<i64, ServerFnError> {
+    let number = |field: &'static str, text: &str| -> Result<i64, AppError> {
         text.trim().parse::<i64>().map_err(|_| {
             fail(ServiceError::Invalid {
                 field,

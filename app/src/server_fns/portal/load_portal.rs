@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::PortalView;
 
 /// The guest's portal: the share's items, re-checked against revocation and expiry now.
 #[server]
-pub async fn load_portal() -> Result<PortalView, ServerFnError> {
+pub async fn load_portal() -> Result<PortalView, AppError> {
     use crate::ssr::{context, fail, meta, portal_cookie, set_portal_cookie};
     use crate::types::PortalItemView;
     use backend::services::access;

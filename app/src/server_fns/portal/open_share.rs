@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// The verified open: proves the token (or a browser that already passed), applies every
 /// check, counts one access, and starts the portal session (an RS256 JWT in an HttpOnly
 /// cookie). Password and code are asked only when the landing page said so.
@@ -10,7 +12,7 @@ pub async fn open_share(
     accept_terms: Option<String>,
     password: Option<String>,
     code: Option<String>,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     use crate::ssr::{context, ensure_device_cookie, fail, meta, set_portal_cookie};
     use backend::services::access::{self, OpenRequest};
     use secrecy::SecretString;

@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// Silent renewal from the open portal page: a fresh session cookie while the share stays
 /// valid. Returns whether the session is still good.
 #[server]
-pub async fn renew_portal_session() -> Result<bool, ServerFnError> {
+pub async fn renew_portal_session() -> Result<bool, AppError> {
     use crate::ssr::{context, meta, portal_cookie, set_portal_cookie};
     use backend::services::access;
     let ctx = context()?;

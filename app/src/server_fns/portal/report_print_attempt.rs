@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// The open portal page tells the server when the guest tries to print (audited; printing
 /// is blocked by the page where the share does not allow it).
 #[server]
-pub async fn report_print_attempt() -> Result<bool, ServerFnError> {
+pub async fn report_print_attempt() -> Result<bool, AppError> {
     use crate::ssr::{context, fail, meta, portal_cookie};
     use backend::services::{access, ServiceError};
     let ctx = context()?;

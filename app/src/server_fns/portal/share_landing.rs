@@ -1,11 +1,13 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::LandingView;
 
 /// What `/s/{token}` shows. Cheap (no PBKDF2), counts nothing and sets no cookie, so a mail
 /// scanner's prefetch cannot use up an access. Denials carry their HTTP status.
 #[server]
-pub async fn share_landing(token: String) -> Result<LandingView, ServerFnError> {
+pub async fn share_landing(token: String) -> Result<LandingView, AppError> {
     use crate::ssr::{context, device_cookie, fail, meta};
     use backend::services::{access, ServiceError};
     let ctx = context()?;

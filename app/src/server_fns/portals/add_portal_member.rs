@@ -1,12 +1,14 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 #[server]
 pub async fn add_portal_member(
     csrf: String,
     portal_id: String,
     name: String,
     email: String,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;

@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 #[server]
-pub async fn create_portal(csrf: String, name: String) -> Result<(), ServerFnError> {
+pub async fn create_portal(csrf: String, name: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::PortalRowView;
 
 /// The organisation's portals with their active members.
 #[server]
-pub async fn list_portals() -> Result<Vec<PortalRowView>, ServerFnError> {
+pub async fn list_portals() -> Result<Vec<PortalRowView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use crate::types::PortalMemberView;
     let ctx = context()?;

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
 /// The share page's "Change" form, as it posts.
@@ -19,7 +21,7 @@ pub struct ShareChangeForm {
 /// one is left alone (so a controller who may not change them can still change the
 /// permissions).
 #[server]
-pub async fn change_share(#[server(flatten)] form: ShareChangeForm) -> Result<(), ServerFnError> {
+pub async fn change_share(#[server(flatten)] form: ShareChangeForm) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use backend::services::{shares, ServiceError};
     let ShareChangeForm {

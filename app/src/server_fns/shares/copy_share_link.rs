@@ -1,8 +1,10 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// The share's link again (audited); the database holds only a hash and a sealed copy.
 #[server]
-pub async fn copy_share_link(csrf: String, id: String) -> Result<String, ServerFnError> {
+pub async fn copy_share_link(csrf: String, id: String) -> Result<String, AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use secrecy::ExposeSecret;
     let ctx = context()?;

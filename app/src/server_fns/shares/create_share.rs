@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
 use crate::types::CreatedShareView;
@@ -36,7 +38,7 @@ pub struct NewShareForm {
 #[server]
 pub async fn create_share(
     #[server(flatten)] form: NewShareForm,
-) -> Result<Vec<CreatedShareView>, ServerFnError> {
+) -> Result<Vec<CreatedShareView>, AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use backend::services::shares;
     use secrecy::ExposeSecret;

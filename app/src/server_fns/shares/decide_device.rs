@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// Approves (`decision` = "approve") or rejects ("reject") a browser waiting for a share
 /// with "approved devices only".
 #[server]
@@ -8,7 +10,7 @@ pub async fn decide_device(
     share_id: String,
     device_id: String,
     decision: String,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     use backend::services::ServiceError;
     let ctx = context()?;

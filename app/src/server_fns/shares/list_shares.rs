@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::SharesPage;
 
 /// One page of the active shares table.
@@ -10,7 +12,7 @@ pub async fn list_shares(
     order: Option<String>,
     cursor: Option<String>,
     recipient: Option<String>,
-) -> Result<SharesPage, ServerFnError> {
+) -> Result<SharesPage, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use backend::domain::ShareStatus;
     use backend::services::{shares, ServiceError};

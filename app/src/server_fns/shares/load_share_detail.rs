@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 use crate::types::ShareDetailView;
 
 /// One share with the browsers bound to it and the recipient's responses.
 #[server]
-pub async fn load_share_detail(id: String) -> Result<ShareDetailView, ServerFnError> {
+pub async fn load_share_detail(id: String) -> Result<ShareDetailView, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use crate::types::{AttachmentRowView, DeviceRowView, ResponseRowView};
     use backend::services::{responses, shares};

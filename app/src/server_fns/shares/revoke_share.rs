@@ -1,8 +1,10 @@
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// Revokes a share; effective on the guest's very next request.
 #[server]
-pub async fn revoke_share(csrf: String, id: String) -> Result<(), ServerFnError> {
+pub async fn revoke_share(csrf: String, id: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;

@@ -1,0 +1,27 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The message of `error` when it is about one of `fields` (the service's names for what
+/// this form input carries), or `None`.
+pub fn message_for(error: Option<AppError>, fields: &[&str]) -> Option<String> {
+    error
+        .filter(|e| e.field.as_deref().is_some_and(|f| fields.contains(&f)))
+        .map(|e| e.message)
+}
+
+/// The last submission's refusal shown under the input it is about: `id` is what the
+/// input names in `aria-describedby`, and the input is marked `aria-invalid` while it
+/// shows (see [`message_for`]).
+#[component]
+pub fn FieldError(
+    error: Signal<Option<AppError>>,
+    fields: &'static [&'static str],
+    id: &'static str,
+) -> impl IntoView {
+    move || {
+        message_for(error.get(), fields).map(|m| {
+            view! { <span class="field-error" id=id role="alert" data-testid=id>{m}</span> }
+        })
+    }
+}
