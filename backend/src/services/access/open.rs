@@ -191,19 +191,7 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
     }
     store::devices::upsert(
         &mut *tx,
-        &DeviceRow {
-            id: new_id(),
-            org_id: share.org_id.clone(),
-            share_id: share.id.clone(),
-            device_hash: hash.clone(),
-            status: DeviceStatus::Approved,
-            first_seen_at: now,
-            last_seen_at: now,
-            ip: meta.ip.map(|ip| ip.to_string()),
-            user_agent: meta.user_agent.clone(),
-            decided_by: None,
-            decided_at: None,
-        },
+        &new_device(&share, &hash, DeviceStatus::Approved, meta, now),
     )
     .await?;
     if let Some(login) = &federated {
@@ -291,19 +279,7 @@ async fn request_device_approval(
     let mut tx = core.db.begin().await?;
     store::devices::upsert(
         &mut *tx,
-        &DeviceRow {
-            id: new_id(),
-            org_id: share.org_id.clone(),
-            share_id: share.id.clone(),
-            device_hash: hash.to_owned(),
-            status: DeviceStatus::Pending,
-            first_seen_at: now,
-            last_seen_at: now,
-            ip: meta.ip.map(|ip| ip.to_string()),
-            user_agent: meta.user_agent.clone(),
-            decided_by: None,
-            decided_at: None,
-        },
+        &new_device(share, hash, DeviceStatus::Pending, meta, now),
     )
     .await?;
     audit::record(
@@ -324,4 +300,27 @@ async fn request_device_approval(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A browser seen for the first time on `share` (an upsert keeps an existing row's status).
+fn new_device(
+    share: &Share,
+    hash: &str,
+    status: DeviceStatus,
+    meta: &RequestMeta,
+    now: i64,
+) -> DeviceRow {
+    DeviceRow {
+        id: new_id(),
+        org_id: share.org_id.clone(),
+        share_id: share.id.clone(),
+        device_hash: hash.to_owned(),
+        status,
+        first_seen_at: now,
+        last_seen_at: now,
+        ip: meta.ip.map(|ip| ip.to_string()),
+        user_agent: meta.user_agent.clone(),
+        decided_by: None,
+        decided_at: None,
+    }
 }
