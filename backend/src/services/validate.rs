@@ -24,7 +24,8 @@ pub fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
 }
 
 /// An email address, lower-cased: valid for the mailer (`lettre::Address`, so any address
-/// accepted here can be sent to), with a dotted domain (no bare hosts), at most 254 bytes.
+/// accepted here can be sent to), with a dotted domain name (no bare hosts, no IP
+/// addresses), an unquoted local part, at most 254 bytes.
 pub fn email(field: &'static str, value: &str) -> Result<String> {
     let v = value.trim().to_lowercase();
     let bad = || ServiceError::invalid(field, format!("{field} is not a valid email address"));
@@ -33,7 +34,13 @@ pub fn email(field: &'static str, value: &str) -> Result<String> {
     }
     let address: lettre::Address = v.parse().map_err(|_| bad())?;
     let domain = address.domain();
-    if !domain.contains('.') || domain.starts_with('[') {
+    // No quoted local parts (`"x@evil.example"@partner.example` reads as another
+    // address), no IP-address domains, no bare hosts.
+    if address.user().starts_with('"')
+        || !domain.contains('.')
+        || domain.starts_with('[')
+        || domain.parse::<std::net::IpAddr>().is_ok()
+    {
         return Err(bad());
     }
     Ok(v)
@@ -79,6 +86,9 @@ mod tests {
             "a@.x.org",
             "a@x.org.",
             "a@[192.0.2.1]",
+            "a@192.0.2.1",
+            "\"x@evil.example\"@partner.example",
+            "\"a b\"@x.org",
             "a,b@x.org",
             "\"a b\"@x.org extra",
             "a@x.org\nBcc: b@y.org",

@@ -23,8 +23,8 @@ pub async fn open_share(
         token,
         password: secret(password),
         code: secret(code),
-        acknowledged: acknowledged.is_some(),
-        accepted_terms: accept_terms.is_some(),
+        acknowledged: crate::server_fns::ticked(&acknowledged),
+        accepted_terms: crate::server_fns::ticked(&accept_terms),
         device,
     };
     let session = access::open(&ctx.core, request, &meta().await)
