@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Span;
@@ -108,45 +108,6 @@ pub async fn same_origin_writes(
 /// `Strict-Transport-Security` for deployments whose public URL is https: two years,
 /// subdomains included (the header is sent from the portal's own host only).
 pub const HSTS: &str = "max-age=63072000; includeSubDomains";
-
-/// Headers every response gets unless the handler set its own. Leptos pages set a
-/// nonce-based CSP themselves; the default here is the strictest possible.
-pub async fn security_headers(req: Request, next: Next) -> Response {
-    let is_static = req.uri().path().starts_with("/pkg/");
-    let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
-    let mut set = |name: header::HeaderName, value: &'static str| {
-        if !h.contains_key(&name) {
-            h.insert(name, HeaderValue::from_static(value));
-        }
-    };
-    set(
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-    );
-    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(header::X_FRAME_OPTIONS, "DENY");
-    // Share links carry secrets in their path: never send them to another site. (Not
-    // `no-referrer`: with it browsers send `Origin: null`, defeating the origin check.)
-    set(header::REFERRER_POLICY, "same-origin");
-    set(
-        header::HeaderName::from_static("permissions-policy"),
-        "camera=(), microphone=(), geolocation=(), payment=()",
-    );
-    set(
-        header::HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
-    set(
-        header::CACHE_CONTROL,
-        if is_static {
-            "public, max-age=300"
-        } else {
-            "no-store"
-        },
-    );
-    resp
-}
 
 /// 404 for unknown routes, as a JSON envelope under /api and plain text elsewhere.
 pub async fn not_found(req: Request) -> impl IntoResponse {

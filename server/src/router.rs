@@ -5,8 +5,8 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
@@ -68,7 +68,15 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
             )),
         )
         .leptos_routes_with_context(&state, routes, provide, move || app::shell(options.clone()))
-        .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
+        .nest_service(
+            "/pkg",
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=300"),
+                ))
+                .service(ServeDir::new(site_dir.join("pkg"))),
+        )
         .fallback(middleware::not_found)
         // Every route above (and the fallback) refuses cross-site writes; the SAML ACS,
         // merged after this layer, is the one route that must accept them.
@@ -106,9 +114,34 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
                         HeaderValue::from_static(middleware::HSTS),
                     )
                 }))
-                .layer(from_fn(middleware::security_headers)),
+                // Security headers, unless the handler set its own. Leptos pages set a
+                // nonce-based CSP themselves; the default is the strictest possible. Share
+                // links carry secrets in their path, so the referrer never leaves the site
+                // (not `no-referrer`: with it browsers send `Origin: null`, defeating the
+                // origin check). `/pkg` sets its own `Cache-Control`.
+                .layer(if_absent(
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                ))
+                .layer(if_absent(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .layer(if_absent(header::X_FRAME_OPTIONS, "DENY"))
+                .layer(if_absent(header::REFERRER_POLICY, "same-origin"))
+                .layer(if_absent(
+                    HeaderName::from_static("permissions-policy"),
+                    "camera=(), microphone=(), geolocation=(), payment=()",
+                ))
+                .layer(if_absent(
+                    HeaderName::from_static("cross-origin-opener-policy"),
+                    "same-origin",
+                ))
+                .layer(if_absent(header::CACHE_CONTROL, "no-store")),
         )
         .with_state(state)
+}
+
+/// A header every response gets unless its handler set its own.
+fn if_absent(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

@@ -232,7 +232,23 @@ async fn health_and_jwks() {
     let app = TestApp::new().await;
     let r = app.call(Method::GET, "/healthz", None, None).await;
     assert_eq!((r.status, r.text().as_str()), (StatusCode::OK, "ok"));
-    assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(r.headers[name], value, "{name}");
+    }
     assert!(r.headers.contains_key("x-request-id"));
     let jwks = app
         .call(Method::GET, "/.well-known/jwks.json", None, None)
