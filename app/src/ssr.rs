@@ -12,9 +12,9 @@ use backend::services::{auth, ServiceError};
 use backend::Liaison;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+use tower_sessions::Session;
 
 use crate::error::AppError;
-use tower_sessions::Session;
 
 /// Provided by the server to every Leptos render and server function call.
 #[derive(Clone, Debug)]
@@ -76,27 +76,30 @@ pub async fn session() -> Result<Session, AppError> {
         .map_err(|_| AppError::internal("session layer missing"))
 }
 
-/// The signed-in staff member, if any.
-pub async fn staff() -> Result<Option<(Staff, String)>, AppError> {
-    let ctx = context()?;
-    let session = session().await?;
-    let user_id: Option<String> = session
-        .get(SESSION_USER)
-        .await
-        .map_err(|_| AppError::internal("session unreadable"))?;
+/// The staff member a console session names, with the session's CSRF token (empty when
+/// it has none yet). `None`: nobody is signed in, or the account is disabled. The one
+/// reader of the console session, for server functions and plain form handlers alike.
+pub async fn session_staff(
+    core: &Liaison,
+    session: &Session,
+) -> Result<Option<(Staff, String)>, ServiceError> {
+    let unreadable = |e| ServiceError::internal_while("reading the console session", e);
+    let user_id: Option<String> = session.get(SESSION_USER).await.map_err(unreadable)?;
     let Some(user_id) = user_id else {
         return Ok(None);
     };
-    let csrf: String = session
-        .get(SESSION_CSRF)
+    let csrf: Option<String> = session.get(SESSION_CSRF).await.map_err(unreadable)?;
+    Ok(auth::staff_for_session(core, &user_id)
+        .await?
+        .map(|s| (s, csrf.unwrap_or_default())))
+}
+
+/// The signed-in staff member, if any.
+pub async fn staff() -> Result<Option<(Staff, String)>, AppError> {
+    let ctx = context()?;
+    session_staff(&ctx.core, &session().await?)
         .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    Ok(auth::staff_for_session(&ctx.core, &user_id)
-        .await
-        .map_err(fail)?
-        .map(|s| (s, csrf)))
+        .map_err(fail)
 }
 
 /// The signed-in staff member, or a 401.

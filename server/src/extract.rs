@@ -84,31 +84,17 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         use axum::response::{IntoResponse, Redirect};
-        let fault = |what: &'static str, e: tower_sessions::session::Error| {
-            ApiError(ServiceError::internal_while(what, e)).into_response()
-        };
         let state = AppState::from_ref(state);
         let session = tower_sessions::Session::from_request_parts(parts, &state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let user_id: Option<String> = session
-            .get(app::ssr::SESSION_USER)
-            .await
-            .map_err(|e| fault("reading the console session", e))?;
-        let Some(user_id) = user_id else {
-            return Err(Redirect::to("/login").into_response());
-        };
-        let staff = auth::staff_for_session(&state.core, &user_id)
+        let (staff, csrf) = app::ssr::session_staff(&state.core, &session)
             .await
             .map_err(|e| ApiError(e).into_response())?
             .ok_or_else(|| Redirect::to("/login").into_response())?;
-        let csrf: Option<String> = session
-            .get(app::ssr::SESSION_CSRF)
-            .await
-            .map_err(|e| fault("reading the console session", e))?;
         Ok(ConsoleStaff {
             staff,
-            csrf: csrf.filter(|c| !c.is_empty()),
+            csrf: Some(csrf).filter(|c| !c.is_empty()),
         })
     }
 }

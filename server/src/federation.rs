@@ -252,7 +252,7 @@ async fn saml_continue(
     let delivery = jar
         .get(DELIVERY_COOKIE)
         .map(|c| SecretString::from(c.value().to_owned()));
-    let device = device_cookie(&jar);
+    let device = app::ssr::device_from(&jar); // as sent, never created here
     let outcome = federation::continue_saml(
         &state.core,
         &idp_id,
@@ -267,11 +267,6 @@ async fn saml_continue(
         Ok(f) => (spent, finished_page(f)).into_response(),
         Err(e) => (spent, refused_page(&e)).into_response(),
     }
-}
-
-/// The browser's device cookie as sent (never created here).
-fn device_cookie(jar: &CookieJar) -> Option<SecretString> {
-    app::ssr::device_from(jar)
 }
 
 #[derive(Deserialize)]
@@ -296,7 +291,7 @@ async fn oidc_callback(
         error: q.error.as_deref(),
         error_description: q.error_description.as_deref(),
     };
-    let device = device_cookie(&jar);
+    let device = app::ssr::device_from(&jar); // as sent, never created here
     match federation::finish_oidc(&state.core, cb, device.as_ref(), &meta).await {
         Ok(f) => finished_page(f),
         Err(e) => refused_page(&e),
@@ -379,7 +374,7 @@ async fn finish_staff(
     session: Session,
     Query(q): Query<FinishQuery>,
 ) -> Response {
-    let device = device_cookie(&jar);
+    let device = app::ssr::device_from(&jar); // as sent, never created here
     let staff = match federation::finish_staff(&state.core, &q.state, device.as_ref(), &meta).await
     {
         Ok(s) => s,

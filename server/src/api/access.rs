@@ -6,6 +6,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use axum_extra::extract::cookie::CookieJar;
 use backend::services::access;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -93,22 +94,19 @@ async fn renew_session(
     Meta(meta): Meta,
 ) -> Result<Response, ApiError> {
     let s = access::renew(&state.core, &guest, &meta).await?;
-    let mut resp = Json(json!({
+    let mut jar = CookieJar::new();
+    if credential == PortalCredential::Cookie {
+        jar = jar.add(app::ssr::portal_session_cookie(
+            Some((&s.access_token, s.expires_in)),
+            state.secure_cookies,
+        ));
+    }
+    let body = Json(json!({
         "access_token": s.access_token,
         "token_type": "Bearer",
         "expires_in": s.expires_in,
-    }))
-    .into_response();
-    if credential == PortalCredential::Cookie {
-        let cookie = app::ssr::portal_session_cookie(
-            Some((&s.access_token, s.expires_in)),
-            state.secure_cookies,
-        );
-        if let Ok(v) = HeaderValue::from_str(&cookie.encoded().to_string()) {
-            resp.headers_mut().insert(header::SET_COOKIE, v);
-        }
-    }
-    Ok(resp)
+    }));
+    Ok((jar, body).into_response())
 }
 
 /// Server-sent events for an open portal: `ready` at once, then `revoked` (and the end of
