@@ -223,3 +223,19 @@ pub async fn device_cookie() -> Option<secrecy::SecretString> {
 pub async fn portal_cookie() -> Option<String> {
     portal_jwt_from(&request_cookies().await).map(str::to_owned)
 }
+
+/// A guest screen's brand, as the page draws it.
+pub fn brand_view(b: backend::services::portals::branding::GuestBrand) -> crate::types::BrandView {
+    crate::types::BrandView {
+        name: b.name,
+        theme_path: b.theme_path,
+        logo: b.logo.map(|l| (l.path, l.width, l.height)),
+        disclaimer_html: b.disclaimer_html,
+        support: b.support,
+        footer_links: b
+            .footer_links
+            .into_iter()
+            .map(|l| (l.label, l.url))
+            .collect(),
+    }
+}

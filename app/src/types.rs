@@ -85,6 +85,7 @@ pub struct MailRowView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LandingView {
     Open {
+        brand: BrandView,
         org_name: String,
         /// "TLP:AMBER" etc., shown on every page.
         tlp: String,
@@ -97,6 +98,7 @@ pub enum LandingView {
         federation: Option<FederationView>,
     },
     Denied {
+        brand: BrandView,
         code: String,
         message: String,
     },
@@ -124,6 +126,7 @@ pub struct PortalItemView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PortalView {
     Open {
+        brand: BrandView,
         recipient_name: String,
         /// Shown over the content when the share enforces a watermark.
         watermark: Option<String>,
@@ -139,6 +142,7 @@ pub enum PortalView {
         items: Vec<PortalItemView>,
     },
     Closed {
+        brand: BrandView,
         message: String,
     },
 }
@@ -270,8 +274,40 @@ pub struct AttachmentRowView {
 pub struct PortalRowView {
     pub id: String,
     pub name: String,
+    pub is_default: bool,
+    pub branding: BrandingFormView,
     /// Active members.
     pub members: Vec<PortalMemberView>,
+}
+
+/// A portal's brand as its console form shows it (empty = not set).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandingFormView {
+    pub display_name: String,
+    pub primary: String,
+    pub accent: String,
+    pub background: String,
+    pub disclaimer: String,
+    pub support_contact: String,
+    /// One "Label | https://…" per line.
+    pub footer_links_text: String,
+    pub terms_id: String,
+    pub logo_url: Option<String>,
+}
+
+/// The brand a guest screen is drawn in. `disclaimer_html` is the server's safe rendering
+/// of the portal's Markdown subset (no raw HTML survives it); everything else is text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandView {
+    pub name: String,
+    pub theme_path: Option<String>,
+    /// (path, width, height).
+    pub logo: Option<(String, u32, u32)>,
+    pub disclaimer_html: String,
+    /// (label, href).
+    pub support: Option<(String, String)>,
+    /// (label, https URL).
+    pub footer_links: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -41,6 +41,11 @@ impl Blobs {
         format!("org/{org_id}/attachments/{attachment_id}")
     }
 
+    /// A portal logo, named by the SHA-256 of its (re-encoded) bytes.
+    pub fn logo_key(org_id: &str, sha256: &str) -> String {
+        format!("org/{org_id}/logos/{sha256}.webp")
+    }
+
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
         self.store
             .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes))

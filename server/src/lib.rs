@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod brand;
 pub mod commands;
 pub mod config;
 pub mod console_export;

@@ -21,7 +21,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::state::AppState;
-use crate::{api, console_export, console_upload, federation, middleware, portal_responses};
+use crate::{api, brand, console_export, console_upload, federation, middleware, portal_responses};
 
 /// Console sessions end after this much inactivity.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -57,6 +57,13 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
                 state.core.settings.max_upload_bytes + 64 * 1024,
             )),
         )
+        .route(
+            "/console/portals/{id}/logo",
+            post(brand::console_logo).layer(axum::extract::DefaultBodyLimit::max(
+                brand::LOGO_FORM_LIMIT,
+            )),
+        )
+        .route("/brand/{portal}/{file}", axum::routing::get(brand::asset))
         .route(
             "/console/audit/export",
             axum::routing::get(console_export::export),

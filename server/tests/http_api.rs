@@ -873,6 +873,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "get_policy",
         "load_share_detail",
         "list_portals",
+        "list_terms_choices",
         "list_packages",
         "list_shares",
         "load_portal",
@@ -900,6 +901,9 @@ async fn every_console_form_checks_its_csrf_token() {
             "create_portal" => "name=Evil".into(),
             "add_portal_member" => "portal_id=x&name=Eve&email=eve%40x.example".into(),
             "remove_portal_member" => "portal_id=x&member_id=x".into(),
+            "save_branding" => "portal_id=x&display_name=Evil&primary=&accent=&background=&\
+                disclaimer=&support_contact=&footer_links_text=&terms_id="
+                .into(),
             "test_identity_provider" => "id=x".into(),
             "change_share" => format!(
                 "id={share_id}&expires_on=&max_access_count=&permission=edit&allow_download=on"
@@ -2095,4 +2099,246 @@ async fn api_keys_and_signing_key_rotation_over_rest() {
     assert_eq!(listed["keys"][0]["kid"], kid.as_str());
     assert_eq!(listed["keys"][0]["status"], "pending");
     assert_eq!(listed["keys"][1]["status"], "signing");
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(w, h, |x, _| image::Rgba([(x % 250) as u8, 40, 90, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+impl TestApp {
+    async fn put_bytes(&self, path: &str, key: &str, content_type: &str, bytes: Vec<u8>) -> Reply {
+        self.send(
+            Request::put(path)
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(bytes))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn portal_branding_over_rest_and_on_every_guest_screen() {
+    let app = TestApp::new().await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/portals",
+            Some(&app.key),
+            Some(json!({ "name": "Evidence" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let portal = r.json()["id"].as_str().unwrap().to_owned();
+    let branding = format!("/api/v1/portals/{portal}/branding");
+    let good = json!({
+        "display_name": "Evidence <i>Unit</i></title><script>alert(1)</script>",
+        "primary": "#0b3d91", "accent": "#b8860b", "background": "#ffffff",
+        "disclaimer": "Handle under **TLP rules**.\n\n<script>alert('d')</script>",
+        "support_contact": "help@agency.example",
+        "footer_links": [{ "label": "Privacy", "url": "https://agency.example/privacy" }],
+    });
+
+    // Refusals name the field, say why, and change nothing.
+    let before = app.counts().await;
+    let mut bad = good.clone();
+    bad["primary"] = json!("#fff000");
+    let r = app
+        .call(Method::PUT, &branding, Some(&app.key), Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["field"], "primary");
+    assert!(
+        r.text().contains(":1") && r.text().contains("4.5:1"),
+        "{}",
+        r.text()
+    );
+    let mut bad = good.clone();
+    bad["footer_links"] = json!([{ "label": "x", "url": "javascript:alert(1)" }]);
+    let r = app
+        .call(Method::PUT, &branding, Some(&app.key), Some(bad))
+        .await;
+    assert_eq!(r.json()["error"]["field"], "footer_links.url");
+    let mut bad = good.clone();
+    bad["colour"] = json!("#000000");
+    let r = app
+        .call(Method::PUT, &branding, Some(&app.key), Some(bad))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown fields are refused"
+    );
+    assert_eq!(app.counts().await, before);
+    // Another organisation cannot reach the portal.
+    let r = app
+        .call(
+            Method::PUT,
+            &branding,
+            Some(&app.other_key),
+            Some(good.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let r = app
+        .call(Method::PUT, &branding, Some(&app.key), Some(good))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    // Logos: re-encoded WebP, served by content with immutable caching.
+    let logo_path = format!("/api/v1/portals/{portal}/logo");
+    let r = app
+        .put_bytes(
+            &logo_path,
+            &app.key,
+            "image/svg+xml",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("SVG"), "{}", r.text());
+    let r = app
+        .put_bytes(
+            &logo_path,
+            &app.key,
+            "image/png",
+            vec![7u8; 1024 * 1024 + 1],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let r = app
+        .put_bytes(&logo_path, &app.other_key, "image/png", png(10, 10))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .put_bytes(&logo_path, &app.key, "image/png", png(300, 100))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let logo_url = r.json()["logo_url"].as_str().unwrap().to_owned();
+    let logo = app.call(Method::GET, &logo_url, None, None).await;
+    assert_eq!(logo.status, StatusCode::OK);
+    assert_eq!(logo.headers[header::CONTENT_TYPE], "image/webp");
+    assert!(logo.headers[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert_eq!(logo.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let stale = logo_url.replace("logo-", "logo-0");
+    assert_eq!(
+        app.call(Method::GET, &stale, None, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The landing page: name (escaped), logo, theme, disclaimer (no raw HTML), footer.
+    let doc = app.document().await;
+    let share = app
+        .share(
+            &doc,
+            json!({ "portal_id": portal, "require_acknowledgement": true, "max_access_count": 1 }),
+        )
+        .await;
+    assert_eq!(share["portal_id"], portal.as_str());
+    let token = token_of(&share);
+    let html = app
+        .call(Method::GET, &format!("/s/{token}"), None, None)
+        .await
+        .text();
+    assert!(html.contains("Evidence &lt;i&gt;Unit&lt;/i&gt;"), "{html}");
+    // leptos_meta writes titles unescaped: the page's title drops markup characters.
+    assert!(
+        html.contains(
+            "<title>Shared with you · Evidence iUnit/i/titlescriptalert(1)/script</title>"
+        ),
+        "{html}"
+    );
+    for raw in ["<i>Unit</i>", "<script>alert('d')", "<script>alert(1)"] {
+        if let Some(at) = html.find(raw) {
+            panic!(
+                "{raw} reached the page: …{}…",
+                &html[at.saturating_sub(300)..(at + 100).min(html.len())]
+            );
+        }
+    }
+    assert!(html.contains(&logo_url));
+    assert!(html.contains("<strong>TLP rules</strong>"));
+    assert!(
+        html.contains("mailto:help@agency.example")
+            && html.contains("https://agency.example/privacy")
+    );
+    let theme = html
+        .split('"')
+        .find(|s| s.starts_with(&format!("/brand/{portal}/theme-")))
+        .expect("the theme style sheet is linked")
+        .to_owned();
+    let css = app.call(Method::GET, &theme, None, None).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    assert!(css.text().contains("--brand:#0b3d91"));
+
+    // The portal page and each denial are in the same brand.
+    let s = app
+        .call(
+            Method::POST,
+            "/api/portal/session",
+            None,
+            Some(json!({ "token": token, "acknowledged": true })),
+        )
+        .await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text());
+    let jwt = s.json()["access_token"].as_str().unwrap().to_owned();
+    let page = app
+        .send(
+            Request::get("/portal")
+                .header(header::COOKIE, format!("liaison_portal={jwt}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("Evidence &lt;i&gt;Unit&lt;/i&gt;") && page.contains(&theme),
+        "{page}"
+    );
+    let used_up = app
+        .call(Method::GET, &format!("/s/{token}"), None, None)
+        .await;
+    assert_eq!(used_up.status, StatusCode::GONE);
+    assert!(
+        used_up.text().contains("Evidence &lt;i&gt;Unit&lt;/i&gt;")
+            && used_up.text().contains(&theme)
+    );
+    let revoked = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/shares/{}/revoke", share["id"].as_str().unwrap()),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    let gone = app
+        .call(Method::GET, &format!("/s/{token}"), None, None)
+        .await
+        .text();
+    assert!(
+        gone.contains("This link has been revoked.") && gone.contains(&theme),
+        "{gone}"
+    );
+    // An unknown link names no organisation.
+    let unknown = app
+        .call(Method::GET, &format!("/s/{}", "A".repeat(65)), None, None)
+        .await
+        .text();
+    assert!(
+        !unknown.contains("Evidence") && !unknown.contains("/brand/"),
+        "{unknown}"
+    );
 }

@@ -17,11 +17,11 @@ pub fn message_for(error: Option<AppError>, fields: &[&str]) -> Option<String> {
 pub fn FieldError(
     error: Signal<Option<AppError>>,
     fields: &'static [&'static str],
-    id: &'static str,
+    #[prop(into)] id: String,
 ) -> impl IntoView {
     move || {
         message_for(error.get(), fields).map(|m| {
-            view! { <span class="field-error" id=id role="alert" data-testid=id>{m}</span> }
+            view! { <span class="field-error" id=id.clone() role="alert" data-testid=id.clone()>{m}</span> }
         })
     }
 }

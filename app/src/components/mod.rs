@@ -2,12 +2,14 @@
 
 mod csrf_field;
 mod field_error;
+mod guest_frame;
 mod redirect_to;
 mod revoke_button;
 mod status_badge;
 
 pub use csrf_field::CsrfField;
 pub use field_error::{message_for, FieldError};
+pub use guest_frame::GuestFrame;
 pub use redirect_to::RedirectTo;
 pub use revoke_button::RevokeButton;
 pub use status_badge::StatusBadge;

@@ -178,8 +178,6 @@ pub struct ShareSettings {
     /// Federated shares: the partner whose IdP the guest signs in with (found from the
     /// recipient's email domain at creation) and whom it admits.
     pub federation: Option<FederationRule>,
-    /// Portal access shares: the portal the recipient must be an active member of.
-    pub portal_id: Option<String>,
     /// Package and work-package shares: which package or project was shared, as it was
     /// named then (set by creation, never by the caller).
     pub bundle: Option<BundleRef>,

@@ -1,5 +1,6 @@
 //! Domain types and pure rules: no I/O here, so every rule is table-testable.
 
+pub mod branding;
 pub mod content_type;
 pub mod controls;
 pub mod policy;

@@ -185,6 +185,9 @@ pub struct Share {
     pub password_hash: Option<KdfHash>,
     /// The legal terms the recipient must accept, if any.
     pub terms_id: Option<String>,
+    /// The portal the share belongs to: its brand is what the guest sees, and a portal
+    /// access share admits only this portal's active members.
+    pub portal_id: String,
     pub document_id: String,
     pub recipient_name: String,
     pub recipient_email: String,
@@ -256,6 +259,7 @@ impl Share {
             method: Method::Link,
             tlp: Tlp::Amber,
             settings: ShareSettings::default(),
+            portal_id: "p".into(),
             password_hash: None,
             terms_id: None,
             document_id: "d".into(),

@@ -68,6 +68,21 @@ pub async fn bootstrap(core: &Liaison, org_name: &str, admin_email: &str) -> Res
         last_used_ip: None,
     };
     api_keys::insert(&mut *tx, &key, &api_key.lookup_hash()).await?;
+    // Every organisation has a default portal: shares that name none belong to it.
+    crate::store::portals::insert(
+        &mut *tx,
+        &crate::store::portals::PortalRow {
+            id: new_id(),
+            org_id: org.id.clone(),
+            name: "Default portal".into(),
+            created_by: user.id.clone(),
+            created_at: now,
+            is_default: 1,
+            branding: "{}".into(),
+            terms_id: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Bootstrapped {
         org_id: org.id,

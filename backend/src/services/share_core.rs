@@ -238,18 +238,15 @@ pub(super) async fn check_policy_and_place(
         return Err(Denial::PolicyForbids);
     }
     if share.method == Method::Portal {
-        // Fails closed: no portal named, or the membership cannot be read.
-        let member = match share.settings.portal_id.as_deref() {
-            Some(portal_id) => store::portals::is_member(
-                core.db.pool(),
-                &share.org_id,
-                portal_id,
-                &share.recipient_email,
-            )
-            .await
-            .unwrap_or(false),
-            None => false,
-        };
+        // Fails closed: the membership cannot be read.
+        let member = store::portals::is_member(
+            core.db.pool(),
+            &share.org_id,
+            &share.portal_id,
+            &share.recipient_email,
+        )
+        .await
+        .unwrap_or(false);
         if !member {
             return Err(Denial::NotAMember);
         }

@@ -59,6 +59,30 @@ pub fn file_name(value: &str) -> String {
     }
 }
 
+/// An absolute `https://` address with a host and no user name or password in it (the
+/// only kind of link Liaison puts in front of guests), at most 2,000 bytes.
+pub fn https_url(field: &'static str, value: &str) -> Result<String> {
+    let v = value.trim();
+    let bad = |why: &str| ServiceError::invalid(field, format!("{field} {why}"));
+    if v.len() > 2000 {
+        return Err(bad("must be at most 2000 characters"));
+    }
+    let url = url::Url::parse(v).map_err(|_| bad("must be an https:// address"))?;
+    if url.scheme() != "https" {
+        return Err(bad(&format!(
+            "must be an https:// address, not {}:",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("must name a host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry a user name or password"));
+    }
+    Ok(url.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

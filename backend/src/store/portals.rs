@@ -1,5 +1,6 @@
-//! Portals and their members (the `portals` migration). A member with `removed_at` set is
-//! no longer admitted; adding the same email again reactivates the row.
+//! Portals and their members (the `portals` and `portal_branding` migrations). A member
+//! with `removed_at` set is no longer admitted; adding the same email again reactivates the
+//! row. Each organisation has exactly one default portal (`is_default = 1`, unique).
 
 use sqlx::Executor;
 
@@ -12,6 +13,12 @@ pub struct PortalRow {
     pub name: String,
     pub created_by: String,
     pub created_at: i64,
+    /// 0 or 1.
+    pub is_default: i64,
+    /// JSON, [`crate::domain::branding::Branding`].
+    pub branding: String,
+    /// The legal terms a guest of this portal accepts when the share names none.
+    pub terms_id: Option<String>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -27,7 +34,8 @@ pub struct MemberRow {
     pub removed_at: Option<i64>,
 }
 
-const PORTAL_COLUMNS: &str = "id, org_id, name, created_by, created_at";
+const PORTAL_COLUMNS: &str =
+    "id, org_id, name, created_by, created_at, is_default, branding, terms_id";
 const MEMBER_COLUMNS: &str = "id, org_id, portal_id, email, name, added_by, added_at, removed_at";
 
 pub async fn insert<'e, E>(db: E, p: &PortalRow) -> Result<()>
@@ -35,14 +43,17 @@ where
     E: Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO portals (id, org_id, name, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO portals (id, org_id, name, created_by, created_at, is_default, branding, \
+         terms_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&p.id)
     .bind(&p.org_id)
     .bind(&p.name)
     .bind(&p.created_by)
     .bind(p.created_at)
+    .bind(p.is_default)
+    .bind(&p.branding)
+    .bind(&p.terms_id)
     .execute(db)
     .await?;
     Ok(())
@@ -61,12 +72,65 @@ where
     .await?)
 }
 
+/// The organisation's default portal.
+pub async fn default_of<'e, E>(db: E, org_id: &str) -> Result<Option<PortalRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {PORTAL_COLUMNS} FROM portals WHERE org_id = $1 AND is_default = 1"
+    ))
+    .bind(org_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A portal by id alone, for serving its public brand assets (theme and logo).
+pub async fn by_id<'e, E>(db: E, id: &str) -> Result<Option<PortalRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {PORTAL_COLUMNS} FROM portals WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Replaces a portal's brand and terms; false when no such portal is in `org_id`.
+pub async fn set_branding<'e, E>(
+    db: E,
+    org_id: &str,
+    id: &str,
+    branding: &str,
+    terms_id: Option<&str>,
+) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query(
+            "UPDATE portals SET branding = $3, terms_id = $4 WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org_id)
+        .bind(id)
+        .bind(branding)
+        .bind(terms_id)
+        .execute(db)
+        .await?
+        .rows_affected()
+            == 1,
+    )
+}
+
 pub async fn list<'e, E>(db: E, org_id: &str) -> Result<Vec<PortalRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(&format!(
-        "SELECT {PORTAL_COLUMNS} FROM portals WHERE org_id = $1 ORDER BY name, id"
+        "SELECT {PORTAL_COLUMNS} FROM portals WHERE org_id = $1 \
+         ORDER BY is_default DESC, name, id"
     ))
     .bind(org_id)
     .fetch_all(db)

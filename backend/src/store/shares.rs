@@ -32,6 +32,8 @@ pub struct ShareRow {
     pub settings: String,
     pub password_hash: Option<String>,
     pub terms_id: Option<String>,
+    /// Never NULL once the `portal_branding` migration has run (NOT NULL on PostgreSQL).
+    pub portal_id: Option<String>,
     /// When the expiry reminder is due (if the share asks for one).
     pub remind_at: Option<i64>,
     pub last_activity_at: Option<i64>,
@@ -43,7 +45,7 @@ pub struct ShareRow {
 const COLUMNS: &str = "s.id, s.org_id, s.selector, s.verifier_hash, s.token_sealed, s.method, \
     s.document_id, s.recipient_name, s.recipient_email, s.created_by, s.created_at, s.expires_at, \
     s.max_access_count, s.access_count, s.require_acknowledgement, s.tlp, s.settings, \
-    s.password_hash, s.terms_id, s.remind_at, s.last_activity_at, s.revoked_at, s.revoked_by, \
+    s.password_hash, s.terms_id, s.portal_id, s.remind_at, s.last_activity_at, s.revoked_at, s.revoked_by, \
     s.expired_at";
 
 impl TryFrom<ShareRow> for Share {
@@ -56,6 +58,7 @@ impl TryFrom<ShareRow> for Share {
         let tlp = Tlp::parse(&r.tlp).ok_or_else(|| corrupt("unknown TLP marking"))?;
         let settings: ShareSettings =
             serde_json::from_str(&r.settings).map_err(|e| corrupt(&format!("settings: {e}")))?;
+        let portal_id = r.portal_id.clone().ok_or_else(|| corrupt("no portal"))?;
         Ok(Share {
             id: r.id,
             org_id: r.org_id,
@@ -66,6 +69,7 @@ impl TryFrom<ShareRow> for Share {
             settings,
             password_hash: r.password_hash.map(KdfHash::from_stored),
             terms_id: r.terms_id,
+            portal_id,
             document_id: r.document_id,
             recipient_name: r.recipient_name,
             recipient_email: r.recipient_email,
@@ -96,8 +100,8 @@ where
         "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, \
          recipient_name, recipient_email, created_by, created_at, expires_at, max_access_count, \
          access_count, require_acknowledgement, token_sealed, tlp, settings, password_hash, \
-         terms_id, remind_at, recipient_name_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19, $20)",
+         terms_id, remind_at, recipient_name_key, portal_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(&r.id)
     .bind(&r.org_id)
@@ -119,6 +123,7 @@ where
     .bind(&r.terms_id)
     .bind(r.remind_at)
     .bind(search_key(&r.recipient_name))
+    .bind(&r.portal_id)
     .execute(db)
     .await?;
     Ok(())

@@ -10,6 +10,7 @@ mod audit_chain;
 mod federation_store;
 mod geo;
 mod mail;
+mod portal_branding;
 mod portal_jwt;
 mod share_controls;
 mod store_story;

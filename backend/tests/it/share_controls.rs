@@ -322,7 +322,7 @@ async fn creation_is_bounded_by_policy_and_tlp(h: Harness) {
             )
             .await
         ),
-        "settings.portal_id"
+        "portal_id"
     );
     assert_eq!(
         field(create(&h, &admin, red(true, true)).await),
@@ -1215,10 +1215,7 @@ async fn portal_access_admits_active_members_only(h: Harness) {
             name: "Someone".into(),
             email: email.into(),
         }],
-        settings: ShareSettings {
-            portal_id: Some(portal_id.into()),
-            ..Default::default()
-        },
+        portal_id: Some(portal_id.into()),
         ..share(&doc)
     };
     let shares_before = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM shares")
@@ -1288,7 +1285,13 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         .unwrap();
 
     // Removing the member revokes the share: the very next request fails.
-    let member = portals::list(&h.core, &admin).await.unwrap()[0].members[0]
+    let member = portals::list(&h.core, &admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == panel.id)
+        .unwrap()
+        .members[0]
         .id
         .clone();
     assert_eq!(

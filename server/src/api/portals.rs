@@ -1,20 +1,26 @@
-//! `/api/v1/portals`: portals and their members (the groups "portal access" shares admit).
+//! `/api/v1/portals`: portals, their brand and logo, and their members (the groups
+//! "portal access" shares admit).
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use backend::services::portals;
+use backend::domain::branding::logo::MAX_BYTES;
+use backend::services::portals::{self, branding};
+use backend::services::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiStaff, Meta};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/portals", get(list_portals).post(create_portal))
+        .route("/portals/{id}/branding", put(set_branding))
+        .route("/portals/{id}/logo", put(set_logo).delete(clear_logo))
         .route("/portals/{id}/members", post(add_member))
         .route("/portals/{id}/members/{member_id}", delete(remove_member))
 }
@@ -71,4 +77,42 @@ async fn remove_member(
 ) -> ApiResult<Json<Value>> {
     let revoked = portals::remove_member(&s.core, &who, &id, &member_id, &meta).await?;
     Ok(Json(json!({ "revoked_shares": revoked })))
+}
+
+async fn set_branding(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<branding::BrandingInput>,
+) -> ApiResult<Json<Value>> {
+    let view = branding::set(&s.core, &who, &id, &input, &meta).await?;
+    Ok(Json(json!(view)))
+}
+
+/// The body is the image itself (PNG, JPEG or WebP, at most 1 MiB); it is read only up to
+/// that limit, after the caller is known to be an administrator.
+async fn set_logo(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    branding::may_change(&who)?;
+    let bytes = axum::body::to_bytes(body, MAX_BYTES)
+        .await
+        .map_err(|_| ApiError(ServiceError::PayloadTooLarge { limit: MAX_BYTES }))?;
+    let view = branding::set_logo(&s.core, &who, &id, bytes, &meta).await?;
+    Ok(Json(json!(view)))
+}
+
+async fn clear_logo(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let view = branding::clear_logo(&s.core, &who, &id, &meta).await?;
+    Ok(Json(json!(view)))
 }

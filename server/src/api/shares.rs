@@ -63,6 +63,8 @@ struct CreateShareInput {
     settings: ShareSettings,
     password: Option<secrecy::SecretString>,
     terms_id: Option<String>,
+    /// The portal the share belongs to (default: the organisation's default portal).
+    portal_id: Option<String>,
 }
 
 async fn create_share(
@@ -129,6 +131,7 @@ async fn create_share(
             settings: input.settings,
             password: input.password,
             terms_id: input.terms_id,
+            portal_id: input.portal_id,
         },
         &meta,
     )

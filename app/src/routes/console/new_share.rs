@@ -12,7 +12,7 @@ use crate::server_fns::shares::CreateShare;
 const ITEM: &[&str] = &["item"];
 const RECIPIENTS: &[&str] = &["recipients", "recipient.name", "recipient.email"];
 const METHOD: &[&str] = &["method"];
-const PORTAL: &[&str] = &["settings.portal_id"];
+const PORTAL: &[&str] = &["portal_id"];
 const TLP: &[&str] = &["tlp"];
 const PERMISSION: &[&str] = &["settings.permission"];
 const EXPIRY: &[&str] = &["expires_on", "expires_at", "expires_in_days"];
@@ -27,7 +27,7 @@ const ALL_FIELDS: &[&str] = &[
     "recipient.name",
     "recipient.email",
     "method",
-    "settings.portal_id",
+    "portal_id",
     "tlp",
     "settings.permission",
     "expires_on",
@@ -83,7 +83,7 @@ pub fn NewSharePage() -> impl IntoView {
                 };
                 let portals = portals.await.unwrap_or_default();
                 let bundles = bundles.await.unwrap_or_default();
-                let has_portals = !portals.is_empty();
+                let has_portals = portals.iter().any(|p| !p.members.is_empty());
                 if docs.is_empty() {
                     return view! { <p class="empty">"Upload a document first: " <a href="/console/documents">"Documents"</a></p> }.into_any();
                 }
@@ -127,14 +127,19 @@ pub fn NewSharePage() -> impl IntoView {
                             </select>
                             <FieldError error fields=METHOD id="method-error"/>
                         </label>
-                        {has_portals.then(|| view! {
-                            <label>"Portal (for portal members)"
-                                <select name="portal_id" data-testid="portal" aria-invalid=invalid(PORTAL) aria-describedby="portal-error">
-                                    {portals.into_iter().map(|p| view! { <option value=p.id>{format!("{} ({} members)", p.name, p.members.len())}</option> }).collect_view()}
-                                </select>
-                                <FieldError error fields=PORTAL id="portal-error"/>
-                            </label>
-                        })}
+                        <label>"Portal (the guest sees its brand, disclaimer and terms; a portal-members share admits its members)"
+                            <select name="portal_id" data-testid="portal" aria-invalid=invalid(PORTAL) aria-describedby="portal-error">
+                                {portals.into_iter().map(|p| {
+                                    let label = if p.is_default {
+                                        format!("{} (default)", p.name)
+                                    } else {
+                                        format!("{} ({} members)", p.name, p.members.len())
+                                    };
+                                    view! { <option value=p.id selected=p.is_default>{label}</option> }
+                                }).collect_view()}
+                            </select>
+                            <FieldError error fields=PORTAL id="portal-error"/>
+                        </label>
                         <label>"Classification"
                             <select name="tlp" data-testid="tlp" aria-invalid=invalid(TLP) aria-describedby="tlp-error">
                                 <option value="CLEAR">"TLP:CLEAR"</option>

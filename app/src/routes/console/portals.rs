@@ -1,13 +1,19 @@
 use leptos::prelude::*;
 
-use crate::components::CsrfField;
+use crate::components::{CsrfField, FieldError};
 use leptos_meta::Title;
 
-use crate::server_fns::portals::{list_portals, AddPortalMember, CreatePortal, RemovePortalMember};
-use crate::types::PortalRowView;
+use crate::error::AppError;
+use crate::server_fns::portals::{
+    list_portals, list_terms_choices, AddPortalMember, CreatePortal, RemovePortalMember,
+    SaveBranding,
+};
+use crate::types::{BrandingFormView, PortalRowView};
 
-/// Portals and their members: a "portal members" share admits only an active member, and
-/// removing a member revokes their shares in that portal.
+/// Portals: each has its brand (what its guests see on every screen) and its members (a
+/// "portal members" share admits only an active member, and removing a member revokes
+/// their shares in that portal). Every share belongs to a portal, the default one unless
+/// its creator chose another.
 #[component]
 pub fn PortalsPage() -> impl IntoView {
     let create = ServerAction::<CreatePortal>::new();
@@ -23,6 +29,11 @@ pub fn PortalsPage() -> impl IntoView {
         },
         |_| list_portals(),
     );
+    let terms = Resource::new(|| (), |_| list_terms_choices());
+    let query = leptos_router::hooks::use_query_map();
+    let logo_error = move || query.read().get("error");
+    let logo_saved = move || query.read().get("logo").is_some();
+
     let error = move || {
         [
             create.value().get().and_then(|r| r.err()),
@@ -41,6 +52,9 @@ pub fn PortalsPage() -> impl IntoView {
         <p class="muted">"Share with a portal's members: each member proves their address with a code, and removing a member revokes their shares in that portal at once."</p>
         {move || error().map(|e| view! { <p class="error" role="alert" data-testid="portals-error">{e}</p> })}
         {move || removed().map(|n| view! { <p class="notice" role="status">{format!("Member removed; {n} share(s) revoked.")}</p> })}
+        {move || logo_error().map(|e| view! { <p class="error" role="alert" data-testid="logo-error">{e}</p> })}
+        {move || logo_saved().then(|| view! { <p class="notice" role="status" data-testid="logo-saved">"Logo saved."</p> })}
+
         <details class="panel">
             <summary>"Create a portal"</summary>
             <ActionForm action=create>
@@ -52,12 +66,12 @@ pub fn PortalsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
                 async move {
+                    let terms = terms.await.unwrap_or_default();
                     match portals.await {
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"No portal yet."</p> }.into_any(),
                         Ok(list) => list
                             .into_iter()
-                            .map(|p| view! { <Portal portal=p add remove/> })
+                            .map(|p| view! { <Portal portal=p add remove terms=terms.clone()/> })
                             .collect_view()
                             .into_any(),
                     }
@@ -72,11 +86,13 @@ fn Portal(
     portal: PortalRowView,
     add: ServerAction<AddPortalMember>,
     remove: ServerAction<RemovePortalMember>,
+    terms: Vec<(String, String)>,
 ) -> impl IntoView {
     let portal_id = portal.id.clone();
     view! {
-        <section class="panel partner" data-testid="portal">
-            <h2>{portal.name.clone()}</h2>
+        <section class="panel partner" data-testid="portal" data-portal=portal.name.clone()>
+            <h2>{portal.name.clone()}{portal.is_default.then(|| view! { " " <span class="badge badge-active">"Default"</span> })}</h2>
+            <Branding portal_id=portal_id.clone() form=portal.branding terms/>
             {if portal.members.is_empty() {
                 view! { <p class="empty">"No members yet."</p> }.into_any()
             } else {
@@ -111,5 +127,98 @@ fn Portal(
                 <button type="submit" class="btn">"Add member"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// Fields whose refusal shows beside them; any other shows above the button.
+const BESIDE_FIELDS: &[&str] = &[
+    "primary",
+    "accent",
+    "support_contact",
+    "footer_links",
+    "footer_links.label",
+    "footer_links.url",
+];
+
+/// The brand form (text fields and colours, through a server function) and the logo form
+/// (a plain multipart post, so the file never passes through wasm).
+#[component]
+fn Branding(
+    portal_id: String,
+    form: BrandingFormView,
+    terms: Vec<(String, String)>,
+) -> impl IntoView {
+    // One action per portal, so a refusal shows beside the form that caused it.
+    let brand = ServerAction::<SaveBranding>::new();
+    let error = Signal::derive(move || {
+        brand
+            .value()
+            .get()
+            .and_then(|r: Result<(), AppError>| r.err())
+    });
+    let saved = move || matches!(brand.value().get(), Some(Ok(())));
+    let chosen_terms = form.terms_id.clone();
+    let [primary_err, accent_err, support_err, links_err] =
+        ["primary", "accent", "support", "links"].map(|f| format!("{f}-error-{portal_id}"));
+    let logo_action = format!("/console/portals/{portal_id}/logo");
+    view! {
+        <details class="panel-inner">
+            <summary>"Brand, disclaimer and terms"</summary>
+            <ActionForm action=brand attr:class="form-grid" attr:data-testid="branding-form">
+                <CsrfField/>
+                <input type="hidden" name="portal_id" value=portal_id/>
+                <label>"Name guests see (empty: your organisation's name)"
+                    <input type="text" name="display_name" maxlength="120" value=form.display_name data-testid="brand-display-name"/>
+                </label>
+                <fieldset class="colours">
+                    <legend>"Colours (#rrggbb; all three, or none for Liaison's own)"</legend>
+                    <label>"Primary (links, headings, buttons)"
+                        <input type="text" name="primary" pattern="#[0-9a-fA-F]{6}" placeholder="#1d4ed8" value=form.primary data-testid="brand-primary" aria-describedby=primary_err.clone()/>
+                        <FieldError error fields=&["primary"] id=primary_err/>
+                    </label>
+                    <label>"Accent (focus rings, rules)"
+                        <input type="text" name="accent" pattern="#[0-9a-fA-F]{6}" placeholder="#1d4ed8" value=form.accent data-testid="brand-accent" aria-describedby=accent_err.clone()/>
+                        <FieldError error fields=&["accent"] id=accent_err/>
+                    </label>
+                    <label>"Background"
+                        <input type="text" name="background" pattern="#[0-9a-fA-F]{6}" placeholder="#f5f7fa" value=form.background data-testid="brand-background"/>
+                    </label>
+                </fieldset>
+                <label>"Disclaimer (shown before a guest continues; **bold**, *italic*, lists and https links)"
+                    <textarea name="disclaimer" rows="4" maxlength="4000" data-testid="brand-disclaimer">{form.disclaimer}</textarea>
+                </label>
+                <label>"Support contact (an email address or https:// page)"
+                    <input type="text" name="support_contact" value=form.support_contact data-testid="brand-support-contact" aria-describedby=support_err.clone()/>
+                    <FieldError error fields=&["support_contact"] id=support_err/>
+                </label>
+                <label>"Footer links (one per line: Label | https://…)"
+                    <textarea name="footer_links_text" rows="2" data-testid="brand-footer-links" aria-describedby=links_err.clone()>{form.footer_links_text}</textarea>
+                    <FieldError error fields=&["footer_links", "footer_links.label", "footer_links.url"] id=links_err/>
+                </label>
+                <label>"Legal terms guests accept (unless the share names its own)"
+                    <select name="terms_id" data-testid="brand-terms">
+                        <option value="">"None"</option>
+                        {terms.into_iter().map(|(tid, label)| {
+                            let selected = tid == chosen_terms;
+                            view! { <option value=tid selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                {move || error.get().filter(|e| e.field.as_deref().is_none_or(|f| !BESIDE_FIELDS.contains(&f))).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+                {move || saved().then(|| view! { <p class="notice" role="status" data-testid="brand-saved">"Brand saved: guests see it on their next page."</p> })}
+                <button type="submit" class="btn btn-primary" data-testid="save-brand">"Save brand"</button>
+            </ActionForm>
+            <form method="post" action=logo_action enctype="multipart/form-data" class="form-grid" data-testid="logo-form">
+                <CsrfField/>
+                {form.logo_url.map(|src| view! { <img class="logo-preview" src=src alt="Current logo" data-testid="logo-preview"/> })}
+                <label>"Logo (PNG, JPEG or WebP, at most 1 MiB; re-encoded, metadata removed)"
+                    <input type="file" name="logo" accept="image/png,image/jpeg,image/webp" data-testid="brand-logo-file"/>
+                </label>
+                <div class="actions">
+                    <button type="submit" class="btn" data-testid="upload-logo">"Upload logo"</button>
+                    <button type="submit" class="btn" name="remove" value="1">"Remove logo"</button>
+                </div>
+            </form>
+        </details>
     }
 }

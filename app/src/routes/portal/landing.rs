@@ -1,12 +1,13 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::GuestFrame;
 use crate::server_fns::portal::{share_landing, OpenShare};
 use crate::types::LandingView;
 
-/// `/s/{token}`: the denial page, or the acknowledgement screen / continue button. Nothing
-/// here counts an access; the form's POST does, after verifying the token.
+/// `/s/{token}`: the denial page, or the acknowledgement screen / continue button, in the
+/// brand of the share's portal. Nothing here counts an access; the form's POST does, after
+/// verifying the token.
 #[component]
 pub fn LandingPage() -> impl IntoView {
     let params = use_params_map();
@@ -20,17 +21,18 @@ pub fn LandingPage() -> impl IntoView {
             .map(|e| crate::error_text(&e))
     };
     view! {
-        <Title text="Shared with you · Liaison"/>
-        <main class="guest-card">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <main class="guest-card"><p class="loading">"Loading…"</p></main> }>
                 {move || Suspend::new(async move {
                     match landing.await {
-                        Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
-                        Ok(LandingView::Denied { code, message }) => view! {
+                        Err(e) => view! { <main class="guest-card"><p class="error">{crate::error_text(&e)}</p></main> }.into_any(),
+                        Ok(LandingView::Denied { brand, code, message }) => view! {
+                            <GuestFrame brand title="Shared with you"><main class="guest-card">
                             <h1 data-testid="denied" data-code=code>{message}</h1>
                             <p class="muted">"If you still need access, ask the person who shared it with you."</p>
+                            </main></GuestFrame>
                         }.into_any(),
-                        Ok(LandingView::Open { federation: Some(f), org_name, tlp, .. }) if f.signed_in_as.is_none() => view! {
+                        Ok(LandingView::Open { brand, federation: Some(f), org_name, tlp, .. }) if f.signed_in_as.is_none() => view! {
+                            <GuestFrame brand title="Shared with you"><main class="guest-card">
                             <p class="tlp" data-testid="tlp">{tlp}</p>
                             <p class="muted">{format!("Shared with you by {org_name}")}</p>
                             <h1>"Sign in with your organisation"</h1>
@@ -46,16 +48,18 @@ pub fn LandingPage() -> impl IntoView {
                                     </form>
                                 }).collect_view().into_any()
                             }}
+                            </main></GuestFrame>
                         }.into_any(),
-                        Ok(LandingView::Open { org_name, tlp, needs_password, needs_code, require_acknowledgement, terms, federation }) => view! {
+                        Ok(LandingView::Open { brand, org_name, tlp, needs_password, needs_code, require_acknowledgement, terms, federation }) => {
+                            let disclaimer = brand.disclaimer_html.clone();
+                            view! {
+                            <GuestFrame brand title="Shared with you"><main class="guest-card">
                             <p class="tlp" data-testid="tlp">{tlp}</p>
                             <p class="muted">{format!("Shared with you by {org_name}")}</p>
                             {if require_acknowledgement {
                                 view! {
                                     <h1>"Before you continue"</h1>
-                                    <div class="disclaimer" data-testid="disclaimer">
-                                        <p>"This material is shared with you alone, for the purpose it was sent. Do not forward, copy or disclose it. Every access is recorded."</p>
-                                    </div>
+                                    <div class="disclaimer" data-testid="disclaimer" inner_html=disclaimer></div>
                                 }.into_any()
                             } else {
                                 view! { <h1>"A document has been shared with you"</h1> }.into_any()
@@ -92,11 +96,12 @@ pub fn LandingPage() -> impl IntoView {
                                     {if require_acknowledgement { "Accept and continue" } else { "View the shared content" }}
                                 </button>
                             </ActionForm>
-                        }.into_any(),
+                            {move || open_error().map(|e| view! { <p class="error" role="alert" data-testid="open-error">{e}</p> })}
+                            </main></GuestFrame>
+                        }.into_any()
+                        }
                     }
                 })}
             </Suspense>
-            {move || open_error().map(|e| view! { <p class="error" role="alert" data-testid="open-error">{e}</p> })}
-        </main>
     }
 }

@@ -1,5 +1,5 @@
+use crate::components::GuestFrame;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::server_fns::portal::{load_portal, renew_portal_session, report_print_attempt};
 use crate::types::{human_size, PortalItemView, PortalView};
@@ -33,18 +33,16 @@ pub fn PortalPage() -> impl IntoView {
         on_cleanup(move || handle.remove());
     });
     view! {
-        <Title text="Shared content · Liaison"/>
-        <main class="portal">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <main class="portal"><p class="loading">"Loading…"</p></main> }>
                 {move || Suspend::new(async move {
                     match view_.await {
-                        Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
-                        Ok(PortalView::Closed { message }) => view! {
-                            <div class="guest-card"><h1 data-testid="portal-closed">{message}</h1></div>
+                        Err(e) => view! { <main class="portal"><p class="error">{crate::error_text(&e)}</p></main> }.into_any(),
+                        Ok(PortalView::Closed { brand, message }) => view! {
+                            <GuestFrame brand title="Shared content"><main class="guest-card"><h1 data-testid="portal-closed">{message}</h1></main></GuestFrame>
                         }.into_any(),
-                        Ok(PortalView::Open { recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items }) => view! {
+                        Ok(PortalView::Open { brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items }) => view! {
+                            <GuestFrame brand title="Shared content"><main class="portal">
                             <header class="portal-head">
-                                <span class="brand">"Liaison"</span>
                                 <span class="tlp" data-testid="tlp">{tlp}</span>
                                 <span class="muted">{format!("Shared with {recipient_name}")}</span>
                             </header>
@@ -56,11 +54,11 @@ pub fn PortalPage() -> impl IntoView {
                                 {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download/> }).collect_view()}
                             </div>
                             {can_respond.then(|| view! { <Respond can_attach responses/> })}
+                            </main></GuestFrame>
                         }.into_any(),
                     }
                 })}
             </Suspense>
-        </main>
     }
 }
 

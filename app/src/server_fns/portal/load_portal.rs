@@ -7,12 +7,14 @@ use crate::types::PortalView;
 /// The guest's portal: the share's items, re-checked against revocation and expiry now.
 #[server]
 pub async fn load_portal() -> Result<PortalView, AppError> {
-    use crate::ssr::{context, fail, meta, portal_cookie, set_portal_cookie};
+    use crate::ssr::{brand_view, context, fail, meta, portal_cookie, set_portal_cookie};
     use crate::types::PortalItemView;
     use backend::services::access;
+    use backend::services::portals::branding::GuestBrand;
     let ctx = context()?;
     let closed = |message: &str| {
         Ok(PortalView::Closed {
+            brand: brand_view(GuestBrand::liaison()),
             message: message.to_owned(),
         })
     };
@@ -32,6 +34,9 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
         }
     };
     let o = access::overview(&ctx.core, &guest).await.map_err(fail)?;
+    let brand = access::brand_for_guest(&ctx.core, &guest)
+        .await
+        .map_err(fail)?;
     let watermark = o.watermark.then(|| {
         format!(
             "{} · {} · {} · {}",
@@ -54,6 +59,7 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
         })
         .collect();
     Ok(PortalView::Open {
+        brand: brand_view(brand),
         can_respond: o.permission >= backend::domain::Permission::Comment,
         can_attach: o.permission >= backend::domain::Permission::Edit,
         responses,

@@ -8,12 +8,13 @@ use crate::types::LandingView;
 /// scanner's prefetch cannot use up an access. Denials carry their HTTP status.
 #[server]
 pub async fn share_landing(token: String) -> Result<LandingView, AppError> {
-    use crate::ssr::{context, device_cookie, fail, meta};
+    use crate::ssr::{brand_view, context, device_cookie, fail, meta};
     use backend::services::{access, ServiceError};
     let ctx = context()?;
     let device = device_cookie().await;
     match access::landing(&ctx.core, &token, device.as_ref(), &meta().await).await {
         Ok(l) => Ok(LandingView::Open {
+            brand: brand_view(l.brand),
             org_name: l.org_name,
             tlp: l.tlp,
             needs_password: l.needs_password,
@@ -28,7 +29,11 @@ pub async fn share_landing(token: String) -> Result<LandingView, AppError> {
         }),
         Err(ServiceError::Denied(d)) => {
             let _ = fail(ServiceError::Denied(d));
+            let brand = access::brand_for_link(&ctx.core, &token)
+                .await
+                .map_err(fail)?;
             Ok(LandingView::Denied {
+                brand: brand_view(brand),
                 code: d.code().to_owned(),
                 message: d.message().to_owned(),
             })

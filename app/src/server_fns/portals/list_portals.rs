@@ -4,11 +4,11 @@ use crate::error::AppError;
 
 use crate::types::PortalRowView;
 
-/// The organisation's portals with their active members.
+/// The organisation's portals (the default one first) with their brand and active members.
 #[server]
 pub async fn list_portals() -> Result<Vec<PortalRowView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
-    use crate::types::PortalMemberView;
+    use crate::types::{BrandingFormView, PortalMemberView};
     let ctx = context()?;
     let staff = require_staff().await?;
     let portals = backend::services::portals::list(&ctx.core, &staff)
@@ -16,18 +16,52 @@ pub async fn list_portals() -> Result<Vec<PortalRowView>, AppError> {
         .map_err(fail)?;
     Ok(portals
         .into_iter()
-        .map(|p| PortalRowView {
-            id: p.id,
-            name: p.name,
-            members: p
-                .members
-                .into_iter()
-                .map(|m| PortalMemberView {
-                    id: m.id,
-                    name: m.name,
-                    email: m.email,
-                })
-                .collect(),
+        .map(|p| {
+            let b = p.branding;
+            PortalRowView {
+                id: p.id,
+                name: p.name,
+                is_default: p.is_default,
+                branding: BrandingFormView {
+                    display_name: b.display_name,
+                    primary: b.primary,
+                    accent: b.accent,
+                    background: b.background,
+                    disclaimer: b.disclaimer,
+                    support_contact: b.support_contact,
+                    footer_links_text: b
+                        .footer_links
+                        .into_iter()
+                        .map(|l| format!("{} | {}", l.label, l.url))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    terms_id: b.terms_id.unwrap_or_default(),
+                    logo_url: b.logo_url,
+                },
+                members: p
+                    .members
+                    .into_iter()
+                    .map(|m| PortalMemberView {
+                        id: m.id,
+                        name: m.name,
+                        email: m.email,
+                    })
+                    .collect(),
+            }
         })
+        .collect())
+}
+
+/// (id, "version N") of the organisation's legal terms, for the portal form's choice.
+#[server]
+pub async fn list_terms_choices() -> Result<Vec<(String, String)>, AppError> {
+    use crate::ssr::{context, fail, require_staff};
+    let ctx = context()?;
+    let staff = require_staff().await?;
+    Ok(backend::services::policy::all_terms(&ctx.core, &staff)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|t| (t.id, format!("Version {}", t.version)))
         .collect())
 }

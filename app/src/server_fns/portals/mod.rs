@@ -2,8 +2,10 @@ mod add_portal_member;
 mod create_portal;
 mod list_portals;
 mod remove_portal_member;
+mod save_branding;
 
 pub use add_portal_member::*;
 pub use create_portal::*;
 pub use list_portals::*;
 pub use remove_portal_member::*;
+pub use save_branding::*;

@@ -122,7 +122,6 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
             allowed_networks,
             approved_devices_only: on(&form.approved_devices_only),
             notify_recipient_on_revoke: on(&form.notify_on_revoke),
-            portal_id: form.portal_id.filter(|p| !p.is_empty()),
             ..Default::default()
         };
         Ok(Self {
@@ -138,6 +137,7 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
                 .filter(|p| !p.is_empty())
                 .map(secrecy::SecretString::from),
             terms_id: None,
+            portal_id: form.portal_id.filter(|p| !p.is_empty()),
         })
     }
 }
@@ -250,7 +250,7 @@ mod tests {
         assert_eq!(share.settings.allowed_networks.len(), 2);
         assert_eq!(share.max_access_count, Some(3));
         assert!(share.password.is_some());
-        assert_eq!(share.settings.portal_id, None, "no portal chosen");
+        assert_eq!(share.portal_id, None, "no portal chosen: the default one");
         let package = NewShare::try_from(NewShareForm {
             document_id: "package:pk-1".into(),
             ..form()

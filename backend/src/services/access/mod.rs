@@ -24,6 +24,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use serde::Serialize;
 
+use super::portals::branding::GuestBrand;
 use super::share_core::{check_standing, deny, device_hash, find, policies_now};
 use super::{Result, ServiceError};
 use crate::actor::RequestMeta;
@@ -41,6 +42,8 @@ pub use session::{authenticate, renew, until_revoked, MAX_SESSION_AGE};
 #[derive(Clone, Debug, Serialize)]
 pub struct Landing {
     pub org_name: String,
+    /// The brand of the share's portal.
+    pub brand: GuestBrand,
     pub tlp: String,
     /// The browser already passed this share's checks: no password or code is asked.
     pub recognised_device: bool,
@@ -102,11 +105,16 @@ async fn device_row(
     }
 }
 
+/// The share's own legal terms, else its portal's, if either has any.
 async fn terms_of(core: &Liaison, share: &Share) -> Result<Option<Terms>> {
-    let Some(id) = &share.terms_id else {
-        return Ok(None);
+    let id = match &share.terms_id {
+        Some(id) => id.clone(),
+        None => match super::portals::branding::portal_terms_id(core, share).await? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
     };
-    let t = store::policies::terms(core.db.pool(), &share.org_id, id)
+    let t = store::policies::terms(core.db.pool(), &share.org_id, &id)
         .await?
         .ok_or_else(|| ServiceError::fault(format!("share {} names missing terms", share.id)))?;
     Ok(Some(Terms {
@@ -156,6 +164,7 @@ pub async fn landing(
         .await?
         .is_some_and(|d| d.status == DeviceStatus::Approved);
     Ok(Landing {
+        brand: super::portals::branding::for_share(core, &share).await?,
         org_name: org.name,
         tlp: share.tlp.label(),
         recognised_device: recognised,
@@ -165,4 +174,25 @@ pub async fn landing(
         terms: terms_of(core, &share).await?,
         federation: super::federation::landing(core, &share, device).await?,
     })
+}
+
+/// The brand a link's page is shown in, whatever the share's state (a revoked or expired
+/// share's denial is shown in its portal's brand). A link that finds no share gets
+/// Liaison's own brand: it reveals nothing about any organisation.
+#[tracing::instrument(skip_all)]
+pub async fn brand_for_link(core: &Liaison, token_text: &str) -> Result<GuestBrand> {
+    match find(core, token_text).await {
+        Ok((_, share)) => super::portals::branding::for_share(core, &share).await,
+        Err(ServiceError::Denied(_)) => Ok(GuestBrand::liaison()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The brand of the share a portal session belongs to.
+#[tracing::instrument(skip_all)]
+pub async fn brand_for_guest(core: &Liaison, guest: &crate::actor::Guest) -> Result<GuestBrand> {
+    match current_share(core, &guest.org_id, &guest.share_id).await? {
+        Some(share) => super::portals::branding::for_share(core, &share).await,
+        None => Ok(GuestBrand::liaison()),
+    }
 }

@@ -95,6 +95,7 @@ struct Checked {
     tlp: Tlp,
     settings: ShareSettings,
     terms_id: Option<String>,
+    portal_id: String,
 }
 
 fn check_settings(s: &mut ShareSettings, geo_available: bool) -> Result<()> {
@@ -220,9 +221,6 @@ async fn check_new_share(
         // Only federated shares name a partner (and creation fills it in from the domain).
         settings.federation = None;
     }
-    if method != Method::Portal {
-        settings.portal_id = None;
-    }
     // What a bundle share was made from is set by `create`, never by the caller.
     settings.bundle = None;
     let tlp = input.tlp.unwrap_or_default();
@@ -235,16 +233,18 @@ async fn check_new_share(
         created_at_ms: to_millis(now),
         expires_at_ms: Some(to_millis(expires_at)),
     })?;
-    if method == Method::Portal {
-        // Membership of each recipient is checked in `create`, once they are known.
-        let Some(portal_id) = settings.portal_id.as_deref() else {
-            return Err(ServiceError::invalid(
-                "settings.portal_id",
-                "a portal access share names the portal (settings.portal_id) whose member the recipient is",
-            ));
+    // Every share belongs to a portal. A portal access share names its portal (membership
+    // of each recipient is checked in `create`, once they are known); any other share
+    // without one belongs to the organisation's default portal.
+    let portal_id =
+        match input.portal_id.as_deref().filter(|p| !p.is_empty()) {
+            Some(id) => crate::services::portals::require_portal(core, who, id).await?,
+            None if method == Method::Portal => return Err(ServiceError::invalid(
+                "portal_id",
+                "a portal access share names the portal (portal_id) whose member the recipient is",
+            )),
+            None => crate::services::portals::default_portal_id(core, &who.org_id).await?,
         };
-        crate::services::portals::require_portal(core, who, portal_id).await?;
-    }
     if let Some(p) = &input.password {
         if p.expose_secret().chars().count() < MIN_PASSWORD_LEN {
             return Err(ServiceError::invalid(
@@ -266,6 +266,7 @@ async fn check_new_share(
         tlp,
         settings,
         terms_id: input.terms_id.clone(),
+        portal_id,
     })
 }
 
@@ -346,9 +347,9 @@ pub async fn create(
     let now = core.now_ms();
 
     // Portal access: every recipient must be an active member of the portal.
-    if let (Method::Portal, Some(portal_id)) = (c.method, c.settings.portal_id.as_deref()) {
+    if c.method == Method::Portal {
         for (_, email) in &recipients {
-            if !crate::services::portals::is_member(core, &who.org_id, portal_id, email).await? {
+            if !crate::services::portals::is_member(core, &who.org_id, &c.portal_id, email).await? {
                 return Err(ServiceError::invalid(
                     "recipients",
                     format!("{email} is not a member of this portal; add them to it first"),
@@ -420,6 +421,7 @@ pub async fn create(
             settings: settings_json,
             password_hash: password_hash.as_ref().map(|h| h.as_stored().to_owned()),
             terms_id: c.terms_id.clone(),
+            portal_id: Some(c.portal_id.clone()),
             remind_at: remind_at(c.expires_at_ms, c.settings.expiry_reminder_days),
             last_activity_at: None,
             revoked_at: None,
@@ -468,6 +470,7 @@ pub async fn create(
                     "watermark": c.settings.watermark,
                     "password": input.password.is_some(),
                     "terms_id": c.terms_id,
+                    "portal_id": c.portal_id,
                     "restrictions": {
                         "networks": c.settings.allowed_networks,
                         "countries": c.settings.allowed_countries,

@@ -92,8 +92,12 @@ pub struct NewShare {
     pub tlp: Option<Tlp>,
     pub settings: ShareSettings,
     pub password: Option<SecretString>,
-    /// Legal terms the recipient must accept (an id of the organisation's terms).
+    /// Legal terms the recipient must accept (an id of the organisation's terms); `None` =
+    /// the portal's terms, if it has any.
     pub terms_id: Option<String>,
+    /// The portal the share belongs to (`None` = the organisation's default portal). A
+    /// portal access share must name one.
+    pub portal_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -133,6 +137,7 @@ pub struct ShareView {
     pub settings: ShareSettings,
     pub has_password: bool,
     pub terms_id: Option<String>,
+    pub portal_id: String,
     /// Whether staff can copy this share's link again (shares made before links were
     /// sealed cannot).
     pub link_available: bool,
@@ -177,6 +182,7 @@ impl ShareView {
             settings: share.settings,
             has_password: share.password_hash.is_some(),
             terms_id: share.terms_id,
+            portal_id: share.portal_id,
             link_available,
             last_activity_at: share.last_activity_at.map(rfc3339),
             revoked_at: share.revoked_at.map(rfc3339),

@@ -1,7 +1,10 @@
-//! Portals as sharing needs them: named groups of external members. A "portal access"
-//! share admits only an active member of its portal (who also proves their address with
-//! an emailed code, like an invited guest); removing a member revokes their portal shares
-//! in that portal at once.
+//! Portals: every share belongs to one (the organisation's default portal unless it names
+//! another), and guests see its brand ([`branding`]). A portal is also a named group of
+//! external members: a "portal access" share admits only an active member of its portal
+//! (who also proves their address with an emailed code, like an invited guest); removing a
+//! member revokes their portal shares in that portal at once.
+
+pub mod branding;
 
 use serde::Serialize;
 use serde_json::json;
@@ -18,6 +21,9 @@ pub struct PortalView {
     pub id: String,
     pub name: String,
     pub created_at: String,
+    /// Shares that name no portal belong to the default one.
+    pub is_default: bool,
+    pub branding: branding::BrandingView,
     /// Active members only.
     pub members: Vec<MemberView>,
 }
@@ -51,6 +57,9 @@ pub async fn create(
         name: validate::text("name", name, 200)?,
         created_by: who.user_id.clone(),
         created_at: core.now_ms(),
+        is_default: 0,
+        branding: "{}".into(),
+        terms_id: None,
     };
     let mut tx = core.db.begin().await?;
     store::portals::insert(&mut *tx, &row)
@@ -69,9 +78,11 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(PortalView {
+        branding: branding::BrandingView::of(&row)?,
         id: row.id,
         name: row.name,
         created_at: time(row.created_at),
+        is_default: false,
         members: Vec::new(),
     })
 }
@@ -83,25 +94,29 @@ pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PortalView>> {
         return Err(ServiceError::Forbidden("Your role may not see portals."));
     }
     let members = store::portals::members(core.db.pool(), &who.org_id).await?;
-    Ok(store::portals::list(core.db.pool(), &who.org_id)
+    store::portals::list(core.db.pool(), &who.org_id)
         .await?
         .into_iter()
-        .map(|p| PortalView {
-            members: members
-                .iter()
-                .filter(|m| m.portal_id == p.id && m.removed_at.is_none())
-                .map(|m| MemberView {
-                    id: m.id.clone(),
-                    name: m.name.clone(),
-                    email: m.email.clone(),
-                    added_at: time(m.added_at),
-                })
-                .collect(),
-            id: p.id,
-            name: p.name,
-            created_at: time(p.created_at),
+        .map(|p| {
+            Ok(PortalView {
+                members: members
+                    .iter()
+                    .filter(|m| m.portal_id == p.id && m.removed_at.is_none())
+                    .map(|m| MemberView {
+                        id: m.id.clone(),
+                        name: m.name.clone(),
+                        email: m.email.clone(),
+                        added_at: time(m.added_at),
+                    })
+                    .collect(),
+                branding: branding::BrandingView::of(&p)?,
+                is_default: p.is_default != 0,
+                id: p.id,
+                name: p.name,
+                created_at: time(p.created_at),
+            })
         })
-        .collect())
+        .collect()
 }
 
 async fn portal(core: &Liaison, who: &Staff, id: &str) -> Result<PortalRow> {
@@ -213,7 +228,7 @@ pub async fn remove_member(
 }
 
 fn in_portal(share: &Share, portal_id: &str) -> bool {
-    share.settings.portal_id.as_deref() == Some(portal_id)
+    share.portal_id == portal_id
 }
 
 /// Is `email` an active member of the portal? Checked at share creation and at each open.
@@ -222,8 +237,17 @@ pub async fn is_member(core: &Liaison, org_id: &str, portal_id: &str, email: &st
     Ok(store::portals::is_member(core.db.pool(), org_id, portal_id, email).await?)
 }
 
-/// The portal a share names must exist in the creator's organisation.
+/// The portal a share names must exist in the creator's organisation; its id.
 #[tracing::instrument(skip_all)]
-pub async fn require_portal(core: &Liaison, who: &Staff, id: &str) -> Result<()> {
-    portal(core, who, id).await.map(|_| ())
+pub async fn require_portal(core: &Liaison, who: &Staff, id: &str) -> Result<String> {
+    portal(core, who, id).await.map(|p| p.id)
+}
+
+/// The organisation's default portal (created with the organisation).
+#[tracing::instrument(skip_all)]
+pub async fn default_portal_id(core: &Liaison, org_id: &str) -> Result<String> {
+    store::portals::default_of(core.db.pool(), org_id)
+        .await?
+        .map(|p| p.id)
+        .ok_or_else(|| ServiceError::fault(format!("organisation {org_id} has no default portal")))
 }
