@@ -92,6 +92,10 @@ pub async fn console_logo(
                 Ok(sent) => {
                     csrf_ok =
                         backend::crypto::constant_time_eq(expected.as_bytes(), sent.as_bytes());
+                    // Nothing more is read for someone who may not change brands.
+                    if let Err(e) = branding::may_change(&staff) {
+                        return back_with_error(&crate::error::public_message(&e));
+                    }
                 }
                 Err(e) => return back_with_error(&e.0.to_string()),
             },

@@ -98,30 +98,39 @@ where
     .await?)
 }
 
-/// Replaces a portal's brand and terms; false when no such portal is in `org_id`.
-pub async fn set_branding<'e, E>(
+/// Replaces a portal's brand — only if it is still `expected` (what the caller read), so
+/// two admins' concurrent changes cannot silently undo each other — and, when `terms` is
+/// `Some`, its terms. False when the portal changed meanwhile (or is not in `org_id`).
+pub async fn swap_branding<'e, E>(
     db: E,
     org_id: &str,
     id: &str,
+    expected: &str,
     branding: &str,
-    terms_id: Option<&str>,
+    terms: Option<Option<&str>>,
 ) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    Ok(
-        sqlx::query(
-            "UPDATE portals SET branding = $3, terms_id = $4 WHERE org_id = $1 AND id = $2",
+    let query = match terms {
+        Some(terms_id) => sqlx::query(
+            "UPDATE portals SET branding = $4, terms_id = $5 \
+             WHERE org_id = $1 AND id = $2 AND branding = $3",
         )
         .bind(org_id)
         .bind(id)
+        .bind(expected)
         .bind(branding)
-        .bind(terms_id)
-        .execute(db)
-        .await?
-        .rows_affected()
-            == 1,
-    )
+        .bind(terms_id),
+        None => sqlx::query(
+            "UPDATE portals SET branding = $4 WHERE org_id = $1 AND id = $2 AND branding = $3",
+        )
+        .bind(org_id)
+        .bind(id)
+        .bind(expected)
+        .bind(branding),
+    };
+    Ok(query.execute(db).await?.rows_affected() == 1)
 }
 
 pub async fn list<'e, E>(db: E, org_id: &str) -> Result<Vec<PortalRow>>

@@ -5,9 +5,7 @@ use backend::actor::{RequestMeta, Staff};
 use backend::audit::chain::{self, Problem};
 use backend::services::audit_log::{self, AuditFilter, ExportFormat};
 use backend::services::documents::{self, Upload};
-use backend::services::{auth, bootstrap};
 use futures::TryStreamExt;
-use secrecy::ExposeSecret;
 
 both_engines!(
     verify_names_each_kind_of_tampering,
@@ -19,13 +17,7 @@ fn meta() -> RequestMeta {
     RequestMeta::new(Some("198.51.100.4".parse().unwrap()), Some("chain-test"))
 }
 
-async fn org(h: &Harness, name: &str) -> Staff {
-    let email = format!("admin@{}.example.org", name.to_lowercase());
-    let b = bootstrap::bootstrap(&h.core, name, &email).await.unwrap();
-    auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &Default::default())
-        .await
-        .unwrap()
-}
+use crate::common::org_admin as org;
 
 async fn upload(h: &Harness, who: &Staff, n: usize) {
     documents::upload(

@@ -2,15 +2,14 @@
 //! store's one-time guarantees (sign-ins, SAML replay cache), on SQLite and on PostgreSQL.
 
 use crate::common::Harness;
-use backend::actor::{RequestMeta, Staff};
+use backend::actor::RequestMeta;
 use backend::domain::Method;
 use backend::federation::LoginPurpose;
 use backend::services::documents::{self, Upload};
 use backend::services::partners::{self, IdpInput, PartnerInput};
 use backend::services::shares::{self, NewShare, Recipient, SharedItem};
-use backend::services::{auth, bootstrap, ServiceError};
+use backend::services::ServiceError;
 use backend::store::federation::{self as fed, LoginRow};
-use secrecy::ExposeSecret;
 
 both_engines!(
     partners_are_per_organisation_and_domains_unique_within_one,
@@ -25,13 +24,7 @@ fn meta() -> RequestMeta {
     )
 }
 
-async fn org(h: &Harness, name: &str) -> Staff {
-    let email = format!("admin@{}.example.org", name.to_lowercase());
-    let b = bootstrap::bootstrap(&h.core, name, &email).await.unwrap();
-    auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &Default::default())
-        .await
-        .unwrap()
-}
+use crate::common::org_admin as org;
 
 fn partner_input(name: &str, domains: &[&str]) -> PartnerInput {
     serde_json::from_value(serde_json::json!({ "name": name, "domains": domains })).unwrap()

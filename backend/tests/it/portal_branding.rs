@@ -9,7 +9,7 @@ use backend::domain::{Method, Role};
 use backend::services::portals::branding::{self, BrandingInput, GuestBrand};
 use backend::services::shares::{self, NewShare, Recipient, SharedItem};
 use backend::services::ServiceError;
-use backend::services::{access, audit_log, auth, bootstrap, documents, policy, portals};
+use backend::services::{access, audit_log, documents, policy, portals};
 use secrecy::ExposeSecret;
 
 both_engines!(
@@ -24,13 +24,7 @@ fn meta() -> RequestMeta {
     RequestMeta::new(Some("203.0.113.9".parse().unwrap()), Some("branding-test"))
 }
 
-async fn org(h: &Harness, name: &str) -> Staff {
-    let email = format!("admin@{}.example.org", name.to_lowercase());
-    let b = bootstrap::bootstrap(&h.core, name, &email).await.unwrap();
-    auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &Default::default())
-        .await
-        .unwrap()
-}
+use crate::common::org_admin as org;
 
 async fn document(h: &Harness, who: &Staff) -> String {
     documents::upload(
@@ -231,6 +225,10 @@ async fn guests_see_their_shares_portal_brand(h: Harness) {
         .is_err());
     let denied = access::brand_for_link(&h.core, &branded).await.unwrap();
     assert_eq!(denied.name, "Evidence Unit");
+    assert_eq!(
+        denied.disclaimer_html, "",
+        "a denial does not repeat the disclaimer"
+    );
     let unknown = access::brand_for_link(&h.core, "not-a-link").await.unwrap();
     assert_eq!(unknown, GuestBrand::liaison());
 }
@@ -315,6 +313,7 @@ async fn bad_brand_input_is_refused_by_field_and_writes_nothing(h: Harness) {
     for contact in [
         "javascript:alert(1)",
         "not an address",
+        "help?cc=x@evil.example&body=hi@agency.example",
         "\"x@evil\"@agency.example",
         "http://agency.example",
     ] {
@@ -540,4 +539,141 @@ async fn portal_terms_apply_when_the_share_names_none(h: Harness) {
         .unwrap()
         .terms
         .is_none());
+    // New portal terms bind new shares; an existing share keeps what its guest was shown.
+    let v3 = policy::publish_terms(&h.core, &admin, "3", "Evidence terms v3", &meta())
+        .await
+        .unwrap();
+    branding::set(
+        &h.core,
+        &admin,
+        &portal.id,
+        &BrandingInput {
+            terms_id: Some(v3.id),
+            ..evidence_brand()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let landing = access::landing(&h.core, &token, None, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        landing.terms.map(|t| t.body),
+        Some("Evidence terms v2".into())
+    );
+    let (_, newer) = share_in(&h, &admin, &doc, Some(&portal.id)).await;
+    let landing = access::landing(&h.core, &newer, None, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        landing.terms.map(|t| t.body),
+        Some("Evidence terms v3".into())
+    );
+}
+
+/// The `portal_branding` migration on a database holding shares from before it: portal
+/// shares keep their portal (moved out of their settings), every other share joins its
+/// organisation's new default portal, and a portal already named "Default portal" keeps
+/// its name.
+async fn the_migration_gives_every_existing_share_a_portal(engine: backend::store::Engine) {
+    use backend::store::{Db, Engine};
+    use sqlx::migrate::Migrator;
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg) = match engine {
+        Engine::Sqlite => (
+            format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display()),
+            None,
+        ),
+        Engine::Postgres => {
+            let (url, name) = crate::common::create_postgres().await;
+            (url, Some(name))
+        }
+    };
+    let folder = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    let mut before = Migrator::new(std::path::Path::new(&format!(
+        "{}/../migrations/{folder}",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .await
+    .unwrap();
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version < 20261203000014)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    before.run(&pool).await.unwrap();
+    for sql in [
+        "INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'Acme', 1), ('o2', 'Globex', 2)",
+        "INSERT INTO users (id, org_id, email, display_name, role, created_at) VALUES \
+         ('u1', 'o1', 'a@acme.example', 'A', 'admin', 1), ('u2', 'o2', 'b@globex.example', 'B', 'admin', 2)",
+        "INSERT INTO documents (id, org_id, title, file_name, content_type, size_bytes, sha256, blob_key, created_by, created_at) \
+         VALUES ('d1', 'o1', 'T', 't.txt', 'text/plain', 1, 'x', 'k', 'u1', 1), ('d2', 'o2', 'T', 't.txt', 'text/plain', 1, 'x', 'k', 'u2', 2)",
+        "INSERT INTO portals (id, org_id, name, created_by, created_at) VALUES \
+         ('p1', 'o1', 'Panel', 'u1', 1), ('p2', 'o2', 'Default portal', 'u2', 2)",
+        "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, recipient_name, \
+         recipient_email, created_by, created_at, max_access_count, require_acknowledgement, settings) VALUES \
+         ('s1', 'o1', 'sel1', 'h', 'portal', 'd1', 'R', 'r@x.example', 'u1', 1, 0, 0, '{\"portal_id\":\"p1\",\"allow_print\":true}'), \
+         ('s2', 'o1', 'sel2', 'h', 'link', 'd1', 'R', 'r@x.example', 'u1', 1, 0, 0, '{}'), \
+         ('s3', 'o2', 'sel3', 'h', 'link', 'd2', 'R', 'r@x.example', 'u2', 2, 0, 0, '{\"portal_id\":null}')",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let default_of = |org: &'static str| {
+        let db = db.clone();
+        async move {
+            backend::store::portals::default_of(db.pool(), org)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let acme = default_of("o1").await;
+    assert_eq!(acme.name, "Default portal");
+    let globex = default_of("o2").await;
+    assert_eq!(globex.name, "Default portal 2", "the existing name is kept");
+    let share = |org: &'static str, id: &'static str| {
+        let db = db.clone();
+        async move {
+            backend::store::shares::get(db.pool(), org, id)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let s1 = share("o1", "s1").await;
+    assert_eq!(s1.portal_id, "p1");
+    assert!(s1.settings.allow_print, "the rest of the settings survive");
+    assert_eq!(share("o1", "s2").await.portal_id, acme.id);
+    assert_eq!(share("o2", "s3").await.portal_id, globex.id);
+    let raw: String = sqlx::query_scalar("SELECT settings FROM shares WHERE id = 's1'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert!(!raw.contains("portal_id"), "{raw}");
+    db.close().await;
+    if let Some(name) = pg {
+        crate::common::drop_postgres(&name).await;
+    }
+}
+
+#[tokio::test]
+async fn the_migration_gives_every_existing_share_a_portal_sqlite() {
+    the_migration_gives_every_existing_share_a_portal(backend::store::Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_migration_gives_every_existing_share_a_portal_postgres() {
+    the_migration_gives_every_existing_share_a_portal(backend::store::Engine::Postgres).await;
 }

@@ -6,9 +6,7 @@ use backend::actor::{RequestMeta, Staff};
 use backend::domain::controls::parse_network;
 use backend::domain::{Denial, Method, Policy, PolicyOverride, RevokedLink, ShareSettings, Tlp};
 use backend::services::shares::{self, Expiry, NewShare, Recipient, ShareFilter, SharedItem};
-use backend::services::{
-    access, audit_log, auth, bootstrap, documents, policy, share_core, ServiceError,
-};
+use backend::services::{access, audit_log, auth, documents, policy, share_core, ServiceError};
 use secrecy::{ExposeSecret, SecretString};
 
 both_engines!(
@@ -43,13 +41,7 @@ fn meta() -> RequestMeta {
     meta_from("203.0.113.7")
 }
 
-async fn org(h: &Harness, name: &str) -> Staff {
-    let email = format!("admin@{}.example.org", name.to_lowercase());
-    let b = bootstrap::bootstrap(&h.core, name, &email).await.unwrap();
-    auth::staff_for_api_key(&h.core, b.api_key.expose_secret(), &Default::default())
-        .await
-        .unwrap()
-}
+use crate::common::org_admin as org;
 
 async fn document(h: &Harness, who: &Staff) -> String {
     documents::upload(

@@ -64,7 +64,7 @@ pub fn normalise(bytes: &[u8]) -> Result<Logo, LogoError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DECODED_SIDE);
     limits.max_image_height = Some(MAX_DECODED_SIDE);
-    limits.max_alloc = Some(128 * 1024 * 1024);
+    limits.max_alloc = Some(64 * 1024 * 1024);
     reader.limits(limits);
     let decoded = reader
         .decode()

@@ -105,14 +105,10 @@ async fn device_row(
     }
 }
 
-/// The share's own legal terms, else its portal's, if either has any.
+/// The share's legal terms (its own, or its portal's as they were when it was created).
 async fn terms_of(core: &Liaison, share: &Share) -> Result<Option<Terms>> {
-    let id = match &share.terms_id {
-        Some(id) => id.clone(),
-        None => match super::portals::branding::portal_terms_id(core, share).await? {
-            Some(id) => id,
-            None => return Ok(None),
-        },
+    let Some(id) = share.terms_id.clone() else {
+        return Ok(None);
     };
     let t = store::policies::terms(core.db.pool(), &share.org_id, &id)
         .await?
@@ -176,13 +172,17 @@ pub async fn landing(
     })
 }
 
-/// The brand a link's page is shown in, whatever the share's state (a revoked or expired
-/// share's denial is shown in its portal's brand). A link that finds no share gets
-/// Liaison's own brand: it reveals nothing about any organisation.
+/// The brand a denied link's page is shown in (a revoked or expired share's denial is shown
+/// in its portal's brand: name, logo, colours, footer). The portal's disclaimer is left
+/// out: a denial is often a leaked link, and says no more than it must. A link that finds
+/// no share gets Liaison's own brand: it reveals nothing about any organisation.
 #[tracing::instrument(skip_all)]
 pub async fn brand_for_link(core: &Liaison, token_text: &str) -> Result<GuestBrand> {
     match find(core, token_text).await {
-        Ok((_, share)) => super::portals::branding::for_share(core, &share).await,
+        Ok((_, share)) => Ok(GuestBrand {
+            disclaimer_html: String::new(),
+            ..super::portals::branding::for_share(core, &share).await?
+        }),
         Err(ServiceError::Denied(_)) => Ok(GuestBrand::liaison()),
         Err(e) => Err(e),
     }

@@ -148,7 +148,15 @@ pub async fn for_share(core: &Liaison, share: &Share) -> Result<GuestBrand> {
 }
 
 async fn guest_brand(core: &Liaison, portal: &PortalRow) -> Result<GuestBrand> {
-    let b = stored(portal)?;
+    // A brand this release cannot read (a corrupt row, or one written by a newer release)
+    // must not lock guests out: they get Liaison's own, and the fault is logged.
+    let b = match stored(portal) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(portal = %portal.id, error = %e, "unreadable portal brand; guests see Liaison's");
+            return Ok(GuestBrand::liaison());
+        }
+    };
     let name = if b.display_name.is_empty() {
         store::orgs::get(core.db.pool(), &portal.org_id)
             .await?
@@ -176,15 +184,6 @@ async fn guest_brand(core: &Liaison, portal: &PortalRow) -> Result<GuestBrand> {
         support: b.support.map(|s| (s.label().to_owned(), s.href())),
         footer_links: b.footer_links,
     })
-}
-
-/// The legal terms of the portal a share belongs to, if it has any.
-pub(crate) async fn portal_terms_id(core: &Liaison, share: &Share) -> Result<Option<String>> {
-    Ok(
-        store::portals::get(core.db.pool(), &share.org_id, &share.portal_id)
-            .await?
-            .and_then(|p| p.terms_id),
-    )
 }
 
 /// The theme style sheet of `portal_id` if `version` is its current one (an old version
@@ -287,10 +286,21 @@ async fn checked(
             contact,
         )?))
     } else if contact.contains('@') && !contact.contains(':') {
-        Some(SupportContact::Email(validate::email(
-            "support_contact",
-            contact,
-        )?))
+        let email = validate::email("support_contact", contact)?;
+        // The address becomes a mailto: link; `?`, `&` or `=` in it would add hidden
+        // recipients or a body.
+        let plain = email.split('@').next().is_some_and(|local| {
+            local
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+        });
+        if !plain {
+            return Err(ServiceError::invalid(
+                "support_contact",
+                "support_contact: use a plain address (letters, digits, . _ + - before the @)",
+            ));
+        }
+        Some(SupportContact::Email(email))
     } else {
         return Err(ServiceError::invalid(
             "support_contact",
@@ -350,12 +360,15 @@ pub async fn set(
         who,
         &portal,
         &branding,
-        terms_id,
+        Some(terms_id),
         "branding_changed",
         meta,
     )
     .await
 }
+
+/// Logos decoded at once (each may hold up to 64 MiB of pixels while it is re-encoded).
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// Replaces a portal's logo with `bytes` (PNG, JPEG or WebP ≤ 1 MiB), re-encoded.
 #[tracing::instrument(skip_all)]
@@ -367,7 +380,11 @@ pub async fn set_logo(
     meta: &RequestMeta,
 ) -> Result<BrandingView> {
     super::super::require_admin(who, super::ADMINS_ONLY)?;
-    let portal = super::portal(core, who, portal_id).await?;
+    super::portal(core, who, portal_id).await?;
+    let permit = DECODES
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::internal_while("waiting to re-encode a logo", e))?;
     let logo = tokio::task::spawn_blocking(move || logo::normalise(&bytes))
         .await
         .map_err(|e| ServiceError::internal_while("re-encoding a logo", e))?
@@ -384,14 +401,16 @@ pub async fn set_logo(
         )
         .await
         .map_err(|e| ServiceError::internal_while("storing a logo", e))?;
+    drop(permit);
+    // Read now, after the slow part: the swap below refuses if it changed since.
+    let portal = super::portal(core, who, portal_id).await?;
     let mut branding = stored(&portal)?;
     branding.logo = Some(LogoRef {
         sha256: logo.sha256,
         width: logo.width,
         height: logo.height,
     });
-    let terms = portal.terms_id.clone();
-    save(core, who, &portal, &branding, terms, "logo_changed", meta).await
+    save(core, who, &portal, &branding, None, "logo_changed", meta).await
 }
 
 /// Removes a portal's logo (guests see its name instead).
@@ -406,29 +425,38 @@ pub async fn clear_logo(
     let portal = super::portal(core, who, portal_id).await?;
     let mut branding = stored(&portal)?;
     branding.logo = None;
-    let terms = portal.terms_id.clone();
-    save(core, who, &portal, &branding, terms, "logo_removed", meta).await
+    save(core, who, &portal, &branding, None, "logo_removed", meta).await
 }
 
+/// Writes `branding` over `portal` as it was read (and `terms`, when `Some`), audited;
+/// refuses with a conflict when another change landed in between.
 async fn save(
     core: &Liaison,
     who: &Staff,
     portal: &PortalRow,
     branding: &Branding,
-    terms_id: Option<String>,
+    terms: Option<Option<String>>,
     action: &str,
     meta: &RequestMeta,
 ) -> Result<BrandingView> {
     let json = serde_json::to_string(branding).map_err(ServiceError::internal)?;
     let mut tx = core.db.begin().await?;
-    store::portals::set_branding(
+    let swapped = store::portals::swap_branding(
         &mut *tx,
         &who.org_id,
         &portal.id,
+        &portal.branding,
         &json,
-        terms_id.as_deref(),
+        terms.as_ref().map(|t| t.as_deref()),
     )
     .await?;
+    if !swapped {
+        tx.rollback().await?;
+        return Err(ServiceError::Conflict(
+            "the portal's brand was changed by someone else meanwhile; reload and try again".into(),
+        ));
+    }
+    let terms_id = terms.unwrap_or_else(|| portal.terms_id.clone());
     super::super::audit_staff_change(
         core,
         &mut tx,

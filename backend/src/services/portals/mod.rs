@@ -237,10 +237,23 @@ pub async fn is_member(core: &Liaison, org_id: &str, portal_id: &str, email: &st
     Ok(store::portals::is_member(core.db.pool(), org_id, portal_id, email).await?)
 }
 
-/// The portal a share names must exist in the creator's organisation; its id.
+/// The portal a new share belongs to: the one it names (which must be in the creator's
+/// organisation), else the organisation's default. (id, the portal's legal terms.)
 #[tracing::instrument(skip_all)]
-pub async fn require_portal(core: &Liaison, who: &Staff, id: &str) -> Result<String> {
-    portal(core, who, id).await.map(|p| p.id)
+pub async fn portal_for_new_share(
+    core: &Liaison,
+    who: &Staff,
+    named: Option<&str>,
+) -> Result<(String, Option<String>)> {
+    let row = match named {
+        Some(id) => portal(core, who, id).await?,
+        None => store::portals::default_of(core.db.pool(), &who.org_id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::fault(format!("organisation {} has no default portal", who.org_id))
+            })?,
+    };
+    Ok((row.id, row.terms_id))
 }
 
 /// The organisation's default portal (created with the organisation).

@@ -236,15 +236,15 @@ async fn check_new_share(
     // Every share belongs to a portal. A portal access share names its portal (membership
     // of each recipient is checked in `create`, once they are known); any other share
     // without one belongs to the organisation's default portal.
-    let portal_id =
-        match input.portal_id.as_deref().filter(|p| !p.is_empty()) {
-            Some(id) => crate::services::portals::require_portal(core, who, id).await?,
-            None if method == Method::Portal => return Err(ServiceError::invalid(
-                "portal_id",
-                "a portal access share names the portal (portal_id) whose member the recipient is",
-            )),
-            None => crate::services::portals::default_portal_id(core, &who.org_id).await?,
-        };
+    let named = input.portal_id.as_deref().filter(|p| !p.is_empty());
+    if named.is_none() && method == Method::Portal {
+        return Err(ServiceError::invalid(
+            "portal_id",
+            "a portal access share names the portal (portal_id) whose member the recipient is",
+        ));
+    }
+    let (portal_id, portal_terms) =
+        crate::services::portals::portal_for_new_share(core, who, named).await?;
     if let Some(p) = &input.password {
         if p.expose_secret().chars().count() < MIN_PASSWORD_LEN {
             return Err(ServiceError::invalid(
@@ -265,7 +265,9 @@ async fn check_new_share(
         require_acknowledgement: input.require_acknowledgement || policy.require_acknowledgement,
         tlp,
         settings,
-        terms_id: input.terms_id.clone(),
+        // A share without terms of its own takes its portal's as they are now, so what a
+        // guest accepts is fixed when the share is made.
+        terms_id: input.terms_id.clone().or(portal_terms),
         portal_id,
     })
 }

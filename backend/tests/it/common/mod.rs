@@ -134,6 +134,23 @@ async fn harness(
     }
 }
 
+/// A freshly bootstrapped organisation named `name`: its administrator
+/// (`admin@<name>.example.org`), as the organisation's API key authenticates them.
+pub async fn org_admin(h: &Harness, name: &str) -> backend::actor::Staff {
+    use secrecy::ExposeSecret;
+    let email = format!("admin@{}.example.org", name.to_lowercase());
+    let b = backend::services::bootstrap::bootstrap(&h.core, name, &email)
+        .await
+        .expect("bootstrap");
+    backend::services::auth::staff_for_api_key(
+        &h.core,
+        b.api_key.expose_secret(),
+        &Default::default(),
+    )
+    .await
+    .expect("the bootstrap key authenticates")
+}
+
 /// Declares `name_sqlite` and `name_postgres` tests running `body(Harness)`.
 #[macro_export]
 macro_rules! both_engines {
