@@ -276,8 +276,20 @@ pub struct PortalRowView {
     pub name: String,
     pub is_default: bool,
     pub branding: BrandingFormView,
+    pub domains: Vec<DomainRowView>,
     /// Active members.
     pub members: Vec<PortalMemberView>,
+}
+
+/// A portal's custom domain and the TXT record that proves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainRowView {
+    pub id: String,
+    pub domain: String,
+    /// pending | verified | suspended
+    pub status: String,
+    pub txt_name: String,
+    pub txt_value: String,
 }
 
 /// A portal's brand as its console form shows it (empty = not set).

@@ -109,6 +109,7 @@ impl Settings {
             portal_session_ttl: Self::MAX_PORTAL_SESSION_TTL,
             max_upload_bytes: 50 * 1024 * 1024,
             trusted_proxies: Vec::new(),
+            dns_resolver: None,
         }
     }
 }

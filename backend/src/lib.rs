@@ -9,6 +9,7 @@ pub mod blobs;
 mod builder;
 pub mod clock;
 pub mod crypto;
+pub mod dns;
 pub mod domain;
 pub mod federation;
 pub mod geo;
@@ -42,6 +43,8 @@ pub struct Settings {
     pub max_upload_bytes: usize,
     /// Proxies whose `X-Forwarded-For` is believed (and nobody else's).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The DNS server custom domains are verified against (`None`: the system's).
+    pub dns_resolver: Option<std::net::SocketAddr>,
 }
 
 impl Settings {

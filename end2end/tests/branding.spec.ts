@@ -92,6 +92,25 @@ test('an admin brands a portal and its guests see that brand on every screen', a
   await branded.getByTestId('upload-logo').click();
   await expect(page.getByTestId('logo-error')).toContainText('SVG');
 
+  // A custom domain: a wildcard is refused; a name gets the TXT record to publish.
+  const withDomains = page.getByTestId('portal').filter({ hasText: 'Harbour Authority' });
+  // The list is redrawn after each action: open the section when it is closed.
+  const openDomains = async () => {
+    const section = withDomains.locator('details', { has: page.getByText('Custom domains') });
+    if ((await section.getAttribute('open')) === null) await section.locator('summary').click();
+  };
+  await openDomains();
+  await withDomains.getByTestId('domain-name').fill('*.harbour.example');
+  await withDomains.getByTestId('add-domain').click();
+  await expect(page.getByTestId('portals-error')).toContainText('wildcards are not accepted');
+  await openDomains();
+  await withDomains.getByTestId('domain-name').fill('Share.Harbour.Example');
+  await withDomains.getByTestId('add-domain').click();
+  const row = page.getByTestId('domain').filter({ hasText: 'share.harbour.example' });
+  await expect(row.getByTestId('domain-status')).toHaveText('pending');
+  await expect(row).toContainText('_liaison-challenge.share.harbour.example');
+  await shots(page, info, '02b-custom-domain-pending');
+
   // A share in that portal, chosen on the share form.
   await page.goto('/console/shares/new');
   await hydrated(page);

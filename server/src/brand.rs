@@ -5,6 +5,10 @@
 //! content, so they are cached for a year as `immutable`; any other version is a 404.
 //! `POST /console/portals/{id}/logo` is the console's multipart form (session + CSRF
 //! token): it answers with a redirect back to the portals page.
+//!
+//! `GET /internal/tls/ask?domain=` answers Caddy's on-demand TLS question (may a
+//! certificate be obtained for this name?): 200 only for a verified portal domain. It
+//! answers only a caller on this machine that is not forwarding someone else's request.
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -141,4 +145,31 @@ async fn read_logo(
         bytes.extend_from_slice(&piece);
     }
     Ok(bytes)
+}
+
+#[derive(serde::Deserialize)]
+pub struct AskQuery {
+    domain: String,
+}
+
+/// Caddy's on-demand TLS `ask`: 200 for a verified, active portal domain, 404 otherwise;
+/// 403 for a caller that is not local, or that forwards another's request (a guest's
+/// request through the same local proxy carries `X-Forwarded-For`).
+pub async fn tls_ask(
+    State(s): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<AskQuery>,
+) -> ApiResult<StatusCode> {
+    let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    if !peer.ip().is_loopback() || forwarded {
+        return Err(ApiError(ServiceError::Forbidden(
+            "This endpoint answers only the local TLS proxy.",
+        )));
+    }
+    if backend::services::portals::domains::is_served(&s.core, &q.domain).await? {
+        Ok(StatusCode::OK)
+    } else {
+        Err(ApiError(ServiceError::NotFound("verified portal domain")))
+    }
 }

@@ -101,6 +101,7 @@ pub(crate) async fn open_core(
             portal_session_ttl: time::Duration::seconds(i64::from(s.portal_session_seconds)),
             max_upload_bytes: s.max_upload_bytes,
             trusted_proxies: s.trusted_proxies.clone(),
+            dns_resolver: s.dns_resolver,
             ..Settings::new(public_url)
         },
         None => Settings::new(public_url),
@@ -295,6 +296,11 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error.detail = %e, "signing key upkeep failed"),
+            }
+            match backend::services::portals::domains::recheck_due(&core, 50).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(suspended = n, "portal domains suspended: TXT record gone"),
+                Err(e) => tracing::warn!(error.detail = %e, "portal domain re-check failed"),
             }
             if let Err(e) = backend::services::federation::audit_repeated_junk(&core).await {
                 tracing::warn!(error.detail = %e, "auditing repeated sign-in junk failed");

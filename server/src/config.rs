@@ -167,6 +167,10 @@ pub struct ServeArgs {
     /// Proxies (CIDR, comma-separated) whose X-Forwarded-For is believed; nobody else's is.
     #[arg(long, env = "LIAISON_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The DNS server (ip:port) custom portal domains are verified against (default: the
+    /// system's resolver).
+    #[arg(long, env = "LIAISON_DNS_RESOLVER")]
+    pub dns_resolver: Option<std::net::SocketAddr>,
     /// Let identity-provider fetches (SAML metadata URLs, OIDC discovery, keys, tokens)
     /// reach private and loopback addresses and plain http: for on-premises IdPs and tests.
     #[arg(

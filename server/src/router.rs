@@ -64,6 +64,7 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
             )),
         )
         .route("/brand/{portal}/{file}", axum::routing::get(brand::asset))
+        .route("/internal/tls/ask", axum::routing::get(brand::tls_ask))
         .route(
             "/console/audit/export",
             axum::routing::get(console_export::export),

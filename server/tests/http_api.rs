@@ -901,6 +901,8 @@ async fn every_console_form_checks_its_csrf_token() {
             "create_portal" => "name=Evil".into(),
             "add_portal_member" => "portal_id=x&name=Eve&email=eve%40x.example".into(),
             "remove_portal_member" => "portal_id=x&member_id=x".into(),
+            "add_domain" => "portal_id=x&domain=evil.example".into(),
+            "verify_domain" | "remove_domain" => "id=x".into(),
             "save_branding" => "portal_id=x&display_name=Evil&primary=&accent=&background=&\
                 disclaimer=&support_contact=&footer_links_text=&terms_id="
                 .into(),
@@ -2340,5 +2342,178 @@ async fn portal_branding_over_rest_and_on_every_guest_screen() {
     assert!(
         !unknown.contains("Evidence") && !unknown.contains("/brand/"),
         "{unknown}"
+    );
+}
+
+#[tokio::test]
+async fn custom_domains_over_rest_and_the_tls_ask() {
+    let app = TestApp::new().await;
+    let portal = app
+        .call(
+            Method::POST,
+            "/api/v1/portals",
+            Some(&app.key),
+            Some(json!({ "name": "Evidence" })),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/portals/{portal}/domains");
+    // Bad names: a clear refusal naming the field; nothing written.
+    for bad in [
+        "*.agency.example",
+        "203.0.113.9",
+        "127.0.0.1:3000",
+        "xn--pple-43d.example",
+        "127.0.0.1",
+    ] {
+        let r = app
+            .call(
+                Method::POST,
+                &path,
+                Some(&app.key),
+                Some(json!({ "domain": bad })),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text()
+        );
+        assert_eq!(r.json()["error"]["field"], "domain", "{bad}");
+    }
+    let listed = app
+        .call(Method::GET, &path, Some(&app.key), None)
+        .await
+        .json();
+    assert_eq!(listed["domains"].as_array().unwrap().len(), 0);
+
+    let r = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&app.key),
+            Some(json!({ "domain": "Share.Agency.Example." })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let d = r.json();
+    assert_eq!(d["domain"], "share.agency.example");
+    assert_eq!(d["status"], "pending");
+    assert_eq!(d["txt_name"], "_liaison-challenge.share.agency.example");
+    let listed = app
+        .call(Method::GET, &path, Some(&app.key), None)
+        .await
+        .json();
+    assert_eq!(listed["domains"].as_array().unwrap().len(), 1);
+    // Another organisation can neither take the name nor touch the domain.
+    let theirs = app
+        .call(
+            Method::POST,
+            "/api/v1/portals",
+            Some(&app.other_key),
+            Some(json!({ "name": "Theirs" })),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/portals/{theirs}/domains"),
+            Some(&app.other_key),
+            Some(json!({ "domain": "share.agency.example" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let id = d["id"].as_str().unwrap();
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/domains/{id}"),
+            Some(&app.other_key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The TLS ask: only verified names, only for the local proxy.
+    let ask = |domain: &str, peer: &str, forwarded: bool| {
+        let mut req = Request::get(format!("/internal/tls/ask?domain={domain}"));
+        if forwarded {
+            req = req.header("x-forwarded-for", "198.51.100.20");
+        }
+        let mut req = req.body(Body::empty()).unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo::<std::net::SocketAddr>(
+                peer.parse().unwrap(),
+            ));
+        req
+    };
+    let local = "127.0.0.1:50000";
+    assert_eq!(
+        app.send(ask("share.agency.example", local, false))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "pending"
+    );
+    sqlx::query(
+        "UPDATE portal_domains SET status = 'verified' WHERE domain = 'share.agency.example'",
+    )
+    .execute(app.core.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        app.send(ask("share.agency.example", local, false))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.send(ask("SHARE.agency.example.", local, false))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.send(ask("unknown.agency.example", local, false))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.send(ask("share.agency.example", "203.0.113.7:40000", false))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.send(ask("share.agency.example", local, true))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "a proxied guest request"
+    );
+
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/domains/{id}"),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.send(ask("share.agency.example", local, false))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
     );
 }

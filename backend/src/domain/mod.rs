@@ -3,6 +3,7 @@
 pub mod branding;
 pub mod content_type;
 pub mod controls;
+pub mod hostname;
 pub mod policy;
 pub mod share;
 pub mod staff;

@@ -128,6 +128,20 @@ pub fn revocation_notice(org: &str, tlp: Option<&str>, recipient: &str, title: &
     )
 }
 
+/// To an organisation's administrators: a verified portal domain lost its TXT record.
+pub fn domain_suspended(
+    org: &str,
+    admin: &str,
+    domain: &str,
+    portal: &str,
+    record: &str,
+) -> Rendered {
+    let body = format!(
+        "Hello {admin},\n\nThe daily check of {domain} (portal \"{portal}\") found no TXT record {record} with the value Liaison gave. The domain is suspended: guests can no longer reach the portal there. Publish the record again, then choose Verify on the Portals page."
+    );
+    frame(org, None, format!("{domain} is suspended"), body, None)
+}
+
 pub fn expiry_reminder(
     org: &str,
     tlp: Option<&str>,

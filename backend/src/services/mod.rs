@@ -50,6 +50,10 @@ pub enum ServiceError {
     UnsupportedMedia(String),
     #[error("{0}")]
     Conflict(String),
+    /// Something outside Liaison that the request needs (a DNS server) did not answer;
+    /// asking again later may succeed.
+    #[error("{0}")]
+    Unavailable(String),
     /// A limit on how much one party may ask for (requests per address, open streams or
     /// responses per share). `retry_after_secs`: when asking again may succeed, if known.
     #[error("{message}")]
@@ -93,6 +97,7 @@ impl ServiceError {
             ServiceError::PayloadTooLarge { .. } => "payload_too_large",
             ServiceError::UnsupportedMedia(_) => "unsupported_media_type",
             ServiceError::Conflict(_) => "conflict",
+            ServiceError::Unavailable(_) => "unavailable",
             ServiceError::TooMany { .. } => "too_many_requests",
             ServiceError::Federation(e) => e.code(),
             ServiceError::Internal(_) => "internal",
@@ -112,6 +117,7 @@ impl ServiceError {
             ServiceError::PayloadTooLarge { .. } => 413,
             ServiceError::UnsupportedMedia(_) => 415,
             ServiceError::Conflict(_) => 409,
+            ServiceError::Unavailable(_) => 503,
             ServiceError::TooMany { .. } => 429,
             ServiceError::Federation(crate::federation::FederationError::Unreachable(_)) => 502,
             ServiceError::Federation(_) => 403,

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod codes;
 pub mod devices;
 pub mod documents;
+pub mod domains;
 pub mod federation;
 pub mod mail;
 pub mod orgs;

@@ -79,3 +79,18 @@ where
             .await?,
     )
 }
+
+/// The organisation's administrators who are not disabled (whom the system tells of
+/// problems, such as a suspended domain).
+pub async fn active_admins<'e, E>(db: E, org_id: &str) -> Result<Vec<UserRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users \
+         WHERE org_id = $1 AND role = 'admin' AND disabled_at IS NULL ORDER BY email"
+    ))
+    .bind(org_id)
+    .fetch_all(db)
+    .await?)
+}

@@ -7,6 +7,7 @@
 mod common;
 
 mod audit_chain;
+mod custom_domains;
 mod federation_store;
 mod geo;
 mod mail;

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use backend::domain::branding::logo::MAX_BYTES;
-use backend::services::portals::{self, branding};
+use backend::services::portals::{self, branding, domains};
 use backend::services::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -21,6 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/portals", get(list_portals).post(create_portal))
         .route("/portals/{id}/branding", put(set_branding))
         .route("/portals/{id}/logo", put(set_logo).delete(clear_logo))
+        .route("/portals/{id}/domains", get(list_domains).post(add_domain))
+        .route("/domains/{id}/verify", post(verify_domain))
+        .route("/domains/{id}", delete(remove_domain))
         .route("/portals/{id}/members", post(add_member))
         .route("/portals/{id}/members/{member_id}", delete(remove_member))
 }
@@ -115,4 +118,54 @@ async fn clear_logo(
 ) -> ApiResult<Json<Value>> {
     let view = branding::clear_logo(&s.core, &who, &id, &meta).await?;
     Ok(Json(json!(view)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainInput {
+    domain: String,
+}
+
+/// The portal's custom domains, each with the TXT record to publish.
+async fn list_domains(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let all = domains::list(&s.core, &who).await?;
+    let mine: Vec<_> = all.into_iter().filter(|d| d.portal_id == id).collect();
+    Ok(Json(json!({ "domains": mine })))
+}
+
+async fn add_domain(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DomainInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let d = domains::add(&s.core, &who, &id, &input.domain, &meta).await?;
+    Ok((StatusCode::CREATED, Json(json!(d))))
+}
+
+/// Looks the domain's TXT record up now.
+async fn verify_domain(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        domains::verify(&s.core, &who, &id, &meta).await?
+    )))
+}
+
+async fn remove_domain(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    domains::remove(&s.core, &who, &id, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

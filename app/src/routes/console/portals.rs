@@ -5,10 +5,10 @@ use leptos_meta::Title;
 
 use crate::error::AppError;
 use crate::server_fns::portals::{
-    list_portals, list_terms_choices, AddPortalMember, CreatePortal, RemovePortalMember,
-    SaveBranding,
+    list_portals, list_terms_choices, AddDomain, AddPortalMember, CreatePortal, RemoveDomain,
+    RemovePortalMember, SaveBranding, VerifyDomain,
 };
-use crate::types::{BrandingFormView, PortalRowView};
+use crate::types::{BrandingFormView, DomainRowView, PortalRowView};
 
 /// Portals: each has its brand (what its guests see on every screen) and its members (a
 /// "portal members" share admits only an active member, and removing a member revokes
@@ -19,12 +19,20 @@ pub fn PortalsPage() -> impl IntoView {
     let create = ServerAction::<CreatePortal>::new();
     let add = ServerAction::<AddPortalMember>::new();
     let remove = ServerAction::<RemovePortalMember>::new();
+    let domain_actions = DomainActions {
+        add: ServerAction::new(),
+        verify: ServerAction::new(),
+        remove: ServerAction::new(),
+    };
     let portals = Resource::new(
         move || {
             (
                 create.version().get(),
                 add.version().get(),
                 remove.version().get(),
+                domain_actions.add.version().get(),
+                domain_actions.verify.version().get(),
+                domain_actions.remove.version().get(),
             )
         },
         |_| list_portals(),
@@ -39,6 +47,9 @@ pub fn PortalsPage() -> impl IntoView {
             create.value().get().and_then(|r| r.err()),
             add.value().get().and_then(|r| r.err()),
             remove.value().get().and_then(|r| r.err()),
+            domain_actions.add.value().get().and_then(|r| r.err()),
+            domain_actions.verify.value().get().and_then(|r| r.err()),
+            domain_actions.remove.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
@@ -49,7 +60,7 @@ pub fn PortalsPage() -> impl IntoView {
     view! {
         <Title text="Portals · Liaison"/>
         <h1>"Portals"</h1>
-        <p class="muted">"Share with a portal's members: each member proves their address with a code, and removing a member revokes their shares in that portal at once."</p>
+        <p class="muted">"Every share belongs to a portal, and its guests see that portal's brand, disclaimer and terms on every screen — on your own domain once it is verified. Portal members prove their address with a code; removing a member revokes their shares in that portal at once."</p>
         {move || error().map(|e| view! { <p class="error" role="alert" data-testid="portals-error">{e}</p> })}
         {move || removed().map(|n| view! { <p class="notice" role="status">{format!("Member removed; {n} share(s) revoked.")}</p> })}
         {move || logo_error().map(|e| view! { <p class="error" role="alert" data-testid="logo-error">{e}</p> })}
@@ -71,7 +82,7 @@ pub fn PortalsPage() -> impl IntoView {
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                         Ok(list) => list
                             .into_iter()
-                            .map(|p| view! { <Portal portal=p add remove terms=terms.clone()/> })
+                            .map(|p| view! { <Portal portal=p add remove domain_actions terms=terms.clone()/> })
                             .collect_view()
                             .into_any(),
                     }
@@ -86,6 +97,7 @@ fn Portal(
     portal: PortalRowView,
     add: ServerAction<AddPortalMember>,
     remove: ServerAction<RemovePortalMember>,
+    domain_actions: DomainActions,
     terms: Vec<(String, String)>,
 ) -> impl IntoView {
     let portal_id = portal.id.clone();
@@ -93,6 +105,7 @@ fn Portal(
         <section class="panel partner" data-testid="portal" data-portal=portal.name.clone()>
             <h2>{portal.name.clone()}{portal.is_default.then(|| view! { " " <span class="badge badge-active">"Default"</span> })}</h2>
             <Branding portal_id=portal_id.clone() form=portal.branding terms/>
+            <Domains portal_id=portal_id.clone() domains=portal.domains actions=domain_actions/>
             {if portal.members.is_empty() {
                 view! { <p class="empty">"No members yet."</p> }.into_any()
             } else {
@@ -219,6 +232,70 @@ fn Branding(
                     <button type="submit" class="btn" name="remove" value="1">"Remove logo"</button>
                 </div>
             </form>
+        </details>
+    }
+}
+
+/// The page's domain actions (one set: any of them refreshes the list).
+#[derive(Clone, Copy)]
+struct DomainActions {
+    add: ServerAction<AddDomain>,
+    verify: ServerAction<VerifyDomain>,
+    remove: ServerAction<RemoveDomain>,
+}
+
+/// A portal's custom domains: the TXT record each must publish, its state, Verify and
+/// Remove, and the form that adds one.
+#[component]
+fn Domains(
+    portal_id: String,
+    domains: Vec<DomainRowView>,
+    actions: DomainActions,
+) -> impl IntoView {
+    let any = !domains.is_empty();
+    view! {
+        <details class="panel-inner" open=any>
+            <summary>"Custom domains"</summary>
+            <p class="muted small">"Guests reach this portal on your own domain once you publish the TXT record shown and verify it. Verified domains are checked daily; one whose record disappears is suspended and administrators are told."</p>
+            {any.then(|| view! {
+                <table data-testid="domains">
+                    <thead><tr><th>"Domain"</th><th>"Status"</th><th>"TXT record to publish"</th><th></th></tr></thead>
+                    <tbody>{domains.into_iter().map(|d| {
+                        let badge = match d.status.as_str() {
+                            "verified" => "badge badge-active",
+                            "suspended" => "badge badge-revoked",
+                            _ => "badge badge-expired",
+                        };
+                        let (verify_id, remove_id) = (d.id.clone(), d.id.clone());
+                        let name = d.domain.clone();
+                        view! {
+                            <tr data-testid="domain" data-domain=name>
+                                <td>{d.domain}</td>
+                                <td><span class=badge data-testid="domain-status">{d.status}</span></td>
+                                <td class="details"><code>{d.txt_name}</code><br/><code data-testid="txt-value">{d.txt_value}</code></td>
+                                <td class="actions">
+                                    <ActionForm action=actions.verify attr:class="inline">
+                                        <CsrfField/>
+                                        <input type="hidden" name="id" value=verify_id/>
+                                        <button type="submit" class="btn" data-testid="verify-domain">"Verify"</button>
+                                    </ActionForm>
+                                    <ActionForm action=actions.remove attr:class="inline">
+                                        <CsrfField/>
+                                        <input type="hidden" name="id" value=remove_id/>
+                                        <button type="submit" class="btn">"Remove"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}</tbody>
+                </table>
+            })}
+            <ActionForm action=actions.add attr:class="inline-form">
+                <CsrfField/>
+                <input type="hidden" name="portal_id" value=portal_id/>
+                <label>"Domain (e.g. share.agency.example)" <input type="text" name="domain" required data-testid="domain-name"/></label>
+                <button type="submit" class="btn" data-testid="add-domain">"Add domain"</button>
+            </ActionForm>
         </details>
     }
 }

@@ -8,10 +8,13 @@ use crate::types::PortalRowView;
 #[server]
 pub async fn list_portals() -> Result<Vec<PortalRowView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
-    use crate::types::{BrandingFormView, PortalMemberView};
+    use crate::types::{BrandingFormView, DomainRowView, PortalMemberView};
     let ctx = context()?;
     let staff = require_staff().await?;
     let portals = backend::services::portals::list(&ctx.core, &staff)
+        .await
+        .map_err(fail)?;
+    let domains = backend::services::portals::domains::list(&ctx.core, &staff)
         .await
         .map_err(fail)?;
     Ok(portals
@@ -19,6 +22,17 @@ pub async fn list_portals() -> Result<Vec<PortalRowView>, AppError> {
         .map(|p| {
             let b = p.branding;
             PortalRowView {
+                domains: domains
+                    .iter()
+                    .filter(|d| d.portal_id == p.id)
+                    .map(|d| DomainRowView {
+                        id: d.id.clone(),
+                        domain: d.domain.clone(),
+                        status: d.status.as_str().to_owned(),
+                        txt_name: d.txt_name.clone(),
+                        txt_value: d.txt_value.clone(),
+                    })
+                    .collect(),
                 id: p.id,
                 name: p.name,
                 is_default: p.is_default,

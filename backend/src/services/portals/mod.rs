@@ -5,6 +5,7 @@
 //! member revokes their portal shares in that portal at once.
 
 pub mod branding;
+pub mod domains;
 
 use serde::Serialize;
 use serde_json::json;

@@ -73,6 +73,27 @@ where
     F: FnOnce(Harness) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_with(engine, geo, None, test).await
+}
+
+/// [`run`], with the core asking the DNS server at `resolver` (custom domains).
+pub async fn run_with_dns<F, Fut>(engine: Engine, resolver: std::net::SocketAddr, test: F)
+where
+    F: FnOnce(Harness) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_with(engine, None, Some(resolver), test).await
+}
+
+async fn run_with<F, Fut>(
+    engine: Engine,
+    geo: Option<std::path::PathBuf>,
+    dns: Option<std::net::SocketAddr>,
+    test: F,
+) where
+    F: FnOnce(Harness) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg_name) = match engine {
@@ -89,7 +110,7 @@ where
         let url = url.clone();
         let blob_dir = dir.path().join("blobs");
         tokio::spawn(async move {
-            let h = harness(&url, &blob_dir, dir, geo).await;
+            let h = harness(&url, &blob_dir, dir, geo, dns).await;
             let core = h.core.clone();
             test(h).await;
             core.db.close().await;
@@ -109,6 +130,7 @@ async fn harness(
     blob_dir: &std::path::Path,
     dir: tempfile::TempDir,
     geo: Option<std::path::PathBuf>,
+    dns: Option<std::net::SocketAddr>,
 ) -> Harness {
     let db = Db::connect(url).await.expect("connect");
     db.migrate().await.expect("migrate");
@@ -116,6 +138,7 @@ async fn harness(
     let sealer = Sealer::new(&SecretSlice::from(vec![42u8; 32])).expect("sealer");
     let settings = Settings {
         max_upload_bytes: 1024 * 1024,
+        dns_resolver: dns,
         ..Settings::new(url::Url::parse("http://127.0.0.1:3000").expect("url"))
     };
     let core = Liaison::builder(db, Blobs::local(blob_dir).expect("blobs"), sealer, settings)
