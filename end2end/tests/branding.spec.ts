@@ -1,41 +1,11 @@
-import { test, expect, request as newRequest, Page, TestInfo } from '@playwright/test';
-import * as fs from 'fs';
+import { test, expect, Page } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
+import { api, remember, shot, shots, signIn } from './helpers';
 
 // Portal brands: an admin brands a portal in the console; every guest screen of that
 // portal's shares (landing, portal page, each denial) is drawn in it, at 1280 and 375 px.
 
-const EMAIL = process.env.LIAISON_E2E_EMAIL!;
-const PASSWORD = process.env.LIAISON_E2E_PASSWORD!;
-const API_KEY = process.env.LIAISON_E2E_API_KEY!;
-const BASE = process.env.LIAISON_E2E_URL!;
-
 test.describe.configure({ mode: 'serial' });
-
-function remember(url: string) {
-  if (process.env.LIAISON_E2E_SECRETS_FILE) fs.appendFileSync(process.env.LIAISON_E2E_SECRETS_FILE, url.split('/s/')[1] + '\n');
-}
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
-}
-
-/** The same screen at 1280 px and at 375 px. */
-async function shots(page: Page, info: TestInfo, name: string) {
-  await shot(page, info, name);
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 375, height: 800 });
-  await shot(page, info, `${name}-375`);
-  if (size) await page.setViewportSize(size);
-}
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.fill('input[name=email]', EMAIL);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await expect(page).toHaveURL(/\/console$/);
-}
 
 const rootBackground = (page: Page) =>
   page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
@@ -43,7 +13,7 @@ const rootBackground = (page: Page) =>
 test('an admin brands a portal and its guests see that brand on every screen', async ({ page, browser }, info) => {
   await installHydrationProbe(page);
   await signIn(page);
-  const rest = await newRequest.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` } });
+  const rest = await api();
   const doc = await (await rest.post('/api/v1/documents', {
     multipart: { title: 'Exhibit 12', file: { name: 'exhibit.txt', mimeType: 'text/plain', buffer: Buffer.from('Exhibit 12: ledger extract') } },
   })).json();

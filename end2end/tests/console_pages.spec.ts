@@ -1,35 +1,11 @@
-import { test, expect, request as newRequest, Page, TestInfo } from '@playwright/test';
-import * as fs from 'fs';
+import { test, expect } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
+import { remember, shot, signIn, api } from './helpers';
 
 // The console's External access settings, portals with members, a portal-members share and
 // the share's own page, in Chromium against the real server.
-const EMAIL = process.env.LIAISON_E2E_EMAIL!;
-const PASSWORD = process.env.LIAISON_E2E_PASSWORD!;
-const API_KEY = process.env.LIAISON_E2E_API_KEY!;
-const BASE = process.env.LIAISON_E2E_URL!;
 
 test.describe.configure({ mode: 'serial' });
-
-function remember(url: string) {
-  if (process.env.LIAISON_E2E_SECRETS_FILE) fs.appendFileSync(process.env.LIAISON_E2E_SECRETS_FILE, url.split('/s/')[1] + '\n');
-}
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
-}
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.fill('input[name=email]', EMAIL);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await expect(page).toHaveURL(/\/console$/);
-}
-
-async function api() {
-  return newRequest.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` } });
-}
 
 test('an admin tightens the external access policy; bad input is refused', async ({ page }, info) => {
   await installHydrationProbe(page);

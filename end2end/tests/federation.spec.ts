@@ -1,17 +1,14 @@
-import { test, expect, request as newRequest, Page, TestInfo } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { installHydrationProbe, hydrated } from './hydration-probe';
+import { remember, shot, api, EMAIL, PASSWORD, BASE } from './helpers';
 
 // Partner staff open a federated share by signing in at their organisation's real IdP:
 // SimpleSAMLphp (SAML 2.0) and the npm oidc-provider (OpenID Connect), both started here.
-const BASE = process.env.LIAISON_E2E_URL!;
-const API_KEY = process.env.LIAISON_E2E_API_KEY!;
-const EMAIL = process.env.LIAISON_E2E_EMAIL!;
-const PASSWORD = process.env.LIAISON_E2E_PASSWORD!;
 const PEERS = path.join(__dirname, '..', 'peers');
 
 test.describe.configure({ mode: 'serial' });
@@ -40,18 +37,6 @@ async function waitFor(url: string) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
-}
-
-function remember(url: string) {
-  if (process.env.LIAISON_E2E_SECRETS_FILE) fs.appendFileSync(process.env.LIAISON_E2E_SECRETS_FILE, url.split('/s/')[1] + '\n');
-}
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
-}
-
-async function api() {
-  return newRequest.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` } });
 }
 
 test.beforeAll(async () => {

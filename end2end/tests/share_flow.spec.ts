@@ -1,23 +1,9 @@
-import { test, expect, request as newRequest, Page, BrowserContext, TestInfo } from '@playwright/test';
-import * as fs from 'fs';
+import { test, expect, request as newRequest, Page, BrowserContext } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
+import { remember, shot, signIn, api, BASE } from './helpers';
 
-// Set by scripts/e2e: a freshly bootstrapped organisation on a fresh server.
-const EMAIL = process.env.LIAISON_E2E_EMAIL!;
-const PASSWORD = process.env.LIAISON_E2E_PASSWORD!;
-const API_KEY = process.env.LIAISON_E2E_API_KEY!;
-const BASE = process.env.LIAISON_E2E_URL!;
 
 test.describe.configure({ mode: 'serial' });
-
-/** Share links created here are written down so scripts/e2e can prove none reached the logs. */
-function remember(url: string) {
-  if (process.env.LIAISON_E2E_SECRETS_FILE) fs.appendFileSync(process.env.LIAISON_E2E_SECRETS_FILE, url.split('/s/')[1] + '\n');
-}
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
-}
 
 /**
  * Collects CSP violations and uncaught script errors: hydration must run under the strict CSP.
@@ -28,18 +14,6 @@ function watchConsole(page: Page, errors: string[]) {
     if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-}
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.fill('input[name=email]', EMAIL);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await expect(page).toHaveURL(/\/console$/);
-}
-
-async function api() {
-  return newRequest.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` } });
 }
 
 test('an admin shares a document, the recipient opens it, the admin revokes it', async ({ page, browser }, info) => {
