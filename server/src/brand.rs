@@ -61,13 +61,8 @@ fn cached(content_type: &'static str, body: bytes::Bytes) -> Response {
 /// The body limit of the logo form: the logo plus room for the other parts.
 pub const LOGO_FORM_LIMIT: usize = MAX_BYTES + 16 * 1024;
 
-fn back(query: &str) -> Response {
-    Redirect::to(&format!("/console/portals?{query}")).into_response()
-}
-
 fn back_with_error(message: &str) -> Response {
-    let q: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    back(&format!("error={q}"))
+    crate::error::back_with_error("/console/portals", message)
 }
 
 /// Replaces (part `logo`) or removes (part `remove`) a portal's logo.
@@ -124,7 +119,7 @@ pub async fn console_logo(
         _ => return back_with_error("Choose a logo file (PNG, JPEG or WebP, at most 1 MiB)."),
     };
     match result {
-        Ok(_) => back("logo=1"),
+        Ok(_) => Redirect::to("/console/portals?logo=1").into_response(),
         Err(e) => back_with_error(&crate::error::public_message(&e)),
     }
 }

@@ -11,8 +11,7 @@ use crate::extract::{ConsoleStaff, Meta};
 use crate::state::AppState;
 
 fn back_with_error(message: &str) -> Response {
-    let q: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    Redirect::to(&format!("/console/documents?error={q}")).into_response()
+    crate::error::back_with_error("/console/documents", message)
 }
 
 pub async fn upload(

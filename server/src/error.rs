@@ -85,3 +85,10 @@ pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
         message: message.into(),
     })
 }
+
+/// A console form's answer when it is refused: back to `page` with the message in its
+/// `error` query parameter (which the page shows, escaped).
+pub fn back_with_error(page: &str, message: &str) -> Response {
+    let q: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    axum::response::Redirect::to(&format!("{page}?error={q}")).into_response()
+}

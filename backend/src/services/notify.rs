@@ -205,3 +205,44 @@ async fn to_owner(
     .await?;
     Ok(())
 }
+
+/// Tells every active administrator of `org_id` that a verified portal domain lost its TXT
+/// record and is suspended.
+#[tracing::instrument(skip_all)]
+pub async fn domain_suspended(
+    core: &Liaison,
+    tx: &mut Tx,
+    org_id: &str,
+    domain: &str,
+    portal: &str,
+    record: &str,
+) -> Result<()> {
+    let org = store::orgs::get(core.db.pool(), org_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    for admin in store::users::active_admins(core.db.pool(), org_id).await? {
+        mail::enqueue(
+            tx,
+            &core.sealer,
+            &host(core),
+            core.now_ms(),
+            Draft {
+                org_id,
+                kind: "domain_suspended",
+                share_id: None,
+                to_address: &admin.email,
+                to_name: &admin.display_name,
+                mail: templates::domain_suspended(
+                    &org,
+                    &admin.display_name,
+                    domain,
+                    portal,
+                    record,
+                ),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

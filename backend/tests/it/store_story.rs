@@ -552,9 +552,11 @@ async fn access_count_race_has_one_winner(h: Harness) {
 async fn keyset_pagination_and_sorting(h: Harness) {
     let (admin, _) = org(&h, "Acme").await;
     let doc = upload(&h, &admin).await;
-    let portal = backend::services::portals::default_portal_id(&h.core, &admin.org_id)
+    let portal = store::portals::default_of(h.core.db.pool(), &admin.org_id)
         .await
-        .unwrap();
+        .unwrap()
+        .unwrap()
+        .id;
     let now = h.core.now_ms();
     // Rows straight through the store: PBKDF2 per share would only slow this test down.
     for i in 0..25i64 {
@@ -806,9 +808,11 @@ async fn console_sessions_round_trip(h: Harness) {
 async fn recipient_search_is_right_whether_broad_or_narrow(h: Harness) {
     let (admin, _) = org(&h, "Acme").await;
     let doc = upload(&h, &admin).await;
-    let portal = backend::services::portals::default_portal_id(&h.core, &admin.org_id)
+    let portal = store::portals::default_of(h.core.db.pool(), &admin.org_id)
         .await
-        .unwrap();
+        .unwrap()
+        .unwrap()
+        .id;
     let now = h.core.now_ms();
     let mut tx = h.core.db.begin().await.unwrap();
     for i in 0..5_100i64 {

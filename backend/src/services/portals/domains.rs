@@ -11,7 +11,6 @@ use super::super::{Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::domain::hostname;
-use crate::mail::{self, templates, Draft};
 use crate::store::{self, domains::DomainRow, domains::DomainStatus, new_id};
 use crate::Liaison;
 
@@ -231,21 +230,10 @@ pub async fn recheck_due(core: &Liaison, limit: i64) -> Result<usize> {
 }
 
 async fn suspend(core: &Liaison, d: &DomainRow, now: i64) -> Result<()> {
-    let org = store::orgs::get(core.db.pool(), &d.org_id)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
     let portal = store::portals::get(core.db.pool(), &d.org_id, &d.portal_id)
         .await?
         .map(|p| p.name)
         .unwrap_or_default();
-    let admins = store::users::active_admins(core.db.pool(), &d.org_id).await?;
-    let host = core
-        .settings
-        .public_url
-        .host_str()
-        .unwrap_or("liaison.invalid")
-        .to_owned();
     let mut tx = core.db.begin().await?;
     store::domains::set_status(&mut *tx, &d.org_id, &d.id, DomainStatus::Suspended, now).await?;
     audit::record(
@@ -263,29 +251,15 @@ async fn suspend(core: &Liaison, d: &DomainRow, now: i64) -> Result<()> {
         },
     )
     .await?;
-    for admin in &admins {
-        mail::enqueue(
-            &mut tx,
-            &core.sealer,
-            &host,
-            now,
-            Draft {
-                org_id: &d.org_id,
-                kind: "domain_suspended",
-                share_id: None,
-                to_address: &admin.email,
-                to_name: &admin.display_name,
-                mail: templates::domain_suspended(
-                    &org,
-                    &admin.display_name,
-                    &d.domain,
-                    &portal,
-                    &record_name(&d.domain),
-                ),
-            },
-        )
-        .await?;
-    }
+    super::super::notify::domain_suspended(
+        core,
+        &mut tx,
+        &d.org_id,
+        &d.domain,
+        &portal,
+        &record_name(&d.domain),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

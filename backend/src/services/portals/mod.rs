@@ -256,12 +256,3 @@ pub async fn portal_for_new_share(
     };
     Ok((row.id, row.terms_id))
 }
-
-/// The organisation's default portal (created with the organisation).
-#[tracing::instrument(skip_all)]
-pub async fn default_portal_id(core: &Liaison, org_id: &str) -> Result<String> {
-    store::portals::default_of(core.db.pool(), org_id)
-        .await?
-        .map(|p| p.id)
-        .ok_or_else(|| ServiceError::fault(format!("organisation {org_id} has no default portal")))
-}
