@@ -258,9 +258,8 @@ fn Domains(
             <summary>"Custom domains"</summary>
             <p class="muted small">"Guests reach this portal on your own domain once you publish the TXT record shown and verify it. Verified domains are checked daily; one whose record disappears is suspended and administrators are told."</p>
             {any.then(|| view! {
-                <table data-testid="domains">
-                    <thead><tr><th>"Domain"</th><th>"Status"</th><th>"TXT record to publish"</th><th></th></tr></thead>
-                    <tbody>{domains.into_iter().map(|d| {
+                <ul class="domains" data-testid="domains">
+                    {domains.into_iter().map(|d| {
                         let badge = match d.status.as_str() {
                             "verified" => "badge badge-active",
                             "suspended" => "badge badge-revoked",
@@ -269,11 +268,14 @@ fn Domains(
                         let (verify_id, remove_id) = (d.id.clone(), d.id.clone());
                         let name = d.domain.clone();
                         view! {
-                            <tr data-testid="domain" data-domain=name>
-                                <td>{d.domain}</td>
-                                <td><span class=badge data-testid="domain-status">{d.status}</span></td>
-                                <td class="details"><code>{d.txt_name}</code><br/><code data-testid="txt-value">{d.txt_value}</code></td>
-                                <td class="actions">
+                            <li class="domain" data-testid="domain" data-domain=name>
+                                <dl class="facts">
+                                    <dt>"Domain"</dt><dd><strong>{d.domain}</strong></dd>
+                                    <dt>"Status"</dt><dd><span class=badge data-testid="domain-status">{d.status}</span></dd>
+                                    <dt>"TXT record"</dt><dd><code>{d.txt_name}</code></dd>
+                                    <dt>"Value"</dt><dd><code data-testid="txt-value">{d.txt_value}</code></dd>
+                                </dl>
+                                <div class="actions">
                                     <ActionForm action=actions.verify attr:class="inline">
                                         <CsrfField/>
                                         <input type="hidden" name="id" value=verify_id/>
@@ -284,11 +286,11 @@ fn Domains(
                                         <input type="hidden" name="id" value=remove_id/>
                                         <button type="submit" class="btn">"Remove"</button>
                                     </ActionForm>
-                                </td>
-                            </tr>
+                                </div>
+                            </li>
                         }
-                    }).collect_view()}</tbody>
-                </table>
+                    }).collect_view()}
+                </ul>
             })}
             <ActionForm action=actions.add attr:class="inline-form">
                 <CsrfField/>
