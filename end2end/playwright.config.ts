@@ -19,6 +19,8 @@ export default defineConfig({
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic',
         '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+        // Custom portal domains of the run (Caddy on 127.0.0.1; see custom_domain.spec.ts).
+        '--host-resolver-rules=MAP *.northwind.example 127.0.0.1',
       ],
     },
   },

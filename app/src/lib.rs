@@ -22,13 +22,21 @@ use routes::console::{
     AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, PartnersPage, PortalsPage,
     SettingsPage, ShareDetailPage, SharesPage,
 };
-use routes::portal::{LandingPage, PortalPage};
+use routes::portal::{HomePage, LandingPage, PortalPage};
 
 /// The HTML document around the app. On the server it also sets the page's Content
 /// Security Policy, allowing only scripts carrying this response's nonce.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    // "Page not found" is static: a portal's domain answers every path that is not the
+    // guest's with it, and hydrating it would let the browser's own path (say /console)
+    // draw another page.
+    #[cfg(feature = "ssr")]
+    let hydrate =
+        use_context::<axum::http::request::Parts>().is_none_or(|p| p.uri.path() != "/not-found");
+    #[cfg(not(feature = "ssr"))]
+    let hydrate = true;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -37,7 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="referrer" content="same-origin"/>
                 <link rel="icon" type="image/svg+xml" href="/pkg/favicon.svg"/>
-                <HydrationScripts options/>
+                {hydrate.then(|| view! { <HydrationScripts options/> })}
                 <MetaTags/>
             </head>
             <body>
@@ -89,18 +97,36 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
                 <Route path=path!("/s/:token") view=LandingPage ssr=SsrMode::Async/>
                 <Route path=path!("/portal") view=PortalPage ssr=SsrMode::Async/>
+                <Route path=path!("/portal/home") view=HomePage ssr=SsrMode::Async/>
+                // What a portal's domain shows for every path that is not the guest's.
+                <Route path=path!("/not-found") view=NotFound ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
 }
 
+/// Any path no route has, in the brand of the site it was asked on (a portal's domain
+/// answers everything that is not the guest's side with this page).
 #[component]
 fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
         resp.set_status(axum::http::StatusCode::NOT_FOUND);
     }
-    view! { <main class="guest-card"><h1>"Page not found"</h1></main> }
+    let brand = Resource::new(|| (), |()| server_fns::portal::site_brand());
+    let page = || view! { <main class="guest-card"><h1 data-testid="not-found">"Page not found"</h1></main> };
+    view! {
+        <Suspense fallback=page>
+            {move || Suspend::new(async move {
+                match brand.await {
+                    Ok(brand) => view! {
+                        <components::GuestFrame brand title="Page not found">{page()}</components::GuestFrame>
+                    }.into_any(),
+                    Err(_) => page().into_any(),
+                }
+            })}
+        </Suspense>
+    }
 }
 
 /// The message of a server function's refusal.

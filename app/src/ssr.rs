@@ -20,14 +20,31 @@ use crate::error::AppError;
 #[derive(Clone, Debug)]
 pub struct ServerContext {
     pub core: Arc<Liaison>,
-    /// Whether cookies get the `Secure` attribute (public URL is https).
-    pub secure_cookies: bool,
 }
 
 pub const SESSION_USER: &str = "user_id";
 pub const SESSION_CSRF: &str = "csrf";
-pub const DEVICE_COOKIE: &str = "liaison_device";
-pub const PORTAL_COOKIE: &str = "liaison_portal";
+
+/// The device cookie's name. On a site served over https it carries the `__Host-` prefix,
+/// which a browser accepts only when set by that very host, `Secure`, with `Path=/` and no
+/// `Domain`: a sibling subdomain of a customer's domain cannot toss a device (or session)
+/// cookie onto its portal. Readers look for the name of the site's scheme only.
+pub fn device_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-liaison_device"
+    } else {
+        "liaison_device"
+    }
+}
+
+/// The portal session cookie's name (`__Host-` on https sites, as [`device_cookie_name`]).
+pub fn portal_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-liaison_portal"
+    } else {
+        "liaison_portal"
+    }
+}
 
 pub fn context() -> Result<ServerContext, AppError> {
     use_context::<ServerContext>().ok_or_else(|| AppError::internal("server context missing"))
@@ -43,6 +60,24 @@ pub fn fail(e: ServiceError) -> AppError {
     if let Some(resp) = use_context::<ResponseOptions>() {
         resp.set_status(status);
     }
+    app_error(e)
+}
+
+/// As [`fail`], for a refusal that a server function answers as a view of its own (`Ok`
+/// with a "closed" or "denied" screen): the HTTP status says so only while that page is
+/// rendered on the server. Called over fetch (after a client-side navigation) it must
+/// answer 200, or the browser would read the view as an error.
+pub fn fail_view(e: ServiceError) {
+    let rendering_page = use_context::<axum::http::request::Parts>()
+        .is_some_and(|p| !p.uri.path().starts_with("/api/"));
+    if rendering_page {
+        let _ = fail(e);
+    } else if let ServiceError::Internal(detail) = &e {
+        tracing::error!(error.detail = %detail.detail(), "internal error");
+    }
+}
+
+fn app_error(e: ServiceError) -> AppError {
     AppError {
         code: e.code().to_owned(),
         field: match &e {
@@ -53,7 +88,9 @@ pub fn fail(e: ServiceError) -> AppError {
     }
 }
 
-pub async fn meta() -> RequestMeta {
+/// Where the request came from and which site it addressed. Fails (a logged 500) when the
+/// request did not pass host routing: no server function guesses its site.
+pub async fn meta() -> Result<RequestMeta, AppError> {
     let ip = match leptos_axum::extract::<axum::Extension<backend::actor::ClientIp>>().await {
         Ok(axum::Extension(c)) => Some(c.0),
         Err(_) => leptos_axum::extract::<ConnectInfo<SocketAddr>>()
@@ -62,12 +99,20 @@ pub async fn meta() -> RequestMeta {
             .map(|c| c.0.ip()),
     };
     let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    RequestMeta::new(
+    let axum::Extension(site) = leptos_axum::extract::<axum::Extension<backend::actor::Site>>()
+        .await
+        .map_err(|_| {
+            fail(ServiceError::fault(
+                "a request reached the app without host routing",
+            ))
+        })?;
+    Ok(RequestMeta::new(
         ip,
         headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     )
+    .on(site))
 }
 
 pub async fn session() -> Result<Session, AppError> {
@@ -97,6 +142,10 @@ pub async fn session_staff(
 /// The signed-in staff member, if any.
 pub async fn staff() -> Result<Option<(Staff, String)>, AppError> {
     let ctx = context()?;
+    // The console is the installation's alone: on a portal's domain nobody is signed in.
+    if meta().await?.site != backend::actor::Site::Installation {
+        return Ok(None);
+    }
     session_staff(&ctx.core, &session().await?)
         .await
         .map_err(fail)
@@ -139,7 +188,7 @@ pub fn new_csrf_token() -> String {
 /// when served over https.
 pub fn portal_session_cookie(jwt: Option<(&str, i64)>, secure: bool) -> Cookie<'static> {
     let (value, max_age) = jwt.map_or((String::new(), 0), |(t, age)| (t.to_owned(), age));
-    Cookie::build((PORTAL_COOKIE, value))
+    Cookie::build((portal_cookie_name(secure), value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -152,19 +201,23 @@ pub fn portal_session_cookie(jwt: Option<(&str, i64)>, secure: bool) -> Cookie<'
 /// return from an IdP), Secure when served over https, kept for 400 days.
 pub fn device_cookie_for(device: &secrecy::SecretString, secure: bool) -> Cookie<'static> {
     use secrecy::ExposeSecret;
-    Cookie::build((DEVICE_COOKIE, device.expose_secret().to_owned()))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .max_age(time::Duration::days(400))
-        .build()
+    Cookie::build((
+        device_cookie_name(secure),
+        device.expose_secret().to_owned(),
+    ))
+    .path("/")
+    .http_only(true)
+    .same_site(SameSite::Lax)
+    .secure(secure)
+    .max_age(time::Duration::days(400))
+    .build()
 }
 
-/// The browser's device id as sent, if it has the shape of one (43 base64url characters:
-/// 256 bits); anything else is treated as no device.
-pub fn device_from(jar: &CookieJar) -> Option<secrecy::SecretString> {
-    jar.get(DEVICE_COOKIE)
+/// The browser's device id as sent (under the name for a site that is `secure` or not),
+/// if it has the shape of one (43 base64url characters: 256 bits); anything else is
+/// treated as no device.
+pub fn device_from(jar: &CookieJar, secure: bool) -> Option<secrecy::SecretString> {
+    jar.get(device_cookie_name(secure))
         .map(|c| c.value())
         .filter(|v| {
             v.len() == 43
@@ -174,9 +227,10 @@ pub fn device_from(jar: &CookieJar) -> Option<secrecy::SecretString> {
         .map(|v| secrecy::SecretString::from(v.to_owned()))
 }
 
-/// The portal JWT as sent in the session cookie.
-pub fn portal_jwt_from(jar: &CookieJar) -> Option<&str> {
-    jar.get(PORTAL_COOKIE)
+/// The portal JWT as sent in the session cookie (under the name for a site that is
+/// `secure` or not).
+pub fn portal_jwt_from(jar: &CookieJar, secure: bool) -> Option<&str> {
+    jar.get(portal_cookie_name(secure))
         .map(|c| c.value())
         .filter(|v| !v.is_empty())
 }
@@ -207,7 +261,7 @@ pub fn set_portal_cookie(jwt: Option<(&str, i64)>, secure: bool) {
 /// opened (only its SHA-256 is stored). Created when absent, and (re)set on the response
 /// whatever the outcome, so a browser waiting for approval is recognised once approved.
 pub async fn ensure_device_cookie(secure: bool) -> secrecy::SecretString {
-    let device = device_from(&request_cookies().await)
+    let device = device_from(&request_cookies().await, secure)
         .unwrap_or_else(backend::services::access::new_device_id);
     set_cookie(&device_cookie_for(&device, secure));
     device
@@ -215,13 +269,13 @@ pub async fn ensure_device_cookie(secure: bool) -> secrecy::SecretString {
 
 /// The device cookie as sent, without creating one (for the landing page, which must not
 /// set state on a GET that a mail scanner may make).
-pub async fn device_cookie() -> Option<secrecy::SecretString> {
-    device_from(&request_cookies().await)
+pub async fn device_cookie(secure: bool) -> Option<secrecy::SecretString> {
+    device_from(&request_cookies().await, secure)
 }
 
 /// The portal JWT from the request's cookie.
-pub async fn portal_cookie() -> Option<String> {
-    portal_jwt_from(&request_cookies().await).map(str::to_owned)
+pub async fn portal_cookie(secure: bool) -> Option<String> {
+    portal_jwt_from(&request_cookies().await, secure).map(str::to_owned)
 }
 
 /// A guest screen's brand, as the page draws it.

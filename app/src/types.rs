@@ -147,6 +147,35 @@ pub enum PortalView {
     },
 }
 
+/// The guest's home: the shares of the recipient the session proves, standing now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HomeView {
+    Open {
+        brand: BrandView,
+        recipient_name: String,
+        recipient_email: String,
+        /// The session proves who the guest is (else only its own share is listed, and
+        /// "sign out everywhere" is not offered).
+        proven: bool,
+        shares: Vec<HomeShareView>,
+    },
+    /// No session: the page asks for the link, in the site's brand.
+    Closed { brand: BrandView },
+}
+
+/// One share in the guest's home.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeShareView {
+    pub share_id: String,
+    pub title: String,
+    pub tlp: String,
+    pub expires_at: Option<String>,
+    /// The share this session opened.
+    pub current: bool,
+    pub acknowledge: bool,
+    pub respond: bool,
+}
+
 /// "12 KB" style sizes for tables.
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];

@@ -7,11 +7,56 @@ use ipnet::IpNet;
 
 use crate::domain::Role;
 
-/// Where a request came from (for audit). The user agent is truncated to 512 bytes.
-#[derive(Clone, Debug, Default)]
+/// Where a request came from (for audit) and which site it came in on. The user agent is
+/// truncated to 512 bytes. The default is no request at all (the system's own actions):
+/// no address, no agent, the installation's site.
+#[derive(Clone, Debug)]
 pub struct RequestMeta {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The site the request was addressed to (its Host), resolved once by the server.
+    pub site: Site,
+}
+
+/// The site a request was addressed to, from its Host header (resolved by
+/// `services::sites::resolve`). Only two kinds of host are served: the installation's own
+/// (`LIAISON_PUBLIC_URL`) and portals' verified custom domains; any other is sent to the
+/// public URL before any service sees it.
+///
+/// Deliberately without a default: the edge resolves the site of every request it serves
+/// and refuses one it could not, rather than taking it for the installation's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Site {
+    /// The public URL: the console, the admin API, and guests of every portal.
+    Installation,
+    /// A portal's verified custom domain: that portal's guests only — its brand, its
+    /// shares, sessions whose audience is this origin. Never the console.
+    Portal(PortalSite),
+}
+
+/// A portal's verified custom domain, as a request reached it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortalSite {
+    pub org_id: String,
+    pub portal_id: String,
+    /// The canonical domain name (no port).
+    pub domain: String,
+}
+
+impl Default for RequestMeta {
+    fn default() -> Self {
+        Self::new(None, None)
+    }
+}
+
+impl Site {
+    /// The portal this site belongs to, if it is a portal's domain.
+    pub fn portal(&self) -> Option<&PortalSite> {
+        match self {
+            Site::Installation => None,
+            Site::Portal(p) => Some(p),
+        }
+    }
 }
 
 impl RequestMeta {
@@ -23,7 +68,17 @@ impl RequestMeta {
             }
             ua[..end].to_owned()
         });
-        Self { ip, user_agent }
+        Self {
+            ip,
+            user_agent,
+            site: Site::Installation,
+        }
+    }
+
+    /// The same request, addressed to `site`.
+    pub fn on(mut self, site: Site) -> Self {
+        self.site = site;
+        self
     }
 
     /// The client address as attempt counters and rate limits key it (`unknown` without

@@ -96,6 +96,7 @@ impl LiaisonBuilder {
             clock: self.clock,
             settings: self.settings,
             junk: Default::default(),
+            sites: Default::default(),
         })
     }
 }
@@ -110,6 +111,7 @@ impl Settings {
             max_upload_bytes: 50 * 1024 * 1024,
             trusted_proxies: Vec::new(),
             dns_resolver: None,
+            custom_domain_port: 443,
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The DNS server custom domains are verified against (`None`: the system's).
     pub dns_resolver: Option<std::net::SocketAddr>,
+    /// The port guests reach portals' custom domains on (always over https, through the
+    /// TLS proxy): 443 unless the proxy listens elsewhere.
+    pub custom_domain_port: u16,
 }
 
 impl Settings {
@@ -55,14 +58,28 @@ impl Settings {
         self.public_url.as_str().trim_end_matches('/').to_owned()
     }
 
-    /// `aud` of portal JWTs: the portal's origin (scheme://host[:port]).
-    pub fn portal_audience(&self) -> String {
-        self.public_url.origin().ascii_serialization()
+    /// The origin (scheme://host[:port]) of `site`: the public URL's, or
+    /// `https://<domain>[:custom_domain_port]` for a portal's custom domain. It is the `aud`
+    /// of the portal sessions issued there and the only `Origin` its writes are taken from.
+    pub fn origin_of(&self, site: &actor::Site) -> String {
+        match site {
+            actor::Site::Installation => self.public_url.origin().ascii_serialization(),
+            actor::Site::Portal(p) => self.domain_origin(&p.domain),
+        }
     }
 
-    /// The absolute link a guest opens.
-    pub fn share_url(&self, token: &str) -> String {
-        format!("{}/s/{token}", self.issuer())
+    /// Whether cookies set on `site` get `Secure`: always on a portal's domain (served over
+    /// https only), on the installation's host when the public URL is https.
+    pub fn secure_cookies_on(&self, site: &actor::Site) -> bool {
+        matches!(site, actor::Site::Portal(_)) || self.public_url.scheme() == "https"
+    }
+
+    /// The origin guests reach the custom domain `domain` on.
+    pub fn domain_origin(&self, domain: &str) -> String {
+        match self.custom_domain_port {
+            443 => format!("https://{domain}"),
+            port => format!("https://{domain}:{port}"),
+        }
     }
 }
 
@@ -86,6 +103,8 @@ pub struct Liaison {
     pub settings: Settings,
     /// Refusals of unauthenticated junk, audited once per window with a count.
     pub junk: audit::coalesce::Coalescer,
+    /// Which names this node knows to be verified portal domains (Host routing).
+    pub sites: services::sites::SiteCache,
 }
 
 impl Liaison {

@@ -10,7 +10,12 @@ export const BASE = process.env.LIAISON_E2E_URL!;
 
 /** Share links created in a spec are written down so scripts/e2e can prove none reached the logs. */
 export function remember(url: string) {
-  if (process.env.LIAISON_E2E_SECRETS_FILE) fs.appendFileSync(process.env.LIAISON_E2E_SECRETS_FILE, url.split('/s/')[1] + '\n');
+  rememberSecret(url.split('/s/')[1]);
+}
+
+/** Any other secret handed out in a spec (a verification code), for the same check. */
+export function rememberSecret(secret: string) {
+  if (process.env.LIAISON_E2E_SECRETS_FILE) fs.appendFileSync(process.env.LIAISON_E2E_SECRETS_FILE, secret + '\n');
 }
 
 /** A full-page screenshot kept with the test's results. */

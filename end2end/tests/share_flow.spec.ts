@@ -35,6 +35,8 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
 
   // Create a link share for a named recipient: expiry date, max 3 opens, acknowledgement.
   await page.goto('/console/shares/new');
+  // The form answers in the page once hydrated (a plain post would reload it).
+  await hydrated(page);
   await page.selectOption('select[name=document_id]', { label: 'Evidence log' });
   await page.fill('textarea[name=recipients_text]', 'Jane Counsel <jane@lawfirm.example>');
   await page.fill('input[name=max_access_count]', '3');
@@ -64,7 +66,7 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
   await expect(guest.getByTestId('watermark').first()).toContainText('jane@lawfirm.example');
   // A print attempt (the browser's beforeprint) is reported and audited.
   await hydrated(guest);
-  const printed = guest.waitForResponse((r) => r.url().includes('/api/report_print_attempt') && r.ok());
+  const printed = guest.waitForResponse((r) => r.url().includes('/api/guest/report_print_attempt') && r.ok());
   await guest.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
   await printed;
   await shot(guest, info, '03-portal');

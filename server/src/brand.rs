@@ -162,7 +162,7 @@ pub async fn tls_ask(
             "This endpoint answers only the local TLS proxy.",
         )));
     }
-    if backend::services::portals::domains::is_served(&s.core, &q.domain).await? {
+    if backend::services::sites::is_served(&s.core, &q.domain).await? {
         Ok(StatusCode::OK)
     } else {
         Err(ApiError(ServiceError::NotFound("verified portal domain")))

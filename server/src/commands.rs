@@ -102,6 +102,7 @@ pub(crate) async fn open_core(
             max_upload_bytes: s.max_upload_bytes,
             trusted_proxies: s.trusted_proxies.clone(),
             dns_resolver: s.dns_resolver,
+            custom_domain_port: s.custom_domain_port,
             ..Settings::new(public_url)
         },
         None => Settings::new(public_url),
@@ -227,6 +228,7 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         );
     }
     spawn_housekeeping(core.clone());
+    spawn_domain_checks(core.clone());
     spawn_mail_worker(core.clone(), mailer);
     if core.db.engine() == backend::store::Engine::Postgres {
         tokio::spawn(backend::revocation::listen(
@@ -297,19 +299,44 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error.detail = %e, "signing key upkeep failed"),
             }
-            match backend::services::portals::domains::recheck_due(&core, 50).await {
-                Ok(0) => {}
-                Ok(n) => tracing::warn!(suspended = n, "portal domains suspended: TXT record gone"),
-                Err(e) => tracing::warn!(error.detail = %e, "portal domain re-check failed"),
-            }
             if let Err(e) = backend::services::federation::audit_repeated_junk(&core).await {
                 tracing::warn!(error.detail = %e, "auditing repeated sign-in junk failed");
+            }
+            let oldest_auth =
+                (core.now_ms() - backend::services::access::SIGN_OUT_MATTERS_MS) / 1000;
+            if let Err(e) =
+                backend::store::guest_sessions::sweep(core.db.pool(), core.now_ms(), oldest_auth)
+                    .await
+            {
+                tracing::warn!(error.detail = %e, "guest sign-out cleanup failed");
             }
             let forget = backend::store::attempts::FORGET_AFTER_MS;
             if let Err(e) =
                 backend::store::attempts::sweep(core.db.pool(), core.now_ms(), forget).await
             {
                 tracing::warn!(error.detail = %e, "attempt counter cleanup failed");
+            }
+        }
+    });
+}
+
+/// Re-checks verified portal domains whose daily check is due, every few minutes, apart
+/// from housekeeping: a slow DNS server delays nothing else. Each node runs one; a check is
+/// claimed before its lookup, so one node does each.
+fn spawn_domain_checks(core: Arc<Liaison>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match backend::services::portals::domains::recheck_due(&core, 200).await {
+                Ok(r) if r.suspended > 0 || r.inconclusive > 0 => tracing::warn!(
+                    confirmed = r.confirmed,
+                    suspended = r.suspended,
+                    inconclusive = r.inconclusive,
+                    "portal domain re-check: some suspended or not answered"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error.detail = %e, "portal domain re-check failed"),
             }
         }
     });

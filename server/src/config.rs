@@ -171,6 +171,11 @@ pub struct ServeArgs {
     /// system's resolver).
     #[arg(long, env = "LIAISON_DNS_RESOLVER")]
     pub dns_resolver: Option<std::net::SocketAddr>,
+    /// The port guests reach portals' custom domains on, over https through the TLS proxy
+    /// (links are made with it, and a Host with another port is no portal's).
+    #[arg(long, env = "LIAISON_CUSTOM_DOMAIN_PORT", default_value_t = 443,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub custom_domain_port: u16,
     /// Let identity-provider fetches (SAML metadata URLs, OIDC discovery, keys, tokens)
     /// reach private and loopback addresses and plain http: for on-premises IdPs and tests.
     #[arg(

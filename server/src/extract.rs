@@ -6,17 +6,19 @@ use std::net::SocketAddr;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts};
 use axum::http::{header, request::Parts};
-use backend::actor::{Guest, RequestMeta, Staff};
+use backend::actor::{Guest, RequestMeta, Site, Staff};
 use backend::services::{access, auth, ServiceError};
 
 use crate::error::{invalid, ApiError};
 use crate::state::AppState;
 
-/// Request origin for audit: the peer address and the user agent.
+/// Request origin for audit: the peer address and the user agent, and the site addressed
+/// (resolved by `sites::route_by_site`; a request that did not pass it is a 500, never
+/// taken for the installation's).
 pub struct Meta(pub RequestMeta);
 
 impl<S: Send + Sync> FromRequestParts<S> for Meta {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let ip = parts
@@ -33,7 +35,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
             .headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok());
-        Ok(Meta(RequestMeta::new(ip, ua)))
+        let site = parts.extensions.get::<Site>().cloned().ok_or_else(|| {
+            ServiceError::fault("a request reached a handler without host routing")
+        })?;
+        Ok(Meta(RequestMeta::new(ip, ua).on(site)))
     }
 }
 
@@ -55,7 +60,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let Ok(Meta(meta)) = Meta::from_request_parts(parts, &()).await;
+        let Meta(meta) = Meta::from_request_parts(parts, &()).await?;
+        // The admin API is the installation's alone (host routing already keeps it off
+        // portals' domains; this holds if a route ever escapes it).
+        if meta.site != Site::Installation {
+            return Err(ServiceError::NotFound("endpoint").into());
+        }
         let key = bearer(parts).ok_or(ServiceError::Unauthenticated(
             "An API key is required: Authorization: Bearer lsn_…",
         ))?;
@@ -85,6 +95,10 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         use axum::response::{IntoResponse, Redirect};
         let state = AppState::from_ref(state);
+        // The console is the installation's alone.
+        if parts.extensions.get::<Site>() != Some(&Site::Installation) {
+            return Err(ApiError(ServiceError::NotFound("page")).into_response());
+        }
         let session = tower_sessions::Session::from_request_parts(parts, &state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -119,16 +133,15 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let Meta(meta) = Meta::from_request_parts(parts, &())
-            .await
-            .unwrap_or_else(|e| match e {});
+        let Meta(meta) = Meta::from_request_parts(parts, &()).await?;
         let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
         let (jwt, credential) = match bearer(parts) {
             Some(jwt) => (jwt, PortalCredential::Bearer),
             None => (
-                app::ssr::portal_jwt_from(&jar).ok_or(ServiceError::Unauthenticated(
-                    "A portal session is required.",
-                ))?,
+                app::ssr::portal_jwt_from(&jar, state.core.settings.secure_cookies_on(&meta.site))
+                    .ok_or(ServiceError::Unauthenticated(
+                        "A portal session is required.",
+                    ))?,
                 PortalCredential::Cookie,
             ),
         };

@@ -252,7 +252,7 @@ async fn saml_continue(
     let delivery = jar
         .get(DELIVERY_COOKIE)
         .map(|c| SecretString::from(c.value().to_owned()));
-    let device = app::ssr::device_from(&jar); // as sent, never created here
+    let device = app::ssr::device_from(&jar, state.secure_cookies); // as sent, never created here
     let outcome = federation::continue_saml(
         &state.core,
         &idp_id,
@@ -291,7 +291,7 @@ async fn oidc_callback(
         error: q.error.as_deref(),
         error_description: q.error_description.as_deref(),
     };
-    let device = app::ssr::device_from(&jar); // as sent, never created here
+    let device = app::ssr::device_from(&jar, state.secure_cookies); // as sent, never created here
     match federation::finish_oidc(&state.core, cb, device.as_ref(), &meta).await {
         Ok(f) => finished_page(f),
         Err(e) => refused_page(&e),
@@ -300,7 +300,7 @@ async fn oidc_callback(
 
 /// The browser's device id, or a new one added to `jar` (to be sent with the response).
 fn device(jar: CookieJar, secure: bool) -> (SecretString, CookieJar) {
-    match app::ssr::device_from(&jar) {
+    match app::ssr::device_from(&jar, secure) {
         Some(d) => (d, jar),
         None => {
             let d = backend::services::access::new_device_id();
@@ -374,7 +374,7 @@ async fn finish_staff(
     session: Session,
     Query(q): Query<FinishQuery>,
 ) -> Response {
-    let device = app::ssr::device_from(&jar); // as sent, never created here
+    let device = app::ssr::device_from(&jar, state.secure_cookies); // as sent, never created here
     let staff = match federation::finish_staff(&state.core, &q.state, device.as_ref(), &meta).await
     {
         Ok(s) => s,

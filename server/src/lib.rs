@@ -17,5 +17,6 @@ pub mod middleware;
 pub mod portal_responses;
 pub mod rate_limit;
 pub mod router;
+pub mod sites;
 pub mod state;
 pub mod telemetry;

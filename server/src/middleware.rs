@@ -8,6 +8,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Span;
 
+use crate::state::AppState;
+
 /// The path as it may appear in logs: the secret in `/s/{token}` is replaced, and query
 /// strings (which may carry cursors or tokens) are never logged.
 pub fn loggable_path(path: &str) -> String {
@@ -46,10 +48,6 @@ pub fn on_response(resp: &Response, latency: std::time::Duration, span: &Span) {
     );
 }
 
-/// Origins allowed to send state-changing requests with cookies.
-#[derive(Clone, Debug)]
-pub struct AllowedOrigin(pub String);
-
 fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -62,27 +60,31 @@ fn has_bearer(headers: &HeaderMap) -> bool {
 }
 
 /// CSRF defence in depth (the console forms also carry a session-bound token): a
-/// state-changing request that could ride on cookies must come from our own origin, as
-/// the browser states in `Origin` (or `Sec-Fetch-Site`). Bearer-authenticated API calls
-/// carry no ambient credential and are exempt.
+/// state-changing request that could ride on cookies must come from the origin of the
+/// site it is addressed to, as the browser states in `Origin` (or `Sec-Fetch-Site`): the
+/// public URL's on the installation's host, `https://<domain>` on a portal's domain — so
+/// one portal's domain cannot post into another's, nor into the console.
+/// Bearer-authenticated API calls carry no ambient credential and are exempt.
 pub async fn same_origin_writes(
-    State(allowed): State<AllowedOrigin>,
+    State(state): State<AppState>,
     req: Request,
     next: Next,
 ) -> Response {
     if is_unsafe(req.method()) && !has_bearer(req.headers()) {
         let h = req.headers();
-        let host_origin = h
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .map(|host| {
-                let scheme = allowed.0.split_once("://").map_or("http", |(s, _)| s);
-                format!("{scheme}://{host}")
-            });
+        // No site: the request did not pass host routing, and no write is taken from it.
+        let Some(site) = req.extensions().get::<backend::actor::Site>() else {
+            return crate::error::envelope(
+                StatusCode::MISDIRECTED_REQUEST,
+                "unknown_host",
+                "This address is not served here.",
+            );
+        };
+        let allowed = state.core.settings.origin_of(site);
         let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
         let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         let ok = match origin {
-            Some(o) => o == allowed.0 || Some(o) == host_origin.as_deref(),
+            Some(o) => o == allowed,
             // No Origin: accept only what the browser itself marks same-origin; non-browser
             // clients without cookies are unaffected because they have nothing to forge.
             None => {

@@ -51,8 +51,11 @@ impl Bucket {
         if path.starts_with("/s/")
             || (method == Method::POST && path == "/api/portal/session")
             || path == "/auth/federation/share"
-            || server_fn("open_share")
-            || server_fn("share_landing")
+            // What a portal's domain answers every path that is not the guest's with.
+            || path == "/not-found"
+            || server_fn("guest/open_share")
+            || server_fn("guest/share_landing")
+            || server_fn("guest/site_brand")
         {
             Some(Bucket::Guest)
         } else if path.starts_with("/auth/")
@@ -208,8 +211,10 @@ mod tests {
             (Method::GET, "/s/AAAA"),
             (Method::POST, "/api/portal/session"),
             (Method::POST, "/auth/federation/share"),
-            (Method::POST, "/api/open_share1234567"),
-            (Method::POST, "/api/share_landing99"),
+            (Method::POST, "/api/guest/open_share1234567"),
+            (Method::POST, "/api/guest/share_landing99"),
+            (Method::POST, "/api/guest/site_brand5"),
+            (Method::GET, "/not-found"),
         ];
         for (m, p) in guest {
             assert_eq!(Bucket::of(&m, p), Some(Bucket::Guest), "{p}");

@@ -21,7 +21,9 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::state::AppState;
-use crate::{api, brand, console_export, console_upload, federation, middleware, portal_responses};
+use crate::{
+    api, brand, console_export, console_upload, federation, middleware, portal_responses, sites,
+};
 
 /// Console sessions end after this much inactivity.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -46,11 +48,12 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
     .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
     let options = state.leptos_options.clone();
 
-    Router::new()
+    let app = Router::new()
         .merge(extra)
         .merge(api::router(&state))
         .merge(federation::router())
         .route("/api/{fn_name}", post(server_fn).get(server_fn))
+        .route("/api/guest/{fn_name}", post(server_fn).get(server_fn))
         .route(
             "/console/documents",
             post(console_upload::upload).layer(axum::extract::DefaultBodyLimit::max(
@@ -59,9 +62,8 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
         )
         .route(
             "/console/portals/{id}/logo",
-            post(brand::console_logo).layer(axum::extract::DefaultBodyLimit::max(
-                brand::LOGO_FORM_LIMIT,
-            )),
+            post(brand::console_logo)
+                .layer(axum::extract::DefaultBodyLimit::max(brand::LOGO_FORM_LIMIT)),
         )
         .route("/brand/{portal}/{file}", axum::routing::get(brand::asset))
         .route("/internal/tls/ask", axum::routing::get(brand::tls_ask))
@@ -89,7 +91,7 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
         // Every route above (and the fallback) refuses cross-site writes; the SAML ACS,
         // merged after this layer, is the one route that must accept them.
         .layer(from_fn_with_state(
-            state.allowed_origin.clone(),
+            state.clone(),
             middleware::same_origin_writes,
         ))
         .merge(federation::acs_router())
@@ -98,6 +100,15 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
             state.limits.clone(),
             crate::rate_limit::limit_unauthenticated,
         ))
+        .with_state(state.clone());
+    // Before any routing (a layer on a Router runs after it has picked the route): the
+    // Host decides what this request may reach, and may send it to another path.
+    let by_site = tower::Layer::layer(
+        &from_fn_with_state(state.clone(), sites::route_by_site),
+        app,
+    );
+    Router::new()
+        .fallback_service(by_site)
         .layer(from_fn_with_state(
             middleware::TrustedProxies(std::sync::Arc::new(
                 state.core.settings.trusted_proxies.clone(),
@@ -113,15 +124,6 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
                         .on_response(middleware::on_response),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
-                // Browsers that reached us over https once never try plain http again
-                // (only sent when the public URL is https: an http deployment would lock
-                // its own users out).
-                .option_layer(state.secure_cookies.then(|| {
-                    SetResponseHeaderLayer::if_not_present(
-                        header::STRICT_TRANSPORT_SECURITY,
-                        HeaderValue::from_static(middleware::HSTS),
-                    )
-                }))
                 // Security headers, unless the handler set its own. Leptos pages set a
                 // nonce-based CSP themselves; the default is the strictest possible. Share
                 // links carry secrets in their path, so the referrer never leaves the site
@@ -144,7 +146,6 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
                 ))
                 .layer(if_absent(header::CACHE_CONTROL, "no-store")),
         )
-        .with_state(state)
 }
 
 /// A header every response gets unless its handler set its own.

@@ -32,10 +32,10 @@ pub fn GuestFrame(brand: BrandView, title: &'static str, children: Children) -> 
             {children()}
             <footer class="guest-foot" data-testid="brand-footer">
                 {support.map(|(label, href)| view! {
-                    <span>"Help: "<a href=href rel="noopener noreferrer" data-testid="brand-support">{label}</a></span>
+                    <span>"Help: "<a href=href rel="external noopener noreferrer" data-testid="brand-support">{label}</a></span>
                 })}
                 {footer_links.into_iter().map(|(label, href)| view! {
-                    <a href=href rel="noopener noreferrer nofollow">{label}</a>
+                    <a href=href rel="external noopener noreferrer nofollow">{label}</a>
                 }).collect_view()}
                 <span class="muted small">"Secured by Liaison"</span>
             </footer>

@@ -68,6 +68,8 @@ event_types! {
     IdentityProviderChanged => "federation.idp_changed",
     /// A portal created, a member added or removed (details name the action).
     PortalChanged => "portal.changed",
+    /// A guest signed out (details: `everywhere`, when every session of theirs ended).
+    GuestSignedOut => "portal.signed_out",
     /// A document package created, a document added or removed (details name the action).
     PackageChanged => "package.changed",
     /// An admin API key created or revoked (details name the action, key id and prefix).

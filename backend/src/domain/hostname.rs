@@ -5,10 +5,12 @@
 /// The canonical form of `input` as a portal's custom domain, or why it cannot be one.
 ///
 /// Neutralised: letter case, surrounding spaces, one trailing dot. Refused: wildcards, IP
-/// addresses, ports, single-label names, labels outside letters/digits/hyphen, names
-/// longer than DNS allows, `public_host` itself (the console's own name), and IDNA labels
-/// that mix Latin with Greek or Cyrillic letters or consist of look-alikes of Latin
-/// letters only (homographs such as `аpple` with a Cyrillic `а`).
+/// addresses, ports, single-label names, labels outside letters/digits/hyphen, names too
+/// long to carry the challenge label within DNS's 253 characters, special-use names that
+/// no public CA or resolver serves (`.localhost`, `.local`, `.internal`, `.arpa`, …),
+/// `public_host` and every name under it (the console's own), and IDNA labels that mix
+/// Latin with Greek or Cyrillic letters or consist of look-alikes of Latin letters only
+/// (homographs such as `аpple` with a Cyrillic `а`).
 pub fn custom_domain(input: &str, public_host: &str) -> Result<String, String> {
     let mut name = input.trim().to_ascii_lowercase();
     if name.ends_with('.') {
@@ -38,9 +40,10 @@ pub fn custom_domain(input: &str, public_host: &str) -> Result<String, String> {
              xn-- form, so that look-alike letters cannot pass for another name"
         ));
     }
-    if name.len() > 253 {
+    if name.len() > MAX_LEN {
         return Err(format!(
-            "{input:?} is longer than the 253 characters DNS allows"
+            "{input:?} is longer than {MAX_LEN} characters (DNS allows 253, and the \
+             verification record {CHALLENGE_PREFIX:?} goes in front of it)"
         ));
     }
     let labels: Vec<&str> = name.split('.').collect();
@@ -75,14 +78,45 @@ pub fn custom_domain(input: &str, public_host: &str) -> Result<String, String> {
     {
         return Err(format!("{input:?}: the last part cannot be all digits"));
     }
-    if name == public_host.trim_end_matches('.').to_ascii_lowercase() {
+    if let Some(tld) = labels.last().filter(|t| SPECIAL_USE.contains(t)) {
         return Err(format!(
-            "{name} is this installation's own address (LIAISON_PUBLIC_URL); it serves the \
-             console and cannot be a portal's domain"
+            "{input:?}: .{tld} names are for private networks and cannot get a public \
+             certificate; use a name under your organisation's public domain"
+        ));
+    }
+    let public = public_host.trim_end_matches('.').to_ascii_lowercase();
+    if !public.is_empty() && (name == public || name.ends_with(&format!(".{public}"))) {
+        return Err(format!(
+            "{name} is this installation's own address (LIAISON_PUBLIC_URL) or a name under \
+             it; those serve the console and cannot be a portal's domain"
         ));
     }
     Ok(name)
 }
+
+/// The label under which a domain's verification record is published.
+pub const CHALLENGE_LABEL: &str = "_liaison-challenge";
+const CHALLENGE_PREFIX: &str = "_liaison-challenge.";
+
+/// The longest name whose `_liaison-challenge.` record still fits DNS's 253 characters.
+pub const MAX_LEN: usize = 253 - CHALLENGE_PREFIX.len();
+
+/// The name of `domain`'s verification record (`_liaison-challenge.<domain>`).
+pub fn challenge_record(domain: &str) -> String {
+    format!("{CHALLENGE_PREFIX}{domain}")
+}
+
+/// Top-level names reserved for local or special use (RFC 6761, RFC 6762, RFC 8375,
+/// RFC 9476, ICANN's `.internal`): never reachable on the public Internet.
+const SPECIAL_USE: [&str; 7] = [
+    "localhost",
+    "local",
+    "internal",
+    "arpa",
+    "invalid",
+    "onion",
+    "alt",
+];
 
 #[derive(PartialEq)]
 enum Script {
@@ -137,7 +171,7 @@ fn homograph(label: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::custom_domain;
+    use super::{custom_domain, MAX_LEN};
 
     const PUBLIC: &str = "liaison.example.org";
 
@@ -173,11 +207,30 @@ mod tests {
             ("xn--80ak6a.example", "look like Latin"),
             ("liaison.example.org", "own address"),
             ("LIAISON.example.org.", "own address"),
+            ("guests.liaison.example.org", "under it"),
+            ("printer.local", "private networks"),
+            ("share.corp.internal", "private networks"),
+            ("share.localhost", "private networks"),
+            ("10.in-addr.arpa", "private networks"),
             ("", "give a domain"),
         ] {
             let e = custom_domain(input, PUBLIC).expect_err(input);
             assert!(e.contains(says), "{input}: {e}");
         }
         assert!(custom_domain(&format!("{}.example", "a".repeat(64)), PUBLIC).is_err());
+        // The longest name that leaves room for the challenge label, and one more.
+        let longest = format!(
+            "{}.{}.{}.{}.example",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(MAX_LEN - 3 * 64 - ".example".len())
+        );
+        assert_eq!(longest.len(), MAX_LEN);
+        assert!(custom_domain(&longest, PUBLIC).is_ok());
+        let e = custom_domain(&longest.replacen(".d", ".dd", 1), PUBLIC).unwrap_err();
+        assert!(e.contains("longer than 234"), "{e}");
+        // A name that merely ends like the public host is someone else's.
+        assert!(custom_domain("notliaison.example.org", PUBLIC).is_ok());
     }
 }

@@ -135,9 +135,19 @@ pub fn domain_suspended(
     domain: &str,
     portal: &str,
     record: &str,
+    reason: crate::store::domains::SuspendReason,
 ) -> Rendered {
+    use crate::store::domains::SuspendReason;
+    let found = match reason {
+        SuspendReason::RecordMissing => format!(
+            "The daily check of {domain} (portal \"{portal}\") found no TXT record {record} with the value Liaison gave."
+        ),
+        SuspendReason::LookupsFailing => format!(
+            "For a week, no DNS server has answered the daily check of {domain} (portal \"{portal}\") for the TXT record {record}."
+        ),
+    };
     let body = format!(
-        "Hello {admin},\n\nThe daily check of {domain} (portal \"{portal}\") found no TXT record {record} with the value Liaison gave. The domain is suspended: guests can no longer reach the portal there. Publish the record again, then choose Verify on the Portals page."
+        "Hello {admin},\n\n{found} The domain is suspended: guests can no longer reach the portal there, and its shares' links are made on Liaison's own address again. Make sure the record is published and answered, then choose Verify on the Portals page."
     );
     frame(org, None, format!("{domain} is suspended"), body, None)
 }

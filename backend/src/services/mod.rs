@@ -20,6 +20,7 @@ pub mod responses;
 pub mod share_core;
 pub mod shares;
 pub mod signing_keys;
+pub mod sites;
 pub mod uploads;
 mod validate;
 

@@ -216,6 +216,7 @@ pub async fn domain_suspended(
     domain: &str,
     portal: &str,
     record: &str,
+    reason: store::domains::SuspendReason,
 ) -> Result<()> {
     let org = store::orgs::get(core.db.pool(), org_id)
         .await?
@@ -239,6 +240,7 @@ pub async fn domain_suspended(
                     domain,
                     portal,
                     record,
+                    reason,
                 ),
             },
         )

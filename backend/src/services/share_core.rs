@@ -9,8 +9,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::{policy, Result, ServiceError};
-use crate::actor::{RequestMeta, Staff};
+use super::{policy, sites, Result, ServiceError};
+use crate::actor::{RequestMeta, Site, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::{sha256_hex, ShareToken};
 use crate::domain::policy::ShareFacts;
@@ -160,10 +160,17 @@ pub(super) async fn locked_out(core: &Liaison, share: &Share, meta: &RequestMeta
             .is_some())
 }
 
-pub(crate) async fn find(core: &Liaison, token_text: &str) -> Result<(ShareToken, Share)> {
+pub(crate) async fn find(
+    core: &Liaison,
+    token_text: &str,
+    site: &Site,
+) -> Result<(ShareToken, Share)> {
     let token = ShareToken::parse(token_text).ok_or(ServiceError::Denied(Denial::UnknownToken))?;
     let share = store::shares::find_by_selector(core.db.pool(), token.selector())
         .await?
+        // On a portal's domain, another portal's share does not exist: nothing of it (not
+        // its brand, not a denial in its organisation's log) is shown or written there.
+        .filter(|s| sites::serves_share(site, s))
         .ok_or(ServiceError::Denied(Denial::UnknownToken))?;
     Ok((token, share))
 }
@@ -176,7 +183,7 @@ pub(crate) async fn proven_link(
     token_text: &str,
     meta: &RequestMeta,
 ) -> Result<Share> {
-    let (token, share) = find(core, token_text).await?;
+    let (token, share) = find(core, token_text, &meta.site).await?;
     let Some(last) = reserve_attempt(core, &share, meta).await? else {
         return Err(deny(core, &share, Denial::TooManyAttempts, meta).await);
     };
@@ -382,5 +389,9 @@ pub(crate) async fn share_link(core: &Liaison, org_id: &str, id: &str) -> Result
     let token = core.sealer.open(&sealing_context(id), &sealed)?;
     let token = std::str::from_utf8(token.expose_secret())
         .map_err(|_| ServiceError::fault("sealed token is not UTF-8"))?;
-    Ok(SecretString::from(core.settings.share_url(token)))
+    let share = store::shares::get(core.db.pool(), org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let base = sites::link_base(core, org_id, &share.portal_id, share.method).await?;
+    Ok(SecretString::from(sites::share_url(&base, token)))
 }

@@ -19,10 +19,13 @@ pub struct DeviceRow {
     pub user_agent: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
+    /// When this browser last proved the share's secrets (`None`: before it was recorded;
+    /// read as `first_seen_at`).
+    pub proven_at: Option<i64>,
 }
 
 const COLUMNS: &str = "id, org_id, share_id, device_hash, status, first_seen_at, last_seen_at, \
-    ip, user_agent, decided_by, decided_at";
+    ip, user_agent, decided_by, decided_at, proven_at";
 
 pub async fn find<'e, E>(
     db: E,
@@ -78,6 +81,20 @@ where
     .bind(&d.user_agent)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Records that the browser proved the share's secrets at `now_ms`.
+pub async fn mark_proven<'e, E>(db: E, share_id: &str, device_hash: &str, now_ms: i64) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("UPDATE share_devices SET proven_at = $3 WHERE share_id = $1 AND device_hash = $2")
+        .bind(share_id)
+        .bind(device_hash)
+        .bind(now_ms)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

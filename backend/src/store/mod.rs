@@ -14,6 +14,7 @@ pub mod devices;
 pub mod documents;
 pub mod domains;
 pub mod federation;
+pub mod guest_sessions;
 pub mod mail;
 pub mod orgs;
 pub mod packages;

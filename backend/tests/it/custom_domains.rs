@@ -4,13 +4,12 @@
 //! unsafe name refused with nothing written — on SQLite and on PostgreSQL.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
+use crate::common::dnsmasq::Dnsmasq;
 use crate::common::{org_admin, Harness};
 use backend::actor::RequestMeta;
-use backend::services::portals::{self, domains};
-use backend::services::{audit_log, ServiceError};
+use backend::services::portals::{self, domains, domains::Rechecked};
+use backend::services::{audit_log, sites, ServiceError};
 use backend::store::domains::DomainStatus;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,57 +36,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// A dnsmasq answering for `.example` only: the given TXT records, NXDOMAIN for the rest.
-struct Dnsmasq(Child);
-
-impl Dnsmasq {
-    async fn start(port: u16, records: &[(String, String)]) -> Self {
-        let mut cmd = Command::new(
-            ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"]
-                .into_iter()
-                .find(|p| std::path::Path::new(p).exists())
-                .expect("dnsmasq (Debian's dnsmasq-base; scripts/bootstrap installs it)"),
-        );
-        cmd.args([
-            "--keep-in-foreground",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--bind-interfaces",
-            "--listen-address=127.0.0.1",
-            "--local=/example/",
-            "--pid-file=",
-            "--user=root",
-        ])
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        for (name, value) in records {
-            cmd.arg(format!("--txt-record={name},{value}"));
-        }
-        // Owned by the guard at once, so it is killed and reaped however this ends.
-        let guard = Dnsmasq(cmd.spawn().expect("start dnsmasq"));
-        // Ready when it accepts TCP on its port.
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return guard;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("dnsmasq did not start on port {port}");
-    }
-}
-
-impl Drop for Dnsmasq {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn meta() -> RequestMeta {
@@ -148,16 +96,21 @@ async fn story(h: Harness, port: u16) {
     assert_eq!(d.status, DomainStatus::Pending);
     assert_eq!(d.txt_name, "_liaison-challenge.share.agency.example");
     assert!(d.txt_value.len() >= 32);
-    assert!(!domains::is_served(&h.core, "share.agency.example")
+    assert!(!sites::is_served(&h.core, "share.agency.example")
         .await
         .unwrap());
 
-    // One name, one portal: not again, not by another organisation.
+    // Once per organisation; but a pending name holds nothing against anyone else (each
+    // row has its own challenge: only the holder of the DNS zone can verify).
+    match domains::add(&h.core, &admin, &portal.id, "share.agency.example", &meta()).await {
+        Err(ServiceError::Conflict(m)) => assert!(m.contains("already one of your"), "{m}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
     let other = org_admin(&h, "Other").await;
     let other_portal = portals::create(&h.core, &other, "Theirs", &meta())
         .await
         .unwrap();
-    match domains::add(
+    let theirs = domains::add(
         &h.core,
         &other,
         &other_portal.id,
@@ -165,12 +118,8 @@ async fn story(h: Harness, port: u16) {
         &meta(),
     )
     .await
-    {
-        Err(ServiceError::Conflict(m)) => {
-            assert!(!m.contains("Agency") && !m.contains("Evidence"), "{m}")
-        }
-        other => panic!("expected a conflict, got {other:?}"),
-    }
+    .unwrap();
+    assert_ne!(theirs.txt_value, d.txt_value);
     assert!(matches!(
         domains::verify(&h.core, &other, &d.id, &meta()).await,
         Err(ServiceError::NotFound("domain"))
@@ -194,6 +143,7 @@ async fn story(h: Harness, port: u16) {
         &[
             (d.txt_name.clone(), "unrelated".into()),
             (d.txt_name.clone(), d.txt_value.clone()),
+            (d.txt_name.clone(), theirs.txt_value.clone()),
         ],
     )
     .await;
@@ -202,52 +152,110 @@ async fn story(h: Harness, port: u16) {
         .unwrap();
     assert_eq!(v.status, DomainStatus::Verified);
     assert!(v.verified_at.is_some());
-    assert!(domains::is_served(&h.core, "SHARE.agency.example.")
+    assert!(sites::is_served(&h.core, "SHARE.agency.example.")
         .await
         .unwrap());
 
+    // Verified names are served for one portal only: the other organisation's row cannot
+    // be verified too (even with its record published), nor can a third add it; whose
+    // portal has it is not said, and the refusals write nothing.
+    let other_before = audit_len(other.clone()).await;
+    match domains::verify(&h.core, &other, &theirs.id, &meta()).await {
+        Err(ServiceError::Conflict(m)) => {
+            assert!(m.contains("already verified for another portal"), "{m}");
+            assert!(!m.contains("Agency") && !m.contains("Evidence"), "{m}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let third = org_admin(&h, "Third").await;
+    let third_portal = portals::create(&h.core, &third, "Third", &meta())
+        .await
+        .unwrap();
+    assert!(matches!(
+        domains::add(
+            &h.core,
+            &third,
+            &third_portal.id,
+            "share.agency.example",
+            &meta()
+        )
+        .await,
+        Err(ServiceError::Conflict(_))
+    ));
+    assert_eq!(audit_len(other.clone()).await, other_before);
+    assert_eq!(
+        domains::list(&h.core, &other).await.unwrap()[0].status,
+        DomainStatus::Pending
+    );
+
     // The daily re-check: not due yet; due after a day, the record still there: verified.
-    assert_eq!(domains::recheck_due(&h.core, 50).await.unwrap(), 0);
+    assert_eq!(
+        domains::recheck_due(&h.core, 50).await.unwrap(),
+        Rechecked::default()
+    );
     h.clock.advance(time::Duration::hours(25));
-    assert_eq!(domains::recheck_due(&h.core, 50).await.unwrap(), 0);
+    assert_eq!(
+        domains::recheck_due(&h.core, 50).await.unwrap(),
+        Rechecked {
+            confirmed: 1,
+            ..Default::default()
+        }
+    );
     assert_eq!(
         domains::list(&h.core, &admin).await.unwrap()[0].status,
         DomainStatus::Verified
     );
     drop(dns);
 
-    // A day later the record is gone: suspended, audited, every admin mailed.
+    // A day later the record is gone: suspended — by one of two nodes checking at once,
+    // audited once, every admin mailed once.
     let dns = Dnsmasq::start(port, &[]).await;
     h.clock.advance(time::Duration::hours(25));
-    assert_eq!(domains::recheck_due(&h.core, 50).await.unwrap(), 1);
+    let (a, b) = tokio::join!(
+        domains::recheck_due(&h.core, 50),
+        domains::recheck_due(&h.core, 50)
+    );
+    assert_eq!(a.unwrap().suspended + b.unwrap().suspended, 1);
     let now = domains::list(&h.core, &admin).await.unwrap();
     assert_eq!(now[0].status, DomainStatus::Suspended);
-    assert!(!domains::is_served(&h.core, "share.agency.example")
+    assert!(!sites::is_served(&h.core, "share.agency.example")
         .await
         .unwrap());
-    let events = audit_log::list(
-        &h.core,
-        &admin,
-        audit_log::AuditFilter {
-            event_type: Some("portal.changed".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .items;
-    assert!(events
-        .iter()
-        .any(|e| e.details["action"] == "domain_suspended"
-            && e.details["domain"] == "share.agency.example"));
-    let mail: Vec<(String, String)> = sqlx::query_as(
-        "SELECT to_address, subject FROM mail_outbox WHERE kind = 'domain_suspended'",
-    )
-    .fetch_all(h.core.db.pool())
-    .await
-    .unwrap();
+    let suspensions = |who: backend::actor::Staff, domain: &'static str| {
+        let core = h.core.clone();
+        async move {
+            audit_log::list(
+                &core,
+                &who,
+                audit_log::AuditFilter {
+                    event_type: Some("portal.changed".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|e| e.details["action"] == "domain_suspended" && e.details["domain"] == domain)
+            .map(|e| e.details["reason"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+        }
+    };
     assert_eq!(
-        mail,
+        suspensions(admin.clone(), "share.agency.example").await,
+        ["txt_record_missing"]
+    );
+    let mail = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT to_address, subject FROM mail_outbox WHERE kind = 'domain_suspended' \
+             ORDER BY created_at, to_address",
+        )
+        .fetch_all(h.core.db.pool())
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        mail().await,
         vec![(
             "admin@agency.example.org".to_owned(),
             "share.agency.example is suspended".to_owned()
@@ -255,7 +263,39 @@ async fn story(h: Harness, port: u16) {
     );
     drop(dns);
 
-    // A DNS server that does not answer proves nothing: nothing is suspended for it.
+    // Suspended, the name holds nothing either: the organisation that publishes its record
+    // now verifies it, and the first may not take it back.
+    let dns = Dnsmasq::start(
+        port,
+        &[
+            (d.txt_name.clone(), d.txt_value.clone()),
+            (theirs.txt_name.clone(), theirs.txt_value.clone()),
+        ],
+    )
+    .await;
+    domains::verify(&h.core, &other, &theirs.id, &meta())
+        .await
+        .unwrap();
+    assert!(matches!(
+        domains::verify(&h.core, &admin, &d.id, &meta()).await,
+        Err(ServiceError::Conflict(_))
+    ));
+    assert_eq!(
+        domains::list(&h.core, &admin).await.unwrap()[0].status,
+        DomainStatus::Suspended
+    );
+    domains::remove(&h.core, &other, &theirs.id, &meta())
+        .await
+        .unwrap();
+    assert!(matches!(
+        domains::verify(&h.core, &other, &theirs.id, &meta()).await,
+        Err(ServiceError::NotFound("domain"))
+    ));
+    drop(dns);
+
+    // A DNS server that cannot answer proves nothing: the check is tried again hourly,
+    // and the domain stays served — for a week. Then it is suspended, and admins are told
+    // why.
     let d2 = domains::add(&h.core, &admin, &portal.id, "files.agency.example", &meta())
         .await
         .unwrap();
@@ -264,21 +304,170 @@ async fn story(h: Harness, port: u16) {
         .await
         .unwrap();
     drop(dns);
+    let _dns = Dnsmasq::refusing(port).await;
     h.clock.advance(time::Duration::hours(25));
     assert!(matches!(
         domains::verify(&h.core, &admin, &d2.id, &meta()).await,
         Err(ServiceError::Unavailable(_))
     ));
-    assert_eq!(domains::recheck_due(&h.core, 50).await.unwrap(), 0);
-    assert!(domains::is_served(&h.core, "files.agency.example")
+    let unanswered = Rechecked {
+        inconclusive: 1,
+        ..Default::default()
+    };
+    assert_eq!(domains::recheck_due(&h.core, 50).await.unwrap(), unanswered);
+    h.clock.advance(time::Duration::minutes(30));
+    assert_eq!(
+        domains::recheck_due(&h.core, 50).await.unwrap(),
+        Rechecked::default()
+    );
+    h.clock.advance(time::Duration::minutes(31));
+    assert_eq!(domains::recheck_due(&h.core, 50).await.unwrap(), unanswered);
+    assert!(sites::is_served(&h.core, "files.agency.example")
         .await
         .unwrap());
+    for _ in 0..7 {
+        h.clock.advance(time::Duration::hours(24));
+        domains::recheck_due(&h.core, 50).await.unwrap();
+    }
+    assert!(!sites::is_served(&h.core, "files.agency.example")
+        .await
+        .unwrap());
+    assert_eq!(
+        suspensions(admin.clone(), "files.agency.example").await,
+        ["dns_lookups_failing"]
+    );
+    let body = crate::common::local_mail(
+        &h,
+        &admin,
+        "admin@agency.example.org",
+        "files.agency.example is suspended",
+    )
+    .await;
+    assert!(body.contains("no DNS server has answered"), "{body}");
 
-    // Removing a domain stops it being served.
+    // Removing a domain stops it being served (and it is gone for good).
     domains::remove(&h.core, &admin, &d2.id, &meta())
         .await
         .unwrap();
-    assert!(!domains::is_served(&h.core, "files.agency.example")
+    assert!(!sites::is_served(&h.core, "files.agency.example")
         .await
         .unwrap());
+    assert!(matches!(
+        domains::remove(&h.core, &admin, &d2.id, &meta()).await,
+        Err(ServiceError::NotFound("domain"))
+    ));
+}
+
+/// The `domain_checks` migration keeps every domain as it was, schedules the re-check of
+/// verified ones a day after their last check, and lets a name be pending for two
+/// organisations at once (it was unique whatever its status before).
+async fn the_domain_checks_migration_keeps_every_domain(engine: backend::store::Engine) {
+    use backend::store::Db;
+    let dir = tempfile::tempdir().unwrap();
+    let (pool, url, pg) = crate::common::migrated_before(engine, dir.path(), 20261205000016).await;
+    for sql in [
+        "INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'Acme', 1), ('o2', 'Globex', 2)",
+        "INSERT INTO users (id, org_id, email, display_name, role, created_at) VALUES \
+         ('u1', 'o1', 'a@acme.example', 'A', 'admin', 1), ('u2', 'o2', 'b@globex.example', 'B', 'admin', 2)",
+        "INSERT INTO portals (id, org_id, name, created_by, created_at) VALUES \
+         ('p1', 'o1', 'Panel', 'u1', 1), ('p2', 'o2', 'Globex', 'u2', 2)",
+        "INSERT INTO portal_domains (id, org_id, portal_id, domain, challenge, status, created_by, \
+         created_at, verified_at, checked_at, suspended_at) VALUES \
+         ('d1', 'o1', 'p1', 'share.acme.example', 'c1', 'verified', 'u1', 10, 20, 30, NULL), \
+         ('d2', 'o1', 'p1', 'files.acme.example', 'c2', 'pending', 'u1', 11, NULL, NULL, NULL), \
+         ('d3', 'o1', 'p1', 'old.acme.example', 'c3', 'suspended', 'u1', 12, 21, 40, 40)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let rows = backend::store::domains::list(db.pool(), "o1")
+        .await
+        .unwrap();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|d| {
+            (
+                d.id.as_str(),
+                d.domain.as_str(),
+                d.challenge.as_str(),
+                d.status,
+                d.verified_at,
+                d.checked_at,
+                d.suspended_at,
+                d.next_check_at,
+                d.failing_since,
+            )
+        })
+        .collect();
+    let day = 24 * 60 * 60 * 1000;
+    assert_eq!(
+        got,
+        [
+            (
+                "d2",
+                "files.acme.example",
+                "c2",
+                DomainStatus::Pending,
+                None,
+                None,
+                None,
+                None,
+                None
+            ),
+            (
+                "d3",
+                "old.acme.example",
+                "c3",
+                DomainStatus::Suspended,
+                Some(21),
+                Some(40),
+                Some(40),
+                None,
+                None
+            ),
+            (
+                "d1",
+                "share.acme.example",
+                "c1",
+                DomainStatus::Verified,
+                Some(20),
+                Some(30),
+                None,
+                Some(30 + day),
+                None
+            ),
+        ]
+    );
+    // Now a pending name is no one's: Globex may add it too; a verified one stays Acme's.
+    sqlx::query(
+        "INSERT INTO portal_domains (id, org_id, portal_id, domain, challenge, status, created_by, \
+         created_at) VALUES ('d4', 'o2', 'p2', 'files.acme.example', 'c4', 'pending', 'u2', 13)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let taken = sqlx::query(
+        "INSERT INTO portal_domains (id, org_id, portal_id, domain, challenge, status, created_by, \
+         created_at) VALUES ('d5', 'o2', 'p2', 'share.acme.example', 'c5', 'verified', 'u2', 14)",
+    )
+    .execute(db.pool())
+    .await;
+    assert!(taken.is_err(), "a second verified row for one name");
+    db.close().await;
+    if let Some(name) = pg {
+        crate::common::drop_postgres(&name).await;
+    }
+}
+
+#[tokio::test]
+async fn the_domain_checks_migration_keeps_every_domain_sqlite() {
+    the_domain_checks_migration_keeps_every_domain(backend::store::Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_domain_checks_migration_keeps_every_domain_postgres() {
+    the_domain_checks_migration_keeps_every_domain(backend::store::Engine::Postgres).await;
 }

@@ -10,6 +10,7 @@ mod audit_chain;
 mod custom_domains;
 mod federation_store;
 mod geo;
+mod guest_home;
 mod mail;
 mod portal_branding;
 mod portal_jwt;

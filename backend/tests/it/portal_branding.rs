@@ -3,7 +3,7 @@
 //! on SQLite and on PostgreSQL.
 
 use crate::common::Harness;
-use backend::actor::{RequestMeta, Staff};
+use backend::actor::{RequestMeta, Site, Staff};
 use backend::domain::branding::FooterLink;
 use backend::domain::{Method, Role};
 use backend::services::portals::branding::{self, BrandingInput, GuestBrand};
@@ -223,14 +223,24 @@ async fn guests_see_their_shares_portal_brand(h: Harness) {
     assert!(access::landing(&h.core, &branded, None, &meta())
         .await
         .is_err());
-    let denied = access::brand_for_link(&h.core, &branded).await.unwrap();
+    let denied = access::brand_for_link(&h.core, &branded, &Site::Installation)
+        .await
+        .unwrap();
     assert_eq!(denied.name, "Evidence Unit");
     assert_eq!(
         denied.disclaimer_html, "",
         "a denial does not repeat the disclaimer"
     );
-    let unknown = access::brand_for_link(&h.core, "not-a-link").await.unwrap();
-    assert_eq!(unknown, GuestBrand::liaison());
+    let unknown = access::brand_for_link(&h.core, "not-a-link", &Site::Installation)
+        .await
+        .unwrap();
+    assert_eq!(
+        unknown,
+        GuestBrand {
+            disclaimer_html: String::new(),
+            ..GuestBrand::liaison()
+        }
+    );
 }
 
 async fn bad_brand_input_is_refused_by_field_and_writes_nothing(h: Harness) {
@@ -577,39 +587,9 @@ async fn portal_terms_apply_when_the_share_names_none(h: Harness) {
 /// organisation's new default portal, and a portal already named "Default portal" keeps
 /// its name.
 async fn the_migration_gives_every_existing_share_a_portal(engine: backend::store::Engine) {
-    use backend::store::{Db, Engine};
-    use sqlx::migrate::Migrator;
-    sqlx::any::install_default_drivers();
+    use backend::store::Db;
     let dir = tempfile::tempdir().unwrap();
-    let (url, pg) = match engine {
-        Engine::Sqlite => (
-            format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display()),
-            None,
-        ),
-        Engine::Postgres => {
-            let (url, name) = crate::common::create_postgres().await;
-            (url, Some(name))
-        }
-    };
-    let folder = match engine {
-        Engine::Sqlite => "sqlite",
-        Engine::Postgres => "postgres",
-    };
-    let mut before = Migrator::new(std::path::Path::new(&format!(
-        "{}/../migrations/{folder}",
-        env!("CARGO_MANIFEST_DIR")
-    )))
-    .await
-    .unwrap();
-    before.migrations = before
-        .migrations
-        .iter()
-        .filter(|m| m.version < 20261203000014)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    before.run(&pool).await.unwrap();
+    let (pool, url, pg) = crate::common::migrated_before(engine, dir.path(), 20261203000014).await;
     for sql in [
         "INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'Acme', 1), ('o2', 'Globex', 2)",
         "INSERT INTO users (id, org_id, email, display_name, role, created_at) VALUES \

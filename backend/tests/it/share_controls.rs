@@ -41,6 +41,7 @@ fn meta() -> RequestMeta {
     meta_from("203.0.113.7")
 }
 
+use crate::common::local_mail;
 use crate::common::org_admin as org;
 
 async fn document(h: &Harness, who: &Staff) -> String {
@@ -1159,25 +1160,6 @@ async fn expiry_reminders_go_once(h: Harness) {
 }
 
 /// The newest local-outbox mail to `to` whose subject contains `subject`, delivered first.
-async fn local_mail(h: &Harness, who: &Staff, to: &str, subject: &str) -> String {
-    backend::mail::deliver_due(
-        &h.core.db,
-        &h.core.sealer,
-        &backend::mail::Mailer::Local,
-        h.core.now_ms(),
-        100,
-    )
-    .await
-    .unwrap();
-    backend::services::outbox::list(&h.core, who, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.to.ends_with(&format!("<{to}>")) && m.subject.contains(subject))
-        .and_then(|m| m.body_text)
-        .unwrap_or_else(|| panic!("no mail to {to} about {subject:?}"))
-}
-
 async fn portal_access_admits_active_members_only(h: Harness) {
     use backend::services::portals;
     let admin = org(&h, "Acme").await;

@@ -98,7 +98,7 @@ async fn renew_session(
     if credential == PortalCredential::Cookie {
         jar = jar.add(app::ssr::portal_session_cookie(
             Some((&s.access_token, s.expires_in)),
-            state.secure_cookies,
+            state.core.settings.secure_cookies_on(&meta.site),
         ));
     }
     let body = Json(json!({

@@ -256,7 +256,7 @@ fn Domains(
     view! {
         <details class="panel-inner" open=any>
             <summary>"Custom domains"</summary>
-            <p class="muted small">"Guests reach this portal on your own domain once you publish the TXT record shown and verify it. Verified domains are checked daily; one whose record disappears is suspended and administrators are told."</p>
+            <p class="muted small">"Guests reach this portal on your own domain once you publish the TXT record shown and verify it. From then on the links of this portal's shares — new, copied and re-sent — are made on that domain, which shows this portal only; the console stays at this address. Verified domains are checked daily; one whose record disappears is suspended, administrators are told, and links fall back to this address."</p>
             {any.then(|| view! {
                 <ul class="domains" data-testid="domains">
                     {domains.into_iter().map(|d| {

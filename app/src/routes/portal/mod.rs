@@ -1,7 +1,9 @@
 //! What guests see: the link's landing page and the portal with the shared items.
 
+mod home_page;
 mod landing;
 mod portal_page;
 
+pub use home_page::HomePage;
 pub use landing::LandingPage;
 pub use portal_page::PortalPage;

@@ -8,6 +8,17 @@ use crate::types::{human_size, PortalItemView, PortalView};
 #[component]
 pub fn PortalPage() -> impl IntoView {
     let view_ = Resource::new(|| (), |_| load_portal());
+    // After "Sign out" (here or everywhere) the page says so above the closed portal.
+    let query = leptos_router::hooks::use_query_map();
+    let signed_out = move || {
+        query.read_untracked().get("signed_out").map(|w| {
+            if w == "everywhere" {
+                "You have signed out in every browser."
+            } else {
+                "You have signed out."
+            }
+        })
+    };
     // Silent renewal: sessions last at most 15 minutes; renew every 10 while the page is
     // open. When renewal is refused (revoked, expired, policy), reload to show why.
     Effect::new(move |_| {
@@ -38,13 +49,19 @@ pub fn PortalPage() -> impl IntoView {
                     match view_.await {
                         Err(e) => view! { <main class="portal"><p class="error">{crate::error_text(&e)}</p></main> }.into_any(),
                         Ok(PortalView::Closed { brand, message }) => view! {
-                            <GuestFrame brand title="Shared content"><main class="guest-card"><h1 data-testid="portal-closed">{message}</h1></main></GuestFrame>
+                            <GuestFrame brand title="Shared content"><main class="guest-card">
+                                {signed_out().map(|s| view! { <p class="notice" role="status" data-testid="signed-out">{s}</p> })}
+                                <h1 data-testid="portal-closed">{message}</h1>
+                            </main></GuestFrame>
                         }.into_any(),
                         Ok(PortalView::Open { brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items }) => view! {
                             <GuestFrame brand title="Shared content"><main class="portal">
                             <header class="portal-head">
                                 <span class="tlp" data-testid="tlp">{tlp}</span>
-                                <span class="muted">{format!("Shared with {recipient_name}")}</span>
+                                <nav class="portal-nav" aria-label="Your shares">
+                                    <span class="muted">{format!("Shared with {recipient_name}")}</span>
+                                    <a href="/portal/home" data-testid="home-link">"Shared with you"</a>
+                                </nav>
                             </header>
                             {(!instructions.is_empty()).then(|| view! {
                                 <section class="instructions" data-testid="instructions"><h2>"Instructions"</h2><p>{instructions}</p></section>

@@ -9,7 +9,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, new_csrf_token, session, SESSION_CSRF, SESSION_USER};
     let ctx = context()?;
     let password = secrecy::SecretString::from(password);
-    let staff = backend::services::auth::sign_in(&ctx.core, &email, &password, &meta().await)
+    let staff = backend::services::auth::sign_in(&ctx.core, &email, &password, &meta().await?)
         .await
         .map_err(fail)?;
     let session = session().await?;

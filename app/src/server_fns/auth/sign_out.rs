@@ -7,7 +7,7 @@ pub async fn sign_out(csrf: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf, session};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    backend::services::auth::signed_out(&ctx.core, &staff, &meta().await)
+    backend::services::auth::signed_out(&ctx.core, &staff, &meta().await?)
         .await
         .map_err(fail)?;
     session()

@@ -14,7 +14,7 @@ pub async fn change_package(
     use backend::services::{packages, ServiceError};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    let meta = meta().await;
+    let meta = meta().await?;
     match action.as_str() {
         "add" => packages::add_document(&ctx.core, &staff, &package_id, &document_id, &meta).await,
         "remove" => {

@@ -58,7 +58,7 @@ pub async fn add_identity_provider(#[server(flatten)] form: IdpForm) -> Result<(
         &staff,
         partner.as_deref(),
         input,
-        &meta().await,
+        &meta().await?,
     )
     .await
     .map_err(fail)?;

@@ -17,7 +17,7 @@ pub async fn create_partner(csrf: String, name: String, domains: String) -> Resu
             .collect(),
         enabled: true,
     };
-    backend::services::partners::create_partner(&ctx.core, &staff, input, &meta().await)
+    backend::services::partners::create_partner(&ctx.core, &staff, input, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())

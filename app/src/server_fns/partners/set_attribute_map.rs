@@ -23,7 +23,7 @@ pub async fn set_attribute_map(
         organisation: names(&organisation),
         groups: names(&groups),
     };
-    backend::services::partners::set_attribute_map(&ctx.core, &staff, &id, map, &meta().await)
+    backend::services::partners::set_attribute_map(&ctx.core, &staff, &id, map, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())

@@ -20,7 +20,7 @@ pub async fn set_federation_enabled(
         "idp" => Toggle::Idp,
         _ => return Err(AppError::invalid("kind", "kind must be partner or idp")),
     };
-    backend::services::partners::set_enabled(&ctx.core, &staff, what, &id, enabled, &meta().await)
+    backend::services::partners::set_enabled(&ctx.core, &staff, what, &id, enabled, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())

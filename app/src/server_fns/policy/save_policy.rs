@@ -103,7 +103,7 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppE
             message: e.to_string(),
         })
     })?;
-    backend::services::policy::set(&ctx.core, &staff, policy, &meta().await)
+    backend::services::policy::set(&ctx.core, &staff, policy, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())

@@ -5,32 +5,43 @@ use crate::error::AppError;
 use crate::types::PortalView;
 
 /// The guest's portal: the share's items, re-checked against revocation and expiry now.
-#[server]
+#[server(prefix = "/api/guest")]
 pub async fn load_portal() -> Result<PortalView, AppError> {
-    use crate::ssr::{brand_view, context, fail, meta, portal_cookie, set_portal_cookie};
+    use crate::ssr::{
+        brand_view, context, fail, fail_view, meta, portal_cookie, set_portal_cookie,
+    };
     use crate::types::PortalItemView;
     use backend::services::access;
-    use backend::services::portals::branding::GuestBrand;
+    use backend::services::portals::branding::{self, GuestBrand};
     let ctx = context()?;
-    let closed = |message: &str| {
+    let meta = meta().await?;
+    // Without a session, the page is in the site's brand: the portal's on its domain.
+    let closed = |message: String| async {
+        let brand = branding::for_site(&ctx.core, &meta.site)
+            .await
+            .map_err(fail)?;
         Ok(PortalView::Closed {
-            brand: brand_view(GuestBrand::liaison()),
-            message: message.to_owned(),
+            brand: brand_view(GuestBrand {
+                disclaimer_html: String::new(),
+                ..brand
+            }),
+            message,
         })
     };
-    let Some(jwt) = portal_cookie().await else {
-        let _ = fail(backend::services::ServiceError::Unauthenticated(
+    let secure = ctx.core.settings.secure_cookies_on(&meta.site);
+    let Some(jwt) = portal_cookie(secure).await else {
+        fail_view(backend::services::ServiceError::Unauthenticated(
             "no session",
         ));
-        return closed("Open the link you were sent to see the shared content.");
+        return closed("Open the link you were sent to see the shared content.".into()).await;
     };
-    let guest = match access::authenticate(&ctx.core, &jwt, &meta().await).await {
+    let guest = match access::authenticate(&ctx.core, &jwt, &meta).await {
         Ok(g) => g,
         Err(e) => {
             let message = e.to_string();
-            let _ = fail(e);
-            set_portal_cookie(None, ctx.secure_cookies);
-            return closed(&message);
+            fail_view(e);
+            set_portal_cookie(None, secure);
+            return closed(message).await;
         }
     };
     let o = access::overview(&ctx.core, &guest).await.map_err(fail)?;

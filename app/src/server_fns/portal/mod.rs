@@ -1,11 +1,15 @@
+mod guest_home;
 mod load_portal;
 mod open_share;
 mod renew_portal_session;
 mod report_print_attempt;
 mod share_landing;
+mod site_brand;
 
+pub use guest_home::*;
 pub use load_portal::*;
 pub use open_share::*;
 pub use renew_portal_session::*;
 pub use report_print_attempt::*;
 pub use share_landing::*;
+pub use site_brand::*;

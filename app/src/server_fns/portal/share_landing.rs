@@ -6,13 +6,14 @@ use crate::types::LandingView;
 
 /// What `/s/{token}` shows. Cheap (no PBKDF2), counts nothing and sets no cookie, so a mail
 /// scanner's prefetch cannot use up an access. Denials carry their HTTP status.
-#[server]
+#[server(prefix = "/api/guest")]
 pub async fn share_landing(token: String) -> Result<LandingView, AppError> {
-    use crate::ssr::{brand_view, context, device_cookie, fail, meta};
+    use crate::ssr::{brand_view, context, device_cookie, fail, fail_view, meta};
     use backend::services::{access, ServiceError};
     let ctx = context()?;
-    let device = device_cookie().await;
-    match access::landing(&ctx.core, &token, device.as_ref(), &meta().await).await {
+    let meta = meta().await?;
+    let device = device_cookie(ctx.core.settings.secure_cookies_on(&meta.site)).await;
+    match access::landing(&ctx.core, &token, device.as_ref(), &meta).await {
         Ok(l) => Ok(LandingView::Open {
             brand: brand_view(l.brand),
             org_name: l.org_name,
@@ -28,8 +29,8 @@ pub async fn share_landing(token: String) -> Result<LandingView, AppError> {
             }),
         }),
         Err(ServiceError::Denied(d)) => {
-            let _ = fail(ServiceError::Denied(d));
-            let brand = access::brand_for_link(&ctx.core, &token)
+            fail_view(ServiceError::Denied(d));
+            let brand = access::brand_for_link(&ctx.core, &token, &meta.site)
                 .await
                 .map_err(fail)?;
             Ok(LandingView::Denied {

@@ -18,7 +18,7 @@ pub async fn add_portal_member(
         &portal_id,
         &name,
         &email,
-        &meta().await,
+        &meta().await?,
     )
     .await
     .map_err(fail)?;

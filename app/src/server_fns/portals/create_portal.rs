@@ -7,7 +7,7 @@ pub async fn create_portal(csrf: String, name: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    backend::services::portals::create(&ctx.core, &staff, &name, &meta().await)
+    backend::services::portals::create(&ctx.core, &staff, &name, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())

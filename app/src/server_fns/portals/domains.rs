@@ -9,9 +9,15 @@ pub async fn add_domain(csrf: String, portal_id: String, domain: String) -> Resu
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    backend::services::portals::domains::add(&ctx.core, &staff, &portal_id, &domain, &meta().await)
-        .await
-        .map_err(fail)?;
+    backend::services::portals::domains::add(
+        &ctx.core,
+        &staff,
+        &portal_id,
+        &domain,
+        &meta().await?,
+    )
+    .await
+    .map_err(fail)?;
     Ok(())
 }
 
@@ -21,7 +27,7 @@ pub async fn verify_domain(csrf: String, id: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    backend::services::portals::domains::verify(&ctx.core, &staff, &id, &meta().await)
+    backend::services::portals::domains::verify(&ctx.core, &staff, &id, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())
@@ -33,7 +39,7 @@ pub async fn remove_domain(csrf: String, id: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    backend::services::portals::domains::remove(&ctx.core, &staff, &id, &meta().await)
+    backend::services::portals::domains::remove(&ctx.core, &staff, &id, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())

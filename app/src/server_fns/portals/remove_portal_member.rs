@@ -17,7 +17,7 @@ pub async fn remove_portal_member(
         &staff,
         &portal_id,
         &member_id,
-        &meta().await,
+        &meta().await?,
     )
     .await
     .map_err(fail)

@@ -57,7 +57,7 @@ pub async fn save_branding(#[server(flatten)] form: BrandingForm) -> Result<(), 
         footer_links,
         terms_id: Some(form.terms_id).filter(|t| !t.is_empty()),
     };
-    branding::set(&ctx.core, &staff, &form.portal_id, &input, &meta().await)
+    branding::set(&ctx.core, &staff, &form.portal_id, &input, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())

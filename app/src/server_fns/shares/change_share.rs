@@ -65,7 +65,7 @@ pub async fn change_share(#[server(flatten)] form: ShareChangeForm) -> Result<()
             allow_print: Some(crate::server_fns::ticked(&allow_print)),
             watermark: Some(crate::server_fns::ticked(&watermark)),
         },
-        &meta().await,
+        &meta().await?,
     )
     .await
     .map_err(fail)?;

@@ -9,7 +9,7 @@ pub async fn copy_share_link(csrf: String, id: String) -> Result<String, AppErro
     use secrecy::ExposeSecret;
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    let url = backend::services::shares::copy_link(&ctx.core, &staff, &id, &meta().await)
+    let url = backend::services::shares::copy_link(&ctx.core, &staff, &id, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(url.expose_secret().to_owned())

@@ -45,7 +45,7 @@ pub async fn create_share(
     let ctx = context()?;
     let staff = require_staff_csrf(&form.csrf).await?;
     let input = shares::NewShare::try_from(form).map_err(fail)?;
-    let created = shares::create(&ctx.core, &staff, input, &meta().await)
+    let created = shares::create(&ctx.core, &staff, input, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(created

@@ -31,7 +31,7 @@ pub async fn decide_device(
         &share_id,
         &device_id,
         approve,
-        &meta().await,
+        &meta().await?,
     )
     .await
     .map_err(fail)?;

@@ -8,7 +8,7 @@ pub async fn revoke_share(csrf: String, id: String) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    backend::services::shares::revoke(&ctx.core, &staff, &id, &meta().await)
+    backend::services::shares::revoke(&ctx.core, &staff, &id, &meta().await?)
         .await
         .map_err(fail)?;
     Ok(())

@@ -13,7 +13,7 @@ pub async fn revoke_shares(csrf: String, ids: Option<Vec<String>>) -> Result<usi
         &ctx.core,
         &staff,
         &ids.unwrap_or_default(),
-        &meta().await,
+        &meta().await?,
     )
     .await
     .map_err(fail)

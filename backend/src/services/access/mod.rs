@@ -16,6 +16,7 @@
 //! is what a session may see.
 
 mod content;
+mod home;
 mod open;
 mod session;
 
@@ -27,7 +28,7 @@ use serde::Serialize;
 use super::portals::branding::GuestBrand;
 use super::share_core::{check_standing, deny, device_hash, find, policies_now};
 use super::{Result, ServiceError};
-use crate::actor::RequestMeta;
+use crate::actor::{RequestMeta, Site};
 use crate::domain::{DeviceStatus, Share};
 use crate::store::{self, devices::DeviceRow};
 use crate::Liaison;
@@ -35,6 +36,7 @@ use crate::Liaison;
 pub use content::{
     item_content, items, overview, record_print_attempt, Overview, PortalItem, Purpose,
 };
+pub use home::{home, link_from_home, sign_out, Home, HomeShare, SIGN_OUT_MATTERS_MS};
 pub use open::open;
 pub use session::{authenticate, renew, until_revoked, MAX_SESSION_AGE};
 
@@ -149,7 +151,7 @@ pub async fn landing(
     device: Option<&SecretString>,
     meta: &RequestMeta,
 ) -> Result<Landing> {
-    let (_, share) = find(core, token_text).await?;
+    let (_, share) = find(core, token_text, &meta.site).await?;
     if let Err(denial) = check_standing(core, &share, meta).await {
         return Err(deny(core, &share, denial, meta).await);
     }
@@ -175,17 +177,19 @@ pub async fn landing(
 /// The brand a denied link's page is shown in (a revoked or expired share's denial is shown
 /// in its portal's brand: name, logo, colours, footer). The portal's disclaimer is left
 /// out: a denial is often a leaked link, and says no more than it must. A link that finds
-/// no share gets Liaison's own brand: it reveals nothing about any organisation.
+/// no share gets the site's brand — Liaison's own on the public URL, the portal's on its
+/// domain — which reveals nothing about any other organisation.
 #[tracing::instrument(skip_all)]
-pub async fn brand_for_link(core: &Liaison, token_text: &str) -> Result<GuestBrand> {
-    match find(core, token_text).await {
-        Ok((_, share)) => Ok(GuestBrand {
-            disclaimer_html: String::new(),
-            ..super::portals::branding::for_share(core, &share).await?
-        }),
-        Err(ServiceError::Denied(_)) => Ok(GuestBrand::liaison()),
-        Err(e) => Err(e),
-    }
+pub async fn brand_for_link(core: &Liaison, token_text: &str, site: &Site) -> Result<GuestBrand> {
+    let brand = match find(core, token_text, site).await {
+        Ok((_, share)) => super::portals::branding::for_share(core, &share).await?,
+        Err(ServiceError::Denied(_)) => super::portals::branding::for_site(core, site).await?,
+        Err(e) => return Err(e),
+    };
+    Ok(GuestBrand {
+        disclaimer_html: String::new(),
+        ..brand
+    })
 }
 
 /// The brand of the share a portal session belongs to.

@@ -86,11 +86,23 @@ fn secret_bytes(s: &SecretString) -> SecretSlice<u8> {
 /// access, binds the browser, and issues a portal session.
 #[tracing::instrument(skip_all)]
 pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Result<PortalSession> {
-    let (token, share) = find(core, &req.token).await?;
+    let (token, share) = find(core, &req.token, &meta.site).await?;
     let device = device_row(core, &share, Some(&req.device)).await?;
-    let recognised = device
-        .as_ref()
-        .is_some_and(|d| d.status == DeviceStatus::Approved);
+    // A bound browser skips the secrets — unless it signed out since it last proved them
+    // (here, or its recipient everywhere): then it proves them again.
+    let recognised = match &device {
+        Some(d) if d.status == DeviceStatus::Approved => {
+            !store::guest_sessions::signed_out_since(
+                core.db.pool(),
+                &share.org_id,
+                &d.device_hash,
+                &share.recipient_email.to_lowercase(),
+                d.proven_at.unwrap_or(d.first_seen_at),
+            )
+            .await?
+        }
+        _ => false,
+    };
     // A recognised browser proves no secret (no PBKDF2), so it reserves nothing; it is
     // still refused while a lockout runs.
     let reserved = if recognised {
@@ -194,6 +206,9 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
         &new_device(&share, &hash, DeviceStatus::Approved, meta, now),
     )
     .await?;
+    if !recognised {
+        store::devices::mark_proven(&mut *tx, &share.id, &hash, now).await?;
+    }
     if let Some(login) = &federated {
         if !store::federation::consume(&mut *tx, &share.org_id, &login.state_hash, now).await? {
             tx.rollback().await?;
@@ -260,6 +275,7 @@ pub async fn open(core: &Liaison, req: OpenRequest, meta: &RequestMeta) -> Resul
     issue_session(
         core,
         &share,
+        &meta.site,
         SessionStart {
             session_id,
             idp_id,
@@ -322,5 +338,6 @@ fn new_device(
         user_agent: meta.user_agent.clone(),
         decided_by: None,
         decided_at: None,
+        proven_at: None,
     }
 }

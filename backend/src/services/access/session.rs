@@ -4,16 +4,20 @@
 use std::sync::Arc;
 
 use super::{current_share, PortalSession};
-use crate::actor::{Guest, RequestMeta};
+use crate::actor::{Guest, RequestMeta, Site};
 use crate::domain::{Denial, DeviceStatus, Share};
 use crate::portal_jwt::PortalClaims;
 use crate::services::share_core::{check_policy_and_place, deny};
+use crate::services::sites;
 use crate::services::{Result, ServiceError};
 use crate::store;
 use crate::Liaison;
 
 /// Authenticates a portal request (cookie or bearer JWT) and re-checks the share *now*:
-/// a revoked or expired share fails on the very next request.
+/// a revoked or expired share fails on the very next request. A session is good only on
+/// the site it was issued on (its `aud` is that site's origin), and a portal's domain
+/// accepts only its own portal's shares — even a token issued there before the domain
+/// changed hands.
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Result<Guest> {
     let claims = core
@@ -21,12 +25,27 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
         .verify(
             jwt,
             &core.settings.issuer(),
-            &core.settings.portal_audience(),
+            &core.settings.origin_of(&meta.site),
         )
         .await?;
     let share = current_share(core, &claims.org, &claims.sub)
         .await?
+        .filter(|s| sites::serves_share(&meta.site, s))
         .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
+    // Signed out — this session, or the recipient everywhere since it passed its checks.
+    if store::guest_sessions::signed_out(
+        core.db.pool(),
+        &share.org_id,
+        &claims.sid,
+        &share.recipient_email.to_lowercase(),
+        claims.auth_time,
+    )
+    .await?
+    {
+        return Err(ServiceError::InvalidPortalToken(
+            "You signed out; open the link you were sent to come back.".into(),
+        ));
+    }
     let standing = share.check_session(core.now()).and_then(|()| {
         if share.settings.network_allows(meta.ip) {
             Ok(())
@@ -139,6 +158,7 @@ pub async fn renew(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<
     issue_session(
         core,
         &share,
+        &meta.site,
         SessionStart {
             session_id: guest.session_id.clone(),
             idp_id: guest.idp_id.clone(),
@@ -161,9 +181,11 @@ pub(super) struct SessionStart {
     pub(super) device_hash: Option<String>,
 }
 
+/// A portal session for `share`, good on `site` only (its `aud`).
 pub(super) fn issue_session(
     core: &Liaison,
     share: &Share,
+    site: &Site,
     start: SessionStart,
 ) -> Result<PortalSession> {
     let ttl = core
@@ -173,7 +195,7 @@ pub(super) fn issue_session(
     let iat = core.now_ms() / 1000;
     let claims = PortalClaims {
         iss: core.settings.issuer(),
-        aud: core.settings.portal_audience(),
+        aud: core.settings.origin_of(site),
         sub: share.id.clone(),
         org: share.org_id.clone(),
         sid: start.session_id,

@@ -12,7 +12,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::super::{validate, Result, ServiceError};
-use crate::actor::{RequestMeta, Staff};
+use crate::actor::{RequestMeta, Site, Staff};
 use crate::audit::EventType;
 use crate::blobs::Blobs;
 use crate::domain::branding::{
@@ -145,6 +145,19 @@ pub async fn for_share(core: &Liaison, share: &Share) -> Result<GuestBrand> {
         .await?
         .ok_or_else(|| ServiceError::fault(format!("share {} names a missing portal", share.id)))?;
     guest_brand(core, &portal).await
+}
+
+/// The brand of a site: its portal's on a portal's domain, Liaison's own on the public URL
+/// (which serves every organisation, so shows none of them by default).
+#[tracing::instrument(skip_all)]
+pub async fn for_site(core: &Liaison, site: &Site) -> Result<GuestBrand> {
+    let Some(p) = site.portal() else {
+        return Ok(GuestBrand::liaison());
+    };
+    match store::portals::get(core.db.pool(), &p.org_id, &p.portal_id).await? {
+        Some(portal) => guest_brand(core, &portal).await,
+        None => Ok(GuestBrand::liaison()),
+    }
 }
 
 async fn guest_brand(core: &Liaison, portal: &PortalRow) -> Result<GuestBrand> {

@@ -432,6 +432,13 @@ pub async fn create(
         });
         tokens.push(token);
     }
+    let base = crate::services::sites::link_base(core, &who.org_id, &c.portal_id, c.method).await?;
+    let url_of = |token: &ShareToken| {
+        SecretString::from(crate::services::sites::share_url(
+            &base,
+            token.expose().expose_secret(),
+        ))
+    };
     let mut tx = core.db.begin().await?;
     for (row, token) in rows.iter().zip(&tokens) {
         store::shares::insert(&mut *tx, row).await?;
@@ -442,8 +449,7 @@ pub async fn create(
             Method::Invitation | Method::Portal | Method::Federated
         ) {
             let share = Share::try_from(row.clone())?;
-            let url = SecretString::from(core.settings.share_url(token.expose().expose_secret()));
-            crate::services::notify::invitation(core, &mut tx, &share, &url).await?;
+            crate::services::notify::invitation(core, &mut tx, &share, &url_of(token)).await?;
         }
         audit::record(
             &mut tx,
@@ -491,7 +497,7 @@ pub async fn create(
     for (row, token) in rows.iter().zip(tokens) {
         created.push(CreatedShare {
             share: get(core, who, &row.id).await?,
-            url: SecretString::from(core.settings.share_url(token.expose().expose_secret())),
+            url: url_of(&token),
         });
     }
     Ok(created)

@@ -5,6 +5,8 @@
 //! and drop it afterwards, even when the test fails; they never touch other databases.
 #![allow(dead_code)]
 
+pub mod dnsmasq;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -187,4 +189,70 @@ macro_rules! both_engines {
             async fn $name() { $crate::common::run(backend::store::Engine::Postgres, super::$name).await }
         )* }
     };
+}
+
+/// Delivers the outbox locally and returns the text of the mail to `to` whose subject
+/// contains `subject` (the newest such), as `who`'s organisation's outbox shows it.
+pub async fn local_mail(
+    h: &Harness,
+    who: &backend::actor::Staff,
+    to: &str,
+    subject: &str,
+) -> String {
+    backend::mail::deliver_due(
+        &h.core.db,
+        &h.core.sealer,
+        &backend::mail::Mailer::Local,
+        h.core.now_ms(),
+        100,
+    )
+    .await
+    .unwrap();
+    backend::services::outbox::list(&h.core, who, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.to.ends_with(&format!("<{to}>")) && m.subject.contains(subject))
+        .and_then(|m| m.body_text)
+        .unwrap_or_else(|| panic!("no mail to {to} about {subject:?}"))
+}
+
+/// A database of `engine` migrated up to, and not including, migration `version`: a
+/// migration test writes rows as an older release did, then runs the rest. Returns the
+/// pool, the URL (to reconnect through `Db` and run every migration) and, on PostgreSQL,
+/// the database to drop at the end. `dir` holds the SQLite file.
+pub async fn migrated_before(
+    engine: Engine,
+    dir: &std::path::Path,
+    version: i64,
+) -> (sqlx::AnyPool, String, Option<String>) {
+    use sqlx::migrate::Migrator;
+    sqlx::any::install_default_drivers();
+    let (url, pg, folder) = match engine {
+        Engine::Sqlite => (
+            format!("sqlite://{}?mode=rwc", dir.join("old.db").display()),
+            None,
+            "sqlite",
+        ),
+        Engine::Postgres => {
+            let (url, name) = create_postgres().await;
+            (url, Some(name), "postgres")
+        }
+    };
+    let mut before = Migrator::new(std::path::Path::new(&format!(
+        "{}/../migrations/{folder}",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .await
+    .unwrap();
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version < version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    before.run(&pool).await.unwrap();
+    (pool, url, pg)
 }

@@ -1,0 +1,260 @@
+//! The guest's home — "Shared with you" — and signing out.
+//!
+//! Who the guest is: the recipient of the share their session opened, as that share proves
+//! it — the emailed code (invitation and portal shares) or the partner's IdP (federated
+//! shares naming their recipient). Such a guest's home lists every share addressed to that
+//! recipient that proves them the same way: on invitation and portal shares, those of the
+//! same portal; for partner staff, their federated shares of the same partner across the
+//! organisation's portals. A plain link proves no one (and a federated share open to any
+//! of the partner's users proves only that one): its home is that share alone, and a plain
+//! link is never listed (it is anyone's who holds it). Only shares this site serves are
+//! listed (a portal's domain shows its own portal's), and only those the guest could open
+//! now: a revoked, expired or used-up share, one the policy now forbids, one of a portal
+//! they are no longer a member of, drops out at once.
+//!
+//! Signing out ends this session (by its `sid`, which renewals keep); "everywhere" ends
+//! every session of the recipient in the organisation that passed its checks until now.
+//! `authenticate` refuses both on the very next request.
+
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{current_share, session::MAX_SESSION_AGE};
+use crate::actor::{Guest, RequestMeta};
+use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::domain::{Method, Permission, Share};
+use crate::services::share_core::{self, check_standing};
+use crate::services::{rfc3339, sites, Result, ServiceError};
+use crate::store;
+use crate::Liaison;
+
+/// How long after a session passed its checks a sign-out of it can still matter: the last
+/// renewal (at [`MAX_SESSION_AGE`]) issues a token good for the longest session time, and
+/// an hour more covers clocks that disagree.
+pub const SIGN_OUT_MATTERS_MS: i64 = (MAX_SESSION_AGE.whole_seconds()
+    + crate::Settings::MAX_PORTAL_SESSION_TTL.whole_seconds()
+    + 3600)
+    * 1000;
+
+/// The most shares a home lists (the soonest to expire first).
+pub const HOME_LIMIT: usize = 200;
+
+/// One share in the guest's home.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct HomeShare {
+    pub share_id: String,
+    /// The document's title, or the package's or project's name.
+    pub title: String,
+    pub tlp: String,
+    pub expires_at: Option<String>,
+    /// The share this session opened.
+    pub current: bool,
+    /// Opening it asks the guest to acknowledge it.
+    pub acknowledge: bool,
+    /// The share asks for a response, and none has been sent yet.
+    pub respond: bool,
+}
+
+/// The guest's home.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Home {
+    pub recipient_name: String,
+    pub recipient_email: String,
+    /// The session proves who the guest is: the list holds all their shares, and they may
+    /// sign out everywhere.
+    pub proven: bool,
+    pub shares: Vec<HomeShare>,
+}
+
+/// Does `share`'s session prove its recipient, and by which means (the shares listed
+/// beside it must prove them the same way)?
+fn proof(share: &Share) -> Option<Proof> {
+    match share.method {
+        Method::Invitation | Method::Portal => Some(Proof::Code),
+        Method::Federated => share
+            .settings
+            .federation
+            .as_ref()
+            .filter(|f| !f.any_partner_user)
+            .map(|f| Proof::Partner(f.partner_id.clone())),
+        Method::Link => None,
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Proof {
+    Code,
+    Partner(String),
+}
+
+/// The guest's home: the shares of the recipient their session proves (see the module doc).
+#[tracing::instrument(skip_all)]
+pub async fn home(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Home> {
+    let current = current_share(core, &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let proven = proof(&current);
+    let mut shares: Vec<Share> = match &proven {
+        None => vec![(*current).clone()],
+        Some(p) => candidates(core, &current, p).await?,
+    };
+    let now = core.now();
+    shares.retain(|s| {
+        sites::serves_share(&meta.site, s)
+            && s.check_session(now).is_ok()
+            && (s.id == current.id || proof(s).as_ref() == proven.as_ref())
+    });
+    // The others only if they could be opened now, from here: not used up, allowed by the
+    // policy as it is now, the guest still a member of the portal, this network and
+    // country allowed. (The open share stays listed while its session stands.)
+    let mut openable = Vec::with_capacity(shares.len());
+    for s in shares {
+        if s.id == current.id || check_standing(core, &s, meta).await.is_ok() {
+            openable.push(s);
+        }
+    }
+    let mut shares = openable;
+    shares.sort_by(|a, b| {
+        (
+            a.id != current.id,
+            a.expires_at.is_none(),
+            a.expires_at,
+            &a.id,
+        )
+            .cmp(&(
+                b.id != current.id,
+                b.expires_at.is_none(),
+                b.expires_at,
+                &b.id,
+            ))
+    });
+    shares.truncate(HOME_LIMIT);
+    let mut listed = Vec::with_capacity(shares.len());
+    for s in &shares {
+        listed.push(home_share(core, s, s.id == current.id).await?);
+    }
+    Ok(Home {
+        recipient_name: current.recipient_name.clone(),
+        recipient_email: current.recipient_email.clone(),
+        proven: proven.is_some(),
+        shares: listed,
+    })
+}
+
+/// Shares addressed to the current share's recipient that may prove them as `proof` does.
+async fn candidates(core: &Liaison, current: &Share, proof: &Proof) -> Result<Vec<Share>> {
+    let pool = core.db.pool();
+    let email = current.recipient_email.to_lowercase();
+    let methods: &[Method] = match proof {
+        Proof::Code => &[Method::Invitation, Method::Portal],
+        Proof::Partner(_) => &[Method::Federated],
+    };
+    let mut out = Vec::new();
+    for m in methods {
+        out.extend(
+            store::shares::unrevoked_for_recipient(pool, &current.org_id, m.as_str(), &email)
+                .await?,
+        );
+    }
+    if *proof == Proof::Code {
+        // "In that portal": a guest's code proves them to this portal's shares.
+        out.retain(|s| s.portal_id == current.portal_id);
+    }
+    Ok(out)
+}
+
+async fn home_share(core: &Liaison, s: &Share, current: bool) -> Result<HomeShare> {
+    let title = match &s.settings.bundle {
+        Some(b) => b.name.clone(),
+        None => core
+            .revocations
+            .shares()
+            .document(&core.db, &s.org_id, &s.document_id)
+            .await?
+            .map(|d| d.title.clone())
+            .unwrap_or_default(),
+    };
+    let respond = s.settings.permission >= Permission::Comment
+        && store::responses::for_share(core.db.pool(), &s.org_id, &s.id)
+            .await?
+            .is_empty();
+    Ok(HomeShare {
+        share_id: s.id.clone(),
+        title,
+        tlp: s.tlp.label(),
+        expires_at: s.expires_at.map(rfc3339),
+        current,
+        acknowledge: s.require_acknowledgement,
+        respond,
+    })
+}
+
+/// The link of a share in the guest's home, to open it (its landing then asks for whatever
+/// that share asks: the code, the password, the acknowledgement). Only a share the home
+/// lists: anything else is "not found".
+#[tracing::instrument(skip_all)]
+pub async fn link_from_home(
+    core: &Liaison,
+    guest: &Guest,
+    share_id: &str,
+    meta: &RequestMeta,
+) -> Result<SecretString> {
+    let home = home(core, guest, meta).await?;
+    if !home.shares.iter().any(|s| s.share_id == share_id) {
+        return Err(ServiceError::NotFound("share"));
+    }
+    share_core::share_link(core, &guest.org_id, share_id).await
+}
+
+/// Signs the guest out: this session, or with `everywhere` (only where the session proves
+/// who the guest is) every session of theirs in the organisation. Audited.
+#[tracing::instrument(skip_all)]
+pub async fn sign_out(
+    core: &Liaison,
+    guest: &Guest,
+    everywhere: bool,
+    meta: &RequestMeta,
+) -> Result<()> {
+    let current = current_share(core, &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    if everywhere && proof(&current).is_none() {
+        return Err(ServiceError::Forbidden(
+            "This link does not say who you are, so it can sign out only here.",
+        ));
+    }
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    store::guest_sessions::end(
+        &mut *tx,
+        &store::guest_sessions::SessionEnd {
+            org_id: &guest.org_id,
+            sid: &guest.session_id,
+            device_hash: guest.device_hash.as_deref(),
+            now_ms: now,
+            forget_after_ms: guest.auth_time * 1000 + SIGN_OUT_MATTERS_MS,
+        },
+    )
+    .await?;
+    if everywhere {
+        let email = current.recipient_email.to_lowercase();
+        store::guest_sessions::end_everywhere(&mut *tx, &guest.org_id, &email, now / 1000).await?;
+    }
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &guest.org_id,
+            event_type: EventType::GuestSignedOut,
+            actor: AuditActor::Guest(guest),
+            share_id: Some(&guest.share_id),
+            item_id: None,
+            details: json!({ "everywhere": everywhere }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! Tests that run `liaison serve` as a real process, with real peers in front of or beside
+//! it: two nodes on one PostgreSQL database, and Caddy serving a custom portal domain.
+#![allow(clippy::unwrap_used)] // A test crate: a panic is the failure report.
+
+// Shared with the backend's tests, which use all of it.
+#[allow(dead_code)]
+#[path = "../../../backend/tests/it/common/dnsmasq.rs"]
+mod dnsmasq;
+mod node;
+
+mod caddy;
+mod two_nodes;
