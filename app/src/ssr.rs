@@ -278,6 +278,32 @@ pub async fn portal_cookie(secure: bool) -> Option<String> {
     portal_jwt_from(&request_cookies().await, secure).map(str::to_owned)
 }
 
+/// The guest of this request's portal session cookie, authenticated now: `None` without a
+/// cookie, `Some(Err)` when the session is refused (revoked, expired, signed out, …).
+pub async fn cookie_guest(
+    core: &Liaison,
+    meta: &RequestMeta,
+) -> Option<Result<backend::actor::Guest, ServiceError>> {
+    let jwt = portal_cookie(core.settings.secure_cookies_on(&meta.site)).await?;
+    Some(backend::services::access::authenticate(core, &jwt, meta).await)
+}
+
+/// As [`cookie_guest`], for a function that needs a guest: no cookie is a 401, a refused
+/// session its own error.
+pub async fn require_cookie_guest(
+    core: &Liaison,
+    meta: &RequestMeta,
+) -> Result<backend::actor::Guest, AppError> {
+    cookie_guest(core, meta)
+        .await
+        .ok_or_else(|| {
+            fail(ServiceError::Unauthenticated(
+                "A portal session is required.",
+            ))
+        })?
+        .map_err(fail)
+}
+
 /// A guest screen's brand, as the page draws it.
 pub fn brand_view(b: backend::services::portals::branding::GuestBrand) -> crate::types::BrandView {
     crate::types::BrandView {

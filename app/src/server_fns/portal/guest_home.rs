@@ -7,18 +7,17 @@ use crate::types::HomeView;
 /// standing now, in the site's brand. Without a session: `Closed`, as the portal page.
 #[server(prefix = "/api/guest")]
 pub async fn load_home() -> Result<HomeView, AppError> {
-    use crate::ssr::{brand_view, context, fail, meta, portal_cookie};
+    use crate::ssr::{brand_view, context, cookie_guest, fail, fail_view, meta};
     use crate::types::HomeShareView;
     use backend::services::access;
     use backend::services::portals::branding::{self, GuestBrand};
     let ctx = context()?;
     let meta = meta().await?;
-    let secure = ctx.core.settings.secure_cookies_on(&meta.site);
-    let guest = match portal_cookie(secure).await {
-        Some(jwt) => access::authenticate(&ctx.core, &jwt, &meta).await.ok(),
-        None => None,
-    };
-    let Some(guest) = guest else {
+    let Some(Ok(guest)) = cookie_guest(&ctx.core, &meta).await else {
+        // The page says so with a 401, as the portal page does.
+        fail_view(backend::services::ServiceError::Unauthenticated(
+            "no session",
+        ));
         let brand = branding::for_site(&ctx.core, &meta.site)
             .await
             .map_err(fail)?;
@@ -61,21 +60,12 @@ pub async fn load_home() -> Result<HomeView, AppError> {
 /// whatever that share asks (code, password, acknowledgement). Only a share the home lists.
 #[server(prefix = "/api/guest")]
 pub async fn open_from_home(share_id: String) -> Result<(), AppError> {
-    use crate::ssr::{context, fail, meta, portal_cookie};
-    use backend::services::{access, ServiceError};
+    use crate::ssr::{context, fail, meta, require_cookie_guest};
+    use backend::services::access;
     use secrecy::ExposeSecret;
     let ctx = context()?;
     let meta = meta().await?;
-    let jwt = portal_cookie(ctx.core.settings.secure_cookies_on(&meta.site))
-        .await
-        .ok_or_else(|| {
-            fail(ServiceError::Unauthenticated(
-                "A portal session is required.",
-            ))
-        })?;
-    let guest = access::authenticate(&ctx.core, &jwt, &meta)
-        .await
-        .map_err(fail)?;
+    let guest = require_cookie_guest(&ctx.core, &meta).await?;
     let link = access::link_from_home(&ctx.core, &guest, &share_id, &meta)
         .await
         .map_err(fail)?;
@@ -87,16 +77,12 @@ pub async fn open_from_home(share_id: String) -> Result<(), AppError> {
 /// in the organisation), and clears the session cookie.
 #[server(prefix = "/api/guest")]
 pub async fn sign_out_guest(everywhere: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::{context, fail, meta, portal_cookie, set_portal_cookie};
+    use crate::ssr::{context, cookie_guest, fail, meta, set_portal_cookie};
     use backend::services::access;
     let ctx = context()?;
     let meta = meta().await?;
     let secure = ctx.core.settings.secure_cookies_on(&meta.site);
-    let guest = match portal_cookie(secure).await {
-        Some(jwt) => access::authenticate(&ctx.core, &jwt, &meta).await.ok(),
-        None => None,
-    };
-    match guest {
+    match cookie_guest(&ctx.core, &meta).await.and_then(Result::ok) {
         Some(guest) => access::sign_out(&ctx.core, &guest, everywhere.is_some(), &meta)
             .await
             .map_err(fail)?,

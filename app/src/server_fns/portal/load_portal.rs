@@ -7,9 +7,7 @@ use crate::types::PortalView;
 /// The guest's portal: the share's items, re-checked against revocation and expiry now.
 #[server(prefix = "/api/guest")]
 pub async fn load_portal() -> Result<PortalView, AppError> {
-    use crate::ssr::{
-        brand_view, context, fail, fail_view, meta, portal_cookie, set_portal_cookie,
-    };
+    use crate::ssr::{brand_view, context, cookie_guest, fail, fail_view, meta, set_portal_cookie};
     use crate::types::PortalItemView;
     use backend::services::access;
     use backend::services::portals::branding::{self, GuestBrand};
@@ -28,19 +26,18 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
             message,
         })
     };
-    let secure = ctx.core.settings.secure_cookies_on(&meta.site);
-    let Some(jwt) = portal_cookie(secure).await else {
-        fail_view(backend::services::ServiceError::Unauthenticated(
-            "no session",
-        ));
-        return closed("Open the link you were sent to see the shared content.".into()).await;
-    };
-    let guest = match access::authenticate(&ctx.core, &jwt, &meta).await {
-        Ok(g) => g,
-        Err(e) => {
+    let guest = match cookie_guest(&ctx.core, &meta).await {
+        Some(Ok(g)) => g,
+        None => {
+            fail_view(backend::services::ServiceError::Unauthenticated(
+                "no session",
+            ));
+            return closed("Open the link you were sent to see the shared content.".into()).await;
+        }
+        Some(Err(e)) => {
             let message = e.to_string();
             fail_view(e);
-            set_portal_cookie(None, secure);
+            set_portal_cookie(None, ctx.core.settings.secure_cookies_on(&meta.site));
             return closed(message).await;
         }
     };

@@ -6,17 +6,15 @@ use crate::error::AppError;
 /// valid. Returns whether the session is still good.
 #[server(prefix = "/api/guest")]
 pub async fn renew_portal_session() -> Result<bool, AppError> {
-    use crate::ssr::{context, meta, portal_cookie, set_portal_cookie};
+    use crate::ssr::{context, cookie_guest, meta, set_portal_cookie};
     use backend::services::access;
     let ctx = context()?;
     let meta = meta().await?;
     let secure = ctx.core.settings.secure_cookies_on(&meta.site);
-    let Some(jwt) = portal_cookie(secure).await else {
-        return Ok(false);
-    };
-    let renewed = match access::authenticate(&ctx.core, &jwt, &meta).await {
-        Ok(guest) => access::renew(&ctx.core, &guest, &meta).await,
-        Err(e) => Err(e),
+    let renewed = match cookie_guest(&ctx.core, &meta).await {
+        None => return Ok(false),
+        Some(Ok(guest)) => access::renew(&ctx.core, &guest, &meta).await,
+        Some(Err(e)) => Err(e),
     };
     match renewed {
         Ok(s) => {

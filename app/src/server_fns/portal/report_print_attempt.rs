@@ -6,20 +6,11 @@ use crate::error::AppError;
 /// is blocked by the page where the share does not allow it).
 #[server(prefix = "/api/guest")]
 pub async fn report_print_attempt() -> Result<bool, AppError> {
-    use crate::ssr::{context, fail, meta, portal_cookie};
-    use backend::services::{access, ServiceError};
+    use crate::ssr::{context, fail, meta, require_cookie_guest};
+    use backend::services::access;
     let ctx = context()?;
     let meta = meta().await?;
-    let jwt = portal_cookie(ctx.core.settings.secure_cookies_on(&meta.site))
-        .await
-        .ok_or_else(|| {
-            fail(ServiceError::Unauthenticated(
-                "A portal session is required.",
-            ))
-        })?;
-    let guest = access::authenticate(&ctx.core, &jwt, &meta)
-        .await
-        .map_err(fail)?;
+    let guest = require_cookie_guest(&ctx.core, &meta).await?;
     access::record_print_attempt(&ctx.core, &guest, &meta)
         .await
         .map_err(fail)
