@@ -82,6 +82,21 @@ fn to_host(
     }
 }
 
+/// Opens `token` on `host` (from that site's own origin) and returns the portal JWT.
+async fn session_on(app: &TestApp, host: &str, token: &str) -> String {
+    let r = app
+        .send(to_host(
+            Method::POST,
+            host,
+            "/api/portal/session",
+            Some(&format!("https://{host}")),
+            Some(json!({ "token": token })),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()["access_token"].as_str().unwrap().to_owned()
+}
+
 fn bearer(mut req: Request<Body>, jwt: &str) -> Request<Body> {
     req.headers_mut().insert(
         header::AUTHORIZATION,
@@ -189,17 +204,7 @@ async fn a_custom_domain_serves_its_own_portal_only() {
     );
 
     // A session opened on Acme's domain is bound to it: aud = its origin.
-    let r = app
-        .send(to_host(
-            Method::POST,
-            ACME_DOMAIN,
-            "/api/portal/session",
-            Some(&format!("https://{ACME_DOMAIN}")),
-            Some(json!({ "token": token })),
-        ))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let jwt = r.json()["access_token"].as_str().unwrap().to_owned();
+    let jwt = session_on(&app, ACME_DOMAIN, &token).await;
     // The renewed cookie of a session on the domain is Secure (the domain is https only),
     // though this installation's public URL is http.
     let mut renew = to_host(
@@ -604,17 +609,7 @@ async fn a_session_does_not_follow_its_domain_to_another_portal() {
     let (acme_portal, acme_domain) = acme_evidence_room(&app).await;
     let doc = app.document().await;
     let token = token_of(&app.share(&doc, json!({ "portal_id": acme_portal })).await);
-    let r = app
-        .send(to_host(
-            Method::POST,
-            ACME_DOMAIN,
-            "/api/portal/session",
-            Some(&format!("https://{ACME_DOMAIN}")),
-            Some(json!({ "token": token })),
-        ))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let jwt = r.json()["access_token"].as_str().unwrap().to_owned();
+    let jwt = session_on(&app, ACME_DOMAIN, &token).await;
     let items = || {
         bearer(
             to_host(Method::GET, ACME_DOMAIN, "/api/portal/items", None, None),
