@@ -16,6 +16,8 @@
 //! every session of the recipient in the organisation that passed its checks until now.
 //! `authenticate` refuses both on the very next request.
 
+use std::sync::Arc;
+
 use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::json;
@@ -91,6 +93,27 @@ enum Proof {
 /// The guest's home: the shares of the recipient their session proves (see the module doc).
 #[tracing::instrument(skip_all)]
 pub async fn home(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Home> {
+    let listed = listed(core, guest, meta).await?;
+    let mut shares = Vec::with_capacity(listed.shares.len());
+    for s in &listed.shares {
+        shares.push(home_share(core, s, s.id == listed.current.id).await?);
+    }
+    Ok(Home {
+        recipient_name: listed.current.recipient_name.clone(),
+        recipient_email: listed.current.recipient_email.clone(),
+        proven: listed.proven,
+        shares,
+    })
+}
+
+/// The shares a home lists, in its order, before their titles and responses are read.
+struct Listed {
+    current: Arc<Share>,
+    proven: bool,
+    shares: Vec<Share>,
+}
+
+async fn listed(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Listed> {
     let current = current_share(core, &guest.org_id, &guest.share_id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
@@ -114,8 +137,7 @@ pub async fn home(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<H
             openable.push(s);
         }
     }
-    let mut shares = openable;
-    shares.sort_by(|a, b| {
+    openable.sort_by(|a, b| {
         (
             a.id != current.id,
             a.expires_at.is_none(),
@@ -129,16 +151,11 @@ pub async fn home(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<H
                 &b.id,
             ))
     });
-    shares.truncate(HOME_LIMIT);
-    let mut listed = Vec::with_capacity(shares.len());
-    for s in &shares {
-        listed.push(home_share(core, s, s.id == current.id).await?);
-    }
-    Ok(Home {
-        recipient_name: current.recipient_name.clone(),
-        recipient_email: current.recipient_email.clone(),
+    openable.truncate(HOME_LIMIT);
+    Ok(Listed {
+        current,
         proven: proven.is_some(),
-        shares: listed,
+        shares: openable,
     })
 }
 
@@ -200,8 +217,8 @@ pub async fn link_from_home(
     share_id: &str,
     meta: &RequestMeta,
 ) -> Result<SecretString> {
-    let home = home(core, guest, meta).await?;
-    if !home.shares.iter().any(|s| s.share_id == share_id) {
+    let listed = listed(core, guest, meta).await?;
+    if !listed.shares.iter().any(|s| s.id == share_id) {
         return Err(ServiceError::NotFound("share"));
     }
     share_core::share_link(core, &guest.org_id, share_id).await

@@ -286,11 +286,10 @@ enum Outcome {
 /// fault is logged and does not stop the others.
 #[tracing::instrument(skip_all)]
 pub async fn recheck_due(core: &Liaison, limit: i64) -> Result<Rechecked> {
-    let now = core.now_ms();
-    let due = store::domains::due_for_check(core.db.pool(), now, limit).await?;
+    let due = store::domains::due_for_check(core.db.pool(), core.now_ms(), limit).await?;
     let outcomes: Vec<Outcome> = futures::stream::iter(due)
         .map(|d| async move {
-            match recheck_one(core, &d, now).await {
+            match recheck_one(core, &d).await {
                 Ok(o) => o,
                 Err(e) => {
                     tracing::warn!(domain = %d.domain, error.detail = %e, "domain re-check failed");
@@ -313,12 +312,11 @@ pub async fn recheck_due(core: &Liaison, limit: i64) -> Result<Rechecked> {
     Ok(done)
 }
 
-async fn recheck_one(core: &Liaison, d: &DomainRow, now: i64) -> Result<Outcome> {
+/// One domain's re-check, timed when it starts (a pass can outlast a claim's life).
+async fn recheck_one(core: &Liaison, d: &DomainRow) -> Result<Outcome> {
     let pool = core.db.pool();
-    let claimed_at = core.now_ms();
-    if !store::domains::claim_check(pool, &d.id, d.next_check_at, claimed_at + CHECK_CLAIM_MS)
-        .await?
-    {
+    let now = core.now_ms();
+    if !store::domains::claim_check(pool, &d.id, d.next_check_at, now + CHECK_CLAIM_MS).await? {
         return Ok(Outcome::Skipped);
     }
     let found = {
