@@ -157,10 +157,28 @@ pub enum HomeView {
         /// The session proves who the guest is (else only its own share is listed, and
         /// "sign out everywhere" is not offered).
         proven: bool,
-        shares: Vec<HomeShareView>,
+        /// By the portal's sections, in its order.
+        groups: Vec<HomeGroupView>,
+        /// Set for a manager of the portal.
+        manager: Option<ManagerView>,
     },
     /// No session: the page asks for the link, in the site's brand.
     Closed { brand: BrandView },
+}
+
+/// Shares of one section of the portal (`section` empty: of items in no section).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeGroupView {
+    pub section: Option<String>,
+    pub shares: Vec<HomeShareView>,
+}
+
+/// A portal manager's part of their home: the domains they may add members from and the
+/// members they added.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerView {
+    pub domains: Vec<String>,
+    pub added: Vec<PortalMemberView>,
 }
 
 /// One share in the guest's home.
@@ -308,6 +326,8 @@ pub struct PortalRowView {
     pub domains: Vec<DomainRowView>,
     /// Active members.
     pub members: Vec<PortalMemberView>,
+    /// The email domains its managers may add members from, one per line.
+    pub member_domains_text: String,
 }
 
 /// A portal's custom domain and the TXT record that proves it.
@@ -356,6 +376,38 @@ pub struct PortalMemberView {
     pub id: String,
     pub name: String,
     pub email: String,
+    /// member | manager
+    pub role: String,
+    /// The day the membership ends (`YYYY-MM-DD`, UTC), if it does.
+    pub expires_on: Option<String>,
+    /// The manager who added this member, when one did.
+    pub added_by_manager: Option<String>,
+}
+
+/// A portal's sections page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionsPageView {
+    pub portal_id: String,
+    pub portal_name: String,
+    pub sections: Vec<SectionRowView>,
+    /// Library items in no section, to place.
+    pub unplaced: Vec<SectionItemView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionRowView {
+    pub id: String,
+    pub name: String,
+    pub items: Vec<SectionItemView>,
+}
+
+/// A library item as sections hold it; `key` (`kind:id`) names it in forms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionItemView {
+    pub key: String,
+    /// Document | Package | Project
+    pub kind_label: String,
+    pub title: String,
 }
 
 /// What can be shared besides a single document.

@@ -229,6 +229,7 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
     }
     spawn_housekeeping(core.clone());
     spawn_domain_checks(core.clone());
+    spawn_membership_expiry(core.clone());
     spawn_mail_worker(core.clone(), mailer);
     if core.db.engine() == backend::store::Engine::Postgres {
         tokio::spawn(backend::revocation::listen(
@@ -338,6 +339,24 @@ fn spawn_domain_checks(core: Arc<Liaison>) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error.detail = %e, "portal domain re-check failed"),
             }
+        }
+    });
+}
+
+/// Ends portal memberships as they expire: each pass sleeps until the next expiry, at most
+/// 15 s (so a membership given an expiry on another node is seen within that). Admission
+/// does not wait for it: an expired membership admits no one from its expiry on.
+fn spawn_membership_expiry(core: Arc<Liaison>) {
+    use backend::services::portals::members;
+    tokio::spawn(async move {
+        loop {
+            match members::expire_due(&core).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(ended = n, "portal memberships expired"),
+                Err(e) => tracing::warn!(error.detail = %e, "portal membership expiry failed"),
+            }
+            let wait = members::next_pass_in(&core, Duration::from_secs(15)).await;
+            tokio::time::sleep(wait.max(Duration::from_millis(200))).await;
         }
     });
 }

@@ -21,6 +21,8 @@ use server::state::AppState;
 
 #[path = "http_api/host_routing.rs"]
 mod host_routing;
+#[path = "http_api/portal_structure.rs"]
+mod portal_structure;
 
 const ORIGIN: &str = "http://127.0.0.1:3000";
 const UPLOAD_LIMIT: usize = 64 * 1024;
@@ -874,6 +876,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "get_policy",
         "load_share_detail",
         "list_portals",
+        "load_sections",
         "list_terms_choices",
         "list_packages",
         "list_shares",
@@ -888,6 +891,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "guest/load_home",
         "guest/open_from_home",
         "guest/sign_out_guest",
+        "guest/add_member_as_manager",
     ];
     let form = |name: &str| -> Option<String> {
         Some(match name {
@@ -905,8 +909,18 @@ async fn every_console_form_checks_its_csrf_token() {
             "set_federation_enabled" => "kind=partner&id=x&enabled=false".into(),
             "decide_device" => format!("share_id={share_id}&device_id=x&decision=approve"),
             "create_portal" => "name=Evil".into(),
-            "add_portal_member" => "portal_id=x&name=Eve&email=eve%40x.example".into(),
+            "add_portal_member" => {
+                "portal_id=x&name=Eve&email=eve%40x.example&role=member&expires_on=".into()
+            }
+            "change_portal_member" => "portal_id=x&member_id=x&role=manager&expires_on=".into(),
             "remove_portal_member" => "portal_id=x&member_id=x".into(),
+            "save_member_domains" => "portal_id=x&domains=evil.example".into(),
+            "create_section" => "portal_id=x&name=Evil".into(),
+            "rename_section" => "section_id=x&name=Evil".into(),
+            "delete_section" => "section_id=x".into(),
+            "move_section" => "section_id=x&way=up".into(),
+            "place_item" => "section_id=x&item=document%3Ax".into(),
+            "arrange_item" => "section_id=x&item=document%3Ax&way=out".into(),
             "add_domain" => "portal_id=x&domain=evil.example".into(),
             "verify_domain" | "remove_domain" => "id=x".into(),
             "save_branding" => "portal_id=x&display_name=Evil&primary=&accent=&background=&\

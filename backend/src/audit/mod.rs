@@ -68,6 +68,9 @@ event_types! {
     IdentityProviderChanged => "federation.idp_changed",
     /// A portal created, a member added or removed (details name the action).
     PortalChanged => "portal.changed",
+    /// A portal membership reached its expiry and ended (details name the member and how
+    /// many of their shares were revoked); the actor is the system.
+    MembershipExpired => "portal.membership_expired",
     /// A guest signed out (details: `everywhere`, when every session of theirs ended).
     GuestSignedOut => "portal.signed_out",
     /// A document package created, a document added or removed (details name the action).

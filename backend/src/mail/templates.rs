@@ -210,6 +210,20 @@ pub fn owner_response(
     )
 }
 
+/// To someone a portal's manager added as a member.
+pub fn member_added(org: &str, portal: &str, member: &str, manager: &str) -> Rendered {
+    let body = format!(
+        "Hello {member},\n\n{manager} added you to \"{portal}\", the portal {org} shares documents through. When something is shared with you there, you will receive its link in a separate message. If you did not expect this, you can ignore this message."
+    );
+    frame(
+        org,
+        None,
+        format!("You were added to \"{portal}\""),
+        body,
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

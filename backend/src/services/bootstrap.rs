@@ -80,6 +80,7 @@ pub async fn bootstrap(core: &Liaison, org_name: &str, admin_email: &str) -> Res
             is_default: 1,
             branding: "{}".into(),
             terms_id: None,
+            member_domains: "[]".into(),
         },
     )
     .await?;

@@ -248,3 +248,34 @@ pub async fn domain_suspended(
     }
     Ok(())
 }
+
+/// Tells someone a portal's manager added them as a member.
+#[tracing::instrument(skip_all)]
+pub async fn member_added(
+    core: &Liaison,
+    tx: &mut Tx,
+    member: &store::portals::MemberRow,
+    portal: &str,
+    manager: &str,
+) -> Result<()> {
+    let org = store::orgs::get(core.db.pool(), &member.org_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    mail::enqueue(
+        tx,
+        &core.sealer,
+        &host(core),
+        core.now_ms(),
+        Draft {
+            org_id: &member.org_id,
+            kind: "portal_member_added",
+            share_id: None,
+            to_address: &member.email,
+            to_name: &member.name,
+            mail: templates::member_added(&org, portal, &member.name, manager),
+        },
+    )
+    .await?;
+    Ok(())
+}

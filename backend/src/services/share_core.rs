@@ -251,6 +251,7 @@ pub(super) async fn check_policy_and_place(
             &share.org_id,
             &share.portal_id,
             &share.recipient_email,
+            core.now_ms(),
         )
         .await
         .unwrap_or(false);
@@ -324,24 +325,37 @@ pub async fn record_expiry(core: &Liaison, share: &Share, meta: &RequestMeta) ->
     Ok(())
 }
 
-/// Revokes share `id` of `who`'s organisation inside `tx`: the conditional update, the
-/// recipient's notice where the share asks for it, the cross-node notification and
-/// `share.revoked` (with `reason`) all commit with the caller's change. Returns what to
-/// publish on this node's bus once `tx` has committed, or `None` if the share was already
-/// revoked. Callers check that `who` may revoke it.
+/// Who revokes a share.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Revoker<'a> {
+    Staff(&'a Staff),
+    /// Liaison itself (a portal membership that expired); `revoked_by` stays empty.
+    System,
+}
+
+/// Revokes share `id` of `org_id` inside `tx`: the conditional update, the recipient's
+/// notice where the share asks for it, the cross-node notification and `share.revoked`
+/// (with `reason`) all commit with the caller's change. Returns what to publish on this
+/// node's bus once `tx` has committed, or `None` if the share was already revoked. Callers
+/// check that the revoker may revoke it.
 pub(crate) async fn revoke_in(
     core: &Liaison,
     tx: &mut store::Tx,
-    who: &Staff,
+    org_id: &str,
+    by: Revoker<'_>,
     id: &str,
     meta: &RequestMeta,
     reason: &str,
 ) -> Result<Option<crate::revocation::Revoked>> {
     let now = core.now_ms();
-    if !store::shares::revoke(&mut **tx, &who.org_id, id, &who.user_id, now).await? {
+    let by_user = match by {
+        Revoker::Staff(who) => Some(who.user_id.as_str()),
+        Revoker::System => None,
+    };
+    if !store::shares::revoke(&mut **tx, org_id, id, by_user, now).await? {
         return Ok(None);
     }
-    let share = store::shares::get(&mut **tx, &who.org_id, id)
+    let share = store::shares::get(&mut **tx, org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
     if share.settings.notify_recipient_on_revoke {
@@ -352,16 +366,23 @@ pub(crate) async fn revoke_in(
         share_id: share.id.clone(),
     };
     crate::revocation::notify_in(tx, core.db.engine(), &r).await?;
+    let (actor, revoked_by) = match by {
+        Revoker::Staff(who) => (
+            AuditActor::Staff(who),
+            json!({ "id": who.user_id, "name": who.name, "email": who.email }),
+        ),
+        Revoker::System => (AuditActor::System, serde_json::Value::Null),
+    };
     audit::record(
         tx,
         NewEvent {
-            org_id: &who.org_id,
+            org_id,
             event_type: EventType::ShareRevoked,
-            actor: AuditActor::Staff(who),
+            actor,
             share_id: Some(id),
             item_id: Some(&share.document_id),
             details: json!({
-                "revoked_by": { "id": who.user_id, "name": who.name, "email": who.email },
+                "revoked_by": revoked_by,
                 "recipient": { "name": share.recipient_name, "email": share.recipient_email },
                 "access_count": share.access_count,
                 "reason": reason,

@@ -20,6 +20,7 @@ pub mod orgs;
 pub mod packages;
 pub mod partners;
 pub mod policies;
+pub mod portal_sections;
 pub mod portals;
 pub mod responses;
 pub mod sessions;

@@ -1,10 +1,12 @@
-//! Portals and their members (the `portals` and `portal_branding` migrations). A member
-//! with `removed_at` set is no longer admitted; adding the same email again reactivates the
-//! row. Each organisation has exactly one default portal (`is_default = 1`, unique).
+//! Portals and their members (the `portals`, `portal_branding` and `portal_structure`
+//! migrations). A member is admitted while `removed_at` is unset and `expires_at` (if any)
+//! is still ahead; adding the same email again reactivates the row. Each organisation has
+//! exactly one default portal (`is_default = 1`, unique).
 
 use sqlx::Executor;
 
 use super::Result;
+use crate::domain::MemberRole;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PortalRow {
@@ -19,6 +21,8 @@ pub struct PortalRow {
     pub branding: String,
     /// The legal terms a guest of this portal accepts when the share names none.
     pub terms_id: Option<String>,
+    /// JSON array of lower-case domains its managers may add members from.
+    pub member_domains: String,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -29,14 +33,41 @@ pub struct MemberRow {
     /// Lower-cased.
     pub email: String,
     pub name: String,
-    pub added_by: String,
+    #[sqlx(try_from = "String")]
+    pub role: MemberRole,
+    /// The staff user who added the member; `None` when a manager did.
+    pub added_by: Option<String>,
+    /// The membership of the manager who added this member.
+    pub invited_by: Option<String>,
     pub added_at: i64,
+    pub expires_at: Option<i64>,
     pub removed_at: Option<i64>,
+    /// `removed` or `expired` once `removed_at` is set.
+    pub ended_reason: Option<String>,
+}
+
+impl MemberRow {
+    /// Is the membership admitted at `now_ms`?
+    pub fn is_active(&self, now_ms: i64) -> bool {
+        self.removed_at.is_none() && self.expires_at.is_none_or(|e| e > now_ms)
+    }
 }
 
 const PORTAL_COLUMNS: &str =
-    "id, org_id, name, created_by, created_at, is_default, branding, terms_id";
-const MEMBER_COLUMNS: &str = "id, org_id, portal_id, email, name, added_by, added_at, removed_at";
+    "id, org_id, name, created_by, created_at, is_default, branding, terms_id, member_domains";
+const MEMBER_COLUMNS: &str = "id, org_id, portal_id, email, name, role, added_by, invited_by, \
+     added_at, expires_at, removed_at, ended_reason";
+
+/// The SQL condition "admitted at `$now`" on `portal_members`, `$n` naming the bind.
+macro_rules! active_at {
+    ($n:literal) => {
+        concat!(
+            "removed_at IS NULL AND (expires_at IS NULL OR expires_at > $",
+            $n,
+            ")"
+        )
+    };
+}
 
 pub async fn insert<'e, E>(db: E, p: &PortalRow) -> Result<()>
 where
@@ -44,7 +75,7 @@ where
 {
     sqlx::query(
         "INSERT INTO portals (id, org_id, name, created_by, created_at, is_default, branding, \
-         terms_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         terms_id, member_domains) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&p.id)
     .bind(&p.org_id)
@@ -54,6 +85,7 @@ where
     .bind(p.is_default)
     .bind(&p.branding)
     .bind(&p.terms_id)
+    .bind(&p.member_domains)
     .execute(db)
     .await?;
     Ok(())
@@ -160,66 +192,232 @@ where
     .await?)
 }
 
-/// Adds `m`, or reactivates (and renames) the member with the same email.
-pub async fn upsert_member<'e, E>(db: E, m: &MemberRow) -> Result<()>
+/// Replaces the domains a portal's managers may add members from (a JSON array).
+pub async fn set_member_domains<'e, E>(db: E, org_id: &str, id: &str, domains: &str) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(
-        "INSERT INTO portal_members (id, org_id, portal_id, email, name, added_by, added_at, removed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) \
-         ON CONFLICT (org_id, portal_id, email) DO UPDATE SET name = $5, added_by = $6, \
-         added_at = $7, removed_at = NULL",
+    Ok(
+        sqlx::query("UPDATE portals SET member_domains = $3 WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(id)
+            .bind(domains)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
     )
+}
+
+/// Adds `m`, or reactivates the member with the same email (with `m`'s name, role, expiry
+/// and adder). Returns false, writing nothing, when `only_if_new` and a row for that email
+/// exists already (active or ended): managers never bring back someone an administrator
+/// removed.
+pub async fn upsert_member<'e, E>(db: E, m: &MemberRow, only_if_new: bool) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let on_conflict = if only_if_new {
+        "DO NOTHING"
+    } else {
+        "DO UPDATE SET name = $5, role = $6, added_by = $7, invited_by = $8, added_at = $9, \
+         expires_at = $10, removed_at = NULL, ended_reason = NULL"
+    };
+    let done = sqlx::query(&format!(
+        "INSERT INTO portal_members (id, org_id, portal_id, email, name, role, added_by, \
+         invited_by, added_at, expires_at, removed_at, ended_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL) \
+         ON CONFLICT (org_id, portal_id, email) {on_conflict}"
+    ))
     .bind(&m.id)
     .bind(&m.org_id)
     .bind(&m.portal_id)
     .bind(&m.email)
     .bind(&m.name)
+    .bind(m.role.as_str())
     .bind(&m.added_by)
+    .bind(&m.invited_by)
     .bind(m.added_at)
+    .bind(m.expires_at)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Marks a member removed; returns the row as it was if it was active.
-pub async fn remove_member<'e, E>(
+/// Changes an active member's role and expiry; returns the row as it now is, or `None`
+/// when there is no such active member.
+pub async fn change_member<'e, E>(
     db: E,
     org_id: &str,
     portal_id: &str,
     member_id: &str,
-    now_ms: i64,
+    role: MemberRole,
+    expires_at: Option<i64>,
 ) -> Result<Option<MemberRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(&format!(
-        "UPDATE portal_members SET removed_at = $4 \
+        "UPDATE portal_members SET role = $4, expires_at = $5 \
          WHERE org_id = $1 AND portal_id = $2 AND id = $3 AND removed_at IS NULL \
          RETURNING {MEMBER_COLUMNS}"
     ))
     .bind(org_id)
     .bind(portal_id)
     .bind(member_id)
+    .bind(role.as_str())
+    .bind(expires_at)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Ends a membership that has not ended yet (`removed_at = now_ms`, with the reason);
+/// returns the row as it was. Of two concurrent calls, one gets the row.
+pub async fn end_member<'e, E>(
+    db: E,
+    org_id: &str,
+    member_id: &str,
+    reason: &str,
+    now_ms: i64,
+) -> Result<Option<MemberRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "UPDATE portal_members SET removed_at = $3, ended_reason = $4 \
+         WHERE org_id = $1 AND id = $2 AND removed_at IS NULL \
+         RETURNING {MEMBER_COLUMNS}"
+    ))
+    .bind(org_id)
+    .bind(member_id)
+    .bind(now_ms)
+    .bind(reason)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A member of `org_id`'s portal by id, ended or not.
+pub async fn member<'e, E>(
+    db: E,
+    org_id: &str,
+    portal_id: &str,
+    member_id: &str,
+) -> Result<Option<MemberRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM portal_members \
+         WHERE org_id = $1 AND portal_id = $2 AND id = $3"
+    ))
+    .bind(org_id)
+    .bind(portal_id)
+    .bind(member_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The membership of `email` in the portal admitted at `now_ms`, if any.
+pub async fn active_member<'e, E>(
+    db: E,
+    org_id: &str,
+    portal_id: &str,
+    email: &str,
+    now_ms: i64,
+) -> Result<Option<MemberRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM portal_members \
+         WHERE org_id = $1 AND portal_id = $2 AND email = $3 AND {}",
+        active_at!("4")
+    ))
+    .bind(org_id)
+    .bind(portal_id)
+    .bind(email)
     .bind(now_ms)
     .fetch_optional(db)
     .await?)
 }
 
-/// Is `email` an active member of `org_id`'s portal `portal_id`?
-pub async fn is_member<'e, E>(db: E, org_id: &str, portal_id: &str, email: &str) -> Result<bool>
+/// Is `email` a member of `org_id`'s portal `portal_id` admitted at `now_ms`?
+pub async fn is_member<'e, E>(
+    db: E,
+    org_id: &str,
+    portal_id: &str,
+    email: &str,
+    now_ms: i64,
+) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM portal_members \
-         WHERE org_id = $1 AND portal_id = $2 AND email = $3 AND removed_at IS NULL",
-    )
+    Ok(active_member(db, org_id, portal_id, email, now_ms)
+        .await?
+        .is_some())
+}
+
+/// Members the manager `invited_by` added, newest first (at most `limit`).
+pub async fn invited_by<'e, E>(
+    db: E,
+    org_id: &str,
+    invited_by: &str,
+    limit: i64,
+) -> Result<Vec<MemberRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM portal_members WHERE org_id = $1 AND invited_by = $2 \
+         ORDER BY added_at DESC, id LIMIT $3"
+    ))
     .bind(org_id)
-    .bind(portal_id)
-    .bind(email)
+    .bind(invited_by)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Memberships of every organisation that have reached their expiry at `now_ms` but not
+/// ended yet, soonest first (at most `limit`).
+pub async fn expired<'e, E>(db: E, now_ms: i64, limit: i64) -> Result<Vec<MemberRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM portal_members \
+         WHERE removed_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1 \
+         ORDER BY expires_at, id LIMIT $2"
+    ))
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// When the next active membership expires, if any does.
+pub async fn next_expiry<'e, E>(db: E) -> Result<Option<i64>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(expires_at) FROM portal_members \
+         WHERE removed_at IS NULL AND expires_at IS NOT NULL",
+    )
     .fetch_one(db)
-    .await?;
-    Ok(n > 0)
+    .await?)
+}
+
+/// Takes the write lock on a member's row for the rest of the transaction (on SQLite, the
+/// database's write lock), so that what the transaction reads next cannot change under it.
+pub async fn lock_member<'e, E>(db: E, org_id: &str, member_id: &str) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("UPDATE portal_members SET name = name WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(member_id)
+        .execute(db)
+        .await?;
+    Ok(())
 }

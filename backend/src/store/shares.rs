@@ -227,7 +227,7 @@ pub async fn revoke<'e, E>(
     db: E,
     org_id: &str,
     id: &str,
-    by_user: &str,
+    by_user: Option<&str>,
     now_ms: i64,
 ) -> Result<bool>
 where

@@ -15,11 +15,11 @@ both_engines!(
     signing_out_ends_this_session_or_every_session,
 );
 
-fn meta() -> RequestMeta {
+pub(crate) fn meta() -> RequestMeta {
     RequestMeta::new(Some("203.0.113.9".parse().unwrap()), Some("home-test"))
 }
 
-async fn document(h: &Harness, who: &Staff, title: &str) -> String {
+pub(crate) async fn document(h: &Harness, who: &Staff, title: &str) -> String {
     documents::upload(
         &h.core,
         who,
@@ -37,7 +37,7 @@ async fn document(h: &Harness, who: &Staff, title: &str) -> String {
 
 /// A share of `doc` to jane@lawfirm.example by `method`, in `portal` (the default when
 /// `None`): (share id, link token).
-async fn share_to_jane(
+pub(crate) async fn share_to_jane(
     h: &Harness,
     who: &Staff,
     doc: &str,
@@ -68,12 +68,17 @@ async fn share_to_jane(
 
 /// Opens `token` as Jane in a new browser, with the code mailed to her where the share
 /// asks for one.
-async fn open_as_jane(h: &Harness, admin: &Staff, token: &str) -> String {
+pub(crate) async fn open_as_jane(h: &Harness, admin: &Staff, token: &str) -> String {
     open_in(h, admin, token, &access::new_device_id()).await
 }
 
 /// Opens `token` as Jane in the browser `device`.
-async fn open_in(h: &Harness, admin: &Staff, token: &str, device: &SecretString) -> String {
+pub(crate) async fn open_in(
+    h: &Harness,
+    admin: &Staff,
+    token: &str,
+    device: &SecretString,
+) -> String {
     let request = |code: Option<String>| access::OpenRequest {
         token: token.to_owned(),
         device: device.clone(),
@@ -99,8 +104,13 @@ async fn open_in(h: &Harness, admin: &Staff, token: &str, device: &SecretString)
     session.access_token
 }
 
-fn titles(home: &access::Home) -> Vec<&str> {
-    home.shares.iter().map(|s| s.title.as_str()).collect()
+/// The home's shares in its order, whatever their sections.
+pub(crate) fn listed(home: &access::Home) -> Vec<&access::HomeShare> {
+    home.groups.iter().flat_map(|g| &g.shares).collect()
+}
+
+pub(crate) fn titles(home: &access::Home) -> Vec<&str> {
+    listed(home).into_iter().map(|s| s.title.as_str()).collect()
 }
 
 async fn the_home_lists_the_recipients_live_shares_of_the_portal(h: Harness) {
@@ -131,7 +141,7 @@ async fn the_home_lists_the_recipients_live_shares_of_the_portal(h: Harness) {
     let home = access::home(&h.core, &guest, &meta()).await.unwrap();
     assert!(home.proven);
     assert_eq!(titles(&home), ["Contract A", "Contract B", "Withdrawn"]);
-    assert!(home.shares[0].current && !home.shares[1].current);
+    assert!(listed(&home)[0].current && !listed(&home)[1].current);
 
     // Revoked: gone at once. Expired: gone at once.
     shares::revoke(&h.core, &admin, &withdrawn, &meta())
@@ -139,7 +149,7 @@ async fn the_home_lists_the_recipients_live_shares_of_the_portal(h: Harness) {
         .unwrap();
     let home = access::home(&h.core, &guest, &meta()).await.unwrap();
     assert_eq!(titles(&home), ["Contract A", "Contract B"]);
-    let b_id = home.shares[1].share_id.clone();
+    let b_id = listed(&home)[1].share_id.clone();
     sqlx::query("UPDATE shares SET expires_at = $1 WHERE id = $2")
         .bind(h.core.now_ms() - 1)
         .bind(&b_id)

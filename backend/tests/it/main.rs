@@ -14,5 +14,6 @@ mod guest_home;
 mod mail;
 mod portal_branding;
 mod portal_jwt;
+mod portal_structure;
 mod share_controls;
 mod store_story;

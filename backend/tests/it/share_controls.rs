@@ -1159,7 +1159,16 @@ async fn expiry_reminders_go_once(h: Harness) {
     assert_eq!(kinds, ["expiry_reminder"]);
 }
 
-/// The newest local-outbox mail to `to` whose subject contains `subject`, delivered first.
+/// A member with no expiry and the member role, as the console adds one.
+pub fn member_input(name: &str, email: &str) -> backend::services::portals::members::MemberInput {
+    backend::services::portals::members::MemberInput {
+        name: name.into(),
+        email: email.into(),
+        role: Default::default(),
+        expires_at: None,
+    }
+}
+
 async fn portal_access_admits_active_members_only(h: Harness) {
     use backend::services::portals;
     let admin = org(&h, "Acme").await;
@@ -1168,19 +1177,25 @@ async fn portal_access_admits_active_members_only(h: Harness) {
     let panel = portals::create(&h.core, &admin, "Counsel panel", &meta())
         .await
         .unwrap();
-    portals::add_member(
+    portals::members::add_member(
         &h.core,
         &admin,
         &panel.id,
-        "Jane Counsel",
-        "Jane@LawFirm.example",
+        &member_input("Jane Counsel", "Jane@LawFirm.example"),
         &meta(),
     )
     .await
     .unwrap();
     // Another organisation cannot see or use the portal.
     assert!(matches!(
-        portals::add_member(&h.core, &other, &panel.id, "Eve", "eve@x.example", &meta()).await,
+        portals::members::add_member(
+            &h.core,
+            &other,
+            &panel.id,
+            &member_input("Eve", "eve@x.example"),
+            &meta()
+        )
+        .await,
         Err(ServiceError::NotFound("portal"))
     ));
     let portal_share = |email: &str, portal_id: &str| NewShare {
@@ -1269,7 +1284,7 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         .id
         .clone();
     assert_eq!(
-        portals::remove_member(&h.core, &admin, &panel.id, &member, &meta())
+        portals::members::remove_member(&h.core, &admin, &panel.id, &member, &meta())
             .await
             .unwrap(),
         1
@@ -1290,12 +1305,11 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         .is_empty());
 
     // Membership is also checked at every open (say the revocation never ran).
-    portals::add_member(
+    portals::members::add_member(
         &h.core,
         &admin,
         &panel.id,
-        "Jane Counsel",
-        "jane@lawfirm.example",
+        &member_input("Jane Counsel", "jane@lawfirm.example"),
         &meta(),
     )
     .await

@@ -593,7 +593,7 @@ async fn keyset_pagination_and_sorting(h: Harness) {
                 h.core.db.pool(),
                 &admin.org_id,
                 &row.id,
-                &admin.user_id,
+                Some(&admin.user_id),
                 now,
             )
             .await

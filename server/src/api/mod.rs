@@ -9,7 +9,8 @@ pub mod multipart;
 pub mod packages;
 pub mod partners;
 pub mod policy;
-pub mod portals;
+mod portal_sections;
+mod portals;
 pub mod shares;
 
 use axum::extract::State;
@@ -30,6 +31,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(audit::router())
                 .merge(partners::router())
                 .merge(portals::router())
+                .merge(portal_sections::router())
                 .merge(packages::router())
                 .merge(keys::router()),
         )

@@ -1,5 +1,6 @@
 //! `/api/v1/portals`: portals, their brand and logo, and their members (the groups
-//! "portal access" shares admit).
+//! "portal access" shares admit) with their roles and expiry. Sections are in
+//! [`super::portal_sections`].
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -7,12 +8,14 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use backend::domain::branding::logo::MAX_BYTES;
-use backend::services::portals::{self, branding, domains};
+use backend::domain::MemberRole;
+use backend::services::portals::{self, branding, domains, members};
 use backend::services::ServiceError;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{invalid, ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiStaff, Meta};
 use crate::state::AppState;
 
@@ -25,7 +28,11 @@ pub fn router() -> Router<AppState> {
         .route("/domains/{id}/verify", post(verify_domain))
         .route("/domains/{id}", delete(remove_domain))
         .route("/portals/{id}/members", post(add_member))
-        .route("/portals/{id}/members/{member_id}", delete(remove_member))
+        .route(
+            "/portals/{id}/members/{member_id}",
+            delete(remove_member).patch(change_member),
+        )
+        .route("/portals/{id}/member_domains", put(set_member_domains))
 }
 
 #[derive(Deserialize)]
@@ -39,6 +46,37 @@ struct PortalInput {
 struct MemberInput {
     name: String,
     email: String,
+    #[serde(default)]
+    role: MemberRole,
+    /// RFC 3339; absent or null: the membership does not expire.
+    expires_at: Option<String>,
+}
+
+/// `PATCH .../members/{member_id}`: the role and expiry the member has from now on (an
+/// absent or null `expires_at` removes the expiry).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberChange {
+    role: MemberRole,
+    expires_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberDomainsInput {
+    domains: Vec<String>,
+}
+
+fn expiry(at: Option<&str>) -> Result<Option<time::OffsetDateTime>, ApiError> {
+    at.map(|at| {
+        time::OffsetDateTime::parse(at, &Rfc3339).map_err(|_| {
+            invalid(
+                "expires_at",
+                "expires_at must be an RFC 3339 timestamp, e.g. 2026-12-31T17:00:00Z",
+            )
+        })
+    })
+    .transpose()
 }
 
 async fn list_portals(
@@ -67,8 +105,41 @@ async fn add_member(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<MemberInput>,
 ) -> ApiResult<StatusCode> {
-    portals::add_member(&s.core, &who, &id, &input.name, &input.email, &meta).await?;
+    let input = members::MemberInput {
+        expires_at: expiry(input.expires_at.as_deref())?,
+        name: input.name,
+        email: input.email,
+        role: input.role,
+    };
+    members::add_member(&s.core, &who, &id, &input, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn change_member(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path((id, member_id)): Path<(String, String)>,
+    ApiJson(input): ApiJson<MemberChange>,
+) -> ApiResult<StatusCode> {
+    let expires_at = expiry(input.expires_at.as_deref())?;
+    members::change_member(
+        &s.core, &who, &id, &member_id, input.role, expires_at, &meta,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The email domains the portal's managers may add members from.
+async fn set_member_domains(
+    State(s): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<MemberDomainsInput>,
+) -> ApiResult<Json<Value>> {
+    let domains = members::set_member_domains(&s.core, &who, &id, &input.domains, &meta).await?;
+    Ok(Json(json!({ "member_domains": domains })))
 }
 
 /// Removes the member and revokes their shares in this portal.
@@ -78,7 +149,7 @@ async fn remove_member(
     Meta(meta): Meta,
     Path((id, member_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let revoked = portals::remove_member(&s.core, &who, &id, &member_id, &meta).await?;
+    let revoked = members::remove_member(&s.core, &who, &id, &member_id, &meta).await?;
     Ok(Json(json!({ "revoked_shares": revoked })))
 }
 

@@ -3,10 +3,11 @@ use leptos::prelude::*;
 use crate::components::{CsrfField, FieldError};
 use leptos_meta::Title;
 
+use super::portal_members::{MemberActions, Members};
 use crate::error::AppError;
 use crate::server_fns::portals::{
-    list_portals, list_terms_choices, AddDomain, AddPortalMember, CreatePortal, RemoveDomain,
-    RemovePortalMember, SaveBranding, VerifyDomain,
+    list_portals, list_terms_choices, AddDomain, CreatePortal, RemoveDomain, SaveBranding,
+    VerifyDomain,
 };
 use crate::types::{BrandingFormView, DomainRowView, PortalRowView};
 
@@ -17,8 +18,7 @@ use crate::types::{BrandingFormView, DomainRowView, PortalRowView};
 #[component]
 pub fn PortalsPage() -> impl IntoView {
     let create = ServerAction::<CreatePortal>::new();
-    let add = ServerAction::<AddPortalMember>::new();
-    let remove = ServerAction::<RemovePortalMember>::new();
+    let members = MemberActions::new();
     let domain_actions = DomainActions {
         add: ServerAction::new(),
         verify: ServerAction::new(),
@@ -28,8 +28,7 @@ pub fn PortalsPage() -> impl IntoView {
         move || {
             (
                 create.version().get(),
-                add.version().get(),
-                remove.version().get(),
+                members.version(),
                 domain_actions.add.version().get(),
                 domain_actions.verify.version().get(),
                 domain_actions.remove.version().get(),
@@ -45,8 +44,7 @@ pub fn PortalsPage() -> impl IntoView {
     let error = move || {
         [
             create.value().get().and_then(|r| r.err()),
-            add.value().get().and_then(|r| r.err()),
-            remove.value().get().and_then(|r| r.err()),
+            members.error(),
             domain_actions.add.value().get().and_then(|r| r.err()),
             domain_actions.verify.value().get().and_then(|r| r.err()),
             domain_actions.remove.value().get().and_then(|r| r.err()),
@@ -56,11 +54,11 @@ pub fn PortalsPage() -> impl IntoView {
         .next()
         .map(|e| crate::error_text(&e))
     };
-    let removed = move || remove.value().get().and_then(|r| r.ok());
+    let removed = move || members.remove.value().get().and_then(|r| r.ok());
     view! {
         <Title text="Portals · Liaison"/>
         <h1>"Portals"</h1>
-        <p class="muted">"Every share belongs to a portal, and its guests see that portal's brand, disclaimer and terms on every screen — on your own domain once it is verified. Portal members prove their address with a code; removing a member revokes their shares in that portal at once."</p>
+        <p class="muted">"Every share belongs to a portal, and its guests see that portal's brand, disclaimer and terms on every screen — on your own domain once it is verified. Portal members prove their address with a code; a manager may also add members from the domains you allow. Removing a member, or their end date passing, revokes their shares in that portal at once."</p>
         {move || error().map(|e| view! { <p class="error" role="alert" data-testid="portals-error">{e}</p> })}
         {move || removed().map(|n| view! { <p class="notice" role="status">{format!("Member removed; {n} share(s) revoked.")}</p> })}
         {move || logo_error().map(|e| view! { <p class="error" role="alert" data-testid="logo-error">{e}</p> })}
@@ -82,7 +80,7 @@ pub fn PortalsPage() -> impl IntoView {
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                         Ok(list) => list
                             .into_iter()
-                            .map(|p| view! { <Portal portal=p add remove domain_actions terms=terms.clone()/> })
+                            .map(|p| view! { <Portal portal=p members domain_actions terms=terms.clone()/> })
                             .collect_view()
                             .into_any(),
                     }
@@ -95,8 +93,7 @@ pub fn PortalsPage() -> impl IntoView {
 #[component]
 fn Portal(
     portal: PortalRowView,
-    add: ServerAction<AddPortalMember>,
-    remove: ServerAction<RemovePortalMember>,
+    members: MemberActions,
     domain_actions: DomainActions,
     terms: Vec<(String, String)>,
 ) -> impl IntoView {
@@ -104,41 +101,10 @@ fn Portal(
     view! {
         <section class="panel partner" data-testid="portal" data-portal=portal.name.clone()>
             <h2>{portal.name.clone()}{portal.is_default.then(|| view! { " " <span class="badge badge-active">"Default"</span> })}</h2>
+            <p><a href=format!("/console/portals/{portal_id}/sections") data-testid="portal-sections">"Sections: arrange what guests see"</a></p>
             <Branding portal_id=portal_id.clone() form=portal.branding terms/>
             <Domains portal_id=portal_id.clone() domains=portal.domains actions=domain_actions/>
-            {if portal.members.is_empty() {
-                view! { <p class="empty">"No members yet."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="members">
-                        <thead><tr><th>"Member"</th><th>"Email"</th><th></th></tr></thead>
-                        <tbody>{portal.members.into_iter().map(|m| {
-                            let portal_id = portal_id.clone();
-                            view! {
-                                <tr data-testid="member">
-                                    <td>{m.name}</td>
-                                    <td>{m.email}</td>
-                                    <td>
-                                        <ActionForm action=remove attr:class="inline">
-                                            <CsrfField/>
-                                            <input type="hidden" name="portal_id" value=portal_id/>
-                                            <input type="hidden" name="member_id" value=m.id/>
-                                            <button type="submit" class="btn" data-testid="remove-member">"Remove and revoke"</button>
-                                        </ActionForm>
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}</tbody>
-                    </table>
-                }.into_any()
-            }}
-            <ActionForm action=add attr:class="inline-form">
-                <CsrfField/>
-                <input type="hidden" name="portal_id" value=portal_id.clone()/>
-                <label>"Name" <input type="text" name="name" required data-testid="member-name"/></label>
-                <label>"Email" <input type="email" name="email" required data-testid="member-email"/></label>
-                <button type="submit" class="btn">"Add member"</button>
-            </ActionForm>
+            <Members portal_id members=portal.members member_domains_text=portal.member_domains_text actions=members/>
         </section>
     }
 }

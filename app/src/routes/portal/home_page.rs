@@ -1,14 +1,16 @@
 use leptos::prelude::*;
 
-use crate::components::GuestFrame;
-use crate::server_fns::portal::{load_home, OpenFromHome, SignOutGuest};
-use crate::types::{short_time, HomeShareView, HomeView};
+use crate::components::{FieldError, GuestFrame};
+use crate::server_fns::portal::{load_home, AddMemberAsManager, OpenFromHome, SignOutGuest};
+use crate::types::{short_time, HomeGroupView, HomeShareView, HomeView, ManagerView};
 
-/// `/portal/home`: "Shared with you" — every share of the guest's that stands now — and
-/// signing out, here or everywhere.
+/// `/portal/home`: "Shared with you" — every share of the guest's that stands now, by the
+/// portal's sections — signing out, here or everywhere, and for a portal's manager the
+/// members they added and a form to add more.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let home = Resource::new(|| (), |_| load_home());
+    let add = ServerAction::<AddMemberAsManager>::new();
+    let home = Resource::new(move || add.version().get(), |_| load_home());
     view! {
         <Suspense fallback=|| view! { <main class="portal"><p class="loading">"Loading…"</p></main> }>
             {move || Suspend::new(async move {
@@ -19,7 +21,7 @@ pub fn HomePage() -> impl IntoView {
                             <h1 data-testid="portal-closed">"Open the link you were sent to see what is shared with you."</h1>
                         </main></GuestFrame>
                     }.into_any(),
-                    Ok(HomeView::Open { brand, recipient_name, recipient_email, proven, shares }) => view! {
+                    Ok(HomeView::Open { brand, recipient_name, recipient_email, proven, groups, manager }) => view! {
                         <GuestFrame brand title="Shared with you"><main class="portal">
                             <header class="portal-head">
                                 <h1>"Shared with you"</h1>
@@ -28,7 +30,8 @@ pub fn HomePage() -> impl IntoView {
                             {(!proven).then(|| view! {
                                 <p class="notice" data-testid="home-unproven">"This link does not say who you are, so only what it shares is listed here."</p>
                             })}
-                            <HomeTable shares/>
+                            <Groups groups/>
+                            {manager.map(|m| view! { <Members manager=m add/> })}
                             <SignOut proven/>
                         </main></GuestFrame>
                     }.into_any(),
@@ -38,12 +41,36 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
+/// The shares, under their sections' headings once the portal has sections.
 #[component]
-fn HomeTable(shares: Vec<HomeShareView>) -> impl IntoView {
+fn Groups(groups: Vec<HomeGroupView>) -> impl IntoView {
     let open = ServerAction::<OpenFromHome>::new();
-    if shares.is_empty() {
+    if groups.is_empty() {
         return view! { <p class="muted" data-testid="home-empty">"Nothing is shared with you now."</p> }.into_any();
     }
+    if let [only] = groups.as_slice() {
+        if only.section.is_none() {
+            return view! { <HomeTable shares=only.shares.clone() open/> }.into_any();
+        }
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            let name = g.section.unwrap_or_else(|| "Other shares".into());
+            let attr = name.clone();
+            view! {
+                <section class="home-section" data-testid="home-section" data-section=attr>
+                    <h2>{name}</h2>
+                    <HomeTable shares=g.shares open/>
+                </section>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+#[component]
+fn HomeTable(shares: Vec<HomeShareView>, open: ServerAction<OpenFromHome>) -> impl IntoView {
     view! {
         <table class="home" data-testid="home-shares">
             <caption class="sr-only">"Shares you can open now"</caption>
@@ -80,7 +107,65 @@ fn HomeTable(shares: Vec<HomeShareView>) -> impl IntoView {
             </tbody>
         </table>
     }
-    .into_any()
+}
+
+const MEMBER_FIELDS: &[&str] = &["name"];
+const EMAIL_FIELDS: &[&str] = &["email"];
+
+/// A manager's members: whom they added, and adding another.
+#[component]
+fn Members(manager: ManagerView, add: ServerAction<AddMemberAsManager>) -> impl IntoView {
+    let error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
+    let other_error = move || {
+        error
+            .get()
+            .filter(|e| !matches!(e.field.as_deref(), Some("name" | "email")))
+            .map(|e| crate::error_text(&e))
+    };
+    let added = move || matches!(add.value().get(), Some(Ok(())));
+    let domains = manager.domains.join(", ");
+    view! {
+        <section class="panel home-members" aria-labelledby="home-members-h" data-testid="home-members">
+            <h2 id="home-members-h">"Members you added"</h2>
+            {if manager.added.is_empty() {
+                view! { <p class="muted">"You have not added anyone yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="home">
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Added"</th><th scope="col">"Until"</th></tr></thead>
+                        <tbody>{manager.added.into_iter().map(|m| view! {
+                            <tr data-testid="home-member">
+                                <td data-label="Name">{m.name}</td>
+                                <td data-label="Email">{m.email}</td>
+                                <td data-label="Added">"By you"</td>
+                                <td data-label="Until">{m.expires_on.unwrap_or_else(|| "No end date".into())}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                }.into_any()
+            }}
+            {if manager.domains.is_empty() {
+                view! { <p class="muted" data-testid="home-members-closed">"This portal does not let its managers add members; ask its administrators."</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=add>
+                        <p class="muted small">{format!("You may add colleagues with an address at {domains}. They see only what is shared with them, and their membership ends when yours does.")}</p>
+                        <label>"Name"
+                            <input type="text" name="name" required maxlength="200" autocomplete="off" data-testid="home-member-name" aria-describedby="home-member-name-error"/>
+                            <FieldError error fields=MEMBER_FIELDS id="home-member-name-error"/>
+                        </label>
+                        <label>"Email"
+                            <input type="email" name="email" required autocomplete="off" data-testid="home-member-email" aria-describedby="home-member-email-error"/>
+                            <FieldError error fields=EMAIL_FIELDS id="home-member-email-error"/>
+                        </label>
+                        {move || other_error().map(|e| view! { <p class="error" role="alert" data-testid="home-member-error">{e}</p> })}
+                        {move || added().then(|| view! { <p class="notice" role="status" data-testid="home-member-added">"Member added; they have been told by email."</p> })}
+                        <button type="submit" class="btn btn-primary" data-testid="home-member-add">"Add member"</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </section>
+    }
 }
 
 #[component]

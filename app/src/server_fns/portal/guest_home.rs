@@ -7,8 +7,9 @@ use crate::types::HomeView;
 /// standing now, in the site's brand. Without a session: `Closed`, as the portal page.
 #[server(prefix = "/api/guest")]
 pub async fn load_home() -> Result<HomeView, AppError> {
+    use crate::server_fns::portals::member_view;
     use crate::ssr::{brand_view, context, cookie_guest, fail, fail_view, meta};
-    use crate::types::HomeShareView;
+    use crate::types::{HomeGroupView, HomeShareView, ManagerView};
     use backend::services::access;
     use backend::services::portals::branding::{self, GuestBrand};
     let ctx = context()?;
@@ -40,20 +41,44 @@ pub async fn load_home() -> Result<HomeView, AppError> {
         recipient_name: home.recipient_name,
         recipient_email: home.recipient_email,
         proven: home.proven,
-        shares: home
-            .shares
+        groups: home
+            .groups
             .into_iter()
-            .map(|s| HomeShareView {
-                share_id: s.share_id,
-                title: s.title,
-                tlp: s.tlp,
-                expires_at: s.expires_at,
-                current: s.current,
-                acknowledge: s.acknowledge,
-                respond: s.respond,
+            .map(|g| HomeGroupView {
+                section: g.section,
+                shares: g
+                    .shares
+                    .into_iter()
+                    .map(|s| HomeShareView {
+                        share_id: s.share_id,
+                        title: s.title,
+                        tlp: s.tlp,
+                        expires_at: s.expires_at,
+                        current: s.current,
+                        acknowledge: s.acknowledge,
+                        respond: s.respond,
+                    })
+                    .collect(),
             })
             .collect(),
+        manager: home.manager.map(|m| ManagerView {
+            domains: m.domains,
+            added: m.added.into_iter().map(member_view).collect(),
+        }),
     })
+}
+
+/// A portal's manager adds a member (from the portal's member domains) from their home.
+#[server(prefix = "/api/guest")]
+pub async fn add_member_as_manager(name: String, email: String) -> Result<(), AppError> {
+    use crate::ssr::{context, fail, meta, require_cookie_guest};
+    let ctx = context()?;
+    let meta = meta().await?;
+    let guest = require_cookie_guest(&ctx.core, &meta).await?;
+    backend::services::access::add_member(&ctx.core, &guest, &name, &email, &meta)
+        .await
+        .map_err(fail)?;
+    Ok(())
 }
 
 /// Opens a share from the home: the browser goes to its link, whose landing asks for

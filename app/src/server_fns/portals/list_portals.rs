@@ -8,7 +8,7 @@ use crate::types::PortalRowView;
 #[server]
 pub async fn list_portals() -> Result<Vec<PortalRowView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
-    use crate::types::{BrandingFormView, DomainRowView, PortalMemberView};
+    use crate::types::{BrandingFormView, DomainRowView};
     let ctx = context()?;
     let staff = require_staff().await?;
     let portals = backend::services::portals::list(&ctx.core, &staff)
@@ -52,15 +52,8 @@ pub async fn list_portals() -> Result<Vec<PortalRowView>, AppError> {
                     terms_id: b.terms_id.unwrap_or_default(),
                     logo_url: b.logo_url,
                 },
-                members: p
-                    .members
-                    .into_iter()
-                    .map(|m| PortalMemberView {
-                        id: m.id,
-                        name: m.name,
-                        email: m.email,
-                    })
-                    .collect(),
+                members: p.members.into_iter().map(member_view).collect(),
+                member_domains_text: p.member_domains.join("\n"),
             }
         })
         .collect())
@@ -78,4 +71,19 @@ pub async fn list_terms_choices() -> Result<Vec<(String, String)>, AppError> {
         .into_iter()
         .map(|t| (t.id, format!("Version {}", t.version)))
         .collect())
+}
+
+/// A member as the console and a manager's home show them.
+#[cfg(feature = "ssr")]
+pub(crate) fn member_view(
+    m: backend::services::portals::MemberView,
+) -> crate::types::PortalMemberView {
+    crate::types::PortalMemberView {
+        id: m.id,
+        name: m.name,
+        email: m.email,
+        role: m.role.as_str().to_owned(),
+        expires_on: m.expires_at.and_then(|e| e.get(..10).map(str::to_owned)),
+        added_by_manager: m.added_by_manager,
+    }
 }

@@ -1,13 +1,13 @@
-mod add_portal_member;
 mod create_portal;
 mod domains;
 mod list_portals;
-mod remove_portal_member;
+mod members;
 mod save_branding;
+mod sections;
 
-pub use add_portal_member::*;
 pub use create_portal::*;
 pub use domains::*;
 pub use list_portals::*;
-pub use remove_portal_member::*;
+pub use members::*;
 pub use save_branding::*;
+pub use sections::*;

@@ -10,7 +10,9 @@
 //! link is never listed (it is anyone's who holds it). Only shares this site serves are
 //! listed (a portal's domain shows its own portal's), and only those the guest could open
 //! now: a revoked, expired or used-up share, one the policy now forbids, one of a portal
-//! they are no longer a member of, drops out at once.
+//! they are no longer a member of, drops out at once. The list is grouped by the portal's
+//! sections (`portals::sections`). A guest whose code proves the address of a manager of
+//! the portal also sees whom they added and may add members (`portals::members`).
 //!
 //! Signing out ends this session (by its `sid`, which renewals keep); "everywhere" ends
 //! every session of the recipient in the organisation that passed its checks until now.
@@ -25,10 +27,12 @@ use serde_json::json;
 use super::{current_share, session::MAX_SESSION_AGE};
 use crate::actor::{Guest, RequestMeta};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
-use crate::domain::{Method, Permission, Share};
+use crate::domain::{MemberRole, Method, Permission, Share};
+use crate::services::portals::members::{self, MemberView};
+use crate::services::portals::sections::Placement;
 use crate::services::share_core::{self, check_standing};
 use crate::services::{rfc3339, sites, Result, ServiceError};
-use crate::store;
+use crate::store::{self, portals::MemberRow};
 use crate::Liaison;
 
 /// How long after a session passed its checks a sign-out of it can still matter: the last
@@ -58,6 +62,21 @@ pub struct HomeShare {
     pub respond: bool,
 }
 
+/// Shares of one section (or, with `section` empty, of items in no section).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct HomeGroup {
+    pub section: Option<String>,
+    pub shares: Vec<HomeShare>,
+}
+
+/// What a portal's manager sees in their home: who they may add and whom they added.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ManagerPanel {
+    /// The email domains they may add members from (empty: they may add no one).
+    pub domains: Vec<String>,
+    pub added: Vec<MemberView>,
+}
+
 /// The guest's home.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Home {
@@ -66,7 +85,10 @@ pub struct Home {
     /// The session proves who the guest is: the list holds all their shares, and they may
     /// sign out everywhere.
     pub proven: bool,
-    pub shares: Vec<HomeShare>,
+    /// The shares by section, in the portal's order; at most [`HOME_LIMIT`] in all.
+    pub groups: Vec<HomeGroup>,
+    /// Set when the guest is a manager of the portal.
+    pub manager: Option<ManagerPanel>,
 }
 
 /// Does `share`'s session prove its recipient, and by which means (the shares listed
@@ -84,7 +106,7 @@ fn proof(share: &Share) -> Option<Proof> {
     }
 }
 
-#[derive(PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 enum Proof {
     Code,
     Partner(String),
@@ -94,23 +116,94 @@ enum Proof {
 #[tracing::instrument(skip_all)]
 pub async fn home(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Home> {
     let listed = listed(core, guest, meta).await?;
-    let mut shares = Vec::with_capacity(listed.shares.len());
-    for s in &listed.shares {
-        shares.push(home_share(core, s, s.id == listed.current.id).await?);
+    let mut groups: Vec<HomeGroup> = Vec::new();
+    for (s, section) in &listed.shares {
+        let share = home_share(core, s, s.id == listed.current.id).await?;
+        match groups.last_mut() {
+            Some(g) if g.section == *section => g.shares.push(share),
+            _ => groups.push(HomeGroup {
+                section: section.clone(),
+                shares: vec![share],
+            }),
+        }
     }
+    let manager = match managing(core, &listed.current, listed.proven).await? {
+        Some((member, domains)) => Some(ManagerPanel {
+            domains,
+            added: members::added_by_manager(core, &member).await?,
+        }),
+        None => None,
+    };
     Ok(Home {
         recipient_name: listed.current.recipient_name.clone(),
         recipient_email: listed.current.recipient_email.clone(),
         proven: listed.proven,
-        shares,
+        groups,
+        manager,
     })
 }
 
-/// The shares a home lists, in its order, before their titles and responses are read.
+/// The guest's manager membership of the current share's portal and that portal's member
+/// domains — only where the session proves the guest's address by a code (invitation or
+/// portal shares), since the membership is that address's.
+async fn managing(
+    core: &Liaison,
+    current: &Share,
+    proven: bool,
+) -> Result<Option<(MemberRow, Vec<String>)>> {
+    if !proven || proof(current) != Some(Proof::Code) {
+        return Ok(None);
+    }
+    let pool = core.db.pool();
+    let member = store::portals::active_member(
+        pool,
+        &current.org_id,
+        &current.portal_id,
+        &current.recipient_email.to_lowercase(),
+        core.now_ms(),
+    )
+    .await?
+    .filter(|m| m.role == MemberRole::Manager);
+    let Some(member) = member else {
+        return Ok(None);
+    };
+    let portal = store::portals::get(pool, &current.org_id, &current.portal_id)
+        .await?
+        .ok_or(ServiceError::NotFound("portal"))?;
+    Ok(Some((member, members::member_domains(&portal))))
+}
+
+/// A portal's manager adds a member from its member domains (see
+/// [`members::add_by_manager`]). Only the manager's own home offers it.
+#[tracing::instrument(skip_all)]
+pub async fn add_member(
+    core: &Liaison,
+    guest: &Guest,
+    name: &str,
+    email: &str,
+    meta: &RequestMeta,
+) -> Result<MemberView> {
+    let current = current_share(core, &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    if !sites::serves_share(&meta.site, &current) {
+        return Err(ServiceError::NotFound("share"));
+    }
+    let proven = proof(&current).is_some();
+    let Some((member, _)) = managing(core, &current, proven).await? else {
+        return Err(ServiceError::Forbidden(
+            "Only a manager of this portal may add members.",
+        ));
+    };
+    members::add_by_manager(core, guest, &member, name, email, meta).await
+}
+
+/// The shares a home lists, in its order, each with its section's name, before their
+/// titles and responses are read.
 struct Listed {
     current: Arc<Share>,
     proven: bool,
-    shares: Vec<Share>,
+    shares: Vec<(Share, Option<String>)>,
 }
 
 async fn listed(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Listed> {
@@ -137,25 +230,38 @@ async fn listed(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Lis
             openable.push(s);
         }
     }
-    openable.sort_by(|a, b| {
-        (
-            a.id != current.id,
-            a.expires_at.is_none(),
-            a.expires_at,
-            &a.id,
-        )
-            .cmp(&(
-                b.id != current.id,
-                b.expires_at.is_none(),
-                b.expires_at,
-                &b.id,
-            ))
-    });
-    openable.truncate(HOME_LIMIT);
+    // By section (the current portal's first, then each portal's order; items in no
+    // section last), then the item's place in its section, then the soonest to expire.
+    let mut portals: Vec<String> = vec![current.portal_id.clone()];
+    for s in &openable {
+        if !portals.contains(&s.portal_id) {
+            portals.push(s.portal_id.clone());
+        }
+    }
+    let ids: Vec<&str> = portals.iter().map(String::as_str).collect();
+    let placement = Placement::of(core, &current.org_id, &ids).await?;
+    let mut keyed: Vec<_> = openable
+        .into_iter()
+        .map(|s| {
+            let slot = placement.find(&s.portal_id, &s.item());
+            let key = (
+                slot.is_none(),
+                slot.map(|x| portals.iter().position(|p| *p == x.portal_id)),
+                slot.map(|x| (x.section_position, x.section_id.to_owned(), x.item_position)),
+                s.expires_at.is_none(),
+                s.expires_at,
+                s.id.clone(),
+            );
+            (key, slot.map(|x| x.name.to_owned()), s)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.truncate(HOME_LIMIT);
+    let shares = keyed.into_iter().map(|(_, name, s)| (s, name)).collect();
     Ok(Listed {
         current,
         proven: proven.is_some(),
-        shares: openable,
+        shares,
     })
 }
 
@@ -218,7 +324,7 @@ pub async fn link_from_home(
     meta: &RequestMeta,
 ) -> Result<SecretString> {
     let listed = listed(core, guest, meta).await?;
-    if !listed.shares.iter().any(|s| s.id == share_id) {
+    if !listed.shares.iter().any(|(s, _)| s.id == share_id) {
         return Err(ServiceError::NotFound("share"));
     }
     share_core::share_link(core, &guest.org_id, share_id).await

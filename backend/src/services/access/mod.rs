@@ -36,7 +36,10 @@ use crate::Liaison;
 pub use content::{
     item_content, items, overview, record_print_attempt, Overview, PortalItem, Purpose,
 };
-pub use home::{home, link_from_home, sign_out, Home, HomeShare, SIGN_OUT_MATTERS_MS};
+pub use home::{
+    add_member, home, link_from_home, sign_out, Home, HomeGroup, HomeShare, ManagerPanel,
+    SIGN_OUT_MATTERS_MS,
+};
 pub use open::open;
 pub use session::{authenticate, renew, until_revoked, MAX_SESSION_AGE};
 

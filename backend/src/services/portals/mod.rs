@@ -1,11 +1,14 @@
 //! Portals: every share belongs to one (the organisation's default portal unless it names
 //! another), and guests see its brand ([`branding`]). A portal is also a named group of
 //! external members: a "portal access" share admits only an active member of its portal
-//! (who also proves their address with an emailed code, like an invited guest); removing a
-//! member revokes their portal shares in that portal at once.
+//! (who also proves their address with an emailed code, like an invited guest); ending a
+//! membership revokes their portal shares in that portal at once ([`members`]). An
+//! administrator arranges the items shared in a portal into sections ([`sections`]).
 
 pub mod branding;
 pub mod domains;
+pub mod members;
+pub mod sections;
 
 use serde::Serialize;
 use serde_json::json;
@@ -13,9 +16,10 @@ use serde_json::json;
 use super::{validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
-use crate::domain::{Method, Share};
-use crate::store::{self, new_id, portals::MemberRow, portals::PortalRow};
+use crate::store::{self, new_id, portals::PortalRow};
+
 use crate::Liaison;
+pub use members::{is_member, MemberView};
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct PortalView {
@@ -27,20 +31,14 @@ pub struct PortalView {
     pub branding: branding::BrandingView,
     /// Active members only.
     pub members: Vec<MemberView>,
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct MemberView {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub added_at: String,
+    /// The email domains its managers may add members from.
+    pub member_domains: Vec<String>,
 }
 
 /// What a staff member who is not an administrator is told here.
-const ADMINS_ONLY: &str = "Only administrators may change portals and their members.";
+pub(super) const ADMINS_ONLY: &str = "Only administrators may change portals and their members.";
 
-fn time(ms: i64) -> String {
+pub(super) fn time(ms: i64) -> String {
     super::rfc3339(store::from_millis(ms))
 }
 
@@ -61,6 +59,7 @@ pub async fn create(
         is_default: 0,
         branding: "{}".into(),
         terms_id: None,
+        member_domains: "[]".into(),
     };
     let mut tx = core.db.begin().await?;
     store::portals::insert(&mut *tx, &row)
@@ -85,6 +84,7 @@ pub async fn create(
         created_at: time(row.created_at),
         is_default: false,
         members: Vec::new(),
+        member_domains: Vec::new(),
     })
 }
 
@@ -95,6 +95,7 @@ pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PortalView>> {
         return Err(ServiceError::Forbidden("Your role may not see portals."));
     }
     let members = store::portals::members(core.db.pool(), &who.org_id).await?;
+    let now = core.now_ms();
     store::portals::list(core.db.pool(), &who.org_id)
         .await?
         .into_iter()
@@ -102,14 +103,10 @@ pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PortalView>> {
             Ok(PortalView {
                 members: members
                     .iter()
-                    .filter(|m| m.portal_id == p.id && m.removed_at.is_none())
-                    .map(|m| MemberView {
-                        id: m.id.clone(),
-                        name: m.name.clone(),
-                        email: m.email.clone(),
-                        added_at: time(m.added_at),
-                    })
+                    .filter(|m| m.portal_id == p.id && m.is_active(now))
+                    .map(|m| MemberView::of(m, &members))
                     .collect(),
+                member_domains: members::member_domains(&p),
                 branding: branding::BrandingView::of(&p)?,
                 is_default: p.is_default != 0,
                 id: p.id,
@@ -120,122 +117,10 @@ pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PortalView>> {
         .collect()
 }
 
-async fn portal(core: &Liaison, who: &Staff, id: &str) -> Result<PortalRow> {
+pub(super) async fn portal(core: &Liaison, who: &Staff, id: &str) -> Result<PortalRow> {
     store::portals::get(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("portal"))
-}
-
-/// Adds a member (or reactivates one removed earlier).
-#[tracing::instrument(skip_all)]
-pub async fn add_member(
-    core: &Liaison,
-    who: &Staff,
-    portal_id: &str,
-    name: &str,
-    email: &str,
-    meta: &RequestMeta,
-) -> Result<()> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    let portal = portal(core, who, portal_id).await?;
-    let member = MemberRow {
-        id: new_id(),
-        org_id: who.org_id.clone(),
-        portal_id: portal.id.clone(),
-        email: validate::email("email", email)?,
-        name: validate::text("name", name, 200)?,
-        added_by: who.user_id.clone(),
-        added_at: core.now_ms(),
-        removed_at: None,
-    };
-    let mut tx = core.db.begin().await?;
-    store::portals::upsert_member(&mut *tx, &member).await?;
-    super::audit_staff_change(
-        core,
-        &mut tx,
-        who,
-        EventType::PortalChanged,
-        json!({ "portal": portal.id, "action": "member_added",
-                "member": { "name": member.name, "email": member.email } }),
-        meta,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Removes a member and revokes every unrevoked share of theirs in this portal, in one
-/// transaction: the removal, each revocation (audited, with the recipient's notice where
-/// asked) and the audit of the removal commit together or not at all. The revocations are
-/// published after the commit, ending open sessions and streams. Returns how many shares
-/// were revoked.
-#[tracing::instrument(skip_all)]
-pub async fn remove_member(
-    core: &Liaison,
-    who: &Staff,
-    portal_id: &str,
-    member_id: &str,
-    meta: &RequestMeta,
-) -> Result<usize> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    let portal = portal(core, who, portal_id).await?;
-    let mut tx = core.db.begin().await?;
-    let Some(member) =
-        store::portals::remove_member(&mut *tx, &who.org_id, &portal.id, member_id, core.now_ms())
-            .await?
-    else {
-        tx.rollback().await?;
-        return Err(ServiceError::NotFound("portal member"));
-    };
-    let shares = store::shares::unrevoked_for_recipient(
-        &mut *tx,
-        &who.org_id,
-        Method::Portal.as_str(),
-        &member.email,
-    )
-    .await?;
-    let mut revoked = Vec::new();
-    for share in shares.iter().filter(|s| in_portal(s, &portal.id)) {
-        if let Some(r) = super::share_core::revoke_in(
-            core,
-            &mut tx,
-            who,
-            &share.id,
-            meta,
-            "portal_member_removed",
-        )
-        .await?
-        {
-            revoked.push(r);
-        }
-    }
-    super::audit_staff_change(
-        core,
-        &mut tx,
-        who,
-        EventType::PortalChanged,
-        json!({ "portal": portal.id, "action": "member_removed",
-                "member": { "name": member.name, "email": member.email },
-                "shares_revoked": revoked.len() }),
-        meta,
-    )
-    .await?;
-    tx.commit().await?;
-    let count = revoked.len();
-    for r in revoked {
-        core.revocations.publish(r);
-    }
-    Ok(count)
-}
-
-fn in_portal(share: &Share, portal_id: &str) -> bool {
-    share.portal_id == portal_id
-}
-
-/// Is `email` an active member of the portal? Checked at share creation and at each open.
-#[tracing::instrument(skip_all)]
-pub async fn is_member(core: &Liaison, org_id: &str, portal_id: &str, email: &str) -> Result<bool> {
-    Ok(store::portals::is_member(core.db.pool(), org_id, portal_id, email).await?)
 }
 
 /// The portal a new share belongs to: the one it names (which must be in the creator's

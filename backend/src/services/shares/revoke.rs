@@ -3,7 +3,7 @@
 use super::view::get;
 use super::ShareView;
 use crate::actor::{RequestMeta, Staff};
-use crate::services::share_core::revoke_in;
+use crate::services::share_core::{revoke_in, Revoker};
 use crate::services::{Result, ServiceError};
 use crate::Liaison;
 
@@ -22,7 +22,16 @@ pub async fn revoke(
     // Visibility: a controller sees (and so revokes) only their own shares.
     get(core, who, id).await?;
     let mut tx = core.db.begin().await?;
-    let revoked = revoke_in(core, &mut tx, who, id, meta, "revoked").await?;
+    let revoked = revoke_in(
+        core,
+        &mut tx,
+        &who.org_id,
+        Revoker::Staff(who),
+        id,
+        meta,
+        "revoked",
+    )
+    .await?;
     tx.commit().await?;
     if let Some(r) = revoked {
         core.revocations.publish(r);
@@ -58,7 +67,17 @@ pub async fn revoke_many(
     let mut tx = core.db.begin().await?;
     let mut revoked = Vec::new();
     for id in ids {
-        if let Some(r) = revoke_in(core, &mut tx, who, id, meta, "revoked_in_bulk").await? {
+        if let Some(r) = revoke_in(
+            core,
+            &mut tx,
+            &who.org_id,
+            Revoker::Staff(who),
+            id,
+            meta,
+            "revoked_in_bulk",
+        )
+        .await?
+        {
             revoked.push(r);
         }
     }
