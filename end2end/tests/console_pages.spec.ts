@@ -51,6 +51,7 @@ test('a portal member receives a share; removing the member revokes it', async (
   await page.click('button:has-text("Create portal")');
   const portal = page.getByTestId('portal').filter({ hasText: 'Counsel panel' });
   await expect(portal).toBeVisible();
+  await portal.getByText('Add a member').click();
   await portal.getByTestId('member-name').fill('Pat Panel');
   await portal.getByTestId('member-email').fill('pat@panel.example');
   await portal.locator('button:has-text("Add member")').click();

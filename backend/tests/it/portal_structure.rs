@@ -132,14 +132,13 @@ async fn sections_arrange_the_guests_home(h: Harness) {
     let (field, message) =
         invalid_field(sections::create(&h.core, &admin, &default.id, "  ", &meta()).await);
     assert_eq!((field, message.as_str()), ("name", "name is required"));
-    assert!(matches!(
-        sections::create(&h.core, &admin, &default.id, "Evidence", &meta()).await,
-        Err(ServiceError::Conflict(m)) if m.contains("\"Evidence\"")
-    ));
-    assert!(matches!(
-        sections::rename(&h.core, &admin, &contracts.id, "Evidence", &meta()).await,
-        Err(ServiceError::Conflict(_))
-    ));
+    let (field, message) =
+        invalid_field(sections::create(&h.core, &admin, &default.id, "Evidence", &meta()).await);
+    assert_eq!(field, "name");
+    assert!(message.contains("\"Evidence\""), "{message}");
+    let (field, _) =
+        invalid_field(sections::rename(&h.core, &admin, &contracts.id, "Evidence", &meta()).await);
+    assert_eq!(field, "name");
     assert!(matches!(
         sections::place(&h.core, &admin, &contracts.id, &doc("no-such-doc"), &meta()).await,
         Err(ServiceError::NotFound("item"))

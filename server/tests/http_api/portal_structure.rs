@@ -167,7 +167,7 @@ async fn portal_members_and_sections_over_rest() {
             Some(json!({ "name": "Contracts" })),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    refused(&r, StatusCode::UNPROCESSABLE_ENTITY, "name");
     let items = format!("/api/v1/sections/{section}/items");
     let before = structure_rows(&app).await;
     let r = app

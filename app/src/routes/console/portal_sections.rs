@@ -34,9 +34,15 @@ impl Actions {
         ]
     }
 
+    /// The last refusal to show above the sections: any but the new section's name, which
+    /// shows under its field.
     fn error(&self) -> Option<crate::error::AppError> {
         [
-            self.create.value().get().and_then(|r| r.err()),
+            self.create
+                .value()
+                .get()
+                .and_then(|r| r.err())
+                .filter(|e| e.field.as_deref() != Some("name")),
             self.rename.value().get().and_then(|r| r.err()),
             self.delete.value().get().and_then(|r| r.err()),
             self.move_section.value().get().and_then(|r| r.err()),
@@ -72,14 +78,7 @@ pub fn PortalSectionsPage() -> impl IntoView {
         |(id, _)| load_sections(id),
     );
     let create_error = Signal::derive(move || actions.create.value().get().and_then(|r| r.err()));
-    let error = move || {
-        actions
-            .error()
-            .filter(|e| {
-                e.field.as_deref() != Some("name") || actions.create.value().get().is_none()
-            })
-            .map(|e| crate::error_text(&e))
-    };
+    let error = move || actions.error().map(|e| crate::error_text(&e));
     view! {
         <Title text="Sections · Liaison"/>
         <p><a href="/console/portals">"← Portals"</a></p>

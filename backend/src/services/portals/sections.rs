@@ -129,8 +129,18 @@ async fn section(core: &Liaison, who: &Staff, id: &str) -> Result<SectionRow> {
         .ok_or(ServiceError::NotFound("section"))
 }
 
+/// A name taken in the portal is the name field's fault (shown under it).
 fn on_duplicate(name: &str) -> impl FnOnce(store::StoreError) -> ServiceError + '_ {
-    crate::services::on_unique(move || format!("this portal has a section named {name:?} already"))
+    move |e| {
+        if e.is_unique_violation() {
+            ServiceError::invalid(
+                "name",
+                format!("this portal has a section named {name:?} already"),
+            )
+        } else {
+            e.into()
+        }
+    }
 }
 
 /// Adds a section at the end of the portal's.
