@@ -296,6 +296,31 @@ where
     .await?)
 }
 
+/// Ends a membership whose expiry has come by `now_ms` (and that has not ended otherwise):
+/// `removed_at` is its expiry. Returns the row as it now is; `None` when it ended already
+/// or was meanwhile given a later expiry (or none) — an administrator's change wins.
+pub async fn end_expired_member<'e, E>(
+    db: E,
+    org_id: &str,
+    member_id: &str,
+    now_ms: i64,
+) -> Result<Option<MemberRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "UPDATE portal_members SET removed_at = expires_at, ended_reason = 'expired' \
+         WHERE org_id = $1 AND id = $2 AND removed_at IS NULL \
+         AND expires_at IS NOT NULL AND expires_at <= $3 \
+         RETURNING {MEMBER_COLUMNS}"
+    ))
+    .bind(org_id)
+    .bind(member_id)
+    .bind(now_ms)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// A member of `org_id`'s portal by id, ended or not.
 pub async fn member<'e, E>(
     db: E,
@@ -409,15 +434,18 @@ where
 }
 
 /// Takes the write lock on a member's row for the rest of the transaction (on SQLite, the
-/// database's write lock), so that what the transaction reads next cannot change under it.
-pub async fn lock_member<'e, E>(db: E, org_id: &str, member_id: &str) -> Result<()>
+/// database's write lock), so that what the transaction reads next cannot change under it;
+/// returns the row as it is under the lock.
+pub async fn lock_member<'e, E>(db: E, org_id: &str, member_id: &str) -> Result<Option<MemberRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("UPDATE portal_members SET name = name WHERE org_id = $1 AND id = $2")
-        .bind(org_id)
-        .bind(member_id)
-        .execute(db)
-        .await?;
-    Ok(())
+    Ok(sqlx::query_as(&format!(
+        "UPDATE portal_members SET name = name WHERE org_id = $1 AND id = $2 \
+         RETURNING {MEMBER_COLUMNS}"
+    ))
+    .bind(org_id)
+    .bind(member_id)
+    .fetch_optional(db)
+    .await?)
 }

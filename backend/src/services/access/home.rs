@@ -117,15 +117,17 @@ enum Proof {
 pub async fn home(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Home> {
     let listed = listed(core, guest, meta).await?;
     let mut groups: Vec<HomeGroup> = Vec::new();
+    let mut last: Option<&Option<Section>> = None;
     for (s, section) in &listed.shares {
         let share = home_share(core, s, s.id == listed.current.id).await?;
         match groups.last_mut() {
-            Some(g) if g.section == *section => g.shares.push(share),
+            Some(g) if last == Some(section) => g.shares.push(share),
             _ => groups.push(HomeGroup {
-                section: section.clone(),
+                section: section.as_ref().map(|x| x.name.clone()),
                 shares: vec![share],
             }),
         }
+        last = Some(section);
     }
     let manager = match managing(core, &listed.current, listed.proven).await? {
         Some((member, domains)) => Some(ManagerPanel {
@@ -203,7 +205,14 @@ pub async fn add_member(
 struct Listed {
     current: Arc<Share>,
     proven: bool,
-    shares: Vec<(Share, Option<String>)>,
+    shares: Vec<(Share, Option<Section>)>,
+}
+
+/// The section a listed share is under (sections of different portals may share a name).
+#[derive(Clone, PartialEq, Eq)]
+struct Section {
+    id: String,
+    name: String,
 }
 
 async fn listed(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Listed> {
@@ -252,12 +261,27 @@ async fn listed(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Lis
                 s.expires_at,
                 s.id.clone(),
             );
-            (key, slot.map(|x| x.name.to_owned()), s)
+            let section = slot.map(|x| Section {
+                id: x.section_id.to_owned(),
+                name: x.name.to_owned(),
+            });
+            (key, section, s)
         })
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    keyed.truncate(HOME_LIMIT);
-    let shares = keyed.into_iter().map(|(_, name, s)| (s, name)).collect();
+    // At most HOME_LIMIT, the open share always among them.
+    let mut room = HOME_LIMIT.saturating_sub(1);
+    keyed.retain(|(_, _, s)| {
+        s.id == current.id || {
+            let keep = room > 0;
+            room = room.saturating_sub(1);
+            keep
+        }
+    });
+    let shares = keyed
+        .into_iter()
+        .map(|(_, section, s)| (s, section))
+        .collect();
     Ok(Listed {
         current,
         proven: proven.is_some(),

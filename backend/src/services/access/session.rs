@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{current_share, PortalSession};
 use crate::actor::{Guest, RequestMeta, Site};
-use crate::domain::{Denial, DeviceStatus, Share};
+use crate::domain::{Denial, DeviceStatus, Method, Share};
 use crate::portal_jwt::PortalClaims;
 use crate::services::share_core::{check_policy_and_place, deny};
 use crate::services::sites;
@@ -67,6 +67,23 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
                 Ok(())
             } else {
                 Err(Denial::NotAllowedFromHere)
+            }
+        }
+        // "Portal members": a membership that ended or passed its end date admits no one
+        // from that instant, before its expiry is recorded (one indexed read).
+        Ok(()) if share.method == Method::Portal => {
+            let member = store::portals::is_member(
+                core.db.pool(),
+                &share.org_id,
+                &share.portal_id,
+                &share.recipient_email.to_lowercase(),
+                core.now_ms(),
+            )
+            .await?;
+            if member {
+                Ok(())
+            } else {
+                Err(Denial::NotAMember)
             }
         }
         other => other,

@@ -372,9 +372,16 @@ pub async fn add_by_manager(
         ended_reason: None,
     };
     let mut tx = core.db.begin().await?;
-    // The day's count is read inside the transaction that adds: on PostgreSQL the lock on
-    // the manager's row serialises two concurrent adds by the same manager.
-    store::portals::lock_member(&mut *tx, &manager.org_id, &manager.id).await?;
+    // The manager's standing and the day's count are read under the lock on the manager's
+    // row, inside the transaction that adds: two concurrent adds by the same manager, or
+    // an administrator's concurrent demotion or removal, are serialised with it.
+    let locked = store::portals::lock_member(&mut *tx, &manager.org_id, &manager.id).await?;
+    if !locked.is_some_and(|m| m.role == MemberRole::Manager && m.is_active(now)) {
+        tx.rollback().await?;
+        return Err(ServiceError::Forbidden(
+            "Only a manager of this portal may add members.",
+        ));
+    }
     let recent = store::portals::invited_by(&mut *tx, &manager.org_id, &manager.id, 1000)
         .await?
         .into_iter()
@@ -456,58 +463,67 @@ const EXPIRE_BATCH: i64 = 200;
 pub async fn expire_due(core: &Liaison) -> Result<usize> {
     let meta = RequestMeta::default();
     let mut ended = 0;
+    let mut failed = 0;
     loop {
         let due = store::portals::expired(core.db.pool(), core.now_ms(), EXPIRE_BATCH).await?;
         let batch = due.len();
         for m in due {
-            let mut tx = core.db.begin().await?;
-            let Some(m) = store::portals::end_member(
-                &mut *tx,
-                &m.org_id,
-                &m.id,
-                MembershipEnd::Expired.as_str(),
-                m.expires_at.unwrap_or_else(|| core.now_ms()),
-            )
-            .await?
-            else {
-                tx.rollback().await?;
-                continue;
-            };
-            let revoked = revoke_portal_shares(
-                core,
-                &mut tx,
-                &m,
-                Revoker::System,
-                "portal_membership_expired",
-                &meta,
-            )
-            .await?;
-            audit::record(
-                &mut tx,
-                NewEvent {
-                    org_id: &m.org_id,
-                    event_type: EventType::MembershipExpired,
-                    actor: AuditActor::System,
-                    share_id: None,
-                    item_id: None,
-                    details: json!({ "portal": m.portal_id,
-                                     "member": { "name": m.name, "email": m.email,
-                                                 "role": m.role },
-                                     "expired_at": m.expires_at.map(time),
-                                     "shares_revoked": revoked.len() }),
-                    meta: &meta,
-                    at_ms: core.now_ms(),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            publish(core, revoked);
-            ended += 1;
+            match end_expired(core, &m, &meta).await {
+                Ok(true) => ended += 1,
+                Ok(false) => {}
+                // One member that cannot be ended must not hold up every other expiry:
+                // it is retried on the next pass.
+                Err(e) => {
+                    failed += 1;
+                    tracing::warn!(member.id = %m.id, error.detail = %e, "portal membership expiry failed");
+                }
+            }
         }
-        if batch < EXPIRE_BATCH as usize {
+        if batch < EXPIRE_BATCH as usize || failed > 0 {
             return Ok(ended);
         }
     }
+}
+
+/// Ends one expired membership, revoking its portal shares, audited as the system; false
+/// when another node ended it first or an administrator gave it a new expiry meanwhile.
+async fn end_expired(core: &Liaison, m: &MemberRow, meta: &RequestMeta) -> Result<bool> {
+    let mut tx = core.db.begin().await?;
+    let Some(m) =
+        store::portals::end_expired_member(&mut *tx, &m.org_id, &m.id, core.now_ms()).await?
+    else {
+        tx.rollback().await?;
+        return Ok(false);
+    };
+    let revoked = revoke_portal_shares(
+        core,
+        &mut tx,
+        &m,
+        Revoker::System,
+        "portal_membership_expired",
+        meta,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &m.org_id,
+            event_type: EventType::MembershipExpired,
+            actor: AuditActor::System,
+            share_id: None,
+            item_id: None,
+            details: json!({ "portal": m.portal_id,
+                             "member": { "name": m.name, "email": m.email, "role": m.role },
+                             "expired_at": m.expires_at.map(time),
+                             "shares_revoked": revoked.len() }),
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    publish(core, revoked);
+    Ok(true)
 }
 
 /// How long the expiry task may sleep before its next pass: until the next membership
