@@ -2,6 +2,7 @@
 //! Written through [`record`] inside the transaction of the change itself, and chained per
 //! organisation so that any later edit, deletion or reordering is detected ([`chain`]).
 
+pub mod activity;
 pub mod chain;
 pub mod coalesce;
 
@@ -156,7 +157,13 @@ pub struct NewEvent<'a> {
 /// Appends an event inside `tx`, the transaction of the change being recorded, so the
 /// change and its record commit together or not at all.
 pub async fn record(tx: &mut Tx, e: NewEvent<'_>) -> store::Result<()> {
-    chain::append(tx, row_of(e)).await
+    let row = row_of(e);
+    let counted = activity::Counted::of(&row);
+    chain::append(tx, row).await?;
+    match counted {
+        Some(c) => c.count(tx).await,
+        None => Ok(()),
+    }
 }
 
 /// Records several events of one organisation in one go (one head update, multi-row
@@ -166,7 +173,13 @@ pub async fn record_many(
     org_id: &str,
     events: Vec<NewEvent<'_>>,
 ) -> store::Result<()> {
-    chain::append_many(tx, org_id, events.into_iter().map(row_of).collect()).await
+    let rows: Vec<AuditRow> = events.into_iter().map(row_of).collect();
+    let counted: Vec<_> = rows.iter().filter_map(activity::Counted::of).collect();
+    chain::append_many(tx, org_id, rows).await?;
+    for c in counted {
+        c.count(tx).await?;
+    }
+    Ok(())
 }
 
 fn row_of(e: NewEvent<'_>) -> AuditRow {

@@ -3,6 +3,7 @@
 //! A service owns its transaction: begin → store calls → audit event → commit.
 
 pub mod access;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit_log;
 pub mod auth;

@@ -6,6 +6,7 @@
 //! to either at run time. The store test suite (`tests/store.rs`) runs every query against
 //! both engines instead.
 
+pub mod activity;
 pub mod api_keys;
 pub mod attempts;
 pub mod audit;

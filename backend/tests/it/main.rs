@@ -12,6 +12,7 @@ mod federation_store;
 mod geo;
 mod guest_home;
 mod mail;
+mod portal_analytics;
 mod portal_branding;
 mod portal_jwt;
 mod portal_structure;
