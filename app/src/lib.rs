@@ -20,7 +20,8 @@ use leptos_router::{path, SsrMode};
 use routes::auth::LoginPage;
 use routes::console::{
     AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, PartnersPage,
-    PortalSectionsPage, PortalsPage, SettingsPage, ShareDetailPage, SharesPage,
+    PortalAnalyticsPage, PortalSectionsPage, PortalsPage, SettingsPage, ShareDetailPage,
+    SharesPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage};
 
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async/>
                     <Route path=path!("portals") view=PortalsPage ssr=SsrMode::Async/>
                     <Route path=path!("portals/:id/sections") view=PortalSectionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("portals/:id/analytics") view=PortalAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("share/:id") view=ShareDetailPage ssr=SsrMode::Async/>
                 </ParentRoute>

@@ -432,3 +432,27 @@ pub struct WorkPackageRowView {
     pub name: String,
     pub documents: usize,
 }
+
+/// Per-day activity of a portal or a share over a window ending today.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalyticsView {
+    /// The portal's name, or the share's recipient and item.
+    pub subject: String,
+    pub window_days: i64,
+    pub days: Vec<ActivityDayView>,
+    /// Over the window: opens, unique guests (each once), downloads, responses, denials.
+    pub totals: ActivityDayView,
+    /// The console's CSV download of these numbers.
+    pub csv_url: String,
+}
+
+/// One day's counts (`date` is `YYYY-MM-DD`; for totals, "Total").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityDayView {
+    pub date: String,
+    pub opens: i64,
+    pub unique_guests: i64,
+    pub downloads: i64,
+    pub responses: i64,
+    pub denials: i64,
+}

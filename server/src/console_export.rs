@@ -1,10 +1,13 @@
-//! `GET /console/audit/export?format=csv|jsonl&…`: the audit export for a signed-in console
-//! user (the same service and filters as `GET /api/v1/audit/export`). Read-only; the
-//! session cookie is SameSite=Strict, so another site cannot trigger it with the cookie.
+//! Downloads for a signed-in console user, each the same service as its REST twin:
+//! `GET /console/audit/export?format=csv|jsonl&…` (`GET /api/v1/audit/export`) and the
+//! analytics CSVs `GET /console/portals/{id}/analytics.csv?days=` and
+//! `GET /console/share/{id}/analytics.csv?days=`. Read-only; the session cookie is
+//! SameSite=Strict, so another site cannot trigger them with the cookie.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
+use crate::api::analytics::{respond, AnalyticsQuery};
 use crate::api::audit::{export_response, AuditQuery};
 use crate::error::{invalid, ApiError};
 use crate::extract::{ConsoleStaff, Meta};
@@ -22,4 +25,56 @@ pub async fn export(
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Which analytics a console CSV is of.
+#[derive(Clone, Copy)]
+enum Of {
+    Portal,
+    Share,
+}
+
+async fn analytics_csv(
+    state: AppState,
+    staff: backend::actor::Staff,
+    of: Of,
+    id: String,
+    query: Result<Query<AnalyticsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    use backend::services::analytics;
+    let result: Result<Response, ApiError> = async {
+        let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
+        let window = q.window()?;
+        let (a, name) = match of {
+            Of::Portal => (
+                analytics::for_portal(&state.core, &staff, &id, window).await?,
+                "portal",
+            ),
+            Of::Share => (
+                analytics::for_share(&state.core, &staff, &id, window).await?,
+                "share",
+            ),
+        };
+        Ok(respond(&a, true, name))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn portal_analytics(
+    State(state): State<AppState>,
+    ConsoleStaff { staff, .. }: ConsoleStaff,
+    Path(id): Path<String>,
+    query: Result<Query<AnalyticsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    analytics_csv(state, staff, Of::Portal, id, query).await
+}
+
+pub async fn share_analytics(
+    State(state): State<AppState>,
+    ConsoleStaff { staff, .. }: ConsoleStaff,
+    Path(id): Path<String>,
+    query: Result<Query<AnalyticsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    analytics_csv(state, staff, Of::Share, id, query).await
 }

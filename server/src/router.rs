@@ -72,6 +72,14 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
             axum::routing::get(console_export::export),
         )
         .route(
+            "/console/portals/{id}/analytics.csv",
+            axum::routing::get(console_export::portal_analytics),
+        )
+        .route(
+            "/console/share/{id}/analytics.csv",
+            axum::routing::get(console_export::share_analytics),
+        )
+        .route(
             "/portal/responses",
             post(portal_responses::submit_form).layer(axum::extract::DefaultBodyLimit::max(
                 portal_responses::body_limit(&state),

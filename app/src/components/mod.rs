@@ -1,5 +1,6 @@
 //! Small reusable pieces of UI.
 
+mod activity_chart;
 mod csrf_field;
 mod field_error;
 mod guest_frame;
@@ -7,6 +8,7 @@ mod redirect_to;
 mod revoke_button;
 mod status_badge;
 
+pub use activity_chart::ActivityChart;
 pub use csrf_field::CsrfField;
 pub use field_error::{message_for, FieldError};
 pub use guest_frame::GuestFrame;

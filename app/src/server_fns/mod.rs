@@ -1,6 +1,7 @@
 //! Server functions, one per file, grouped by area. Each is a thin shim: read the request
 //! context, call one `backend::services` function, map the error.
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod documents;

@@ -2,6 +2,7 @@
 //! keys: Bearer `lsn_…`), portal (`/api/portal`), JWKS and health.
 
 pub mod access;
+pub mod analytics;
 pub mod audit;
 pub mod documents;
 pub mod keys;
@@ -32,6 +33,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(partners::router())
                 .merge(portals::router())
                 .merge(portal_sections::router())
+                .merge(analytics::router())
                 .merge(packages::router())
                 .merge(keys::router()),
         )

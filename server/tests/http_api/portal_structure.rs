@@ -257,3 +257,78 @@ async fn portal_members_and_sections_over_rest() {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
     assert_eq!(structure_rows(&app).await, (1, 0, 0));
 }
+
+#[tokio::test]
+async fn portal_and_share_analytics_over_rest() {
+    let app = TestApp::new().await;
+    let doc = app.document().await;
+    let share = app.share(&doc, json!({})).await;
+    let share_id = share["id"].as_str().unwrap().to_owned();
+    let portals = app
+        .call(Method::GET, "/api/v1/portals", Some(&app.key), None)
+        .await
+        .json();
+    let portal = portals["portals"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/portals/{portal}/analytics");
+
+    let r = app
+        .call(Method::GET, &format!("{path}?days=7"), Some(&app.key), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["window_days"], 7);
+    assert_eq!(r.json()["days"].as_array().unwrap().len(), 7);
+    let r = app.call(Method::GET, &path, Some(&app.key), None).await;
+    assert_eq!(
+        r.json()["days"].as_array().unwrap().len(),
+        30,
+        "30 by default"
+    );
+    let r = app
+        .call(
+            Method::GET,
+            &format!("{path}?days=90&format=csv"),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().starts_with("date,opens,unique_guests"));
+    assert_eq!(r.text().lines().count(), 92, "header, 90 days, total");
+
+    for (query, field) in [
+        ("?days=365", "days"),
+        ("?format=xml", "format"),
+        ("?days=7&colour=red", "query"),
+    ] {
+        let r = app
+            .call(Method::GET, &format!("{path}{query}"), Some(&app.key), None)
+            .await;
+        assert!(r.status.is_client_error(), "{query}: {}", r.text());
+        if field != "query" {
+            assert_eq!(r.json()["error"]["field"], field, "{query}: {}", r.text());
+        }
+    }
+    let r = app
+        .call(Method::GET, &path, Some(&app.other_key), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/shares/{share_id}/analytics"),
+            Some(&app.other_key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/shares/{share_id}/analytics?days=7"),
+            Some(&app.key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["totals"]["opens"], 0);
+}

@@ -101,7 +101,10 @@ fn Portal(
     view! {
         <section class="panel partner" data-testid="portal" data-portal=portal.name.clone()>
             <h2>{portal.name.clone()}{portal.is_default.then(|| view! { " " <span class="badge badge-active">"Default"</span> })}</h2>
-            <p><a href=format!("/console/portals/{portal_id}/sections") data-testid="portal-sections">"Sections: arrange what guests see"</a></p>
+            <p class="actions">
+                <a href=format!("/console/portals/{portal_id}/sections") data-testid="portal-sections">"Sections: arrange what guests see"</a>
+                <a href=format!("/console/portals/{portal_id}/analytics") data-testid="portal-analytics">"Analytics"</a>
+            </p>
             <Branding portal_id=portal_id.clone() form=portal.branding terms/>
             <Domains portal_id=portal_id.clone() domains=portal.domains actions=domain_actions/>
             <Members portal_id members=portal.members member_domains_text=portal.member_domains_text actions=members/>

@@ -47,6 +47,30 @@ pub fn ShareDetailPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <ShareActivity/>
+    }
+}
+
+/// The share's activity over time (`?days=7|30|90`), loaded on its own.
+#[component]
+fn ShareActivity() -> impl IntoView {
+    let params = use_params_map();
+    let query = leptos_router::hooks::use_query_map();
+    let analytics = Resource::new(
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                query.read().get("days").unwrap_or_else(|| "30".into()),
+            )
+        },
+        |(id, days)| crate::server_fns::analytics::load_share_analytics(id, days),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                analytics.await.ok().map(|a| view! { <crate::components::ActivityChart analytics=a/> })
+            })}
+        </Transition>
     }
 }
 
