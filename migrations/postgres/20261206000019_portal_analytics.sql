@@ -35,6 +35,10 @@ CREATE TABLE activity_last_seen (
 );
 CREATE INDEX activity_last_seen_day ON activity_last_seen (scope_id, last_day);
 
+-- Counting the events written before this migration; `liaison bench` runs the statements
+-- after the next line to count the events it generates.
+-- (counting)
+
 INSERT INTO activity_daily (org_id, scope_id, day, opens, downloads, responses, denials)
 SELECT a.org_id, s.portal_id, a.occurred_at / 86400000,
     SUM(CASE WHEN a.event_type = 'share.accessed' THEN 1 ELSE 0 END),

@@ -112,7 +112,7 @@ pub enum ApiKeysCommand {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Only these benchmarks: pbkdf2, portal, audit, shares (default: all).
+    /// Only these benchmarks: pbkdf2, portal, audit, shares, analytics (default: all).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Shares in the active-shares benchmark.
@@ -121,6 +121,9 @@ pub struct BenchArgs {
     /// Events in the audit benchmark.
     #[arg(long, default_value_t = 100_000)]
     pub audit_events: usize,
+    /// Audit events behind the analytics pages in the analytics benchmark.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub analytics_events: usize,
     /// Seconds per throughput measurement.
     #[arg(long, default_value_t = 5.0)]
     pub seconds: f64,

@@ -25,6 +25,8 @@ use tower::ServiceExt;
 use crate::config::BenchArgs;
 use crate::state::AppState;
 
+mod analytics;
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -125,6 +127,13 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
         audit(args, &TempDb::sqlite().await?, "SQLite").await?;
         let pg = TempDb::postgres(&args.postgres_url).await?;
         let r = audit(args, &pg, "PostgreSQL").await;
+        pg.drop_db().await;
+        r?;
+    }
+    if only("analytics") {
+        analytics::run(args, &TempDb::sqlite().await?, "SQLite").await?;
+        let pg = TempDb::postgres(&args.postgres_url).await?;
+        let r = analytics::run(args, &pg, "PostgreSQL").await;
         pg.drop_db().await;
         r?;
     }
@@ -566,9 +575,14 @@ async fn shares_list(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> 
 }
 
 /// Inserts `n` shares straight through SQL in multi-row statements (no PBKDF2: only the
-/// table's size matters here). A tenth are revoked; counts and expiries vary.
+/// table's size matters here), in the organisation's default portal. A tenth are revoked;
+/// counts and expiries vary.
 async fn seed_shares(db: &Db, who: &Staff, document_id: &str, n: usize) -> Result<()> {
     const BATCH: usize = 1000;
+    let portal = store::portals::default_of(db.pool(), &who.org_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no default portal"))?
+        .id;
     let base = store::to_millis(time::OffsetDateTime::now_utc());
     let mut done = 0;
     while done < n {
@@ -576,7 +590,7 @@ async fn seed_shares(db: &Db, who: &Staff, document_id: &str, n: usize) -> Resul
         let mut sql = String::from(
             "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, recipient_name, \
              recipient_email, created_by, created_at, expires_at, max_access_count, access_count, \
-             require_acknowledgement, revoked_at, recipient_name_key) VALUES ",
+             require_acknowledgement, revoked_at, recipient_name_key, portal_id) VALUES ",
         );
         for r in 0..rows {
             let p = r * 9;
@@ -584,7 +598,7 @@ async fn seed_shares(db: &Db, who: &Staff, document_id: &str, n: usize) -> Resul
                 sql.push(',');
             }
             sql.push_str(&format!(
-                "(${}, '{org}', ${}, 'x', 'link', '{document_id}', ${}, ${}, '{user}', ${}, ${}, 0, ${}, 0, ${}, ${})",
+                "(${}, '{org}', ${}, 'x', 'link', '{document_id}', ${}, ${}, '{user}', ${}, ${}, 0, ${}, 0, ${}, ${}, '{portal}')",
                 p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9,
                 org = who.org_id, user = who.user_id
             ));
