@@ -1,26 +1,11 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
-import { api, remember, rememberSecret, shots, signIn } from './helpers';
+import { api, mailedCode, remember, shots, signIn } from './helpers';
 
 // The guest's home (issue 11, point 5): a reviewer who proved their address with the
 // emailed code sees "Shared with you" — every live share addressed to them in the portal,
 // with its marking, expiry and what is asked of them — a revoked one drops out at once, and
 // "Sign out everywhere" ends the session.
-
-/** The newest verification code mailed to `email`, read from the console's outbox. */
-async function mailedCode(admin: Page, email: string): Promise<string> {
-  // Mail is delivered by the outbox worker within seconds; its text shows once delivered.
-  let code: string | undefined;
-  await expect.poll(async () => {
-    await admin.goto('/console/outbox');
-    const rows = admin.getByTestId('outbox-table').locator('tr', { hasText: email }).filter({ hasText: 'verification code' });
-    if ((await rows.count()) === 0 || (await rows.first().getByTestId('mail-body').count()) === 0) return undefined;
-    code = ((await rows.first().getByTestId('mail-body').textContent()) ?? '').match(/\b\d{8}\b/)?.[0];
-    return code;
-  }, { timeout: 30_000 }).toBeTruthy();
-  rememberSecret(code!);
-  return code!;
-}
 
 test('a guest sees what is shared with them, loses a revoked share at once, and signs out everywhere', async ({ page, browser }, info) => {
   await signIn(page);

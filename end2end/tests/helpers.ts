@@ -45,3 +45,18 @@ export async function signIn(page: Page) {
 export async function api(): Promise<APIRequestContext> {
   return newRequest.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` } });
 }
+
+/** The newest verification code mailed to `email`, read from the console's outbox by the
+ * signed-in `admin` page (the outbox worker delivers within seconds). */
+export async function mailedCode(admin: Page, email: string): Promise<string> {
+  let code: string | undefined;
+  await expect.poll(async () => {
+    await admin.goto('/console/outbox');
+    const rows = admin.getByTestId('outbox-table').locator('tr', { hasText: email }).filter({ hasText: 'verification code' });
+    if ((await rows.count()) === 0 || (await rows.first().getByTestId('mail-body').count()) === 0) return undefined;
+    code = ((await rows.first().getByTestId('mail-body').textContent()) ?? '').match(/\b\d{8}\b/)?.[0];
+    return code;
+  }, { timeout: 30_000 }).toBeTruthy();
+  rememberSecret(code!);
+  return code!;
+}

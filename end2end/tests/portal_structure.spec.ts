@@ -1,24 +1,11 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
-import { api, remember, rememberSecret, shots, signIn } from './helpers';
+import { api, mailedCode, remember, shots, signIn } from './helpers';
 
 // A portal's structure (issue 11, point 6): an admin arranges the portal's items into
 // sections and makes a partner's lead a manager; the lead's home lists their shares under
 // those sections, in that order, and lets them add a colleague from the allowed domain
 // (and refuses one from elsewhere, under the field).
-
-async function mailedCode(admin: Page, email: string): Promise<string> {
-  let code: string | undefined;
-  await expect.poll(async () => {
-    await admin.goto('/console/outbox');
-    const rows = admin.getByTestId('outbox-table').locator('tr', { hasText: email }).filter({ hasText: 'verification code' });
-    if ((await rows.count()) === 0 || (await rows.first().getByTestId('mail-body').count()) === 0) return undefined;
-    code = ((await rows.first().getByTestId('mail-body').textContent()) ?? '').match(/\b\d{8}\b/)?.[0];
-    return code;
-  }, { timeout: 30_000 }).toBeTruthy();
-  rememberSecret(code!);
-  return code!;
-}
 
 test('an admin arranges sections and names a manager, who sees them and adds a colleague', async ({ page, browser }, info) => {
   await installHydrationProbe(page);

@@ -2,6 +2,7 @@
 //! (`?days=7|30|90`, default 30; `&format=csv` for CSV): per-day opens, unique guests,
 //! downloads, responses and denials. The console's CSV downloads share [`respond`].
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -64,8 +65,9 @@ async fn portal(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-    Query(q): Query<AnalyticsQuery>,
+    query: Result<Query<AnalyticsQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
     let a = analytics::for_portal(&s.core, &who, &id, q.window()?).await?;
     Ok(respond(&a, q.csv()?, "portal"))
 }
@@ -74,8 +76,9 @@ async fn share(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-    Query(q): Query<AnalyticsQuery>,
+    query: Result<Query<AnalyticsQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
     let a = analytics::for_share(&s.core, &who, &id, q.window()?).await?;
     Ok(respond(&a, q.csv()?, "share"))
 }

@@ -10,12 +10,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use backend::actor::RequestMeta;
 use backend::services::analytics::{self, Window};
-use backend::services::documents;
 use backend::store::{self, Engine};
 
-use super::{admin, ms, percentile, seed_shares, TempDb};
+use super::{admin, document, ms, percentile, seed_shares, TempDb};
 use crate::config::BenchArgs;
 
 const SHARES: usize = 20_000;
@@ -42,19 +40,8 @@ fn counting_statements(engine: Engine) -> Vec<&'static str> {
 pub async fn run(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> {
     let core = db.core(1).await?;
     let who = admin(&core).await?;
-    let doc = documents::upload(
-        &core,
-        &who,
-        documents::Upload {
-            title: "Bench".into(),
-            file_name: "b.txt".into(),
-            bytes: "bench".into(),
-        },
-        &RequestMeta::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    seed_shares(&core.db, &who, &doc.id, SHARES).await?;
+    let doc = document(&core, &who).await?;
+    seed_shares(&core.db, &who, &doc, SHARES).await?;
     let portal = store::portals::default_of(core.db.pool(), &who.org_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no default portal"))?

@@ -467,20 +467,9 @@ async fn audit(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> {
 async fn shares_list(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> {
     let core = db.core(1).await?;
     let who = admin(&core).await?;
-    let doc = documents::upload(
-        &core,
-        &who,
-        documents::Upload {
-            title: "Bench".into(),
-            file_name: "b.txt".into(),
-            bytes: "bench".into(),
-        },
-        &RequestMeta::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let doc = document(&core, &who).await?;
     let started = Instant::now();
-    seed_shares(&core.db, &who, &doc.id, args.shares).await?;
+    seed_shares(&core.db, &who, &doc, args.shares).await?;
     let seeded = started.elapsed();
     let shapes: Vec<(&str, ShareFilter)> = vec![
         ("newest first", ShareFilter::default()),
@@ -572,6 +561,23 @@ async fn shares_list(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> 
     }
     println!();
     Ok(())
+}
+
+/// A one-line document for seeded shares to name: its id.
+async fn document(core: &Liaison, who: &Staff) -> Result<String> {
+    let doc = documents::upload(
+        core,
+        who,
+        documents::Upload {
+            title: "Bench".into(),
+            file_name: "b.txt".into(),
+            bytes: "bench".into(),
+        },
+        &RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(doc.id)
 }
 
 /// Inserts `n` shares straight through SQL in multi-row statements (no PBKDF2: only the
