@@ -877,6 +877,8 @@ async fn every_console_form_checks_its_csrf_token() {
         "load_share_detail",
         "list_portals",
         "load_sections",
+        "load_portal_analytics",
+        "load_share_analytics",
         "list_terms_choices",
         "list_packages",
         "list_shares",
