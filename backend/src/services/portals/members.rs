@@ -319,8 +319,9 @@ pub fn member_domains(p: &PortalRow) -> Vec<String> {
     serde_json::from_str(&p.member_domains).unwrap_or_default()
 }
 
-/// A manager adds a member, as the module doc bounds it. `manager` is the guest's active
-/// membership with the manager role, which the caller has established for this request.
+/// A manager adds a member, as the module doc bounds it. `manager` is the guest's
+/// membership; its role and standing are checked under a lock on its row, in the adding
+/// transaction.
 #[tracing::instrument(skip_all)]
 pub async fn add_by_manager(
     core: &Liaison,
@@ -330,11 +331,6 @@ pub async fn add_by_manager(
     email: &str,
     meta: &RequestMeta,
 ) -> Result<MemberView> {
-    if manager.role != MemberRole::Manager || !manager.is_active(core.now_ms()) {
-        return Err(ServiceError::Forbidden(
-            "Only a manager of this portal may add members.",
-        ));
-    }
     let portal = store::portals::get(core.db.pool(), &manager.org_id, &manager.portal_id)
         .await?
         .ok_or(ServiceError::NotFound("portal"))?;

@@ -76,6 +76,22 @@ async fn library(core: &Liaison, org_id: &str) -> Result<Vec<ItemView>> {
     Ok(out)
 }
 
+/// Is `item` one of the organisation's documents, packages or projects? (One keyed read.)
+async fn in_library(core: &Liaison, org_id: &str, item: &ItemRef) -> Result<bool> {
+    let pool = core.db.pool();
+    Ok(match item.kind {
+        ItemKind::Document => store::documents::get(pool, org_id, &item.id)
+            .await?
+            .is_some(),
+        ItemKind::Package => store::packages::get(pool, org_id, &item.id)
+            .await?
+            .is_some(),
+        ItemKind::Project => store::policies::project(pool, org_id, &item.id)
+            .await?
+            .is_some(),
+    })
+}
+
 /// The portal's sections (administrators and controllers may look).
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff, portal_id: &str) -> Result<SectionsView> {
@@ -311,11 +327,7 @@ pub async fn place(
 ) -> Result<()> {
     require_admin(who, ADMINS_ONLY)?;
     let s = section(core, who, section_id).await?;
-    let known = library(core, &who.org_id)
-        .await?
-        .into_iter()
-        .any(|i| i.kind == item.kind && i.id == item.id);
-    if !known {
+    if !in_library(core, &who.org_id, item).await? {
         return Err(ServiceError::NotFound("item"));
     }
     let mut tx = core.db.begin().await?;
