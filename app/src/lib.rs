@@ -3,6 +3,8 @@
 //! the `ssr` build reaches `backend` (and through it sqlx, crypto and the stores).
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "ssr")]
+pub mod assets;
 pub mod components;
 pub mod error;
 pub mod routes;
@@ -13,7 +15,7 @@ pub mod types;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_meta::provide_meta_context;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -25,34 +27,105 @@ use routes::console::{
 };
 use routes::portal::{HomePage, LandingPage, PortalPage};
 
-/// The HTML document around the app. On the server it also sets the page's Content
-/// Security Policy, allowing only scripts carrying this response's nonce.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_content_security_policy();
-    // "Page not found" is static: a portal's domain answers every path that is not the
-    // guest's with it, and hydrating it would let the browser's own path (say /console)
-    // draw another page.
-    #[cfg(feature = "ssr")]
-    let hydrate =
-        use_context::<axum::http::request::Parts>().is_none_or(|p| p.uri.path() != "/not-found");
-    #[cfg(not(feature = "ssr"))]
-    let hydrate = true;
+#[cfg(feature = "ssr")]
+use assets::SiteAssets;
+
+/// The page a portal's domain answers every path that is not the guest's with (a static,
+/// branded 404). The route below spells it out too (`path!` takes a literal).
+pub const NOT_FOUND_PATH: &str = "/not-found";
+
+/// The three apps, each hydrated by a wasm bundle of its own, so that a browser downloads
+/// only the code of the pages it is shown: a guest opening a link gets the landing page's
+/// (the smallest), and never the console's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    /// [`ConsoleApp`]: sign-in and `/console/…`.
+    Console,
+    /// [`LandingApp`]: a link's landing page, `/s/{token}`.
+    Landing,
+    /// [`PortalApp`]: the shared content and the guest's home.
+    Portal,
+}
+
+impl Bundle {
+    /// The app (and bundle) of the page at `path`. Invariant, tested against the three
+    /// route lists: it agrees with the routes each app declares. Moving between apps is a
+    /// full page load (the guest bundles' server-function redirects are, see `frontend`).
+    pub fn for_path(path: &str) -> Self {
+        if path.starts_with("/s/") {
+            Self::Landing
+        } else if matches!(
+            path.trim_end_matches('/'),
+            "/portal" | "/portal/home" | NOT_FOUND_PATH
+        ) {
+            Self::Portal
+        } else {
+            Self::Console
+        }
+    }
+}
+
+/// The HTML document around the page at the request's path, naming its app's bundle.
+/// "Page not found" is static: a portal's domain answers every path that is not the
+/// guest's with it, and hydrating it would let the browser's own path (say /console) draw
+/// another page.
+#[cfg(feature = "ssr")]
+pub fn shell(assets: &SiteAssets) -> AnyView {
+    let path = use_context::<axum::http::request::Parts>()
+        .map(|p| p.uri.path().to_owned())
+        .unwrap_or_default();
+    let bundle = Bundle::for_path(&path);
+    let head = document_head(assets, (path != NOT_FOUND_PATH).then_some(bundle));
+    let body = match bundle {
+        Bundle::Console => view! { <ConsoleApp/> }.into_any(),
+        Bundle::Landing => view! { <LandingApp/> }.into_any(),
+        Bundle::Portal => view! { <PortalApp/> }.into_any(),
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="referrer" content="same-origin"/>
-                <link rel="icon" type="image/svg+xml" href="/pkg/favicon.svg"/>
-                {hydrate.then(|| view! { <HydrationScripts options/> })}
-                <MetaTags/>
-            </head>
-            <body>
-                <App/>
-            </body>
+            {head}
+            <body>{body}</body>
         </html>
+    }
+    .into_any()
+}
+
+/// The `<head>` both shells share: the stylesheet, and, when the page hydrates, the
+/// scripts of its bundle. It also sets the page's Content Security Policy, allowing only
+/// scripts carrying this response's nonce.
+#[cfg(feature = "ssr")]
+fn document_head(assets: &SiteAssets, bundle: Option<Bundle>) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    set_content_security_policy();
+    let scripts = bundle.map(|b| hydration_scripts(assets.bundle(b)));
+    view! {
+        <head>
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <meta name="referrer" content="same-origin"/>
+            <link rel="icon" type="image/svg+xml" href="/pkg/favicon.svg"/>
+            <link rel="stylesheet" id="leptos" href=assets.css_href()/>
+            {scripts}
+            <MetaTags/>
+        </head>
+    }
+}
+
+/// Preloads a bundle's glue and module and hydrates the page once both are in. The script
+/// carries the response's nonce (the CSP allows no other) and holds no `<` or `&`.
+#[cfg(feature = "ssr")]
+fn hydration_scripts(files: &assets::BundleFiles) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    let js = format!("/pkg/{}", files.js);
+    let wasm = format!("/pkg/{}", files.wasm);
+    let script = format!(
+        "import('{js}').then(function (m) {{ m.default({{ module_or_path: '{wasm}' }}).then(function () {{ m.hydrate(); }}); }});"
+    );
+    view! {
+        <link rel="modulepreload" href=js/>
+        <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+        <script type="module" nonce=nonce>{script}</script>
     }
 }
 
@@ -76,11 +149,11 @@ fn set_content_security_policy() {
     }
 }
 
+/// The staff's side: sign-in and the console. Hydrated by the console's bundle.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn ConsoleApp() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/liaison.css"/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <components::RedirectTo path="/console"/> } ssr=SsrMode::Async/>
@@ -98,7 +171,33 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("share/:id") view=ShareDetailPage ssr=SsrMode::Async/>
                 </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// A link's landing page. Hydrated by the landing bundle: all a guest's browser loads
+/// before they have proved anything.
+#[component]
+pub fn LandingApp() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Router>
+            <Routes fallback=NotFound>
                 <Route path=path!("/s/:token") view=LandingPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The guest's side past the landing page: the shared content and the guest's home.
+/// Hydrated by the portal bundle, which holds none of the console.
+#[component]
+pub fn PortalApp() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Router>
+            <Routes fallback=NotFound>
                 <Route path=path!("/portal") view=PortalPage ssr=SsrMode::Async/>
                 <Route path=path!("/portal/home") view=HomePage ssr=SsrMode::Async/>
                 // What a portal's domain shows for every path that is not the guest's.

@@ -2,8 +2,9 @@ import { test, expect, Page } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
 
 // The build pipeline's own check (scripts/build-site → scripts/e2e): the server-rendered page
-// loads the wasm that wasm-bindgen wrote to /pkg, under the page's strict CSP, hydrates without
-// a panic or a CSP violation, and a server function called by the hydrated page answers it.
+// loads the console's bundle that wasm-bindgen wrote to /pkg (named in pkg/manifest.json by
+// its content's hash), under the page's strict CSP, hydrates without a panic or a CSP
+// violation, and a server function called by the hydrated page answers it.
 
 /**
  * Collects script errors, CSP violations and failed responses. Chromium's own console line for
@@ -26,8 +27,8 @@ test('the server-rendered page loads the wasm under its CSP and hydrates', async
   watch(page, errors);
   await installHydrationProbe(page);
 
-  const wasm = page.waitForResponse((r) => /\/pkg\/liaison_bg\.wasm$/.test(r.url()));
-  const glue = page.waitForResponse((r) => /\/pkg\/liaison\.js$/.test(r.url()));
+  const wasm = page.waitForResponse((r) => /\/pkg\/console\.[0-9a-f]{16}\.wasm$/.test(r.url()));
+  const glue = page.waitForResponse((r) => /\/pkg\/console\.[0-9a-f]{16}\.js$/.test(r.url()));
   const res = await page.goto('/login');
   expect(res!.status()).toBe(200);
 
@@ -43,7 +44,9 @@ test('the server-rendered page loads the wasm under its CSP and hydrates', async
   expect(wasmRes.status()).toBe(200);
   // instantiateStreaming needs this type; without it wasm-bindgen falls back and logs a warning.
   expect(wasmRes.headers()['content-type']).toBe('application/wasm');
-  await expect(page.locator('link[rel=stylesheet][href="/pkg/liaison.css"]')).toHaveCount(1);
+  // Named by their content, so browsers keep them for good.
+  expect(wasmRes.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+  await expect(page.locator('link[rel=stylesheet][href^="/pkg/liaison."]')).toHaveCount(1);
 
   await hydrated(page);
   await page.screenshot({ path: info.outputPath('hydrated-login.png'), fullPage: true });

@@ -51,10 +51,21 @@ test('an admin arranges sections and names a manager, who sees them and adds a c
     await page.getByTestId('add-section').click();
     await expect(page.getByTestId('section').filter({ hasText: name })).toBeVisible();
   }
+  // Items to add are found by title, in any case (the choice lists only the newest
+  // documents); an empty search offers them all again.
+  await page.getByTestId('find-items').fill(witness.toUpperCase());
+  await page.getByTestId('find-items').press('Enter');
+  await expect(page).toHaveURL(/find=WITNESS/);
+  await hydrated(page);
+  await expect(page.getByTestId('section').first().getByTestId('place-item').locator('option')).toHaveCount(1);
   const evidence = page.getByTestId('section').filter({ hasText: 'Evidence' });
   await evidence.getByTestId('place-item').selectOption(`document:${witnessId}`);
   await evidence.getByTestId('place').click();
   await expect(evidence.getByTestId('section-item')).toContainText(witness);
+  await page.getByTestId('find-items').fill('');
+  await page.getByTestId('find-items').press('Enter');
+  await expect(page).toHaveURL(/find=$/);
+  await hydrated(page);
   const pleadings = page.getByTestId('section').filter({ hasText: 'Pleadings' });
   await pleadings.getByTestId('place-item').selectOption(`document:${pleadingId}`);
   await pleadings.getByTestId('place').click();

@@ -61,8 +61,8 @@ fn cached(content_type: &'static str, body: bytes::Bytes) -> Response {
 /// The body limit of the logo form: the logo plus room for the other parts.
 pub const LOGO_FORM_LIMIT: usize = MAX_BYTES + 16 * 1024;
 
-fn back_with_error(message: &str) -> Response {
-    crate::error::back_with_error("/console/portals", message)
+fn back_with_error(s: &AppState, message: &str) -> Response {
+    crate::error::back_with_error(&s.core, "/console/portals", message)
 }
 
 /// Replaces (part `logo`) or removes (part `remove`) a portal's logo.
@@ -75,7 +75,7 @@ pub async fn console_logo(
 ) -> Response {
     const EXPIRED: &str = "The form has expired. Reload the page and try again.";
     let Some(expected) = csrf else {
-        return back_with_error(EXPIRED);
+        return back_with_error(&s, EXPIRED);
     };
     let mut csrf_ok = false;
     let mut logo: Option<Vec<u8>> = None;
@@ -84,7 +84,9 @@ pub async fn console_logo(
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return back_with_error(&body_error(e, "logo", LOGO_FORM_LIMIT).to_string()),
+            Err(e) => {
+                return back_with_error(&s, &body_error(e, "logo", LOGO_FORM_LIMIT).to_string())
+            }
         };
         match field.name() {
             Some("csrf") => match bounded_text(field, "csrf", 256, LOGO_FORM_LIMIT).await {
@@ -93,34 +95,34 @@ pub async fn console_logo(
                         backend::crypto::constant_time_eq(expected.as_bytes(), sent.as_bytes());
                     // Nothing more is read for someone who may not change brands.
                     if let Err(e) = branding::may_change(&staff) {
-                        return back_with_error(&crate::error::public_message(&e));
+                        return back_with_error(&s, &crate::error::public_message(&e));
                     }
                 }
-                Err(e) => return back_with_error(&e.0.to_string()),
+                Err(e) => return back_with_error(&s, &e.0.to_string()),
             },
             // The token comes first in the form: nothing is read for a request without it.
-            _ if !csrf_ok => return back_with_error(EXPIRED),
+            _ if !csrf_ok => return back_with_error(&s, EXPIRED),
             Some("remove") => remove = true,
             Some("logo") => match read_logo(field).await {
                 Ok(bytes) => logo = Some(bytes),
-                Err(e) => return back_with_error(&e.to_string()),
+                Err(e) => return back_with_error(&s, &e.to_string()),
             },
             _ => {}
         }
     }
     if !csrf_ok {
-        return back_with_error(EXPIRED);
+        return back_with_error(&s, EXPIRED);
     }
     let result = match (remove, logo) {
         (true, _) => branding::clear_logo(&s.core, &staff, &portal, &meta).await,
         (false, Some(bytes)) if !bytes.is_empty() => {
             branding::set_logo(&s.core, &staff, &portal, bytes.into(), &meta).await
         }
-        _ => return back_with_error("Choose a logo file (PNG, JPEG or WebP, at most 1 MiB)."),
+        _ => return back_with_error(&s, "Choose a logo file (PNG, JPEG or WebP, at most 1 MiB)."),
     };
     match result {
         Ok(_) => Redirect::to("/console/portals?logo=1").into_response(),
-        Err(e) => back_with_error(&crate::error::public_message(&e)),
+        Err(e) => back_with_error(&s, &crate::error::public_message(&e)),
     }
 }
 
@@ -145,11 +147,14 @@ async fn read_logo(
 #[derive(serde::Deserialize)]
 pub struct AskQuery {
     domain: String,
+    /// The ask key, for a proxy on another host (`ask https://…/internal/tls/ask?key=…`).
+    key: Option<String>,
 }
 
 /// Caddy's on-demand TLS `ask`: 200 for a verified, active portal domain, 404 otherwise;
-/// 403 for a caller that is not local, or that forwards another's request (a guest's
-/// request through the same local proxy carries `X-Forwarded-For`).
+/// 403 for a caller that is neither the local proxy (loopback, not forwarding another's
+/// request: a guest's request through the same proxy carries `X-Forwarded-For`) nor
+/// presenting the configured ask key (compared in constant time).
 pub async fn tls_ask(
     State(s): State<AppState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
@@ -157,7 +162,15 @@ pub async fn tls_ask(
     axum::extract::Query(q): axum::extract::Query<AskQuery>,
 ) -> ApiResult<StatusCode> {
     let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
-    if !peer.ip().is_loopback() || forwarded {
+    let local = peer.ip().is_loopback() && !forwarded;
+    let keyed = match (&s.tls_ask_key, &q.key) {
+        (Some(key), Some(sent)) => {
+            use secrecy::ExposeSecret;
+            backend::crypto::constant_time_eq(key.expose_secret().as_bytes(), sent.as_bytes())
+        }
+        _ => false,
+    };
+    if !(local || keyed) {
         return Err(ApiError(ServiceError::Forbidden(
             "This endpoint answers only the local TLS proxy.",
         )));

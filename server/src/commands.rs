@@ -245,8 +245,10 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         .site_pkg_dir("pkg")
         .site_addr(args.bind)
         .build();
-    let state = AppState::new(core.clone(), leptos_options).with_limits(args.rate_limits());
-    let app = crate::router::build(state, &site_dir);
+    let state = AppState::new(core.clone(), leptos_options)
+        .with_limits(args.rate_limits())
+        .with_tls_ask_key(args.tls_ask_key.clone());
+    let app = crate::router::build(state);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {} (LIAISON_BIND)", args.bind))?;

@@ -174,6 +174,10 @@ pub struct ServeArgs {
     /// system's resolver).
     #[arg(long, env = "LIAISON_DNS_RESOLVER")]
     pub dns_resolver: Option<std::net::SocketAddr>,
+    /// A key (at least 32 characters) that lets a TLS proxy on another host use the
+    /// on-demand TLS ask (`…/internal/tls/ask?key=…`). Without it only a local proxy may.
+    #[arg(long, env = "LIAISON_TLS_ASK_KEY", hide_env_values = true, value_parser = parse_ask_key)]
+    pub tls_ask_key: Option<secrecy::SecretString>,
     /// The port guests reach portals' custom domains on, over https through the TLS proxy
     /// (links are made with it, and a Host with another port is no portal's).
     #[arg(long, env = "LIAISON_CUSTOM_DOMAIN_PORT", default_value_t = 443,
@@ -237,6 +241,15 @@ pub struct BootstrapArgs {
     pub org: String,
     #[arg(long, env = "LIAISON_BOOTSTRAP_ADMIN_EMAIL")]
     pub admin_email: String,
+}
+
+fn parse_ask_key(text: &str) -> Result<secrecy::SecretString, String> {
+    if text.trim().chars().count() < 32 {
+        return Err(
+            "the TLS ask key must be at least 32 characters (say, `openssl rand -hex 32`)".into(),
+        );
+    }
+    Ok(text.trim().into())
 }
 
 fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {

@@ -10,8 +10,8 @@ use crate::api::documents::read_upload;
 use crate::extract::{ConsoleStaff, Meta};
 use crate::state::AppState;
 
-fn back_with_error(message: &str) -> Response {
-    crate::error::back_with_error("/console/documents", message)
+fn back_with_error(state: &AppState, message: &str) -> Response {
+    crate::error::back_with_error(&state.core, "/console/documents", message)
 }
 
 pub async fn upload(
@@ -21,18 +21,21 @@ pub async fn upload(
     form: Multipart,
 ) -> Response {
     let Some(expected) = csrf else {
-        return back_with_error("The form has expired. Reload the page and try again.");
+        return back_with_error(
+            &state,
+            "The form has expired. Reload the page and try again.",
+        );
     };
     let mut staged = StagedFiles::new(state.core.clone());
     let form = match read_upload(&state, &staff, form, Some(&expected), &mut staged).await {
         Ok(f) => f,
-        Err(e) => return back_with_error(&crate::error::public_message(&e.0)),
+        Err(e) => return back_with_error(&state, &crate::error::public_message(&e.0)),
     };
     match documents::adopt(&state.core, &staff, form.title, form.file, &meta).await {
         Ok(_) => {
             staged.adopted();
             Redirect::to("/console/documents?uploaded=1").into_response()
         }
-        Err(e) => back_with_error(&crate::error::public_message(&e)),
+        Err(e) => back_with_error(&state, &crate::error::public_message(&e)),
     }
 }

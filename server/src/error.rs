@@ -86,9 +86,10 @@ pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
     })
 }
 
-/// A console form's answer when it is refused: back to `page` with the message in its
-/// `error` query parameter (which the page shows, escaped).
-pub fn back_with_error(page: &str, message: &str) -> Response {
-    let q: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    axum::response::Redirect::to(&format!("{page}?error={q}")).into_response()
+/// A plain form's answer when it is refused: back to `page` with the message sealed in its
+/// `error` query parameter (the page shows it through `components::FlashError`; a crafted
+/// link's `?error=` shows nothing).
+pub fn back_with_error(core: &backend::Liaison, page: &str, message: &str) -> Response {
+    let sealed = app::ssr::seal_flash(core, message);
+    axum::response::Redirect::to(&format!("{page}?error={sealed}")).into_response()
 }

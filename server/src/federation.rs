@@ -7,6 +7,7 @@
 //! prove it is the browser that started the sign-in (the share's link, or
 //! `/auth/staff/finish`). Refusals render a page naming the failed check, with status 403.
 
+use app::assets::SiteAssets;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -43,7 +44,13 @@ pub fn acs_router() -> Router<AppState> {
 
 /// A federation result page (an auto-escaping `maud` template): `body` under a heading,
 /// and where the browser goes on by itself, a `refresh` to `refresh_to`.
-fn page(status: StatusCode, title: &str, body: Markup, refresh_to: Option<&str>) -> Response {
+fn page(
+    assets: &SiteAssets,
+    status: StatusCode,
+    title: &str,
+    body: Markup,
+    refresh_to: Option<&str>,
+) -> Response {
     let html = html! {
         (DOCTYPE)
         html lang="en" {
@@ -54,7 +61,7 @@ fn page(status: StatusCode, title: &str, body: Markup, refresh_to: Option<&str>)
                 @if let Some(url) = refresh_to {
                     meta http-equiv="refresh" content={ "0;url=" (url) };
                 }
-                link rel="stylesheet" href="/pkg/liaison.css";
+                link rel="stylesheet" href=(assets.css_href());
             }
             body {
                 main class="federation-result" {
@@ -80,7 +87,7 @@ fn page(status: StatusCode, title: &str, body: Markup, refresh_to: Option<&str>)
     resp
 }
 
-fn refused_page(e: &ServiceError) -> Response {
+fn refused_page(assets: &SiteAssets, e: &ServiceError) -> Response {
     let status = match e.http_status() {
         401 => StatusCode::UNAUTHORIZED,
         404 => StatusCode::NOT_FOUND,
@@ -92,6 +99,7 @@ fn refused_page(e: &ServiceError) -> Response {
     };
     let message = public_message(e);
     page(
+        assets,
         status,
         "Sign-in refused",
         html! {
@@ -106,8 +114,16 @@ fn refused_page(e: &ServiceError) -> Response {
 const DELIVERY_COOKIE: &str = "liaison_saml_delivery";
 
 /// A page that goes on to `url` by itself, with a link for a browser that does not.
-fn onward(title: &str, before: &str, link_text: &str, after: &str, url: &str) -> Response {
+fn onward(
+    assets: &SiteAssets,
+    title: &str,
+    before: &str,
+    link_text: &str,
+    after: &str,
+    url: &str,
+) -> Response {
     page(
+        assets,
         StatusCode::OK,
         title,
         html! { p { (before) " " a href=(url) { (link_text) } (after) } },
@@ -115,9 +131,10 @@ fn onward(title: &str, before: &str, link_text: &str, after: &str, url: &str) ->
     )
 }
 
-fn finished_page(f: Finished) -> Response {
+fn finished_page(assets: &SiteAssets, f: Finished) -> Response {
     match f {
         Finished::Delivered { continue_url, .. } => onward(
+            assets,
             "Signing in",
             "Signing you in…",
             "Continue",
@@ -125,6 +142,7 @@ fn finished_page(f: Finished) -> Response {
             &continue_url,
         ),
         Finished::Restart { url } => onward(
+            assets,
             "Signing in",
             "Your identity provider sent a sign-in this browser did not ask for.",
             "Sign in from here",
@@ -132,6 +150,7 @@ fn finished_page(f: Finished) -> Response {
             &url,
         ),
         Finished::Share { link } => onward(
+            assets,
             "Signed in",
             "Signed in.",
             "Continue to the shared content",
@@ -139,6 +158,7 @@ fn finished_page(f: Finished) -> Response {
             link.expose_secret(),
         ),
         Finished::Staff { state } => onward(
+            assets,
             "Signed in",
             "Signed in.",
             "Continue to the console",
@@ -146,6 +166,7 @@ fn finished_page(f: Finished) -> Response {
             &format!("/auth/staff/finish?state={}", state.expose_secret()),
         ),
         Finished::Test { idp_name, identity } => page(
+            assets,
             StatusCode::OK,
             "Connection works",
             html! {
@@ -179,7 +200,7 @@ async fn sp_metadata(State(state): State<AppState>, Path(idp_id): Path<String>) 
             xml,
         )
             .into_response(),
-        Err(e) => refused_page(&e),
+        Err(e) => refused_page(&state.assets, &e),
     }
 }
 
@@ -198,9 +219,12 @@ async fn saml_acs(
     Form(form): Form<AcsForm>,
 ) -> Response {
     let Some(response) = form.saml_response.filter(|r| !r.trim().is_empty()) else {
-        return refused_page(&ServiceError::Federation(
-            backend::federation::FederationError::Malformed("no SAMLResponse was posted".into()),
-        ));
+        return refused_page(
+            &state.assets,
+            &ServiceError::Federation(backend::federation::FederationError::Malformed(
+                "no SAMLResponse was posted".into(),
+            )),
+        );
     };
     match federation::finish_saml(
         &state.core,
@@ -228,10 +252,10 @@ async fn saml_acs(
                 continue_url,
                 delivery,
             };
-            (jar, finished_page(delivered)).into_response()
+            (jar, finished_page(&state.assets, delivered)).into_response()
         }
-        Ok(f) => finished_page(f),
-        Err(e) => refused_page(&e),
+        Ok(f) => finished_page(&state.assets, f),
+        Err(e) => refused_page(&state.assets, &e),
     }
 }
 
@@ -264,8 +288,8 @@ async fn saml_continue(
     .await;
     let spent = jar.remove(Cookie::build(DELIVERY_COOKIE).path(format!("/auth/saml/{idp_id}/")));
     match outcome {
-        Ok(f) => (spent, finished_page(f)).into_response(),
-        Err(e) => (spent, refused_page(&e)).into_response(),
+        Ok(f) => (spent, finished_page(&state.assets, f)).into_response(),
+        Err(e) => (spent, refused_page(&state.assets, &e)).into_response(),
     }
 }
 
@@ -293,8 +317,8 @@ async fn oidc_callback(
     };
     let device = app::ssr::device_from(&jar, state.secure_cookies); // as sent, never created here
     match federation::finish_oidc(&state.core, cb, device.as_ref(), &meta).await {
-        Ok(f) => finished_page(f),
-        Err(e) => refused_page(&e),
+        Ok(f) => finished_page(&state.assets, f),
+        Err(e) => refused_page(&state.assets, &e),
     }
 }
 
@@ -331,6 +355,7 @@ async fn start_share(
             // Not a 303: the landing page's CSP (`form-action 'self'`) also governs where a
             // form submission may be redirected, so the IdP is reached from this page.
             let page = page(
+                &state.assets,
                 StatusCode::OK,
                 "Signing in",
                 html! {
@@ -343,7 +368,7 @@ async fn start_share(
             );
             (jar, page).into_response()
         }
-        Err(e) => refused_page(&e),
+        Err(e) => refused_page(&state.assets, &e),
     }
 }
 
@@ -356,7 +381,7 @@ async fn start_staff(
     let (device, jar) = device(jar, state.secure_cookies);
     match federation::start_for_staff(&state.core, &idp_id, &device).await {
         Ok(url) => (jar, Redirect::to(url.as_str())).into_response(),
-        Err(e) => refused_page(&e),
+        Err(e) => refused_page(&state.assets, &e),
     }
 }
 
@@ -378,7 +403,7 @@ async fn finish_staff(
     let staff = match federation::finish_staff(&state.core, &q.state, device.as_ref(), &meta).await
     {
         Ok(s) => s,
-        Err(e) => return refused_page(&e),
+        Err(e) => return refused_page(&state.assets, &e),
     };
     let started = async {
         session.cycle_id().await?;
@@ -393,9 +418,9 @@ async fn finish_staff(
     .await;
     match started {
         Ok(()) => Redirect::to("/console").into_response(),
-        Err(e) => refused_page(&ServiceError::internal_while(
-            "could not start a session",
-            e,
-        )),
+        Err(e) => refused_page(
+            &state.assets,
+            &ServiceError::internal_while("could not start a session", e),
+        ),
     }
 }

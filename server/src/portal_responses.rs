@@ -119,10 +119,7 @@ pub async fn submit_form(
     Meta(meta): Meta,
     form: Multipart,
 ) -> Response {
-    let back = |message: &str| {
-        let q: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
-        Redirect::to(&format!("/portal?error={q}")).into_response()
-    };
+    let back = |message: &str| crate::error::back_with_error(&state.core, "/portal", message);
     let Ok(PortalGuest(guest, _)) = guest else {
         return Redirect::to("/portal").into_response();
     };

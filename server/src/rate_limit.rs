@@ -52,13 +52,18 @@ impl Bucket {
             || (method == Method::POST && path == "/api/portal/session")
             || path == "/auth/federation/share"
             // What a portal's domain answers every path that is not the guest's with.
-            || path == "/not-found"
+            || path == app::NOT_FOUND_PATH
             || server_fn("guest/open_share")
             || server_fn("guest/share_landing")
             || server_fn("guest/site_brand")
+            || server_fn("guest/flash_message")
+            // Signed in, but each call tests an address: held to the guests' rate too.
+            || server_fn("guest/add_member_as_manager")
         {
             Some(Bucket::Guest)
         } else if path.starts_with("/auth/")
+            // Answers a proxy that may present a key: held to the sign-in rate.
+            || path == "/internal/tls/ask"
             || server_fn("sign_in")
             || server_fn("list_staff_sign_ins")
         {
@@ -214,6 +219,8 @@ mod tests {
             (Method::POST, "/api/guest/open_share1234567"),
             (Method::POST, "/api/guest/share_landing99"),
             (Method::POST, "/api/guest/site_brand5"),
+            (Method::POST, "/api/guest/flash_message8"),
+            (Method::POST, "/api/guest/add_member_as_manager77"),
             (Method::GET, "/not-found"),
         ];
         for (m, p) in guest {
@@ -223,6 +230,7 @@ mod tests {
             (Method::GET, "/auth/staff/0190-abc"),
             (Method::GET, "/auth/staff/finish"),
             (Method::POST, "/auth/saml/0190-abc/acs"),
+            (Method::GET, "/internal/tls/ask"),
             (Method::GET, "/auth/saml/0190-abc/continue"),
             (Method::GET, "/auth/oidc/callback"),
             (Method::POST, "/api/sign_in42"),

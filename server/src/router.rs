@@ -2,6 +2,9 @@
 //! JWKS, health, static assets, and the layers around them.
 
 use std::path::Path;
+use std::sync::Arc;
+
+use app::assets::SiteAssets;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -28,14 +31,20 @@ use crate::{
 /// Console sessions end after this much inactivity.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 
-pub fn build(state: AppState, site_dir: &Path) -> Router {
-    build_with(state, site_dir, Router::new())
+/// The router for `state`, serving the front end from its Leptos options' site root.
+pub fn build(state: AppState) -> Router {
+    build_with(state, Router::new())
 }
 
 /// [`build`] plus `extra` routes served behind the same middleware (the benchmark's bare
 /// handler, so that both sides of its ratio pay for the same layers).
-pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> Router {
-    let routes = generate_route_list(app::App);
+pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
+    let site_dir = Path::new(state.leptos_options.site_root.as_ref()).to_path_buf();
+    // One list and one shell: Leptos registers every server function with each call, so
+    // the apps' routes are served together and the shell picks the app by path.
+    let mut routes = generate_route_list(app::ConsoleApp);
+    routes.extend(generate_route_list(app::LandingApp));
+    routes.extend(generate_route_list(app::PortalApp));
     let context = state.server_context();
     let provide = move || provide_context(context.clone());
     let sessions = SessionManagerLayer::new(backend::store::sessions::SqlSessionStore::new(
@@ -46,7 +55,7 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
     .with_same_site(SameSite::Strict)
     .with_secure(state.secure_cookies)
     .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
-    let options = state.leptos_options.clone();
+    let assets = state.assets.clone();
 
     let app = Router::new()
         .merge(extra)
@@ -85,15 +94,16 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
                 portal_responses::body_limit(&state),
             )),
         )
-        .leptos_routes_with_context(&state, routes, provide, move || app::shell(options.clone()))
+        .leptos_routes_with_context(&state, routes, provide, move || app::shell(&assets))
         .nest_service(
             "/pkg",
             ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=300"),
-                ))
-                .service(ServeDir::new(site_dir.join("pkg"))),
+                .layer(from_fn_with_state(state.assets.clone(), pkg_caching))
+                .service(
+                    ServeDir::new(site_dir.join("pkg"))
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
         )
         .fallback(middleware::not_found)
         // Every route above (and the fallback) refuses cross-site writes; the SAML ACS,
@@ -159,6 +169,29 @@ pub fn build_with(state: AppState, site_dir: &Path, extra: Router<AppState>) -> 
 /// A header every response gets unless its handler set its own.
 fn if_absent(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// How long browsers keep a front-end file: for good when its name carries its content's
+/// hash (the manifest's files), five minutes for anything else under `/pkg`. Each may be
+/// sent brotli- or gzip-compressed, so caches keep the encodings apart (`Vary`).
+async fn pkg_caching(
+    State(assets): State<Arc<SiteAssets>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let immutable = assets.is_immutable(req.uri().path().trim_start_matches('/'));
+    let mut resp = next.run(req).await;
+    if resp.status().is_success() {
+        let value = if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "public, max-age=300"
+        };
+        let h = resp.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    resp
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

@@ -29,7 +29,7 @@ const ANY_HOST: [&str; 2] = ["/healthz", "/internal/tls/ask"];
 
 /// The app's page a portal's domain answers with for every path that is not the guest's:
 /// "Page not found" in the site's brand, with status 404.
-const NOT_FOUND_PAGE: &str = "/not-found";
+const NOT_FOUND_PAGE: &str = app::NOT_FOUND_PATH;
 
 pub async fn route_by_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if ANY_HOST.contains(&req.uri().path()) {

@@ -19,6 +19,10 @@ use secrecy::{ExposeSecret, SecretSlice};
 use serde_json::{json, Value};
 use server::state::AppState;
 
+#[path = "http_api/flash.rs"]
+mod flash;
+#[path = "http_api/front_end.rs"]
+mod front_end;
 #[path = "http_api/host_routing.rs"]
 mod host_routing;
 #[path = "http_api/portal_structure.rs"]
@@ -97,7 +101,7 @@ impl TestApp {
                 .output_name("liaison")
                 .build(),
         );
-        let router = server::router::build(state, &dir.path().join("site"));
+        let router = server::router::build(state);
         Self {
             router,
             core,
@@ -117,8 +121,10 @@ impl TestApp {
                 .build(),
             secure_cookies: true,
             limits: server::rate_limit::RateLimits::new(Default::default()),
+            assets: Default::default(),
+            tls_ask_key: None,
         };
-        server::router::build(state, &self._dir.path().join("site"))
+        server::router::build(state)
     }
 
     async fn send(&self, req: Request<Body>) -> Reply {
@@ -894,6 +900,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "guest/open_from_home",
         "guest/sign_out_guest",
         "guest/add_member_as_manager",
+        "guest/flash_message",
     ];
     let form = |name: &str| -> Option<String> {
         Some(match name {
@@ -2574,6 +2581,32 @@ async fn custom_domains_over_rest_and_the_tls_ask() {
         StatusCode::FORBIDDEN,
         "a proxied guest request"
     );
+    // A proxy on another host, with the configured key (and only with it).
+    let keyed = AppState::new(
+        app.core.clone(),
+        leptos::config::LeptosOptions::builder()
+            .output_name("liaison")
+            .build(),
+    )
+    .with_tls_ask_key(Some("k".repeat(40).into()));
+    let keyed = server::router::build(keyed);
+    let remote = |key: &str| {
+        let mut req = ask("share.agency.example", "203.0.113.7:40000", false);
+        *req.uri_mut() = format!("/internal/tls/ask?domain=share.agency.example&key={key}")
+            .parse()
+            .unwrap();
+        req
+    };
+    for (key, status) in [
+        ("k".repeat(40), StatusCode::OK),
+        ("k".repeat(39), StatusCode::FORBIDDEN),
+        ("x".repeat(40), StatusCode::FORBIDDEN),
+        (String::new(), StatusCode::FORBIDDEN),
+    ] {
+        use tower::ServiceExt;
+        let r = keyed.clone().oneshot(remote(&key)).await.unwrap();
+        assert_eq!(r.status(), status, "key of {} characters", key.len());
+    }
 
     let r = app
         .call(

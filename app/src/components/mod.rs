@@ -3,6 +3,7 @@
 mod activity_chart;
 mod csrf_field;
 mod field_error;
+mod flash_error;
 mod guest_frame;
 mod redirect_to;
 mod revoke_button;
@@ -11,6 +12,7 @@ mod status_badge;
 pub use activity_chart::ActivityChart;
 pub use csrf_field::CsrfField;
 pub use field_error::{message_for, FieldError};
+pub use flash_error::FlashError;
 pub use guest_frame::GuestFrame;
 pub use redirect_to::RedirectTo;
 pub use revoke_button::RevokeButton;

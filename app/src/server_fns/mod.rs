@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod documents;
+pub mod flash;
 pub mod outbox;
 pub mod packages;
 pub mod partners;

@@ -70,6 +70,49 @@ where
     .await?)
 }
 
+/// The newest documents whose title contains `text` (case-insensitive for ASCII letters).
+pub async fn find<'e, E>(db: E, org_id: &str, text: &str, limit: i64) -> Result<Vec<DocumentRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM documents WHERE org_id = $1 AND LOWER(title) LIKE $2 ESCAPE '\\' \
+         ORDER BY created_at DESC, id DESC LIMIT $3"
+    ))
+    .bind(org_id)
+    .bind(format!("%{escaped}%"))
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The titles of the organisation's documents among `ids` (id, title); unknown ids are left
+/// out.
+pub async fn titles<'e, E>(db: E, org_id: &str, ids: &[&str]) -> Result<Vec<(String, String)>>
+where
+    E: Executor<'e, Database = sqlx::Any> + Copy,
+{
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks = (2..chunk.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT id, title FROM documents WHERE org_id = $1 AND id IN ({marks})");
+        let mut q = sqlx::query_as(&sql).bind(org_id);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(db).await?);
+    }
+    Ok(out)
+}
+
 /// Does a committed row (a document or a response attachment) refer to this blob?
 pub async fn blob_referenced<'e, E>(db: E, blob_key: &str) -> Result<bool>
 where

@@ -41,6 +41,23 @@ where
     )
 }
 
+/// Takes the write lock on the organisation's row for the rest of the transaction (on
+/// SQLite, the database's write lock): an organisation-wide cap counted after it holds
+/// until commit. False when there is no such organisation.
+pub async fn lock<'e, E>(db: E, id: &str) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
+            .bind(id)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
 pub async fn count<'e, E>(db: E) -> Result<i64>
 where
     E: Executor<'e, Database = sqlx::Any>,

@@ -403,6 +403,29 @@ where
     .await?)
 }
 
+/// Shortens the current memberships a manager added that would outlast `until` (or never
+/// end) to end at `until`; returns them as they now are.
+pub async fn cap_invited<'e, E>(
+    db: E,
+    org_id: &str,
+    manager_id: &str,
+    until: i64,
+) -> Result<Vec<MemberRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "UPDATE portal_members SET expires_at = $3 \
+         WHERE org_id = $1 AND invited_by = $2 AND removed_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $3) RETURNING {MEMBER_COLUMNS}"
+    ))
+    .bind(org_id)
+    .bind(manager_id)
+    .bind(until)
+    .fetch_all(db)
+    .await?)
+}
+
 /// Memberships of every organisation that have reached their expiry at `now_ms` but not
 /// ended yet, soonest first (at most `limit`).
 pub async fn expired<'e, E>(db: E, now_ms: i64, limit: i64) -> Result<Vec<MemberRow>>
@@ -431,6 +454,24 @@ where
     )
     .fetch_one(db)
     .await?)
+}
+
+/// Takes the write lock on a portal's row for the rest of the transaction (on SQLite, the
+/// database's write lock): changes to one portal's structure then run one after another.
+/// False when the organisation has no such portal.
+pub async fn lock_portal<'e, E>(db: E, org_id: &str, portal_id: &str) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query("UPDATE portals SET name = name WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(portal_id)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
+    )
 }
 
 /// Takes the write lock on a member's row for the rest of the transaction (on SQLite, the

@@ -22,6 +22,51 @@ async fn domains_are_verified_rechecked_and_suspended_postgres() {
     with_dns(backend::store::Engine::Postgres).await;
 }
 
+both_engines!(racing_adds_never_pass_the_domain_cap);
+
+/// The organisation's domain cap is counted under its lock: adds racing for the last
+/// places never pass it together (counted before the transaction, all of them passed).
+async fn racing_adds_never_pass_the_domain_cap(h: Harness) {
+    let admin = org_admin(&h, "Agency").await;
+    let portal = portals::create(&h.core, &admin, "Evidence", &meta())
+        .await
+        .unwrap();
+    for i in 0..domains::MAX_DOMAINS_PER_ORG - 2 {
+        domains::add(
+            &h.core,
+            &admin,
+            &portal.id,
+            &format!("d{i}.agency.example"),
+            &meta(),
+        )
+        .await
+        .unwrap();
+    }
+    let racers = (0..6).map(|i| {
+        let (core, admin, portal) = (h.core.clone(), admin.clone(), portal.id.clone());
+        tokio::spawn(async move {
+            domains::add(
+                &core,
+                &admin,
+                &portal,
+                &format!("race{i}.agency.example"),
+                &meta(),
+            )
+            .await
+        })
+    });
+    let results = futures::future::join_all(racers).await;
+    let won = results
+        .iter()
+        .filter(|r| r.as_ref().unwrap().is_ok())
+        .count();
+    assert_eq!(won, 2, "{results:?}");
+    assert_eq!(
+        domains::list(&h.core, &admin).await.unwrap().len() as i64,
+        domains::MAX_DOMAINS_PER_ORG
+    );
+}
+
 async fn with_dns(engine: backend::store::Engine) {
     let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();

@@ -16,6 +16,7 @@ both_engines!(
     sections_arrange_the_guests_home,
     a_manager_adds_members_within_bounds,
     a_membership_expires_on_its_own_and_ends_the_members_sessions,
+    concurrent_section_changes_keep_the_cap_and_every_position,
 );
 
 fn doc(id: &str) -> ItemRef {
@@ -188,6 +189,100 @@ async fn sections_arrange_the_guests_home(h: Harness) {
 }
 
 /// Adds Jane to `portal` as a manager until `until`, and opens a portal share to her.
+/// Changes to one portal's sections run one after another: racing creates never pass the
+/// cap, and racing placements each get a position of their own (on PostgreSQL, reading
+/// before writing let both pass, or failed one with a duplicate position).
+async fn concurrent_section_changes_keep_the_cap_and_every_position(h: Harness) {
+    let admin = org_admin(&h, "Acme").await;
+    let portal = portals::list(&h.core, &admin).await.unwrap().remove(0).id;
+    for i in 0..sections::MAX_SECTIONS - 2 {
+        sections::create(&h.core, &admin, &portal, &format!("S{i}"), &meta())
+            .await
+            .unwrap();
+    }
+    // Two places left, six racing for them.
+    let racers = (0..6).map(|i| {
+        let (core, admin, portal) = (h.core.clone(), admin.clone(), portal.clone());
+        tokio::spawn(async move {
+            sections::create(&core, &admin, &portal, &format!("Racer {i}"), &meta()).await
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(racers).await;
+    let won = results
+        .iter()
+        .filter(|r| r.as_ref().unwrap().is_ok())
+        .count();
+    assert_eq!(won, 2, "{results:?}");
+    for r in results {
+        if let Err(e) = r.unwrap() {
+            assert!(
+                matches!(e, ServiceError::Invalid { field: "name", .. }),
+                "{e:?}"
+            );
+        }
+    }
+    assert_eq!(
+        count(&h, "SELECT COUNT(*) FROM portal_sections").await,
+        sections::MAX_SECTIONS as i64
+    );
+
+    // Eight documents placed at once in one section: each gets its own place, in order.
+    let section = sections::list(&h.core, &admin, &portal)
+        .await
+        .unwrap()
+        .sections[0]
+        .id
+        .clone();
+    let mut docs = Vec::new();
+    for i in 0..8 {
+        docs.push(document(&h, &admin, &format!("Exhibit {i}")).await);
+    }
+    let placing = docs.iter().map(|d| {
+        let (core, admin, section, item) = (h.core.clone(), admin.clone(), section.clone(), doc(d));
+        tokio::spawn(async move { sections::place(&core, &admin, &section, &item, &meta()).await })
+    });
+    for r in futures::future::join_all(placing).await {
+        r.unwrap().unwrap();
+    }
+    let listed = sections::list(&h.core, &admin, &portal).await.unwrap();
+    assert_eq!(listed.sections[0].items.len(), 8);
+    let positions: std::collections::BTreeSet<i64> =
+        sqlx::query_scalar("SELECT position FROM portal_section_items WHERE section_id = $1")
+            .bind(&section)
+            .fetch_all(h.core.db.pool())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert_eq!(positions, (1..=8).collect());
+
+    // Choices are found by title in any case, `%` and `_` being plain characters; placed
+    // items are not offered, and keep their titles however many documents came after.
+    document(&h, &admin, "Ledger 100% final").await;
+    document(&h, &admin, "Ledger draft").await;
+    let offered = |v: sections::SectionsView| -> Vec<String> {
+        v.unplaced.into_iter().map(|i| i.title).collect()
+    };
+    let found = sections::list_finding(&h.core, &admin, &portal, " LEDGER 100% ")
+        .await
+        .unwrap();
+    assert_eq!(offered(found), ["Ledger 100% final"]);
+    for none in ["_", "exhibit", "%%"] {
+        let found = sections::list_finding(&h.core, &admin, &portal, none)
+            .await
+            .unwrap();
+        assert!(offered(found.clone()).is_empty(), "{none}");
+        assert_eq!(found.sections[0].items.len(), 8);
+        assert!(found.sections[0]
+            .items
+            .iter()
+            .all(|i| i.title.starts_with("Exhibit ")));
+    }
+    let (field, _) =
+        invalid_field(sections::list_finding(&h.core, &admin, &portal, &"x".repeat(201)).await);
+    assert_eq!(field, "find");
+}
+
 async fn jane_manages(h: &Harness, admin: &Staff, portal: &str) -> backend::actor::Guest {
     members::add_member(
         &h.core,
@@ -288,14 +383,16 @@ async fn a_manager_adds_members_within_bounds(h: Harness) {
     let home = access::home(&h.core, &guest, &meta()).await.unwrap();
     assert_eq!(home.manager.unwrap().added.len(), 1);
 
-    // Outside the domains, again, or someone an administrator removed: refused by field.
+    // Outside the domains, or an address that is or was a member: refused by field,
+    // audited (administrators see a manager testing addresses) and counted toward the
+    // day's cap. Bad input is refused before any of that.
     let before = written(&h).await;
     let (field, message) = invalid_field(
         access::add_member(&h.core, &guest, "Eve", "eve@evil.example", &meta()).await,
     );
     assert_eq!(field, "email");
     assert!(message.contains("lawfirm.example"), "{message}");
-    let (field, _) = invalid_field(
+    let (field, current_member) = invalid_field(
         access::add_member(&h.core, &guest, "Bob", "bob@lawfirm.example", &meta()).await,
     );
     assert_eq!(field, "email");
@@ -305,20 +402,38 @@ async fn a_manager_adds_members_within_bounds(h: Harness) {
     let (field, _) =
         invalid_field(access::add_member(&h.core, &guest, "X", "not-an-address", &meta()).await);
     assert_eq!(field, "email");
-    assert_eq!(before, written(&h).await);
+    let after = written(&h).await;
+    assert_eq!(before[..3], after[..3], "no member or section written");
+    assert_eq!(after[3], before[3] + 2, "the two refusals are audited");
+    let refusals: Vec<String> = sqlx::query_scalar(
+        "SELECT details FROM audit_events WHERE event_type = 'portal.changed' \
+         AND actor_type = 'guest' ORDER BY seq DESC LIMIT 2",
+    )
+    .fetch_all(h.core.db.pool())
+    .await
+    .unwrap();
+    assert!(refusals[0].contains("member_add_refused") && refusals[0].contains("member_before"));
+    assert!(refusals[1].contains("\"domain\"") && refusals[1].contains("eve@evil.example"));
     members::remove_member(&h.core, &admin, &panel.id, &bob.id, &meta())
         .await
         .unwrap();
+    // Ended members leave the manager's panel.
+    let home = access::home(&h.core, &guest, &meta()).await.unwrap();
+    assert!(home.manager.unwrap().added.is_empty());
     let before = written(&h).await;
-    let (field, message) = invalid_field(
+    let (field, former_member) = invalid_field(
         access::add_member(&h.core, &guest, "Bob", "bob@lawfirm.example", &meta()).await,
     );
     assert_eq!(field, "email");
-    assert!(message.contains("administrators"), "{message}");
-    assert_eq!(before, written(&h).await);
+    assert!(former_member.contains("administrators"), "{former_member}");
+    assert_eq!(
+        current_member, former_member,
+        "the answer does not tell a removed member from a current one"
+    );
+    assert_eq!(written(&h).await[..3], before[..3]);
 
-    // At most INVITES_PER_DAY a day (the removed one counts).
-    for i in 1..members::INVITES_PER_DAY {
+    // At most INVITES_PER_DAY attempts a day: one add and three refusals so far.
+    for i in 4..members::INVITES_PER_DAY {
         access::add_member(
             &h.core,
             &guest,
@@ -342,6 +457,33 @@ async fn a_manager_adds_members_within_bounds(h: Harness) {
     access::add_member(&h.core, &guest, "One more", "more@lawfirm.example", &meta())
         .await
         .unwrap();
+
+    // An end date set on the manager is carried to the members they added.
+    let until = h.core.now() + time::Duration::days(2);
+    members::change_member(
+        &h.core,
+        &admin,
+        &panel.id,
+        &jane.id,
+        MemberRole::Manager,
+        Some(until),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let ends: Vec<Option<i64>> = sqlx::query_scalar(
+        "SELECT expires_at FROM portal_members WHERE invited_by = $1 AND removed_at IS NULL",
+    )
+    .bind(&jane.id)
+    .fetch_all(h.core.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(ends.len(), members::INVITES_PER_DAY - 4 + 1);
+    let until_ms = (until.unix_timestamp_nanos() / 1_000_000) as i64;
+    assert!(
+        ends.iter().all(|e| e.is_some_and(|e| e <= until_ms)),
+        "{ends:?}"
+    );
 
     // A member, not a manager: no panel, no adding.
     members::change_member(

@@ -1,7 +1,7 @@
 //! `/api/v1/portals/{id}/sections` and `/api/v1/sections`: the sections an administrator
 //! arranges a portal's shared items into, and the items in them.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -58,13 +58,26 @@ fn item(kind: &str, id: String) -> Result<ItemRef, ApiError> {
     Ok(ItemRef { kind, id })
 }
 
-/// The portal's sections with their items, and the library items in none.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// Offer only the library items whose title contains this.
+    #[serde(default)]
+    find: String,
+}
+
+/// The portal's sections with their items, and the library items in none (`?find=` narrows
+/// those to titles containing it).
 async fn list(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(sections::list(&s.core, &who, &id).await?)))
+    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
+    Ok(Json(json!(
+        sections::list_finding(&s.core, &who, &id, &q.find).await?
+    )))
 }
 
 async fn create(

@@ -293,7 +293,7 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
         "/bench/bare",
         get(|| async { axum::Json(serde_json::json!({ "items": [] })) }),
     );
-    let router = crate::router::build_with(state, std::path::Path::new("target/site"), bare_route);
+    let router = crate::router::build_with(state, bare_route);
     let jwt = Arc::new(session.access_token);
     let read = {
         let router = router.clone();

@@ -73,7 +73,7 @@ impl App {
                 .output_name("liaison")
                 .build(),
         );
-        let router = server::router::build(state, &dir.path().join("site"));
+        let router = server::router::build(state);
         let server = tokio::spawn(async move {
             axum::serve(
                 listener,

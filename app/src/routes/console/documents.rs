@@ -14,12 +14,11 @@ use crate::types::{human_size, short_time, DocumentView, PackageRowView};
 pub fn DocumentsPage() -> impl IntoView {
     let query = use_query_map();
     let docs = Resource::new(|| (), |_| list_documents());
-    let error = move || query.read().get("error");
     let uploaded = move || query.read().get("uploaded").is_some();
     view! {
         <Title text="Documents · Liaison"/>
         <h1>"Documents"</h1>
-        {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        <crate::components::FlashError testid="upload-error"/>
         {move || uploaded().then(|| view! { <p class="notice" role="status">"Document uploaded."</p> })}
         <form method="post" action="/console/documents" enctype="multipart/form-data" class="upload">
             <CsrfField/>

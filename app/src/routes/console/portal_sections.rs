@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{CsrfField, FieldError};
 use crate::server_fns::portals::{
@@ -60,6 +60,8 @@ const NAME_FIELDS: &[&str] = &["name"];
 #[component]
 pub fn PortalSectionsPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
+    let find = move || query.read().get("find").unwrap_or_default();
     let actions = Actions {
         create: ServerAction::new(),
         rename: ServerAction::new(),
@@ -72,10 +74,11 @@ pub fn PortalSectionsPage() -> impl IntoView {
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
+                find(),
                 actions.version(),
             )
         },
-        |(id, _)| load_sections(id),
+        |(id, find, _)| load_sections(id, find),
     );
     let create_error = Signal::derive(move || actions.create.value().get().and_then(|r| r.err()));
     let error = move || actions.error().map(|e| crate::error_text(&e));
@@ -94,6 +97,14 @@ pub fn PortalSectionsPage() -> impl IntoView {
                             <h1>{format!("Sections of “{}”", p.portal_name)}</h1>
                             <p class="muted">"Guests see their shares grouped under these sections, in this order; shares of items in no section come last, under “Other shares”. Sections only arrange what a guest may already see: they never grant or hide a share."</p>
                             {move || error().map(|e| view! { <p class="error" role="alert" data-testid="sections-error">{e}</p> })}
+                            // Each section's "Add an item" offers the newest documents; older
+                            // ones are found by title here.
+                            <form method="get" class="find" role="search">
+                                <label>"Find items to add by title"
+                                    <input type="search" name="find" maxlength="200" value=find() data-testid="find-items"/>
+                                </label>
+                                <button type="submit" class="btn">"Find"</button>
+                            </form>
                             {if p.sections.is_empty() {
                                 view! { <p class="empty" data-testid="no-sections">"No sections yet: guests see one list."</p> }.into_any()
                             } else {

@@ -38,7 +38,6 @@ pub fn PortalsPage() -> impl IntoView {
     );
     let terms = Resource::new(|| (), |_| list_terms_choices());
     let query = leptos_router::hooks::use_query_map();
-    let logo_error = move || query.read().get("error");
     let logo_saved = move || query.read().get("logo").is_some();
 
     let error = move || {
@@ -61,7 +60,7 @@ pub fn PortalsPage() -> impl IntoView {
         <p class="muted">"Every share belongs to a portal, and its guests see that portal's brand, disclaimer and terms on every screen — on your own domain once it is verified. Portal members prove their address with a code; a manager may also add members from the domains you allow. Removing a member, or their end date passing, revokes their shares in that portal at once."</p>
         {move || error().map(|e| view! { <p class="error" role="alert" data-testid="portals-error">{e}</p> })}
         {move || removed().map(|n| view! { <p class="notice" role="status">{format!("Member removed; {n} share(s) revoked.")}</p> })}
-        {move || logo_error().map(|e| view! { <p class="error" role="alert" data-testid="logo-error">{e}</p> })}
+        <crate::components::FlashError testid="logo-error"/>
         {move || logo_saved().then(|| view! { <p class="notice" role="status" data-testid="logo-saved">"Logo saved."</p> })}
 
         <details class="panel">

@@ -83,13 +83,12 @@ pub fn PortalPage() -> impl IntoView {
 #[component]
 fn Respond(can_attach: bool, responses: Vec<(String, String, String)>) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
-    let error = move || query.read().get("error");
     let responded = move || query.read().get("responded").is_some();
     view! {
         <section class="respond" data-testid="respond">
             <h2>"Your response"</h2>
             {move || responded().then(|| view! { <p class="notice" role="status" data-testid="responded">"Thank you: your response was sent."</p> })}
-            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <crate::components::FlashError testid="response-error"/>
             {(!responses.is_empty()).then(|| view! {
                 <ul class="responses">
                     {responses.into_iter().map(|(decision, comment, at)| view! {

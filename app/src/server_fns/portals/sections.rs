@@ -32,14 +32,14 @@ fn way(text: &str) -> Result<backend::domain::Move, backend::services::ServiceEr
 }
 
 #[server]
-pub async fn load_sections(portal_id: String) -> Result<SectionsPageView, AppError> {
+pub async fn load_sections(portal_id: String, find: String) -> Result<SectionsPageView, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use crate::types::{SectionItemView, SectionRowView};
     use backend::domain::ItemKind;
     use backend::services::portals::sections;
     let ctx = context()?;
     let staff = require_staff().await?;
-    let view = sections::list(&ctx.core, &staff, &portal_id)
+    let view = sections::list_finding(&ctx.core, &staff, &portal_id, &find)
         .await
         .map_err(fail)?;
     let item = |i: sections::ItemView| SectionItemView {

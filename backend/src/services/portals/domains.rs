@@ -89,7 +89,12 @@ pub async fn add(
     let public_host = core.settings.public_url.host_str().unwrap_or_default();
     let domain = hostname::custom_domain(domain, public_host)
         .map_err(|m| ServiceError::invalid("domain", m))?;
-    if store::domains::count_for_org(core.db.pool(), &who.org_id).await? >= MAX_DOMAINS_PER_ORG {
+    let mut tx = core.db.begin().await?;
+    // Counted under the organisation's lock: concurrent adds cannot pass the cap together.
+    if !store::orgs::lock(&mut *tx, &who.org_id).await? {
+        return Err(ServiceError::NotFound("organisation"));
+    }
+    if store::domains::count_for_org(&mut *tx, &who.org_id).await? >= MAX_DOMAINS_PER_ORG {
         return Err(ServiceError::invalid(
             "domain",
             format!(
@@ -99,7 +104,7 @@ pub async fn add(
         ));
     }
     // Whose portal serves a taken name is not said: it may be another organisation's.
-    if store::domains::verified_by_name(core.db.pool(), &domain)
+    if store::domains::verified_by_name(&mut *tx, &domain)
         .await?
         .is_some()
     {
@@ -120,7 +125,6 @@ pub async fn add(
         next_check_at: None,
         failing_since: None,
     };
-    let mut tx = core.db.begin().await?;
     store::domains::insert(&mut *tx, &row)
         .await
         .map_err(super::super::on_unique(|| {

@@ -10,7 +10,9 @@
 //!   ends their sessions and open streams on every node on the next request.
 //! - A manager adds members only: as `member`, from the portal's member domains, never
 //!   for longer than their own membership, never someone who was a member before (an
-//!   administrator's removal is not undone by a manager), at most [`INVITES_PER_DAY`] a day.
+//!   administrator's removal is not undone by a manager), at most [`INVITES_PER_DAY`]
+//!   attempts a day (refused ones count, and are audited). An end date an administrator
+//!   sets on a manager is carried to the members that manager added.
 
 use serde::Serialize;
 use serde_json::json;
@@ -23,6 +25,7 @@ use crate::domain::{MemberRole, MembershipEnd, Method};
 use crate::revocation::Revoked;
 use crate::services::share_core::{revoke_in, Revoker};
 use crate::services::{notify, require_admin, validate, Result, ServiceError};
+use crate::store::attempts::{self, Reservation};
 use crate::store::{self, new_id, portals::MemberRow, portals::PortalRow};
 use crate::Liaison;
 
@@ -154,6 +157,12 @@ pub async fn change_member(
         tx.rollback().await?;
         return Err(ServiceError::NotFound("portal member"));
     };
+    // What a manager granted never outlasts their own membership: an end date set (or
+    // brought forward) here is carried to the members they added.
+    let capped = match m.expires_at {
+        Some(until) => store::portals::cap_invited(&mut *tx, &who.org_id, &m.id, until).await?,
+        None => Vec::new(),
+    };
     crate::services::audit_staff_change(
         core,
         &mut tx,
@@ -161,7 +170,8 @@ pub async fn change_member(
         EventType::PortalChanged,
         json!({ "portal": portal.id, "action": "member_changed",
                 "member": { "name": m.name, "email": m.email,
-                            "role": m.role, "expires_at": m.expires_at.map(time) } }),
+                            "role": m.role, "expires_at": m.expires_at.map(time) },
+                "members_added_by_them_now_ending": capped.iter().map(|c| &c.email).collect::<Vec<_>>() }),
         meta,
     )
     .await?;
@@ -342,22 +352,41 @@ pub async fn add_by_manager(
             "This portal does not let its managers add members; ask its administrators.",
         ));
     }
+    let now = core.now_ms();
+    // Every attempt counts toward the day's cap, refused ones too, and is reserved before
+    // anything is looked up: a manager cannot test addresses faster than they may add.
+    if attempts::reserve(
+        core.db.pool(),
+        MANAGER_ADDS,
+        &manager.id,
+        MANAGER_ADD_LIMIT,
+        now,
+    )
+    .await?
+        == Reservation::Refused
+    {
+        return Err(ServiceError::TooMany {
+            message:
+                "You have added as many members as a manager may in a day; try again tomorrow.",
+            retry_after_secs: Some(3600),
+        });
+    }
+    let refused = |reason: &'static str, e: ServiceError| {
+        refused_add(core, guest, manager, &email, reason, meta, e)
+    };
     let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
     if !domains.iter().any(|d| d == domain) {
-        return Err(ServiceError::invalid(
-            "email",
-            format!(
-                "members you add must have an address at {}",
-                domains.join(", ")
-            ),
-        ));
+        let message = format!(
+            "members you add must have an address at {}",
+            domains.join(", ")
+        );
+        return Err(refused("domain", ServiceError::invalid("email", message)).await);
     }
-    let now = core.now_ms();
     let member = MemberRow {
         id: new_id(),
         org_id: manager.org_id.clone(),
         portal_id: manager.portal_id.clone(),
-        email,
+        email: email.clone(),
         name,
         role: MemberRole::Member,
         added_by: None,
@@ -368,9 +397,9 @@ pub async fn add_by_manager(
         ended_reason: None,
     };
     let mut tx = core.db.begin().await?;
-    // The manager's standing and the day's count are read under the lock on the manager's
-    // row, inside the transaction that adds: two concurrent adds by the same manager, or
-    // an administrator's concurrent demotion or removal, are serialised with it.
+    // The manager's standing is read under the lock on the manager's row, inside the
+    // transaction that adds: an administrator's concurrent demotion or removal is
+    // serialised with it.
     let locked = store::portals::lock_member(&mut *tx, &manager.org_id, &manager.id).await?;
     if !locked.is_some_and(|m| m.role == MemberRole::Manager && m.is_active(now)) {
         tx.rollback().await?;
@@ -378,28 +407,16 @@ pub async fn add_by_manager(
             "Only a manager of this portal may add members.",
         ));
     }
-    let recent = store::portals::invited_by(&mut *tx, &manager.org_id, &manager.id, 1000)
-        .await?
-        .into_iter()
-        .filter(|m| m.added_at > now - 24 * 3600 * 1000)
-        .count();
-    if recent >= INVITES_PER_DAY {
-        tx.rollback().await?;
-        return Err(ServiceError::TooMany {
-            message:
-                "You have added as many members as a manager may in a day; try again tomorrow.",
-            retry_after_secs: Some(3600),
-        });
-    }
     if !store::portals::upsert_member(&mut *tx, &member, true).await? {
         tx.rollback().await?;
-        return Err(ServiceError::invalid(
+        let e = ServiceError::invalid(
             "email",
             format!(
-                "{} is or was a member of this portal already; only its administrators can change that",
+                "{} cannot be added by a manager; ask the portal's administrators",
                 member.email
             ),
-        ));
+        );
+        return Err(refused("member_before", e).await);
     }
     audit::record(
         &mut tx,
@@ -432,6 +449,55 @@ pub async fn add_by_manager(
     Ok(MemberView::of(&member, &all))
 }
 
+/// The counter of a manager's adds: [`INVITES_PER_DAY`] attempts per manager a day,
+/// refused ones included.
+const MANAGER_ADDS: &str = "portal.manager_add";
+const MANAGER_ADD_LIMIT: attempts::Limit = attempts::Limit {
+    max_failures: INVITES_PER_DAY as i64,
+    window_ms: attempts::FORGET_AFTER_MS,
+    lockout_ms: attempts::FORGET_AFTER_MS,
+};
+
+/// Audits a manager's refused add (who tried which address, and why: `domain` or
+/// `member_before`, an address that is or was a member), so administrators see a manager
+/// testing addresses; returns `e`. The refusal stands even if the audit fails.
+async fn refused_add(
+    core: &Liaison,
+    guest: &Guest,
+    manager: &MemberRow,
+    email: &str,
+    reason: &'static str,
+    meta: &RequestMeta,
+    e: ServiceError,
+) -> ServiceError {
+    let recorded = async {
+        let mut tx = core.db.begin().await?;
+        audit::record(
+            &mut tx,
+            NewEvent {
+                org_id: &manager.org_id,
+                event_type: EventType::PortalChanged,
+                actor: AuditActor::Guest(guest),
+                share_id: Some(&guest.share_id),
+                item_id: None,
+                details: json!({ "portal": manager.portal_id, "action": "member_add_refused",
+                                 "reason": reason,
+                                 "by_manager": { "name": manager.name, "email": manager.email },
+                                 "member": { "email": email } }),
+                meta,
+                at_ms: core.now_ms(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, ServiceError>(())
+    };
+    if let Err(audit_error) = recorded.await {
+        tracing::error!(error.detail = %audit_error, "a manager's refused add was not audited");
+    }
+    e
+}
+
 fn portal_display_name(p: &PortalRow) -> String {
     super::branding::BrandingView::of(p)
         .map(|b| b.display_name)
@@ -440,12 +506,18 @@ fn portal_display_name(p: &PortalRow) -> String {
         .unwrap_or_else(|| p.name.clone())
 }
 
-/// The members a manager added, newest first.
+/// The current members a manager added, newest first (those since removed or expired
+/// are not theirs to see).
 pub async fn added_by_manager(core: &Liaison, manager: &MemberRow) -> Result<Vec<MemberView>> {
     let rows =
         store::portals::invited_by(core.db.pool(), &manager.org_id, &manager.id, 200).await?;
     let all = [manager.clone()];
-    Ok(rows.iter().map(|m| MemberView::of(m, &all)).collect())
+    let now = core.now_ms();
+    Ok(rows
+        .iter()
+        .filter(|m| m.is_active(now))
+        .map(|m| MemberView::of(m, &all))
+        .collect())
 }
 
 /// The most memberships one pass of [`expire_due`] ends.

@@ -48,34 +48,6 @@ pub struct SectionsView {
     pub unplaced: Vec<ItemView>,
 }
 
-/// The library's items by reference, with their titles.
-async fn library(core: &Liaison, org_id: &str) -> Result<Vec<ItemView>> {
-    let pool = core.db.pool();
-    let mut out = Vec::new();
-    for p in store::packages::list(pool, org_id).await? {
-        out.push(ItemView {
-            kind: ItemKind::Package,
-            id: p.id,
-            title: p.name,
-        });
-    }
-    for p in store::policies::projects(pool, org_id).await? {
-        out.push(ItemView {
-            kind: ItemKind::Project,
-            id: p.id,
-            title: p.name,
-        });
-    }
-    for d in store::documents::list(pool, org_id, CHOICES_LIMIT).await? {
-        out.push(ItemView {
-            kind: ItemKind::Document,
-            id: d.id,
-            title: d.title,
-        });
-    }
-    Ok(out)
-}
-
 /// Is `item` one of the organisation's documents, packages or projects? (One keyed read.)
 async fn in_library(core: &Liaison, org_id: &str, item: &ItemRef) -> Result<bool> {
     let pool = core.db.pool();
@@ -92,23 +64,53 @@ async fn in_library(core: &Liaison, org_id: &str, item: &ItemRef) -> Result<bool
     })
 }
 
-/// The portal's sections (administrators and controllers may look).
+/// The portal's sections (administrators and controllers may look), offering as choices
+/// the newest [`CHOICES_LIMIT`] documents and every package and project in no section.
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff, portal_id: &str) -> Result<SectionsView> {
+    list_finding(core, who, portal_id, "").await
+}
+
+/// [`list`], offering only the items whose title contains `find` (any case; blank: all):
+/// how an item older than the newest [`CHOICES_LIMIT`] documents is found.
+#[tracing::instrument(skip_all)]
+pub async fn list_finding(
+    core: &Liaison,
+    who: &Staff,
+    portal_id: &str,
+    find: &str,
+) -> Result<SectionsView> {
     if !who.role.can_manage_content() {
         return Err(ServiceError::Forbidden("Your role may not see portals."));
     }
+    let find = match find.trim() {
+        "" => String::new(),
+        text => validate::text("find", text, 200)?.to_lowercase(),
+    };
     let portal = portal(core, who, portal_id).await?;
     let pool = core.db.pool();
     let rows = store::portal_sections::list(pool, &who.org_id, &[&portal.id]).await?;
     let placed = store::portal_sections::placed(pool, &who.org_id, &[&portal.id]).await?;
-    let mut library = library(core, &who.org_id).await?;
+    let packages = store::packages::list(pool, &who.org_id).await?;
+    let projects = store::policies::projects(pool, &who.org_id).await?;
+    // Placed documents by key, however old: the choices hold only some documents.
+    let placed_docs: Vec<&str> = placed
+        .iter()
+        .filter(|p| p.item_kind == ItemKind::Document)
+        .map(|p| p.item_id.as_str())
+        .collect();
+    let doc_titles: HashMap<String, String> =
+        store::documents::titles(pool, &who.org_id, &placed_docs)
+            .await?
+            .into_iter()
+            .collect();
     let title_of = |kind: ItemKind, id: &str| {
-        library
-            .iter()
-            .find(|i| i.kind == kind && i.id == id)
-            .map(|i| i.title.clone())
-            .unwrap_or_else(|| "(no longer in the library)".into())
+        match kind {
+            ItemKind::Document => doc_titles.get(id).cloned(),
+            ItemKind::Package => packages.iter().find(|p| p.id == id).map(|p| p.name.clone()),
+            ItemKind::Project => projects.iter().find(|p| p.id == id).map(|p| p.name.clone()),
+        }
+        .unwrap_or_else(|| "(no longer in the library)".into())
     };
     let sections = rows
         .iter()
@@ -126,11 +128,33 @@ pub async fn list(core: &Liaison, who: &Staff, portal_id: &str) -> Result<Sectio
                 .collect(),
         })
         .collect();
-    library.retain(|i| {
-        !placed
-            .iter()
-            .any(|p| p.item_kind == i.kind && p.item_id == i.id)
-    });
+    let documents = if find.is_empty() {
+        store::documents::list(pool, &who.org_id, CHOICES_LIMIT).await?
+    } else {
+        store::documents::find(pool, &who.org_id, &find, CHOICES_LIMIT).await?
+    };
+    let matches = |title: &str| find.is_empty() || title.to_lowercase().contains(&find);
+    let library = packages
+        .iter()
+        .map(|p| (ItemKind::Package, &p.id, &p.name))
+        .chain(projects.iter().map(|p| (ItemKind::Project, &p.id, &p.name)))
+        .chain(
+            documents
+                .iter()
+                .map(|d| (ItemKind::Document, &d.id, &d.title)),
+        )
+        .filter(|(kind, id, title)| {
+            matches(title)
+                && !placed
+                    .iter()
+                    .any(|p| p.item_kind == *kind && &p.item_id == *id)
+        })
+        .map(|(kind, id, title)| ItemView {
+            kind,
+            id: id.clone(),
+            title: title.clone(),
+        })
+        .collect();
     Ok(SectionsView {
         portal_id: portal.id,
         portal_name: portal.name,
@@ -139,10 +163,33 @@ pub async fn list(core: &Liaison, who: &Staff, portal_id: &str) -> Result<Sectio
     })
 }
 
-async fn section(core: &Liaison, who: &Staff, id: &str) -> Result<SectionRow> {
-    store::portal_sections::get(core.db.pool(), &who.org_id, id)
+/// A transaction holding the write lock of the portal's row: changes to one portal's
+/// sections run one after another, so a count, a position or a row read under it stays
+/// true until commit (on PostgreSQL two concurrent calls could otherwise both pass the
+/// cap, or both compute the same position).
+async fn lock_portal(core: &Liaison, org_id: &str, portal_id: &str) -> Result<store::Tx> {
+    let mut tx = core.db.begin().await?;
+    if !store::portals::lock_portal(&mut *tx, org_id, portal_id).await? {
+        tx.rollback().await?;
+        return Err(ServiceError::NotFound("portal"));
+    }
+    Ok(tx)
+}
+
+/// The section, read again under its portal's lock (see [`lock_portal`]).
+async fn locked_section(core: &Liaison, who: &Staff, id: &str) -> Result<(store::Tx, SectionRow)> {
+    let portal_id = store::portal_sections::get(core.db.pool(), &who.org_id, id)
         .await?
-        .ok_or(ServiceError::NotFound("section"))
+        .ok_or(ServiceError::NotFound("section"))?
+        .portal_id;
+    let mut tx = lock_portal(core, &who.org_id, &portal_id).await?;
+    match store::portal_sections::get(&mut *tx, &who.org_id, id).await? {
+        Some(s) => Ok((tx, s)),
+        None => {
+            tx.rollback().await?;
+            Err(ServiceError::NotFound("section"))
+        }
+    }
 }
 
 /// A name taken in the portal is the name field's fault (shown under it).
@@ -171,7 +218,7 @@ pub async fn create(
     require_admin(who, ADMINS_ONLY)?;
     let portal = portal(core, who, portal_id).await?;
     let name = validate::text("name", name, 100)?;
-    let mut tx = core.db.begin().await?;
+    let mut tx = lock_portal(core, &who.org_id, &portal.id).await?;
     let count = store::portal_sections::list(&mut *tx, &who.org_id, &[&portal.id])
         .await?
         .len();
@@ -232,9 +279,8 @@ pub async fn rename(
     meta: &RequestMeta,
 ) -> Result<()> {
     require_admin(who, ADMINS_ONLY)?;
-    let s = section(core, who, id).await?;
     let name = validate::text("name", name, 100)?;
-    let mut tx = core.db.begin().await?;
+    let (mut tx, s) = locked_section(core, who, id).await?;
     store::portal_sections::rename(&mut *tx, &who.org_id, &s.id, &name)
         .await
         .map_err(on_duplicate(&name))?;
@@ -256,8 +302,7 @@ pub async fn rename(
 #[tracing::instrument(skip_all)]
 pub async fn delete(core: &Liaison, who: &Staff, id: &str, meta: &RequestMeta) -> Result<()> {
     require_admin(who, ADMINS_ONLY)?;
-    let s = section(core, who, id).await?;
-    let mut tx = core.db.begin().await?;
+    let (mut tx, s) = locked_section(core, who, id).await?;
     if !store::portal_sections::delete(&mut tx, &who.org_id, &s.id).await? {
         tx.rollback().await?;
         return Err(ServiceError::NotFound("section"));
@@ -277,8 +322,7 @@ pub async fn move_section(
     meta: &RequestMeta,
 ) -> Result<()> {
     require_admin(who, ADMINS_ONLY)?;
-    let s = section(core, who, id).await?;
-    let mut tx = core.db.begin().await?;
+    let (mut tx, s) = locked_section(core, who, id).await?;
     let all = store::portal_sections::list(&mut *tx, &who.org_id, &[&s.portal_id]).await?;
     let at = all
         .iter()
@@ -326,11 +370,10 @@ pub async fn place(
     meta: &RequestMeta,
 ) -> Result<()> {
     require_admin(who, ADMINS_ONLY)?;
-    let s = section(core, who, section_id).await?;
     if !in_library(core, &who.org_id, item).await? {
         return Err(ServiceError::NotFound("item"));
     }
-    let mut tx = core.db.begin().await?;
+    let (mut tx, s) = locked_section(core, who, section_id).await?;
     store::portal_sections::place(&mut tx, &s, item.kind, &item.id).await?;
     audit(
         core,
@@ -356,8 +399,7 @@ pub async fn unplace(
     meta: &RequestMeta,
 ) -> Result<()> {
     require_admin(who, ADMINS_ONLY)?;
-    let s = section(core, who, section_id).await?;
-    let mut tx = core.db.begin().await?;
+    let (mut tx, s) = locked_section(core, who, section_id).await?;
     let placed = store::portal_sections::placed(&mut *tx, &who.org_id, &[&s.portal_id]).await?;
     if !placed
         .iter()
@@ -393,8 +435,7 @@ pub async fn move_item(
     meta: &RequestMeta,
 ) -> Result<()> {
     require_admin(who, ADMINS_ONLY)?;
-    let s = section(core, who, section_id).await?;
-    let mut tx = core.db.begin().await?;
+    let (mut tx, s) = locked_section(core, who, section_id).await?;
     let mut mine = store::portal_sections::placed(&mut *tx, &who.org_id, &[&s.portal_id]).await?;
     mine.retain(|p| p.section_id == s.id);
     let at = mine
