@@ -37,4 +37,9 @@ export PATH LIAISON_TOOLCHAIN CARGO
 # The Python that runs test peers (aiosmtpd); scripts/bootstrap creates it.
 export LIAISON_TEST_PYTHON="${LIAISON_TEST_PYTHON:-$LIAISON_CACHE/py/bin/python}"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Progress lines carry the time since the outermost script started (budgets are per phase).
+export LIAISON_STARTED="${LIAISON_STARTED:-$(date +%s)}"
+say() {
+    local t=$(( $(date +%s) - LIAISON_STARTED ))
+    printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((t / 60)) $((t % 60)) "$*" >&2
+}

@@ -7,6 +7,8 @@
 pub mod assets;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod flash;
 pub mod routes;
 pub mod server_fns;
 pub mod types;

@@ -236,7 +236,7 @@ pub fn portal_jwt_from(jar: &CookieJar, secure: bool) -> Option<&str> {
 }
 
 /// Adds `cookie` to the server function's response.
-fn set_cookie(cookie: &Cookie<'_>) {
+pub(crate) fn set_cookie(cookie: &Cookie<'_>) {
     if let (Some(resp), Ok(v)) = (
         use_context::<ResponseOptions>(),
         HeaderValue::from_str(&cookie.encoded().to_string()),
@@ -246,7 +246,7 @@ fn set_cookie(cookie: &Cookie<'_>) {
 }
 
 /// The request's cookies (none when the headers cannot be read).
-async fn request_cookies() -> CookieJar {
+pub(crate) async fn request_cookies() -> CookieJar {
     leptos_axum::extract::<CookieJar>()
         .await
         .unwrap_or_default()
@@ -318,36 +318,4 @@ pub fn brand_view(b: backend::services::portals::branding::GuestBrand) -> crate:
             .map(|l| (l.label, l.url))
             .collect(),
     }
-}
-
-/// What [`seal_flash`] seals under (a context of the master key's own).
-const FLASH: &str = "flash-error";
-/// How long a sealed refusal shows.
-const FLASH_TTL_MS: i64 = 10 * 60_000;
-
-/// A refusal carried to the page a plain form returns to, in its `error` query parameter:
-/// sealed under the master key with the time it was made, so only this server's own
-/// refusals show (a crafted `?error=` link shows nothing), and only for ten minutes.
-pub fn seal_flash(core: &Liaison, message: &str) -> String {
-    use base64::Engine;
-    let body = format!("{}\n{message}", core.now_ms());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(core.sealer.seal(FLASH, body.as_bytes()))
-}
-
-/// The message of a [`seal_flash`] token, if this server sealed it in the last ten minutes.
-pub fn open_flash(core: &Liaison, token: &str) -> Option<String> {
-    use base64::Engine;
-    use secrecy::ExposeSecret;
-    let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()?;
-    let body = core.sealer.open(FLASH, &sealed).ok()?;
-    let (at, message) = std::str::from_utf8(body.expose_secret())
-        .ok()?
-        .split_once('\n')?;
-    let age = core.now_ms() - at.parse::<i64>().ok()?;
-    (0..=FLASH_TTL_MS)
-        .contains(&age)
-        .then(|| message.to_owned())
 }

@@ -62,7 +62,7 @@ fn cached(content_type: &'static str, body: bytes::Bytes) -> Response {
 pub const LOGO_FORM_LIMIT: usize = MAX_BYTES + 16 * 1024;
 
 fn back_with_error(s: &AppState, message: &str) -> Response {
-    crate::error::back_with_error(&s.core, "/console/portals", message)
+    crate::error::back_with_error(&s.core, s.secure_cookies, "/console/portals", message)
 }
 
 /// Replaces (part `logo`) or removes (part `remove`) a portal's logo.

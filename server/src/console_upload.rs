@@ -11,7 +11,12 @@ use crate::extract::{ConsoleStaff, Meta};
 use crate::state::AppState;
 
 fn back_with_error(state: &AppState, message: &str) -> Response {
-    crate::error::back_with_error(&state.core, "/console/documents", message)
+    crate::error::back_with_error(
+        &state.core,
+        state.secure_cookies,
+        "/console/documents",
+        message,
+    )
 }
 
 pub async fn upload(

@@ -86,10 +86,19 @@ pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
     })
 }
 
-/// A plain form's answer when it is refused: back to `page` with the message sealed in its
-/// `error` query parameter (the page shows it through `components::FlashError`; a crafted
-/// link's `?error=` shows nothing).
-pub fn back_with_error(core: &backend::Liaison, page: &str, message: &str) -> Response {
-    let sealed = app::ssr::seal_flash(core, message);
-    axum::response::Redirect::to(&format!("{page}?error={sealed}")).into_response()
+/// A plain form's answer when it is refused: back to `page`, with the message in this
+/// browser's flash cookie (`app::flash`) for the page to show. `secure`: the site is https.
+pub fn back_with_error(
+    core: &backend::Liaison,
+    secure: bool,
+    page: &str,
+    message: &str,
+) -> Response {
+    let cookie = app::flash::cookie(core, Some(message), secure);
+    let mut resp =
+        axum::response::Redirect::to(&format!("{page}?{}=1", app::flash::QUERY)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie.encoded().to_string()) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
 }

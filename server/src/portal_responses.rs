@@ -119,7 +119,9 @@ pub async fn submit_form(
     Meta(meta): Meta,
     form: Multipart,
 ) -> Response {
-    let back = |message: &str| crate::error::back_with_error(&state.core, "/portal", message);
+    let secure = state.core.settings.secure_cookies_on(&meta.site);
+    let back =
+        |message: &str| crate::error::back_with_error(&state.core, secure, "/portal", message);
     let Ok(PortalGuest(guest, _)) = guest else {
         return Redirect::to("/portal").into_response();
     };

@@ -62,8 +62,8 @@ impl Bucket {
         {
             Some(Bucket::Guest)
         } else if path.starts_with("/auth/")
-            // Answers a proxy that may present a key: held to the sign-in rate.
-            || path == "/internal/tls/ask"
+            // Answers a remote proxy presenting a key: held to the sign-in rate.
+            || path == TLS_ASK
             || server_fn("sign_in")
             || server_fn("list_staff_sign_ins")
         {
@@ -73,6 +73,9 @@ impl Bucket {
         }
     }
 }
+
+/// Caddy's on-demand TLS `ask` (`crate::brand::tls_ask`).
+const TLS_ASK: &str = "/internal/tls/ask";
 
 /// Requests per minute per address, with a burst of half a minute's worth.
 #[derive(Clone, Copy, Debug)]
@@ -178,13 +181,17 @@ pub async fn limit_unauthenticated(
     let Some(bucket) = Bucket::of(req.method(), req.uri().path()) else {
         return next.run(req).await;
     };
-    let address = req
+    let client = req
         .extensions()
         .get::<backend::actor::ClientIp>()
-        .map_or_else(
-            || "unknown".to_owned(),
-            |c| backend::actor::address_group(c.0),
-        );
+        .map(|c| c.0);
+    // The local TLS proxy's asks are not held to the rate: each TLS handshake naming an
+    // unknown host makes one, so a flood of them would otherwise stop certificates for
+    // real portal domains. (A guest's request through that proxy has its own address.)
+    if req.uri().path() == TLS_ASK && client.is_some_and(|ip| ip.is_loopback()) {
+        return next.run(req).await;
+    }
+    let address = client.map_or_else(|| "unknown".to_owned(), backend::actor::address_group);
     match limits.check(bucket, &address) {
         Ok(()) => next.run(req).await,
         Err(wait) => too_many(req.uri().path(), wait),

@@ -181,7 +181,8 @@ async fn pkg_caching(
 ) -> axum::response::Response {
     let immutable = assets.is_immutable(req.uri().path().trim_start_matches('/'));
     let mut resp = next.run(req).await;
-    if resp.status().is_success() {
+    // A 304 carries them too: browsers update the stored copy's headers from it.
+    if resp.status().is_success() || resp.status() == axum::http::StatusCode::NOT_MODIFIED {
         let value = if immutable {
             "public, max-age=31536000, immutable"
         } else {

@@ -404,7 +404,8 @@ where
 }
 
 /// Shortens the current memberships a manager added that would outlast `until` (or never
-/// end) to end at `until`; returns them as they now are.
+/// end) to end at `until`; returns them as they now are. Members an administrator has since
+/// made managers are theirs to date, and left alone.
 pub async fn cap_invited<'e, E>(
     db: E,
     org_id: &str,
@@ -416,7 +417,7 @@ where
 {
     Ok(sqlx::query_as(&format!(
         "UPDATE portal_members SET expires_at = $3 \
-         WHERE org_id = $1 AND invited_by = $2 AND removed_at IS NULL \
+         WHERE org_id = $1 AND invited_by = $2 AND role = 'member' AND removed_at IS NULL \
          AND (expires_at IS NULL OR expires_at > $3) RETURNING {MEMBER_COLUMNS}"
     ))
     .bind(org_id)

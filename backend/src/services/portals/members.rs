@@ -365,11 +365,10 @@ pub async fn add_by_manager(
     .await?
         == Reservation::Refused
     {
-        return Err(ServiceError::TooMany {
-            message:
-                "You have added as many members as a manager may in a day; try again tomorrow.",
-            retry_after_secs: Some(3600),
-        });
+        let until = attempts::locked_until(core.db.pool(), MANAGER_ADDS, &manager.id, now)
+            .await?
+            .unwrap_or(now + 3_600_000);
+        return Err(too_many_adds(until - now));
     }
     let refused = |reason: &'static str, e: ServiceError| {
         refused_add(core, guest, manager, &email, reason, meta, e)
@@ -382,6 +381,31 @@ pub async fn add_by_manager(
         );
         return Err(refused("domain", ServiceError::invalid("email", message)).await);
     }
+    let mut tx = core.db.begin().await?;
+    // The manager's standing, end date and day's adds are read under the lock on the
+    // manager's row, inside the transaction that adds: an administrator's concurrent
+    // demotion, removal or new end date (carried to this manager's members) is serialised
+    // with it, and so are two adds of the same manager.
+    let locked = store::portals::lock_member(&mut *tx, &manager.org_id, &manager.id).await?;
+    let Some(locked) = locked.filter(|m| m.role == MemberRole::Manager && m.is_active(now)) else {
+        tx.rollback().await?;
+        return Err(ServiceError::Forbidden(
+            "Only a manager of this portal may add members.",
+        ));
+    };
+    // The attempts counter runs in fixed windows; adds made are also held to a sliding day.
+    let day_ago = now - attempts::FORGET_AFTER_MS;
+    let added = store::portals::invited_by(&mut *tx, &manager.org_id, &manager.id, 1000).await?;
+    let recent: Vec<i64> = added
+        .iter()
+        .map(|m| m.added_at)
+        .filter(|at| *at > day_ago)
+        .collect();
+    if recent.len() >= INVITES_PER_DAY {
+        tx.rollback().await?;
+        let oldest = recent.iter().min().copied().unwrap_or(now);
+        return Err(too_many_adds(oldest + attempts::FORGET_AFTER_MS - now));
+    }
     let member = MemberRow {
         id: new_id(),
         org_id: manager.org_id.clone(),
@@ -392,21 +416,10 @@ pub async fn add_by_manager(
         added_by: None,
         invited_by: Some(manager.id.clone()),
         added_at: now,
-        expires_at: manager.expires_at,
+        expires_at: locked.expires_at,
         removed_at: None,
         ended_reason: None,
     };
-    let mut tx = core.db.begin().await?;
-    // The manager's standing is read under the lock on the manager's row, inside the
-    // transaction that adds: an administrator's concurrent demotion or removal is
-    // serialised with it.
-    let locked = store::portals::lock_member(&mut *tx, &manager.org_id, &manager.id).await?;
-    if !locked.is_some_and(|m| m.role == MemberRole::Manager && m.is_active(now)) {
-        tx.rollback().await?;
-        return Err(ServiceError::Forbidden(
-            "Only a manager of this portal may add members.",
-        ));
-    }
     if !store::portals::upsert_member(&mut *tx, &member, true).await? {
         tx.rollback().await?;
         let e = ServiceError::invalid(
@@ -457,6 +470,15 @@ const MANAGER_ADD_LIMIT: attempts::Limit = attempts::Limit {
     window_ms: attempts::FORGET_AFTER_MS,
     lockout_ms: attempts::FORGET_AFTER_MS,
 };
+
+/// The refusal of a manager's add over the day's cap, with the wait (in ms) until the next
+/// one may be tried.
+fn too_many_adds(wait_ms: i64) -> ServiceError {
+    ServiceError::TooMany {
+        message: "You have added as many members as a manager may in a day; try again later.",
+        retry_after_secs: Some(u64::try_from(wait_ms / 1000).unwrap_or(0).max(1)),
+    }
+}
 
 /// Audits a manager's refused add (who tried which address, and why: `domain` or
 /// `member_before`, an address that is or was a member), so administrators see a manager
