@@ -276,13 +276,27 @@ fn resolve_site_dir(dir: &Path) -> PathBuf {
 
 /// Background upkeep: the expiry sweeper (audits "share expired" once; access checks never
 /// depend on it), expiry reminders, and removal of expired console sessions, federated
-/// sign-ins, SAML replay entries and spent attempt counters.
+/// sign-ins, SAML replay entries, spent attempt counters and (daily) analytics' per-day
+/// guest addresses.
 fn spawn_housekeeping(core: Arc<Liaison>) {
     tokio::spawn(async move {
         let sessions = backend::store::sessions::SqlSessionStore::new(core.db.clone());
         let mut tick = tokio::time::interval(Duration::from_secs(60));
+        // Analytics keep guests' addresses per day only while they count: pruned once a day
+        // (a scan of the per-day guests, which has no index by day).
+        let mut pruned_day = None;
         loop {
             tick.tick().await;
+            let today = core.now_ms().div_euclid(86_400_000);
+            if pruned_day != Some(today) {
+                match backend::services::analytics::prune(&core).await {
+                    Ok(n) => {
+                        pruned_day = Some(today);
+                        tracing::debug!(rows = n, "analytics guests pruned");
+                    }
+                    Err(e) => tracing::warn!(error.detail = %e, "analytics pruning failed"),
+                }
+            }
             if let Err(e) = backend::services::shares::sweep_expired(&core, 500).await {
                 tracing::warn!(error.detail = %e, "expiry sweep failed");
             }

@@ -169,6 +169,15 @@ fn date_of(day: i64) -> String {
     )
 }
 
+/// Forgets which guests opened on which day once nothing can read it any more: the
+/// addresses behind a finished day's unique count (kept for the day before too, for events
+/// written just past midnight), and guests not seen within the longest window. Run daily by
+/// the housekeeping task.
+pub async fn prune(core: &Liaison) -> Result<u64> {
+    let today = day_of(core.now_ms());
+    Ok(store::activity::prune(core.db.pool(), today - 1, today - Window::Quarter.days()).await?)
+}
+
 /// The analytics as CSV: a header, one line per day, and a totals line (whose unique
 /// guests count each guest once over the window).
 pub fn csv(a: &Analytics) -> String {

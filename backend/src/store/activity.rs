@@ -102,6 +102,23 @@ pub async fn saw_guest(tx: &mut Tx, scope_id: &str, day: i64, guest: &str) -> Re
     Ok(())
 }
 
+/// Forgets who opened on days before `before_day` (a day's unique count is final once the
+/// day is over, and those rows are never read again) and the last day of guests not seen
+/// since `stale_day` (no window reaches back that far). Returns how many rows went.
+pub async fn prune(db: &sqlx::AnyPool, before_day: i64, stale_day: i64) -> Result<u64> {
+    let guests = sqlx::query("DELETE FROM activity_guests WHERE day < $1")
+        .bind(before_day)
+        .execute(db)
+        .await?
+        .rows_affected();
+    let last_seen = sqlx::query("DELETE FROM activity_last_seen WHERE last_day < $1")
+        .bind(stale_day)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(guests + last_seen)
+}
+
 /// The scope's days from `from_day` on that have any activity, in order.
 pub async fn days<'e, E>(
     db: E,
