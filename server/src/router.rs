@@ -40,11 +40,10 @@ pub fn build(state: AppState) -> Router {
 /// handler, so that both sides of its ratio pay for the same layers).
 pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
     let site_dir = Path::new(state.leptos_options.site_root.as_ref()).to_path_buf();
-    // One list and one shell: Leptos registers every server function with each call, so
-    // the apps' routes are served together and the shell picks the app by path.
-    let mut routes = generate_route_list(app::ConsoleApp);
-    routes.extend(generate_route_list(app::LandingApp));
-    routes.extend(generate_route_list(app::PortalApp));
+    let routes: Vec<_> = app_routes()
+        .iter()
+        .flat_map(|(_, routes)| routes.iter().cloned())
+        .collect();
     let context = state.server_context();
     let provide = move || provide_context(context.clone());
     let sessions = SessionManagerLayer::new(backend::store::sessions::SqlSessionStore::new(
@@ -169,6 +168,23 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
 /// A header every response gets unless its handler set its own.
 fn if_absent(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// Each app's routes, generated once per process. One list and one shell: Leptos registers
+/// every server function with each list it is given, so the apps' routes are served
+/// together and `app::shell` picks the app by path. Once: generating a list sets a
+/// process-wide "load no resources" flag while it runs, which would leave a page rendering
+/// meanwhile (another router of the same process, as in the tests) waiting forever.
+pub fn app_routes() -> &'static [(app::Bundle, Vec<leptos_axum::AxumRouteListing>)] {
+    static ROUTES: std::sync::OnceLock<[(app::Bundle, Vec<leptos_axum::AxumRouteListing>); 3]> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        [
+            (app::Bundle::Console, generate_route_list(app::ConsoleApp)),
+            (app::Bundle::Landing, generate_route_list(app::LandingApp)),
+            (app::Bundle::Portal, generate_route_list(app::PortalApp)),
+        ]
+    })
 }
 
 /// How long browsers keep a front-end file: for good when its name carries its content's

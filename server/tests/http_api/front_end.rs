@@ -77,28 +77,19 @@ async fn get(router: &Router, path: &str, accept_encoding: Option<&str>) -> Repl
 /// The shell is chosen by path; the rule agrees with the routes each app declares.
 #[test]
 fn the_shell_follows_the_app_that_owns_the_route() {
-    use app::Bundle;
     let sample = |path: &str| path.replace(":token", "AAAA").replace(":id", "1");
-    for (routes, bundle, at_least) in [
-        (
-            leptos_axum::generate_route_list(app::ConsoleApp),
-            Bundle::Console,
-            10,
-        ),
-        (
-            leptos_axum::generate_route_list(app::LandingApp),
-            Bundle::Landing,
-            1,
-        ),
-        (
-            leptos_axum::generate_route_list(app::PortalApp),
-            Bundle::Portal,
-            3,
-        ),
-    ] {
-        assert!(routes.len() >= at_least, "{bundle:?}");
+    // The server's own lists: generating one here would stall pages other tests render.
+    let routes = server::router::app_routes();
+    assert_eq!(routes.len(), 3);
+    for (bundle, routes) in routes {
+        assert!(!routes.is_empty(), "{bundle:?}");
         for r in routes {
-            assert_eq!(Bundle::for_path(&sample(r.path())), bundle, "{}", r.path());
+            assert_eq!(
+                app::Bundle::for_path(&sample(r.path())),
+                *bundle,
+                "{}",
+                r.path()
+            );
         }
     }
 }
