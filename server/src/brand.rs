@@ -144,6 +144,9 @@ async fn read_logo(
     Ok(bytes)
 }
 
+/// Where Caddy's on-demand TLS `ask` is answered ([`tls_ask`]).
+pub const TLS_ASK_PATH: &str = "/internal/tls/ask";
+
 #[derive(serde::Deserialize)]
 pub struct AskQuery {
     domain: String,

@@ -9,6 +9,7 @@
 //! across nodes. A refusal is a 429 with `Retry-After`; refusals are logged once per
 //! address and minute, with the count of the minute before.
 
+use crate::brand::TLS_ASK_PATH as TLS_ASK;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -73,9 +74,6 @@ impl Bucket {
         }
     }
 }
-
-/// Caddy's on-demand TLS `ask` (`crate::brand::tls_ask`).
-const TLS_ASK: &str = "/internal/tls/ask";
 
 /// Requests per minute per address, with a burst of half a minute's worth.
 #[derive(Clone, Copy, Debug)]

@@ -74,7 +74,7 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(brand::LOGO_FORM_LIMIT)),
         )
         .route("/brand/{portal}/{file}", axum::routing::get(brand::asset))
-        .route("/internal/tls/ask", axum::routing::get(brand::tls_ask))
+        .route(brand::TLS_ASK_PATH, axum::routing::get(brand::tls_ask))
         .route(
             "/console/audit/export",
             axum::routing::get(console_export::export),

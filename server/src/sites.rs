@@ -25,7 +25,7 @@ use crate::state::AppState;
 
 /// Paths every host answers, whatever it is: the load balancer's health check and the TLS
 /// proxy's `ask` (Caddy calls it on its own address, not a site's).
-const ANY_HOST: [&str; 2] = ["/healthz", "/internal/tls/ask"];
+const ANY_HOST: [&str; 2] = ["/healthz", crate::brand::TLS_ASK_PATH];
 
 /// The app's page a portal's domain answers with for every path that is not the guest's:
 /// "Page not found" in the site's brand, with status 404.

@@ -128,22 +128,7 @@ impl TestApp {
     }
 
     async fn send(&self, req: Request<Body>) -> Reply {
-        use tower::ServiceExt;
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        reply(&self.router, req).await
     }
 
     async fn call(
@@ -223,6 +208,26 @@ impl TestApp {
             one("SELECT COUNT(*) FROM shares").await,
             one("SELECT COUNT(*) FROM audit_events").await,
         )
+    }
+}
+
+/// `req` answered by `router`, body read whole.
+async fn reply(router: &Router, req: Request<Body>) -> Reply {
+    use tower::ServiceExt;
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
     }
 }
 
@@ -2603,9 +2608,8 @@ async fn custom_domains_over_rest_and_the_tls_ask() {
         ("x".repeat(40), StatusCode::FORBIDDEN),
         (String::new(), StatusCode::FORBIDDEN),
     ] {
-        use tower::ServiceExt;
-        let r = keyed.clone().oneshot(remote(&key)).await.unwrap();
-        assert_eq!(r.status(), status, "key of {} characters", key.len());
+        let r = reply(&keyed, remote(&key)).await;
+        assert_eq!(r.status, status, "key of {} characters", key.len());
     }
 
     let r = app

@@ -236,23 +236,12 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
     let db = TempDb::sqlite().await?;
     let core = Arc::new(db.core(1).await?);
     let who = admin(&core).await?;
-    let doc = documents::upload(
-        &core,
-        &who,
-        documents::Upload {
-            title: "Bench".into(),
-            file_name: "b.txt".into(),
-            bytes: "bench".into(),
-        },
-        &RequestMeta::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let doc = document(&core, &who).await?;
     let created = shares::create(
         &core,
         &who,
         NewShare {
-            item: SharedItem::Document(doc.id),
+            item: SharedItem::Document(doc),
             recipients: vec![Recipient {
                 name: "R".into(),
                 email: "r@bench.test".into(),

@@ -49,29 +49,11 @@ fn site(app: &TestApp) -> Router {
 }
 
 async fn get(router: &Router, path: &str, accept_encoding: Option<&str>) -> Reply {
-    use tower::ServiceExt;
     let mut req = Request::get(path);
     if let Some(enc) = accept_encoding {
         req = req.header(header::ACCEPT_ENCODING, enc);
     }
-    let resp = router
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let (status, headers) = (resp.status(), resp.headers().clone());
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    reply(router, req.body(Body::empty()).unwrap()).await
 }
 
 /// The shell is chosen by path; the rule agrees with the routes each app declares.
