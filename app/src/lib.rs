@@ -21,11 +21,11 @@ use leptos_meta::provide_meta_context;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use routes::auth::LoginPage;
+use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
-    AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, PartnersPage,
+    ApiKeysPage, AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, PartnersPage,
     PortalAnalyticsPage, PortalSectionsPage, PortalsPage, SettingsPage, ShareDetailPage,
-    SharesPage,
+    SharesPage, UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage};
 
@@ -35,6 +35,10 @@ use assets::SiteAssets;
 /// The page a portal's domain answers every path that is not the guest's with (a static,
 /// branded 404). The route below spells it out too (`path!` takes a literal).
 pub const NOT_FOUND_PATH: &str = "/not-found";
+
+/// Where a staff member's one-time set-password link leads: `/password/{token}` (the
+/// token is redacted from logs and the path is rate-limited as a sign-in).
+pub const PASSWORD_LINK_PREFIX: &str = "/password/";
 
 /// The three apps, each hydrated by a wasm bundle of its own, so that a browser downloads
 /// only the code of the pages it is shown: a guest opening a link gets the landing page's
@@ -160,6 +164,7 @@ pub fn ConsoleApp() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <components::RedirectTo path="/console"/> } ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/password/:token") view=SetPasswordPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/console") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=SharesPage ssr=SsrMode::Async/>
                     <Route path=path!("shares/new") view=NewSharePage ssr=SsrMode::Async/>
@@ -171,6 +176,8 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("portals/:id/sections") view=PortalSectionsPage ssr=SsrMode::Async/>
                     <Route path=path!("portals/:id/analytics") view=PortalAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=path!("share/:id") view=ShareDetailPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>

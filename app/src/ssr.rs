@@ -23,6 +23,8 @@ pub struct ServerContext {
 }
 
 pub const SESSION_USER: &str = "user_id";
+/// The account's session epoch when the session was opened (see `auth::staff_for_session`).
+pub const SESSION_EPOCH: &str = "epoch";
 pub const SESSION_CSRF: &str = "csrf";
 
 /// The device cookie's name. On a site served over https it carries the `__Host-` prefix,
@@ -133,8 +135,9 @@ pub async fn session_staff(
     let Some(user_id) = user_id else {
         return Ok(None);
     };
+    let epoch: Option<i64> = session.get(SESSION_EPOCH).await.map_err(unreadable)?;
     let csrf: Option<String> = session.get(SESSION_CSRF).await.map_err(unreadable)?;
-    Ok(auth::staff_for_session(core, &user_id)
+    Ok(auth::staff_for_session(core, &user_id, epoch.unwrap_or(0))
         .await?
         .map(|s| (s, csrf.unwrap_or_default())))
 }
@@ -173,6 +176,24 @@ pub async fn require_staff_csrf(presented: &str) -> Result<Staff, AppError> {
         )));
     }
     Ok(staff)
+}
+
+/// Opens a console session for `staff` (signed in just now): a new session id (no
+/// fixation), the account and its epoch, a fresh CSRF token. The one way every sign-in
+/// (password, the organisation's IdP, a set-password link) starts a session.
+pub async fn start_console_session(
+    session: &Session,
+    staff: &Staff,
+) -> Result<(), tower_sessions::session::Error> {
+    let epoch = match staff.credential {
+        backend::actor::StaffCredential::Session { epoch } => epoch,
+        _ => 0,
+    };
+    session.cycle_id().await?;
+    session.insert(SESSION_USER, &staff.user_id).await?;
+    session.insert(SESSION_EPOCH, epoch).await?;
+    session.insert(SESSION_CSRF, new_csrf_token()).await?;
+    Ok(())
 }
 
 pub fn new_csrf_token() -> String {

@@ -194,6 +194,70 @@ pub struct HomeShareView {
     pub respond: bool,
 }
 
+/// A staff account on the Users page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffRowView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    /// admin | controller | auditor
+    pub role: String,
+    pub role_label: String,
+    /// password | idp
+    pub sign_in: String,
+    /// active | invited | no_password | disabled
+    pub status: String,
+    pub status_label: String,
+    pub link_expires_at: Option<String>,
+    pub created_at: String,
+    pub you: bool,
+}
+
+/// An API key as its list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRowView {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub owner: String,
+    /// read | admin
+    pub scope: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+    /// active | expired | revoked
+    pub status: String,
+}
+
+/// The API keys page: the keys the viewer may see, and what they may create.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeysView {
+    pub keys: Vec<ApiKeyRowView>,
+    /// Whether the viewer's role may hold keys that change things.
+    pub may_write: bool,
+    /// Whether the list holds everyone's keys (administrators).
+    pub everyone: bool,
+}
+
+/// A key just created: its secret, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedKeyView {
+    pub name: String,
+    pub secret: String,
+}
+
+/// What the set-password page shows of a valid link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordLinkView {
+    pub email: String,
+    pub name: String,
+    pub organisation: String,
+    /// invitation | reset
+    pub purpose: String,
+    pub expires_at: String,
+}
+
 /// "12 KB" style sizes for tables.
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];

@@ -150,10 +150,16 @@ pub fn client_ip<'a>(
 /// How a staff member authenticated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StaffCredential {
-    /// Console cookie session.
-    Session,
-    /// Admin API key, by key id.
-    ApiKey { key_id: String },
+    /// Console cookie session, opened in the account's `epoch` (a password reset or a
+    /// disable moves the account on, which ends the session).
+    Session { epoch: i64 },
+    /// A one-time link that sets the account's password (invitation or reset).
+    StaffLink,
+    /// An API key, by key id, with what it may do on its owner's behalf.
+    ApiKey {
+        key_id: String,
+        scope: crate::domain::KeyScope,
+    },
     /// The `liaison` command line, acting as the named staff member on this host.
     Cli,
 }
@@ -161,8 +167,9 @@ pub enum StaffCredential {
 impl StaffCredential {
     pub fn audit_label(&self) -> String {
         match self {
-            StaffCredential::Session => "session".into(),
-            StaffCredential::ApiKey { key_id } => format!("api_key:{key_id}"),
+            StaffCredential::Session { .. } => "session".into(),
+            StaffCredential::StaffLink => "staff_link".into(),
+            StaffCredential::ApiKey { key_id, .. } => format!("api_key:{key_id}"),
             StaffCredential::Cli => "cli".into(),
         }
     }

@@ -94,6 +94,9 @@ pub enum ApiKeysCommand {
         admin_email: String,
         #[arg(long)]
         name: String,
+        /// `read` (changes nothing) or `admin` (everything the owner's role may do).
+        #[arg(long, default_value = "admin", value_parser = ["read", "admin"])]
+        scope: String,
         #[arg(long)]
         expires_in_days: Option<u32>,
     },

@@ -405,18 +405,7 @@ async fn finish_staff(
         Ok(s) => s,
         Err(e) => return refused_page(&state.assets, &e),
     };
-    let started = async {
-        session.cycle_id().await?;
-        session
-            .insert(app::ssr::SESSION_USER, staff.user_id.clone())
-            .await?;
-        session
-            .insert(app::ssr::SESSION_CSRF, app::ssr::new_csrf_token())
-            .await?;
-        Ok::<_, tower_sessions::session::Error>(())
-    }
-    .await;
-    match started {
+    match app::ssr::start_console_session(&session, &staff).await {
         Ok(()) => Redirect::to("/console").into_response(),
         Err(e) => refused_page(
             &state.assets,

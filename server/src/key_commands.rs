@@ -56,11 +56,17 @@ pub async fn api_keys(g: &GlobalArgs, command: &ApiKeysCommand) -> Result<()> {
         ApiKeysCommand::Create {
             admin_email,
             name,
+            scope,
             expires_in_days,
         } => {
             let who = service(auth::staff_for_cli(&core, admin_email).await)?;
-            let (key, secret) =
-                service(api_keys::create(&core, &who, name, *expires_in_days, &meta).await)?;
+            let new = api_keys::NewKey {
+                name: name.clone(),
+                scope: backend::domain::KeyScope::parse(scope)
+                    .unwrap_or(backend::domain::KeyScope::Read),
+                expires_in_days: *expires_in_days,
+            };
+            let (key, secret) = service(api_keys::create(&core, &who, new, &meta).await)?;
             println!("Created API key {} ({}).", key.id, key.name);
             println!("  key: {}", secret.expose_secret());
             println!("  It is shown once and stored only as a hash. Keep it safe.");

@@ -10,16 +10,19 @@ use tracing::Span;
 
 use crate::state::AppState;
 
-/// The path as it may appear in logs: the secret in `/s/{token}` is replaced, and query
-/// strings (which may carry cursors or tokens) are never logged.
+/// The path as it may appear in logs: the secret in `/s/{token}` and
+/// `/password/{token}` is replaced, and query strings (which may carry cursors or tokens)
+/// are never logged.
 pub fn loggable_path(path: &str) -> String {
-    match path.strip_prefix("/s/") {
-        Some(rest) => match rest.split_once('/') {
-            Some((_, tail)) => format!("/s/[token]/{tail}"),
-            None => "/s/[token]".to_owned(),
-        },
-        None => path.to_owned(),
+    for prefix in ["/s/", app::PASSWORD_LINK_PREFIX] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            return match rest.split_once('/') {
+                Some((_, tail)) => format!("{prefix}[token]/{tail}"),
+                None => format!("{prefix}[token]"),
+            };
+        }
     }
+    path.to_owned()
 }
 
 /// Span for one request; every log line inside carries `request.id`.
@@ -128,6 +131,10 @@ mod tests {
     fn share_tokens_never_reach_logs() {
         let token = "A".repeat(65);
         assert_eq!(loggable_path(&format!("/s/{token}")), "/s/[token]");
+        assert_eq!(
+            loggable_path(&format!("/password/{token}")),
+            "/password/[token]"
+        );
         assert_eq!(
             loggable_path(&format!("/s/{token}/open")),
             "/s/[token]/open"

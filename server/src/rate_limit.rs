@@ -67,6 +67,10 @@ impl Bucket {
             || path == TLS_ASK
             || server_fn("sign_in")
             || server_fn("list_staff_sign_ins")
+            // A staff member's one-time set-password link and its form.
+            || path.starts_with(app::PASSWORD_LINK_PREFIX)
+            || server_fn("check_password_link")
+            || server_fn("set_password")
         {
             Some(Bucket::SignIn)
         } else {
@@ -240,6 +244,9 @@ mod tests {
             (Method::GET, "/auth/oidc/callback"),
             (Method::POST, "/api/sign_in42"),
             (Method::POST, "/api/list_staff_sign_ins7"),
+            (Method::GET, "/password/AAAA"),
+            (Method::POST, "/api/check_password_link3"),
+            (Method::POST, "/api/set_password12"),
         ];
         for (m, p) in sign_in {
             assert_eq!(Bucket::of(&m, p), Some(Bucket::SignIn), "{p}");

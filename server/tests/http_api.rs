@@ -27,6 +27,8 @@ mod front_end;
 mod host_routing;
 #[path = "http_api/portal_structure.rs"]
 mod portal_structure;
+#[path = "http_api/roles.rs"]
+mod roles;
 
 const ORIGIN: &str = "http://127.0.0.1:3000";
 const UPLOAD_LIMIT: usize = 64 * 1024;
@@ -822,14 +824,22 @@ impl TestApp {
     /// Signs Acme's administrator in to the console; returns the session cookie and the
     /// session's CSRF token.
     async fn console_session(&self) -> (String, String) {
+        self.console_session_as("admin@acme.test", &self.admin_password)
+            .await
+    }
+
+    /// Signs `email` in to the console with `password`; returns the session cookie and the
+    /// session's CSRF token.
+    async fn console_session_as(&self, email: &str, password: &str) -> (String, String) {
         let r = self
             .send(
                 Request::post(server_fn_path("sign_in"))
                     .header(header::ORIGIN, ORIGIN)
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                     .body(Body::from(format!(
-                        "email=admin%40acme.test&password={}",
-                        urlencode(&self.admin_password)
+                        "email={}&password={}",
+                        urlencode(email),
+                        urlencode(password)
                     )))
                     .unwrap(),
             )
@@ -893,7 +903,12 @@ async fn every_console_form_checks_its_csrf_token() {
         "list_terms_choices",
         "list_packages",
         "list_shares",
+        "list_staff",
+        "list_api_keys",
         "sign_in",
+        // A set-password link is its own credential (no session yet).
+        "check_password_link",
+        "set_password",
         // The guest's functions, under /api/guest (the only ones a portal's domain serves).
         "guest/load_portal",
         "guest/share_landing",
@@ -907,52 +922,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "guest/add_member_as_manager",
         "guest/flash_message",
     ];
-    let form = |name: &str| -> Option<String> {
-        Some(match name {
-            "sign_out" => String::new(),
-            "revoke_share" | "copy_share_link" | "resend_invitation" => format!("id={share_id}"),
-            "create_share" => format!(
-                "document_id={doc}&recipients_text=Eve+%3Ceve%40x.example%3E&expires_on=&\
-                 max_access_count=0&instructions=&password=&allowed_networks_text="
-            ),
-            "create_partner" => "name=Evil&domains=evil.example".into(),
-            "add_identity_provider" => {
-                "partner_id=&kind=oidc&name=Evil&issuer=https%3A%2F%2Fevil.example".into()
-            }
-            "set_attribute_map" => "id=x&email=mail&display_name=&organisation=&groups=".into(),
-            "set_federation_enabled" => "kind=partner&id=x&enabled=false".into(),
-            "decide_device" => format!("share_id={share_id}&device_id=x&decision=approve"),
-            "create_portal" => "name=Evil".into(),
-            "add_portal_member" => {
-                "portal_id=x&name=Eve&email=eve%40x.example&role=member&expires_on=".into()
-            }
-            "change_portal_member" => "portal_id=x&member_id=x&role=manager&expires_on=".into(),
-            "remove_portal_member" => "portal_id=x&member_id=x".into(),
-            "save_member_domains" => "portal_id=x&domains=evil.example".into(),
-            "create_section" => "portal_id=x&name=Evil".into(),
-            "rename_section" => "section_id=x&name=Evil".into(),
-            "delete_section" => "section_id=x".into(),
-            "move_section" => "section_id=x&way=up".into(),
-            "place_item" => "section_id=x&item=document%3Ax".into(),
-            "arrange_item" => "section_id=x&item=document%3Ax&way=out".into(),
-            "add_domain" => "portal_id=x&domain=evil.example".into(),
-            "verify_domain" | "remove_domain" => "id=x".into(),
-            "save_branding" => "portal_id=x&display_name=Evil&primary=&accent=&background=&\
-                disclaimer=&support_contact=&footer_links_text=&terms_id="
-                .into(),
-            "test_identity_provider" => "id=x".into(),
-            "change_share" => format!(
-                "id={share_id}&expires_on=&max_access_count=&permission=edit&allow_download=on"
-            ),
-            "revoke_shares" => format!("ids[0]={share_id}"),
-            "create_package" => "name=Evil".into(),
-            "change_package" => format!("package_id=x&document_id={doc}&action=add"),
-            "save_policy" => "default_expiry=7&max_expiry_days=1&default_max_access_count=1&\
-                 tlp_ceiling=CLEAR&revoked_link=not_found"
-                .into(),
-            _ => return None,
-        })
-    };
+    let form = |name: &str| roles::console_form(name, &doc, &share_id);
     let partners = || async {
         sqlx::query_as::<_, (i64,)>(
             "SELECT (SELECT COUNT(*) FROM partners) + (SELECT COUNT(*) FROM identity_providers)",

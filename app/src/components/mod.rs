@@ -1,6 +1,7 @@
 //! Small reusable pieces of UI.
 
 mod activity_chart;
+mod copy_button;
 mod csrf_field;
 mod field_error;
 mod flash_error;
@@ -10,6 +11,7 @@ mod revoke_button;
 mod status_badge;
 
 pub use activity_chart::ActivityChart;
+pub use copy_button::CopyButton;
 pub use csrf_field::CsrfField;
 pub use field_error::{message_for, FieldError};
 pub use flash_error::FlashError;

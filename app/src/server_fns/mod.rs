@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod documents;
 pub mod flash;
+pub mod keys;
 pub mod outbox;
 pub mod packages;
 pub mod partners;
@@ -13,6 +14,7 @@ pub mod policy;
 pub mod portal;
 pub mod portals;
 pub mod shares;
+pub mod staff;
 
 /// A checkbox of a posted form: ticked when present with a value. A blank value (which no
 /// browser sends for a checkbox) reads as unticked, as a blank field always did.

@@ -78,6 +78,11 @@ event_types! {
     PackageChanged => "package.changed",
     /// An admin API key created or revoked (details name the action, key id and prefix).
     ApiKeyChanged => "api_key.changed",
+    /// A staff account invited, its role changed, disabled, enabled or its password reset
+    /// (details name the action, the account and its email).
+    StaffChanged => "staff.changed",
+    /// A staff member set their password through a one-time link.
+    StaffPasswordSet => "staff.password_set",
     /// The portal signing key rotated (details name the new kid and when it signs).
     SigningKeyRotated => "keys.rotated",
 }

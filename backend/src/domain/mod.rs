@@ -13,4 +13,4 @@ pub use controls::{Method, Permission, Scope, ShareSettings, Tlp};
 pub use policy::{Policy, PolicyOverride, RevokedLink};
 pub use portal_structure::{ItemKind, ItemRef, MemberRole, MembershipEnd, Move};
 pub use share::{Denial, DeviceStatus, Share, ShareStatus};
-pub use staff::Role;
+pub use staff::{Action, KeyScope, Role, SignIn};

@@ -224,6 +224,48 @@ pub fn member_added(org: &str, portal: &str, member: &str, manager: &str) -> Ren
     )
 }
 
+/// To someone invited as staff: with a one-time link to set a password (`link`: URL and
+/// expiry), or, for accounts that sign in through the organisation's IdP, without one.
+pub fn staff_invitation(
+    org: &str,
+    name: &str,
+    inviter: &str,
+    role: &str,
+    link: Option<(&str, &str)>,
+) -> Rendered {
+    let mut body =
+        format!("Hello {name},\n\n{inviter} invited you to {org}'s Liaison console as {role}.");
+    match link {
+        Some((_, expires)) => body.push_str(&format!(
+            "\n\nChoose your password with the link below. It works once and expires {expires}. If you did not expect this, ignore this message."
+        )),
+        None => body.push_str(
+            "\n\nSign in with your organisation's account: choose it on the sign-in page.",
+        ),
+    }
+    frame(
+        org,
+        None,
+        format!("You are invited to {org}'s Liaison console"),
+        body,
+        link.map(|(url, _)| ("Choose your password", url)),
+    )
+}
+
+/// A password reset by an administrator: the old password no longer works.
+pub fn password_reset(org: &str, name: &str, url: &str, expires: &str) -> Rendered {
+    let body = format!(
+        "Hello {name},\n\nAn administrator of {org} reset your Liaison password; the old one no longer works and you were signed out. Choose a new password with the link below. It works once and expires {expires}."
+    );
+    frame(
+        org,
+        None,
+        format!("Choose a new Liaison password for {org}"),
+        body,
+        Some(("Choose a new password", url)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

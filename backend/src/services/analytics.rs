@@ -87,11 +87,7 @@ pub async fn for_portal(
     portal_id: &str,
     window: Window,
 ) -> Result<Analytics> {
-    if !who.role.sees_all_shares() {
-        return Err(ServiceError::Forbidden(
-            "Only administrators and auditors see a portal's analytics.",
-        ));
-    }
+    super::authorize(who, crate::domain::Action::ViewPortals)?;
     let portal = store::portals::get(core.db.pool(), &who.org_id, portal_id)
         .await?
         .ok_or(ServiceError::NotFound("portal"))?;

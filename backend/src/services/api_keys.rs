@@ -1,14 +1,17 @@
-//! Admin API keys: created with a name and an optional expiry (the secret shown once,
-//! stored only as a hash), listed with their prefix, creator and last use, revoked at once.
-//! Administrators only; every change audited.
+//! API keys: created with a name, a scope and an optional expiry (the secret shown once,
+//! stored only as a hash), listed with their prefix, owner and last use, revoked at once.
+//! Every staff member manages their own keys (a key acts as its owner, narrowed by its
+//! scope; an auditor's keys are read-only); administrators also see and revoke everyone's.
+//! Every change audited.
 
 use serde::Serialize;
 use serde_json::json;
 
-use super::{audit_staff_change, rfc3339, validate, Result, ServiceError};
+use super::{audit_staff_change, authorize, rfc3339, validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
 use crate::crypto::token::ApiKey;
+use crate::domain::{Action, KeyScope};
 use crate::store::{self, api_keys::ApiKeyRow, from_millis, new_id};
 use crate::Liaison;
 
@@ -24,6 +27,9 @@ pub struct ApiKeyView {
     pub prefix: String,
     /// The staff member it acts as (who created it).
     pub user_id: String,
+    /// Their name, for lists.
+    pub owner: String,
+    pub scope: KeyScope,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
@@ -33,7 +39,7 @@ pub struct ApiKeyView {
     pub status: &'static str,
 }
 
-fn view(row: ApiKeyRow, now_ms: i64) -> ApiKeyView {
+fn view(row: ApiKeyRow, owner: String, now_ms: i64) -> ApiKeyView {
     let status = if row.revoked_at.is_some() {
         "revoked"
     } else if row.expires_at.is_some_and(|at| at <= now_ms) {
@@ -47,6 +53,8 @@ fn view(row: ApiKeyRow, now_ms: i64) -> ApiKeyView {
         name: row.name,
         prefix: row.prefix,
         user_id: row.user_id,
+        owner,
+        scope: KeyScope::parse(&row.scope).unwrap_or(KeyScope::Read),
         created_at: rfc3339(from_millis(row.created_at)),
         expires_at: at(row.expires_at),
         last_used_at: at(row.last_used_at),
@@ -62,20 +70,35 @@ pub(crate) fn prefix_of(key: &ApiKey) -> String {
     key.expose().expose_secret().chars().take(8).collect()
 }
 
-/// What a staff member who is not an administrator is told here.
-const ADMINS_ONLY: &str = "Only administrators may manage API keys.";
+/// A key to create.
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    pub name: String,
+    pub scope: KeyScope,
+    pub expires_in_days: Option<u32>,
+}
 
 /// A new key acting as `who`. Returns its view and the secret, which is shown this once.
 #[tracing::instrument(skip_all)]
 pub async fn create(
     core: &Liaison,
     who: &Staff,
-    name: &str,
-    expires_in_days: Option<u32>,
+    new: NewKey,
     meta: &RequestMeta,
 ) -> Result<(ApiKeyView, secrecy::SecretString)> {
-    super::require_admin(who, ADMINS_ONLY)?;
-    let name = validate::text("name", name, 100)?;
+    authorize(who, Action::ManageOwnApiKeys)?;
+    let NewKey {
+        name,
+        scope,
+        expires_in_days,
+    } = new;
+    let name = validate::text("name", &name, 100)?;
+    if scope == KeyScope::Admin && !who.role.may_hold_write_keys() {
+        return Err(ServiceError::invalid(
+            "scope",
+            "your role only reads: its keys have the read scope",
+        ));
+    }
     let now = core.now_ms();
     let expires_at = match expires_in_days {
         None => None,
@@ -89,7 +112,7 @@ pub async fn create(
     };
     // A key cannot outlive the API key that created it: a leaked short-lived key must not
     // be turned into lasting access.
-    if let crate::actor::StaffCredential::ApiKey { key_id } = &who.credential {
+    if let crate::actor::StaffCredential::ApiKey { key_id, .. } = &who.credential {
         let creator = store::api_keys::get(core.db.pool(), &who.org_id, key_id)
             .await?
             .ok_or(ServiceError::NotFound("API key"))?;
@@ -117,6 +140,7 @@ pub async fn create(
         prefix: prefix_of(&key),
         expires_at,
         last_used_ip: None,
+        scope: scope.as_str().into(),
     };
     let mut tx = core.db.begin().await?;
     store::api_keys::insert(&mut *tx, &row, &key.lookup_hash()).await?;
@@ -126,23 +150,37 @@ pub async fn create(
         who,
         EventType::ApiKeyChanged,
         json!({ "action": "created", "key": row.id, "name": row.name, "prefix": row.prefix,
+                "scope": row.scope,
                 "expires_at": row.expires_at.map(|ms| rfc3339(from_millis(ms))) }),
         meta,
     )
     .await?;
     tx.commit().await?;
-    Ok((view(row, now), key.expose().clone()))
+    Ok((view(row, who.name.clone(), now), key.expose().clone()))
 }
 
+/// Administrators: every key of the organisation. Everyone else: their own.
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<ApiKeyView>> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    authorize(who, Action::ViewApiKeys)?;
+    let all = who.role.permits(Action::ManageAllApiKeys);
     let now = core.now_ms();
-    Ok(store::api_keys::list(core.db.pool(), &who.org_id)
+    let pool = core.db.pool();
+    let owners: std::collections::HashMap<String, String> = store::users::list(pool, &who.org_id)
         .await?
         .into_iter()
-        .map(|r| view(r, now))
-        .collect())
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    Ok(
+        store::api_keys::list(pool, &who.org_id, (!all).then_some(who.user_id.as_str()))
+            .await?
+            .into_iter()
+            .map(|r| {
+                let owner = owners.get(&r.user_id).cloned().unwrap_or_default();
+                view(r, owner, now)
+            })
+            .collect(),
+    )
 }
 
 /// Revokes a key of the organisation: its next request is refused.
@@ -153,12 +191,16 @@ pub async fn revoke(
     id: &str,
     meta: &RequestMeta,
 ) -> Result<ApiKeyView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    authorize(who, Action::ManageOwnApiKeys)?;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     let row = store::api_keys::get(&mut *tx, &who.org_id, id)
         .await?
+        .filter(|k| k.user_id == who.user_id || who.role.permits(Action::ManageAllApiKeys))
         .ok_or(ServiceError::NotFound("API key"))?;
+    if row.user_id != who.user_id {
+        authorize(who, Action::ManageAllApiKeys)?;
+    }
     if !store::api_keys::revoke(&mut *tx, &who.org_id, id, now).await? {
         return Err(ServiceError::Conflict(
             "this API key is already revoked".into(),
@@ -174,11 +216,16 @@ pub async fn revoke(
     )
     .await?;
     tx.commit().await?;
+    let owner = store::users::get(core.db.pool(), &who.org_id, &row.user_id)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
     Ok(view(
         ApiKeyRow {
             revoked_at: Some(now),
             ..row
         },
+        owner,
         now,
     ))
 }

@@ -91,13 +91,7 @@ pub struct AuditPage {
 }
 
 fn require_reader(who: &Staff) -> Result<()> {
-    if who.role.can_read_audit() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Your role may not read the audit log.",
-        ))
-    }
+    super::authorize(who, crate::domain::Action::ReadAudit)
 }
 
 fn parse_time(field: &'static str, text: Option<&str>) -> Result<Option<i64>> {

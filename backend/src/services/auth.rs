@@ -7,14 +7,14 @@ use super::{Result, ServiceError};
 use crate::actor::{RequestMeta, Staff, StaffCredential};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::{sha256_hex, ApiKey, KdfHash};
-use crate::domain::{Denial, Role};
+use crate::domain::{Denial, KeyScope, Role};
 use crate::store::attempts::{self, Counter, Limit};
 use crate::store::{api_keys, users};
 use crate::Liaison;
 
 const BAD_CREDENTIALS: &str = "Email or password is incorrect.";
 
-fn staff(row: users::UserRow, credential: StaffCredential) -> Result<Staff> {
+pub(crate) fn staff(row: users::UserRow, credential: StaffCredential) -> Result<Staff> {
     let role = Role::parse(&row.role)
         .ok_or_else(|| ServiceError::fault(format!("user {} has unknown role", row.id)))?;
     Ok(Staff {
@@ -117,7 +117,8 @@ pub async fn sign_in(
         return Err(refusal);
     };
     let org_id = user.org_id.clone();
-    let s = staff(user, StaffCredential::Session)?;
+    let epoch = user.session_epoch;
+    let s = staff(user, StaffCredential::Session { epoch })?;
     let (event_type, details, result) = if ok {
         (
             EventType::SignedIn,
@@ -155,16 +156,17 @@ pub async fn sign_in(
     result
 }
 
-/// Resolves the user behind a console session. A disabled or deleted user has no session.
+/// Resolves the user behind a console session opened in `epoch`. A disabled or deleted
+/// user has no session, nor has one whose password was reset (or who was disabled) since.
 #[tracing::instrument(skip_all)]
-pub async fn staff_for_session(core: &Liaison, user_id: &str) -> Result<Option<Staff>> {
+pub async fn staff_for_session(core: &Liaison, user_id: &str, epoch: i64) -> Result<Option<Staff>> {
     let Some(row) = users::get_any_org(core.db.pool(), user_id).await? else {
         return Ok(None);
     };
-    if row.disabled_at.is_some() {
+    if row.disabled_at.is_some() || row.session_epoch != epoch {
         return Ok(None);
     }
-    staff(row, StaffCredential::Session).map(Some)
+    staff(row, StaffCredential::Session { epoch }).map(Some)
 }
 
 /// Authenticates an admin API key (`Authorization: Bearer lsn_…`).
@@ -187,9 +189,17 @@ pub async fn staff_for_api_key(
         .await?
         .filter(|u| u.disabled_at.is_none())
         .ok_or(ServiceError::Unauthenticated(BAD_KEY))?;
+    let scope = KeyScope::parse(&row.scope)
+        .ok_or_else(|| ServiceError::fault(format!("API key {} has unknown scope", row.id)))?;
     let ip = meta.ip.map(|ip| ip.to_string());
     api_keys::touch(core.db.pool(), &row.org_id, &row.id, now, ip.as_deref()).await?;
-    staff(user, StaffCredential::ApiKey { key_id: row.id })
+    staff(
+        user,
+        StaffCredential::ApiKey {
+            key_id: row.id,
+            scope,
+        },
+    )
 }
 
 /// A staff member by email, for the `liaison` command line run on this host by someone

@@ -49,6 +49,9 @@ pub async fn bootstrap(core: &Liaison, org_name: &str, admin_email: &str) -> Res
         password_hash: Some(password_hash.as_stored().to_owned()),
         created_at: now,
         disabled_at: None,
+        sign_in: crate::domain::SignIn::Password.as_str().into(),
+        session_epoch: 0,
+        created_by: None,
     };
     users::insert(&mut *tx, &user)
         .await
@@ -66,6 +69,7 @@ pub async fn bootstrap(core: &Liaison, org_name: &str, admin_email: &str) -> Res
         prefix: super::api_keys::prefix_of(&api_key),
         expires_at: None,
         last_used_ip: None,
+        scope: crate::domain::KeyScope::Admin.as_str().into(),
     };
     api_keys::insert(&mut *tx, &key, &api_key.lookup_hash()).await?;
     // Every organisation has a default portal: shares that name none belong to it.

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{rfc3339, validate, Result, ServiceError};
+use super::{rfc3339, validate, Result};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::blobs::Blobs;
@@ -63,13 +63,7 @@ impl StagedDocument {
 
 /// May this staff member upload documents? Checked before any of the body is read.
 pub fn may_upload(who: &Staff) -> Result<()> {
-    if who.role.can_manage_content() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Your role may not upload documents.",
-        ))
-    }
+    super::authorize(who, crate::domain::Action::UploadDocument)
 }
 
 /// Streams a document's file into storage (capped, typed and hashed on the way; see
@@ -184,6 +178,7 @@ async fn record(
 
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<DocumentView>> {
+    super::authorize(who, crate::domain::Action::ViewDocuments)?;
     let rows = store::documents::list(core.db.pool(), &who.org_id, 500).await?;
     Ok(rows.iter().map(DocumentView::from).collect())
 }

@@ -22,6 +22,7 @@ pub mod share_core;
 pub mod shares;
 pub mod signing_keys;
 pub mod sites;
+pub mod staff;
 pub mod uploads;
 mod validate;
 
@@ -234,13 +235,20 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// The one role check for administrator-only actions; `forbidden` says what was refused.
-pub(crate) fn require_admin(who: &crate::actor::Staff, forbidden: &'static str) -> Result<()> {
-    if who.role == crate::domain::Role::Admin {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(forbidden))
+/// The one authorization check: the role matrix ([`crate::domain::Role::permits`]), then an
+/// API key's scope. A refusal names what was refused.
+pub(crate) fn authorize(who: &crate::actor::Staff, action: crate::domain::Action) -> Result<()> {
+    if !who.role.permits(action) {
+        return Err(ServiceError::Forbidden(action.refusal()));
     }
+    if let crate::actor::StaffCredential::ApiKey { scope, .. } = &who.credential {
+        if !scope.permits(action) {
+            return Err(ServiceError::Forbidden(
+                "This API key is read-only: it may not change anything.",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Records a staff member's change to organisation-level configuration (partners, portals,

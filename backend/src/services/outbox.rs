@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::{rfc3339, Result, ServiceError};
 use crate::actor::Staff;
-use crate::domain::Role;
 use crate::store::{self, from_millis, mail::MailStatus};
 use crate::Liaison;
 
@@ -27,11 +26,7 @@ pub struct MailView {
 
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff, limit: i64) -> Result<Vec<MailView>> {
-    if who.role != Role::Admin {
-        return Err(ServiceError::Forbidden(
-            "Only administrators may read the outbox.",
-        ));
-    }
+    super::authorize(who, crate::domain::Action::ReadOutbox)?;
     if !(1..=500).contains(&limit) {
         return Err(ServiceError::invalid(
             "limit",

@@ -25,13 +25,7 @@ pub struct PackageView {
 }
 
 fn require_content_role(who: &Staff) -> Result<()> {
-    if who.role.can_manage_content() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Your role may not manage packages.",
-        ))
-    }
+    super::authorize(who, crate::domain::Action::ManagePackages)
 }
 
 #[tracing::instrument(skip_all)]
@@ -76,7 +70,7 @@ pub async fn create(
 /// The organisation's packages with their documents.
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PackageView>> {
-    require_content_role(who)?;
+    super::authorize(who, crate::domain::Action::ViewDocuments)?;
     let members = store::packages::all_documents(core.db.pool(), &who.org_id).await?;
     Ok(store::packages::list(core.db.pool(), &who.org_id)
         .await?
@@ -183,7 +177,7 @@ pub struct WorkPackageView {
 /// The organisation's projects as work packages, with how many documents each holds.
 #[tracing::instrument(skip_all)]
 pub async fn work_packages(core: &Liaison, who: &Staff) -> Result<Vec<WorkPackageView>> {
-    require_content_role(who)?;
+    super::authorize(who, crate::domain::Action::ViewDocuments)?;
     let mut out = Vec::new();
     for p in store::policies::projects(core.db.pool(), &who.org_id).await? {
         let documents = store::packages::project_documents(core.db.pool(), &who.org_id, &p.id)

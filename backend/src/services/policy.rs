@@ -22,9 +22,6 @@ impl From<PolicyViolation> for ServiceError {
     }
 }
 
-/// What a staff member who is not an administrator is told here.
-const ADMINS_ONLY: &str = "Only administrators may change the sharing policy.";
-
 fn corrupt(what: &str, e: serde_json::Error) -> ServiceError {
     ServiceError::internal_while(format!("stored {what} is not valid"), e)
 }
@@ -61,6 +58,7 @@ pub async fn effective_for_document(
 
 #[tracing::instrument(skip_all)]
 pub async fn get(core: &Liaison, who: &Staff) -> Result<Policy> {
+    super::authorize(who, crate::domain::Action::ViewPolicy)?;
     org_policy(core, &who.org_id).await
 }
 
@@ -73,7 +71,7 @@ pub async fn set(
     policy: Policy,
     meta: &RequestMeta,
 ) -> Result<Policy> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePolicy)?;
     policy.validate()?;
     let before = org_policy(core, &who.org_id).await?;
     let json = serde_json::to_string(&policy).map_err(ServiceError::internal)?;
@@ -127,7 +125,7 @@ pub async fn create_project(
     name: &str,
     meta: &RequestMeta,
 ) -> Result<ProjectView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePolicy)?;
     let name = validate::text("name", name, 200)?;
     let row = ProjectRow {
         id: new_id(),
@@ -170,7 +168,7 @@ pub async fn set_project_override(
     o: PolicyOverride,
     meta: &RequestMeta,
 ) -> Result<ProjectView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePolicy)?;
     let row = store::policies::project(core.db.pool(), &who.org_id, project_id)
         .await?
         .ok_or(ServiceError::NotFound("project"))?;
@@ -206,6 +204,7 @@ pub async fn set_project_override(
 
 #[tracing::instrument(skip_all)]
 pub async fn projects(core: &Liaison, who: &Staff) -> Result<Vec<ProjectView>> {
+    super::authorize(who, crate::domain::Action::ViewPolicy)?;
     let mut out = Vec::new();
     for row in store::policies::projects(core.db.pool(), &who.org_id).await? {
         out.push(project_view(core, row).await?);
@@ -223,7 +222,7 @@ pub async fn assign_document(
     project_id: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<()> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePolicy)?;
     if let Some(p) = project_id {
         store::policies::project(core.db.pool(), &who.org_id, p)
             .await?
@@ -281,7 +280,7 @@ pub async fn publish_terms(
     body: &str,
     meta: &RequestMeta,
 ) -> Result<TermsView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePolicy)?;
     let version = validate::text("version", version, 50)?;
     let body = validate::text("body", body, 50_000)?;
     let row = TermsRow {
@@ -321,6 +320,7 @@ pub async fn publish_terms(
 
 #[tracing::instrument(skip_all)]
 pub async fn all_terms(core: &Liaison, who: &Staff) -> Result<Vec<TermsView>> {
+    super::authorize(who, crate::domain::Action::ViewPolicy)?;
     Ok(store::policies::all_terms(core.db.pool(), &who.org_id)
         .await?
         .into_iter()

@@ -34,7 +34,7 @@ pub struct SigningKeyView {
 
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<SigningKeyView>> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::RotateSigningKeys)?;
     list_all(core).await
 }
 
@@ -66,9 +66,6 @@ pub async fn list_all(core: &Liaison) -> Result<Vec<SigningKeyView>> {
         })
         .collect())
 }
-
-/// What a staff member who is not an administrator is told here.
-const ADMINS_ONLY: &str = "Only administrators may rotate signing keys.";
 
 fn lead_ms(lead_secs: Option<u32>) -> Result<i64> {
     let secs = lead_secs.unwrap_or(DEFAULT_LEAD_SECS);
@@ -108,7 +105,7 @@ pub async fn rotate(
     lead_secs: Option<u32>,
     meta: &RequestMeta,
 ) -> Result<SigningKeyView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::RotateSigningKeys)?;
     let key = rotate_keys(core, lead_secs).await?;
     let mut tx = core.db.begin().await?;
     audit_staff_change(

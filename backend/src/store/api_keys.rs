@@ -17,18 +17,20 @@ pub struct ApiKeyRow {
     pub prefix: String,
     pub expires_at: Option<i64>,
     pub last_used_ip: Option<String>,
+    /// `read` or `admin` ([`crate::domain::KeyScope`]).
+    pub scope: String,
 }
 
 const COLUMNS: &str = "id, org_id, user_id, name, created_at, last_used_at, revoked_at, prefix, \
-    expires_at, last_used_ip";
+    expires_at, last_used_ip, scope";
 
 pub async fn insert<'e, E>(db: E, row: &ApiKeyRow, key_hash: &str) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO api_keys (id, org_id, user_id, name, key_hash, created_at, prefix, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO api_keys (id, org_id, user_id, name, key_hash, created_at, prefix, expires_at, \
+         scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&row.id)
     .bind(&row.org_id)
@@ -38,6 +40,7 @@ where
     .bind(row.created_at)
     .bind(&row.prefix)
     .bind(row.expires_at)
+    .bind(&row.scope)
     .execute(db)
     .await?;
     Ok(())
@@ -78,17 +81,24 @@ where
     Ok(())
 }
 
-/// The organisation's keys, newest first.
-pub async fn list<'e, E>(db: E, org_id: &str) -> Result<Vec<ApiKeyRow>>
+/// The organisation's keys (or only `owner`'s), newest first.
+pub async fn list<'e, E>(db: E, org_id: &str, owner: Option<&str>) -> Result<Vec<ApiKeyRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id DESC"
-    ))
-    .bind(org_id)
-    .fetch_all(db)
-    .await?)
+    let owned = if owner.is_some() {
+        "AND user_id = $2"
+    } else {
+        ""
+    };
+    let q = format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE org_id = $1 {owned} ORDER BY created_at DESC, id DESC"
+    );
+    let mut query = sqlx::query_as(&q).bind(org_id);
+    if let Some(owner) = owner {
+        query = query.bind(owner.to_owned());
+    }
+    Ok(query.fetch_all(db).await?)
 }
 
 pub async fn get<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<ApiKeyRow>>

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod shares;
 pub mod signing_keys;
 mod sql;
+pub mod staff_links;
 pub use sql::Sql;
 pub mod users;
 

@@ -17,4 +17,5 @@ mod portal_branding;
 mod portal_jwt;
 mod portal_structure;
 mod share_controls;
+mod staff_accounts;
 mod store_story;

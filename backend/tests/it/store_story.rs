@@ -387,7 +387,7 @@ async fn share_lifecycle(h: Harness) {
         format!(
             "api_key:{}",
             match &admin.credential {
-                backend::actor::StaffCredential::ApiKey { key_id } => key_id.clone(),
+                backend::actor::StaffCredential::ApiKey { key_id, .. } => key_id.clone(),
                 _ => unreachable!(),
             }
         )
@@ -902,12 +902,21 @@ fn share_uuid(i: i64) -> String {
     format!("00000000-0000-7000-8000-{i:012}")
 }
 
+/// A full-scope key named `name` expiring in `days`.
+fn full_key(name: &str, days: Option<u32>) -> backend::services::api_keys::NewKey {
+    backend::services::api_keys::NewKey {
+        name: name.into(),
+        scope: backend::domain::KeyScope::Admin,
+        expires_in_days: days,
+    }
+}
+
 /// Security review, finding 7: admin API keys have a name, an optional expiry and a
 /// last-used time and address, and can be revoked — each refusal at the very next use.
 async fn api_keys_are_named_expire_record_use_and_revoke(h: Harness) {
     use backend::services::api_keys;
     let (admin, _) = org(&h, "Acme").await;
-    let (key, secret) = api_keys::create(&h.core, &admin, "CRM sync", Some(30), &meta())
+    let (key, secret) = api_keys::create(&h.core, &admin, full_key("CRM sync", Some(30)), &meta())
         .await
         .unwrap();
     assert_eq!(key.status, "active");
@@ -928,12 +937,12 @@ async fn api_keys_are_named_expire_record_use_and_revoke(h: Harness) {
     assert_eq!(used.user_id, admin.user_id);
     // Acting through this 30-day key, no key can be made to outlive it.
     for days in [None, Some(31)] {
-        match api_keys::create(&h.core, &used, "longer", days, &meta()).await {
+        match api_keys::create(&h.core, &used, full_key("longer", days), &meta()).await {
             Err(ServiceError::Invalid { field, .. }) => assert_eq!(field, "expires_in_days"),
             other => panic!("{other:?}"),
         }
     }
-    let (child, _) = api_keys::create(&h.core, &used, "shorter", Some(7), &meta())
+    let (child, _) = api_keys::create(&h.core, &used, full_key("shorter", Some(7)), &meta())
         .await
         .unwrap();
     api_keys::revoke(&h.core, &admin, &child.id, &meta())
@@ -950,7 +959,7 @@ async fn api_keys_are_named_expire_record_use_and_revoke(h: Harness) {
         ("x", Some(0), "expires_in_days"),
         ("x", Some(99_999), "expires_in_days"),
     ] {
-        match api_keys::create(&h.core, &admin, name, days, &meta()).await {
+        match api_keys::create(&h.core, &admin, full_key(name, days), &meta()).await {
             Err(ServiceError::Invalid { field: f, .. }) => assert_eq!(f, field),
             other => panic!("{other:?}"),
         }
@@ -962,7 +971,7 @@ async fn api_keys_are_named_expire_record_use_and_revoke(h: Harness) {
             .await
             .is_err()
     );
-    let (second, secret2) = api_keys::create(&h.core, &admin, "Reporting", None, &meta())
+    let (second, secret2) = api_keys::create(&h.core, &admin, full_key("Reporting", None), &meta())
         .await
         .unwrap();
     auth::staff_for_api_key(&h.core, secret2.expose_secret(), &meta())

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use backend::domain::KeyScope;
 use backend::services::{api_keys, signing_keys};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct NewApiKey {
     name: String,
+    /// `read` or `admin` (default `admin`: everything the owner's role may do).
+    scope: Option<String>,
     expires_in_days: Option<u32>,
 }
 
@@ -36,8 +39,18 @@ async fn create_api_key(
     Meta(meta): Meta,
     ApiJson(input): ApiJson<NewApiKey>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (key, secret) =
-        api_keys::create(&state.core, &who, &input.name, input.expires_in_days, &meta).await?;
+    let scope = match input.scope.as_deref() {
+        None => KeyScope::Admin,
+        Some(s) => {
+            KeyScope::parse(s).ok_or_else(|| invalid("scope", "scope must be read or admin"))?
+        }
+    };
+    let new = api_keys::NewKey {
+        name: input.name,
+        scope,
+        expires_in_days: input.expires_in_days,
+    };
+    let (key, secret) = api_keys::create(&state.core, &who, new, &meta).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "key": key, "secret": secret.expose_secret() })),

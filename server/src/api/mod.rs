@@ -13,6 +13,7 @@ pub mod policy;
 mod portal_sections;
 mod portals;
 pub mod shares;
+mod staff;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -35,7 +36,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(portal_sections::router())
                 .merge(analytics::router())
                 .merge(packages::router())
-                .merge(keys::router()),
+                .merge(keys::router())
+                .merge(staff::router()),
         )
         .nest("/api/portal", access::router(state))
         .route("/.well-known/jwks.json", get(jwks))

@@ -26,6 +26,8 @@ pub fn ConsoleLayout() -> impl IntoView {
 #[component]
 fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
     let who = format!("{} · {}", user.email, user.role);
+    let admin = user.role == "admin";
+    let reads_audit = user.role != "controller";
     provide_context(user);
     view! {
         <header class="topbar">
@@ -34,10 +36,12 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
                 <A href="/console" exact=true>"Active shares"</A>
                 <A href="/console/shares/new">"Share a document"</A>
                 <A href="/console/documents">"Documents"</A>
-                <A href="/console/audit">"Audit log"</A>
-                <A href="/console/outbox">"Outbox"</A>
+                {reads_audit.then(|| view! { <A href="/console/audit">"Audit log"</A> })}
+                {admin.then(|| view! { <A href="/console/outbox">"Outbox"</A> })}
                 <A href="/console/portals">"Portals"</A>
-                <A href="/console/partners">"Partners"</A>
+                {admin.then(|| view! { <A href="/console/partners">"Partners"</A> })}
+                {admin.then(|| view! { <A href="/console/users">"Users"</A> })}
+                <A href="/console/keys">"API keys"</A>
                 <A href="/console/settings">"Settings"</A>
             </nav>
             <div class="who">

@@ -1,6 +1,7 @@
 //! The admin console: every page sits in [`ConsoleLayout`], which requires a signed-in
 //! staff member and provides them (with the CSRF token) to the pages.
 
+mod api_keys;
 mod audit;
 mod documents;
 mod layout;
@@ -14,7 +15,9 @@ mod portals;
 mod settings;
 mod share_detail;
 mod shares;
+mod users;
 
+pub use api_keys::ApiKeysPage;
 pub use audit::AuditPage;
 pub use documents::DocumentsPage;
 pub use layout::ConsoleLayout;
@@ -27,3 +30,4 @@ pub use portals::PortalsPage;
 pub use settings::SettingsPage;
 pub use share_detail::ShareDetailPage;
 pub use shares::SharesPage;
+pub use users::UsersPage;

@@ -128,7 +128,7 @@ pub async fn finish_staff(
     )
     .await?;
     tx.commit().await?;
-    crate::services::auth::staff_for_session(core, &user.id)
+    crate::services::auth::staff_for_session(core, &user.id, user.session_epoch)
         .await?
         .ok_or(ServiceError::Forbidden("this account is disabled"))
 }

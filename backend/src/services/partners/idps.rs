@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
-use super::{clean_name, ADMINS_ONLY};
+use super::clean_name;
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
 use crate::federation::{oidc::OidcIdpConfig, saml, AttributeMap, IdpConfig, LoginPurpose};
@@ -167,7 +167,7 @@ pub async fn create_idp(
     input: IdpInput,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    crate::services::require_admin(who, ADMINS_ONLY)?;
+    crate::services::authorize(who, crate::domain::Action::ManagePartners)?;
     if let Some(p) = partner_id {
         store::partners::get_partner(core.db.pool(), &who.org_id, p)
             .await?
@@ -244,7 +244,7 @@ pub async fn update_idp(
     input: IdpInput,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    crate::services::require_admin(who, ADMINS_ONLY)?;
+    crate::services::authorize(who, crate::domain::Action::ManagePartners)?;
     let existing = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
@@ -307,7 +307,7 @@ pub async fn set_attribute_map(
     map: AttributeMap,
     meta: &RequestMeta,
 ) -> Result<IdpView> {
-    crate::services::require_admin(who, ADMINS_ONLY)?;
+    crate::services::authorize(who, crate::domain::Action::ManagePartners)?;
     let map = clean_attribute_map(map)?;
     let existing = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
@@ -371,7 +371,7 @@ fn clean_attribute_map(map: AttributeMap) -> Result<AttributeMap> {
 
 #[tracing::instrument(skip_all)]
 pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {
-    crate::services::require_admin(who, ADMINS_ONLY)?;
+    crate::services::authorize(who, crate::domain::Action::ManagePartners)?;
     let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;
@@ -381,7 +381,7 @@ pub async fn get_idp(core: &Liaison, who: &Staff, id: &str) -> Result<IdpView> {
 /// The organisation's own (staff) IdPs.
 #[tracing::instrument(skip_all)]
 pub async fn list_staff_idps(core: &Liaison, who: &Staff) -> Result<Vec<IdpView>> {
-    crate::services::require_admin(who, ADMINS_ONLY)?;
+    crate::services::authorize(who, crate::domain::Action::ManagePartners)?;
     store::partners::list_idps(core.db.pool(), &who.org_id, None)
         .await?
         .into_iter()
@@ -393,7 +393,7 @@ pub async fn list_staff_idps(core: &Liaison, who: &Staff) -> Result<Vec<IdpView>
 /// the IdP's answer lands on a page that shows what it asserted.
 #[tracing::instrument(skip_all)]
 pub async fn test_connection(core: &Liaison, who: &Staff, id: &str) -> Result<Url> {
-    crate::services::require_admin(who, ADMINS_ONLY)?;
+    crate::services::authorize(who, crate::domain::Action::ManagePartners)?;
     let row = store::partners::get_idp(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("identity provider"))?;

@@ -20,9 +20,6 @@ pub use idps::{
     IdpView,
 };
 
-/// What a staff member who is not an administrator is told here.
-const ADMINS_ONLY: &str = "only administrators manage partners and identity providers";
-
 /// A partner as the API shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct PartnerView {
@@ -99,7 +96,7 @@ pub async fn create_partner(
     input: PartnerInput,
     meta: &RequestMeta,
 ) -> Result<PartnerView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePartners)?;
     let name = clean_name(&input.name, "name")?;
     let domains = clean_domains(&input.domains)?;
     let now = core.now_ms();
@@ -139,7 +136,7 @@ pub async fn update_partner(
     input: PartnerInput,
     meta: &RequestMeta,
 ) -> Result<PartnerView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePartners)?;
     let existing = store::partners::get_partner(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("partner"))?;
@@ -178,7 +175,7 @@ pub async fn update_partner(
 
 #[tracing::instrument(skip_all)]
 pub async fn get_partner(core: &Liaison, who: &Staff, id: &str) -> Result<PartnerView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePartners)?;
     let p = store::partners::get_partner(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("partner"))?;
@@ -187,7 +184,7 @@ pub async fn get_partner(core: &Liaison, who: &Staff, id: &str) -> Result<Partne
 
 #[tracing::instrument(skip_all)]
 pub async fn list_partners(core: &Liaison, who: &Staff) -> Result<Vec<PartnerView>> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePartners)?;
     let mut out = Vec::new();
     for p in store::partners::list_partners(core.db.pool(), &who.org_id).await? {
         out.push(partner_view(core, p).await?);
@@ -222,7 +219,7 @@ pub async fn set_enabled(
     enabled: bool,
     meta: &RequestMeta,
 ) -> Result<()> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePartners)?;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     let found = store::partners::set_disabled(
@@ -265,7 +262,7 @@ pub async fn partner_guests(
     who: &Staff,
     partner_id: &str,
 ) -> Result<Vec<serde_json::Value>> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePartners)?;
     Ok(
         store::partners::list_guests(core.db.pool(), &who.org_id, partner_id)
             .await?

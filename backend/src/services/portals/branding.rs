@@ -352,7 +352,7 @@ async fn checked(
 
 /// Refuses a caller who may not change brands (before an upload is read).
 pub fn may_change(who: &Staff) -> Result<()> {
-    super::super::require_admin(who, super::ADMINS_ONLY)
+    super::super::authorize(who, crate::domain::Action::ManagePortals)
 }
 
 /// Replaces a portal's brand (all fields but the logo) and terms. Administrators only.
@@ -364,7 +364,7 @@ pub async fn set(
     input: &BrandingInput,
     meta: &RequestMeta,
 ) -> Result<BrandingView> {
-    super::super::require_admin(who, super::ADMINS_ONLY)?;
+    super::super::authorize(who, crate::domain::Action::ManagePortals)?;
     let portal = super::portal(core, who, portal_id).await?;
     let branding = checked(core, who, input, stored(&portal)?.logo).await?;
     let terms_id = input.terms_id.clone().filter(|t| !t.is_empty());
@@ -392,7 +392,7 @@ pub async fn set_logo(
     bytes: Bytes,
     meta: &RequestMeta,
 ) -> Result<BrandingView> {
-    super::super::require_admin(who, super::ADMINS_ONLY)?;
+    super::super::authorize(who, crate::domain::Action::ManagePortals)?;
     super::portal(core, who, portal_id).await?;
     let permit = DECODES
         .acquire()
@@ -434,7 +434,7 @@ pub async fn clear_logo(
     portal_id: &str,
     meta: &RequestMeta,
 ) -> Result<BrandingView> {
-    super::super::require_admin(who, super::ADMINS_ONLY)?;
+    super::super::authorize(who, crate::domain::Action::ManagePortals)?;
     let portal = super::portal(core, who, portal_id).await?;
     let mut branding = stored(&portal)?;
     branding.logo = None;

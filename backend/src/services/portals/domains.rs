@@ -84,7 +84,7 @@ pub async fn add(
     domain: &str,
     meta: &RequestMeta,
 ) -> Result<DomainView> {
-    super::super::require_admin(who, super::ADMINS_ONLY)?;
+    super::super::authorize(who, crate::domain::Action::ManagePortals)?;
     let portal = super::portal(core, who, portal_id).await?;
     let public_host = core.settings.public_url.host_str().unwrap_or_default();
     let domain = hostname::custom_domain(domain, public_host)
@@ -149,9 +149,7 @@ pub async fn add(
 /// The organisation's domains (administrators and controllers).
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<DomainView>> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not see portals."));
-    }
+    crate::services::authorize(who, crate::domain::Action::ViewPortals)?;
     Ok(store::domains::list(core.db.pool(), &who.org_id)
         .await?
         .into_iter()
@@ -197,7 +195,7 @@ pub async fn verify(
     id: &str,
     meta: &RequestMeta,
 ) -> Result<DomainView> {
-    super::super::require_admin(who, super::ADMINS_ONLY)?;
+    super::super::authorize(who, crate::domain::Action::ManagePortals)?;
     let d = domain(core, who, id).await?;
     let _permit = tokio::time::timeout(VERIFY_QUEUE_WAIT, LOOKUPS.acquire())
         .await
@@ -243,7 +241,7 @@ pub async fn verify(
 /// Removes a domain from its portal (it is no longer served). Administrators only.
 #[tracing::instrument(skip_all)]
 pub async fn remove(core: &Liaison, who: &Staff, id: &str, meta: &RequestMeta) -> Result<()> {
-    super::super::require_admin(who, super::ADMINS_ONLY)?;
+    super::super::authorize(who, crate::domain::Action::ManagePortals)?;
     let d = domain(core, who, id).await?;
     let mut tx = core.db.begin().await?;
     if !store::domains::delete(&mut *tx, &who.org_id, &d.id).await? {

@@ -18,13 +18,13 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{portal, time, ADMINS_ONLY};
+use super::{portal, time};
 use crate::actor::{Guest, RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::domain::{MemberRole, MembershipEnd, Method};
 use crate::revocation::Revoked;
 use crate::services::share_core::{revoke_in, Revoker};
-use crate::services::{notify, require_admin, validate, Result, ServiceError};
+use crate::services::{authorize, notify, validate, Result, ServiceError};
 use crate::store::attempts::{self, Reservation};
 use crate::store::{self, new_id, portals::MemberRow, portals::PortalRow};
 use crate::Liaison;
@@ -96,7 +96,7 @@ pub async fn add_member(
     input: &MemberInput,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let portal = portal(core, who, portal_id).await?;
     let member = MemberRow {
         id: new_id(),
@@ -140,7 +140,7 @@ pub async fn change_member(
     expires_at: Option<OffsetDateTime>,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let portal = portal(core, who, portal_id).await?;
     let expires_at = expiry_ms(core, expires_at)?;
     let mut tx = core.db.begin().await?;
@@ -192,7 +192,7 @@ pub async fn remove_member(
     member_id: &str,
     meta: &RequestMeta,
 ) -> Result<usize> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let portal = portal(core, who, portal_id).await?;
     let mut tx = core.db.begin().await?;
     let ended = match store::portals::member(&mut *tx, &who.org_id, &portal.id, member_id).await? {
@@ -286,7 +286,7 @@ pub async fn set_member_domains(
     domains: &[String],
     meta: &RequestMeta,
 ) -> Result<Vec<String>> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let portal = portal(core, who, portal_id).await?;
     let mut clean = Vec::with_capacity(domains.len());
     for d in domains.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {

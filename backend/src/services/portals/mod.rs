@@ -35,9 +35,6 @@ pub struct PortalView {
     pub member_domains: Vec<String>,
 }
 
-/// What a staff member who is not an administrator is told here.
-pub(super) const ADMINS_ONLY: &str = "Only administrators may change portals and their members.";
-
 pub(super) fn time(ms: i64) -> String {
     super::rfc3339(store::from_millis(ms))
 }
@@ -49,7 +46,7 @@ pub async fn create(
     name: &str,
     meta: &RequestMeta,
 ) -> Result<PortalView> {
-    super::require_admin(who, ADMINS_ONLY)?;
+    super::authorize(who, crate::domain::Action::ManagePortals)?;
     let row = PortalRow {
         id: new_id(),
         org_id: who.org_id.clone(),
@@ -91,9 +88,7 @@ pub async fn create(
 /// The organisation's portals with their active members (staff who share need them).
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<PortalView>> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not see portals."));
-    }
+    crate::services::authorize(who, crate::domain::Action::ViewPortals)?;
     let members = store::portals::members(core.db.pool(), &who.org_id).await?;
     let now = core.now_ms();
     store::portals::list(core.db.pool(), &who.org_id)

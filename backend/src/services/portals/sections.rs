@@ -12,11 +12,11 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{portal, ADMINS_ONLY};
+use super::portal;
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
 use crate::domain::{ItemKind, ItemRef, Move};
-use crate::services::{audit_staff_change, require_admin, validate, Result, ServiceError};
+use crate::services::{audit_staff_change, authorize, validate, Result, ServiceError};
 use crate::store::{self, new_id, portal_sections::SectionRow};
 use crate::Liaison;
 
@@ -80,9 +80,7 @@ pub async fn list_finding(
     portal_id: &str,
     find: &str,
 ) -> Result<SectionsView> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not see portals."));
-    }
+    crate::services::authorize(who, crate::domain::Action::ViewPortals)?;
     let find = match find.trim() {
         "" => String::new(),
         text => validate::text("find", text, 200)?.to_lowercase(),
@@ -215,7 +213,7 @@ pub async fn create(
     name: &str,
     meta: &RequestMeta,
 ) -> Result<SectionView> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let portal = portal(core, who, portal_id).await?;
     let name = validate::text("name", name, 100)?;
     let mut tx = lock_portal(core, &who.org_id, &portal.id).await?;
@@ -278,7 +276,7 @@ pub async fn rename(
     name: &str,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let name = validate::text("name", name, 100)?;
     let (mut tx, s) = locked_section(core, who, id).await?;
     store::portal_sections::rename(&mut *tx, &who.org_id, &s.id, &name)
@@ -301,7 +299,7 @@ pub async fn rename(
 /// Deletes a section; its items are then in none.
 #[tracing::instrument(skip_all)]
 pub async fn delete(core: &Liaison, who: &Staff, id: &str, meta: &RequestMeta) -> Result<()> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let (mut tx, s) = locked_section(core, who, id).await?;
     if !store::portal_sections::delete(&mut tx, &who.org_id, &s.id).await? {
         tx.rollback().await?;
@@ -321,7 +319,7 @@ pub async fn move_section(
     way: Move,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let (mut tx, s) = locked_section(core, who, id).await?;
     let all = store::portal_sections::list(&mut *tx, &who.org_id, &[&s.portal_id]).await?;
     let at = all
@@ -369,7 +367,7 @@ pub async fn place(
     item: &ItemRef,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     if !in_library(core, &who.org_id, item).await? {
         return Err(ServiceError::NotFound("item"));
     }
@@ -398,7 +396,7 @@ pub async fn unplace(
     item: &ItemRef,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let (mut tx, s) = locked_section(core, who, section_id).await?;
     let placed = store::portal_sections::placed(&mut *tx, &who.org_id, &[&s.portal_id]).await?;
     if !placed
@@ -434,7 +432,7 @@ pub async fn move_item(
     way: Move,
     meta: &RequestMeta,
 ) -> Result<()> {
-    require_admin(who, ADMINS_ONLY)?;
+    authorize(who, crate::domain::Action::ManagePortals)?;
     let (mut tx, s) = locked_section(core, who, section_id).await?;
     let mut mine = store::portal_sections::placed(&mut *tx, &who.org_id, &[&s.portal_id]).await?;
     mine.retain(|p| p.section_id == s.id);

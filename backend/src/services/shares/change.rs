@@ -40,10 +40,9 @@ pub async fn change(
     change: ShareChange,
     meta: &RequestMeta,
 ) -> Result<ShareView> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not change shares."));
-    }
+    crate::services::authorize(who, crate::domain::Action::ManageOwnShare)?;
     let before = get(core, who, id).await?;
+    super::authorize_manage(who, &before.created_by.id)?;
     let share = store::shares::get(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;

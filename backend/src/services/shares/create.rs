@@ -281,9 +281,7 @@ pub async fn create(
     input: NewShare,
     meta: &RequestMeta,
 ) -> Result<Vec<CreatedShare>> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not create shares."));
-    }
+    crate::services::authorize(who, crate::domain::Action::CreateShare)?;
     if input.recipients.is_empty() {
         return Err(ServiceError::invalid(
             "recipients",

@@ -56,12 +56,9 @@ pub async fn decide_device(
     approve: bool,
     meta: &RequestMeta,
 ) -> Result<Vec<DeviceView>> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden(
-            "Your role may not approve devices.",
-        ));
-    }
+    crate::services::authorize(who, crate::domain::Action::ManageOwnShare)?;
     let share = get(core, who, id).await?;
+    super::authorize_manage(who, &share.created_by.id)?;
     let status = if approve {
         DeviceStatus::Approved
     } else {

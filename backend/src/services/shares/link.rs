@@ -25,12 +25,9 @@ pub async fn copy_link(
     id: &str,
     meta: &RequestMeta,
 ) -> Result<SecretString> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden(
-            "Your role may not copy share links.",
-        ));
-    }
+    crate::services::authorize(who, crate::domain::Action::ManageOwnShare)?;
     let view = get(core, who, id).await?;
+    super::authorize_manage(who, &view.created_by.id)?;
     let url = unseal_link(core, who, id).await?;
     audit::record_alone(
         &core.db,
@@ -57,12 +54,9 @@ pub async fn resend_invitation(
     id: &str,
     meta: &RequestMeta,
 ) -> Result<ShareView> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden(
-            "Your role may not send invitations.",
-        ));
-    }
+    crate::services::authorize(who, crate::domain::Action::ManageOwnShare)?;
     let view = get(core, who, id).await?;
+    super::authorize_manage(who, &view.created_by.id)?;
     if view.status != ShareStatus::Active {
         return Err(ServiceError::Conflict(format!(
             "the share is {}; only an active share's invitation can be sent again",

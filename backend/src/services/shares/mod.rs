@@ -19,6 +19,18 @@ pub use revoke::{revoke, revoke_many, MAX_BULK_REVOKE};
 pub use sweep::{send_expiry_reminders, sweep_expired};
 pub use view::{get, list, Page, ShareFilter};
 
+/// Whether `who` may change, copy the link of, re-send or decide devices of a share that
+/// `created_by` made: their own with `ManageOwnShare`, anyone else's only with
+/// `ManageAnyShare` (the role matrix).
+pub(crate) fn authorize_manage(who: &crate::actor::Staff, created_by: &str) -> Result<()> {
+    use crate::domain::Action;
+    crate::services::authorize(who, Action::ManageOwnShare)?;
+    if created_by != who.user_id {
+        crate::services::authorize(who, Action::ManageAnyShare)?;
+    }
+    Ok(())
+}
+
 use crate::domain::{Method, Share, ShareSettings, ShareStatus, Tlp};
 use crate::services::{rfc3339, Result};
 use crate::store::shares::ShareListRow;

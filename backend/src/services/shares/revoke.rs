@@ -3,8 +3,9 @@
 use super::view::get;
 use super::ShareView;
 use crate::actor::{RequestMeta, Staff};
+use crate::domain::Action;
 use crate::services::share_core::{revoke_in, Revoker};
-use crate::services::{Result, ServiceError};
+use crate::services::{authorize, Result, ServiceError};
 use crate::Liaison;
 
 /// Revokes a share at once: the next request on any path (page, API, download) fails.
@@ -16,10 +17,7 @@ pub async fn revoke(
     id: &str,
     meta: &RequestMeta,
 ) -> Result<ShareView> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not revoke shares."));
-    }
-    // Visibility: a controller sees (and so revokes) only their own shares.
+    authorize(who, Action::RevokeAnyShare)?;
     get(core, who, id).await?;
     let mut tx = core.db.begin().await?;
     let revoked = revoke_in(
@@ -52,9 +50,7 @@ pub async fn revoke_many(
     ids: &[String],
     meta: &RequestMeta,
 ) -> Result<usize> {
-    if !who.role.can_manage_content() {
-        return Err(ServiceError::Forbidden("Your role may not revoke shares."));
-    }
+    authorize(who, Action::RevokeAnyShare)?;
     if ids.is_empty() || ids.len() > MAX_BULK_REVOKE {
         return Err(ServiceError::invalid(
             "ids",

@@ -89,6 +89,7 @@ fn decode_cursor(text: &str, sort: SortKey, descending: bool) -> Result<Keyset> 
 /// see the ones they created.
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<ShareView>> {
+    crate::services::authorize(who, crate::domain::Action::ViewShares)?;
     let sort = parse_sort(f.sort.as_deref())?;
     let descending = f.descending.unwrap_or(true);
     let limit = f.limit.unwrap_or(50);
@@ -108,10 +109,7 @@ pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<Sh
         org_id: who.org_id.clone(),
         status: f.status,
         document_id: f.document_id,
-        created_by: f
-            .created_by
-            .filter(|_| who.role.sees_all_shares())
-            .or_else(|| (!who.role.sees_all_shares()).then(|| who.user_id.clone())),
+        created_by: f.created_by,
         recipient: f.recipient.filter(|r| !r.trim().is_empty()),
         sort,
         descending,
@@ -148,12 +146,13 @@ pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<Sh
 
 #[tracing::instrument(skip_all)]
 pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<ShareView> {
+    crate::services::authorize(who, crate::domain::Action::ViewShares)?;
     let now = core.now();
     let q = ListQuery {
         org_id: who.org_id.clone(),
         status: None,
         document_id: None,
-        created_by: (!who.role.sees_all_shares()).then(|| who.user_id.clone()),
+        created_by: None,
         recipient: None,
         sort: SortKey::CreatedAt,
         descending: true,

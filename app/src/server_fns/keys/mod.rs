@@ -1,0 +1,3 @@
+mod api_keys;
+
+pub use api_keys::*;

@@ -1,0 +1,631 @@
+//! The role matrix through every transport: each role (administrator, document controller,
+//! auditor) calls every REST endpoint and every console server function. What the matrix
+//! (`Role::permits`) allows is not refused; what it does not is a 403 that writes nothing.
+//! Console functions come from the registry, so a new one fails here until it is
+//! classified.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use backend::actor::Staff;
+use backend::domain::{Action, KeyScope, Role, SignIn};
+use backend::services::{api_keys, auth, staff};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+
+use super::{server_fn_name, TestApp, ORIGIN};
+
+/// The form each state-changing console function is posted with (`None`: unclassified).
+/// Ids that name nothing (`x`) are enough: authorization comes before any lookup.
+pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<String> {
+    Some(match name {
+        "sign_out" => String::new(),
+        "revoke_share" | "copy_share_link" | "resend_invitation" => format!("id={share_id}"),
+        "create_share" => format!(
+            "document_id={doc}&recipients_text=Eve+%3Ceve%40x.example%3E&expires_on=&\
+             max_access_count=0&instructions=&password=&allowed_networks_text="
+        ),
+        "create_partner" => "name=Evil&domains=evil.example".into(),
+        "add_identity_provider" => {
+            "partner_id=&kind=oidc&name=Evil&issuer=https%3A%2F%2Fevil.example".into()
+        }
+        "set_attribute_map" => "id=x&email=mail&display_name=&organisation=&groups=".into(),
+        "set_federation_enabled" => "kind=partner&id=x&enabled=false".into(),
+        "decide_device" => format!("share_id={share_id}&device_id=x&decision=approve"),
+        "create_portal" => "name=Evil".into(),
+        "add_portal_member" => {
+            "portal_id=x&name=Eve&email=eve%40x.example&role=member&expires_on=".into()
+        }
+        "change_portal_member" => "portal_id=x&member_id=x&role=manager&expires_on=".into(),
+        "remove_portal_member" => "portal_id=x&member_id=x".into(),
+        "save_member_domains" => "portal_id=x&domains=evil.example".into(),
+        "create_section" => "portal_id=x&name=Evil".into(),
+        "rename_section" => "section_id=x&name=Evil".into(),
+        "delete_section" => "section_id=x".into(),
+        "move_section" => "section_id=x&way=up".into(),
+        "place_item" => "section_id=x&item=document%3Ax".into(),
+        "arrange_item" => "section_id=x&item=document%3Ax&way=out".into(),
+        "add_domain" => "portal_id=x&domain=evil.example".into(),
+        "verify_domain" | "remove_domain" => "id=x".into(),
+        "save_branding" => "portal_id=x&display_name=Evil&primary=&accent=&background=&\
+            disclaimer=&support_contact=&footer_links_text=&terms_id="
+            .into(),
+        "test_identity_provider" => "id=x".into(),
+        "change_share" => {
+            format!("id={share_id}&expires_on=&max_access_count=&permission=edit&allow_download=on")
+        }
+        "revoke_shares" => format!("ids[0]={share_id}"),
+        "create_package" => "name=Evil".into(),
+        "change_package" => format!("package_id=x&document_id={doc}&action=add"),
+        "save_policy" => "default_expiry=7&max_expiry_days=1&default_max_access_count=1&\
+             tlp_ceiling=CLEAR&revoked_link=not_found"
+            .into(),
+        "invite_staff" => "email=eve%40evil.example&name=Eve&role=admin&sign_in=password".into(),
+        "change_staff" => "id=x&change=role&role=admin".into(),
+        "create_api_key" => "name=Evil&scope=read&expires_in_days=7".into(),
+        "revoke_api_key" => "id=x".into(),
+        _ => return None,
+    })
+}
+
+/// The read-only console functions' arguments.
+fn read_form(name: &str, share_id: &str, portal_id: &str) -> Option<String> {
+    Some(match name {
+        "list_audit" => "event_type=".into(),
+        "load_share_detail" => format!("id={share_id}"),
+        "load_sections" => format!("portal_id={portal_id}&find="),
+        "load_portal_analytics" => format!("portal_id={portal_id}&days=7"),
+        "load_share_analytics" => format!("share_id={share_id}&days=7"),
+        "list_shares" => String::new(),
+        "list_documents" | "list_outbox" | "list_partners" | "get_policy" | "list_portals"
+        | "list_terms_choices" | "list_packages" | "list_staff" | "list_api_keys" => String::new(),
+        _ => return None,
+    })
+}
+
+/// What each console function asks of the role matrix; `None`: any signed-in staff
+/// member (their own session), or not a staff function at all.
+fn console_action(name: &str) -> Option<Option<Action>> {
+    use Action::*;
+    Some(Some(match name {
+        "get_current_user" | "sign_out" => return Some(None),
+        "list_shares" | "load_share_detail" | "load_share_analytics" => ViewShares,
+        "create_share" => CreateShare,
+        // The share they are given is the administrator's.
+        "change_share" | "copy_share_link" | "resend_invitation" | "decide_device" => {
+            ManageAnyShare
+        }
+        "revoke_share" | "revoke_shares" => RevokeAnyShare,
+        "list_documents" | "list_packages" => ViewDocuments,
+        "create_package" | "change_package" => ManagePackages,
+        "list_portals" | "load_sections" | "load_portal_analytics" => ViewPortals,
+        "create_portal"
+        | "add_portal_member"
+        | "change_portal_member"
+        | "remove_portal_member"
+        | "save_member_domains"
+        | "create_section"
+        | "rename_section"
+        | "delete_section"
+        | "move_section"
+        | "place_item"
+        | "arrange_item"
+        | "add_domain"
+        | "verify_domain"
+        | "remove_domain"
+        | "save_branding" => ManagePortals,
+        "get_policy" | "list_terms_choices" => ViewPolicy,
+        "save_policy" => ManagePolicy,
+        "list_partners"
+        | "create_partner"
+        | "add_identity_provider"
+        | "set_attribute_map"
+        | "set_federation_enabled"
+        | "test_identity_provider" => ManagePartners,
+        "list_audit" => ReadAudit,
+        "list_outbox" => ReadOutbox,
+        "list_staff" | "invite_staff" | "change_staff" => ManageStaff,
+        "list_api_keys" => ViewApiKeys,
+        "create_api_key" | "revoke_api_key" => ManageOwnApiKeys,
+        _ => return None,
+    }))
+}
+
+/// One person of each role: a console session and an API key (read scope for the
+/// auditor, whose role only reads).
+struct Member {
+    role: Role,
+    /// The scope of `key`.
+    scope: KeyScope,
+    key: String,
+    cookie: String,
+    csrf: String,
+}
+
+async fn member(app: &TestApp, admin: &Staff, role: Role) -> Member {
+    let email = format!("{}@acme.test", role.as_str());
+    let password = "a long and proper password";
+    let (cookie, csrf, who) = if role == Role::Admin {
+        let (cookie, csrf) = app.console_session().await;
+        (cookie, csrf, admin.clone())
+    } else {
+        staff::invite(
+            &app.core,
+            admin,
+            staff::NewStaff {
+                email: email.clone(),
+                name: role.label().into(),
+                role,
+                sign_in: SignIn::Password,
+            },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        let token = link_for(app, admin, &email).await;
+        let pw = SecretString::from(password.to_owned());
+        let who = staff::links::set_password(&app.core, &token, &pw, &pw, &Default::default())
+            .await
+            .unwrap();
+        let (cookie, csrf) = app.console_session_as(&email, password).await;
+        (cookie, csrf, who)
+    };
+    let scope = if role.may_hold_write_keys() {
+        KeyScope::Admin
+    } else {
+        KeyScope::Read
+    };
+    let new = api_keys::NewKey {
+        name: format!("{} key", role.as_str()),
+        scope,
+        expires_in_days: Some(1),
+    };
+    let (_, secret) = api_keys::create(&app.core, &who, new, &Default::default())
+        .await
+        .unwrap();
+    Member {
+        role,
+        scope,
+        key: secret.expose_secret().to_owned(),
+        cookie,
+        csrf,
+    }
+}
+
+/// The set-password link in the newest invitation mail to `email`.
+async fn link_for(app: &TestApp, admin: &Staff, email: &str) -> String {
+    backend::mail::deliver_due(
+        &app.core.db,
+        &app.core.sealer,
+        &backend::mail::Mailer::Local,
+        app.core.now_ms(),
+        100,
+    )
+    .await
+    .unwrap();
+    let mail = backend::services::outbox::list(&app.core, admin, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.to.contains(email))
+        .and_then(|m| m.body_text)
+        .unwrap();
+    let url = mail
+        .split_whitespace()
+        .find(|w| w.contains("/password/"))
+        .unwrap();
+    url.rsplit('/').next().unwrap().to_owned()
+}
+
+/// Rows of every table a staff action could write; a refused call changes none.
+async fn fingerprint(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "documents",
+        "shares",
+        "audit_events",
+        "partners",
+        "identity_providers",
+        "portals",
+        "portal_domains",
+        "portal_members",
+        "portal_sections",
+        "packages",
+        "projects",
+        "legal_terms",
+        "users",
+        "staff_links",
+        "api_keys",
+        "mail_outbox",
+    ] {
+        counts.push(
+            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(app.core.db.pool())
+                .await
+                .unwrap_or_else(|e| panic!("{table}: {e}")),
+        );
+    }
+    let revoked: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM shares WHERE revoked_at IS NOT NULL")
+            .fetch_one(app.core.db.pool())
+            .await
+            .unwrap();
+    counts.push(revoked);
+    counts
+}
+
+enum Send {
+    Empty,
+    Json(Value),
+    Upload,
+}
+
+/// Every REST endpoint with the action it needs. Ids that name nothing (`x`) are enough.
+fn rest_cases(doc: &str, share: &str, portal: &str) -> Vec<(Method, String, Send, Action)> {
+    use Action::*;
+    use Send::*;
+    let m = |method: &str| Method::from_bytes(method.as_bytes()).unwrap();
+    let p = |path: &str| format!("/api/v1{path}");
+    vec![
+        (m("GET"), p("/shares"), Empty, ViewShares),
+        (m("GET"), p(&format!("/shares/{share}")), Empty, ViewShares),
+        (
+            m("GET"),
+            p(&format!("/shares/{share}/responses")),
+            Empty,
+            ViewShares,
+        ),
+        (
+            m("GET"),
+            p(&format!("/shares/{share}/devices")),
+            Empty,
+            ViewShares,
+        ),
+        (
+            m("GET"),
+            p(&format!("/shares/{share}/analytics")),
+            Empty,
+            ViewShares,
+        ),
+        (
+            m("POST"),
+            p("/shares"),
+            Json(json!({ "item": doc, "recipient": { "name": "Eve", "email": "eve@x.example" } })),
+            CreateShare,
+        ),
+        (
+            m("PATCH"),
+            p(&format!("/shares/{share}")),
+            Json(json!({ "max_access_count": 5 })),
+            ManageAnyShare,
+        ),
+        (
+            m("GET"),
+            p(&format!("/shares/{share}/link")),
+            Empty,
+            ManageAnyShare,
+        ),
+        (
+            m("POST"),
+            p(&format!("/shares/{share}/resend")),
+            Empty,
+            ManageAnyShare,
+        ),
+        (
+            m("POST"),
+            p(&format!("/shares/{share}/devices/x")),
+            Json(json!({ "approve": true })),
+            ManageAnyShare,
+        ),
+        (
+            m("POST"),
+            p("/shares/revoke"),
+            Json(json!({ "ids": ["x"] })),
+            RevokeAnyShare,
+        ),
+        (m("POST"), p("/shares/x/revoke"), Empty, RevokeAnyShare),
+        (m("GET"), p("/documents"), Empty, ViewDocuments),
+        (m("POST"), p("/documents"), Upload, UploadDocument),
+        (
+            m("PUT"),
+            p(&format!("/documents/{doc}/project")),
+            Json(json!({ "project_id": null })),
+            ManagePolicy,
+        ),
+        (m("GET"), p("/packages"), Empty, ViewDocuments),
+        (
+            m("POST"),
+            p("/packages"),
+            Json(json!({ "name": "Evil" })),
+            ManagePackages,
+        ),
+        (
+            m("PUT"),
+            p(&format!("/packages/x/documents/{doc}")),
+            Empty,
+            ManagePackages,
+        ),
+        (
+            m("DELETE"),
+            p(&format!("/packages/x/documents/{doc}")),
+            Empty,
+            ManagePackages,
+        ),
+        (m("GET"), p("/portals"), Empty, ViewPortals),
+        (
+            m("POST"),
+            p("/portals"),
+            Json(json!({ "name": "Evil" })),
+            ManagePortals,
+        ),
+        (
+            m("GET"),
+            p(&format!("/portals/{portal}/analytics")),
+            Empty,
+            ViewPortals,
+        ),
+        (
+            m("GET"),
+            p(&format!("/portals/{portal}/sections")),
+            Empty,
+            ViewPortals,
+        ),
+        (
+            m("POST"),
+            p(&format!("/portals/{portal}/sections")),
+            Json(json!({ "name": "Evil" })),
+            ManagePortals,
+        ),
+        (
+            m("GET"),
+            p(&format!("/portals/{portal}/domains")),
+            Empty,
+            ViewPortals,
+        ),
+        (
+            m("POST"),
+            p(&format!("/portals/{portal}/domains")),
+            Json(json!({ "domain": "evil.example" })),
+            ManagePortals,
+        ),
+        (m("POST"), p("/domains/x/verify"), Empty, ManagePortals),
+        (m("DELETE"), p("/domains/x"), Empty, ManagePortals),
+        (
+            m("PUT"),
+            p(&format!("/portals/{portal}/branding")),
+            Json(json!({ "display_name": "Evil" })),
+            ManagePortals,
+        ),
+        (
+            m("DELETE"),
+            p(&format!("/portals/{portal}/logo")),
+            Empty,
+            ManagePortals,
+        ),
+        (
+            m("POST"),
+            p(&format!("/portals/{portal}/members")),
+            Json(json!({ "name": "Eve", "email": "eve@x.example" })),
+            ManagePortals,
+        ),
+        (
+            m("PUT"),
+            p(&format!("/portals/{portal}/member_domains")),
+            Json(json!({ "domains": ["evil.example"] })),
+            ManagePortals,
+        ),
+        (
+            m("POST"),
+            p("/sections/x/move"),
+            Json(json!({ "way": "up" })),
+            ManagePortals,
+        ),
+        (
+            m("POST"),
+            p("/sections/x/items"),
+            Json(json!({ "kind": "document", "id": "x" })),
+            ManagePortals,
+        ),
+        (m("GET"), p("/policy"), Empty, ViewPolicy),
+        (m("PUT"), p("/policy"), Json(json!({})), ManagePolicy),
+        (m("GET"), p("/projects"), Empty, ViewPolicy),
+        (
+            m("POST"),
+            p("/projects"),
+            Json(json!({ "name": "Evil" })),
+            ManagePolicy,
+        ),
+        (
+            m("PUT"),
+            p("/projects/x/policy"),
+            Json(json!({})),
+            ManagePolicy,
+        ),
+        (m("GET"), p("/terms"), Empty, ViewPolicy),
+        (
+            m("POST"),
+            p("/terms"),
+            Json(json!({ "version": "9", "body": "Evil" })),
+            ManagePolicy,
+        ),
+        (m("GET"), p("/partners"), Empty, ManagePartners),
+        (
+            m("POST"),
+            p("/partners"),
+            Json(json!({ "name": "Evil", "domains": ["evil.example"] })),
+            ManagePartners,
+        ),
+        (m("GET"), p("/partners/x"), Empty, ManagePartners),
+        (
+            m("PUT"),
+            p("/partners/x"),
+            Json(json!({ "name": "Evil", "domains": [] })),
+            ManagePartners,
+        ),
+        (m("GET"), p("/partners/x/guests"), Empty, ManagePartners),
+        (m("GET"), p("/idps"), Empty, ManagePartners),
+        (m("GET"), p("/idps/x"), Empty, ManagePartners),
+        (m("POST"), p("/idps/x/test"), Empty, ManagePartners),
+        (
+            m("PUT"),
+            p("/idps/x/enabled"),
+            Json(json!({ "enabled": false })),
+            ManagePartners,
+        ),
+        (m("GET"), p("/audit"), Empty, ReadAudit),
+        (m("GET"), p("/audit/export?format=jsonl"), Empty, ReadAudit),
+        (m("GET"), p("/audit/verify"), Empty, ReadAudit),
+        (m("GET"), p("/outbox"), Empty, ReadOutbox),
+        (m("GET"), p("/staff"), Empty, ManageStaff),
+        (
+            m("POST"),
+            p("/staff"),
+            Json(json!({ "email": "eve@evil.example", "name": "Eve", "role": "admin" })),
+            ManageStaff,
+        ),
+        (
+            m("PATCH"),
+            p("/staff/x"),
+            Json(json!({ "role": "admin" })),
+            ManageStaff,
+        ),
+        (m("POST"), p("/staff/x/reset-password"), Empty, ManageStaff),
+        (m("GET"), p("/api-keys"), Empty, ViewApiKeys),
+        (
+            m("POST"),
+            p("/api-keys"),
+            Json(json!({ "name": "Evil", "scope": "read", "expires_in_days": 1 })),
+            ManageOwnApiKeys,
+        ),
+        (m("DELETE"), p("/api-keys/x"), Empty, ManageOwnApiKeys),
+        (m("GET"), p("/signing-keys"), Empty, RotateSigningKeys),
+        (
+            m("POST"),
+            p("/signing-keys/rotate"),
+            Json(json!({})),
+            RotateSigningKeys,
+        ),
+    ]
+}
+
+/// Allowed: anything but a 403 or a 5xx. Refused: a 403 that changed nothing.
+fn judge(
+    wrong: &mut Vec<String>,
+    refused: &mut usize,
+    allowed: bool,
+    label: &str,
+    r: &super::Reply,
+    before: Vec<i64>,
+    after: Vec<i64>,
+) {
+    let text = r.text();
+    let text = &text[..text.len().min(300)];
+    if allowed {
+        if r.status == StatusCode::FORBIDDEN || r.status.is_server_error() {
+            wrong.push(format!("{label}: allowed, got {} {text}", r.status));
+        }
+    } else {
+        *refused += 1;
+        if r.status != StatusCode::FORBIDDEN {
+            wrong.push(format!("{label}: refused, got {} {text}", r.status));
+        } else if after != before {
+            wrong.push(format!("{label}: refused but wrote something"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_role_meets_the_matrix_on_every_endpoint_and_console_function() {
+    let app = TestApp::new().await;
+    let doc = app.document().await;
+    let share = app.share(&doc, json!({})).await;
+    let share_id = share["id"].as_str().unwrap().to_owned();
+    let portals = app
+        .call(Method::GET, "/api/v1/portals", Some(&app.key), None)
+        .await
+        .json();
+    let portal_id = portals["portals"][0]["id"].as_str().unwrap().to_owned();
+    let admin = auth::staff_for_api_key(&app.core, &app.key, &Default::default())
+        .await
+        .unwrap();
+    // Administrators last: what they may do is allowed to change things.
+    let mut people = Vec::new();
+    for role in [Role::Auditor, Role::Controller, Role::Admin] {
+        people.push(member(&app, &admin, role).await);
+    }
+    let mut refused = 0;
+    let mut wrong = Vec::new();
+    for person in &people {
+        for (method, path, send, action) in rest_cases(&doc, &share_id, &portal_id) {
+            let before = fingerprint(&app).await;
+            let r = match send {
+                Send::Upload => app.upload(&person.key, "evil.txt", b"evil").await,
+                Send::Empty => {
+                    app.call(method.clone(), &path, Some(&person.key), None)
+                        .await
+                }
+                Send::Json(v) => {
+                    app.call(method.clone(), &path, Some(&person.key), Some(v))
+                        .await
+                }
+            };
+            let label = format!("{:?} {method} {path}", person.role);
+            judge(
+                &mut wrong,
+                &mut refused,
+                person.role.permits(action) && person.scope.permits(action),
+                &label,
+                &r,
+                before,
+                fingerprint(&app).await,
+            );
+        }
+        for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+            let name = server_fn_name(path);
+            if name.starts_with("guest/")
+                || matches!(
+                    name,
+                    "sign_in" | "list_staff_sign_ins" | "check_password_link" | "set_password"
+                )
+            {
+                continue;
+            }
+            let action = console_action(name).unwrap_or_else(|| {
+                panic!("console function {name} is not in the role matrix test")
+            });
+            let Some(action) = action else { continue };
+            let fields = console_form(name, &doc, &share_id)
+                .map(|f| format!("csrf={}&{f}", person.csrf))
+                .or_else(|| read_form(name, &share_id, &portal_id))
+                .unwrap_or_else(|| panic!("console function {name} has no form here"));
+            let before = fingerprint(&app).await;
+            let r = app
+                .send(
+                    Request::post(path)
+                        .header(header::ORIGIN, ORIGIN)
+                        .header(header::COOKIE, &person.cookie)
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .body(Body::from(fields))
+                        .unwrap(),
+                )
+                .await;
+            let label = format!("{:?} console {name}", person.role);
+            judge(
+                &mut wrong,
+                &mut refused,
+                person.role.permits(action),
+                &label,
+                &r,
+                before,
+                fingerprint(&app).await,
+            );
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} calls broke the matrix:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // The matrix refuses the auditor and the controller a good share of the surface.
+    assert!(refused > 60, "{refused}");
+}
