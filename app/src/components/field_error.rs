@@ -10,6 +10,15 @@ pub fn message_for(error: Option<AppError>, fields: &[&str]) -> Option<String> {
         .map(|e| e.message)
 }
 
+/// `aria-invalid` for an input while the last submission's refusal is about one of
+/// `fields`: `aria-invalid=invalid(error, FIELDS)`.
+pub fn invalid(
+    error: Signal<Option<AppError>>,
+    fields: &'static [&'static str],
+) -> impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static {
+    move || message_for(error.get(), fields).map(|_| "true")
+}
+
 /// The last submission's refusal shown under the input it is about: `id` is what the
 /// input names in `aria-describedby`, and the input is marked `aria-invalid` while it
 /// shows (see [`message_for`]).

@@ -13,7 +13,7 @@ mod status_badge;
 pub use activity_chart::ActivityChart;
 pub use copy_button::CopyButton;
 pub use csrf_field::CsrfField;
-pub use field_error::{message_for, FieldError};
+pub use field_error::{invalid, message_for, FieldError};
 pub use flash_error::FlashError;
 pub use guest_frame::GuestFrame;
 pub use redirect_to::RedirectTo;

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::FieldError;
+use crate::components::{invalid, FieldError};
 use crate::server_fns::staff::{check_password_link, SetPassword};
 use crate::types::{short_time, PasswordLinkView};
 
@@ -62,12 +62,14 @@ fn PasswordForm(
             <input type="email" name="email" value=l.email.clone() autocomplete="username" hidden readonly/>
             <label>"New password (at least 12 characters)"
                 <input type="password" name="password" required minlength="12" maxlength="256"
-                    autocomplete="new-password" aria-describedby="password-error" data-testid="new-password"/>
+                    autocomplete="new-password" aria-invalid=invalid(error, &["password"])
+                    aria-describedby="password-error" data-testid="new-password"/>
                 <FieldError error fields=&["password"] id="password-error"/>
             </label>
             <label>"The same password again"
                 <input type="password" name="confirm" required minlength="12" maxlength="256"
-                    autocomplete="new-password" aria-describedby="confirm-error" data-testid="confirm-password"/>
+                    autocomplete="new-password" aria-invalid=invalid(error, &["confirm"])
+                    aria-describedby="confirm-error" data-testid="confirm-password"/>
                 <FieldError error fields=&["confirm"] id="confirm-error"/>
             </label>
             <button type="submit" class="btn btn-primary" data-testid="set-password">"Set password and sign in"</button>

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{CopyButton, CsrfField, FieldError, StatusBadge};
+use crate::components::{invalid, CopyButton, CsrfField, FieldError, StatusBadge};
 use crate::server_fns::keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::types::{short_time, ApiKeyRowView, ApiKeysView};
 
@@ -63,6 +63,7 @@ fn KeysBody(
                 <CsrfField/>
                 <label>"Name"
                     <input type="text" name="name" required maxlength="100" placeholder="CRM sync"
+                        aria-invalid=invalid(create_error, &["name"])
                         aria-describedby="key-name-error" data-testid="key-name"/>
                     <FieldError error=create_error fields=&["name"] id="key-name-error"/>
                 </label>
@@ -70,18 +71,19 @@ fn KeysBody(
                     <legend>"Scope"</legend>
                     <label class="check">
                         <input type="radio" name="scope" value="read" checked=!may_write data-testid="key-scope-read"/>
-                        " " <strong>"Read"</strong>" — lists and reads; changes nothing"
+                        <span><strong>"Read"</strong>" — lists and reads; changes nothing"</span>
                     </label>
                     {may_write.then(|| view! {
                         <label class="check">
                             <input type="radio" name="scope" value="admin" checked=true data-testid="key-scope-admin"/>
-                            " " <strong>"Admin"</strong>" — everything your role may do"
+                            <span><strong>"Admin"</strong>" — everything your role may do"</span>
                         </label>
                     })}
                     <FieldError error=create_error fields=&["scope"] id="key-scope-error"/>
                 </fieldset>
                 <label>"Expires"
-                    <select name="expires_in_days" aria-describedby="key-expiry-error" data-testid="key-expiry">
+                    <select name="expires_in_days" aria-invalid=invalid(create_error, &["expires_in_days"])
+                        aria-describedby="key-expiry-error" data-testid="key-expiry">
                         <option value="7">"In 7 days"</option>
                         <option value="30">"In 30 days"</option>
                         <option value="90" selected=true>"In 90 days"</option>

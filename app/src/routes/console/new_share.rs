@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{message_for, CsrfField, FieldError};
+use crate::components::{invalid as invalid_when, message_for, CsrfField, FieldError};
 use leptos_meta::Title;
 
 use crate::server_fns::documents::list_documents;
@@ -50,9 +50,7 @@ pub fn NewSharePage() -> impl IntoView {
     let default_expiry = default_expiry_date();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     // An input is marked while the last refusal is about it.
-    let invalid = move |fields: &'static [&'static str]| {
-        move || message_for(error.get(), fields).map(|_| "true")
-    };
+    let invalid = move |fields| invalid_when(error, fields);
     view! {
         <Title text="Share a document · Liaison"/>
         <h1>"Share a document"</h1>

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{CsrfField, FieldError};
+use crate::components::{invalid, CsrfField, FieldError};
 use crate::server_fns::staff::{list_staff, ChangeStaff, InviteStaff};
 use crate::types::{short_time, StaffRowView};
 
@@ -45,11 +45,13 @@ pub fn UsersPage() -> impl IntoView {
                 <CsrfField/>
                 <label>"Email"
                     <input type="email" name="email" required autocomplete="off"
+                        aria-invalid=invalid(invite_error, &["email"])
                         aria-describedby="invite-email-error" data-testid="invite-email"/>
                     <FieldError error=invite_error fields=&["email"] id="invite-email-error"/>
                 </label>
                 <label>"Name"
                     <input type="text" name="name" required maxlength="120"
+                        aria-invalid=invalid(invite_error, &["name"])
                         aria-describedby="invite-name-error" data-testid="invite-name"/>
                     <FieldError error=invite_error fields=&["name"] id="invite-name-error"/>
                 </label>
@@ -59,7 +61,7 @@ pub fn UsersPage() -> impl IntoView {
                         <label class="check">
                             <input type="radio" name="role" value=value checked={value == "controller"}
                                 data-testid=format!("invite-role-{value}")/>
-                            " " <strong>{label}</strong>" — "{what}
+                            <span><strong>{label}</strong>" — "{what}</span>
                         </label>
                     }).collect_view()}
                 </fieldset>
@@ -67,11 +69,11 @@ pub fn UsersPage() -> impl IntoView {
                     <legend>"Signs in with"</legend>
                     <label class="check">
                         <input type="radio" name="sign_in" value="password" checked=true data-testid="invite-password"/>
-                        " A password: we mail a one-time link to choose it (valid 7 days)"
+                        <span>"A password: we mail a one-time link to choose it (valid 7 days)"</span>
                     </label>
                     <label class="check">
                         <input type="radio" name="sign_in" value="idp" data-testid="invite-idp"/>
-                        " Your organisation's identity provider (no password)"
+                        <span>"Your organisation's identity provider (no password)"</span>
                     </label>
                 </fieldset>
                 <FieldError error=invite_error fields=&["sign_in", "role"] id="invite-sign-in-error"/>
@@ -142,7 +144,7 @@ fn StaffRow(s: StaffRowView, change: ServerAction<ChangeStaff>) -> impl IntoView
                 </ActionForm>
             </td>
             <td data-label="Status" data-testid="staff-status">{status}</td>
-            <td data-label="Actions" class="actions">
+            <td data-label="Actions"><div class="actions">
                 <ActionForm action=change attr:class="inline">
                     <CsrfField/>
                     <input type="hidden" name="id" value=id_toggle/>
@@ -159,7 +161,7 @@ fn StaffRow(s: StaffRowView, change: ServerAction<ChangeStaff>) -> impl IntoView
                         </button>
                     </ActionForm>
                 })}
-            </td>
+            </div></td>
         </tr>
     }
 }
