@@ -95,7 +95,7 @@ pub enum ApiKeysCommand {
         #[arg(long)]
         name: String,
         /// `read` (changes nothing) or `admin` (everything the owner's role may do).
-        #[arg(long, default_value = "admin", value_parser = ["read", "admin"])]
+        #[arg(long, default_value = "read", value_parser = ["read", "admin"])]
         scope: String,
         #[arg(long)]
         expires_in_days: Option<u32>,

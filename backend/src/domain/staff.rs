@@ -82,7 +82,7 @@ impl Role {
     pub fn may_hold_write_keys(self) -> bool {
         Action::ALL
             .iter()
-            .any(|a| a.writes() && *a != Action::ManageOwnApiKeys && self.permits(*a))
+            .any(|a| a.needs_admin_scope() && *a != Action::ManageOwnApiKeys && self.permits(*a))
     }
 }
 
@@ -151,8 +151,11 @@ impl Action {
         Action::RotateSigningKeys,
     ];
 
-    /// Whether the action changes anything (a `read` API key may do only the others).
-    pub fn writes(self) -> bool {
+    /// Whether a key needs the `admin` scope for the action (a `read` key may do only the
+    /// others): every action that changes anything, and reading the outbox, which on a
+    /// server without SMTP holds the mails themselves — share links, codes, set-password
+    /// links — that would turn a read-only key into access.
+    pub fn needs_admin_scope(self) -> bool {
         !matches!(
             self,
             Action::ViewShares
@@ -160,7 +163,6 @@ impl Action {
                 | Action::ViewPortals
                 | Action::ViewPolicy
                 | Action::ReadAudit
-                | Action::ReadOutbox
                 | Action::ViewApiKeys
         )
     }
@@ -225,7 +227,8 @@ impl SignIn {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyScope {
-    /// Only actions that change nothing.
+    /// Only actions that change nothing and reveal no secret
+    /// ([`Action::needs_admin_scope`]).
     Read,
     /// Everything the owner's role permits.
     Admin,
@@ -248,7 +251,7 @@ impl KeyScope {
     }
 
     pub fn permits(self, action: Action) -> bool {
-        self == KeyScope::Admin || !action.writes()
+        self == KeyScope::Admin || !action.needs_admin_scope()
     }
 }
 
@@ -311,11 +314,13 @@ mod tests {
             assert!(KeyScope::Admin.permits(action));
             assert_eq!(
                 KeyScope::Read.permits(action),
-                !action.writes(),
+                !action.needs_admin_scope(),
                 "{action:?}"
             );
         }
         assert_eq!(KeyScope::parse("read"), Some(KeyScope::Read));
         assert_eq!(KeyScope::parse("write"), None);
+        // A server without SMTP keeps its mails, links and codes included, in the outbox.
+        assert!(!KeyScope::Read.permits(Action::ReadOutbox));
     }
 }

@@ -255,7 +255,7 @@ pub fn staff_invitation(
 /// A password reset by an administrator: the old password no longer works.
 pub fn password_reset(org: &str, name: &str, url: &str, expires: &str) -> Rendered {
     let body = format!(
-        "Hello {name},\n\nAn administrator of {org} reset your Liaison password; the old one no longer works and you were signed out. Choose a new password with the link below. It works once and expires {expires}."
+        "Hello {name},\n\nAn administrator of {org} reset your Liaison password; the old one no longer works, you were signed out and your API keys were revoked. Choose a new password with the link below. It works once and expires {expires}."
     );
     frame(
         org,

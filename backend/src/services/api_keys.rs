@@ -17,6 +17,9 @@ use crate::Liaison;
 
 /// The longest expiry a key may be given.
 pub const MAX_EXPIRY_DAYS: u32 = 3650;
+/// The longest expiry of a key of someone who is not an administrator (whose keys always
+/// expire: a stolen session cannot mint lasting access).
+pub const STAFF_MAX_EXPIRY_DAYS: u32 = 365;
 
 /// What a list shows of a key (never its secret or hash).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -97,6 +100,14 @@ pub async fn create(
         return Err(ServiceError::invalid(
             "scope",
             "your role only reads: its keys have the read scope",
+        ));
+    }
+    if !who.role.permits(Action::ManageAllApiKeys)
+        && expires_in_days.is_none_or(|d| d > STAFF_MAX_EXPIRY_DAYS)
+    {
+        return Err(ServiceError::invalid(
+            "expires_in_days",
+            format!("keys of your role expire within {STAFF_MAX_EXPIRY_DAYS} days"),
         ));
     }
     let now = core.now_ms();

@@ -170,10 +170,19 @@ pub async fn invite(
         SignIn::Idp => None,
     };
     let mut tx = core.db.begin().await?;
+    // Addresses are unique across the installation (sign-in needs no organisation
+    // picker); only a colleague's address is named as such.
+    let ours = store::users::find_by_email(&mut *tx, &email)
+        .await?
+        .is_some_and(|u| u.org_id == who.org_id);
     store::users::insert(&mut *tx, &row)
         .await
         .map_err(super::on_unique(|| {
-            format!("{email} already has a Liaison account")
+            if ours {
+                format!("{email} is already a staff member here")
+            } else {
+                "this address cannot be invited: ask the person for another one".into()
+            }
         }))?;
     match link {
         Some(link) => {
@@ -212,8 +221,10 @@ async fn keep_an_admin(
     target: &UserRow,
     field: &'static str,
 ) -> Result<()> {
+    let can_sign_in = target.password_hash.is_some() || target.sign_in == SignIn::Idp.as_str();
     if target.role == Role::Admin.as_str()
         && target.disabled_at.is_none()
+        && can_sign_in
         && store::users::count_active_admins(&mut **tx, &who.org_id).await? <= 1
     {
         return Err(ServiceError::invalid(
@@ -260,8 +271,9 @@ pub async fn change_role(
     one(core, who, id).await
 }
 
-/// Disables an account (its sessions end, its API keys and open links stop working at
-/// the next request) or enables it again (it signs in afresh).
+/// Disables an account (its sessions end, its open links close and its API keys are
+/// revoked, all at the next request) or enables it again (it signs in afresh and makes new
+/// keys).
 #[tracing::instrument(skip_all)]
 pub async fn set_disabled(
     core: &Liaison,
@@ -284,9 +296,11 @@ pub async fn set_disabled(
         tx.rollback().await?;
         return one(core, who, id).await;
     }
+    let mut keys_revoked = 0;
     if disabled {
         keep_an_admin(&mut tx, who, &target, "user").await?;
         store::staff_links::close_all(&mut *tx, &who.org_id, id, now).await?;
+        keys_revoked = store::api_keys::revoke_all_of(&mut *tx, &who.org_id, id, now).await?;
     }
     store::users::set_disabled(&mut *tx, &who.org_id, id, disabled.then_some(now)).await?;
     audit_staff_change(
@@ -295,7 +309,7 @@ pub async fn set_disabled(
         who,
         EventType::StaffChanged,
         json!({ "action": if disabled { "disabled" } else { "enabled" },
-                "user": id, "email": target.email }),
+                "user": id, "email": target.email, "keys_revoked": keys_revoked }),
         meta,
     )
     .await?;
@@ -303,8 +317,9 @@ pub async fn set_disabled(
     one(core, who, id).await
 }
 
-/// Resets a password account's password: the old password stops working and the
-/// account's sessions end at once; a one-time link to set a new one is mailed.
+/// Resets a password account's password — what an administrator does when an account may
+/// be compromised: the old password stops working, the account's sessions end and its API
+/// keys are revoked at once; a one-time link to set a new one is mailed.
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
     core: &Liaison,
@@ -330,6 +345,8 @@ pub async fn reset_password(
         ));
     }
     store::users::set_password(&mut *tx, &who.org_id, id, None).await?;
+    let keys_revoked =
+        store::api_keys::revoke_all_of(&mut *tx, &who.org_id, id, core.now_ms()).await?;
     let purpose = if target.password_hash.is_some() {
         links::Purpose::Reset
     } else {
@@ -343,7 +360,7 @@ pub async fn reset_password(
         who,
         EventType::StaffChanged,
         json!({ "action": "password_reset", "user": id, "email": target.email,
-                "link": purpose.as_str() }),
+                "link": purpose.as_str(), "keys_revoked": keys_revoked }),
         meta,
     )
     .await?;

@@ -114,6 +114,23 @@ where
     .await?)
 }
 
+/// Revokes every unrevoked key of a staff member; returns how many.
+pub async fn revoke_all_of<'e, E>(db: E, org_id: &str, user_id: &str, now_ms: i64) -> Result<u64>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $3 \
+         WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Revokes a key; false when it was already revoked (or is not the organisation's).
 pub async fn revoke<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<bool>
 where

@@ -116,14 +116,17 @@ where
     .await?)
 }
 
-/// How many enabled administrators the organisation has (read under the organisation's
-/// lock by changes that could remove the last one).
+/// How many administrators of the organisation can sign in now: enabled, and with a
+/// password set or signing in through the organisation's IdP (an invitation not yet taken
+/// up does not count). Read under the organisation's lock by changes that could remove the
+/// last one.
 pub async fn count_active_admins<'e, E>(db: E, org_id: &str) -> Result<i64>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'admin' AND disabled_at IS NULL",
+        "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'admin' AND disabled_at IS NULL \
+         AND (password_hash IS NOT NULL OR sign_in = 'idp')",
     )
     .bind(org_id)
     .fetch_one(db)

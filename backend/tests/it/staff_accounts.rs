@@ -147,7 +147,23 @@ async fn an_invited_person_sets_a_password_once_and_is_managed(h: Harness) {
         .unwrap();
     assert_eq!(now.role, Role::Auditor);
 
-    // A reset ends the password and every session at once, and mails a new link.
+    // A reset ends the password, every session and every API key at once, and mails a
+    // new link.
+    let (_, dana_key) = api_keys::create(
+        &h.core,
+        &now,
+        NewKey {
+            name: "dana's".into(),
+            scope: KeyScope::Read,
+            expires_in_days: Some(30),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    auth::staff_for_api_key(&h.core, dana_key.expose_secret(), &meta())
+        .await
+        .unwrap();
     let reset = staff::reset_password(&h.core, &admin, &dana.id, &meta())
         .await
         .unwrap();
@@ -159,6 +175,11 @@ async fn an_invited_person_sets_a_password_once_and_is_managed(h: Harness) {
     assert!(auth::sign_in(&h.core, "dana@acme.example", &pw, &meta())
         .await
         .is_err());
+    assert!(
+        auth::staff_for_api_key(&h.core, dana_key.expose_secret(), &meta())
+            .await
+            .is_err()
+    );
     let new_token = link_in_mail(&h, &admin, "dana@acme.example", "new Liaison password").await;
     assert_ne!(new_token, token);
     let pw2 = secret("a different long passphrase");
@@ -235,7 +256,7 @@ async fn an_invited_person_sets_a_password_once_and_is_managed(h: Harness) {
             Err(ServiceError::Invalid { field: f, .. }) => assert_eq!(f, field),
             Err(ServiceError::Conflict(m)) => {
                 assert_eq!(field, "email");
-                assert!(m.contains("already has"), "{m}");
+                assert!(m.contains("already a staff member here"), "{m}");
             }
             other => panic!("{field}: {other:?}"),
         }
@@ -283,6 +304,12 @@ async fn an_invited_person_sets_a_password_once_and_is_managed(h: Harness) {
 
 async fn the_last_administrator_stays_under_concurrency(h: Harness) {
     let first = org_admin(&h, "Acme").await;
+    // An administrator still to take up their invitation cannot sign in: they do not count.
+    invite(&h, &first, "pending@acme.example", "Pending", Role::Admin).await;
+    match staff::change_role(&h.core, &first, &first.user_id, Role::Auditor, &meta()).await {
+        Err(ServiceError::Invalid { field, .. }) => assert_eq!(field, "role"),
+        other => panic!("{other:?}"),
+    }
     let second = member(&h, &first, "second@acme.example", Role::Admin).await;
     // Each demotes the other at once: exactly one may win.
     let m = meta();
@@ -296,7 +323,8 @@ async fn the_last_administrator_stays_under_concurrency(h: Harness) {
         "{a:?} {b:?}"
     );
     let admins: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL",
+        "SELECT COUNT(*) FROM users \
+         WHERE role = 'admin' AND disabled_at IS NULL AND password_hash IS NOT NULL",
     )
     .fetch_one(h.core.db.pool())
     .await
@@ -403,6 +431,30 @@ async fn key_scopes_narrow_their_owner(h: Harness) {
         scope,
         expires_in_days: Some(30),
     };
+    // Keys of staff who are not administrators always expire, within a year.
+    for days in [None, Some(366)] {
+        let long = NewKey {
+            name: "long".into(),
+            scope: KeyScope::Read,
+            expires_in_days: days,
+        };
+        match api_keys::create(&h.core, &controller, long, &meta()).await {
+            Err(ServiceError::Invalid { field, .. }) => assert_eq!(field, "expires_in_days"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // An administrator's read key cannot open the outbox (without SMTP it holds the mails,
+    // links and codes included).
+    let (_, admin_read) = api_keys::create(&h.core, &admin, new("siem", KeyScope::Read), &meta())
+        .await
+        .unwrap();
+    let siem = auth::staff_for_api_key(&h.core, admin_read.expose_secret(), &meta())
+        .await
+        .unwrap();
+    assert!(matches!(
+        backend::services::outbox::list(&h.core, &siem, 10).await,
+        Err(ServiceError::Forbidden(_))
+    ));
     // An auditor's keys only read.
     match api_keys::create(&h.core, &auditor, new("audit", KeyScope::Admin), &meta()).await {
         Err(ServiceError::Invalid { field, .. }) => assert_eq!(field, "scope"),

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct NewApiKey {
     name: String,
-    /// `read` or `admin` (default `admin`: everything the owner's role may do).
+    /// `read` (the default: changes nothing) or `admin` (everything the owner's role may do).
     scope: Option<String>,
     expires_in_days: Option<u32>,
 }
@@ -40,7 +40,7 @@ async fn create_api_key(
     ApiJson(input): ApiJson<NewApiKey>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let scope = match input.scope.as_deref() {
-        None => KeyScope::Admin,
+        None => KeyScope::Read,
         Some(s) => {
             KeyScope::parse(s).ok_or_else(|| invalid("scope", "scope must be read or admin"))?
         }

@@ -88,7 +88,7 @@ fn KeysBody(
                         <option value="30">"In 30 days"</option>
                         <option value="90" selected=true>"In 90 days"</option>
                         <option value="365">"In a year"</option>
-                        <option value="">"Never"</option>
+                        {everyone.then(|| view! { <option value="">"Never"</option> })}
                     </select>
                     <FieldError error=create_error fields=&["expires_in_days"] id="key-expiry-error"/>
                 </label>

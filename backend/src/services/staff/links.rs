@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::actor::{RequestMeta, Staff, StaffCredential};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::{KdfHash, ShareToken};
-use crate::domain::Role;
+use crate::domain::{Role, SignIn};
 use crate::mail::{self, templates, Draft};
 use crate::services::{rfc3339, Result, ServiceError};
 use crate::store::attempts::{Counter, Limit};
@@ -241,7 +241,7 @@ async fn proven(core: &Liaison, token_text: &str) -> Result<(StaffLinkRow, UserR
         .await?
         .ok_or_else(unusable)?;
     let open = link.closed_at.is_none() && link.expires_at > core.now_ms();
-    if !open || user.disabled_at.is_some() {
+    if !open || user.disabled_at.is_some() || user.sign_in != SignIn::Password.as_str() {
         return Err(unusable());
     }
     Ok((link, user))
