@@ -196,6 +196,15 @@ impl TestApp {
         r.json()
     }
 
+    /// The id of Acme's default portal.
+    async fn default_portal(&self) -> String {
+        let portals = self
+            .call(Method::GET, "/api/v1/portals", Some(&self.key), None)
+            .await
+            .json();
+        portals["portals"][0]["id"].as_str().unwrap().to_owned()
+    }
+
     async fn counts(&self) -> (i64, i64, i64) {
         let pool = self.core.db.pool();
         let one = |sql: &'static str| async move {

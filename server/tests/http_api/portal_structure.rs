@@ -264,11 +264,7 @@ async fn portal_and_share_analytics_over_rest() {
     let doc = app.document().await;
     let share = app.share(&doc, json!({})).await;
     let share_id = share["id"].as_str().unwrap().to_owned();
-    let portals = app
-        .call(Method::GET, "/api/v1/portals", Some(&app.key), None)
-        .await
-        .json();
-    let portal = portals["portals"][0]["id"].as_str().unwrap().to_owned();
+    let portal = app.default_portal().await;
     let path = format!("/api/v1/portals/{portal}/analytics");
 
     let r = app

@@ -539,11 +539,7 @@ async fn every_role_meets_the_matrix_on_every_endpoint_and_console_function() {
     let doc = app.document().await;
     let share = app.share(&doc, json!({})).await;
     let share_id = share["id"].as_str().unwrap().to_owned();
-    let portals = app
-        .call(Method::GET, "/api/v1/portals", Some(&app.key), None)
-        .await
-        .json();
-    let portal_id = portals["portals"][0]["id"].as_str().unwrap().to_owned();
+    let portal_id = app.default_portal().await;
     let admin = auth::staff_for_api_key(&app.core, &app.key, &Default::default())
         .await
         .unwrap();
