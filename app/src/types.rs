@@ -121,6 +121,8 @@ pub struct PortalItemView {
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
+    /// A newer revision exists than the one shared.
+    pub revised: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

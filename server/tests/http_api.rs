@@ -27,6 +27,8 @@ mod front_end;
 mod host_routing;
 #[path = "http_api/portal_structure.rs"]
 mod portal_structure;
+#[path = "http_api/register.rs"]
+mod register;
 #[path = "http_api/roles.rs"]
 mod roles;
 
@@ -154,6 +156,12 @@ impl TestApp {
     }
 
     async fn upload(&self, key: &str, file_name: &str, bytes: &[u8]) -> Reply {
+        self.upload_to("/api/v1/documents", key, file_name, bytes)
+            .await
+    }
+
+    /// A multipart upload titled "Exhibit" to `path` (a document or a revision).
+    async fn upload_to(&self, path: &str, key: &str, file_name: &str, bytes: &[u8]) -> Reply {
         let boundary = "XyZboundary";
         let mut body = Vec::new();
         body.extend_from_slice(
@@ -167,7 +175,7 @@ impl TestApp {
         );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let req = Request::post("/api/v1/documents")
+        let req = Request::post(path)
             .header(header::AUTHORIZATION, format!("Bearer {key}"))
             .header(
                 header::CONTENT_TYPE,

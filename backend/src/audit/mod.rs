@@ -33,6 +33,8 @@ event_types! {
     SignInFailed => "auth.sign_in_failed",
     SignedOut => "auth.signed_out",
     DocumentUploaded => "document.uploaded",
+    /// A new revision of a document uploaded (details name the family and revision).
+    DocumentRevised => "document.revised",
     /// Put in a project or taken out; details carry `from_project` and `to_project`.
     DocumentMoved => "document.moved",
     ShareCreated => "share.created",

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{rfc3339, validate, Result};
+use super::{rfc3339, validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::blobs::Blobs;
@@ -22,6 +22,11 @@ pub struct DocumentView {
     pub size_bytes: i64,
     pub sha256: String,
     pub created_at: String,
+    /// The document (family of revisions) this revision belongs to.
+    pub family_id: String,
+    /// 1, 2, 3, …: the register lists the highest.
+    pub revision: i64,
+    pub number: Option<String>,
 }
 
 impl From<&DocumentRow> for DocumentView {
@@ -34,6 +39,9 @@ impl From<&DocumentRow> for DocumentView {
             size_bytes: r.size_bytes,
             sha256: r.sha256.clone(),
             created_at: rfc3339(store::from_millis(r.created_at)),
+            family_id: r.family_id.clone(),
+            revision: r.revision,
+            number: r.number.clone(),
         }
     }
 }
@@ -117,9 +125,30 @@ pub async fn adopt(
     meta: &RequestMeta,
 ) -> Result<DocumentView> {
     let blob_key = staged.file.blob_key.clone();
-    let adopted = record(core, who, title, staged, meta).await;
+    let adopted = record(core, who, title, staged, None, meta).await;
     if adopted.is_err() {
         // Nothing half-written: the blob goes if its row did not land.
+        super::uploads::remove_unreferenced(core, &[blob_key]).await;
+    }
+    adopted
+}
+
+/// Makes a staged file the next revision of the document `revision_of` names (any of its
+/// revisions): same family, number and project; the title is the new one when given, else
+/// the current revision's. Shares made of earlier revisions keep them (and their guests are
+/// told a newer one exists). Audited `document.revised`.
+#[tracing::instrument(skip_all)]
+pub async fn adopt_revision(
+    core: &Liaison,
+    who: &Staff,
+    revision_of: &str,
+    title: String,
+    staged: StagedDocument,
+    meta: &RequestMeta,
+) -> Result<DocumentView> {
+    let blob_key = staged.file.blob_key.clone();
+    let adopted = record(core, who, title, staged, Some(revision_of), meta).await;
+    if adopted.is_err() {
         super::uploads::remove_unreferenced(core, &[blob_key]).await;
     }
     adopted
@@ -130,6 +159,7 @@ async fn record(
     who: &Staff,
     title: String,
     staged: StagedDocument,
+    revision_of: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<DocumentView> {
     may_upload(who)?;
@@ -138,15 +168,29 @@ async fn record(
         file_name,
         file,
     } = staged;
-    let title = if title.trim().is_empty() {
-        file_name.clone()
-    } else {
-        title
+    let base = match revision_of {
+        None => None,
+        Some(of) => {
+            let named = store::documents::get(core.db.pool(), &who.org_id, of)
+                .await?
+                .ok_or(ServiceError::NotFound("document"))?;
+            let current =
+                store::documents::revisions(core.db.pool(), &who.org_id, &named.family_id)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .unwrap_or(named);
+            Some(current)
+        }
+    };
+    let title = match (&base, title.trim().is_empty()) {
+        (_, false) => title,
+        (Some(b), true) => b.title.clone(),
+        (None, true) => file_name.clone(),
     };
     let title = validate::text("title", &title, 200)?;
     let row = DocumentRow {
         blob_key: file.blob_key,
-        id,
         org_id: who.org_id.clone(),
         title,
         file_name,
@@ -155,18 +199,41 @@ async fn record(
         sha256: file.sha256,
         created_by: who.user_id.clone(),
         created_at: core.now_ms(),
+        family_id: base
+            .as_ref()
+            .map_or_else(|| id.clone(), |b| b.family_id.clone()),
+        revision: base.as_ref().map_or(1, |b| b.revision + 1),
+        number: base.as_ref().and_then(|b| b.number.clone()),
+        id,
     };
     let mut tx = core.db.begin().await?;
-    store::documents::insert(&mut *tx, &row).await?;
+    // Two revisions uploaded at once: the family's unique (family, revision) index lets
+    // one in; the other is told to try again.
+    store::documents::insert(&mut *tx, &row)
+        .await
+        .map_err(super::on_unique(|| {
+            "another revision of this document was uploaded at the same time: upload again".into()
+        }))?;
+    let event_type = if let Some(b) = &base {
+        let project = store::policies::document_project(&mut *tx, &who.org_id, &b.id)
+            .await?
+            .flatten();
+        store::policies::set_document_project(&mut *tx, &who.org_id, &row.id, project.as_deref())
+            .await?;
+        EventType::DocumentRevised
+    } else {
+        EventType::DocumentUploaded
+    };
     audit::record(
         &mut tx,
         NewEvent {
             org_id: &who.org_id,
-            event_type: EventType::DocumentUploaded,
+            event_type,
             actor: AuditActor::Staff(who),
             share_id: None,
             item_id: Some(&row.id),
-            details: json!({ "title": row.title, "file_name": row.file_name, "size_bytes": row.size_bytes, "sha256": row.sha256 }),
+            details: json!({ "title": row.title, "file_name": row.file_name, "size_bytes": row.size_bytes,
+                             "sha256": row.sha256, "family": row.family_id, "revision": row.revision }),
             meta,
             at_ms: row.created_at,
         },
@@ -179,6 +246,17 @@ async fn record(
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<DocumentView>> {
     super::authorize(who, crate::domain::Action::ViewDocuments)?;
-    let rows = store::documents::list(core.db.pool(), &who.org_id, 500).await?;
+    let rows = store::documents::current(core.db.pool(), &who.org_id, 500).await?;
+    Ok(rows.iter().map(DocumentView::from).collect())
+}
+
+/// Every revision of the document `id` names (any of its revisions), newest first.
+#[tracing::instrument(skip_all)]
+pub async fn revisions(core: &Liaison, who: &Staff, id: &str) -> Result<Vec<DocumentView>> {
+    super::authorize(who, crate::domain::Action::ViewDocuments)?;
+    let named = store::documents::get(core.db.pool(), &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("document"))?;
+    let rows = store::documents::revisions(core.db.pool(), &who.org_id, &named.family_id).await?;
     Ok(rows.iter().map(DocumentView::from).collect())
 }

@@ -16,17 +16,26 @@ pub struct DocumentRow {
     pub blob_key: String,
     pub created_by: String,
     pub created_at: i64,
+    /// The family of revisions this one belongs to (the id of the first revision).
+    pub family_id: String,
+    /// 1 for the first revision, then 2, 3, …
+    pub revision: i64,
+    /// The organisation's document number, if it keeps one.
+    pub number: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, org_id, title, file_name, content_type, size_bytes, sha256, blob_key, created_by, created_at";
+const COLUMNS: &str = "id, org_id, title, file_name, content_type, size_bytes, sha256, blob_key, \
+    created_by, created_at, COALESCE(family_id, id) AS family_id, revision, number";
+const INSERT_COLUMNS: &str = "id, org_id, title, file_name, content_type, size_bytes, sha256, \
+    blob_key, created_by, created_at, family_id, revision, number";
 
 pub async fn insert<'e, E>(db: E, row: &DocumentRow) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(&format!(
-        "INSERT INTO documents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO documents ({INSERT_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     ))
     .bind(&row.id)
     .bind(&row.org_id)
@@ -38,6 +47,9 @@ where
     .bind(&row.blob_key)
     .bind(&row.created_by)
     .bind(row.created_at)
+    .bind(&row.family_id)
+    .bind(row.revision)
+    .bind(&row.number)
     .execute(db)
     .await?;
     Ok(())
@@ -56,18 +68,52 @@ where
     .await?)
 }
 
-/// Newest first, at most `limit`.
-pub async fn list<'e, E>(db: E, org_id: &str, limit: i64) -> Result<Vec<DocumentRow>>
+/// The register: the current (highest) revision of each document family, newest first,
+/// at most `limit`.
+pub async fn current<'e, E>(db: E, org_id: &str, limit: i64) -> Result<Vec<DocumentRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM documents WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+        "SELECT {COLUMNS} FROM documents d WHERE org_id = $1 AND NOT EXISTS \
+         (SELECT 1 FROM documents n WHERE n.org_id = d.org_id \
+          AND n.family_id = COALESCE(d.family_id, d.id) AND n.revision > d.revision) \
+         ORDER BY created_at DESC, id DESC LIMIT $2"
     ))
     .bind(org_id)
     .bind(limit)
     .fetch_all(db)
     .await?)
+}
+
+/// Every revision of a family, newest first.
+pub async fn revisions<'e, E>(db: E, org_id: &str, family_id: &str) -> Result<Vec<DocumentRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM documents WHERE org_id = $1 AND family_id = $2 \
+         ORDER BY revision DESC"
+    ))
+    .bind(org_id)
+    .bind(family_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The highest revision number of a family (0 when it has none).
+pub async fn latest_revision<'e, E>(db: E, org_id: &str, family_id: &str) -> Result<i64>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let n: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(revision) FROM documents WHERE org_id = $1 AND family_id = $2",
+    )
+    .bind(org_id)
+    .bind(family_id)
+    .fetch_one(db)
+    .await?;
+    Ok(n.unwrap_or(0))
 }
 
 /// The newest documents whose title contains `text` (case-insensitive for ASCII letters).

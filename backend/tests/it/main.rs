@@ -8,6 +8,7 @@ mod common;
 
 mod audit_chain;
 mod custom_domains;
+mod document_register;
 mod federation_store;
 mod geo;
 mod guest_home;

@@ -25,6 +25,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .get(list_documents)
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
+        .route(
+            "/documents/{id}/revisions",
+            post(upload_revision)
+                .get(list_revisions)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/documents/{id}/project", put(put_document_project))
 }
 
@@ -101,6 +107,33 @@ async fn upload_document(
     let doc = documents::adopt(&state.core, &who, form.title, form.file, &meta).await?;
     staged.adopted();
     Ok((StatusCode::CREATED, Json(json!(doc))))
+}
+
+/// 201 with the new revision (multipart like an upload; `title` optional: the current
+/// revision's title by default).
+async fn upload_revision(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mut staged = StagedFiles::new(state.core.clone());
+    let form = read_upload(&state, &who, form, None, &mut staged).await?;
+    let doc =
+        documents::adopt_revision(&state.core, &who, &id, form.title, form.file, &meta).await?;
+    staged.adopted();
+    Ok((StatusCode::CREATED, Json(json!(doc))))
+}
+
+async fn list_revisions(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "items": documents::revisions(&state.core, &who, &id).await? }),
+    ))
 }
 
 async fn list_documents(

@@ -256,6 +256,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
 enum Send {
     Empty,
     Json(Value),
+    /// A multipart file upload to the case's path.
     Upload,
 }
 
@@ -325,6 +326,18 @@ fn rest_cases(doc: &str, share: &str, portal: &str) -> Vec<(Method, String, Send
         (m("POST"), p("/shares/x/revoke"), Empty, RevokeAnyShare),
         (m("GET"), p("/documents"), Empty, ViewDocuments),
         (m("POST"), p("/documents"), Upload, UploadDocument),
+        (
+            m("GET"),
+            p(&format!("/documents/{doc}/revisions")),
+            Empty,
+            ViewDocuments,
+        ),
+        (
+            m("POST"),
+            p(&format!("/documents/{doc}/revisions")),
+            Upload,
+            UploadDocument,
+        ),
         (
             m("PUT"),
             p(&format!("/documents/{doc}/project")),
@@ -554,7 +567,7 @@ async fn every_role_meets_the_matrix_on_every_endpoint_and_console_function() {
         for (method, path, send, action) in rest_cases(&doc, &share_id, &portal_id) {
             let before = fingerprint(&app).await;
             let r = match send {
-                Send::Upload => app.upload(&person.key, "evil.txt", b"evil").await,
+                Send::Upload => app.upload_to(&path, &person.key, "evil.txt", b"evil").await,
                 Send::Empty => {
                     app.call(method.clone(), &path, Some(&person.key), None)
                         .await

@@ -125,6 +125,9 @@ fn Item(item: PortalItemView, watermark: Option<String>, allow_download: bool) -
         <section class="item" data-testid="portal-item">
             <h1>{item.title.clone()}</h1>
             <p class="muted small">{format!("{} · {}", item.file_name, human_size(item.size_bytes))}</p>
+            {item.revised.then(|| view! {
+                <p class="notice-warn" role="note" data-testid="revised">"This document has been revised since it was shared with you — ask the sender for a new share."</p>
+            })}
             <div class="viewer">
                 {viewer}
                 {watermark.map(|w| view! {

@@ -86,6 +86,7 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
                 file_name: i.file_name,
                 content_type: i.content_type,
                 size_bytes: i.size_bytes,
+                revised: i.revised,
             })
             .collect(),
     })

@@ -11,7 +11,7 @@ use super::current_share;
 use crate::actor::{Guest, RequestMeta};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::services::{Result, ServiceError};
-use crate::store::documents::DocumentRow;
+use crate::store::{self, documents::DocumentRow};
 use crate::Liaison;
 
 /// An item as the guest sees it.
@@ -23,6 +23,9 @@ pub struct PortalItem {
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
+    /// A newer revision of this document exists (the share keeps the one it was made of;
+    /// the guest is told to ask the sender for a new share).
+    pub revised: bool,
 }
 
 /// The documents the guest's share covers, in order (one for a single revision).
@@ -80,15 +83,21 @@ pub async fn overview(core: &Liaison, guest: &Guest) -> Result<Overview> {
 /// The items of the guest's share, and nothing else.
 #[tracing::instrument(skip_all)]
 pub async fn items(core: &Liaison, guest: &Guest) -> Result<Vec<PortalItem>> {
-    Ok(shared_documents(core, guest)
-        .await?
-        .iter()
-        .map(|d| portal_item(d))
-        .collect())
+    let mut out = Vec::new();
+    for d in shared_documents(core, guest).await? {
+        let newest =
+            store::documents::latest_revision(core.db.pool(), &guest.org_id, &d.family_id).await?;
+        out.push(PortalItem {
+            revised: newest > d.revision,
+            ..portal_item(&d)
+        });
+    }
+    Ok(out)
 }
 
 fn portal_item(d: &DocumentRow) -> PortalItem {
     PortalItem {
+        revised: false,
         id: d.id.clone(),
         kind: "document",
         title: d.title.clone(),

@@ -127,7 +127,7 @@ pub async fn list_finding(
         })
         .collect();
     let documents = if find.is_empty() {
-        store::documents::list(pool, &who.org_id, CHOICES_LIMIT).await?
+        store::documents::current(pool, &who.org_id, CHOICES_LIMIT).await?
     } else {
         store::documents::find(pool, &who.org_id, &find, CHOICES_LIMIT).await?
     };
