@@ -204,6 +204,21 @@ impl TestApp {
         r.json()
     }
 
+    /// A guest's portal JWT for `share` (its link opened over the API, acknowledgement
+    /// given).
+    async fn guest_session(&self, share: &Value) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/portal/session",
+                None,
+                Some(json!({ "token": token_of(share), "acknowledged": true })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        r.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// The id of Acme's default portal.
     async fn default_portal(&self) -> String {
         let portals = self
@@ -496,16 +511,7 @@ async fn forged_portal_tokens_are_rejected_with_a_challenge() {
     let app = TestApp::new().await;
     let doc = app.document().await;
     let share = app.share(&doc, json!({})).await;
-    let good = app
-        .call(
-            Method::POST,
-            "/api/portal/session",
-            None,
-            Some(json!({ "token": token_of(&share) })),
-        )
-        .await
-        .json();
-    let good = good["access_token"].as_str().unwrap().to_owned();
+    let good = app.guest_session(&share).await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = |iss: &str, aud: &str, exp: i64| PortalClaims {
         iss: iss.into(),

@@ -4,23 +4,14 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::{token_of, TestApp};
+use super::TestApp;
 
 #[tokio::test]
 async fn a_revision_is_listed_and_the_guest_of_an_older_share_is_told() {
     let app = TestApp::new().await;
     let doc = app.document().await;
     let share = app.share(&doc, json!({})).await;
-    let r = app
-        .call(
-            Method::POST,
-            "/api/portal/session",
-            None,
-            Some(json!({ "token": token_of(&share), "acknowledged": true })),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let jwt = r.json()["access_token"].as_str().unwrap().to_owned();
+    let jwt = app.guest_session(&share).await;
     assert!(!revised(&app, &jwt).await);
 
     let path = format!("/api/v1/documents/{doc}/revisions");
