@@ -224,31 +224,46 @@ pub fn member_added(org: &str, portal: &str, member: &str, manager: &str) -> Ren
     )
 }
 
-/// To someone invited as staff: with a one-time link to set a password (`link`: URL and
-/// expiry), or, for accounts that sign in through the organisation's IdP, without one.
+/// How an invited staff member gets in.
+#[derive(Clone, Copy, Debug)]
+pub enum StaffAccess<'a> {
+    /// A one-time link to choose a password, and when it expires.
+    SetPassword { url: &'a str, expires: &'a str },
+    /// The sign-in page, where they choose the organisation's identity provider.
+    SignIn { url: &'a str },
+}
+
+/// To someone invited as staff: the link to choose a password, or to the sign-in page for
+/// accounts that sign in through the organisation's IdP.
 pub fn staff_invitation(
     org: &str,
     name: &str,
     inviter: &str,
     role: &str,
-    link: Option<(&str, &str)>,
+    access: StaffAccess<'_>,
 ) -> Rendered {
     let mut body =
         format!("Hello {name},\n\n{inviter} invited you to {org}'s Liaison console as {role}.");
-    match link {
-        Some((_, expires)) => body.push_str(&format!(
-            "\n\nChoose your password with the link below. It works once and expires {expires}. If you did not expect this, ignore this message."
-        )),
-        None => body.push_str(
-            "\n\nSign in with your organisation's account: choose it on the sign-in page.",
-        ),
-    }
+    let link = match access {
+        StaffAccess::SetPassword { url, expires } => {
+            body.push_str(&format!(
+                "\n\nChoose your password with the link below. It works once and expires {expires}. If you did not expect this, ignore this message."
+            ));
+            ("Choose your password", url)
+        }
+        StaffAccess::SignIn { url } => {
+            body.push_str(
+                "\n\nSign in with your organisation's account: choose it on the sign-in page.",
+            );
+            ("Sign in", url)
+        }
+    };
     frame(
         org,
         None,
         format!("You are invited to {org}'s Liaison console"),
         body,
-        link.map(|(url, _)| ("Choose your password", url)),
+        Some(link),
     )
 }
 
@@ -269,6 +284,31 @@ pub fn password_reset(org: &str, name: &str, url: &str, expires: &str) -> Render
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_staff_invitation_carries_its_way_in_in_both_parts() {
+        for (access, label, url) in [
+            (
+                StaffAccess::SetPassword {
+                    url: "https://liaison.example/password/abc",
+                    expires: "2026-12-13",
+                },
+                "Choose your password",
+                "https://liaison.example/password/abc",
+            ),
+            (
+                StaffAccess::SignIn {
+                    url: "https://liaison.example/login",
+                },
+                "Sign in",
+                "https://liaison.example/login",
+            ),
+        ] {
+            let m = staff_invitation("Acme", "Dana", "Ada", "Auditor", access);
+            assert!(m.text.contains(url) && m.text.contains(label), "{}", m.text);
+            assert!(m.html.contains(url) && m.html.contains(label), "{}", m.html);
+        }
+    }
 
     #[test]
     fn values_are_escaped_in_html_and_links_stay_apart_from_codes() {

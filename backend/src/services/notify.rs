@@ -168,6 +168,42 @@ pub async fn expiry_reminder(core: &Liaison, tx: &mut Tx, share: &Share) -> Resu
     to_recipient(core, tx, share, "expiry_reminder", mail).await
 }
 
+/// The organisation's name for a mail ("" if it is gone).
+async fn org_name(core: &Liaison, org_id: &str) -> Result<String> {
+    Ok(store::orgs::get(core.db.pool(), org_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default())
+}
+
+/// A mail to a staff member (an invitation, a password reset), about no share.
+#[tracing::instrument(skip_all)]
+pub async fn to_staff(
+    core: &Liaison,
+    tx: &mut Tx,
+    user: &store::users::UserRow,
+    kind: &'static str,
+    render: impl FnOnce(&str) -> Rendered,
+) -> Result<()> {
+    let mail = render(&org_name(core, &user.org_id).await?);
+    mail::enqueue(
+        tx,
+        &core.sealer,
+        &host(core),
+        core.now_ms(),
+        Draft {
+            org_id: &user.org_id,
+            kind,
+            share_id: None,
+            to_address: &user.email,
+            to_name: &user.display_name,
+            mail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The host part of Message-IDs: the public URL's host.
 fn host(core: &Liaison) -> String {
     core.settings
@@ -218,10 +254,7 @@ pub async fn domain_suspended(
     record: &str,
     reason: store::domains::SuspendReason,
 ) -> Result<()> {
-    let org = store::orgs::get(core.db.pool(), org_id)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
+    let org = org_name(core, org_id).await?;
     for admin in store::users::active_admins(core.db.pool(), org_id).await? {
         mail::enqueue(
             tx,
@@ -258,10 +291,7 @@ pub async fn member_added(
     portal: &str,
     manager: &str,
 ) -> Result<()> {
-    let org = store::orgs::get(core.db.pool(), &member.org_id)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
+    let org = org_name(core, &member.org_id).await?;
     mail::enqueue(
         tx,
         &core.sealer,

@@ -16,8 +16,8 @@ use crate::actor::{RequestMeta, Staff, StaffCredential};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::{KdfHash, ShareToken};
 use crate::domain::{Role, SignIn};
-use crate::mail::{self, templates, Draft};
-use crate::services::{rfc3339, Result, ServiceError};
+use crate::mail::templates::{self, StaffAccess};
+use crate::services::{notify, rfc3339, Result, ServiceError};
 use crate::store::attempts::{Counter, Limit};
 use crate::store::staff_links::StaffLinkRow;
 use crate::store::{self, from_millis, new_id, users::UserRow, Tx};
@@ -29,6 +29,9 @@ pub const INVITATION_HOURS: i64 = 7 * 24;
 pub const RESET_HOURS: i64 = 24;
 /// Shortest and longest password, in characters.
 pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=256;
+
+/// The outbox's name for a staff invitation, with a link or without.
+const STAFF_INVITATION: &str = "staff_invitation";
 
 /// Wrong verifiers per link before it locks for a day.
 pub const LINK_LIMIT: Limit = Limit {
@@ -53,6 +56,22 @@ impl Purpose {
         match self {
             Purpose::Invitation => "invitation",
             Purpose::Reset => "reset",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "invitation" => Some(Purpose::Invitation),
+            "reset" => Some(Purpose::Reset),
+            _ => None,
+        }
+    }
+
+    /// The outbox's name for the mail that carries such a link.
+    fn mail_kind(self) -> &'static str {
+        match self {
+            Purpose::Invitation => STAFF_INVITATION,
+            Purpose::Reset => "staff_password_reset",
         }
     }
 
@@ -114,23 +133,28 @@ impl Issued {
             .public_url
             .join(&format!("password/{}", self.token.expose().expose_secret()))
             .map_err(ServiceError::internal)?;
-        let org = org_name(core, &user.org_id).await?;
         let expires = rfc3339(from_millis(expires_at));
-        let role = Role::parse(&user.role).unwrap_or(Role::Auditor).label();
-        let rendered = match purpose {
+        notify::to_staff(core, tx, user, purpose.mail_kind(), |org| match purpose {
             Purpose::Invitation => templates::staff_invitation(
-                &org,
+                org,
                 &user.display_name,
                 &who.name,
-                role,
-                Some((url.as_str(), &expires)),
+                role_label(user),
+                StaffAccess::SetPassword {
+                    url: url.as_str(),
+                    expires: &expires,
+                },
             ),
             Purpose::Reset => {
-                templates::password_reset(&org, &user.display_name, url.as_str(), &expires)
+                templates::password_reset(org, &user.display_name, url.as_str(), &expires)
             }
-        };
-        enqueue(core, tx, user, purpose.as_str(), rendered).await
+        })
+        .await
     }
+}
+
+fn role_label(user: &UserRow) -> &'static str {
+    Role::parse(&user.role).unwrap_or(Role::Auditor).label()
 }
 
 /// The invitation of an account that signs in through the organisation's IdP: where to
@@ -141,55 +165,23 @@ pub(super) async fn mail_idp_invitation(
     who: &Staff,
     user: &UserRow,
 ) -> Result<()> {
-    let org = org_name(core, &user.org_id).await?;
-    let role = Role::parse(&user.role).unwrap_or(Role::Auditor).label();
-    let mut rendered = templates::staff_invitation(&org, &user.display_name, &who.name, role, None);
     let login = core
         .settings
         .public_url
         .join("login")
         .map_err(ServiceError::internal)?;
-    rendered.text.push_str(&format!("\nSign in at {login}\n"));
-    enqueue(core, tx, user, "invitation", rendered).await
-}
-
-async fn org_name(core: &Liaison, org_id: &str) -> Result<String> {
-    Ok(store::orgs::get(core.db.pool(), org_id)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default())
-}
-
-async fn enqueue(
-    core: &Liaison,
-    tx: &mut Tx,
-    user: &UserRow,
-    purpose: &str,
-    rendered: templates::Rendered,
-) -> Result<()> {
-    let kind = match purpose {
-        "reset" => "staff_password_reset",
-        _ => "staff_invitation",
-    };
-    mail::enqueue(
-        tx,
-        &core.sealer,
-        core.settings
-            .public_url
-            .host_str()
-            .unwrap_or("liaison.invalid"),
-        core.now_ms(),
-        Draft {
-            org_id: &user.org_id,
-            kind,
-            share_id: None,
-            to_address: &user.email,
-            to_name: &user.display_name,
-            mail: rendered,
-        },
-    )
-    .await?;
-    Ok(())
+    notify::to_staff(core, tx, user, STAFF_INVITATION, |org| {
+        templates::staff_invitation(
+            org,
+            &user.display_name,
+            &who.name,
+            role_label(user),
+            StaffAccess::SignIn {
+                url: login.as_str(),
+            },
+        )
+    })
+    .await
 }
 
 /// What the set-password page shows of a valid link.
@@ -254,12 +246,13 @@ pub async fn check(core: &Liaison, token_text: &str) -> Result<LinkView> {
     Ok(LinkView {
         email: user.email,
         name: user.display_name,
-        organisation: org_name(core, &user.org_id).await?,
-        purpose: if link.purpose == "reset" {
-            Purpose::Reset
-        } else {
-            Purpose::Invitation
-        },
+        organisation: store::orgs::get(core.db.pool(), &user.org_id)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default(),
+        purpose: Purpose::parse(&link.purpose).ok_or_else(|| {
+            ServiceError::fault(format!("staff link {} has unknown purpose", link.id))
+        })?,
         expires_at: rfc3339(from_millis(link.expires_at)),
     })
 }
