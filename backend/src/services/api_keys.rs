@@ -207,11 +207,9 @@ pub async fn revoke(
     let mut tx = core.db.begin().await?;
     let row = store::api_keys::get(&mut *tx, &who.org_id, id)
         .await?
+        // Someone else's key does not exist for a person who may not manage it.
         .filter(|k| k.user_id == who.user_id || who.role.permits(Action::ManageAllApiKeys))
         .ok_or(ServiceError::NotFound("API key"))?;
-    if row.user_id != who.user_id {
-        authorize(who, Action::ManageAllApiKeys)?;
-    }
     if !store::api_keys::revoke(&mut *tx, &who.org_id, id, now).await? {
         return Err(ServiceError::Conflict(
             "this API key is already revoked".into(),

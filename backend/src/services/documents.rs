@@ -124,13 +124,7 @@ pub async fn adopt(
     staged: StagedDocument,
     meta: &RequestMeta,
 ) -> Result<DocumentView> {
-    let blob_key = staged.file.blob_key.clone();
-    let adopted = record(core, who, title, staged, None, meta).await;
-    if adopted.is_err() {
-        // Nothing half-written: the blob goes if its row did not land.
-        super::uploads::remove_unreferenced(core, &[blob_key]).await;
-    }
-    adopted
+    adopt_as(core, who, title, staged, None, meta).await
 }
 
 /// Makes a staged file the next revision of the document `revision_of` names (any of its
@@ -146,8 +140,21 @@ pub async fn adopt_revision(
     staged: StagedDocument,
     meta: &RequestMeta,
 ) -> Result<DocumentView> {
+    adopt_as(core, who, title, staged, Some(revision_of), meta).await
+}
+
+/// Records the staged file as a document (or the next revision of `revision_of`). Nothing
+/// half-written: the blob goes if its row did not land.
+async fn adopt_as(
+    core: &Liaison,
+    who: &Staff,
+    title: String,
+    staged: StagedDocument,
+    revision_of: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<DocumentView> {
     let blob_key = staged.file.blob_key.clone();
-    let adopted = record(core, who, title, staged, Some(revision_of), meta).await;
+    let adopted = record(core, who, title, staged, revision_of, meta).await;
     if adopted.is_err() {
         super::uploads::remove_unreferenced(core, &[blob_key]).await;
     }

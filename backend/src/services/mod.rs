@@ -244,7 +244,7 @@ pub(crate) fn authorize(who: &crate::actor::Staff, action: crate::domain::Action
     if let crate::actor::StaffCredential::ApiKey { scope, .. } = &who.credential {
         if !scope.permits(action) {
             return Err(ServiceError::Forbidden(
-                "This API key is read-only: it may not change anything.",
+                "This API key is read-only: it may not change anything or open the outbox.",
             ));
         }
     }

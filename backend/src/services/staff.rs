@@ -116,12 +116,14 @@ pub async fn list(core: &Liaison, who: &Staff) -> Result<Vec<StaffView>> {
         .collect()
 }
 
+/// One account as the list shows it (after a change to it).
 async fn one(core: &Liaison, who: &Staff, id: &str) -> Result<StaffView> {
-    list(core, who)
+    let pool = core.db.pool();
+    let row = store::users::get(pool, &who.org_id, id)
         .await?
-        .into_iter()
-        .find(|s| s.id == id)
-        .ok_or(ServiceError::NotFound("staff member"))
+        .ok_or(ServiceError::NotFound("staff member"))?;
+    let link = store::staff_links::open_until(pool, &who.org_id, id, core.now_ms()).await?;
+    view(row, link, who)
 }
 
 /// Invites a staff member: the account, and a mail — with a one-time link to set a

@@ -101,19 +101,47 @@ where
     .await?)
 }
 
-/// The highest revision number of a family (0 when it has none).
-pub async fn latest_revision<'e, E>(db: E, org_id: &str, family_id: &str) -> Result<i64>
+/// The highest revision of each of the organisation's families among `family_ids`
+/// (family, revision).
+pub async fn latest_revisions<'e, E>(
+    db: E,
+    org_id: &str,
+    family_ids: &[&str],
+) -> Result<Vec<(String, i64)>>
 where
-    E: Executor<'e, Database = sqlx::Any>,
+    E: Executor<'e, Database = sqlx::Any> + Copy,
 {
-    let n: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(revision) FROM documents WHERE org_id = $1 AND family_id = $2",
+    for_ids(
+        db,
+        org_id,
+        family_ids,
+        "SELECT family_id, MAX(revision) FROM documents \
+         WHERE org_id = $1 AND family_id IN ({ids}) GROUP BY family_id",
     )
-    .bind(org_id)
-    .bind(family_id)
-    .fetch_one(db)
-    .await?;
-    Ok(n.unwrap_or(0))
+    .await
+}
+
+/// Runs `select` — `$1` the organisation, `{ids}` where the list goes — over `ids`, 500 at
+/// a time (the engines' limits on bound values), and gathers the rows.
+async fn for_ids<'e, E, O>(db: E, org_id: &str, ids: &[&str], select: &str) -> Result<Vec<O>>
+where
+    E: Executor<'e, Database = sqlx::Any> + Copy,
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks = (2..chunk.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = select.replace("{ids}", &marks);
+        let mut q = sqlx::query_as(&sql).bind(org_id);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(db).await?);
+    }
+    Ok(out)
 }
 
 /// The newest documents whose title contains `text` (case-insensitive for ASCII letters).
@@ -143,20 +171,13 @@ pub async fn titles<'e, E>(db: E, org_id: &str, ids: &[&str]) -> Result<Vec<(Str
 where
     E: Executor<'e, Database = sqlx::Any> + Copy,
 {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let marks = (2..chunk.len() + 2)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("SELECT id, title FROM documents WHERE org_id = $1 AND id IN ({marks})");
-        let mut q = sqlx::query_as(&sql).bind(org_id);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        out.extend(q.fetch_all(db).await?);
-    }
-    Ok(out)
+    for_ids(
+        db,
+        org_id,
+        ids,
+        "SELECT id, title FROM documents WHERE org_id = $1 AND id IN ({ids})",
+    )
+    .await
 }
 
 /// Does a committed row (a document or a response attachment) refer to this blob?

@@ -95,6 +95,27 @@ where
     Ok(done.rows_affected() == 1)
 }
 
+/// When the newest open, unexpired link of one account expires, if it has one.
+pub async fn open_until<'e, E>(
+    db: E,
+    org_id: &str,
+    user_id: &str,
+    now_ms: i64,
+) -> Result<Option<i64>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT MAX(expires_at) FROM staff_links \
+         WHERE org_id = $1 AND user_id = $2 AND closed_at IS NULL AND expires_at > $3",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(now_ms)
+    .fetch_one(db)
+    .await?)
+}
+
 /// Accounts of the organisation with an open, unexpired link (those still to set a
 /// password), with the link's expiry.
 pub async fn open_for_org<'e, E>(db: E, org_id: &str, now_ms: i64) -> Result<Vec<(String, i64)>>

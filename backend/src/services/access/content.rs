@@ -83,16 +83,20 @@ pub async fn overview(core: &Liaison, guest: &Guest) -> Result<Overview> {
 /// The items of the guest's share, and nothing else.
 #[tracing::instrument(skip_all)]
 pub async fn items(core: &Liaison, guest: &Guest) -> Result<Vec<PortalItem>> {
-    let mut out = Vec::new();
-    for d in shared_documents(core, guest).await? {
-        let newest =
-            store::documents::latest_revision(core.db.pool(), &guest.org_id, &d.family_id).await?;
-        out.push(PortalItem {
-            revised: newest > d.revision,
-            ..portal_item(&d)
-        });
-    }
-    Ok(out)
+    let documents = shared_documents(core, guest).await?;
+    let families: Vec<&str> = documents.iter().map(|d| d.family_id.as_str()).collect();
+    let latest: std::collections::HashMap<String, i64> =
+        store::documents::latest_revisions(core.db.pool(), &guest.org_id, &families)
+            .await?
+            .into_iter()
+            .collect();
+    Ok(documents
+        .iter()
+        .map(|d| PortalItem {
+            revised: latest.get(&d.family_id).is_some_and(|n| *n > d.revision),
+            ..portal_item(d)
+        })
+        .collect())
 }
 
 fn portal_item(d: &DocumentRow) -> PortalItem {
