@@ -10,6 +10,18 @@ pub struct CurrentUser {
     pub email: String,
     pub role: String,
     pub csrf: String,
+    /// The console pages the role matrix opens to them beyond what every role sees.
+    pub pages: ConsolePages,
+}
+
+/// Which role-bound console pages the navigation offers (each answer from the role
+/// matrix, `Role::permits`, so the bar never disagrees with the pages themselves).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsolePages {
+    pub audit: bool,
+    pub outbox: bool,
+    pub partners: bool,
+    pub users: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -32,6 +32,15 @@ pub enum StaffStatus {
 }
 
 impl StaffStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffStatus::Active => "active",
+            StaffStatus::Invited => "invited",
+            StaffStatus::NoPassword => "no_password",
+            StaffStatus::Disabled => "disabled",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             StaffStatus::Active => "Active",

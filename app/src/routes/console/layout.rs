@@ -26,8 +26,7 @@ pub fn ConsoleLayout() -> impl IntoView {
 #[component]
 fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
     let who = format!("{} · {}", user.email, user.role);
-    let admin = user.role == "admin";
-    let reads_audit = user.role != "controller";
+    let pages = user.pages;
     provide_context(user);
     view! {
         <header class="topbar">
@@ -36,11 +35,11 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
                 <A href="/console" exact=true>"Active shares"</A>
                 <A href="/console/shares/new">"Share a document"</A>
                 <A href="/console/documents">"Documents"</A>
-                {reads_audit.then(|| view! { <A href="/console/audit">"Audit log"</A> })}
-                {admin.then(|| view! { <A href="/console/outbox">"Outbox"</A> })}
+                {pages.audit.then(|| view! { <A href="/console/audit">"Audit log"</A> })}
+                {pages.outbox.then(|| view! { <A href="/console/outbox">"Outbox"</A> })}
                 <A href="/console/portals">"Portals"</A>
-                {admin.then(|| view! { <A href="/console/partners">"Partners"</A> })}
-                {admin.then(|| view! { <A href="/console/users">"Users"</A> })}
+                {pages.partners.then(|| view! { <A href="/console/partners">"Partners"</A> })}
+                {pages.users.then(|| view! { <A href="/console/users">"Users"</A> })}
                 <A href="/console/keys">"API keys"</A>
                 <A href="/console/settings">"Settings"</A>
             </nav>

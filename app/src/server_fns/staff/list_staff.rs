@@ -24,10 +24,7 @@ pub(super) fn row(s: backend::services::staff::StaffView) -> StaffRowView {
         role: s.role.as_str().into(),
         role_label: s.role.label().into(),
         sign_in: s.sign_in.as_str().into(),
-        status: serde_json::to_value(s.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        status: s.status.as_str().into(),
         status_label: s.status.label().into(),
         link_expires_at: s.link_expires_at,
         created_at: s.created_at,
