@@ -23,9 +23,9 @@ use leptos_router::{path, SsrMode};
 
 use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
-    ApiKeysPage, AuditPage, ConsoleLayout, DocumentsPage, NewSharePage, OutboxPage, PartnersPage,
-    PortalAnalyticsPage, PortalSectionsPage, PortalsPage, SettingsPage, ShareDetailPage,
-    SharesPage, UsersPage,
+    ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewSharePage, OutboxPage,
+    PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, SettingsPage,
+    ShareDetailPage, SharesPage, TermsPage, UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage};
 
@@ -169,6 +169,7 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("") view=SharesPage ssr=SsrMode::Async/>
                     <Route path=path!("shares/new") view=NewSharePage ssr=SsrMode::Async/>
                     <Route path=path!("documents") view=DocumentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("documents/:id") view=DocumentPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async/>
@@ -176,6 +177,8 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("portals/:id/sections") view=PortalSectionsPage ssr=SsrMode::Async/>
                     <Route path=path!("portals/:id/analytics") view=PortalAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("terms") view=TermsPage ssr=SsrMode::Async/>
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=path!("share/:id") view=ShareDetailPage ssr=SsrMode::Async/>

@@ -31,6 +31,8 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
   await page.fill('input[name=title]', 'Evidence log');
   await page.click('form.upload button[type=submit]');
   await expect(page.getByText('Document uploaded.')).toBeVisible();
+  await expect(page.getByTestId('document-title')).toHaveText('Evidence log');
+  await page.goto('/console/documents');
   await expect(page.getByTestId('documents-table')).toContainText('Evidence log');
 
   // Create a link share for a named recipient: expiry date, max 3 opens, acknowledgement.

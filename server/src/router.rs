@@ -55,6 +55,8 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
     .with_secure(state.secure_cookies)
     .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
     let assets = state.assets.clone();
+    let upload_limit =
+        axum::extract::DefaultBodyLimit::max(state.core.settings.max_upload_bytes + 64 * 1024);
 
     let app = Router::new()
         .merge(extra)
@@ -64,9 +66,11 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/api/guest/{fn_name}", post(server_fn).get(server_fn))
         .route(
             "/console/documents",
-            post(console_upload::upload).layer(axum::extract::DefaultBodyLimit::max(
-                state.core.settings.max_upload_bytes + 64 * 1024,
-            )),
+            post(console_upload::upload).layer(upload_limit),
+        )
+        .route(
+            "/console/documents/{id}/revisions",
+            post(console_upload::upload_revision).layer(upload_limit),
         )
         .route(
             "/console/portals/{id}/logo",

@@ -928,6 +928,10 @@ async fn every_console_form_checks_its_csrf_token() {
         "list_shares",
         "list_staff",
         "list_api_keys",
+        "load_document",
+        "list_projects",
+        "load_terms_page",
+        "event_filter_options",
         "sign_in",
         // A set-password link is its own credential (no session yet).
         "check_password_link",

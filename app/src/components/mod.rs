@@ -9,6 +9,7 @@ mod guest_frame;
 mod redirect_to;
 mod revoke_button;
 mod status_badge;
+mod upload_form;
 
 pub use activity_chart::ActivityChart;
 pub use copy_button::CopyButton;
@@ -19,3 +20,4 @@ pub use guest_frame::GuestFrame;
 pub use redirect_to::RedirectTo;
 pub use revoke_button::RevokeButton;
 pub use status_badge::StatusBadge;
+pub use upload_form::UploadForm;

@@ -93,6 +93,51 @@ impl EventType {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|e| e.as_str() == s)
     }
+
+    /// The event types a filter names: one type by its name, or a group's by the group's.
+    pub fn parse_filter(s: &str) -> Option<Vec<Self>> {
+        match EventGroup::parse(s) {
+            Some(g) => Some(g.members().collect()),
+            None => Self::parse(s).map(|e| vec![e]),
+        }
+    }
+}
+
+/// A named set of event types, offered beside the single types wherever events are
+/// filtered. Group names have no dot, so they never collide with an event type's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventGroup {
+    /// Everything that happens to a guest share and what its guest did with the items:
+    /// `share.*` and `item.*`.
+    GuestShare,
+}
+
+impl EventGroup {
+    pub const ALL: &'static [EventGroup] = &[EventGroup::GuestShare];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventGroup::GuestShare => "guest_share",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EventGroup::GuestShare => "Guest share",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|g| g.as_str() == s)
+    }
+
+    pub fn members(self) -> impl Iterator<Item = EventType> {
+        EventType::ALL.iter().copied().filter(move |e| match self {
+            EventGroup::GuestShare => {
+                e.as_str().starts_with("share.") || e.as_str().starts_with("item.")
+            }
+        })
+    }
 }
 
 impl Serialize for EventType {

@@ -74,6 +74,9 @@ impl From<AuditRow> for AuditEventView {
 pub struct AuditFilter {
     pub share_id: Option<String>,
     pub item_id: Option<String>,
+    /// Events about any revision of the document this id names (any of its revisions).
+    pub document: Option<String>,
+    /// An event type (`share.revoked`) or a group of them (`guest_share`).
     pub event_type: Option<String>,
     pub actor_id: Option<String>,
     /// RFC 3339, inclusive.
@@ -130,20 +133,46 @@ fn decode_cursor(text: &str) -> Result<(i64, String)> {
     Ok((at.parse().map_err(|_| bad())?, id.to_owned()))
 }
 
-fn to_query(f: AuditFilter, limit: i64) -> Result<AuditQuery> {
-    if let Some(t) = &f.event_type {
-        if EventType::parse(t).is_none() {
+/// The store's query for `f`, the `document` filter resolved to its revisions.
+async fn query(core: &Liaison, who: &Staff, f: AuditFilter, limit: i64) -> Result<AuditQuery> {
+    let document = id_filter("document", f.document.clone())?;
+    let mut q = to_query(f, limit)?;
+    if let Some(id) = document {
+        if !q.item_ids.is_empty() {
             return Err(ServiceError::invalid(
-                "event_type",
-                format!("unknown event type {t:?}"),
+                "document",
+                "filter by item_id or by document, not both",
             ));
         }
+        let named = store::documents::get(core.db.pool(), &who.org_id, &id)
+            .await?
+            .ok_or_else(|| ServiceError::invalid("document", "no such document"))?;
+        q.item_ids = store::documents::revisions(core.db.pool(), &who.org_id, &named.family_id)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
     }
+    Ok(q)
+}
+
+/// The store's query for `f`, but for its `document` filter ([`query`] resolves it).
+fn to_query(f: AuditFilter, limit: i64) -> Result<AuditQuery> {
+    let event_types = match &f.event_type {
+        None => Vec::new(),
+        Some(t) => EventType::parse_filter(t)
+            .ok_or_else(|| {
+                ServiceError::invalid("event_type", format!("unknown event type {t:?}"))
+            })?
+            .into_iter()
+            .map(|e| e.as_str().to_owned())
+            .collect(),
+    };
     Ok(AuditQuery {
         share_id: id_filter("share_id", f.share_id)?,
-        item_id: id_filter("item_id", f.item_id)?,
+        item_ids: id_filter("item_id", f.item_id)?.into_iter().collect(),
         actor_id: id_filter("actor_id", f.actor_id)?,
-        event_type: f.event_type,
+        event_types,
         from_ms: parse_time("from", f.from.as_deref())?,
         to_ms: parse_time("to", f.to.as_deref())?,
         before: f.cursor.as_deref().map(decode_cursor).transpose()?,
@@ -162,7 +191,7 @@ pub async fn list(core: &Liaison, who: &Staff, f: AuditFilter) -> Result<AuditPa
             format!("limit must be between 1 and {MAX_PAGE}"),
         ));
     }
-    let q = to_query(f, limit + 1)?;
+    let q = query(core, who, f, limit + 1).await?;
     let mut rows = store::audit::list(core.db.pool(), &who.org_id, &q).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -296,10 +325,11 @@ pub async fn export(
     require_reader(who)?;
     let filter_echo = json!({
         "format": format.extension(),
-        "share_id": f.share_id, "item_id": f.item_id, "event_type": f.event_type,
+        "share_id": f.share_id, "item_id": f.item_id, "document": f.document,
+        "event_type": f.event_type,
         "actor_id": f.actor_id, "from": f.from, "to": f.to,
     });
-    let q = to_query(f, EXPORT_BATCH)?;
+    let q = query(&core, who, f, EXPORT_BATCH).await?;
     audit::record_alone(
         &core.db,
         NewEvent {

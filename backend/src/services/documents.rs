@@ -27,6 +27,8 @@ pub struct DocumentView {
     /// 1, 2, 3, …: the register lists the highest.
     pub revision: i64,
     pub number: Option<String>,
+    /// The project whose policy override binds the document.
+    pub project_id: Option<String>,
 }
 
 impl From<&DocumentRow> for DocumentView {
@@ -42,6 +44,30 @@ impl From<&DocumentRow> for DocumentView {
             family_id: r.family_id.clone(),
             revision: r.revision,
             number: r.number.clone(),
+            project_id: r.project_id.clone(),
+        }
+    }
+}
+
+/// What the uploader says of a new document (every field optional).
+#[derive(Clone, Debug, Default)]
+pub struct Describe {
+    /// Blank = the file's name (or, for a revision, the current revision's title).
+    pub title: String,
+    /// The organisation's document number ("DOC-0042"); a revision keeps its family's.
+    pub number: Option<String>,
+    /// The project to file it under. Filing only ever tightens what binds the document
+    /// (a project may only tighten the organisation's policy), so any uploader may choose
+    /// one; moving a document later is an admin's ([`super::policy::assign_document`]).
+    pub project_id: Option<String>,
+}
+
+impl Describe {
+    /// Just a title.
+    pub fn titled(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            ..Self::default()
         }
     }
 }
@@ -111,7 +137,7 @@ pub async fn upload(
     meta: &RequestMeta,
 ) -> Result<DocumentView> {
     let staged = stage(core, who, &up.file_name, super::uploads::once(up.bytes)).await?;
-    adopt(core, who, up.title, staged, meta).await
+    adopt(core, who, Describe::titled(up.title), staged, meta).await
 }
 
 /// Makes a staged file a document: its row and the audit event commit together, or the
@@ -120,11 +146,11 @@ pub async fn upload(
 pub async fn adopt(
     core: &Liaison,
     who: &Staff,
-    title: String,
+    about: Describe,
     staged: StagedDocument,
     meta: &RequestMeta,
 ) -> Result<DocumentView> {
-    adopt_as(core, who, title, staged, None, meta).await
+    adopt_as(core, who, about, staged, None, meta).await
 }
 
 /// Makes a staged file the next revision of the document `revision_of` names (any of its
@@ -140,7 +166,15 @@ pub async fn adopt_revision(
     staged: StagedDocument,
     meta: &RequestMeta,
 ) -> Result<DocumentView> {
-    adopt_as(core, who, title, staged, Some(revision_of), meta).await
+    adopt_as(
+        core,
+        who,
+        Describe::titled(title),
+        staged,
+        Some(revision_of),
+        meta,
+    )
+    .await
 }
 
 /// Records the staged file as a document (or the next revision of `revision_of`). Nothing
@@ -148,13 +182,13 @@ pub async fn adopt_revision(
 async fn adopt_as(
     core: &Liaison,
     who: &Staff,
-    title: String,
+    about: Describe,
     staged: StagedDocument,
     revision_of: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<DocumentView> {
     let blob_key = staged.file.blob_key.clone();
-    let adopted = record(core, who, title, staged, revision_of, meta).await;
+    let adopted = record(core, who, about, staged, revision_of, meta).await;
     if adopted.is_err() {
         super::uploads::remove_unreferenced(core, &[blob_key]).await;
     }
@@ -164,7 +198,7 @@ async fn adopt_as(
 async fn record(
     core: &Liaison,
     who: &Staff,
-    title: String,
+    about: Describe,
     staged: StagedDocument,
     revision_of: Option<&str>,
     meta: &RequestMeta,
@@ -190,12 +224,30 @@ async fn record(
             Some(current)
         }
     };
+    let Describe {
+        title,
+        number,
+        project_id,
+    } = about;
     let title = match (&base, title.trim().is_empty()) {
         (_, false) => title,
         (Some(b), true) => b.title.clone(),
         (None, true) => file_name.clone(),
     };
     let title = validate::text("title", &title, 200)?;
+    let number = match number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => Some(validate::text("number", n, 50)?),
+    };
+    let project_id = match project_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => Some(
+            store::policies::project(core.db.pool(), &who.org_id, p)
+                .await?
+                .ok_or_else(|| ServiceError::invalid("project_id", "no such project"))?
+                .id,
+        ),
+    };
     let row = DocumentRow {
         blob_key: file.blob_key,
         org_id: who.org_id.clone(),
@@ -210,7 +262,8 @@ async fn record(
             .as_ref()
             .map_or_else(|| id.clone(), |b| b.family_id.clone()),
         revision: base.as_ref().map_or(1, |b| b.revision + 1),
-        number: base.as_ref().and_then(|b| b.number.clone()),
+        number: base.as_ref().map_or(number, |b| b.number.clone()),
+        project_id: base.as_ref().map_or(project_id, |b| b.project_id.clone()),
         id,
     };
     let mut tx = core.db.begin().await?;
@@ -221,12 +274,7 @@ async fn record(
         .map_err(super::on_unique(|| {
             "another revision of this document was uploaded at the same time: upload again".into()
         }))?;
-    let event_type = if let Some(b) = &base {
-        let project = store::policies::document_project(&mut *tx, &who.org_id, &b.id)
-            .await?
-            .flatten();
-        store::policies::set_document_project(&mut *tx, &who.org_id, &row.id, project.as_deref())
-            .await?;
+    let event_type = if base.is_some() {
         EventType::DocumentRevised
     } else {
         EventType::DocumentUploaded
@@ -240,7 +288,8 @@ async fn record(
             share_id: None,
             item_id: Some(&row.id),
             details: json!({ "title": row.title, "file_name": row.file_name, "size_bytes": row.size_bytes,
-                             "sha256": row.sha256, "family": row.family_id, "revision": row.revision }),
+                             "sha256": row.sha256, "family": row.family_id, "revision": row.revision,
+                             "number": row.number, "project": row.project_id }),
             meta,
             at_ms: row.created_at,
         },

@@ -212,7 +212,8 @@ pub async fn projects(core: &Liaison, who: &Staff) -> Result<Vec<ProjectView>> {
     Ok(out)
 }
 
-/// Puts a document in a project (or takes it out), so the project's override binds it.
+/// Puts a document (every revision of it) in a project (or takes it out), so the
+/// project's override binds it.
 /// Audited with where it was and where it went: a move can loosen what binds its shares.
 #[tracing::instrument(skip_all)]
 pub async fn assign_document(
@@ -326,4 +327,46 @@ pub async fn all_terms(core: &Liaison, who: &Staff) -> Result<Vec<TermsView>> {
         .into_iter()
         .map(TermsView::from)
         .collect())
+}
+
+/// Who accepted which version of the terms, and when.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TermsAcceptanceView {
+    pub version: String,
+    pub sha256: String,
+    pub share_id: Option<String>,
+    pub recipient_name: String,
+    pub recipient_email: String,
+    pub accepted_at: String,
+}
+
+/// Most acceptances [`terms_acceptances`] answers (the audit log holds every one; its
+/// export filtered by `share.terms_accepted` gives them all).
+pub const MAX_ACCEPTANCES: i64 = 500;
+
+/// The newest acceptances of the organisation's terms, newest first.
+#[tracing::instrument(skip_all)]
+pub async fn terms_acceptances(core: &Liaison, who: &Staff) -> Result<Vec<TermsAcceptanceView>> {
+    super::authorize(who, crate::domain::Action::ViewPolicy)?;
+    #[derive(serde::Deserialize)]
+    struct Accepted {
+        version: String,
+        sha256: String,
+    }
+    let rows =
+        store::policies::terms_acceptances(core.db.pool(), &who.org_id, MAX_ACCEPTANCES).await?;
+    rows.into_iter()
+        .map(|r| {
+            let a: Accepted =
+                serde_json::from_str(&r.details).map_err(|e| corrupt("terms acceptance", e))?;
+            Ok(TermsAcceptanceView {
+                version: a.version,
+                sha256: a.sha256,
+                share_id: r.share_id,
+                recipient_name: r.recipient_name.unwrap_or_default(),
+                recipient_email: r.recipient_email.unwrap_or_default(),
+                accepted_at: super::rfc3339(store::from_millis(r.occurred_at)),
+            })
+        })
+        .collect()
 }

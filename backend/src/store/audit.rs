@@ -270,12 +270,15 @@ where
     .await?)
 }
 
-/// Filters of the audit log and its exports. All are exact matches except the time range.
+/// Filters of the audit log and its exports: exact matches (or one of a list), and the
+/// time range.
 #[derive(Clone, Debug, Default)]
 pub struct AuditQuery {
     pub share_id: Option<String>,
-    pub item_id: Option<String>,
-    pub event_type: Option<String>,
+    /// Any of these items (none = every item).
+    pub item_ids: Vec<String>,
+    /// Any of these types (none = every type).
+    pub event_types: Vec<String>,
     /// A staff user id (guests are found by share).
     pub actor_id: Option<String>,
     /// Inclusive lower bound, milliseconds.
@@ -296,16 +299,17 @@ where
     sql.push(&format!(
         "SELECT {COLUMNS} FROM audit_events WHERE org_id = {org}"
     ));
-    let exact = [
-        ("share_id", &q.share_id),
-        ("item_id", &q.item_id),
-        ("event_type", &q.event_type),
-        ("actor_id", &q.actor_id),
-    ];
+    let exact = [("share_id", &q.share_id), ("actor_id", &q.actor_id)];
     for (column, value) in exact {
         if let Some(v) = value {
             let p = sql.text_arg(v.as_str());
             sql.push(&format!(" AND {column} = {p}"));
+        }
+    }
+    for (column, values) in [("item_id", &q.item_ids), ("event_type", &q.event_types)] {
+        if !values.is_empty() {
+            let marks: Vec<String> = values.iter().map(|v| sql.text_arg(v.as_str())).collect();
+            sql.push(&format!(" AND {column} IN ({})", marks.join(", ")));
         }
     }
     if let Some(from) = q.from_ms {

@@ -22,12 +22,14 @@ pub struct DocumentRow {
     pub revision: i64,
     /// The organisation's document number, if it keeps one.
     pub number: Option<String>,
+    /// The project whose policy override binds the document, if any.
+    pub project_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, org_id, title, file_name, content_type, size_bytes, sha256, blob_key, \
-    created_by, created_at, COALESCE(family_id, id) AS family_id, revision, number";
+    created_by, created_at, COALESCE(family_id, id) AS family_id, revision, number, project_id";
 const INSERT_COLUMNS: &str = "id, org_id, title, file_name, content_type, size_bytes, sha256, \
-    blob_key, created_by, created_at, family_id, revision, number";
+    blob_key, created_by, created_at, family_id, revision, number, project_id";
 
 pub async fn insert<'e, E>(db: E, row: &DocumentRow) -> Result<()>
 where
@@ -35,7 +37,7 @@ where
 {
     sqlx::query(&format!(
         "INSERT INTO documents ({INSERT_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     ))
     .bind(&row.id)
     .bind(&row.org_id)
@@ -50,6 +52,7 @@ where
     .bind(&row.family_id)
     .bind(row.revision)
     .bind(&row.number)
+    .bind(&row.project_id)
     .execute(db)
     .await?;
     Ok(())

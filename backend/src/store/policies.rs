@@ -146,6 +146,7 @@ where
     )
 }
 
+/// Files every revision of the document `document_id` names under `project_id` (or none).
 pub async fn set_document_project<'e, E>(
     db: E,
     org_id: &str,
@@ -155,12 +156,15 @@ pub async fn set_document_project<'e, E>(
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query("UPDATE documents SET project_id = $3 WHERE org_id = $1 AND id = $2")
-        .bind(org_id)
-        .bind(document_id)
-        .bind(project_id)
-        .execute(db)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE documents SET project_id = $3 WHERE org_id = $1 AND family_id = \
+         (SELECT family_id FROM documents WHERE org_id = $1 AND id = $2)",
+    )
+    .bind(org_id)
+    .bind(document_id)
+    .bind(project_id)
+    .execute(db)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -216,6 +220,39 @@ where
          WHERE org_id = $1 ORDER BY created_at DESC",
     )
     .bind(org_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// One guest's acceptance of legal terms, read from the audit log (where it is recorded,
+/// chained, as `share.terms_accepted`).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TermsAcceptanceRow {
+    pub occurred_at: i64,
+    pub share_id: Option<String>,
+    pub recipient_name: Option<String>,
+    pub recipient_email: Option<String>,
+    /// The event's details: `{"version": …, "sha256": …}`.
+    pub details: String,
+}
+
+/// The newest acceptances of the organisation's terms, at most `limit`.
+pub async fn terms_acceptances<'e, E>(
+    db: E,
+    org_id: &str,
+    limit: i64,
+) -> Result<Vec<TermsAcceptanceRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(
+        "SELECT a.occurred_at, a.share_id, s.recipient_name, s.recipient_email, a.details \
+         FROM audit_events a LEFT JOIN shares s ON s.org_id = a.org_id AND s.id = a.share_id \
+         WHERE a.org_id = $1 AND a.event_type = 'share.terms_accepted' \
+         ORDER BY a.occurred_at DESC, a.id DESC LIMIT $2",
+    )
+    .bind(org_id)
+    .bind(limit)
     .fetch_all(db)
     .await?)
 }

@@ -408,7 +408,16 @@ pub struct ShareListRow {
     pub document_title: String,
     pub creator_name: String,
     pub sort_value: i64,
+    /// 1 when a document the share covers has a newer revision than the one it pins, else 0.
+    pub revised: i64,
 }
+
+/// Whether one of the share's documents has a newer revision (see [`ShareListRow::revised`]).
+const REVISED: &str = "(SELECT COUNT(*) FROM (SELECT 1 FROM share_documents sd \
+     JOIN documents o ON o.org_id = sd.org_id AND o.id = sd.document_id \
+     JOIN documents n ON n.org_id = o.org_id AND n.family_id = o.family_id \
+      AND n.revision > o.revision \
+     WHERE sd.org_id = s.org_id AND sd.share_id = s.id LIMIT 1) newer)";
 
 /// Recipient searches matching at least this many shares walk the sort order and filter
 /// (a page needs few rows when matches are dense); narrower ones collect their matches
@@ -440,7 +449,7 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
     let sort = q.sort.expr();
     sql.push(&format!(
         "SELECT {COLUMNS}, d.title AS document_title, u.display_name AS creator_name, \
-         {sort} AS sort_value \
+         {sort} AS sort_value, {REVISED} AS revised \
          FROM shares s JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
          JOIN users u ON u.id = s.created_by \
          WHERE s.org_id = {org}"
@@ -462,10 +471,11 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
     }
     if let Some(doc) = &q.document_id {
         let p = sql.text_arg(doc);
-        // Every share covering the document, packages included.
+        // Every share covering any revision of the document, packages included.
         sql.push(&format!(
             " AND s.id IN (SELECT share_id FROM share_documents WHERE org_id = {org} \
-             AND document_id = {p})"
+             AND document_id IN (SELECT id FROM documents WHERE org_id = {org} \
+             AND family_id = (SELECT family_id FROM documents WHERE org_id = {org} AND id = {p})))"
         ));
     }
     if let Some(id) = &q.id {

@@ -247,7 +247,7 @@ async fn creation_is_bounded_by_policy_and_tlp(h: Harness) {
         assert_eq!(field(create(&h, &admin, input).await), want);
     }
     assert_eq!(nothing_written(&h).await, 0);
-    // A cross-organisation terms id is "not found", not accepted.
+    // A cross-organisation terms id is unknown, not accepted (refused on its field).
     let other = org(&h, "Globex").await;
     let terms = policy::publish_terms(&h.core, &other, "1", "Globex terms", &meta())
         .await
@@ -262,7 +262,10 @@ async fn creation_is_bounded_by_policy_and_tlp(h: Harness) {
             }
         )
         .await,
-        Err(ServiceError::NotFound("legal terms"))
+        Err(ServiceError::Invalid {
+            field: "terms_id",
+            ..
+        })
     ));
 
     // Defaults come from the policy; acknowledgement is forced by it.
@@ -866,7 +869,7 @@ async fn terms_hash_is_audited(h: Harness) {
         &h.core,
         &admin,
         audit_log::AuditFilter {
-            share_id: Some(id),
+            share_id: Some(id.clone()),
             event_type: Some("share.terms_accepted".into()),
             ..Default::default()
         },
@@ -880,6 +883,26 @@ async fn terms_hash_is_audited(h: Harness) {
         backend::crypto::sha256_hex(b"Use only for the audit.")
     );
     assert_eq!(accepted[0].details["version"], "2026-1");
+    // The legal terms page lists who accepted which version.
+    let who = policy::terms_acceptances(&h.core, &admin).await.unwrap();
+    assert_eq!(who.len(), 1);
+    assert_eq!(
+        (
+            who[0].version.as_str(),
+            who[0].recipient_email.as_str(),
+            who[0].share_id.as_deref()
+        ),
+        (
+            "2026-1",
+            share(&doc).recipients[0].email.as_str(),
+            Some(id.as_str())
+        )
+    );
+    let other = org(&h, "Globex").await;
+    assert!(policy::terms_acceptances(&h.core, &other)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn bulk_creation_and_copy_link(h: Harness) {

@@ -26,6 +26,9 @@ pub fn router() -> Router<AppState> {
 pub struct AuditQuery {
     share_id: Option<String>,
     item_id: Option<String>,
+    /// Every revision of the document this id names.
+    document: Option<String>,
+    /// An event type or a group of them (`guest_share`).
     event_type: Option<String>,
     actor_id: Option<String>,
     from: Option<String>,
@@ -41,6 +44,7 @@ impl AuditQuery {
         audit_log::AuditFilter {
             share_id: self.share_id,
             item_id: self.item_id,
+            document: self.document,
             event_type: self.event_type,
             actor_id: self.actor_id,
             from: self.from,

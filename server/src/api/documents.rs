@@ -36,11 +36,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 /// A multipart upload, its file already streamed into storage.
 pub struct UploadForm {
-    pub title: String,
+    pub about: documents::Describe,
     pub file: documents::StagedDocument,
 }
 
-/// Reads a multipart upload: a `file` part and an optional `title`. The uploader's role is
+/// Reads a multipart upload: a `file` part and optional `title`, `number` and `project_id`
+/// (a revision takes only the title). The uploader's role is
 /// checked before anything is read, the file streamed into storage as it arrives (capped;
 /// 413 beyond `LIAISON_MAX_UPLOAD_BYTES`) and tracked in `staged`, which removes it unless
 /// the document is committed. With `csrf` (the console form), a `csrf` part matching it
@@ -55,7 +56,7 @@ pub async fn read_upload(
     const EXPIRED: &str = "The form has expired. Reload the page and try again.";
     documents::may_upload(who)?;
     let limit = state.core.settings.max_upload_bytes;
-    let mut title = String::new();
+    let mut about = documents::Describe::default();
     let mut csrf_ok = csrf.is_none();
     let mut file: Option<documents::StagedDocument> = None;
     loop {
@@ -83,7 +84,13 @@ pub async fn read_upload(
             }
             Some("file") => return Err(invalid("file", "send one file per upload")),
             Some("title") => {
-                title = bounded_text(field, "title", 4 * 200, limit).await?;
+                about.title = bounded_text(field, "title", 4 * 200, limit).await?;
+            }
+            Some("number") => {
+                about.number = Some(bounded_text(field, "number", 4 * 50, limit).await?);
+            }
+            Some("project_id") => {
+                about.project_id = Some(bounded_text(field, "project_id", 64, limit).await?);
             }
             _ => {}
         }
@@ -93,7 +100,7 @@ pub async fn read_upload(
     }
     let file =
         file.ok_or_else(|| invalid("file", "a multipart field named \"file\" is required"))?;
-    Ok(UploadForm { title, file })
+    Ok(UploadForm { about, file })
 }
 
 async fn upload_document(
@@ -104,7 +111,7 @@ async fn upload_document(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut staged = StagedFiles::new(state.core.clone());
     let form = read_upload(&state, &who, form, None, &mut staged).await?;
-    let doc = documents::adopt(&state.core, &who, form.title, form.file, &meta).await?;
+    let doc = documents::adopt(&state.core, &who, form.about, form.file, &meta).await?;
     staged.adopted();
     Ok((StatusCode::CREATED, Json(json!(doc))))
 }
@@ -120,8 +127,8 @@ async fn upload_revision(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut staged = StagedFiles::new(state.core.clone());
     let form = read_upload(&state, &who, form, None, &mut staged).await?;
-    let doc =
-        documents::adopt_revision(&state.core, &who, &id, form.title, form.file, &meta).await?;
+    let doc = documents::adopt_revision(&state.core, &who, &id, form.about.title, form.file, &meta)
+        .await?;
     staged.adopted();
     Ok((StatusCode::CREATED, Json(json!(doc))))
 }

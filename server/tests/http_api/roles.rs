@@ -63,21 +63,39 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
         "change_staff" => "id=x&change=role&role=admin".into(),
         "create_api_key" => "name=Evil&scope=read&expires_in_days=7".into(),
         "revoke_api_key" => "id=x".into(),
+        "move_document" => format!("id={doc}&project_id="),
+        "create_project" => "name=Evil".into(),
+        "save_project" => "id=x&default_expiry_days=&max_expiry_days=1&\
+             default_max_access_count=&allow_custom_expiry=&allow_controller_override=&\
+             require_acknowledgement=&tlp_ceiling=&revoked_link="
+            .into(),
+        "publish_terms" => "version=evil&body=Evil".into(),
         _ => return None,
     })
 }
 
 /// The read-only console functions' arguments.
-fn read_form(name: &str, share_id: &str, portal_id: &str) -> Option<String> {
+fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<String> {
     Some(match name {
-        "list_audit" => "event_type=".into(),
+        "list_audit" => "event_type=guest_share".into(),
+        "load_document" => format!("id={doc}"),
         "load_share_detail" => format!("id={share_id}"),
         "load_sections" => format!("portal_id={portal_id}&find="),
         "load_portal_analytics" => format!("portal_id={portal_id}&days=7"),
         "load_share_analytics" => format!("share_id={share_id}&days=7"),
         "list_shares" => String::new(),
-        "list_documents" | "list_outbox" | "list_partners" | "get_policy" | "list_portals"
-        | "list_terms_choices" | "list_packages" | "list_staff" | "list_api_keys" => String::new(),
+        "list_documents"
+        | "list_outbox"
+        | "list_partners"
+        | "get_policy"
+        | "list_portals"
+        | "list_terms_choices"
+        | "list_packages"
+        | "list_staff"
+        | "list_api_keys"
+        | "list_projects"
+        | "load_terms_page"
+        | "event_filter_options" => String::new(),
         _ => return None,
     })
 }
@@ -87,7 +105,7 @@ fn read_form(name: &str, share_id: &str, portal_id: &str) -> Option<String> {
 fn console_action(name: &str) -> Option<Option<Action>> {
     use Action::*;
     Some(Some(match name {
-        "get_current_user" | "sign_out" => return Some(None),
+        "get_current_user" | "sign_out" | "event_filter_options" => return Some(None),
         "list_shares" | "load_share_detail" | "load_share_analytics" => ViewShares,
         "create_share" => CreateShare,
         // The share they are given is the administrator's.
@@ -95,7 +113,7 @@ fn console_action(name: &str) -> Option<Option<Action>> {
             ManageAnyShare
         }
         "revoke_share" | "revoke_shares" => RevokeAnyShare,
-        "list_documents" | "list_packages" => ViewDocuments,
+        "list_documents" | "list_packages" | "load_document" => ViewDocuments,
         "create_package" | "change_package" => ManagePackages,
         "list_portals" | "load_sections" | "load_portal_analytics" => ViewPortals,
         "create_portal"
@@ -113,8 +131,10 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         | "verify_domain"
         | "remove_domain"
         | "save_branding" => ManagePortals,
-        "get_policy" | "list_terms_choices" => ViewPolicy,
-        "save_policy" => ManagePolicy,
+        "get_policy" | "list_terms_choices" | "list_projects" | "load_terms_page" => ViewPolicy,
+        "save_policy" | "move_document" | "create_project" | "save_project" | "publish_terms" => {
+            ManagePolicy
+        }
         "list_partners"
         | "create_partner"
         | "add_identity_provider"
@@ -143,31 +163,11 @@ struct Member {
 
 async fn member(app: &TestApp, admin: &Staff, role: Role) -> Member {
     let email = format!("{}@acme.test", role.as_str());
-    let password = "a long and proper password";
     let (cookie, csrf, who) = if role == Role::Admin {
         let (cookie, csrf) = app.console_session().await;
         (cookie, csrf, admin.clone())
     } else {
-        staff::invite(
-            &app.core,
-            admin,
-            staff::NewStaff {
-                email: email.clone(),
-                name: role.label().into(),
-                role,
-                sign_in: SignIn::Password,
-            },
-            &Default::default(),
-        )
-        .await
-        .unwrap();
-        let token = link_for(app, admin, &email).await;
-        let pw = SecretString::from(password.to_owned());
-        let who = staff::links::set_password(&app.core, &token, &pw, &pw, &Default::default())
-            .await
-            .unwrap();
-        let (cookie, csrf) = app.console_session_as(&email, password).await;
-        (cookie, csrf, who)
+        app.staff_session(&email, role).await
     };
     let scope = if role.may_hold_write_keys() {
         KeyScope::Admin
@@ -192,6 +192,37 @@ async fn member(app: &TestApp, admin: &Staff, role: Role) -> Member {
 }
 
 /// The set-password link in the newest invitation mail to `email`.
+impl TestApp {
+    /// A new staff member of `role`, invited by the administrator, password set through
+    /// the mailed link, signed in: their session cookie, CSRF token and themselves.
+    pub(crate) async fn staff_session(&self, email: &str, role: Role) -> (String, String, Staff) {
+        let password = "a long and proper password";
+        let admin = auth::staff_for_api_key(&self.core, &self.key, &Default::default())
+            .await
+            .unwrap();
+        staff::invite(
+            &self.core,
+            &admin,
+            staff::NewStaff {
+                email: email.to_owned(),
+                name: role.label().into(),
+                role,
+                sign_in: SignIn::Password,
+            },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        let token = link_for(self, &admin, email).await;
+        let pw = SecretString::from(password.to_owned());
+        let who = staff::links::set_password(&self.core, &token, &pw, &pw, &Default::default())
+            .await
+            .unwrap();
+        let (cookie, csrf) = self.console_session_as(email, password).await;
+        (cookie, csrf, who)
+    }
+}
+
 async fn link_for(app: &TestApp, admin: &Staff, email: &str) -> String {
     backend::mail::deliver_due(
         &app.core.db,
@@ -604,7 +635,7 @@ async fn every_role_meets_the_matrix_on_every_endpoint_and_console_function() {
             let Some(action) = action else { continue };
             let fields = console_form(name, &doc, &share_id)
                 .map(|f| format!("csrf={}&{f}", person.csrf))
-                .or_else(|| read_form(name, &share_id, &portal_id))
+                .or_else(|| read_form(name, &share_id, &portal_id, &doc))
                 .unwrap_or_else(|| panic!("console function {name} has no form here"));
             let before = fingerprint(&app).await;
             let r = app

@@ -1,31 +1,49 @@
 use leptos::prelude::*;
 
-use crate::components::CsrfField;
+use crate::components::{CsrfField, UploadForm};
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::server_fns::documents::list_documents;
 use crate::server_fns::packages::{list_packages, ChangePackage, CreatePackage};
-use crate::types::{human_size, short_time, DocumentView, PackageRowView};
+use crate::server_fns::policy::list_projects;
+use crate::types::{human_size, short_time, CurrentUser, DocumentView, PackageRowView};
 
-/// The document library and the upload form. Uploads are a plain multipart POST to
-/// `/console/documents` (handled by the server, CSRF-checked), so they work without wasm.
+/// The document register (the current revision of each document) and the upload form.
+/// Uploads are a multipart POST to `/console/documents` (handled by the server,
+/// CSRF-checked) that works without wasm; once hydrated the form shows its progress.
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
-    let query = use_query_map();
     let docs = Resource::new(|| (), |_| list_documents());
-    let uploaded = move || query.read().get("uploaded").is_some();
+    let projects = Resource::new(|| (), |_| list_projects());
+    let pages = use_context::<CurrentUser>()
+        .map(|u| u.pages)
+        .unwrap_or_default();
     view! {
         <Title text="Documents · Liaison"/>
         <h1>"Documents"</h1>
         <crate::components::FlashError testid="upload-error"/>
-        {move || uploaded().then(|| view! { <p class="notice" role="status">"Document uploaded."</p> })}
-        <form method="post" action="/console/documents" enctype="multipart/form-data" class="upload">
-            <CsrfField/>
-            <label>"Title" <input name="title" maxlength="200" placeholder="Defaults to the file name"/></label>
-            <label>"File (PDF, image or text)" <input type="file" name="file" required accept=".pdf,.png,.jpg,.jpeg,.gif,.webp,.txt,text/plain,application/pdf,image/*"/></label>
-            <button type="submit" class="btn btn-primary">"Upload"</button>
-        </form>
+        {pages.upload.then(|| view! {
+            <section class="panel" data-testid="upload">
+                <h2>"Upload a document"</h2>
+                <UploadForm action="/console/documents" submit_label="Upload">
+                    <label>"Title" <input name="title" maxlength="200" placeholder="Defaults to the file name"/></label>
+                    <label>"Document number (optional)" <input name="number" maxlength="50" placeholder="DOC-0042" data-testid="document-number"/></label>
+                    <label>"Project (optional; its policy override binds the document's shares)"
+                        <select name="project_id" data-testid="upload-project">
+                            <option value="">"No project"</option>
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    projects.await.map(|p| p.projects).unwrap_or_default().into_iter().map(|p| view! {
+                                        <option value=p.id>{p.name}</option>
+                                    }).collect_view()
+                                })}
+                            </Suspense>
+                        </select>
+                    </label>
+                    <label>"File (PDF, image or text)" <input type="file" name="file" required data-testid="upload-file" accept=".pdf,.png,.jpg,.jpeg,.gif,.webp,.txt,text/plain,application/pdf,image/*"/></label>
+                </UploadForm>
+            </section>
+        })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match docs.await {
@@ -33,10 +51,17 @@ pub fn DocumentsPage() -> impl IntoView {
                     Ok(d) if d.is_empty() => view! { <p class="empty">"No documents yet."</p> }.into_any(),
                     Ok(d) => view! {
                         <table data-testid="documents-table">
-                            <thead><tr><th>"Title"</th><th>"File"</th><th>"Type"</th><th>"Size"</th><th>"Uploaded"</th></tr></thead>
+                            <thead><tr><th>"Number"</th><th>"Title"</th><th>"Revision"</th><th>"Project"</th><th>"Type"</th><th>"Size"</th><th>"Uploaded"</th></tr></thead>
                             <tbody>{d.into_iter().map(|d| view! {
-                                <tr><td>{d.title}</td><td>{d.file_name}</td><td>{d.content_type}</td>
-                                <td class="num">{human_size(d.size_bytes)}</td><td>{short_time(&d.created_at)}</td></tr>
+                                <tr>
+                                    <td>{d.number.unwrap_or_else(|| "—".into())}</td>
+                                    <td><a href=format!("/console/documents/{}", d.id) data-testid="document-link">{d.title}</a>
+                                        <div class="muted small">{d.file_name}</div></td>
+                                    <td class="num" data-testid="document-revision">{d.revision}</td>
+                                    <td>{d.project.unwrap_or_else(|| "—".into())}</td>
+                                    <td class="small">{d.content_type}</td>
+                                    <td class="num">{human_size(d.size_bytes)}</td><td>{short_time(&d.created_at)}</td>
+                                </tr>
                             }).collect_view()}</tbody>
                         </table>
                     }.into_any(),

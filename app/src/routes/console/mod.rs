@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit;
+mod document;
 mod documents;
 mod layout;
 mod new_share;
@@ -12,13 +13,16 @@ mod portal_analytics;
 mod portal_members;
 mod portal_sections;
 mod portals;
+mod projects;
 mod settings;
 mod share_detail;
 mod shares;
+mod terms;
 mod users;
 
 pub use api_keys::ApiKeysPage;
 pub use audit::AuditPage;
+pub use document::DocumentPage;
 pub use documents::DocumentsPage;
 pub use layout::ConsoleLayout;
 pub use new_share::NewSharePage;
@@ -27,7 +31,9 @@ pub use partners::PartnersPage;
 pub use portal_analytics::PortalAnalyticsPage;
 pub use portal_sections::PortalSectionsPage;
 pub use portals::PortalsPage;
+pub use projects::ProjectsPage;
 pub use settings::SettingsPage;
 pub use share_detail::ShareDetailPage;
 pub use shares::SharesPage;
+pub use terms::TermsPage;
 pub use users::UsersPage;

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::server_fns::documents::list_documents;
 use crate::server_fns::packages::list_packages;
 use crate::server_fns::portals::list_portals;
+use crate::server_fns::portals::list_terms_choices;
 use crate::server_fns::shares::CreateShare;
 
 // The service's names for what each input of the form carries (`AppError::field`).
@@ -20,6 +21,7 @@ const OPENS: &[&str] = &["max_access_count"];
 const PASSWORD: &[&str] = &["password"];
 const NETWORKS: &[&str] = &["settings.allowed_networks"];
 const INSTRUCTIONS: &[&str] = &["settings.instructions"];
+const TERMS: &[&str] = &["terms_id"];
 /// Every field this form marks; a refusal about anything else is shown at the top.
 const ALL_FIELDS: &[&str] = &[
     "item",
@@ -37,6 +39,7 @@ const ALL_FIELDS: &[&str] = &[
     "password",
     "settings.allowed_networks",
     "settings.instructions",
+    "terms_id",
 ];
 
 /// Share a document with one or more recipients (one share and link each), with every
@@ -46,6 +49,11 @@ pub fn NewSharePage() -> impl IntoView {
     let docs = Resource::new(|| (), |_| list_documents());
     let portals = Resource::new(|| (), |_| list_portals());
     let bundles = Resource::new(|| (), |_| list_packages());
+    let terms = Resource::new(|| (), |_| list_terms_choices());
+    // "Share with guest" on a document's page names it.
+    let chosen = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("document");
     let action = ServerAction::<CreateShare>::new();
     let default_expiry = default_expiry_date();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
@@ -74,6 +82,7 @@ pub fn NewSharePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
                 let default_expiry = default_expiry.clone();
+                let chosen = chosen.clone();
                 async move {
                 let docs = match docs.await {
                     Ok(d) => d,
@@ -81,6 +90,7 @@ pub fn NewSharePage() -> impl IntoView {
                 };
                 let portals = portals.await.unwrap_or_default();
                 let bundles = bundles.await.unwrap_or_default();
+                let terms = terms.await.unwrap_or_default();
                 let has_portals = portals.iter().any(|p| !p.members.is_empty());
                 if docs.is_empty() {
                     return view! { <p class="empty">"Upload a document first: " <a href="/console/documents">"Documents"</a></p> }.into_any();
@@ -91,7 +101,10 @@ pub fn NewSharePage() -> impl IntoView {
                         <label>"What to share"
                             <select name="document_id" required data-testid="item" aria-invalid=invalid(ITEM) aria-describedby="item-error">
                                 <optgroup label="Documents">
-                                    {docs.into_iter().map(|d| view! { <option value=d.id>{d.title}</option> }).collect_view()}
+                                    {docs.into_iter().map(|d| {
+                                        let selected = chosen.as_deref() == Some(d.id.as_str());
+                                        view! { <option value=d.id selected=selected>{d.title}</option> }
+                                    }).collect_view()}
                                 </optgroup>
                                 {(!bundles.packages.is_empty()).then(|| view! {
                                     <optgroup label="Document packages">
@@ -137,6 +150,13 @@ pub fn NewSharePage() -> impl IntoView {
                                 }).collect_view()}
                             </select>
                             <FieldError error fields=PORTAL id="portal-error"/>
+                        </label>
+                        <label>"Legal terms the recipient accepts before opening"
+                            <select name="terms_id" data-testid="terms" aria-invalid=invalid(TERMS) aria-describedby="terms-error">
+                                <option value="">"The portal's terms, if it has any"</option>
+                                {terms.into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
+                            </select>
+                            <FieldError error fields=TERMS id="terms-error"/>
                         </label>
                         <label>"Classification"
                             <select name="tlp" data-testid="tlp" aria-invalid=invalid(TLP) aria-describedby="tlp-error">

@@ -15,6 +15,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="External access · Liaison"/>
         <h1>"External access"</h1>
+        <PolicyNav/>
         <p class="muted">"Every share is held to these limits when it is created and again at each access, so tightening them applies to existing shares at their next open."</p>
         {move || save.value().get().map(|r| match r {
             Ok(()) => view! { <p class="notice" role="status" data-testid="policy-saved">"Saved. Existing shares meet the new limits at their next access."</p> }.into_any(),
@@ -33,38 +34,44 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// The scope boxes of the policy forms: (form field, API name, label).
+pub(super) const SCOPES: [(&str, &str, &str); 3] = [
+    (
+        "scope_single_revision",
+        "single_revision",
+        "A single document revision",
+    ),
+    (
+        "scope_document_package",
+        "document_package",
+        "Document packages",
+    ),
+    ("scope_work_package", "work_package", "Work packages"),
+];
+
+/// The method boxes of the policy forms: (form field, API name, label).
+pub(super) const METHODS: [(&str, &str, &str); 4] = [
+    ("method_link", "link", "Anyone with the link"),
+    (
+        "method_invitation",
+        "invitation",
+        "Invited person (email code)",
+    ),
+    ("method_portal", "portal", "Portal members"),
+    (
+        "method_federated",
+        "federated",
+        "Partner staff (their own sign-in)",
+    ),
+];
+
+/// The markings, least to most sensitive.
+pub(super) const TLPS: [&str; 5] = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
+
 #[component]
 fn PolicyForm(policy: PolicyView, save: ServerAction<SavePolicy>) -> impl IntoView {
     let preset = [7, 14, 30].contains(&policy.default_expiry_days);
     let has = |list: &[String], v: &str| list.iter().any(|x| x == v);
-    let scopes = [
-        (
-            "scope_single_revision",
-            "single_revision",
-            "A single document revision",
-        ),
-        (
-            "scope_document_package",
-            "document_package",
-            "Document packages",
-        ),
-        ("scope_work_package", "work_package", "Work packages"),
-    ];
-    let methods = [
-        ("method_link", "link", "Anyone with the link"),
-        (
-            "method_invitation",
-            "invitation",
-            "Invited person (email code)",
-        ),
-        ("method_portal", "portal", "Portal members"),
-        (
-            "method_federated",
-            "federated",
-            "Partner staff (their own sign-in)",
-        ),
-    ];
-    let tlps = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
     let readonly = !policy.is_admin;
     view! {
         <ActionForm action=save attr:class="form-grid policy">
@@ -93,16 +100,16 @@ fn PolicyForm(policy: PolicyView, save: ServerAction<SavePolicy>) -> impl IntoVi
             </fieldset>
             <fieldset disabled=readonly>
                 <legend>"What may be shared, and how"</legend>
-                {scopes.into_iter().map(|(field, value, label)| view! {
+                {SCOPES.into_iter().map(|(field, value, label)| view! {
                     <label class="check"><input type="checkbox" name=field checked=has(&policy.allowed_scopes, value)/>" " {label}</label>
                 }).collect_view()}
-                {methods.into_iter().map(|(field, value, label)| view! {
+                {METHODS.into_iter().map(|(field, value, label)| view! {
                     <label class="check"><input type="checkbox" name=field checked=has(&policy.allowed_methods, value) data-testid=field/>" " {label}</label>
                 }).collect_view()}
                 <label class="check"><input type="checkbox" name="require_acknowledgement" checked=policy.require_acknowledgement/>" Every share shows the acknowledgement screen"</label>
                 <label>"Most sensitive marking allowed out"
                     <select name="tlp_ceiling">
-                        {tlps.into_iter().map(|t| view! {
+                        {TLPS.into_iter().map(|t| view! {
                             <option value=t selected=policy.tlp_ceiling == t>{format!("TLP:{t}")}</option>
                         }).collect_view()}
                     </select>
@@ -116,5 +123,18 @@ fn PolicyForm(policy: PolicyView, save: ServerAction<SavePolicy>) -> impl IntoVi
             </fieldset>
             {(!readonly).then(|| view! { <button type="submit" class="btn btn-primary" data-testid="save-policy">"Save"</button> })}
         </ActionForm>
+    }
+}
+
+/// The policy pages' own navigation: the organisation's settings, projects, legal terms.
+#[component]
+pub fn PolicyNav() -> impl IntoView {
+    use leptos_router::components::A;
+    view! {
+        <nav class="tabs" aria-label="Policy">
+            <A href="/console/settings">"External access"</A>
+            <A href="/console/projects">"Projects"</A>
+            <A href="/console/terms">"Legal terms"</A>
+        </nav>
     }
 }

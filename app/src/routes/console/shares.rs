@@ -8,47 +8,11 @@ use crate::server_fns::shares::{
 };
 use crate::types::{short_time, ShareRowView};
 
-/// The Active shares table: filter by status, search by recipient, sort by expiry or access
-/// count, keyset pages.
+/// The Active shares page: filter by status, search by recipient, and the table.
 #[component]
 pub fn SharesPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
-    let revoke = ServerAction::<RevokeShare>::new();
-    let bulk = ServerAction::<RevokeShares>::new();
-    let shares = Resource::new(
-        move || {
-            (
-                param("status"),
-                param("sort"),
-                param("order"),
-                param("cursor"),
-                param("q"),
-                revoke.version().get(),
-                bulk.version().get(),
-            )
-        },
-        |(status, sort, order, cursor, q, _, _)| list_shares(status, sort, order, cursor, q),
-    );
-    let href = move |sort: &str, order: &str| {
-        let mut extra = String::new();
-        for key in ["status", "q"] {
-            if let Some(v) = param(key) {
-                let v: String = url_encode(&v);
-                extra.push_str(&format!("&{key}={v}"));
-            }
-        }
-        format!("/console?sort={sort}&order={order}{extra}")
-    };
-    let revoke_error = move || {
-        revoke
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .or_else(|| bulk.value().get().and_then(|r| r.err()))
-            .map(|e| crate::error_text(&e))
-    };
-    let bulk_done = move || bulk.value().get().and_then(|r| r.ok());
     view! {
         <Title text="Active shares · Liaison"/>
         <div class="page-head">
@@ -68,11 +32,62 @@ pub fn SharesPage() -> impl IntoView {
                 <button type="submit" class="btn">"Filter"</button>
             </form>
         </div>
+        <SharesTable path="/console".into() document=None/>
+    }
+}
+
+/// The shares table: sort by expiry or access count, keyset pages, select and revoke, copy
+/// the link, re-send. Its filters (`status`, `q`, `sort`, `order`, `cursor`) come from the
+/// page's query string; `path` is the page (for the sort and page links); `document` keeps
+/// it to the shares of one document (any of its revisions).
+#[component]
+pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
+    let query = use_query_map();
+    let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+    let revoke = ServerAction::<RevokeShare>::new();
+    let bulk = ServerAction::<RevokeShares>::new();
+    let shares = Resource::new(
+        move || {
+            (
+                param("status"),
+                param("sort"),
+                param("order"),
+                param("cursor"),
+                param("q"),
+                revoke.version().get(),
+                bulk.version().get(),
+            )
+        },
+        move |(status, sort, order, cursor, q, _, _)| {
+            list_shares(status, sort, order, cursor, q, document.clone())
+        },
+    );
+    let href = move |sort: &str, order: &str| {
+        let mut extra = String::new();
+        for key in ["status", "q", "tab"] {
+            if let Some(v) = param(key) {
+                let v: String = url_encode(&v);
+                extra.push_str(&format!("&{key}={v}"));
+            }
+        }
+        format!("{path}?sort={sort}&order={order}{extra}")
+    };
+    let revoke_error = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| bulk.value().get().and_then(|r| r.err()))
+            .map(|e| crate::error_text(&e))
+    };
+    let bulk_done = move || bulk.value().get().and_then(|r| r.ok());
+    view! {
         {move || revoke_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || bulk_done().map(|n| view! { <p class="notice" role="status" data-testid="bulk-revoked">{format!("{n} shares revoked.")}</p> })}
         <BulkRevoke action=bulk/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
+                let href = href.clone();
                 async move {
                 let page = match shares.await {
                     Ok(p) => p,
@@ -157,7 +172,12 @@ fn Row(index: usize, share: ShareRowView, revoke: ServerAction<RevokeShare>) -> 
                     aria-label=format!("Select {}", share.recipient_name) data-testid="select-share"/>
             })}</td>
             <td><div><a href=format!("/console/share/{}", share.id) data-testid="share-detail">{share.recipient_name.clone()}</a></div><div class="muted small">{share.recipient_email.clone()}</div></td>
-            <td>{share.document_title.clone()}<div class="muted small">{share.tlp.clone()}</div></td>
+            <td>{share.document_title.clone()}
+                {share.revised.then(|| view! {
+                    " " <span class="badge badge-warn" data-testid="revised-flag"
+                        title="A newer revision exists: the guest sees the revision this share was made of and is told to ask for a new share">"Newer revision"</span>
+                })}
+                <div class="muted small">{share.tlp.clone()}</div></td>
             <td>{share.created_by.clone()}</td>
             <td>{expires}<div class="muted small">{format!("max {limit} accesses")}</div></td>
             <td class="num" data-testid="access-count">{format!("{} / {limit}", share.access_count)}</td>

@@ -13,28 +13,41 @@ pub async fn get_policy() -> Result<PolicyView, AppError> {
     let p = backend::services::policy::get(&ctx.core, &staff)
         .await
         .map_err(fail)?;
-    // The enums' wire names are their serde names (the REST API's).
-    let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-    let names = |v: serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    Ok(PolicyView {
+    Ok(policy_view(
+        &p,
+        staff.role.permits(backend::domain::Action::ManagePolicy),
+    ))
+}
+
+/// A policy as the console shows it, enums by their API names.
+#[cfg(feature = "ssr")]
+pub(crate) fn policy_view(p: &backend::domain::Policy, is_admin: bool) -> PolicyView {
+    PolicyView {
         default_expiry_days: p.default_expiry_days,
         max_expiry_days: p.max_expiry_days,
         allow_custom_expiry: p.allow_custom_expiry,
         default_max_access_count: p.default_max_access_count,
         allow_controller_override: p.allow_controller_override,
-        allowed_scopes: names(serde_json::json!(p.allowed_scopes)),
+        allowed_scopes: names(&p.allowed_scopes),
         require_acknowledgement: p.require_acknowledgement,
-        allowed_methods: names(serde_json::json!(p.allowed_methods)),
-        tlp_ceiling: name(serde_json::json!(p.tlp_ceiling)),
-        revoked_link: name(serde_json::json!(p.revoked_link)),
-        is_admin: staff.role == backend::domain::Role::Admin,
-    })
+        allowed_methods: names(&p.allowed_methods),
+        tlp_ceiling: name(&p.tlp_ceiling),
+        revoked_link: name(&p.revoked_link),
+        is_admin,
+    }
+}
+
+/// An enum's wire name (its serde name, the REST API's).
+#[cfg(feature = "ssr")]
+pub(crate) fn name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The wire names of a list of enums.
+#[cfg(feature = "ssr")]
+pub(crate) fn names<T: serde::Serialize>(list: &[T]) -> Vec<String> {
+    list.iter().map(name).collect()
 }

@@ -32,6 +32,8 @@ pub struct NewShareForm {
     pub notify_on_revoke: Option<String>,
     /// With method "portal": the portal whose members the recipients are.
     pub portal_id: Option<String>,
+    /// A version of the legal terms; empty = the portal's terms, if it has any.
+    pub terms_id: Option<String>,
 }
 
 /// Creates one share per recipient from the console form.
@@ -136,7 +138,7 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
             password: Some(form.password)
                 .filter(|p| !p.is_empty())
                 .map(secrecy::SecretString::from),
-            terms_id: None,
+            terms_id: form.terms_id.filter(|t| !t.is_empty()),
             portal_id: form.portal_id.filter(|p| !p.is_empty()),
         })
     }

@@ -4,7 +4,7 @@ use crate::error::AppError;
 
 use crate::types::SharesPage;
 
-/// One page of the active shares table.
+/// One page of the active shares table (of one document's shares, with `document`).
 #[server]
 pub async fn list_shares(
     status: Option<String>,
@@ -12,6 +12,7 @@ pub async fn list_shares(
     order: Option<String>,
     cursor: Option<String>,
     recipient: Option<String>,
+    document: Option<String>,
 ) -> Result<SharesPage, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use backend::domain::ShareStatus;
@@ -29,7 +30,7 @@ pub async fn list_shares(
     };
     let filter = shares::ShareFilter {
         status,
-        document_id: None,
+        document_id: document.filter(|d| !d.is_empty()),
         sort: sort.filter(|s| !s.is_empty()),
         descending: Some(order.as_deref() != Some("asc")),
         limit: Some(50),
@@ -62,6 +63,7 @@ pub(crate) fn share_row(s: backend::services::shares::ShareView) -> crate::types
         last_activity_at: s.last_activity_at,
         tlp: s.tlp,
         link_available: s.link_available,
+        revised: s.revised,
         id: s.id,
     }
 }

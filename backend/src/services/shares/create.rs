@@ -256,7 +256,9 @@ async fn check_new_share(
     if let Some(id) = &input.terms_id {
         store::policies::terms(core.db.pool(), &who.org_id, id)
             .await?
-            .ok_or(ServiceError::NotFound("legal terms"))?;
+            .ok_or_else(|| {
+                ServiceError::invalid("terms_id", "no such version of the legal terms")
+            })?;
     }
     Ok(Checked {
         method,

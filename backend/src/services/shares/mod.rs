@@ -155,11 +155,15 @@ pub struct ShareView {
     pub link_available: bool,
     pub last_activity_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// A document the share covers has a newer revision than the one the share pins (its
+    /// guest is told to ask for a new share).
+    pub revised: bool,
 }
 
 impl ShareView {
     fn from_row(r: ShareListRow, now: OffsetDateTime) -> Result<Self> {
         let link_available = r.share.token_sealed.is_some();
+        let revised = r.revised > 0;
         let share = Share::try_from(r.share)?;
         let item = match &share.settings.bundle {
             Some(b) => ItemRef {
@@ -198,6 +202,7 @@ impl ShareView {
             link_available,
             last_activity_at: share.last_activity_at.map(rfc3339),
             revoked_at: share.revoked_at.map(rfc3339),
+            revised,
             id: share.id,
         })
     }

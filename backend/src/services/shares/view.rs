@@ -1,5 +1,5 @@
-//! Listing and reading shares: filters, keyset pages with opaque cursors, and the
-//! visibility rule (controllers see their own shares).
+//! Listing and reading shares: filters and keyset pages with opaque cursors. Every staff
+//! role that may view shares sees all of the organisation's (the role matrix).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
@@ -16,8 +16,9 @@ use crate::Liaison;
 #[derive(Clone, Debug, Default)]
 pub struct ShareFilter {
     pub status: Option<ShareStatus>,
+    /// Shares covering any revision of the document this id names (packages included).
     pub document_id: Option<String>,
-    /// Admins and auditors only (controllers always see their own).
+    /// The creator's user id.
     pub created_by: Option<String>,
     /// Prefix of the recipient's email or name.
     pub recipient: Option<String>,
@@ -85,8 +86,7 @@ fn decode_cursor(text: &str, sort: SortKey, descending: bool) -> Result<Keyset> 
     })
 }
 
-/// The active shares table. Admins and auditors see the organisation's shares; controllers
-/// see the ones they created.
+/// The active shares table: the organisation's shares, filtered and sorted.
 #[tracing::instrument(skip_all)]
 pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<ShareView>> {
     crate::services::authorize(who, crate::domain::Action::ViewShares)?;

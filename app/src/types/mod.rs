@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod register;
+pub use register::*;
+
 /// The signed-in staff member, with the session's CSRF token for the forms on the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
@@ -22,6 +25,12 @@ pub struct ConsolePages {
     pub outbox: bool,
     pub partners: bool,
     pub users: bool,
+    /// Upload documents and their revisions.
+    pub upload: bool,
+    /// Create shares.
+    pub share: bool,
+    /// Edit the policy, projects and legal terms, and move documents between projects.
+    pub policy: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,22 +52,14 @@ pub struct ShareRowView {
     pub tlp: String,
     /// The link can be copied again / the invitation re-sent.
     pub link_available: bool,
+    /// A document it covers has a newer revision than the one it pins.
+    pub revised: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharesPage {
     pub items: Vec<ShareRowView>,
     pub next_cursor: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DocumentView {
-    pub id: String,
-    pub title: String,
-    pub file_name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub created_at: String,
 }
 
 /// Shown once, right after creation: the link is never stored and cannot be shown again.
