@@ -1,8 +1,11 @@
 //! Downloads for a signed-in console user, each the same service as its REST twin:
-//! `GET /console/audit/export?format=csv|jsonl&…` (`GET /api/v1/audit/export`) and the
+//! `GET /console/audit/export?format=csv|jsonl&…` (`GET /api/v1/audit/export`), the
 //! analytics CSVs `GET /console/portals/{id}/analytics.csv?days=` and
-//! `GET /console/share/{id}/analytics.csv?days=`. Read-only; the session cookie is
-//! SameSite=Strict, so another site cannot trigger them with the cookie.
+//! `GET /console/share/{id}/analytics.csv?days=`, and a response's attachment
+//! `GET /console/share/{id}/attachments/{attachment_id}`
+//! (`GET /api/v1/shares/{id}/attachments/{attachment_id}`). Read-only but for their audit
+//! events; the session cookie is SameSite=Strict, so another site cannot trigger them with
+//! the cookie.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -77,4 +80,18 @@ pub async fn share_analytics(
     query: Result<Query<AnalyticsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     analytics_csv(state, staff, Of::Share, id, query).await
+}
+
+pub async fn attachment(
+    State(state): State<AppState>,
+    ConsoleStaff { staff, .. }: ConsoleStaff,
+    Meta(meta): Meta,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Response {
+    match backend::services::responses::attachment(&state.core, &staff, &id, &attachment_id, &meta)
+        .await
+    {
+        Ok((a, bytes)) => crate::downloads::attachment(bytes, &a.content_type, &a.file_name),
+        Err(e) => ApiError(e).into_response(),
+    }
 }

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod console_export;
 pub mod console_upload;
+pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod federation;

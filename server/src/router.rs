@@ -92,6 +92,10 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
             axum::routing::get(console_export::share_analytics),
         )
         .route(
+            "/console/share/{id}/attachments/{attachment_id}",
+            axum::routing::get(console_export::attachment),
+        )
+        .route(
             "/portal/responses",
             post(portal_responses::submit_form).layer(axum::extract::DefaultBodyLimit::max(
                 portal_responses::body_limit(&state),

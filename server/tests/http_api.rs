@@ -29,6 +29,8 @@ mod host_routing;
 mod portal_structure;
 #[path = "http_api/register.rs"]
 mod register;
+#[path = "http_api/responses.rs"]
+mod responses;
 #[path = "http_api/roles.rs"]
 mod roles;
 

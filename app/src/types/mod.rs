@@ -54,6 +54,10 @@ pub struct ShareRowView {
     pub link_available: bool,
     /// A document it covers has a newer revision than the one it pins.
     pub revised: bool,
+    /// Responses its guest has sent.
+    pub responses: i64,
+    /// Its guest may respond and has not.
+    pub awaiting_response: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -391,6 +395,7 @@ pub struct ResponseRowView {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRowView {
+    pub id: String,
     pub file_name: String,
     pub size_bytes: i64,
     pub sha256: String,

@@ -55,6 +55,9 @@ event_types! {
     DeviceDecided => "share.device_decided",
     /// Details carry the decision, the comment and the attachments' names and hashes.
     ResponseSubmitted => "share.response_submitted",
+    /// Staff downloaded a file a guest attached to a response (details name it and its
+    /// hash).
+    AttachmentDownloaded => "share.attachment_downloaded",
     ExpiryReminderSent => "share.expiry_reminder_sent",
     ItemViewed => "item.viewed",
     ItemDownloaded => "item.downloaded",

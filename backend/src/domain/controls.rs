@@ -74,6 +74,11 @@ impl Permission {
         }
     }
 
+    /// Whether the guest may send a response (a decision, a comment): "comment" and up.
+    pub fn may_respond(self) -> bool {
+        self >= Permission::Comment
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         [Permission::View, Permission::Comment, Permission::Edit]
             .into_iter()

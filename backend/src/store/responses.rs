@@ -103,6 +103,29 @@ where
     .await?)
 }
 
+/// One attachment of a response to the share `share_id` (None if it is not one of its).
+pub async fn attachment<'e, E>(
+    db: E,
+    org_id: &str,
+    share_id: &str,
+    id: &str,
+) -> Result<Option<AttachmentRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.org_id, a.response_id, a.file_name, a.content_type, a.size_bytes, \
+         a.sha256, a.blob_key, a.created_at FROM response_attachments a \
+         JOIN share_responses r ON r.org_id = a.org_id AND r.id = a.response_id \
+         WHERE a.org_id = $1 AND r.share_id = $2 AND a.id = $3",
+    )
+    .bind(org_id)
+    .bind(share_id)
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// Takes one of the share's response slots: true unless it already has `max` responses.
 /// Atomic (a conditional UPDATE of the share's counter), so concurrent submissions cannot
 /// overshoot the cap.

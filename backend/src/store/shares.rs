@@ -92,6 +92,14 @@ pub fn search_key(text: &str) -> String {
     text.trim().to_lowercase()
 }
 
+/// The `may_respond` column of a share with these settings (JSON): 1 when its permission
+/// lets the guest respond.
+fn may_respond(settings: &str) -> Result<i64> {
+    let s: ShareSettings = serde_json::from_str(settings)
+        .map_err(|e| StoreError::Corrupt(format!("share settings: {e}")))?;
+    Ok(i64::from(s.permission.may_respond()))
+}
+
 pub async fn insert<'e, E>(db: E, r: &ShareRow) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
@@ -100,8 +108,8 @@ where
         "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, \
          recipient_name, recipient_email, created_by, created_at, expires_at, max_access_count, \
          access_count, require_acknowledgement, token_sealed, tlp, settings, password_hash, \
-         terms_id, remind_at, recipient_name_key, portal_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+         terms_id, remind_at, recipient_name_key, portal_id, may_respond) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
     )
     .bind(&r.id)
     .bind(&r.org_id)
@@ -124,6 +132,7 @@ where
     .bind(r.remind_at)
     .bind(search_key(&r.recipient_name))
     .bind(&r.portal_id)
+    .bind(may_respond(&r.settings)?)
     .execute(db)
     .await?;
     Ok(())
@@ -268,7 +277,11 @@ where
     E: Executor<'e, Database = sqlx::Any>,
 {
     let done = sqlx::query(
-        "UPDATE shares SET expires_at = $3, max_access_count = $4, settings = $5,          remind_at = $6,          reminder_sent_at = CASE WHEN $7 = 1 THEN NULL ELSE reminder_sent_at END,          expired_at = CASE WHEN $8 = 1 THEN NULL ELSE expired_at END          WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
+        "UPDATE shares SET expires_at = $3, max_access_count = $4, settings = $5, \
+         remind_at = $6, \
+         reminder_sent_at = CASE WHEN $7 = 1 THEN NULL ELSE reminder_sent_at END, \
+         expired_at = CASE WHEN $8 = 1 THEN NULL ELSE expired_at END, may_respond = $9 \
+         WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
     )
     .bind(org_id)
     .bind(id)
@@ -278,6 +291,7 @@ where
     .bind(l.remind_at)
     .bind(i64::from(l.reset_reminder))
     .bind(i64::from(l.active))
+    .bind(may_respond(&l.settings)?)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -396,8 +410,19 @@ pub struct ListQuery {
     pub after: Option<Keyset>,
     /// Just this share (used to render one share with the same joins as the table).
     pub id: Option<String>,
+    pub response: Option<ResponseFilter>,
     pub limit: i64,
     pub now_ms: i64,
+}
+
+/// The shares table's response filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseFilter {
+    /// Its guest has responded at least once.
+    Responded,
+    /// Its guest may respond, has not, and the share was made at least this long ago
+    /// (milliseconds; 0 = any age).
+    Awaiting { older_than_ms: i64 },
 }
 
 /// A row of the active shares table.
@@ -410,6 +435,10 @@ pub struct ShareListRow {
     pub sort_value: i64,
     /// 1 when a document the share covers has a newer revision than the one it pins, else 0.
     pub revised: i64,
+    /// How many responses its guest has sent.
+    pub response_count: i64,
+    /// 1 when its permission lets the guest respond.
+    pub may_respond: i64,
 }
 
 /// Whether one of the share's documents has a newer revision (see [`ShareListRow::revised`]).
@@ -449,7 +478,7 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
     let sort = q.sort.expr();
     sql.push(&format!(
         "SELECT {COLUMNS}, d.title AS document_title, u.display_name AS creator_name, \
-         {sort} AS sort_value, {REVISED} AS revised \
+         {sort} AS sort_value, {REVISED} AS revised, s.response_count, s.may_respond \
          FROM shares s JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
          JOIN users u ON u.id = s.created_by \
          WHERE s.org_id = {org}"
@@ -481,6 +510,18 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
     if let Some(id) = &q.id {
         let p = sql.text_arg(id);
         sql.push(&format!(" AND s.id = {p}"));
+    }
+    match q.response {
+        None => {}
+        Some(ResponseFilter::Responded) => {
+            sql.push(" AND s.response_count > 0");
+        }
+        Some(ResponseFilter::Awaiting { older_than_ms }) => {
+            let before = sql.int_arg(q.now_ms - older_than_ms);
+            sql.push(&format!(
+                " AND s.may_respond = 1 AND s.response_count = 0 AND s.created_at <= {before}"
+            ));
+        }
     }
     if let Some(user) = &q.created_by {
         let p = sql.text_arg(user);

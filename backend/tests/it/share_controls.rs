@@ -1052,7 +1052,7 @@ async fn responses_follow_the_permission(h: Harness) {
         },
         ..share(&doc)
     };
-    let (_, view_only) = create(&h, &admin, with(Permission::View)).await.unwrap();
+    let (view_id, view_only) = create(&h, &admin, with(Permission::View)).await.unwrap();
     let g = guest_for(&h, &view_only).await;
     assert!(matches!(
         respond(&h, &g, Decision::Approve, "", vec![]).await,
@@ -1140,6 +1140,104 @@ async fn responses_follow_the_permission(h: Harness) {
             .await
             .unwrap();
     assert_eq!(owner_mails, 2);
+
+    // The shares table: who responded, who may and has not.
+    let (_, waiting) = create(&h, &admin, with(Permission::Comment)).await.unwrap();
+    let waiting = guest_for(&h, &waiting).await.share_id;
+    let listed = |response: Option<&str>, days: Option<u32>| {
+        let filter = ShareFilter {
+            response: response.map(str::to_owned),
+            days,
+            ..Default::default()
+        };
+        let (h, admin) = (&h, &admin);
+        async move {
+            shares::list(&h.core, admin, filter).await.map(|p| {
+                let mut ids: Vec<String> = p.items.into_iter().map(|s| s.id).collect();
+                ids.sort();
+                ids
+            })
+        }
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        listed(Some("responded"), None).await.unwrap(),
+        sorted(vec![comment_id.clone(), edit_id.clone()])
+    );
+    // The view-only share cannot be answered, so it is not "awaiting".
+    assert_eq!(
+        listed(Some("awaiting"), None).await.unwrap(),
+        vec![waiting.clone()]
+    );
+    assert!(listed(Some("awaiting"), Some(1)).await.unwrap().is_empty());
+    // Given the "comment" permission, the view-only share awaits a response too.
+    shares::change(
+        &h.core,
+        &admin,
+        &view_id,
+        shares::ShareChange {
+            permission: Some(Permission::Comment),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        listed(Some("awaiting"), None).await.unwrap(),
+        sorted(vec![waiting.clone(), view_id.clone()])
+    );
+    let row = shares::get(&h.core, &admin, &edit_id).await.unwrap();
+    assert_eq!((row.responses, row.awaiting_response), (1, false));
+    let row = shares::get(&h.core, &admin, &waiting).await.unwrap();
+    assert_eq!((row.responses, row.awaiting_response), (0, true));
+    for (response, days, field_name) in [
+        (Some("maybe"), None, "response"),
+        (Some("responded"), Some(3), "days"),
+        (None, Some(3), "days"),
+        (Some("awaiting"), Some(4000), "days"),
+    ] {
+        assert_eq!(field(listed(response, days).await), field_name);
+    }
+
+    // Staff download an attachment: its bytes, audited; another organisation cannot.
+    let file = &responses::for_share(&h.core, &admin, &edit_id)
+        .await
+        .unwrap()[0]
+        .attachments[0]
+        .clone();
+    let (a, bytes) = responses::attachment(&h.core, &admin, &edit_id, &file.id, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.file_name.as_str(), &bytes[..]),
+        ("signed.txt", &b"signed"[..])
+    );
+    assert!(matches!(
+        responses::attachment(&h.core, &other, &edit_id, &file.id, &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    // Named through another share of the same organisation: not found either.
+    assert!(matches!(
+        responses::attachment(&h.core, &admin, &comment_id, &file.id, &meta()).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    let downloads = audit_log::list(
+        &h.core,
+        &admin,
+        audit_log::AuditFilter {
+            event_type: Some("share.attachment_downloaded".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(downloads.len(), 1);
+    assert_eq!(downloads[0].details["sha256"], file.sha256);
 }
 
 async fn expiry_reminders_go_once(h: Harness) {

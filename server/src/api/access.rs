@@ -12,6 +12,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::downloads::{lock_down, Disposition};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Meta, PortalCredential, PortalGuest, StreamingGuest};
 use crate::state::AppState;
@@ -154,8 +155,9 @@ async fn items(
     ))
 }
 
-/// Serves an item's bytes inline, locked down: the declared type is the sniffed one,
-/// `nosniff`, a sandboxing CSP, and framing only by our own portal page.
+/// Serves an item's bytes inline (or, asked `?download=1` where allowed, as an
+/// attachment), locked down (`downloads::lock_down`) and framed only by our own portal
+/// page.
 async fn item_content(
     State(state): State<AppState>,
     StreamingGuest(guest, revocations): StreamingGuest,
@@ -186,43 +188,17 @@ async fn item_content(
     let body =
         futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>)).take_until(revoked);
     let mut resp = axum::body::Body::from_stream(body).into_response();
+    let how = if purpose == access::Purpose::Download {
+        Disposition::Attachment
+    } else {
+        Disposition::Inline
+    };
     let h = resp.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    if let Ok(v) = HeaderValue::from_str(&item.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    let ascii: String = item
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(item.file_name.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20");
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}",
-        if purpose == access::Purpose::Download {
-            "attachment"
-        } else {
-            "inline"
-        }
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"),
-    );
+    lock_down(h, &item.content_type, how, &item.file_name);
     h.insert(
         header::X_FRAME_OPTIONS,
         HeaderValue::from_static("SAMEORIGIN"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }

@@ -25,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/shares/{id}/link", get(copy_link))
         .route("/shares/{id}/resend", post(resend_invitation))
         .route("/shares/{id}/responses", get(list_responses))
+        .route(
+            "/shares/{id}/attachments/{attachment_id}",
+            get(download_attachment),
+        )
         .route("/shares/{id}/devices", get(list_devices))
         .route("/shares/{id}/devices/{device_id}", post(decide_device))
 }
@@ -160,6 +164,10 @@ struct ListSharesQuery {
     item: Option<String>,
     created_by: Option<String>,
     recipient: Option<String>,
+    /// `responded` or `awaiting`.
+    response: Option<String>,
+    /// With `response=awaiting`: made at least this many days ago.
+    days: Option<u32>,
     sort: Option<String>,
     order: Option<String>,
     limit: Option<i64>,
@@ -192,6 +200,8 @@ async fn list_shares(
             document_id: q.item,
             created_by: q.created_by,
             recipient: q.recipient,
+            response: q.response,
+            days: q.days,
             sort: q.sort,
             descending: Some(descending),
             limit: q.limit,
@@ -200,6 +210,23 @@ async fn list_shares(
     )
     .await?;
     Ok(Json(json!(page)))
+}
+
+/// A file a guest attached to a response: saved, never shown (`downloads::attachment`).
+async fn download_attachment(
+    State(state): State<AppState>,
+    ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    let (a, bytes) =
+        backend::services::responses::attachment(&state.core, &who, &id, &attachment_id, &meta)
+            .await?;
+    Ok(crate::downloads::attachment(
+        bytes,
+        &a.content_type,
+        &a.file_name,
+    ))
 }
 
 async fn get_share(

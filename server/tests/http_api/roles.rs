@@ -314,6 +314,12 @@ fn rest_cases(doc: &str, share: &str, portal: &str) -> Vec<(Method, String, Send
         ),
         (
             m("GET"),
+            p(&format!("/shares/{share}/attachments/x")),
+            Empty,
+            ViewShares,
+        ),
+        (
+            m("GET"),
             p(&format!("/shares/{share}/analytics")),
             Empty,
             ViewShares,

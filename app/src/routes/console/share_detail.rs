@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{CsrfField, StatusBadge};
 use crate::server_fns::shares::{load_share_detail, ChangeShare, DecideDevice};
-use crate::types::{short_time, DeviceRowView, ResponseRowView, ShareDetailView};
+use crate::types::{human_size, short_time, DeviceRowView, ResponseRowView, ShareDetailView};
 
 /// One share: its state, the browsers bound to it (approve or reject those waiting), and
 /// the recipient's responses.
@@ -120,7 +120,7 @@ fn Detail(
             {if detail.responses.is_empty() {
                 view! { <p class="empty">"No response yet."</p> }.into_any()
             } else {
-                detail.responses.into_iter().map(|r| view! { <Response response=r/> }).collect_view().into_any()
+                detail.responses.into_iter().map(|r| view! { <Response response=r share_id=share_id.clone()/> }).collect_view().into_any()
             }}
         </section>
     }
@@ -239,7 +239,7 @@ fn ChangeForm(detail: ShareDetailView, change: ServerAction<ChangeShare>) -> imp
 }
 
 #[component]
-fn Response(response: ResponseRowView) -> impl IntoView {
+fn Response(response: ResponseRowView, share_id: String) -> impl IntoView {
     let decision = match response.decision.as_str() {
         "approve" => "Approved",
         "approve_with_comments" => "Approved with comments",
@@ -254,7 +254,11 @@ fn Response(response: ResponseRowView) -> impl IntoView {
             {(!response.attachments.is_empty()).then(|| view! {
                 <ul class="attachments">
                     {response.attachments.into_iter().map(|a| view! {
-                        <li>{a.file_name} " " <span class="muted small">{format!("{} bytes · SHA-256 {}", a.size_bytes, a.sha256)}</span></li>
+                        <li>
+                            <a href=format!("/console/share/{share_id}/attachments/{}", a.id) download=a.file_name.clone()
+                                rel="external" data-testid="attachment-download">{a.file_name.clone()}</a>
+                            " " <span class="muted small">{format!("{} · SHA-256 {}", human_size(a.size_bytes), a.sha256)}</span>
+                        </li>
                     }).collect_view()}
                 </ul>
             })}

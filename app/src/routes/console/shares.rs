@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{CsrfField, RevokeButton, StatusBadge};
 use crate::server_fns::shares::{
-    list_shares, CopyShareLink, ResendInvitation, RevokeShare, RevokeShares,
+    list_shares, CopyShareLink, ResendInvitation, RevokeShare, RevokeShares, ShareQuery,
 };
 use crate::types::{short_time, ShareRowView};
 
@@ -29,6 +29,18 @@ pub fn SharesPage() -> impl IntoView {
                 <label>"Recipient "
                     <input type="search" name="q" placeholder="name or email starts with…" value=move || param("q").unwrap_or_default() data-testid="recipient-search"/>
                 </label>
+                <label>"Response "
+                    <select name="response" data-testid="response-filter">
+                        <option value="" selected=move || param("response").is_none()>"Any"</option>
+                        <option value="responded" selected=move || param("response").as_deref() == Some("responded")>"Responded"</option>
+                        <option value="awaiting" selected=move || param("response").as_deref() == Some("awaiting")>"Awaiting"</option>
+                    </select>
+                </label>
+                <label>"no response after "
+                    <input type="number" name="days" min="0" max="3650" class="days" placeholder="days"
+                        value=move || param("days").unwrap_or_default() data-testid="response-days"/>
+                    " days"
+                </label>
                 <button type="submit" class="btn">"Filter"</button>
             </form>
         </div>
@@ -49,22 +61,25 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
     let shares = Resource::new(
         move || {
             (
-                param("status"),
-                param("sort"),
-                param("order"),
-                param("cursor"),
-                param("q"),
+                ShareQuery {
+                    status: param("status"),
+                    sort: param("sort"),
+                    order: param("order"),
+                    cursor: param("cursor"),
+                    recipient: param("q"),
+                    document: document.clone(),
+                    response: param("response"),
+                    days: param("days"),
+                },
                 revoke.version().get(),
                 bulk.version().get(),
             )
         },
-        move |(status, sort, order, cursor, q, _, _)| {
-            list_shares(status, sort, order, cursor, q, document.clone())
-        },
+        |(query, _, _)| list_shares(query),
     );
     let href = move |sort: &str, order: &str| {
         let mut extra = String::new();
-        for key in ["status", "q", "tab"] {
+        for key in ["status", "q", "response", "days", "tab"] {
             if let Some(v) = param(key) {
                 let v: String = url_encode(&v);
                 extra.push_str(&format!("&{key}={v}"));
@@ -94,7 +109,12 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
                     Err(e) => return view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                 };
                 if page.items.is_empty() {
-                    return view! { <p class="empty">"No shares yet. " <a href="/console/shares/new">"Share a document"</a></p> }.into_any();
+                    let filtered = ["status", "q", "response", "days", "cursor"].iter().any(|k| param(k).is_some());
+                    return if filtered {
+                        view! { <p class="empty" data-testid="no-match">"No shares match these filters."</p> }.into_any()
+                    } else {
+                        view! { <p class="empty">"No shares yet. " <a href="/console/shares/new">"Share a document"</a></p> }.into_any()
+                    };
                 }
                 let next = page.next_cursor.clone().map(|c| {
                     let sort = param("sort").unwrap_or_else(|| "created_at".into());
@@ -109,7 +129,7 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
                             <th>"Recipient"</th><th>"Document"</th><th>"Created by"</th>
                             <th><a href=href("expires_at", "asc")>"Expires ↑"</a>" "<a href=href("expires_at", "desc")>"↓"</a></th>
                             <th><a href=href("access_count", "desc")>"Accesses ↓"</a>" "<a href=href("access_count", "asc")>"↑"</a></th>
-                            <th>"Status"</th><th>"Last activity"</th><th></th>
+                            <th>"Status"</th><th>"Response"</th><th>"Last activity"</th><th></th>
                         </tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
@@ -182,6 +202,13 @@ fn Row(index: usize, share: ShareRowView, revoke: ServerAction<RevokeShare>) -> 
             <td>{expires}<div class="muted small">{format!("max {limit} accesses")}</div></td>
             <td class="num" data-testid="access-count">{format!("{} / {limit}", share.access_count)}</td>
             <td data-testid="status"><StatusBadge status=share.status.clone()/></td>
+            <td data-testid="response">{if share.responses > 0 {
+                view! { <a href=format!("/console/share/{}", share.id)>{format!("Responded ({})", share.responses)}</a> }.into_any()
+            } else if share.awaiting_response {
+                view! { <span class="muted">"Awaiting"</span> }.into_any()
+            } else {
+                view! { <span class="muted" title="View only: the guest cannot respond">"—"</span> }.into_any()
+            }}</td>
             <td class="small">{share.last_activity_at.as_deref().map(short_time).unwrap_or_else(|| "—".into())}</td>
             <td class="actions">
                 {(active && share.link_available).then(|| view! { <LinkActions id=share.id.clone()/> })}

@@ -3,20 +3,41 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 use crate::types::SharesPage;
+use serde::{Deserialize, Serialize};
 
-/// One page of the active shares table (of one document's shares, with `document`).
+/// The shares table's filters as the page's query string gives them (empty = none).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareQuery {
+    pub status: Option<String>,
+    pub sort: Option<String>,
+    pub order: Option<String>,
+    pub cursor: Option<String>,
+    /// Prefix of the recipient's email or name.
+    pub recipient: Option<String>,
+    /// Only the shares of this document (any of its revisions).
+    pub document: Option<String>,
+    /// `responded` or `awaiting`.
+    pub response: Option<String>,
+    /// With `awaiting`: made at least this many days ago.
+    pub days: Option<String>,
+}
+
+/// One page of the active shares table.
 #[server]
-pub async fn list_shares(
-    status: Option<String>,
-    sort: Option<String>,
-    order: Option<String>,
-    cursor: Option<String>,
-    recipient: Option<String>,
-    document: Option<String>,
-) -> Result<SharesPage, AppError> {
+pub async fn list_shares(#[server(flatten)] query: ShareQuery) -> Result<SharesPage, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use backend::domain::ShareStatus;
     use backend::services::{shares, ServiceError};
+    let ShareQuery {
+        status,
+        sort,
+        order,
+        cursor,
+        recipient,
+        document,
+        response,
+        days,
+    } = query;
     let ctx = context()?;
     let staff = require_staff().await?;
     let status = match status.as_deref().filter(|s| !s.is_empty()) {
@@ -28,7 +49,16 @@ pub async fn list_shares(
             })
         })?),
     };
+    let days = match days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(
+            d.parse::<u32>()
+                .map_err(|_| AppError::invalid("days", "days must be a whole number of days"))?,
+        ),
+    };
     let filter = shares::ShareFilter {
+        response: response.filter(|r| !r.is_empty()),
+        days,
         status,
         document_id: document.filter(|d| !d.is_empty()),
         sort: sort.filter(|s| !s.is_empty()),
@@ -64,6 +94,8 @@ pub(crate) fn share_row(s: backend::services::shares::ShareView) -> crate::types
         tlp: s.tlp,
         link_available: s.link_available,
         revised: s.revised,
+        responses: s.responses,
+        awaiting_response: s.awaiting_response,
         id: s.id,
     }
 }

@@ -48,6 +48,7 @@ pub async fn load_share_detail(id: String) -> Result<ShareDetailView, AppError> 
                     .attachments
                     .into_iter()
                     .map(|a| AttachmentRowView {
+                        id: a.id,
                         file_name: a.file_name,
                         size_bytes: a.size_bytes,
                         sha256: a.sha256,

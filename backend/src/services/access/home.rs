@@ -27,7 +27,7 @@ use serde_json::json;
 use super::{current_share, session::MAX_SESSION_AGE};
 use crate::actor::{Guest, RequestMeta};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
-use crate::domain::{MemberRole, Method, Permission, Share};
+use crate::domain::{MemberRole, Method, Share};
 use crate::services::portals::members::{self, MemberView};
 use crate::services::portals::sections::Placement;
 use crate::services::share_core::{self, check_standing};
@@ -322,7 +322,7 @@ async fn home_share(core: &Liaison, s: &Share, current: bool) -> Result<HomeShar
             .map(|d| d.title.clone())
             .unwrap_or_default(),
     };
-    let respond = s.settings.permission >= Permission::Comment
+    let respond = s.settings.permission.may_respond()
         && store::responses::for_share(core.db.pool(), &s.org_id, &s.id)
             .await?
             .is_empty();

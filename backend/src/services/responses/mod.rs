@@ -225,6 +225,48 @@ pub async fn for_share(core: &Liaison, who: &Staff, share_id: &str) -> Result<Ve
     Ok(out)
 }
 
+/// A file a guest attached to a response on the share `share_id`, for staff who may see
+/// the share: its description and bytes. Audited `share.attachment_downloaded`.
+#[tracing::instrument(skip_all)]
+pub async fn attachment(
+    core: &Liaison,
+    who: &Staff,
+    share_id: &str,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<(AttachmentView, bytes::Bytes)> {
+    super::shares::get(core, who, share_id).await?;
+    let a = store::responses::attachment(core.db.pool(), &who.org_id, share_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("attachment"))?;
+    let bytes = core.blobs.get(&a.blob_key).await?;
+    audit::record_alone(
+        &core.db,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::AttachmentDownloaded,
+            actor: AuditActor::Staff(who),
+            share_id: Some(share_id),
+            item_id: None,
+            details: json!({ "attachment": a.id, "response": a.response_id,
+                             "file_name": a.file_name, "sha256": a.sha256 }),
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    Ok((
+        AttachmentView {
+            id: a.id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+        },
+        bytes,
+    ))
+}
+
 /// The guest's own responses on their share.
 #[tracing::instrument(skip_all)]
 pub async fn mine(core: &Liaison, guest: &Guest) -> Result<Vec<ResponseView>> {

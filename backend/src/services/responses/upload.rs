@@ -36,7 +36,7 @@ pub async fn may_respond(core: &Liaison, guest: &Guest, attachments: bool) -> Re
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
     let permission = share.settings.permission;
-    if permission < Permission::Comment {
+    if !permission.may_respond() {
         return Err(ServiceError::Forbidden(
             "This share is view-only: responses are not allowed.",
         ));

@@ -158,12 +158,20 @@ pub struct ShareView {
     /// A document the share covers has a newer revision than the one the share pins (its
     /// guest is told to ask for a new share).
     pub revised: bool,
+    /// How many responses its guest has sent.
+    pub responses: i64,
+    /// Its guest may respond and has not yet.
+    pub awaiting_response: bool,
 }
 
 impl ShareView {
     fn from_row(r: ShareListRow, now: OffsetDateTime) -> Result<Self> {
         let link_available = r.share.token_sealed.is_some();
         let revised = r.revised > 0;
+        let (responses, awaiting_response) = (
+            r.response_count,
+            r.may_respond == 1 && r.response_count == 0,
+        );
         let share = Share::try_from(r.share)?;
         let item = match &share.settings.bundle {
             Some(b) => ItemRef {
@@ -203,6 +211,8 @@ impl ShareView {
             last_activity_at: share.last_activity_at.map(rfc3339),
             revoked_at: share.revoked_at.map(rfc3339),
             revised,
+            responses,
+            awaiting_response,
             id: share.id,
         })
     }

@@ -9,7 +9,7 @@ use super::{ShareView, MAX_PAGE};
 use crate::actor::Staff;
 use crate::domain::ShareStatus;
 use crate::services::{Result, ServiceError};
-use crate::store::shares::{Keyset, ListQuery, SortKey};
+use crate::store::shares::{Keyset, ListQuery, ResponseFilter, SortKey};
 use crate::store::{self, to_millis};
 use crate::Liaison;
 
@@ -22,6 +22,10 @@ pub struct ShareFilter {
     pub created_by: Option<String>,
     /// Prefix of the recipient's email or name.
     pub recipient: Option<String>,
+    /// `responded`, or `awaiting` (the guest may respond and has not).
+    pub response: Option<String>,
+    /// With `awaiting`: only shares made at least this many days ago.
+    pub days: Option<u32>,
     pub sort: Option<String>,
     pub descending: Option<bool>,
     pub limit: Option<i64>,
@@ -42,6 +46,34 @@ fn parse_sort(s: Option<&str>) -> Result<SortKey> {
         other => Err(ServiceError::invalid(
             "sort",
             format!("cannot sort by {other:?}; use created_at, expires_at or access_count"),
+        )),
+    }
+}
+
+/// The response filter: `responded`, or `awaiting` with an optional age in days.
+fn parse_response(response: Option<&str>, days: Option<u32>) -> Result<Option<ResponseFilter>> {
+    match (response.filter(|r| !r.is_empty()), days) {
+        (None, None) => Ok(None),
+        (Some("responded"), None) => Ok(Some(ResponseFilter::Responded)),
+        (Some("awaiting"), days) => {
+            let days = days.unwrap_or(0);
+            if days > 3650 {
+                return Err(ServiceError::invalid(
+                    "days",
+                    "days must be between 0 and 3650",
+                ));
+            }
+            Ok(Some(ResponseFilter::Awaiting {
+                older_than_ms: i64::from(days) * 86_400_000,
+            }))
+        }
+        (Some("responded"), Some(_)) | (None, Some(_)) => Err(ServiceError::invalid(
+            "days",
+            "days counts only with response=awaiting (no response after that many days)",
+        )),
+        (Some(other), _) => Err(ServiceError::invalid(
+            "response",
+            format!("response must be responded or awaiting, not {other:?}"),
         )),
     }
 }
@@ -105,8 +137,10 @@ pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<Sh
         .map(|c| decode_cursor(c, sort, descending))
         .transpose()?;
     let now = core.now();
+    let response = parse_response(f.response.as_deref(), f.days)?;
     let q = ListQuery {
         org_id: who.org_id.clone(),
+        response,
         status: f.status,
         document_id: f.document_id,
         created_by: f.created_by,
@@ -157,6 +191,7 @@ pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<ShareView> {
         sort: SortKey::CreatedAt,
         descending: true,
         after: None,
+        response: None,
         id: Some(id.to_owned()),
         limit: 1,
         now_ms: to_millis(now),
