@@ -25,7 +25,7 @@ pub fn CopyButton(
 
 /// `navigator.clipboard.writeText(text)`; false when the browser has no clipboard API.
 #[cfg(feature = "hydrate")]
-fn write_clipboard(text: &str) -> bool {
+pub fn write_clipboard(text: &str) -> bool {
     use js_sys::{Function, Reflect};
     use wasm_bindgen::JsCast;
     let call = || -> Option<()> {
@@ -44,6 +44,6 @@ fn write_clipboard(text: &str) -> bool {
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn write_clipboard(_text: &str) -> bool {
+pub fn write_clipboard(_text: &str) -> bool {
     false
 }

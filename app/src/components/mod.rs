@@ -12,7 +12,7 @@ mod status_badge;
 mod upload_form;
 
 pub use activity_chart::ActivityChart;
-pub use copy_button::CopyButton;
+pub use copy_button::{write_clipboard, CopyButton};
 pub use csrf_field::CsrfField;
 pub use field_error::{invalid, message_for, FieldError};
 pub use flash_error::FlashError;

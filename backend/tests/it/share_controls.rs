@@ -10,6 +10,7 @@ use backend::services::{access, audit_log, auth, documents, policy, share_core, 
 use secrecy::{ExposeSecret, SecretString};
 
 both_engines!(
+    link_shares_are_mailed_when_asked_and_expire_in_hours,
     creation_is_bounded_by_policy_and_tlp,
     tightened_policy_binds_existing_shares,
     passwords_lock_out_and_are_audited,
@@ -1238,6 +1239,73 @@ async fn responses_follow_the_permission(h: Harness) {
     .items;
     assert_eq!(downloads.len(), 1);
     assert_eq!(downloads[0].details["sha256"], file.sha256);
+}
+
+async fn link_shares_are_mailed_when_asked_and_expire_in_hours(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let invitations = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_outbox WHERE kind = 'invitation'")
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap()
+    };
+    // A plain link share is not mailed unless asked…
+    create(&h, &admin, share(&doc)).await.unwrap();
+    assert_eq!(invitations().await, 0);
+    // …and then it is, at once, with the link and its instructions.
+    let (id, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            send_link: true,
+            expiry: Expiry::Hours(1),
+            settings: ShareSettings {
+                instructions: "Read section 3 first.".into(),
+                ..Default::default()
+            },
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(invitations().await, 1);
+    let subject: String =
+        sqlx::query_scalar("SELECT subject FROM mail_outbox WHERE kind = 'invitation'")
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap();
+    assert!(
+        !subject.contains(&token),
+        "the subject never carries the link"
+    );
+    // An hour from now, give or take the test's own time.
+    let view = shares::get(&h.core, &admin, &id).await.unwrap();
+    let expires = time::OffsetDateTime::parse(
+        view.expires_at.as_deref().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let left = expires - h.core.now();
+    assert!(
+        left <= time::Duration::hours(1) && left > time::Duration::minutes(59),
+        "{left}"
+    );
+    // Hours outside 1..=the ceiling are refused on their field.
+    assert_eq!(
+        field(
+            create(
+                &h,
+                &admin,
+                NewShare {
+                    expiry: Expiry::Hours(0),
+                    ..share(&doc)
+                }
+            )
+            .await
+        ),
+        "expires_in_hours"
+    );
 }
 
 async fn expiry_reminders_go_once(h: Harness) {

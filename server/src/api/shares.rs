@@ -48,7 +48,8 @@ struct RecipientInput {
 }
 
 /// `POST /shares`: one share per recipient (`recipient` or `recipients`, not both).
-/// Expiry: `expires_at` (RFC 3339) or `expires_in_days`; neither = the policy default.
+/// Expiry: `expires_at` (RFC 3339), `expires_in_hours` or `expires_in_days`; none = the
+/// policy default. `send_link`: mail a link share's link to its recipient now.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateShareInput {
@@ -57,10 +58,14 @@ struct CreateShareInput {
     recipients: Option<Vec<RecipientInput>>,
     method: Option<Method>,
     expires_at: Option<String>,
+    expires_in_hours: Option<u32>,
     expires_in_days: Option<u32>,
     max_access_count: Option<i64>,
     #[serde(default)]
     require_acknowledgement: bool,
+    /// A link share: mail the link to the recipient now.
+    #[serde(default)]
+    send_link: bool,
     /// "AMBER", "TLP:RED", …
     tlp: Option<String>,
     #[serde(default)]
@@ -108,7 +113,12 @@ async fn create_share(
         email: r.email,
     })
     .collect();
-    let expiry = expiry_of(input.expires_at.as_deref(), input.expires_in_days)?.unwrap_or_default();
+    let expiry = expiry_of(ExpiryInput {
+        at: input.expires_at.as_deref(),
+        hours: input.expires_in_hours,
+        days: input.expires_in_days,
+    })?
+    .unwrap_or_default();
     let tlp = input
         .tlp
         .as_deref()
@@ -131,6 +141,7 @@ async fn create_share(
             expiry,
             max_access_count: input.max_access_count,
             require_acknowledgement: input.require_acknowledgement,
+            send_link: input.send_link,
             tlp,
             settings: input.settings,
             password: input.password,
@@ -248,12 +259,22 @@ async fn revoke_share(
     )))
 }
 
-/// `expires_at` (RFC 3339) or `expires_in_days`, at most one; `None` when neither is given.
-fn expiry_of(at: Option<&str>, days: Option<u32>) -> Result<Option<Expiry>, ApiError> {
-    match (at, days) {
-        (None, None) => Ok(None),
-        (None, Some(days)) => Ok(Some(Expiry::Days(days))),
-        (Some(at), None) => Ok(Some(Expiry::At(
+/// When a share should expire, as the API gives it: `expires_at` (RFC 3339),
+/// `expires_in_hours` or `expires_in_days`, at most one.
+#[derive(Clone, Copy, Default)]
+struct ExpiryInput<'a> {
+    at: Option<&'a str>,
+    hours: Option<u32>,
+    days: Option<u32>,
+}
+
+/// The expiry the input names; `None` when it names none.
+fn expiry_of(e: ExpiryInput<'_>) -> Result<Option<Expiry>, ApiError> {
+    match (e.at, e.hours, e.days) {
+        (None, None, None) => Ok(None),
+        (None, None, Some(days)) => Ok(Some(Expiry::Days(days))),
+        (None, Some(hours), None) => Ok(Some(Expiry::Hours(hours))),
+        (Some(at), None, None) => Ok(Some(Expiry::At(
             time::OffsetDateTime::parse(at, &Rfc3339).map_err(|_| {
                 invalid(
                     "expires_at",
@@ -261,9 +282,9 @@ fn expiry_of(at: Option<&str>, days: Option<u32>) -> Result<Option<Expiry>, ApiE
                 )
             })?,
         ))),
-        (Some(_), Some(_)) => Err(invalid(
+        _ => Err(invalid(
             "expires_at",
-            "give expires_at or expires_in_days, not both",
+            "give one of expires_at, expires_in_hours and expires_in_days",
         )),
     }
 }
@@ -273,6 +294,7 @@ fn expiry_of(at: Option<&str>, days: Option<u32>) -> Result<Option<Expiry>, ApiE
 #[serde(deny_unknown_fields)]
 struct ChangeShareInput {
     expires_at: Option<String>,
+    expires_in_hours: Option<u32>,
     expires_in_days: Option<u32>,
     max_access_count: Option<i64>,
     #[serde(default)]
@@ -296,7 +318,11 @@ async fn change_share(
     ApiJson(input): ApiJson<ChangeShareInput>,
 ) -> ApiResult<Json<Value>> {
     let change = shares::ShareChange {
-        expiry: expiry_of(input.expires_at.as_deref(), input.expires_in_days)?,
+        expiry: expiry_of(ExpiryInput {
+            at: input.expires_at.as_deref(),
+            hours: input.expires_in_hours,
+            days: input.expires_in_days,
+        })?,
         max_access_count: input.max_access_count,
         permission: input.settings.permission,
         allow_download: input.settings.allow_download,

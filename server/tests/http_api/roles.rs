@@ -21,8 +21,9 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
         "sign_out" => String::new(),
         "revoke_share" | "copy_share_link" | "resend_invitation" => format!("id={share_id}"),
         "create_share" => format!(
-            "document_id={doc}&recipients_text=Eve+%3Ceve%40x.example%3E&expires_on=&\
-             max_access_count=0&instructions=&password=&allowed_networks_text="
+            "document_id={doc}&recipients_text=Eve+%3Ceve%40x.example%3E&expiry=&\
+             expires_at_local=&tz_offset_minutes=&max_access_count=0&instructions=&password=&\
+             allowed_networks_text=&allowed_countries_text=&expiry_reminder_days="
         ),
         "create_partner" => "name=Evil&domains=evil.example".into(),
         "add_identity_provider" => {

@@ -1,13 +1,15 @@
 use leptos::prelude::*;
 
-use crate::components::{invalid as invalid_when, message_for, CsrfField, FieldError};
+use crate::components::{invalid as invalid_when, message_for, CopyButton, CsrfField, FieldError};
 use leptos_meta::Title;
 
+use crate::error::AppError;
 use crate::server_fns::documents::list_documents;
 use crate::server_fns::packages::list_packages;
-use crate::server_fns::portals::list_portals;
-use crate::server_fns::portals::list_terms_choices;
+use crate::server_fns::policy::get_policy;
+use crate::server_fns::portals::{list_portals, list_terms_choices};
 use crate::server_fns::shares::CreateShare;
+use crate::types::{CurrentUser, PolicyView};
 
 // The service's names for what each input of the form carries (`AppError::field`).
 const ITEM: &[&str] = &["item"];
@@ -16,49 +18,54 @@ const METHOD: &[&str] = &["method"];
 const PORTAL: &[&str] = &["portal_id"];
 const TLP: &[&str] = &["tlp"];
 const PERMISSION: &[&str] = &["settings.permission"];
-const EXPIRY: &[&str] = &["expires_on", "expires_at", "expires_in_days"];
+const EXPIRY: &[&str] = &[
+    "expiry",
+    "expires_at",
+    "expires_in_days",
+    "expires_in_hours",
+];
 const OPENS: &[&str] = &["max_access_count"];
 const PASSWORD: &[&str] = &["password"];
 const NETWORKS: &[&str] = &["settings.allowed_networks"];
+const COUNTRIES: &[&str] = &["settings.allowed_countries"];
 const INSTRUCTIONS: &[&str] = &["settings.instructions"];
+const REMINDER: &[&str] = &["settings.expiry_reminder_days"];
 const TERMS: &[&str] = &["terms_id"];
 /// Every field this form marks; a refusal about anything else is shown at the top.
-const ALL_FIELDS: &[&str] = &[
-    "item",
-    "recipients",
-    "recipient.name",
-    "recipient.email",
-    "method",
-    "portal_id",
-    "tlp",
-    "settings.permission",
-    "expires_on",
-    "expires_at",
-    "expires_in_days",
-    "max_access_count",
-    "password",
-    "settings.allowed_networks",
-    "settings.instructions",
-    "terms_id",
+const ALL_FIELDS: &[&[&str]] = &[
+    ITEM,
+    RECIPIENTS,
+    METHOD,
+    PORTAL,
+    TLP,
+    PERMISSION,
+    EXPIRY,
+    OPENS,
+    PASSWORD,
+    NETWORKS,
+    COUNTRIES,
+    INSTRUCTIONS,
+    REMINDER,
+    TERMS,
 ];
 
-/// Share a document with one or more recipients (one share and link each), with every
-/// setting the policy allows.
+/// Share a document with one or more recipients (one share and link each). The form
+/// offers what the organisation's policy allows and shows its defaults and limits beside
+/// the fields; the server checks again (a project may be stricter) and names the field.
 #[component]
 pub fn NewSharePage() -> impl IntoView {
     let docs = Resource::new(|| (), |_| list_documents());
     let portals = Resource::new(|| (), |_| list_portals());
     let bundles = Resource::new(|| (), |_| list_packages());
     let terms = Resource::new(|| (), |_| list_terms_choices());
+    let policy = Resource::new(|| (), |_| get_policy());
+    let action = ServerAction::<CreateShare>::new();
     // "Share with guest" on a document's page names it.
     let chosen = leptos_router::hooks::use_query_map()
         .read_untracked()
         .get("document");
-    let action = ServerAction::<CreateShare>::new();
-    let default_expiry = default_expiry_date();
+    let may_override_as_admin = use_context::<CurrentUser>().is_some_and(|u| u.pages.policy);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    // An input is marked while the last refusal is about it.
-    let invalid = move |fields| invalid_when(error, fields);
     view! {
         <Title text="Share a document · Liaison"/>
         <h1>"Share a document"</h1>
@@ -69,141 +76,113 @@ pub fn NewSharePage() -> impl IntoView {
                     <p>"Each recipient has their own link. You can copy a link again later from the active shares table."</p>
                     {created.into_iter().map(|c| view! {
                         <label>{c.recipient_name}
-                            <input class="link" readonly value=c.url data-testid="share-url"/>
+                            <input class="link" readonly value=c.url.clone() data-testid="share-url"/>
                         </label>
+                        <CopyButton text=c.url label="Copy link" testid="copy-created-link"/>
                     }).collect_view()}
                     <p><a href="/console">"Back to active shares"</a></p>
                 </section>
             }.into_any(),
             // A refusal about one input is shown under it; any other at the top.
-            Err(e) if message_for(Some(e.clone()), ALL_FIELDS).is_some() => ().into_any(),
+            Err(e) if ALL_FIELDS.iter().any(|f| message_for(Some(e.clone()), f).is_some()) => ().into_any(),
             Err(e) => view! { <p class="error" role="alert">{crate::error_text(&e)}</p> }.into_any(),
         })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
-                let default_expiry = default_expiry.clone();
                 let chosen = chosen.clone();
                 async move {
-                let docs = match docs.await {
-                    Ok(d) => d,
-                    Err(e) => return view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                let (docs, policy) = match (docs.await, policy.await) {
+                    (Ok(d), Ok(p)) => (d, p),
+                    (Err(e), _) | (_, Err(e)) => return view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                 };
-                let portals = portals.await.unwrap_or_default();
-                let bundles = bundles.await.unwrap_or_default();
-                let terms = terms.await.unwrap_or_default();
-                let has_portals = portals.iter().any(|p| !p.members.is_empty());
                 if docs.is_empty() {
                     return view! { <p class="empty">"Upload a document first: " <a href="/console/documents">"Documents"</a></p> }.into_any();
                 }
+                let portals = portals.await.unwrap_or_default();
+                let bundles = bundles.await.unwrap_or_default();
+                let terms = terms.await.unwrap_or_default();
+                let allows = |list: &[String], v: &str| list.iter().any(|x| x == v);
+                let packages = if allows(&policy.allowed_scopes, "document_package") { bundles.packages } else { Vec::new() };
+                let work_packages = if allows(&policy.allowed_scopes, "work_package") { bundles.work_packages } else { Vec::new() };
+                let may_override = may_override_as_admin || policy.allow_controller_override;
+                let has_portals = portals.iter().any(|p| !p.members.is_empty());
                 view! {
-                    <ActionForm action=action attr:class="form-grid">
+                    <ActionForm action=action attr:class="form-grid share-form">
                         <CsrfField/>
-                        <label>"What to share"
-                            <select name="document_id" required data-testid="item" aria-invalid=invalid(ITEM) aria-describedby="item-error">
-                                <optgroup label="Documents">
-                                    {docs.into_iter().map(|d| {
-                                        let selected = chosen.as_deref() == Some(d.id.as_str());
-                                        view! { <option value=d.id selected=selected>{d.title}</option> }
+                        <fieldset>
+                            <legend>"What, to whom, how"</legend>
+                            <label>"What to share"
+                                <select name="document_id" required data-testid="item" aria-invalid=invalid_when(error, ITEM) aria-describedby="item-error">
+                                    {allows(&policy.allowed_scopes, "single_revision").then(|| view! {
+                                        <optgroup label="Documents">
+                                            {docs.into_iter().map(|d| {
+                                                let selected = chosen.as_deref() == Some(d.id.as_str());
+                                                view! { <option value=d.id selected=selected>{d.title}</option> }
+                                            }).collect_view()}
+                                        </optgroup>
+                                    })}
+                                    {(!packages.is_empty()).then(|| view! {
+                                        <optgroup label="Document packages">
+                                            {packages.into_iter().map(|p| view! {
+                                                <option value=format!("package:{}", p.id)>{format!("{} ({} documents)", p.name, p.documents.len())}</option>
+                                            }).collect_view()}
+                                        </optgroup>
+                                    })}
+                                    {(!work_packages.is_empty()).then(|| view! {
+                                        <optgroup label="Work packages (every document of a project)">
+                                            {work_packages.into_iter().map(|w| view! {
+                                                <option value=format!("work_package:{}", w.id)>{format!("{} ({} documents)", w.name, w.documents)}</option>
+                                            }).collect_view()}
+                                        </optgroup>
+                                    })}
+                                </select>
+                                <FieldError error fields=ITEM id="item-error"/>
+                            </label>
+                            <label>"Recipients (one per line: Name <email>) — each gets their own link"
+                                <textarea name="recipients_text" required rows="3" data-testid="recipients"
+                                    aria-invalid=invalid_when(error, RECIPIENTS) aria-describedby="recipients-error"
+                                    placeholder="Jane Counsel <jane@lawfirm.example>"></textarea>
+                                <FieldError error fields=RECIPIENTS id="recipients-error"/>
+                            </label>
+                            <label>"How they prove who they are"
+                                <select name="method" data-testid="method" aria-invalid=invalid_when(error, METHOD) aria-describedby="method-error">
+                                    {[
+                                        ("link", "Anyone with the link", true),
+                                        ("invitation", "Invited person: email verification code on open", true),
+                                        ("portal", "Portal members: members of the portal below, with a verification code", has_portals),
+                                        ("federated", "Partner staff: sign in with their organisation's account", true),
+                                    ].into_iter().filter(|(v, _, shown)| *shown && allows(&policy.allowed_methods, v)).map(|(v, label, _)| view! {
+                                        <option value=v>{label}</option>
                                     }).collect_view()}
-                                </optgroup>
-                                {(!bundles.packages.is_empty()).then(|| view! {
-                                    <optgroup label="Document packages">
-                                        {bundles.packages.into_iter().map(|p| view! {
-                                            <option value=format!("package:{}", p.id)>{format!("{} ({} documents)", p.name, p.documents.len())}</option>
-                                        }).collect_view()}
-                                    </optgroup>
-                                })}
-                                {(!bundles.work_packages.is_empty()).then(|| view! {
-                                    <optgroup label="Work packages (every document of a project)">
-                                        {bundles.work_packages.into_iter().map(|w| view! {
-                                            <option value=format!("work_package:{}", w.id)>{format!("{} ({} documents)", w.name, w.documents)}</option>
-                                        }).collect_view()}
-                                    </optgroup>
-                                })}
-                            </select>
-                            <FieldError error fields=ITEM id="item-error"/>
-                        </label>
-                        <label>"Recipients (one per line: Name <email>) — each gets their own link"
-                            <textarea name="recipients_text" required rows="3" data-testid="recipients"
-                                aria-invalid=invalid(RECIPIENTS) aria-describedby="recipients-error"
-                                placeholder="Jane Counsel <jane@lawfirm.example>"></textarea>
-                            <FieldError error fields=RECIPIENTS id="recipients-error"/>
-                        </label>
-                        <label>"How they prove who they are"
-                            <select name="method" data-testid="method" aria-invalid=invalid(METHOD) aria-describedby="method-error">
-                                <option value="link">"Anyone with the link"</option>
-                                <option value="invitation">"Invited person: email verification code on open"</option>
-                                {has_portals.then(|| view! { <option value="portal">"Portal members: members of the portal below, with a verification code"</option> })}
-                                <option value="federated">"Partner staff: sign in with their organisation's account"</option>
-                            </select>
-                            <FieldError error fields=METHOD id="method-error"/>
-                        </label>
-                        <label>"Portal (the guest sees its brand, disclaimer and terms; a portal-members share admits its members)"
-                            <select name="portal_id" data-testid="portal" aria-invalid=invalid(PORTAL) aria-describedby="portal-error">
-                                {portals.into_iter().map(|p| {
-                                    let label = if p.is_default {
-                                        format!("{} (default)", p.name)
-                                    } else {
-                                        format!("{} ({} members)", p.name, p.members.len())
-                                    };
-                                    view! { <option value=p.id selected=p.is_default>{label}</option> }
-                                }).collect_view()}
-                            </select>
-                            <FieldError error fields=PORTAL id="portal-error"/>
-                        </label>
-                        <label>"Legal terms the recipient accepts before opening"
-                            <select name="terms_id" data-testid="terms" aria-invalid=invalid(TERMS) aria-describedby="terms-error">
-                                <option value="">"The portal's terms, if it has any"</option>
-                                {terms.into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
-                            </select>
-                            <FieldError error fields=TERMS id="terms-error"/>
-                        </label>
-                        <label>"Classification"
-                            <select name="tlp" data-testid="tlp" aria-invalid=invalid(TLP) aria-describedby="tlp-error">
-                                <option value="CLEAR">"TLP:CLEAR"</option>
-                                <option value="GREEN">"TLP:GREEN"</option>
-                                <option value="AMBER" selected>"TLP:AMBER"</option>
-                                <option value="AMBER+STRICT">"TLP:AMBER+STRICT (verified recipients only)"</option>
-                                <option value="RED">"TLP:RED (verified, no download, watermarked)"</option>
-                            </select>
-                            <FieldError error fields=TLP id="tlp-error"/>
-                        </label>
-                        <label>"Permission"
-                            <select name="permission" aria-invalid=invalid(PERMISSION) aria-describedby="permission-error">
-                                <option value="view">"View"</option>
-                                <option value="comment">"View and comment"</option>
-                                <option value="edit">"View, comment and respond"</option>
-                            </select>
-                            <FieldError error fields=PERMISSION id="permission-error"/>
-                        </label>
-                        <label>"Expires at the end of (UTC; empty = policy default)"
-                            <input type="date" name="expires_on" value=default_expiry aria-invalid=invalid(EXPIRY) aria-describedby="expiry-error"/>
-                            <FieldError error fields=EXPIRY id="expiry-error"/>
-                        </label>
-                        <label>"Maximum number of opens (0 = unlimited; empty = policy default)"
-                            <input type="number" name="max_access_count" min="0" aria-invalid=invalid(OPENS) aria-describedby="opens-error"/>
-                            <FieldError error fields=OPENS id="opens-error"/>
-                        </label>
-                        <label>"Password (optional, at least 8 characters; send it separately)"
-                            <input type="password" name="password" autocomplete="new-password" aria-invalid=invalid(PASSWORD) aria-describedby="password-error"/>
-                            <FieldError error fields=PASSWORD id="password-error"/>
-                        </label>
-                        <label>"Allowed networks (optional, one CIDR per line)"
-                            <textarea name="allowed_networks_text" rows="2" placeholder="203.0.113.0/24" aria-invalid=invalid(NETWORKS) aria-describedby="networks-error"></textarea>
-                            <FieldError error fields=NETWORKS id="networks-error"/>
-                        </label>
-                        <label>"Instructions for the recipient (optional)"
-                            <textarea name="instructions" rows="3" maxlength="4000" aria-invalid=invalid(INSTRUCTIONS) aria-describedby="instructions-error"></textarea>
-                            <FieldError error fields=INSTRUCTIONS id="instructions-error"/>
-                        </label>
-                        <fieldset class="checks">
-                            <label class="check"><input type="checkbox" name="require_acknowledgement" checked/>" Require the recipient to accept an acknowledgement first"</label>
-                            <label class="check"><input type="checkbox" name="allow_download"/>" Allow download"</label>
-                            <label class="check"><input type="checkbox" name="allow_print"/>" Allow printing"</label>
-                            <label class="check"><input type="checkbox" name="watermark" checked/>" Watermark with the recipient's name"</label>
-                            <label class="check"><input type="checkbox" name="approved_devices_only"/>" Approved devices only (new browsers wait for your approval)"</label>
-                            <label class="check"><input type="checkbox" name="notify_on_revoke"/>" Tell the recipient if I revoke it"</label>
+                                </select>
+                                <span class="hint">"Only the methods the sharing policy allows are offered. Invitations, portal and partner shares are mailed to the recipient."</span>
+                                <FieldError error fields=METHOD id="method-error"/>
+                            </label>
+                            <label class="check"><input type="checkbox" name="send_link" checked data-testid="send-link"/>
+                                " Email a link share's link to the recipient now, with the instructions"</label>
+                            <label>"Portal (the guest sees its brand, disclaimer and terms; a portal-members share admits its members)"
+                                <select name="portal_id" data-testid="portal" aria-invalid=invalid_when(error, PORTAL) aria-describedby="portal-error">
+                                    {portals.into_iter().map(|p| {
+                                        let label = if p.is_default {
+                                            format!("{} (default)", p.name)
+                                        } else {
+                                            format!("{} ({} members)", p.name, p.members.len())
+                                        };
+                                        view! { <option value=p.id selected=p.is_default>{label}</option> }
+                                    }).collect_view()}
+                                </select>
+                                <FieldError error fields=PORTAL id="portal-error"/>
+                            </label>
+                            <label>"Legal terms the recipient accepts before opening"
+                                <select name="terms_id" data-testid="terms" aria-invalid=invalid_when(error, TERMS) aria-describedby="terms-error">
+                                    <option value="">"The portal's terms, if it has any"</option>
+                                    {terms.into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
+                                </select>
+                                <FieldError error fields=TERMS id="terms-error"/>
+                            </label>
                         </fieldset>
+                        <Limits policy=policy.clone() may_override error/>
+                        <Protection policy error/>
                         <button type="submit" class="btn btn-primary">"Create links"</button>
                     </ActionForm>
                 }.into_any()
@@ -212,22 +191,164 @@ pub fn NewSharePage() -> impl IntoView {
     }
 }
 
-/// Fourteen days from today, as the date input expects.
-fn default_expiry_date() -> String {
-    #[cfg(feature = "ssr")]
-    {
-        let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(14);
-        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+/// Expiry and opens: the presets the policy's ceiling allows, a custom date and time in
+/// the viewer's time zone where custom expiries are allowed, the policy's defaults shown.
+#[component]
+fn Limits(
+    policy: PolicyView,
+    may_override: bool,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    // The browser's offset (JavaScript's getTimezoneOffset), known once the page has
+    // loaded its script; until then a custom time is read as UTC, and the label says so.
+    let (tz_offset, set_tz_offset) = signal(String::new());
+    let (tz_label, set_tz_label) = signal("UTC".to_owned());
+    Effect::new(move |_| {
+        if let Some((offset, label)) = browser_time_zone() {
+            set_tz_offset.set(offset.to_string());
+            set_tz_label.set(label);
+        }
+    });
+    let days = policy.max_expiry_days;
+    let presets: Vec<(&str, String)> = [
+        ("1h", "1 hour".to_owned(), 1),
+        ("24h", "24 hours".to_owned(), 1),
+        ("7d", "7 days".to_owned(), 7),
+        ("14d", "14 days".to_owned(), 14),
+        ("30d", "30 days".to_owned(), 30),
+    ]
+    .into_iter()
+    .filter(|(_, _, need)| *need <= days)
+    .map(|(v, l, _)| (v, l))
+    .collect();
+    let opens = if policy.default_max_access_count == 0 {
+        "unlimited".to_owned()
+    } else {
+        policy.default_max_access_count.to_string()
+    };
+    view! {
+        <fieldset disabled=!may_override data-testid="limits">
+            <legend>"Expiry and opens"</legend>
+            {(!may_override).then(|| view! { <p class="hint">"The sharing policy sets these for document controllers."</p> })}
+            <div class="choices" role="radiogroup" aria-label="Expires">
+                <label class="check"><input type="radio" name="expiry" value="" checked/>
+                    {format!(" Policy default ({} days)", policy.default_expiry_days)}</label>
+                {presets.into_iter().map(|(v, l)| view! {
+                    <label class="check"><input type="radio" name="expiry" value=v data-testid=format!("expiry-{v}")/>" " {l}</label>
+                }).collect_view()}
+                {policy.allow_custom_expiry.then(|| view! {
+                    <label class="check"><input type="radio" name="expiry" value="custom" data-testid="expiry-custom"/>" A date and time"</label>
+                })}
+            </div>
+            {policy.allow_custom_expiry.then(|| view! {
+                <label>{move || format!("Expires at (your time: {})", tz_label.get())}
+                    <input type="datetime-local" name="expires_at_local" data-testid="expires-at"
+                        aria-invalid=invalid_when(error, EXPIRY) aria-describedby="expiry-error"/>
+                </label>
+            })}
+            <input type="hidden" name="tz_offset_minutes" value=tz_offset/>
+            <span class="hint">{format!("The policy allows at most {days} days.")}</span>
+            <FieldError error fields=EXPIRY id="expiry-error"/>
+            <label>{format!("Maximum number of opens (0 = unlimited; empty = the policy's default, {opens})")}
+                <input type="number" name="max_access_count" min="0" aria-invalid=invalid_when(error, OPENS) aria-describedby="opens-error"/>
+                <FieldError error fields=OPENS id="opens-error"/>
+            </label>
+            <label>"Remind the recipient this many days before it expires (empty or 0: no reminder)"
+                <input type="number" name="expiry_reminder_days" min="0" max="365" data-testid="reminder-days"
+                    aria-invalid=invalid_when(error, REMINDER) aria-describedby="reminder-error"/>
+                <FieldError error fields=REMINDER id="reminder-error"/>
+            </label>
+        </fieldset>
     }
-    #[cfg(not(feature = "ssr"))]
+    .into_any()
+}
+
+/// Marking, permission, password, networks, countries, instructions and the switches.
+#[component]
+fn Protection(policy: PolicyView, error: Signal<Option<AppError>>) -> impl IntoView {
+    let ceiling = super::settings::TLPS
+        .iter()
+        .position(|t| *t == policy.tlp_ceiling)
+        .unwrap_or(super::settings::TLPS.len() - 1);
+    let tlp_label = |t: &str| match t {
+        "AMBER+STRICT" => "TLP:AMBER+STRICT (verified recipients only)".to_owned(),
+        "RED" => "TLP:RED (verified, no download, watermarked)".to_owned(),
+        t => format!("TLP:{t}"),
+    };
+    view! {
+        <fieldset>
+            <legend>"Protection"</legend>
+            <label>"Classification"
+                <select name="tlp" data-testid="tlp" aria-invalid=invalid_when(error, TLP) aria-describedby="tlp-error">
+                    {super::settings::TLPS[..=ceiling].iter().map(|t| view! {
+                        <option value=*t selected=*t == "AMBER">{tlp_label(t)}</option>
+                    }).collect_view()}
+                </select>
+                <span class="hint">{format!("The policy allows up to TLP:{}.", policy.tlp_ceiling)}</span>
+                <FieldError error fields=TLP id="tlp-error"/>
+            </label>
+            <label>"Permission"
+                <select name="permission" aria-invalid=invalid_when(error, PERMISSION) aria-describedby="permission-error">
+                    <option value="view">"View"</option>
+                    <option value="comment">"View and comment"</option>
+                    <option value="edit">"View, comment and respond with files"</option>
+                </select>
+                <FieldError error fields=PERMISSION id="permission-error"/>
+            </label>
+            <label>"Password (optional, at least 8 characters; send it separately)"
+                <input type="password" name="password" autocomplete="new-password" aria-invalid=invalid_when(error, PASSWORD) aria-describedby="password-error"/>
+                <FieldError error fields=PASSWORD id="password-error"/>
+            </label>
+            <label>"Allowed networks (optional, one CIDR per line)"
+                <textarea name="allowed_networks_text" rows="2" placeholder="203.0.113.0/24" aria-invalid=invalid_when(error, NETWORKS) aria-describedby="networks-error"></textarea>
+                <FieldError error fields=NETWORKS id="networks-error"/>
+            </label>
+            <label>"Allowed countries (optional, ISO codes such as DE, FR)"
+                <input name="allowed_countries_text" placeholder="DE, FR, NL" data-testid="countries"
+                    aria-invalid=invalid_when(error, COUNTRIES) aria-describedby="countries-error"/>
+                <FieldError error fields=COUNTRIES id="countries-error"/>
+            </label>
+            <label>"Instructions for the recipient (optional; in the mail and at the top of their page)"
+                <textarea name="instructions" rows="3" maxlength="4000" aria-invalid=invalid_when(error, INSTRUCTIONS) aria-describedby="instructions-error"></textarea>
+                <FieldError error fields=INSTRUCTIONS id="instructions-error"/>
+            </label>
+            <div class="choices">
+                {if policy.require_acknowledgement {
+                    view! { <label class="check"><input type="checkbox" name="require_acknowledgement" checked/>" The recipient accepts an acknowledgement first (required by the policy)"</label> }.into_any()
+                } else {
+                    view! { <label class="check"><input type="checkbox" name="require_acknowledgement" checked/>" The recipient accepts an acknowledgement first"</label> }.into_any()
+                }}
+                <label class="check"><input type="checkbox" name="allow_download"/>" Allow download"</label>
+                <label class="check"><input type="checkbox" name="allow_print"/>" Allow printing"</label>
+                <label class="check"><input type="checkbox" name="watermark" checked/>" Watermark with the recipient's name"</label>
+                <label class="check"><input type="checkbox" name="approved_devices_only"/>" Approved devices only (new browsers wait for your approval)"</label>
+                <label class="check"><input type="checkbox" name="notify_owner_on_first_open" data-testid="alert-first-open"/>" Tell me when it is first opened"</label>
+                <label class="check"><input type="checkbox" name="notify_owner_on_response" data-testid="alert-response"/>" Tell me when the recipient responds"</label>
+                <label class="check"><input type="checkbox" name="notify_on_revoke"/>" Tell the recipient if I revoke it"</label>
+            </div>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// The browser's offset from UTC as `getTimezoneOffset()` gives it, and a label such as
+/// "Europe/Paris, UTC+01:00". `None` before hydration (on the server).
+fn browser_time_zone() -> Option<(i32, String)> {
+    #[cfg(feature = "hydrate")]
     {
-        let now = js_sys::Date::new_0();
-        let later = js_sys::Date::new(&(now.get_time() + 14.0 * 86_400_000.0).into());
-        format!(
-            "{:04}-{:02}-{:02}",
-            later.get_utc_full_year(),
-            later.get_utc_month() + 1,
-            later.get_utc_date()
-        )
+        let offset = js_sys::Date::new_0().get_timezone_offset() as i32;
+        let east = -offset;
+        let sign = if east < 0 { '-' } else { '+' };
+        let utc = format!("UTC{sign}{:02}:{:02}", east.abs() / 60, east.abs() % 60);
+        let zone = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+            .resolved_options();
+        let name = js_sys::Reflect::get(&zone, &"timeZone".into())
+            .ok()
+            .and_then(|v| v.as_string());
+        Some((offset, name.map_or(utc.clone(), |n| format!("{n}, {utc}"))))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
     }
 }

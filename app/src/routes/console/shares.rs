@@ -224,6 +224,14 @@ fn LinkActions(id: String) -> AnyView {
     let copy = ServerAction::<CopyShareLink>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let link = move || copy.value().get().and_then(|r| r.ok());
+    // The link goes to the clipboard as it arrives (still within the click's activation);
+    // where the browser refuses, it stays selectable beside the button.
+    let (copied, set_copied) = signal(false);
+    Effect::new(move |_| {
+        if let Some(url) = link() {
+            set_copied.set(crate::components::write_clipboard(&url));
+        }
+    });
     let error = move || {
         copy.value()
             .get()
@@ -244,7 +252,12 @@ fn LinkActions(id: String) -> AnyView {
             <input type="hidden" name="id" value=id/>
             <button type="submit" class="btn btn-link" data-testid="resend">"Re-send"</button>
         </ActionForm>
-        {move || link().map(|url| view! { <input class="link" readonly value=url data-testid="copied-link"/> })}
+        {move || link().map(|url| view! {
+            <input class="link" readonly value=url data-testid="copied-link" aria-label="The share's link"/>
+            <span class="muted small" role="status" data-testid="link-copied">
+                {move || if copied.get() { "Copied to the clipboard." } else { "Select the link and copy it." }}
+            </span>
+        })}
         {move || sent().then(|| view! { <span class="muted small">"Invitation sent again."</span> })}
         {move || error().map(|e| view! { <span class="error small">{e}</span> })}
     }

@@ -8,16 +8,22 @@ use crate::types::CreatedShareView;
 /// The console's "Share a document" form, field for field as it posts (flat, so it works
 /// without wasm). `document_id` names a document, or a bundle as `package:ID` or
 /// `work_package:ID`. Recipients are one per line, `Name <email>` or a bare email.
-/// `expires_on` is a date (YYYY-MM-DD): the share expires at the end of that day, UTC.
-/// `max_access_count` is 0 for unlimited, empty for the policy's default. Checkboxes
-/// arrive only when ticked.
+/// `expiry` is a preset (`1h`, `24h`, `7d`, `14d`, `30d`), `custom` (then
+/// `expires_at_local` is the browser's local date and time and `tz_offset_minutes` its
+/// offset, see [`super::form_expiry`]) or empty for the policy's default.
+/// `max_access_count` is 0 for unlimited, empty for the policy's default. Countries are
+/// ISO codes separated by commas or spaces. Checkboxes arrive only when ticked; a field the
+/// policy leaves out of the form (the custom date, say) arrives as empty.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NewShareForm {
     pub csrf: String,
     pub document_id: String,
     pub recipients_text: String,
     pub method: Option<String>,
-    pub expires_on: String,
+    pub expiry: String,
+    pub expires_at_local: String,
+    pub tz_offset_minutes: String,
     pub max_access_count: String,
     pub require_acknowledgement: Option<String>,
     pub tlp: Option<String>,
@@ -28,8 +34,15 @@ pub struct NewShareForm {
     pub instructions: String,
     pub password: String,
     pub allowed_networks_text: String,
+    pub allowed_countries_text: String,
     pub approved_devices_only: Option<String>,
     pub notify_on_revoke: Option<String>,
+    pub notify_owner_on_first_open: Option<String>,
+    pub notify_owner_on_response: Option<String>,
+    /// Days before the expiry to remind the recipient; empty or 0 = no reminder.
+    pub expiry_reminder_days: String,
+    /// A link share: mail the link to the recipient now.
+    pub send_link: Option<String>,
     /// With method "portal": the portal whose members the recipients are.
     pub portal_id: Option<String>,
     /// A version of the legal terms; empty = the portal's terms, if it has any.
@@ -67,12 +80,16 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
 
     fn try_from(form: NewShareForm) -> Result<Self, Self::Error> {
         use backend::domain::{controls::parse_network, Method, Permission, ShareSettings, Tlp};
-        use backend::services::shares::{Expiry, SharedItem};
+        use backend::services::shares::SharedItem;
         use backend::services::ServiceError;
         let invalid =
             |field: &'static str, message: String| ServiceError::Invalid { field, message };
         let on = crate::server_fns::ticked;
-        let expiry = super::form_expiry_date(&form.expires_on)?.map_or(Expiry::Default, Expiry::At);
+        let expiry = super::form_expiry(
+            &form.expiry,
+            &form.expires_at_local,
+            &form.tz_offset_minutes,
+        )?;
         let max_access_count = super::form_access_count(&form.max_access_count)?;
         let method = Method::parse(crate::server_fns::chosen(&form.method).unwrap_or("link"))
             .ok_or_else(|| {
@@ -93,6 +110,21 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let allowed_countries = form
+            .allowed_countries_text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|c| !c.is_empty())
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let expiry_reminder_days = match form.expiry_reminder_days.trim() {
+            "" => 0,
+            n => n.parse().map_err(|_| {
+                invalid(
+                    "settings.expiry_reminder_days",
+                    "the reminder is a whole number of days before the expiry (0 = none)".into(),
+                )
+            })?,
+        };
         let permission =
             Permission::parse(crate::server_fns::chosen(&form.permission).unwrap_or("view"))
                 .ok_or_else(|| {
@@ -122,8 +154,12 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
             watermark: on(&form.watermark),
             instructions: form.instructions,
             allowed_networks,
+            allowed_countries,
             approved_devices_only: on(&form.approved_devices_only),
             notify_recipient_on_revoke: on(&form.notify_on_revoke),
+            notify_owner_on_first_open: on(&form.notify_owner_on_first_open),
+            notify_owner_on_response: on(&form.notify_owner_on_response),
+            expiry_reminder_days,
             ..Default::default()
         };
         Ok(Self {
@@ -133,6 +169,7 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
             expiry,
             max_access_count,
             require_acknowledgement: on(&form.require_acknowledgement),
+            send_link: on(&form.send_link),
             tlp: Some(tlp),
             settings,
             password: Some(form.password)
@@ -226,6 +263,53 @@ mod tests {
         assert_eq!(share.settings.permission, Permission::View);
         assert!(!share.require_acknowledgement && !share.settings.allow_download);
         assert!(share.password.is_none(), "an empty password is no password");
+        assert!(!share.send_link && share.settings.allowed_countries.is_empty());
+    }
+
+    #[test]
+    fn expiries_in_hours_days_and_local_time() {
+        let expiry = |choice: &str, local: &str, offset: &str| {
+            NewShare::try_from(NewShareForm {
+                expiry: choice.into(),
+                expires_at_local: local.into(),
+                tz_offset_minutes: offset.into(),
+                ..form()
+            })
+            .unwrap()
+            .expiry
+        };
+        assert_eq!(expiry("1h", "", ""), Expiry::Hours(1));
+        assert_eq!(expiry("24h", "", ""), Expiry::Hours(24));
+        assert_eq!(expiry("14d", "", ""), Expiry::Days(14));
+        assert_eq!(expiry("", "", ""), Expiry::Default);
+        // 17:00 in Paris in winter (UTC+1: the browser says -60) is 16:00 UTC.
+        assert_eq!(
+            expiry("custom", "2026-12-31T17:00", "-60"),
+            Expiry::At(time::macros::datetime!(2026-12-31 16:00 UTC))
+        );
+        assert_eq!(
+            expiry("custom", "2026-12-31T17:00", ""),
+            Expiry::At(time::macros::datetime!(2026-12-31 17:00 UTC))
+        );
+    }
+
+    #[test]
+    fn countries_alerts_reminders_and_the_mailed_link_arrive() {
+        let share = NewShare::try_from(NewShareForm {
+            allowed_countries_text: "de, fr  NL".into(),
+            notify_owner_on_first_open: Some("on".into()),
+            notify_owner_on_response: Some("on".into()),
+            expiry_reminder_days: "2".into(),
+            send_link: Some("on".into()),
+            ..form()
+        })
+        .unwrap();
+        assert_eq!(share.settings.allowed_countries, ["DE", "FR", "NL"]);
+        assert!(
+            share.settings.notify_owner_on_first_open && share.settings.notify_owner_on_response
+        );
+        assert_eq!(share.settings.expiry_reminder_days, 2);
+        assert!(share.send_link);
     }
 
     #[test]
@@ -303,7 +387,18 @@ mod tests {
             bad(|f| f.recipients_text = "Jane Counsel".into()),
             "recipients"
         );
-        assert_eq!(bad(|f| f.expires_on = "next tuesday".into()), "expires_on");
+        assert_eq!(bad(|f| f.expiry = "next tuesday".into()), "expiry");
+        assert_eq!(
+            bad(|f| {
+                f.expiry = "custom".into();
+                f.expires_at_local = "31/12/2026".into();
+            }),
+            "expires_at"
+        );
+        assert_eq!(
+            bad(|f| f.expiry_reminder_days = "soon".into()),
+            "settings.expiry_reminder_days"
+        );
         assert_eq!(
             bad(|f| f.max_access_count = "many".into()),
             "max_access_count"

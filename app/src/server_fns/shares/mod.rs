@@ -41,6 +41,56 @@ pub(crate) fn form_expiry_date(
     }
 }
 
+/// The share form's expiry: a preset (`1h`, `24h`, `7d`, `14d`, `30d`), the policy's
+/// default (empty), or `custom`: the browser's local date and time (`2026-12-31T17:00`)
+/// with its offset as JavaScript gives it (`getTimezoneOffset()`: minutes to add to local
+/// time for UTC; empty = UTC, as before the page has loaded its script).
+#[cfg(feature = "ssr")]
+pub(crate) fn form_expiry(
+    choice: &str,
+    local: &str,
+    tz_offset_minutes: &str,
+) -> Result<backend::services::shares::Expiry, backend::services::ServiceError> {
+    use backend::services::shares::Expiry;
+    use backend::services::ServiceError;
+    let bad = |field: &'static str, message: &str| ServiceError::Invalid {
+        field,
+        message: message.into(),
+    };
+    Ok(match choice.trim() {
+        "" | "default" => Expiry::Default,
+        "1h" => Expiry::Hours(1),
+        "24h" => Expiry::Hours(24),
+        "7d" => Expiry::Days(7),
+        "14d" => Expiry::Days(14),
+        "30d" => Expiry::Days(30),
+        "custom" => {
+            let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+            let text = local.trim();
+            // Browsers may add seconds ("…T17:00:00"); they do not count here.
+            let at = time::PrimitiveDateTime::parse(text.get(..16).unwrap_or(text), &fmt)
+                .map_err(|_| bad("expires_at", "choose the date and time the share expires"))?;
+            let offset: i64 = match tz_offset_minutes.trim() {
+                "" => 0,
+                o => o
+                    .parse()
+                    .ok()
+                    .filter(|o: &i64| o.abs() <= 18 * 60)
+                    .ok_or_else(|| {
+                        bad("expires_at", "the browser's time zone was not understood")
+                    })?,
+            };
+            Expiry::At(at.assume_utc() + time::Duration::minutes(offset))
+        }
+        _ => {
+            return Err(bad(
+                "expiry",
+                "choose 1 hour, 24 hours, 7, 14 or 30 days, or a date and time",
+            ))
+        }
+    })
+}
+
 /// The console forms' access limit: a whole number, 0 = unlimited; `None` for an empty
 /// field.
 #[cfg(feature = "ssr")]

@@ -147,7 +147,7 @@ pub(super) fn resolve_expiry(
     if expiry.is_custom() && !policy.allow_custom_expiry {
         return Err(ServiceError::invalid(
             "expires_at",
-            "the sharing policy allows only the preset expiries (7, 14 or 30 days)",
+            "the sharing policy allows only the preset expiries (1 or 24 hours, 7, 14 or 30 days)",
         ));
     }
     if expiry != Expiry::Default && !may_override {
@@ -168,6 +168,16 @@ pub(super) fn resolve_expiry(
             ))
         }
         Expiry::Days(d) => Ok(now + time::Duration::days(i64::from(d))),
+        Expiry::Hours(h) if h == 0 || h > crate::domain::policy::MAX_EXPIRY_DAYS_CEILING * 24 => {
+            Err(ServiceError::invalid(
+                "expires_in_hours",
+                format!(
+                    "expires_in_hours must be between 1 and {} hours",
+                    crate::domain::policy::MAX_EXPIRY_DAYS_CEILING * 24
+                ),
+            ))
+        }
+        Expiry::Hours(h) => Ok(now + time::Duration::hours(i64::from(h))),
         Expiry::At(at) if at <= now => Err(ServiceError::invalid(
             "expires_at",
             "the expiry must be in the future",
@@ -447,7 +457,8 @@ pub async fn create(
         if matches!(
             c.method,
             Method::Invitation | Method::Portal | Method::Federated
-        ) {
+        ) || (c.method == Method::Link && input.send_link)
+        {
             let share = Share::try_from(row.clone())?;
             crate::services::notify::invitation(core, &mut tx, &share, &url_of(token)).await?;
         }

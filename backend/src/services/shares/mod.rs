@@ -51,6 +51,8 @@ pub enum Expiry {
     /// The policy's default.
     #[default]
     Default,
+    /// A number of hours from now; 1 and 24 are presets, anything else is custom.
+    Hours(u32),
     /// A number of days from now; 7, 14 and 30 are the presets, anything else is custom.
     Days(u32),
     /// A custom date.
@@ -61,6 +63,7 @@ impl Expiry {
     fn is_custom(self) -> bool {
         match self {
             Expiry::Default => false,
+            Expiry::Hours(h) => ![1, 24].contains(&h),
             Expiry::Days(d) => ![7, 14, 30].contains(&d),
             Expiry::At(_) => true,
         }
@@ -104,6 +107,9 @@ pub struct NewShare {
     pub tlp: Option<Tlp>,
     pub settings: ShareSettings,
     pub password: Option<SecretString>,
+    /// A link share: mail the link to the recipient now (with the instructions), as an
+    /// invitation is. Invitation, portal and federated shares are always mailed.
+    pub send_link: bool,
     /// Legal terms the recipient must accept (an id of the organisation's terms); `None` =
     /// the portal's terms, if it has any.
     pub terms_id: Option<String>,
