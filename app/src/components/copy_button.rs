@@ -11,11 +11,13 @@ pub fn CopyButton(
 ) -> impl IntoView {
     let (said, say) = signal(None::<&'static str>);
     let copy = move |_| {
-        say.set(Some(if write_clipboard(&text) {
-            "Copied"
-        } else {
-            "Select the text and copy it"
-        }));
+        write_clipboard(&text, move |ok| {
+            say.set(Some(if ok {
+                "Copied"
+            } else {
+                "Select the text and copy it"
+            }));
+        });
     };
     view! {
         <button type="button" class="btn" on:click=copy data-testid=testid>{label}</button>
@@ -23,12 +25,17 @@ pub fn CopyButton(
     }
 }
 
-/// `navigator.clipboard.writeText(text)`; false when the browser has no clipboard API.
+/// `navigator.clipboard.writeText(text)`, then `done(true)` once the browser has written
+/// it, or `done(false)` when it refuses (no clipboard API, no permission, the click's
+/// activation spent) or has no clipboard at all.
 #[cfg(feature = "hydrate")]
-pub fn write_clipboard(text: &str) -> bool {
-    use js_sys::{Function, Reflect};
-    use wasm_bindgen::JsCast;
-    let call = || -> Option<()> {
+pub fn write_clipboard(text: &str, done: impl FnOnce(bool) + 'static) {
+    use js_sys::{Function, Promise, Reflect};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+    let call = || -> Option<Promise> {
         let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
         let clipboard = Reflect::get(&navigator, &"clipboard".into()).ok()?;
         if clipboard.is_undefined() {
@@ -38,12 +45,28 @@ pub fn write_clipboard(text: &str) -> bool {
             .ok()?
             .dyn_into()
             .ok()?;
-        write.call1(&clipboard, &text.into()).ok().map(|_| ())
+        write.call1(&clipboard, &text.into()).ok()?.dyn_into().ok()
     };
-    call().is_some()
+    let Some(promise) = call() else {
+        done(false);
+        return;
+    };
+    let done = Rc::new(RefCell::new(Some(done)));
+    let settle = |ok: bool| {
+        let done = done.clone();
+        Closure::once(move |_: JsValue| {
+            if let Some(f) = done.borrow_mut().take() {
+                f(ok);
+            }
+        })
+    };
+    let (written, refused) = (settle(true), settle(false));
+    let _ = promise.then2(&written, &refused);
+    written.forget();
+    refused.forget();
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub fn write_clipboard(_text: &str) -> bool {
-    false
+pub fn write_clipboard(_text: &str, done: impl FnOnce(bool) + 'static) {
+    done(false);
 }

@@ -106,8 +106,9 @@ fn send(
                     .and_then(|v| v.as_string())
             };
             match (field("location"), web_sys::window()) {
-                // Only a path of this site: never an address from elsewhere.
-                (Some(to), Some(w)) if to.starts_with('/') && !to.starts_with("//") => {
+                // Only a path of this site: never an address from elsewhere (browsers
+                // read `/\host` and `/<tab>/host` as `//host`).
+                (Some(to), Some(w)) if is_local_path(&to) => {
                     let _ = w.location().assign(&to);
                 }
                 _ => {
@@ -141,4 +142,33 @@ fn send(
     _failed: WriteSignal<Option<String>>,
 ) -> bool {
     false
+}
+
+/// Whether `to` is a path on this site: it starts with one `/`, and holds no backslash,
+/// whitespace or control character a browser might drop or turn into another `/`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn is_local_path(to: &str) -> bool {
+    to.starts_with('/')
+        && !to.starts_with("//")
+        && !to
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        assert!(super::is_local_path("/console/documents/1?uploaded=1"));
+        for elsewhere in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "/ok\n",
+            "",
+        ] {
+            assert!(!super::is_local_path(elsewhere), "{elsewhere:?}");
+        }
+    }
 }

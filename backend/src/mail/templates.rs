@@ -65,27 +65,37 @@ fn frame(
 }
 
 /// The invitation: carries the link, never a code.
-pub fn invitation(
-    org: &str,
-    tlp: Option<&str>,
-    recipient: &str,
-    title: &str,
-    instructions: &str,
-    url: &str,
-    expires: &str,
-) -> Rendered {
-    let mut body = format!(
-        "Hello {recipient},\n\n{org} has shared \"{title}\" with you. The link is personal to you and expires {expires}."
-    );
+pub fn invitation(m: &Invitation<'_>) -> Rendered {
+    let Invitation {
+        org,
+        tlp,
+        recipient,
+        title,
+        instructions,
+        url,
+        expires,
+        verified,
+    } = *m;
+    let mut body = if verified {
+        format!(
+            "Hello {recipient},\n\n{org} has shared \"{title}\" with you. The link is personal to you and expires {expires}."
+        )
+    } else {
+        format!(
+            "Hello {recipient},\n\n{org} has shared \"{title}\" with you. Anyone who has this link can open it until it expires {expires}, so please do not forward it."
+        )
+    };
     if !instructions.trim().is_empty() {
         body.push_str(&format!(
             "\n\nInstructions from the sender:\n{}",
             instructions.trim()
         ));
     }
-    body.push_str(
-        "\n\nWhen you open the link we may email you a verification code in a separate message.",
-    );
+    if verified {
+        body.push_str(
+            "\n\nWhen you open the link we may email you a verification code in a separate message.",
+        );
+    }
     frame(
         org,
         tlp,
@@ -93,6 +103,21 @@ pub fn invitation(
         body,
         Some(("Open the shared content", url)),
     )
+}
+
+/// What an invitation to a share says.
+#[derive(Clone, Copy, Debug)]
+pub struct Invitation<'a> {
+    pub org: &'a str,
+    pub tlp: Option<&'a str>,
+    pub recipient: &'a str,
+    pub title: &'a str,
+    pub instructions: &'a str,
+    pub url: &'a str,
+    pub expires: &'a str,
+    /// The share proves who opens it (a code, a portal, the partner's IdP); a plain link
+    /// share does not, and its mail says that anyone with the link can open it.
+    pub verified: bool,
 }
 
 /// The verification code: carries only the code, never the link.
@@ -312,15 +337,16 @@ mod tests {
 
     #[test]
     fn values_are_escaped_in_html_and_links_stay_apart_from_codes() {
-        let m = invitation(
-            "Acme <Legal>",
-            Some("TLP:AMBER"),
-            "<script>alert(1)</script>",
-            "Q3 \"report\"",
-            "Read <b>this</b> & sign",
-            "https://liaison.example/s/abc?x=1&y=2",
-            "2026-12-01",
-        );
+        let m = invitation(&Invitation {
+            org: "Acme <Legal>",
+            tlp: Some("TLP:AMBER"),
+            recipient: "<script>alert(1)</script>",
+            title: "Q3 \"report\"",
+            instructions: "Read <b>this</b> & sign",
+            url: "https://liaison.example/s/abc?x=1&y=2",
+            expires: "2026-12-01",
+            verified: true,
+        });
         assert!(!m.html.contains("<script>"));
         assert!(m.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(m.html.contains("Read &lt;b&gt;this&lt;/b&gt; &amp; sign"));
@@ -329,6 +355,20 @@ mod tests {
             .contains(r#"href="https://liaison.example/s/abc?x=1&amp;y=2""#));
         assert!(m.text.starts_with("TLP:AMBER"));
         assert!(m.text.contains("https://liaison.example/s/abc?x=1&y=2"));
+        assert!(m.text.contains("verification code") && m.text.contains("personal to you"));
+        // A plain link share's mail says what the link is: a key for whoever holds it.
+        let plain = invitation(&Invitation {
+            org: "Acme",
+            tlp: None,
+            recipient: "Jane",
+            title: "Q3",
+            instructions: "",
+            url: "https://liaison.example/s/abc",
+            expires: "2026-12-01",
+            verified: false,
+        });
+        assert!(plain.text.contains("Anyone who has this link can open it"));
+        assert!(!plain.text.contains("verification code") && !plain.text.contains("personal"));
         let c = verification_code("Acme", None, "Jane", "12345678", 10);
         assert!(c.text.contains("12345678") && !c.text.contains("http"));
     }

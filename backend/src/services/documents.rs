@@ -209,18 +209,21 @@ async fn record(
         file_name,
         file,
     } = staged;
+    let mut tx = core.db.begin().await?;
     let base = match revision_of {
         None => None,
         Some(of) => {
-            let named = store::documents::get(core.db.pool(), &who.org_id, of)
+            // Under the organisation's lock, as a move between projects is: the revision
+            // takes the family's project as it stands when it commits.
+            store::orgs::lock(&mut *tx, &who.org_id).await?;
+            let named = store::documents::get(&mut *tx, &who.org_id, of)
                 .await?
                 .ok_or(ServiceError::NotFound("document"))?;
-            let current =
-                store::documents::revisions(core.db.pool(), &who.org_id, &named.family_id)
-                    .await?
-                    .into_iter()
-                    .next()
-                    .unwrap_or(named);
+            let current = store::documents::revisions(&mut *tx, &who.org_id, &named.family_id)
+                .await?
+                .into_iter()
+                .next()
+                .unwrap_or(named);
             Some(current)
         }
     };
@@ -242,7 +245,7 @@ async fn record(
     let project_id = match project_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(p) => Some(
-            store::policies::project(core.db.pool(), &who.org_id, p)
+            store::policies::project(&mut *tx, &who.org_id, p)
                 .await?
                 .ok_or_else(|| ServiceError::invalid("project_id", "no such project"))?
                 .id,
@@ -266,7 +269,6 @@ async fn record(
         project_id: base.as_ref().map_or(project_id, |b| b.project_id.clone()),
         id,
     };
-    let mut tx = core.db.begin().await?;
     // Two revisions uploaded at once: the family's unique (family, revision) index lets
     // one in; the other is told to try again.
     store::documents::insert(&mut *tx, &row)

@@ -76,15 +76,17 @@ pub async fn invitation(
         .expires_at
         .map(rfc3339)
         .unwrap_or_else(|| "never".into());
-    let mail = templates::invitation(
-        &c.org,
-        marking(share.tlp).as_deref(),
-        &share.recipient_name,
-        &c.title,
-        &share.settings.instructions,
-        url.expose_secret(),
-        &expires,
-    );
+    let tlp = marking(share.tlp);
+    let mail = templates::invitation(&templates::Invitation {
+        org: &c.org,
+        tlp: tlp.as_deref(),
+        recipient: &share.recipient_name,
+        title: &c.title,
+        instructions: &share.settings.instructions,
+        url: url.expose_secret(),
+        expires: &expires,
+        verified: share.method.verifies_identity(),
+    });
     to_recipient(core, tx, share, "invitation", mail).await
 }
 

@@ -231,6 +231,9 @@ pub async fn assign_document(
     }
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
+    // Under the organisation's lock, as a new revision is: every revision moves, including
+    // one uploaded at the same moment.
+    store::orgs::lock(&mut *tx, &who.org_id).await?;
     let from = store::policies::document_project(&mut *tx, &who.org_id, document_id)
         .await?
         .ok_or(ServiceError::NotFound("document"))?;

@@ -147,6 +147,7 @@ where
 }
 
 /// Files every revision of the document `document_id` names under `project_id` (or none).
+/// False when there is no such document.
 pub async fn set_document_project<'e, E>(
     db: E,
     org_id: &str,
@@ -165,7 +166,7 @@ where
     .bind(project_id)
     .execute(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done.rows_affected() > 0)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -420,8 +420,8 @@ pub struct ListQuery {
 pub enum ResponseFilter {
     /// Its guest has responded at least once.
     Responded,
-    /// Its guest may respond, has not, and the share was made at least this long ago
-    /// (milliseconds; 0 = any age).
+    /// The share is active, its guest may respond and has not, and it was made at least
+    /// this long ago (milliseconds; 0 = any age).
     Awaiting { older_than_ms: i64 },
 }
 
@@ -517,9 +517,13 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
             sql.push(" AND s.response_count > 0");
         }
         Some(ResponseFilter::Awaiting { older_than_ms }) => {
+            // Only shares that can still be answered: not revoked, not expired.
             let before = sql.int_arg(q.now_ms - older_than_ms);
+            let now = sql.int_arg(q.now_ms);
             sql.push(&format!(
-                " AND s.may_respond = 1 AND s.response_count = 0 AND s.created_at <= {before}"
+                " AND s.may_respond = 1 AND s.response_count = 0 AND s.created_at <= {before} \
+                 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > {now}) \
+                 AND (s.max_access_count = 0 OR s.access_count < s.max_access_count)"
             ));
         }
     }

@@ -84,6 +84,21 @@ async fn create(
     Ok((c.share.id, token))
 }
 
+/// The organisation's audit events of one type, newest first.
+async fn events_of(h: &Harness, who: &Staff, event_type: &str) -> Vec<audit_log::AuditEventView> {
+    audit_log::list(
+        &h.core,
+        who,
+        audit_log::AuditFilter {
+            event_type: Some(event_type.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items
+}
+
 fn field(r: Result<impl std::fmt::Debug, ServiceError>) -> &'static str {
     match r {
         Err(ServiceError::Invalid { field, .. }) => field,
@@ -994,17 +1009,7 @@ async fn bulk_creation_and_copy_link(h: Harness) {
         shares::copy_link(&h.core, &other, &first.share.id, &meta()).await,
         Err(ServiceError::NotFound(_))
     ));
-    let copied = audit_log::list(
-        &h.core,
-        &admin,
-        audit_log::AuditFilter {
-            event_type: Some("share.link_copied".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .items;
+    let copied = events_of(&h, &admin, "share.link_copied").await;
     assert_eq!(copied.len(), 1);
 }
 
@@ -1191,6 +1196,20 @@ async fn responses_follow_the_permission(h: Harness) {
         listed(Some("awaiting"), None).await.unwrap(),
         sorted(vec![waiting.clone(), view_id.clone()])
     );
+    // A revoked share is no longer awaited.
+    shares::revoke(&h.core, &admin, &view_id, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(Some("awaiting"), None).await.unwrap(),
+        vec![waiting.clone()]
+    );
+    assert!(
+        !shares::get(&h.core, &admin, &view_id)
+            .await
+            .unwrap()
+            .awaiting_response
+    );
     let row = shares::get(&h.core, &admin, &edit_id).await.unwrap();
     assert_eq!((row.responses, row.awaiting_response), (1, false));
     let row = shares::get(&h.core, &admin, &waiting).await.unwrap();
@@ -1226,17 +1245,7 @@ async fn responses_follow_the_permission(h: Harness) {
         responses::attachment(&h.core, &admin, &comment_id, &file.id, &meta()).await,
         Err(ServiceError::NotFound(_))
     ));
-    let downloads = audit_log::list(
-        &h.core,
-        &admin,
-        audit_log::AuditFilter {
-            event_type: Some("share.attachment_downloaded".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .items;
+    let downloads = events_of(&h, &admin, "share.attachment_downloaded").await;
     assert_eq!(downloads.len(), 1);
     assert_eq!(downloads[0].details["sha256"], file.sha256);
 }

@@ -243,7 +243,13 @@ fn Limits(
             {policy.allow_custom_expiry.then(|| view! {
                 <label>{move || format!("Expires at (your time: {})", tz_label.get())}
                     <input type="datetime-local" name="expires_at_local" data-testid="expires-at"
-                        aria-invalid=invalid_when(error, EXPIRY) aria-describedby="expiry-error"/>
+                        aria-invalid=invalid_when(error, EXPIRY) aria-describedby="expiry-error"
+                        on:input=move |ev| {
+                            // The offset of the chosen date (daylight saving may differ from today's).
+                            if let Some(offset) = offset_at(&event_target_value(&ev)) {
+                                set_tz_offset.set(offset.to_string());
+                            }
+                        }/>
                 </label>
             })}
             <input type="hidden" name="tz_offset_minutes" value=tz_offset/>
@@ -329,6 +335,22 @@ fn Protection(policy: PolicyView, error: Signal<Option<AppError>>) -> impl IntoV
         </fieldset>
     }
     .into_any()
+}
+
+/// The browser's offset from UTC (as `getTimezoneOffset()` gives it) at the local date and
+/// time `local` ("2026-12-31T17:00"). `None` before hydration or for an unreadable value.
+fn offset_at(local: &str) -> Option<i32> {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(local));
+        let offset = d.get_timezone_offset();
+        (!offset.is_nan()).then_some(offset as i32)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = local;
+        None
+    }
 }
 
 /// The browser's offset from UTC as `getTimezoneOffset()` gives it, and a label such as

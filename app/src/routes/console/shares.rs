@@ -226,10 +226,10 @@ fn LinkActions(id: String) -> AnyView {
     let link = move || copy.value().get().and_then(|r| r.ok());
     // The link goes to the clipboard as it arrives (still within the click's activation);
     // where the browser refuses, it stays selectable beside the button.
-    let (copied, set_copied) = signal(false);
+    let (copied, set_copied) = signal(None::<bool>);
     Effect::new(move |_| {
         if let Some(url) = link() {
-            set_copied.set(crate::components::write_clipboard(&url));
+            crate::components::write_clipboard(&url, move |ok| set_copied.set(Some(ok)));
         }
     });
     let error = move || {
@@ -255,7 +255,7 @@ fn LinkActions(id: String) -> AnyView {
         {move || link().map(|url| view! {
             <input class="link" readonly value=url data-testid="copied-link" aria-label="The share's link"/>
             <span class="muted small" role="status" data-testid="link-copied">
-                {move || if copied.get() { "Copied to the clipboard." } else { "Select the link and copy it." }}
+                {move || copied.get().map(|ok| if ok { "Copied to the clipboard." } else { "Select the link and copy it." })}
             </span>
         })}
         {move || sent().then(|| view! { <span class="muted small">"Invitation sent again."</span> })}

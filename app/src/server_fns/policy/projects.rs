@@ -92,12 +92,21 @@ pub async fn save_project(#[server(flatten)] form: ProjectForm) -> Result<(), Ap
     let ctx = context()?;
     let staff = require_staff_csrf(&form.csrf).await?;
     let org = policy::get(&ctx.core, &staff).await.map_err(fail)?;
-    let number = |field: &'static str, text: &str| -> Result<Value, AppError> {
+    // Empty = as the organisation; otherwise a whole number from `min`, on its own field.
+    let number = |field: &'static str, text: &str, min: i64| -> Result<Value, AppError> {
         match text.trim() {
             "" => Ok(Value::Null),
-            t => t.parse::<i64>().map(Value::from).map_err(|_| {
-                AppError::invalid(field, format!("{field} must be a whole number, not {t:?}"))
-            }),
+            t => t
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=i64::from(u32::MAX)).contains(n))
+                .map(Value::from)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        field,
+                        format!("{field} must be a whole number of at least {min}, not {t:?}"),
+                    )
+                }),
         }
     };
     let yes_no = |text: &str| match text {
@@ -124,9 +133,9 @@ pub async fn save_project(#[server(flatten)] form: ProjectForm) -> Result<(), Ap
     };
     let f = &form;
     let body = json!({
-        "default_expiry_days": number("default_expiry_days", &f.default_expiry_days)?,
-        "max_expiry_days": number("max_expiry_days", &f.max_expiry_days)?,
-        "default_max_access_count": number("default_max_access_count", &f.default_max_access_count)?,
+        "default_expiry_days": number("default_expiry_days", &f.default_expiry_days, 1)?,
+        "max_expiry_days": number("max_expiry_days", &f.max_expiry_days, 1)?,
+        "default_max_access_count": number("default_max_access_count", &f.default_max_access_count, 0)?,
         "allow_custom_expiry": yes_no(&f.allow_custom_expiry),
         "allow_controller_override": yes_no(&f.allow_controller_override),
         "require_acknowledgement": yes_no(&f.require_acknowledgement),

@@ -68,7 +68,11 @@ pub(crate) fn form_expiry(
             let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
             let text = local.trim();
             // Browsers may add seconds ("…T17:00:00"); they do not count here.
-            let at = time::PrimitiveDateTime::parse(text.get(..16).unwrap_or(text), &fmt)
+            let text = match text.get(16..) {
+                Some(seconds) if seconds.len() == 3 && seconds.starts_with(':') => &text[..16],
+                _ => text,
+            };
+            let at = time::PrimitiveDateTime::parse(text, &fmt)
                 .map_err(|_| bad("expires_at", "choose the date and time the share expires"))?;
             let offset: i64 = match tz_offset_minutes.trim() {
                 "" => 0,

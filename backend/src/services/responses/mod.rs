@@ -236,6 +236,11 @@ pub async fn attachment(
     meta: &RequestMeta,
 ) -> Result<(AttachmentView, bytes::Bytes)> {
     super::shares::get(core, who, share_id).await?;
+    // The event is about the share's (first) document, as the response's own event is.
+    let document_id = store::shares::get(core.db.pool(), &who.org_id, share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?
+        .document_id;
     let a = store::responses::attachment(core.db.pool(), &who.org_id, share_id, id)
         .await?
         .ok_or(ServiceError::NotFound("attachment"))?;
@@ -247,7 +252,7 @@ pub async fn attachment(
             event_type: EventType::AttachmentDownloaded,
             actor: AuditActor::Staff(who),
             share_id: Some(share_id),
-            item_id: None,
+            item_id: Some(&document_id),
             details: json!({ "attachment": a.id, "response": a.response_id,
                              "file_name": a.file_name, "sha256": a.sha256 }),
             meta,

@@ -472,6 +472,7 @@ pub async fn create(
                 item_id: Some(&document.id),
                 details: json!({
                     "method": c.method,
+                    "link_mailed": c.method != Method::Link || input.send_link,
                     "recipient": { "name": row.recipient_name, "email": row.recipient_email },
                     "scope": {
                         "kind": c.settings.scope,

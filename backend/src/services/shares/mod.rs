@@ -166,7 +166,7 @@ pub struct ShareView {
     pub revised: bool,
     /// How many responses its guest has sent.
     pub responses: i64,
-    /// Its guest may respond and has not yet.
+    /// The share is active, its guest may respond and has not yet.
     pub awaiting_response: bool,
 }
 
@@ -174,11 +174,10 @@ impl ShareView {
     fn from_row(r: ShareListRow, now: OffsetDateTime) -> Result<Self> {
         let link_available = r.share.token_sealed.is_some();
         let revised = r.revised > 0;
-        let (responses, awaiting_response) = (
-            r.response_count,
-            r.may_respond == 1 && r.response_count == 0,
-        );
+        let responses = r.response_count;
+        let may_respond = r.may_respond == 1;
         let share = Share::try_from(r.share)?;
+        let status = share.status(now);
         let item = match &share.settings.bundle {
             Some(b) => ItemRef {
                 kind: scope_kind(share.settings.scope),
@@ -192,7 +191,7 @@ impl ShareView {
             },
         };
         Ok(Self {
-            status: share.status(now),
+            status,
             method: share.method,
             recipient: Person {
                 name: share.recipient_name,
@@ -218,7 +217,7 @@ impl ShareView {
             revoked_at: share.revoked_at.map(rfc3339),
             revised,
             responses,
-            awaiting_response,
+            awaiting_response: may_respond && responses == 0 && status == ShareStatus::Active,
             id: share.id,
         })
     }
