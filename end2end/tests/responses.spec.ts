@@ -54,6 +54,18 @@ test('a reviewer responds with a file; staff see it in the table and download it
   await expect(row('vera@counsel.example').getByTestId('response')).toHaveText('—');
   await shots(page, info, '01-response-column');
 
+  // The console home's figures lead to the table filtered to them.
+  await expect(page.getByTestId('tile-awaiting')).toBeVisible();
+  await expect(page.getByTestId('tile-denials')).toBeVisible();
+  await page.getByTestId('tile-awaiting').click();
+  await expect(page).toHaveURL(/\/console\?response=awaiting$/);
+  await expect(row('walt@counsel.example')).toBeVisible();
+  await expect(row('rita@counsel.example')).toHaveCount(0);
+  await page.getByTestId('tile-expiring').click();
+  await expect(page).toHaveURL(/expiring=7/);
+  await expect(row('walt@counsel.example')).toBeVisible();
+  await page.goto('/console');
+
   // "No response after N days": today's shares are not yet overdue; any age lists Walt only.
   await page.getByTestId('response-filter').selectOption('awaiting');
   await page.getByTestId('response-days').fill('3');

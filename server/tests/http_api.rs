@@ -931,6 +931,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "list_staff",
         "list_api_keys",
         "load_document",
+        "load_dashboard",
         "list_projects",
         "load_terms_page",
         "event_filter_options",

@@ -60,6 +60,18 @@ pub struct ShareRowView {
     pub awaiting_response: bool,
 }
 
+/// The console home's figures, each a link to the filtered shares table (or, for the
+/// denials, the audit log).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardView {
+    pub active: i64,
+    pub expiring: i64,
+    pub expiring_days: u32,
+    pub awaiting_response: i64,
+    /// `None`: the role does not read the audit log.
+    pub denials_24h: Option<i64>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharesPage {
     pub items: Vec<ShareRowView>,

@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod bootstrap;
 pub mod codes;
+pub mod dashboard;
 pub mod documents;
 pub mod federation;
 pub mod notify;

@@ -331,3 +331,19 @@ where
     ));
     sql.query_as().fetch_all(db).await.map_err(StoreError::from)
 }
+
+/// How many of the organisation's events of `event_type` happened at or after `since_ms`.
+pub async fn count_since<'e, E>(db: E, org_id: &str, event_type: &str, since_ms: i64) -> Result<i64>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE org_id = $1 AND event_type = $2 \
+         AND occurred_at >= $3",
+    )
+    .bind(org_id)
+    .bind(event_type)
+    .bind(since_ms)
+    .fetch_one(db)
+    .await?)
+}

@@ -411,8 +411,57 @@ pub struct ListQuery {
     /// Just this share (used to render one share with the same joins as the table).
     pub id: Option<String>,
     pub response: Option<ResponseFilter>,
+    /// Active shares expiring at or before this time (milliseconds).
+    pub expires_before: Option<i64>,
     pub limit: i64,
     pub now_ms: i64,
+}
+
+/// The condition that a share (`s`) is active at `now` (a bound parameter): not revoked,
+/// not past its expiry, opens left. The one definition the table's filters and the
+/// dashboard's counts use.
+fn active(now: &str) -> String {
+    format!(
+        "s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > {now}) \
+         AND (s.max_access_count = 0 OR s.access_count < s.max_access_count)"
+    )
+}
+
+/// The console home's counts of the organisation's shares.
+#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Summary {
+    pub active: i64,
+    /// Active and expiring at or before the given time.
+    pub expiring: i64,
+    /// Active, may be answered and has not been.
+    pub awaiting_response: i64,
+}
+
+/// Counts the organisation's active shares, those expiring by `expiring_by_ms` and those
+/// awaiting a response, in one pass over its active shares.
+pub async fn summary<'e, E>(
+    db: E,
+    org_id: &str,
+    now_ms: i64,
+    expiring_by_ms: i64,
+) -> Result<Summary>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT COUNT(*) AS active, \
+         COALESCE(SUM(CASE WHEN s.expires_at IS NOT NULL AND s.expires_at <= $3 THEN 1 ELSE 0 END), 0) \
+           AS expiring, \
+         COALESCE(SUM(CASE WHEN s.may_respond = 1 AND s.response_count = 0 THEN 1 ELSE 0 END), 0) \
+           AS awaiting_response \
+         FROM shares s WHERE s.org_id = $1 AND {}",
+        active("$2")
+    ))
+    .bind(org_id)
+    .bind(now_ms)
+    .bind(expiring_by_ms)
+    .fetch_one(db)
+    .await?)
 }
 
 /// The shares table's response filter.
@@ -487,16 +536,21 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
         let now = sql.int_arg(q.now_ms);
         let cond = match status {
             ShareStatus::Revoked => "s.revoked_at IS NOT NULL".to_owned(),
-            ShareStatus::Active => format!(
-                "s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > {now}) \
-                 AND (s.max_access_count = 0 OR s.access_count < s.max_access_count)"
-            ),
+            ShareStatus::Active => active(&now),
             ShareStatus::Expired => format!(
                 "s.revoked_at IS NULL AND ((s.expires_at IS NOT NULL AND s.expires_at <= {now}) \
                  OR (s.max_access_count > 0 AND s.access_count >= s.max_access_count))"
             ),
         };
         sql.push(&format!(" AND {cond}"));
+    }
+    if let Some(before) = q.expires_before {
+        let now = sql.int_arg(q.now_ms);
+        let p = sql.int_arg(before);
+        sql.push(&format!(
+            " AND s.expires_at IS NOT NULL AND s.expires_at <= {p} AND {}",
+            active(&now)
+        ));
     }
     if let Some(doc) = &q.document_id {
         let p = sql.text_arg(doc);
@@ -522,8 +576,8 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
             let now = sql.int_arg(q.now_ms);
             sql.push(&format!(
                 " AND s.may_respond = 1 AND s.response_count = 0 AND s.created_at <= {before} \
-                 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > {now}) \
-                 AND (s.max_access_count = 0 OR s.access_count < s.max_access_count)"
+                 AND {}",
+                active(&now)
             ));
         }
     }

@@ -10,6 +10,7 @@ use backend::services::{access, audit_log, auth, documents, policy, share_core, 
 use secrecy::{ExposeSecret, SecretString};
 
 both_engines!(
+    the_dashboard_counts_what_needs_attention,
     link_shares_are_mailed_when_asked_and_expire_in_hours,
     creation_is_bounded_by_policy_and_tlp,
     tightened_policy_binds_existing_shares,
@@ -1248,6 +1249,87 @@ async fn responses_follow_the_permission(h: Harness) {
     let downloads = events_of(&h, &admin, "share.attachment_downloaded").await;
     assert_eq!(downloads.len(), 1);
     assert_eq!(downloads[0].details["sha256"], file.sha256);
+}
+
+async fn the_dashboard_counts_what_needs_attention(h: Harness) {
+    use backend::domain::Permission;
+    use backend::services::dashboard;
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let person = |n: usize| Recipient {
+        name: format!("Person {n}"),
+        email: format!("p{n}@x.example"),
+    };
+    let with = |n: usize, expiry: Expiry, permission: Permission| NewShare {
+        recipients: vec![person(n)],
+        expiry,
+        settings: ShareSettings {
+            permission,
+            ..Default::default()
+        },
+        ..share(&doc)
+    };
+    // Two expiring within the week (one of them awaits a response), one later, one revoked.
+    let (soon, _) = create(&h, &admin, with(1, Expiry::Hours(24), Permission::Comment))
+        .await
+        .unwrap();
+    create(&h, &admin, with(2, Expiry::Days(7), Permission::View))
+        .await
+        .unwrap();
+    create(&h, &admin, with(3, Expiry::Days(30), Permission::View))
+        .await
+        .unwrap();
+    let (gone, _) = create(&h, &admin, with(4, Expiry::Days(1), Permission::Edit))
+        .await
+        .unwrap();
+    shares::revoke(&h.core, &admin, &gone, &meta())
+        .await
+        .unwrap();
+    // A denied open: a wrong password on a protected share.
+    let (_, locked) = create(
+        &h,
+        &admin,
+        NewShare {
+            password: Some(SecretString::from("correct horse battery".to_owned())),
+            ..with(5, Expiry::Days(30), Permission::View)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(access::open(
+        &h.core,
+        access::OpenRequest {
+            password: Some(SecretString::from("wrong".to_owned())),
+            ..request(&locked)
+        },
+        &meta()
+    )
+    .await
+    .is_err());
+    let d = dashboard::dashboard(&h.core, &admin).await.unwrap();
+    assert_eq!(
+        (d.active, d.expiring, d.awaiting_response, d.denials_24h),
+        (4, 2, 1, Some(1)),
+        "{d:?}"
+    );
+    // Each figure is the table's filter.
+    let expiring = shares::list(
+        &h.core,
+        &admin,
+        ShareFilter {
+            expiring_within_days: Some(dashboard::EXPIRING_DAYS),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items;
+    assert_eq!(expiring.len(), 2);
+    assert!(expiring.iter().any(|s| s.id == soon));
+    // Another organisation counts nothing of these.
+    let other = org(&h, "Globex").await;
+    let d = dashboard::dashboard(&h.core, &other).await.unwrap();
+    assert_eq!((d.active, d.denials_24h), (0, Some(0)));
 }
 
 async fn link_shares_are_mailed_when_asked_and_expire_in_hours(h: Harness) {

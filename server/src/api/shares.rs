@@ -179,6 +179,8 @@ struct ListSharesQuery {
     response: Option<String>,
     /// With `response=awaiting`: made at least this many days ago.
     days: Option<u32>,
+    /// Active shares expiring within this many days.
+    expiring_within_days: Option<u32>,
     sort: Option<String>,
     order: Option<String>,
     limit: Option<i64>,
@@ -213,6 +215,7 @@ async fn list_shares(
             recipient: q.recipient,
             response: q.response,
             days: q.days,
+            expiring_within_days: q.expiring_within_days,
             sort: q.sort,
             descending: Some(descending),
             limit: q.limit,

@@ -84,7 +84,7 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         "load_sections" => format!("portal_id={portal_id}&find="),
         "load_portal_analytics" => format!("portal_id={portal_id}&days=7"),
         "load_share_analytics" => format!("share_id={share_id}&days=7"),
-        "list_shares" => String::new(),
+        "list_shares" | "load_dashboard" => String::new(),
         "list_documents"
         | "list_outbox"
         | "list_partners"
@@ -107,7 +107,9 @@ fn console_action(name: &str) -> Option<Option<Action>> {
     use Action::*;
     Some(Some(match name {
         "get_current_user" | "sign_out" | "event_filter_options" => return Some(None),
-        "list_shares" | "load_share_detail" | "load_share_analytics" => ViewShares,
+        "list_shares" | "load_share_detail" | "load_share_analytics" | "load_dashboard" => {
+            ViewShares
+        }
         "create_share" => CreateShare,
         // The share they are given is the administrator's.
         "change_share" | "copy_share_link" | "resend_invitation" | "decide_device" => {

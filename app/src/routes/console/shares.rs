@@ -4,7 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{CsrfField, RevokeButton, StatusBadge};
 use crate::server_fns::shares::{
-    list_shares, CopyShareLink, ResendInvitation, RevokeShare, RevokeShares, ShareQuery,
+    list_shares, load_dashboard, CopyShareLink, ResendInvitation, RevokeShare, RevokeShares,
+    ShareQuery,
 };
 use crate::types::{short_time, ShareRowView};
 
@@ -15,6 +16,7 @@ pub fn SharesPage() -> impl IntoView {
     let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     view! {
         <Title text="Active shares · Liaison"/>
+        <Dashboard/>
         <div class="page-head">
             <h1>"Active shares"</h1>
             <form method="get" action="/console" class="filters">
@@ -70,6 +72,7 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
                     document: document.clone(),
                     response: param("response"),
                     days: param("days"),
+                    expiring: param("expiring"),
                 },
                 revoke.version().get(),
                 bulk.version().get(),
@@ -79,7 +82,7 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
     );
     let href = move |sort: &str, order: &str| {
         let mut extra = String::new();
-        for key in ["status", "q", "response", "days", "tab"] {
+        for key in ["status", "q", "response", "days", "expiring", "tab"] {
             if let Some(v) = param(key) {
                 let v: String = url_encode(&v);
                 extra.push_str(&format!("&{key}={v}"));
@@ -109,7 +112,7 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
                     Err(e) => return view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                 };
                 if page.items.is_empty() {
-                    let filtered = ["status", "q", "response", "days", "cursor"].iter().any(|k| param(k).is_some());
+                    let filtered = ["status", "q", "response", "days", "expiring", "cursor"].iter().any(|k| param(k).is_some());
                     return if filtered {
                         view! { <p class="empty" data-testid="no-match">"No shares match these filters."</p> }.into_any()
                     } else {
@@ -137,6 +140,36 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
                 }.into_any()
             }})}
         </Transition>
+    }
+}
+
+/// The console home's figures, each a link to the table (or log) filtered to them.
+#[component]
+fn Dashboard() -> impl IntoView {
+    let figures = Resource::new(|| (), |_| load_dashboard());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                figures.await.ok().map(|d| {
+                    let tile = |n: i64, label: String, href: String, testid: &'static str| view! {
+                        <a class="tile" href=href data-testid=testid>
+                            <span class="tile-n">{n}</span>
+                            <span class="tile-label">{label}</span>
+                        </a>
+                    };
+                    view! {
+                        <nav class="tiles" aria-label="What needs attention">
+                            {tile(d.active, "active shares".into(), "/console?status=active".into(), "tile-active")}
+                            {tile(d.expiring, format!("expiring in the next {} days", d.expiring_days),
+                                format!("/console?expiring={}&sort=expires_at&order=asc", d.expiring_days), "tile-expiring")}
+                            {tile(d.awaiting_response, "awaiting a response".into(), "/console?response=awaiting".into(), "tile-awaiting")}
+                            {d.denials_24h.map(|n| tile(n, "denied opens in the last 24 hours".into(),
+                                "/console/audit?event_type=share.denied".into(), "tile-denials"))}
+                        </nav>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }
 

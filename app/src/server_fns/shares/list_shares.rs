@@ -20,6 +20,8 @@ pub struct ShareQuery {
     pub response: Option<String>,
     /// With `awaiting`: made at least this many days ago.
     pub days: Option<String>,
+    /// Active shares expiring within this many days.
+    pub expiring: Option<String>,
 }
 
 /// One page of the active shares table.
@@ -37,6 +39,7 @@ pub async fn list_shares(#[server(flatten)] query: ShareQuery) -> Result<SharesP
         document,
         response,
         days,
+        expiring,
     } = query;
     let ctx = context()?;
     let staff = require_staff().await?;
@@ -56,7 +59,15 @@ pub async fn list_shares(#[server(flatten)] query: ShareQuery) -> Result<SharesP
                 .map_err(|_| AppError::invalid("days", "days must be a whole number of days"))?,
         ),
     };
+    let expiring_within_days = match expiring.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(
+            d.parse::<u32>()
+                .map_err(|_| AppError::invalid("expiring", "expiring counts whole days ahead"))?,
+        ),
+    };
     let filter = shares::ShareFilter {
+        expiring_within_days,
         response: response.filter(|r| !r.is_empty()),
         days,
         status,
@@ -98,4 +109,22 @@ pub(crate) fn share_row(s: backend::services::shares::ShareView) -> crate::types
         awaiting_response: s.awaiting_response,
         id: s.id,
     }
+}
+
+/// The console home's figures (see `backend::services::dashboard`).
+#[server]
+pub async fn load_dashboard() -> Result<crate::types::DashboardView, AppError> {
+    use crate::ssr::{context, fail, require_staff};
+    let ctx = context()?;
+    let staff = require_staff().await?;
+    let d = backend::services::dashboard::dashboard(&ctx.core, &staff)
+        .await
+        .map_err(fail)?;
+    Ok(crate::types::DashboardView {
+        active: d.active,
+        expiring: d.expiring,
+        expiring_days: backend::services::dashboard::EXPIRING_DAYS,
+        awaiting_response: d.awaiting_response,
+        denials_24h: d.denials_24h,
+    })
 }

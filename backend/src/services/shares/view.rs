@@ -26,6 +26,8 @@ pub struct ShareFilter {
     pub response: Option<String>,
     /// With `awaiting`: only shares made at least this many days ago.
     pub days: Option<u32>,
+    /// Only active shares that expire within this many days.
+    pub expiring_within_days: Option<u32>,
     pub sort: Option<String>,
     pub descending: Option<bool>,
     pub limit: Option<i64>,
@@ -138,9 +140,20 @@ pub async fn list(core: &Liaison, who: &Staff, f: ShareFilter) -> Result<Page<Sh
         .transpose()?;
     let now = core.now();
     let response = parse_response(f.response.as_deref(), f.days)?;
+    let expires_before = match f.expiring_within_days {
+        None => None,
+        Some(d) if (1..=3650).contains(&d) => Some(to_millis(now) + i64::from(d) * 86_400_000),
+        Some(_) => {
+            return Err(ServiceError::invalid(
+                "expiring",
+                "expiring counts days ahead: between 1 and 3650",
+            ))
+        }
+    };
     let q = ListQuery {
         org_id: who.org_id.clone(),
         response,
+        expires_before,
         status: f.status,
         document_id: f.document_id,
         created_by: f.created_by,
@@ -192,6 +205,7 @@ pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<ShareView> {
         descending: true,
         after: None,
         response: None,
+        expires_before: None,
         id: Some(id.to_owned()),
         limit: 1,
         now_ms: to_millis(now),
