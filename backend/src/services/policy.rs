@@ -105,10 +105,10 @@ pub struct ProjectView {
     pub effective: Policy,
 }
 
-async fn project_view(core: &Liaison, row: ProjectRow) -> Result<ProjectView> {
+/// A project as staff see it, given its organisation's policy `org`.
+fn project_view(org: &Policy, row: ProjectRow) -> Result<ProjectView> {
     let o: PolicyOverride =
         serde_json::from_str(&row.policy_override).map_err(|e| corrupt("project override", e))?;
-    let org = org_policy(core, &row.org_id).await?;
     let effective = org.effective_with(&o);
     Ok(ProjectView {
         id: row.id,
@@ -155,7 +155,7 @@ pub async fn create_project(
     )
     .await?;
     tx.commit().await?;
-    project_view(core, row).await
+    project_view(&org_policy(core, &who.org_id).await?, row)
 }
 
 /// Sets a project's override; refused (naming the setting) if it would loosen the
@@ -172,7 +172,8 @@ pub async fn set_project_override(
     let row = store::policies::project(core.db.pool(), &who.org_id, project_id)
         .await?
         .ok_or(ServiceError::NotFound("project"))?;
-    org_policy(core, &who.org_id).await?.tightened_by(&o)?;
+    let org = org_policy(core, &who.org_id).await?;
+    org.tightened_by(&o)?;
     let json = serde_json::to_string(&o).map_err(ServiceError::internal)?;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
@@ -193,23 +194,24 @@ pub async fn set_project_override(
     .await?;
     tx.commit().await?;
     project_view(
-        core,
+        &org,
         ProjectRow {
             policy_override: json,
             ..row
         },
     )
-    .await
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn projects(core: &Liaison, who: &Staff) -> Result<Vec<ProjectView>> {
     super::authorize(who, crate::domain::Action::ViewPolicy)?;
-    let mut out = Vec::new();
-    for row in store::policies::projects(core.db.pool(), &who.org_id).await? {
-        out.push(project_view(core, row).await?);
-    }
-    Ok(out)
+    // One read of the organisation's policy for every project.
+    let org = org_policy(core, &who.org_id).await?;
+    store::policies::projects(core.db.pool(), &who.org_id)
+        .await?
+        .into_iter()
+        .map(|row| project_view(&org, row))
+        .collect()
 }
 
 /// Puts a document (every revision of it) in a project (or takes it out), so the

@@ -52,20 +52,9 @@ pub async fn list_shares(#[server(flatten)] query: ShareQuery) -> Result<SharesP
             })
         })?),
     };
-    let days = match days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => Some(
-            d.parse::<u32>()
-                .map_err(|_| AppError::invalid("days", "days must be a whole number of days"))?,
-        ),
-    };
-    let expiring_within_days = match expiring.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => Some(
-            d.parse::<u32>()
-                .map_err(|_| AppError::invalid("expiring", "expiring counts whole days ahead"))?,
-        ),
-    };
+    let days = whole_days("days", days, "days must be a whole number of days")?;
+    let expiring_within_days =
+        whole_days("expiring", expiring, "expiring counts whole days ahead")?;
     let filter = shares::ShareFilter {
         expiring_within_days,
         response: response.filter(|r| !r.is_empty()),
@@ -86,6 +75,22 @@ pub async fn list_shares(#[server(flatten)] query: ShareQuery) -> Result<SharesP
         next_cursor: page.next_cursor,
         items: page.items.into_iter().map(share_row).collect(),
     })
+}
+
+/// A query's count of days: `None` when empty, else a whole number (refused on `field`).
+#[cfg(feature = "ssr")]
+fn whole_days(
+    field: &'static str,
+    text: Option<String>,
+    message: &'static str,
+) -> Result<Option<u32>, AppError> {
+    match text.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => d
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::invalid(field, message)),
+    }
 }
 
 /// A share as the console's tables and pages show it.
