@@ -24,8 +24,8 @@ use leptos_router::{path, SsrMode};
 use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
     ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewSharePage, OutboxPage,
-    PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, SettingsPage,
-    ShareDetailPage, SharesPage, TermsPage, UsersPage,
+    PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, RenewalsPage,
+    SettingsPage, ShareDetailPage, SharesPage, TermsPage, UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage};
 
@@ -178,6 +178,7 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("portals/:id/analytics") view=PortalAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("renewals") view=RenewalsPage ssr=SsrMode::Async/>
                     <Route path=path!("terms") view=TermsPage ssr=SsrMode::Async/>
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async/>

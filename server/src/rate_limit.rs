@@ -58,6 +58,7 @@ impl Bucket {
             || server_fn("guest/share_landing")
             || server_fn("guest/site_brand")
             || server_fn("guest/flash_message")
+            || server_fn("guest/request_renewal")
             // Signed in, but each call tests an address: held to the guests' rate too.
             || server_fn("guest/add_member_as_manager")
         {

@@ -935,6 +935,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "list_projects",
         "load_terms_page",
         "event_filter_options",
+        "list_renewals",
         "sign_in",
         // A set-password link is its own credential (no session yet).
         "check_password_link",
@@ -951,6 +952,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "guest/sign_out_guest",
         "guest/add_member_as_manager",
         "guest/flash_message",
+        "guest/request_renewal",
     ];
     let form = |name: &str| roles::console_form(name, &doc, &share_id);
     let partners = || async {

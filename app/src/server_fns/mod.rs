@@ -13,6 +13,7 @@ pub mod partners;
 pub mod policy;
 pub mod portal;
 pub mod portals;
+pub mod renewals;
 pub mod shares;
 pub mod staff;
 

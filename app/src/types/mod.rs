@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 mod register;
+mod requests;
 pub use register::*;
+pub use requests::*;
 
 /// The signed-in staff member, with the session's CSRF token for the forms on the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +72,8 @@ pub struct DashboardView {
     pub awaiting_response: i64,
     /// `None`: the role does not read the audit log.
     pub denials_24h: Option<i64>,
+    /// Renewal requests the viewer may decide; `None`: the role manages no share.
+    pub open_renewals: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +134,8 @@ pub enum LandingView {
         brand: BrandView,
         code: String,
         message: String,
+        /// The share expired or used up its opens: the guest may ask for more time.
+        may_ask_more_time: bool,
     },
 }
 
@@ -383,6 +389,8 @@ pub struct ShareDetailView {
     pub approved_devices_only: bool,
     pub devices: Vec<DeviceRowView>,
     pub responses: Vec<ResponseRowView>,
+    /// The guest's requests for more time, newest first.
+    pub renewals: Vec<RenewalRowView>,
 }
 
 /// A browser bound to a share: pending | approved | rejected.

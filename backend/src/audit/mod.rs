@@ -59,6 +59,12 @@ event_types! {
     /// hash).
     AttachmentDownloaded => "share.attachment_downloaded",
     ExpiryReminderSent => "share.expiry_reminder_sent",
+    /// A guest whose share no longer opens asked for more time (details carry the reason).
+    RenewalRequested => "share.renewal_requested",
+    /// Staff granted a renewal request (the change itself is its own `share.changed`).
+    RenewalApproved => "share.renewal_approved",
+    /// Staff declined a renewal request (details carry the note the guest was sent).
+    RenewalDeclined => "share.renewal_declined",
     ItemViewed => "item.viewed",
     ItemDownloaded => "item.downloaded",
     PrintAttempted => "item.print_attempted",

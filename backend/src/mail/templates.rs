@@ -235,6 +235,76 @@ pub fn owner_response(
     )
 }
 
+/// To a share's owner: its guest asks for more time. The reason is the guest's own words.
+pub fn renewal_requested(
+    org: &str,
+    owner: &str,
+    recipient: &str,
+    email: &str,
+    title: &str,
+    reason: &str,
+    console_url: &str,
+) -> Rendered {
+    let body = format!(
+        "Hello {owner},\n\n{recipient} <{email}> can no longer open \"{title}\" and asks for more time:\n\n{reason}\n\nApprove (extend the share or give it more opens, within the policy) or decline on the share's page. The guest keeps the same link."
+    );
+    frame(
+        org,
+        None,
+        format!("{recipient} asks for more time on \"{title}\""),
+        body,
+        Some(("Decide in the console", console_url)),
+    )
+}
+
+/// To the guest: their request for more time was granted; the same link works again.
+pub fn renewal_approved(
+    org: &str,
+    tlp: Option<&str>,
+    recipient: &str,
+    title: &str,
+    expires: &str,
+    note: &str,
+    url: &str,
+) -> Rendered {
+    let mut body = format!(
+        "Hello {recipient},\n\n{org} has given you more time on \"{title}\". Your link works again until {expires}."
+    );
+    if !note.trim().is_empty() {
+        body.push_str(&format!("\n\nA note from the sender:\n{}", note.trim()));
+    }
+    frame(
+        org,
+        tlp,
+        format!("More time on \"{title}\""),
+        body,
+        Some(("Open the shared content", url)),
+    )
+}
+
+/// To the guest: their request for more time was declined.
+pub fn renewal_declined(
+    org: &str,
+    tlp: Option<&str>,
+    recipient: &str,
+    title: &str,
+    note: &str,
+) -> Rendered {
+    let mut body = format!(
+        "Hello {recipient},\n\n{org} has declined your request for more time on \"{title}\"."
+    );
+    if !note.trim().is_empty() {
+        body.push_str(&format!("\n\nA note from the sender:\n{}", note.trim()));
+    }
+    frame(
+        org,
+        tlp,
+        format!("Your request about \"{title}\""),
+        body,
+        None,
+    )
+}
+
 /// To someone a portal's manager added as a member.
 pub fn member_added(org: &str, portal: &str, member: &str, manager: &str) -> Rendered {
     let body = format!(

@@ -23,6 +23,9 @@ pub struct Dashboard {
     /// Denied opens in the last 24 hours; `None` for a role that may not read the audit
     /// log (where the denials are listed).
     pub denials_24h: Option<i64>,
+    /// Renewal requests waiting for a decision the caller may make; `None` for a role that
+    /// manages no share.
+    pub open_renewals: Option<i64>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -54,5 +57,6 @@ pub async fn dashboard(core: &Liaison, who: &Staff) -> Result<Dashboard> {
         expiring: s.expiring,
         awaiting_response: s.awaiting_response,
         denials_24h,
+        open_renewals: super::renewals::open_count(core, who).await?,
     })
 }

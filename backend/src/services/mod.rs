@@ -18,6 +18,7 @@ pub mod packages;
 pub mod partners;
 pub mod policy;
 pub mod portals;
+pub mod renewals;
 pub mod responses;
 pub mod share_core;
 pub mod shares;

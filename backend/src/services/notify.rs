@@ -170,6 +170,73 @@ pub async fn expiry_reminder(core: &Liaison, tx: &mut Tx, share: &Share) -> Resu
     to_recipient(core, tx, share, "expiry_reminder", mail).await
 }
 
+/// Tells the share's owner that its guest asks for more time.
+#[tracing::instrument(skip_all)]
+pub async fn renewal_requested(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    reason: &str,
+) -> Result<()> {
+    let c = context(core, share).await?;
+    let console_url = core
+        .settings
+        .public_url
+        .join(&format!("console/share/{}", share.id))
+        .map_err(ServiceError::internal)?;
+    to_owner(core, tx, share, "renewal_requested", |owner| {
+        templates::renewal_requested(
+            &c.org,
+            owner,
+            &share.recipient_name,
+            &share.recipient_email,
+            &c.title,
+            reason,
+            console_url.as_str(),
+        )
+    })
+    .await
+}
+
+/// Tells the guest how their request for more time was decided: granted (with the same
+/// link, which works again) or declined. `share` is as it stands after the decision.
+#[tracing::instrument(skip_all)]
+pub async fn renewal_decided(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    granted: Option<&SecretString>,
+    note: &str,
+) -> Result<()> {
+    let c = context(core, share).await?;
+    let tlp = marking(share.tlp);
+    let mail = match granted {
+        Some(url) => {
+            let expires = share
+                .expires_at
+                .map(rfc3339)
+                .unwrap_or_else(|| "further notice".into());
+            templates::renewal_approved(
+                &c.org,
+                tlp.as_deref(),
+                &share.recipient_name,
+                &c.title,
+                &expires,
+                note,
+                url.expose_secret(),
+            )
+        }
+        None => templates::renewal_declined(
+            &c.org,
+            tlp.as_deref(),
+            &share.recipient_name,
+            &c.title,
+            note,
+        ),
+    };
+    to_recipient(core, tx, share, "renewal_decided", mail).await
+}
+
 /// The organisation's name for a mail ("" if it is gone).
 async fn org_name(core: &Liaison, org_id: &str) -> Result<String> {
     Ok(store::orgs::get(core.db.pool(), org_id)

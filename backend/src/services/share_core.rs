@@ -183,6 +183,20 @@ pub(crate) async fn proven_link(
     token_text: &str,
     meta: &RequestMeta,
 ) -> Result<Share> {
+    let share = proven_token(core, token_text, meta).await?;
+    if let Err(denial) = check_standing(core, &share, meta).await {
+        return Err(deny(core, &share, denial, meta).await);
+    }
+    Ok(share)
+}
+
+/// The whole link proven, whatever the share's standing: for what a guest may still do
+/// with a link that no longer opens (ask for more time).
+pub(crate) async fn proven_token(
+    core: &Liaison,
+    token_text: &str,
+    meta: &RequestMeta,
+) -> Result<Share> {
     let (token, share) = find(core, token_text, &meta.site).await?;
     let Some(last) = reserve_attempt(core, &share, meta).await? else {
         return Err(deny(core, &share, Denial::TooManyAttempts, meta).await);
@@ -208,9 +222,6 @@ pub(crate) async fn proven_link(
         );
     }
     release_attempt(core, &share, meta).await?;
-    if let Err(denial) = check_standing(core, &share, meta).await {
-        return Err(deny(core, &share, denial, meta).await);
-    }
     Ok(share)
 }
 
@@ -358,6 +369,15 @@ pub(crate) async fn revoke_in(
     let share = store::shares::get(&mut **tx, org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
+    store::renewals::close_open_for_share(
+        &mut **tx,
+        org_id,
+        id,
+        crate::domain::RenewalStatus::Closed.as_str(),
+        "the share was revoked",
+        now,
+    )
+    .await?;
     if share.settings.notify_recipient_on_revoke {
         super::notify::revocation_notice(core, tx, &share).await?;
     }

@@ -418,9 +418,9 @@ pub struct ListQuery {
 }
 
 /// The condition that a share (`s`) is active at `now` (a bound parameter): not revoked,
-/// not past its expiry, opens left. The one definition the table's filters and the
-/// dashboard's counts use.
-fn active(now: &str) -> String {
+/// not past its expiry, opens left. The one definition the table's filters, the
+/// dashboard's counts and review campaigns use.
+pub(crate) fn active_sql(now: &str) -> String {
     format!(
         "s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > {now}) \
          AND (s.max_access_count = 0 OR s.access_count < s.max_access_count)"
@@ -455,7 +455,7 @@ where
          COALESCE(SUM(CASE WHEN s.may_respond = 1 AND s.response_count = 0 THEN 1 ELSE 0 END), 0) \
            AS awaiting_response \
          FROM shares s WHERE s.org_id = $1 AND {}",
-        active("$2")
+        active_sql("$2")
     ))
     .bind(org_id)
     .bind(now_ms)
@@ -536,7 +536,7 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
         let now = sql.int_arg(q.now_ms);
         let cond = match status {
             ShareStatus::Revoked => "s.revoked_at IS NOT NULL".to_owned(),
-            ShareStatus::Active => active(&now),
+            ShareStatus::Active => active_sql(&now),
             ShareStatus::Expired => format!(
                 "s.revoked_at IS NULL AND ((s.expires_at IS NOT NULL AND s.expires_at <= {now}) \
                  OR (s.max_access_count > 0 AND s.access_count >= s.max_access_count))"
@@ -549,7 +549,7 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
         let p = sql.int_arg(before);
         sql.push(&format!(
             " AND s.expires_at IS NOT NULL AND s.expires_at <= {p} AND {}",
-            active(&now)
+            active_sql(&now)
         ));
     }
     if let Some(doc) = &q.document_id {
@@ -577,7 +577,7 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
             sql.push(&format!(
                 " AND s.may_respond = 1 AND s.response_count = 0 AND s.created_at <= {before} \
                  AND {}",
-                active(&now)
+                active_sql(&now)
             ));
         }
     }

@@ -2,7 +2,7 @@
 //! accept through the `Any` driver. Values are always bound, never spliced into the text.
 
 use sqlx::any::AnyArguments;
-use sqlx::query::QueryAs;
+use sqlx::query::{Query, QueryAs};
 use sqlx::Any;
 
 pub enum Arg {
@@ -42,6 +42,18 @@ impl Sql {
 
     pub fn int_arg(&mut self, value: i64) -> String {
         self.arg(Arg::Int(value))
+    }
+
+    /// The statement with its arguments bound, to execute.
+    pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        let mut q = sqlx::query::<Any>(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
     }
 
     pub fn query_as<'q, O>(&'q self) -> QueryAs<'q, Any, O, AnyArguments<'q>>

@@ -17,6 +17,7 @@ mod portal_analytics;
 mod portal_branding;
 mod portal_jwt;
 mod portal_structure;
+mod renewals;
 mod share_controls;
 mod staff_accounts;
 mod store_story;

@@ -71,6 +71,7 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
              require_acknowledgement=&tlp_ceiling=&revoked_link="
             .into(),
         "publish_terms" => "version=evil&body=Evil".into(),
+        "decide_renewal" => "id=x&decision=decline&note=".into(),
         _ => return None,
     })
 }
@@ -96,6 +97,7 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         | "list_api_keys"
         | "list_projects"
         | "load_terms_page"
+        | "list_renewals"
         | "event_filter_options" => String::new(),
         _ => return None,
     })
@@ -107,9 +109,14 @@ fn console_action(name: &str) -> Option<Option<Action>> {
     use Action::*;
     Some(Some(match name {
         "get_current_user" | "sign_out" | "event_filter_options" => return Some(None),
-        "list_shares" | "load_share_detail" | "load_share_analytics" | "load_dashboard" => {
-            ViewShares
-        }
+        "list_shares"
+        | "load_share_detail"
+        | "load_share_analytics"
+        | "load_dashboard"
+        | "list_renewals" => ViewShares,
+        // Renewal requests are authorized before they are looked up; the one named here
+        // does not exist, so a permitted role is answered 404.
+        "decide_renewal" => ManageOwnShare,
         "create_share" => CreateShare,
         // The share they are given is the administrator's.
         "change_share" | "copy_share_link" | "resend_invitation" | "decide_device" => {

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{CsrfField, StatusBadge};
+use crate::server_fns::renewals::DecideRenewal;
 use crate::server_fns::shares::{load_share_detail, ChangeShare, DecideDevice};
 use crate::types::{human_size, short_time, DeviceRowView, ResponseRowView, ShareDetailView};
 
@@ -13,15 +14,17 @@ pub fn ShareDetailPage() -> impl IntoView {
     let params = use_params_map();
     let decide = ServerAction::<DecideDevice>::new();
     let change = ServerAction::<ChangeShare>::new();
+    let renewal = ServerAction::<DecideRenewal>::new();
     let detail = Resource::new(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
                 decide.version().get(),
                 change.version().get(),
+                renewal.version().get(),
             )
         },
-        |(id, _, _)| load_share_detail(id),
+        |(id, _, _, _)| load_share_detail(id),
     );
     let error = move || {
         decide
@@ -29,6 +32,7 @@ pub fn ShareDetailPage() -> impl IntoView {
             .get()
             .and_then(|r| r.err())
             .or_else(|| change.value().get().and_then(|r| r.err()))
+            .or_else(|| renewal.value().get().and_then(|r| r.err()))
             .map(|e| crate::error_text(&e))
     };
     let changed = move || change.value().get().is_some_and(|r| r.is_ok());
@@ -41,7 +45,7 @@ pub fn ShareDetailPage() -> impl IntoView {
             {move || Suspend::new({
                 async move {
                     match detail.await {
-                        Ok(d) => view! { <Detail detail=d decide change/> }.into_any(),
+                        Ok(d) => view! { <Detail detail=d decide change renewal/> }.into_any(),
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                     }
                 }
@@ -79,8 +83,10 @@ fn Detail(
     detail: ShareDetailView,
     decide: ServerAction<DecideDevice>,
     change: ServerAction<ChangeShare>,
+    renewal: ServerAction<DecideRenewal>,
 ) -> impl IntoView {
     let s = detail.share.clone();
+    let renewals = detail.renewals.clone();
     let revoked = s.status == "revoked";
     let manage_devices = detail.approved_devices_only;
     let limit = if s.max_access_count == 0 {
@@ -99,6 +105,7 @@ fn Detail(
             <dt>"Accesses"</dt><dd>{format!("{} / {limit}", s.access_count)}</dd>
             <dt>"Recipient may"</dt><dd>{permissions_text(&detail)}</dd>
         </dl>
+        {(!renewals.is_empty()).then(|| view! { <super::renewals::RenewalPanel renewals renewal/> })}
         {(!revoked).then(|| view! { <ChangeForm detail=detail.clone() change/> })}
         <section class="panel">
             <h2>"Devices"</h2>

@@ -165,6 +165,8 @@ fn Dashboard() -> impl IntoView {
                             {tile(d.awaiting_response, "awaiting a response".into(), "/console?response=awaiting".into(), "tile-awaiting")}
                             {d.denials_24h.map(|n| tile(n, "denied opens in the last 24 hours".into(),
                                 "/console/audit?event_type=share.denied".into(), "tile-denials"))}
+                            {d.open_renewals.map(|n| tile(n, "asking for more time".into(),
+                                "/console/renewals".into(), "tile-renewals"))}
                         </nav>
                     }
                 })

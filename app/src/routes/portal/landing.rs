@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::GuestFrame;
-use crate::server_fns::portal::{share_landing, OpenShare};
+use crate::server_fns::portal::{share_landing, OpenShare, RequestRenewal};
 use crate::types::LandingView;
 
 /// `/s/{token}`: the denial page, or the acknowledgement screen / continue button, in the
@@ -25,10 +25,14 @@ pub fn LandingPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match landing.await {
                         Err(e) => view! { <main class="guest-card"><p class="error">{crate::error_text(&e)}</p></main> }.into_any(),
-                        Ok(LandingView::Denied { brand, code, message }) => view! {
+                        Ok(LandingView::Denied { brand, code, message, may_ask_more_time }) => view! {
                             <GuestFrame brand title="Shared with you"><main class="guest-card">
                             <h1 data-testid="denied" data-code=code>{message}</h1>
-                            <p class="muted">"If you still need access, ask the person who shared it with you."</p>
+                            {if may_ask_more_time {
+                                view! { <AskMoreTime token=token()/> }.into_any()
+                            } else {
+                                view! { <p class="muted">"If you still need access, ask the person who shared it with you."</p> }.into_any()
+                            }}
                             </main></GuestFrame>
                         }.into_any(),
                         Ok(LandingView::Open { brand, federation: Some(f), org_name, tlp, .. }) if f.signed_in_as.is_none() => view! {
@@ -103,5 +107,44 @@ pub fn LandingPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+    }
+}
+
+/// "Ask for more time" on the page of a share that expired or used up its opens: the
+/// reason goes to the person who shared it, who extends the share (the same link works
+/// again, and the guest is mailed) or declines.
+#[component]
+fn AskMoreTime(token: String) -> impl IntoView {
+    let ask = ServerAction::<RequestRenewal>::new();
+    let sent = move || ask.value().get().is_some_and(|r| r.is_ok());
+    let error = move || {
+        ask.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| crate::error_text(&e))
+    };
+    view! {
+        <Show
+            when=sent
+            fallback=move || { let token = token.clone(); view! {
+                <section class="ask-more-time" aria-labelledby="ask-more-time">
+                    <h2 id="ask-more-time">"Ask for more time"</h2>
+                    <p class="muted">"Tell the person who shared this with you why you still need it. They will decide, and you will get an email either way; the same link works again if they agree."</p>
+                    <ActionForm action=ask>
+                        <input type="hidden" name="token" value=token/>
+                        <label>"Why do you need more time?"
+                            <textarea name="reason" rows="4" maxlength="1000" required
+                                data-testid="renewal-reason"></textarea>
+                        </label>
+                        {move || error().map(|e| view! { <p class="error field-error" role="alert" data-testid="renewal-error">{e}</p> })}
+                        <button type="submit" class="btn btn-primary" data-testid="ask-more-time">"Send the request"</button>
+                    </ActionForm>
+                </section>
+            }}
+        >
+            <p class="notice" role="status" data-testid="renewal-sent">
+                "Your request has been sent. You will get an email when it has been decided."
+            </p>
+        </Show>
     }
 }

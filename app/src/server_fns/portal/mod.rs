@@ -3,6 +3,7 @@ mod load_portal;
 mod open_share;
 mod renew_portal_session;
 mod report_print_attempt;
+mod request_renewal;
 mod share_landing;
 mod site_brand;
 
@@ -11,5 +12,6 @@ pub use load_portal::*;
 pub use open_share::*;
 pub use renew_portal_session::*;
 pub use report_print_attempt::*;
+pub use request_renewal::*;
 pub use share_landing::*;
 pub use site_brand::*;

@@ -37,6 +37,10 @@ pub async fn share_landing(token: String) -> Result<LandingView, AppError> {
                 brand: brand_view(brand),
                 code: d.code().to_owned(),
                 message: d.message().to_owned(),
+                may_ask_more_time: matches!(
+                    d,
+                    backend::domain::Denial::Expired | backend::domain::Denial::AccessCountExceeded
+                ),
             })
         }
         Err(e) => Err(fail(e)),

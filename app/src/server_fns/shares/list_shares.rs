@@ -131,5 +131,6 @@ pub async fn load_dashboard() -> Result<crate::types::DashboardView, AppError> {
         expiring_days: backend::services::dashboard::EXPIRING_DAYS,
         awaiting_response: d.awaiting_response,
         denials_24h: d.denials_24h,
+        open_renewals: d.open_renewals,
     })
 }

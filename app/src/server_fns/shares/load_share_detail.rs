@@ -19,6 +19,9 @@ pub async fn load_share_detail(id: String) -> Result<ShareDetailView, AppError> 
     let answers = responses::for_share(&ctx.core, &staff, &id)
         .await
         .map_err(fail)?;
+    let renewals = backend::services::renewals::for_share(&ctx.core, &staff, &id)
+        .await
+        .map_err(fail)?;
     let settings = share.settings.clone();
     Ok(ShareDetailView {
         share: super::share_row(share),
@@ -55,6 +58,10 @@ pub async fn load_share_detail(id: String) -> Result<ShareDetailView, AppError> 
                     })
                     .collect(),
             })
+            .collect(),
+        renewals: renewals
+            .into_iter()
+            .map(crate::server_fns::renewals::renewal_row)
             .collect(),
     })
 }

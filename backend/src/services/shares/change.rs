@@ -9,7 +9,7 @@ use super::{remind_at, Expiry, ShareView};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::domain::policy::ShareFacts;
-use crate::domain::{Role, ShareSettings};
+use crate::domain::{RenewalStatus, Role, Share, ShareSettings};
 use crate::services::{policy, rfc3339, Result, ServiceError};
 use crate::store::{self, to_millis};
 use crate::Liaison;
@@ -40,12 +40,45 @@ pub async fn change(
     change: ShareChange,
     meta: &RequestMeta,
 ) -> Result<ShareView> {
+    let Some(planned) = plan(core, who, id, change).await? else {
+        return get(core, who, id).await;
+    };
+    let mut tx = core.db.begin().await?;
+    apply(core, &mut tx, who, &planned, meta).await?;
+    tx.commit().await?;
+    // This node's portal reads see the change on their next request.
+    core.revocations.shares().forget(id);
+    get(core, who, id).await
+}
+
+/// A change checked against the role matrix and the policy, ready to write.
+#[derive(Debug)]
+pub(crate) struct PlannedChange {
+    pub share: Share,
+    limits: store::shares::Limits,
+    details: serde_json::Value,
+}
+
+impl PlannedChange {
+    /// Whether the share opens again once the change is written.
+    pub fn reopens(&self) -> bool {
+        self.limits.active
+    }
+}
+
+/// Checks `change` to share `id` as [`change`] does, writing nothing. `None`: the change
+/// changes nothing.
+pub(crate) async fn plan(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    change: ShareChange,
+) -> Result<Option<PlannedChange>> {
     crate::services::authorize(who, crate::domain::Action::ManageOwnShare)?;
-    let before = get(core, who, id).await?;
-    super::authorize_manage(who, &before.created_by.id)?;
     let share = store::shares::get(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
+    super::authorize_manage(who, &share.created_by)?;
     if share.revoked_at.is_some() {
         return Err(ServiceError::Conflict(
             "a revoked share cannot be changed; share the item again instead".into(),
@@ -104,7 +137,7 @@ pub async fn change(
     }
     let expiry_moved = share.expires_at != Some(expires_at);
     if !expiry_moved && max_access_count == share.max_access_count && settings == share.settings {
-        return Ok(before);
+        return Ok(None);
     }
     let limits = store::shares::Limits {
         expires_at: expires_at_ms,
@@ -125,32 +158,58 @@ pub async fn change(
             "watermark": s.watermark,
         })
     };
-    let mut tx = core.db.begin().await?;
-    if !store::shares::change_limits(&mut *tx, &who.org_id, id, &limits).await? {
-        tx.rollback().await?;
+    let details = json!({
+        "before": summary(share.expires_at, share.max_access_count, &share.settings),
+        "after": summary(Some(expires_at), max_access_count, &settings),
+    });
+    Ok(Some(PlannedChange {
+        share,
+        limits,
+        details,
+    }))
+}
+
+/// Writes a planned change inside `tx` with its `share.changed` event. A change that opens
+/// the share again settles its open renewal request (the guest has their time). Callers
+/// forget the share in this node's cache once `tx` has committed.
+pub(crate) async fn apply(
+    core: &Liaison,
+    tx: &mut store::Tx,
+    who: &Staff,
+    planned: &PlannedChange,
+    meta: &RequestMeta,
+) -> Result<()> {
+    let share = &planned.share;
+    if !store::shares::change_limits(&mut **tx, &who.org_id, &share.id, &planned.limits).await? {
         return Err(ServiceError::Conflict(
             "the share was revoked meanwhile".into(),
         ));
     }
+    let now = core.now_ms();
+    if planned.reopens() {
+        store::renewals::close_open_for_share(
+            &mut **tx,
+            &who.org_id,
+            &share.id,
+            RenewalStatus::Closed.as_str(),
+            "the share was changed and opens again",
+            now,
+        )
+        .await?;
+    }
     audit::record(
-        &mut tx,
+        tx,
         NewEvent {
             org_id: &who.org_id,
             event_type: EventType::ShareChanged,
             actor: AuditActor::Staff(who),
-            share_id: Some(id),
+            share_id: Some(&share.id),
             item_id: Some(&share.document_id),
-            details: json!({
-                "before": summary(share.expires_at, share.max_access_count, &share.settings),
-                "after": summary(Some(expires_at), max_access_count, &settings),
-            }),
+            details: planned.details.clone(),
             meta,
-            at_ms: to_millis(now),
+            at_ms: now,
         },
     )
     .await?;
-    tx.commit().await?;
-    // This node's portal reads see the change on their next request.
-    core.revocations.shares().forget(id);
-    get(core, who, id).await
+    Ok(())
 }

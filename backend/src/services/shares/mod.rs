@@ -11,6 +11,7 @@ mod revoke;
 mod sweep;
 mod view;
 
+pub(crate) use change::{apply, plan};
 pub use change::{change, ShareChange};
 pub use create::{create, CreatedShare};
 pub use devices::{decide_device, devices, DeviceView};
