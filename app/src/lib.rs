@@ -25,7 +25,7 @@ use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
     ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewSharePage, OutboxPage,
     PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, RenewalsPage,
-    SettingsPage, ShareDetailPage, SharesPage, TermsPage, UsersPage,
+    ReviewPage, ReviewsPage, SettingsPage, ShareDetailPage, SharesPage, TermsPage, UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage};
 
@@ -179,6 +179,8 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("projects") view=ProjectsPage ssr=SsrMode::Async/>
                     <Route path=path!("renewals") view=RenewalsPage ssr=SsrMode::Async/>
+                    <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async/>
+                    <Route path=path!("reviews/:id") view=ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("terms") view=TermsPage ssr=SsrMode::Async/>
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async/>

@@ -303,6 +303,9 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             if let Err(e) = backend::services::shares::send_expiry_reminders(&core, 500).await {
                 tracing::warn!(error.detail = %e, "expiry reminders failed");
             }
+            if let Err(e) = backend::services::reviews::sweep(&core, 500).await {
+                tracing::warn!(error.detail = %e, "access review sweep failed");
+            }
             if let Err(e) = sessions.delete_expired(core.now_ms()).await {
                 tracing::warn!(error.detail = %e, "session cleanup failed");
             }

@@ -115,7 +115,7 @@ pub enum ApiKeysCommand {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Only these benchmarks: pbkdf2, portal, audit, shares, analytics (default: all).
+    /// Only these benchmarks: pbkdf2, portal, audit, shares, analytics, reviews (default: all).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Shares in the active-shares benchmark.

@@ -3,7 +3,8 @@
 //! analytics CSVs `GET /console/portals/{id}/analytics.csv?days=` and
 //! `GET /console/share/{id}/analytics.csv?days=`, and a response's attachment
 //! `GET /console/share/{id}/attachments/{attachment_id}`
-//! (`GET /api/v1/shares/{id}/attachments/{attachment_id}`). Read-only but for their audit
+//! (`GET /api/v1/shares/{id}/attachments/{attachment_id}`), and an access review's
+//! outcome `GET /console/reviews/{id}/report?format=csv|jsonl`. Read-only but for their audit
 //! events; the session cookie is SameSite=Strict, so another site cannot trigger them with
 //! the cookie.
 
@@ -94,4 +95,31 @@ pub async fn attachment(
         Ok((a, bytes)) => crate::downloads::attachment(bytes, &a.content_type, &a.file_name),
         Err(e) => ApiError(e).into_response(),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReportQuery {
+    format: Option<String>,
+}
+
+/// An access review's outcome report (administrators and auditors).
+pub async fn review_report(
+    State(state): State<AppState>,
+    ConsoleStaff { staff, .. }: ConsoleStaff,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    use backend::services::reviews::{report, ReportFormat};
+    let result: Result<Response, ApiError> = async {
+        let format = ReportFormat::parse(q.format.as_deref().unwrap_or("csv"))
+            .ok_or_else(|| invalid("format", "csv or jsonl"))?;
+        let (bytes, name) = report(&state.core, &staff, &id, format).await?;
+        Ok(crate::downloads::attachment(
+            bytes.into(),
+            format.content_type(),
+            &name,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
 }

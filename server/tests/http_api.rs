@@ -936,6 +936,8 @@ async fn every_console_form_checks_its_csrf_token() {
         "load_terms_page",
         "event_filter_options",
         "list_renewals",
+        "list_reviews",
+        "load_review",
         "sign_in",
         // A set-password link is its own credential (no session yet).
         "check_password_link",

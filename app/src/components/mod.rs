@@ -9,6 +9,7 @@ mod guest_frame;
 mod redirect_to;
 mod revoke_button;
 mod status_badge;
+mod time_zone;
 mod upload_form;
 
 pub use activity_chart::ActivityChart;
@@ -20,4 +21,5 @@ pub use guest_frame::GuestFrame;
 pub use redirect_to::RedirectTo;
 pub use revoke_button::RevokeButton;
 pub use status_badge::StatusBadge;
+pub use time_zone::{browser_time_zone, offset_at};
 pub use upload_form::UploadForm;

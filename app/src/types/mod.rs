@@ -74,6 +74,8 @@ pub struct DashboardView {
     pub denials_24h: Option<i64>,
     /// Renewal requests the viewer may decide; `None`: the role manages no share.
     pub open_renewals: Option<i64>,
+    /// Undecided shares in the viewer's review queues; `None`: the role does not review.
+    pub reviews_due: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -49,6 +49,9 @@ pub struct ProjectView {
     pub revoked_link: Option<String>,
     /// The organisation's policy tightened by the override.
     pub effective: PolicyView,
+    /// (id, name) of the staff who review its shares when a review says "the project's
+    /// controllers".
+    pub controllers: Vec<(String, String)>,
 }
 
 /// The projects page: the organisation's policy (the ceilings) and its projects.
@@ -56,6 +59,9 @@ pub struct ProjectView {
 pub struct ProjectsView {
     pub organisation: PolicyView,
     pub projects: Vec<ProjectView>,
+    /// (id, name) of the active staff who may review (administrators only; empty for
+    /// others, who cannot name controllers).
+    pub reviewers: Vec<(String, String)>,
 }
 
 /// One published version of the legal terms.

@@ -94,6 +94,14 @@ event_types! {
     StaffChanged => "staff.changed",
     /// A staff member set their password through a one-time link.
     StaffPasswordSet => "staff.password_set",
+    /// An access review campaign started (details: name, scope, rule, default action, due
+    /// date, how many shares).
+    ReviewStarted => "review.started",
+    /// A share of a campaign decided — by its reviewer, or by the default action at the due
+    /// date (actor: the system, details `auto: true`).
+    ReviewDecided => "review.decided",
+    /// A campaign closed (details: the outcome by decision, and the next run if recurring).
+    ReviewClosed => "review.closed",
     /// The portal signing key rotated (details name the new kid and when it signs).
     SigningKeyRotated => "keys.rotated",
 }

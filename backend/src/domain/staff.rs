@@ -63,6 +63,7 @@ impl Role {
                     | ViewPolicy
                     | ViewApiKeys
                     | ManageOwnApiKeys
+                    | ReviewShares
             ),
             Role::Auditor => matches!(
                 action,
@@ -125,10 +126,14 @@ pub enum Action {
     /// List and revoke every API key of the organisation.
     ManageAllApiKeys,
     RotateSigningKeys,
+    /// Decide the shares of an access review that are in one's queue.
+    ReviewShares,
+    /// Start and close access review campaigns, name the controllers of projects.
+    ManageReviews,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewShares,
         Action::CreateShare,
         Action::ManageOwnShare,
@@ -149,6 +154,8 @@ impl Action {
         Action::ManageOwnApiKeys,
         Action::ManageAllApiKeys,
         Action::RotateSigningKeys,
+        Action::ReviewShares,
+        Action::ManageReviews,
     ];
 
     /// Whether a key needs the `admin` scope for the action (a `read` key may do only the
@@ -192,6 +199,8 @@ impl Action {
             Action::ManageOwnApiKeys => "Your role may not create API keys.",
             Action::ManageAllApiKeys => "Your role may not manage other people's API keys.",
             Action::RotateSigningKeys => "Your role may not rotate signing keys.",
+            Action::ReviewShares => "Your role may not decide access reviews.",
+            Action::ManageReviews => "Your role may not start or close access reviews.",
         }
     }
 }
@@ -263,7 +272,7 @@ mod tests {
     #[test]
     fn the_role_matrix() {
         use Action::*;
-        let table: [(Action, &str); 20] = [
+        let table: [(Action, &str); 22] = [
             (ViewShares, "ACU"),
             (CreateShare, "AC"),
             (ManageOwnShare, "AC"),
@@ -284,6 +293,8 @@ mod tests {
             (ManageOwnApiKeys, "ACU"),
             (ManageAllApiKeys, "A"),
             (RotateSigningKeys, "A"),
+            (ReviewShares, "AC"),
+            (ManageReviews, "A"),
         ];
         assert_eq!(table.map(|(a, _)| a), Action::ALL);
         for (action, who) in table {

@@ -305,6 +305,45 @@ pub fn renewal_declined(
     )
 }
 
+/// To a reviewer: shares of an access review await their decision (at the start, or as a
+/// reminder before the due date).
+pub fn review_assigned(
+    org: &str,
+    reviewer: &str,
+    campaign: &str,
+    pending: i64,
+    due: &str,
+    reminder: bool,
+    url: &str,
+) -> Rendered {
+    let shares = if pending == 1 {
+        "1 share".to_owned()
+    } else {
+        format!("{pending} shares")
+    };
+    let body = if reminder {
+        format!(
+            "Hello {reviewer},\n\n{shares} of the access review \"{campaign}\" still await your decision. The review is due {due}; shares you have not decided by then get the review's default action."
+        )
+    } else {
+        format!(
+            "Hello {reviewer},\n\nThe access review \"{campaign}\" has started and {shares} await your decision: keep, extend or revoke each, with a reason. The review is due {due}."
+        )
+    };
+    let subject = if reminder {
+        format!("Reminder: {shares} to review in \"{campaign}\"")
+    } else {
+        format!("Access review \"{campaign}\": {shares} to review")
+    };
+    frame(
+        org,
+        None,
+        subject,
+        body,
+        Some(("Open your review queue", url)),
+    )
+}
+
 /// To someone a portal's manager added as a member.
 pub fn member_added(org: &str, portal: &str, member: &str, manager: &str) -> Rendered {
     let body = format!(

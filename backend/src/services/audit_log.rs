@@ -258,7 +258,7 @@ const CSV_HEADER: [&str; 14] = [
 
 /// A spreadsheet would run a cell starting with one of these as a formula (CSV injection);
 /// such cells are prefixed with a quote character.
-fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}").into()
     } else {

@@ -26,6 +26,9 @@ pub struct Dashboard {
     /// Renewal requests waiting for a decision the caller may make; `None` for a role that
     /// manages no share.
     pub open_renewals: Option<i64>,
+    /// Undecided shares in the caller's access review queues; `None` for a role that does
+    /// not review.
+    pub reviews_due: Option<i64>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -58,5 +61,6 @@ pub async fn dashboard(core: &Liaison, who: &Staff) -> Result<Dashboard> {
         awaiting_response: s.awaiting_response,
         denials_24h,
         open_renewals: super::renewals::open_count(core, who).await?,
+        reviews_due: super::reviews::pending_count(core, who).await?,
     })
 }

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod portals;
 pub mod renewals;
 pub mod responses;
+pub mod reviews;
 pub mod share_core;
 pub mod shares;
 pub mod signing_keys;

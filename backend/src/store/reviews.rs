@@ -218,6 +218,8 @@ fn in_list(sql: &mut Sql, keys: &[String]) -> String {
 pub struct QueueRow {
     pub share_id: String,
     pub reviewer: String,
+    /// The reviewer's name, or "Controllers of <project>".
+    pub reviewer_name: String,
     pub pending: i64,
     pub decision: Option<String>,
     pub reason: String,
@@ -259,7 +261,9 @@ pub async fn queue(pool: &sqlx::AnyPool, org_id: &str, q: &QueueQuery) -> Result
     let campaign = sql.text_arg(q.campaign_id.as_str());
     let org = sql.text_arg(org_id);
     sql.push(&format!(
-        "SELECT i.share_id, i.reviewer, i.pending, i.decision, i.reason, \
+        "SELECT i.share_id, i.reviewer, \
+         COALESCE(ru.display_name, 'Controllers of ' || rp.name, i.reviewer) AS reviewer_name, \
+         i.pending, i.decision, i.reason, \
          du.display_name AS decided_by_name, i.decided_at, s.recipient_name, s.recipient_email, \
          d.title AS document_title, cu.display_name AS creator_name, s.created_by, s.created_at, \
          s.expires_at, s.revoked_at, s.access_count, s.max_access_count, s.tlp, s.may_respond, \
@@ -271,6 +275,8 @@ pub async fn queue(pool: &sqlx::AnyPool, org_id: &str, q: &QueueQuery) -> Result
          JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
          JOIN users cu ON cu.id = s.created_by \
          LEFT JOIN users du ON du.id = i.decided_by \
+         LEFT JOIN users ru ON ru.id = i.reviewer \
+         LEFT JOIN projects rp ON i.reviewer = ('project:' || rp.id) \
          WHERE i.campaign_id = {campaign} AND i.org_id = {org}"
     ));
     if let Some(keys) = &q.keys {
@@ -466,6 +472,24 @@ where
 {
     Ok(sqlx::query(
         "UPDATE review_campaigns SET status = 'closed', closed_at = $3, remind_at = NULL \
+         WHERE org_id = $1 AND id = $2 AND status = 'open'",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(now_ms)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Makes an open campaign due now. `false`: it is closed.
+pub async fn bring_due<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query(
+        "UPDATE review_campaigns SET due_at = $3, remind_at = NULL \
          WHERE org_id = $1 AND id = $2 AND status = 'open'",
     )
     .bind(org_id)

@@ -18,6 +18,7 @@ mod portal_branding;
 mod portal_jwt;
 mod portal_structure;
 mod renewals;
+mod reviews;
 mod share_controls;
 mod staff_accounts;
 mod store_story;

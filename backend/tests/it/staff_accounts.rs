@@ -65,7 +65,7 @@ async fn link_in_mail(h: &Harness, admin: &Staff, email: &str, subject: &str) ->
 
 /// A staff member of `admin`'s organisation with `role`, signed in through a password
 /// they set from their invitation.
-async fn member(h: &Harness, admin: &Staff, email: &str, role: Role) -> Staff {
+pub(crate) async fn member(h: &Harness, admin: &Staff, email: &str, role: Role) -> Staff {
     let token = invite(h, admin, email, email, role).await;
     let pw = secret("correct horse battery staple");
     links::set_password(&h.core, &token, &pw, &pw, &meta())

@@ -26,6 +26,7 @@ use crate::config::BenchArgs;
 use crate::state::AppState;
 
 mod analytics;
+mod reviews;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -134,6 +135,13 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
         analytics::run(args, &TempDb::sqlite().await?, "SQLite").await?;
         let pg = TempDb::postgres(&args.postgres_url).await?;
         let r = analytics::run(args, &pg, "PostgreSQL").await;
+        pg.drop_db().await;
+        r?;
+    }
+    if only("reviews") {
+        reviews::run(&TempDb::sqlite().await?, "SQLite").await?;
+        let pg = TempDb::postgres(&args.postgres_url).await?;
+        let r = reviews::run(&pg, "PostgreSQL").await;
         pg.drop_db().await;
         r?;
     }

@@ -72,6 +72,13 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
             .into(),
         "publish_terms" => "version=evil&body=Evil".into(),
         "decide_renewal" => "id=x&decision=decline&note=".into(),
+        "start_review" => "name=Evil&reviewer_rule=creator&reviewer_id=&default_action=revoke&\
+             recurrence=once&due_at_local=2099-01-01T10%3A00&tz_offset_minutes=0&\
+             no_response_days=14&project_id=&partner_id=&tlp=&created_by=&created_before="
+            .into(),
+        "decide_review" => "campaign_id=x&share_id=x&decision=keep&reason=".into(),
+        "end_review" => "id=x".into(),
+        "save_project_controllers" => "project_id=x".into(),
         _ => return None,
     })
 }
@@ -98,7 +105,9 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         | "list_projects"
         | "load_terms_page"
         | "list_renewals"
+        | "list_reviews"
         | "event_filter_options" => String::new(),
+        "load_review" => "id=x&show=pending&everyone=&after=".into(),
         _ => return None,
     })
 }
@@ -117,6 +126,10 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         // Renewal requests are authorized before they are looked up; the one named here
         // does not exist, so a permitted role is answered 404.
         "decide_renewal" => ManageOwnShare,
+        "list_reviews" | "load_review" => ViewShares,
+        // Authorized before the (missing) campaign is looked up.
+        "decide_review" => ReviewShares,
+        "start_review" | "end_review" | "save_project_controllers" => ManageReviews,
         "create_share" => CreateShare,
         // The share they are given is the administrator's.
         "change_share" | "copy_share_link" | "resend_invitation" | "decide_device" => {
@@ -277,6 +290,10 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "staff_links",
         "api_keys",
         "mail_outbox",
+        "renewal_requests",
+        "review_campaigns",
+        "review_items",
+        "project_controllers",
     ] {
         counts.push(
             sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))

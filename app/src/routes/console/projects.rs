@@ -3,7 +3,9 @@ use leptos_meta::Title;
 
 use super::settings::{PolicyNav, METHODS, SCOPES, TLPS};
 use crate::components::CsrfField;
-use crate::server_fns::policy::{list_projects, CreateProject, SaveProject};
+use crate::server_fns::policy::{
+    list_projects, CreateProject, SaveProject, SaveProjectControllers,
+};
 use crate::types::{PolicyView, ProjectView};
 
 /// Projects and their policy overrides: a project may tighten the organisation's External
@@ -48,7 +50,7 @@ pub fn ProjectsPage() -> impl IntoView {
                     {move || create_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                     {v.projects.is_empty().then(|| view! { <p class="empty">"No projects yet."</p> })}
                     {v.projects.into_iter().map(|p| view! {
-                        <Project project=p org=v.organisation.clone() saved/>
+                        <Project project=p org=v.organisation.clone() saved reviewers=v.reviewers.clone()/>
                     }).collect_view()}
                 }.into_any()
             })}
@@ -57,7 +59,13 @@ pub fn ProjectsPage() -> impl IntoView {
 }
 
 #[component]
-fn Project(project: ProjectView, org: PolicyView, saved: RwSignal<u32>) -> impl IntoView {
+fn Project(
+    project: ProjectView,
+    org: PolicyView,
+    saved: RwSignal<u32>,
+    reviewers: Vec<(String, String)>,
+) -> impl IntoView {
+    let controllers = view! { <Controllers project=project.clone() reviewers saved/> };
     let save = ServerAction::<SaveProject>::new();
     Effect::new(move |_| {
         if save.value().get().is_some_and(|r| r.is_ok()) {
@@ -152,6 +160,66 @@ fn Project(project: ProjectView, org: PolicyView, saved: RwSignal<u32>) -> impl 
                 </fieldset>
                 {(!readonly).then(|| view! { <button type="submit" class="btn btn-primary" data-testid="save-project">"Save project"</button> })}
             </ActionForm>
+            {controllers}
         </section>
     }
+}
+
+/// Who reviews the project's shares when an access review says "the project's
+/// controllers": administrators tick them; everyone else reads the names.
+#[component]
+fn Controllers(
+    project: ProjectView,
+    reviewers: Vec<(String, String)>,
+    saved: RwSignal<u32>,
+) -> impl IntoView {
+    let save = ServerAction::<SaveProjectControllers>::new();
+    Effect::new(move |_| {
+        if save.value().get().is_some_and(|r| r.is_ok()) {
+            saved.update(|n| *n += 1);
+        }
+    });
+    let error = move || {
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| crate::error_text(&e))
+    };
+    let names = if project.controllers.is_empty() {
+        "None named: its shares are reviewed by whoever starts the review.".to_owned()
+    } else {
+        project
+            .controllers
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if reviewers.is_empty() {
+        return view! { <p class="small" data-testid="project-controllers">"Controllers: " {names}</p> }.into_any();
+    }
+    let chosen: Vec<String> = project
+        .controllers
+        .iter()
+        .map(|(id, _)| id.clone())
+        .collect();
+    view! {
+        <ActionForm action=save attr:class="project-controllers">
+            <CsrfField/>
+            <input type="hidden" name="project_id" value=project.id.clone()/>
+            <fieldset>
+                <legend>"Controllers (they review this project's shares when a review says so)"</legend>
+                {reviewers.into_iter().enumerate().map(|(n, (id, name))| {
+                    let checked = chosen.contains(&id);
+                    view! {
+                        <label class="check"><input type="checkbox" name=format!("controllers[{n}]") value=id checked=checked
+                            data-testid="project-controller"/>" " {name}</label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <button type="submit" class="btn" data-testid="save-controllers">"Save controllers"</button>
+        </ActionForm>
+    }
+    .into_any()
 }

@@ -167,6 +167,8 @@ fn Dashboard() -> impl IntoView {
                                 "/console/audit?event_type=share.denied".into(), "tile-denials"))}
                             {d.open_renewals.map(|n| tile(n, "asking for more time".into(),
                                 "/console/renewals".into(), "tile-renewals"))}
+                            {d.reviews_due.map(|n| tile(n, "shares to review".into(),
+                                "/console/reviews".into(), "tile-reviews"))}
                         </nav>
                     }
                 })

@@ -16,11 +16,12 @@ pub async fn list_projects() -> Result<ProjectsView, AppError> {
     let staff = require_staff().await?;
     let is_admin = staff.role.permits(backend::domain::Action::ManagePolicy);
     let org = policy::get(&ctx.core, &staff).await.map_err(fail)?;
-    let projects = policy::projects(&ctx.core, &staff)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .map(|p| {
+    let mut projects = Vec::new();
+    for p in policy::projects(&ctx.core, &staff).await.map_err(fail)? {
+        let controllers = backend::services::reviews::project_controllers(&ctx.core, &staff, &p.id)
+            .await
+            .map_err(fail)?;
+        projects.push({
             let o = p.policy_override;
             crate::types::ProjectView {
                 id: p.id,
@@ -36,12 +37,28 @@ pub async fn list_projects() -> Result<ProjectsView, AppError> {
                 tlp_ceiling: o.tlp_ceiling.as_ref().map(name),
                 revoked_link: o.revoked_link.as_ref().map(name),
                 effective: policy_view(&p.effective, is_admin),
+                controllers,
             }
-        })
-        .collect();
+        });
+    }
+    let reviewers = if staff.role.permits(backend::domain::Action::ManageReviews) {
+        backend::services::staff::list(&ctx.core, &staff)
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .filter(|p| {
+                p.status == backend::services::staff::StaffStatus::Active
+                    && p.role.permits(backend::domain::Action::ReviewShares)
+            })
+            .map(|p| (p.id, p.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ProjectsView {
         organisation: policy_view(&org, is_admin),
         projects,
+        reviewers,
     })
 }
 
@@ -162,5 +179,27 @@ pub async fn save_project(#[server(flatten)] form: ProjectForm) -> Result<(), Ap
     policy::set_project_override(&ctx.core, &staff, &form.id, o, &meta().await?)
         .await
         .map_err(fail)?;
+    Ok(())
+}
+
+/// Names the controllers of a project (the ticked `controllers[N]`; none ticked clears).
+#[server]
+pub async fn save_project_controllers(
+    csrf: String,
+    project_id: String,
+    controllers: Option<Vec<String>>,
+) -> Result<(), AppError> {
+    use crate::ssr::{context, fail, meta, require_staff_csrf};
+    let ctx = context()?;
+    let staff = require_staff_csrf(&csrf).await?;
+    backend::services::reviews::set_project_controllers(
+        &ctx.core,
+        &staff,
+        &project_id,
+        &controllers.unwrap_or_default(),
+        &meta().await?,
+    )
+    .await
+    .map_err(fail)?;
     Ok(())
 }

@@ -132,5 +132,6 @@ pub async fn load_dashboard() -> Result<crate::types::DashboardView, AppError> {
         awaiting_response: d.awaiting_response,
         denials_24h: d.denials_24h,
         open_renewals: d.open_renewals,
+        reviews_due: d.reviews_due,
     })
 }
