@@ -106,6 +106,7 @@ pub struct ReportQuery {
 pub async fn review_report(
     State(state): State<AppState>,
     ConsoleStaff { staff, .. }: ConsoleStaff,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Response {
@@ -113,7 +114,7 @@ pub async fn review_report(
     let result: Result<Response, ApiError> = async {
         let format = ReportFormat::parse(q.format.as_deref().unwrap_or("csv"))
             .ok_or_else(|| invalid("format", "csv or jsonl"))?;
-        let (bytes, name) = report(&state.core, &staff, &id, format).await?;
+        let (bytes, name) = report(&state.core, &staff, &id, format, &meta).await?;
         Ok(crate::downloads::attachment(
             bytes.into(),
             format.content_type(),

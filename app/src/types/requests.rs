@@ -85,6 +85,8 @@ pub struct QueueRowView {
     pub decided_at: Option<String>,
     pub auto_applied: bool,
     pub may_decide: bool,
+    /// "Extend" is offered (the viewer may change this share).
+    pub may_extend: bool,
 }
 
 /// A campaign with a page of its queue.

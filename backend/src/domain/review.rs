@@ -78,19 +78,21 @@ text_enum!(
 );
 
 impl Recurrence {
-    /// The next run's due date: the same day of the month, one or three months on (the
-    /// month's last day where it is shorter). `None` for a one-off campaign.
-    pub fn next_due(self, due: OffsetDateTime) -> Option<OffsetDateTime> {
+    /// The due date of run `n` (the first is run 0) of a series first due at `first`: the
+    /// same day of the month, `n` periods on — the month's last day where it is shorter,
+    /// without drifting (31 January, 28 February, 31 March). `None` for a one-off campaign.
+    pub fn nth_due(self, first: OffsetDateTime, n: u32) -> Option<OffsetDateTime> {
         let months = match self {
             Recurrence::Once => return None,
-            Recurrence::Monthly => 1,
-            Recurrence::Quarterly => 3,
+            Recurrence::Monthly => n as i32,
+            Recurrence::Quarterly => 3 * n as i32,
         };
-        let total = due.month() as i32 - 1 + months;
-        let year = due.year() + total / 12;
-        let month = Month::try_from((total % 12 + 1) as u8).ok()?;
-        let day = due.day().min(month.length(year));
-        due.replace_day(1)
+        let total = first.month() as i32 - 1 + months;
+        let year = first.year() + total.div_euclid(12);
+        let month = Month::try_from((total.rem_euclid(12) + 1) as u8).ok()?;
+        let day = first.day().min(month.length(year));
+        first
+            .replace_day(1)
             .ok()?
             .replace_year(year)
             .ok()?
@@ -199,19 +201,28 @@ mod tests {
 
     #[test]
     fn recurring_campaigns_fall_due_on_the_same_day_or_the_months_last() {
-        let due = datetime!(2026-01-31 17:00 UTC);
-        assert_eq!(Recurrence::Once.next_due(due), None);
+        let first = datetime!(2026-01-31 17:00 UTC);
+        assert_eq!(Recurrence::Once.nth_due(first, 1), None);
         assert_eq!(
-            Recurrence::Monthly.next_due(due),
+            Recurrence::Monthly.nth_due(first, 1),
             Some(datetime!(2026-02-28 17:00 UTC))
         );
+        // No drift: the third month is the 31st again.
         assert_eq!(
-            Recurrence::Quarterly.next_due(datetime!(2026-11-15 09:30 UTC)),
-            Some(datetime!(2027-02-15 09:30 UTC))
+            Recurrence::Monthly.nth_due(first, 2),
+            Some(datetime!(2026-03-31 17:00 UTC))
         );
         assert_eq!(
-            Recurrence::Monthly.next_due(datetime!(2026-12-31 00:00 UTC)),
-            Some(datetime!(2027-01-31 00:00 UTC))
+            Recurrence::Monthly.nth_due(first, 11),
+            Some(datetime!(2026-12-31 17:00 UTC))
+        );
+        assert_eq!(
+            Recurrence::Monthly.nth_due(first, 12),
+            Some(datetime!(2027-01-31 17:00 UTC))
+        );
+        assert_eq!(
+            Recurrence::Quarterly.nth_due(datetime!(2026-11-15 09:30 UTC), 1),
+            Some(datetime!(2027-02-15 09:30 UTC))
         );
     }
 

@@ -246,7 +246,7 @@ pub fn renewal_requested(
     console_url: &str,
 ) -> Rendered {
     let body = format!(
-        "Hello {owner},\n\n{recipient} <{email}> can no longer open \"{title}\" and asks for more time:\n\n{reason}\n\nApprove (extend the share or give it more opens, within the policy) or decline on the share's page. The guest keeps the same link."
+        "Hello {owner},\n\nSomeone holding the link you sent to {recipient} <{email}> can no longer open \"{title}\" and asks for more time:\n\n{reason}\n\nApprove (extend the share or give it more opens, within the policy) or decline on the share's page. The guest keeps the same link."
     );
     frame(
         org,
@@ -265,11 +265,14 @@ pub fn renewal_approved(
     title: &str,
     expires: &str,
     note: &str,
-    url: &str,
+    url: Option<&str>,
 ) -> Rendered {
     let mut body = format!(
         "Hello {recipient},\n\n{org} has given you more time on \"{title}\". Your link works again until {expires}."
     );
+    if url.is_none() {
+        body.push_str(" Use the link you were given.");
+    }
     if !note.trim().is_empty() {
         body.push_str(&format!("\n\nA note from the sender:\n{}", note.trim()));
     }
@@ -278,7 +281,7 @@ pub fn renewal_approved(
         tlp,
         format!("More time on \"{title}\""),
         body,
-        Some(("Open the shared content", url)),
+        url.map(|u| ("Open the shared content", u)),
     )
 }
 

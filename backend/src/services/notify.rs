@@ -198,20 +198,28 @@ pub async fn renewal_requested(
     .await
 }
 
-/// Tells the guest how their request for more time was decided: granted (with the same
-/// link, which works again) or declined. `share` is as it stands after the decision.
+/// How a renewal request was decided, as the guest's mail tells it.
+#[derive(Clone, Copy, Debug)]
+pub enum Renewal<'a> {
+    /// Granted; with the link when it may go by mail.
+    Approved(Option<&'a SecretString>),
+    Declined,
+}
+
+/// Tells the guest how their request for more time was decided. `share` is as it stands
+/// after the decision.
 #[tracing::instrument(skip_all)]
 pub async fn renewal_decided(
     core: &Liaison,
     tx: &mut Tx,
     share: &Share,
-    granted: Option<&SecretString>,
+    decided: Renewal<'_>,
     note: &str,
 ) -> Result<()> {
     let c = context(core, share).await?;
     let tlp = marking(share.tlp);
-    let mail = match granted {
-        Some(url) => {
+    let mail = match decided {
+        Renewal::Approved(url) => {
             let expires = share
                 .expires_at
                 .map(rfc3339)
@@ -223,10 +231,10 @@ pub async fn renewal_decided(
                 &c.title,
                 &expires,
                 note,
-                url.expose_secret(),
+                url.map(|u| u.expose_secret()),
             )
         }
-        None => templates::renewal_declined(
+        Renewal::Declined => templates::renewal_declined(
             &c.org,
             tlp.as_deref(),
             &share.recipient_name,

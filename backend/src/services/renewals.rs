@@ -12,6 +12,7 @@
 use serde::Serialize;
 use serde_json::json;
 
+use super::notify::Renewal;
 use super::share_core::{self, proven_token};
 use super::shares::{self, Expiry, ShareChange};
 use super::{authorize, on_unique, rfc3339, Result, ServiceError};
@@ -120,7 +121,7 @@ pub async fn request(
     }
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
-    store::renewals::insert(
+    let inserted = store::renewals::insert(
         &mut *tx,
         &store::renewals::RenewalRow {
             id: store::new_id(),
@@ -139,6 +140,11 @@ pub async fn request(
     .map_err(on_unique(|| {
         "your request for more time is already waiting for the sender's answer".into()
     }))?;
+    if !inserted {
+        // Revoked since it was read.
+        drop(tx);
+        return Err(share_core::deny(core, &share, Denial::Revoked, meta).await);
+    }
     super::notify::renewal_requested(core, &mut tx, &share, &reason).await?;
     audit::record(
         &mut tx,
@@ -247,7 +253,14 @@ pub async fn approve(
         field: "expiry",
         message: "the share would still not open: choose a later expiry or more opens".into(),
     })?;
-    let url = share_core::share_link(core, &who.org_id, &request.share_id).await?;
+    // The guest holds the link already (they asked from it). It is mailed again only for a
+    // share that proves who opens it; a bare link share may have been handed over by
+    // other means on purpose, so its link is not put in a mail it never went by.
+    let url = if planned.share.method.verifies_identity() {
+        Some(share_core::share_link(core, &who.org_id, &request.share_id).await?)
+    } else {
+        None
+    };
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     if !store::renewals::decide(
@@ -269,7 +282,14 @@ pub async fn approve(
     let share = store::shares::get(&mut *tx, &who.org_id, &request.share_id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
-    super::notify::renewal_decided(core, &mut tx, &share, Some(&url), &note).await?;
+    super::notify::renewal_decided(
+        core,
+        &mut tx,
+        &share,
+        Renewal::Approved(url.as_ref()),
+        &note,
+    )
+    .await?;
     audit::record(
         &mut tx,
         NewEvent {
@@ -283,6 +303,7 @@ pub async fn approve(
                 "expires_at": share.expires_at.map(rfc3339),
                 "max_access_count": share.max_access_count,
                 "note": note,
+                "link_mailed": url.is_some(),
             }),
             meta,
             at_ms: now,
@@ -327,7 +348,7 @@ pub async fn decline(
             "this request was decided meanwhile".into(),
         ));
     }
-    super::notify::renewal_decided(core, &mut tx, &share, None, &note).await?;
+    super::notify::renewal_decided(core, &mut tx, &share, Renewal::Declined, &note).await?;
     audit::record(
         &mut tx,
         NewEvent {

@@ -37,14 +37,17 @@ pub struct RenewalListRow {
 const COLUMNS: &str = "r.id, r.org_id, r.share_id, r.reason, r.status, r.requested_at, \
     r.requested_ip, r.decided_at, r.decided_by, r.decision_note";
 
-/// Adds an open request. A unique violation means the share already has one open.
-pub async fn insert<'e, E>(db: E, row: &RenewalRow) -> Result<()>
+/// Adds an open request, unless the share has been revoked meanwhile (`false`). A unique
+/// violation means the share already has one open.
+pub async fn insert<'e, E>(db: E, row: &RenewalRow) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(
+    let done = sqlx::query(
         "INSERT INTO renewal_requests (id, org_id, share_id, reason, status, requested_at, \
-         requested_ip, decision_note) VALUES ($1, $2, $3, $4, 'open', $5, $6, '')",
+         requested_ip, decision_note) SELECT $1, $2, $3, $4, 'open', $5, $6, '' \
+         WHERE EXISTS (SELECT 1 FROM shares s WHERE s.org_id = $2 AND s.id = $3 \
+         AND s.revoked_at IS NULL)",
     )
     .bind(&row.id)
     .bind(&row.org_id)
@@ -54,7 +57,7 @@ where
     .bind(&row.requested_ip)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// How many requests a share has had, decided or not.
@@ -200,8 +203,8 @@ where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM renewal_requests r JOIN shares s ON s.id = r.share_id \
-         WHERE r.org_id = $1 AND r.status = 'open' AND ($2 = '' OR s.created_by = $2)",
+        "SELECT COUNT(*) FROM renewal_requests r \
+         JOIN shares s ON s.id = r.share_id AND s.org_id = r.org_id WHERE r.org_id = $1 AND r.status = 'open' AND ($2 = '' OR s.created_by = $2)",
     )
     .bind(org_id)
     .bind(owner.unwrap_or(""))

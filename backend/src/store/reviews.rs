@@ -78,14 +78,32 @@ where
 fn reviewer_expr(sql: &mut Sql, rule: &str, named: Option<&str>, fallback: &str) -> String {
     let fallback = sql.text_arg(fallback);
     match (rule, named) {
-        ("named", Some(id)) => sql.text_arg(id),
+        ("named", Some(id)) => {
+            let id = sql.text_arg(id);
+            format!(
+                "CASE WHEN EXISTS (SELECT 1 FROM users nu WHERE nu.org_id = s.org_id \
+                 AND nu.id = {id} AND {REVIEWS}) THEN {id} ELSE {fallback} END",
+                REVIEWS = may_review("nu")
+            )
+        }
         ("project_controllers", _) => format!(
             "CASE WHEN d.project_id IS NOT NULL AND EXISTS (SELECT 1 FROM project_controllers pc \
-             JOIN users pu ON pu.id = pc.user_id AND pu.disabled_at IS NULL \
-             WHERE pc.project_id = d.project_id) THEN ('project:' || d.project_id) ELSE {fallback} END"
+             JOIN users pu ON pu.id = pc.user_id AND pu.org_id = pc.org_id \
+             WHERE pc.org_id = s.org_id AND pc.project_id = d.project_id AND {}) \
+             THEN ('project:' || d.project_id) ELSE {fallback} END",
+            may_review("pu")
         ),
-        _ => format!("CASE WHEN u.disabled_at IS NULL THEN s.created_by ELSE {fallback} END"),
+        _ => format!(
+            "CASE WHEN {} THEN s.created_by ELSE {fallback} END",
+            may_review("u")
+        ),
     }
+}
+
+/// SQL: the account `alias` is active and its role reviews (administrators and document
+/// controllers: `Action::ReviewShares` in the role matrix).
+fn may_review(alias: &str) -> String {
+    format!("{alias}.disabled_at IS NULL AND {alias}.role IN ('admin', 'controller')")
 }
 
 /// Puts every active share of the campaign's scope into its queue in one statement and
@@ -143,11 +161,12 @@ where
     Ok(sql.query().execute(db).await?.rows_affected())
 }
 
-pub async fn set_item_count<'e, E>(db: E, id: &str, n: i64) -> Result<()>
+pub async fn set_item_count<'e, E>(db: E, org_id: &str, id: &str, n: i64) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("UPDATE review_campaigns SET item_count = $2 WHERE id = $1")
+    sqlx::query("UPDATE review_campaigns SET item_count = $3 WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
         .bind(id)
         .bind(n)
         .execute(db)
@@ -155,8 +174,8 @@ where
     Ok(())
 }
 
-const PENDING: &str =
-    "(SELECT COUNT(*) FROM review_items i WHERE i.campaign_id = c.id AND i.pending = 1)";
+const PENDING: &str = "(SELECT COUNT(*) FROM review_items i WHERE i.campaign_id = c.id \
+     AND i.org_id = c.org_id AND i.pending = 1)";
 
 pub async fn get_campaign<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<CampaignListRow>>
 where
@@ -164,7 +183,7 @@ where
 {
     Ok(sqlx::query_as(&format!(
         "SELECT {CAMPAIGN_COLUMNS}, {PENDING} AS pending, u.display_name AS created_by_name \
-         FROM review_campaigns c JOIN users u ON u.id = c.created_by \
+         FROM review_campaigns c JOIN users u ON u.id = c.created_by AND u.org_id = c.org_id \
          WHERE c.org_id = $1 AND c.id = $2"
     ))
     .bind(org_id)
@@ -185,13 +204,14 @@ pub async fn list_campaigns(
     let org = sql.text_arg(org_id);
     sql.push(&format!(
         "SELECT {CAMPAIGN_COLUMNS}, {PENDING} AS pending, u.display_name AS created_by_name \
-         FROM review_campaigns c JOIN users u ON u.id = c.created_by WHERE c.org_id = {org}"
+         FROM review_campaigns c JOIN users u ON u.id = c.created_by AND u.org_id = c.org_id \
+         WHERE c.org_id = {org}"
     ));
     if let Some(keys) = keys {
         let list = in_list(&mut sql, keys);
         sql.push(&format!(
             " AND EXISTS (SELECT 1 FROM review_items i WHERE i.campaign_id = c.id \
-             AND i.reviewer IN ({list}))"
+             AND i.org_id = c.org_id AND i.reviewer IN ({list}))"
         ));
     }
     let limit = sql.int_arg(limit);
@@ -273,10 +293,10 @@ pub async fn queue(pool: &sqlx::AnyPool, org_id: &str, q: &QueueQuery) -> Result
          FROM review_items i \
          JOIN shares s ON s.id = i.share_id AND s.org_id = i.org_id \
          JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
-         JOIN users cu ON cu.id = s.created_by \
-         LEFT JOIN users du ON du.id = i.decided_by \
-         LEFT JOIN users ru ON ru.id = i.reviewer \
-         LEFT JOIN projects rp ON i.reviewer = ('project:' || rp.id) \
+         JOIN users cu ON cu.id = s.created_by AND cu.org_id = s.org_id \
+         LEFT JOIN users du ON du.id = i.decided_by AND du.org_id = i.org_id \
+         LEFT JOIN users ru ON ru.id = i.reviewer AND ru.org_id = i.org_id \
+         LEFT JOIN projects rp ON rp.org_id = i.org_id AND i.reviewer = ('project:' || rp.id) \
          WHERE i.campaign_id = {campaign} AND i.org_id = {org}"
     ));
     if let Some(keys) = &q.keys {
@@ -330,6 +350,7 @@ where
 #[allow(clippy::too_many_arguments)]
 pub async fn decide<'e, E>(
     db: E,
+    org_id: &str,
     campaign_id: &str,
     share_id: &str,
     decision: &str,
@@ -342,7 +363,7 @@ where
 {
     let done = sqlx::query(
         "UPDATE review_items SET pending = 0, decision = $3, reason = $4, decided_by = $5, \
-         decided_at = $6 WHERE campaign_id = $1 AND share_id = $2 AND pending = 1",
+         decided_at = $6 WHERE campaign_id = $1 AND share_id = $2 AND pending = 1 AND org_id = $7",
     )
     .bind(campaign_id)
     .bind(share_id)
@@ -350,6 +371,7 @@ where
     .bind(reason)
     .bind(by)
     .bind(now_ms)
+    .bind(org_id)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -357,62 +379,85 @@ where
 
 /// Gives every undecided item of a campaign the decision `keep` in one statement (a
 /// default "keep" changes no share). Returns how many.
-pub async fn keep_pending<'e, E>(db: E, campaign_id: &str, reason: &str, now_ms: i64) -> Result<u64>
+pub async fn keep_pending<'e, E>(
+    db: E,
+    org_id: &str,
+    campaign_id: &str,
+    reason: &str,
+    now_ms: i64,
+) -> Result<u64>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query(
         "UPDATE review_items SET pending = 0, decision = 'keep', reason = $2, decided_at = $3 \
-         WHERE campaign_id = $1 AND pending = 1",
+         WHERE campaign_id = $1 AND pending = 1 AND org_id = $4",
     )
     .bind(campaign_id)
     .bind(reason)
     .bind(now_ms)
+    .bind(org_id)
     .execute(db)
     .await?
     .rows_affected())
 }
 
 /// Up to `limit` undecided share ids of a campaign.
-pub async fn pending_shares<'e, E>(db: E, campaign_id: &str, limit: i64) -> Result<Vec<String>>
+pub async fn pending_shares<'e, E>(
+    db: E,
+    org_id: &str,
+    campaign_id: &str,
+    limit: i64,
+) -> Result<Vec<String>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_scalar(
         "SELECT share_id FROM review_items WHERE campaign_id = $1 AND pending = 1 \
-         ORDER BY share_id LIMIT $2",
+         AND org_id = $3 ORDER BY share_id LIMIT $2",
     )
     .bind(campaign_id)
     .bind(limit)
+    .bind(org_id)
     .fetch_all(db)
     .await?)
 }
 
 /// Undecided items per reviewer key of a campaign.
-pub async fn pending_by_reviewer<'e, E>(db: E, campaign_id: &str) -> Result<Vec<(String, i64)>>
+pub async fn pending_by_reviewer<'e, E>(
+    db: E,
+    org_id: &str,
+    campaign_id: &str,
+) -> Result<Vec<(String, i64)>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(
         "SELECT reviewer, COUNT(*) FROM review_items WHERE campaign_id = $1 AND pending = 1 \
-         GROUP BY reviewer ORDER BY reviewer",
+         AND org_id = $2 GROUP BY reviewer ORDER BY reviewer",
     )
     .bind(campaign_id)
+    .bind(org_id)
     .fetch_all(db)
     .await?)
 }
 
 /// Decisions of a campaign by kind and by whom: (decision, auto-applied, count).
-pub async fn outcome<'e, E>(db: E, campaign_id: &str) -> Result<Vec<(String, i64, i64)>>
+pub async fn outcome<'e, E>(
+    db: E,
+    org_id: &str,
+    campaign_id: &str,
+) -> Result<Vec<(String, i64, i64)>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(
         "SELECT decision, CASE WHEN decided_by IS NULL THEN 1 ELSE 0 END AS auto, COUNT(*) \
-         FROM review_items WHERE campaign_id = $1 AND pending = 0 \
+         FROM review_items WHERE campaign_id = $1 AND pending = 0 AND org_id = $2 \
          GROUP BY decision, CASE WHEN decided_by IS NULL THEN 1 ELSE 0 END ORDER BY 1, 2",
     )
     .bind(campaign_id)
+    .bind(org_id)
     .fetch_all(db)
     .await?)
 }
@@ -448,21 +493,21 @@ where
 }
 
 /// Marks a campaign's reminder sent. `false`: another node sent it.
-pub async fn take_reminder<'e, E>(db: E, id: &str, remind_at: i64) -> Result<bool>
+pub async fn take_reminder<'e, E>(db: E, org_id: &str, id: &str, remind_at: i64) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    Ok(
-        sqlx::query(
-            "UPDATE review_campaigns SET remind_at = NULL WHERE id = $1 AND remind_at = $2",
-        )
-        .bind(id)
-        .bind(remind_at)
-        .execute(db)
-        .await?
-        .rows_affected()
-            == 1,
+    Ok(sqlx::query(
+        "UPDATE review_campaigns SET remind_at = NULL WHERE id = $1 AND remind_at = $2 \
+             AND org_id = $3",
     )
+    .bind(id)
+    .bind(remind_at)
+    .bind(org_id)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Closes an open campaign. `false`: it was closed already.
@@ -481,6 +526,50 @@ where
     .await?
     .rows_affected()
         == 1)
+}
+
+/// A series' first due date and how many runs it has had.
+pub async fn series<'e, E>(db: E, org_id: &str, series_id: &str) -> Result<(i64, i64)>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(
+        "SELECT MIN(due_at), COUNT(*) FROM review_campaigns WHERE org_id = $1 AND series_id = $2",
+    )
+    .bind(org_id)
+    .bind(series_id)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Stops a series: the open run closes as usual, and no next run starts.
+pub async fn stop_series<'e, E>(db: E, org_id: &str, series_id: &str) -> Result<u64>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query(
+        "UPDATE review_campaigns SET recurrence = 'once' WHERE org_id = $1 AND series_id = $2",
+    )
+    .bind(org_id)
+    .bind(series_id)
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// An active administrator of the organisation (the longest-standing), if any: who a
+/// recurring review's next run is started for when its creator no longer can.
+pub async fn an_active_admin<'e, E>(db: E, org_id: &str) -> Result<Option<String>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM users WHERE org_id = $1 AND role = 'admin' AND disabled_at IS NULL \
+         ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(org_id)
+    .fetch_optional(db)
+    .await?)
 }
 
 /// Makes an open campaign due now. `false`: it is closed.
@@ -507,7 +596,8 @@ pub async fn pending_for(pool: &sqlx::AnyPool, org_id: &str, keys: &[String]) ->
     let org = sql.text_arg(org_id);
     let list = in_list(&mut sql, keys);
     sql.push(&format!(
-        "SELECT COUNT(*) FROM review_items i JOIN review_campaigns c ON c.id = i.campaign_id \
+        "SELECT COUNT(*) FROM review_items i \
+         JOIN review_campaigns c ON c.id = i.campaign_id AND c.org_id = i.org_id \
          WHERE c.org_id = {org} AND c.status = 'open' AND i.pending = 1 AND i.reviewer IN ({list})"
     ));
     let (n,): (i64,) = sql.query_as().fetch_one(pool).await?;
@@ -535,7 +625,8 @@ where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_scalar(
-        "SELECT pc.user_id FROM project_controllers pc JOIN users u ON u.id = pc.user_id \
+        "SELECT pc.user_id FROM project_controllers pc \
+         JOIN users u ON u.id = pc.user_id AND u.org_id = pc.org_id \
          WHERE pc.org_id = $1 AND pc.project_id = $2 AND u.disabled_at IS NULL ORDER BY pc.user_id",
     )
     .bind(org_id)

@@ -337,9 +337,25 @@ async fn a_campaign_queues_each_share_for_its_reviewer(h: Harness) {
             .status,
         ShareStatus::Revoked
     );
-    decide(&admin, &admins, ReviewDecision::Extend, "Still needed.")
-        .await
-        .unwrap();
+    // "Extend" to 14 days from now would shorten a share that runs 30: refused on its field.
+    assert_eq!(
+        field(decide(&admin, &admins, ReviewDecision::Extend, "Still needed.").await),
+        "extend"
+    );
+    reviews::decide(
+        &h.core,
+        &admin,
+        &c.id,
+        &admins,
+        Decision {
+            decision: ReviewDecision::Extend,
+            reason: "Still needed.".into(),
+            extend: Some(Expiry::Days(60)),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
     decide(&admin, &loose_share, ReviewDecision::Keep, "")
         .await
         .unwrap();
@@ -350,7 +366,7 @@ async fn a_campaign_queues_each_share_for_its_reviewer(h: Harness) {
     assert_eq!(c.pending, 0);
 
     // The outcome report lists every share with its decision and flags.
-    let (csv, name) = reviews::report(&h.core, &audrey, &c.id, ReportFormat::Csv)
+    let (csv, name) = reviews::report(&h.core, &audrey, &c.id, ReportFormat::Csv, &meta())
         .await
         .unwrap();
     assert!(name.ends_with(".csv"));
@@ -360,7 +376,7 @@ async fn a_campaign_queues_each_share_for_its_reviewer(h: Harness) {
         csv.contains("Tender closed.") && csv.contains("sensitive_marking"),
         "{csv}"
     );
-    let (jsonl, _) = reviews::report(&h.core, &admin, &c.id, ReportFormat::JsonLines)
+    let (jsonl, _) = reviews::report(&h.core, &admin, &c.id, ReportFormat::JsonLines, &meta())
         .await
         .unwrap();
     let lines: Vec<serde_json::Value> = String::from_utf8(jsonl)
@@ -371,7 +387,7 @@ async fn a_campaign_queues_each_share_for_its_reviewer(h: Harness) {
     assert_eq!(lines.len(), 3);
     assert!(lines.iter().any(|l| l["decision"] == "extend"));
     assert!(matches!(
-        reviews::report(&h.core, &dana, &c.id, ReportFormat::Csv).await,
+        reviews::report(&h.core, &dana, &c.id, ReportFormat::Csv, &meta()).await,
         Err(ServiceError::Forbidden(_))
     ));
     // Another organisation sees none of it.
@@ -428,6 +444,23 @@ async fn the_due_date_applies_the_default_and_starts_the_next_run(h: Harness) {
     // At the due date, the undecided two are revoked by the default action, one per
     // call here (the batch), then the campaign closes and its next run starts.
     h.clock.advance(time::Duration::days(1));
+    // Past the due date, only the default action decides.
+    assert!(matches!(
+        reviews::decide(
+            &h.core,
+            &admin,
+            &c.id,
+            &ids[1],
+            Decision {
+                decision: ReviewDecision::Keep,
+                reason: String::new(),
+                extend: None,
+            },
+            &meta(),
+        )
+        .await,
+        Err(ServiceError::Conflict(_))
+    ));
     assert_eq!(reviews::sweep(&h.core, 1).await.unwrap(), 1);
     assert_eq!(
         reviews::get(&h.core, &admin, &c.id).await.unwrap().status,

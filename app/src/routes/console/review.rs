@@ -128,7 +128,7 @@ fn Review(
                 <a class="btn" rel="external" href=format!("/console/reviews/{}/report?format=csv", c.id) data-testid="report-csv">"Outcome report (CSV)"</a>
                 <a class="btn" rel="external" href=format!("/console/reviews/{}/report?format=jsonl", c.id) data-testid="report-jsonl">"Outcome report (JSON Lines)"</a>
             })}
-            {(r.may_manage && open).then(|| view! { <EndNow id=c.id.clone() end/> })}
+            {(r.may_manage && open).then(|| view! { <EndNow id=c.id.clone() end recurring=c.recurrence != "once"/> })}
         </div>
         <form method="get" class="filters" action=format!("/console/reviews/{}", c.id)>
             <label>"Show"
@@ -191,6 +191,7 @@ fn Row(
             {(!i.reason.is_empty()).then(|| view! { <div class="small reason">{i.reason.clone()}</div> })}
         }
     });
+    let may_extend = i.may_extend;
     let form = i.may_decide.then(|| {
         let (campaign_id, share_id) = (campaign_id.clone(), i.share_id.clone());
         view! {
@@ -201,17 +202,19 @@ fn Row(
                 <label>"Decision"
                     <select name="decision" data-testid="review-decision">
                         <option value="keep">"Keep"</option>
-                        <option value="extend">"Extend"</option>
+                        {may_extend.then(|| view! { <option value="extend">"Extend"</option> })}
                         <option value="revoke">"Revoke"</option>
                     </select>
                 </label>
-                <label>"Extend by"
-                    <select name="extend" data-testid="review-extend">
-                        <option value="7d">"7 days from now"</option>
-                        <option value="14d">"14 days from now"</option>
-                        <option value="30d" selected>"30 days from now"</option>
-                    </select>
-                </label>
+                {may_extend.then(|| view! {
+                    <label>"Extend to"
+                        <select name="extend" data-testid="review-extend">
+                            <option value="7d">"7 days from now"</option>
+                            <option value="14d">"14 days from now"</option>
+                            <option value="30d" selected>"30 days from now"</option>
+                        </select>
+                    </label>
+                })}
                 <label>"Reason (required to revoke)"
                     <input name="reason" maxlength="500" data-testid="review-reason"/>
                 </label>
@@ -242,7 +245,7 @@ fn Row(
 
 /// "End now" asks for confirmation (a real form once confirmed), like revoking a share.
 #[component]
-fn EndNow(id: String, end: ServerAction<EndReview>) -> impl IntoView {
+fn EndNow(id: String, end: ServerAction<EndReview>, recurring: bool) -> impl IntoView {
     let (confirming, set_confirming) = signal(false);
     move || {
         if confirming.get() {
@@ -253,6 +256,9 @@ fn EndNow(id: String, end: ServerAction<EndReview>) -> impl IntoView {
                     <ActionForm action=end attr:class="inline">
                         <CsrfField/>
                         <input type="hidden" name="id" value=id/>
+                        {recurring.then(|| view! {
+                            <label class="check"><input type="checkbox" name="stop_series" data-testid="stop-series"/>" Start no further runs"</label>
+                        })}
                         <button type="submit" class="btn btn-danger" data-testid="confirm-end-review">"End the review"</button>
                     </ActionForm>
                     <button type="button" class="btn" on:click=move |_| set_confirming.set(false)>"Cancel"</button>

@@ -234,6 +234,7 @@ pub async fn load_review(
                 decided_at: i.decided_at,
                 auto_applied: i.auto_applied,
                 may_decide: i.may_decide,
+                may_extend: i.may_extend,
             })
             .collect(),
         next_after: page.next_after,
@@ -286,13 +287,24 @@ pub async fn decide_review(
 }
 
 /// "End now": the undecided get the default action and the review closes (a large one
-/// finishes in the background within a minute). Answers whether it closed already.
+/// finishes in the background within a minute); `stop_series` ticked: a recurring review
+/// starts no further run. Answers whether it closed already.
 #[server]
-pub async fn end_review(csrf: String, id: String) -> Result<bool, AppError> {
-    use crate::ssr::{context, fail, require_staff_csrf};
+pub async fn end_review(
+    csrf: String,
+    id: String,
+    stop_series: Option<String>,
+) -> Result<bool, AppError> {
+    use crate::ssr::{context, fail, meta, require_staff_csrf};
+    use backend::services::reviews::{end_now, Ending};
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    backend::services::reviews::end_now(&ctx.core, &staff, &id)
+    let ending = if crate::server_fns::ticked(&stop_series) {
+        Ending::Series
+    } else {
+        Ending::ThisRun
+    };
+    end_now(&ctx.core, &staff, &id, ending, &meta().await?)
         .await
         .map_err(fail)
 }

@@ -61,6 +61,11 @@ pub async fn decide(
     if campaign.status != CampaignStatus::Open.as_str() {
         return Err(ServiceError::Conflict("this review is closed".into()));
     }
+    if campaign.due_at <= core.now_ms() {
+        return Err(ServiceError::Conflict(
+            "this review is past its due date: undecided shares get its default action".into(),
+        ));
+    }
     let item = store::reviews::item(pool, &who.org_id, campaign_id, share_id)
         .await?
         .ok_or(ServiceError::NotFound("share under review"))?;
@@ -85,7 +90,14 @@ pub async fn decide(
                 expiry: Some(expiry),
                 ..ShareChange::default()
             };
-            shares::plan(core, who, share_id, change).await?
+            let planned = shares::plan(core, who, share_id, change).await?;
+            if !planned.as_ref().is_some_and(|p| p.lengthens()) {
+                return Err(ServiceError::Invalid {
+                    field: "extend",
+                    message: "the share already runs at least that long; keep it instead".into(),
+                });
+            }
+            planned
         }
         ReviewDecision::Revoke => {
             authorize(who, Action::RevokeAnyShare)?;
@@ -97,6 +109,7 @@ pub async fn decide(
     let mut tx = core.db.begin().await?;
     if !store::reviews::decide(
         &mut *tx,
+        &who.org_id,
         campaign_id,
         share_id,
         d.decision.as_str(),

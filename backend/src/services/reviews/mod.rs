@@ -35,7 +35,7 @@ use crate::Liaison;
 pub use decide::{decide, Decision};
 pub use report::{report, ReportFormat};
 pub use reviewers::{project_controllers, set_project_controllers};
-pub use sweep::{end_now, sweep};
+pub use sweep::{end_now, sweep, Ending};
 
 /// Rows of a queue page.
 pub const QUEUE_PAGE: i64 = 50;
@@ -320,7 +320,7 @@ async fn open_in(
         now,
     )
     .await?;
-    store::reviews::set_item_count(&mut **tx, id, items as i64).await?;
+    store::reviews::set_item_count(&mut **tx, org_id, id, items as i64).await?;
     reviewers::mail_pending(core, tx, &row, reviewers::Mail::Started).await?;
     audit::record(
         tx,
@@ -432,6 +432,9 @@ pub struct QueueItem {
     pub auto_applied: bool,
     /// The caller may decide it now (open campaign, undecided, theirs or an administrator).
     pub may_decide: bool,
+    /// The caller may also extend it (the rules of changing a share: their own share, or
+    /// an administrator).
+    pub may_extend: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -471,6 +474,13 @@ pub async fn queue(
     .await?;
     let now = core.now_ms();
     let open = campaign.status == CampaignStatus::Open;
+    let due_ms = to_millis(
+        OffsetDateTime::parse(
+            &campaign.due_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map_err(ServiceError::internal)?,
+    );
     let admin = authorize(who, Action::ManageReviews).is_ok();
     let reviews = authorize(who, Action::ReviewShares).is_ok();
     let more = rows.len() as i64 > QUEUE_PAGE;
@@ -479,8 +489,11 @@ pub async fn queue(
         .take(QUEUE_PAGE as usize)
         .map(|r| {
             let mine = own.contains(&r.reviewer);
+            let may_change = super::shares::authorize_manage(who, &r.created_by).is_ok();
             let mut item = item(r, now, campaign.no_response_days);
-            item.may_decide = open && item.decision.is_none() && reviews && (admin || mine);
+            item.may_decide =
+                open && due_ms > now && item.decision.is_none() && reviews && (admin || mine);
+            item.may_extend = item.may_decide && may_change;
             item
         })
         .collect();
@@ -536,5 +549,6 @@ fn item(r: store::reviews::QueueRow, now_ms: i64, no_response_days: i64) -> Queu
         decided_by: r.decided_by_name,
         decided_at: r.decided_at.map(|t| rfc3339(from_millis(t))),
         may_decide: false,
+        may_extend: false,
     }
 }

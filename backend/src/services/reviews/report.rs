@@ -6,7 +6,8 @@ use serde_json::json;
 use super::super::audit_log::csv_safe;
 use super::super::{authorize, Result, ServiceError};
 use super::{get, item, QueueItem};
-use crate::actor::Staff;
+use crate::actor::{RequestMeta, Staff};
+use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::domain::Action;
 use crate::store;
 use crate::Liaison;
@@ -92,13 +93,15 @@ fn cells(i: &QueueItem) -> [String; 16] {
 }
 
 /// The outcome of a campaign so far (undecided rows have an empty decision), for
-/// administrators and auditors. Returns the file's bytes and its name.
+/// administrators and auditors; audited (`audit.exported`: it lists every recipient).
+/// Returns the file's bytes and its name.
 #[tracing::instrument(skip_all)]
 pub async fn report(
     core: &Liaison,
     who: &Staff,
     campaign_id: &str,
     format: ReportFormat,
+    meta: &RequestMeta,
 ) -> Result<(Vec<u8>, String)> {
     if authorize(who, Action::ManageReviews).is_err() {
         authorize(who, Action::ReadAudit)?;
@@ -170,5 +173,24 @@ pub async fn report(
         ReportFormat::JsonLines => lines,
     };
     let name = format!("review-{}.{}", campaign.id, format.extension());
+    audit::record_alone(
+        &core.db,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::AuditExported,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: None,
+            details: json!({
+                "review": campaign.id,
+                "name": campaign.name,
+                "format": format.extension(),
+                "rows": campaign.items,
+            }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
     Ok((bytes, name))
 }

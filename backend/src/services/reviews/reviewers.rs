@@ -43,7 +43,7 @@ pub(super) async fn mail_pending(
     kind: Mail,
 ) -> Result<usize> {
     let mut per_user: BTreeMap<String, i64> = BTreeMap::new();
-    for (key, n) in store::reviews::pending_by_reviewer(&mut **tx, &c.id).await? {
+    for (key, n) in store::reviews::pending_by_reviewer(&mut **tx, &c.org_id, &c.id).await? {
         match key.strip_prefix(PROJECT) {
             Some(project) => {
                 for u in store::reviews::controllers_of(&mut **tx, &c.org_id, project).await? {

@@ -1,7 +1,8 @@
 //! What happens to campaigns as time passes: reminders before the due date, the default
 //! action at it (one transaction per revoked share, each audited), closing, and the next
 //! run of a recurring campaign. Run by every node's background loop; each step is a
-//! conditional update, so two nodes never do the same work twice.
+//! conditional update, so two nodes never do the same work twice. One campaign (or share)
+//! that fails is logged by id and skipped: it never holds up the others.
 
 use serde_json::json;
 
@@ -11,13 +12,40 @@ use super::reviewers::{mail_pending, Mail};
 use super::{open_in, NewCampaign};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
-use crate::domain::review::{DefaultAction, Recurrence, ReviewDecision};
+use crate::domain::review::{DefaultAction, Recurrence, ReviewDecision, ReviewScope, ReviewerRule};
 use crate::domain::Action;
 use crate::store::{self, from_millis, reviews::CampaignRow};
 use crate::Liaison;
 
 /// Why the default action decided a share.
 const DEFAULT_REASON: &str = "no decision by the due date: the review's default action";
+
+/// Undecided shares "End now" decides before it answers.
+pub const END_NOW_BATCH: i64 = 500;
+
+/// Who carries out a campaign's default action: the sweeper at the due date, or the
+/// administrator who chose "End now" (named in the audit log as the actor).
+#[derive(Clone, Copy)]
+enum By<'a> {
+    Sweeper,
+    Staff(&'a Staff),
+}
+
+impl<'a> By<'a> {
+    fn actor(self) -> AuditActor<'a> {
+        match self {
+            By::Sweeper => AuditActor::System,
+            By::Staff(who) => AuditActor::Staff(who),
+        }
+    }
+
+    fn revoker(self) -> Revoker<'a> {
+        match self {
+            By::Sweeper => Revoker::System,
+            By::Staff(who) => Revoker::Staff(who),
+        }
+    }
+}
 
 /// Sends due reminders, applies the default action of campaigns past their due date (at
 /// most `batch` shares per call) and closes those with nothing left undecided. Returns
@@ -26,98 +54,89 @@ const DEFAULT_REASON: &str = "no decision by the due date: the review's default 
 pub async fn sweep(core: &Liaison, batch: i64) -> Result<usize> {
     let now = core.now_ms();
     for c in store::reviews::reminders_due(core.db.pool(), now, 20).await? {
-        let Some(at) = c.remind_at else { continue };
-        let mut tx = core.db.begin().await?;
-        if store::reviews::take_reminder(&mut *tx, &c.id, at).await? {
-            mail_pending(core, &mut tx, &c, Mail::Reminder).await?;
+        if let Err(e) = remind(core, &c).await {
+            tracing::warn!(campaign = %c.id, error.detail = %e, "review reminder failed");
         }
-        tx.commit().await?;
     }
+    let meta = RequestMeta::default();
     let mut decided = 0usize;
     for c in store::reviews::due(core.db.pool(), now, 20).await? {
         let left = batch - decided as i64;
         if left <= 0 {
             break;
         }
-        decided += apply_default(core, &c, left).await?;
-        if store::reviews::pending_shares(core.db.pool(), &c.id, 1)
-            .await?
-            .is_empty()
-        {
-            close(core, &c).await?;
+        match finish(core, &c, left, By::Sweeper, &meta).await {
+            Ok((n, _)) => decided += n,
+            Err(e) => {
+                tracing::warn!(campaign = %c.id, error.detail = %e, "applying a review's default failed")
+            }
         }
     }
     Ok(decided)
 }
 
-/// Gives up to `limit` undecided shares the campaign's default action.
-async fn apply_default(core: &Liaison, c: &CampaignRow, limit: i64) -> Result<usize> {
-    let meta = RequestMeta::default();
+async fn remind(core: &Liaison, c: &CampaignRow) -> Result<()> {
+    let Some(at) = c.remind_at else {
+        return Ok(());
+    };
+    let mut tx = core.db.begin().await?;
+    if store::reviews::take_reminder(&mut *tx, &c.org_id, &c.id, at).await? {
+        mail_pending(core, &mut tx, c, Mail::Reminder).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Applies the default to up to `limit` undecided shares and closes the campaign when none
+/// is left. Returns how many it decided and whether it closed.
+async fn finish(
+    core: &Liaison,
+    c: &CampaignRow,
+    limit: i64,
+    by: By<'_>,
+    meta: &RequestMeta,
+) -> Result<(usize, bool)> {
+    let n = apply_default(core, c, limit, by, meta).await?;
+    let done = store::reviews::pending_shares(core.db.pool(), &c.org_id, &c.id, 1)
+        .await?
+        .is_empty();
+    if done {
+        close(core, c, by, meta).await?;
+    }
+    Ok((n, done))
+}
+
+/// Gives up to `limit` undecided shares the campaign's default action. A share whose
+/// revocation fails is logged and left for the next pass.
+async fn apply_default(
+    core: &Liaison,
+    c: &CampaignRow,
+    limit: i64,
+    by: By<'_>,
+    meta: &RequestMeta,
+) -> Result<usize> {
     let now = core.now_ms();
     match DefaultAction::parse(&c.default_action) {
         // Keeping changes no share: one statement, counted in `review.closed`.
         Some(DefaultAction::Keep) => {
-            let mut tx = core.db.begin().await?;
-            let n = store::reviews::keep_pending(&mut *tx, &c.id, DEFAULT_REASON, now).await?;
-            tx.commit().await?;
+            let n =
+                store::reviews::keep_pending(core.db.pool(), &c.org_id, &c.id, DEFAULT_REASON, now)
+                    .await?;
             Ok(n as usize)
         }
         Some(DefaultAction::Revoke) => {
             let mut n = 0;
-            for share_id in store::reviews::pending_shares(core.db.pool(), &c.id, limit).await? {
-                let mut tx = core.db.begin().await?;
-                if !store::reviews::decide(
-                    &mut *tx,
-                    &c.id,
-                    &share_id,
-                    ReviewDecision::Revoke.as_str(),
-                    DEFAULT_REASON,
-                    None,
-                    now,
-                )
-                .await?
-                {
-                    continue;
+            let pending =
+                store::reviews::pending_shares(core.db.pool(), &c.org_id, &c.id, limit).await?;
+            for share_id in pending {
+                match revoke_by_default(core, c, &share_id, by, meta).await {
+                    Ok(true) => n += 1,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(
+                        campaign = %c.id, share = %share_id, error.detail = %e,
+                        "a review's default revocation failed"
+                    ),
                 }
-                let why = format!("access review \"{}\": {DEFAULT_REASON}", c.name);
-                let revoked = revoke_in(
-                    core,
-                    &mut tx,
-                    &c.org_id,
-                    Revoker::System,
-                    &share_id,
-                    &meta,
-                    &why,
-                )
-                .await?;
-                let document = store::shares::get(&mut *tx, &c.org_id, &share_id)
-                    .await?
-                    .map(|s| s.document_id);
-                audit::record(
-                    &mut tx,
-                    NewEvent {
-                        org_id: &c.org_id,
-                        event_type: EventType::ReviewDecided,
-                        actor: AuditActor::System,
-                        share_id: Some(&share_id),
-                        item_id: document.as_deref(),
-                        details: json!({
-                            "campaign": c.id,
-                            "name": c.name,
-                            "decision": ReviewDecision::Revoke,
-                            "reason": DEFAULT_REASON,
-                            "auto": true,
-                        }),
-                        meta: &meta,
-                        at_ms: now,
-                    },
-                )
-                .await?;
-                tx.commit().await?;
-                if let Some(r) = revoked {
-                    core.revocations.publish(r);
-                }
-                n += 1;
             }
             Ok(n)
         }
@@ -128,16 +147,146 @@ async fn apply_default(core: &Liaison, c: &CampaignRow, limit: i64) -> Result<us
     }
 }
 
-/// Closes a campaign with its outcome, and starts the next run of a recurring one.
-async fn close(core: &Liaison, c: &CampaignRow) -> Result<()> {
-    let meta = RequestMeta::default();
+/// One share's default revocation: the decision, the revocation and `review.decided`
+/// (`auto: true`) in one transaction. `false`: decided meanwhile.
+async fn revoke_by_default(
+    core: &Liaison,
+    c: &CampaignRow,
+    share_id: &str,
+    by: By<'_>,
+    meta: &RequestMeta,
+) -> Result<bool> {
     let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    if !store::reviews::decide(
+        &mut *tx,
+        &c.org_id,
+        &c.id,
+        share_id,
+        ReviewDecision::Revoke.as_str(),
+        DEFAULT_REASON,
+        None,
+        now,
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    let why = format!("access review \"{}\": {DEFAULT_REASON}", c.name);
+    let revoked = revoke_in(core, &mut tx, &c.org_id, by.revoker(), share_id, meta, &why).await?;
+    let document = store::shares::get(&mut *tx, &c.org_id, share_id)
+        .await?
+        .map(|s| s.document_id);
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &c.org_id,
+            event_type: EventType::ReviewDecided,
+            actor: by.actor(),
+            share_id: Some(share_id),
+            item_id: document.as_deref(),
+            details: json!({
+                "campaign": c.id,
+                "name": c.name,
+                "decision": ReviewDecision::Revoke,
+                "reason": DEFAULT_REASON,
+                "auto": true,
+            }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    if let Some(r) = revoked {
+        core.revocations.publish(r);
+    }
+    Ok(true)
+}
+
+/// The next run of a recurring campaign, or `None` when there is none: a one-off, a
+/// stopped series, or nobody left to start it for (its creator no longer an active
+/// administrator, and no other). A named reviewer who can no longer review is dropped for
+/// the creator rule (whose fallback is the run's creator).
+async fn next_run(core: &Liaison, c: &CampaignRow) -> Result<Option<(String, NewCampaign)>> {
+    let recurrence = Recurrence::parse(&c.recurrence).unwrap_or(Recurrence::Once);
+    if recurrence == Recurrence::Once {
+        return Ok(None);
+    }
+    let pool = core.db.pool();
+    let (first_due, runs) = store::reviews::series(pool, &c.org_id, &c.series_id).await?;
+    let period_after = |n: i64| recurrence.nth_due(from_millis(first_due), n as u32);
+    // The first run due after now (a series that fell behind skips the runs it missed).
+    let mut n = runs;
+    let due_at = loop {
+        match period_after(n) {
+            Some(d) if d > core.now() + time::Duration::hours(1) => break d,
+            Some(_) if n < runs + 1000 => n += 1,
+            _ => return Ok(None),
+        }
+    };
+    let is_active_admin = |id: &str| {
+        let id = id.to_owned();
+        async move {
+            Ok::<_, ServiceError>(
+                store::users::get(pool, &c.org_id, &id)
+                    .await?
+                    .is_some_and(|u| u.disabled_at.is_none() && u.role == "admin"),
+            )
+        }
+    };
+    let creator = if is_active_admin(&c.created_by).await? {
+        c.created_by.clone()
+    } else {
+        match store::reviews::an_active_admin(pool, &c.org_id).await? {
+            Some(admin) => admin,
+            None => return Ok(None),
+        }
+    };
+    let mut rule = ReviewerRule::parse(&c.reviewer_rule).unwrap_or(ReviewerRule::Creator);
+    let mut reviewer_id = c.reviewer_id.clone();
+    if rule == ReviewerRule::Named {
+        let still_reviews = match &reviewer_id {
+            Some(id) => store::users::get(pool, &c.org_id, id)
+                .await?
+                .is_some_and(|u| {
+                    u.disabled_at.is_none()
+                        && crate::domain::Role::parse(&u.role)
+                            .is_some_and(|r| r.permits(Action::ReviewShares))
+                }),
+            None => false,
+        };
+        if !still_reviews {
+            rule = ReviewerRule::Creator;
+            reviewer_id = None;
+        }
+    }
+    let scope: ReviewScope = serde_json::from_str(&c.scope).map_err(ServiceError::internal)?;
+    Ok(Some((
+        creator,
+        NewCampaign {
+            name: c.name.clone(),
+            scope,
+            reviewer_rule: rule,
+            reviewer_id,
+            default_action: DefaultAction::parse(&c.default_action).unwrap_or(DefaultAction::Keep),
+            recurrence,
+            due_at,
+            no_response_days: c.no_response_days,
+        },
+    )))
+}
+
+/// Closes a campaign with its outcome, and starts the next run of a recurring one.
+async fn close(core: &Liaison, c: &CampaignRow, by: By<'_>, meta: &RequestMeta) -> Result<()> {
+    let now = core.now_ms();
+    let next = next_run(core, c).await?;
     let mut tx = core.db.begin().await?;
     if !store::reviews::close(&mut *tx, &c.org_id, &c.id, now).await? {
         return Ok(());
     }
     let mut outcome = serde_json::Map::new();
-    for (decision, auto, n) in store::reviews::outcome(&mut *tx, &c.id).await? {
+    for (decision, auto, n) in store::reviews::outcome(&mut *tx, &c.org_id, &c.id).await? {
         let key = if auto == 1 {
             format!("{decision}_by_default")
         } else {
@@ -145,34 +294,19 @@ async fn close(core: &Liaison, c: &CampaignRow) -> Result<()> {
         };
         outcome.insert(key, n.into());
     }
-    let recurrence = Recurrence::parse(&c.recurrence).unwrap_or(Recurrence::Once);
-    let next = match recurrence.next_due(from_millis(c.due_at)) {
-        Some(due_at) => {
-            let scope = serde_json::from_str(&c.scope).map_err(ServiceError::internal)?;
-            let run = NewCampaign {
-                name: c.name.clone(),
-                scope,
-                reviewer_rule: crate::domain::review::ReviewerRule::parse(&c.reviewer_rule)
-                    .unwrap_or(crate::domain::review::ReviewerRule::Creator),
-                reviewer_id: c.reviewer_id.clone(),
-                default_action: DefaultAction::parse(&c.default_action)
-                    .unwrap_or(DefaultAction::Keep),
-                recurrence,
-                // A run that closed late still gets its full period ahead.
-                due_at: due_at.max(core.now() + (due_at - from_millis(c.due_at))),
-                no_response_days: c.no_response_days,
-            };
+    let next_id = match next {
+        Some((creator, run)) => {
             let id = store::new_id();
             open_in(
                 core,
                 &mut tx,
                 &c.org_id,
-                &c.created_by,
+                &creator,
                 &id,
                 &c.series_id,
                 &run,
                 AuditActor::System,
-                &meta,
+                meta,
             )
             .await?;
             Some(id)
@@ -184,7 +318,7 @@ async fn close(core: &Liaison, c: &CampaignRow) -> Result<()> {
         NewEvent {
             org_id: &c.org_id,
             event_type: EventType::ReviewClosed,
-            actor: AuditActor::System,
+            actor: by.actor(),
             share_id: None,
             item_id: None,
             details: json!({
@@ -192,9 +326,10 @@ async fn close(core: &Liaison, c: &CampaignRow) -> Result<()> {
                 "name": c.name,
                 "shares": c.item_count,
                 "outcome": outcome,
-                "next": next,
+                "ended_early": matches!(by, By::Staff(_)),
+                "next": next_id,
             }),
-            meta: &meta,
+            meta,
             at_ms: now,
         },
     )
@@ -203,31 +338,45 @@ async fn close(core: &Liaison, c: &CampaignRow) -> Result<()> {
     Ok(())
 }
 
-/// Ends a campaign now: its due date becomes now, up to [`END_NOW_BATCH`] undecided shares
-/// get the default action at once, and it closes if none is left (the background sweep
-/// does the rest within a minute). Returns whether it closed. Administrators only.
+/// What "End now" does besides ending this run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// A recurring review starts its next run as usual.
+    ThisRun,
+    /// No further run starts.
+    Series,
+}
+
+/// Ends a campaign now, as the administrator `who` (the actor of every decision and
+/// revocation it makes): its due date becomes now, up to [`END_NOW_BATCH`] undecided
+/// shares get the default action at once, and it closes if none is left (the background
+/// sweep does the rest within a minute). Returns whether it closed.
 #[tracing::instrument(skip_all)]
-pub async fn end_now(core: &Liaison, who: &Staff, id: &str) -> Result<bool> {
+pub async fn end_now(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    ending: Ending,
+    meta: &RequestMeta,
+) -> Result<bool> {
     authorize(who, Action::ManageReviews)?;
-    if !store::reviews::bring_due(core.db.pool(), &who.org_id, id, core.now_ms()).await? {
+    let pool = core.db.pool();
+    let campaign = store::reviews::get_campaign(pool, &who.org_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("review"))?
+        .campaign;
+    if !store::reviews::bring_due(pool, &who.org_id, id, core.now_ms()).await? {
         return Err(ServiceError::Conflict(
             "this review is closed already".into(),
         ));
     }
-    let campaign = store::reviews::get_campaign(core.db.pool(), &who.org_id, id)
+    if ending == Ending::Series {
+        store::reviews::stop_series(pool, &who.org_id, &campaign.series_id).await?;
+    }
+    let campaign = store::reviews::get_campaign(pool, &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("review"))?
         .campaign;
-    apply_default(core, &campaign, END_NOW_BATCH).await?;
-    if store::reviews::pending_shares(core.db.pool(), id, 1)
-        .await?
-        .is_empty()
-    {
-        close(core, &campaign).await?;
-        return Ok(true);
-    }
-    Ok(false)
+    let (_, closed) = finish(core, &campaign, END_NOW_BATCH, By::Staff(who), meta).await?;
+    Ok(closed)
 }
-
-/// Undecided shares "End now" decides before it answers.
-pub const END_NOW_BATCH: i64 = 500;

@@ -64,6 +64,13 @@ impl PlannedChange {
     pub fn reopens(&self) -> bool {
         self.limits.active
     }
+
+    /// Whether the change moves the expiry later.
+    pub fn lengthens(&self) -> bool {
+        self.share
+            .expires_at
+            .is_some_and(|before| to_millis(before) < self.limits.expires_at)
+    }
 }
 
 /// Checks `change` to share `id` as [`change`] does, writing nothing. `None`: the change
