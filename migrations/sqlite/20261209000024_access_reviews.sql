@@ -28,7 +28,10 @@ CREATE TABLE review_campaigns (
     closed_at BIGINT,
     -- A recurring campaign's runs share the first run's id.
     series_id TEXT NOT NULL,
-    item_count BIGINT NOT NULL DEFAULT 0
+    item_count BIGINT NOT NULL DEFAULT 0,
+    -- Items still undecided, kept with each decision (the progress bar reads it, not a
+    -- count over the items).
+    pending_count BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX review_campaigns_by_org ON review_campaigns (org_id, created_at);
 CREATE INDEX review_campaigns_due ON review_campaigns (status, due_at);

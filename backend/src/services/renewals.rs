@@ -19,7 +19,7 @@ use super::{authorize, on_unique, rfc3339, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::domain::{Action, Denial, RenewalStatus};
-use crate::store::{self, from_millis, renewals::RenewalListRow};
+use crate::store::{self, from_millis, renewals::RenewalListRow, Tx};
 use crate::Liaison;
 
 /// Longest reason a guest may give, in characters.
@@ -263,21 +263,7 @@ pub async fn approve(
     };
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
-    if !store::renewals::decide(
-        &mut *tx,
-        &who.org_id,
-        id,
-        RenewalStatus::Approved.as_str(),
-        &who.user_id,
-        &note,
-        now,
-    )
-    .await?
-    {
-        return Err(ServiceError::Conflict(
-            "this request was decided meanwhile".into(),
-        ));
-    }
+    claim(&mut tx, who, id, RenewalStatus::Approved, &note, now).await?;
     shares::apply(core, &mut tx, who, &planned, meta).await?;
     let share = store::shares::get(&mut *tx, &who.org_id, &request.share_id)
         .await?
@@ -333,21 +319,7 @@ pub async fn decline(
     shares::authorize_manage(who, &share.created_by)?;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
-    if !store::renewals::decide(
-        &mut *tx,
-        &who.org_id,
-        id,
-        RenewalStatus::Declined.as_str(),
-        &who.user_id,
-        &note,
-        now,
-    )
-    .await?
-    {
-        return Err(ServiceError::Conflict(
-            "this request was decided meanwhile".into(),
-        ));
-    }
+    claim(&mut tx, who, id, RenewalStatus::Declined, &note, now).await?;
     super::notify::renewal_decided(core, &mut tx, &share, Renewal::Declined, &note).await?;
     audit::record(
         &mut tx,
@@ -365,6 +337,33 @@ pub async fn decline(
     .await?;
     tx.commit().await?;
     decided(core, who, &request.share_id, id).await
+}
+
+/// Marks open request `id` decided in `tx`; one decided meanwhile is a conflict.
+async fn claim(
+    tx: &mut Tx,
+    who: &Staff,
+    id: &str,
+    status: RenewalStatus,
+    note: &str,
+    now: i64,
+) -> Result<()> {
+    let open = store::renewals::decide(
+        &mut **tx,
+        &who.org_id,
+        id,
+        status.as_str(),
+        &who.user_id,
+        note,
+        now,
+    )
+    .await?;
+    if !open {
+        return Err(ServiceError::Conflict(
+            "this request was decided meanwhile".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn decided(core: &Liaison, who: &Staff, share_id: &str, id: &str) -> Result<RenewalView> {

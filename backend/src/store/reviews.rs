@@ -161,28 +161,29 @@ where
     Ok(sql.query().execute(db).await?.rows_affected())
 }
 
+/// Records how many items a new campaign has (all of them undecided).
 pub async fn set_item_count<'e, E>(db: E, org_id: &str, id: &str, n: i64) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("UPDATE review_campaigns SET item_count = $3 WHERE org_id = $1 AND id = $2")
-        .bind(org_id)
-        .bind(id)
-        .bind(n)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE review_campaigns SET item_count = $3, pending_count = $3 \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(n)
+    .execute(db)
+    .await?;
     Ok(())
 }
-
-const PENDING: &str = "(SELECT COUNT(*) FROM review_items i WHERE i.campaign_id = c.id \
-     AND i.org_id = c.org_id AND i.pending = 1)";
 
 pub async fn get_campaign<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<CampaignListRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(&format!(
-        "SELECT {CAMPAIGN_COLUMNS}, {PENDING} AS pending, u.display_name AS created_by_name \
+        "SELECT {CAMPAIGN_COLUMNS}, c.pending_count AS pending, u.display_name AS created_by_name \
          FROM review_campaigns c JOIN users u ON u.id = c.created_by AND u.org_id = c.org_id \
          WHERE c.org_id = $1 AND c.id = $2"
     ))
@@ -203,7 +204,7 @@ pub async fn list_campaigns(
     let mut sql = Sql::default();
     let org = sql.text_arg(org_id);
     sql.push(&format!(
-        "SELECT {CAMPAIGN_COLUMNS}, {PENDING} AS pending, u.display_name AS created_by_name \
+        "SELECT {CAMPAIGN_COLUMNS}, c.pending_count AS pending, u.display_name AS created_by_name \
          FROM review_campaigns c JOIN users u ON u.id = c.created_by AND u.org_id = c.org_id \
          WHERE c.org_id = {org}"
     ));
@@ -345,11 +346,11 @@ where
     .await?)
 }
 
-/// Decides an undecided item; `by` = `None` for the campaign's default action. `false`: it
-/// was decided meanwhile.
+/// Decides an undecided item and counts it off its campaign; `by` = `None` for the
+/// campaign's default action. `false`: it was decided meanwhile.
 #[allow(clippy::too_many_arguments)]
-pub async fn decide<'e, E>(
-    db: E,
+pub async fn decide(
+    tx: &mut super::Tx,
     org_id: &str,
     campaign_id: &str,
     share_id: &str,
@@ -357,10 +358,7 @@ pub async fn decide<'e, E>(
     reason: &str,
     by: Option<&str>,
     now_ms: i64,
-) -> Result<bool>
-where
-    E: Executor<'e, Database = sqlx::Any>,
-{
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE review_items SET pending = 0, decision = $3, reason = $4, decided_by = $5, \
          decided_at = $6 WHERE campaign_id = $1 AND share_id = $2 AND pending = 1 AND org_id = $7",
@@ -372,24 +370,38 @@ where
     .bind(by)
     .bind(now_ms)
     .bind(org_id)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    count_off(tx, org_id, campaign_id, 1).await?;
+    Ok(true)
+}
+
+async fn count_off(tx: &mut super::Tx, org_id: &str, campaign_id: &str, n: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE review_campaigns SET pending_count = pending_count - $3 \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(campaign_id)
+    .bind(n)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Gives every undecided item of a campaign the decision `keep` in one statement (a
 /// default "keep" changes no share). Returns how many.
-pub async fn keep_pending<'e, E>(
-    db: E,
+pub async fn keep_pending(
+    tx: &mut super::Tx,
     org_id: &str,
     campaign_id: &str,
     reason: &str,
     now_ms: i64,
-) -> Result<u64>
-where
-    E: Executor<'e, Database = sqlx::Any>,
-{
-    Ok(sqlx::query(
+) -> Result<u64> {
+    let n = sqlx::query(
         "UPDATE review_items SET pending = 0, decision = 'keep', reason = $2, decided_at = $3 \
          WHERE campaign_id = $1 AND pending = 1 AND org_id = $4",
     )
@@ -397,9 +409,11 @@ where
     .bind(reason)
     .bind(now_ms)
     .bind(org_id)
-    .execute(db)
+    .execute(&mut **tx)
     .await?
-    .rows_affected())
+    .rows_affected();
+    count_off(tx, org_id, campaign_id, n as i64).await?;
+    Ok(n)
 }
 
 /// Up to `limit` undecided share ids of a campaign.

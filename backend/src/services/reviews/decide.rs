@@ -108,7 +108,7 @@ pub async fn decide(
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     if !store::reviews::decide(
-        &mut *tx,
+        &mut tx,
         &who.org_id,
         campaign_id,
         share_id,

@@ -119,9 +119,10 @@ async fn apply_default(
     match DefaultAction::parse(&c.default_action) {
         // Keeping changes no share: one statement, counted in `review.closed`.
         Some(DefaultAction::Keep) => {
-            let n =
-                store::reviews::keep_pending(core.db.pool(), &c.org_id, &c.id, DEFAULT_REASON, now)
-                    .await?;
+            let mut tx = core.db.begin().await?;
+            let n = store::reviews::keep_pending(&mut tx, &c.org_id, &c.id, DEFAULT_REASON, now)
+                .await?;
+            tx.commit().await?;
             Ok(n as usize)
         }
         Some(DefaultAction::Revoke) => {
@@ -159,7 +160,7 @@ async fn revoke_by_default(
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     if !store::reviews::decide(
-        &mut *tx,
+        &mut tx,
         &c.org_id,
         &c.id,
         share_id,
