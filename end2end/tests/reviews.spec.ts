@@ -60,7 +60,8 @@ test('a review campaign from start to auto-apply', async ({ page }, info) => {
   // A revoke without a reason is refused on its field, and nothing changes.
   await row('una@auditors.example').getByTestId('review-decision').selectOption('revoke');
   await row('una@auditors.example').getByTestId('review-decide').click();
-  await expect(page.getByTestId('review-error')).toContainText('why');
+  // (The error sits under the reason, in Una's row.)
+  await expect(row('una@auditors.example').locator('.field-error')).toContainText('why');
   await expect(page.getByTestId('review-progress')).toHaveText('0 of 3 decided');
 
   // Keep one, extend one (the queue shows what is left).

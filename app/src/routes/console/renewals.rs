@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::CsrfField;
+use crate::components::{invalid as invalid_when, CsrfField, FieldError};
 use crate::server_fns::renewals::{list_renewals, DecideRenewal};
 use crate::types::{short_time, RenewalRowView};
 
@@ -110,18 +110,33 @@ fn Request(r: RenewalRowView, renewal: ServerAction<DecideRenewal>) -> impl Into
     }
 }
 
+const EXPIRY: &[&str] = &["expiry", "expires_at"];
+const OPENS: &[&str] = &["max_access_count"];
+const NOTE: &[&str] = &["note"];
+const FIELDS: &[&str] = &["expiry", "expires_at", "max_access_count", "note"];
+
 /// Approve with more time or more opens, or decline; the note goes to the guest either way.
 /// Two forms, so each button posts only its own fields.
 #[component]
 fn DecisionForm(id: String, renewal: ServerAction<DecideRenewal>) -> impl IntoView {
     let decline_id = id.clone();
+    let error = Signal::derive(move || renewal.value().get().and_then(|r| r.err()));
+    // What no field names (the request was decided meanwhile, say), above the forms.
+    let other = move || {
+        error
+            .get()
+            .filter(|e| !e.field.as_deref().is_some_and(|f| FIELDS.contains(&f)))
+            .map(|e| crate::error_text(&e))
+    };
     view! {
+        {move || other().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <ActionForm action=renewal attr:class="renewal-decision">
             <CsrfField/>
             <input type="hidden" name="id" value=id/>
             <input type="hidden" name="decision" value="approve"/>
             <label>"More time"
-                <select name="expiry" data-testid="renewal-expiry">
+                <select name="expiry" data-testid="renewal-expiry"
+                    aria-invalid=invalid_when(error, EXPIRY) aria-describedby="renewal-expiry-error">
                     <option value="keep">"Keep the expiry date"</option>
                     <option value="1h">"1 hour from now"</option>
                     <option value="24h">"24 hours from now"</option>
@@ -130,12 +145,17 @@ fn DecisionForm(id: String, renewal: ServerAction<DecideRenewal>) -> impl IntoVi
                     <option value="30d">"30 days from now"</option>
                     <option value="default">"The policy's default"</option>
                 </select>
+                <FieldError error fields=EXPIRY id="renewal-expiry-error"/>
             </label>
             <label>"Maximum opens (blank: unchanged, 0 = unlimited)"
-                <input type="number" name="max_access_count" min="0" inputmode="numeric" data-testid="renewal-limit"/>
+                <input type="number" name="max_access_count" min="0" inputmode="numeric" data-testid="renewal-limit"
+                    aria-invalid=invalid_when(error, OPENS) aria-describedby="renewal-limit-error"/>
+                <FieldError error fields=OPENS id="renewal-limit-error"/>
             </label>
             <label>"Note to the guest (optional)"
-                <textarea name="note" rows="2" maxlength="1000" data-testid="renewal-note"></textarea>
+                <textarea name="note" rows="2" maxlength="1000" data-testid="renewal-note"
+                    aria-invalid=invalid_when(error, NOTE) aria-describedby="renewal-note-error"></textarea>
+                <FieldError error fields=NOTE id="renewal-note-error"/>
             </label>
             <button type="submit" class="btn btn-primary" data-testid="renewal-approve">"Approve"</button>
         </ActionForm>

@@ -3,9 +3,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::reviews::{default_action_label, recurrence_label, ReviewProgress};
-use crate::components::CsrfField;
+use crate::components::{invalid as invalid_when, CsrfField, FieldError};
 use crate::server_fns::reviews::{load_review, DecideReview, EndReview};
 use crate::types::{short_time, QueueRowView, ReviewView};
+
+const REASON: &[&str] = &["reason"];
+const EXTEND: &[&str] = &["extend", "expires_at"];
 
 fn flag_label(flag: &str) -> &'static str {
     match flag {
@@ -34,7 +37,8 @@ fn decision_label(decision: &str) -> &'static str {
 pub fn ReviewPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let decide = ServerAction::<DecideReview>::new();
+    // Bumped by a row's decision once it is saved: the queue and the progress reload.
+    let decided = RwSignal::new(0u32);
     let end = ServerAction::<EndReview>::new();
     let review = Resource::new(
         move || {
@@ -44,18 +48,16 @@ pub fn ReviewPage() -> impl IntoView {
                 q.get("show").unwrap_or_else(|| "pending".into()),
                 q.get("everyone").unwrap_or_default(),
                 q.get("after").unwrap_or_default(),
-                decide.version().get(),
+                decided.get(),
                 end.version().get(),
             )
         },
         |(id, show, everyone, after, _, _)| load_review(id, show, everyone, after),
     );
     let error = move || {
-        decide
-            .value()
+        end.value()
             .get()
             .and_then(|r| r.err())
-            .or_else(|| end.value().get().and_then(|r| r.err()))
             .map(|e| crate::error_text(&e))
     };
     let ended = move || end.value().get().and_then(|r| r.ok());
@@ -75,7 +77,7 @@ pub fn ReviewPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match review.await {
-                    Ok(r) => view! { <Review r decide end/> }.into_any(),
+                    Ok(r) => view! { <Review r decided end/> }.into_any(),
                     Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                 }
             })}
@@ -84,11 +86,7 @@ pub fn ReviewPage() -> impl IntoView {
 }
 
 #[component]
-fn Review(
-    r: ReviewView,
-    decide: ServerAction<DecideReview>,
-    end: ServerAction<EndReview>,
-) -> impl IntoView {
+fn Review(r: ReviewView, decided: RwSignal<u32>, end: ServerAction<EndReview>) -> impl IntoView {
     let query = use_query_map();
     let show = query
         .read_untracked()
@@ -153,7 +151,7 @@ fn Review(
                         <th>"Flags"</th>{show_reviewer.then(|| view! { <th>"Reviewer"</th> })}<th>"Decision"</th>
                     </tr></thead>
                     <tbody>{r.items.into_iter().map(|i| view! {
-                        <Row i campaign_id=id.clone() decide show_reviewer/>
+                        <Row i campaign_id=id.clone() decided show_reviewer/>
                     }).collect_view()}</tbody>
                 </table>
             }.into_any()
@@ -166,9 +164,29 @@ fn Review(
 fn Row(
     i: QueueRowView,
     campaign_id: String,
-    decide: ServerAction<DecideReview>,
+    decided: RwSignal<u32>,
     show_reviewer: bool,
 ) -> impl IntoView {
+    // Each row its own action, so a refusal shows on the row (and field) it is about.
+    let decide = ServerAction::<DecideReview>::new();
+    Effect::new(move |_| {
+        if decide.value().get().is_some_and(|r| r.is_ok()) {
+            decided.update(|n| *n += 1);
+        }
+    });
+    let error = Signal::derive(move || decide.value().get().and_then(|r| r.err()));
+    let other = move || {
+        error
+            .get()
+            .filter(|e| {
+                !e.field
+                    .as_deref()
+                    .is_some_and(|f| REASON.contains(&f) || EXTEND.contains(&f))
+            })
+            .map(|e| crate::error_text(&e))
+    };
+    let reason_error = format!("review-reason-error-{}", i.share_id);
+    let extend_error = format!("review-extend-error-{}", i.share_id);
     let opens = if i.max_access_count == 0 {
         format!("{} / unlimited", i.access_count)
     } else {
@@ -179,7 +197,7 @@ fn Row(
         .as_deref()
         .map(short_time)
         .unwrap_or_else(|| "never".into());
-    let decided = i.decision.clone().map(|d| {
+    let outcome = i.decision.clone().map(|d| {
         let by = if i.auto_applied {
             "by the default action".to_owned()
         } else {
@@ -208,16 +226,21 @@ fn Row(
                 </label>
                 {may_extend.then(|| view! {
                     <label>"Extend to"
-                        <select name="extend" data-testid="review-extend">
+                        <select name="extend" data-testid="review-extend"
+                            aria-invalid=invalid_when(error, EXTEND) aria-describedby=extend_error.clone()>
                             <option value="7d">"7 days from now"</option>
                             <option value="14d">"14 days from now"</option>
                             <option value="30d" selected>"30 days from now"</option>
                         </select>
+                        <FieldError error fields=EXTEND id=extend_error.clone()/>
                     </label>
                 })}
                 <label>"Reason (required to revoke)"
-                    <input name="reason" maxlength="500" data-testid="review-reason"/>
+                    <input name="reason" maxlength="500" data-testid="review-reason"
+                        aria-invalid=invalid_when(error, REASON) aria-describedby=reason_error.clone()/>
+                    <FieldError error fields=REASON id=reason_error.clone()/>
                 </label>
+                {move || other().map(|e| view! { <p class="error" role="alert" data-testid="review-error">{e}</p> })}
                 <button type="submit" class="btn btn-primary" data-testid="review-decide">"Decide"</button>
             </ActionForm>
         }
@@ -238,7 +261,7 @@ fn Row(
                 }).collect_view()}</ul>
             </td>
             {show_reviewer.then(|| view! { <td data-label="Reviewer" class="small">{i.reviewer.clone()}</td> })}
-            <td data-label="Decision">{decided}{form}</td>
+            <td data-label="Decision">{outcome}{form}</td>
         </tr>
     }
 }

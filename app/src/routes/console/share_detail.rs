@@ -32,7 +32,6 @@ pub fn ShareDetailPage() -> impl IntoView {
             .get()
             .and_then(|r| r.err())
             .or_else(|| change.value().get().and_then(|r| r.err()))
-            .or_else(|| renewal.value().get().and_then(|r| r.err()))
             .map(|e| crate::error_text(&e))
     };
     let changed = move || change.value().get().is_some_and(|r| r.is_ok());
