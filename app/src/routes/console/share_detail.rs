@@ -112,7 +112,7 @@ fn Detail(
                 view! { <p class="empty">"No browser has opened this share yet."</p> }.into_any()
             } else {
                 view! {
-                    <table class="devices" data-testid="devices">
+                    <table class="devices stacked" data-testid="devices">
                         <thead><tr><th>"Browser"</th><th>"First seen"</th><th>"Last seen"</th><th>"Status"</th><th></th></tr></thead>
                         <tbody>{detail.devices.into_iter().map(|d| view! {
                             <Device device=d share_id=share_id.clone() decide manage=manage_devices/>
@@ -157,13 +157,13 @@ fn Device(
     };
     view! {
         <tr data-testid="device">
-            <td>
+            <td data-label="Browser">
                 <div class="small">{device.user_agent.clone().unwrap_or_else(|| "unknown browser".into())}</div>
                 <div class="muted small">{device.ip.clone().unwrap_or_default()}</div>
             </td>
-            <td class="small">{short_time(&device.first_seen_at)}</td>
-            <td class="small">{short_time(&device.last_seen_at)}</td>
-            <td data-testid="device-status">{device.status.clone()}</td>
+            <td class="small" data-label="First seen">{short_time(&device.first_seen_at)}</td>
+            <td class="small" data-label="Last seen">{short_time(&device.last_seen_at)}</td>
+            <td data-testid="device-status" data-label="Status">{device.status.clone()}</td>
             <td class="actions">
                 {pending.then(|| form("approve", "Approve"))}
                 {(pending || (approved && manage)).then(|| form("reject", "Reject"))}
