@@ -362,22 +362,23 @@ pub async fn end_now(
 ) -> Result<bool> {
     authorize(who, Action::ManageReviews)?;
     let pool = core.db.pool();
-    let campaign = store::reviews::get_campaign(pool, &who.org_id, id)
+    let mut campaign = store::reviews::get_campaign(pool, &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("review"))?
         .campaign;
-    if !store::reviews::bring_due(pool, &who.org_id, id, core.now_ms()).await? {
+    let now = core.now_ms();
+    if !store::reviews::bring_due(pool, &who.org_id, id, now).await? {
         return Err(ServiceError::Conflict(
             "this review is closed already".into(),
         ));
     }
+    // The row as the two writes left it (no second read).
+    campaign.due_at = now;
+    campaign.remind_at = None;
     if ending == Ending::Series {
         store::reviews::stop_series(pool, &who.org_id, &campaign.series_id).await?;
+        campaign.recurrence = Recurrence::Once.as_str().into();
     }
-    let campaign = store::reviews::get_campaign(pool, &who.org_id, id)
-        .await?
-        .ok_or(ServiceError::NotFound("review"))?
-        .campaign;
     let (_, closed) = finish(core, &campaign, END_NOW_BATCH, By::Staff(who), meta).await?;
     Ok(closed)
 }
