@@ -77,9 +77,14 @@ impl Bundle {
 /// another page.
 #[cfg(feature = "ssr")]
 pub fn shell(assets: &SiteAssets) -> AnyView {
-    let path = use_context::<axum::http::request::Parts>()
+    let parts = use_context::<axum::http::request::Parts>();
+    let path = parts
+        .as_ref()
         .map(|p| p.uri.path().to_owned())
         .unwrap_or_default();
+    if let Some(parts) = &parts {
+        provide_context(components::ViewerZone::from_headers(&parts.headers));
+    }
     let bundle = Bundle::for_path(&path);
     let head = document_head(assets, (path != NOT_FOUND_PATH).then_some(bundle));
     let body = match bundle {
@@ -159,6 +164,7 @@ fn set_content_security_policy() {
 #[component]
 pub fn ConsoleApp() -> impl IntoView {
     provide_meta_context();
+    Effect::new(|_| components::remember_time_zone());
     view! {
         <Router>
             <Routes fallback=NotFound>
@@ -196,6 +202,7 @@ pub fn ConsoleApp() -> impl IntoView {
 #[component]
 pub fn LandingApp() -> impl IntoView {
     provide_meta_context();
+    Effect::new(|_| components::remember_time_zone());
     view! {
         <Router>
             <Routes fallback=NotFound>
@@ -210,6 +217,7 @@ pub fn LandingApp() -> impl IntoView {
 #[component]
 pub fn PortalApp() -> impl IntoView {
     provide_meta_context();
+    Effect::new(|_| components::remember_time_zone());
     view! {
         <Router>
             <Routes fallback=NotFound>

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
-import { remember, shot, signIn, api } from './helpers';
+import { remember, shot, shots, signIn, api } from './helpers';
 
 // The console's External access settings, portals with members, a portal-members share and
 // the share's own page, in Chromium against the real server.
@@ -125,7 +125,7 @@ test('an admin extends a share and narrows its permissions on its page, then rev
   await page.goto(`/console/share/${shares[0].id}`);
   await hydrated(page);
   const later = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
-  await page.fill('[data-testid=change-expiry]', later);
+  await page.fill('[data-testid=change-expiry]', `${later}T12:00`);
   await page.fill('[data-testid=change-limit]', '4');
   await page.selectOption('[data-testid=change-permission]', 'comment');
   await page.uncheck('[data-testid=change-download]');
@@ -136,13 +136,14 @@ test('an admin extends a share and narrows its permissions on its page, then rev
   expect(changed.expires_at.slice(0, 10)).toBe(later);
   expect(changed.max_access_count).toBe(4);
   expect(changed.settings.allow_download).toBe(false);
-  await shot(page, info, '06-share-changed');
+  await shots(page, info, '06-share-changed');
 
   // Beyond the policy's ceiling: refused with a clear message, nothing changed.
   const far = new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10);
-  await page.fill('[data-testid=change-expiry]', far);
+  await page.fill('[data-testid=change-expiry]', `${far}T12:00`);
   await page.getByTestId('save-change').click();
-  await expect(page.locator('p.error')).toContainText('within');
+  await expect(page.getByTestId('change-expiry-error')).toContainText('within');
+  await expect(page.getByTestId('change-expiry')).toHaveAttribute('aria-invalid', 'true');
   expect((await (await rest.get(`/api/v1/shares/${shares[0].id}`)).json()).expires_at.slice(0, 10)).toBe(later);
 
   // Bulk: tick two of the three and revoke them together.
@@ -210,4 +211,36 @@ test('a document package is curated and shared as one item; the guest sees exact
 
   await page.goto('/console?q=clerk');
   await expect(page.locator('tr', { hasText: 'clerk@court.example' })).toContainText('Court bundle');
+});
+
+test.describe('a viewer in New York', () => {
+  test.use({ timezoneId: 'America/New_York' });
+
+  test('sees every time in their own zone, the same before and after hydration', async ({ page }, info) => {
+    await installHydrationProbe(page);
+    await signIn(page);
+    await hydrated(page);
+    // The hydrated page tells the server the browser's zone, for the pages it renders next.
+    await expect
+      .poll(async () => (await page.context().cookies()).find((c) => c.name === 'liaison_tz')?.value)
+      .toBe('America/New_York');
+
+    // The server renders the audit log in that zone…
+    const html = await (await page.request.get('/console/audit')).text();
+    const m = html.match(/<time datetime="([^"]+)"[^>]*>([^<]+)<\/time>/);
+    expect(m, 'the audit log shows its times as <time>').not.toBeNull();
+    const [, instant, shown] = m!;
+    const inNewYork = new Date(instant)
+      .toLocaleString('sv-SE', { timeZone: 'America/New_York', hour12: false })
+      .slice(0, 16);
+    expect(shown).toBe(inNewYork);
+    expect(html).toContain('Times are shown in America/New_York, UTC-0');
+
+    // …and the browser, once hydrated, shows the very same text.
+    await page.goto('/console/audit');
+    await hydrated(page);
+    await expect(page.locator(`time[datetime="${instant}"]`).first()).toHaveText(inNewYork);
+    await expect(page.getByTestId('time-zone')).toContainText('America/New_York');
+    await shot(page, info, '10-times-in-new-york');
+  });
 });

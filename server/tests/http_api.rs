@@ -1497,7 +1497,7 @@ async fn bulk_revoke_and_change_through_console_and_rest() {
         .send(form(
             "change_share",
             format!(
-                "id={}&expires_on=&max_access_count=lots&permission=view",
+                "id={}&expires_at_shown=&expires_at_local=&tz_offset_minutes=&max_access_count=lots&permission=view",
                 ids[0]
             ),
         ))
@@ -1509,7 +1509,7 @@ async fn bulk_revoke_and_change_through_console_and_rest() {
         .send(form(
             "change_share",
             format!(
-                "id={}&expires_on=&max_access_count=7&permission=comment&allow_print=on",
+                "id={}&expires_at_shown=&expires_at_local=&tz_offset_minutes=&max_access_count=7&permission=comment&allow_print=on",
                 ids[0]
             ),
         ))
@@ -1521,6 +1521,32 @@ async fn bulk_revoke_and_change_through_console_and_rest() {
     assert_eq!(after["settings"]["allow_print"], true);
     assert_eq!(after["settings"]["allow_download"], false);
     assert_eq!(after["expires_at"], before["expires_at"]);
+
+    // The expiry is a local date and time with the browser's offset: 17:00 in Paris in
+    // winter (getTimezoneOffset -60) is 16:00 UTC. An unreadable one is refused on its field.
+    let day = (time::OffsetDateTime::now_utc() + time::Duration::days(10)).date();
+    let change_expiry = |local: String| {
+        form(
+            "change_share",
+            format!(
+                "id={}&expires_at_shown=x&expires_at_local={local}&tz_offset_minutes=-60&max_access_count=7&permission=comment",
+                ids[0]
+            ),
+        )
+    };
+    let r = app.send(change_expiry("soon".into())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("expires_at"), "{}", r.text());
+    assert_eq!(
+        status(ids[0].clone()).await["expires_at"],
+        before["expires_at"]
+    );
+    let r = app.send(change_expiry(format!("{day}T17:00"))).await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.text());
+    assert_eq!(
+        status(ids[0].clone()).await["expires_at"],
+        format!("{day}T16:00:00Z")
+    );
 
     // REST: PATCH with an unknown field or a bad date is refused.
     for bad in [

@@ -21,5 +21,10 @@ pub use guest_frame::GuestFrame;
 pub use redirect_to::RedirectTo;
 pub use revoke_button::RevokeButton;
 pub use status_badge::StatusBadge;
-pub use time_zone::{browser_time_zone, offset_at};
+#[cfg(feature = "ssr")]
+pub use time_zone::ViewerZone;
+pub use time_zone::{
+    browser_time_zone, current_offset, local_input_value, local_time, offset_at, offset_for,
+    remember_time_zone, zone_label, LocalTime, TIME_ZONE_COOKIE,
+};
 pub use upload_form::UploadForm;

@@ -313,14 +313,6 @@ pub fn human_size(bytes: i64) -> String {
     }
 }
 
-/// The date and minute of an RFC 3339 timestamp ("2026-11-23 14:05 UTC").
-pub fn short_time(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(d), Some(t)) => format!("{d} {t} UTC"),
-        _ => rfc3339.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,8 +321,6 @@ mod tests {
     fn formatting() {
         assert_eq!(human_size(512), "512 B");
         assert_eq!(human_size(1536), "1.5 KB");
-        assert_eq!(short_time("2026-11-23T14:05:09Z"), "2026-11-23 14:05 UTC");
-        assert_eq!(short_time("x"), "x");
     }
 }
 

@@ -290,32 +290,42 @@ fn host(core: &Liaison) -> String {
         .to_owned()
 }
 
+/// Mails `render`'s message to the share's owner (its creator), or to every active
+/// administrator when the owner is disabled.
 async fn to_owner(
     core: &Liaison,
     tx: &mut Tx,
     share: &Share,
     kind: &'static str,
-    render: impl FnOnce(&str) -> Rendered,
+    render: impl Fn(&str) -> Rendered,
 ) -> Result<()> {
     let owner = store::users::get(core.db.pool(), &share.org_id, &share.created_by)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    let mail = render(&owner.display_name);
-    mail::enqueue(
-        tx,
-        &core.sealer,
-        &host(core),
-        core.now_ms(),
-        Draft {
-            org_id: &share.org_id,
-            kind,
-            share_id: Some(&share.id),
-            to_address: &owner.email,
-            to_name: &owner.display_name,
-            mail,
-        },
-    )
-    .await?;
+    // A disabled owner reads no mail here: the administrators hear instead, so a guest's
+    // response or request for more time still reaches someone who can act on it.
+    let readers = if owner.disabled_at.is_none() {
+        vec![owner]
+    } else {
+        store::users::active_admins(core.db.pool(), &share.org_id).await?
+    };
+    for reader in &readers {
+        mail::enqueue(
+            tx,
+            &core.sealer,
+            &host(core),
+            core.now_ms(),
+            Draft {
+                org_id: &share.org_id,
+                kind,
+                share_id: Some(&share.id),
+                to_address: &reader.email,
+                to_name: &reader.display_name,
+                mail: render(&reader.display_name),
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -92,7 +92,8 @@ fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<
 }
 
 /// A guest asks for more time on the share its link names. Only a share that expired or
-/// used up its opens may be asked about; a revoked one answers as its denial does.
+/// used up its opens may be asked about, and only from where it would open; any other
+/// denial (revoked, outside its networks) answers as an open would.
 #[tracing::instrument(skip_all)]
 pub async fn request(
     core: &Liaison,
@@ -110,6 +111,11 @@ pub async fn request(
                 "this link still opens; reload the page to continue".into(),
             ))
         }
+    }
+    // Only from where the link would open: the policy as it is now, the network, the
+    // country and (for a portal share) the membership.
+    if let Err(denial) = share_core::check_policy_and_place(core, &share, meta).await {
+        return Err(share_core::deny(core, &share, denial, meta).await);
     }
     if store::renewals::count_for_share(core.db.pool(), &share.org_id, &share.id).await?
         >= MAX_PER_SHARE

@@ -235,7 +235,7 @@ pub(crate) async fn check_standing(
     check_policy_and_place(core, share, meta).await
 }
 
-pub(super) async fn check_policy_and_place(
+pub(crate) async fn check_policy_and_place(
     core: &Liaison,
     share: &Share,
     meta: &RequestMeta,

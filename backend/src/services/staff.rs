@@ -12,6 +12,7 @@ pub mod links;
 use serde::Serialize;
 use serde_json::json;
 
+use super::api_keys::STAFF_MAX_EXPIRY_DAYS;
 use super::{audit_staff_change, authorize, rfc3339, validate, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
@@ -247,6 +248,14 @@ async fn keep_an_admin(
     Ok(())
 }
 
+/// What an administrator changes about an account: its role, whether it is disabled, or
+/// both. Both are applied in one transaction, so a refusal of either changes nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AccountChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
 /// Gives an account another role. Takes effect on its next request (sessions and keys
 /// read the role each time).
 #[tracing::instrument(skip_all)]
@@ -257,29 +266,11 @@ pub async fn change_role(
     role: Role,
     meta: &RequestMeta,
 ) -> Result<StaffView> {
-    authorize(who, Action::ManageStaff)?;
-    let mut tx = core.db.begin().await?;
-    let target = locked_target(&mut tx, who, id).await?;
-    if target.role == role.as_str() {
-        tx.rollback().await?;
-        return one(core, who, id).await;
-    }
-    if role != Role::Admin {
-        keep_an_admin(&mut tx, who, &target, "role").await?;
-    }
-    store::users::set_role(&mut *tx, &who.org_id, id, role.as_str()).await?;
-    audit_staff_change(
-        core,
-        &mut tx,
-        who,
-        EventType::StaffChanged,
-        json!({ "action": "role_changed", "user": id, "email": target.email,
-                "from": target.role, "to": role.as_str() }),
-        meta,
-    )
-    .await?;
-    tx.commit().await?;
-    one(core, who, id).await
+    let change = AccountChange {
+        role: Some(role),
+        disabled: None,
+    };
+    change_account(core, who, id, change, meta).await
 }
 
 /// Disables an account (its sessions end, its open links close and its API keys are
@@ -293,8 +284,26 @@ pub async fn set_disabled(
     disabled: bool,
     meta: &RequestMeta,
 ) -> Result<StaffView> {
+    let change = AccountChange {
+        role: None,
+        disabled: Some(disabled),
+    };
+    change_account(core, who, id, change, meta).await
+}
+
+/// Applies `change` (see [`change_role`] and [`set_disabled`]), each part audited. A
+/// demotion brings the account's live keys within what its new role may hold: expiring
+/// within [`STAFF_MAX_EXPIRY_DAYS`] days, and read-only for a role that only reads.
+#[tracing::instrument(skip_all)]
+pub async fn change_account(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    change: AccountChange,
+    meta: &RequestMeta,
+) -> Result<StaffView> {
     authorize(who, Action::ManageStaff)?;
-    if disabled && id == who.user_id {
+    if change.disabled == Some(true) && id == who.user_id {
         return Err(ServiceError::invalid(
             "user",
             "you cannot disable your own account: ask another administrator",
@@ -302,28 +311,56 @@ pub async fn set_disabled(
     }
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
-    let target = locked_target(&mut tx, who, id).await?;
-    if target.disabled_at.is_some() == disabled {
-        tx.rollback().await?;
-        return one(core, who, id).await;
+    let mut target = locked_target(&mut tx, who, id).await?;
+    if let Some(role) = change.role.filter(|r| r.as_str() != target.role) {
+        let mut keys_fitted = 0;
+        if role != Role::Admin {
+            keep_an_admin(&mut tx, who, &target, "role").await?;
+            let cap = now + i64::from(STAFF_MAX_EXPIRY_DAYS) * 86_400_000;
+            keys_fitted = store::api_keys::fit_to_role(
+                &mut *tx,
+                &who.org_id,
+                id,
+                cap,
+                !role.may_hold_write_keys(),
+            )
+            .await?;
+        }
+        store::users::set_role(&mut *tx, &who.org_id, id, role.as_str()).await?;
+        audit_staff_change(
+            core,
+            &mut tx,
+            who,
+            EventType::StaffChanged,
+            json!({ "action": "role_changed", "user": id, "email": target.email,
+                    "from": target.role, "to": role.as_str(), "keys_fitted": keys_fitted }),
+            meta,
+        )
+        .await?;
+        target.role = role.as_str().to_owned();
     }
-    let mut keys_revoked = 0;
-    if disabled {
-        keep_an_admin(&mut tx, who, &target, "user").await?;
-        store::staff_links::close_all(&mut *tx, &who.org_id, id, now).await?;
-        keys_revoked = store::api_keys::revoke_all_of(&mut *tx, &who.org_id, id, now).await?;
+    if let Some(disabled) = change
+        .disabled
+        .filter(|d| *d != target.disabled_at.is_some())
+    {
+        let mut keys_revoked = 0;
+        if disabled {
+            keep_an_admin(&mut tx, who, &target, "user").await?;
+            store::staff_links::close_all(&mut *tx, &who.org_id, id, now).await?;
+            keys_revoked = store::api_keys::revoke_all_of(&mut *tx, &who.org_id, id, now).await?;
+        }
+        store::users::set_disabled(&mut *tx, &who.org_id, id, disabled.then_some(now)).await?;
+        audit_staff_change(
+            core,
+            &mut tx,
+            who,
+            EventType::StaffChanged,
+            json!({ "action": if disabled { "disabled" } else { "enabled" },
+                    "user": id, "email": target.email, "keys_revoked": keys_revoked }),
+            meta,
+        )
+        .await?;
     }
-    store::users::set_disabled(&mut *tx, &who.org_id, id, disabled.then_some(now)).await?;
-    audit_staff_change(
-        core,
-        &mut tx,
-        who,
-        EventType::StaffChanged,
-        json!({ "action": if disabled { "disabled" } else { "enabled" },
-                "user": id, "email": target.email, "keys_revoked": keys_revoked }),
-        meta,
-    )
-    .await?;
     tx.commit().await?;
     one(core, who, id).await
 }
@@ -355,6 +392,8 @@ pub async fn reset_password(
              password",
         ));
     }
+    // Until the new password is set the account cannot sign in: never the last admin.
+    keep_an_admin(&mut tx, who, &target, "user").await?;
     store::users::set_password(&mut *tx, &who.org_id, id, None).await?;
     let keys_revoked =
         store::api_keys::revoke_all_of(&mut *tx, &who.org_id, id, core.now_ms()).await?;

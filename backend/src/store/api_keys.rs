@@ -131,6 +131,33 @@ where
     Ok(done.rows_affected())
 }
 
+/// Brings an account's live keys within what a lesser role may hold: expiring by `cap_ms`
+/// at the latest, and read-only when `read_only`. Answers how many live keys it covered.
+pub async fn fit_to_role<'e, E>(
+    db: E,
+    org_id: &str,
+    user_id: &str,
+    cap_ms: i64,
+    read_only: bool,
+) -> Result<u64>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE api_keys SET \
+           expires_at = CASE WHEN expires_at IS NULL OR expires_at > $3 THEN $3 ELSE expires_at END, \
+           scope = CASE WHEN $4 = 1 THEN 'read' ELSE scope END \
+         WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(cap_ms)
+    .bind(i64::from(read_only))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Revokes a key; false when it was already revoked (or is not the organisation's).
 pub async fn revoke<'e, E>(db: E, org_id: &str, id: &str, now_ms: i64) -> Result<bool>
 where

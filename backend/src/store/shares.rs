@@ -142,6 +142,17 @@ pub async fn get<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<Share>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
+    Ok(get_for_change(db, org_id, id)
+        .await?
+        .map(|(share, _)| share))
+}
+
+/// A share as [`get`] reads it, with its settings exactly as stored: what a change
+/// compares against when it writes ([`change_limits`]).
+pub async fn get_for_change<'e, E>(db: E, org_id: &str, id: &str) -> Result<Option<(Share, Stored)>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
     let row: Option<ShareRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM shares s WHERE s.org_id = $1 AND s.id = $2"
     ))
@@ -149,7 +160,24 @@ where
     .bind(id)
     .fetch_optional(db)
     .await?;
-    row.map(Share::try_from).transpose()
+    row.map(|r| {
+        let stored = Stored {
+            expires_at: r.expires_at,
+            max_access_count: r.max_access_count,
+            settings: r.settings.clone(),
+        };
+        Share::try_from(r).map(|s| (s, stored))
+    })
+    .transpose()
+}
+
+/// A share's limits and settings as read, to write a change only over what was read.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub expires_at: Option<i64>,
+    pub max_access_count: i64,
+    /// The settings JSON, byte for byte.
+    pub settings: String,
 }
 
 /// `org_id`'s unrevoked shares of `method` sent to `email` (lower-cased), via the
@@ -272,16 +300,26 @@ pub struct Limits {
 
 /// Changes an unrevoked share's expiry, access limit and settings. Returns whether it did
 /// (false: no such share, or revoked meanwhile).
-pub async fn change_limits<'e, E>(db: E, org_id: &str, id: &str, l: &Limits) -> Result<bool>
+pub async fn change_limits<'e, E>(
+    db: E,
+    org_id: &str,
+    id: &str,
+    was: &Stored,
+    l: &Limits,
+) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
+    // Written only over what the change was planned from: a concurrent change (another
+    // admin, a renewal, a review) makes this one update nothing instead of undoing it.
     let done = sqlx::query(
         "UPDATE shares SET expires_at = $3, max_access_count = $4, settings = $5, \
          remind_at = $6, \
          reminder_sent_at = CASE WHEN $7 = 1 THEN NULL ELSE reminder_sent_at END, \
          expired_at = CASE WHEN $8 = 1 THEN NULL ELSE expired_at END, may_respond = $9 \
-         WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
+         WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL \
+           AND settings = $10 AND max_access_count = $11 \
+           AND (expires_at = $12 OR (expires_at IS NULL AND $13 = 1))",
     )
     .bind(org_id)
     .bind(id)
@@ -292,6 +330,10 @@ where
     .bind(i64::from(l.reset_reminder))
     .bind(i64::from(l.active))
     .bind(may_respond(&l.settings)?)
+    .bind(&was.settings)
+    .bind(was.max_access_count)
+    .bind(was.expires_at.unwrap_or(i64::MIN))
+    .bind(i64::from(was.expires_at.is_none()))
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -4,16 +4,19 @@
 
 use crate::common::{local_mail, org_admin as org, Harness};
 use backend::actor::{RequestMeta, Staff};
-use backend::domain::{Denial, RenewalStatus, Role};
+use backend::domain::controls::parse_network;
+use backend::domain::{Denial, RenewalStatus, Role, ShareSettings};
 use backend::services::renewals::{self, Grant, MAX_PER_SHARE};
 use backend::services::shares::{self, Expiry, NewShare, Recipient, SharedItem};
-use backend::services::{access, audit_log, dashboard, documents, ServiceError};
+use backend::services::{access, audit_log, dashboard, documents, outbox, staff, ServiceError};
 use secrecy::ExposeSecret;
 
 both_engines!(
     a_used_up_share_is_renewed_on_request,
     a_declined_request_may_be_asked_again_within_bounds,
     only_one_request_is_open_under_concurrency,
+    a_disabled_owners_requests_reach_the_administrators,
+    a_guest_asks_only_from_where_the_link_opens,
 );
 
 fn meta() -> RequestMeta {
@@ -22,6 +25,16 @@ fn meta() -> RequestMeta {
 
 /// A share of a fresh document for Jane; returns its id and link token.
 async fn share(h: &Harness, who: &Staff, expiry: Expiry, max: Option<i64>) -> (String, String) {
+    share_with(h, who, expiry, max, ShareSettings::default()).await
+}
+
+async fn share_with(
+    h: &Harness,
+    who: &Staff,
+    expiry: Expiry,
+    max: Option<i64>,
+    settings: ShareSettings,
+) -> (String, String) {
     let doc = documents::upload(
         &h.core,
         who,
@@ -46,6 +59,7 @@ async fn share(h: &Harness, who: &Staff, expiry: Expiry, max: Option<i64>) -> (S
             }],
             expiry,
             max_access_count: max,
+            settings,
             ..Default::default()
         },
         &meta(),
@@ -354,5 +368,58 @@ async fn only_one_request_is_open_under_concurrency(h: Harness) {
             .len(),
         1
     );
+    assert_eq!(events(&h, &admin, &id, "share.renewal_requested").await, 1);
+}
+
+async fn a_disabled_owners_requests_reach_the_administrators(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let dana =
+        crate::staff_accounts::member(&h, &admin, "dana@acme.example", Role::Controller).await;
+    let (id, token) = share(&h, &dana, Expiry::Default, None).await;
+    open(&h, &token).await.unwrap();
+    // Dana leaves; her share outlives her account and then expires.
+    staff::set_disabled(&h.core, &admin, &dana.user_id, true, &meta())
+        .await
+        .unwrap();
+    h.clock.advance(time::Duration::days(400));
+    assert!(matches!(
+        open(&h, &token).await,
+        Err(ServiceError::Denied(Denial::Expired))
+    ));
+    renewals::request(&h.core, &token, "Dana left; who decides now?", &meta())
+        .await
+        .unwrap();
+    // The administrator hears of it, with the link to decide; Dana's address gets nothing.
+    let mail = local_mail(&h, &admin, "admin@acme.example.org", "asks for more time").await;
+    assert!(mail.contains("Dana left; who decides now?"), "{mail}");
+    assert!(mail.contains(&format!("/console/share/{id}")), "{mail}");
+    let to_dana = outbox::list(&h.core, &admin, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.to.contains("dana@acme.example") && m.subject.contains("asks for more time"))
+        .count();
+    assert_eq!(to_dana, 0);
+}
+
+async fn a_guest_asks_only_from_where_the_link_opens(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let settings = ShareSettings {
+        allowed_networks: vec![parse_network("198.51.100.0/24").unwrap()],
+        ..Default::default()
+    };
+    let (id, token) = share_with(&h, &admin, Expiry::Days(7), Some(1), settings).await;
+    open(&h, &token).await.unwrap();
+    // From outside the share's networks the request is refused as an open would be, and
+    // nobody is mailed.
+    let elsewhere = RequestMeta::new(Some("203.0.113.7".parse().unwrap()), Some("renewal-test"));
+    assert!(matches!(
+        renewals::request(&h.core, &token, "from a café", &elsewhere).await,
+        Err(ServiceError::Denied(Denial::NotAllowedFromHere))
+    ));
+    assert_eq!(events(&h, &admin, &id, "share.renewal_requested").await, 0);
+    renewals::request(&h.core, &token, "from the office", &meta())
+        .await
+        .unwrap();
     assert_eq!(events(&h, &admin, &id, "share.renewal_requested").await, 1);
 }

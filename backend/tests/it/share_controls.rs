@@ -33,6 +33,7 @@ both_engines!(
     racing_new_browsers_cannot_both_become_the_first_device,
     responses_per_share_are_capped_under_concurrency,
     a_lockout_outlives_the_window_that_ended_in_it,
+    a_change_planned_from_a_stale_read_writes_nothing,
 );
 
 fn meta_from(ip: &str) -> RequestMeta {
@@ -2442,4 +2443,76 @@ async fn a_lockout_outlives_the_window_that_ended_in_it(h: Harness) {
         ..request(&token)
     };
     access::open(&h.core, right, &meta()).await.unwrap();
+}
+
+/// Two changes to one share at once (two admins, a renewal approval, a review's "extend"):
+/// the one that writes second was planned from what the first replaced, so it writes
+/// nothing rather than undo the first.
+async fn a_change_planned_from_a_stale_read_writes_nothing(h: Harness) {
+    use backend::store::shares as store_shares;
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (id, _) = create(
+        &h,
+        &admin,
+        NewShare {
+            settings: ShareSettings {
+                allow_download: true,
+                ..Default::default()
+            },
+            ..share(&doc)
+        },
+    )
+    .await
+    .unwrap();
+    let pool = h.core.db.pool();
+    let (_, stale) = store_shares::get_for_change(pool, &admin.org_id, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    // The first change lands: no more downloads.
+    shares::change(
+        &h.core,
+        &admin,
+        &id,
+        shares::ShareChange {
+            allow_download: Some(false),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    // The second, planned before it, would turn downloads back on with its settings.
+    let limits = store_shares::Limits {
+        expires_at: stale.expires_at.unwrap() + 3_600_000,
+        max_access_count: stale.max_access_count,
+        settings: stale.settings.clone(),
+        remind_at: None,
+        reset_reminder: false,
+        active: true,
+    };
+    let written = store_shares::change_limits(pool, &admin.org_id, &id, &stale, &limits)
+        .await
+        .unwrap();
+    assert!(!written, "a change over a stale read was written");
+    let now = store_shares::get(pool, &admin.org_id, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!now.settings.allow_download);
+    // Read afresh, the same change is written.
+    let (_, fresh) = store_shares::get_for_change(pool, &admin.org_id, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let limits = store_shares::Limits {
+        settings: fresh.settings.clone(),
+        ..limits
+    };
+    assert!(
+        store_shares::change_limits(pool, &admin.org_id, &id, &fresh, &limits)
+            .await
+            .unwrap()
+    );
 }

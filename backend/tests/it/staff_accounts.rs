@@ -18,6 +18,7 @@ both_engines!(
     the_last_administrator_stays_under_concurrency,
     roles_decide_what_staff_may_do,
     key_scopes_narrow_their_owner,
+    account_changes_are_whole_and_keep_the_organisation_reachable,
 );
 
 fn meta() -> RequestMeta {
@@ -528,4 +529,92 @@ async fn key_scopes_narrow_their_owner(h: Harness) {
             .await
             .is_err()
     );
+}
+
+async fn account_changes_are_whole_and_keep_the_organisation_reachable(h: Harness) {
+    let admin = org_admin(&h, "Acme").await;
+    let bea = member(&h, &admin, "bea@acme.example", Role::Admin).await;
+    let role_of = |id: String| {
+        let core = h.core.clone();
+        let admin = admin.clone();
+        async move {
+            staff::list(&core, &admin)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|s| s.id == id)
+                .unwrap()
+                .role
+        }
+    };
+
+    // Demote and disable oneself in one request: the disable is refused, so the demotion
+    // does not happen either.
+    let both = staff::AccountChange {
+        role: Some(Role::Auditor),
+        disabled: Some(true),
+    };
+    let refused = staff::change_account(&h.core, &admin, &admin.user_id, both, &meta()).await;
+    assert!(
+        matches!(refused, Err(ServiceError::Invalid { field: "user", .. })),
+        "{refused:?}"
+    );
+    assert_eq!(role_of(admin.user_id.clone()).await, Role::Admin);
+    // A demotion and a disable of someone else commit together.
+    let view = staff::change_account(&h.core, &admin, &bea.user_id, both, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        (view.role, view.status),
+        (Role::Auditor, StaffStatus::Disabled)
+    );
+
+    // The last administrator's password cannot be reset: nobody could sign in until the
+    // mailed link is used, and only an administrator reads the outbox.
+    let reset = staff::reset_password(&h.core, &admin, &admin.user_id, &meta()).await;
+    assert!(
+        matches!(reset, Err(ServiceError::Invalid { field: "user", .. })),
+        "{reset:?}"
+    );
+    let me = staff::list(&h.core, &admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.you)
+        .unwrap();
+    assert_eq!(me.status, StaffStatus::Active, "the password still stands");
+
+    // A demoted administrator's lasting admin key is brought within the new role: read
+    // only for an auditor, and expiring within a year.
+    let carl = member(&h, &admin, "carl@acme.example", Role::Admin).await;
+    let (key, _) = api_keys::create(
+        &h.core,
+        &carl,
+        NewKey {
+            name: "carl's pipeline".into(),
+            scope: KeyScope::Admin,
+            expires_in_days: None,
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(key.expires_at, None);
+    staff::change_role(&h.core, &admin, &carl.user_id, Role::Auditor, &meta())
+        .await
+        .unwrap();
+    let fitted = api_keys::list(&h.core, &admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.id == key.id)
+        .unwrap();
+    assert_eq!(fitted.scope, KeyScope::Read);
+    let expires = time::OffsetDateTime::parse(
+        fitted.expires_at.as_deref().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let year = time::Duration::days(i64::from(api_keys::STAFF_MAX_EXPIRY_DAYS));
+    assert!(expires <= h.core.now() + year, "{expires}");
 }

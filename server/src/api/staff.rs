@@ -70,7 +70,8 @@ struct StaffChange {
     disabled: Option<bool>,
 }
 
-/// Changes the role and/or the disabled state; each change is its own audited step.
+/// Changes the role and/or the disabled state, in one transaction (a refusal of either
+/// changes nothing); each change is audited.
 async fn change_staff(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -81,14 +82,11 @@ async fn change_staff(
     if input.role.is_none() && input.disabled.is_none() {
         return Err(invalid("role", "name a role or disabled to change"));
     }
-    let role = input.role.as_deref().map(role).transpose()?;
-    let mut view = None;
-    if let Some(role) = role {
-        view = Some(staff::change_role(&s.core, &who, &id, role, &meta).await?);
-    }
-    if let Some(disabled) = input.disabled {
-        view = Some(staff::set_disabled(&s.core, &who, &id, disabled, &meta).await?);
-    }
+    let change = staff::AccountChange {
+        role: input.role.as_deref().map(role).transpose()?,
+        disabled: input.disabled,
+    };
+    let view = staff::change_account(&s.core, &who, &id, change, &meta).await?;
     Ok(Json(json!(view)))
 }
 

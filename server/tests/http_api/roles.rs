@@ -52,7 +52,7 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
             .into(),
         "test_identity_provider" => "id=x".into(),
         "change_share" => {
-            format!("id={share_id}&expires_on=&max_access_count=&permission=edit&allow_download=on")
+            format!("id={share_id}&expires_at_shown=&expires_at_local=&tz_offset_minutes=&max_access_count=&permission=edit&allow_download=on")
         }
         "revoke_shares" => format!("ids[0]={share_id}"),
         "create_package" => "name=Evil".into(),

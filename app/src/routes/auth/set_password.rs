@@ -2,9 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{invalid, FieldError};
+use crate::components::{invalid, local_time, FieldError};
 use crate::server_fns::staff::{check_password_link, SetPassword};
-use crate::types::{short_time, PasswordLinkView};
+use crate::types::PasswordLinkView;
 
 /// `/password/{token}`: a staff member chooses their password through the one-time link
 /// an invitation or a reset mailed them, and is signed in.
@@ -56,7 +56,7 @@ fn PasswordForm(
     };
     view! {
         <p>{intro}</p>
-        <p class="muted small">{format!("This link works once, until {}.", short_time(&l.expires_at))}</p>
+        <p class="muted small">{format!("This link works once, until {}.", local_time(&l.expires_at))}</p>
         <ActionForm action=action>
             <input type="hidden" name="token" value=token/>
             <input type="email" name="email" value=l.email.clone() autocomplete="username" hidden readonly/>

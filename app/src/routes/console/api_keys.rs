@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{invalid, CopyButton, CsrfField, FieldError, StatusBadge};
+use crate::components::{
+    invalid, local_time, CopyButton, CsrfField, FieldError, LocalTime, StatusBadge,
+};
 use crate::server_fns::keys::{list_api_keys, CreateApiKey, RevokeApiKey};
-use crate::types::{short_time, ApiKeyRowView, ApiKeysView};
+use crate::types::{ApiKeyRowView, ApiKeysView};
 
 /// API keys: create one (name, scope, expiry; the secret shown once), see each key's
 /// prefix, owner, scope and last use, revoke. Everyone manages their own keys;
@@ -116,8 +118,8 @@ fn KeysBody(
 #[component]
 fn KeyRow(k: ApiKeyRowView, everyone: bool, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     let last_used = match (&k.last_used_at, &k.last_used_ip) {
-        (Some(at), Some(ip)) => format!("{} from {ip}", short_time(at)),
-        (Some(at), None) => short_time(at),
+        (Some(at), Some(ip)) => format!("{} from {ip}", local_time(at)),
+        (Some(at), None) => local_time(at),
         _ => "Never".into(),
     };
     let active = k.status == "active";
@@ -126,8 +128,8 @@ fn KeyRow(k: ApiKeyRowView, everyone: bool, revoke: ServerAction<RevokeApiKey>) 
             <td data-label="Key"><strong>{k.name.clone()}</strong><br/><code>{format!("{}…", k.prefix)}</code></td>
             {everyone.then(|| view! { <td data-label="Owner">{k.owner.clone()}</td> })}
             <td data-label="Scope">{if k.scope == "read" { "Read" } else { "Admin" }}</td>
-            <td data-label="Created">{short_time(&k.created_at)}</td>
-            <td data-label="Expires">{k.expires_at.as_deref().map(short_time).unwrap_or_else(|| "Never".into())}</td>
+            <td data-label="Created"><LocalTime at=k.created_at.clone()/></td>
+            <td data-label="Expires">{k.expires_at.as_deref().map(local_time).unwrap_or_else(|| "Never".into())}</td>
             <td data-label="Last used" data-testid="key-last-used">{last_used}</td>
             <td data-label="Status"><StatusBadge status=k.status.clone()/></td>
             <td>

@@ -1,9 +1,10 @@
+use crate::components::LocalTime;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::server_fns::audit::{event_filter_options, list_audit};
-use crate::types::{short_time, AuditRowView};
+use crate::types::AuditRowView;
 
 /// The organisation's audit log: the newest events, filtered by type or group, with the
 /// streamed exports of the same filter.
@@ -91,7 +92,7 @@ fn AuditTable(events: Vec<AuditRowView>) -> impl IntoView {
             <thead><tr><th>"Time"</th><th>"Event"</th><th>"Actor"</th><th>"Credential"</th><th>"IP"</th><th>"Details"</th></tr></thead>
             <tbody>{events.into_iter().map(|e| view! {
                 <tr>
-                    <td class="small">{short_time(&e.occurred_at)}</td>
+                    <td class="small"><LocalTime at=e.occurred_at.clone()/></td>
                     <td><code>{e.event_type}</code></td>
                     <td>{e.actor_name}</td>
                     <td class="small">{e.credential}</td>

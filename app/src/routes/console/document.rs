@@ -4,12 +4,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::audit::{AuditEvents, EventTypeSelect};
 use super::shares::SharesTable;
-use crate::components::{CsrfField, FlashError, UploadForm};
+use crate::components::{local_time, CsrfField, FlashError, LocalTime, UploadForm};
 use crate::server_fns::audit::list_audit;
 use crate::server_fns::documents::{load_document, MoveDocument};
-use crate::types::{
-    human_size, short_time, ConsolePages, CurrentUser, DocumentPageView, DocumentView,
-};
+use crate::types::{human_size, ConsolePages, CurrentUser, DocumentPageView, DocumentView};
 
 /// The tabs of a document's page (`?tab=`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -105,7 +103,7 @@ fn Document(
         current.project.clone().map(|p| format!("Project {p}")),
         Some(current.content_type.clone()),
         Some(human_size(current.size_bytes)),
-        Some(format!("uploaded {}", short_time(&current.created_at))),
+        Some(format!("uploaded {}", local_time(&current.created_at))),
     ]
     .into_iter()
     .flatten()
@@ -258,7 +256,7 @@ fn RevisionTable(revisions: Vec<DocumentView>) -> AnyView {
                     <td class="num">{d.revision}</td><td>{d.title}</td><td>{d.file_name}</td>
                     <td class="num">{human_size(d.size_bytes)}</td>
                     <td class="small"><code>{d.sha256.get(..16).map(|h| format!("{h}…")).unwrap_or_default()}</code></td>
-                    <td>{short_time(&d.created_at)}</td>
+                    <td><LocalTime at=d.created_at.clone()/></td>
                 </tr>
             }).collect_view()}</tbody>
         </table>

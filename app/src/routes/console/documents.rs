@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 
-use crate::components::{CsrfField, UploadForm};
+use crate::components::{CsrfField, LocalTime, UploadForm};
 use leptos_meta::Title;
 
 use crate::server_fns::documents::list_documents;
 use crate::server_fns::packages::{list_packages, ChangePackage, CreatePackage};
 use crate::server_fns::policy::list_projects;
-use crate::types::{human_size, short_time, CurrentUser, DocumentView, PackageRowView};
+use crate::types::{human_size, CurrentUser, DocumentView, PackageRowView};
 
 /// The document register (the current revision of each document) and the upload form.
 /// Uploads are a multipart POST to `/console/documents` (handled by the server,
@@ -60,7 +60,7 @@ pub fn DocumentsPage() -> impl IntoView {
                                     <td class="num" data-testid="document-revision">{d.revision}</td>
                                     <td>{d.project.unwrap_or_else(|| "—".into())}</td>
                                     <td class="small">{d.content_type}</td>
-                                    <td class="num">{human_size(d.size_bytes)}</td><td>{short_time(&d.created_at)}</td>
+                                    <td class="num">{human_size(d.size_bytes)}</td><td><LocalTime at=d.created_at.clone()/></td>
                                 </tr>
                             }).collect_view()}</tbody>
                         </table>

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::components::{CsrfField, RedirectTo};
+use crate::components::{zone_label, CsrfField, RedirectTo};
 
 use crate::server_fns::auth::{get_current_user, SignOut};
 use crate::types::CurrentUser;
@@ -28,6 +28,10 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
     let who = format!("{} · {}", user.email, user.role);
     let pages = user.pages;
     provide_context(user);
+    // The server renders the zone the browser last told it; the browser corrects it if
+    // that has changed since (see `components::time_zone`).
+    let (zone, set_zone) = signal(zone_label());
+    Effect::new(move |_| set_zone.set(zone_label()));
     view! {
         <header class="topbar">
             <A href="/console" attr:class="brand">"Liaison"</A>
@@ -56,5 +60,8 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
         <main class="console">
             <Outlet/>
         </main>
+        <footer class="console-foot">
+            <p class="muted small" data-testid="time-zone">{move || format!("Times are shown in {}.", zone.get())}</p>
+        </footer>
     }
 }

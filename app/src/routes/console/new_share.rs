@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::components::{
-    browser_time_zone, invalid as invalid_when, message_for, offset_at, CopyButton, CsrfField,
-    FieldError,
+    browser_time_zone, current_offset, invalid as invalid_when, message_for, offset_at, zone_label,
+    CopyButton, CsrfField, FieldError,
 };
 use leptos_meta::Title;
 
@@ -202,10 +202,10 @@ fn Limits(
     may_override: bool,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    // The browser's offset (JavaScript's getTimezoneOffset), known once the page has
-    // loaded its script; until then a custom time is read as UTC, and the label says so.
-    let (tz_offset, set_tz_offset) = signal(String::new());
-    let (tz_label, set_tz_label) = signal("UTC".to_owned());
+    // The viewer's offset (JavaScript's getTimezoneOffset): the zone the server knows from
+    // the browser's last page, then the browser's own once the script has loaded.
+    let (tz_offset, set_tz_offset) = signal(current_offset().to_string());
+    let (tz_label, set_tz_label) = signal(zone_label());
     Effect::new(move |_| {
         if let Some((offset, label)) = browser_time_zone() {
             set_tz_offset.set(offset.to_string());

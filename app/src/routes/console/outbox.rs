@@ -1,8 +1,8 @@
+use crate::components::LocalTime;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::server_fns::outbox::list_outbox;
-use crate::types::short_time;
 
 /// Outgoing mail: delivery status per message; without SMTP configured, the mail itself.
 #[component]
@@ -22,7 +22,7 @@ pub fn OutboxPage() -> impl IntoView {
                             <thead><tr><th>"Queued"</th><th>"Kind"</th><th>"To"</th><th>"Subject"</th><th>"Status"</th></tr></thead>
                             <tbody>{list.into_iter().map(|m| view! {
                                 <tr>
-                                    <td class="small">{short_time(&m.created_at)}</td>
+                                    <td class="small"><LocalTime at=m.created_at.clone()/></td>
                                     <td><code>{m.kind}</code></td>
                                     <td class="small">{m.to}</td>
                                     <td>

@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{invalid as invalid_when, CsrfField, FieldError};
+use crate::components::{invalid as invalid_when, local_time, CsrfField, FieldError, LocalTime};
 use crate::server_fns::renewals::{list_renewals, DecideRenewal};
-use crate::types::{short_time, RenewalRowView};
+use crate::types::RenewalRowView;
 
 fn status_label(status: &str) -> &'static str {
     match status {
@@ -53,7 +53,7 @@ fn Row(r: RenewalRowView) -> impl IntoView {
             <td data-label="Recipient">{r.recipient_name.clone()}<div class="muted small">{r.recipient_email.clone()}</div></td>
             <td data-label="Document">{r.document_title.clone()}</td>
             <td data-label="Shared by">{r.owner_name.clone()}</td>
-            <td data-label="Asked" class="small">{short_time(&r.requested_at)}</td>
+            <td data-label="Asked" class="small"><LocalTime at=r.requested_at.clone()/></td>
             <td data-label="Reason" class="reason">{r.reason.clone()}</td>
             <td data-label="Status">{status_label(&r.status)}
                 {r.decided_by.clone().map(|by| view! { <div class="muted small">{format!("by {by}")}</div> })}
@@ -88,7 +88,7 @@ fn Request(r: RenewalRowView, renewal: ServerAction<DecideRenewal>) -> impl Into
             .clone()
             .map(|b| format!(" by {b}"))
             .unwrap_or_default();
-        format!("{}{by} on {}", status_label(&r.status), short_time(at))
+        format!("{}{by} on {}", status_label(&r.status), local_time(at))
     });
     let note = (!r.decision_note.is_empty()).then(|| r.decision_note.clone());
     let form = (r.status == "open" && r.may_decide).then(|| {
@@ -98,7 +98,7 @@ fn Request(r: RenewalRowView, renewal: ServerAction<DecideRenewal>) -> impl Into
     view! {
         <article class="renewal" data-testid="renewal" data-status=r.status.clone()>
             <h3>{format!("{} asked for more time", r.recipient_name)} " "
-                <span class="muted small">{short_time(&r.requested_at)}</span></h3>
+                <span class="muted small">{local_time(&r.requested_at)}</span></h3>
             <blockquote class="comment" data-testid="renewal-reason-shown">{r.reason.clone()}</blockquote>
             {decided.map(|d| view! { <p class="muted small" data-testid="renewal-decided">{d}</p> })}
             {note.map(|n| view! { <p class="small">"Note: " {n}</p> })}

@@ -3,9 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::reviews::{default_action_label, recurrence_label, ReviewProgress};
-use crate::components::{invalid as invalid_when, CsrfField, FieldError};
+use crate::components::{invalid as invalid_when, local_time, CsrfField, FieldError};
 use crate::server_fns::reviews::{load_review, DecideReview, EndReview};
-use crate::types::{short_time, QueueRowView, ReviewView};
+use crate::types::{QueueRowView, ReviewView};
 
 const REASON: &[&str] = &["reason"];
 const EXTEND: &[&str] = &["extend", "expires_at"];
@@ -115,7 +115,7 @@ fn Review(r: ReviewView, decided: RwSignal<u32>, end: ServerAction<EndReview>) -
         <dl class="facts">
             <dt>"Shares"</dt><dd>{c.scope_text.clone()}</dd>
             <dt>"Reviewers"</dt><dd>{c.reviewer_text.clone()}</dd>
-            <dt>"Due"</dt><dd>{short_time(&c.due_at)}</dd>
+            <dt>"Due"</dt><dd>{local_time(&c.due_at)}</dd>
             <dt>"At the due date"</dt><dd>{default_action_label(&c.default_action)}</dd>
             <dt>"Runs"</dt><dd>{recurrence_label(&c.recurrence)}</dd>
             <dt>"Started by"</dt><dd>{c.created_by.clone()}</dd>
@@ -195,7 +195,7 @@ fn Row(
     let expires = i
         .expires_at
         .as_deref()
-        .map(short_time)
+        .map(local_time)
         .unwrap_or_else(|| "never".into());
     let outcome = i.decision.clone().map(|d| {
         let by = if i.auto_applied {
@@ -252,7 +252,7 @@ fn Row(
                 <div class="muted small">{i.recipient_email.clone()}</div>
             </td>
             <td data-label="Document">{i.document_title.clone()}<div class="muted small">{i.tlp.clone()}</div></td>
-            <td data-label="Shared" class="small">{short_time(&i.created_at)} " by " {i.created_by.clone()}
+            <td data-label="Shared" class="small">{local_time(&i.created_at)} " by " {i.created_by.clone()}
                 <div class="muted small">{format!("expires {expires}")}</div></td>
             <td data-label="Opens" class="small">{opens}</td>
             <td data-label="Flags">

@@ -2,11 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::{
-    browser_time_zone, invalid as invalid_when, offset_at, CsrfField, FieldError,
+    browser_time_zone, current_offset, invalid as invalid_when, offset_at, zone_label, CsrfField,
+    FieldError, LocalTime,
 };
 use crate::error::AppError;
 use crate::server_fns::reviews::{list_reviews, StartReview};
-use crate::types::{short_time, CampaignRowView, ReviewFormOptions};
+use crate::types::{CampaignRowView, ReviewFormOptions};
 
 /// "12 of 40 decided" with a bar; the numbers are the bar's accessible name.
 #[component]
@@ -83,7 +84,7 @@ fn Campaigns(campaigns: Vec<CampaignRowView>) -> impl IntoView {
                         <div class="muted small">{format!("{} · {}", recurrence_label(&c.recurrence), default_action_label(&c.default_action))}</div></td>
                     <td data-label="Shares" class="small">{c.scope_text.clone()}</td>
                     <td data-label="Reviewers" class="small">{c.reviewer_text.clone()}</td>
-                    <td data-label="Due" class="small">{short_time(&c.due_at)}</td>
+                    <td data-label="Due" class="small"><LocalTime at=c.due_at.clone()/></td>
                     <td data-label="Progress"><ReviewProgress items=c.items pending=c.pending/></td>
                     <td data-label="Status">{if c.status == "open" { "Open" } else { "Closed" }}</td>
                 </tr>
@@ -117,8 +118,8 @@ fn StartForm(options: ReviewFormOptions, start: ServerAction<StartReview>) -> im
             })
         })
     };
-    let (tz_offset, set_tz_offset) = signal(String::new());
-    let (tz_label, set_tz_label) = signal("UTC".to_owned());
+    let (tz_offset, set_tz_offset) = signal(current_offset().to_string());
+    let (tz_label, set_tz_label) = signal(zone_label());
     Effect::new(move |_| {
         if let Some((offset, label)) = browser_time_zone() {
             set_tz_offset.set(offset.to_string());

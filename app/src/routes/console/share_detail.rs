@@ -2,10 +2,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{CsrfField, StatusBadge};
+use crate::components::{
+    current_offset, invalid, local_input_value, local_time, offset_at, offset_for, zone_label,
+    CsrfField, FieldError, LocalTime, StatusBadge,
+};
 use crate::server_fns::renewals::DecideRenewal;
 use crate::server_fns::shares::{load_share_detail, ChangeShare, DecideDevice};
-use crate::types::{human_size, short_time, DeviceRowView, ResponseRowView, ShareDetailView};
+use crate::types::{human_size, DeviceRowView, ResponseRowView, ShareDetailView};
 
 /// One share: its state, the browsers bound to it (approve or reject those waiting), and
 /// the recipient's responses.
@@ -31,7 +34,14 @@ pub fn ShareDetailPage() -> impl IntoView {
             .value()
             .get()
             .and_then(|r| r.err())
-            .or_else(|| change.value().get().and_then(|r| r.err()))
+            .or_else(|| {
+                // A refusal about one of the change form's fields shows under that field.
+                change.value().get().and_then(|r| r.err()).filter(|e| {
+                    !e.field
+                        .as_deref()
+                        .is_some_and(|f| CHANGE_FIELDS.iter().any(|set| set.contains(&f)))
+                })
+            })
             .map(|e| crate::error_text(&e))
     };
     let changed = move || change.value().get().is_some_and(|r| r.is_ok());
@@ -99,8 +109,8 @@ fn Detail(
         <dl class="facts">
             <dt>"Email"</dt><dd>{s.recipient_email.clone()}</dd>
             <dt>"Document"</dt><dd>{s.document_title.clone()} " · " {s.tlp.clone()}</dd>
-            <dt>"Created"</dt><dd>{short_time(&s.created_at)} " by " {s.created_by.clone()}</dd>
-            <dt>"Expires"</dt><dd>{s.expires_at.as_deref().map(short_time).unwrap_or_else(|| "never".into())}</dd>
+            <dt>"Created"</dt><dd>{local_time(&s.created_at)} " by " {s.created_by.clone()}</dd>
+            <dt>"Expires"</dt><dd>{s.expires_at.as_deref().map(local_time).unwrap_or_else(|| "never".into())}</dd>
             <dt>"Accesses"</dt><dd>{format!("{} / {limit}", s.access_count)}</dd>
             <dt>"Recipient may"</dt><dd>{permissions_text(&detail)}</dd>
         </dl>
@@ -161,8 +171,8 @@ fn Device(
                 <div class="small">{device.user_agent.clone().unwrap_or_else(|| "unknown browser".into())}</div>
                 <div class="muted small">{device.ip.clone().unwrap_or_default()}</div>
             </td>
-            <td class="small" data-label="First seen">{short_time(&device.first_seen_at)}</td>
-            <td class="small" data-label="Last seen">{short_time(&device.last_seen_at)}</td>
+            <td class="small" data-label="First seen"><LocalTime at=device.first_seen_at.clone()/></td>
+            <td class="small" data-label="Last seen"><LocalTime at=device.last_seen_at.clone()/></td>
             <td data-testid="device-status" data-label="Status">{device.status.clone()}</td>
             <td class="actions">
                 {pending.then(|| form("approve", "Approve"))}
@@ -201,16 +211,30 @@ fn permissions_text(d: &ShareDetailView) -> String {
     parts.join(" · ")
 }
 
+const EXPIRY: &[&str] = &["expires_at"];
+const LIMIT: &[&str] = &["max_access_count"];
+const PERMISSION: &[&str] = &["settings.permission"];
+const CHANGE_FIELDS: [&[&str]; 3] = [EXPIRY, LIMIT, PERMISSION];
+
 /// Extend or shorten the share, change its access limit and what the recipient may do.
+/// The expiry is a date and time in the viewer's zone; the form also posts what it showed,
+/// so an expiry left as it was is not changed (and not re-read through a time zone).
 #[component]
 fn ChangeForm(detail: ShareDetailView, change: ServerAction<ChangeShare>) -> impl IntoView {
     let s = detail.share;
-    let expires_on = s
+    let error = Signal::derive(move || change.value().get().and_then(|r| r.err()));
+    let shown = s
         .expires_at
         .as_deref()
-        .and_then(|e| e.get(..10))
-        .unwrap_or_default()
-        .to_owned();
+        .map(local_input_value)
+        .unwrap_or_default();
+    let shown_offset = s
+        .expires_at
+        .as_deref()
+        .map_or_else(current_offset, offset_for);
+    let (tz_offset, set_tz_offset) = signal(shown_offset.to_string());
+    let (tz_label, set_tz_label) = signal(zone_label());
+    Effect::new(move |_| set_tz_label.set(zone_label()));
     let permission = detail.permission.clone();
     let option = move |value: &'static str, label: &'static str| {
         let selected = permission == value;
@@ -219,25 +243,42 @@ fn ChangeForm(detail: ShareDetailView, change: ServerAction<ChangeShare>) -> imp
     view! {
         <section class="panel">
             <h2>"Change"</h2>
-            <ActionForm action=change attr:class="change">
+            <ActionForm action=change attr:class="change share-change">
                 <CsrfField/>
                 <input type="hidden" name="id" value=s.id.clone()/>
-                <label>"Expires on (end of day, UTC)"
-                    <input type="date" name="expires_on" value=expires_on required data-testid="change-expiry"/>
+                <input type="hidden" name="expires_at_shown" value=shown.clone()/>
+                <input type="hidden" name="tz_offset_minutes" value=tz_offset/>
+                <label>"Expires at"
+                    <input type="datetime-local" name="expires_at_local" value=shown required data-testid="change-expiry"
+                        aria-invalid=invalid(error, EXPIRY) aria-describedby="change-expiry-hint change-expiry-error"
+                        on:input=move |ev| {
+                            if let Some(offset) = offset_at(&event_target_value(&ev)) {
+                                set_tz_offset.set(offset.to_string());
+                            }
+                        }/>
+                    <span class="hint" id="change-expiry-hint">{move || format!("Your time: {}", tz_label.get())}</span>
+                    <FieldError error fields=EXPIRY id="change-expiry-error"/>
                 </label>
-                <label>"Maximum opens (0 = unlimited)"
-                    <input type="number" name="max_access_count" min="0" value=s.max_access_count.to_string() data-testid="change-limit"/>
+                <label>"Maximum opens"
+                    <input type="number" name="max_access_count" min="0" value=s.max_access_count.to_string() data-testid="change-limit"
+                        aria-invalid=invalid(error, LIMIT) aria-describedby="change-limit-hint change-limit-error"/>
+                    <span class="hint" id="change-limit-hint">"0 = unlimited"</span>
+                    <FieldError error fields=LIMIT id="change-limit-error"/>
                 </label>
                 <label>"Recipient may"
-                    <select name="permission" data-testid="change-permission">
+                    <select name="permission" data-testid="change-permission"
+                        aria-invalid=invalid(error, PERMISSION) aria-describedby="change-permission-error">
                         {option("view", "View")}
                         {option("comment", "View and comment")}
                         {option("edit", "View, comment, respond with files")}
                     </select>
+                    <FieldError error fields=PERMISSION id="change-permission-error"/>
                 </label>
-                <label class="check"><input type="checkbox" name="allow_download" checked=detail.allow_download data-testid="change-download"/>" Download allowed"</label>
-                <label class="check"><input type="checkbox" name="allow_print" checked=detail.allow_print/>" Printing allowed"</label>
-                <label class="check"><input type="checkbox" name="watermark" checked=detail.watermark/>" Watermark"</label>
+                <div class="choices">
+                    <label class="check"><input type="checkbox" name="allow_download" checked=detail.allow_download data-testid="change-download"/>" Download allowed"</label>
+                    <label class="check"><input type="checkbox" name="allow_print" checked=detail.allow_print/>" Printing allowed"</label>
+                    <label class="check"><input type="checkbox" name="watermark" checked=detail.watermark/>" Watermark"</label>
+                </div>
                 <button type="submit" class="btn btn-primary" data-testid="save-change">"Save changes"</button>
             </ActionForm>
         </section>
@@ -255,7 +296,7 @@ fn Response(response: ResponseRowView, share_id: String) -> impl IntoView {
     .to_owned();
     view! {
         <article class="response" data-testid="response">
-            <h3>{decision} " " <span class="muted small">{short_time(&response.created_at)}</span></h3>
+            <h3>{decision} " " <span class="muted small">{local_time(&response.created_at)}</span></h3>
             {(!response.comment.is_empty()).then(|| view! { <p class="comment">{response.comment.clone()}</p> })}
             {(!response.attachments.is_empty()).then(|| view! {
                 <ul class="attachments">

@@ -2,12 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{CsrfField, RevokeButton, StatusBadge};
+use crate::components::{CsrfField, LocalTime, RevokeButton, StatusBadge};
 use crate::server_fns::shares::{
     list_shares, load_dashboard, CopyShareLink, ResendInvitation, RevokeShare, RevokeShares,
     ShareQuery,
 };
-use crate::types::{short_time, ShareRowView};
+use crate::types::ShareRowView;
 
 /// The Active shares page: filter by status, search by recipient, and the table.
 #[component]
@@ -216,11 +216,10 @@ fn Row(index: usize, share: ShareRowView, revoke: ServerAction<RevokeShare>) -> 
     } else {
         share.max_access_count.to_string()
     };
-    let expires = share
-        .expires_at
-        .as_deref()
-        .map(short_time)
-        .unwrap_or_else(|| "never".into());
+    let expires = match share.expires_at.clone() {
+        Some(at) => view! { <LocalTime at/> }.into_any(),
+        None => "never".into_any(),
+    };
     let active = share.status == "active";
     view! {
         <tr data-share-id=share.id.clone()>
@@ -246,7 +245,10 @@ fn Row(index: usize, share: ShareRowView, revoke: ServerAction<RevokeShare>) -> 
             } else {
                 view! { <span class="muted" title="View only: the guest cannot respond">"—"</span> }.into_any()
             }}</td>
-            <td class="small">{share.last_activity_at.as_deref().map(short_time).unwrap_or_else(|| "—".into())}</td>
+            <td class="small">{match share.last_activity_at.clone() {
+                Some(at) => view! { <LocalTime at/> }.into_any(),
+                None => "—".into_any(),
+            }}</td>
             <td class="actions">
                 {(active && share.link_available).then(|| view! { <LinkActions id=share.id.clone()/> })}
                 {active.then(|| view! { <RevokeButton action=revoke id=share.id.clone() recipient=share.recipient_name.clone()/> })}

@@ -2,9 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::settings::PolicyNav;
-use crate::components::CsrfField;
+use crate::components::{CsrfField, LocalTime};
 use crate::server_fns::policy::{load_terms_page, PublishTerms};
-use crate::types::{short_time, CurrentUser};
+use crate::types::CurrentUser;
 
 /// Legal terms: publish a version (versions never change), read each, and see which guest
 /// accepted which version, when.
@@ -63,7 +63,7 @@ pub fn TermsPage() -> impl IntoView {
                                     <tr>
                                         <td>{a.recipient_name}<div class="muted small">{a.recipient_email}</div></td>
                                         <td>{a.version}</td>
-                                        <td>{short_time(&a.accepted_at)}</td>
+                                        <td><LocalTime at=a.accepted_at.clone()/></td>
                                         <td>{a.share_id.map(|id| view! { <a href=format!("/console/share/{id}")>"Open share"</a> })}</td>
                                     </tr>
                                 }).collect_view()}</tbody>

@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{invalid, CsrfField, FieldError};
+use crate::components::{invalid, local_time, CsrfField, FieldError};
 use crate::server_fns::staff::{list_staff, ChangeStaff, InviteStaff};
-use crate::types::{short_time, StaffRowView};
+use crate::types::StaffRowView;
 
 const ROLES: [(&str, &str, &str); 3] = [
     (
@@ -115,7 +115,7 @@ fn StaffRow(s: StaffRowView, change: ServerAction<ChangeStaff>) -> impl IntoView
         "Password"
     };
     let status = match &s.link_expires_at {
-        Some(until) => format!("{} · link until {}", s.status_label, short_time(until)),
+        Some(until) => format!("{} · link until {}", s.status_label, local_time(until)),
         None => s.status_label.clone(),
     };
     let (id_role, id_toggle, id_reset) = (s.id.clone(), s.id.clone(), s.id.clone());

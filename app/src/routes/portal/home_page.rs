@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
-use crate::components::{FieldError, GuestFrame};
+use crate::components::{local_time, FieldError, GuestFrame};
 use crate::server_fns::portal::{load_home, AddMemberAsManager, OpenFromHome, SignOutGuest};
-use crate::types::{short_time, HomeGroupView, HomeShareView, HomeView, ManagerView};
+use crate::types::{HomeGroupView, HomeShareView, HomeView, ManagerView};
 
 /// `/portal/home`: "Shared with you" — every share of the guest's that stands now, by the
 /// portal's sections — signing out, here or everywhere, and for a portal's manager the
@@ -87,7 +87,7 @@ fn HomeTable(shares: Vec<HomeShareView>, open: ServerAction<OpenFromHome>) -> im
                         <tr data-testid="home-share">
                             <td data-label="Shared"><span>{s.title.clone()}{s.current.then(|| view! { <span class="muted small">" (open now)"</span> })}</span></td>
                             <td data-label="Marking"><span class="tlp">{s.tlp}</span></td>
-                            <td data-label="Expires">{s.expires_at.as_deref().map(short_time).unwrap_or_else(|| "No expiry".into())}</td>
+                            <td data-label="Expires">{s.expires_at.as_deref().map(local_time).unwrap_or_else(|| "No expiry".into())}</td>
                             <td data-label="Asked of you">{asked}</td>
                             <td>
                                 {if s.current {

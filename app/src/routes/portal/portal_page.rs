@@ -92,7 +92,7 @@ fn Respond(can_attach: bool, responses: Vec<(String, String, String)>) -> impl I
             {(!responses.is_empty()).then(|| view! {
                 <ul class="responses">
                     {responses.into_iter().map(|(decision, comment, at)| view! {
-                        <li><strong>{decision}</strong>" · "{crate::types::short_time(&at)}<div>{comment}</div></li>
+                        <li><strong>{decision}</strong>" · "{crate::components::local_time(&at)}<div>{comment}</div></li>
                     }).collect_view()}
                 </ul>
             })}

@@ -8,7 +8,12 @@ use serde::{Deserialize, Serialize};
 pub struct ShareChangeForm {
     pub csrf: String,
     pub id: String,
-    pub expires_on: String,
+    /// The expiry as the form showed it (`2026-12-31T17:00`, the viewer's zone).
+    pub expires_at_shown: String,
+    /// The expiry as posted, in the same form; equal to `expires_at_shown` = unchanged.
+    pub expires_at_local: String,
+    /// `getTimezoneOffset()` of the posted expiry; blank = UTC.
+    pub tz_offset_minutes: String,
     pub max_access_count: String,
     pub permission: String,
     pub allow_download: Option<String>,
@@ -16,10 +21,10 @@ pub struct ShareChangeForm {
     pub watermark: Option<String>,
 }
 
-/// The share page's "Change" form: expiry date, access limit and what the recipient may
-/// do. The form posts every field; an expiry date or limit equal to the share's current
-/// one is left alone (so a controller who may not change them can still change the
-/// permissions).
+/// The share page's "Change" form: expiry, access limit and what the recipient may do.
+/// The form posts every field; an expiry as the form showed it, or a limit equal to the
+/// share's current one, is left alone (so a controller who may not change them can still
+/// change the permissions).
 #[server]
 pub async fn change_share(#[server(flatten)] form: ShareChangeForm) -> Result<(), AppError> {
     use crate::ssr::{context, fail, meta, require_staff_csrf};
@@ -27,7 +32,9 @@ pub async fn change_share(#[server(flatten)] form: ShareChangeForm) -> Result<()
     let ShareChangeForm {
         csrf,
         id,
-        expires_on,
+        expires_at_shown,
+        expires_at_local,
+        tz_offset_minutes,
         max_access_count,
         permission,
         allow_download,
@@ -37,13 +44,11 @@ pub async fn change_share(#[server(flatten)] form: ShareChangeForm) -> Result<()
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
     let current = shares::get(&ctx.core, &staff, &id).await.map_err(fail)?;
-    let expiry = super::form_expiry_date(&expires_on)
-        .map_err(fail)?
-        .filter(|at| {
-            current.expires_at.as_deref().and_then(|e| e.get(..10))
-                != Some(at.date().to_string().as_str())
-        })
-        .map(shares::Expiry::At);
+    let expiry = if expires_at_local.trim() == expires_at_shown.trim() {
+        None
+    } else {
+        Some(super::form_expiry("custom", &expires_at_local, &tz_offset_minutes).map_err(fail)?)
+    };
     let max_access_count = super::form_access_count(&max_access_count)
         .map_err(fail)?
         .filter(|n| *n != current.max_access_count);

@@ -100,6 +100,12 @@ fn count_within(a: i64, b: i64) -> bool {
 }
 
 impl Policy {
+    /// Whether someone of `role` may set a share's expiry and access count away from the
+    /// defaults: those who manage the policy always, others where it lets controllers.
+    pub fn lets_override(&self, role: super::Role) -> bool {
+        role.permits(super::Action::ManagePolicy) || self.allow_controller_override
+    }
+
     /// Internal consistency: defaults inside the ceilings, lists not empty.
     pub fn validate(&self) -> Result<(), PolicyViolation> {
         if !(1..=MAX_EXPIRY_DAYS_CEILING).contains(&self.max_expiry_days) {

@@ -13,7 +13,7 @@ use super::{open_in, NewCampaign};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::domain::review::{DefaultAction, Recurrence, ReviewDecision, ReviewScope, ReviewerRule};
-use crate::domain::Action;
+use crate::domain::{Action, Role};
 use crate::store::{self, from_millis, reviews::CampaignRow};
 use crate::Liaison;
 
@@ -226,16 +226,19 @@ async fn next_run(core: &Liaison, c: &CampaignRow) -> Result<Option<(String, New
             _ => return Ok(None),
         }
     };
-    let is_active_admin = |id: &str| {
-        let id = id.to_owned();
-        async move {
-            Ok::<_, ServiceError>(
-                store::users::get(pool, &c.org_id, &id)
-                    .await?
-                    .is_some_and(|u| u.disabled_at.is_none() && u.role == "admin"),
-            )
-        }
-    };
+    let is_active_admin =
+        |id: &str| {
+            let id = id.to_owned();
+            async move {
+                Ok::<_, ServiceError>(store::users::get(pool, &c.org_id, &id).await?.is_some_and(
+                    |u| {
+                        u.disabled_at.is_none()
+                            && Role::parse(&u.role)
+                                .is_some_and(|r| r.permits(Action::ManageReviews))
+                    },
+                ))
+            }
+        };
     let creator = if is_active_admin(&c.created_by).await? {
         c.created_by.clone()
     } else {

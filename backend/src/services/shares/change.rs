@@ -9,7 +9,7 @@ use super::{remind_at, Expiry, ShareView};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::domain::policy::ShareFacts;
-use crate::domain::{RenewalStatus, Role, Share, ShareSettings};
+use crate::domain::{RenewalStatus, Share, ShareSettings};
 use crate::services::{policy, rfc3339, Result, ServiceError};
 use crate::store::{self, to_millis};
 use crate::Liaison;
@@ -55,6 +55,8 @@ pub async fn change(
 #[derive(Debug)]
 pub(crate) struct PlannedChange {
     pub share: Share,
+    /// The share's limits and settings as the plan read them.
+    was: store::shares::Stored,
     limits: store::shares::Limits,
     details: serde_json::Value,
 }
@@ -82,7 +84,7 @@ pub(crate) async fn plan(
     change: ShareChange,
 ) -> Result<Option<PlannedChange>> {
     crate::services::authorize(who, crate::domain::Action::ManageOwnShare)?;
-    let share = store::shares::get(core.db.pool(), &who.org_id, id)
+    let (share, was) = store::shares::get_for_change(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?;
     super::authorize_manage(who, &share.created_by)?;
@@ -103,7 +105,7 @@ pub(crate) async fn plan(
         policies.push(policy::effective_for_document(core, &who.org_id, doc).await?);
     }
     let policy = &policies[0];
-    let may_override = who.role == Role::Admin || policy.allow_controller_override;
+    let may_override = policy.lets_override(who.role);
     let now = core.now();
     let expires_at = match change.expiry {
         Some(e) => resolve_expiry(policy, may_override, e, now)?,
@@ -171,6 +173,7 @@ pub(crate) async fn plan(
     });
     Ok(Some(PlannedChange {
         share,
+        was,
         limits,
         details,
     }))
@@ -187,9 +190,17 @@ pub(crate) async fn apply(
     meta: &RequestMeta,
 ) -> Result<()> {
     let share = &planned.share;
-    if !store::shares::change_limits(&mut **tx, &who.org_id, &share.id, &planned.limits).await? {
+    let written = store::shares::change_limits(
+        &mut **tx,
+        &who.org_id,
+        &share.id,
+        &planned.was,
+        &planned.limits,
+    )
+    .await?;
+    if !written {
         return Err(ServiceError::Conflict(
-            "the share was revoked meanwhile".into(),
+            "the share was revoked or changed meanwhile; reload it and try again".into(),
         ));
     }
     let now = core.now_ms();

@@ -12,7 +12,7 @@ use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::crypto::ShareToken;
 use crate::domain::controls::BundleRef;
 use crate::domain::policy::{ShareFacts, MAX_ACCESS_COUNT};
-use crate::domain::{Method, Role, Share, ShareSettings, Tlp};
+use crate::domain::{Method, Share, ShareSettings, Tlp};
 use crate::services::share_core::sealing_context;
 use crate::services::{policy, rfc3339, validate, Result, ServiceError};
 use crate::store::shares::ShareRow;
@@ -216,7 +216,7 @@ async fn check_new_share(
     document_id: &str,
 ) -> Result<Checked> {
     let policy = policy::effective_for_document(core, &who.org_id, document_id).await?;
-    let may_override = who.role == Role::Admin || policy.allow_controller_override;
+    let may_override = policy.lets_override(who.role);
     let now = core.now();
     let expires_at = resolve_expiry(&policy, may_override, input.expiry, now)?;
     let max_access_count = resolve_max_access_count(
