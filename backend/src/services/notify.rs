@@ -45,6 +45,22 @@ async fn to_recipient(
     kind: &'static str,
     mail: Rendered,
 ) -> Result<()> {
+    let to = (
+        share.recipient_email.as_str(),
+        share.recipient_name.as_str(),
+    );
+    about_share(core, tx, share, kind, to, mail).await
+}
+
+/// Queues `mail` about `share` to one person, `to` = (address, name).
+async fn about_share(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    kind: &'static str,
+    (to_address, to_name): (&str, &str),
+    mail: Rendered,
+) -> Result<()> {
     mail::enqueue(
         tx,
         &core.sealer,
@@ -54,8 +70,8 @@ async fn to_recipient(
             org_id: &share.org_id,
             kind,
             share_id: Some(&share.id),
-            to_address: &share.recipient_email,
-            to_name: &share.recipient_name,
+            to_address,
+            to_name,
             mail,
         },
     )
@@ -310,21 +326,8 @@ async fn to_owner(
         store::users::active_admins(core.db.pool(), &share.org_id).await?
     };
     for reader in &readers {
-        mail::enqueue(
-            tx,
-            &core.sealer,
-            &host(core),
-            core.now_ms(),
-            Draft {
-                org_id: &share.org_id,
-                kind,
-                share_id: Some(&share.id),
-                to_address: &reader.email,
-                to_name: &reader.display_name,
-                mail: render(&reader.display_name),
-            },
-        )
-        .await?;
+        let to = (reader.email.as_str(), reader.display_name.as_str());
+        about_share(core, tx, share, kind, to, render(&reader.display_name)).await?;
     }
     Ok(())
 }
