@@ -90,13 +90,23 @@ test('an admin shares a document, the recipient opens it, the admin revokes it',
   await row.getByTestId('copy-link').click();
   await expect(row.getByTestId('copied-link')).toHaveValue(url);
 
-  // Revoke: the button only works once wasm has hydrated the page, and asks first.
+  // Revoke: the button only works once wasm has hydrated the page, and asks first. The
+  // guest's page is still open (marked, to tell it from a reloaded one).
+  await guest.evaluate(() => { (window as unknown as { stillHere?: boolean }).stillHere = true; });
   await row.getByTestId('revoke').click();
   await expect(row.getByTestId('confirm-revoke')).toBeVisible();
   await shot(page, info, '05-confirm-revoke');
   await row.getByTestId('confirm-revoke').click();
   await expect(row.getByTestId('status')).toHaveText('Revoked');
   await shot(page, info, '06-revoked');
+
+  // The guest's open page empties itself at once, without a reload: its live socket was
+  // closed as revoked, and nothing of the content is left on the page.
+  await expect(guest.getByTestId('portal-closed')).toHaveText('This link has been revoked.');
+  await expect(guest.getByTestId('portal-item')).toHaveCount(0);
+  await expect(guest.locator('iframe')).toHaveCount(0);
+  expect(await guest.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+  await shot(guest, info, '06b-portal-emptied');
 
   // The guest is out on the very next request, on every path.
   await guest.reload();

@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod federation;
 pub mod key_commands;
+pub mod live;
 pub mod middleware;
 pub mod portal_responses;
 pub mod rate_limit;

@@ -186,6 +186,15 @@ pub enum PortalView {
     },
 }
 
+impl PortalView {
+    /// The brand the page is shown in, open or closed.
+    pub fn brand(&self) -> BrandView {
+        match self {
+            Self::Open { brand, .. } | Self::Closed { brand, .. } => brand.clone(),
+        }
+    }
+}
+
 /// The guest's home: the shares of the recipient the session proves, standing now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HomeView {

@@ -37,6 +37,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/session", post(create_session))
         .route("/session/renew", post(renew_session))
         .route("/events", get(events))
+        .route("/live", get(crate::live::portal_live))
         .route("/items", get(items))
         .route("/items/{id}/content", get(item_content))
 }

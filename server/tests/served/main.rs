@@ -9,4 +9,5 @@ mod dnsmasq;
 mod node;
 
 mod caddy;
+mod live;
 mod two_nodes;

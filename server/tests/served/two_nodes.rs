@@ -1,6 +1,6 @@
 //! Two `liaison serve` processes on one PostgreSQL database: a revocation made on one node
-//! closes a guest's live event stream on the other within 250 ms (LISTEN/NOTIFY), and the
-//! other node's very next request is refused.
+//! closes a guest's live event stream and live socket on the other within 250 ms
+//! (LISTEN/NOTIFY), and the other node's very next request is refused.
 
 use std::time::{Duration, Instant};
 
@@ -72,8 +72,21 @@ async fn revocation_on_one_node_closes_streams_on_another() {
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
 
-    // Node A revokes; node B's stream carries `revoked` and closes.
+    // Node B also holds the page's live socket.
+    let mut socket = crate::live::connect(b.port, Some(&jwt), Some(crate::node::PUBLIC_URL))
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::live::next(&mut socket).await.unwrap()["type"],
+        "ready"
+    );
+
+    // Node A revokes; node B's stream carries `revoked` and closes, and so does the socket.
     let started = Instant::now();
+    let socket_closed = tokio::spawn(async move {
+        let end = crate::live::next(&mut socket).await.err();
+        (end, started.elapsed())
+    });
     let (status, revoked) = json_call(
         a.port,
         "POST",
@@ -101,6 +114,13 @@ async fn revocation_on_one_node_closes_streams_on_another() {
         reached.as_millis()
     );
     assert!(reached <= Duration::from_millis(250), "took {reached:?}");
+    let (end, closed) = socket_closed.await.unwrap();
+    assert_eq!(end, Some((4001, "revoked".to_owned())));
+    println!(
+        "revocation on node A closed node B's live socket after {} ms",
+        closed.as_millis()
+    );
+    assert!(closed <= Duration::from_millis(250), "took {closed:?}");
 
     // The very next request on node B is refused, with an RFC 6750 challenge.
     let (status, body) = http(b.port, "GET", "/api/portal/items", Some(&jwt), None)

@@ -33,6 +33,17 @@ pub fn PortalPage() -> impl IntoView {
             std::time::Duration::from_secs(600),
         );
     });
+    // The live channel, while the share is open: revocation empties the page at once.
+    let ended: super::live::Ended = RwSignal::new(None);
+    let live = StoredValue::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(PortalView::Open { .. })) = view_.get() {
+            if !live.get_value() {
+                live.set_value(true);
+                super::live::hold(ended);
+            }
+        }
+    });
     // Print attempts are audited (the print stylesheet blanks the content where printing
     // is not allowed).
     Effect::new(move |_| {
@@ -48,34 +59,51 @@ pub fn PortalPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match view_.await {
                         Err(e) => view! { <main class="portal"><p class="error">{crate::error_text(&e)}</p></main> }.into_any(),
-                        Ok(PortalView::Closed { brand, message }) => view! {
-                            <GuestFrame brand title="Shared content"><main class="guest-card">
-                                {signed_out().map(|s| view! { <p class="notice" role="status" data-testid="signed-out">{s}</p> })}
-                                <h1 data-testid="portal-closed">{message}</h1>
-                            </main></GuestFrame>
-                        }.into_any(),
-                        Ok(PortalView::Open { brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items }) => view! {
-                            <GuestFrame brand title="Shared content"><main class="portal">
-                            <header class="portal-head">
-                                <span class="tlp" data-testid="tlp">{tlp}</span>
-                                <nav class="portal-nav" aria-label="Your shares">
-                                    <span class="muted">{format!("Shared with {recipient_name}")}</span>
-                                    <a href="/portal/home" data-testid="home-link">"Shared with you"</a>
-                                </nav>
-                            </header>
-                            {(!instructions.is_empty()).then(|| view! {
-                                <section class="instructions" data-testid="instructions"><h2>"Instructions"</h2><p>{instructions}</p></section>
-                            })}
-                            <div class=if allow_print { "portal-body" } else { "portal-body no-print" }>
-                                {(!allow_print).then(|| view! { <p class="print-blocked">"Printing is not allowed for this content."</p> })}
-                                {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download/> }).collect_view()}
-                            </div>
-                            {can_respond.then(|| view! { <Respond can_attach responses/> })}
-                            </main></GuestFrame>
-                        }.into_any(),
+                        Ok(portal) => {
+                            let portal = StoredValue::new(portal);
+                            // Revoked while open: the closed card replaces the content.
+                            (move || match ended.get() {
+                                Some(message) => {
+                                    let brand = portal.with_value(PortalView::brand);
+                                    portal_view(PortalView::Closed { brand, message: message.into() }, None)
+                                }
+                                None => portal_view(portal.get_value(), signed_out()),
+                            }).into_any()
+                        }
                     }
                 })}
             </Suspense>
+    }
+}
+
+/// The page for `portal`: its items, or why it is closed (with `signed_out`'s note).
+fn portal_view(portal: PortalView, signed_out: Option<&'static str>) -> AnyView {
+    match portal {
+        PortalView::Closed { brand, message } => view! {
+            <GuestFrame brand title="Shared content"><main class="guest-card">
+                {signed_out.map(|s| view! { <p class="notice" role="status" data-testid="signed-out">{s}</p> })}
+                <h1 data-testid="portal-closed">{message}</h1>
+            </main></GuestFrame>
+        }.into_any(),
+        PortalView::Open { brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items } => view! {
+            <GuestFrame brand title="Shared content"><main class="portal">
+            <header class="portal-head">
+                <span class="tlp" data-testid="tlp">{tlp}</span>
+                <nav class="portal-nav" aria-label="Your shares">
+                    <span class="muted">{format!("Shared with {recipient_name}")}</span>
+                    <a href="/portal/home" data-testid="home-link">"Shared with you"</a>
+                </nav>
+            </header>
+            {(!instructions.is_empty()).then(|| view! {
+                <section class="instructions" data-testid="instructions"><h2>"Instructions"</h2><p>{instructions}</p></section>
+            })}
+            <div class=if allow_print { "portal-body" } else { "portal-body no-print" }>
+                {(!allow_print).then(|| view! { <p class="print-blocked">"Printing is not allowed for this content."</p> })}
+                {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download/> }).collect_view()}
+            </div>
+            {can_respond.then(|| view! { <Respond can_attach responses/> })}
+            </main></GuestFrame>
+        }.into_any(),
     }
 }
 

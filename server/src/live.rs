@@ -1,0 +1,249 @@
+//! The live channel of an open portal page: `GET /api/portal/live`, a WebSocket (RFC 6455)
+//! that the guest's page holds while it shows the share. The server closes it, with a code
+//! and reason the page acts on, the moment the share stops opening: [`close::REVOKED`]
+//! when it is revoked on any node (the revocation bus, as the event streams use), and
+//! [`close::SESSION_ENDED`] when the portal session runs out (the page renews and comes
+//! back).
+//!
+//! Authentication is the portal session (cookie, or `Authorization: Bearer` for other
+//! clients), never a token in the URL, re-checked against the share at the upgrade. The
+//! upgrade must come from the site's own origin: a page of another site cannot open a
+//! socket on the guest's cookie (cross-site WebSocket hijacking).
+//!
+//! What the server accepts from the page is bounded: text frames of at most
+//! [`MAX_MESSAGE_BYTES`] (larger: 1009), valid UTF-8 (else 1007), JSON the protocol knows
+//! (else 1008), at most [`MAX_MESSAGES`] per [`RATE_WINDOW`] (else 1008); binary frames
+//! are refused (1003). A socket that answers no ping for [`IDLE_AFTER`] is closed.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use crate::error::envelope;
+use crate::extract::{Meta, StreamingGuest};
+use crate::state::AppState;
+
+/// The close codes of this channel (4000–4999 are the application's; the rest RFC 6455's).
+pub mod close {
+    /// The share was revoked.
+    pub const REVOKED: u16 = 4001;
+    /// The portal session ran out: renew it and reconnect.
+    pub const SESSION_ENDED: u16 = 4002;
+    /// RFC 6455: a data type the channel does not take (binary frames).
+    pub const UNSUPPORTED: u16 = 1003;
+    /// RFC 6455: a text frame that is not UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
+    /// RFC 6455: a message the protocol does not know, or too many of them.
+    pub const POLICY: u16 = 1008;
+    /// RFC 6455: a message over [`super::MAX_MESSAGE_BYTES`].
+    pub const TOO_BIG: u16 = 1009;
+    /// RFC 6455: the peer went quiet.
+    pub const GOING_AWAY: u16 = 1001;
+}
+
+/// The largest message the page may send.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// At most this many messages per [`RATE_WINDOW`] from one socket.
+pub const MAX_MESSAGES: u32 = 60;
+pub const RATE_WINDOW: Duration = Duration::from_secs(10);
+/// How often the server pings an open socket.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// A socket silent this long (no pong, no message) is closed.
+pub const IDLE_AFTER: Duration = Duration::from_secs(50);
+
+/// What the page may send.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum FromPage {
+    /// An application-level ping (browsers cannot send WebSocket pings): answered `pong`.
+    Ping {},
+}
+
+/// Upgrades an open portal page's request to its live channel.
+pub async fn portal_live(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+    StreamingGuest(guest, revocations): StreamingGuest,
+) -> Response {
+    let allowed = state.core.settings.origin_of(&meta.site);
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if origin != Some(allowed.as_str()) {
+        tracing::warn!(
+            origin = origin.unwrap_or("-"),
+            "a live channel from another origin was refused"
+        );
+        return envelope(
+            StatusCode::FORBIDDEN,
+            "cross_origin_request",
+            "This request came from another site and was refused.",
+        );
+    }
+    let revoked = backend::services::access::until_revoked(
+        state.core.clone(),
+        revocations,
+        guest.org_id.clone(),
+        guest.share_id.clone(),
+    );
+    let session_ends = state.core.settings.portal_session_ttl.unsigned_abs();
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| run(socket, revoked, session_ends))
+        .into_response()
+}
+
+/// Why the server ends a socket: a close code and its reason, or `None` when the page
+/// closed it (or the connection broke).
+type End = Option<(u16, &'static str)>;
+
+/// Serves one socket until the share stops opening, the session ends or the page leaves.
+async fn run(
+    socket: WebSocket,
+    revoked: impl std::future::Future<Output = ()>,
+    session_ends: Duration,
+) {
+    use futures::{SinkExt, StreamExt};
+    let (mut tx, mut rx) = socket.split();
+    tokio::pin!(revoked);
+    let session_end = tokio::time::sleep(session_ends);
+    tokio::pin!(session_end);
+    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
+    let mut rate = Rate::default();
+    let ready = Message::Text(Utf8Bytes::from_static(r#"{"type":"ready"}"#));
+    let end: End = if tx.send(ready).await.is_err() {
+        None
+    } else {
+        loop {
+            tokio::select! {
+                () = &mut revoked => break Some((close::REVOKED, "revoked")),
+                () = &mut session_end => break Some((close::SESSION_ENDED, "session_ended")),
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > IDLE_AFTER {
+                        break Some((close::GOING_AWAY, "idle"));
+                    }
+                    if tx.send(Message::Ping(Default::default())).await.is_err() {
+                        break None;
+                    }
+                }
+                message = rx.next() => {
+                    let message = match message {
+                        None => break None,
+                        Some(Err(e)) => break read_error(e),
+                        Some(Ok(m)) => m,
+                    };
+                    last_heard = Instant::now();
+                    if !rate.allows(last_heard) {
+                        break Some((close::POLICY, "too_many_messages"));
+                    }
+                    match answer(message) {
+                        Ok(Some(reply)) => {
+                            if tx.send(reply).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(end) => break end,
+                    }
+                }
+            }
+        }
+    };
+    if let Some((code, reason)) = end {
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = tx.send(Message::Close(Some(frame))).await;
+    }
+    let _ = tx.close().await;
+}
+
+/// The reply to one message from the page; `Err` ends the socket.
+fn answer(message: Message) -> Result<Option<Message>, End> {
+    match message {
+        Message::Text(text) => match serde_json::from_str::<FromPage>(text.as_str()) {
+            Ok(FromPage::Ping {}) => Ok(Some(Message::Text(Utf8Bytes::from_static(
+                r#"{"type":"pong"}"#,
+            )))),
+            Err(_) => Err(Some((close::POLICY, "unknown_message"))),
+        },
+        Message::Binary(_) => Err(Some((close::UNSUPPORTED, "binary_not_accepted"))),
+        // Pings are answered by the WebSocket layer itself; pongs only show life.
+        Message::Ping(_) | Message::Pong(_) => Ok(None),
+        Message::Close(_) => Err(None),
+    }
+}
+
+/// The close that answers a frame the WebSocket layer could not read.
+fn read_error(e: axum::Error) -> End {
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error};
+    match e.into_inner().downcast::<Error>().map(|e| *e) {
+        Ok(Error::Capacity(CapacityError::MessageTooLong { .. })) => {
+            Some((close::TOO_BIG, "message_too_big"))
+        }
+        Ok(Error::Utf8(_)) => Some((close::INVALID_DATA, "invalid_utf8")),
+        Ok(Error::Protocol(_)) => Some((1002, "protocol_error")),
+        _ => None,
+    }
+}
+
+/// Messages counted in the current [`RATE_WINDOW`].
+#[derive(Default)]
+struct Rate {
+    window_start: Option<Instant>,
+    count: u32,
+}
+
+impl Rate {
+    fn allows(&mut self, now: Instant) -> bool {
+        match self.window_start {
+            Some(start) if now.duration_since(start) < RATE_WINDOW => self.count += 1,
+            _ => {
+                self.window_start = Some(now);
+                self.count = 1;
+            }
+        }
+        self.count <= MAX_MESSAGES
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_over_the_rate_is_refused_and_the_next_window_starts_afresh() {
+        let mut rate = Rate::default();
+        let t0 = Instant::now();
+        assert!((0..MAX_MESSAGES).all(|_| rate.allows(t0)));
+        assert!(!rate.allows(t0));
+        assert!(rate.allows(t0 + RATE_WINDOW));
+    }
+
+    #[test]
+    fn the_page_may_only_ping() {
+        let reply = answer(Message::Text(r#"{"type":"ping"}"#.into()));
+        assert!(matches!(reply, Ok(Some(Message::Text(t))) if t.as_str() == r#"{"type":"pong"}"#));
+        for bad in [
+            r#"{"type":"shout"}"#,
+            "not json",
+            r#"{"type":"ping","x":1}"#,
+        ] {
+            assert_eq!(
+                answer(Message::Text(bad.into())).err(),
+                Some(Some((close::POLICY, "unknown_message")))
+            );
+        }
+        assert_eq!(
+            answer(Message::Binary(vec![1, 2].into())).err(),
+            Some(Some((close::UNSUPPORTED, "binary_not_accepted")))
+        );
+    }
+}

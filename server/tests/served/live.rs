@@ -1,0 +1,185 @@
+//! The guest's live channel (`/api/portal/live`) against a real `liaison serve`: only from
+//! the site's own origin and with a portal session; closed with 4001 `revoked` the moment
+//! the share is revoked (within 50 ms on the same node; `two_nodes.rs` measures across
+//! nodes); malformed and oversize input closed with RFC 6455's codes.
+
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{Error, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::node::{http, json_call, Node, PUBLIC_HOST, PUBLIC_URL};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens the live channel on `port` as a browser on `origin` would, with `jwt` as the
+/// portal session: the socket, or the HTTP status that refused the upgrade.
+pub async fn connect(port: u16, jwt: Option<&str>, origin: Option<&str>) -> Result<Socket, u16> {
+    let mut request = format!("ws://{PUBLIC_HOST}/api/portal/live")
+        .into_client_request()
+        .unwrap();
+    let headers = request.headers_mut();
+    if let Some(o) = origin {
+        headers.insert("origin", HeaderValue::from_str(o).unwrap());
+    }
+    if let Some(t) = jwt {
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {t}")).unwrap(),
+        );
+    }
+    let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    match tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(tcp)).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(Error::Http(response)) => Err(response.status().as_u16()),
+        Err(e) => panic!("the upgrade failed: {e}"),
+    }
+}
+
+/// The next text message (skipping pings), or the close frame's code and reason.
+pub async fn next(socket: &mut Socket) -> Result<Value, (u16, String)> {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("nothing from the live channel within 10 s");
+        match message {
+            Some(Ok(Message::Text(t))) => return Ok(serde_json::from_str(&t).unwrap()),
+            Some(Ok(Message::Close(Some(f)))) => {
+                return Err((u16::from(f.code), f.reason.to_string()))
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            other => panic!("unexpected from the live channel: {other:?}"),
+        }
+    }
+}
+
+/// A document shared with Jane on `port`, opened as a portal session: (share id, JWT).
+pub async fn open_share(port: u16, key: &str) -> (String, String) {
+    let boundary = "b0undary";
+    let form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memo.txt\"\r\nContent-Type: text/plain\r\n\r\nthe memo\r\n--{boundary}--\r\n").into_bytes();
+    let (status, doc) = http(
+        port,
+        "POST",
+        "/api/v1/documents",
+        Some(key),
+        Some((&format!("multipart/form-data; boundary={boundary}"), form)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&doc));
+    let doc: Value = serde_json::from_slice(&doc).unwrap();
+    let (status, share) = json_call(port, "POST", "/api/v1/shares", key, json!({ "item": doc["id"], "recipient": { "name": "Jane", "email": "jane@lawfirm.example" } })).await;
+    assert_eq!(status, 201, "{share}");
+    let token = share["url"].as_str().unwrap().rsplit('/').next().unwrap();
+    let (status, session) = json_call(
+        port,
+        "POST",
+        "/api/portal/session",
+        "",
+        json!({ "token": token }),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    (
+        share["id"].as_str().unwrap().to_owned(),
+        session["access_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_channel_is_the_guests_alone_and_closes_on_revocation() {
+    let data = tempfile::tempdir().unwrap();
+    let mut node = Node::start(None, data.path(), &[]).await;
+    let key = node.api_key().await;
+    node.wait_healthy().await;
+    let (share_id, jwt) = open_share(node.port, &key).await;
+    let port = node.port;
+
+    // Cross-site WebSocket hijacking: another origin, or none, is refused at the upgrade;
+    // so is a socket without a portal session.
+    assert_eq!(
+        connect(port, Some(&jwt), Some("https://evil.example"))
+            .await
+            .err(),
+        Some(403)
+    );
+    assert_eq!(connect(port, Some(&jwt), None).await.err(), Some(403));
+    assert_eq!(connect(port, None, Some(PUBLIC_URL)).await.err(), Some(401));
+
+    // The page's socket: ready, answers pings; the protocol takes nothing else.
+    let mut socket = connect(port, Some(&jwt), Some(PUBLIC_URL)).await.unwrap();
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "ready");
+    socket
+        .send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "pong");
+
+    for (frame, code) in [
+        (Message::text(r#"{"type":"shout"}"#), 1008),
+        (Message::binary(vec![0u8; 8]), 1003),
+        (Message::text("x".repeat(20_000)), 1009),
+    ] {
+        let mut bad = connect(port, Some(&jwt), Some(PUBLIC_URL)).await.unwrap();
+        assert_eq!(next(&mut bad).await.unwrap()["type"], "ready");
+        bad.send(frame).await.unwrap();
+        assert_eq!(next(&mut bad).await.err().map(|e| e.0), Some(code));
+    }
+    // A flood is cut at the rate limit; the other sockets are unaffected.
+    let mut flood = connect(port, Some(&jwt), Some(PUBLIC_URL)).await.unwrap();
+    assert_eq!(next(&mut flood).await.unwrap()["type"], "ready");
+    let mut closed = None;
+    for _ in 0..200 {
+        if flood
+            .send(Message::text(r#"{"type":"ping"}"#))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    while closed.is_none() {
+        match next(&mut flood).await {
+            Ok(_) => {}
+            Err(e) => closed = Some(e),
+        }
+    }
+    assert_eq!(closed, Some((1008, "too_many_messages".to_owned())));
+    socket
+        .send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "pong");
+
+    // Revoked: the open socket is closed with 4001 within 50 ms of the answer.
+    let (status, body) = json_call(
+        port,
+        "POST",
+        &format!("/api/v1/shares/{share_id}/revoke"),
+        &key,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let answered = Instant::now();
+    assert_eq!(
+        next(&mut socket).await.err(),
+        Some((4001, "revoked".to_owned()))
+    );
+    let after = answered.elapsed();
+    println!(
+        "the socket closed {} ms after the revocation answered",
+        after.as_millis()
+    );
+    assert!(after <= Duration::from_millis(50), "took {after:?}");
+    // And a new one is refused.
+    assert_eq!(
+        connect(port, Some(&jwt), Some(PUBLIC_URL)).await.err(),
+        Some(401)
+    );
+}
