@@ -43,7 +43,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_in(&parts.headers)
+}
+
+fn bearer_in(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     (v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ")).then(|| v[7..].trim())
 }
 
@@ -134,22 +138,31 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let Meta(meta) = Meta::from_request_parts(parts, &()).await?;
-        let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
-        let (jwt, credential) = match bearer(parts) {
-            Some(jwt) => (jwt, PortalCredential::Bearer),
-            None => (
-                app::ssr::portal_jwt_from(&jar, state.core.settings.secure_cookies_on(&meta.site))
-                    .ok_or(ServiceError::Unauthenticated(
-                        "A portal session is required.",
-                    ))?,
-                PortalCredential::Cookie,
-            ),
-        };
+        let (jwt, credential) = portal_jwt(&parts.headers, &state, &meta)?;
         Ok(PortalGuest(
-            access::authenticate(&state.core, jwt, &meta).await?,
+            access::authenticate(&state.core, &jwt, &meta).await?,
             credential,
         ))
     }
+}
+
+/// The portal session token a request presents: `Authorization: Bearer`, else the portal
+/// cookie of the site's scheme.
+pub fn portal_jwt(
+    headers: &axum::http::HeaderMap,
+    state: &AppState,
+    meta: &backend::actor::RequestMeta,
+) -> Result<(String, PortalCredential), ApiError> {
+    if let Some(jwt) = bearer_in(headers) {
+        return Ok((jwt.to_owned(), PortalCredential::Bearer));
+    }
+    let jar = axum_extra::extract::cookie::CookieJar::from_headers(headers);
+    let secure = state.core.settings.secure_cookies_on(&meta.site);
+    app::ssr::portal_jwt_from(&jar, secure)
+        .map(|jwt| (jwt.to_owned(), PortalCredential::Cookie))
+        .ok_or(ApiError(ServiceError::Unauthenticated(
+            "A portal session is required.",
+        )))
 }
 
 /// A [`PortalGuest`] for a response that streams (events, downloads), with a revocation

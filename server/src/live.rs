@@ -1,12 +1,13 @@
 //! The live channel of an open portal page: `GET /api/portal/live`, a WebSocket (RFC 6455)
 //! that the guest's page holds while it shows the share. The server closes it, with a code
-//! and reason the page acts on, the moment the share stops opening: [`close::REVOKED`]
-//! when it is revoked on any node (the revocation bus, as the event streams use), and
-//! [`close::SESSION_ENDED`] when the portal session runs out (the page renews and comes
-//! back).
+//! and reason the page acts on, once the session no longer admits the guest: at once when
+//! the share is revoked on any node (the revocation bus, as the event streams use), and
+//! otherwise at the next re-check — every message from the page and every ping
+//! ([`PING_EVERY`]) re-runs the request checks (`access::session_standing`: the token,
+//! the share's state and expiry, network, device, membership, sign-out).
 //!
 //! Authentication is the portal session (cookie, or `Authorization: Bearer` for other
-//! clients), never a token in the URL, re-checked against the share at the upgrade. The
+//! clients), never a token in the URL, checked against the share at the upgrade. The
 //! upgrade must come from the site's own origin: a page of another site cannot open a
 //! socket on the guest's cookie (cross-site WebSocket hijacking).
 //!
@@ -32,8 +33,17 @@ use crate::state::AppState;
 pub mod close {
     /// The share was revoked.
     pub const REVOKED: u16 = 4001;
-    /// The portal session ran out: renew it and reconnect.
+    /// The portal session's token ran out: renew it and reconnect.
     pub const SESSION_ENDED: u16 = 4002;
+    /// The share expired (by date or opens).
+    pub const EXPIRED: u16 = 4003;
+    /// The share no longer admits this guest from here (network, browser, membership,
+    /// policy) or no longer exists: the page reloads to say why.
+    pub const NOT_ALLOWED: u16 = 4004;
+    /// The guest signed out.
+    pub const SIGNED_OUT: u16 = 4005;
+    /// RFC 6455: the server could not check the session (it fails closed).
+    pub const SERVER_ERROR: u16 = 1011;
     /// RFC 6455: a data type the channel does not take (binary frames).
     pub const UNSUPPORTED: u16 = 1003;
     /// RFC 6455: a text frame that is not UTF-8.
@@ -51,8 +61,10 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// At most this many messages per [`RATE_WINDOW`] from one socket.
 pub const MAX_MESSAGES: u32 = 60;
 pub const RATE_WINDOW: Duration = Duration::from_secs(10);
-/// How often the server pings an open socket.
-const PING_EVERY: Duration = Duration::from_secs(20);
+/// How often the server pings an open socket and re-checks its session.
+pub const PING_EVERY: Duration = Duration::from_secs(20);
+/// A send that has not gone out within this is the page's fault: the socket ends.
+const SEND_WITHIN: Duration = Duration::from_secs(5);
 /// A socket silent this long (no pong, no message) is closed.
 pub const IDLE_AFTER: Duration = Duration::from_secs(50);
 
@@ -64,38 +76,106 @@ enum FromPage {
     Ping {},
 }
 
-/// Upgrades an open portal page's request to its live channel.
-pub async fn portal_live(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-    StreamingGuest(guest, revocations): StreamingGuest,
-) -> Response {
-    let allowed = state.core.settings.origin_of(&meta.site);
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    if origin != Some(allowed.as_str()) {
+/// The upgrade came from the site's own origin. Extracted before the portal session, so a
+/// page of another site costs no session check (a cross-site page cannot ride the
+/// guest's cookie: cross-site WebSocket hijacking).
+pub struct SameOrigin(backend::actor::RequestMeta);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SameOrigin
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::FromRef;
+        let state = AppState::from_ref(state);
+        let Meta(meta) = Meta::from_request_parts(parts, &())
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let allowed = state.core.settings.origin_of(&meta.site);
+        let origin = parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok());
+        if origin == Some(allowed.as_str()) {
+            return Ok(Self(meta));
+        }
         tracing::warn!(
             origin = origin.unwrap_or("-"),
             "a live channel from another origin was refused"
         );
-        return envelope(
+        Err(envelope(
             StatusCode::FORBIDDEN,
             "cross_origin_request",
             "This request came from another site and was refused.",
-        );
+        ))
     }
+}
+
+/// Upgrades an open portal page's request to its live channel.
+pub async fn portal_live(
+    SameOrigin(meta): SameOrigin,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+    StreamingGuest(guest, revocations): StreamingGuest,
+) -> Response {
+    let jwt = match crate::extract::portal_jwt(&headers, &state, &meta) {
+        Ok((jwt, _)) => jwt,
+        Err(e) => return e.into_response(),
+    };
     let revoked = backend::services::access::until_revoked(
         state.core.clone(),
         revocations,
         guest.org_id.clone(),
         guest.share_id.clone(),
     );
-    let session_ends = state.core.settings.portal_session_ttl.unsigned_abs();
+    // The page checks that its socket speaks for the share it shows (another tab may have
+    // opened another share since, and the portal cookie is one per site).
+    let ready = serde_json::json!({ "type": "ready", "share": guest.share_id }).to_string();
+    let session = Session { state, jwt, meta };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(socket, revoked, session_ends))
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_write_buffer_size(64 * 1024)
+        .on_upgrade(move |socket| run(socket, ready, revoked, session))
         .into_response()
+}
+
+/// What a socket re-checks its session with.
+struct Session {
+    state: AppState,
+    jwt: String,
+    meta: backend::actor::RequestMeta,
+}
+
+impl Session {
+    /// `None` while the session still admits its guest; else why the socket ends.
+    async fn recheck(&self) -> End {
+        use backend::domain::Denial;
+        use backend::services::access::{session_standing, SessionEnd};
+        match session_standing(&self.state.core, &self.jwt, &self.meta).await {
+            Ok(Ok(_)) => None,
+            Ok(Err(SessionEnd::Token)) => Some((close::SESSION_ENDED, "session_ended")),
+            Ok(Err(SessionEnd::SignedOut)) => Some((close::SIGNED_OUT, "signed_out")),
+            Ok(Err(SessionEnd::Denied(Denial::Revoked))) => Some((close::REVOKED, "revoked")),
+            Ok(Err(SessionEnd::Denied(Denial::Expired | Denial::AccessCountExceeded))) => {
+                Some((close::EXPIRED, "expired"))
+            }
+            Ok(Err(SessionEnd::Denied(_) | SessionEnd::Gone)) => {
+                Some((close::NOT_ALLOWED, "not_allowed"))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a live channel could not re-check its session");
+                Some((close::SERVER_ERROR, "server_error"))
+            }
+        }
+    }
 }
 
 /// Why the server ends a socket: a close code and its reason, or `None` when the page
@@ -105,30 +185,38 @@ type End = Option<(u16, &'static str)>;
 /// Serves one socket until the share stops opening, the session ends or the page leaves.
 async fn run(
     socket: WebSocket,
+    ready: String,
     revoked: impl std::future::Future<Output = ()>,
-    session_ends: Duration,
+    session: Session,
 ) {
     use futures::{SinkExt, StreamExt};
     let (mut tx, mut rx) = socket.split();
     tokio::pin!(revoked);
-    let session_end = tokio::time::sleep(session_ends);
-    tokio::pin!(session_end);
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     let mut rate = Rate::default();
-    let ready = Message::Text(Utf8Bytes::from_static(r#"{"type":"ready"}"#));
-    let end: End = if tx.send(ready).await.is_err() {
+    // A page that stops reading cannot hold the socket (and its share's stream slot) past
+    // a revocation: every send is bounded in time.
+    let mut send = async |message: Message| {
+        matches!(
+            tokio::time::timeout(SEND_WITHIN, tx.send(message)).await,
+            Ok(Ok(()))
+        )
+    };
+    let end: End = if !send(Message::Text(ready.into())).await {
         None
     } else {
         loop {
             tokio::select! {
                 () = &mut revoked => break Some((close::REVOKED, "revoked")),
-                () = &mut session_end => break Some((close::SESSION_ENDED, "session_ended")),
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_AFTER {
                         break Some((close::GOING_AWAY, "idle"));
                     }
-                    if tx.send(Message::Ping(Default::default())).await.is_err() {
+                    if let Some(end) = session.recheck().await {
+                        break Some(end);
+                    }
+                    if !send(Message::Ping(Default::default())).await {
                         break None;
                     }
                 }
@@ -142,9 +230,14 @@ async fn run(
                     if !rate.allows(last_heard) {
                         break Some((close::POLICY, "too_many_messages"));
                     }
+                    if matches!(message, Message::Text(_)) {
+                        if let Some(end) = session.recheck().await {
+                            break Some(end);
+                        }
+                    }
                     match answer(message) {
                         Ok(Some(reply)) => {
-                            if tx.send(reply).await.is_err() {
+                            if !send(reply).await {
                                 break None;
                             }
                         }
@@ -160,9 +253,15 @@ async fn run(
             code,
             reason: Utf8Bytes::from_static(reason),
         };
-        let _ = tx.send(Message::Close(Some(frame))).await;
+        send(Message::Close(Some(frame))).await;
     }
-    let _ = tx.close().await;
+    // The closing handshake, bounded: wait for the page's close reply (reading what it
+    // still sends), so the connection ends cleanly instead of being reset.
+    let _ = tokio::time::timeout(SEND_WITHIN, async {
+        let _ = tx.close().await;
+        while let Some(Ok(_)) = rx.next().await {}
+    })
+    .await;
 }
 
 /// The reply to one message from the page; `Err` ends the socket.

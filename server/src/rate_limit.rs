@@ -51,6 +51,8 @@ impl Bucket {
         };
         if path.starts_with("/s/")
             || (method == Method::POST && path == "/api/portal/session")
+            // Each upgrade checks a session: reconnect storms are held to the guests' rate.
+            || path == "/api/portal/live"
             || path == "/auth/federation/share"
             // What a portal's domain answers every path that is not the guest's with.
             || path == app::NOT_FOUND_PATH
@@ -225,6 +227,7 @@ mod tests {
         let guest = [
             (Method::GET, "/s/AAAA"),
             (Method::POST, "/api/portal/session"),
+            (Method::GET, "/api/portal/live"),
             (Method::POST, "/auth/federation/share"),
             (Method::POST, "/api/guest/open_share1234567"),
             (Method::POST, "/api/guest/share_landing99"),

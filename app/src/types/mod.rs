@@ -165,6 +165,8 @@ pub struct PortalItemView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PortalView {
     Open {
+        /// The share the page shows (its live channel must speak for this one).
+        share_id: String,
         brand: BrandView,
         recipient_name: String,
         /// Shown over the content when the share enforces a watermark.

@@ -60,6 +60,11 @@ pub async fn next(socket: &mut Socket) -> Result<Value, (u16, String)> {
 
 /// A document shared with Jane on `port`, opened as a portal session: (share id, JWT).
 pub async fn open_share(port: u16, key: &str) -> (String, String) {
+    open_share_with(port, key, json!({})).await
+}
+
+/// [`open_share`] with the share's `settings`.
+pub async fn open_share_with(port: u16, key: &str, settings: Value) -> (String, String) {
     let boundary = "b0undary";
     let form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memo.txt\"\r\nContent-Type: text/plain\r\n\r\nthe memo\r\n--{boundary}--\r\n").into_bytes();
     let (status, doc) = http(
@@ -73,7 +78,7 @@ pub async fn open_share(port: u16, key: &str) -> (String, String) {
     .unwrap();
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&doc));
     let doc: Value = serde_json::from_slice(&doc).unwrap();
-    let (status, share) = json_call(port, "POST", "/api/v1/shares", key, json!({ "item": doc["id"], "recipient": { "name": "Jane", "email": "jane@lawfirm.example" } })).await;
+    let (status, share) = json_call(port, "POST", "/api/v1/shares", key, json!({ "item": doc["id"], "recipient": { "name": "Jane", "email": "jane@lawfirm.example" }, "settings": settings })).await;
     assert_eq!(status, 201, "{share}");
     let token = share["url"].as_str().unwrap().rsplit('/').next().unwrap();
     let (status, session) = json_call(
@@ -181,5 +186,54 @@ async fn the_live_channel_is_the_guests_alone_and_closes_on_revocation() {
     assert_eq!(
         connect(port, Some(&jwt), Some(PUBLIC_URL)).await.err(),
         Some(401)
+    );
+}
+
+/// A socket is re-checked like a request: rejecting the guest's browser (under "approved
+/// devices only") closes it at its next message, with 4004 for the page to reload and
+/// show why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_browser_is_cut_at_its_next_message() {
+    let data = tempfile::tempdir().unwrap();
+    let mut node = Node::start(None, data.path(), &[]).await;
+    let key = node.api_key().await;
+    node.wait_healthy().await;
+    let port = node.port;
+    let (share_id, jwt) =
+        open_share_with(port, &key, json!({ "approved_devices_only": true })).await;
+    let mut socket = connect(port, Some(&jwt), Some(PUBLIC_URL)).await.unwrap();
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "ready");
+    socket
+        .send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "pong");
+
+    let (status, devices) = json_call(
+        port,
+        "GET",
+        &format!("/api/v1/shares/{share_id}/devices"),
+        &key,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{devices}");
+    let device = devices["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = json_call(
+        port,
+        "POST",
+        &format!("/api/v1/shares/{share_id}/devices/{device}"),
+        &key,
+        json!({ "approve": false }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    socket
+        .send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut socket).await.err(),
+        Some((4004, "not_allowed".to_owned()))
     );
 }

@@ -37,13 +37,14 @@ pub fn PortalPage() -> impl IntoView {
     let ended: super::live::Ended = RwSignal::new(None);
     let live = StoredValue::new(false);
     Effect::new(move |_| {
-        if let Some(Ok(PortalView::Open { .. })) = view_.get() {
+        if let Some(Ok(PortalView::Open { share_id, .. })) = view_.get() {
             if !live.get_value() {
                 live.set_value(true);
-                super::live::hold(ended);
+                super::live::hold(share_id, ended);
             }
         }
     });
+    on_cleanup(super::live::release);
     // Print attempts are audited (the print stylesheet blanks the content where printing
     // is not allowed).
     Effect::new(move |_| {
@@ -85,7 +86,7 @@ fn portal_view(portal: PortalView, signed_out: Option<&'static str>) -> AnyView 
                 <h1 data-testid="portal-closed">{message}</h1>
             </main></GuestFrame>
         }.into_any(),
-        PortalView::Open { brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items } => view! {
+        PortalView::Open { share_id: _, brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items } => view! {
             <GuestFrame brand title="Shared content"><main class="portal">
             <header class="portal-head">
                 <span class="tlp" data-testid="tlp">{tlp}</span>

@@ -67,6 +67,7 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
         })
         .collect();
     Ok(PortalView::Open {
+        share_id: guest.share_id.clone(),
         brand: brand_view(brand),
         can_respond: o.permission >= backend::domain::Permission::Comment,
         can_attach: o.permission >= backend::domain::Permission::Edit,

@@ -41,7 +41,9 @@ pub use home::{
     SIGN_OUT_MATTERS_MS,
 };
 pub use open::open;
-pub use session::{authenticate, renew, until_revoked, MAX_SESSION_AGE};
+pub use session::{
+    authenticate, renew, session_standing, until_revoked, SessionEnd, MAX_SESSION_AGE,
+};
 
 /// What the link's landing page may show before the token is verified.
 #[derive(Clone, Debug, Serialize)]

@@ -13,6 +13,21 @@ use crate::services::{Result, ServiceError};
 use crate::store;
 use crate::Liaison;
 
+/// Why a portal session no longer admits its guest ([`session_standing`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The token is not good here (expired, another site's, forged): renew, or open the
+    /// link again.
+    Token,
+    /// The share no longer exists, or is not served on this site.
+    Gone,
+    /// The guest signed out (here, or everywhere).
+    SignedOut,
+    /// The share no longer admits them: revoked, expired, outside its networks, a
+    /// rejected browser, an ended membership.
+    Denied(Denial),
+}
+
 /// Authenticates a portal request (cookie or bearer JWT) and re-checks the share *now*:
 /// a revoked or expired share fails on the very next request. A session is good only on
 /// the site it was issued on (its `aud` is that site's origin), and a portal's domain
@@ -20,18 +35,60 @@ use crate::Liaison;
 /// changed hands.
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Result<Guest> {
-    let claims = core
+    match session_standing(core, jwt, meta).await? {
+        Ok(guest) => Ok(guest),
+        Err(SessionEnd::Token) => match core
+            .keys
+            .verify(
+                jwt,
+                &core.settings.issuer(),
+                &core.settings.origin_of(&meta.site),
+            )
+            .await
+        {
+            Err(e) => Err(e.into()),
+            Ok(_) => Err(ServiceError::InvalidPortalToken(
+                "the token is not valid here".into(),
+            )),
+        },
+        Err(SessionEnd::Gone) => Err(ServiceError::InvalidPortalToken(
+            "the share no longer exists".into(),
+        )),
+        Err(SessionEnd::SignedOut) => Err(ServiceError::InvalidPortalToken(
+            "You signed out; open the link you were sent to come back.".into(),
+        )),
+        Err(SessionEnd::Denied(denial)) => Err(ServiceError::InvalidPortalToken(
+            denial.message().to_owned(),
+        )),
+    }
+}
+
+/// [`authenticate`]'s checks, saying why a session no longer admits its guest: what a
+/// live channel re-runs while it stays open. A denial is audited as on any request.
+pub async fn session_standing(
+    core: &Liaison,
+    jwt: &str,
+    meta: &RequestMeta,
+) -> Result<std::result::Result<Guest, SessionEnd>> {
+    let claims = match core
         .keys
         .verify(
             jwt,
             &core.settings.issuer(),
             &core.settings.origin_of(&meta.site),
         )
-        .await?;
-    let share = current_share(core, &claims.org, &claims.sub)
+        .await
+    {
+        Ok(claims) => claims,
+        Err(e) if e.is_token_fault() => return Ok(Err(SessionEnd::Token)),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(share) = current_share(core, &claims.org, &claims.sub)
         .await?
         .filter(|s| sites::serves_share(&meta.site, s))
-        .ok_or_else(|| ServiceError::InvalidPortalToken("the share no longer exists".into()))?;
+    else {
+        return Ok(Err(SessionEnd::Gone));
+    };
     // Signed out — this session, or the recipient everywhere since it passed its checks.
     if store::guest_sessions::signed_out(
         core.db.pool(),
@@ -42,9 +99,7 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
     )
     .await?
     {
-        return Err(ServiceError::InvalidPortalToken(
-            "You signed out; open the link you were sent to come back.".into(),
-        ));
+        return Ok(Err(SessionEnd::SignedOut));
     }
     let standing = share.check_session(core.now()).and_then(|()| {
         if share.settings.network_allows(meta.ip) {
@@ -90,11 +145,9 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
     };
     if let Err(denial) = standing {
         let _ = deny(core, &share, denial, meta).await;
-        return Err(ServiceError::InvalidPortalToken(
-            denial.message().to_owned(),
-        ));
+        return Ok(Err(SessionEnd::Denied(denial)));
     }
-    Ok(Guest {
+    Ok(Ok(Guest {
         org_id: share.org_id.clone(),
         document_id: share.document_id.clone(),
         share_id: share.id.clone(),
@@ -104,7 +157,7 @@ pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Resu
         idp_id: claims.idp,
         auth_time: claims.auth_time,
         device_hash: claims.dev,
-    })
+    }))
 }
 
 /// Resolves when the guest's share is revoked, for a stream that must end then (the event
