@@ -161,7 +161,7 @@ impl Session {
         use backend::services::access::{session_standing, SessionEnd};
         match session_standing(&self.state.core, &self.jwt, &self.meta).await {
             Ok(Ok(_)) => None,
-            Ok(Err(SessionEnd::Token)) => Some((close::SESSION_ENDED, "session_ended")),
+            Ok(Err(SessionEnd::Token(_))) => Some((close::SESSION_ENDED, "session_ended")),
             Ok(Err(SessionEnd::SignedOut)) => Some((close::SIGNED_OUT, "signed_out")),
             Ok(Err(SessionEnd::Denied(Denial::Revoked))) => Some((close::REVOKED, "revoked")),
             Ok(Err(SessionEnd::Denied(Denial::Expired | Denial::AccessCountExceeded))) => {

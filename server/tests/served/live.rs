@@ -58,13 +58,22 @@ pub async fn next(socket: &mut Socket) -> Result<Value, (u16, String)> {
     }
 }
 
-/// A document shared with Jane on `port`, opened as a portal session: (share id, JWT).
-pub async fn open_share(port: u16, key: &str) -> (String, String) {
-    open_share_with(port, key, json!({})).await
+/// The live channel on `port` for `jwt` from the site's own origin, past its `ready`.
+pub async fn ready_socket(port: u16, jwt: &str) -> Socket {
+    let mut socket = connect(port, Some(jwt), Some(PUBLIC_URL)).await.unwrap();
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "ready");
+    socket
 }
 
-/// [`open_share`] with the share's `settings`.
-pub async fn open_share_with(port: u16, key: &str, settings: Value) -> (String, String) {
+/// A document shared with Jane on `port`, opened as a portal session: (share id, JWT).
+pub async fn open_share(port: u16, key: &str) -> (String, String) {
+    open_share_on(port, port, key, json!({})).await
+}
+
+/// A document shared with Jane with `settings` on the node at `create`, opened as a portal
+/// session on the node at `open`: (share id, JWT).
+pub async fn open_share_on(create: u16, open: u16, key: &str, settings: Value) -> (String, String) {
+    let port = create;
     let boundary = "b0undary";
     let form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memo.txt\"\r\nContent-Type: text/plain\r\n\r\nthe memo\r\n--{boundary}--\r\n").into_bytes();
     let (status, doc) = http(
@@ -82,7 +91,7 @@ pub async fn open_share_with(port: u16, key: &str, settings: Value) -> (String, 
     assert_eq!(status, 201, "{share}");
     let token = share["url"].as_str().unwrap().rsplit('/').next().unwrap();
     let (status, session) = json_call(
-        port,
+        open,
         "POST",
         "/api/portal/session",
         "",
@@ -130,14 +139,12 @@ async fn the_live_channel_is_the_guests_alone_and_closes_on_revocation() {
         (Message::binary(vec![0u8; 8]), 1003),
         (Message::text("x".repeat(20_000)), 1009),
     ] {
-        let mut bad = connect(port, Some(&jwt), Some(PUBLIC_URL)).await.unwrap();
-        assert_eq!(next(&mut bad).await.unwrap()["type"], "ready");
+        let mut bad = ready_socket(port, &jwt).await;
         bad.send(frame).await.unwrap();
         assert_eq!(next(&mut bad).await.err().map(|e| e.0), Some(code));
     }
     // A flood is cut at the rate limit; the other sockets are unaffected.
-    let mut flood = connect(port, Some(&jwt), Some(PUBLIC_URL)).await.unwrap();
-    assert_eq!(next(&mut flood).await.unwrap()["type"], "ready");
+    let mut flood = ready_socket(port, &jwt).await;
     let mut closed = None;
     for _ in 0..200 {
         if flood
@@ -200,9 +207,8 @@ async fn a_rejected_browser_is_cut_at_its_next_message() {
     node.wait_healthy().await;
     let port = node.port;
     let (share_id, jwt) =
-        open_share_with(port, &key, json!({ "approved_devices_only": true })).await;
-    let mut socket = connect(port, Some(&jwt), Some(PUBLIC_URL)).await.unwrap();
-    assert_eq!(next(&mut socket).await.unwrap()["type"], "ready");
+        open_share_on(port, port, &key, json!({ "approved_devices_only": true })).await;
+    let mut socket = ready_socket(port, &jwt).await;
     socket
         .send(Message::text(r#"{"type":"ping"}"#))
         .await

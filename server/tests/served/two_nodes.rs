@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -20,42 +20,9 @@ async fn revocation_on_one_node_closes_streams_on_another() {
     let b = Node::start(Some(&db), data.path(), &[]).await;
     b.wait_healthy().await;
 
-    // On node A: a document and a share.
-    let boundary = "b0undary";
-    let mut form = Vec::new();
-    form.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memo.txt\"\r\nContent-Type: text/plain\r\n\r\nthe memo\r\n--{boundary}--\r\n").as_bytes());
-    let (status, doc) = http(
-        a.port,
-        "POST",
-        "/api/v1/documents",
-        Some(&key),
-        Some((&format!("multipart/form-data; boundary={boundary}"), form)),
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&doc));
-    let doc: Value = serde_json::from_slice(&doc).unwrap();
-    let (status, share) = json_call(a.port, "POST", "/api/v1/shares", &key, json!({ "item": doc["id"], "recipient": { "name": "Jane", "email": "jane@lawfirm.example" } })).await;
-    assert_eq!(status, 201, "{share}");
-    let token = share["url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-
-    // On node B: the guest opens it and holds a live event stream.
-    let (status, session) = json_call(
-        b.port,
-        "POST",
-        "/api/portal/session",
-        "",
-        json!({ "token": token }),
-    )
-    .await;
-    assert_eq!(status, 200, "{session}");
-    let jwt = session["access_token"].as_str().unwrap().to_owned();
+    // On node A: a document and a share; on node B the guest opens it and holds a live
+    // event stream.
+    let (share_id, jwt) = crate::live::open_share_on(a.port, b.port, &key, json!({})).await;
     let mut stream = TcpStream::connect(("127.0.0.1", b.port)).await.unwrap();
     stream
         .write_all(format!("GET /api/portal/events HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {jwt}\r\nAccept: text/event-stream\r\n\r\n", crate::node::PUBLIC_HOST).as_bytes())
@@ -90,7 +57,7 @@ async fn revocation_on_one_node_closes_streams_on_another() {
     let (status, revoked) = json_call(
         a.port,
         "POST",
-        &format!("/api/v1/shares/{}/revoke", share["id"].as_str().unwrap()),
+        &format!("/api/v1/shares/{share_id}/revoke"),
         &key,
         json!({}),
     )

@@ -14,11 +14,11 @@ use crate::store;
 use crate::Liaison;
 
 /// Why a portal session no longer admits its guest ([`session_standing`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum SessionEnd {
     /// The token is not good here (expired, another site's, forged): renew, or open the
     /// link again.
-    Token,
+    Token(crate::portal_jwt::JwtError),
     /// The share no longer exists, or is not served on this site.
     Gone,
     /// The guest signed out (here, or everywhere).
@@ -37,20 +37,7 @@ pub enum SessionEnd {
 pub async fn authenticate(core: &Liaison, jwt: &str, meta: &RequestMeta) -> Result<Guest> {
     match session_standing(core, jwt, meta).await? {
         Ok(guest) => Ok(guest),
-        Err(SessionEnd::Token) => match core
-            .keys
-            .verify(
-                jwt,
-                &core.settings.issuer(),
-                &core.settings.origin_of(&meta.site),
-            )
-            .await
-        {
-            Err(e) => Err(e.into()),
-            Ok(_) => Err(ServiceError::InvalidPortalToken(
-                "the token is not valid here".into(),
-            )),
-        },
+        Err(SessionEnd::Token(e)) => Err(e.into()),
         Err(SessionEnd::Gone) => Err(ServiceError::InvalidPortalToken(
             "the share no longer exists".into(),
         )),
@@ -80,7 +67,7 @@ pub async fn session_standing(
         .await
     {
         Ok(claims) => claims,
-        Err(e) if e.is_token_fault() => return Ok(Err(SessionEnd::Token)),
+        Err(e) if e.is_token_fault() => return Ok(Err(SessionEnd::Token(e))),
         Err(e) => return Err(e.into()),
     };
     let Some(share) = current_share(core, &claims.org, &claims.sub)
