@@ -10,6 +10,10 @@
 //! before any stream hears of the revocation. The cache is enabled only on a single node,
 //! where every revocation is published on this bus before its request answers.
 //!
+//! The same bus and channel carry "changed" announcements ([`RevocationBus::publish_changed`]):
+//! something that admits a share's guests changed without revoking it (a browser rejected,
+//! a guest signed out), and its open live channels re-check their sessions at once.
+//!
 //! A node can miss notifications: while its LISTEN connection is down, or when a stream's
 //! subscription falls behind. Then the bus says [`Heard::Unsure`] and each stream re-reads
 //! its share from the database (`services::access::until_revoked`) instead of trusting
@@ -46,10 +50,25 @@ impl Revoked {
     }
 }
 
+/// A notification's payload for a share whose guests must be re-checked (see
+/// [`RevocationBus::publish_changed`]): this prefix, then the revocation payload.
+const CHANGED_PREFIX: &str = "changed:";
+
+/// What a notification on [`CHANNEL`] says.
+fn parse_payload(payload: &str) -> Option<BusEvent> {
+    match payload.strip_prefix(CHANGED_PREFIX) {
+        Some(rest) => Revoked::parse(rest).map(BusEvent::Changed),
+        None => Revoked::parse(payload).map(BusEvent::Revoked),
+    }
+}
+
 /// What travels on a node's bus.
 #[derive(Clone, Debug)]
 enum BusEvent {
     Revoked(Revoked),
+    /// Something that admits the share's guests changed without revoking it (a browser
+    /// rejected, a guest signed out): open channels re-check their session.
+    Changed(Revoked),
     /// Revocations may have been missed (the LISTEN connection was down).
     Unsure,
 }
@@ -95,6 +114,13 @@ impl RevocationBus {
         self.shares.forget(&r.share_id);
         // No receivers is fine: nothing is streaming.
         let _ = self.tx.send(BusEvent::Revoked(r));
+    }
+
+    /// Announces a committed change to what admits `r`'s guests (not a revocation): the
+    /// share leaves the cache and its open channels re-check their sessions.
+    pub fn publish_changed(&self, r: Revoked) {
+        self.shares.forget(&r.share_id);
+        let _ = self.tx.send(BusEvent::Changed(r));
     }
 
     /// Tells every stream that revocations may have been missed, so each re-checks its
@@ -164,6 +190,8 @@ pub enum Heard {
     /// Revocations may have been missed (lost LISTEN connection, or this subscription
     /// fell behind): the share must be checked in the database.
     Unsure,
+    /// What admits the share's guests changed: sessions must be checked again.
+    Changed,
 }
 
 impl Subscription {
@@ -173,7 +201,8 @@ impl Subscription {
         loop {
             match self.rx.recv().await {
                 Ok(BusEvent::Revoked(r)) if r.share_id == share_id => return Heard::Revoked,
-                Ok(BusEvent::Revoked(_)) => {}
+                Ok(BusEvent::Changed(r)) if r.share_id == share_id => return Heard::Changed,
+                Ok(BusEvent::Revoked(_) | BusEvent::Changed(_)) => {}
                 Ok(BusEvent::Unsure) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     return Heard::Unsure
                 }
@@ -181,6 +210,24 @@ impl Subscription {
             }
         }
     }
+}
+
+/// Sends the cross-node notification of a change to what admits `r`'s guests inside the
+/// changing transaction ([`RevocationBus::publish_changed`] on every node; PostgreSQL
+/// only).
+pub async fn notify_changed_in(
+    tx: &mut crate::store::Tx,
+    engine: crate::store::Engine,
+    r: &Revoked,
+) -> crate::store::Result<()> {
+    if engine == crate::store::Engine::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{CHANGED_PREFIX}{}", r.payload()))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Sends the cross-node notification inside the revoking transaction (PostgreSQL only;
@@ -222,9 +269,10 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
                     connected_before = true;
                     loop {
                         match listener.try_recv().await {
-                            Ok(Some(n)) => match Revoked::parse(n.payload()) {
-                                Some(r) => bus.publish(r),
-                                None => tracing::warn!("malformed revocation notification"),
+                            Ok(Some(n)) => match parse_payload(n.payload()) {
+                                Some(BusEvent::Revoked(r)) => bus.publish(r),
+                                Some(BusEvent::Changed(r)) => bus.publish_changed(r),
+                                _ => tracing::warn!("malformed revocation notification"),
                             },
                             Ok(None) => {
                                 tracing::warn!("revocation listener lost its connection");
@@ -247,6 +295,15 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payloads_say_revoked_or_changed() {
+        assert!(matches!(parse_payload("o:s"), Some(BusEvent::Revoked(r)) if r.share_id == "s"));
+        assert!(
+            matches!(parse_payload("changed:o:s"), Some(BusEvent::Changed(r)) if r.org_id == "o")
+        );
+        assert!(parse_payload("changed:nonsense").is_none());
+    }
 
     fn revoked(share_id: &str) -> Revoked {
         Revoked {

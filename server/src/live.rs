@@ -1,10 +1,11 @@
 //! The live channel of an open portal page: `GET /api/portal/live`, a WebSocket (RFC 6455)
 //! that the guest's page holds while it shows the share. The server closes it, with a code
 //! and reason the page acts on, once the session no longer admits the guest: at once when
-//! the share is revoked on any node (the revocation bus, as the event streams use), and
-//! otherwise at the next re-check — every message from the page and every ping
-//! ([`PING_EVERY`]) re-runs the request checks (`access::session_standing`: the token,
-//! the share's state and expiry, network, device, membership, sign-out).
+//! the share is revoked on any node or what admits its guests changes (a browser
+//! rejected: the revocation bus, as the event streams use), and otherwise at the next
+//! re-check — every message from the page and every ping ([`PING_EVERY`]) re-runs the
+//! request checks (`access::session_standing`: the token, the share's state and expiry,
+//! network, device, membership, sign-out).
 //!
 //! Authentication is the portal session (cookie, or `Authorization: Bearer` for other
 //! clients), never a token in the URL, checked against the share at the upgrade. The
@@ -128,12 +129,7 @@ pub async fn portal_live(
         Ok((jwt, _)) => jwt,
         Err(e) => return e.into_response(),
     };
-    let revoked = backend::services::access::until_revoked(
-        state.core.clone(),
-        revocations,
-        guest.org_id.clone(),
-        guest.share_id.clone(),
-    );
+    let share_id = guest.share_id.clone();
     // The page checks that its socket speaks for the share it shows (another tab may have
     // opened another share since, and the portal cookie is one per site).
     let ready = serde_json::json!({ "type": "ready", "share": guest.share_id }).to_string();
@@ -143,7 +139,7 @@ pub async fn portal_live(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .max_write_buffer_size(64 * 1024)
-        .on_upgrade(move |socket| run(socket, ready, revoked, session))
+        .on_upgrade(move |socket| run(socket, ready, revocations, share_id, session))
         .into_response()
 }
 
@@ -186,12 +182,13 @@ type End = Option<(u16, &'static str)>;
 async fn run(
     socket: WebSocket,
     ready: String,
-    revoked: impl std::future::Future<Output = ()>,
+    mut bus: backend::revocation::Subscription,
+    share_id: String,
     session: Session,
 ) {
+    use backend::revocation::Heard;
     use futures::{SinkExt, StreamExt};
     let (mut tx, mut rx) = socket.split();
-    tokio::pin!(revoked);
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     let mut rate = Rate::default();
@@ -208,7 +205,16 @@ async fn run(
     } else {
         loop {
             tokio::select! {
-                () = &mut revoked => break Some((close::REVOKED, "revoked")),
+                heard = bus.next_for(&share_id) => match heard {
+                    Heard::Revoked => break Some((close::REVOKED, "revoked")),
+                    // Missed revocations, or what admits the guest changed (a browser
+                    // rejected, a sign-out): the session is checked again now.
+                    Heard::Unsure | Heard::Changed => {
+                        if let Some(end) = session.recheck().await {
+                            break Some(end);
+                        }
+                    }
+                },
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_AFTER {
                         break Some((close::GOING_AWAY, "idle"));

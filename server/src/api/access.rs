@@ -112,8 +112,9 @@ async fn renew_session(
 }
 
 /// Server-sent events for an open portal: `ready` at once, then `revoked` (and the end of
-/// the stream) the moment the share is revoked on any node, or `expired` when this
-/// session's token runs out.
+/// the stream) the moment the share is revoked on any node, `expired` when the share has
+/// expired or this session's token runs out, or `unavailable` when the share could not be
+/// checked.
 async fn events(
     State(state): State<AppState>,
     StreamingGuest(guest, revocations): StreamingGuest,
@@ -128,8 +129,14 @@ async fn events(
     );
     let ttl = state.core.settings.portal_session_ttl.unsigned_abs();
     let end = async move {
+        use access::StreamEnd;
+        use backend::domain::Denial;
         tokio::select! {
-            () = revoked => ("revoked", backend::domain::Denial::Revoked.message()),
+            end = revoked => match end {
+                StreamEnd::Revoked => ("revoked", Denial::Revoked.message()),
+                StreamEnd::Expired => ("expired", Denial::Expired.message()),
+                StreamEnd::Unchecked => ("unavailable", "The share could not be checked; reload the page."),
+            },
             () = tokio::time::sleep(ttl) => ("expired", "The portal session has ended; renew it to continue."),
         }
     };

@@ -196,11 +196,11 @@ async fn the_live_channel_is_the_guests_alone_and_closes_on_revocation() {
     );
 }
 
-/// A socket is re-checked like a request: rejecting the guest's browser (under "approved
-/// devices only") closes it at its next message, with 4004 for the page to reload and
-/// show why.
+/// A socket is re-checked like a request, and at once when what admits its guest changes:
+/// rejecting the guest's browser (under "approved devices only") closes its silent socket
+/// with 4004, for the page to reload and show why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rejected_browser_is_cut_at_its_next_message() {
+async fn a_rejected_browser_is_cut_at_once() {
     let data = tempfile::tempdir().unwrap();
     let mut node = Node::start(None, data.path(), &[]).await;
     let key = node.api_key().await;
@@ -234,12 +234,15 @@ async fn a_rejected_browser_is_cut_at_its_next_message() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    socket
-        .send(Message::text(r#"{"type":"ping"}"#))
-        .await
-        .unwrap();
+    let answered = Instant::now();
     assert_eq!(
         next(&mut socket).await.err(),
         Some((4004, "not_allowed".to_owned()))
     );
+    let after = answered.elapsed();
+    println!(
+        "a rejected browser's socket closed {} ms after the decision answered",
+        after.as_millis()
+    );
+    assert!(after <= Duration::from_millis(250), "took {after:?}");
 }

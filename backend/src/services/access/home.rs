@@ -402,6 +402,14 @@ pub async fn sign_out(
         },
     )
     .await?;
+    // The share's other open pages (other tabs, other browsers signed out everywhere)
+    // re-check at once; the recipient's other shares at their next ping.
+    let changed = crate::revocation::Revoked {
+        org_id: guest.org_id.clone(),
+        share_id: guest.share_id.clone(),
+    };
+    crate::revocation::notify_changed_in(&mut tx, core.db.engine(), &changed).await?;
     tx.commit().await?;
+    core.revocations.publish_changed(changed);
     Ok(())
 }

@@ -147,26 +147,41 @@ pub async fn session_standing(
     }))
 }
 
+/// Why a guest's stream ended ([`until_revoked`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// The share was revoked (heard on the bus, or found so in the database).
+    Revoked,
+    /// The share expired, or no longer exists.
+    Expired,
+    /// The database could not be read to tell (the stream fails closed).
+    Unchecked,
+}
+
 /// Resolves when the guest's share is revoked, for a stream that must end then (the event
-/// stream, a download in progress): heard on this node's bus, or, whenever the bus may
-/// have missed a revocation, found so in the database. It also resolves when the share
-/// has expired by date or cannot be read at all (fails closed). `subscription` must have
-/// been taken before the share was last checked.
+/// stream, a download in progress, the live channel): heard on this node's bus, or,
+/// whenever the bus may have missed a revocation, found so in the database. It also
+/// resolves when the share has expired by date or cannot be read at all (fails closed),
+/// and says which. `subscription` must have been taken before the share was last checked.
 #[tracing::instrument(skip_all)]
 pub async fn until_revoked(
     core: Arc<Liaison>,
     mut subscription: crate::revocation::Subscription,
     org_id: String,
     share_id: String,
-) {
+) -> StreamEnd {
     use crate::revocation::Heard;
     loop {
         match subscription.next_for(&share_id).await {
-            Heard::Revoked => return,
-            Heard::Unsure => match store::shares::get(core.db.pool(), &org_id, &share_id).await {
-                Ok(Some(share)) if share.check_session(core.now()).is_ok() => {}
-                _ => return,
-            },
+            Heard::Revoked => return StreamEnd::Revoked,
+            Heard::Unsure | Heard::Changed => {
+                match store::shares::get(core.db.pool(), &org_id, &share_id).await {
+                    Ok(Some(share)) if share.check_session(core.now()).is_ok() => {}
+                    Ok(Some(share)) if share.revoked_at.is_some() => return StreamEnd::Revoked,
+                    Ok(_) => return StreamEnd::Expired,
+                    Err(_) => return StreamEnd::Unchecked,
+                }
+            }
         }
     }
 }

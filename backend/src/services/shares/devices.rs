@@ -102,6 +102,14 @@ pub async fn decide_device(
         },
     )
     .await?;
+    // A rejected browser's open channels are cut now, on every node, not at their next
+    // request.
+    let changed = crate::revocation::Revoked {
+        org_id: who.org_id.clone(),
+        share_id: id.to_owned(),
+    };
+    crate::revocation::notify_changed_in(&mut tx, core.db.engine(), &changed).await?;
     tx.commit().await?;
+    core.revocations.publish_changed(changed);
     devices(core, who, id).await
 }
