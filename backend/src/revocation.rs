@@ -220,14 +220,7 @@ pub async fn notify_changed_in(
     engine: crate::store::Engine,
     r: &Revoked,
 ) -> crate::store::Result<()> {
-    if engine == crate::store::Engine::Postgres {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("{CHANGED_PREFIX}{}", r.payload()))
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+    notify(tx, engine, format!("{CHANGED_PREFIX}{}", r.payload())).await
 }
 
 /// Sends the cross-node notification inside the revoking transaction (PostgreSQL only;
@@ -237,10 +230,19 @@ pub async fn notify_in(
     engine: crate::store::Engine,
     r: &Revoked,
 ) -> crate::store::Result<()> {
+    notify(tx, engine, r.payload()).await
+}
+
+/// `pg_notify` on [`CHANNEL`] inside `tx`: delivered only if it commits.
+async fn notify(
+    tx: &mut crate::store::Tx,
+    engine: crate::store::Engine,
+    payload: String,
+) -> crate::store::Result<()> {
     if engine == crate::store::Engine::Postgres {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
-            .bind(r.payload())
+            .bind(payload)
             .execute(&mut **tx)
             .await?;
     }
