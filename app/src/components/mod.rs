@@ -24,7 +24,7 @@ pub use status_badge::StatusBadge;
 #[cfg(feature = "ssr")]
 pub use time_zone::ViewerZone;
 pub use time_zone::{
-    browser_time_zone, current_offset, local_input_value, local_time, offset_at, offset_for,
-    remember_time_zone, zone_label, LocalTime, TIME_ZONE_COOKIE,
+    current_offset, current_offset_signal, local_input_value, local_time, offset_at, offset_for,
+    remember_time_zone, zone_label, zone_label_signal, LocalTime, TIME_ZONE_COOKIE,
 };
 pub use upload_form::UploadForm;

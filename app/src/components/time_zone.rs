@@ -123,7 +123,8 @@ fn local_parts(rfc3339: &str) -> Option<(i32, u32, u32, u32, u32)> {
 pub fn zone_label() -> String {
     #[cfg(feature = "hydrate")]
     {
-        browser_time_zone().map_or_else(|| "UTC".to_owned(), |(_, label)| label)
+        let offset = js_sys::Date::new_0().get_timezone_offset() as i32;
+        label(zone_name().as_deref(), -offset)
     }
     #[cfg(all(feature = "ssr", not(feature = "hydrate")))]
     {
@@ -135,6 +136,22 @@ pub fn zone_label() -> String {
     {
         "UTC".to_owned()
     }
+}
+
+/// [`zone_label`] as a signal: the zone the server rendered, corrected by the browser once
+/// hydrated (when the cookie was missing or stale).
+pub fn zone_label_signal() -> ReadSignal<String> {
+    let (label, set_label) = signal(zone_label());
+    Effect::new(move |_| set_label.set(zone_label()));
+    label
+}
+
+/// [`current_offset`] as a signal, for a form's hidden field: the server's, then the
+/// browser's own once hydrated.
+pub fn current_offset_signal() -> RwSignal<String> {
+    let offset = RwSignal::new(current_offset().to_string());
+    Effect::new(move |_| offset.set(current_offset().to_string()));
+    offset
 }
 
 /// The viewer's `getTimezoneOffset()` now (minutes to add to local time for UTC), as a
@@ -257,20 +274,6 @@ pub fn offset_at(local: &str) -> Option<i32> {
     #[cfg(not(feature = "hydrate"))]
     {
         let _ = local;
-        None
-    }
-}
-
-/// The browser's offset from UTC as `getTimezoneOffset()` gives it, and a label such as
-/// "Europe/Paris, UTC+01:00". `None` before hydration (on the server).
-pub fn browser_time_zone() -> Option<(i32, String)> {
-    #[cfg(feature = "hydrate")]
-    {
-        let offset = js_sys::Date::new_0().get_timezone_offset() as i32;
-        Some((offset, label(zone_name().as_deref(), -offset)))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
         None
     }
 }

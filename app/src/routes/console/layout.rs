@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::components::{zone_label, CsrfField, RedirectTo};
+use crate::components::{zone_label_signal, CsrfField, RedirectTo};
 
 use crate::server_fns::auth::{get_current_user, SignOut};
 use crate::types::CurrentUser;
@@ -30,8 +30,7 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
     provide_context(user);
     // The server renders the zone the browser last told it; the browser corrects it if
     // that has changed since (see `components::time_zone`).
-    let (zone, set_zone) = signal(zone_label());
-    Effect::new(move |_| set_zone.set(zone_label()));
+    let zone = zone_label_signal();
     view! {
         <header class="topbar">
             <A href="/console" attr:class="brand">"Liaison"</A>

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::components::{
-    browser_time_zone, current_offset, invalid as invalid_when, message_for, offset_at, zone_label,
+    current_offset_signal, invalid as invalid_when, message_for, offset_at, zone_label_signal,
     CopyButton, CsrfField, FieldError,
 };
 use leptos_meta::Title;
@@ -204,14 +204,8 @@ fn Limits(
 ) -> impl IntoView {
     // The viewer's offset (JavaScript's getTimezoneOffset): the zone the server knows from
     // the browser's last page, then the browser's own once the script has loaded.
-    let (tz_offset, set_tz_offset) = signal(current_offset().to_string());
-    let (tz_label, set_tz_label) = signal(zone_label());
-    Effect::new(move |_| {
-        if let Some((offset, label)) = browser_time_zone() {
-            set_tz_offset.set(offset.to_string());
-            set_tz_label.set(label);
-        }
-    });
+    let tz_offset = current_offset_signal();
+    let tz_label = zone_label_signal();
     let days = policy.max_expiry_days;
     let presets: Vec<(&str, String)> = [
         ("1h", "1 hour".to_owned(), 1),
@@ -250,7 +244,7 @@ fn Limits(
                         on:input=move |ev| {
                             // The offset of the chosen date (daylight saving may differ from today's).
                             if let Some(offset) = offset_at(&event_target_value(&ev)) {
-                                set_tz_offset.set(offset.to_string());
+                                tz_offset.set(offset.to_string());
                             }
                         }/>
                 </label>

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::{
-    browser_time_zone, current_offset, invalid as invalid_when, offset_at, zone_label, CsrfField,
+    current_offset_signal, invalid as invalid_when, offset_at, zone_label_signal, CsrfField,
     FieldError, LocalTime,
 };
 use crate::error::AppError;
@@ -118,14 +118,8 @@ fn StartForm(options: ReviewFormOptions, start: ServerAction<StartReview>) -> im
             })
         })
     };
-    let (tz_offset, set_tz_offset) = signal(current_offset().to_string());
-    let (tz_label, set_tz_label) = signal(zone_label());
-    Effect::new(move |_| {
-        if let Some((offset, label)) = browser_time_zone() {
-            set_tz_offset.set(offset.to_string());
-            set_tz_label.set(label);
-        }
-    });
+    let tz_offset = current_offset_signal();
+    let tz_label = zone_label_signal();
     let select = |name: &'static str,
                   testid: &'static str,
                   none: &'static str,
@@ -186,7 +180,7 @@ fn StartForm(options: ReviewFormOptions, start: ServerAction<StartReview>) -> im
                         aria-invalid=invalid_when(error, DUE) aria-describedby="review-due-error"
                         on:input=move |ev| {
                             if let Some(offset) = offset_at(&event_target_value(&ev)) {
-                                set_tz_offset.set(offset.to_string());
+                                tz_offset.set(offset.to_string());
                             }
                         }/>
                     <FieldError error fields=DUE id="review-due-error"/>

@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{
-    current_offset, invalid, local_input_value, local_time, offset_at, offset_for, zone_label,
-    CsrfField, FieldError, LocalTime, StatusBadge,
+    current_offset, invalid, local_input_value, local_time, offset_at, offset_for,
+    zone_label_signal, CsrfField, FieldError, LocalTime, StatusBadge,
 };
 use crate::server_fns::renewals::DecideRenewal;
 use crate::server_fns::shares::{load_share_detail, ChangeShare, DecideDevice};
@@ -233,8 +233,7 @@ fn ChangeForm(detail: ShareDetailView, change: ServerAction<ChangeShare>) -> imp
         .as_deref()
         .map_or_else(current_offset, offset_for);
     let (tz_offset, set_tz_offset) = signal(shown_offset.to_string());
-    let (tz_label, set_tz_label) = signal(zone_label());
-    Effect::new(move |_| set_tz_label.set(zone_label()));
+    let tz_label = zone_label_signal();
     let permission = detail.permission.clone();
     let option = move |value: &'static str, label: &'static str| {
         let selected = permission == value;
