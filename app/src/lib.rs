@@ -9,6 +9,7 @@ pub mod components;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod flash;
+pub mod live;
 pub mod routes;
 pub mod server_fns;
 pub mod types;

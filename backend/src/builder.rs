@@ -97,6 +97,7 @@ impl LiaisonBuilder {
             settings: self.settings,
             junk: Default::default(),
             sites: Default::default(),
+            node_id: crate::store::new_id(),
         })
     }
 }

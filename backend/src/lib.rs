@@ -105,6 +105,9 @@ pub struct Liaison {
     pub junk: audit::coalesce::Coalescer,
     /// Which names this node knows to be verified portal domains (Host routing).
     pub sites: services::sites::SiteCache,
+    /// This process among the nodes sharing the database (random per start): whose live
+    /// presence entries it keeps alive.
+    pub node_id: String,
 }
 
 impl Liaison {

@@ -54,8 +54,91 @@ impl Revoked {
 /// [`RevocationBus::publish_changed`]): this prefix, then the revocation payload.
 const CHANGED_PREFIX: &str = "changed:";
 
+/// A document of an organisation, as live announcements name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentRef {
+    pub org_id: String,
+    pub document_id: String,
+}
+
+/// What changed about a document that live channels follow. Ids only: receivers read what
+/// they need from the database, as their viewer may see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// Its comments changed: read the changes after your cursor.
+    Comments,
+    /// Who is viewing it changed: read its presence.
+    Presence,
+    /// Someone present (by presence id) is typing, in a thread (or a new one).
+    Typing {
+        presence: String,
+        thread: Option<String>,
+    },
+}
+
+/// A change to a followed document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentEvent {
+    pub document: DocumentRef,
+    pub topic: Topic,
+}
+
+impl DocumentEvent {
+    pub fn new(org_id: &str, document_id: &str, topic: Topic) -> Self {
+        Self {
+            document: DocumentRef {
+                org_id: org_id.to_owned(),
+                document_id: document_id.to_owned(),
+            },
+            topic,
+        }
+    }
+
+    /// `{kind}:{org}:{document}[:{presence}:{thread or -}]` (ids never hold a colon).
+    fn payload(&self) -> String {
+        let DocumentRef {
+            org_id,
+            document_id,
+        } = &self.document;
+        match &self.topic {
+            Topic::Comments => format!("comments:{org_id}:{document_id}"),
+            Topic::Presence => format!("presence:{org_id}:{document_id}"),
+            Topic::Typing { presence, thread } => format!(
+                "typing:{org_id}:{document_id}:{presence}:{}",
+                thread.as_deref().unwrap_or("-")
+            ),
+        }
+    }
+
+    fn parse(payload: &str) -> Option<Self> {
+        let mut parts = payload.split(':');
+        let kind = parts.next()?;
+        let (org_id, document_id) = (parts.next()?, parts.next()?);
+        let topic = match kind {
+            "comments" => Topic::Comments,
+            "presence" => Topic::Presence,
+            "typing" => {
+                let presence = parts.next()?.to_owned();
+                let thread = parts.next()?;
+                Topic::Typing {
+                    presence,
+                    thread: (thread != "-").then(|| thread.to_owned()),
+                }
+            }
+            _ => return None,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self::new(org_id, document_id, topic))
+    }
+}
+
 /// What a notification on [`CHANNEL`] says.
 fn parse_payload(payload: &str) -> Option<BusEvent> {
+    if let Some(e) = DocumentEvent::parse(payload) {
+        return Some(BusEvent::Document(e));
+    }
     match payload.strip_prefix(CHANGED_PREFIX) {
         Some(rest) => Revoked::parse(rest).map(BusEvent::Changed),
         None => Revoked::parse(payload).map(BusEvent::Revoked),
@@ -69,6 +152,8 @@ enum BusEvent {
     /// Something that admits the share's guests changed without revoking it (a browser
     /// rejected, a guest signed out): open channels re-check their session.
     Changed(Revoked),
+    /// Something live channels follow changed about a document.
+    Document(DocumentEvent),
     /// Revocations may have been missed (the LISTEN connection was down).
     Unsure,
 }
@@ -121,6 +206,11 @@ impl RevocationBus {
     pub fn publish_changed(&self, r: Revoked) {
         self.shares.forget(&r.share_id);
         let _ = self.tx.send(BusEvent::Changed(r));
+    }
+
+    /// Announces a (committed) change about a document to this node's live channels.
+    pub fn publish_document(&self, e: DocumentEvent) {
+        let _ = self.tx.send(BusEvent::Document(e));
     }
 
     /// Tells every stream that revocations may have been missed, so each re-checks its
@@ -183,7 +273,7 @@ impl Drop for Subscription {
 }
 
 /// What a stream of one share hears.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Heard {
     /// The share was revoked.
     Revoked,
@@ -192,17 +282,30 @@ pub enum Heard {
     Unsure,
     /// What admits the share's guests changed: sessions must be checked again.
     Changed,
+    /// Something changed about a document the stream follows.
+    Document(DocumentEvent),
 }
 
 impl Subscription {
     /// Waits for the next thing a stream of `share_id` must act on. Never resolves once the
     /// bus is gone (the process is ending).
     pub async fn next_for(&mut self, share_id: &str) -> Heard {
+        self.next_live(Some(share_id), &[]).await
+    }
+
+    /// Like [`next_for`](Self::next_for) for a live channel: also hears changes about
+    /// `documents`. Staff channels follow no share (`share_id` None) and hear only
+    /// document changes and doubts.
+    pub async fn next_live(&mut self, share_id: Option<&str>, documents: &[DocumentRef]) -> Heard {
+        let mine = |r: &Revoked| Some(r.share_id.as_str()) == share_id;
         loop {
             match self.rx.recv().await {
-                Ok(BusEvent::Revoked(r)) if r.share_id == share_id => return Heard::Revoked,
-                Ok(BusEvent::Changed(r)) if r.share_id == share_id => return Heard::Changed,
-                Ok(BusEvent::Revoked(_) | BusEvent::Changed(_)) => {}
+                Ok(BusEvent::Revoked(r)) if mine(&r) => return Heard::Revoked,
+                Ok(BusEvent::Changed(r)) if mine(&r) => return Heard::Changed,
+                Ok(BusEvent::Document(e)) if documents.contains(&e.document) => {
+                    return Heard::Document(e)
+                }
+                Ok(BusEvent::Revoked(_) | BusEvent::Changed(_) | BusEvent::Document(_)) => {}
                 Ok(BusEvent::Unsure) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     return Heard::Unsure
                 }
@@ -221,6 +324,32 @@ pub async fn notify_changed_in(
     r: &Revoked,
 ) -> crate::store::Result<()> {
     notify(tx, engine, format!("{CHANGED_PREFIX}{}", r.payload())).await
+}
+
+/// Sends the cross-node notification of `e` inside the changing transaction (PostgreSQL
+/// only): delivered only if it commits.
+pub async fn notify_document_in(
+    tx: &mut crate::store::Tx,
+    engine: crate::store::Engine,
+    e: &DocumentEvent,
+) -> crate::store::Result<()> {
+    notify(tx, engine, e.payload()).await
+}
+
+/// Sends the cross-node notification of `e`, which changes nothing in the database (a
+/// guest typing), at once (PostgreSQL only).
+pub async fn notify_document_now(
+    db: &crate::store::Db,
+    e: &DocumentEvent,
+) -> crate::store::Result<()> {
+    if db.engine() == crate::store::Engine::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(e.payload())
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(())
 }
 
 /// Sends the cross-node notification inside the revoking transaction (PostgreSQL only;
@@ -274,6 +403,7 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
                             Ok(Some(n)) => match parse_payload(n.payload()) {
                                 Some(BusEvent::Revoked(r)) => bus.publish(r),
                                 Some(BusEvent::Changed(r)) => bus.publish_changed(r),
+                                Some(BusEvent::Document(e)) => bus.publish_document(e),
                                 _ => tracing::warn!("malformed revocation notification"),
                             },
                             Ok(None) => {
@@ -305,6 +435,26 @@ mod tests {
             matches!(parse_payload("changed:o:s"), Some(BusEvent::Changed(r)) if r.org_id == "o")
         );
         assert!(parse_payload("changed:nonsense").is_none());
+        for topic in [
+            Topic::Comments,
+            Topic::Presence,
+            Topic::Typing {
+                presence: "p".into(),
+                thread: None,
+            },
+            Topic::Typing {
+                presence: "p".into(),
+                thread: Some("t".into()),
+            },
+        ] {
+            let e = DocumentEvent::new("o", "d", topic);
+            assert!(
+                matches!(parse_payload(&e.payload()), Some(BusEvent::Document(x)) if x == e),
+                "{e:?}"
+            );
+        }
+        assert!(DocumentEvent::parse("typing:o:d").is_none());
+        assert!(DocumentEvent::parse("comments:o:d:extra").is_none());
     }
 
     fn revoked(share_id: &str) -> Revoked {

@@ -228,6 +228,7 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         );
     }
     spawn_housekeeping(core.clone());
+    spawn_presence_heartbeat(core.clone());
     spawn_domain_checks(core.clone());
     spawn_membership_expiry(core.clone());
     spawn_mail_worker(core.clone(), mailer);
@@ -274,10 +275,24 @@ fn resolve_site_dir(dir: &Path) -> PathBuf {
     dir.to_path_buf()
 }
 
+/// Keeps this node's live presence entries alive and removes those of nodes that stopped
+/// (`services::presence::heartbeat`).
+fn spawn_presence_heartbeat(core: Arc<Liaison>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(backend::services::presence::HEARTBEAT_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = backend::services::presence::heartbeat(&core).await {
+                tracing::warn!(error.detail = %e, "live presence heartbeat failed");
+            }
+        }
+    });
+}
+
 /// Background upkeep: the expiry sweeper (audits "share expired" once; access checks never
-/// depend on it), expiry reminders, and removal of expired console sessions, federated
-/// sign-ins, SAML replay entries, spent attempt counters and (daily) analytics' per-day
-/// guest addresses.
+/// depend on it), expiry reminders, share owners' comment digests, and removal of expired
+/// console sessions, federated sign-ins, SAML replay entries, spent attempt counters and
+/// (daily) analytics' per-day guest addresses.
 fn spawn_housekeeping(core: Arc<Liaison>) {
     tokio::spawn(async move {
         let sessions = backend::store::sessions::SqlSessionStore::new(core.db.clone());
@@ -302,6 +317,9 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             }
             if let Err(e) = backend::services::shares::send_expiry_reminders(&core, 500).await {
                 tracing::warn!(error.detail = %e, "expiry reminders failed");
+            }
+            if let Err(e) = backend::services::comments::digest::send_due(&core).await {
+                tracing::warn!(error.detail = %e, "comment digests failed");
             }
             if let Err(e) = backend::services::reviews::sweep(&core, 500).await {
                 tracing::warn!(error.detail = %e, "access review sweep failed");

@@ -53,6 +53,7 @@ impl Bucket {
             || (method == Method::POST && path == "/api/portal/session")
             // Each upgrade checks a session: reconnect storms are held to the guests' rate.
             || path == "/api/portal/live"
+            || path == "/api/console/live"
             || path == "/auth/federation/share"
             // What a portal's domain answers every path that is not the guest's with.
             || path == app::NOT_FOUND_PATH
@@ -228,6 +229,7 @@ mod tests {
             (Method::GET, "/s/AAAA"),
             (Method::POST, "/api/portal/session"),
             (Method::GET, "/api/portal/live"),
+            (Method::GET, "/api/console/live"),
             (Method::POST, "/auth/federation/share"),
             (Method::POST, "/api/guest/open_share1234567"),
             (Method::POST, "/api/guest/share_landing99"),

@@ -65,6 +65,10 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/api/{fn_name}", post(server_fn).get(server_fn))
         .route("/api/guest/{fn_name}", post(server_fn).get(server_fn))
         .route(
+            "/api/console/live",
+            axum::routing::get(crate::live::console_live),
+        )
+        .route(
             "/console/documents",
             post(console_upload::upload).layer(upload_limit),
         )

@@ -955,6 +955,12 @@ async fn every_console_form_checks_its_csrf_token() {
         "guest/add_member_as_manager",
         "guest/flash_message",
         "guest/request_renewal",
+        "guest/guest_comments",
+        "guest/post_guest_comment",
+        "guest/edit_guest_comment",
+        "guest/delete_guest_comment",
+        "staff_comments",
+        "load_comment_access",
     ];
     let form = |name: &str| roles::console_form(name, &doc, &share_id);
     let partners = || async {

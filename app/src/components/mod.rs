@@ -1,6 +1,7 @@
 //! Small reusable pieces of UI.
 
 mod activity_chart;
+mod comments;
 mod copy_button;
 mod csrf_field;
 mod field_error;
@@ -13,6 +14,7 @@ mod time_zone;
 mod upload_form;
 
 pub use activity_chart::ActivityChart;
+pub use comments::{CommentsPanel, LiveComments, Voice};
 pub use copy_button::{write_clipboard, CopyButton};
 pub use csrf_field::CsrfField;
 pub use field_error::{invalid, message_for, FieldError};

@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod comments;
 pub mod documents;
 pub mod flash;
 pub mod keys;

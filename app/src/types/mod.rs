@@ -3,8 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod comments;
 mod register;
 mod requests;
+pub use comments::*;
 pub use register::*;
 pub use requests::*;
 
@@ -160,6 +162,9 @@ pub struct PortalItemView {
     pub size_bytes: i64,
     /// A newer revision exists than the one shared.
     pub revised: bool,
+    /// The comments the guest may read on it (the first page; the live channel brings the
+    /// rest and every change).
+    pub comments: CommentsView,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,7 +180,7 @@ pub enum PortalView {
         instructions: String,
         allow_download: bool,
         allow_print: bool,
-        /// The share's permission allows a response (and attachments).
+        /// The share's permission allows a response and comments (and attachments).
         can_respond: bool,
         can_attach: bool,
         /// (decision, comment, time) of responses already sent.

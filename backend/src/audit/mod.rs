@@ -102,6 +102,13 @@ event_types! {
     ReviewDecided => "review.decided",
     /// A campaign closed (details: the outcome by decision, and the next run if recurring).
     ReviewClosed => "review.closed",
+    /// A comment written on a shared document (details: comment, thread, whether a reply,
+    /// page, the shares that read the thread, the text).
+    CommentPosted => "comment.posted",
+    /// A comment's text changed by its author (details: before and after).
+    CommentEdited => "comment.edited",
+    /// A comment deleted by its author or a moderator (details: by whom, the text).
+    CommentDeleted => "comment.deleted",
     /// The portal signing key rotated (details name the new kid and when it signs).
     SigningKeyRotated => "keys.rotated",
 }

@@ -64,6 +64,7 @@ impl Role {
                     | ViewApiKeys
                     | ManageOwnApiKeys
                     | ReviewShares
+                    | Comment
             ),
             Role::Auditor => matches!(
                 action,
@@ -130,10 +131,14 @@ pub enum Action {
     ReviewShares,
     /// Start and close access review campaigns, name the controllers of projects.
     ManageReviews,
+    /// Write comments on documents to their guests or to staff; edit and delete one's own.
+    Comment,
+    /// Delete anyone's comment; open an item-wide thread to named shares.
+    ModerateComments,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::ViewShares,
         Action::CreateShare,
         Action::ManageOwnShare,
@@ -156,6 +161,8 @@ impl Action {
         Action::RotateSigningKeys,
         Action::ReviewShares,
         Action::ManageReviews,
+        Action::Comment,
+        Action::ModerateComments,
     ];
 
     /// Whether a key needs the `admin` scope for the action (a `read` key may do only the
@@ -201,6 +208,10 @@ impl Action {
             Action::RotateSigningKeys => "Your role may not rotate signing keys.",
             Action::ReviewShares => "Your role may not decide access reviews.",
             Action::ManageReviews => "Your role may not start or close access reviews.",
+            Action::Comment => "Your role may not write comments.",
+            Action::ModerateComments => {
+                "Your role may not moderate comments or open a thread to several shares."
+            }
         }
     }
 }
@@ -272,7 +283,7 @@ mod tests {
     #[test]
     fn the_role_matrix() {
         use Action::*;
-        let table: [(Action, &str); 22] = [
+        let table: [(Action, &str); 24] = [
             (ViewShares, "ACU"),
             (CreateShare, "AC"),
             (ManageOwnShare, "AC"),
@@ -295,6 +306,8 @@ mod tests {
             (RotateSigningKeys, "A"),
             (ReviewShares, "AC"),
             (ManageReviews, "A"),
+            (Comment, "AC"),
+            (ModerateComments, "A"),
         ];
         assert_eq!(table.map(|(a, _)| a), Action::ALL);
         for (action, who) in table {

@@ -257,6 +257,40 @@ pub fn renewal_requested(
     )
 }
 
+/// What the owner's digest of new guest comments says.
+pub struct CommentDigest<'a> {
+    pub org: &'a str,
+    pub owner: &'a str,
+    pub title: &'a str,
+    pub count: usize,
+    /// The guests who wrote them, each once.
+    pub authors: &'a [&'a str],
+    /// The share's page in the console.
+    pub url: &'a str,
+}
+
+/// To a share's owner: its guests commented (how many, who; never the text).
+pub fn comment_digest(m: &CommentDigest<'_>) -> Rendered {
+    let comments = if m.count == 1 {
+        "a new comment".to_owned()
+    } else {
+        format!("{} new comments", m.count)
+    };
+    let body = format!(
+        "Hello {},\n\n{} wrote {comments} on \"{}\". Read and reply on the share's page in the console.",
+        m.owner,
+        m.authors.join(", "),
+        m.title,
+    );
+    frame(
+        m.org,
+        None,
+        format!("{comments} on \"{}\"", m.title),
+        body,
+        Some(("Read the comments", m.url)),
+    )
+}
+
 /// To the guest: their request for more time was granted; the same link works again.
 pub fn renewal_approved(
     org: &str,

@@ -214,6 +214,35 @@ pub async fn renewal_requested(
     .await
 }
 
+/// Tells the share's owner how many comments its guests wrote since the last digest, and
+/// who (never the text: see `comments::digest`).
+#[tracing::instrument(skip_all)]
+pub async fn comment_digest(
+    core: &Liaison,
+    tx: &mut Tx,
+    share: &Share,
+    count: usize,
+    authors: &[&str],
+) -> Result<()> {
+    let c = context(core, share).await?;
+    let console_url = core
+        .settings
+        .public_url
+        .join(&format!("console/share/{}", share.id))
+        .map_err(ServiceError::internal)?;
+    to_owner(core, tx, share, "comment_digest", |owner| {
+        templates::comment_digest(&templates::CommentDigest {
+            org: &c.org,
+            owner,
+            title: &c.title,
+            count,
+            authors,
+            url: console_url.as_str(),
+        })
+    })
+    .await
+}
+
 /// How a renewal request was decided, as the guest's mail tells it.
 #[derive(Clone, Copy, Debug)]
 pub enum Renewal<'a> {

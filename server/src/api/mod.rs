@@ -4,6 +4,7 @@
 pub mod access;
 pub mod analytics;
 pub mod audit;
+mod comments;
 pub mod documents;
 pub mod keys;
 pub mod multipart;
@@ -37,9 +38,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(analytics::router())
                 .merge(packages::router())
                 .merge(keys::router())
-                .merge(staff::router()),
+                .merge(staff::router())
+                .merge(comments::staff_router()),
         )
-        .nest("/api/portal", access::router(state))
+        .nest(
+            "/api/portal",
+            access::router(state).merge(comments::portal_router()),
+        )
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
 }

@@ -79,6 +79,9 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
         "decide_review" => "campaign_id=x&share_id=x&decision=keep&reason=".into(),
         "end_review" => "id=x".into(),
         "save_project_controllers" => "project_id=x".into(),
+        "post_staff_comment" => format!("document={doc}&page=&audience=staff&body=Evil"),
+        "edit_staff_comment" => "id=x&body=Evil".into(),
+        "delete_staff_comment" => "id=x".into(),
         _ => return None,
     })
 }
@@ -108,6 +111,8 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         | "list_reviews"
         | "event_filter_options" => String::new(),
         "load_review" => "id=x&show=pending&everyone=&after=".into(),
+        "staff_comments" => format!("document={doc}&after=0"),
+        "load_comment_access" => format!("document={doc}"),
         _ => return None,
     })
 }
@@ -136,7 +141,13 @@ fn console_action(name: &str) -> Option<Option<Action>> {
             ManageAnyShare
         }
         "revoke_share" | "revoke_shares" => RevokeAnyShare,
-        "list_documents" | "list_packages" | "load_document" => ViewDocuments,
+        "list_documents"
+        | "list_packages"
+        | "load_document"
+        | "staff_comments"
+        | "load_comment_access" => ViewDocuments,
+        // Comments they are given do not exist: a permitted role is answered 404.
+        "post_staff_comment" | "edit_staff_comment" | "delete_staff_comment" => Comment,
         "create_package" | "change_package" => ManagePackages,
         "list_portals" | "load_sections" | "load_portal_analytics" => ViewPortals,
         "create_portal"
@@ -294,6 +305,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "review_campaigns",
         "review_items",
         "project_controllers",
+        "comments",
     ] {
         counts.push(
             sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
@@ -581,6 +593,25 @@ fn rest_cases(doc: &str, share: &str, portal: &str) -> Vec<(Method, String, Send
             Json(json!({})),
             RotateSigningKeys,
         ),
+        (
+            m("GET"),
+            p(&format!("/documents/{doc}/comments")),
+            Empty,
+            ViewDocuments,
+        ),
+        (
+            m("POST"),
+            p(&format!("/documents/{doc}/comments")),
+            Json(json!({ "body": "Evil", "audience": "staff" })),
+            Comment,
+        ),
+        (
+            m("PATCH"),
+            p("/comments/x"),
+            Json(json!({ "body": "Evil" })),
+            Comment,
+        ),
+        (m("DELETE"), p("/comments/x"), Empty, Comment),
     ]
 }
 

@@ -1,7 +1,8 @@
 //! The guest's live channel (`/api/portal/live`) against a real `liaison serve`: only from
 //! the site's own origin and with a portal session; closed with 4001 `revoked` the moment
 //! the share is revoked (within 50 ms on the same node; `two_nodes.rs` measures across
-//! nodes); malformed and oversize input closed with RFC 6455's codes.
+//! nodes); malformed and oversize input closed with RFC 6455's codes; comments pushed to
+//! the guests who read them, and caught up after a reconnect.
 
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,76 @@ pub async fn next(socket: &mut Socket) -> Result<Value, (u16, String)> {
             other => panic!("unexpected from the live channel: {other:?}"),
         }
     }
+}
+
+/// One final WebSocket frame with `opcode`, masked (as clients must) or not.
+fn frame(opcode: u8, payload: &[u8], masked: bool) -> Vec<u8> {
+    assert!(payload.len() < 126);
+    let mask = [0x1b, 0x2c, 0x3d, 0x4e];
+    let mut out = vec![
+        0x80 | opcode,
+        payload.len() as u8 | if masked { 0x80 } else { 0 },
+    ];
+    if masked {
+        out.extend_from_slice(&mask);
+        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    } else {
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+/// Opens the live channel by hand on a plain TCP connection, reads past `ready`, writes
+/// `bytes` and returns the close code the server answers with.
+async fn raw_close(port: u16, jwt: &str, bytes: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let upgrade = format!(
+        "GET /api/portal/live HTTP/1.1\r\nHost: {PUBLIC_HOST}\r\nOrigin: {PUBLIC_URL}\r\n\
+         Authorization: Bearer {jwt}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(upgrade.as_bytes()).await.unwrap();
+    let read = async {
+        let mut chunk = [0u8; 4096];
+        let mut head = Vec::new();
+        // The 101 response.
+        let mut frames = loop {
+            let n = tcp.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the connection ended during the upgrade");
+            head.extend_from_slice(&chunk[..n]);
+            if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                assert!(
+                    head.starts_with(b"HTTP/1.1 101"),
+                    "{}",
+                    String::from_utf8_lossy(&head)
+                );
+                break head.split_off(end + 4);
+            }
+        };
+        // Then frames (from the server: unmasked, and here shorter than 126 bytes) until
+        // a close frame.
+        loop {
+            while frames.len() >= 2 && frames.len() >= 2 + (frames[1] & 0x7f) as usize {
+                let (opcode, len) = (frames[0] & 0x0f, (frames[1] & 0x7f) as usize);
+                let payload: Vec<u8> = frames.drain(..2 + len).skip(2).collect();
+                let ready = opcode == 0x1
+                    && serde_json::from_slice::<Value>(&payload).is_ok_and(|v| v["type"] == "ready");
+                if ready {
+                    tcp.write_all(bytes).await.unwrap();
+                }
+                if opcode == 0x8 {
+                    return u16::from_be_bytes([payload[0], payload[1]]);
+                }
+            }
+            let n = tcp.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the connection ended without a close frame");
+            frames.extend_from_slice(&chunk[..n]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("no close frame within 10 s")
 }
 
 /// The live channel on `port` for `jwt` from the site's own origin, past its `ready`.
@@ -143,6 +214,12 @@ async fn the_live_channel_is_the_guests_alone_and_closes_on_revocation() {
         bad.send(frame).await.unwrap();
         assert_eq!(next(&mut bad).await.err().map(|e| e.0), Some(code));
     }
+    // Frames no client library would send, written by hand: a text frame that is not UTF-8
+    // (1007) and an unmasked client frame (1002, RFC 6455 §5.1).
+    let not_utf8 = frame(0x1, &[0xc3, 0x28, 0xff], true);
+    assert_eq!(raw_close(port, &jwt, &not_utf8).await, 1007);
+    let unmasked = frame(0x1, br#"{"type":"ping"}"#, false);
+    assert_eq!(raw_close(port, &jwt, &unmasked).await, 1002);
     // A flood is cut at the rate limit; the other sockets are unaffected.
     let mut flood = ready_socket(port, &jwt).await;
     let mut closed = None;
@@ -245,4 +322,167 @@ async fn a_rejected_browser_is_cut_at_once() {
         after.as_millis()
     );
     assert!(after <= Duration::from_millis(250), "took {after:?}");
+}
+
+/// The id of the (first) item the portal session `jwt` shows.
+async fn first_item(port: u16, jwt: &str) -> String {
+    let (status, items) = http(port, "GET", "/api/portal/items", Some(jwt), None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let items: Value = serde_json::from_slice(&items).unwrap();
+    items["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// The bodies of a `comments` message, and its last change number.
+fn bodies(message: &Value) -> (Vec<String>, i64) {
+    assert_eq!(message["type"], "comments", "{message}");
+    let bodies = message["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap().to_owned())
+        .collect();
+    (bodies, message["last_rev"].as_i64().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_reach_the_guest_live_and_a_reconnect_misses_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let mut node = Node::start(None, data.path(), &[]).await;
+    let key = node.api_key().await;
+    node.wait_healthy().await;
+    let port = node.port;
+    let (share_id, jwt) = open_share_on(port, port, &key, json!({ "permission": "comment" })).await;
+    let doc = first_item(port, &jwt).await;
+    let staff_post = |body: &str, audience: Value| {
+        let (key, doc, body) = (key.clone(), doc.clone(), body.to_owned());
+        async move {
+            let (status, c) = json_call(
+                port,
+                "POST",
+                &format!("/api/v1/documents/{doc}/comments"),
+                &key,
+                json!({ "body": body, "audience": audience }),
+            )
+            .await;
+            assert_eq!(status, 201, "{c}");
+            c
+        }
+    };
+
+    let mut socket = ready_socket(port, &jwt).await;
+    socket
+        .send(Message::text(
+            json!({ "type": "follow", "document": doc, "after": 0 }).to_string(),
+        ))
+        .await
+        .unwrap();
+    // Nothing to catch up on; nobody else is viewing (a guest never sees other guests).
+    let presence = next(&mut socket).await.unwrap();
+    assert_eq!(
+        (
+            presence["type"].as_str(),
+            presence["viewers"].as_array().map(Vec::len)
+        ),
+        (Some("presence"), Some(0))
+    );
+    // Staff write to the guest's share: it arrives at once.
+    let started = Instant::now();
+    staff_post("Please check page 3.", json!({ "share": share_id })).await;
+    let (got, _) = bodies(&next(&mut socket).await.unwrap());
+    assert_eq!(got, ["Please check page 3."]);
+    assert!(started.elapsed() < Duration::from_millis(500));
+    // A staff-only thread never reaches the guest; the guest's own comment does.
+    staff_post("Internal: she is slow to answer.", json!("staff")).await;
+    let (status, mine) = json_call(
+        port,
+        "POST",
+        &format!("/api/portal/items/{doc}/comments"),
+        &jwt,
+        json!({ "body": "Done, see my note.", "page": 3 }),
+    )
+    .await;
+    assert_eq!(status, 201, "{mine}");
+    let (got, last_rev) = bodies(&next(&mut socket).await.unwrap());
+    assert_eq!(got, ["Done, see my note."]);
+    // A guest cannot address a thread.
+    let (status, refused) = json_call(
+        port,
+        "POST",
+        &format!("/api/portal/items/{doc}/comments"),
+        &jwt,
+        json!({ "body": "to all", "audience": "staff" }),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (422, Some("audience"))
+    );
+
+    // The page drops off; two replies are written meanwhile; following again from the last
+    // change it saw brings exactly those, in order.
+    socket.close(None).await.unwrap();
+    drop(socket);
+    for text in ["Thanks.", "Filed."] {
+        let reply = json!({ "body": text, "reply_to": mine["id"], "audience": "staff" });
+        let (status, c) = json_call(
+            port,
+            "POST",
+            &format!("/api/v1/documents/{doc}/comments"),
+            &key,
+            reply,
+        )
+        .await;
+        assert_eq!(status, 201, "{c}");
+    }
+    let mut socket = ready_socket(port, &jwt).await;
+    socket
+        .send(Message::text(
+            json!({ "type": "follow", "document": doc, "after": last_rev }).to_string(),
+        ))
+        .await
+        .unwrap();
+    let (got, caught_up) = bodies(&next(&mut socket).await.unwrap());
+    assert_eq!(got, ["Thanks.", "Filed."]);
+    assert!(caught_up > last_rev);
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "presence");
+    // Typing in a thread the guest does not read ends the socket's patience: here, the
+    // guest's own thread is fine (nothing comes back to them), an unknown one is not.
+    socket
+        .send(Message::text(
+            json!({ "type": "typing", "document": doc, "thread": mine["id"] }).to_string(),
+        ))
+        .await
+        .unwrap();
+    // Nothing more follows (a ping answers first).
+    socket
+        .send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "pong");
+    // Typing about a thread the guest does not read ends the socket.
+    let staff_only = staff_post("Staff only.", json!("staff")).await;
+    socket
+        .send(Message::text(
+            json!({ "type": "typing", "document": doc, "thread": staff_only["id"] }).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut socket).await.unwrap_err(),
+        (1008, "unknown_thread".to_owned())
+    );
+    let mut socket = ready_socket(port, &jwt).await;
+    // A document the share does not cover ends the socket.
+    socket
+        .send(Message::text(
+            json!({ "type": "follow", "document": "not-this-share", "after": 0 }).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut socket).await.unwrap_err(),
+        (1008, "unknown_document".to_owned())
+    );
 }

@@ -4,8 +4,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::audit::{AuditEvents, EventTypeSelect};
 use super::shares::SharesTable;
-use crate::components::{local_time, CsrfField, FlashError, LocalTime, UploadForm};
+use crate::components::{
+    local_time, CsrfField, FlashError, LiveComments, LocalTime, UploadForm, Voice,
+};
 use crate::server_fns::audit::list_audit;
+use crate::server_fns::comments::{load_comment_access, staff_comments};
 use crate::server_fns::documents::{load_document, MoveDocument};
 use crate::types::{human_size, ConsolePages, CurrentUser, DocumentPageView, DocumentView};
 
@@ -13,12 +16,13 @@ use crate::types::{human_size, ConsolePages, CurrentUser, DocumentPageView, Docu
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Shares,
+    Comments,
     Activity,
     Revisions,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Shares, Tab::Activity, Tab::Revisions];
+    const ALL: [Tab; 4] = [Tab::Shares, Tab::Comments, Tab::Activity, Tab::Revisions];
 
     fn parse(s: Option<&str>) -> Self {
         Self::ALL
@@ -30,6 +34,7 @@ impl Tab {
     fn name(self) -> &'static str {
         match self {
             Tab::Shares => "shares",
+            Tab::Comments => "comments",
             Tab::Activity => "activity",
             Tab::Revisions => "revisions",
         }
@@ -38,6 +43,7 @@ impl Tab {
     fn label(self) -> &'static str {
         match self {
             Tab::Shares => "Shares",
+            Tab::Comments => "Comments",
             Tab::Activity => "Activity",
             Tab::Revisions => "Revisions",
         }
@@ -212,6 +218,7 @@ fn DocumentTabs(
             Tab::Shares => view! {
                 <SharesTable path=format!("/console/documents/{}", id.get()) document=Some(id.get())/>
             }.into_any(),
+            Tab::Comments => view! { <DocumentComments id=id.get()/> }.into_any(),
             Tab::Activity if pages.audit => view! { <Activity id=id.get()/> }.into_any(),
             Tab::Activity => view! { <p class="muted">"The activity of a document is read from the audit log, which administrators and auditors see."</p> }.into_any(),
             Tab::Revisions => view! {
@@ -227,6 +234,35 @@ fn DocumentTabs(
         }}
     }
     .into_any()
+}
+
+/// The comments on this revision of the document: every thread, whoever reads it.
+#[component]
+fn DocumentComments(id: String) -> impl IntoView {
+    let first = {
+        let id = id.clone();
+        Resource::new(move || id.clone(), |id| staff_comments(id, None, 0))
+    };
+    let access = {
+        let id = id.clone();
+        Resource::new(move || id.clone(), load_comment_access)
+    };
+    view! {
+        <p class="muted small">"Comments belong to the revision they were written on; each thread is read by the shares it names, or by staff only."</p>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let id = id.clone();
+                Suspend::new(async move {
+                    match (first.await, access.await) {
+                        (Ok(first), Ok(access)) => view! {
+                            <LiveComments document=id voice=Voice::Staff access first/>
+                        }.into_any(),
+                        (Err(e), _) | (_, Err(e)) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
 }
 
 /// The document's audit events, filtered by event type or group.

@@ -31,6 +31,9 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
     // The server renders the zone the browser last told it; the browser corrects it if
     // that has changed since (see `components::time_zone`).
     let zone = zone_label_signal();
+    // The console's live channel, once a page follows something (`live::hold_console`),
+    // ends with the console.
+    on_cleanup(crate::live::release);
     view! {
         <header class="topbar">
             <A href="/console" attr:class="brand">"Liaison"</A>

@@ -2,7 +2,6 @@
 
 mod home_page;
 mod landing;
-mod live;
 mod portal_page;
 
 pub use home_page::HomePage;

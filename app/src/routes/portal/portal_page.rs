@@ -1,8 +1,8 @@
-use crate::components::GuestFrame;
+use crate::components::{GuestFrame, LiveComments, Voice};
 use leptos::prelude::*;
 
 use crate::server_fns::portal::{load_portal, renew_portal_session, report_print_attempt};
-use crate::types::{human_size, PortalItemView, PortalView};
+use crate::types::{human_size, CommentsAccess, PortalItemView, PortalView};
 
 /// `/portal`: the items of the guest's share, in a view-only viewer.
 #[component]
@@ -34,17 +34,17 @@ pub fn PortalPage() -> impl IntoView {
         );
     });
     // The live channel, while the share is open: revocation empties the page at once.
-    let ended: super::live::Ended = RwSignal::new(None);
+    let ended: crate::live::Ended = RwSignal::new(None);
     let live = StoredValue::new(false);
     Effect::new(move |_| {
         if let Some(Ok(PortalView::Open { share_id, .. })) = view_.get() {
             if !live.get_value() {
                 live.set_value(true);
-                super::live::hold(share_id, ended);
+                crate::live::hold(crate::live::Endpoint::Portal { share_id, ended });
             }
         }
     });
-    on_cleanup(super::live::release);
+    on_cleanup(crate::live::release);
     // Print attempts are audited (the print stylesheet blanks the content where printing
     // is not allowed).
     Effect::new(move |_| {
@@ -100,7 +100,7 @@ fn portal_view(portal: PortalView, signed_out: Option<&'static str>) -> AnyView 
             })}
             <div class=if allow_print { "portal-body" } else { "portal-body no-print" }>
                 {(!allow_print).then(|| view! { <p class="print-blocked">"Printing is not allowed for this content."</p> })}
-                {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download/> }).collect_view()}
+                {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download can_comment=can_respond/> }).collect_view()}
             </div>
             {can_respond.then(|| view! { <Respond can_attach responses/> })}
             </main></GuestFrame>
@@ -143,13 +143,29 @@ fn Respond(can_attach: bool, responses: Vec<(String, String, String)>) -> impl I
 }
 
 #[component]
-fn Item(item: PortalItemView, watermark: Option<String>, allow_download: bool) -> impl IntoView {
+fn Item(
+    item: PortalItemView,
+    watermark: Option<String>,
+    allow_download: bool,
+    can_comment: bool,
+) -> impl IntoView {
     let src = format!("/api/portal/items/{}/content", item.id);
     let viewer = if item.content_type.starts_with("image/") {
         view! { <img class="viewer-img" src=src alt=item.title.clone()/> }.into_any()
     } else {
         view! { <iframe class="viewer-frame" src=src title=item.title.clone()></iframe> }.into_any()
     };
+    // The item's comments, kept live; shown where the guest may write or has something
+    // to read.
+    let readable = item.comments.items.iter().any(|c| c.deleted.is_none());
+    let comments = (can_comment || readable).then(|| {
+        let access = CommentsAccess {
+            may_write: can_comment,
+            may_moderate: false,
+            shares: Vec::new(),
+        };
+        view! { <LiveComments document=item.id.clone() voice=Voice::Guest access first=item.comments.clone()/> }
+    });
     view! {
         <section class="item" data-testid="portal-item">
             <h1>{item.title.clone()}</h1>
@@ -168,6 +184,7 @@ fn Item(item: PortalItemView, watermark: Option<String>, allow_download: bool) -
             {allow_download.then(|| view! {
                 <p><a class="btn" href=format!("/api/portal/items/{}/content?download=1", item.id) rel="external" data-testid="download">"Download"</a></p>
             })}
+            {comments}
         </section>
     }
 }

@@ -66,6 +66,21 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
             )
         })
         .collect();
+    let mut items = Vec::with_capacity(o.items.len());
+    for i in o.items {
+        let comments = backend::services::comments::for_guest(&ctx.core, &guest, &i.id, 0)
+            .await
+            .map_err(fail)?;
+        items.push(PortalItemView {
+            comments: crate::server_fns::comments::mirror(comments)?,
+            id: i.id,
+            title: i.title,
+            file_name: i.file_name,
+            content_type: i.content_type,
+            size_bytes: i.size_bytes,
+            revised: i.revised,
+        });
+    }
     Ok(PortalView::Open {
         share_id: guest.share_id.clone(),
         brand: brand_view(brand),
@@ -78,17 +93,6 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
         instructions: o.instructions,
         allow_download: o.allow_download,
         allow_print: o.allow_print,
-        items: o
-            .items
-            .into_iter()
-            .map(|i| PortalItemView {
-                id: i.id,
-                title: i.title,
-                file_name: i.file_name,
-                content_type: i.content_type,
-                size_bytes: i.size_bytes,
-                revised: i.revised,
-            })
-            .collect(),
+        items,
     })
 }

@@ -64,6 +64,8 @@ impl Policy {
                 }
                 _ => RevokedLink::Message,
             },
+            // An organisation-wide choice: projects do not override it.
+            guests_see_staff_names: self.guests_see_staff_names,
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct Policy {
     /// The most restrictive TLP marking that may leave the organisation.
     pub tlp_ceiling: Tlp,
     pub revoked_link: RevokedLink,
+    /// Guests see the names of staff who comment; otherwise "Staff of <organisation>".
+    pub guests_see_staff_names: bool,
 }
 
 impl Default for Policy {
@@ -55,6 +57,7 @@ impl Default for Policy {
             allowed_methods: Method::ALL.to_vec(),
             tlp_ceiling: Tlp::Red,
             revoked_link: RevokedLink::Message,
+            guests_see_staff_names: false,
         }
     }
 }

@@ -174,6 +174,8 @@ pub async fn until_revoked(
     loop {
         match subscription.next_for(&share_id).await {
             Heard::Revoked => return StreamEnd::Revoked,
+            // Not followed here (`next_for` follows no document).
+            Heard::Document(_) => {}
             Heard::Unsure | Heard::Changed => {
                 match store::shares::get(core.db.pool(), &org_id, &share_id).await {
                     Ok(Some(share)) if share.check_session(core.now()).is_ok() => {}

@@ -1,5 +1,7 @@
-//! The live channel of an open portal page: `GET /api/portal/live`, a WebSocket (RFC 6455)
-//! that the guest's page holds while it shows the share. The server closes it, with a code
+//! The live channels: `GET /api/portal/live`, a WebSocket (RFC 6455) that the guest's page
+//! holds while it shows the share, and `GET /api/console/live`, the console pages' (staff
+//! follow the comments of documents they see; the rest of this note is about guests,
+//! whose channel also ends with their share). The server closes it, with a code
 //! and reason the page acts on, once the session no longer admits the guest: at once when
 //! the share is revoked on any node or what admits its guests changes (a browser
 //! rejected: the revocation bus, as the event streams use), and otherwise at the next
@@ -11,6 +13,19 @@
 //! clients), never a token in the URL, checked against the share at the upgrade. The
 //! upgrade must come from the site's own origin: a page of another site cannot open a
 //! socket on the guest's cookie (cross-site WebSocket hijacking).
+//!
+//! Comments: the page follows a document of the share (`{"type":"follow","document":…,
+//! "after":N}`), and the server sends every change to the comments that share's guest may
+//! read after change N — first what the page missed, then each change as it is made on
+//! any node (`{"type":"comments","document":…,"items":[…],"last_rev":M}`, in order, each
+//! change once). A page that reconnects follows again from the last change it saw;
+//! `{"type":"unfollow","document":…}` stops following one.
+//!
+//! Presence: following a document makes the viewer present on it until the socket stops
+//! following it or ends (`services::presence`); the page is told who is viewing
+//! (`{"type":"presence","document":…,"viewers":[…]}`) whenever that changes, as its viewer
+//! may see it. `{"type":"typing","document":…,"thread":…}` tells the others (at most once
+//! per [`TYPING_EVERY`]), who hear `{"type":"typing","document":…,"thread":…,"who":…}`.
 //!
 //! What the server accepts from the page is bounded: text frames of at most
 //! [`MAX_MESSAGE_BYTES`] (larger: 1009), valid UTF-8 (else 1007), JSON the protocol knows
@@ -29,6 +44,12 @@ use tokio::time::Instant;
 use crate::error::envelope;
 use crate::extract::{Meta, StreamingGuest};
 use crate::state::AppState;
+
+mod follows;
+mod session;
+
+use follows::Follows;
+use session::{Session, Viewer};
 
 /// The close codes of this channel (4000–4999 are the application's; the rest RFC 6455's).
 pub mod close {
@@ -69,12 +90,29 @@ const SEND_WITHIN: Duration = Duration::from_secs(5);
 /// A socket silent this long (no pong, no message) is closed.
 pub const IDLE_AFTER: Duration = Duration::from_secs(50);
 
+/// Documents one socket may follow (a package share covers several).
+pub const MAX_FOLLOWED: usize = 32;
+/// A `comments` message carries changes up to about this many bytes (one change may make
+/// it larger, up to what `comments::MAX_BODY` allows).
+const COMMENTS_MESSAGE_BYTES: usize = 32 * 1024;
+/// A viewer's typing is announced at most this often per document.
+pub const TYPING_EVERY: Duration = Duration::from_secs(2);
+
 /// What the page may send.
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum FromPage {
     /// An application-level ping (browsers cannot send WebSocket pings): answered `pong`.
     Ping {},
+    /// Send the changes to this document's comments after change `after`, then each new one.
+    Follow { document: String, after: i64 },
+    /// Stop following this document's comments.
+    Unfollow { document: String },
+    /// The viewer is typing on this document, in `thread` (or a new thread).
+    Typing {
+        document: String,
+        thread: Option<String>,
+    },
 }
 
 /// The upgrade came from the site's own origin. Extracted before the portal session, so a
@@ -117,6 +155,37 @@ where
     }
 }
 
+/// Upgrades a console page's request to its live channel: comments of the documents it
+/// follows, as staff read them. At most `MAX_STREAMS_PER_SHARE` sockets per staff member on
+/// each node. Staff sessions are re-checked at every message and ping.
+pub async fn console_live(
+    SameOrigin(_): SameOrigin,
+    State(state): State<AppState>,
+    crate::extract::ConsoleStaff { staff, .. }: crate::extract::ConsoleStaff,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let mut bus = state.core.revocations.subscribe();
+    if !bus.hold(&format!("staff:{}", staff.user_id)) {
+        return envelope(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "Too many open console pages: close some and try again.",
+        );
+    }
+    let ready = serde_json::json!({ "type": "ready" }).to_string();
+    let session = Session {
+        state,
+        viewer: Viewer::Staff(staff),
+    };
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_write_buffer_size(256 * 1024)
+        .on_upgrade(move |socket| run(socket, ready, bus, session))
+        .into_response()
+}
+
 /// Upgrades an open portal page's request to its live channel.
 pub async fn portal_live(
     SameOrigin(meta): SameOrigin,
@@ -129,48 +198,37 @@ pub async fn portal_live(
         Ok((jwt, _)) => jwt,
         Err(e) => return e.into_response(),
     };
-    let share_id = guest.share_id.clone();
     // The page checks that its socket speaks for the share it shows (another tab may have
     // opened another share since, and the portal cookie is one per site).
     let ready = serde_json::json!({ "type": "ready", "share": guest.share_id }).to_string();
-    let session = Session { state, jwt, meta };
+    let session = Session {
+        state,
+        viewer: Viewer::Guest(Box::new(session::GuestViewer { jwt, meta, guest })),
+    };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
-        .max_write_buffer_size(64 * 1024)
-        .on_upgrade(move |socket| run(socket, ready, revocations, share_id, session))
+        // Room for one `comments` message (its largest change included) on top of the
+        // write buffer; a page that does not read beyond that is cut (`SEND_WITHIN`).
+        .max_write_buffer_size(256 * 1024)
+        .on_upgrade(move |socket| run(socket, ready, revocations, session))
         .into_response()
 }
 
-/// What a socket re-checks its session with.
-struct Session {
-    state: AppState,
-    jwt: String,
-    meta: backend::actor::RequestMeta,
-}
+/// The page's end of a socket. A page that stops reading cannot hold the socket (and its
+/// share's stream slot) past a revocation: every send is bounded in time.
+pub(super) struct Outbox(futures::stream::SplitSink<WebSocket, Message>);
 
-impl Session {
-    /// `None` while the session still admits its guest; else why the socket ends.
-    async fn recheck(&self) -> End {
-        use backend::domain::Denial;
-        use backend::services::access::{session_standing, SessionEnd};
-        match session_standing(&self.state.core, &self.jwt, &self.meta).await {
-            Ok(Ok(_)) => None,
-            Ok(Err(SessionEnd::Token(_))) => Some((close::SESSION_ENDED, "session_ended")),
-            Ok(Err(SessionEnd::SignedOut)) => Some((close::SIGNED_OUT, "signed_out")),
-            Ok(Err(SessionEnd::Denied(Denial::Revoked))) => Some((close::REVOKED, "revoked")),
-            Ok(Err(SessionEnd::Denied(Denial::Expired | Denial::AccessCountExceeded))) => {
-                Some((close::EXPIRED, "expired"))
-            }
-            Ok(Err(SessionEnd::Denied(_) | SessionEnd::Gone)) => {
-                Some((close::NOT_ALLOWED, "not_allowed"))
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "a live channel could not re-check its session");
-                Some((close::SERVER_ERROR, "server_error"))
-            }
-        }
+impl Outbox {
+    /// Sends `message`; false once the page is gone or has not read it within
+    /// [`SEND_WITHIN`].
+    pub async fn send(&mut self, message: Message) -> bool {
+        use futures::SinkExt;
+        matches!(
+            tokio::time::timeout(SEND_WITHIN, self.0.send(message)).await,
+            Ok(Ok(()))
+        )
     }
 }
 
@@ -183,35 +241,43 @@ async fn run(
     socket: WebSocket,
     ready: String,
     mut bus: backend::revocation::Subscription,
-    share_id: String,
     session: Session,
 ) {
     use backend::revocation::Heard;
     use futures::{SinkExt, StreamExt};
-    let (mut tx, mut rx) = socket.split();
+    let (tx, mut rx) = socket.split();
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     let mut rate = Rate::default();
-    // A page that stops reading cannot hold the socket (and its share's stream slot) past
-    // a revocation: every send is bounded in time.
-    let mut send = async |message: Message| {
-        matches!(
-            tokio::time::timeout(SEND_WITHIN, tx.send(message)).await,
-            Ok(Ok(()))
-        )
-    };
-    let end: End = if !send(Message::Text(ready.into())).await {
+    let mut out = Outbox(tx);
+    let mut follows = Follows::default();
+    let end: End = if !out.send(Message::Text(ready.into())).await {
         None
     } else {
         loop {
             tokio::select! {
-                heard = bus.next_for(&share_id) => match heard {
+                heard = bus.next_live(session.share_id(), &follows.documents) => match heard {
                     Heard::Revoked => break Some((close::REVOKED, "revoked")),
-                    // Missed revocations, or what admits the guest changed (a browser
-                    // rejected, a sign-out): the session is checked again now.
-                    Heard::Unsure | Heard::Changed => {
+                    // What admits the guest changed (a browser rejected, a sign-out): the
+                    // session is checked again now.
+                    Heard::Changed => {
                         if let Some(end) = session.recheck().await {
                             break Some(end);
+                        }
+                    }
+                    // Announcements may have been missed: the session is checked, and
+                    // every followed document's comments read again from its cursor.
+                    Heard::Unsure => {
+                        if let Some(end) = session.recheck().await {
+                            break Some(end);
+                        }
+                        if let Err(end) = follows.push_all(&mut out, &session).await {
+                            break end;
+                        }
+                    }
+                    Heard::Document(event) => {
+                        if let Err(end) = follows.heard(&mut out, &session, event).await {
+                            break end;
                         }
                     }
                 },
@@ -222,7 +288,7 @@ async fn run(
                     if let Some(end) = session.recheck().await {
                         break Some(end);
                     }
-                    if !send(Message::Ping(Default::default())).await {
+                    if !out.send(Message::Ping(Default::default())).await {
                         break None;
                     }
                 }
@@ -242,12 +308,27 @@ async fn run(
                         }
                     }
                     match answer(message) {
-                        Ok(Some(reply)) => {
-                            if !send(reply).await {
+                        Ok(Reply::Send(reply)) => {
+                            if !out.send(reply).await {
                                 break None;
                             }
                         }
-                        Ok(None) => {}
+                        Ok(Reply::Follow { document, after }) => {
+                            if let Err(end) =
+                                follows.follow(&mut out, &session, document, after).await
+                            {
+                                break end;
+                            }
+                        }
+                        Ok(Reply::Unfollow { document }) => {
+                            follows.unfollow(&session, &document).await;
+                        }
+                        Ok(Reply::Typing { document, thread }) => {
+                            if let Err(end) = follows.typing(&session, &document, thread).await {
+                                break end;
+                            }
+                        }
+                        Ok(Reply::Nothing) => {}
                         Err(end) => break end,
                     }
                 }
@@ -259,29 +340,55 @@ async fn run(
             code,
             reason: Utf8Bytes::from_static(reason),
         };
-        send(Message::Close(Some(frame))).await;
+        out.send(Message::Close(Some(frame))).await;
     }
+    // Gone from every document it was viewing (after the close went out: a revocation's
+    // close is not held up by this).
+    follows.leave_all(&session).await;
     // The closing handshake, bounded: wait for the page's close reply (reading what it
     // still sends), so the connection ends cleanly instead of being reset.
     let _ = tokio::time::timeout(SEND_WITHIN, async {
-        let _ = tx.close().await;
+        let _ = out.0.close().await;
         while let Some(Ok(_)) = rx.next().await {}
     })
     .await;
 }
 
-/// The reply to one message from the page; `Err` ends the socket.
-fn answer(message: Message) -> Result<Option<Message>, End> {
+/// What one message from the page asks for.
+#[derive(Debug)]
+enum Reply {
+    Send(Message),
+    Follow {
+        document: String,
+        after: i64,
+    },
+    Unfollow {
+        document: String,
+    },
+    Typing {
+        document: String,
+        thread: Option<String>,
+    },
+    Nothing,
+}
+
+/// What one message from the page asks for; `Err` ends the socket.
+fn answer(message: Message) -> Result<Reply, End> {
     match message {
         Message::Text(text) => match serde_json::from_str::<FromPage>(text.as_str()) {
-            Ok(FromPage::Ping {}) => Ok(Some(Message::Text(Utf8Bytes::from_static(
+            Ok(FromPage::Ping {}) => Ok(Reply::Send(Message::Text(Utf8Bytes::from_static(
                 r#"{"type":"pong"}"#,
             )))),
-            Err(_) => Err(Some((close::POLICY, "unknown_message"))),
+            Ok(FromPage::Follow { document, after }) if after >= 0 => {
+                Ok(Reply::Follow { document, after })
+            }
+            Ok(FromPage::Unfollow { document }) => Ok(Reply::Unfollow { document }),
+            Ok(FromPage::Typing { document, thread }) => Ok(Reply::Typing { document, thread }),
+            Ok(FromPage::Follow { .. }) | Err(_) => Err(Some((close::POLICY, "unknown_message"))),
         },
         Message::Binary(_) => Err(Some((close::UNSUPPORTED, "binary_not_accepted"))),
         // Pings are answered by the WebSocket layer itself; pongs only show life.
-        Message::Ping(_) | Message::Pong(_) => Ok(None),
+        Message::Ping(_) | Message::Pong(_) => Ok(Reply::Nothing),
         Message::Close(_) => Err(None),
     }
 }
@@ -333,13 +440,25 @@ mod tests {
     }
 
     #[test]
-    fn the_page_may_only_ping() {
+    fn the_page_may_only_ping_and_follow() {
         let reply = answer(Message::Text(r#"{"type":"ping"}"#.into()));
-        assert!(matches!(reply, Ok(Some(Message::Text(t))) if t.as_str() == r#"{"type":"pong"}"#));
+        assert!(
+            matches!(reply, Ok(Reply::Send(Message::Text(t))) if t.as_str() == r#"{"type":"pong"}"#)
+        );
+        let follow = answer(Message::Text(
+            r#"{"type":"follow","document":"d1","after":7}"#.into(),
+        ));
+        assert!(matches!(follow, Ok(Reply::Follow { document, after: 7 }) if document == "d1"));
+        let unfollow = answer(Message::Text(
+            r#"{"type":"unfollow","document":"d1"}"#.into(),
+        ));
+        assert!(matches!(unfollow, Ok(Reply::Unfollow { document }) if document == "d1"));
         for bad in [
             r#"{"type":"shout"}"#,
             "not json",
             r#"{"type":"ping","x":1}"#,
+            r#"{"type":"follow","document":"d1","after":-1}"#,
+            r#"{"type":"follow","document":"d1"}"#,
         ] {
             assert_eq!(
                 answer(Message::Text(bad.into())).err(),

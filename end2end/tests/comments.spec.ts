@@ -1,0 +1,86 @@
+import { test, expect } from '@playwright/test';
+import { installHydrationProbe, hydrated } from './hydration-probe';
+import { api, remember, shots, signIn, BASE } from './helpers';
+
+// Live collaboration (issue 13): a guest and a staff member on the same document, each in
+// their own browser. Each sees the other arrive (presence), comments appear on the other
+// side without a reload, typing shows, and a staff-only thread never reaches the guest.
+
+test('staff and a guest comment on a document live, each seeing who is there', async ({ page, browser }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  const rest = await api();
+  const doc = await rest.post('/api/v1/documents', {
+    multipart: { title: 'Settlement draft', file: { name: 'settlement.txt', mimeType: 'text/plain', buffer: Buffer.from('1. Payment within 30 days.\n2. Confidentiality.\n') } },
+  });
+  expect(doc.ok()).toBeTruthy();
+  const documentId = (await doc.json()).id;
+  const share = await rest.post('/api/v1/shares', {
+    data: { item: documentId, recipient: { name: 'Carla Counsel', email: 'carla@counsel.example' }, expires_in_days: 7, settings: { permission: 'comment' } },
+  });
+  expect(share.ok(), await share.text()).toBeTruthy();
+  const { url } = await share.json();
+  remember(url);
+
+  // The guest opens the share: an empty comments panel, ready to write.
+  const guestContext = await browser.newContext({ baseURL: BASE });
+  const guest = await guestContext.newPage();
+  await installHydrationProbe(guest);
+  await guest.goto(url);
+  await expect(guest).toHaveURL(/\/portal$/);
+  await hydrated(guest);
+  await expect(guest.getByTestId('comments')).toContainText('No comments yet.');
+
+  // Staff open the document's Comments tab: the guest is there.
+  await page.goto(`/console/documents/${documentId}?tab=comments`);
+  await hydrated(page);
+  await expect(page.getByTestId('presence')).toContainText('Carla Counsel · counsel.example');
+  // And the guest sees staff arrive, by default without their name.
+  await expect(guest.getByTestId('presence')).toContainText('Staff of');
+
+  // The guest starts a thread on page 2; staff see it appear without a reload, and see
+  // the guest typing first.
+  await guest.getByTestId('new-comment').fill('Clause 2 should name the parties it binds.');
+  await expect(page.getByTestId('typing')).toContainText('Carla Counsel is writing a comment');
+  await guest.getByTestId('comment-page').fill('2');
+  await guest.getByTestId('post-thread').click();
+  await expect(guest.getByTestId('comment-body')).toHaveText('Clause 2 should name the parties it binds.');
+  const staffThread = page.getByTestId('thread').filter({ hasText: 'Clause 2 should name' });
+  await expect(staffThread).toBeVisible();
+  await expect(staffThread).toContainText('Page 2');
+  await expect(staffThread).toContainText('Read by Carla Counsel');
+
+  // Staff reply; the guest sees it live, from "Staff of …".
+  await staffThread.getByTestId('reply').click();
+  await staffThread.getByTestId('comment-text').fill('Agreed — revised wording follows.');
+  await expect(guest.getByTestId('typing')).toContainText('is replying');
+  await staffThread.getByTestId('post-comment').click();
+  const guestThread = guest.getByTestId('thread').filter({ hasText: 'Clause 2 should name' });
+  await expect(guestThread).toContainText('Agreed — revised wording follows.');
+  await expect(guestThread).toContainText('Staff of');
+
+  // A staff-only note never reaches the guest.
+  await page.getByTestId('comment-audience').selectOption('staff');
+  await page.getByTestId('new-comment').fill('Internal: check with finance before replying.');
+  await page.getByTestId('post-thread').click();
+  await expect(page.getByTestId('thread').filter({ hasText: 'Internal: check with finance' })).toContainText('Staff only');
+  // The guest edits their comment (theirs, within 15 minutes); staff see the edit.
+  await guestThread.getByTestId('edit-comment').first().click();
+  await guestThread.getByTestId('comment-text').fill('Clause 2 should name every party it binds.');
+  await guestThread.getByTestId('post-comment').click();
+  await expect(page.getByTestId('thread').filter({ hasText: 'Clause 2 should name every party' })).toContainText('edited');
+  await expect(guest.getByTestId('comments')).not.toContainText('Internal: check with finance');
+  await expect(guest.getByTestId('comment-count')).toHaveText('2');
+
+  // A blank comment is refused in place, and nothing is lost of what was typed elsewhere.
+  await guest.getByTestId('new-comment').fill('   ');
+  await guest.getByTestId('post-thread').click();
+  await expect(guest.locator('#new-thread-body-error')).toContainText('write something first');
+
+  await shots(page, info, '01-staff-comments');
+  await shots(guest, info, '02-guest-comments');
+
+  // The guest leaves: staff no longer see them present.
+  await guestContext.close();
+  await expect(page.getByTestId('presence')).toHaveCount(0);
+});

@@ -1,0 +1,356 @@
+//! What a live channel follows: documents, each with the last comment change sent, the
+//! viewer's presence entry on it and who they were last shown viewing it.
+
+use axum::extract::ws::Message;
+use backend::revocation::{DocumentEvent, DocumentRef, Topic};
+use backend::services::comments::CommentView;
+use backend::services::presence::{self, Viewer};
+use backend::services::ServiceError;
+use tokio::time::Instant;
+
+use super::session::Session;
+use super::Outbox;
+use super::{close, End, COMMENTS_MESSAGE_BYTES, MAX_FOLLOWED, TYPING_EVERY};
+
+/// One followed document.
+struct Followed {
+    /// The last comment change sent.
+    cursor: i64,
+    /// The viewer's presence entry on it.
+    presence: String,
+    /// Who the page was last told is viewing it.
+    shown: Option<Vec<Viewer>>,
+    /// When the viewer last announced typing on it.
+    typed_at: Option<Instant>,
+}
+
+/// The documents a socket follows. `documents` and `state` run in parallel.
+#[derive(Default)]
+pub(super) struct Follows {
+    /// What the bus is asked about.
+    pub documents: Vec<DocumentRef>,
+    state: Vec<Followed>,
+}
+
+/// A fault reading for the page: the socket ends with 1011.
+fn fault(e: ServiceError) -> End {
+    tracing::error!(error = %e, "a live channel could not read what it follows");
+    Some((close::SERVER_ERROR, "server_error"))
+}
+
+impl Follows {
+    fn position(&self, document: &str) -> Option<usize> {
+        self.documents
+            .iter()
+            .position(|d| d.document_id == document)
+    }
+
+    /// Follows `document` from comment change `after` (again, if it already did): the
+    /// viewer enters its presence, and the page is sent what it missed.
+    pub async fn follow(
+        &mut self,
+        out: &mut Outbox,
+        session: &Session,
+        document: String,
+        after: i64,
+    ) -> Result<(), End> {
+        let i = match self.position(&document) {
+            Some(i) => i,
+            None if self.documents.len() >= MAX_FOLLOWED => {
+                return Err(Some((close::POLICY, "too_many_documents")))
+            }
+            None => {
+                // Checked readable before the viewer is recorded as present on it.
+                match session.comments(&document, i64::MAX).await {
+                    Ok(_) => {}
+                    Err(ServiceError::NotFound(_)) => {
+                        return Err(Some((close::POLICY, "unknown_document")))
+                    }
+                    Err(e) => return Err(fault(e)),
+                }
+                let core = &session.state.core;
+                let entry = presence::enter(core, session.present(), &document)
+                    .await
+                    .map_err(fault)?;
+                self.documents.push(DocumentRef {
+                    org_id: session.org_id().to_owned(),
+                    document_id: document,
+                });
+                self.state.push(Followed {
+                    cursor: after,
+                    presence: entry,
+                    shown: None,
+                    typed_at: None,
+                });
+                self.documents.len() - 1
+            }
+        };
+        self.state[i].cursor = after;
+        self.push_comments(out, session, i).await?;
+        self.push_presence(out, session, i).await
+    }
+
+    /// Stops following `document`: the viewer leaves its presence.
+    pub async fn unfollow(&mut self, session: &Session, document: &str) {
+        if let Some(i) = self.position(document) {
+            let d = self.documents.remove(i);
+            let f = self.state.remove(i);
+            leave(session, &d, &f.presence).await;
+        }
+    }
+
+    /// The socket ends: the viewer leaves every document's presence.
+    pub async fn leave_all(&mut self, session: &Session) {
+        for (d, f) in self.documents.drain(..).zip(self.state.drain(..)) {
+            leave(session, &d, &f.presence).await;
+        }
+    }
+
+    /// Acts on a change about a followed document.
+    pub async fn heard(
+        &mut self,
+        out: &mut Outbox,
+        session: &Session,
+        event: DocumentEvent,
+    ) -> Result<(), End> {
+        let Some(i) = self.position(&event.document.document_id) else {
+            return Ok(());
+        };
+        match event.topic {
+            Topic::Comments => self.push_comments(out, session, i).await,
+            Topic::Presence => self.push_presence(out, session, i).await,
+            Topic::Typing { presence, thread } => {
+                if presence == self.state[i].presence {
+                    return Ok(());
+                }
+                let core = &session.state.core;
+                let d = &self.documents[i];
+                let who = presence::typist(
+                    core,
+                    &session.reader(),
+                    &d.org_id,
+                    &d.document_id,
+                    &presence,
+                    thread.as_deref(),
+                )
+                .await
+                .map_err(fault)?;
+                match who {
+                    Some(who) => {
+                        let message = serde_json::json!({ "type": "typing",
+                            "document": d.document_id, "thread": thread, "who": who });
+                        deliver(out, message.to_string()).await
+                    }
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Everything again from each document's cursor (announcements may have been missed).
+    pub async fn push_all(&mut self, out: &mut Outbox, session: &Session) -> Result<(), End> {
+        for i in 0..self.documents.len() {
+            self.push_comments(out, session, i).await?;
+            self.push_presence(out, session, i).await?;
+        }
+        Ok(())
+    }
+
+    /// The viewer is typing on `document` (in `thread`, or a new one): announced at most
+    /// once per [`TYPING_EVERY`]; a thread the viewer may not read ends the socket, however
+    /// soon after the last notice.
+    pub async fn typing(
+        &mut self,
+        session: &Session,
+        document: &str,
+        thread: Option<String>,
+    ) -> Result<(), End> {
+        let Some(i) = self.position(document) else {
+            return Err(Some((close::POLICY, "not_following")));
+        };
+        let core = &session.state.core;
+        let d = &self.documents[i];
+        // Checked every time (before the interval is applied), so probing is never silent.
+        if let Some(thread) = &thread {
+            match presence::may_type_in(core, &session.reader(), &d.org_id, document, thread).await
+            {
+                Ok(()) => {}
+                Err(ServiceError::NotFound(_)) => {
+                    return Err(Some((close::POLICY, "unknown_thread")))
+                }
+                Err(e) => return Err(fault(e)),
+            }
+        }
+        let now = Instant::now();
+        if self.state[i]
+            .typed_at
+            .is_some_and(|at| now.duration_since(at) < TYPING_EVERY)
+        {
+            return Ok(());
+        }
+        self.state[i].typed_at = Some(now);
+        let d = &self.documents[i];
+        presence::typing(
+            core,
+            &d.org_id,
+            document,
+            &self.state[i].presence,
+            thread.as_deref(),
+        )
+        .await
+        .map_err(fault)
+    }
+
+    /// Sends the changes to document `i`'s comments since the page's cursor.
+    async fn push_comments(
+        &mut self,
+        out: &mut Outbox,
+        session: &Session,
+        i: usize,
+    ) -> Result<(), End> {
+        let document = self.documents[i].document_id.clone();
+        loop {
+            let page = match session.comments(&document, self.state[i].cursor).await {
+                Ok(page) => page,
+                Err(ServiceError::NotFound(_)) => {
+                    return Err(Some((close::POLICY, "unknown_document")))
+                }
+                Err(e) => return Err(fault(e)),
+            };
+            for message in comment_messages(&document, &page.items) {
+                deliver(out, message).await?;
+            }
+            self.state[i].cursor = page.last_rev;
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Tells the page who is viewing document `i`, when that changed since it was last told.
+    async fn push_presence(
+        &mut self,
+        out: &mut Outbox,
+        session: &Session,
+        i: usize,
+    ) -> Result<(), End> {
+        let d = &self.documents[i];
+        let viewers = presence::viewers(
+            &session.state.core,
+            &session.reader(),
+            &d.org_id,
+            &d.document_id,
+        )
+        .await
+        .map_err(fault)?;
+        if self.state[i].shown.as_ref() == Some(&viewers) {
+            return Ok(());
+        }
+        let message = serde_json::json!({ "type": "presence", "document": d.document_id,
+                                          "viewers": viewers });
+        self.state[i].shown = Some(viewers);
+        deliver(out, message.to_string()).await
+    }
+}
+
+async fn deliver(out: &mut Outbox, message: String) -> Result<(), End> {
+    if out.send(Message::Text(message.into())).await {
+        Ok(())
+    } else {
+        Err(None)
+    }
+}
+
+async fn leave(session: &Session, d: &DocumentRef, entry: &str) {
+    if let Err(e) = presence::leave(&session.state.core, &d.org_id, &d.document_id, entry).await {
+        // The entry expires without its node's heartbeat.
+        tracing::warn!(error = %e, "a presence entry could not be removed");
+    }
+}
+
+/// `items` as `comments` messages of about [`COMMENTS_MESSAGE_BYTES`] each, in order; each
+/// names the change number of its last item.
+fn comment_messages(document: &str, items: &[CommentView]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut batch: Vec<serde_json::Value> = Vec::new();
+    let mut size = 0;
+    let mut flush = |batch: &mut Vec<serde_json::Value>, last_rev: i64| {
+        if !batch.is_empty() {
+            let items = std::mem::take(batch);
+            out.push(
+                serde_json::json!({ "type": "comments", "document": document,
+                                    "items": items, "last_rev": last_rev })
+                .to_string(),
+            );
+        }
+    };
+    let mut last_rev = 0;
+    for item in items {
+        let value = serde_json::to_value(item).unwrap_or_default();
+        let n = value.to_string().len();
+        if size + n > COMMENTS_MESSAGE_BYTES {
+            flush(&mut batch, last_rev);
+            size = 0;
+        }
+        batch.push(value);
+        size += n;
+        last_rev = item.rev;
+    }
+    flush(&mut batch, last_rev);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backend::services::comments::{Author, AuthorKind};
+
+    fn comment(rev: i64, body: &str) -> CommentView {
+        CommentView {
+            id: format!("c{rev}"),
+            document_id: "d".into(),
+            thread_id: "c1".into(),
+            page: None,
+            author: Author {
+                kind: AuthorKind::Guest,
+                name: "Jane".into(),
+                organisation: "x.example".into(),
+                email: None,
+            },
+            body: body.into(),
+            created_at: "2026-12-06T10:00:00Z".into(),
+            edited: false,
+            deleted: None,
+            rev,
+            audience: Vec::new(),
+            mine: false,
+            editable_until: None,
+            may_delete: false,
+        }
+    }
+
+    /// Large pages are split near [`COMMENTS_MESSAGE_BYTES`], in order, each naming its
+    /// last change; nothing is lost or doubled.
+    #[test]
+    fn changes_are_split_into_bounded_messages_in_order() {
+        let long = "x".repeat(4_000);
+        let items: Vec<CommentView> = (1..=30).map(|r| comment(r, &long)).collect();
+        let messages = comment_messages("d", &items);
+        assert!(messages.len() > 1);
+        let mut seen = Vec::new();
+        for m in &messages {
+            assert!(m.len() <= COMMENTS_MESSAGE_BYTES + 5_000, "{}", m.len());
+            let v: serde_json::Value = serde_json::from_str(m).unwrap();
+            let revs: Vec<i64> = v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["rev"].as_i64().unwrap())
+                .collect();
+            assert_eq!(v["last_rev"].as_i64(), revs.last().copied());
+            seen.extend(revs);
+        }
+        assert_eq!(seen, (1..=30).collect::<Vec<_>>());
+        assert!(comment_messages("d", &[]).is_empty());
+    }
+}
