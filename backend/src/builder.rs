@@ -84,6 +84,7 @@ impl LiaisonBuilder {
         let single_node = self
             .single_node
             .unwrap_or(self.db.engine() == Engine::Sqlite);
+        let revocations = RevocationBus::new(single_node);
         Ok(Liaison {
             db: self.db,
             blobs: self.blobs,
@@ -91,13 +92,13 @@ impl LiaisonBuilder {
             keys,
             sealer: self.sealer,
             geo: self.geo,
-            revocations: RevocationBus::new(single_node),
+            node_id: revocations.node_id().to_owned(),
+            revocations,
             outbound: Outbound::new(self.allow_private_networks),
             clock: self.clock,
             settings: self.settings,
             junk: Default::default(),
             sites: Default::default(),
-            node_id: crate::store::new_id(),
         })
     }
 }

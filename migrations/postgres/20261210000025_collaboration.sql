@@ -27,7 +27,11 @@ CREATE TABLE comments (
     created_at      BIGINT NOT NULL,
     edited_at       BIGINT,
     deleted_at      BIGINT,
-    deleted_by      TEXT CHECK (deleted_by IN ('author', 'moderator'))
+    deleted_by      TEXT CHECK (deleted_by IN ('author', 'moderator')),
+    -- How often its author changed it (capped), and whether a guest's comment was counted
+    -- in the owner's digest (each exactly once).
+    edits           BIGINT NOT NULL DEFAULT 0,
+    in_digest       BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX comments_document_rev ON comments (org_id, document_id, rev);
 CREATE INDEX comments_thread ON comments (org_id, thread_id, created_at);
@@ -49,7 +53,7 @@ CREATE TABLE comment_counters (
 );
 
 -- The owner's digest of new guest comments, at most one per 15 minutes per share: due when
--- a guest comments and none is pending; guest comments after `comment_digest_sent_at` are in it.
+-- a guest comments and none is pending; it counts the guest comments not yet in a digest.
 ALTER TABLE shares ADD COLUMN comment_digest_due BIGINT;
 ALTER TABLE shares ADD COLUMN comment_digest_sent_at BIGINT;
 CREATE INDEX shares_comment_digest ON shares (comment_digest_due);

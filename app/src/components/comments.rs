@@ -123,7 +123,7 @@ impl Ctx {
                 let answer = send(voice, document, csrf, w).await;
                 if let Ok(Some(c)) = &answer {
                     book.update(|b| {
-                        b.apply([c.clone()]);
+                        b.apply_own(c.clone());
                     });
                 }
                 answer
@@ -313,6 +313,8 @@ fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
             format!("Read by {}", names.join(", "))
         });
         let staff_only = c.is_root() && c.audience.is_empty() && ctx.voice == Voice::Staff;
+        // Guests learn that others read an item-wide thread, not who.
+        let shared = c.is_root() && c.shared && ctx.voice == Voice::Guest;
         let body = match deleted {
             Some(Deletion::Author) => {
                 view! { <p class="comment-body muted">"Comment deleted by its author."</p> }
@@ -343,6 +345,7 @@ fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
                     <span class="muted small"><LocalTime at=c.created_at.clone()/>{c.edited.then_some(" · edited")}</span>
                     {c.page.map(|p| view! { <span class="badge">{format!("Page {p}")}</span> })}
                     {staff_only.then(|| view! { <span class="badge badge-muted">"Staff only"</span> })}
+                    {shared.then(|| view! { <span class="badge badge-warn" data-testid="shared-thread">"Also read by other recipients"</span> })}
                     {readers.map(|r| view! { <span class="muted small">{r}</span> })}
                 </header>
                 {body}
@@ -426,10 +429,8 @@ fn Composer(
 fn NewThread(ctx: Ctx, access: CommentsAccess) -> AnyView {
     let text = RwSignal::new(String::new());
     let page = RwSignal::new(String::new());
-    let audience = RwSignal::new(match (ctx.voice, access.shares.first()) {
-        (Voice::Staff, Some((id, _))) => id.clone(),
-        _ => "staff".to_owned(),
-    });
+    // Staff only unless chosen otherwise: an internal note never reaches a guest by default.
+    let audience = RwSignal::new("staff".to_owned());
     let named = RwSignal::new(Vec::<String>::new());
     let action = ctx.action();
     let error = refusal(action);
@@ -473,9 +474,9 @@ fn NewThread(ctx: Ctx, access: CommentsAccess) -> AnyView {
                 <label>"Who reads it"
                     <select data-testid="comment-audience" on:change=move |ev| audience.set(event_target_value(&ev))
                         aria-describedby="new-thread-audience-error">
+                        <option value="staff" selected>"Staff only"</option>
                         {shares.iter().map(|(id, name)| view! { <option value=id.clone()>{format!("{name} (their share)")}</option> }).collect_view()}
                         {(may_moderate && shares.len() > 1).then(|| view! { <option value="shares">"Several shares (choose below)"</option> })}
-                        <option value="staff">"Staff only"</option>
                     </select>
                 </label>
                 <FieldError error fields=&["audience"] id="new-thread-audience-error"/>

@@ -50,6 +50,9 @@ pub struct CommentView {
     /// The document's change number of this comment's last change.
     pub rev: i64,
     pub audience: Vec<ThreadReader>,
+    /// The thread is read by more than one share's guests.
+    #[serde(default)]
+    pub shared: bool,
     pub mine: bool,
     pub editable_until: Option<String>,
     pub may_delete: bool,
@@ -126,20 +129,34 @@ pub struct CommentBook {
 }
 
 impl CommentBook {
-    /// Applies changes (in any order); returns whether anything changed.
+    /// Applies changes the channel (or the first load) sent, in order: the book has every
+    /// change up to the last one, which the channel follows from. Returns whether anything
+    /// changed.
     pub fn apply(&mut self, items: impl IntoIterator<Item = CommentView>) -> bool {
         let mut changed = false;
         for item in items {
             self.last_rev = self.last_rev.max(item.rev);
-            match self.by_id.get(&item.id) {
-                Some(have) if have.rev >= item.rev => {}
-                _ => {
-                    self.by_id.insert(item.id.clone(), item);
-                    changed = true;
-                }
-            }
+            changed |= self.keep(item);
         }
         changed
+    }
+
+    /// Applies the answer to the page's own write. It does not move [`last_rev`](Self::last_rev):
+    /// changes made by others just before it may not have arrived yet, and the channel
+    /// must still send them.
+    pub fn apply_own(&mut self, item: CommentView) -> bool {
+        self.keep(item)
+    }
+
+    /// Keeps `item` unless the book has it at the same or a newer change.
+    fn keep(&mut self, item: CommentView) -> bool {
+        match self.by_id.get(&item.id) {
+            Some(have) if have.rev >= item.rev => false,
+            _ => {
+                self.by_id.insert(item.id.clone(), item);
+                true
+            }
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&CommentView> {
@@ -209,6 +226,7 @@ mod tests {
             deleted: None,
             rev,
             audience: Vec::new(),
+            shared: false,
             mine: false,
             editable_until: None,
             may_delete: false,
@@ -229,6 +247,11 @@ mod tests {
         assert_eq!(threads[0].root.body, "one, edited");
         assert_eq!(threads[0].replies.len(), 1);
         assert_eq!(book.last_rev, 3);
+        // The page's own write (rev 9) shows at once but leaves the cursor for the channel,
+        // which may still owe changes 4–8.
+        assert!(book.apply_own(comment("c", "a", 9, "mine")));
+        assert_eq!(book.last_rev, 3);
+        assert_eq!(book.threads()[0].replies.len(), 2);
     }
 
     #[test]

@@ -217,6 +217,17 @@ pub async fn staff_for_cli(core: &Liaison, email: &str) -> Result<Staff> {
 
 /// Records a console sign-out.
 #[tracing::instrument(skip_all)]
+/// Tells the open console channels of the staff member `user_id`, on every node, that
+/// their standing changed (signed out, disabled, role changed, password reset or set):
+/// each re-reads its session at once. Called once the change is committed.
+pub async fn standing_changed(core: &Liaison, org_id: &str, user_id: &str) -> Result<()> {
+    let who = crate::revocation::StaffRef {
+        org_id: org_id.to_owned(),
+        user_id: user_id.to_owned(),
+    };
+    Ok(core.revocations.announce_staff(&core.db, who).await?)
+}
+
 pub async fn signed_out(core: &Liaison, who: &Staff, meta: &RequestMeta) -> Result<()> {
     audit::record_alone(
         &core.db,

@@ -78,17 +78,22 @@ pub async fn enter(core: &Liaison, who: Present<'_>, document_id: &str) -> Resul
         },
     };
     store::presence::insert(core.db.pool(), &row).await?;
-    announce(
-        core,
-        DocumentEvent::new(&row.org_id, document_id, Topic::Presence),
-    )
-    .await?;
+    core.revocations.hold_presence(&row.id, true);
+    let event = DocumentEvent::new(&row.org_id, document_id, Topic::Presence);
+    if let Err(e) = announce(core, event).await {
+        // Not present after all: the caller never learns the entry's id.
+        core.revocations.hold_presence(&row.id, false);
+        let _ = store::presence::delete(core.db.pool(), &row.org_id, &row.id).await;
+        return Err(e);
+    }
     Ok(row.id)
 }
 
 /// The entry `id` ends (its channel stopped following the document or closed).
 #[tracing::instrument(skip_all)]
 pub async fn leave(core: &Liaison, org_id: &str, document_id: &str, id: &str) -> Result<()> {
+    // No longer kept alive: should the removal fail, the entry still expires.
+    core.revocations.hold_presence(id, false);
     store::presence::delete(core.db.pool(), org_id, id).await?;
     announce(
         core,
@@ -98,9 +103,7 @@ pub async fn leave(core: &Liaison, org_id: &str, document_id: &str, id: &str) ->
 }
 
 async fn announce(core: &Liaison, event: DocumentEvent) -> Result<()> {
-    crate::revocation::notify_document_now(&core.db, &event).await?;
-    core.revocations.publish_document(event);
-    Ok(())
+    Ok(core.revocations.announce_document(&core.db, event).await?)
 }
 
 /// How `reader` is shown `row`, or `None` when they are not shown it at all.
@@ -216,12 +219,14 @@ pub async fn typist(
     shown(core, reader, &row).await
 }
 
-/// One heartbeat of this node: keeps its entries alive for [`TTL_MS`], removes entries
-/// nobody keeps alive any more and announces the documents they were on.
+/// One heartbeat of this node: keeps the entries its channels hold alive for [`TTL_MS`],
+/// removes entries nobody keeps alive any more (a dead node's, or one whose removal
+/// failed) and announces the documents they were on.
 #[tracing::instrument(skip_all)]
 pub async fn heartbeat(core: &Liaison) -> Result<()> {
     let now = core.now_ms();
-    store::presence::keep_alive(core.db.pool(), &core.node_id, now + TTL_MS).await?;
+    let held = core.revocations.held_presence();
+    store::presence::keep_alive(core.db.pool(), &core.node_id, &held, now + TTL_MS).await?;
     for (org_id, document_id) in store::presence::remove_expired(&core.db, now).await? {
         announce(
             core,

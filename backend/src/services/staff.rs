@@ -362,6 +362,7 @@ pub async fn change_account(
         .await?;
     }
     tx.commit().await?;
+    super::auth::standing_changed(core, &who.org_id, id).await?;
     one(core, who, id).await
 }
 
@@ -415,5 +416,6 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
+    super::auth::standing_changed(core, &who.org_id, id).await?;
     one(core, who, id).await
 }

@@ -31,11 +31,13 @@ pub struct CommentRow {
     pub deleted_at: Option<i64>,
     /// `author` or `moderator`.
     pub deleted_by: Option<String>,
+    /// How often its author changed it.
+    pub edits: i64,
 }
 
 const COLUMNS: &str = "id, org_id, document_id, thread_id, page, author_kind, author_user, \
     author_share, author_session, author_name, author_email, author_org, body, rev, created_at, \
-    edited_at, deleted_at, deleted_by";
+    edited_at, deleted_at, deleted_by, edits";
 
 /// Takes the next change number of `document_id`'s comments. Called first in every writing
 /// transaction: the row lock it takes serialises the document's writers until commit, so
@@ -70,7 +72,7 @@ pub async fn next_rev(tx: &mut Tx, org_id: &str, document_id: &str) -> Result<i6
 pub async fn insert(tx: &mut Tx, c: &CommentRow) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO comments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18)"
+         $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
     .bind(&c.id)
     .bind(&c.org_id)
@@ -90,6 +92,7 @@ pub async fn insert(tx: &mut Tx, c: &CommentRow) -> Result<()> {
     .bind(c.edited_at)
     .bind(c.deleted_at)
     .bind(&c.deleted_by)
+    .bind(c.edits)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -124,7 +127,8 @@ where
     .await?)
 }
 
-/// Sets a comment's text; false when it was deleted meanwhile.
+/// Sets a comment's text; false when it was deleted meanwhile or has been changed
+/// `max_edits` times already.
 pub async fn set_body(
     tx: &mut Tx,
     org_id: &str,
@@ -132,16 +136,18 @@ pub async fn set_body(
     body: &str,
     rev: i64,
     at: i64,
+    max_edits: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE comments SET body = $3, rev = $4, edited_at = $5 \
-         WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+        "UPDATE comments SET body = $3, rev = $4, edited_at = $5, edits = edits + 1 \
+         WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL AND edits < $6",
     )
     .bind(org_id)
     .bind(id)
     .bind(body)
     .bind(rev)
     .bind(at)
+    .bind(max_edits)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -269,13 +275,12 @@ where
     .await?)
 }
 
-/// Guest comments written through `share_id` after `after` and not deleted, oldest first
-/// (what the owner's digest lists). At most `limit`.
-pub async fn guest_comments_since<'e, E>(
+/// Guest comments written through `share_id` that no digest has counted yet and that are
+/// not deleted, oldest first; at most `limit`.
+pub async fn undigested<'e, E>(
     db: E,
     org_id: &str,
     share_id: &str,
-    after: i64,
     limit: i64,
 ) -> Result<Vec<CommentRow>>
 where
@@ -283,15 +288,28 @@ where
 {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM comments WHERE org_id = $1 AND author_share = $2 \
-         AND author_kind = 'guest' AND created_at > $3 AND deleted_at IS NULL \
-         ORDER BY created_at, id LIMIT $4"
+         AND author_kind = 'guest' AND in_digest = 0 AND deleted_at IS NULL \
+         ORDER BY created_at, id LIMIT $3"
     ))
     .bind(org_id)
     .bind(share_id)
-    .bind(after)
     .bind(limit)
     .fetch_all(db)
     .await?)
+}
+
+/// Marks the guest comments of `share_id` as counted in a digest: all those not yet
+/// counted (deleted ones too, which the digest leaves out), so each is counted once.
+pub async fn mark_digested(tx: &mut Tx, org_id: &str, share_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE comments SET in_digest = 1 WHERE org_id = $1 AND author_share = $2 \
+         AND author_kind = 'guest' AND in_digest = 0",
+    )
+    .bind(org_id)
+    .bind(share_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Makes the owner's digest of `share_id` due at `due`, unless one is already pending.

@@ -94,19 +94,29 @@ where
     .await?)
 }
 
-/// Keeps the entries of `node_id` alive until `until`.
-pub async fn keep_alive<'e, E>(db: E, node_id: &str, until: i64) -> Result<u64>
+/// Keeps the entries `ids` of `node_id` alive until `until`.
+pub async fn keep_alive<'e, E>(db: E, node_id: &str, ids: &[String], until: i64) -> Result<u64>
 where
-    E: Executor<'e, Database = sqlx::Any>,
+    E: Executor<'e, Database = sqlx::Any> + Copy,
 {
-    Ok(
-        sqlx::query("UPDATE live_presence SET expires_at = $2 WHERE node_id = $1")
-            .bind(node_id)
-            .bind(until)
-            .execute(db)
-            .await?
-            .rows_affected(),
-    )
+    let mut kept = 0;
+    for chunk in ids.chunks(500) {
+        let mut sql = super::Sql::new("UPDATE live_presence SET expires_at = ");
+        let until = sql.int_arg(until);
+        sql.push(&until).push(" WHERE node_id = ");
+        let node = sql.text_arg(node_id);
+        sql.push(&node).push(" AND id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let p = sql.text_arg(id.clone());
+            sql.push(&p);
+        }
+        sql.push(")");
+        kept += sql.query().execute(db).await?.rows_affected();
+    }
+    Ok(kept)
 }
 
 /// Removes entries that expired by `now` (their node stopped keeping them alive); returns

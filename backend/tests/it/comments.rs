@@ -7,10 +7,10 @@ use std::time::Duration;
 use crate::common::{local_mail, org_admin as org, Harness};
 use backend::actor::{Guest, RequestMeta, Staff};
 use backend::domain::{Permission, Role, ShareSettings};
-use backend::revocation::{DocumentEvent, DocumentRef, Heard, Topic};
+use backend::revocation::{DocumentEvent, DocumentRef, Heard, Interest, Topic};
 use backend::services::comments::Reader;
 use backend::services::comments::{
-    self, digest, Audience, AuthorKind, Deletion, NewComment, Placement, MAX_BODY,
+    self, digest, Audience, AuthorKind, Deletion, NewComment, Placement, MAX_BODY, MAX_EDITS,
     MAX_GUEST_COMMENTS,
 };
 use backend::services::presence::{self, Present};
@@ -197,9 +197,15 @@ async fn each_thread_reaches_only_its_audience(h: Harness) {
         (root.page, root.mine, root.author.email.clone()),
         (Some(2), true, None)
     );
-    let heard = tokio::time::timeout(Duration::from_secs(5), live.next_live(None, &followed))
-        .await
-        .unwrap();
+    let heard = tokio::time::timeout(
+        Duration::from_secs(5),
+        live.next_live(Interest {
+            documents: &followed,
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         heard,
         Heard::Document(DocumentEvent::new(&admin.org_id, &doc, Topic::Comments))
@@ -293,6 +299,13 @@ async fn each_thread_reaches_only_its_audience(h: Harness) {
         guest_sees(&h, &bob, &doc).await,
         ["Bob: see page 3.", "All: hearing moved."]
     );
+    // Guests are told that others read the item-wide thread (not who).
+    let bobs = comments::for_guest(&h.core, &bob, &doc, 0)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!((bobs[0].shared, bobs[1].shared), (false, true));
+    assert!(bobs[1].audience.is_empty());
     assert_eq!(
         comments::for_staff(&h.core, &admin, &doc, None, 0)
             .await
@@ -492,6 +505,28 @@ async fn authors_change_their_own_for_fifteen_minutes_and_admins_moderate(h: Har
     let lou = comments::post_as_guest(&h.core, &lowered, thread(&doc, "ok"), &meta())
         .await
         .unwrap();
+    // An author changes one comment at most MAX_EDITS times.
+    let (_, eddie) = guest(&h, &admin, &doc, "Eddie", Permission::Comment).await;
+    let busy = comments::post_as_guest(&h.core, &eddie, thread(&doc, "v0"), &meta())
+        .await
+        .unwrap();
+    for n in 1..=MAX_EDITS {
+        comments::edit_as_guest(&h.core, &eddie, &busy.id, &format!("v{n}"), &meta())
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        comments::edit_as_guest(&h.core, &eddie, &busy.id, "one more", &meta()).await,
+        Err(ServiceError::TooMany { .. })
+    ));
+    // An administrator removes their own old comment, as a moderator.
+    h.clock.advance(time::Duration::minutes(16));
+    comments::delete_as_staff(&h.core, &admin, &admins.id, &meta())
+        .await
+        .unwrap();
+    let lowered = access::authenticate(&h.core, &renewed(&h, &lowered).await, &meta())
+        .await
+        .unwrap();
     shares::change(
         &h.core,
         &admin,
@@ -545,6 +580,17 @@ async fn bad_comments_are_refused_by_field_and_store_nothing(h: Harness) {
         field(comments::post_as_guest(&h.core, &jane, on_page_zero, &meta()).await),
         "page"
     );
+    // Text that would display in another order than it reads, or carries control bytes.
+    for spoof in [
+        "pay \u{202E}0001$ to us",
+        "bell\u{7}",
+        "isolate \u{2067}x\u{2069}",
+    ] {
+        assert_eq!(
+            field(comments::post_as_guest(&h.core, &jane, thread(&doc, spoof), &meta()).await),
+            "body"
+        );
+    }
     assert!(matches!(
         comments::post_as_guest(&h.core, &jane, reply(&doc, "no-such-comment", "x"), &meta()).await,
         Err(ServiceError::NotFound(_))
@@ -656,9 +702,15 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
         .await
         .unwrap();
     assert_eq!(
-        tokio::time::timeout(Duration::from_secs(5), live.next_live(None, &followed))
-            .await
-            .unwrap(),
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            live.next_live(Interest {
+                documents: &followed,
+                ..Default::default()
+            })
+        )
+        .await
+        .unwrap(),
         Heard::Document(DocumentEvent::new(&admin.org_id, &doc, Topic::Presence))
     );
     presence::enter(&h.core, Present::Guest(&bob), &doc)
@@ -791,9 +843,15 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
     let mut after = h.core.revocations.subscribe();
     presence::heartbeat(&h.core).await.unwrap();
     assert_eq!(
-        tokio::time::timeout(Duration::from_secs(5), after.next_live(None, &followed))
-            .await
-            .unwrap(),
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            after.next_live(Interest {
+                documents: &followed,
+                ..Default::default()
+            })
+        )
+        .await
+        .unwrap(),
         Heard::Document(DocumentEvent::new(&admin.org_id, &doc, Topic::Presence))
     );
     let now_seen = names(seen_by(Reader::of_staff(&admin)).await);

@@ -10,7 +10,9 @@ use tokio::time::Instant;
 
 use super::session::Session;
 use super::Outbox;
-use super::{close, End, COMMENTS_MESSAGE_BYTES, MAX_FOLLOWED, TYPING_EVERY};
+use super::{
+    close, End, Rate, COMMENTS_MESSAGE_BYTES, MAX_FOLLOWED, MAX_FOLLOWS_PER_MINUTE, TYPING_EVERY,
+};
 
 /// One followed document.
 struct Followed {
@@ -25,11 +27,22 @@ struct Followed {
 }
 
 /// The documents a socket follows. `documents` and `state` run in parallel.
-#[derive(Default)]
 pub(super) struct Follows {
     /// What the bus is asked about.
     pub documents: Vec<DocumentRef>,
     state: Vec<Followed>,
+    /// Follows and unfollows ([`MAX_FOLLOWS_PER_MINUTE`]).
+    changes: Rate,
+}
+
+impl Default for Follows {
+    fn default() -> Self {
+        Self {
+            documents: Vec::new(),
+            state: Vec::new(),
+            changes: Rate::new(MAX_FOLLOWS_PER_MINUTE, std::time::Duration::from_secs(60)),
+        }
+    }
 }
 
 /// A fault reading for the page: the socket ends with 1011.
@@ -54,6 +67,9 @@ impl Follows {
         document: String,
         after: i64,
     ) -> Result<(), End> {
+        if !self.changes.allows(Instant::now()) {
+            return Err(Some((close::POLICY, "too_many_follows")));
+        }
         let i = match self.position(&document) {
             Some(i) => i,
             None if self.documents.len() >= MAX_FOLLOWED => {
@@ -91,12 +107,16 @@ impl Follows {
     }
 
     /// Stops following `document`: the viewer leaves its presence.
-    pub async fn unfollow(&mut self, session: &Session, document: &str) {
+    pub async fn unfollow(&mut self, session: &Session, document: &str) -> Result<(), End> {
+        if !self.changes.allows(Instant::now()) {
+            return Err(Some((close::POLICY, "too_many_follows")));
+        }
         if let Some(i) = self.position(document) {
             let d = self.documents.remove(i);
             let f = self.state.remove(i);
             leave(session, &d, &f.presence).await;
         }
+        Ok(())
     }
 
     /// The socket ends: the viewer leaves every document's presence.
@@ -189,6 +209,10 @@ impl Follows {
             return Ok(());
         }
         self.state[i].typed_at = Some(now);
+        // A guest who may not comment is not writing one.
+        if !session.may_comment().await.map_err(fault)? {
+            return Ok(());
+        }
         let d = &self.documents[i];
         presence::typing(
             core,
@@ -323,6 +347,7 @@ mod tests {
             deleted: None,
             rev,
             audience: Vec::new(),
+            shared: false,
             mine: false,
             editable_until: None,
             may_delete: false,

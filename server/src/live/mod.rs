@@ -97,6 +97,9 @@ pub const MAX_FOLLOWED: usize = 32;
 const COMMENTS_MESSAGE_BYTES: usize = 32 * 1024;
 /// A viewer's typing is announced at most this often per document.
 pub const TYPING_EVERY: Duration = Duration::from_secs(2);
+/// Follows and unfollows one socket may send per minute (each enters or leaves presence,
+/// which every follower of the document hears).
+pub const MAX_FOLLOWS_PER_MINUTE: u32 = 30;
 
 /// What the page may send.
 #[derive(Deserialize)]
@@ -157,13 +160,24 @@ where
 
 /// Upgrades a console page's request to its live channel: comments of the documents it
 /// follows, as staff read them. At most `MAX_STREAMS_PER_SHARE` sockets per staff member on
-/// each node. Staff sessions are re-checked at every message and ping.
+/// each node. The console session is re-read from its store at every message and ping,
+/// before content is pushed (at most a second stale), and at once when the staff member
+/// signs out, is disabled, changes role or has their password reset (`StaffRef` on the
+/// bus).
 pub async fn console_live(
     SameOrigin(_): SameOrigin,
     State(state): State<AppState>,
     crate::extract::ConsoleStaff { staff, .. }: crate::extract::ConsoleStaff,
+    console_session: tower_sessions::Session,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let Some(session_id) = console_session.id() else {
+        return envelope(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Please sign in.",
+        );
+    };
     let mut bus = state.core.revocations.subscribe();
     if !bus.hold(&format!("staff:{}", staff.user_id)) {
         return envelope(
@@ -175,7 +189,8 @@ pub async fn console_live(
     let ready = serde_json::json!({ "type": "ready" }).to_string();
     let session = Session {
         state,
-        viewer: Viewer::Staff(staff),
+        viewer: Viewer::Staff(staff, session_id),
+        checked_at: Instant::now(),
     };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
@@ -204,6 +219,7 @@ pub async fn portal_live(
     let session = Session {
         state,
         viewer: Viewer::Guest(Box::new(session::GuestViewer { jwt, meta, guest })),
+        checked_at: Instant::now(),
     };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
@@ -241,14 +257,14 @@ async fn run(
     socket: WebSocket,
     ready: String,
     mut bus: backend::revocation::Subscription,
-    session: Session,
+    mut session: Session,
 ) {
     use backend::revocation::Heard;
     use futures::{SinkExt, StreamExt};
     let (tx, mut rx) = socket.split();
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
-    let mut rate = Rate::default();
+    let mut rate = Rate::new(MAX_MESSAGES, RATE_WINDOW);
     let mut out = Outbox(tx);
     let mut follows = Follows::default();
     let end: End = if !out.send(Message::Text(ready.into())).await {
@@ -256,7 +272,7 @@ async fn run(
     } else {
         loop {
             tokio::select! {
-                heard = bus.next_live(session.share_id(), &follows.documents) => match heard {
+                heard = bus.next_live(session.interest(&follows.documents)) => match heard {
                     Heard::Revoked => break Some((close::REVOKED, "revoked")),
                     // What admits the guest changed (a browser rejected, a sign-out): the
                     // session is checked again now.
@@ -276,6 +292,9 @@ async fn run(
                         }
                     }
                     Heard::Document(event) => {
+                        if let Some(end) = session.recheck_if_stale().await {
+                            break Some(end);
+                        }
                         if let Err(end) = follows.heard(&mut out, &session, event).await {
                             break end;
                         }
@@ -321,7 +340,9 @@ async fn run(
                             }
                         }
                         Ok(Reply::Unfollow { document }) => {
-                            follows.unfollow(&session, &document).await;
+                            if let Err(end) = follows.unfollow(&session, &document).await {
+                                break end;
+                            }
                         }
                         Ok(Reply::Typing { document, thread }) => {
                             if let Err(end) = follows.typing(&session, &document, thread).await {
@@ -406,23 +427,34 @@ fn read_error(e: axum::Error) -> End {
     }
 }
 
-/// Messages counted in the current [`RATE_WINDOW`].
-#[derive(Default)]
-struct Rate {
+/// At most `max` events per `window` (a fixed window).
+pub(super) struct Rate {
+    max: u32,
+    window: Duration,
     window_start: Option<Instant>,
     count: u32,
 }
 
 impl Rate {
-    fn allows(&mut self, now: Instant) -> bool {
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            window_start: None,
+            count: 0,
+        }
+    }
+
+    /// Counts one event at `now`: false when it is over the limit.
+    pub fn allows(&mut self, now: Instant) -> bool {
         match self.window_start {
-            Some(start) if now.duration_since(start) < RATE_WINDOW => self.count += 1,
+            Some(start) if now.duration_since(start) < self.window => self.count += 1,
             _ => {
                 self.window_start = Some(now);
                 self.count = 1;
             }
         }
-        self.count <= MAX_MESSAGES
+        self.count <= self.max
     }
 }
 
@@ -432,7 +464,7 @@ mod tests {
 
     #[test]
     fn a_burst_over_the_rate_is_refused_and_the_next_window_starts_afresh() {
-        let mut rate = Rate::default();
+        let mut rate = Rate::new(MAX_MESSAGES, RATE_WINDOW);
         let t0 = Instant::now();
         assert!((0..MAX_MESSAGES).all(|_| rate.allows(t0)));
         assert!(!rate.allows(t0));

@@ -1,14 +1,22 @@
 //! Whom a live channel speaks for, and how it re-checks that they are still admitted.
 
+use std::time::Duration;
+
+use tokio::time::Instant;
+
 use super::{close, End};
 use crate::state::AppState;
+
+/// Content is pushed to a socket only while its session was checked within this long.
+pub const FRESH_FOR: Duration = Duration::from_secs(1);
 
 /// Whom a socket speaks for, with what it re-checks their session.
 pub(super) enum Viewer {
     /// A guest: the portal session's token, checked like a request from `meta`.
     Guest(Box<GuestViewer>),
-    /// A staff member in a console session.
-    Staff(backend::actor::Staff),
+    /// A staff member in a console session: as it stood at the last check, and the
+    /// session's id (re-read from the store at every check).
+    Staff(backend::actor::Staff, tower_sessions::session::Id),
 }
 
 pub(super) struct GuestViewer {
@@ -20,13 +28,15 @@ pub(super) struct GuestViewer {
 pub(super) struct Session {
     pub state: AppState,
     pub viewer: Viewer,
+    /// When the session last passed its checks.
+    pub checked_at: Instant,
 }
 
 impl Session {
     pub fn org_id(&self) -> &str {
         match &self.viewer {
             Viewer::Guest(g) => &g.guest.org_id,
-            Viewer::Staff(s) => &s.org_id,
+            Viewer::Staff(s, _) => &s.org_id,
         }
     }
 
@@ -34,7 +44,7 @@ impl Session {
     pub fn share_id(&self) -> Option<&str> {
         match &self.viewer {
             Viewer::Guest(g) => Some(&g.guest.share_id),
-            Viewer::Staff(_) => None,
+            Viewer::Staff(..) => None,
         }
     }
 
@@ -48,7 +58,38 @@ impl Session {
         let core = &self.state.core;
         match &self.viewer {
             Viewer::Guest(g) => comments::for_guest(core, &g.guest, document, after).await,
-            Viewer::Staff(s) => comments::for_staff(core, s, document, None, after).await,
+            Viewer::Staff(s, _) => comments::for_staff(core, s, document, None, after).await,
+        }
+    }
+
+    /// What the channel listens for on the bus: the guest's share or the staff member,
+    /// and `documents`.
+    pub fn interest<'a>(
+        &'a self,
+        documents: &'a [backend::revocation::DocumentRef],
+    ) -> backend::revocation::Interest<'a> {
+        backend::revocation::Interest {
+            share_id: self.share_id(),
+            staff: match &self.viewer {
+                Viewer::Staff(s, _) => Some((s.org_id.as_str(), s.user_id.as_str())),
+                Viewer::Guest(_) => None,
+            },
+            documents,
+        }
+    }
+
+    /// Whether the viewer may write comments now (staff per role; a guest per their share's
+    /// permission).
+    pub async fn may_comment(&self) -> Result<bool, backend::services::ServiceError> {
+        match &self.viewer {
+            Viewer::Staff(s, _) => Ok(s.role.permits(backend::domain::Action::Comment)),
+            Viewer::Guest(g) => Ok(backend::store::shares::get(
+                self.state.core.db.pool(),
+                &g.guest.org_id,
+                &g.guest.share_id,
+            )
+            .await?
+            .is_some_and(|share| share.settings.permission.may_respond())),
         }
     }
 
@@ -57,7 +98,7 @@ impl Session {
         use backend::services::comments::Reader;
         match &self.viewer {
             Viewer::Guest(g) => Reader::of_guest(&g.guest),
-            Viewer::Staff(s) => Reader::of_staff(s),
+            Viewer::Staff(s, _) => Reader::of_staff(s),
         }
     }
 
@@ -66,33 +107,60 @@ impl Session {
         use backend::services::presence::Present;
         match &self.viewer {
             Viewer::Guest(g) => Present::Guest(&g.guest),
-            Viewer::Staff(s) => Present::Staff(s),
+            Viewer::Staff(s, _) => Present::Staff(s),
         }
     }
 
     /// `None` while the session still admits its viewer; else why the socket ends.
-    pub async fn recheck(&self) -> End {
-        match &self.viewer {
+    pub async fn recheck(&mut self) -> End {
+        let end = match &self.viewer {
             Viewer::Guest(g) => self.recheck_guest(&g.jwt, &g.meta).await,
-            Viewer::Staff(s) => self.recheck_staff(s).await,
+            Viewer::Staff(_, id) => match self.reload_staff(*id).await {
+                Ok(staff) => {
+                    if let Viewer::Staff(s, _) = &mut self.viewer {
+                        *s = staff;
+                    }
+                    None
+                }
+                Err(end) => end,
+            },
+        };
+        if end.is_none() {
+            self.checked_at = Instant::now();
         }
+        end
     }
 
-    /// A staff member's account must still be enabled and in the session's epoch (a
-    /// password reset or a disable ends their sessions).
-    async fn recheck_staff(&self, staff: &backend::actor::Staff) -> End {
-        use backend::actor::StaffCredential;
-        let StaffCredential::Session { epoch } = staff.credential else {
-            return Some((close::NOT_ALLOWED, "not_allowed"));
+    /// [`recheck`](Self::recheck), unless the session passed its checks within
+    /// [`FRESH_FOR`]: called before content is pushed, so expiry and other changes that no
+    /// announcement reports stop the pushes within a second.
+    pub async fn recheck_if_stale(&mut self) -> End {
+        if self.checked_at.elapsed() < FRESH_FOR {
+            return None;
+        }
+        self.recheck().await
+    }
+
+    /// The staff member the console session `id` names now, re-read from the session
+    /// store: signed out or expired (the session is gone), disabled or reset (the epoch
+    /// moved on) or another person end the socket. A new role applies from here on.
+    async fn reload_staff(
+        &self,
+        id: tower_sessions::session::Id,
+    ) -> Result<backend::actor::Staff, End> {
+        let Viewer::Staff(was, _) = &self.viewer else {
+            return Err(Some((close::NOT_ALLOWED, "not_allowed")));
         };
-        match backend::services::auth::staff_for_session(&self.state.core, &staff.user_id, epoch)
-            .await
-        {
-            Ok(Some(_)) => None,
-            Ok(None) => Some((close::SIGNED_OUT, "signed_out")),
+        let store = std::sync::Arc::new(backend::store::sessions::SqlSessionStore::new(
+            self.state.core.db.clone(),
+        ));
+        let session = tower_sessions::Session::new(Some(id), store, None);
+        match app::ssr::session_staff(&self.state.core, &session).await {
+            Ok(Some((now, _))) if now.user_id == was.user_id => Ok(now),
+            Ok(_) => Err(Some((close::SIGNED_OUT, "signed_out"))),
             Err(e) => {
                 tracing::error!(error = %e, "a live channel could not re-check its session");
-                Some((close::SERVER_ERROR, "server_error"))
+                Err(Some((close::SERVER_ERROR, "server_error")))
             }
         }
     }

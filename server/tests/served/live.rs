@@ -111,7 +111,8 @@ async fn raw_close(port: u16, jwt: &str, bytes: &[u8]) -> u16 {
                 let (opcode, len) = (frames[0] & 0x0f, (frames[1] & 0x7f) as usize);
                 let payload: Vec<u8> = frames.drain(..2 + len).skip(2).collect();
                 let ready = opcode == 0x1
-                    && serde_json::from_slice::<Value>(&payload).is_ok_and(|v| v["type"] == "ready");
+                    && serde_json::from_slice::<Value>(&payload)
+                        .is_ok_and(|v| v["type"] == "ready");
                 if ready {
                     tcp.write_all(bytes).await.unwrap();
                 }

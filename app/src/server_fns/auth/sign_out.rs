@@ -15,6 +15,10 @@ pub async fn sign_out(csrf: String) -> Result<(), AppError> {
         .flush()
         .await
         .map_err(|_| AppError::internal("could not end the session"))?;
+    // The session is gone: its open console channels close now.
+    backend::services::auth::standing_changed(&ctx.core, &staff.org_id, &staff.user_id)
+        .await
+        .map_err(fail)?;
     leptos_axum::redirect("/login");
     Ok(())
 }

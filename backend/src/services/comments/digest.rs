@@ -24,45 +24,48 @@ pub(super) async fn schedule(tx: &mut Tx, org_id: &str, share_id: &str, now: i64
 }
 
 /// Sends the digests that are due (each claimed first, so two nodes never both send one).
-/// Returns how many mails went out.
+/// A digest that fails is logged and left for the next sweep; it never holds up the
+/// others. Returns how many mails went out.
 #[tracing::instrument(skip_all)]
 pub async fn send_due(core: &Liaison) -> Result<usize> {
     let now = core.now_ms();
     let mut sent = 0;
     for due in store::comments::due_digests(core.db.pool(), now, BATCH).await? {
-        let Some(share) = store::shares::get(core.db.pool(), &due.org_id, &due.share_id).await?
-        else {
-            continue;
-        };
-        let mut tx = core.db.begin().await?;
-        if !store::comments::claim_digest(&mut tx, &due, now).await? {
-            tx.rollback().await?;
-            continue;
+        match send_one(core, &due, now).await {
+            Ok(true) => sent += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error.detail = %e, "a comment digest could not be sent"),
         }
-        let comments = store::comments::guest_comments_since(
-            &mut *tx,
-            &due.org_id,
-            &due.share_id,
-            due.sent_at.unwrap_or(0),
-            MAX_COUNTED,
-        )
-        .await?;
-        // All deleted since: nothing to tell.
-        if !comments.is_empty() {
-            let mut authors: Vec<&str> = comments.iter().map(|c| c.author_name.as_str()).collect();
-            authors.sort_unstable();
-            authors.dedup();
-            crate::services::notify::comment_digest(
-                core,
-                &mut tx,
-                &share,
-                comments.len(),
-                &authors,
-            )
-            .await?;
-            sent += 1;
-        }
-        tx.commit().await?;
     }
     Ok(sent)
+}
+
+/// Claims and sends one digest; false when there was nothing to send (another node
+/// claimed it, the share is gone, or its comments were all deleted).
+///
+/// Each guest comment is counted once: the claim and the comment's own scheduling both
+/// lock the share's row first, so the comments read here are exactly those marked.
+async fn send_one(core: &Liaison, due: &store::comments::DueDigest, now: i64) -> Result<bool> {
+    let mut tx = core.db.begin().await?;
+    if !store::comments::claim_digest(&mut tx, due, now).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let Some(share) = store::shares::get(&mut *tx, &due.org_id, &due.share_id).await? else {
+        // Claimed (no longer due): nothing to tell anyone.
+        tx.commit().await?;
+        return Ok(false);
+    };
+    let comments =
+        store::comments::undigested(&mut *tx, &due.org_id, &due.share_id, MAX_COUNTED).await?;
+    store::comments::mark_digested(&mut tx, &due.org_id, &due.share_id).await?;
+    if !comments.is_empty() {
+        let mut authors: Vec<&str> = comments.iter().map(|c| c.author_name.as_str()).collect();
+        authors.sort_unstable();
+        authors.dedup();
+        crate::services::notify::comment_digest(core, &mut tx, &share, comments.len(), &authors)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(!comments.is_empty())
 }

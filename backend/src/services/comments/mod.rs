@@ -16,7 +16,11 @@
 //!   change number (live readers catch up from the last one they saw) and is announced to
 //!   the document's live channels on every node.
 //! - A guest's comment schedules the share owner's digest ([`digest`]).
+//! - Text is at most [`MAX_BODY`] characters without control or text-direction characters;
+//!   a comment is changed at most [`MAX_EDITS`] times; a share's guests write at most
+//!   [`MAX_GUEST_COMMENTS`] comments per document.
 
+mod change;
 pub mod digest;
 mod view;
 
@@ -30,6 +34,7 @@ use crate::revocation::{DocumentEvent, Topic};
 use crate::store::{self, comments::CommentRow, new_id, Tx};
 use crate::Liaison;
 
+pub use change::{delete_as_guest, delete_as_staff, edit_as_guest, edit_as_staff};
 pub(crate) use view::{guest_org, org_name};
 pub use view::{Author, AuthorKind, CommentView, CommentsPage, Deletion, Reader, ThreadReader};
 
@@ -43,6 +48,8 @@ pub const MAX_GUEST_COMMENTS: i64 = 500;
 pub const MAX_PAGE: i64 = 100_000;
 /// The most shares an item-wide thread names.
 pub const MAX_AUDIENCE: usize = 50;
+/// How often an author may change one comment.
+pub const MAX_EDITS: i64 = 20;
 
 /// Who may read a thread staff start.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,10 +123,24 @@ impl Writer<'_> {
     }
 }
 
+/// Characters a comment may not hold: control characters other than line breaks and
+/// tabs, and the bidirectional overrides and isolates that make text display in another
+/// order than it reads (a spoofing tool in the page and in the audit export).
+fn forbidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 fn checked_body(body: &str) -> Result<String> {
     let body = body.trim();
     if body.is_empty() {
         return Err(ServiceError::invalid("body", "write something first"));
+    }
+    if body.chars().any(forbidden) {
+        return Err(ServiceError::invalid(
+            "body",
+            "remove the control or text-direction characters (they are not allowed in comments)",
+        ));
     }
     if body.chars().count() > MAX_BODY {
         return Err(ServiceError::invalid(
@@ -394,6 +415,10 @@ async fn post(
     // under concurrency.
     let rev = store::comments::next_rev(&mut tx, &org_id, &document_id).await?;
     if let Writer::Guest(g) = &writer {
+        // The share's row next (the owner's digest), before the audit chain's head: the
+        // order a revocation or an open takes them in is share row, then audit head, so
+        // the two never wait on each other in a circle.
+        digest::schedule(&mut tx, &g.org_id, &g.share_id, now).await?;
         let written =
             store::comments::count_by_share(&mut *tx, &org_id, &g.share_id, &document_id).await?;
         if written >= MAX_GUEST_COMMENTS {
@@ -424,6 +449,7 @@ async fn post(
         edited_at: None,
         deleted_at: None,
         deleted_by: None,
+        edits: 0,
     };
     store::comments::insert(&mut tx, &row).await?;
     for share_id in &audience {
@@ -455,9 +481,6 @@ async fn post(
         },
     )
     .await?;
-    if let Writer::Guest(g) = &writer {
-        digest::schedule(&mut tx, &g.org_id, &g.share_id, now).await?;
-    }
     announce(core, tx, &org_id, &document_id).await?;
     let audiences = if row.thread_id == row.id {
         audience
@@ -475,7 +498,10 @@ async fn readable(core: &Liaison, writer: &Writer<'_>, id: &str) -> Result<Comme
     match writer {
         Writer::Staff(s) => staff_may_read(core, s, &row.document_id).await?,
         Writer::Guest(g) => {
-            guest_may_read(core, g, &row.document_id).await?;
+            // One answer whether the comment exists elsewhere or not at all.
+            guest_may_read(core, g, &row.document_id)
+                .await
+                .map_err(|_| ServiceError::NotFound("comment"))?;
             let audience = thread_audience(core, &g.org_id, &row.thread_id).await?;
             if !audience.contains(&g.share_id) {
                 return Err(ServiceError::NotFound("comment"));
@@ -505,168 +531,10 @@ pub(crate) async fn thread_audience(
 /// committed.
 async fn announce(core: &Liaison, mut tx: Tx, org_id: &str, document_id: &str) -> Result<()> {
     let event = DocumentEvent::new(org_id, document_id, Topic::Comments);
-    crate::revocation::notify_document_in(&mut tx, core.db.engine(), &event).await?;
+    core.revocations
+        .notify_document_in(&mut tx, core.db.engine(), &event)
+        .await?;
     tx.commit().await?;
     core.revocations.publish_document(event);
     Ok(())
-}
-
-/// A guest edits their own comment (within [`EDIT_WINDOW_MS`] of writing it).
-#[tracing::instrument(skip_all)]
-pub async fn edit_as_guest(
-    core: &Liaison,
-    guest: &Guest,
-    id: &str,
-    body: &str,
-    meta: &RequestMeta,
-) -> Result<CommentView> {
-    let row = readable(core, &Writer::Guest(guest), id).await?;
-    guest_may_write(core, guest, &row.document_id).await?;
-    edit(core, Writer::Guest(guest), row, body, meta).await
-}
-
-/// Staff edit their own comment (within [`EDIT_WINDOW_MS`] of writing it).
-#[tracing::instrument(skip_all)]
-pub async fn edit_as_staff(
-    core: &Liaison,
-    who: &Staff,
-    id: &str,
-    body: &str,
-    meta: &RequestMeta,
-) -> Result<CommentView> {
-    authorize(who, Action::Comment)?;
-    let row = readable(core, &Writer::Staff(who), id).await?;
-    edit(core, Writer::Staff(who), row, body, meta).await
-}
-
-fn refuse_unless_own_and_recent(writer: &Writer<'_>, row: &CommentRow, now: i64) -> Result<()> {
-    if !writer.wrote(row) {
-        return Err(ServiceError::Forbidden(
-            "Only its author may change this comment.",
-        ));
-    }
-    if now - row.created_at > EDIT_WINDOW_MS {
-        return Err(ServiceError::Forbidden(
-            "A comment can be changed only in the 15 minutes after it was written.",
-        ));
-    }
-    Ok(())
-}
-
-async fn edit(
-    core: &Liaison,
-    writer: Writer<'_>,
-    row: CommentRow,
-    body: &str,
-    meta: &RequestMeta,
-) -> Result<CommentView> {
-    let body = checked_body(body)?;
-    let now = core.now_ms();
-    refuse_unless_own_and_recent(&writer, &row, now)?;
-    if row.deleted_at.is_some() {
-        return Err(ServiceError::Conflict("This comment was deleted.".into()));
-    }
-    let mut tx = core.db.begin().await?;
-    let rev = store::comments::next_rev(&mut tx, &row.org_id, &row.document_id).await?;
-    if !store::comments::set_body(&mut tx, &row.org_id, &row.id, &body, rev, now).await? {
-        tx.rollback().await?;
-        return Err(ServiceError::Conflict("This comment was deleted.".into()));
-    }
-    audit::record(
-        &mut tx,
-        NewEvent {
-            org_id: &row.org_id,
-            event_type: EventType::CommentEdited,
-            actor: writer.actor(),
-            share_id: row.author_share.as_deref(),
-            item_id: Some(&row.document_id),
-            details: json!({ "comment": row.id, "thread": row.thread_id,
-                             "before": row.body, "after": body }),
-            meta,
-            at_ms: now,
-        },
-    )
-    .await?;
-    announce(core, tx, &row.org_id, &row.document_id).await?;
-    let audience = thread_audience(core, &row.org_id, &row.thread_id).await?;
-    let edited = CommentRow {
-        body,
-        rev,
-        edited_at: Some(now),
-        ..row
-    };
-    view::one(core, &writer.reader(), &edited, audience, now).await
-}
-
-/// A guest deletes their own comment (within [`EDIT_WINDOW_MS`] of writing it).
-#[tracing::instrument(skip_all)]
-pub async fn delete_as_guest(
-    core: &Liaison,
-    guest: &Guest,
-    id: &str,
-    meta: &RequestMeta,
-) -> Result<()> {
-    let row = readable(core, &Writer::Guest(guest), id).await?;
-    guest_may_write(core, guest, &row.document_id).await?;
-    refuse_unless_own_and_recent(&Writer::Guest(guest), &row, core.now_ms())?;
-    delete(core, Writer::Guest(guest), row, Deletion::Author, meta).await
-}
-
-/// Staff delete a comment: their own within [`EDIT_WINDOW_MS`], or, with
-/// [`Action::ModerateComments`], anyone's at any time.
-#[tracing::instrument(skip_all)]
-pub async fn delete_as_staff(
-    core: &Liaison,
-    who: &Staff,
-    id: &str,
-    meta: &RequestMeta,
-) -> Result<()> {
-    // Authorized before the comment is looked up (it may not exist).
-    if authorize(who, Action::Comment).is_err() {
-        authorize(who, Action::ModerateComments)?;
-    }
-    let row = readable(core, &Writer::Staff(who), id).await?;
-    let writer = Writer::Staff(who);
-    let by = if authorize(who, Action::ModerateComments).is_ok() && !writer.wrote(&row) {
-        Deletion::Moderator
-    } else {
-        authorize(who, Action::Comment)?;
-        refuse_unless_own_and_recent(&writer, &row, core.now_ms())?;
-        Deletion::Author
-    };
-    delete(core, writer, row, by, meta).await
-}
-
-async fn delete(
-    core: &Liaison,
-    writer: Writer<'_>,
-    row: CommentRow,
-    by: Deletion,
-    meta: &RequestMeta,
-) -> Result<()> {
-    let now = core.now_ms();
-    let mut tx = core.db.begin().await?;
-    let rev = store::comments::next_rev(&mut tx, &row.org_id, &row.document_id).await?;
-    if !store::comments::mark_deleted(&mut tx, &row.org_id, &row.id, by.as_str(), rev, now).await? {
-        tx.rollback().await?;
-        return Err(ServiceError::Conflict(
-            "This comment was already deleted.".into(),
-        ));
-    }
-    audit::record(
-        &mut tx,
-        NewEvent {
-            org_id: &row.org_id,
-            event_type: EventType::CommentDeleted,
-            actor: writer.actor(),
-            share_id: row.author_share.as_deref(),
-            item_id: Some(&row.document_id),
-            details: json!({ "comment": row.id, "thread": row.thread_id,
-                             "by": by.as_str(), "body": row.body }),
-            meta,
-            at_ms: now,
-        },
-    )
-    .await?;
-    announce(core, tx, &row.org_id, &row.document_id).await
 }

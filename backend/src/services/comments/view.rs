@@ -80,6 +80,9 @@ pub struct CommentView {
     /// Staff readers: the shares whose guests read the thread (none: staff only). Empty
     /// for guests.
     pub audience: Vec<ThreadReader>,
+    /// The thread is read by more than one share's guests (an item-wide thread): guests
+    /// are told so, without learning who the others are.
+    pub shared: bool,
     /// The reader wrote it.
     pub mine: bool,
     /// Until when the reader may edit or delete it (their own, recent comment).
@@ -208,11 +211,12 @@ pub async fn views(
     let mut threads: Vec<String> = rows.iter().map(|r| r.thread_id.clone()).collect();
     threads.sort();
     threads.dedup();
-    let audiences = match reader {
-        Reader::Staff { .. } => {
-            store::comments::audiences(core.db.pool(), org_id, &threads).await?
-        }
-        Reader::Guest { .. } => Vec::new(),
+    // Who reads each thread: one query for the page; for staff, each share's recipient
+    // looked up once.
+    let audiences = store::comments::audiences(core.db.pool(), org_id, &threads).await?;
+    let recipients = match reader {
+        Reader::Staff { .. } => recipients(core, org_id, audiences.iter().map(|(_, s)| s)).await?,
+        Reader::Guest { .. } => Default::default(),
     };
     let now = core.now_ms();
     let mut out = Vec::with_capacity(rows.len());
@@ -222,7 +226,7 @@ pub async fn views(
             .filter(|(t, _)| *t == row.thread_id)
             .map(|(_, s)| s.clone())
             .collect();
-        out.push(render(core, reader, &ctx, row, shares, now).await?);
+        out.push(render(reader, &ctx, row, &shares, &recipients, now));
     }
     Ok(out)
 }
@@ -236,17 +240,42 @@ pub(super) async fn one(
     now: i64,
 ) -> Result<CommentView> {
     let ctx = context(core, reader, &row.org_id).await?;
-    render(core, reader, &ctx, row, audience, now).await
+    let recipients = match reader {
+        Reader::Staff { .. } => recipients(core, &row.org_id, audience.iter()).await?,
+        Reader::Guest { .. } => Default::default(),
+    };
+    Ok(render(reader, &ctx, row, &audience, &recipients, now))
 }
 
-async fn render(
+/// The recipient's name of each of `shares` (each looked up once).
+async fn recipients(
     core: &Liaison,
+    org_id: &str,
+    shares: impl Iterator<Item = &String>,
+) -> Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    let cache = core.revocations.shares();
+    for share_id in shares {
+        if !out.contains_key(share_id) {
+            let name = cache
+                .get(&core.db, org_id, share_id)
+                .await?
+                .map(|s| s.recipient_name.clone())
+                .unwrap_or_default();
+            out.insert(share_id.clone(), name);
+        }
+    }
+    Ok(out)
+}
+
+fn render(
     reader: &Reader,
     ctx: &Context,
     row: &CommentRow,
-    audience: Vec<String>,
+    audience: &[String],
+    recipients: &std::collections::HashMap<String, String>,
     now: i64,
-) -> Result<CommentView> {
+) -> CommentView {
     let kind = if row.author_kind == "staff" {
         AuthorKind::Staff
     } else {
@@ -294,22 +323,18 @@ async fn render(
         ),
         Reader::Guest { .. } => (own_and_recent, own_and_recent),
     };
-    let mut readers = Vec::new();
-    if staff_reader {
-        let cache = core.revocations.shares();
-        for share_id in audience {
-            let recipient = cache
-                .get(&core.db, &row.org_id, &share_id)
-                .await?
-                .map(|s| s.recipient_name.clone())
-                .unwrap_or_default();
-            readers.push(ThreadReader {
-                share_id,
-                recipient,
-            });
-        }
-    }
-    Ok(CommentView {
+    let readers = if staff_reader {
+        audience
+            .iter()
+            .map(|share_id| ThreadReader {
+                share_id: share_id.clone(),
+                recipient: recipients.get(share_id).cloned().unwrap_or_default(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    CommentView {
         id: row.id.clone(),
         document_id: row.document_id.clone(),
         thread_id: row.thread_id.clone(),
@@ -321,8 +346,9 @@ async fn render(
         deleted,
         rev: row.rev,
         audience: readers,
+        shared: audience.len() > 1,
         mine,
         editable_until: may_edit.then(|| rfc3339(from_millis(until))),
         may_delete,
-    })
+    }
 }

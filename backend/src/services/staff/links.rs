@@ -329,6 +329,7 @@ pub async fn set_password(
     )
     .await?;
     tx.commit().await?;
+    crate::services::auth::standing_changed(core, &user.org_id, &user.id).await?;
     crate::services::auth::staff_for_session(core, &user.id, user.session_epoch + 1)
         .await?
         .ok_or(ServiceError::Unauthenticated(UNUSABLE))

@@ -27,6 +27,10 @@ use tokio::sync::broadcast;
 
 use crate::share_cache::ShareCache;
 
+mod document;
+
+pub use document::{DocumentEvent, DocumentRef, StaffRef, Topic};
+
 pub const CHANNEL: &str = "liaison_revocations";
 
 /// A revoked share, as published.
@@ -54,90 +58,14 @@ impl Revoked {
 /// [`RevocationBus::publish_changed`]): this prefix, then the revocation payload.
 const CHANGED_PREFIX: &str = "changed:";
 
-/// A document of an organisation, as live announcements name it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DocumentRef {
-    pub org_id: String,
-    pub document_id: String,
-}
-
-/// What changed about a document that live channels follow. Ids only: receivers read what
-/// they need from the database, as their viewer may see it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Topic {
-    /// Its comments changed: read the changes after your cursor.
-    Comments,
-    /// Who is viewing it changed: read its presence.
-    Presence,
-    /// Someone present (by presence id) is typing, in a thread (or a new one).
-    Typing {
-        presence: String,
-        thread: Option<String>,
-    },
-}
-
-/// A change to a followed document.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DocumentEvent {
-    pub document: DocumentRef,
-    pub topic: Topic,
-}
-
-impl DocumentEvent {
-    pub fn new(org_id: &str, document_id: &str, topic: Topic) -> Self {
-        Self {
-            document: DocumentRef {
-                org_id: org_id.to_owned(),
-                document_id: document_id.to_owned(),
-            },
-            topic,
-        }
-    }
-
-    /// `{kind}:{org}:{document}[:{presence}:{thread or -}]` (ids never hold a colon).
-    fn payload(&self) -> String {
-        let DocumentRef {
-            org_id,
-            document_id,
-        } = &self.document;
-        match &self.topic {
-            Topic::Comments => format!("comments:{org_id}:{document_id}"),
-            Topic::Presence => format!("presence:{org_id}:{document_id}"),
-            Topic::Typing { presence, thread } => format!(
-                "typing:{org_id}:{document_id}:{presence}:{}",
-                thread.as_deref().unwrap_or("-")
-            ),
-        }
-    }
-
-    fn parse(payload: &str) -> Option<Self> {
-        let mut parts = payload.split(':');
-        let kind = parts.next()?;
-        let (org_id, document_id) = (parts.next()?, parts.next()?);
-        let topic = match kind {
-            "comments" => Topic::Comments,
-            "presence" => Topic::Presence,
-            "typing" => {
-                let presence = parts.next()?.to_owned();
-                let thread = parts.next()?;
-                Topic::Typing {
-                    presence,
-                    thread: (thread != "-").then(|| thread.to_owned()),
-                }
-            }
-            _ => return None,
-        };
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(Self::new(org_id, document_id, topic))
-    }
-}
-
 /// What a notification on [`CHANNEL`] says.
 fn parse_payload(payload: &str) -> Option<BusEvent> {
-    if let Some(e) = DocumentEvent::parse(payload) {
-        return Some(BusEvent::Document(e));
+    if let Some((origin, rest)) = payload.split_once('|') {
+        let e = DocumentEvent::parse(rest)?;
+        return Some(BusEvent::Document(origin.to_owned(), e));
+    }
+    if let Some(s) = StaffRef::parse(payload) {
+        return Some(BusEvent::Staff(s));
     }
     match payload.strip_prefix(CHANGED_PREFIX) {
         Some(rest) => Revoked::parse(rest).map(BusEvent::Changed),
@@ -152,8 +80,11 @@ enum BusEvent {
     /// Something that admits the share's guests changed without revoking it (a browser
     /// rejected, a guest signed out): open channels re-check their session.
     Changed(Revoked),
-    /// Something live channels follow changed about a document.
-    Document(DocumentEvent),
+    /// Something live channels follow changed about a document (announced by the node
+    /// named first; on the bus's own channel for documents, see [`RevocationBus`]).
+    Document(String, DocumentEvent),
+    /// A staff member's standing changed: their console channels re-check.
+    Staff(StaffRef),
     /// Revocations may have been missed (the LISTEN connection was down).
     Unsure,
 }
@@ -161,6 +92,15 @@ enum BusEvent {
 #[derive(Clone, Debug)]
 pub struct RevocationBus {
     tx: broadcast::Sender<BusEvent>,
+    /// Changes about documents travel apart from revocations, so that however busy
+    /// comments, presence and typing get, a revocation is never crowded out of a
+    /// stream's subscription.
+    documents: broadcast::Sender<DocumentEvent>,
+    /// This node, as its own notifications name it (they are published locally already).
+    node: Arc<str>,
+    /// The live presence entries this node's channels hold (`services::presence`): only
+    /// these are kept alive, so an entry whose removal failed still expires.
+    presence: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     shares: Arc<ShareCache>,
     /// Open streams per share on this node (see [`Subscription::hold`]).
     open: Arc<std::sync::Mutex<HashMap<String, usize>>>,
@@ -183,6 +123,9 @@ impl RevocationBus {
     pub fn new(single_node: bool) -> Self {
         Self {
             tx: broadcast::channel(1024).0,
+            documents: broadcast::channel(4096).0,
+            node: crate::store::new_id().into(),
+            presence: Arc::default(),
             shares: Arc::new(ShareCache::new(single_node)),
             open: Arc::default(),
         }
@@ -208,9 +151,71 @@ impl RevocationBus {
         let _ = self.tx.send(BusEvent::Changed(r));
     }
 
+    /// This node's id (random per start).
+    pub fn node_id(&self) -> &str {
+        &self.node
+    }
+
+    /// Records that one of this node's channels holds the presence entry `id`
+    /// (`held: true`) or no longer does.
+    pub fn hold_presence(&self, id: &str, held: bool) {
+        let mut set = self.presence.lock().unwrap_or_else(|p| p.into_inner());
+        if held {
+            set.insert(id.to_owned());
+        } else {
+            set.remove(id);
+        }
+    }
+
+    /// The presence entries this node's channels hold.
+    pub fn held_presence(&self) -> Vec<String> {
+        let set = self.presence.lock().unwrap_or_else(|p| p.into_inner());
+        set.iter().cloned().collect()
+    }
+
     /// Announces a (committed) change about a document to this node's live channels.
     pub fn publish_document(&self, e: DocumentEvent) {
-        let _ = self.tx.send(BusEvent::Document(e));
+        let _ = self.documents.send(e);
+    }
+
+    /// Announces that a staff member's standing changed to this node's console channels.
+    pub fn publish_staff(&self, s: StaffRef) {
+        let _ = self.tx.send(BusEvent::Staff(s));
+    }
+
+    /// Sends `e` to the other nodes inside the changing transaction (PostgreSQL only):
+    /// delivered only if it commits. The caller publishes it here once committed.
+    pub async fn notify_document_in(
+        &self,
+        tx: &mut crate::store::Tx,
+        engine: crate::store::Engine,
+        e: &DocumentEvent,
+    ) -> crate::store::Result<()> {
+        notify(tx, engine, format!("{}|{}", self.node, e.payload())).await
+    }
+
+    /// Announces `e`, which changes nothing in the database (presence, typing), here and
+    /// to the other nodes.
+    pub async fn announce_document(
+        &self,
+        db: &crate::store::Db,
+        e: DocumentEvent,
+    ) -> crate::store::Result<()> {
+        notify_now(db, format!("{}|{}", self.node, e.payload())).await?;
+        self.publish_document(e);
+        Ok(())
+    }
+
+    /// Announces that `s`'s standing changed, here and to the other nodes (after the
+    /// change committed).
+    pub async fn announce_staff(
+        &self,
+        db: &crate::store::Db,
+        s: StaffRef,
+    ) -> crate::store::Result<()> {
+        notify_now(db, s.payload()).await?;
+        self.publish_staff(s);
+        Ok(())
     }
 
     /// Tells every stream that revocations may have been missed, so each re-checks its
@@ -225,6 +230,7 @@ impl RevocationBus {
     pub fn subscribe(&self) -> Subscription {
         Subscription {
             rx: self.tx.subscribe(),
+            documents: self.documents.subscribe(),
             open: self.open.clone(),
             holding: None,
         }
@@ -236,6 +242,7 @@ impl RevocationBus {
 #[derive(Debug)]
 pub struct Subscription {
     rx: broadcast::Receiver<BusEvent>,
+    documents: broadcast::Receiver<DocumentEvent>,
     open: Arc<std::sync::Mutex<HashMap<String, usize>>>,
     holding: Option<String>,
 }
@@ -290,28 +297,60 @@ impl Subscription {
     /// Waits for the next thing a stream of `share_id` must act on. Never resolves once the
     /// bus is gone (the process is ending).
     pub async fn next_for(&mut self, share_id: &str) -> Heard {
-        self.next_live(Some(share_id), &[]).await
+        self.next_live(Interest {
+            share_id: Some(share_id),
+            ..Default::default()
+        })
+        .await
     }
 
-    /// Like [`next_for`](Self::next_for) for a live channel: also hears changes about
-    /// `documents`. Staff channels follow no share (`share_id` None) and hear only
-    /// document changes and doubts.
-    pub async fn next_live(&mut self, share_id: Option<&str>, documents: &[DocumentRef]) -> Heard {
-        let mine = |r: &Revoked| Some(r.share_id.as_str()) == share_id;
+    /// Like [`next_for`](Self::next_for) for a live channel: what ends or re-checks its
+    /// viewer (a guest's share, a staff member), and changes about the documents it
+    /// follows. Revocations come first when both are waiting.
+    pub async fn next_live(&mut self, interest: Interest<'_>) -> Heard {
         loop {
-            match self.rx.recv().await {
-                Ok(BusEvent::Revoked(r)) if mine(&r) => return Heard::Revoked,
-                Ok(BusEvent::Changed(r)) if mine(&r) => return Heard::Changed,
-                Ok(BusEvent::Document(e)) if documents.contains(&e.document) => {
-                    return Heard::Document(e)
-                }
-                Ok(BusEvent::Revoked(_) | BusEvent::Changed(_) | BusEvent::Document(_)) => {}
-                Ok(BusEvent::Unsure) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Heard::Unsure
-                }
-                Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+            tokio::select! {
+                biased;
+                event = self.rx.recv() => match event {
+                    Ok(BusEvent::Revoked(r)) if interest.share(&r) => return Heard::Revoked,
+                    Ok(BusEvent::Changed(r)) if interest.share(&r) => return Heard::Changed,
+                    Ok(BusEvent::Staff(s)) if interest.staff(&s) => return Heard::Changed,
+                    Ok(BusEvent::Revoked(_) | BusEvent::Changed(_) | BusEvent::Staff(_)) => {}
+                    // Only `listen` sees these: it republishes them on the documents' channel.
+                    Ok(BusEvent::Document(..)) => {}
+                    Ok(BusEvent::Unsure) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        return Heard::Unsure
+                    }
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                },
+                event = self.documents.recv(), if !interest.documents.is_empty() => match event {
+                    Ok(e) if interest.documents.contains(&e.document) => return Heard::Document(e),
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => return Heard::Unsure,
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                },
             }
         }
+    }
+}
+
+/// What a live channel listens for (see [`Subscription::next_live`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Interest<'a> {
+    /// A guest's share: its revocation ends the channel, its changes re-check it.
+    pub share_id: Option<&'a str>,
+    /// A staff member (organisation, user): changes to their standing re-check it.
+    pub staff: Option<(&'a str, &'a str)>,
+    pub documents: &'a [DocumentRef],
+}
+
+impl Interest<'_> {
+    fn share(&self, r: &Revoked) -> bool {
+        Some(r.share_id.as_str()) == self.share_id
+    }
+
+    fn staff(&self, s: &StaffRef) -> bool {
+        self.staff == Some((s.org_id.as_str(), s.user_id.as_str()))
     }
 }
 
@@ -324,32 +363,6 @@ pub async fn notify_changed_in(
     r: &Revoked,
 ) -> crate::store::Result<()> {
     notify(tx, engine, format!("{CHANGED_PREFIX}{}", r.payload())).await
-}
-
-/// Sends the cross-node notification of `e` inside the changing transaction (PostgreSQL
-/// only): delivered only if it commits.
-pub async fn notify_document_in(
-    tx: &mut crate::store::Tx,
-    engine: crate::store::Engine,
-    e: &DocumentEvent,
-) -> crate::store::Result<()> {
-    notify(tx, engine, e.payload()).await
-}
-
-/// Sends the cross-node notification of `e`, which changes nothing in the database (a
-/// guest typing), at once (PostgreSQL only).
-pub async fn notify_document_now(
-    db: &crate::store::Db,
-    e: &DocumentEvent,
-) -> crate::store::Result<()> {
-    if db.engine() == crate::store::Engine::Postgres {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(e.payload())
-            .execute(db.pool())
-            .await?;
-    }
-    Ok(())
 }
 
 /// Sends the cross-node notification inside the revoking transaction (PostgreSQL only;
@@ -373,6 +386,18 @@ async fn notify(
             .bind(CHANNEL)
             .bind(payload)
             .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `pg_notify` on [`CHANNEL`] now, outside any transaction (PostgreSQL only).
+async fn notify_now(db: &crate::store::Db, payload: String) -> crate::store::Result<()> {
+    if db.engine() == crate::store::Engine::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(db.pool())
             .await?;
     }
     Ok(())
@@ -403,7 +428,13 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
                             Ok(Some(n)) => match parse_payload(n.payload()) {
                                 Some(BusEvent::Revoked(r)) => bus.publish(r),
                                 Some(BusEvent::Changed(r)) => bus.publish_changed(r),
-                                Some(BusEvent::Document(e)) => bus.publish_document(e),
+                                // This node's own were published here already.
+                                Some(BusEvent::Document(origin, e)) => {
+                                    if *origin != *bus.node {
+                                        bus.publish_document(e)
+                                    }
+                                }
+                                Some(BusEvent::Staff(s)) => bus.publish_staff(s),
                                 _ => tracing::warn!("malformed revocation notification"),
                             },
                             Ok(None) => {
@@ -449,11 +480,16 @@ mod tests {
         ] {
             let e = DocumentEvent::new("o", "d", topic);
             assert!(
-                matches!(parse_payload(&e.payload()), Some(BusEvent::Document(x)) if x == e),
+                matches!(parse_payload(&format!("n1|{}", e.payload())), Some(BusEvent::Document(n, x)) if x == e && n == "n1"),
                 "{e:?}"
             );
         }
         assert!(DocumentEvent::parse("typing:o:d").is_none());
+        let s = StaffRef {
+            org_id: "o".into(),
+            user_id: "u".into(),
+        };
+        assert!(matches!(parse_payload(&s.payload()), Some(BusEvent::Staff(x)) if x == s));
         assert!(DocumentEvent::parse("comments:o:d:extra").is_none());
     }
 
