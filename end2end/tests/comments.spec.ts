@@ -72,6 +72,9 @@ test('staff and a guest comment on a document live, each seeing who is there', a
   await guestThread.getByTestId('comment-text').fill('Clause 2 should name every party it binds.');
   await guestThread.getByTestId('post-comment').click();
   await expect(page.getByTestId('thread').filter({ hasText: 'Clause 2 should name every party' })).toContainText('edited');
+  // The edit box closed on the guest's side, showing the new text.
+  await expect(guestThread.getByTestId('comment-text')).toHaveCount(0);
+  await expect(guestThread.getByTestId('comment-body').first()).toHaveText('Clause 2 should name every party it binds.');
   await expect(guest.getByTestId('comments')).not.toContainText('Internal: check with finance');
   await expect(guest.getByTestId('comment-count')).toHaveText('2');
 

@@ -110,6 +110,16 @@ struct Ctx {
 impl Ctx {
     /// An action that sends a write and applies its answer to the book.
     fn action(&self) -> Action<Write, Result<Option<CommentView>, AppError>> {
+        self.action_then(None)
+    }
+
+    /// [`action`](Self::action), running `accepted` once the write is accepted and before
+    /// its answer reaches the book: an edit box closes first, so the book's change cannot
+    /// re-create it (and lose the close) on the way.
+    fn action_then(
+        &self,
+        accepted: Option<Callback<()>>,
+    ) -> Action<Write, Result<Option<CommentView>, AppError>> {
         let ctx = self.clone();
         Action::new_local(move |w: &Write| {
             let (voice, document, csrf, book, w) = (
@@ -121,6 +131,12 @@ impl Ctx {
             );
             async move {
                 let answer = send(voice, document, csrf, w).await;
+                if answer.is_ok() {
+                    // The box may be gone already (the page moved on): nothing to close.
+                    if let Some(accepted) = accepted {
+                        let _ = accepted.try_run(());
+                    }
+                }
                 if let Ok(Some(c)) = &answer {
                     book.update(|b| {
                         b.apply_own(c.clone());
@@ -389,15 +405,12 @@ fn Composer(
 ) -> AnyView {
     let text = RwSignal::new(initial);
     let document = ctx.document.clone();
-    let action = ctx.action();
+    let action = ctx.action_then(Some(Callback::new(move |_| {
+        text.set(String::new());
+        let _ = done.try_run(());
+    })));
     let error = refusal(action);
     let field_id = next_composer_id();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            text.set(String::new());
-            done.run(());
-        }
-    });
     let err_id = format!("{field_id}-error");
     view! {
         <form class="comment-form form-grid" on:submit=move |ev| {
