@@ -186,6 +186,14 @@ pub async fn expiry_reminder(core: &Liaison, tx: &mut Tx, share: &Share) -> Resu
     to_recipient(core, tx, share, "expiry_reminder", mail).await
 }
 
+/// The share's page in the console.
+fn share_page(core: &Liaison, share: &Share) -> Result<url::Url> {
+    core.settings
+        .public_url
+        .join(&format!("console/share/{}", share.id))
+        .map_err(ServiceError::internal)
+}
+
 /// Tells the share's owner that its guest asks for more time.
 #[tracing::instrument(skip_all)]
 pub async fn renewal_requested(
@@ -195,11 +203,7 @@ pub async fn renewal_requested(
     reason: &str,
 ) -> Result<()> {
     let c = context(core, share).await?;
-    let console_url = core
-        .settings
-        .public_url
-        .join(&format!("console/share/{}", share.id))
-        .map_err(ServiceError::internal)?;
+    let console_url = share_page(core, share)?;
     to_owner(core, tx, share, "renewal_requested", |owner| {
         templates::renewal_requested(
             &c.org,
@@ -225,11 +229,7 @@ pub async fn comment_digest(
     authors: &[&str],
 ) -> Result<()> {
     let c = context(core, share).await?;
-    let console_url = core
-        .settings
-        .public_url
-        .join(&format!("console/share/{}", share.id))
-        .map_err(ServiceError::internal)?;
+    let console_url = share_page(core, share)?;
     to_owner(core, tx, share, "comment_digest", |owner| {
         templates::comment_digest(&templates::CommentDigest {
             org: &c.org,
