@@ -311,7 +311,25 @@ fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
     let editing = RwSignal::new(false);
     let delete = ctx.action();
     let delete_error = refusal(delete);
-    move || {
+    let done = Callback::new(move |_| editing.set(false));
+    // The edit box depends on `editing` alone: a change arriving meanwhile (the live
+    // channel may bring the edit before its own answer does) never re-creates it.
+    let edit_ctx = ctx.clone();
+    let edit_box = move || {
+        editing.get().then(|| {
+            let (cid, initial) = comment.with_untracked(|c| {
+                c.as_ref()
+                    .map(|c| (c.id.clone(), c.body.clone()))
+                    .unwrap_or_default()
+            });
+            view! {
+                <Composer ctx=edit_ctx.clone() label="Edit your comment" submit="Save" initial thread=None
+                    make=Callback::new(move |body| Write::Edit { id: cid.clone(), body })
+                    done/>
+            }
+        })
+    };
+    let shown = move || {
         let c = comment.get()?;
         let deleted = c.deleted;
         let author_class = match c.author.kind {
@@ -340,14 +358,8 @@ fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
                 view! { <p class="comment-body muted">"Comment removed by a moderator."</p> }
                     .into_any()
             }
-            None if editing.get() => {
-                let cid = c.id.clone();
-                view! {
-                    <Composer ctx=ctx.clone() label="Edit your comment" submit="Save" initial=c.body.clone() thread=None
-                        make=Callback::new(move |body| Write::Edit { id: cid.clone(), body })
-                        done=Callback::new(move |_| editing.set(false))/>
-                }.into_any()
-            }
+            // Shown in the edit box instead.
+            None if editing.get() => ().into_any(),
             None => {
                 view! { <p class="comment-body" data-testid="comment-body">{c.body.clone()}</p> }
                     .into_any()
@@ -355,7 +367,6 @@ fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
         };
         let cid = c.id.clone();
         Some(view! {
-            <article class="comment" data-testid="comment">
                 <header class="comment-head">
                     <strong class=author_class>{who}</strong>
                     <span class="muted small"><LocalTime at=c.created_at.clone()/>{c.edited.then_some(" · edited")}</span>
@@ -376,9 +387,14 @@ fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
                         })}
                     </div>
                 })}
-                {move || delete_error.get().map(|e| view! { <p class="error" role="alert">{crate::error_text(&e)}</p> })}
-            </article>
         })
+    };
+    view! {
+        <article class="comment" data-testid="comment">
+            {shown}
+            {edit_box}
+            {move || delete_error.get().map(|e| view! { <p class="error" role="alert">{crate::error_text(&e)}</p> })}
+        </article>
     }
 }
 
