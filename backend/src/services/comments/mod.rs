@@ -106,13 +106,7 @@ impl Writer<'_> {
 
     /// Whether `c` is this writer's own comment.
     fn wrote(&self, c: &CommentRow) -> bool {
-        match self {
-            Writer::Staff(s) => c.author_user.as_deref() == Some(s.user_id.as_str()),
-            Writer::Guest(g) => {
-                c.author_share.as_deref() == Some(g.share_id.as_str())
-                    && c.author_session.as_deref() == Some(g.session_id.as_str())
-            }
-        }
+        self.reader().wrote(c)
     }
 
     fn reader(&self) -> Reader {

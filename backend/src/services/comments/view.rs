@@ -132,7 +132,9 @@ impl Reader {
         }
     }
 
-    fn wrote(&self, c: &CommentRow) -> bool {
+    /// Whether `c` is this reader's own comment (staff: the same account; a guest: the
+    /// same share and portal session).
+    pub(super) fn wrote(&self, c: &CommentRow) -> bool {
         match self {
             Reader::Staff { user_id, .. } => c.author_user.as_deref() == Some(user_id.as_str()),
             Reader::Guest {
