@@ -278,7 +278,7 @@ fn ThreadView(ctx: Ctx, root: String, may_write: bool) -> AnyView {
             <CommentItem ctx=ctx.clone() id=root.clone()/>
             <ol class="replies">
                 <For each=move || replies.get() key=|id| id.clone()
-                    children={ let ctx = ctx.clone(); move |id| view! { <li><CommentItem ctx=ctx.clone() id/></li> } }/>
+                    children={ let ctx = ctx.clone(); move |id| view! { <li><CommentItem ctx=ctx.clone() id/></li> }.into_any() }/>
             </ol>
             <TypingNote live thread=Some(root.clone())/>
             {may_write.then(move || {
@@ -302,7 +302,7 @@ fn ThreadView(ctx: Ctx, root: String, may_write: bool) -> AnyView {
 
 /// One comment: author, time, page, text, and what its reader may do to it.
 #[component]
-fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
+fn CommentItem(ctx: Ctx, id: String) -> AnyView {
     let book = ctx.book;
     let comment = {
         let id = id.clone();
@@ -387,7 +387,7 @@ fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
                         })}
                     </div>
                 })}
-        })
+        }.into_any())
     };
     view! {
         <article class="comment" data-testid="comment">
@@ -396,6 +396,7 @@ fn CommentItem(ctx: Ctx, id: String) -> impl IntoView {
             {move || delete_error.get().map(|e| view! { <p class="error" role="alert">{crate::error_text(&e)}</p> })}
         </article>
     }
+    .into_any()
 }
 
 /// A fresh id for a composer's fields (composers appear only in the browser, after a click,
