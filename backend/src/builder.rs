@@ -85,6 +85,9 @@ impl LiaisonBuilder {
             .single_node
             .unwrap_or(self.db.engine() == Engine::Sqlite);
         let revocations = RevocationBus::new(single_node);
+        // What transactions commit that live pages follow reaches this node's bus and,
+        // with PostgreSQL, every other node's.
+        self.db.watch_commits(revocations.commit_watcher());
         Ok(Liaison {
             db: self.db,
             blobs: self.blobs,

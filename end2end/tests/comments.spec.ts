@@ -90,3 +90,66 @@ test('staff and a guest comment on a document live, each seeing who is there', a
   await guestContext.close();
   await expect(page.getByTestId('presence')).toHaveCount(0);
 });
+
+// Live activity (issue 13): staff watch a share and its document while the guest acts; each
+// event appears at the top as it happens, and a revocation changes the share's state on
+// the open page.
+test('staff see a guest open, comment and lose access as it happens', async ({ page, browser }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  const rest = await api();
+  const doc = await rest.post('/api/v1/documents', {
+    multipart: { title: 'Audit findings', file: { name: 'findings.txt', mimeType: 'text/plain', buffer: Buffer.from('Finding 1: access reviews are late.\n') } },
+  });
+  expect(doc.ok()).toBeTruthy();
+  const documentId = (await doc.json()).id;
+  const share = await rest.post('/api/v1/shares', {
+    data: { item: documentId, recipient: { name: 'Otto Auditor', email: 'otto@audit.example' }, expires_in_days: 7, settings: { permission: 'comment' } },
+  });
+  expect(share.ok(), await share.text()).toBeTruthy();
+  const { url, id: shareId } = await share.json();
+  remember(url);
+
+  await page.goto(`/console/share/${shareId}`);
+  await hydrated(page);
+  const events = page.locator('.share-events');
+  await expect(events.locator('[data-event="share.created"]')).toBeVisible();
+
+  // The guest opens the link: staff see it arrive, marked as new.
+  const guestContext = await browser.newContext({ baseURL: BASE });
+  const guest = await guestContext.newPage();
+  await installHydrationProbe(guest);
+  await guest.goto(url);
+  await guest.getByTestId('continue').click();
+  await expect(guest).toHaveURL(/\/portal$/);
+  await hydrated(guest);
+  await expect(events.locator('tr.arrived[data-event="share.accessed"]')).toBeVisible();
+  await expect(events.locator('tr.arrived[data-event="share.accessed"]')).toContainText('Opened the share');
+
+  // The guest comments: it shows on the share page, newest first.
+  await guest.getByTestId('new-comment').fill('Finding 1 is addressed in the Q3 plan.');
+  await guest.getByTestId('post-thread').click();
+  await expect(events.locator('tbody tr').first()).toHaveAttribute('data-event', 'comment.posted');
+  // The share page also holds the conversation with this recipient, and who is viewing.
+  await expect(page.getByTestId('comments')).toContainText('Finding 1 is addressed in the Q3 plan.');
+  await expect(page.getByTestId('presence')).toContainText('Otto Auditor');
+
+  // And on the document's Activity tab.
+  await page.goto(`/console/documents/${documentId}?tab=activity`);
+  await hydrated(page);
+  await guest.getByTestId('new-comment').fill('Finding 2 needs an owner.');
+  await guest.getByTestId('post-thread').click();
+  await expect(page.locator('tr.arrived[data-event="comment.posted"]')).toHaveCount(1);
+
+  // Revoked from elsewhere: the open share page shows it, and its state changes.
+  await page.goto(`/console/share/${shareId}`);
+  await hydrated(page);
+  const revoke = await rest.post(`/api/v1/shares/${shareId}/revoke`, { data: {} });
+  expect(revoke.ok()).toBeTruthy();
+  await expect(events.locator('tr.arrived[data-event="share.revoked"]')).toBeVisible();
+  await expect(page.locator('h1 .badge')).toHaveText('Revoked');
+  await expect(guest.getByText('This link has been revoked.')).toBeVisible();
+  await events.scrollIntoViewIfNeeded();
+  await shots(page, info, '03-share-activity');
+  await guestContext.close();
+});

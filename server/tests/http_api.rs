@@ -961,6 +961,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "guest/delete_guest_comment",
         "staff_comments",
         "load_comment_access",
+        "load_share_comments",
     ];
     let form = |name: &str| roles::console_form(name, &doc, &share_id);
     let partners = || async {

@@ -102,6 +102,8 @@ async fn send(
 struct Ctx {
     voice: Voice,
     document: String,
+    /// The share whose threads the panel shows (a share's page), or every thread.
+    share: Option<String>,
     csrf: String,
     book: RwSignal<CommentBook>,
     live: LiveDocument,
@@ -163,6 +165,9 @@ pub fn LiveComments(
     voice: Voice,
     access: CommentsAccess,
     first: CommentsView,
+    /// Show only the threads this share's guest reads (a share's page).
+    #[prop(optional_no_strip)]
+    share: Option<String>,
 ) -> AnyView {
     let mut start = CommentBook::default();
     start.apply(first.items);
@@ -177,7 +182,7 @@ pub fn LiveComments(
     });
     let left = document.clone();
     on_cleanup(move || crate::live::unfollow(&left));
-    view! { <CommentsPanel document voice access live/> }.into_any()
+    view! { <CommentsPanel document voice access live share/> }.into_any()
 }
 
 #[component]
@@ -186,6 +191,9 @@ pub fn CommentsPanel(
     voice: Voice,
     access: CommentsAccess,
     live: LiveDocument,
+    /// Show only the threads this share's guest reads.
+    #[prop(optional_no_strip)]
+    share: Option<String>,
 ) -> AnyView {
     let csrf = use_context::<CurrentUser>()
         .map(|u| u.csrf)
@@ -195,12 +203,14 @@ pub fn CommentsPanel(
     let ctx = Ctx {
         voice,
         document,
+        share: share.clone(),
         csrf,
         book,
         live,
     };
-    let threads = Memo::new(move |_| book.with(CommentBook::thread_ids));
-    let count = move || book.with(CommentBook::live_count);
+    let shown = share.clone();
+    let threads = Memo::new(move |_| book.with(|b| b.thread_ids_for(shown.as_deref())));
+    let count = move || book.with(|b| b.live_count_for(share.as_deref()));
     let may_write = access.may_write;
     let thread_ctx = ctx.clone();
     view! {
@@ -459,8 +469,9 @@ fn Composer(
 fn NewThread(ctx: Ctx, access: CommentsAccess) -> AnyView {
     let text = RwSignal::new(String::new());
     let page = RwSignal::new(String::new());
-    // Staff only unless chosen otherwise: an internal note never reaches a guest by default.
-    let audience = RwSignal::new("staff".to_owned());
+    // Staff only unless chosen otherwise (an internal note never reaches a guest by
+    // default); on a share's page, that share's guest.
+    let audience = RwSignal::new(ctx.share.clone().unwrap_or_else(|| "staff".to_owned()));
     let named = RwSignal::new(Vec::<String>::new());
     let action = ctx.action();
     let error = refusal(action);
@@ -504,8 +515,11 @@ fn NewThread(ctx: Ctx, access: CommentsAccess) -> AnyView {
                 <label>"Who reads it"
                     <select data-testid="comment-audience" on:change=move |ev| audience.set(event_target_value(&ev))
                         aria-describedby="new-thread-audience-error">
-                        <option value="staff" selected>"Staff only"</option>
-                        {shares.iter().map(|(id, name)| view! { <option value=id.clone()>{format!("{name} (their share)")}</option> }).collect_view()}
+                        <option value="staff" selected=move || audience.get() == "staff">"Staff only"</option>
+                        {shares.iter().map(|(id, name)| {
+                            let chosen = id.clone();
+                            view! { <option value=id.clone() selected=move || audience.get() == chosen>{format!("{name} (their share)")}</option> }
+                        }).collect_view()}
                         {(may_moderate && shares.len() > 1).then(|| view! { <option value="shares">"Several shares (choose below)"</option> })}
                     </select>
                 </label>

@@ -62,6 +62,11 @@ impl CommentView {
     pub fn is_root(&self) -> bool {
         self.id == self.thread_id
     }
+
+    /// Whether `share`'s guest reads this (root's) thread.
+    pub fn read_by(&self, share: &str) -> bool {
+        self.audience.iter().any(|r| r.share_id == share)
+    }
 }
 
 /// Someone viewing a document now (the live channel's `presence` message).
@@ -109,6 +114,14 @@ pub struct CommentsAccess {
     pub may_moderate: bool,
     /// Staff: the document's active shares a thread may address (share id, recipient).
     pub shares: Vec<(String, String)>,
+}
+
+/// A share's page: the comments of its document that its guest reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareComments {
+    pub document: String,
+    pub first: CommentsView,
+    pub access: CommentsAccess,
 }
 
 /// A thread: its root and replies, oldest first.
@@ -165,7 +178,16 @@ impl CommentBook {
 
     /// The roots of [`threads`](Self::threads), in order.
     pub fn thread_ids(&self) -> Vec<String> {
-        self.threads().into_iter().map(|t| t.root.id).collect()
+        self.thread_ids_for(None)
+    }
+
+    /// The threads `share`'s guest reads (`None`: every thread), oldest first.
+    pub fn thread_ids_for(&self, share: Option<&str>) -> Vec<String> {
+        self.threads()
+            .into_iter()
+            .filter(|t| share.is_none_or(|s| t.root.read_by(s)))
+            .map(|t| t.root.id)
+            .collect()
     }
 
     /// The replies of the thread `root`, oldest first (deleted ones left out).
@@ -181,7 +203,18 @@ impl CommentBook {
 
     /// How many comments are not deleted.
     pub fn live_count(&self) -> usize {
-        self.by_id.values().filter(|c| c.deleted.is_none()).count()
+        self.live_count_for(None)
+    }
+
+    /// [`live_count`](Self::live_count) in the threads `share`'s guest reads.
+    pub fn live_count_for(&self, share: Option<&str>) -> usize {
+        self.by_id
+            .values()
+            .filter(|c| c.deleted.is_none())
+            .filter(|c| {
+                share.is_none_or(|s| self.by_id.get(&c.thread_id).is_some_and(|r| r.read_by(s)))
+            })
+            .count()
     }
 
     /// The threads, oldest first (a reply whose root has not arrived yet waits for it).

@@ -94,8 +94,12 @@ pub struct CreatedShareView {
     pub recipient_name: String,
 }
 
+/// An audit event as the console lists it (and its live feeds send it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRowView {
+    pub id: String,
+    /// Its position in the organisation's chain (a live feed's cursor).
+    pub seq: Option<i64>,
     pub occurred_at: String,
     pub event_type: String,
     pub actor_name: String,
@@ -103,6 +107,23 @@ pub struct AuditRowView {
     pub share_id: Option<String>,
     pub ip: Option<String>,
     pub details: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::services::audit_log::AuditEventView> for AuditRowView {
+    fn from(e: backend::services::audit_log::AuditEventView) -> Self {
+        Self {
+            id: e.id,
+            seq: e.seq,
+            occurred_at: e.occurred_at,
+            event_type: e.event_type,
+            actor_name: e.actor.name,
+            credential: e.actor.credential,
+            share_id: e.share_id,
+            ip: e.ip,
+            details: e.details.to_string(),
+        }
+    }
 }
 
 /// A row of the console's outbox.

@@ -11,7 +11,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::crypto::hex_lower;
-use crate::store::{self, audit::AuditRow, Db, Tx};
+use crate::store::audit::{About, Appended, AuditRow};
+use crate::store::{self, Committed, Db, Tx};
 
 /// `prev_hash` of an organisation's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -62,7 +63,16 @@ pub async fn append(tx: &mut Tx, mut row: AuditRow) -> store::Result<()> {
     row.seq = Some(seq);
     row.prev_hash = Some(prev);
     row.hash = Some(hash);
-    store::audit::insert(tx, &row).await
+    store::audit::insert(tx, &row).await?;
+    tx.note(Committed::Audit(Appended {
+        org_id: row.org_id,
+        seq,
+        about: About::One {
+            share_id: row.share_id,
+            item_id: row.item_id,
+        },
+    }));
+    Ok(())
 }
 
 /// Appends several events of one organisation inside `tx` with one head update and
@@ -86,7 +96,13 @@ pub async fn append_many(tx: &mut Tx, org_id: &str, mut rows: Vec<AuditRow>) -> 
         row.hash = Some(hash);
     }
     store::audit::set_head_hash(tx, org_id, &prev).await?;
-    store::audit::insert_many(tx, &rows).await
+    store::audit::insert_many(tx, &rows).await?;
+    tx.note(Committed::Audit(Appended {
+        org_id: org_id.to_owned(),
+        seq: first + n - 1,
+        about: About::Many,
+    }));
+    Ok(())
 }
 
 /// Chains events written before the chain existed, oldest first. Idempotent; run at start.

@@ -1,6 +1,7 @@
 //! What live channels follow besides revocations: changes about a document (its comments,
-//! who is viewing it, who is typing) and changes to a staff member's standing, as the bus
-//! and `NOTIFY` carry them — ids only.
+//! who is viewing it, who is typing), changes to a staff member's standing, and the audit
+//! events a staff page watches ([`Watched`]), as the bus and `NOTIFY` carry them — ids
+//! only.
 
 /// A document of an organisation, as live announcements name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,8 +16,9 @@ pub struct DocumentRef {
 pub enum Topic {
     /// Its comments changed: read the changes after your cursor.
     Comments,
-    /// Who is viewing it changed: read its presence.
-    Presence,
+    /// Who is viewing it changed: read its presence. `staff`: the change may concern a
+    /// staff member's entry (guests, who are shown staff only, skip the others unread).
+    Presence { staff: bool },
     /// Someone present (by presence id) is typing, in a thread (or a new one).
     Typing {
         presence: String,
@@ -42,7 +44,8 @@ impl DocumentEvent {
         }
     }
 
-    /// `{kind}:{org}:{document}[:{presence}:{thread or -}]` (ids never hold a colon).
+    /// `{kind}:{org}:{document}[:{staff|guest}][:{presence}:{thread or -}]` (ids never hold
+    /// a colon).
     pub(super) fn payload(&self) -> String {
         let DocumentRef {
             org_id,
@@ -50,7 +53,10 @@ impl DocumentEvent {
         } = &self.document;
         match &self.topic {
             Topic::Comments => format!("comments:{org_id}:{document_id}"),
-            Topic::Presence => format!("presence:{org_id}:{document_id}"),
+            Topic::Presence { staff } => format!(
+                "presence:{org_id}:{document_id}:{}",
+                if *staff { "staff" } else { "guest" }
+            ),
             Topic::Typing { presence, thread } => format!(
                 "typing:{org_id}:{document_id}:{presence}:{}",
                 thread.as_deref().unwrap_or("-")
@@ -64,7 +70,13 @@ impl DocumentEvent {
         let (org_id, document_id) = (parts.next()?, parts.next()?);
         let topic = match kind {
             "comments" => Topic::Comments,
-            "presence" => Topic::Presence,
+            "presence" => Topic::Presence {
+                staff: match parts.next()? {
+                    "staff" => true,
+                    "guest" => false,
+                    _ => return None,
+                },
+            },
             "typing" => {
                 let presence = parts.next()?.to_owned();
                 let thread = parts.next()?;
@@ -109,5 +121,36 @@ impl StaffRef {
             org_id: org_id.to_owned(),
             user_id: user_id.to_owned(),
         })
+    }
+}
+
+/// Whose audit events a staff channel shows as they are appended: one organisation's,
+/// about one share or about some items (a document's revisions).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watched {
+    pub org_id: String,
+    pub watching: Watching,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Watching {
+    Share(String),
+    Items(Vec<String>),
+}
+
+impl Watched {
+    /// Whether `a` may hold events this watch shows (several events at once may).
+    pub fn hears(&self, a: &crate::store::audit::Appended) -> bool {
+        use crate::store::audit::About;
+        if a.org_id != self.org_id {
+            return false;
+        }
+        match (&a.about, &self.watching) {
+            (About::Many, _) => true,
+            (About::One { share_id, .. }, Watching::Share(s)) => share_id.as_ref() == Some(s),
+            (About::One { item_id, .. }, Watching::Items(ids)) => {
+                item_id.as_ref().is_some_and(|i| ids.contains(i))
+            }
+        }
     }
 }

@@ -14,6 +14,10 @@
 //! something that admits a share's guests changed without revoking it (a browser rejected,
 //! a guest signed out), and its open live channels re-check their sessions at once.
 //!
+//! Committed audit events (`store::Tx::note`) travel the same way on their own broadcast
+//! channel: the pool's commit watcher ([`RevocationBus::commit_watcher`]) publishes them
+//! here once committed and, on PostgreSQL, the transaction NOTIFYs the other nodes.
+//!
 //! A node can miss notifications: while its LISTEN connection is down, or when a stream's
 //! subscription falls behind. Then the bus says [`Heard::Unsure`] and each stream re-reads
 //! its share from the database (`services::access::until_revoked`) instead of trusting
@@ -29,7 +33,10 @@ use crate::share_cache::ShareCache;
 
 mod document;
 
-pub use document::{DocumentEvent, DocumentRef, StaffRef, Topic};
+pub use document::{DocumentEvent, DocumentRef, StaffRef, Topic, Watched, Watching};
+
+use crate::store::audit::Appended;
+use crate::store::{CommitWatcher, Committed};
 
 pub const CHANNEL: &str = "liaison_revocations";
 
@@ -61,6 +68,9 @@ const CHANGED_PREFIX: &str = "changed:";
 /// What a notification on [`CHANNEL`] says.
 fn parse_payload(payload: &str) -> Option<BusEvent> {
     if let Some((origin, rest)) = payload.split_once('|') {
+        if let Some(c) = Committed::parse(rest) {
+            return Some(BusEvent::Committed(origin.to_owned(), c));
+        }
         let e = DocumentEvent::parse(rest)?;
         return Some(BusEvent::Document(origin.to_owned(), e));
     }
@@ -85,6 +95,12 @@ enum BusEvent {
     Document(String, DocumentEvent),
     /// A staff member's standing changed: their console channels re-check.
     Staff(StaffRef),
+    /// A transaction of the node named first committed something live readers follow
+    /// (`store::Tx::note`); only `listen` sees these.
+    Committed(String, Committed),
+    /// What admits the organisation's guests changed (a partner or IdP disabled): their
+    /// open channels re-check their sessions.
+    GuestsChanged(String),
     /// Revocations may have been missed (the LISTEN connection was down).
     Unsure,
 }
@@ -96,6 +112,8 @@ pub struct RevocationBus {
     /// comments, presence and typing get, a revocation is never crowded out of a
     /// stream's subscription.
     documents: broadcast::Sender<DocumentEvent>,
+    /// Audit events appended on any node (apart for the same reason).
+    audit: broadcast::Sender<Appended>,
     /// This node, as its own notifications name it (they are published locally already).
     node: Arc<str>,
     /// The live presence entries this node's channels hold (`services::presence`): only
@@ -124,6 +142,7 @@ impl RevocationBus {
         Self {
             tx: broadcast::channel(1024).0,
             documents: broadcast::channel(4096).0,
+            audit: broadcast::channel(4096).0,
             node: crate::store::new_id().into(),
             presence: Arc::default(),
             shares: Arc::new(ShareCache::new(single_node)),
@@ -154,6 +173,17 @@ impl RevocationBus {
     /// This node's id (random per start).
     pub fn node_id(&self) -> &str {
         &self.node
+    }
+
+    /// What announces the database's committed notes on this bus and, with PostgreSQL, on
+    /// every other node's (installed on the pool by the core).
+    pub fn commit_watcher(&self) -> CommitWatcher {
+        let (tx, audit) = (self.tx.clone(), self.audit.clone());
+        CommitWatcher {
+            channel: CHANNEL,
+            origin: self.node.clone(),
+            hear: Box::new(move |notes| publish_committed(&tx, &audit, notes)),
+        }
     }
 
     /// Records that one of this node's channels holds the presence entry `id`
@@ -218,6 +248,11 @@ impl RevocationBus {
         Ok(())
     }
 
+    /// Announces what another node committed.
+    fn publish_committed(&self, notes: &[Committed]) {
+        publish_committed(&self.tx, &self.audit, notes);
+    }
+
     /// Tells every stream that revocations may have been missed, so each re-checks its
     /// share in the database.
     pub fn publish_unsure(&self) {
@@ -231,6 +266,7 @@ impl RevocationBus {
         Subscription {
             rx: self.tx.subscribe(),
             documents: self.documents.subscribe(),
+            audit: self.audit.subscribe(),
             open: self.open.clone(),
             holding: None,
         }
@@ -243,6 +279,7 @@ impl RevocationBus {
 pub struct Subscription {
     rx: broadcast::Receiver<BusEvent>,
     documents: broadcast::Receiver<DocumentEvent>,
+    audit: broadcast::Receiver<Appended>,
     open: Arc<std::sync::Mutex<HashMap<String, usize>>>,
     holding: Option<String>,
 }
@@ -291,6 +328,8 @@ pub enum Heard {
     Changed,
     /// Something changed about a document the stream follows.
     Document(DocumentEvent),
+    /// Audit events were appended that the stream watches.
+    Activity(Appended),
 }
 
 impl Subscription {
@@ -315,9 +354,17 @@ impl Subscription {
                     Ok(BusEvent::Revoked(r)) if interest.share(&r) => return Heard::Revoked,
                     Ok(BusEvent::Changed(r)) if interest.share(&r) => return Heard::Changed,
                     Ok(BusEvent::Staff(s)) if interest.staff(&s) => return Heard::Changed,
-                    Ok(BusEvent::Revoked(_) | BusEvent::Changed(_) | BusEvent::Staff(_)) => {}
-                    // Only `listen` sees these: it republishes them on the documents' channel.
-                    Ok(BusEvent::Document(..)) => {}
+                    Ok(BusEvent::GuestsChanged(org)) if interest.guests_of == Some(org.as_str()) => {
+                        return Heard::Changed
+                    }
+                    Ok(
+                        BusEvent::Revoked(_)
+                        | BusEvent::Changed(_)
+                        | BusEvent::Staff(_)
+                        | BusEvent::GuestsChanged(_),
+                    ) => {}
+                    // Only `listen` sees these: it republishes them on their own channels.
+                    Ok(BusEvent::Document(..) | BusEvent::Committed(..)) => {}
                     Ok(BusEvent::Unsure) | Err(broadcast::error::RecvError::Lagged(_)) => {
                         return Heard::Unsure
                     }
@@ -325,6 +372,14 @@ impl Subscription {
                 },
                 event = self.documents.recv(), if !interest.documents.is_empty() => match event {
                     Ok(e) if interest.documents.contains(&e.document) => return Heard::Document(e),
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => return Heard::Unsure,
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                },
+                event = self.audit.recv(), if !interest.activity.is_empty() => match event {
+                    Ok(a) if interest.activity.iter().any(|w| w.hears(&a)) => {
+                        return Heard::Activity(a)
+                    }
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => return Heard::Unsure,
                     Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
@@ -339,9 +394,13 @@ impl Subscription {
 pub struct Interest<'a> {
     /// A guest's share: its revocation ends the channel, its changes re-check it.
     pub share_id: Option<&'a str>,
+    /// A guest's organisation: changes to what admits its guests re-check the channel.
+    pub guests_of: Option<&'a str>,
     /// A staff member (organisation, user): changes to their standing re-check it.
     pub staff: Option<(&'a str, &'a str)>,
     pub documents: &'a [DocumentRef],
+    /// Whose audit events it shows as they are appended (staff).
+    pub activity: &'a [Watched],
 }
 
 impl Interest<'_> {
@@ -403,6 +462,25 @@ async fn notify_now(db: &crate::store::Db, payload: String) -> crate::store::Res
     Ok(())
 }
 
+/// Publishes committed notes: appended audit events on `audit`, the rest on `tx` (no
+/// receivers is fine).
+fn publish_committed(
+    tx: &broadcast::Sender<BusEvent>,
+    audit: &broadcast::Sender<Appended>,
+    notes: &[Committed],
+) {
+    for note in notes {
+        match note {
+            Committed::Audit(a) => {
+                let _ = audit.send(a.clone());
+            }
+            Committed::GuestsChanged { org_id } => {
+                let _ = tx.send(BusEvent::GuestsChanged(org_id.clone()));
+            }
+        }
+    }
+}
+
 /// LISTENs for revocations made on other nodes and republishes them on `bus`, reconnecting
 /// after errors. Runs until the process ends.
 ///
@@ -435,6 +513,11 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
                                     }
                                 }
                                 Some(BusEvent::Staff(s)) => bus.publish_staff(s),
+                                Some(BusEvent::Committed(origin, c)) => {
+                                    if *origin != *bus.node {
+                                        bus.publish_committed(&[c])
+                                    }
+                                }
                                 _ => tracing::warn!("malformed revocation notification"),
                             },
                             Ok(None) => {
@@ -456,118 +539,4 @@ pub async fn listen(postgres_url: String, bus: RevocationBus) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn payloads_say_revoked_or_changed() {
-        assert!(matches!(parse_payload("o:s"), Some(BusEvent::Revoked(r)) if r.share_id == "s"));
-        assert!(
-            matches!(parse_payload("changed:o:s"), Some(BusEvent::Changed(r)) if r.org_id == "o")
-        );
-        assert!(parse_payload("changed:nonsense").is_none());
-        for topic in [
-            Topic::Comments,
-            Topic::Presence,
-            Topic::Typing {
-                presence: "p".into(),
-                thread: None,
-            },
-            Topic::Typing {
-                presence: "p".into(),
-                thread: Some("t".into()),
-            },
-        ] {
-            let e = DocumentEvent::new("o", "d", topic);
-            assert!(
-                matches!(parse_payload(&format!("n1|{}", e.payload())), Some(BusEvent::Document(n, x)) if x == e && n == "n1"),
-                "{e:?}"
-            );
-        }
-        assert!(DocumentEvent::parse("typing:o:d").is_none());
-        let s = StaffRef {
-            org_id: "o".into(),
-            user_id: "u".into(),
-        };
-        assert!(matches!(parse_payload(&s.payload()), Some(BusEvent::Staff(x)) if x == s));
-        assert!(DocumentEvent::parse("comments:o:d:extra").is_none());
-    }
-
-    fn revoked(share_id: &str) -> Revoked {
-        Revoked {
-            org_id: "o".into(),
-            share_id: share_id.into(),
-        }
-    }
-
-    /// Security review, finding 6: open streams per share are capped on each node, and a
-    /// closed stream gives its slot back.
-    #[test]
-    fn streams_per_share_are_capped_and_given_back() {
-        let bus = RevocationBus::default();
-        let mut open: Vec<Subscription> = (0..MAX_STREAMS_PER_SHARE)
-            .map(|_| {
-                let mut s = bus.subscribe();
-                assert!(s.hold("s1"));
-                s
-            })
-            .collect();
-        let mut one_more = bus.subscribe();
-        assert!(!one_more.hold("s1"), "over the cap");
-        assert!(one_more.hold("s2"), "another share has its own slots");
-        open.pop();
-        let mut again = bus.subscribe();
-        assert!(again.hold("s1"), "a closed stream gave its slot back");
-        drop(open);
-        drop(again);
-        drop(one_more);
-        assert!(bus.open.lock().unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn a_stream_hears_only_its_own_share_and_doubts() {
-        let bus = RevocationBus::default();
-        let mut sub = bus.subscribe();
-        let mine = tokio::spawn(async move {
-            let first = sub.next_for("s1").await;
-            (first, sub.next_for("s1").await)
-        });
-        tokio::task::yield_now().await;
-        bus.publish(revoked("s2"));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!mine.is_finished(), "woken by another share's revocation");
-        bus.publish_unsure();
-        bus.publish(revoked("s1"));
-        let heard = tokio::time::timeout(Duration::from_secs(1), mine)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(heard, (Heard::Unsure, Heard::Revoked));
-        let r = Revoked {
-            org_id: "o1".into(),
-            share_id: "0190-x".into(),
-        };
-        assert_eq!(Revoked::parse(&r.payload()), Some(r));
-    }
-
-    #[tokio::test]
-    async fn a_subscription_hears_revocations_published_before_it_is_awaited() {
-        let bus = RevocationBus::default();
-        let mut subscription = bus.subscribe();
-        bus.publish(revoked("s1"));
-        let heard = tokio::time::timeout(Duration::from_secs(1), subscription.next_for("s1"))
-            .await
-            .expect("a revocation published after subscribing was missed");
-        assert_eq!(heard, Heard::Revoked);
-    }
-
-    #[tokio::test]
-    async fn a_subscription_that_fell_behind_is_unsure() {
-        let bus = RevocationBus::default();
-        let mut subscription = bus.subscribe();
-        for i in 0..2000 {
-            bus.publish(revoked(&format!("other-{i}")));
-        }
-        assert_eq!(subscription.next_for("s1").await, Heard::Unsure);
-    }
-}
+mod tests;

@@ -93,7 +93,7 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-fn require_reader(who: &Staff) -> Result<()> {
+pub(super) fn require_reader(who: &Staff) -> Result<()> {
     super::authorize(who, crate::domain::Action::ReadAudit)
 }
 
@@ -134,7 +134,12 @@ fn decode_cursor(text: &str) -> Result<(i64, String)> {
 }
 
 /// The store's query for `f`, the `document` filter resolved to its revisions.
-async fn query(core: &Liaison, who: &Staff, f: AuditFilter, limit: i64) -> Result<AuditQuery> {
+pub(super) async fn query(
+    core: &Liaison,
+    who: &Staff,
+    f: AuditFilter,
+    limit: i64,
+) -> Result<AuditQuery> {
     let document = id_filter("document", f.document.clone())?;
     let mut q = to_query(f, limit)?;
     if let Some(id) = document {
@@ -176,6 +181,7 @@ fn to_query(f: AuditFilter, limit: i64) -> Result<AuditQuery> {
         from_ms: parse_time("from", f.from.as_deref())?,
         to_ms: parse_time("to", f.to.as_deref())?,
         before: f.cursor.as_deref().map(decode_cursor).transpose()?,
+        after_seq: None,
         limit,
     })
 }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod analytics;
 pub mod api_keys;
+pub mod audit_feed;
 pub mod audit_log;
 pub mod auth;
 pub mod bootstrap;

@@ -79,7 +79,8 @@ pub async fn enter(core: &Liaison, who: Present<'_>, document_id: &str) -> Resul
     };
     store::presence::insert(core.db.pool(), &row).await?;
     core.revocations.hold_presence(&row.id, true);
-    let event = DocumentEvent::new(&row.org_id, document_id, Topic::Presence);
+    let staff = matches!(who, Present::Staff(_));
+    let event = DocumentEvent::new(&row.org_id, document_id, Topic::Presence { staff });
     if let Err(e) = announce(core, event).await {
         // Not present after all: the caller never learns the entry's id.
         core.revocations.hold_presence(&row.id, false);
@@ -89,15 +90,19 @@ pub async fn enter(core: &Liaison, who: Present<'_>, document_id: &str) -> Resul
     Ok(row.id)
 }
 
-/// The entry `id` ends (its channel stopped following the document or closed).
+/// `who`'s entry `id` ends (its channel stopped following the document or closed).
 #[tracing::instrument(skip_all)]
-pub async fn leave(core: &Liaison, org_id: &str, document_id: &str, id: &str) -> Result<()> {
+pub async fn leave(core: &Liaison, who: Present<'_>, document_id: &str, id: &str) -> Result<()> {
+    let (org_id, staff) = match who {
+        Present::Staff(s) => (&s.org_id, true),
+        Present::Guest(g) => (&g.org_id, false),
+    };
     // No longer kept alive: should the removal fail, the entry still expires.
     core.revocations.hold_presence(id, false);
     store::presence::delete(core.db.pool(), org_id, id).await?;
     announce(
         core,
-        DocumentEvent::new(org_id, document_id, Topic::Presence),
+        DocumentEvent::new(org_id, document_id, Topic::Presence { staff }),
     )
     .await
 }
@@ -230,7 +235,8 @@ pub async fn heartbeat(core: &Liaison) -> Result<()> {
     for (org_id, document_id) in store::presence::remove_expired(&core.db, now).await? {
         announce(
             core,
-            DocumentEvent::new(&org_id, &document_id, Topic::Presence),
+            // Whose entries they were is not read: anyone may be concerned.
+            DocumentEvent::new(&org_id, &document_id, Topic::Presence { staff: true }),
         )
         .await?;
     }

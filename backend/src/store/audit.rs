@@ -270,6 +270,28 @@ where
     .await?)
 }
 
+/// Events appended to an organisation's chain, as their commit announces them
+/// (`Committed::Audit`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub org_id: String,
+    /// The `seq` of the newest of them.
+    pub seq: i64,
+    pub about: About,
+}
+
+/// What appended events are about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum About {
+    /// One event, about this share and item (either may be absent).
+    One {
+        share_id: Option<String>,
+        item_id: Option<String>,
+    },
+    /// Several events at once (a bulk change, an import): anything.
+    Many,
+}
+
 /// Filters of the audit log and its exports: exact matches (or one of a list), and the
 /// time range.
 #[derive(Clone, Debug, Default)]
@@ -287,6 +309,8 @@ pub struct AuditQuery {
     pub to_ms: Option<i64>,
     /// Newest first; events strictly older than this (occurred_at, id) position.
     pub before: Option<(i64, String)>,
+    /// Only events after this chain position, newest first (a live feed's cursor).
+    pub after_seq: Option<i64>,
     pub limit: i64,
 }
 
@@ -326,9 +350,17 @@ where
         sql.push(&format!(" AND (occurred_at, id) < ({a}, {i})"));
     }
     let limit = sql.int_arg(q.limit);
-    sql.push(&format!(
-        " ORDER BY occurred_at DESC, id DESC LIMIT {limit}"
-    ));
+    match q.after_seq {
+        Some(after) => {
+            let p = sql.int_arg(after);
+            sql.push(&format!(" AND seq > {p} ORDER BY seq DESC LIMIT {limit}"));
+        }
+        None => {
+            sql.push(&format!(
+                " ORDER BY occurred_at DESC, id DESC LIMIT {limit}"
+            ));
+        }
+    }
     sql.query_as().fetch_all(db).await.map_err(StoreError::from)
 }
 

@@ -34,6 +34,8 @@ pub mod signing_keys;
 mod sql;
 pub mod staff_links;
 pub use sql::Sql;
+mod tx;
+pub use tx::{CommitWatcher, Committed, Tx};
 pub mod users;
 
 use std::str::FromStr;
@@ -41,8 +43,6 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
-
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -91,6 +91,7 @@ impl Engine {
 pub struct Db {
     pool: AnyPool,
     engine: Engine,
+    watch: tx::CommitWatch,
 }
 
 impl Db {
@@ -122,7 +123,11 @@ impl Db {
             Engine::Postgres => pool.max_connections(16),
         };
         let pool = pool.connect_with(options).await?;
-        Ok(Self { pool, engine })
+        Ok(Self {
+            pool,
+            engine,
+            watch: Default::default(),
+        })
     }
 
     /// Applies pending migrations for this engine.
@@ -151,7 +156,17 @@ impl Db {
     }
 
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin().await?)
+        Ok(Tx::new(
+            self.pool.begin().await?,
+            self.engine,
+            self.watch.clone(),
+        ))
+    }
+
+    /// Has `w` hear what every transaction of this pool (and its clones) noted
+    /// ([`Tx::note`]). One watcher per pool: a second call replaces the first.
+    pub fn watch_commits(&self, w: CommitWatcher) {
+        self.watch.set(w);
     }
 
     /// Readiness probe: the database answers a trivial query.

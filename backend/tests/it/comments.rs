@@ -711,7 +711,11 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
         )
         .await
         .unwrap(),
-        Heard::Document(DocumentEvent::new(&admin.org_id, &doc, Topic::Presence))
+        Heard::Document(DocumentEvent::new(
+            &admin.org_id,
+            &doc,
+            Topic::Presence { staff: false }
+        ))
     );
     presence::enter(&h.core, Present::Guest(&bob), &doc)
         .await
@@ -804,7 +808,7 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
     ));
 
     // Leaving removes the entry.
-    presence::leave(&h.core, &org_id, &doc, &jane_entry)
+    presence::leave(&h.core, Present::Guest(&jane), &doc, &jane_entry)
         .await
         .unwrap();
     assert_eq!(
@@ -852,7 +856,11 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
         )
         .await
         .unwrap(),
-        Heard::Document(DocumentEvent::new(&admin.org_id, &doc, Topic::Presence))
+        Heard::Document(DocumentEvent::new(
+            &admin.org_id,
+            &doc,
+            Topic::Presence { staff: true }
+        ))
     );
     let now_seen = names(seen_by(Reader::of_staff(&admin)).await);
     assert!(

@@ -7,6 +7,7 @@
 mod common;
 
 mod audit_chain;
+mod audit_feed;
 mod comments;
 mod custom_domains;
 mod document_register;

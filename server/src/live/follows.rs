@@ -138,7 +138,9 @@ impl Follows {
         };
         match event.topic {
             Topic::Comments => self.push_comments(out, session, i).await,
-            Topic::Presence => self.push_presence(out, session, i).await,
+            // A guest is shown staff only: another guest coming or going changes nothing.
+            Topic::Presence { staff: false } if session.share_id().is_some() => Ok(()),
+            Topic::Presence { .. } => self.push_presence(out, session, i).await,
             Topic::Typing { presence, thread } => {
                 if presence == self.state[i].presence {
                     return Ok(());
@@ -286,7 +288,14 @@ async fn deliver(out: &mut Outbox, message: String) -> Result<(), End> {
 }
 
 async fn leave(session: &Session, d: &DocumentRef, entry: &str) {
-    if let Err(e) = presence::leave(&session.state.core, &d.org_id, &d.document_id, entry).await {
+    if let Err(e) = presence::leave(
+        &session.state.core,
+        session.present(),
+        &d.document_id,
+        entry,
+    )
+    .await
+    {
         // The entry expires without its node's heartbeat.
         tracing::warn!(error = %e, "a presence entry could not be removed");
     }

@@ -27,6 +27,13 @@
 //! may see it. `{"type":"typing","document":…,"thread":…}` tells the others (at most once
 //! per [`TYPING_EVERY`]), who hear `{"type":"typing","document":…,"thread":…,"who":…}`.
 //!
+//! Activity (staff who read the audit log): `{"type":"watch","feed":"share"|"document",
+//! "id":…,"event_type":…,"after":N}` sends the audit events of that share or document (of
+//! that type or group, when given) appended after chain position N, newest first, then
+//! each new batch as it is appended on any node (`{"type":"activity","feed":…,"id":…,
+//! "items":[…],"last_seq":M,"truncated":…}`; `truncated`: more were appended than one
+//! message holds, the oldest are left to the audit log). `{"type":"unwatch",…}` stops.
+//!
 //! What the server accepts from the page is bounded: text frames of at most
 //! [`MAX_MESSAGE_BYTES`] (larger: 1009), valid UTF-8 (else 1007), JSON the protocol knows
 //! (else 1008), at most [`MAX_MESSAGES`] per [`RATE_WINDOW`] (else 1008); binary frames
@@ -47,9 +54,11 @@ use crate::state::AppState;
 
 mod follows;
 mod session;
+mod watches;
 
 use follows::Follows;
 use session::{Session, Viewer};
+use watches::{FeedKind, Watches};
 
 /// The close codes of this channel (4000–4999 are the application's; the rest RFC 6455's).
 pub mod close {
@@ -98,8 +107,10 @@ const COMMENTS_MESSAGE_BYTES: usize = 32 * 1024;
 /// A viewer's typing is announced at most this often per document.
 pub const TYPING_EVERY: Duration = Duration::from_secs(2);
 /// Follows and unfollows one socket may send per minute (each enters or leaves presence,
-/// which every follower of the document hears).
+/// which every follower of the document hears); watches and unwatches count apart.
 pub const MAX_FOLLOWS_PER_MINUTE: u32 = 30;
+/// Activity feeds one staff socket may watch.
+pub const MAX_WATCHED: usize = 8;
 
 /// What the page may send.
 #[derive(Deserialize)]
@@ -116,6 +127,17 @@ enum FromPage {
         document: String,
         thread: Option<String>,
     },
+    /// Staff: send the audit events of this share or document (of `event_type` only, when
+    /// given) after chain position `after`, then each new one.
+    Watch {
+        feed: FeedKind,
+        id: String,
+        #[serde(default)]
+        event_type: Option<String>,
+        after: i64,
+    },
+    /// Stop watching this feed.
+    Unwatch { feed: FeedKind, id: String },
 }
 
 /// The upgrade came from the site's own origin. Extracted before the portal session, so a
@@ -267,12 +289,13 @@ async fn run(
     let mut rate = Rate::new(MAX_MESSAGES, RATE_WINDOW);
     let mut out = Outbox(tx);
     let mut follows = Follows::default();
+    let mut watches = Watches::default();
     let end: End = if !out.send(Message::Text(ready.into())).await {
         None
     } else {
         loop {
             tokio::select! {
-                heard = bus.next_live(session.interest(&follows.documents)) => match heard {
+                heard = bus.next_live(session.interest(&follows.documents, &watches.watched)) => match heard {
                     Heard::Revoked => break Some((close::REVOKED, "revoked")),
                     // What admits the guest changed (a browser rejected, a sign-out): the
                     // session is checked again now.
@@ -290,12 +313,23 @@ async fn run(
                         if let Err(end) = follows.push_all(&mut out, &session).await {
                             break end;
                         }
+                        if let Err(end) = watches.push_all(&mut out, &session).await {
+                            break end;
+                        }
                     }
                     Heard::Document(event) => {
                         if let Some(end) = session.recheck_if_stale().await {
                             break Some(end);
                         }
                         if let Err(end) = follows.heard(&mut out, &session, event).await {
+                            break end;
+                        }
+                    }
+                    Heard::Activity(appended) => {
+                        if let Some(end) = session.recheck_if_stale().await {
+                            break Some(end);
+                        }
+                        if let Err(end) = watches.heard(&mut out, &session, &appended).await {
                             break end;
                         }
                     }
@@ -349,6 +383,18 @@ async fn run(
                                 break end;
                             }
                         }
+                        Ok(Reply::Watch { feed, event_type, after }) => {
+                            if let Err(end) =
+                                watches.watch(&mut out, &session, feed, event_type, after).await
+                            {
+                                break end;
+                            }
+                        }
+                        Ok(Reply::Unwatch { feed: (kind, id) }) => {
+                            if let Err(end) = watches.unwatch(kind, &id) {
+                                break end;
+                            }
+                        }
                         Ok(Reply::Nothing) => {}
                         Err(end) => break end,
                     }
@@ -390,6 +436,14 @@ enum Reply {
         document: String,
         thread: Option<String>,
     },
+    Watch {
+        feed: (FeedKind, String),
+        event_type: Option<String>,
+        after: i64,
+    },
+    Unwatch {
+        feed: (FeedKind, String),
+    },
     Nothing,
 }
 
@@ -405,7 +459,20 @@ fn answer(message: Message) -> Result<Reply, End> {
             }
             Ok(FromPage::Unfollow { document }) => Ok(Reply::Unfollow { document }),
             Ok(FromPage::Typing { document, thread }) => Ok(Reply::Typing { document, thread }),
-            Ok(FromPage::Follow { .. }) | Err(_) => Err(Some((close::POLICY, "unknown_message"))),
+            Ok(FromPage::Watch {
+                feed,
+                id,
+                event_type,
+                after,
+            }) if after >= 0 => Ok(Reply::Watch {
+                feed: (feed, id),
+                event_type: event_type.filter(|t| !t.is_empty()),
+                after,
+            }),
+            Ok(FromPage::Unwatch { feed, id }) => Ok(Reply::Unwatch { feed: (feed, id) }),
+            Ok(FromPage::Follow { .. } | FromPage::Watch { .. }) | Err(_) => {
+                Err(Some((close::POLICY, "unknown_message")))
+            }
         },
         Message::Binary(_) => Err(Some((close::UNSUPPORTED, "binary_not_accepted"))),
         // Pings are answered by the WebSocket layer itself; pongs only show life.
@@ -485,12 +552,26 @@ mod tests {
             r#"{"type":"unfollow","document":"d1"}"#.into(),
         ));
         assert!(matches!(unfollow, Ok(Reply::Unfollow { document }) if document == "d1"));
+        let watch = answer(Message::Text(
+            r#"{"type":"watch","feed":"share","id":"s1","event_type":"","after":3}"#.into(),
+        ));
+        assert!(
+            matches!(watch, Ok(Reply::Watch { feed: (FeedKind::Share, id), event_type: None, after: 3 }) if id == "s1")
+        );
+        let unwatch = answer(Message::Text(
+            r#"{"type":"unwatch","feed":"document","id":"d1"}"#.into(),
+        ));
+        assert!(
+            matches!(unwatch, Ok(Reply::Unwatch { feed: (FeedKind::Document, id) }) if id == "d1")
+        );
         for bad in [
             r#"{"type":"shout"}"#,
             "not json",
             r#"{"type":"ping","x":1}"#,
             r#"{"type":"follow","document":"d1","after":-1}"#,
             r#"{"type":"follow","document":"d1"}"#,
+            r#"{"type":"watch","feed":"share","id":"s1","after":-1}"#,
+            r#"{"type":"watch","feed":"portal","id":"p1","after":0}"#,
         ] {
             assert_eq!(
                 answer(Message::Text(bad.into())).err(),

@@ -63,18 +63,24 @@ impl Session {
     }
 
     /// What the channel listens for on the bus: the guest's share or the staff member,
-    /// and `documents`.
+    /// `documents` and the `activity` feeds it watches.
     pub fn interest<'a>(
         &'a self,
         documents: &'a [backend::revocation::DocumentRef],
+        activity: &'a [backend::revocation::Watched],
     ) -> backend::revocation::Interest<'a> {
         backend::revocation::Interest {
             share_id: self.share_id(),
+            guests_of: match &self.viewer {
+                Viewer::Guest(g) => Some(g.guest.org_id.as_str()),
+                Viewer::Staff(..) => None,
+            },
             staff: match &self.viewer {
                 Viewer::Staff(s, _) => Some((s.org_id.as_str(), s.user_id.as_str())),
                 Viewer::Guest(_) => None,
             },
             documents,
+            activity,
         }
     }
 

@@ -768,3 +768,115 @@ async fn a_federated_start_needs_the_whole_link() {
     assert_eq!(started.status, 200, "{}", started.body);
     assert!(started.body.contains("idp-link"));
 }
+
+/// A portal session opened through the partner's IdP, with the page's live socket open:
+/// (access token, socket).
+async fn federated_session(
+    app: &App,
+    token: &str,
+    login: &str,
+) -> (
+    String,
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    let device = harness::device_id();
+    let browser = Client::new();
+    browser.set_cookie(&app.base, &format!("liaison_device={device}"));
+    let callback = sign_in_at_op(app, &browser, token, login).await;
+    assert_eq!(browser.get(&callback).await.status, 200);
+    let (s, session) = app.open(token, &device).await;
+    assert_eq!(s, 200, "{session}");
+    let jwt = session["access_token"].as_str().unwrap().to_owned();
+    let mut request = format!("{}/api/portal/live", app.base.replace("http", "ws"))
+        .into_client_request()
+        .unwrap();
+    let headers = request.headers_mut();
+    headers.insert("origin", HeaderValue::from_str(&app.base).unwrap());
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {jwt}")).unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let ready = socket.next().await.unwrap().unwrap();
+    assert!(ready.to_text().unwrap().contains("ready"), "{ready:?}");
+    (jwt, socket)
+}
+
+/// The guest's request with `jwt`: its status and error code.
+async fn portal_items(app: &App, jwt: &str) -> (u16, String) {
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/portal/items", app.base))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    (
+        status,
+        body["error"]["code"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+/// The close code and reason of `socket`'s next frame, waited for at most 2 s.
+async fn closed(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> (u16, String) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(2), socket.next())
+            .await
+            .expect("the socket stayed open")
+            .unwrap()
+            .unwrap();
+        if let Message::Close(Some(f)) = frame {
+            return (u16::from(f.code), f.reason.to_string());
+        }
+    }
+}
+
+/// Disabling the partner's IdP, or the partner, ends the sessions it vouched for: the
+/// next request is refused and the open live socket is closed at once (before, such a
+/// session kept working until its token ran out).
+#[tokio::test]
+async fn disabling_the_idp_or_the_partner_ends_the_sessions_it_vouched_for() {
+    let app = App::start().await;
+    let op = harness::oidc_provider(&format!("{}/auth/oidc/callback", app.base)).await;
+    let partner = app.partner().await;
+    let idp_id = oidc_idp(&app, &partner, &op.base).await;
+    let (_, token) = app.federated_share("ann@partner.test", false).await;
+    // The token is refused with what the guest must do (sign in at the partner again).
+    let refused = (401, "invalid_token".to_owned());
+
+    let (jwt, mut socket) = federated_session(&app, &token, "ann").await;
+    assert_eq!(portal_items(&app, &jwt).await.0, 200);
+    let path = format!("/api/v1/idps/{idp_id}/enabled");
+    let (s, _) = app
+        .rest(Method::PUT, &path, Some(json!({ "enabled": false })))
+        .await;
+    assert_eq!(s, 204);
+    assert_eq!(closed(&mut socket).await, (4004, "not_allowed".to_owned()));
+    assert_eq!(portal_items(&app, &jwt).await, refused);
+
+    // The IdP back on, a new session; then the partner off.
+    app.rest(Method::PUT, &path, Some(json!({ "enabled": true })))
+        .await;
+    let (jwt, mut socket) = federated_session(&app, &token, "ann").await;
+    assert_eq!(portal_items(&app, &jwt).await.0, 200);
+    let (s, _) = app
+        .rest(
+            Method::PUT,
+            &format!("/api/v1/partners/{partner}/enabled"),
+            Some(json!({ "enabled": false })),
+        )
+        .await;
+    assert_eq!(s, 204);
+    assert_eq!(closed(&mut socket).await, (4004, "not_allowed".to_owned()));
+    assert_eq!(portal_items(&app, &jwt).await, refused);
+}

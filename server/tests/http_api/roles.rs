@@ -113,6 +113,7 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         "load_review" => "id=x&show=pending&everyone=&after=".into(),
         "staff_comments" => format!("document={doc}&after=0"),
         "load_comment_access" => format!("document={doc}"),
+        "load_share_comments" => format!("share={share_id}"),
         _ => return None,
     })
 }
@@ -127,7 +128,8 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         | "load_share_detail"
         | "load_share_analytics"
         | "load_dashboard"
-        | "list_renewals" => ViewShares,
+        | "list_renewals"
+        | "load_share_comments" => ViewShares,
         // Renewal requests are authorized before they are looked up; the one named here
         // does not exist, so a permitted role is answered 404.
         "decide_renewal" => ManageOwnShare,

@@ -8,6 +8,7 @@
 mod dnsmasq;
 mod node;
 
+mod activity;
 mod caddy;
 mod live;
 mod two_nodes;

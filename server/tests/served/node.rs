@@ -79,6 +79,13 @@ pub struct Node {
     pub port: u16,
 }
 
+/// What a node's first start prints.
+pub struct FirstStart {
+    pub email: String,
+    pub password: String,
+    pub api_key: String,
+}
+
 impl Node {
     /// Starts a node on a free port: on `db` (PostgreSQL) or, without one, on a SQLite file
     /// in `data`, with `env` added to the defaults.
@@ -119,20 +126,35 @@ impl Node {
 
     /// Reads the first start's printed API key.
     pub async fn api_key(&mut self) -> String {
+        self.first_start().await.api_key
+    }
+
+    /// Reads what the first start printed: the administrator's credentials and API key.
+    pub async fn first_start(&mut self) -> FirstStart {
         let out = self.child.stdout.take().unwrap();
         let mut lines = BufReader::new(out).lines();
         let deadline = Instant::now() + Duration::from_secs(60);
+        let (mut email, mut password) = (String::new(), String::new());
         while Instant::now() < deadline {
             let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
                 .await
                 .unwrap()
                 .unwrap()
                 .expect("node exited");
-            if let Some(at) = line.find("lsn_") {
-                let key = line[at..].trim().to_owned();
+            let field = |name: &str| line.trim().strip_prefix(name).map(|v| v.trim().to_owned());
+            if let Some(v) = field("email:") {
+                email = v;
+            } else if let Some(v) = field("password:") {
+                password = v;
+            } else if let Some(at) = line.find("lsn_") {
+                let api_key = line[at..].trim().to_owned();
                 // Keep draining stdout so the node never blocks on a full pipe.
                 tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                return key;
+                return FirstStart {
+                    email,
+                    password,
+                    api_key,
+                };
             }
         }
         panic!("the node printed no API key");

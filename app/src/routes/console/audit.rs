@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::live::{FeedKind, LiveFeed};
 use crate::server_fns::audit::{event_filter_options, list_audit};
 use crate::types::AuditRowView;
 
@@ -12,7 +13,7 @@ use crate::types::AuditRowView;
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let kind = move || query.read().get("event_type").filter(|v| !v.is_empty());
-    let events = Resource::new(kind, |k| list_audit(k, None));
+    let events = Resource::new(kind, |k| list_audit(k, None, None));
     view! {
         <Title text="Audit log · Liaison"/>
         <div class="page-head">
@@ -33,7 +34,7 @@ pub fn AuditPage() -> impl IntoView {
 /// The events a resource loads, as a table (the previous ones stay while a new filter
 /// loads).
 #[component]
-pub fn AuditEvents(
+fn AuditEvents(
     events: Resource<Result<Vec<AuditRowView>, crate::error::AppError>>,
 ) -> impl IntoView {
     view! {
@@ -89,18 +90,150 @@ fn AuditTable(events: Vec<AuditRowView>) -> impl IntoView {
     }
     view! {
         <table class="audit" data-testid="audit-table">
-            <thead><tr><th>"Time"</th><th>"Event"</th><th>"Actor"</th><th>"Credential"</th><th>"IP"</th><th>"Details"</th></tr></thead>
-            <tbody>{events.into_iter().map(|e| view! {
-                <tr>
-                    <td class="small"><LocalTime at=e.occurred_at.clone()/></td>
-                    <td><code>{e.event_type}</code></td>
-                    <td>{e.actor_name}</td>
-                    <td class="small">{e.credential}</td>
-                    <td class="small">{e.ip.unwrap_or_default()}</td>
-                    <td class="details"><code>{e.details}</code></td>
-                </tr>
-            }).collect_view()}</tbody>
+            <AuditHead/>
+            <tbody>{events.into_iter().map(|e| view! { <AuditRow e arrived=false/> }).collect_view()}</tbody>
         </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn AuditHead() -> impl IntoView {
+    view! {
+        <thead><tr><th>"Time"</th><th>"Event"</th><th>"Actor"</th><th>"Credential"</th><th>"IP"</th><th>"Details"</th></tr></thead>
+    }
+}
+
+/// One event; `arrived`: it came in while the page was open (marked as new).
+#[component]
+fn AuditRow(e: AuditRowView, arrived: bool) -> impl IntoView {
+    let said = activity_text(&e.event_type);
+    let event = e.event_type.clone();
+    view! {
+        <tr class:arrived=arrived data-testid="audit-row" data-event=event>
+            <td class="small"><LocalTime at=e.occurred_at.clone()/></td>
+            <td>
+                {said.map(|s| view! { <span class="event-said">{s}</span><br/> })}
+                <code>{e.event_type}</code>
+            </td>
+            <td>{e.actor_name}</td>
+            <td class="small">{e.credential}</td>
+            <td class="small">{e.ip.unwrap_or_default()}</td>
+            <td class="details"><code>{e.details}</code></td>
+        </tr>
+    }
+}
+
+/// What the guest activity staff watch most says in words.
+fn activity_text(event_type: &str) -> Option<&'static str> {
+    Some(match event_type {
+        "share.accessed" => "Opened the share",
+        "item.viewed" => "Viewed",
+        "item.downloaded" => "Downloaded",
+        "item.print_attempted" => "Tried to print",
+        "share.response_submitted" => "Responded",
+        "comment.posted" => "Commented",
+        "comment.edited" => "Edited a comment",
+        "comment.deleted" => "Deleted a comment",
+        "share.revoked" => "Revoked the share",
+        "share.expired" => "The share expired",
+        "share.denied" => "Was refused",
+        "share.renewal_requested" => "Asked for more time",
+        _ => return None,
+    })
+}
+
+/// The audit events of one share or document that stay up to date while the page is open:
+/// those `events` loaded, then each new one as it is appended on any node (new ones
+/// marked, and announced to screen readers).
+#[component]
+pub fn LiveAuditEvents(
+    kind: FeedKind,
+    id: String,
+    event_type: Signal<Option<String>>,
+    events: Resource<Result<Vec<AuditRowView>, crate::error::AppError>>,
+    /// Runs with the types of the events that arrived, whenever some arrive live.
+    #[prop(optional)]
+    on_arrival: Option<Callback<Vec<String>>>,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let id = id.clone();
+                Suspend::new(async move {
+                    match events.await {
+                        Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                        Ok(list) => {
+                            let event_type = event_type.get_untracked();
+                            view! { <LiveAuditTable kind id event_type list on_arrival/> }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn LiveAuditTable(
+    kind: FeedKind,
+    id: String,
+    event_type: Option<String>,
+    list: Vec<AuditRowView>,
+    on_arrival: Option<Callback<Vec<String>>>,
+) -> AnyView {
+    let live = LiveFeed::new(list);
+    if let Some(then) = on_arrival {
+        Effect::new(move |seen: Option<usize>| {
+            let arrived = live.arrived.get();
+            let seen = seen.unwrap_or(arrived.len());
+            if arrived.len() > seen {
+                let fresh = &arrived[seen..];
+                let types = live.events.with_untracked(|events| {
+                    events
+                        .iter()
+                        .filter(|e| fresh.contains(&e.id))
+                        .map(|e| e.event_type.clone())
+                        .collect()
+                });
+                then.run(types);
+            }
+            arrived.len()
+        });
+    }
+    let watched = id.clone();
+    Effect::new(move |_| {
+        crate::live::hold_console();
+        crate::live::watch(kind, watched.clone(), event_type.clone(), live);
+    });
+    on_cleanup(move || crate::live::unwatch(kind, &id, live));
+    let arrived = move || live.arrived.with(Vec::len);
+    view! {
+        <p class="sr-only" role="status" aria-live="polite">
+            {move || match arrived() {
+                0 => String::new(),
+                1 => "1 new event".to_owned(),
+                n => format!("{n} new events"),
+            }}
+        </p>
+        {move || live.truncated.get().then(|| view! {
+            <p class="notice small" data-testid="activity-truncated">
+                "More happened at once than is shown here: the audit log has every event."
+            </p>
+        })}
+        <Show when=move || live.events.with(|e| !e.is_empty())
+            fallback=|| view! { <p class="empty" data-testid="activity-empty">"No events yet. New ones appear here as they happen."</p> }>
+            <table class="audit" data-testid="audit-table">
+                <AuditHead/>
+                <tbody>
+                    <For each=move || live.events.get() key=|e| e.id.clone()
+                        children=move |e| {
+                            let arrived = live.arrived.with_untracked(|a| a.contains(&e.id));
+                            view! { <AuditRow e arrived/> }
+                        }/>
+                </tbody>
+            </table>
+        </Show>
     }
     .into_any()
 }

@@ -2,11 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::audit::{AuditEvents, EventTypeSelect};
+use super::audit::{EventTypeSelect, LiveAuditEvents};
 use super::shares::SharesTable;
 use crate::components::{
     local_time, CsrfField, FlashError, LiveComments, LocalTime, UploadForm, Voice,
 };
+use crate::live::FeedKind;
 use crate::server_fns::audit::list_audit;
 use crate::server_fns::comments::{load_comment_access, staff_comments};
 use crate::server_fns::documents::{load_document, MoveDocument};
@@ -271,14 +272,17 @@ fn Activity(id: String) -> impl IntoView {
     let query = use_query_map();
     let kind = move || query.read().get("event_type").filter(|v| !v.is_empty());
     let action = format!("/console/documents/{id}");
-    let events = Resource::new(kind, move |k| list_audit(k, Some(id.clone())));
+    let events = {
+        let id = id.clone();
+        Resource::new(kind, move |k| list_audit(k, Some(id.clone()), None))
+    };
     view! {
         <form method="get" action=action class="filters">
             <input type="hidden" name="tab" value="activity"/>
             <EventTypeSelect selected=Signal::derive(kind)/>
             <button type="submit" class="btn" data-testid="filter-activity">"Filter"</button>
         </form>
-        <AuditEvents events/>
+        <LiveAuditEvents kind=FeedKind::Document id event_type=Signal::derive(kind) events/>
     }
 }
 

@@ -2,13 +2,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::audit::LiveAuditEvents;
 use crate::components::{
     current_offset, invalid, local_input_value, local_time, offset_at, offset_for,
     zone_label_signal, CsrfField, FieldError, LocalTime, StatusBadge,
 };
+use crate::components::{LiveComments, Voice};
+use crate::live::FeedKind;
+use crate::server_fns::audit::list_audit;
+use crate::server_fns::comments::load_share_comments;
 use crate::server_fns::renewals::DecideRenewal;
 use crate::server_fns::shares::{load_share_detail, ChangeShare, DecideDevice};
-use crate::types::{human_size, DeviceRowView, ResponseRowView, ShareDetailView};
+use crate::types::{
+    human_size, CurrentUser, DeviceRowView, ResponseRowView, ShareComments, ShareDetailView,
+};
 
 /// One share: its state, the browsers bound to it (approve or reject those waiting), and
 /// the recipient's responses.
@@ -18,6 +25,9 @@ pub fn ShareDetailPage() -> impl IntoView {
     let decide = ServerAction::<DecideDevice>::new();
     let change = ServerAction::<ChangeShare>::new();
     let renewal = ServerAction::<DecideRenewal>::new();
+    // Bumped when events arrive live that change what the page shows of the share (not
+    // mere views, which would reset a change being typed for nothing).
+    let happened = RwSignal::new(0u32);
     let detail = Resource::new(
         move || {
             (
@@ -25,10 +35,12 @@ pub fn ShareDetailPage() -> impl IntoView {
                 decide.version().get(),
                 change.version().get(),
                 renewal.version().get(),
+                happened.get(),
             )
         },
-        |(id, _, _, _)| load_share_detail(id),
+        |(id, ..)| load_share_detail(id),
     );
+    let audit = use_context::<CurrentUser>().is_some_and(|u| u.pages.audit);
     let error = move || {
         decide
             .value()
@@ -60,7 +72,70 @@ pub fn ShareDetailPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <ShareConversation/>
         <ShareActivity/>
+        {audit.then(|| view! { <ShareEvents happened/> })}
+    }
+}
+
+/// The comments of the share's document that its guest reads, with who is viewing the
+/// document now and who is typing, live (document shares).
+#[component]
+fn ShareConversation() -> impl IntoView {
+    let params = use_params_map();
+    let loaded = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        load_share_comments,
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match loaded.await {
+                    Ok(Some(ShareComments { document, first, access })) => {
+                        let share = params.read_untracked().get("id");
+                        view! { <LiveComments document voice=Voice::Staff access first share/> }.into_any()
+                    }
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Events after which the share's detail is read again.
+const CHANGES_DETAIL: [&str; 9] = [
+    "share.revoked",
+    "share.changed",
+    "share.expired",
+    "share.device_approval_requested",
+    "share.device_decided",
+    "share.response_submitted",
+    "share.renewal_requested",
+    "share.renewal_approved",
+    "share.renewal_declined",
+];
+
+/// The share's audit events, kept up to date while the page is open (staff who read the
+/// audit log): a guest opening, viewing, downloading or responding shows here at once.
+#[component]
+fn ShareEvents(happened: RwSignal<u32>) -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let events = Resource::new(id, |id| list_audit(None, None, Some(id)));
+    view! {
+        <section class="share-events" aria-labelledby="share-events-title">
+            <h2 id="share-events-title">"Activity"</h2>
+            <p class="muted small">"As it happens: new events appear at the top."</p>
+            {move || view! {
+                <LiveAuditEvents kind=FeedKind::Share id=id() event_type=Signal::derive(|| None) events
+                    on_arrival=Callback::new(move |types: Vec<String>| {
+                        if types.iter().any(|t| CHANGES_DETAIL.contains(&t.as_str())) {
+                            happened.update(|n| *n += 1);
+                        }
+                    })/>
+            }}
+        </section>
     }
 }
 

@@ -5,11 +5,12 @@ use crate::error::AppError;
 use crate::types::{AuditRowView, EventFilterChoices};
 
 /// The newest audit events, optionally of one type or group (`event_type`) and about one
-/// document (any of its revisions).
+/// document (any of its revisions) or one share.
 #[server]
 pub async fn list_audit(
     event_type: Option<String>,
     document: Option<String>,
+    share: Option<String>,
 ) -> Result<Vec<AuditRowView>, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use backend::services::audit_log;
@@ -18,25 +19,14 @@ pub async fn list_audit(
     let filter = audit_log::AuditFilter {
         event_type: event_type.filter(|t| !t.is_empty()),
         document: document.filter(|d| !d.is_empty()),
+        share_id: share.filter(|s| !s.is_empty()),
         limit: Some(200),
         ..Default::default()
     };
     let events = audit_log::list(&ctx.core, &staff, filter)
         .await
         .map_err(fail)?;
-    Ok(events
-        .items
-        .into_iter()
-        .map(|e| AuditRowView {
-            occurred_at: e.occurred_at,
-            event_type: e.event_type,
-            actor_name: e.actor.name,
-            credential: e.actor.credential,
-            share_id: e.share_id,
-            ip: e.ip,
-            details: e.details.to_string(),
-        })
-        .collect())
+    Ok(events.items.into_iter().map(AuditRowView::from).collect())
 }
 
 /// What an event filter offers: the groups and every event type.

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::types::{CommentView, CommentsAccess, CommentsView};
+use crate::types::{CommentView, CommentsAccess, CommentsView, ShareComments};
 
 /// The changes to a document's comments after change `after` (0: all): every thread, or
 /// with `share` those that share's guest reads. Up to [`MAX_PAGES`] of the service's pages
@@ -56,6 +56,27 @@ pub async fn load_comment_access(document: String) -> Result<CommentsAccess, App
         .await
         .map_err(fail)?;
     super::mirror(access)
+}
+
+/// The comments of a document share's document that its guest reads, with what the
+/// viewer may do there (`None`: a package share, whose documents each have their page).
+#[server]
+pub async fn load_share_comments(share: String) -> Result<Option<ShareComments>, AppError> {
+    use crate::ssr::{context, fail, require_staff};
+    let ctx = context()?;
+    let staff = require_staff().await?;
+    let found = backend::services::shares::get(&ctx.core, &staff, &share)
+        .await
+        .map_err(fail)?;
+    if found.item.kind != "document" {
+        return Ok(None);
+    }
+    let document = found.item.id;
+    Ok(Some(ShareComments {
+        first: staff_comments(document.clone(), Some(share), 0).await?,
+        access: load_comment_access(document.clone()).await?,
+        document,
+    }))
 }
 
 /// Staff write a comment: a reply (`reply_to`), or a new thread on `page` (blank: none)

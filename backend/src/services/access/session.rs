@@ -130,6 +130,19 @@ pub async fn session_standing(
         }
         other => other,
     };
+    // Federated: the IdP that vouched for the guest, and its partner, are still enabled —
+    // disabling either cuts the guest off at their next request (and open live channels
+    // at once: `Committed::GuestsChanged`).
+    let standing = match (standing, &claims.idp) {
+        (Ok(()), Some(idp)) if share.method == Method::Federated => {
+            if crate::services::federation::idp_admits_sessions(core, &share, idp).await? {
+                Ok(())
+            } else {
+                Err(Denial::FederatedSignInRequired)
+            }
+        }
+        (other, _) => other,
+    };
     if let Err(denial) = standing {
         let _ = deny(core, &share, denial, meta).await;
         return Ok(Err(SessionEnd::Denied(denial)));
@@ -175,7 +188,7 @@ pub async fn until_revoked(
         match subscription.next_for(&share_id).await {
             Heard::Revoked => return StreamEnd::Revoked,
             // Not followed here (`next_for` follows no document).
-            Heard::Document(_) => {}
+            Heard::Document(_) | Heard::Activity(_) => {}
             Heard::Unsure | Heard::Changed => {
                 match store::shares::get(core.db.pool(), &org_id, &share_id).await {
                     Ok(Some(share)) if share.check_session(core.now()).is_ok() => {}

@@ -284,6 +284,9 @@ pub async fn update_idp(
     };
     let mut tx = core.db.begin().await?;
     store::partners::update_idp(&mut *tx, &row).await?;
+    if !input.enabled {
+        super::recheck_guests(&mut tx, &who.org_id);
+    }
     crate::services::audit_staff_change(
         core,
         &mut tx,

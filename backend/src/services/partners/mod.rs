@@ -160,6 +160,9 @@ pub async fn update_partner(
     store::partners::set_domains(&mut tx, &who.org_id, id, &domains)
         .await
         .map_err(conflict_on_domain)?;
+    if !input.enabled {
+        recheck_guests(&mut tx, &who.org_id);
+    }
     super::audit_staff_change(
         core,
         &mut tx,
@@ -238,6 +241,9 @@ pub async fn set_enabled(
             store::partners::Toggle::Idp => "identity provider",
         }));
     }
+    if !enabled {
+        recheck_guests(&mut tx, &who.org_id);
+    }
     let (event_type, key) = match what {
         store::partners::Toggle::Partner => (EventType::PartnerChanged, "partner"),
         store::partners::Toggle::Idp => (EventType::IdentityProviderChanged, "idp"),
@@ -253,6 +259,14 @@ pub async fn set_enabled(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Once `tx` commits, the organisation's guests in open sessions are checked again (a
+/// partner or IdP that admitted some of them was disabled).
+pub(crate) fn recheck_guests(tx: &mut store::Tx, org_id: &str) {
+    tx.note(store::Committed::GuestsChanged {
+        org_id: org_id.to_owned(),
+    });
 }
 
 /// The partner staff provisioned on first sign-in.

@@ -1,0 +1,296 @@
+//! A transaction that says, once it has committed, what it wrote that live readers follow
+//! ([`Committed`]): the database's own commit is the only moment such an announcement can
+//! be trusted (a reader woken earlier would not see the rows yet, and a rollback would
+//! leave it announcing nothing).
+
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, RwLock};
+
+use super::Engine;
+
+/// Something a committed transaction wrote that live readers follow. Ids only: readers
+/// read what they need, as their viewer may see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Committed {
+    /// Audit events were appended to their organisation's chain.
+    Audit(super::audit::Appended),
+    /// What admits the organisation's guests changed beyond single shares (a partner or
+    /// identity provider disabled): their open sessions are checked again.
+    GuestsChanged { org_id: String },
+}
+
+impl Committed {
+    /// `audit:{org}:{seq}:{share or -}:{item or -}`, or `audit:{org}:{seq}:*` for many;
+    /// `guests:{org}` (ids never hold a colon).
+    pub fn payload(&self) -> String {
+        use super::audit::About;
+        match self {
+            Committed::GuestsChanged { org_id } => format!("guests:{org_id}"),
+            Committed::Audit(a) => match &a.about {
+                About::One { share_id, item_id } => format!(
+                    "audit:{}:{}:{}:{}",
+                    a.org_id,
+                    a.seq,
+                    share_id.as_deref().unwrap_or("-"),
+                    item_id.as_deref().unwrap_or("-")
+                ),
+                About::Many => format!("audit:{}:{}:*", a.org_id, a.seq),
+            },
+        }
+    }
+
+    pub fn parse(payload: &str) -> Option<Self> {
+        use super::audit::{About, Appended};
+        if let Some(org_id) = payload.strip_prefix("guests:") {
+            return (!org_id.contains(':')).then(|| Committed::GuestsChanged {
+                org_id: org_id.to_owned(),
+            });
+        }
+        let mut parts = payload.strip_prefix("audit:")?.split(':');
+        let org_id = parts.next()?.to_owned();
+        let seq = parts.next()?.parse().ok()?;
+        let id = |p: &str| (p != "-").then(|| p.to_owned());
+        let about = match (parts.next()?, parts.next(), parts.next()) {
+            ("*", None, _) => About::Many,
+            ("*", ..) => return None,
+            (share, Some(item), None) => About::One {
+                share_id: id(share),
+                item_id: id(item),
+            },
+            _ => return None,
+        };
+        Some(Committed::Audit(Appended { org_id, seq, about }))
+    }
+}
+
+/// More notes than this about one organisation's audit chain in one transaction are
+/// announced as one ([`super::audit::About::Many`]).
+const MAX_NOTES_PER_ORG: usize = 4;
+
+/// `notes` with each organisation's audit notes folded into one when there are many.
+fn coalesce(notes: Vec<Committed>) -> Vec<Committed> {
+    use super::audit::{About, Appended};
+    let mut out: Vec<Committed> = Vec::new();
+    for note in notes {
+        let Committed::Audit(a) = &note else {
+            if !out.contains(&note) {
+                out.push(note);
+            }
+            continue;
+        };
+        // Already folded: the one note says "many", up to the newest.
+        if let Some(Committed::Audit(many)) = out.iter_mut().find(|n| {
+            matches!(n, Committed::Audit(b) if b.org_id == a.org_id && b.about == About::Many)
+        }) {
+            many.seq = many.seq.max(a.seq);
+            continue;
+        }
+        let same = out
+            .iter()
+            .filter(|n| matches!(n, Committed::Audit(b) if b.org_id == a.org_id))
+            .count();
+        if same < MAX_NOTES_PER_ORG {
+            out.push(note);
+            continue;
+        }
+        let seq = a.seq;
+        let org_id = a.org_id.clone();
+        out.retain(|n| !matches!(n, Committed::Audit(b) if b.org_id == org_id));
+        out.push(Committed::Audit(Appended {
+            org_id,
+            seq,
+            about: About::Many,
+        }));
+    }
+    out
+}
+
+/// Who hears committed notes: this process (`hear`, right after the commit) and, on
+/// PostgreSQL, every node (a `NOTIFY` on `channel` inside the transaction, its payload
+/// prefixed `{origin}|` so the writing node can tell its own).
+pub struct CommitWatcher {
+    pub channel: &'static str,
+    pub origin: std::sync::Arc<str>,
+    pub hear: Box<Hear>,
+}
+
+/// What hears committed notes in this process.
+pub type Hear = dyn Fn(&[Committed]) + Send + Sync;
+
+/// The pool's [`CommitWatcher`] (installed once per process by the core, see
+/// [`super::Db::watch_commits`]).
+#[derive(Clone, Default)]
+pub(super) struct CommitWatch(Arc<RwLock<Option<Arc<CommitWatcher>>>>);
+
+impl std::fmt::Debug for CommitWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CommitWatch")
+    }
+}
+
+impl CommitWatch {
+    pub(super) fn set(&self, w: CommitWatcher) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(w));
+    }
+
+    fn get(&self) -> Option<Arc<CommitWatcher>> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// A database transaction, used as sqlx's (`&mut **tx` is its connection). Notes taken
+/// with [`note`](Self::note) are announced by [`commit`](Self::commit) and dropped on
+/// rollback.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    engine: Engine,
+    notes: Vec<Committed>,
+    watch: CommitWatch,
+}
+
+impl Tx {
+    pub(super) fn new(
+        inner: sqlx::Transaction<'static, sqlx::Any>,
+        engine: Engine,
+        watch: CommitWatch,
+    ) -> Self {
+        Self {
+            inner,
+            engine,
+            notes: Vec::new(),
+            watch,
+        }
+    }
+
+    /// The engine this transaction runs on.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Announces `c` once, and only if, this transaction commits.
+    pub fn note(&mut self, c: Committed) {
+        self.notes.push(c);
+    }
+
+    /// Commits. With a watcher installed and notes taken, every node hears them: on
+    /// PostgreSQL they are sent with `NOTIFY` inside the transaction (delivered only if it
+    /// commits), and this process's watcher hears them once committed.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let Self {
+            mut inner,
+            engine,
+            notes,
+            watch,
+        } = self;
+        let watcher = watch.get().filter(|_| !notes.is_empty());
+        let Some(watcher) = watcher else {
+            return inner.commit().await;
+        };
+        let notes = coalesce(notes);
+        if engine == Engine::Postgres {
+            for note in &notes {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(watcher.channel)
+                    .bind(format!("{}|{}", watcher.origin, note.payload()))
+                    .execute(&mut *inner)
+                    .await?;
+            }
+        }
+        inner.commit().await?;
+        (watcher.hear)(&notes);
+        Ok(())
+    }
+
+    /// Rolls back; the notes are dropped.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::audit::{About, Appended};
+
+    fn one(org: &str, seq: i64, share: Option<&str>) -> Committed {
+        Committed::Audit(Appended {
+            org_id: org.into(),
+            seq,
+            about: About::One {
+                share_id: share.map(Into::into),
+                item_id: None,
+            },
+        })
+    }
+
+    #[test]
+    fn payloads_round_trip_and_refuse_what_they_do_not_say() {
+        let many = Committed::Audit(Appended {
+            org_id: "o".into(),
+            seq: 9,
+            about: About::Many,
+        });
+        let guests = Committed::GuestsChanged { org_id: "o".into() };
+        for c in [one("o", 3, Some("s")), one("o", 4, None), many, guests] {
+            assert_eq!(Committed::parse(&c.payload()), Some(c.clone()), "{c:?}");
+        }
+        for bad in [
+            "audit:o",
+            "audit:o:x:-:-",
+            "audit:o:1:-",
+            "audit:o:1:*:extra",
+            "audit:o:1:s:i:extra",
+            "guests:o:extra",
+            "comments:o:d",
+        ] {
+            assert_eq!(Committed::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn many_notes_about_one_organisation_fold_into_one() {
+        let mut notes: Vec<Committed> = (1..=MAX_NOTES_PER_ORG as i64)
+            .map(|seq| one("o", seq, Some("s")))
+            .collect();
+        notes.push(one("p", 1, Some("t")));
+        notes.push(Committed::GuestsChanged { org_id: "o".into() });
+        notes.push(Committed::GuestsChanged { org_id: "o".into() });
+        // Under the limit: as they were, each repeated "guests changed" once.
+        let kept = coalesce(notes.clone());
+        assert_eq!(kept.len(), MAX_NOTES_PER_ORG + 2);
+        // One more about "o": its notes become one "many" with the newest seq.
+        notes.push(one("o", 7, None));
+        let folded = coalesce(notes);
+        assert!(folded.contains(&Committed::Audit(Appended {
+            org_id: "o".into(),
+            seq: 7,
+            about: About::Many,
+        })));
+        assert!(folded.contains(&one("p", 1, Some("t"))));
+        assert_eq!(folded.len(), 3);
+        // Later notes about "o" join the "many".
+        let mut more = folded;
+        more.push(one("o", 8, None));
+        let folded = coalesce(more);
+        assert_eq!(folded.len(), 3);
+        assert!(folded.contains(&Committed::Audit(Appended {
+            org_id: "o".into(),
+            seq: 8,
+            about: About::Many,
+        })));
+    }
+}

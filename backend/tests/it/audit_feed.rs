@@ -1,0 +1,275 @@
+//! Live activity on SQLite and PostgreSQL: a committed transaction announces the audit
+//! events it appended (a rolled-back one nothing), and a staff feed reads exactly the
+//! events of its share or document after its cursor, as its reader may.
+
+use std::time::Duration;
+
+use crate::common::{org_admin as org, Harness};
+use backend::actor::{RequestMeta, Staff};
+use backend::audit::{self, AuditActor, EventType, NewEvent};
+use backend::domain::{Role, ShareSettings};
+use backend::revocation::{Heard, Interest, Watched, Watching};
+use backend::services::audit_feed::{self, FEED_PAGE};
+use backend::services::audit_log::AuditFilter;
+use backend::services::shares::{self, Expiry, NewShare, Recipient, SharedItem};
+use backend::services::{documents, ServiceError};
+use backend::store::audit::{About, Appended};
+
+both_engines!(
+    commits_announce_what_they_appended_and_rollbacks_nothing,
+    a_feed_reads_its_own_events_after_its_cursor_as_its_reader_may,
+);
+
+fn meta() -> RequestMeta {
+    RequestMeta::new(Some("198.51.100.40".parse().unwrap()), Some("feed-test"))
+}
+
+async fn upload(h: &Harness, who: &Staff) -> String {
+    documents::upload(
+        &h.core,
+        who,
+        documents::Upload {
+            title: "Brief".into(),
+            file_name: "brief.txt".into(),
+            bytes: "the brief".into(),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+async fn share(h: &Harness, who: &Staff, doc: &str) -> String {
+    shares::create(
+        &h.core,
+        who,
+        NewShare {
+            item: SharedItem::Document(doc.into()),
+            recipients: vec![Recipient {
+                name: "Jane".into(),
+                email: "jane@counsel.example".into(),
+            }],
+            expiry: Expiry::Days(7),
+            settings: ShareSettings::default(),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
+    .unwrap()
+    .remove(0)
+    .share
+    .id
+}
+
+fn event<'a>(org_id: &'a str, share_id: &'a str, m: &'a RequestMeta) -> NewEvent<'a> {
+    NewEvent {
+        org_id,
+        event_type: EventType::ShareLinkCopied,
+        actor: AuditActor::System,
+        share_id: Some(share_id),
+        item_id: None,
+        details: serde_json::json!({}),
+        meta: m,
+        at_ms: 1_800_000_000_000,
+    }
+}
+
+async fn commits_announce_what_they_appended_and_rollbacks_nothing(h: Harness) {
+    let admin = org(&h, "Announcing").await;
+    let doc = upload(&h, &admin).await;
+    let share_id = share(&h, &admin, &doc).await;
+    let watched = [Watched {
+        org_id: admin.org_id.clone(),
+        watching: Watching::Share(share_id.clone()),
+    }];
+    let mut bus = h.core.revocations.subscribe();
+    let m = meta();
+
+    // Rolled back: never announced. Committed next: announced, and it is the first thing
+    // heard (so the rolled-back one was not).
+    let mut tx = h.core.db.begin().await.unwrap();
+    audit::record(&mut tx, event(&admin.org_id, &share_id, &m))
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    let mut tx = h.core.db.begin().await.unwrap();
+    audit::record(&mut tx, event(&admin.org_id, &share_id, &m))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let interest = Interest {
+        activity: &watched,
+        ..Default::default()
+    };
+    let heard = tokio::time::timeout(Duration::from_secs(5), bus.next_live(interest))
+        .await
+        .unwrap();
+    let Heard::Activity(first) = heard else {
+        panic!("{heard:?}")
+    };
+    assert_eq!(
+        first.about,
+        About::One {
+            share_id: Some(share_id.clone()),
+            item_id: None,
+        }
+    );
+    // What the announcement names is committed: a reader woken by it sees the event.
+    let feed = audit_feed::feed(
+        &h.core,
+        &admin,
+        AuditFilter {
+            share_id: Some(share_id.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let page = feed.since(&h.core, &admin, first.seq - 1).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].seq, Some(first.seq));
+
+    // Many events in one transaction are announced as one.
+    let mut tx = h.core.db.begin().await.unwrap();
+    for _ in 0..10 {
+        audit::record(&mut tx, event(&admin.org_id, &share_id, &m))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let heard = tokio::time::timeout(Duration::from_secs(5), bus.next_live(interest))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&heard, Heard::Activity(Appended { about: About::Many, seq, .. }) if *seq == first.seq + 10),
+        "{heard:?}"
+    );
+}
+
+async fn a_feed_reads_its_own_events_after_its_cursor_as_its_reader_may(h: Harness) {
+    let admin = org(&h, "Feeding").await;
+    let doc = upload(&h, &admin).await;
+    let share_id = share(&h, &admin, &doc).await;
+    let other_share = share(&h, &admin, &doc).await;
+    let of_share = |id: &str| AuditFilter {
+        share_id: Some(id.to_owned()),
+        ..Default::default()
+    };
+    let feed = audit_feed::feed(&h.core, &admin, of_share(&share_id))
+        .await
+        .unwrap();
+    let first = feed.since(&h.core, &admin, 0).await.unwrap();
+    assert!(!first.truncated);
+    let types: Vec<&str> = first.items.iter().map(|e| e.event_type.as_str()).collect();
+    assert!(types.contains(&"share.created"), "{types:?}");
+    assert!(first
+        .items
+        .iter()
+        .all(|e| e.share_id.as_deref() == Some(share_id.as_str())));
+    assert!(
+        first.items.windows(2).all(|w| w[0].seq > w[1].seq),
+        "newest first"
+    );
+
+    // After the cursor: only what is new, and only this share's.
+    shares::revoke(&h.core, &admin, &other_share, &meta())
+        .await
+        .unwrap();
+    let quiet = feed.since(&h.core, &admin, first.last_seq).await.unwrap();
+    assert!(quiet.items.is_empty());
+    assert_eq!(quiet.last_seq, first.last_seq);
+    shares::revoke(&h.core, &admin, &share_id, &meta())
+        .await
+        .unwrap();
+    let revoked = feed.since(&h.core, &admin, first.last_seq).await.unwrap();
+    let types: Vec<&str> = revoked
+        .items
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect();
+    assert_eq!(types, ["share.revoked"]);
+
+    // The document's feed has both shares' revocations (they name its revision).
+    let of_doc = audit_feed::feed(
+        &h.core,
+        &admin,
+        AuditFilter {
+            document: Some(doc.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let page = of_doc.since(&h.core, &admin, first.last_seq).await.unwrap();
+    assert_eq!(
+        page.items
+            .iter()
+            .filter(|e| e.event_type == "share.revoked")
+            .count(),
+        2
+    );
+
+    // A burst larger than one read: the newest, and a note that older ones were left out.
+    let m = meta();
+    let burst: Vec<NewEvent> = (0..FEED_PAGE + 20)
+        .map(|_| event(&admin.org_id, &share_id, &m))
+        .collect();
+    let mut tx = h.core.db.begin().await.unwrap();
+    audit::record_many(&mut tx, &admin.org_id, burst)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let page = feed.since(&h.core, &admin, revoked.last_seq).await.unwrap();
+    assert!(page.truncated);
+    assert_eq!(page.items.len() as i64, FEED_PAGE);
+    assert_eq!(page.items[0].seq, Some(page.last_seq));
+    assert!(feed
+        .since(&h.core, &admin, page.last_seq)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+
+    // Who may watch what: one share or one document; the organisation's own; readers of
+    // the audit log only (checked again at every read).
+    let both = AuditFilter {
+        share_id: Some(share_id.clone()),
+        document: Some(doc.clone()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        audit_feed::feed(&h.core, &admin, both).await,
+        Err(ServiceError::Invalid { field: "scope", .. })
+    ));
+    assert!(matches!(
+        audit_feed::feed(&h.core, &admin, AuditFilter::default()).await,
+        Err(ServiceError::Invalid { field: "scope", .. })
+    ));
+    let stranger = org(&h, "Elsewhere").await;
+    assert!(matches!(
+        audit_feed::feed(&h.core, &stranger, of_share(&share_id)).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(matches!(
+        feed.since(&h.core, &stranger, 0).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    let controller = Staff {
+        role: Role::Controller,
+        ..admin.clone()
+    };
+    assert!(matches!(
+        audit_feed::feed(&h.core, &controller, of_share(&share_id)).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    assert!(matches!(
+        feed.since(&h.core, &controller, 0).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    assert!(matches!(
+        audit_feed::feed(&h.core, &admin, of_share("not-an-id")).await,
+        Err(ServiceError::NotFound(_))
+    ));
+}
