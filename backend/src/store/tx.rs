@@ -79,9 +79,9 @@ fn coalesce(notes: Vec<Committed>) -> Vec<Committed> {
             continue;
         };
         // Already folded: the one note says "many", up to the newest.
-        if let Some(Committed::Audit(many)) = out.iter_mut().find(|n| {
-            matches!(n, Committed::Audit(b) if b.org_id == a.org_id && b.about == About::Many)
-        }) {
+        if let Some(Committed::Audit(many)) = out.iter_mut().find(
+            |n| matches!(n, Committed::Audit(b) if b.org_id == a.org_id && b.about == About::Many),
+        ) {
             many.seq = many.seq.max(a.seq);
             continue;
         }

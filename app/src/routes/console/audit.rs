@@ -89,7 +89,7 @@ fn AuditTable(events: Vec<AuditRowView>) -> impl IntoView {
         return view! { <p class="empty">"No events."</p> }.into_any();
     }
     view! {
-        <table class="audit" data-testid="audit-table">
+        <table class="audit stacked" data-testid="audit-table">
             <AuditHead/>
             <tbody>{events.into_iter().map(|e| view! { <AuditRow e arrived=false/> }).collect_view()}</tbody>
         </table>
@@ -106,22 +106,23 @@ fn AuditHead() -> impl IntoView {
 
 /// One event; `arrived`: it came in while the page was open (marked as new).
 #[component]
-fn AuditRow(e: AuditRowView, arrived: bool) -> impl IntoView {
+fn AuditRow(e: AuditRowView, arrived: bool) -> AnyView {
     let said = activity_text(&e.event_type);
     let event = e.event_type.clone();
     view! {
         <tr class:arrived=arrived data-testid="audit-row" data-event=event>
-            <td class="small"><LocalTime at=e.occurred_at.clone()/></td>
-            <td>
+            <td class="small" data-label="Time"><LocalTime at=e.occurred_at.clone()/></td>
+            <td data-label="Event">
                 {said.map(|s| view! { <span class="event-said">{s}</span><br/> })}
                 <code>{e.event_type}</code>
             </td>
-            <td>{e.actor_name}</td>
-            <td class="small">{e.credential}</td>
-            <td class="small">{e.ip.unwrap_or_default()}</td>
-            <td class="details"><code>{e.details}</code></td>
+            <td data-label="Actor">{e.actor_name}</td>
+            <td class="small" data-label="Credential">{e.credential}</td>
+            <td class="small" data-label="IP">{e.ip.unwrap_or_default()}</td>
+            <td class="details" data-label="Details"><code>{e.details}</code></td>
         </tr>
     }
+    .into_any()
 }
 
 /// What the guest activity staff watch most says in words.
@@ -223,13 +224,13 @@ fn LiveAuditTable(
         })}
         <Show when=move || live.events.with(|e| !e.is_empty())
             fallback=|| view! { <p class="empty" data-testid="activity-empty">"No events yet. New ones appear here as they happen."</p> }>
-            <table class="audit" data-testid="audit-table">
+            <table class="audit stacked" data-testid="audit-table">
                 <AuditHead/>
                 <tbody>
                     <For each=move || live.events.get() key=|e| e.id.clone()
                         children=move |e| {
                             let arrived = live.arrived.with_untracked(|a| a.contains(&e.id));
-                            view! { <AuditRow e arrived/> }
+                            view! { <AuditRow e arrived/> }.into_any()
                         }/>
                 </tbody>
             </table>

@@ -125,8 +125,8 @@ fn ShareEvents(happened: RwSignal<u32>) -> impl IntoView {
     let events = Resource::new(id, |id| list_audit(None, None, Some(id)));
     view! {
         <section class="share-events" aria-labelledby="share-events-title">
-            <h2 id="share-events-title">"Activity"</h2>
-            <p class="muted small">"As it happens: new events appear at the top."</p>
+            <h2 id="share-events-title">"Events"</h2>
+            <p class="muted small">"As they happen: new events appear at the top."</p>
             {move || view! {
                 <LiveAuditEvents kind=FeedKind::Share id=id() event_type=Signal::derive(|| None) events
                     on_arrival=Callback::new(move |types: Vec<String>| {

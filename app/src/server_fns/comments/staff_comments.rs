@@ -12,25 +12,38 @@ pub async fn staff_comments(
     share: Option<String>,
     after: i64,
 ) -> Result<CommentsView, AppError> {
-    use crate::ssr::{context, fail, require_staff};
+    use crate::ssr::{context, require_staff};
     let ctx = context()?;
     let staff = require_staff().await?;
-    let share = crate::server_fns::chosen(&share);
+    read_staff_comments(
+        &ctx.core,
+        &staff,
+        &document,
+        crate::server_fns::chosen(&share),
+        after,
+    )
+    .await
+}
+
+/// [`staff_comments`] for `staff`.
+#[cfg(feature = "ssr")]
+async fn read_staff_comments(
+    core: &backend::Liaison,
+    staff: &backend::actor::Staff,
+    document: &str,
+    share: Option<&str>,
+    after: i64,
+) -> Result<CommentsView, AppError> {
     let mut all = CommentsView {
         items: Vec::new(),
         last_rev: after,
         more: true,
     };
     for _ in 0..MAX_PAGES {
-        let page = backend::services::comments::for_staff(
-            &ctx.core,
-            &staff,
-            &document,
-            share,
-            all.last_rev,
-        )
-        .await
-        .map_err(fail)?;
+        let page =
+            backend::services::comments::for_staff(core, staff, document, share, all.last_rev)
+                .await
+                .map_err(crate::ssr::fail)?;
         let page: CommentsView = super::mirror(page)?;
         all.items.extend(page.items);
         all.last_rev = page.last_rev;
@@ -49,12 +62,22 @@ pub const MAX_PAGES: usize = 25;
 /// thread may address.
 #[server]
 pub async fn load_comment_access(document: String) -> Result<CommentsAccess, AppError> {
-    use crate::ssr::{context, fail, require_staff};
+    use crate::ssr::{context, require_staff};
     let ctx = context()?;
     let staff = require_staff().await?;
-    let access = backend::services::comments::access(&ctx.core, &staff, &document)
+    read_access(&ctx.core, &staff, &document).await
+}
+
+/// [`load_comment_access`] for `staff`.
+#[cfg(feature = "ssr")]
+async fn read_access(
+    core: &backend::Liaison,
+    staff: &backend::actor::Staff,
+    document: &str,
+) -> Result<CommentsAccess, AppError> {
+    let access = backend::services::comments::access(core, staff, document)
         .await
-        .map_err(fail)?;
+        .map_err(crate::ssr::fail)?;
     super::mirror(access)
 }
 
@@ -72,9 +95,11 @@ pub async fn load_share_comments(share: String) -> Result<Option<ShareComments>,
         return Ok(None);
     }
     let document = found.item.id;
+    // Read here, not through the other server functions: their context would be gone
+    // after this one's first await.
     Ok(Some(ShareComments {
-        first: staff_comments(document.clone(), Some(share), 0).await?,
-        access: load_comment_access(document.clone()).await?,
+        first: read_staff_comments(&ctx.core, &staff, &document, Some(&share), 0).await?,
+        access: read_access(&ctx.core, &staff, &document).await?,
         document,
     }))
 }
