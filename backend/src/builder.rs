@@ -26,6 +26,7 @@ pub struct LiaisonBuilder {
     clock: Arc<dyn Clock>,
     single_node: Option<bool>,
     allow_private_networks: bool,
+    streams_per_share: usize,
 }
 
 impl Liaison {
@@ -40,6 +41,7 @@ impl Liaison {
             clock: Arc::new(SystemClock),
             single_node: None,
             allow_private_networks: false,
+            streams_per_share: crate::revocation::MAX_STREAMS_PER_SHARE,
         }
     }
 }
@@ -69,6 +71,13 @@ impl LiaisonBuilder {
         self
     }
 
+    /// Open streams and live sockets one share may hold on this node (default
+    /// `revocation::MAX_STREAMS_PER_SHARE`; `liaison bench` raises it to load one share).
+    pub fn streams_per_share(mut self, n: usize) -> Self {
+        self.streams_per_share = n;
+        self
+    }
+
     /// Lets IdP metadata, discovery and token requests reach private and loopback
     /// addresses (test peers, an IdP on the internal network).
     pub fn allow_private_networks(mut self, allow: bool) -> Self {
@@ -84,7 +93,8 @@ impl LiaisonBuilder {
         let single_node = self
             .single_node
             .unwrap_or(self.db.engine() == Engine::Sqlite);
-        let revocations = RevocationBus::new(single_node);
+        let revocations =
+            RevocationBus::new(single_node).with_streams_per_share(self.streams_per_share);
         // What transactions commit that live pages follow reaches this node's bus and,
         // with PostgreSQL, every other node's.
         self.db.watch_commits(revocations.commit_watcher());

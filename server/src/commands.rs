@@ -233,10 +233,16 @@ pub async fn serve(g: &GlobalArgs, args: &ServeArgs) -> Result<()> {
     spawn_membership_expiry(core.clone());
     spawn_mail_worker(core.clone(), mailer);
     if core.db.engine() == backend::store::Engine::Postgres {
-        tokio::spawn(backend::revocation::listen(
-            database_url(g),
-            core.revocations.clone(),
-        ));
+        for channel in [
+            backend::revocation::CHANNEL,
+            backend::revocation::ACTIVITY_CHANNEL,
+        ] {
+            tokio::spawn(backend::revocation::listen(
+                database_url(g),
+                core.revocations.clone(),
+                channel,
+            ));
+        }
     }
 
     let site_dir = resolve_site_dir(&args.site_dir);

@@ -115,9 +115,17 @@ pub enum ApiKeysCommand {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Only these benchmarks: pbkdf2, portal, audit, shares, analytics, reviews (default: all).
+    /// Only these benchmarks: pbkdf2, portal, audit, shares, analytics, reviews, ws
+    /// (default: all).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Idle sockets in the live channel's memory benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    pub sockets: usize,
+    /// Sockets following one document in the live channel's fan-out and revocation
+    /// benchmarks.
+    #[arg(long, default_value_t = 1_000)]
+    pub followers: usize,
     /// Shares in the active-shares benchmark.
     #[arg(long, default_value_t = 1_000_000)]
     pub shares: usize,

@@ -469,9 +469,15 @@ fn Composer(
 fn NewThread(ctx: Ctx, access: CommentsAccess) -> AnyView {
     let text = RwSignal::new(String::new());
     let page = RwSignal::new(String::new());
-    // Staff only unless chosen otherwise (an internal note never reaches a guest by
-    // default); on a share's page, that share's guest.
-    let audience = RwSignal::new(ctx.share.clone().unwrap_or_else(|| "staff".to_owned()));
+    // Staff only unless chosen otherwise: an internal note never reaches a guest by
+    // default. On a share's page, that share's guest, when the form offers that share
+    // (an expired or revoked one it does not: the choice shown is what is sent).
+    let start = ctx
+        .share
+        .clone()
+        .filter(|s| access.shares.iter().any(|(id, _)| id == s))
+        .unwrap_or_else(|| "staff".to_owned());
+    let audience = RwSignal::new(start);
     let named = RwSignal::new(Vec::<String>::new());
     let action = ctx.action();
     let error = refusal(action);

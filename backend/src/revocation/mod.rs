@@ -14,9 +14,10 @@
 //! something that admits a share's guests changed without revoking it (a browser rejected,
 //! a guest signed out), and its open live channels re-check their sessions at once.
 //!
-//! Committed audit events (`store::Tx::note`) travel the same way on their own broadcast
-//! channel: the pool's commit watcher ([`RevocationBus::commit_watcher`]) publishes them
-//! here once committed and, on PostgreSQL, the transaction NOTIFYs the other nodes.
+//! Committed audit events (`store::Tx::note`) travel on their own broadcast channel: the
+//! pool's commit watcher ([`RevocationBus::commit_watcher`]) publishes them here once
+//! committed and, on PostgreSQL, NOTIFYs the other nodes right after, on
+//! [`ACTIVITY_CHANNEL`].
 //!
 //! A node can miss notifications: while its LISTEN connection is down, or when a stream's
 //! subscription falls behind. Then the bus says [`Heard::Unsure`] and each stream re-reads
@@ -39,6 +40,10 @@ use crate::store::audit::Appended;
 use crate::store::{CommitWatcher, Committed};
 
 pub const CHANNEL: &str = "liaison_revocations";
+/// What transactions committed that live pages follow (`store::Committed`), apart from
+/// revocations and on its own LISTEN connection: however busy activity gets, it never
+/// delays a revocation.
+pub const ACTIVITY_CHANNEL: &str = "liaison_activity";
 
 /// A revoked share, as published.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +127,8 @@ pub struct RevocationBus {
     shares: Arc<ShareCache>,
     /// Open streams per share on this node (see [`Subscription::hold`]).
     open: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    /// At most this many per share ([`MAX_STREAMS_PER_SHARE`] but in load tests).
+    streams_per_share: usize,
 }
 
 /// At most this many streams (event streams, downloads in progress) per share on one node:
@@ -147,7 +154,15 @@ impl RevocationBus {
             presence: Arc::default(),
             shares: Arc::new(ShareCache::new(single_node)),
             open: Arc::default(),
+            streams_per_share: MAX_STREAMS_PER_SHARE,
         }
+    }
+
+    /// This bus with `n` streams per share and node instead of [`MAX_STREAMS_PER_SHARE`]
+    /// (`liaison bench` puts a thousand sockets on one share; nothing else should).
+    pub fn with_streams_per_share(mut self, n: usize) -> Self {
+        self.streams_per_share = n;
+        self
     }
 
     /// Shares as portal requests see them (see [`ShareCache`]).
@@ -180,7 +195,7 @@ impl RevocationBus {
     pub fn commit_watcher(&self) -> CommitWatcher {
         let (tx, audit) = (self.tx.clone(), self.audit.clone());
         CommitWatcher {
-            channel: CHANNEL,
+            channel: ACTIVITY_CHANNEL,
             origin: self.node.clone(),
             hear: Box::new(move |notes| publish_committed(&tx, &audit, notes)),
         }
@@ -268,6 +283,7 @@ impl RevocationBus {
             documents: self.documents.subscribe(),
             audit: self.audit.subscribe(),
             open: self.open.clone(),
+            cap: self.streams_per_share,
             holding: None,
         }
     }
@@ -281,19 +297,29 @@ pub struct Subscription {
     documents: broadcast::Receiver<DocumentEvent>,
     audit: broadcast::Receiver<Appended>,
     open: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    /// The bus's streams per share.
+    cap: usize,
     holding: Option<String>,
 }
 
 impl Subscription {
+    /// Hears appended audit events from now on only (a socket that starts watching a feed
+    /// reads what came before from the database, not from a backlog of every
+    /// organisation's events since it connected).
+    pub fn activity_from_now(&mut self) {
+        self.audit = self.audit.resubscribe();
+    }
+
     /// Takes one of `share_id`'s stream slots for as long as this subscription lives.
     /// False when the share already has [`MAX_STREAMS_PER_SHARE`] open on this node.
     pub fn hold(&mut self, share_id: &str) -> bool {
+        let cap = self.cap;
         if self.holding.is_some() {
             return true;
         }
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let n = open.entry(share_id.to_owned()).or_insert(0);
-        if *n >= MAX_STREAMS_PER_SHARE {
+        if *n >= cap {
             return false;
         }
         *n += 1;
@@ -481,22 +507,23 @@ fn publish_committed(
     }
 }
 
-/// LISTENs for revocations made on other nodes and republishes them on `bus`, reconnecting
-/// after errors. Runs until the process ends.
+/// LISTENs on `channel` ([`CHANNEL`] or [`ACTIVITY_CHANNEL`], one connection each) for what
+/// other nodes announce and republishes it on `bus`, reconnecting after errors. Runs until
+/// the process ends.
 ///
 /// `try_recv`, unlike `recv`, reports a lost connection instead of reconnecting silently:
 /// the loss is logged, and once listening again the bus is told it may have missed
-/// revocations ([`RevocationBus::publish_unsure`]).
-pub async fn listen(postgres_url: String, bus: RevocationBus) {
+/// announcements ([`RevocationBus::publish_unsure`]).
+pub async fn listen(postgres_url: String, bus: RevocationBus, channel: &'static str) {
     // After the first connection, every (re)connection may follow missed notifications.
     let mut connected_before = false;
     loop {
         match sqlx::postgres::PgListener::connect(&postgres_url).await {
             Ok(mut listener) => {
-                if let Err(e) = listener.listen(CHANNEL).await {
-                    tracing::warn!(error.detail = %e, "cannot LISTEN for revocations");
+                if let Err(e) = listener.listen(channel).await {
+                    tracing::warn!(error.detail = %e, channel, "cannot LISTEN for other nodes");
                 } else {
-                    tracing::info!("listening for revocations from other nodes");
+                    tracing::info!(channel, "listening to other nodes");
                     if connected_before {
                         bus.publish_unsure();
                     }

@@ -158,6 +158,7 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(Tx::new(
             self.pool.begin().await?,
+            self.pool.clone(),
             self.engine,
             self.watch.clone(),
         ))

@@ -106,8 +106,12 @@ fn coalesce(notes: Vec<Committed>) -> Vec<Committed> {
 }
 
 /// Who hears committed notes: this process (`hear`, right after the commit) and, on
-/// PostgreSQL, every node (a `NOTIFY` on `channel` inside the transaction, its payload
-/// prefixed `{origin}|` so the writing node can tell its own).
+/// PostgreSQL, every node (a `NOTIFY` on `channel` sent right after the commit, its payload
+/// prefixed `{origin}|` so the writing node can tell its own). Sent after, not inside, the
+/// transaction: a notifying commit takes PostgreSQL's database-wide notify lock, which
+/// would queue every audited commit behind the others, and a failed `NOTIFY` would undo
+/// the change it announces. A node that stops between its commit and the `NOTIFY` costs
+/// the other nodes' pages that one announcement; they read it with the next.
 pub struct CommitWatcher {
     pub channel: &'static str,
     pub origin: std::sync::Arc<str>,
@@ -143,6 +147,8 @@ impl CommitWatch {
 /// rollback.
 pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Any>,
+    /// The pool it came from (the notes' `NOTIFY` goes out on another of its connections).
+    pool: sqlx::AnyPool,
     engine: Engine,
     notes: Vec<Committed>,
     watch: CommitWatch,
@@ -151,11 +157,13 @@ pub struct Tx {
 impl Tx {
     pub(super) fn new(
         inner: sqlx::Transaction<'static, sqlx::Any>,
+        pool: sqlx::AnyPool,
         engine: Engine,
         watch: CommitWatch,
     ) -> Self {
         Self {
             inner,
+            pool,
             engine,
             notes: Vec::new(),
             watch,
@@ -172,12 +180,13 @@ impl Tx {
         self.notes.push(c);
     }
 
-    /// Commits. With a watcher installed and notes taken, every node hears them: on
-    /// PostgreSQL they are sent with `NOTIFY` inside the transaction (delivered only if it
-    /// commits), and this process's watcher hears them once committed.
+    /// Commits. With a watcher installed and notes taken, every node hears them once
+    /// committed: this process's watcher at once, the other nodes (PostgreSQL) through a
+    /// `NOTIFY` sent right after, apart from the request (see [`CommitWatcher`]).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         let Self {
-            mut inner,
+            inner,
+            pool,
             engine,
             notes,
             watch,
@@ -187,17 +196,27 @@ impl Tx {
             return inner.commit().await;
         };
         let notes = coalesce(notes);
-        if engine == Engine::Postgres {
-            for note in &notes {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(watcher.channel)
-                    .bind(format!("{}|{}", watcher.origin, note.payload()))
-                    .execute(&mut *inner)
-                    .await?;
-            }
-        }
         inner.commit().await?;
         (watcher.hear)(&notes);
+        if engine == Engine::Postgres {
+            let payloads: Vec<String> = notes
+                .iter()
+                .map(|n| format!("{}|{}", watcher.origin, n.payload()))
+                .collect();
+            let channel = watcher.channel;
+            tokio::spawn(async move {
+                for payload in payloads {
+                    let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(channel)
+                        .bind(payload)
+                        .execute(&pool)
+                        .await;
+                    if let Err(e) = sent {
+                        tracing::warn!(error.detail = %e, "other nodes were not told of a commit");
+                    }
+                }
+            });
+        }
         Ok(())
     }
 

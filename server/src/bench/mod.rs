@@ -27,6 +27,7 @@ use crate::state::AppState;
 
 mod analytics;
 mod reviews;
+mod ws;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -144,6 +145,9 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
         let r = reviews::run(&pg, "PostgreSQL").await;
         pg.drop_db().await;
         r?;
+    }
+    if only("ws") {
+        ws::run(args).await?;
     }
     if only("shares") {
         shares_list(args, &TempDb::sqlite().await?, "SQLite").await?;

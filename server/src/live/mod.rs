@@ -384,6 +384,11 @@ async fn run(
                             }
                         }
                         Ok(Reply::Watch { feed, event_type, after }) => {
+                            // Before the feed is read, so nothing appended meanwhile is
+                            // missed.
+                            if watches.watched.is_empty() {
+                                bus.activity_from_now();
+                            }
                             if let Err(end) =
                                 watches.watch(&mut out, &session, feed, event_type, after).await
                             {

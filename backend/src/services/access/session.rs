@@ -130,9 +130,9 @@ pub async fn session_standing(
         }
         other => other,
     };
-    // Federated: the IdP that vouched for the guest, and its partner, are still enabled —
-    // disabling either cuts the guest off at their next request (and open live channels
-    // at once: `Committed::GuestsChanged`).
+    // Federated: the session was vouched for by an IdP that, with its partner, is still
+    // enabled — disabling either cuts the guest off at their next request (and open live
+    // channels at once: `Committed::GuestsChanged`).
     let standing = match (standing, &claims.idp) {
         (Ok(()), Some(idp)) if share.method == Method::Federated => {
             if crate::services::federation::idp_admits_sessions(core, &share, idp).await? {
@@ -141,6 +141,7 @@ pub async fn session_standing(
                 Err(Denial::FederatedSignInRequired)
             }
         }
+        (Ok(()), None) if share.method == Method::Federated => Err(Denial::FederatedSignInRequired),
         (other, _) => other,
     };
     if let Err(denial) = standing {

@@ -1,0 +1,492 @@
+//! `--only ws`: the live channel under load on one node (SQLite), each figure beside a bare
+//! axum WebSocket server measured in the same run:
+//! - memory per idle socket: the server's resident memory while another process (the
+//!   Python probe's `hold.py`) holds `--sockets` guest channels open, against as many
+//!   sockets on a bare echo server;
+//! - fan-out: one comment to `--followers` sockets following its document, from the call
+//!   that posts it to each socket receiving it, against one message broadcast to as many
+//!   bare sockets;
+//! - revocation: revoking the share those sockets speak for, until every one is closed
+//!   with 4001, against closing as many bare sockets.
+//!
+//! One share carries every socket: the bench lifts the per-share cap
+//! (`LiaisonBuilder::streams_per_share`), which production keeps at 16 per node.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use axum::extract::ws::{Message as AxumMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use backend::actor::RequestMeta;
+use backend::domain::{Permission, ShareSettings};
+use backend::services::comments::{self, Audience, NewComment, Placement};
+use backend::services::shares::{self, NewShare, Recipient, SharedItem};
+use futures::{SinkExt, StreamExt};
+use secrecy::ExposeSecret;
+use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{admin, document, ms, percentile, TempDb};
+use crate::config::BenchArgs;
+use crate::state::AppState;
+
+type Client =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Sockets opened at once while connecting many.
+const CONNECT_AT_ONCE: usize = 100;
+
+pub async fn run(args: &BenchArgs) -> Result<()> {
+    raise_open_files(args.sockets.max(args.followers) * 2 + 1_000)?;
+    let db = TempDb::sqlite().await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let origin = format!("http://{addr}");
+    let store = backend::store::Db::connect(&db.url).await?;
+    store.migrate().await?;
+    let core = Arc::new(
+        backend::Liaison::builder(
+            store,
+            backend::blobs::Blobs::local(&db._dir.path().join("blobs"))?,
+            backend::crypto::Sealer::new(&secrecy::SecretSlice::from(vec![9u8; 32]))?,
+            backend::Settings::new(url::Url::parse(&origin)?),
+        )
+        .hash_workers(1)
+        .single_node(true)
+        .streams_per_share(usize::MAX)
+        .build()
+        .await?,
+    );
+    let who = admin(&core).await?;
+    let doc = document(&core, &who).await?;
+    let (share_id, jwt) = guest_session(&core, &who, &doc).await?;
+    let state = AppState::new(
+        core.clone(),
+        leptos::config::LeptosOptions::builder()
+            .output_name("liaison")
+            .build(),
+    )
+    .with_limits(crate::rate_limit::Limits {
+        guest_per_minute: 10_000_000,
+        sign_in_per_minute: 10_000_000,
+    });
+    let app = crate::router::build(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    let (bare_addr, bare_tx) = bare_server().await?;
+    println!("## Live channel (WebSocket), one node, SQLite\n");
+
+    // Memory per idle socket (server side only: the sockets are held by another process).
+    let ours = held_memory(
+        args.sockets,
+        &format!("ws://{addr}/api/portal/live"),
+        &origin,
+        Some(&jwt),
+    )
+    .await?;
+    let bare = held_memory(
+        args.sockets,
+        &format!("ws://{bare_addr}/echo"),
+        &origin,
+        None,
+    )
+    .await?;
+    println!(
+        "| {} idle sockets | resident memory per socket |\n|---|---|\n| Liaison guest channel | {:.1} KiB |\n| bare axum echo (axum's default buffers) | {:.1} KiB |\n",
+        args.sockets,
+        ours / 1024.0,
+        bare / 1024.0
+    );
+    println!("ratio Liaison / bare echo: **{:.2}×**\n", ours / bare);
+
+    // Fan-out and revocation, `--followers` sockets in this process.
+    let n = args.followers;
+    let mut followers = connect_many(
+        n,
+        &format!("ws://{addr}/api/portal/live"),
+        &origin,
+        Some(&jwt),
+    )
+    .await?;
+    for socket in &mut followers {
+        expect_type(socket, "ready").await?;
+        let follow = serde_json::json!({ "type": "follow", "document": doc, "after": 0 });
+        socket.send(Message::text(follow.to_string())).await?;
+    }
+    for socket in &mut followers {
+        expect_type(socket, "presence").await?;
+    }
+    let started = Instant::now();
+    let waiting: Vec<_> = followers
+        .into_iter()
+        .map(|mut s| {
+            tokio::spawn(async move {
+                expect_type(&mut s, "comments").await?;
+                Ok::<_, anyhow::Error>((started.elapsed(), s))
+            })
+        })
+        .collect();
+    comments::post_as_staff(
+        &core,
+        &who,
+        NewComment {
+            document_id: doc.clone(),
+            placement: Placement::Thread {
+                page: None,
+                audience: Audience::Share(share_id.clone()),
+            },
+            body: "Fan-out".into(),
+        },
+        &RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (mut fanout, followers) = gather(waiting).await?;
+    fanout.sort();
+    let bare_fanout = bare_broadcast(n, bare_addr, &origin, &bare_tx, "fan-out").await?;
+
+    let started = Instant::now();
+    let closing: Vec<_> = followers
+        .into_iter()
+        .map(|mut s| {
+            tokio::spawn(async move {
+                let code = closed_with(&mut s).await?;
+                if code != 4001 {
+                    bail!("a socket closed with {code}, not 4001");
+                }
+                Ok((started.elapsed(), ()))
+            })
+        })
+        .collect();
+    shares::revoke(&core, &who, &share_id, &RequestMeta::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (closes, _) = gather(closing).await?;
+    let all_closed = closes.iter().max().copied().unwrap_or_default();
+    let bare_close = bare_broadcast(n, bare_addr, &origin, &bare_tx, "close").await?;
+    let bare_all_closed = bare_close.iter().max().copied().unwrap_or_default();
+
+    println!("| {n} sockets of one share | p50 | p99 | all |\n|---|---|---|---|");
+    println!(
+        "| one comment reaches them (goal p99 < 50 ms) | {} | {} | {} |",
+        ms(percentile(&fanout, 0.5)),
+        ms(percentile(&fanout, 0.99)),
+        ms(fanout.last().copied().unwrap_or_default())
+    );
+    println!(
+        "| bare broadcast of one message | {} | {} | {} |",
+        ms(percentile(&bare_fanout, 0.5)),
+        ms(percentile(&bare_fanout, 0.99)),
+        ms(bare_fanout.last().copied().unwrap_or_default())
+    );
+    println!(
+        "| revocation closes them, 4001 (goal all < 100 ms) | {} | {} | {} |",
+        ms(percentile(&closes, 0.5)),
+        ms(percentile(&closes, 0.99)),
+        ms(all_closed)
+    );
+    println!(
+        "| bare server closes as many | {} | {} | {} |\n",
+        ms(percentile(&bare_close, 0.5)),
+        ms(percentile(&bare_close, 0.99)),
+        ms(bare_all_closed)
+    );
+    println!(
+        "ratios Liaison / bare: fan-out p99 **{:.2}×**, all closed **{:.2}×**\n",
+        percentile(&fanout, 0.99).as_secs_f64() / percentile(&bare_fanout, 0.99).as_secs_f64(),
+        all_closed.as_secs_f64() / bare_all_closed.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A document share that may comment, opened as a portal session: (share id, JWT).
+async fn guest_session(
+    core: &backend::Liaison,
+    who: &backend::actor::Staff,
+    doc: &str,
+) -> Result<(String, String)> {
+    let created = shares::create(
+        core,
+        who,
+        NewShare {
+            item: SharedItem::Document(doc.to_owned()),
+            recipients: vec![Recipient {
+                name: "Load".into(),
+                email: "load@bench.test".into(),
+            }],
+            max_access_count: Some(0),
+            settings: ShareSettings {
+                permission: Permission::Comment,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        &RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?
+    .remove(0);
+    let token = created
+        .url
+        .expose_secret()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let session = backend::services::access::open(
+        core,
+        backend::services::access::OpenRequest {
+            token,
+            device: backend::services::access::new_device_id(),
+            ..Default::default()
+        },
+        &RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((created.share.id, session.access_token))
+}
+
+/// A bare axum WebSocket server: `/echo` echoes; `/fanout` forwards what `tx` broadcasts,
+/// and closes on "close".
+async fn bare_server() -> Result<(SocketAddr, broadcast::Sender<String>)> {
+    let (tx, _) = broadcast::channel::<String>(16);
+    let app = Router::new()
+        .route(
+            "/echo",
+            get(|ws: WebSocketUpgrade| async move {
+                ws.on_upgrade(|mut socket: WebSocket| async move {
+                    while let Some(Ok(m)) = socket.recv().await {
+                        if socket.send(m).await.is_err() {
+                            break;
+                        }
+                    }
+                })
+            }),
+        )
+        .route(
+            "/fanout",
+            get(
+                |State(tx): State<broadcast::Sender<String>>, ws: WebSocketUpgrade| async move {
+                    let mut rx = tx.subscribe();
+                    ws.on_upgrade(move |mut socket: WebSocket| async move {
+                        let _ = socket.send(AxumMessage::Text("ready".into())).await;
+                        while let Ok(m) = rx.recv().await {
+                            if m == "close" {
+                                let _ = socket.send(AxumMessage::Close(None)).await;
+                                break;
+                            }
+                            if socket.send(AxumMessage::Text(m.into())).await.is_err() {
+                                break;
+                            }
+                        }
+                    })
+                },
+            ),
+        )
+        .with_state(tx.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((addr, tx))
+}
+
+/// `n` sockets on the bare server's `/fanout`: the time from broadcasting `what` until each
+/// receives it ("close": until each is closed).
+async fn bare_broadcast(
+    n: usize,
+    addr: SocketAddr,
+    origin: &str,
+    tx: &broadcast::Sender<String>,
+    what: &str,
+) -> Result<Vec<Duration>> {
+    let mut sockets = connect_many(n, &format!("ws://{addr}/fanout"), origin, None).await?;
+    for s in &mut sockets {
+        expect_text(s, "ready").await?;
+    }
+    let started = Instant::now();
+    let what_owned = what.to_owned();
+    let waiting: Vec<_> = sockets
+        .into_iter()
+        .map(|mut s| {
+            let what = what_owned.clone();
+            tokio::spawn(async move {
+                if what == "close" {
+                    closed_with(&mut s).await?;
+                } else {
+                    expect_text(&mut s, &what).await?;
+                }
+                Ok((started.elapsed(), ()))
+            })
+        })
+        .collect();
+    let _ = tx.send(what.to_owned());
+    let (mut times, _) = gather(waiting).await?;
+    times.sort();
+    Ok(times)
+}
+
+/// The resident memory per socket of this process while `hold.py` holds `n` sockets to
+/// `url` open (its growth over `n`).
+async fn held_memory(n: usize, url: &str, origin: &str, jwt: Option<&str>) -> Result<f64> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let python = std::env::var("LIAISON_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../end2end/peers/ws-probe/hold.py");
+    let before = resident_bytes()?;
+    let mut child = tokio::process::Command::new(&python)
+        .arg(&script)
+        .args([url, origin, &n.to_string(), jwt.unwrap_or("")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| {
+            format!(
+                "{python} {} (scripts/bootstrap installs websockets)",
+                script.display()
+            )
+        })?;
+    let stdout = child.stdout.take().context("hold.py's output")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(300), lines.next_line())
+        .await
+        .context("hold.py did not open its sockets within 5 minutes")??
+        .unwrap_or_default();
+    if line.trim() != format!("open {n}") {
+        bail!("hold.py: {line}");
+    }
+    // Let every socket's task reach its idle state.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let during = resident_bytes()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(b"close\n").await?;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(60), child.wait()).await;
+    Ok(during.saturating_sub(before) as f64 / n as f64)
+}
+
+/// This process's resident set, in bytes (`/proc/self/statm`).
+fn resident_bytes() -> Result<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm")?;
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .context("/proc/self/statm")?
+        .parse()?;
+    Ok(pages * 4096)
+}
+
+/// Opens `n` sockets to `url` as a page of `origin` would, [`CONNECT_AT_ONCE`] at a time.
+async fn connect_many(n: usize, url: &str, origin: &str, jwt: Option<&str>) -> Result<Vec<Client>> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let batch = CONNECT_AT_ONCE.min(n - out.len());
+        let opening: Vec<_> = (0..batch)
+            .map(|_| {
+                let (url, origin, jwt) =
+                    (url.to_owned(), origin.to_owned(), jwt.map(str::to_owned));
+                tokio::spawn(async move {
+                    let mut request = url.into_client_request()?;
+                    request
+                        .headers_mut()
+                        .insert("origin", HeaderValue::from_str(&origin)?);
+                    if let Some(jwt) = jwt {
+                        request.headers_mut().insert(
+                            "authorization",
+                            HeaderValue::from_str(&format!("Bearer {jwt}"))?,
+                        );
+                    }
+                    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+                    Ok::<_, anyhow::Error>(socket)
+                })
+            })
+            .collect();
+        for o in opening {
+            out.push(o.await??);
+        }
+    }
+    Ok(out)
+}
+
+/// Waits for a text message whose `type` is `kind`, skipping others.
+async fn expect_type(socket: &mut Client, kind: &str) -> Result<()> {
+    loop {
+        let text = next_text(socket).await?;
+        let value: serde_json::Value = serde_json::from_str(&text)?;
+        if value["type"] == kind {
+            return Ok(());
+        }
+    }
+}
+
+async fn expect_text(socket: &mut Client, text: &str) -> Result<()> {
+    loop {
+        if next_text(socket).await? == text {
+            return Ok(());
+        }
+    }
+}
+
+async fn next_text(socket: &mut Client) -> Result<String> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+            Err(_) => bail!("nothing on a socket within 30 s"),
+            Ok(None) => bail!("a socket ended"),
+            Ok(Some(m)) => match m? {
+                Message::Text(t) => return Ok(t.to_string()),
+                Message::Close(f) => bail!("a socket closed: {f:?}"),
+                _ => {}
+            },
+        }
+    }
+}
+
+/// Reads until the server closes the socket: its close code.
+async fn closed_with(socket: &mut Client) -> Result<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+            Err(_) => bail!("a socket stayed open 30 s"),
+            Ok(None) => return Ok(1006),
+            Ok(Some(Ok(Message::Close(f)))) => return Ok(f.map_or(1005, |f| u16::from(f.code))),
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(_))) => return Ok(1006),
+        }
+    }
+}
+
+/// The tasks' times (and what each hands back), once all are done.
+async fn gather<T>(
+    tasks: Vec<tokio::task::JoinHandle<Result<(Duration, T)>>>,
+) -> Result<(Vec<Duration>, Vec<T>)> {
+    let mut times = Vec::with_capacity(tasks.len());
+    let mut values = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        let (d, v) = t.await??;
+        times.push(d);
+        values.push(v);
+    }
+    Ok((times, values))
+}
+
+/// Raises this process's open-file limit to at least `n` (up to the hard limit).
+fn raise_open_files(n: usize) -> Result<()> {
+    let got = rlimit::increase_nofile_limit(n as u64)?;
+    if got < n as u64 {
+        bail!("this bench needs {n} open files; the hard limit allows {got} (ulimit -Hn)");
+    }
+    Ok(())
+}
