@@ -1619,6 +1619,66 @@ async fn portal_access_admits_active_members_only(h: Harness) {
     .unwrap()
     .items;
     assert_eq!(changes.len(), 4, "created, added, removed, added again");
+
+    // "Approved devices only" does not stand in for membership: once the membership ends,
+    // the member's approved browser is refused at its next request (security review).
+    portals::members::add_member(
+        &h.core,
+        &admin,
+        &panel.id,
+        &member_input("Kim Clerk", "kim@lawfirm.example"),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let (_, token) = create(
+        &h,
+        &admin,
+        NewShare {
+            settings: ShareSettings {
+                approved_devices_only: true,
+                ..Default::default()
+            },
+            ..portal_share("kim@lawfirm.example", &panel.id)
+        },
+    )
+    .await
+    .unwrap();
+    let device = access::new_device_id();
+    let from_laptop = |code: Option<SecretString>| access::OpenRequest {
+        code,
+        device: SecretString::from(device.expose_secret().to_owned()),
+        ..request(&token)
+    };
+    assert_eq!(
+        denial(access::open(&h.core, from_laptop(None), &meta()).await),
+        Denial::CodeRequired
+    );
+    let code = local_mail(&h, &admin, "kim@lawfirm.example", "verification code")
+        .await
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    let session = access::open(
+        &h.core,
+        from_laptop(Some(SecretString::from(code))),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    access::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE portal_members SET removed_at = 1")
+        .execute(h.core.db.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        access::authenticate(&h.core, &session.access_token, &meta()).await,
+        Err(ServiceError::InvalidPortalToken(_))
+    ));
 }
 
 async fn live_shares_are_changed_within_policy(h: Harness) {

@@ -43,7 +43,8 @@ type Client =
 const CONNECT_AT_ONCE: usize = 100;
 
 pub async fn run(args: &BenchArgs) -> Result<()> {
-    raise_open_files(args.sockets.max(args.followers) * 2 + 1_000)?;
+    // The held sockets are another process's clients; the followers are this one's too.
+    raise_open_files(args.sockets.max(args.followers * 2) + 1_000)?;
     let db = TempDb::sqlite().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -103,7 +104,7 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     )
     .await?;
     println!(
-        "| {} idle sockets | resident memory per socket |\n|---|---|\n| Liaison guest channel | {:.1} KiB |\n| bare axum echo (axum's default buffers) | {:.1} KiB |\n",
+        "| {} idle sockets | resident memory per socket |\n|---|---|\n| Liaison guest channel | {:.1} KiB |\n| bare axum echo (same 4 KiB buffers) | {:.1} KiB |\n",
         args.sockets,
         ours / 1024.0,
         bare / 1024.0
@@ -172,7 +173,8 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     shares::revoke(&core, &who, &share_id, &RequestMeta::default())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (closes, _) = gather(closing).await?;
+    let (mut closes, _) = gather(closing).await?;
+    closes.sort();
     let all_closed = closes.iter().max().copied().unwrap_or_default();
     let bare_close = bare_broadcast(n, bare_addr, &origin, &bare_tx, "close").await?;
     let bare_all_closed = bare_close.iter().max().copied().unwrap_or_default();
@@ -266,13 +268,16 @@ async fn bare_server() -> Result<(SocketAddr, broadcast::Sender<String>)> {
         .route(
             "/echo",
             get(|ws: WebSocketUpgrade| async move {
-                ws.on_upgrade(|mut socket: WebSocket| async move {
-                    while let Some(Ok(m)) = socket.recv().await {
-                        if socket.send(m).await.is_err() {
-                            break;
+                // The guest channel's buffer sizes: what differs is the per-socket state.
+                ws.read_buffer_size(4 * 1024)
+                    .write_buffer_size(4 * 1024)
+                    .on_upgrade(|mut socket: WebSocket| async move {
+                        while let Some(Ok(m)) = socket.recv().await {
+                            if socket.send(m).await.is_err() {
+                                break;
+                            }
                         }
-                    }
-                })
+                    })
             }),
         )
         .route(

@@ -88,62 +88,57 @@ pub async fn session_standing(
     {
         return Ok(Err(SessionEnd::SignedOut));
     }
-    let standing = share.check_session(core.now()).and_then(|()| {
+    let mut standing = share.check_session(core.now()).and_then(|()| {
         if share.settings.network_allows(meta.ip) {
             Ok(())
         } else {
             Err(Denial::NotAllowedFromHere)
         }
     });
-    let standing = match standing {
-        // "Approved devices only": a browser the owner rejects is cut off at its next
-        // request, not only at renewal (one indexed read, for these shares only).
-        Ok(()) if share.settings.approved_devices_only => {
-            let approved = match &claims.dev {
-                Some(hash) => store::devices::find(core.db.pool(), &share.org_id, &share.id, hash)
-                    .await?
-                    .is_some_and(|d| d.status == DeviceStatus::Approved),
-                None => false,
-            };
-            if approved {
-                Ok(())
-            } else {
-                Err(Denial::NotAllowedFromHere)
-            }
+    // Each rule below applies on its own (one does not stand in for another), each one
+    // indexed read, for the shares it concerns only.
+    // "Approved devices only": a browser the owner rejects is cut off at its next request,
+    // not only at renewal.
+    if standing.is_ok() && share.settings.approved_devices_only {
+        let approved = match &claims.dev {
+            Some(hash) => store::devices::find(core.db.pool(), &share.org_id, &share.id, hash)
+                .await?
+                .is_some_and(|d| d.status == DeviceStatus::Approved),
+            None => false,
+        };
+        if !approved {
+            standing = Err(Denial::NotAllowedFromHere);
         }
-        // "Portal members": a membership that ended or passed its end date admits no one
-        // from that instant, before its expiry is recorded (one indexed read).
-        Ok(()) if share.method == Method::Portal => {
-            let member = store::portals::is_member(
-                core.db.pool(),
-                &share.org_id,
-                &share.portal_id,
-                &share.recipient_email.to_lowercase(),
-                core.now_ms(),
-            )
-            .await?;
-            if member {
-                Ok(())
-            } else {
-                Err(Denial::NotAMember)
-            }
+    }
+    // "Portal members": a membership that ended or passed its end date admits no one from
+    // that instant, before its expiry is recorded.
+    if standing.is_ok() && share.method == Method::Portal {
+        let member = store::portals::is_member(
+            core.db.pool(),
+            &share.org_id,
+            &share.portal_id,
+            &share.recipient_email.to_lowercase(),
+            core.now_ms(),
+        )
+        .await?;
+        if !member {
+            standing = Err(Denial::NotAMember);
         }
-        other => other,
-    };
+    }
     // Federated: the session was vouched for by an IdP that, with its partner, is still
     // enabled — disabling either cuts the guest off at their next request (and open live
     // channels at once: `Committed::GuestsChanged`).
-    let standing = match (standing, &claims.idp) {
-        (Ok(()), Some(idp)) if share.method == Method::Federated => {
-            if crate::services::federation::idp_admits_sessions(core, &share, idp).await? {
-                Ok(())
-            } else {
-                Err(Denial::FederatedSignInRequired)
+    if standing.is_ok() && share.method == Method::Federated {
+        let admitted = match &claims.idp {
+            Some(idp) => {
+                crate::services::federation::idp_admits_sessions(core, &share, idp).await?
             }
+            None => false,
+        };
+        if !admitted {
+            standing = Err(Denial::FederatedSignInRequired);
         }
-        (Ok(()), None) if share.method == Method::Federated => Err(Denial::FederatedSignInRequired),
-        (other, _) => other,
-    };
+    }
     if let Err(denial) = standing {
         let _ = deny(core, &share, denial, meta).await;
         return Ok(Err(SessionEnd::Denied(denial)));
