@@ -149,6 +149,12 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     if only("ws") {
         ws::run(args).await?;
     }
+    // A memory figure of `ws`, run by it in a fresh process; never part of "all".
+    for server in [ws::Server::Liaison, ws::Server::BareEcho] {
+        if args.only.iter().any(|o| o == server.bench_name()) {
+            ws::memory_child(args, server).await?;
+        }
+    }
     if only("shares") {
         shares_list(args, &TempDb::sqlite().await?, "SQLite").await?;
         let pg = TempDb::postgres(&args.postgres_url).await?;

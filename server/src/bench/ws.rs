@@ -42,67 +42,146 @@ type Client =
 /// Sockets opened at once while connecting many.
 const CONNECT_AT_ONCE: usize = 100;
 
+/// A Liaison node serving on a free port, with one document and one share of it that may
+/// comment, opened as a portal session.
+struct Node {
+    _db: TempDb,
+    addr: SocketAddr,
+    origin: String,
+    core: Arc<backend::Liaison>,
+    who: backend::actor::Staff,
+    doc: String,
+    share_id: String,
+    jwt: String,
+}
+
+impl Node {
+    async fn start() -> Result<Self> {
+        let db = TempDb::sqlite().await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let origin = format!("http://{addr}");
+        let store = backend::store::Db::connect(&db.url).await?;
+        store.migrate().await?;
+        let core = Arc::new(
+            backend::Liaison::builder(
+                store,
+                backend::blobs::Blobs::local(&db._dir.path().join("blobs"))?,
+                backend::crypto::Sealer::new(&secrecy::SecretSlice::from(vec![9u8; 32]))?,
+                backend::Settings::new(url::Url::parse(&origin)?),
+            )
+            .hash_workers(1)
+            .single_node(true)
+            .streams_per_share(usize::MAX)
+            .build()
+            .await?,
+        );
+        let who = admin(&core).await?;
+        let doc = document(&core, &who).await?;
+        let (share_id, jwt) = guest_session(&core, &who, &doc).await?;
+        let state = AppState::new(
+            core.clone(),
+            leptos::config::LeptosOptions::builder()
+                .output_name("liaison")
+                .build(),
+        )
+        .with_limits(crate::rate_limit::Limits {
+            guest_per_minute: 10_000_000,
+            sign_in_per_minute: 10_000_000,
+        });
+        let app = crate::router::build(state);
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+        Ok(Self {
+            _db: db,
+            addr,
+            origin,
+            core,
+            who,
+            doc,
+            share_id,
+            jwt,
+        })
+    }
+}
+
+/// Which server a memory child measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Server {
+    Liaison,
+    BareEcho,
+}
+
+impl Server {
+    /// Its name in `--only` (run by [`run`] in a fresh process of its own).
+    pub fn bench_name(self) -> &'static str {
+        match self {
+            Server::Liaison => "ws-memory-liaison",
+            Server::BareEcho => "ws-memory-echo",
+        }
+    }
+}
+
+/// Prefix of the line a memory child prints.
+const MEMORY_LINE: &str = "bytes per socket: ";
+
+/// One memory measurement, in this (fresh) process: `--sockets` idle sockets on `server`,
+/// held by `hold.py`; prints [`MEMORY_LINE`] and the figure.
+pub async fn memory_child(args: &BenchArgs, server: Server) -> Result<()> {
+    raise_open_files(args.sockets + 1_000)?;
+    let per_socket = match server {
+        Server::Liaison => {
+            let node = Node::start().await?;
+            let url = format!("ws://{}/api/portal/live", node.addr);
+            held_memory(args.sockets, &url, &node.origin, Some(&node.jwt)).await?
+        }
+        Server::BareEcho => {
+            let (addr, _) = bare_server().await?;
+            let origin = format!("http://{addr}");
+            held_memory(args.sockets, &format!("ws://{addr}/echo"), &origin, None).await?
+        }
+    };
+    println!("{MEMORY_LINE}{per_socket}");
+    Ok(())
+}
+
+/// Runs [`memory_child`] for `server` in a fresh process of this binary: each figure
+/// starts from an allocator that has not served the other.
+async fn measure_in_child(args: &BenchArgs, server: Server) -> Result<f64> {
+    let out = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["bench", "--only", server.bench_name()])
+        .args(["--sockets", &args.sockets.to_string()])
+        .env("RUST_LOG", "error")
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(MEMORY_LINE))
+        .and_then(|v| v.trim().parse().ok())
+        .with_context(|| {
+            format!(
+                "the {} measurement failed: {stdout}{}",
+                server.bench_name(),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
+
 pub async fn run(args: &BenchArgs) -> Result<()> {
-    // The held sockets are another process's clients; the followers are this one's too.
-    raise_open_files(args.sockets.max(args.followers * 2) + 1_000)?;
-    let db = TempDb::sqlite().await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let origin = format!("http://{addr}");
-    let store = backend::store::Db::connect(&db.url).await?;
-    store.migrate().await?;
-    let core = Arc::new(
-        backend::Liaison::builder(
-            store,
-            backend::blobs::Blobs::local(&db._dir.path().join("blobs"))?,
-            backend::crypto::Sealer::new(&secrecy::SecretSlice::from(vec![9u8; 32]))?,
-            backend::Settings::new(url::Url::parse(&origin)?),
-        )
-        .hash_workers(1)
-        .single_node(true)
-        .streams_per_share(usize::MAX)
-        .build()
-        .await?,
-    );
-    let who = admin(&core).await?;
-    let doc = document(&core, &who).await?;
-    let (share_id, jwt) = guest_session(&core, &who, &doc).await?;
-    let state = AppState::new(
-        core.clone(),
-        leptos::config::LeptosOptions::builder()
-            .output_name("liaison")
-            .build(),
-    )
-    .with_limits(crate::rate_limit::Limits {
-        guest_per_minute: 10_000_000,
-        sign_in_per_minute: 10_000_000,
-    });
-    let app = crate::router::build(state);
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let (bare_addr, bare_tx) = bare_server().await?;
+    // The followers are this process's clients too.
+    raise_open_files(args.followers * 2 + 1_000)?;
     println!("## Live channel (WebSocket), one node, SQLite\n");
 
-    // Memory per idle socket (server side only: the sockets are held by another process).
-    let ours = held_memory(
-        args.sockets,
-        &format!("ws://{addr}/api/portal/live"),
-        &origin,
-        Some(&jwt),
-    )
-    .await?;
-    let bare = held_memory(
-        args.sockets,
-        &format!("ws://{bare_addr}/echo"),
-        &origin,
-        None,
-    )
-    .await?;
+    // Memory per idle socket: server side only (another process holds the clients), each
+    // server in a fresh process.
+    let ours = measure_in_child(args, Server::Liaison).await?;
+    let bare = measure_in_child(args, Server::BareEcho).await?;
     println!(
         "| {} idle sockets | resident memory per socket |\n|---|---|\n| Liaison guest channel | {:.1} KiB |\n| bare axum echo (same 4 KiB buffers) | {:.1} KiB |\n",
         args.sockets,
@@ -110,6 +189,18 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
         bare / 1024.0
     );
     println!("ratio Liaison / bare echo: **{:.2}×**\n", ours / bare);
+
+    let Node {
+        _db,
+        addr,
+        origin,
+        core,
+        who,
+        doc,
+        share_id,
+        jwt,
+    } = Node::start().await?;
+    let (bare_addr, bare_tx) = bare_server().await?;
 
     // Fan-out and revocation, `--followers` sockets in this process.
     let n = args.followers;
