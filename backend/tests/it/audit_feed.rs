@@ -12,7 +12,7 @@ use backend::revocation::{Heard, Interest, Watched, Watching};
 use backend::services::audit_feed::{self, FEED_PAGE};
 use backend::services::audit_log::AuditFilter;
 use backend::services::shares::{self, Expiry, NewShare, Recipient, SharedItem};
-use backend::services::{documents, ServiceError};
+use backend::services::ServiceError;
 use backend::store::audit::{About, Appended};
 
 both_engines!(
@@ -25,19 +25,7 @@ fn meta() -> RequestMeta {
 }
 
 async fn upload(h: &Harness, who: &Staff) -> String {
-    documents::upload(
-        &h.core,
-        who,
-        documents::Upload {
-            title: "Brief".into(),
-            file_name: "brief.txt".into(),
-            bytes: "the brief".into(),
-        },
-        &meta(),
-    )
-    .await
-    .unwrap()
-    .id
+    crate::common::text_document(h, who, "Brief").await
 }
 
 async fn share(h: &Harness, who: &Staff, doc: &str) -> String {

@@ -15,7 +15,7 @@ use backend::services::comments::{
 };
 use backend::services::presence::{self, Present};
 use backend::services::shares::{self, Expiry, NewShare, Recipient, SharedItem};
-use backend::services::{access, audit_log, documents, policy, ServiceError};
+use backend::services::{access, audit_log, policy, ServiceError};
 use secrecy::ExposeSecret;
 
 both_engines!(
@@ -35,19 +35,7 @@ fn meta() -> RequestMeta {
 }
 
 async fn upload(h: &Harness, who: &Staff, title: &str) -> String {
-    documents::upload(
-        &h.core,
-        who,
-        documents::Upload {
-            title: title.into(),
-            file_name: "brief.txt".into(),
-            bytes: "the brief".into(),
-        },
-        &meta(),
-    )
-    .await
-    .unwrap()
-    .id
+    crate::common::text_document(h, who, title).await
 }
 
 /// A share of `doc` for `name` with `permission`; returns its id and its guest's session.

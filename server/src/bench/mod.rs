@@ -255,41 +255,8 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
     let core = Arc::new(db.core(1).await?);
     let who = admin(&core).await?;
     let doc = document(&core, &who).await?;
-    let created = shares::create(
-        &core,
-        &who,
-        NewShare {
-            item: SharedItem::Document(doc),
-            recipients: vec![Recipient {
-                name: "R".into(),
-                email: "r@bench.test".into(),
-            }],
-            max_access_count: Some(0),
-            ..Default::default()
-        },
-        &RequestMeta::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?
-    .remove(0);
-    let token = created
-        .url
-        .expose_secret()
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let session = backend::services::access::open(
-        &core,
-        backend::services::access::OpenRequest {
-            token: token.clone(),
-            device: backend::services::access::new_device_id(),
-            ..Default::default()
-        },
-        &RequestMeta::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let OpenedShare { token, jwt, .. } =
+        opened_share(&core, &who, &doc, Default::default()).await?;
     let state = AppState::new(
         core.clone(),
         leptos::config::LeptosOptions::builder()
@@ -301,7 +268,7 @@ async fn portal_reads(args: &BenchArgs) -> Result<()> {
         get(|| async { axum::Json(serde_json::json!({ "items": [] })) }),
     );
     let router = crate::router::build_with(state, bare_route);
-    let jwt = Arc::new(session.access_token);
+    let jwt = Arc::new(jwt);
     let read = {
         let router = router.clone();
         let jwt = jwt.clone();
@@ -571,6 +538,64 @@ async fn shares_list(args: &BenchArgs, db: &TempDb, engine: &str) -> Result<()> 
 }
 
 /// A one-line document for seeded shares to name: its id.
+/// A share of `doc` with `settings` (no limit on opens), and a portal session of it.
+struct OpenedShare {
+    share_id: String,
+    /// The link's token.
+    token: String,
+    /// The portal session's access token.
+    jwt: String,
+}
+
+async fn opened_share(
+    core: &Liaison,
+    who: &Staff,
+    doc: &str,
+    settings: backend::domain::ShareSettings,
+) -> Result<OpenedShare> {
+    let created = shares::create(
+        core,
+        who,
+        NewShare {
+            item: SharedItem::Document(doc.to_owned()),
+            recipients: vec![Recipient {
+                name: "Load".into(),
+                email: "load@bench.test".into(),
+            }],
+            max_access_count: Some(0),
+            settings,
+            ..Default::default()
+        },
+        &RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?
+    .remove(0);
+    let token = created
+        .url
+        .expose_secret()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let session = backend::services::access::open(
+        core,
+        backend::services::access::OpenRequest {
+            token: token.clone(),
+            device: backend::services::access::new_device_id(),
+            ..Default::default()
+        },
+        &RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(OpenedShare {
+        share_id: created.share.id,
+        token,
+        jwt: session.access_token,
+    })
+}
+
 async fn document(core: &Liaison, who: &Staff) -> Result<String> {
     let doc = documents::upload(
         core,

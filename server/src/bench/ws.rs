@@ -24,15 +24,14 @@ use axum::Router;
 use backend::actor::RequestMeta;
 use backend::domain::{Permission, ShareSettings};
 use backend::services::comments::{self, Audience, NewComment, Placement};
-use backend::services::shares::{self, NewShare, Recipient, SharedItem};
+use backend::services::shares;
 use futures::{SinkExt, StreamExt};
-use secrecy::ExposeSecret;
 use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{admin, document, ms, percentile, TempDb};
+use super::{admin, document, ms, opened_share, percentile, OpenedShare, TempDb};
 use crate::config::BenchArgs;
 use crate::state::AppState;
 
@@ -78,7 +77,16 @@ impl Node {
         );
         let who = admin(&core).await?;
         let doc = document(&core, &who).await?;
-        let (share_id, jwt) = guest_session(&core, &who, &doc).await?;
+        let OpenedShare { share_id, jwt, .. } = opened_share(
+            &core,
+            &who,
+            &doc,
+            ShareSettings {
+                permission: Permission::Comment,
+                ..Default::default()
+            },
+        )
+        .await?;
         let state = AppState::new(
             core.clone(),
             leptos::config::LeptosOptions::builder()
@@ -301,54 +309,6 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
         all_closed.as_secs_f64() / bare_all_closed.as_secs_f64()
     );
     Ok(())
-}
-
-/// A document share that may comment, opened as a portal session: (share id, JWT).
-async fn guest_session(
-    core: &backend::Liaison,
-    who: &backend::actor::Staff,
-    doc: &str,
-) -> Result<(String, String)> {
-    let created = shares::create(
-        core,
-        who,
-        NewShare {
-            item: SharedItem::Document(doc.to_owned()),
-            recipients: vec![Recipient {
-                name: "Load".into(),
-                email: "load@bench.test".into(),
-            }],
-            max_access_count: Some(0),
-            settings: ShareSettings {
-                permission: Permission::Comment,
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        &RequestMeta::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?
-    .remove(0);
-    let token = created
-        .url
-        .expose_secret()
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let session = backend::services::access::open(
-        core,
-        backend::services::access::OpenRequest {
-            token,
-            device: backend::services::access::new_device_id(),
-            ..Default::default()
-        },
-        &RequestMeta::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok((created.share.id, session.access_token))
 }
 
 /// A bare axum WebSocket server: `/echo` echoes; `/fanout` forwards what `tx` broadcasts,

@@ -176,6 +176,23 @@ pub async fn org_admin(h: &Harness, name: &str) -> backend::actor::Staff {
     .expect("the bootstrap key authenticates")
 }
 
+/// A text document titled `title` uploaded by `who`: its id.
+pub async fn text_document(h: &Harness, who: &backend::actor::Staff, title: &str) -> String {
+    backend::services::documents::upload(
+        &h.core,
+        who,
+        backend::services::documents::Upload {
+            title: title.into(),
+            file_name: "brief.txt".into(),
+            bytes: "the brief".into(),
+        },
+        &backend::actor::RequestMeta::default(),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
 /// Declares `name_sqlite` and `name_postgres` tests running `body(Harness)`.
 #[macro_export]
 macro_rules! both_engines {
