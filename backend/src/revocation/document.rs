@@ -71,10 +71,11 @@ impl DocumentEvent {
         let topic = match kind {
             "comments" => Topic::Comments,
             "presence" => Topic::Presence {
-                staff: match parts.next()? {
-                    "staff" => true,
-                    "guest" => false,
-                    _ => return None,
+                // Without the part (a node of the previous version), anyone's.
+                staff: match parts.next() {
+                    Some("staff") | None => true,
+                    Some("guest") => false,
+                    Some(_) => return None,
                 },
             },
             "typing" => {

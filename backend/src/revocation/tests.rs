@@ -27,6 +27,16 @@ fn payloads_say_revoked_or_changed() {
         );
     }
     assert!(DocumentEvent::parse("typing:o:d").is_none());
+    // A node of the previous version says whose presence changed no more: anyone's.
+    assert_eq!(
+        DocumentEvent::parse("presence:o:d"),
+        Some(DocumentEvent::new(
+            "o",
+            "d",
+            Topic::Presence { staff: true }
+        ))
+    );
+    assert!(DocumentEvent::parse("presence:o:d:someone").is_none());
     let s = StaffRef {
         org_id: "o".into(),
         user_id: "u".into(),
