@@ -153,3 +153,37 @@ test('staff see a guest open, comment and lose access as it happens', async ({ p
   await shots(page, info, '03-share-activity');
   await guestContext.close();
 });
+
+// A view-only guest reads what staff address to them, and has nothing to write with.
+test('a view-only guest reads the conversation but cannot write', async ({ browser }, info) => {
+  const rest = await api();
+  const doc = await rest.post('/api/v1/documents', {
+    multipart: { title: 'Briefing note', file: { name: 'briefing.txt', mimeType: 'text/plain', buffer: Buffer.from('Read only.\n') } },
+  });
+  expect(doc.ok()).toBeTruthy();
+  const documentId = (await doc.json()).id;
+  const share = await rest.post('/api/v1/shares', {
+    data: { item: documentId, recipient: { name: 'Vera Viewer', email: 'vera@agency.example' }, expires_in_days: 7, settings: { permission: 'view' } },
+  });
+  expect(share.ok(), await share.text()).toBeTruthy();
+  const { url, id: shareId } = await share.json();
+  remember(url);
+  const note = await rest.post(`/api/v1/documents/${documentId}/comments`, {
+    data: { body: 'Please read section 2 first.', audience: { share: shareId } },
+  });
+  expect(note.ok(), await note.text()).toBeTruthy();
+
+  const guestContext = await browser.newContext({ baseURL: BASE });
+  const guest = await guestContext.newPage();
+  await installHydrationProbe(guest);
+  await guest.goto(url);
+  await hydrated(guest);
+  await guest.getByTestId('continue').click();
+  await expect(guest).toHaveURL(/\/portal$/);
+  await hydrated(guest);
+  await expect(guest.getByTestId('comments')).toContainText('Please read section 2 first.');
+  await expect(guest.getByTestId('new-comment')).toHaveCount(0);
+  await expect(guest.getByTestId('reply')).toHaveCount(0);
+  await shots(guest, info, '04-view-only-guest');
+  await guestContext.close();
+});

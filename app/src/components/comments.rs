@@ -123,7 +123,7 @@ impl Ctx {
         accepted: Option<Callback<()>>,
     ) -> Action<Write, Result<Option<CommentView>, AppError>> {
         let ctx = self.clone();
-        Action::new_local(move |w: &Write| {
+        Action::new(move |w: &Write| {
             let (voice, document, csrf, book, w) = (
                 ctx.voice,
                 ctx.document.clone(),
