@@ -52,6 +52,8 @@ impl DocumentEvent {
             document_id,
         } = &self.document;
         match &self.topic {
+            // Announced by the changing transaction (`store::Committed::Comments`), which
+            // says it the same way.
             Topic::Comments => format!("comments:{org_id}:{document_id}"),
             Topic::Presence { staff } => format!(
                 "presence:{org_id}:{document_id}:{}",
@@ -69,7 +71,6 @@ impl DocumentEvent {
         let kind = parts.next()?;
         let (org_id, document_id) = (parts.next()?, parts.next()?);
         let topic = match kind {
-            "comments" => Topic::Comments,
             "presence" => Topic::Presence {
                 // Without the part (a node of the previous version), anyone's.
                 staff: match parts.next() {

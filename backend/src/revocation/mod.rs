@@ -14,10 +14,10 @@
 //! something that admits a share's guests changed without revoking it (a browser rejected,
 //! a guest signed out), and its open live channels re-check their sessions at once.
 //!
-//! Committed audit events (`store::Tx::note`) travel on their own broadcast channel: the
-//! pool's commit watcher ([`RevocationBus::commit_watcher`]) publishes them here once
-//! committed and, on PostgreSQL, NOTIFYs the other nodes right after, on
-//! [`ACTIVITY_CHANNEL`].
+//! What transactions note for live readers (`store::Tx::note`: appended audit events,
+//! changed comments, guests to re-check) the pool's commit watcher
+//! ([`RevocationBus::commit_watcher`]) publishes here once committed and, on PostgreSQL,
+//! NOTIFYs to the other nodes right after, on [`ACTIVITY_CHANNEL`].
 //!
 //! A node can miss notifications: while its LISTEN connection is down, or when a stream's
 //! subscription falls behind. Then the bus says [`Heard::Unsure`] and each stream re-reads
@@ -193,11 +193,11 @@ impl RevocationBus {
     /// What announces the database's committed notes on this bus and, with PostgreSQL, on
     /// every other node's (installed on the pool by the core).
     pub fn commit_watcher(&self) -> CommitWatcher {
-        let (tx, audit) = (self.tx.clone(), self.audit.clone());
+        let channels = self.channels();
         CommitWatcher {
             channel: ACTIVITY_CHANNEL,
             origin: self.node.clone(),
-            hear: Box::new(move |notes| publish_committed(&tx, &audit, notes)),
+            hear: Box::new(move |notes| channels.publish_committed(notes)),
         }
     }
 
@@ -228,17 +228,6 @@ impl RevocationBus {
         let _ = self.tx.send(BusEvent::Staff(s));
     }
 
-    /// Sends `e` to the other nodes inside the changing transaction (PostgreSQL only):
-    /// delivered only if it commits. The caller publishes it here once committed.
-    pub async fn notify_document_in(
-        &self,
-        tx: &mut crate::store::Tx,
-        engine: crate::store::Engine,
-        e: &DocumentEvent,
-    ) -> crate::store::Result<()> {
-        notify(tx, engine, format!("{}|{}", self.node, e.payload())).await
-    }
-
     /// Announces `e`, which changes nothing in the database (presence, typing), here and
     /// to the other nodes.
     pub async fn announce_document(
@@ -265,7 +254,15 @@ impl RevocationBus {
 
     /// Announces what another node committed.
     fn publish_committed(&self, notes: &[Committed]) {
-        publish_committed(&self.tx, &self.audit, notes);
+        self.channels().publish_committed(notes);
+    }
+
+    fn channels(&self) -> Channels {
+        Channels {
+            tx: self.tx.clone(),
+            documents: self.documents.clone(),
+            audit: self.audit.clone(),
+        }
     }
 
     /// Tells every stream that revocations may have been missed, so each re-checks its
@@ -488,20 +485,31 @@ async fn notify_now(db: &crate::store::Db, payload: String) -> crate::store::Res
     Ok(())
 }
 
-/// Publishes committed notes: appended audit events on `audit`, the rest on `tx` (no
-/// receivers is fine).
-fn publish_committed(
-    tx: &broadcast::Sender<BusEvent>,
-    audit: &broadcast::Sender<Appended>,
-    notes: &[Committed],
-) {
-    for note in notes {
-        match note {
-            Committed::Audit(a) => {
-                let _ = audit.send(a.clone());
-            }
-            Committed::GuestsChanged { org_id } => {
-                let _ = tx.send(BusEvent::GuestsChanged(org_id.clone()));
+/// The bus's channels, as committed notes are published on them.
+struct Channels {
+    tx: broadcast::Sender<BusEvent>,
+    documents: broadcast::Sender<DocumentEvent>,
+    audit: broadcast::Sender<Appended>,
+}
+
+impl Channels {
+    /// Publishes each note on its channel (no receivers is fine).
+    fn publish_committed(&self, notes: &[Committed]) {
+        for note in notes {
+            match note {
+                Committed::Audit(a) => {
+                    let _ = self.audit.send(a.clone());
+                }
+                Committed::GuestsChanged { org_id } => {
+                    let _ = self.tx.send(BusEvent::GuestsChanged(org_id.clone()));
+                }
+                Committed::Comments {
+                    org_id,
+                    document_id,
+                } => {
+                    let event = DocumentEvent::new(org_id, document_id, Topic::Comments);
+                    let _ = self.documents.send(event);
+                }
             }
         }
     }

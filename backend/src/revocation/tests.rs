@@ -7,8 +7,13 @@ fn payloads_say_revoked_or_changed() {
     assert!(matches!(parse_payload("o:s"), Some(BusEvent::Revoked(r)) if r.share_id == "s"));
     assert!(matches!(parse_payload("changed:o:s"), Some(BusEvent::Changed(r)) if r.org_id == "o"));
     assert!(parse_payload("changed:nonsense").is_none());
+    // Comments are announced as committed notes (`store::Committed::Comments`).
+    assert!(matches!(
+        parse_payload("n1|comments:o:d"),
+        Some(BusEvent::Committed(n, Committed::Comments { org_id, document_id }))
+            if n == "n1" && org_id == "o" && document_id == "d"
+    ));
     for topic in [
-        Topic::Comments,
         Topic::Presence { staff: true },
         Topic::Presence { staff: false },
         Topic::Typing {

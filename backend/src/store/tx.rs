@@ -17,15 +17,21 @@ pub enum Committed {
     /// What admits the organisation's guests changed beyond single shares (a partner or
     /// identity provider disabled): their open sessions are checked again.
     GuestsChanged { org_id: String },
+    /// A document's comments changed: its readers read the changes after their cursor.
+    Comments { org_id: String, document_id: String },
 }
 
 impl Committed {
     /// `audit:{org}:{seq}:{share or -}:{item or -}`, or `audit:{org}:{seq}:*` for many;
-    /// `guests:{org}` (ids never hold a colon).
+    /// `guests:{org}`; `comments:{org}:{document}` (ids never hold a colon).
     pub fn payload(&self) -> String {
         use super::audit::About;
         match self {
             Committed::GuestsChanged { org_id } => format!("guests:{org_id}"),
+            Committed::Comments {
+                org_id,
+                document_id,
+            } => format!("comments:{org_id}:{document_id}"),
             Committed::Audit(a) => match &a.about {
                 About::One { share_id, item_id } => format!(
                     "audit:{}:{}:{}:{}",
@@ -44,6 +50,13 @@ impl Committed {
         if let Some(org_id) = payload.strip_prefix("guests:") {
             return (!org_id.contains(':')).then(|| Committed::GuestsChanged {
                 org_id: org_id.to_owned(),
+            });
+        }
+        if let Some(rest) = payload.strip_prefix("comments:") {
+            let (org_id, document_id) = rest.split_once(':')?;
+            return (!document_id.contains(':')).then(|| Committed::Comments {
+                org_id: org_id.to_owned(),
+                document_id: document_id.to_owned(),
             });
         }
         let mut parts = payload.strip_prefix("audit:")?.split(':');
@@ -264,7 +277,17 @@ mod tests {
             about: About::Many,
         });
         let guests = Committed::GuestsChanged { org_id: "o".into() };
-        for c in [one("o", 3, Some("s")), one("o", 4, None), many, guests] {
+        let comments = Committed::Comments {
+            org_id: "o".into(),
+            document_id: "d".into(),
+        };
+        for c in [
+            one("o", 3, Some("s")),
+            one("o", 4, None),
+            many,
+            guests,
+            comments,
+        ] {
             assert_eq!(Committed::parse(&c.payload()), Some(c.clone()), "{c:?}");
         }
         for bad in [
@@ -274,7 +297,8 @@ mod tests {
             "audit:o:1:*:extra",
             "audit:o:1:s:i:extra",
             "guests:o:extra",
-            "comments:o:d",
+            "comments:o",
+            "comments:o:d:extra",
         ] {
             assert_eq!(Committed::parse(bad), None, "{bad}");
         }

@@ -103,7 +103,7 @@ async fn edit(
         },
     )
     .await?;
-    announce(core, tx, &row.org_id, &row.document_id).await?;
+    announce(tx, &row.org_id, &row.document_id).await?;
     let audience = thread_audience(core, &row.org_id, &row.thread_id).await?;
     let edited = CommentRow {
         body,
@@ -186,5 +186,5 @@ async fn delete(
         },
     )
     .await?;
-    announce(core, tx, &row.org_id, &row.document_id).await
+    announce(tx, &row.org_id, &row.document_id).await
 }

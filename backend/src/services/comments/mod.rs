@@ -30,8 +30,7 @@ use super::{authorize, Result, ServiceError};
 use crate::actor::{Guest, RequestMeta, Staff};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::domain::Action;
-use crate::revocation::{DocumentEvent, Topic};
-use crate::store::{self, comments::CommentRow, new_id, Tx};
+use crate::store::{self, comments::CommentRow, new_id, Committed, Tx};
 use crate::Liaison;
 
 pub use change::{delete_as_guest, delete_as_staff, edit_as_guest, edit_as_staff};
@@ -475,7 +474,7 @@ async fn post(
         },
     )
     .await?;
-    announce(core, tx, &org_id, &document_id).await?;
+    announce(tx, &org_id, &document_id).await?;
     let audiences = if row.thread_id == row.id {
         audience
     } else {
@@ -520,15 +519,13 @@ pub(crate) async fn thread_audience(
     )
 }
 
-/// Commits `tx` and announces a change to `document_id`'s comments: to other nodes by a
-/// notification inside the transaction (PostgreSQL), to this node's channels once
-/// committed.
-async fn announce(core: &Liaison, mut tx: Tx, org_id: &str, document_id: &str) -> Result<()> {
-    let event = DocumentEvent::new(org_id, document_id, Topic::Comments);
-    core.revocations
-        .notify_document_in(&mut tx, core.db.engine(), &event)
-        .await?;
+/// Commits `tx`, which changed `document_id`'s comments, and announces it once committed
+/// (`Committed::Comments`: this node's channels, and the other nodes).
+async fn announce(mut tx: Tx, org_id: &str, document_id: &str) -> Result<()> {
+    tx.note(Committed::Comments {
+        org_id: org_id.to_owned(),
+        document_id: document_id.to_owned(),
+    });
     tx.commit().await?;
-    core.revocations.publish_document(event);
     Ok(())
 }
