@@ -2,8 +2,6 @@
 //! events it appended (a rolled-back one nothing), and a staff feed reads exactly the
 //! events of its share or document after its cursor, as its reader may.
 
-use std::time::Duration;
-
 use crate::common::{org_admin as org, Harness};
 use backend::actor::{RequestMeta, Staff};
 use backend::audit::{self, AuditActor, EventType, NewEvent};
@@ -91,9 +89,7 @@ async fn commits_announce_what_they_appended_and_rollbacks_nothing(h: Harness) {
         activity: &watched,
         ..Default::default()
     };
-    let heard = tokio::time::timeout(Duration::from_secs(5), bus.next_live(interest))
-        .await
-        .unwrap();
+    let heard = crate::common::heard(&mut bus, interest).await;
     let Heard::Activity(first) = heard else {
         panic!("{heard:?}")
     };
@@ -127,9 +123,7 @@ async fn commits_announce_what_they_appended_and_rollbacks_nothing(h: Harness) {
             .unwrap();
     }
     tx.commit().await.unwrap();
-    let heard = tokio::time::timeout(Duration::from_secs(5), bus.next_live(interest))
-        .await
-        .unwrap();
+    let heard = crate::common::heard(&mut bus, interest).await;
     assert!(
         matches!(&heard, Heard::Activity(Appended { about: About::Many, seq, .. }) if *seq == first.seq + 10),
         "{heard:?}"

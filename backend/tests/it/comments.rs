@@ -2,8 +2,6 @@
 //! may write, the 15-minute edit window and moderation, the audit trail, the per-share cap
 //! under concurrency, the owner's digest and the live announcement of every change.
 
-use std::time::Duration;
-
 use crate::common::{local_mail, org_admin as org, Harness};
 use backend::actor::{Guest, RequestMeta, Staff};
 use backend::domain::{Permission, Role, ShareSettings};
@@ -185,15 +183,14 @@ async fn each_thread_reaches_only_its_audience(h: Harness) {
         (root.page, root.mine, root.author.email.clone()),
         (Some(2), true, None)
     );
-    let heard = tokio::time::timeout(
-        Duration::from_secs(5),
-        live.next_live(Interest {
+    let heard = crate::common::heard(
+        &mut live,
+        Interest {
             documents: &followed,
             ..Default::default()
-        }),
+        },
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         heard,
         Heard::Document(DocumentEvent::new(&admin.org_id, &doc, Topic::Comments))
@@ -690,15 +687,14 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
         .await
         .unwrap();
     assert_eq!(
-        tokio::time::timeout(
-            Duration::from_secs(5),
-            live.next_live(Interest {
+        crate::common::heard(
+            &mut live,
+            Interest {
                 documents: &followed,
                 ..Default::default()
-            })
+            }
         )
-        .await
-        .unwrap(),
+        .await,
         Heard::Document(DocumentEvent::new(
             &admin.org_id,
             &doc,
@@ -835,15 +831,14 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
     let mut after = h.core.revocations.subscribe();
     presence::heartbeat(&h.core).await.unwrap();
     assert_eq!(
-        tokio::time::timeout(
-            Duration::from_secs(5),
-            after.next_live(Interest {
+        crate::common::heard(
+            &mut after,
+            Interest {
                 documents: &followed,
                 ..Default::default()
-            })
+            }
         )
-        .await
-        .unwrap(),
+        .await,
         Heard::Document(DocumentEvent::new(
             &admin.org_id,
             &doc,

@@ -89,12 +89,7 @@ pub(crate) async fn open_in(
         Ok(s) => s,
         Err(ServiceError::Denied(_)) => {
             let mail = local_mail(h, admin, "jane@lawfirm.example", "verification code").await;
-            let code = mail
-                .lines()
-                .map(str::trim)
-                .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
-                .unwrap()
-                .to_owned();
+            let code = crate::common::mailed_code(&mail);
             access::open(&h.core, request(Some(code)), &meta())
                 .await
                 .unwrap()

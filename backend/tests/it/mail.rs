@@ -258,12 +258,7 @@ async fn invitation_and_code_travel_separately_and_survive_an_outage(h: Harness)
         !code_mail.contains(&token[..20]),
         "the code mail does not carry the link"
     );
-    let code: String = code_mail
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    let code: String = crate::common::mailed_code(code_mail);
     assert!(matches!(
         access::open(&h.core, req(Some("00000000")), &meta()).await,
         Err(ServiceError::Denied(Denial::WrongCode))

@@ -1534,12 +1534,7 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         Denial::CodeRequired
     );
     let code_mail = local_mail(&h, &admin, "jane@lawfirm.example", "verification code").await;
-    let code = code_mail
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    let code = crate::common::mailed_code(&code_mail);
     let session = access::open(
         &h.core,
         access::OpenRequest {
@@ -1654,13 +1649,9 @@ async fn portal_access_admits_active_members_only(h: Harness) {
         denial(access::open(&h.core, from_laptop(None), &meta()).await),
         Denial::CodeRequired
     );
-    let code = local_mail(&h, &admin, "kim@lawfirm.example", "verification code")
-        .await
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    let code = crate::common::mailed_code(
+        &local_mail(&h, &admin, "kim@lawfirm.example", "verification code").await,
+    );
     let session = access::open(
         &h.core,
         from_laptop(Some(SecretString::from(code))),

@@ -193,6 +193,28 @@ pub async fn text_document(h: &Harness, who: &backend::actor::Staff, title: &str
     .id
 }
 
+/// The eight-digit verification code a mail's text carries.
+pub fn mailed_code(mail: &str) -> String {
+    mail.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("no code in the mail: {mail}"))
+        .to_owned()
+}
+
+/// What `subscription` hears next about `interest`, waited for at most 5 s.
+pub async fn heard(
+    subscription: &mut backend::revocation::Subscription,
+    interest: backend::revocation::Interest<'_>,
+) -> backend::revocation::Heard {
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        subscription.next_live(interest),
+    )
+    .await
+    .expect("nothing heard on the bus within 5 s")
+}
+
 /// Declares `name_sqlite` and `name_postgres` tests running `body(Harness)`.
 #[macro_export]
 macro_rules! both_engines {
