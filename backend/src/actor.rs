@@ -10,7 +10,7 @@ use crate::domain::Role;
 /// Where a request came from (for audit) and which site it came in on. The user agent is
 /// truncated to 512 bytes. The default is no request at all (the system's own actions):
 /// no address, no agent, the installation's site.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RequestMeta {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
@@ -25,7 +25,7 @@ pub struct RequestMeta {
 ///
 /// Deliberately without a default: the edge resolves the site of every request it serves
 /// and refuses one it could not, rather than taking it for the installation's.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Site {
     /// The public URL: the console, the admin API, and guests of every portal.
     Installation,
@@ -35,7 +35,7 @@ pub enum Site {
 }
 
 /// A portal's verified custom domain, as a request reached it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PortalSite {
     pub org_id: String,
     pub portal_id: String,

@@ -182,6 +182,13 @@ impl ShareCache {
         inner.epoch += 1;
         inner.shares.remove(share_id);
     }
+
+    /// Drops every share (revocations may have been missed) and voids loads under way.
+    pub fn forget_all(&self) {
+        let mut inner = self.lock();
+        inner.epoch += 1;
+        inner.shares.clear();
+    }
 }
 
 #[cfg(test)]

@@ -165,10 +165,11 @@ pub fn portal_jwt(
         )))
 }
 
-/// A [`PortalGuest`] for a response that streams (events, downloads), with a revocation
-/// subscription taken *before* the share was checked: a revocation between the check and
-/// the first byte still ends the stream.
-pub struct StreamingGuest(pub Guest, pub backend::revocation::Subscription);
+/// A [`PortalGuest`] for a response that streams (events, downloads, the live channel),
+/// with a subscription to the bus taken *before* the session was checked (a revocation
+/// between the check and the first byte still ends the stream) and one of the share's
+/// stream slots on this node.
+pub struct StreamingGuest(pub access::GuestStream);
 
 impl<S> FromRequestParts<S> for StreamingGuest
 where
@@ -178,8 +179,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let mut subscription = AppState::from_ref(state).core.revocations.subscribe();
-        let PortalGuest(guest, _) = PortalGuest::from_request_parts(parts, state).await?;
+        let state = AppState::from_ref(state);
+        let mut subscription = state.core.revocations.subscribe();
+        let Meta(meta) = Meta::from_request_parts(parts, &()).await?;
+        let (jwt, _) = portal_jwt(&parts.headers, &state, &meta)?;
+        let guest = access::authenticate(&state.core, &jwt, &meta).await?;
         if !subscription.hold(&guest.share_id) {
             return Err(ApiError(ServiceError::TooMany {
                 message: "Too many open streams for this share; close another tab or \
@@ -187,7 +191,12 @@ where
                 retry_after_secs: Some(5),
             }));
         }
-        Ok(StreamingGuest(guest, subscription))
+        Ok(StreamingGuest(access::GuestStream {
+            guest,
+            jwt,
+            meta,
+            subscription,
+        }))
     }
 }
 

@@ -23,6 +23,8 @@ pub struct AppState {
     /// The key a TLS proxy on another host presents to the on-demand TLS `ask`
     /// (`LIAISON_TLS_ASK_KEY`); without one, only the local proxy is answered.
     pub tls_ask_key: Option<Arc<secrecy::SecretString>>,
+    /// The reads this node's live channels share.
+    pub live: Arc<crate::live::SharedReads>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
                 leptos_options.site_root.as_ref(),
             ))),
             tls_ask_key: None,
+            live: Arc::default(),
             core,
             leptos_options,
         }

@@ -129,6 +129,7 @@ impl TestApp {
             limits: server::rate_limit::RateLimits::new(Default::default()),
             assets: Default::default(),
             tls_ask_key: None,
+            live: Default::default(),
         };
         server::router::build(state)
     }

@@ -33,6 +33,34 @@ pub struct DocumentEvent {
     pub topic: Topic,
 }
 
+/// A change to a document as this node heard it.
+#[derive(Clone, Debug)]
+pub struct HeardDocument {
+    pub event: DocumentEvent,
+    /// When this node published it: a read started since sees what it announced (it is
+    /// published once committed), which lets one read serve every channel that heard it.
+    pub at: std::time::Instant,
+}
+
+/// Two are equal when they announce the same change, whenever each was heard.
+impl PartialEq for HeardDocument {
+    fn eq(&self, other: &Self) -> bool {
+        self.event == other.event
+    }
+}
+
+impl Eq for HeardDocument {}
+
+impl HeardDocument {
+    /// `event`, heard now.
+    pub fn now(event: DocumentEvent) -> Self {
+        Self {
+            event,
+            at: std::time::Instant::now(),
+        }
+    }
+}
+
 impl DocumentEvent {
     pub fn new(org_id: &str, document_id: &str, topic: Topic) -> Self {
         Self {

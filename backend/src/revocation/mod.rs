@@ -34,7 +34,7 @@ use crate::share_cache::ShareCache;
 
 mod document;
 
-pub use document::{DocumentEvent, DocumentRef, StaffRef, Topic, Watched, Watching};
+pub use document::{DocumentEvent, DocumentRef, HeardDocument, StaffRef, Topic, Watched, Watching};
 
 use crate::store::audit::Appended;
 use crate::store::{CommitWatcher, Committed};
@@ -116,7 +116,7 @@ pub struct RevocationBus {
     /// Changes about documents travel apart from revocations, so that however busy
     /// comments, presence and typing get, a revocation is never crowded out of a
     /// stream's subscription.
-    documents: broadcast::Sender<DocumentEvent>,
+    documents: broadcast::Sender<HeardDocument>,
     /// Audit events appended on any node (apart for the same reason).
     audit: broadcast::Sender<Appended>,
     /// This node, as its own notifications name it (they are published locally already).
@@ -220,7 +220,7 @@ impl RevocationBus {
 
     /// Announces a (committed) change about a document to this node's live channels.
     pub fn publish_document(&self, e: DocumentEvent) {
-        let _ = self.documents.send(e);
+        let _ = self.documents.send(HeardDocument::now(e));
     }
 
     /// Announces that a staff member's standing changed to this node's console channels.
@@ -266,8 +266,10 @@ impl RevocationBus {
     }
 
     /// Tells every stream that revocations may have been missed, so each re-checks its
-    /// share in the database.
+    /// session in the database; the share cache, which may hold what they revoked, is
+    /// emptied first.
     pub fn publish_unsure(&self) {
+        self.shares.forget_all();
         let _ = self.tx.send(BusEvent::Unsure);
     }
 
@@ -291,7 +293,7 @@ impl RevocationBus {
 #[derive(Debug)]
 pub struct Subscription {
     rx: broadcast::Receiver<BusEvent>,
-    documents: broadcast::Receiver<DocumentEvent>,
+    documents: broadcast::Receiver<HeardDocument>,
     audit: broadcast::Receiver<Appended>,
     open: Arc<std::sync::Mutex<HashMap<String, usize>>>,
     /// The bus's streams per share.
@@ -350,7 +352,7 @@ pub enum Heard {
     /// What admits the share's guests changed: sessions must be checked again.
     Changed,
     /// Something changed about a document the stream follows.
-    Document(DocumentEvent),
+    Document(HeardDocument),
     /// Audit events were appended that the stream watches.
     Activity(Appended),
 }
@@ -394,7 +396,7 @@ impl Subscription {
                     Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
                 },
                 event = self.documents.recv(), if !interest.documents.is_empty() => match event {
-                    Ok(e) if interest.documents.contains(&e.document) => return Heard::Document(e),
+                    Ok(e) if interest.hears_document(&e.event) => return Heard::Document(e),
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => return Heard::Unsure,
                     Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
@@ -422,6 +424,10 @@ pub struct Interest<'a> {
     /// A staff member (organisation, user): changes to their standing re-check it.
     pub staff: Option<(&'a str, &'a str)>,
     pub documents: &'a [DocumentRef],
+    /// Guests coming and going on those documents change nothing for this channel (a
+    /// guest's: guests are shown staff only), so it does not hear of them. When a thousand
+    /// guests open a document, each of their channels is not woken a thousand times.
+    pub skip_guest_presence: bool,
     /// Whose audit events it shows as they are appended (staff).
     pub activity: &'a [Watched],
 }
@@ -433,6 +439,11 @@ impl Interest<'_> {
 
     fn staff(&self, s: &StaffRef) -> bool {
         self.staff == Some((s.org_id.as_str(), s.user_id.as_str()))
+    }
+
+    fn hears_document(&self, e: &DocumentEvent) -> bool {
+        let skipped = self.skip_guest_presence && e.topic == (Topic::Presence { staff: false });
+        !skipped && self.documents.contains(&e.document)
     }
 }
 
@@ -488,7 +499,7 @@ async fn notify_now(db: &crate::store::Db, payload: String) -> crate::store::Res
 /// The bus's channels, as committed notes are published on them.
 struct Channels {
     tx: broadcast::Sender<BusEvent>,
-    documents: broadcast::Sender<DocumentEvent>,
+    documents: broadcast::Sender<HeardDocument>,
     audit: broadcast::Sender<Appended>,
 }
 
@@ -508,7 +519,7 @@ impl Channels {
                     document_id,
                 } => {
                     let event = DocumentEvent::new(org_id, document_id, Topic::Comments);
-                    let _ = self.documents.send(event);
+                    let _ = self.documents.send(HeardDocument::now(event));
                 }
             }
         }

@@ -127,3 +127,54 @@ async fn a_subscription_that_fell_behind_is_unsure() {
     }
     assert_eq!(subscription.next_for("s1").await, Heard::Unsure);
 }
+
+/// A channel that skips guests' presence (a guest's) hears staff coming and going and
+/// comments on its documents, and never wakes for a guest joining; another document's
+/// changes reach neither. Each heard change carries when this node published it.
+#[tokio::test]
+async fn a_guest_channel_is_not_woken_by_other_guests_presence() {
+    let bus = RevocationBus::new(true);
+    let mut guest = bus.subscribe();
+    let mut staff = bus.subscribe();
+    let followed = [DocumentRef {
+        org_id: "o".into(),
+        document_id: "d".into(),
+    }];
+    let interest = |skip| Interest {
+        documents: &followed,
+        skip_guest_presence: skip,
+        ..Default::default()
+    };
+    let before = std::time::Instant::now();
+    for (doc, topic) in [
+        ("d", Topic::Presence { staff: false }),
+        ("other", Topic::Comments),
+        ("d", Topic::Presence { staff: true }),
+        ("d", Topic::Comments),
+    ] {
+        bus.publish_document(DocumentEvent::new("o", doc, topic));
+    }
+    let heard = |h: Heard| match h {
+        Heard::Document(d) => {
+            assert!(d.at >= before);
+            d.event.topic
+        }
+        other => panic!("heard {other:?}"),
+    };
+    assert_eq!(
+        heard(guest.next_live(interest(true)).await),
+        Topic::Presence { staff: true }
+    );
+    assert_eq!(
+        heard(guest.next_live(interest(true)).await),
+        Topic::Comments
+    );
+    assert_eq!(
+        heard(staff.next_live(interest(false)).await),
+        Topic::Presence { staff: false }
+    );
+    assert_eq!(
+        heard(staff.next_live(interest(false)).await),
+        Topic::Presence { staff: true }
+    );
+}

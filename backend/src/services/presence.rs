@@ -111,39 +111,51 @@ async fn announce(core: &Liaison, event: DocumentEvent) -> Result<()> {
     Ok(core.revocations.announce_document(&core.db, event).await?)
 }
 
-/// How `reader` is shown `row`, or `None` when they are not shown it at all.
-async fn shown(core: &Liaison, reader: &Reader, row: &PresenceRow) -> Result<Option<Viewer>> {
-    let kind = if row.kind == "staff" {
-        AuthorKind::Staff
-    } else {
-        AuthorKind::Guest
-    };
-    Ok(match (reader, kind) {
-        (Reader::Staff { .. }, _) => Some(Viewer {
+/// How a reader is shown the people present: staff see everyone as they are; a guest sees
+/// staff only, by name or as "Staff of <organisation>" (the organisation's choice).
+#[derive(Clone, Copy)]
+enum Shown {
+    ToStaff,
+    ToGuest { staff_names: bool },
+}
+
+impl Shown {
+    async fn to(core: &Liaison, reader: &Reader, org_id: &str) -> Result<Self> {
+        Ok(match reader {
+            Reader::Staff { .. } => Shown::ToStaff,
+            Reader::Guest { .. } => Shown::ToGuest {
+                staff_names: super::policy::org_policy(core, org_id)
+                    .await?
+                    .guests_see_staff_names,
+            },
+        })
+    }
+
+    /// How `row` is shown, or `None` when it is not shown at all.
+    fn row(self, row: &PresenceRow) -> Option<Viewer> {
+        let kind = if row.kind == AuthorKind::Staff.as_str() {
+            AuthorKind::Staff
+        } else {
+            AuthorKind::Guest
+        };
+        let name = match (self, kind) {
+            (Shown::ToGuest { .. }, AuthorKind::Guest) => return None,
+            (Shown::ToGuest { staff_names: false }, AuthorKind::Staff) => {
+                format!("Staff of {}", row.organisation)
+            }
+            _ => row.name.clone(),
+        };
+        Some(Viewer {
             kind,
-            name: row.name.clone(),
+            name,
             organisation: row.organisation.clone(),
-        }),
-        (Reader::Guest { .. }, AuthorKind::Guest) => None,
-        (Reader::Guest { .. }, AuthorKind::Staff) => {
-            let names = super::policy::org_policy(core, &row.org_id)
-                .await?
-                .guests_see_staff_names;
-            Some(Viewer {
-                kind,
-                name: if names {
-                    row.name.clone()
-                } else {
-                    format!("Staff of {}", row.organisation)
-                },
-                organisation: row.organisation.clone(),
-            })
-        }
-    })
+        })
+    }
 }
 
 /// Who else is viewing `document_id` now, as `reader` may see them: each person once
-/// (however many pages they have open), longest there first.
+/// (however many pages they have open), longest there first. A guest's read fetches the
+/// staff entries only.
 #[tracing::instrument(skip_all)]
 pub async fn viewers(
     core: &Liaison,
@@ -151,7 +163,17 @@ pub async fn viewers(
     org_id: &str,
     document_id: &str,
 ) -> Result<Vec<Viewer>> {
-    let rows = store::presence::current(core.db.pool(), org_id, document_id, core.now_ms()).await?;
+    let shown = Shown::to(core, reader, org_id).await?;
+    let staff_only = matches!(shown, Shown::ToGuest { .. });
+    let rows = store::presence::current(
+        core.db.pool(),
+        org_id,
+        document_id,
+        core.now_ms(),
+        staff_only,
+    )
+    .await?;
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Viewer> = Vec::new();
     for row in &rows {
         // Not themselves.
@@ -160,8 +182,8 @@ pub async fn viewers(
                 continue;
             }
         }
-        if let Some(v) = shown(core, reader, row).await? {
-            if !out.contains(&v) {
+        if let Some(v) = shown.row(row) {
+            if seen.insert((v.kind, v.name.clone(), v.organisation.clone())) {
                 out.push(v);
             }
         }
@@ -221,7 +243,7 @@ pub async fn typist(
             return Ok(None);
         }
     }
-    shown(core, reader, &row).await
+    Ok(Shown::to(core, reader, org_id).await?.row(&row))
 }
 
 /// One heartbeat of this node: keeps the entries its channels hold alive for [`TTL_MS`],

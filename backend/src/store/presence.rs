@@ -58,19 +58,25 @@ where
     Ok(())
 }
 
-/// Who is viewing `document_id` at `now`, longest first.
+/// Who is viewing `document_id` at `now`, longest first; only staff with `staff_only`.
 pub async fn current<'e, E>(
     db: E,
     org_id: &str,
     document_id: &str,
     now: i64,
+    staff_only: bool,
 ) -> Result<Vec<PresenceRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
+    let kind = if staff_only {
+        " AND kind = 'staff'"
+    } else {
+        ""
+    };
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM live_presence WHERE org_id = $1 AND document_id = $2 \
-         AND expires_at > $3 ORDER BY since, id"
+         AND expires_at > $3{kind} ORDER BY since, id"
     ))
     .bind(org_id)
     .bind(document_id)

@@ -5,7 +5,7 @@
 use crate::common::{local_mail, org_admin as org, Harness};
 use backend::actor::{Guest, RequestMeta, Staff};
 use backend::domain::{Permission, Role, ShareSettings};
-use backend::revocation::{DocumentEvent, DocumentRef, Heard, Interest, Topic};
+use backend::revocation::{DocumentEvent, DocumentRef, Heard, HeardDocument, Interest, Topic};
 use backend::services::comments::Reader;
 use backend::services::comments::{
     self, digest, Audience, AuthorKind, Deletion, NewComment, Placement, MAX_BODY, MAX_EDITS,
@@ -193,7 +193,11 @@ async fn each_thread_reaches_only_its_audience(h: Harness) {
     .await;
     assert_eq!(
         heard,
-        Heard::Document(DocumentEvent::new(&admin.org_id, &doc, Topic::Comments))
+        Heard::Document(HeardDocument::now(DocumentEvent::new(
+            &admin.org_id,
+            &doc,
+            Topic::Comments
+        )))
     );
     assert!(matches!(
         comments::post_as_guest(&h.core, &bob, thread(&doc, "me too"), &meta()).await,
@@ -695,11 +699,11 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
             }
         )
         .await,
-        Heard::Document(DocumentEvent::new(
+        Heard::Document(HeardDocument::now(DocumentEvent::new(
             &admin.org_id,
             &doc,
             Topic::Presence { staff: false }
-        ))
+        )))
     );
     presence::enter(&h.core, Present::Guest(&bob), &doc)
         .await
@@ -839,11 +843,11 @@ async fn presence_shows_each_reader_what_they_may_see_and_dead_nodes_fade(h: Har
             }
         )
         .await,
-        Heard::Document(DocumentEvent::new(
+        Heard::Document(HeardDocument::now(DocumentEvent::new(
             &admin.org_id,
             &doc,
             Topic::Presence { staff: true }
-        ))
+        )))
     );
     let now_seen = names(seen_by(Reader::of_staff(&admin)).await);
     assert!(

@@ -26,6 +26,7 @@ both_engines!(
     live_shares_are_changed_within_policy,
     bulk_revocation_is_all_or_none,
     streams_recheck_their_share_when_the_bus_is_unsure,
+    streams_end_when_their_session_no_longer_admits_the_guest,
     packages_and_work_packages_are_shared_as_one_item,
     concurrent_wrong_passwords_evaluate_at_most_the_limit,
     concurrent_wrong_staff_passwords_evaluate_at_most_the_limit,
@@ -1980,20 +1981,33 @@ async fn bulk_revocation_is_all_or_none(h: Harness) {
         .all(|e| e.details["reason"] == "revoked_in_bulk"));
 }
 
+/// A guest's open stream of `token`'s share, as a download or the event stream holds it.
+async fn guest_stream(h: &Harness, token: &str) -> access::GuestStream {
+    let subscription = h.core.revocations.subscribe();
+    let session = access::open(&h.core, request(token), &meta())
+        .await
+        .unwrap();
+    let guest = access::authenticate(&h.core, &session.access_token, &meta())
+        .await
+        .unwrap();
+    access::GuestStream {
+        guest,
+        jwt: session.access_token,
+        meta: meta(),
+        subscription,
+    }
+}
+
 /// A stream's watch on its share: a doubt on the bus (say LISTEN reconnected) makes it
-/// read the share; it ends only if the share was revoked meanwhile (here behind the bus's
-/// back, as another node whose notification was lost would).
+/// check its session; it ends only if the share was revoked meanwhile (here behind the
+/// bus's back, as another node whose notification was lost would).
 async fn streams_recheck_their_share_when_the_bus_is_unsure(h: Harness) {
     let admin = org(&h, "Acme").await;
     let doc = document(&h, &admin).await;
-    let (id, _) = create(&h, &admin, share(&doc)).await.unwrap();
+    let (id, token) = create(&h, &admin, share(&doc)).await.unwrap();
     let bus = &h.core.revocations;
-    let watch = tokio::spawn(access::until_revoked(
-        h.core.clone(),
-        bus.subscribe(),
-        admin.org_id.clone(),
-        id.clone(),
-    ));
+    let stream = guest_stream(&h, &token).await;
+    let watch = tokio::spawn(access::until_ended(h.core.clone(), stream));
     bus.publish_unsure();
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert!(
@@ -2008,10 +2022,37 @@ async fn streams_recheck_their_share_when_the_bus_is_unsure(h: Harness) {
         .unwrap();
     assert!(!watch.is_finished());
     bus.publish_unsure();
-    tokio::time::timeout(std::time::Duration::from_secs(2), watch)
+    let end = tokio::time::timeout(std::time::Duration::from_secs(2), watch)
         .await
         .expect("the re-check did not end the stream of a revoked share")
         .unwrap();
+    assert_eq!(end, access::StreamEnd::Revoked);
+}
+
+/// A stream ends once its session no longer admits the guest, not only on revocation: the
+/// guest signing out ends their download and event stream (before, only the share's own
+/// state was re-read, and such a stream ran on).
+async fn streams_end_when_their_session_no_longer_admits_the_guest(h: Harness) {
+    let admin = org(&h, "Acme").await;
+    let doc = document(&h, &admin).await;
+    let (_, token) = create(&h, &admin, share(&doc)).await.unwrap();
+    let stream = guest_stream(&h, &token).await;
+    let guest = stream.guest.clone();
+    let other = guest_stream(&h, &token).await;
+    let watch = tokio::spawn(access::until_ended(h.core.clone(), stream));
+    let unrelated = tokio::spawn(access::until_ended(h.core.clone(), other));
+    access::sign_out(&h.core, &guest, false, &meta())
+        .await
+        .unwrap();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(2), watch)
+        .await
+        .expect("signing out did not end the stream")
+        .unwrap();
+    assert_eq!(end, access::StreamEnd::NotAllowed);
+    // The same share's other session (another browser) streams on.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(!unrelated.is_finished(), "another session's stream ended");
+    unrelated.abort();
 }
 
 async fn titled_document(h: &Harness, who: &Staff, title: &str) -> String {

@@ -111,22 +111,18 @@ async fn renew_session(
     Ok((jar, body).into_response())
 }
 
-/// Server-sent events for an open portal: `ready` at once, then `revoked` (and the end of
-/// the stream) the moment the share is revoked on any node, `expired` when the share has
-/// expired or this session's token runs out, or `unavailable` when the share could not be
-/// checked.
+/// Server-sent events for an open portal: `ready` at once, then, ending the stream,
+/// `revoked` the moment the share is revoked on any node, `expired` when the share has
+/// expired or this session's token runs out, `not_allowed` once the session no longer
+/// admits its guest (a browser rejected, a partner or IdP disabled, signed out), or
+/// `unavailable` when the share could not be checked.
 async fn events(
     State(state): State<AppState>,
-    StreamingGuest(guest, revocations): StreamingGuest,
+    StreamingGuest(stream): StreamingGuest,
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
-    let revoked = access::until_revoked(
-        state.core.clone(),
-        revocations,
-        guest.org_id.clone(),
-        guest.share_id.clone(),
-    );
+    let revoked = access::until_ended(state.core.clone(), stream);
     let ttl = state.core.settings.portal_session_ttl.unsigned_abs();
     let end = async move {
         use access::StreamEnd;
@@ -135,6 +131,7 @@ async fn events(
             end = revoked => match end {
                 StreamEnd::Revoked => ("revoked", Denial::Revoked.message()),
                 StreamEnd::Expired => ("expired", Denial::Expired.message()),
+                StreamEnd::NotAllowed => ("not_allowed", "This session no longer has access to the share; reload the page."),
                 StreamEnd::Unchecked => ("unavailable", "The share could not be checked; reload the page."),
             },
             () = tokio::time::sleep(ttl) => ("expired", "The portal session has ended; renew it to continue."),
@@ -168,8 +165,7 @@ async fn items(
 /// page.
 async fn item_content(
     State(state): State<AppState>,
-    StreamingGuest(guest, revocations): StreamingGuest,
-    Meta(meta): Meta,
+    StreamingGuest(stream): StreamingGuest,
     Path(id): Path<String>,
     Query(q): Query<ContentQuery>,
 ) -> Result<Response, ApiError> {
@@ -179,20 +175,17 @@ async fn item_content(
     } else {
         access::Purpose::View
     };
-    let (item, bytes) = access::item_content(&state.core, &guest, &id, purpose, &meta).await?;
-    // Streamed in chunks that stop the moment the share is revoked (on any node): with the
-    // declared Content-Length, the client sees an aborted transfer, not a short file.
+    let (item, bytes) =
+        access::item_content(&state.core, &stream.guest, &id, purpose, &stream.meta).await?;
+    // Streamed in chunks that stop the moment the share is revoked (on any node), or the
+    // session no longer admits the guest: with the declared Content-Length, the client sees
+    // an aborted transfer, not a short file.
     let len = bytes.len();
     let chunks: Vec<bytes::Bytes> = (0..len)
         .step_by(CHUNK)
         .map(|at| bytes.slice(at..(at + CHUNK).min(len)))
         .collect();
-    let revoked = access::until_revoked(
-        state.core.clone(),
-        revocations,
-        guest.org_id.clone(),
-        guest.share_id.clone(),
-    );
+    let revoked = access::until_ended(state.core.clone(), stream);
     let body =
         futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>)).take_until(revoked);
     let mut resp = axum::body::Body::from_stream(body).into_response();

@@ -1,9 +1,9 @@
 //! What a live channel follows: documents, each with the last comment change sent, the
 //! viewer's presence entry on it and who they were last shown viewing it.
 
-use axum::extract::ws::Message;
-use backend::revocation::{DocumentEvent, DocumentRef, Topic};
-use backend::services::comments::CommentView;
+use axum::extract::ws::{Message, Utf8Bytes};
+use backend::revocation::{DocumentRef, HeardDocument, Topic};
+use backend::services::comments::{CommentView, CommentsPage};
 use backend::services::presence::{self, Viewer};
 use backend::services::ServiceError;
 use tokio::time::Instant;
@@ -70,20 +70,15 @@ impl Follows {
         if !self.changes.allows(Instant::now()) {
             return Err(Some((close::POLICY, "too_many_follows")));
         }
+        let since = std::time::Instant::now();
         let i = match self.position(&document) {
             Some(i) => i,
             None if self.documents.len() >= MAX_FOLLOWED => {
                 return Err(Some((close::POLICY, "too_many_documents")))
             }
             None => {
-                // Checked readable before the viewer is recorded as present on it.
-                match session.comments(&document, i64::MAX).await {
-                    Ok(_) => {}
-                    Err(ServiceError::NotFound(_)) => {
-                        return Err(Some((close::POLICY, "unknown_document")))
-                    }
-                    Err(e) => return Err(fault(e)),
-                }
+                // Read (so checked readable) before the viewer is recorded as present on it.
+                let first = session.comment_changes(&document, after, since).await?;
                 let core = &session.state.core;
                 let entry = presence::enter(core, session.present(), &document)
                     .await
@@ -98,11 +93,15 @@ impl Follows {
                     shown: None,
                     typed_at: None,
                 });
-                self.documents.len() - 1
+                let i = self.documents.len() - 1;
+                if self.send_comments(out, i, &first).await? {
+                    self.push_comments(out, session, i, since).await?;
+                }
+                return self.push_presence(out, session, i).await;
             }
         };
         self.state[i].cursor = after;
-        self.push_comments(out, session, i).await?;
+        self.push_comments(out, session, i, since).await?;
         self.push_presence(out, session, i).await
     }
 
@@ -131,15 +130,13 @@ impl Follows {
         &mut self,
         out: &mut Outbox,
         session: &Session,
-        event: DocumentEvent,
+        heard: HeardDocument,
     ) -> Result<(), End> {
-        let Some(i) = self.position(&event.document.document_id) else {
+        let Some(i) = self.position(&heard.event.document.document_id) else {
             return Ok(());
         };
-        match event.topic {
-            Topic::Comments => self.push_comments(out, session, i).await,
-            // A guest is shown staff only: another guest coming or going changes nothing.
-            Topic::Presence { staff: false } if session.share_id().is_some() => Ok(()),
+        match heard.event.topic {
+            Topic::Comments => self.push_comments(out, session, i, heard.at).await,
             Topic::Presence { .. } => self.push_presence(out, session, i).await,
             Topic::Typing { presence, thread } => {
                 if presence == self.state[i].presence {
@@ -171,8 +168,9 @@ impl Follows {
 
     /// Everything again from each document's cursor (announcements may have been missed).
     pub async fn push_all(&mut self, out: &mut Outbox, session: &Session) -> Result<(), End> {
+        let since = std::time::Instant::now();
         for i in 0..self.documents.len() {
-            self.push_comments(out, session, i).await?;
+            self.push_comments(out, session, i, since).await?;
             self.push_presence(out, session, i).await?;
         }
         Ok(())
@@ -227,30 +225,38 @@ impl Follows {
         .map_err(fault)
     }
 
-    /// Sends the changes to document `i`'s comments since the page's cursor.
+    /// Sends the changes to document `i`'s comments since the page's cursor, from reads
+    /// started at or after `since`.
     async fn push_comments(
         &mut self,
         out: &mut Outbox,
         session: &Session,
         i: usize,
+        since: std::time::Instant,
     ) -> Result<(), End> {
-        let document = self.documents[i].document_id.clone();
         loop {
-            let page = match session.comments(&document, self.state[i].cursor).await {
-                Ok(page) => page,
-                Err(ServiceError::NotFound(_)) => {
-                    return Err(Some((close::POLICY, "unknown_document")))
-                }
-                Err(e) => return Err(fault(e)),
-            };
-            for message in comment_messages(&document, &page.items) {
-                deliver(out, message).await?;
-            }
-            self.state[i].cursor = page.last_rev;
-            if !page.more {
+            let changes = session
+                .comment_changes(&self.documents[i].document_id, self.state[i].cursor, since)
+                .await?;
+            if !self.send_comments(out, i, &changes).await? {
                 return Ok(());
             }
         }
+    }
+
+    /// Sends `changes` to document `i`'s comments and moves its cursor past them: true when
+    /// more follow.
+    async fn send_comments(
+        &mut self,
+        out: &mut Outbox,
+        i: usize,
+        changes: &CommentChanges,
+    ) -> Result<bool, End> {
+        for message in &changes.messages {
+            deliver_text(out, message.clone()).await?;
+        }
+        self.state[i].cursor = changes.last_rev;
+        Ok(changes.more)
     }
 
     /// Tells the page who is viewing document `i`, when that changed since it was last told.
@@ -280,7 +286,11 @@ impl Follows {
 }
 
 async fn deliver(out: &mut Outbox, message: String) -> Result<(), End> {
-    if out.send(Message::Text(message.into())).await {
+    deliver_text(out, message.into()).await
+}
+
+async fn deliver_text(out: &mut Outbox, message: Utf8Bytes) -> Result<(), End> {
+    if out.send(Message::Text(message)).await {
         Ok(())
     } else {
         Err(None)
@@ -301,35 +311,58 @@ async fn leave(session: &Session, d: &DocumentRef, entry: &str) {
     }
 }
 
-/// `items` as `comments` messages of about [`COMMENTS_MESSAGE_BYTES`] each, in order; each
-/// names the change number of its last item.
-fn comment_messages(document: &str, items: &[CommentView]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut batch: Vec<serde_json::Value> = Vec::new();
-    let mut size = 0;
-    let mut flush = |batch: &mut Vec<serde_json::Value>, last_rev: i64| {
-        if !batch.is_empty() {
-            let items = std::mem::take(batch);
-            out.push(
-                serde_json::json!({ "type": "comments", "document": document,
-                                    "items": items, "last_rev": last_rev })
-                .to_string(),
-            );
+/// One read of a document's comment changes as one reader sees them, as the `comments`
+/// messages that carry them (built once, sent to every channel that made the read).
+pub(super) struct CommentChanges {
+    pub messages: Vec<Utf8Bytes>,
+    /// The change number of the last change (the one read after, when there is none).
+    pub last_rev: i64,
+    /// More changes follow `last_rev`.
+    pub more: bool,
+}
+
+impl CommentChanges {
+    pub fn of(document: &str, page: &CommentsPage) -> Self {
+        Self {
+            messages: comment_messages(document, &page.items)
+                .into_iter()
+                .map(Utf8Bytes::from)
+                .collect(),
+            last_rev: page.last_rev,
+            more: page.more,
         }
+    }
+}
+
+/// `items` as `comments` messages of about [`COMMENTS_MESSAGE_BYTES`] each, in order; each
+/// names the change number of its last item. Each item is serialised once.
+fn comment_messages(document: &str, items: &[CommentView]) -> Vec<String> {
+    let document = serde_json::Value::from(document).to_string();
+    let message = |items: &[String], last_rev: i64| {
+        format!(
+            r#"{{"type":"comments","document":{document},"items":[{}],"last_rev":{last_rev}}}"#,
+            items.join(",")
+        )
     };
+    let mut out = Vec::new();
+    let mut batch: Vec<String> = Vec::new();
+    let mut size = 0;
     let mut last_rev = 0;
     for item in items {
-        let value = serde_json::to_value(item).unwrap_or_default();
-        let n = value.to_string().len();
-        if size + n > COMMENTS_MESSAGE_BYTES {
-            flush(&mut batch, last_rev);
+        let json = serde_json::to_string(item)
+            .expect("a comment serialises: it holds no map with non-string keys");
+        if size + json.len() > COMMENTS_MESSAGE_BYTES && !batch.is_empty() {
+            out.push(message(&batch, last_rev));
+            batch.clear();
             size = 0;
         }
-        batch.push(value);
-        size += n;
+        size += json.len();
+        batch.push(json);
         last_rev = item.rev;
     }
-    flush(&mut batch, last_rev);
+    if !batch.is_empty() {
+        out.push(message(&batch, last_rev));
+    }
     out
 }
 

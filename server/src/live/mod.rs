@@ -43,7 +43,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tokio::time::Instant;
@@ -52,9 +52,12 @@ use crate::error::envelope;
 use crate::extract::{Meta, StreamingGuest};
 use crate::state::AppState;
 
+mod flights;
 mod follows;
 mod session;
 mod watches;
+
+pub use flights::SharedReads;
 
 use follows::Follows;
 use session::{Session, Viewer};
@@ -143,7 +146,7 @@ enum FromPage {
 /// The upgrade came from the site's own origin. Extracted before the portal session, so a
 /// page of another site costs no session check (a cross-site page cannot ride the
 /// guest's cookie: cross-site WebSocket hijacking).
-pub struct SameOrigin(backend::actor::RequestMeta);
+pub struct SameOrigin;
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SameOrigin
 where
@@ -166,7 +169,7 @@ where
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok());
         if origin == Some(allowed.as_str()) {
-            return Ok(Self(meta));
+            return Ok(Self);
         }
         tracing::warn!(
             origin = origin.unwrap_or("-"),
@@ -187,7 +190,7 @@ where
 /// signs out, is disabled, changes role or has their password reset (`StaffRef` on the
 /// bus).
 pub async fn console_live(
-    SameOrigin(_): SameOrigin,
+    _: SameOrigin,
     State(state): State<AppState>,
     crate::extract::ConsoleStaff { staff, .. }: crate::extract::ConsoleStaff,
     console_session: tower_sessions::Session,
@@ -212,7 +215,7 @@ pub async fn console_live(
     let session = Session {
         state,
         viewer: Viewer::Staff(staff, session_id),
-        checked_at: Instant::now(),
+        checked_at: std::time::Instant::now(),
     };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
@@ -225,23 +228,24 @@ pub async fn console_live(
 
 /// Upgrades an open portal page's request to its live channel.
 pub async fn portal_live(
-    SameOrigin(meta): SameOrigin,
+    _: SameOrigin,
     State(state): State<AppState>,
-    headers: HeaderMap,
     ws: WebSocketUpgrade,
-    StreamingGuest(guest, revocations): StreamingGuest,
+    StreamingGuest(stream): StreamingGuest,
 ) -> Response {
-    let jwt = match crate::extract::portal_jwt(&headers, &state, &meta) {
-        Ok((jwt, _)) => jwt,
-        Err(e) => return e.into_response(),
-    };
+    let backend::services::access::GuestStream {
+        guest,
+        jwt,
+        meta,
+        subscription: revocations,
+    } = stream;
     // The page checks that its socket speaks for the share it shows (another tab may have
     // opened another share since, and the portal cookie is one per site).
     let ready = serde_json::json!({ "type": "ready", "share": guest.share_id }).to_string();
     let session = Session {
         state,
         viewer: Viewer::Guest(Box::new(session::GuestViewer { jwt, meta, guest })),
-        checked_at: Instant::now(),
+        checked_at: std::time::Instant::now(),
     };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)

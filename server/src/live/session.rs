@@ -1,9 +1,9 @@
 //! Whom a live channel speaks for, and how it re-checks that they are still admitted.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use tokio::time::Instant;
-
+use super::follows::CommentChanges;
 use super::{close, End};
 use crate::state::AppState;
 
@@ -48,18 +48,35 @@ impl Session {
         }
     }
 
-    /// The changes to `document`'s comments after `after` that the viewer may read.
-    pub async fn comments(
+    /// The changes to `document`'s comments after `after` that the viewer may read, as the
+    /// messages that carry them, from a read started at or after `since` (shared with every
+    /// channel of this node making the same read: [`super::flights`]). A document the
+    /// viewer may not read ends the socket (1008), as does a fault (1011).
+    pub async fn comment_changes(
         &self,
         document: &str,
         after: i64,
-    ) -> Result<backend::services::comments::CommentsPage, backend::services::ServiceError> {
-        use backend::services::comments;
-        let core = &self.state.core;
-        match &self.viewer {
-            Viewer::Guest(g) => comments::for_guest(core, &g.guest, document, after).await,
-            Viewer::Staff(s, _) => comments::for_staff(core, s, document, None, after).await,
-        }
+        since: Instant,
+    ) -> Result<Arc<CommentChanges>, End> {
+        use backend::services::{comments, ServiceError};
+        let reader = self.reader();
+        let key = (self.org_id().to_owned(), document.to_owned(), reader, after);
+        let read = || async {
+            let core = &self.state.core;
+            let page = match &self.viewer {
+                Viewer::Guest(g) => comments::for_guest(core, &g.guest, document, after).await,
+                Viewer::Staff(s, _) => comments::for_staff(core, s, document, None, after).await,
+            };
+            match page {
+                Ok(page) => Ok(Arc::new(CommentChanges::of(document, &page))),
+                Err(ServiceError::NotFound(_)) => Err(Some((close::POLICY, "unknown_document"))),
+                Err(e) => {
+                    tracing::error!(error = %e, "a live channel could not read comments");
+                    Err(Some((close::SERVER_ERROR, "server_error")))
+                }
+            }
+        };
+        self.state.live.comments.get(key, since, read).await.0
     }
 
     /// What the channel listens for on the bus: the guest's share or the staff member,
@@ -80,6 +97,7 @@ impl Session {
                 Viewer::Guest(_) => None,
             },
             documents,
+            skip_guest_presence: matches!(self.viewer, Viewer::Guest(_)),
             activity,
         }
     }
@@ -117,34 +135,53 @@ impl Session {
         }
     }
 
-    /// `None` while the session still admits its viewer; else why the socket ends.
+    /// `None` while the session still admits its viewer; else why the socket ends. Checked
+    /// afresh: called when something that admits the viewer changed.
     pub async fn recheck(&mut self) -> End {
-        let end = match &self.viewer {
-            Viewer::Guest(g) => self.recheck_guest(&g.jwt, &g.meta).await,
-            Viewer::Staff(_, id) => match self.reload_staff(*id).await {
-                Ok(staff) => {
-                    if let Viewer::Staff(s, _) = &mut self.viewer {
-                        *s = staff;
-                    }
-                    None
-                }
-                Err(end) => end,
-            },
-        };
-        if end.is_none() {
-            self.checked_at = Instant::now();
-        }
-        end
+        self.check_since(Instant::now()).await
     }
 
     /// [`recheck`](Self::recheck), unless the session passed its checks within
     /// [`FRESH_FOR`]: called before content is pushed, so expiry and other changes that no
-    /// announcement reports stop the pushes within a second.
+    /// announcement reports stop the pushes within a second. The check is shared with the
+    /// node's other channels of the same session (a comment reaching a thousand sockets of
+    /// one portal session checks it once).
     pub async fn recheck_if_stale(&mut self) -> End {
-        if self.checked_at.elapsed() < FRESH_FOR {
+        let now = Instant::now();
+        if now.duration_since(self.checked_at) < FRESH_FOR {
             return None;
         }
-        self.recheck().await
+        self.check_since(now - FRESH_FOR).await
+    }
+
+    /// The session's standing from a check started at or after `since`, shared with the
+    /// node's other channels of the same session ([`super::flights`]).
+    async fn check_since(&mut self, since: Instant) -> End {
+        let live = &self.state.live;
+        let (end, checked_at) = match &self.viewer {
+            Viewer::Guest(g) => {
+                let key = (g.jwt.clone(), g.meta.clone());
+                live.guests
+                    .get(key, since, || self.recheck_guest(&g.jwt, &g.meta))
+                    .await
+            }
+            Viewer::Staff(_, id) => {
+                let (staff, at) = live.staff.get(*id, since, || self.reload_staff(*id)).await;
+                match staff {
+                    Ok(staff) => {
+                        if let Viewer::Staff(s, _) = &mut self.viewer {
+                            *s = staff;
+                        }
+                        (None, at)
+                    }
+                    Err(end) => (end, at),
+                }
+            }
+        };
+        if end.is_none() {
+            self.checked_at = checked_at;
+        }
+        end
     }
 
     /// The staff member the console session `id` names now, re-read from the session

@@ -841,9 +841,40 @@ async fn closed(
     }
 }
 
+/// The portal event stream (server-sent events) of `jwt`, read past its `ready` event.
+async fn event_stream(app: &App, jwt: &str) -> reqwest::Response {
+    let mut resp = reqwest::Client::new()
+        .get(format!("{}/api/portal/events", app.base))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let first = resp.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+    resp
+}
+
+/// The next event of an event stream (skipping keep-alive comments), waited for at most
+/// 2 s.
+async fn next_event(stream: &mut reqwest::Response) -> String {
+    loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(2), stream.chunk())
+            .await
+            .expect("the event stream stayed open")
+            .unwrap()
+            .expect("the event stream ended without an event");
+        let text = String::from_utf8_lossy(&chunk).into_owned();
+        if let Some(line) = text.lines().find_map(|l| l.strip_prefix("event: ")) {
+            return line.to_owned();
+        }
+    }
+}
+
 /// Disabling the partner's IdP, or the partner, ends the sessions it vouched for: the
-/// next request is refused and the open live socket is closed at once (before, such a
-/// session kept working until its token ran out).
+/// next request is refused and the open live socket and event stream end at once
+/// (before, such a session kept working until its token ran out, and its event stream
+/// stayed open).
 #[tokio::test]
 async fn disabling_the_idp_or_the_partner_ends_the_sessions_it_vouched_for() {
     let app = App::start().await;
@@ -856,12 +887,14 @@ async fn disabling_the_idp_or_the_partner_ends_the_sessions_it_vouched_for() {
 
     let (jwt, mut socket) = federated_session(&app, &token, "ann").await;
     assert_eq!(portal_items(&app, &jwt).await.0, 200);
+    let mut events = event_stream(&app, &jwt).await;
     let path = format!("/api/v1/idps/{idp_id}/enabled");
     let (s, _) = app
         .rest(Method::PUT, &path, Some(json!({ "enabled": false })))
         .await;
     assert_eq!(s, 204);
     assert_eq!(closed(&mut socket).await, (4004, "not_allowed".to_owned()));
+    assert_eq!(next_event(&mut events).await, "not_allowed");
     assert_eq!(portal_items(&app, &jwt).await, refused);
 
     // The IdP back on, a new session; then the partner off.
@@ -869,6 +902,7 @@ async fn disabling_the_idp_or_the_partner_ends_the_sessions_it_vouched_for() {
         .await;
     let (jwt, mut socket) = federated_session(&app, &token, "ann").await;
     assert_eq!(portal_items(&app, &jwt).await.0, 200);
+    let mut events = event_stream(&app, &jwt).await;
     let (s, _) = app
         .rest(
             Method::PUT,
@@ -878,5 +912,6 @@ async fn disabling_the_idp_or_the_partner_ends_the_sessions_it_vouched_for() {
         .await;
     assert_eq!(s, 204);
     assert_eq!(closed(&mut socket).await, (4004, "not_allowed".to_owned()));
+    assert_eq!(next_event(&mut events).await, "not_allowed");
     assert_eq!(portal_items(&app, &jwt).await, refused);
 }

@@ -42,7 +42,8 @@ pub use home::{
 };
 pub use open::open;
 pub use session::{
-    authenticate, renew, session_standing, until_revoked, SessionEnd, StreamEnd, MAX_SESSION_AGE,
+    authenticate, renew, session_standing, until_ended, GuestStream, SessionEnd, StreamEnd,
+    MAX_SESSION_AGE,
 };
 
 /// What the link's landing page may show before the token is verified.

@@ -1,5 +1,6 @@
 //! A portal session after the open: authenticate each request against the share as it
-//! is now, renew silently while every check still passes, end streams on revocation.
+//! is now, renew silently while every check still passes, end streams once it no longer
+//! admits its guest.
 
 use std::sync::Arc;
 
@@ -156,43 +157,67 @@ pub async fn session_standing(
     }))
 }
 
-/// Why a guest's stream ended ([`until_revoked`]).
+/// A guest's open stream (the event stream, a download in progress): the session it
+/// speaks for, as the request presented it, and a subscription to the bus taken *before*
+/// that session was checked, so that nothing announced since is missed.
+pub struct GuestStream {
+    pub guest: Guest,
+    pub jwt: String,
+    pub meta: RequestMeta,
+    pub subscription: crate::revocation::Subscription,
+}
+
+/// Why a guest's stream ended ([`until_ended`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamEnd {
     /// The share was revoked (heard on the bus, or found so in the database).
     Revoked,
-    /// The share expired, or no longer exists.
+    /// The share expired, or no longer exists, or the session's token ran out.
     Expired,
+    /// The session no longer admits its guest: their browser rejected, their partner or
+    /// IdP disabled, signed out, outside the share's networks now.
+    NotAllowed,
     /// The database could not be read to tell (the stream fails closed).
     Unchecked,
 }
 
-/// Resolves when the guest's share is revoked, for a stream that must end then (the event
-/// stream, a download in progress, the live channel): heard on this node's bus, or,
-/// whenever the bus may have missed a revocation, found so in the database. It also
-/// resolves when the share has expired by date or cannot be read at all (fails closed),
-/// and says which. `subscription` must have been taken before the share was last checked.
+/// Resolves when `stream` must end, and says why: at once when its share is revoked on any
+/// node (heard on the bus); and whenever what admits the share's or the organisation's
+/// guests changed (a browser rejected, a sign-out, a partner or IdP disabled) or the bus
+/// may have missed something, once the session, checked again as on a request
+/// ([`session_standing`]), no longer admits its guest. Fails closed.
 #[tracing::instrument(skip_all)]
-pub async fn until_revoked(
-    core: Arc<Liaison>,
-    mut subscription: crate::revocation::Subscription,
-    org_id: String,
-    share_id: String,
-) -> StreamEnd {
-    use crate::revocation::Heard;
+pub async fn until_ended(core: Arc<Liaison>, stream: GuestStream) -> StreamEnd {
+    use crate::revocation::{Heard, Interest};
+    let GuestStream {
+        guest,
+        jwt,
+        meta,
+        mut subscription,
+    } = stream;
+    let interest = Interest {
+        share_id: Some(&guest.share_id),
+        guests_of: Some(&guest.org_id),
+        ..Default::default()
+    };
     loop {
-        match subscription.next_for(&share_id).await {
+        match subscription.next_live(interest).await {
             Heard::Revoked => return StreamEnd::Revoked,
-            // Not followed here (`next_for` follows no document).
+            // Not followed here (no documents or feeds in the interest).
             Heard::Document(_) | Heard::Activity(_) => {}
-            Heard::Unsure | Heard::Changed => {
-                match store::shares::get(core.db.pool(), &org_id, &share_id).await {
-                    Ok(Some(share)) if share.check_session(core.now()).is_ok() => {}
-                    Ok(Some(share)) if share.revoked_at.is_some() => return StreamEnd::Revoked,
-                    Ok(_) => return StreamEnd::Expired,
-                    Err(_) => return StreamEnd::Unchecked,
+            Heard::Unsure | Heard::Changed => match session_standing(&core, &jwt, &meta).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(SessionEnd::Denied(Denial::Revoked))) => return StreamEnd::Revoked,
+                Ok(Err(
+                    SessionEnd::Denied(Denial::Expired | Denial::AccessCountExceeded)
+                    | SessionEnd::Token(_)
+                    | SessionEnd::Gone,
+                )) => return StreamEnd::Expired,
+                Ok(Err(SessionEnd::Denied(_) | SessionEnd::SignedOut)) => {
+                    return StreamEnd::NotAllowed
                 }
-            }
+                Err(_) => return StreamEnd::Unchecked,
+            },
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::Liaison;
 /// Changes returned at most per call; `more` says whether others follow.
 pub(super) const PAGE: i64 = 200;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorKind {
     Staff,
@@ -102,7 +102,7 @@ pub struct CommentsPage {
 }
 
 /// Who reads comments, with what they may do to them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Reader {
     Staff {
         user_id: String,
