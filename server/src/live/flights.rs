@@ -14,27 +14,33 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-/// The reads a node's live channels share (one per node, in `AppState`).
+/// The reads a node's live channels share (one per node, in `AppState`). Each read's
+/// value is shared, denials included; a fault is not: the next caller reads again.
 #[derive(Default)]
 pub struct SharedReads {
     /// Guest session checks, by portal token and request.
     pub(super) guests: Flights<(String, backend::actor::RequestMeta), super::End>,
-    /// Console sessions re-read from their store, by session id.
-    pub(super) staff:
-        Flights<tower_sessions::session::Id, Result<backend::actor::Staff, super::End>>,
+    /// Console sessions re-read from their store, by session id and the staff member it
+    /// was opened for.
+    pub(super) staff: Flights<StaffKey, Result<backend::actor::Staff, super::End>>,
     /// Changes to a document's comments after a change number as one reader sees them,
     /// as the messages that carry them.
     pub(super) comments:
         Flights<CommentsKey, Result<Arc<super::follows::CommentChanges>, super::End>>,
 }
 
+/// A console session's id and its staff member's user id.
+pub(super) type StaffKey = (tower_sessions::session::Id, String);
 /// Organisation, document, reader, and the change number read after.
 pub(super) type CommentsKey = (String, String, backend::services::comments::Reader, i64);
 
-/// Finished flights older than this are dropped when the table is next pruned.
-const KEEP: Duration = Duration::from_secs(5);
-/// The table is pruned at most this often, on an insert.
-const PRUNE_EVERY: Duration = Duration::from_secs(1);
+/// Flights older than this are dropped (a freshness of a second is all any caller asks).
+const KEEP: Duration = Duration::from_secs(2);
+/// The table is pruned at most this often, on a lookup.
+const PRUNE_EVERY: Duration = Duration::from_millis(250);
+/// At most this many flights per table: beyond it, reads are not shared (each caller reads
+/// for itself) until old flights are pruned. Bounds what a busy node keeps in memory.
+const MAX_FLIGHTS: usize = 4_096;
 
 /// Reads of `V` by key `K`, each shared by the callers it is fresh enough for.
 pub struct Flights<K, V> {
@@ -66,26 +72,32 @@ impl<K: Hash + Eq, V: Clone> Default for Flights<K, V> {
 impl<K: Hash + Eq, V: Clone> Flights<K, V> {
     /// The value of `read` for `key`, from a flight that started at or after `not_before`:
     /// one already finished or under way, or else this caller's; with the instant the
-    /// flight started (its read started no earlier). If the caller running a flight is
-    /// cancelled, the next one waiting runs its own `read` in its place (later, so still
-    /// fresh enough).
-    pub async fn get<F, Fut>(&self, key: K, not_before: Instant, read: F) -> (V, Instant)
+    /// flight started (its read started no earlier). A read that fails (`Err`) is not
+    /// shared: each caller waiting on it runs its own `read` in turn, as does the next one
+    /// if the caller running a flight is cancelled (later, so still fresh enough).
+    pub async fn get<F, Fut, E>(
+        &self,
+        key: K,
+        not_before: Instant,
+        read: F,
+    ) -> Result<(V, Instant), E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = V>,
+        Fut: Future<Output = Result<V, E>>,
     {
-        let (value, started) = {
+        let now = Instant::now();
+        let flight = {
             let mut table = self.table.lock().unwrap_or_else(|p| p.into_inner());
+            if now.saturating_duration_since(table.pruned_at) >= PRUNE_EVERY {
+                table
+                    .flights
+                    .retain(|_, f| now.saturating_duration_since(f.started) < KEEP);
+                table.pruned_at = now;
+            }
             match table.flights.get(&key) {
-                Some(f) if f.started >= not_before => (f.value.clone(), f.started),
+                Some(f) if f.started >= not_before => Some((f.value.clone(), f.started)),
+                _ if table.flights.len() >= MAX_FLIGHTS => None,
                 _ => {
-                    let now = Instant::now();
-                    if now.duration_since(table.pruned_at) >= PRUNE_EVERY {
-                        table
-                            .flights
-                            .retain(|_, f| now.duration_since(f.started) < KEEP);
-                        table.pruned_at = now;
-                    }
                     let value = Arc::new(OnceCell::new());
                     table.flights.insert(
                         key,
@@ -94,11 +106,14 @@ impl<K: Hash + Eq, V: Clone> Flights<K, V> {
                             value: value.clone(),
                         },
                     );
-                    (value, now)
+                    Some((value, now))
                 }
             }
         };
-        (value.get_or_init(read).await.clone(), started)
+        match flight {
+            Some((value, started)) => Ok((value.get_or_try_init(read).await?.clone(), started)),
+            None => Ok((read().await?, now)),
+        }
     }
 
     #[cfg(test)]
@@ -112,6 +127,12 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    type Read<V> = Result<V, ()>;
+
+    async fn value<K: Hash + Eq, V: Clone>(f: &Flights<K, V>, key: K, since: Instant, v: V) -> V {
+        f.get(key, since, || async { Read::Ok(v) }).await.unwrap().0
+    }
+
     /// Concurrent callers with one key make one read; a caller that needs a fresher one
     /// (a change heard after the flight started) gets its own.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,13 +145,11 @@ mod tests {
             .map(|_| {
                 let (flights, reads, mut gate) = (flights.clone(), reads.clone(), gate.clone());
                 tokio::spawn(async move {
-                    flights
-                        .get("doc", since, || async move {
-                            let _ = gate.wait_for(|open| *open).await;
-                            reads.fetch_add(1, Ordering::SeqCst) + 1
-                        })
-                        .await
-                        .0
+                    let read = || async move {
+                        let _ = gate.wait_for(|open| *open).await;
+                        Read::Ok(reads.fetch_add(1, Ordering::SeqCst) + 1)
+                    };
+                    flights.get("doc", since, read).await.unwrap().0
                 })
             })
             .collect();
@@ -142,13 +161,28 @@ mod tests {
         assert_eq!(reads.load(Ordering::SeqCst), 1);
 
         // Finished, and still fresh enough for a caller asking since before it started.
-        let (again, started) = flights.get("doc", since, || async { 99 }).await;
+        let (again, started) = flights
+            .get("doc", since, || async { Read::Ok(99) })
+            .await
+            .unwrap();
         assert_eq!(again, 1);
         assert!(started >= since);
         // Not for one that heard of a change after it started, nor for another key.
-        let fresher = flights.get("doc", Instant::now(), || async { 2 }).await;
-        assert_eq!(fresher.0, 2);
-        assert_eq!(flights.get("other", since, || async { 3 }).await.0, 3);
+        assert_eq!(value(&flights, "doc", Instant::now(), 2).await, 2);
+        assert_eq!(value(&flights, "other", since, 3).await, 3);
+    }
+
+    /// A read that fails is not shared: the next caller reads for itself.
+    #[tokio::test]
+    async fn a_failed_read_is_not_shared() {
+        let flights = Flights::<u8, u8>::default();
+        let since = Instant::now();
+        let failed = flights
+            .get(1, since, || async { Read::<u8>::Err(()) })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(value(&flights, 1, since, 5).await, 5);
+        assert_eq!(value(&flights, 1, since, 6).await, 5);
     }
 
     /// The caller running a flight is cancelled: a caller waiting on it runs the read.
@@ -158,32 +192,45 @@ mod tests {
         let since = Instant::now();
         let first = {
             let flights = flights.clone();
-            tokio::spawn(async move { flights.get(1, since, std::future::pending::<u8>).await.0 })
+            tokio::spawn(async move {
+                let read = std::future::pending::<Read<u8>>;
+                flights.get(1, since, read).await.unwrap().0
+            })
         };
         tokio::task::yield_now().await;
         first.abort();
         assert!(first.await.unwrap_err().is_cancelled());
-        assert_eq!(flights.get(1, since, || async { 7 }).await.0, 7);
+        assert_eq!(value(&flights, 1, since, 7).await, 7);
     }
 
-    /// Old flights are dropped once the table is pruned.
+    /// Old flights are dropped at the next lookup; a full table stops recording flights
+    /// (each caller reads for itself) instead of growing.
     #[tokio::test]
-    async fn old_flights_are_pruned() {
-        let flights = Flights::<u32, u32>::default();
+    async fn old_flights_are_pruned_and_the_table_is_bounded() {
+        let flights = Flights::<usize, usize>::default();
         let since = Instant::now();
         for k in 0..10 {
-            flights.get(k, since, || async { k }).await;
+            value(&flights, k, since, k).await;
         }
         assert_eq!(flights.len(), 10);
-        {
+        let age = |flights: &Flights<usize, usize>| {
             let mut table = flights.table.lock().unwrap();
-            let old = Instant::now() - KEEP - Duration::from_secs(1);
+            let old = Instant::now().checked_sub(KEEP + PRUNE_EVERY).unwrap();
             for f in table.flights.values_mut() {
                 f.started = old;
             }
             table.pruned_at = old;
+        };
+        age(&flights);
+        value(&flights, 3, since, 30).await;
+        assert_eq!(flights.len(), 1, "old flights were kept");
+
+        for k in 0..MAX_FLIGHTS + 10 {
+            value(&flights, 100 + k, since, k).await;
         }
-        flights.get(100, since, || async { 0 }).await;
-        assert_eq!(flights.len(), 1);
+        assert_eq!(flights.len(), MAX_FLIGHTS);
+        // Not recorded, but still answered.
+        assert_eq!(value(&flights, 1, since, 11).await, 11);
+        assert_eq!(value(&flights, 1, since, 12).await, 12);
     }
 }

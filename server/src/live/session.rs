@@ -68,15 +68,18 @@ impl Session {
                 Viewer::Staff(s, _) => comments::for_staff(core, s, document, None, after).await,
             };
             match page {
-                Ok(page) => Ok(Arc::new(CommentChanges::of(document, &page))),
-                Err(ServiceError::NotFound(_)) => Err(Some((close::POLICY, "unknown_document"))),
+                Ok(page) => Ok(Ok(Arc::new(CommentChanges::of(document, &page)))),
+                Err(ServiceError::NotFound(_)) => {
+                    Ok(Err(Some((close::POLICY, "unknown_document"))))
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "a live channel could not read comments");
                     Err(Some((close::SERVER_ERROR, "server_error")))
                 }
             }
         };
-        self.state.live.comments.get(key, since, read).await.0
+        let shared = self.state.live.comments.get(key, since, read).await;
+        shared.and_then(|(changes, _)| changes)
     }
 
     /// What the channel listens for on the bus: the guest's share or the staff member,
@@ -151,32 +154,38 @@ impl Session {
         if now.duration_since(self.checked_at) < FRESH_FOR {
             return None;
         }
-        self.check_since(now - FRESH_FOR).await
+        self.check_since(now.checked_sub(FRESH_FOR).unwrap_or(now))
+            .await
     }
 
     /// The session's standing from a check started at or after `since`, shared with the
     /// node's other channels of the same session ([`super::flights`]).
     async fn check_since(&mut self, since: Instant) -> End {
         let live = &self.state.live;
-        let (end, checked_at) = match &self.viewer {
+        let checked = match &self.viewer {
             Viewer::Guest(g) => {
                 let key = (g.jwt.clone(), g.meta.clone());
                 live.guests
                     .get(key, since, || self.recheck_guest(&g.jwt, &g.meta))
                     .await
             }
-            Viewer::Staff(_, id) => {
-                let (staff, at) = live.staff.get(*id, since, || self.reload_staff(*id)).await;
-                match staff {
-                    Ok(staff) => {
+            Viewer::Staff(was, id) => {
+                let key = (*id, was.user_id.clone());
+                match live.staff.get(key, since, || self.reload_staff(*id)).await {
+                    Ok((Ok(staff), at)) => {
                         if let Viewer::Staff(s, _) = &mut self.viewer {
                             *s = staff;
                         }
-                        (None, at)
+                        Ok((None, at))
                     }
-                    Err(end) => (end, at),
+                    Ok((Err(end), at)) => Ok((end, at)),
+                    Err(fault) => Err(fault),
                 }
             }
+        };
+        let (end, checked_at) = match checked {
+            Ok(checked) => checked,
+            Err(fault) => (fault, Instant::now()),
         };
         if end.is_none() {
             self.checked_at = checked_at;
@@ -186,21 +195,22 @@ impl Session {
 
     /// The staff member the console session `id` names now, re-read from the session
     /// store: signed out or expired (the session is gone), disabled or reset (the epoch
-    /// moved on) or another person end the socket. A new role applies from here on.
+    /// moved on) or another person end the socket (`Ok(Err)`). A new role applies from here
+    /// on. `Err`: the store could not be read (the socket ends with 1011).
     async fn reload_staff(
         &self,
         id: tower_sessions::session::Id,
-    ) -> Result<backend::actor::Staff, End> {
+    ) -> Result<Result<backend::actor::Staff, End>, End> {
         let Viewer::Staff(was, _) = &self.viewer else {
-            return Err(Some((close::NOT_ALLOWED, "not_allowed")));
+            return Ok(Err(Some((close::NOT_ALLOWED, "not_allowed"))));
         };
         let store = std::sync::Arc::new(backend::store::sessions::SqlSessionStore::new(
             self.state.core.db.clone(),
         ));
         let session = tower_sessions::Session::new(Some(id), store, None);
         match app::ssr::session_staff(&self.state.core, &session).await {
-            Ok(Some((now, _))) if now.user_id == was.user_id => Ok(now),
-            Ok(_) => Err(Some((close::SIGNED_OUT, "signed_out"))),
+            Ok(Some((now, _))) if now.user_id == was.user_id => Ok(Ok(now)),
+            Ok(_) => Ok(Err(Some((close::SIGNED_OUT, "signed_out")))),
             Err(e) => {
                 tracing::error!(error = %e, "a live channel could not re-check its session");
                 Err(Some((close::SERVER_ERROR, "server_error")))
@@ -208,10 +218,16 @@ impl Session {
         }
     }
 
-    async fn recheck_guest(&self, jwt: &str, meta: &backend::actor::RequestMeta) -> End {
+    /// Why the guest's session no longer admits them (`Ok(None)`: it does). `Err`: it could
+    /// not be checked (the socket ends with 1011).
+    async fn recheck_guest(
+        &self,
+        jwt: &str,
+        meta: &backend::actor::RequestMeta,
+    ) -> Result<End, End> {
         use backend::domain::Denial;
         use backend::services::access::{session_standing, SessionEnd};
-        match session_standing(&self.state.core, jwt, meta).await {
+        Ok(match session_standing(&self.state.core, jwt, meta).await {
             Ok(Ok(_)) => None,
             Ok(Err(SessionEnd::Token(_))) => Some((close::SESSION_ENDED, "session_ended")),
             Ok(Err(SessionEnd::SignedOut)) => Some((close::SIGNED_OUT, "signed_out")),
@@ -224,8 +240,8 @@ impl Session {
             }
             Err(e) => {
                 tracing::error!(error = %e, "a live channel could not re-check its session");
-                Some((close::SERVER_ERROR, "server_error"))
+                return Err(Some((close::SERVER_ERROR, "server_error")));
             }
-        }
+        })
     }
 }
