@@ -11,7 +11,6 @@ use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use base64::Engine;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretSlice};
-use sha2::Sha256;
 use tokio::sync::Semaphore;
 
 use super::constant_time_eq;
@@ -155,7 +154,7 @@ impl Kdf {
 /// Raw PBKDF2-HMAC-SHA-256.
 pub fn derive(password: &[u8], salt: &[u8], iterations: u32, len: usize) -> Vec<u8> {
     let mut out = vec![0u8; len];
-    pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, &mut out);
+    ::kdf::pbkdf2_sha256(password, salt, iterations, &mut out);
     out
 }
 
