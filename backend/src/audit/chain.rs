@@ -64,15 +64,28 @@ pub async fn append(tx: &mut Tx, mut row: AuditRow) -> store::Result<()> {
     row.prev_hash = Some(prev);
     row.hash = Some(hash);
     store::audit::insert(tx, &row).await?;
+    let about = match (revised_family(&row), row.item_id) {
+        (Some(family_id), Some(item_id)) => About::Revision { family_id, item_id },
+        (_, item_id) => About::One {
+            share_id: row.share_id,
+            item_id,
+        },
+    };
     tx.note(Committed::Audit(Appended {
         org_id: row.org_id,
         seq,
-        about: About::One {
-            share_id: row.share_id,
-            item_id: row.item_id,
-        },
+        about,
     }));
     Ok(())
+}
+
+/// The document family a `document.revised` event adds a revision to.
+fn revised_family(row: &AuditRow) -> Option<String> {
+    if row.event_type != crate::audit::EventType::DocumentRevised.as_str() {
+        return None;
+    }
+    let details: serde_json::Value = serde_json::from_str(&row.details).ok()?;
+    details["family"].as_str().map(str::to_owned)
 }
 
 /// Appends several events of one organisation inside `tx` with one head update and

@@ -155,7 +155,7 @@ impl StaffRef {
 }
 
 /// Whose audit events a staff channel shows as they are appended: one organisation's,
-/// about one share or about some items (a document's revisions).
+/// about one share or about one document (its revisions).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Watched {
     pub org_id: String,
@@ -165,7 +165,12 @@ pub struct Watched {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Watching {
     Share(String),
-    Items(Vec<String>),
+    /// A document family and the revisions it had when last read; a new revision is
+    /// heard by its family.
+    Document {
+        family_id: String,
+        items: Vec<String>,
+    },
 }
 
 impl Watched {
@@ -178,8 +183,12 @@ impl Watched {
         match (&a.about, &self.watching) {
             (About::Many, _) => true,
             (About::One { share_id, .. }, Watching::Share(s)) => share_id.as_ref() == Some(s),
-            (About::One { item_id, .. }, Watching::Items(ids)) => {
-                item_id.as_ref().is_some_and(|i| ids.contains(i))
+            (About::One { item_id, .. }, Watching::Document { items, .. }) => {
+                item_id.as_ref().is_some_and(|i| items.contains(i))
+            }
+            (About::Revision { .. }, Watching::Share(_)) => false,
+            (About::Revision { family_id, .. }, Watching::Document { family_id: f, .. }) => {
+                family_id == f
             }
         }
     }

@@ -56,10 +56,21 @@ pub async fn feed(core: &Liaison, who: &Staff, f: AuditFilter) -> Result<Feed> {
             return Err(ServiceError::NotFound("share"));
         }
     }
+    let document = f.document.clone();
     let query = audit_log::query(core, who, f, FEED_PAGE + 1).await?;
-    let watching = match share {
-        Some(id) => Watching::Share(id),
-        None => Watching::Items(query.item_ids.clone()),
+    let watching = match (share, document) {
+        (Some(id), _) => Watching::Share(id),
+        (None, document) => {
+            let id = document.unwrap_or_default();
+            let family_id = store::documents::get(core.db.pool(), &who.org_id, &id)
+                .await?
+                .ok_or(ServiceError::NotFound("document"))?
+                .family_id;
+            Watching::Document {
+                family_id,
+                items: query.item_ids.clone(),
+            }
+        }
     };
     Ok(Feed {
         query,
@@ -71,6 +82,17 @@ pub async fn feed(core: &Liaison, who: &Staff, f: AuditFilter) -> Result<Feed> {
 }
 
 impl Feed {
+    /// Takes in `item_id`, a new revision of the watched document (a share feed has none):
+    /// its events are read from now on.
+    pub fn add_revision(&mut self, item_id: &str) {
+        if let Watching::Document { items, .. } = &mut self.watched.watching {
+            if !items.iter().any(|i| i == item_id) {
+                items.push(item_id.to_owned());
+                self.query.item_ids.push(item_id.to_owned());
+            }
+        }
+    }
+
     /// The newest events after chain position `after` (at most [`FEED_PAGE`]), as `who`
     /// may read them now (their role is checked again).
     pub async fn since(&self, core: &Liaison, who: &Staff, after: i64) -> Result<FeedPage> {

@@ -290,6 +290,9 @@ pub enum About {
     },
     /// Several events at once (a bulk change, an import): anything.
     Many,
+    /// One event: `item_id` is a new revision of the document family `family_id` (its
+    /// `document.revised` event), which a live view of that document takes in.
+    Revision { family_id: String, item_id: String },
 }
 
 /// Filters of the audit log and its exports: exact matches (or one of a list), and the

@@ -22,8 +22,9 @@ pub enum Committed {
 }
 
 impl Committed {
-    /// `audit:{org}:{seq}:{share or -}:{item or -}`, or `audit:{org}:{seq}:*` for many;
-    /// `guests:{org}`; `comments:{org}:{document}` (ids never hold a colon).
+    /// `audit:{org}:{seq}:{share or -}:{item or -}`, `audit:{org}:{seq}:*` for many,
+    /// `audit:{org}:{seq}:revision:{family}:{item}` for a new revision; `guests:{org}`;
+    /// `comments:{org}:{document}` (ids never hold a colon).
     pub fn payload(&self) -> String {
         use super::audit::About;
         match self {
@@ -41,6 +42,12 @@ impl Committed {
                     item_id.as_deref().unwrap_or("-")
                 ),
                 About::Many => format!("audit:{}:{}:*", a.org_id, a.seq),
+                About::Revision { family_id, item_id } => {
+                    format!(
+                        "audit:{}:{}:revision:{family_id}:{item_id}",
+                        a.org_id, a.seq
+                    )
+                }
             },
         }
     }
@@ -63,10 +70,15 @@ impl Committed {
         let org_id = parts.next()?.to_owned();
         let seq = parts.next()?.parse().ok()?;
         let id = |p: &str| (p != "-").then(|| p.to_owned());
-        let about = match (parts.next()?, parts.next(), parts.next()) {
-            ("*", None, _) => About::Many,
+        let about = match (parts.next()?, parts.next(), parts.next(), parts.next()) {
+            ("*", None, ..) => About::Many,
             ("*", ..) => return None,
-            (share, Some(item), None) => About::One {
+            ("revision", Some(family), Some(item), None) => About::Revision {
+                family_id: family.to_owned(),
+                item_id: item.to_owned(),
+            },
+            ("revision", ..) => return None,
+            (share, Some(item), None, _) => About::One {
                 share_id: id(share),
                 item_id: id(item),
             },
@@ -85,7 +97,14 @@ fn coalesce(notes: Vec<Committed>) -> Vec<Committed> {
     use super::audit::{About, Appended};
     let mut out: Vec<Committed> = Vec::new();
     for note in notes {
-        let Committed::Audit(a) = &note else {
+        // A new revision is never folded: a live view of its document must learn its id.
+        let Committed::Audit(
+            a @ Appended {
+                about: About::One { .. } | About::Many,
+                ..
+            },
+        ) = &note
+        else {
             if !out.contains(&note) {
                 out.push(note);
             }
@@ -98,17 +117,15 @@ fn coalesce(notes: Vec<Committed>) -> Vec<Committed> {
             many.seq = many.seq.max(a.seq);
             continue;
         }
-        let same = out
-            .iter()
-            .filter(|n| matches!(n, Committed::Audit(b) if b.org_id == a.org_id))
-            .count();
+        let foldable = |n: &Committed, org_id: &str| matches!(n, Committed::Audit(b @ Appended { about: About::One { .. }, .. }) if b.org_id == org_id);
+        let same = out.iter().filter(|n| foldable(n, &a.org_id)).count();
         if same < MAX_NOTES_PER_ORG {
             out.push(note);
             continue;
         }
         let seq = a.seq;
         let org_id = a.org_id.clone();
-        out.retain(|n| !matches!(n, Committed::Audit(b) if b.org_id == org_id));
+        out.retain(|n| !foldable(n, &org_id));
         out.push(Committed::Audit(Appended {
             org_id,
             seq,
@@ -281,9 +298,18 @@ mod tests {
             org_id: "o".into(),
             document_id: "d".into(),
         };
+        let revision = Committed::Audit(Appended {
+            org_id: "o".into(),
+            seq: 5,
+            about: About::Revision {
+                family_id: "f".into(),
+                item_id: "i".into(),
+            },
+        });
         for c in [
             one("o", 3, Some("s")),
             one("o", 4, None),
+            revision,
             many,
             guests,
             comments,
@@ -296,6 +322,8 @@ mod tests {
             "audit:o:1:-",
             "audit:o:1:*:extra",
             "audit:o:1:s:i:extra",
+            "audit:o:1:revision:f",
+            "audit:o:1:revision:f:i:extra",
             "guests:o:extra",
             "comments:o",
             "comments:o:d:extra",
@@ -325,15 +353,32 @@ mod tests {
         })));
         assert!(folded.contains(&one("p", 1, Some("t"))));
         assert_eq!(folded.len(), 3);
-        // Later notes about "o" join the "many".
+        // Later notes about "o" join the "many"; a new revision stays apart (a live view
+        // of its document must learn its id).
+        let revision = Committed::Audit(Appended {
+            org_id: "o".into(),
+            seq: 9,
+            about: About::Revision {
+                family_id: "f".into(),
+                item_id: "i".into(),
+            },
+        });
         let mut more = folded;
         more.push(one("o", 8, None));
+        more.push(revision.clone());
         let folded = coalesce(more);
-        assert_eq!(folded.len(), 3);
+        assert_eq!(folded.len(), 4);
+        assert!(folded.contains(&revision));
         assert!(folded.contains(&Committed::Audit(Appended {
             org_id: "o".into(),
             seq: 8,
             about: About::Many,
         })));
+        // Folding what follows a revision keeps the revision.
+        let mut after: Vec<Committed> = vec![revision.clone()];
+        after.extend((1..=MAX_NOTES_PER_ORG as i64 + 1).map(|seq| one("o", 10 + seq, None)));
+        let folded = coalesce(after);
+        assert_eq!(folded.len(), 2);
+        assert!(folded.contains(&revision));
     }
 }

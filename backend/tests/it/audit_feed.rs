@@ -16,6 +16,7 @@ use backend::store::audit::{About, Appended};
 both_engines!(
     commits_announce_what_they_appended_and_rollbacks_nothing,
     a_feed_reads_its_own_events_after_its_cursor_as_its_reader_may,
+    a_document_feed_takes_in_a_revision_uploaded_while_it_is_watched,
 );
 
 fn meta() -> RequestMeta {
@@ -254,4 +255,85 @@ async fn a_feed_reads_its_own_events_after_its_cursor_as_its_reader_may(h: Harne
         audit_feed::feed(&h.core, &admin, of_share("not-an-id")).await,
         Err(ServiceError::NotFound(_))
     ));
+}
+
+/// A document page opened before a new revision was uploaded: the upload is heard as a
+/// revision of the watched family (not folded away with other notes), and once the feed
+/// takes it in, the new revision's events are read and heard; another family's are not.
+async fn a_document_feed_takes_in_a_revision_uploaded_while_it_is_watched(h: Harness) {
+    use backend::services::documents;
+    let admin = org(&h, "Revising").await;
+    let doc = upload(&h, &admin).await;
+    let elsewhere = upload(&h, &admin).await;
+    let of_doc = AuditFilter {
+        document: Some(doc.clone()),
+        ..Default::default()
+    };
+    let mut feed = audit_feed::feed(&h.core, &admin, of_doc).await.unwrap();
+    let cursor = feed.since(&h.core, &admin, 0).await.unwrap().last_seq;
+    let mut live = h.core.revocations.subscribe();
+    live.activity_from_now();
+
+    let staged = documents::stage(
+        &h.core,
+        &admin,
+        "brief-2.txt",
+        backend::services::uploads::once(bytes::Bytes::from_static(b"second")),
+    )
+    .await
+    .unwrap();
+    let second = documents::adopt_revision(&h.core, &admin, &doc, String::new(), staged, &meta())
+        .await
+        .unwrap();
+    let watched = [feed.watched.clone()];
+    let heard = crate::common::heard(
+        &mut live,
+        Interest {
+            activity: &watched,
+            ..Default::default()
+        },
+    )
+    .await;
+    let Heard::Activity(appended) = heard else {
+        panic!("heard {heard:?}");
+    };
+    assert_eq!(
+        appended.about,
+        About::Revision {
+            family_id: doc.clone(),
+            item_id: second.id.clone()
+        }
+    );
+    assert!(!Watched {
+        org_id: admin.org_id.clone(),
+        watching: Watching::Document {
+            family_id: elsewhere.clone(),
+            items: vec![elsewhere.clone()],
+        },
+    }
+    .hears(&appended));
+
+    feed.add_revision(&second.id);
+    feed.add_revision(&second.id);
+    assert_eq!(
+        feed.watched.watching,
+        Watching::Document {
+            family_id: doc.clone(),
+            items: vec![doc.clone(), second.id.clone()],
+        }
+    );
+    let new_share = share(&h, &admin, &second.id).await;
+    let page = feed.since(&h.core, &admin, cursor).await.unwrap();
+    let types: Vec<&str> = page.items.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types, ["share.created", "document.revised"]);
+    assert_eq!(page.items[0].share_id.as_deref(), Some(new_share.as_str()));
+    let created = Appended {
+        org_id: admin.org_id.clone(),
+        seq: page.last_seq,
+        about: About::One {
+            share_id: Some(new_share),
+            item_id: Some(second.id.clone()),
+        },
+    };
+    assert!(feed.watched.hears(&created));
 }

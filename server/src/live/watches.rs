@@ -121,8 +121,17 @@ impl Watches {
         session: &Session,
         appended: &backend::store::audit::Appended,
     ) -> Result<(), End> {
+        use backend::store::audit::About;
         for i in 0..self.list.len() {
-            if self.watched[i].hears(appended) && appended.seq > self.list[i].cursor {
+            if !self.watched[i].hears(appended) {
+                continue;
+            }
+            // A new revision of the watched document: its events are shown from now on.
+            if let About::Revision { item_id, .. } = &appended.about {
+                self.list[i].feed.add_revision(item_id);
+                self.watched[i] = self.list[i].feed.watched.clone();
+            }
+            if appended.seq > self.list[i].cursor {
                 self.push(out, session, i).await?;
             }
         }
