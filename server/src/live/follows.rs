@@ -253,7 +253,7 @@ impl Follows {
         changes: &CommentChanges,
     ) -> Result<bool, End> {
         for message in &changes.messages {
-            deliver_text(out, message.clone()).await?;
+            deliver(out, message.clone()).await?;
         }
         self.state[i].cursor = changes.last_rev;
         Ok(changes.more)
@@ -285,12 +285,8 @@ impl Follows {
     }
 }
 
-async fn deliver(out: &mut Outbox, message: String) -> Result<(), End> {
-    deliver_text(out, message.into()).await
-}
-
-async fn deliver_text(out: &mut Outbox, message: Utf8Bytes) -> Result<(), End> {
-    if out.send(Message::Text(message)).await {
+async fn deliver(out: &mut Outbox, message: impl Into<Utf8Bytes>) -> Result<(), End> {
+    if out.send(Message::Text(message.into())).await {
         Ok(())
     } else {
         Err(None)

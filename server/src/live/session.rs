@@ -185,7 +185,7 @@ impl Session {
         };
         let (end, checked_at) = match checked {
             Ok(checked) => checked,
-            Err(fault) => (fault, Instant::now()),
+            Err(fault) => return fault,
         };
         if end.is_none() {
             self.checked_at = checked_at;
