@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
-import { api, remember, shots, signIn, BASE } from './helpers';
+import { api, remember, shots, signIn, uploadText, BASE } from './helpers';
 
 // Live collaboration (issue 13): a guest and a staff member on the same document, each in
 // their own browser. Each sees the other arrive (presence), comments appear on the other
@@ -10,11 +10,7 @@ test('staff and a guest comment on a document live, each seeing who is there', a
   await installHydrationProbe(page);
   await signIn(page);
   const rest = await api();
-  const doc = await rest.post('/api/v1/documents', {
-    multipart: { title: 'Settlement draft', file: { name: 'settlement.txt', mimeType: 'text/plain', buffer: Buffer.from('1. Payment within 30 days.\n2. Confidentiality.\n') } },
-  });
-  expect(doc.ok()).toBeTruthy();
-  const documentId = (await doc.json()).id;
+  const documentId = await uploadText(rest, 'Settlement draft', 'settlement.txt', '1. Payment within 30 days.\n2. Confidentiality.\n');
   const share = await rest.post('/api/v1/shares', {
     data: { item: documentId, recipient: { name: 'Carla Counsel', email: 'carla@counsel.example' }, expires_in_days: 7, require_acknowledgement: true, settings: { permission: 'comment' } },
   });
@@ -98,11 +94,7 @@ test('staff see a guest open, comment and lose access as it happens', async ({ p
   await installHydrationProbe(page);
   await signIn(page);
   const rest = await api();
-  const doc = await rest.post('/api/v1/documents', {
-    multipart: { title: 'Audit findings', file: { name: 'findings.txt', mimeType: 'text/plain', buffer: Buffer.from('Finding 1: access reviews are late.\n') } },
-  });
-  expect(doc.ok()).toBeTruthy();
-  const documentId = (await doc.json()).id;
+  const documentId = await uploadText(rest, 'Audit findings', 'findings.txt', 'Finding 1: access reviews are late.\n');
   const share = await rest.post('/api/v1/shares', {
     data: { item: documentId, recipient: { name: 'Otto Auditor', email: 'otto@audit.example' }, expires_in_days: 7, settings: { permission: 'comment' } },
   });
@@ -157,11 +149,7 @@ test('staff see a guest open, comment and lose access as it happens', async ({ p
 // A view-only guest reads what staff address to them, and has nothing to write with.
 test('a view-only guest reads the conversation but cannot write', async ({ browser }, info) => {
   const rest = await api();
-  const doc = await rest.post('/api/v1/documents', {
-    multipart: { title: 'Briefing note', file: { name: 'briefing.txt', mimeType: 'text/plain', buffer: Buffer.from('Read only.\n') } },
-  });
-  expect(doc.ok()).toBeTruthy();
-  const documentId = (await doc.json()).id;
+  const documentId = await uploadText(rest, 'Briefing note', 'briefing.txt', 'Read only.\n');
   const share = await rest.post('/api/v1/shares', {
     data: { item: documentId, recipient: { name: 'Vera Viewer', email: 'vera@agency.example' }, expires_in_days: 7, settings: { permission: 'view' } },
   });

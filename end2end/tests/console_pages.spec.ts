@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
-import { remember, shot, shots, signIn, api } from './helpers';
+import { remember, shot, shots, signIn, api, uploadText } from './helpers';
 
 // The console's External access settings, portals with members, a portal-members share and
 // the share's own page, in Chromium against the real server.
@@ -104,11 +104,7 @@ test('an admin extends a share and narrows its permissions on its page, then rev
   await installHydrationProbe(page);
   await signIn(page);
   const rest = await api();
-  const doc = await rest.post('/api/v1/documents', {
-    multipart: { title: 'Audit pack', file: { name: 'pack.txt', mimeType: 'text/plain', buffer: Buffer.from('Audit pack') } },
-  });
-  expect(doc.ok()).toBeTruthy();
-  const docId = (await doc.json()).id;
+  const docId = await uploadText(rest, 'Audit pack', 'pack.txt', 'Audit pack');
   const made = await rest.post('/api/v1/shares', {
     data: {
       item: docId,

@@ -41,6 +41,15 @@ export async function signIn(page: Page) {
   await expect(page).toHaveURL(/\/console$/);
 }
 
+/** Uploads a text document through the REST API; its id. */
+export async function uploadText(rest: APIRequestContext, title: string, fileName: string, text: string): Promise<string> {
+  const doc = await rest.post('/api/v1/documents', {
+    multipart: { title, file: { name: fileName, mimeType: 'text/plain', buffer: Buffer.from(text) } },
+  });
+  expect(doc.ok(), await doc.text()).toBeTruthy();
+  return (await doc.json()).id;
+}
+
 /** The admin REST API with the bootstrap key. */
 export async function api(): Promise<APIRequestContext> {
   return newRequest.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` } });
