@@ -27,6 +27,8 @@ mod front_end;
 mod host_routing;
 #[path = "http_api/portal_structure.rs"]
 mod portal_structure;
+#[path = "http_api/records.rs"]
+mod records;
 #[path = "http_api/register.rs"]
 mod register;
 #[path = "http_api/responses.rs"]

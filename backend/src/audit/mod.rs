@@ -87,6 +87,16 @@ event_types! {
     GuestSignedOut => "portal.signed_out",
     /// A document package created, a document added or removed (details name the action).
     PackageChanged => "package.changed",
+    /// A data record created (details: id, kind, type, title, reference — never field
+    /// values, which a purge must be able to remove).
+    RecordCreated => "record.created",
+    /// Records created from one import (details: format, how many, their ids).
+    RecordsImported => "record.imported",
+    /// A record's data, history, links, documents or marks changed (details name the
+    /// action and the field paths concerned, never their values).
+    RecordChanged => "record.changed",
+    /// A field name added to or taken from the organisation's redaction rules.
+    RedactionRuleChanged => "record.rule_changed",
     /// An admin API key created or revoked (details name the action, key id and prefix).
     ApiKeyChanged => "api_key.changed",
     /// A staff account invited, its role changed, disabled, enabled or its password reset

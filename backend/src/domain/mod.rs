@@ -6,6 +6,7 @@ pub mod controls;
 pub mod hostname;
 pub mod policy;
 pub mod portal_structure;
+pub mod records;
 pub mod renewal;
 pub mod review;
 pub mod share;

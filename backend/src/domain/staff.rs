@@ -59,6 +59,8 @@ impl Role {
                     | ViewDocuments
                     | UploadDocument
                     | ManagePackages
+                    | ViewRecords
+                    | ManageRecords
                     | ViewPortals
                     | ViewPolicy
                     | ViewApiKeys
@@ -70,6 +72,7 @@ impl Role {
                 action,
                 ViewShares
                     | ViewDocuments
+                    | ViewRecords
                     | ViewPortals
                     | ViewPolicy
                     | ReadAudit
@@ -105,6 +108,10 @@ pub enum Action {
     ViewDocuments,
     UploadDocument,
     ManagePackages,
+    /// Data records: their fields, history, links and documents, unredacted.
+    ViewRecords,
+    /// Create, import and edit records, and mark what guests may not see of them.
+    ManageRecords,
     /// Portals, their sections, domains, members and analytics.
     ViewPortals,
     ManagePortals,
@@ -138,7 +145,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewShares,
         Action::CreateShare,
         Action::ManageOwnShare,
@@ -147,6 +154,8 @@ impl Action {
         Action::ViewDocuments,
         Action::UploadDocument,
         Action::ManagePackages,
+        Action::ViewRecords,
+        Action::ManageRecords,
         Action::ViewPortals,
         Action::ManagePortals,
         Action::ViewPolicy,
@@ -174,6 +183,7 @@ impl Action {
             self,
             Action::ViewShares
                 | Action::ViewDocuments
+                | Action::ViewRecords
                 | Action::ViewPortals
                 | Action::ViewPolicy
                 | Action::ReadAudit
@@ -192,6 +202,8 @@ impl Action {
             Action::ViewDocuments => "Your role may not see documents.",
             Action::UploadDocument => "Your role may not upload documents.",
             Action::ManagePackages => "Your role may not change document packages.",
+            Action::ViewRecords => "Your role may not see data records.",
+            Action::ManageRecords => "Your role may not change data records.",
             Action::ViewPortals => "Your role may not see portals.",
             Action::ManagePortals => "Your role may not change portals and their members.",
             Action::ViewPolicy => "Your role may not see the sharing policy.",
@@ -283,7 +295,7 @@ mod tests {
     #[test]
     fn the_role_matrix() {
         use Action::*;
-        let table: [(Action, &str); 24] = [
+        let table: [(Action, &str); 26] = [
             (ViewShares, "ACU"),
             (CreateShare, "AC"),
             (ManageOwnShare, "AC"),
@@ -292,6 +304,8 @@ mod tests {
             (ViewDocuments, "ACU"),
             (UploadDocument, "AC"),
             (ManagePackages, "AC"),
+            (ViewRecords, "ACU"),
+            (ManageRecords, "AC"),
             (ViewPortals, "ACU"),
             (ManagePortals, "A"),
             (ViewPolicy, "ACU"),

@@ -21,6 +21,7 @@ pub mod partners;
 pub mod policy;
 pub mod portals;
 pub mod presence;
+pub mod records;
 pub mod renewals;
 pub mod responses;
 pub mod reviews;

@@ -114,7 +114,7 @@ pub async fn latest_revisions<'e, E>(
 where
     E: Executor<'e, Database = sqlx::Any> + Copy,
 {
-    for_ids(
+    super::sql::for_ids(
         db,
         org_id,
         family_ids,
@@ -122,29 +122,6 @@ where
          WHERE org_id = $1 AND family_id IN ({ids}) GROUP BY family_id",
     )
     .await
-}
-
-/// Runs `select` — `$1` the organisation, `{ids}` where the list goes — over `ids`, 500 at
-/// a time (the engines' limits on bound values), and gathers the rows.
-async fn for_ids<'e, E, O>(db: E, org_id: &str, ids: &[&str], select: &str) -> Result<Vec<O>>
-where
-    E: Executor<'e, Database = sqlx::Any> + Copy,
-    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-{
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let marks = (2..chunk.len() + 2)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = select.replace("{ids}", &marks);
-        let mut q = sqlx::query_as(&sql).bind(org_id);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        out.extend(q.fetch_all(db).await?);
-    }
-    Ok(out)
 }
 
 /// The newest documents whose title contains `text` (case-insensitive for ASCII letters).
@@ -174,7 +151,7 @@ pub async fn titles<'e, E>(db: E, org_id: &str, ids: &[&str]) -> Result<Vec<(Str
 where
     E: Executor<'e, Database = sqlx::Any> + Copy,
 {
-    for_ids(
+    super::sql::for_ids(
         db,
         org_id,
         ids,

@@ -25,6 +25,7 @@ pub mod policies;
 pub mod portal_sections;
 pub mod portals;
 pub mod presence;
+pub mod records;
 pub mod renewals;
 pub mod responses;
 pub mod reviews;

@@ -3,7 +3,9 @@
 
 use sqlx::any::AnyArguments;
 use sqlx::query::{Query, QueryAs};
-use sqlx::Any;
+use sqlx::{Any, Executor};
+
+use super::Result;
 
 pub enum Arg {
     Text(String),
@@ -69,4 +71,32 @@ impl Sql {
         }
         q
     }
+}
+
+/// Runs `select` — `$1` the organisation, `{ids}` where the list goes — over `ids`, 500 at
+/// a time (the engines' limits on bound values), and gathers the rows.
+pub(crate) async fn for_ids<'e, E, O>(
+    db: E,
+    org_id: &str,
+    ids: &[&str],
+    select: &str,
+) -> Result<Vec<O>>
+where
+    E: Executor<'e, Database = sqlx::Any> + Copy,
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks = (2..chunk.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = select.replace("{ids}", &marks);
+        let mut q = sqlx::query_as(&sql).bind(org_id);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(db).await?);
+    }
+    Ok(out)
 }

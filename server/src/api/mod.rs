@@ -13,6 +13,7 @@ pub mod partners;
 pub mod policy;
 mod portal_sections;
 mod portals;
+mod records;
 pub mod shares;
 mod staff;
 
@@ -37,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(portal_sections::router())
                 .merge(analytics::router())
                 .merge(packages::router())
+                .merge(records::router())
                 .merge(keys::router())
                 .merge(staff::router())
                 .merge(comments::staff_router()),
