@@ -199,35 +199,6 @@ impl FieldPath {
         }
         walk(root, &self.0)
     }
-
-    /// Every path (without `[]` collapsing: lists give `[]`) to a leaf or key of `root`.
-    pub fn all_in(root: &Value) -> Vec<FieldPath> {
-        fn walk(v: &Value, at: &mut Vec<Segment>, out: &mut Vec<FieldPath>) {
-            match v {
-                Value::Object(m) => {
-                    for (k, v) in m {
-                        at.push(Segment::Key(k.clone()));
-                        out.push(FieldPath(at.clone()));
-                        walk(v, at, out);
-                        at.pop();
-                    }
-                }
-                Value::Array(items) => {
-                    at.push(Segment::Each);
-                    for v in items {
-                        walk(v, at, out);
-                    }
-                    at.pop();
-                }
-                _ => {}
-            }
-        }
-        let mut out = Vec::new();
-        walk(root, &mut Vec::new(), &mut out);
-        out.sort();
-        out.dedup();
-        out
-    }
 }
 
 impl fmt::Display for FieldPath {
@@ -368,14 +339,6 @@ mod tests {
         for p in ["phone", "consignee.fax", "items.serial", "consignee[]"] {
             assert!(!FieldPath::parse(p).unwrap().exists_in(&v), "{p}");
         }
-        let all: Vec<String> = FieldPath::all_in(&v)
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
-        assert_eq!(
-            all,
-            ["consignee", "consignee.phone", "items", "items[].serial"]
-        );
     }
 
     #[test]

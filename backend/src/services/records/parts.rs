@@ -1,6 +1,6 @@
 //! Changing a record's parts: its custody history, its links and its attached documents.
 //! Each change locks the record (serialising writers of its parts), checks its input, and
-//! is audited in the same transaction.
+//! is audited in the same transaction; a refused change rolls back and writes nothing.
 
 use serde_json::{json, Value};
 
@@ -10,13 +10,52 @@ use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
 use crate::domain::records::MAX_EVENTS;
 use crate::domain::Action;
-use crate::store::{self, new_id, Tx};
+use crate::store::{self, new_id, records::RecordRow, Tx};
 use crate::Liaison;
 
-/// Serialises writers of one record's parts and marks it changed.
-async fn lock(core: &Liaison, tx: &mut Tx, who: &Staff, id: &str) -> Result<()> {
-    store::records::touch(&mut **tx, &who.org_id, id, core.now_ms()).await?;
-    Ok(())
+/// A change to one record's parts under way: the record, locked in `tx`. Dropping it
+/// without [`Change::done`] rolls the transaction back.
+struct Change<'a> {
+    core: &'a Liaison,
+    who: &'a Staff,
+    tx: Tx,
+    record: RecordRow,
+}
+
+impl<'a> Change<'a> {
+    /// Authorizes `who`, finds the record and locks it (its `updated_at` moves on).
+    async fn begin(core: &'a Liaison, who: &'a Staff, id: &str) -> Result<Self> {
+        super::super::authorize(who, Action::ManageRecords)?;
+        let record = row(core, &who.org_id, id).await?;
+        let mut tx = core.db.begin().await?;
+        store::records::touch(&mut *tx, &who.org_id, &record.id, core.now_ms()).await?;
+        Ok(Self {
+            core,
+            who,
+            tx,
+            record,
+        })
+    }
+
+    /// Audits the change (`details`, with its `action`), commits, and answers the record.
+    async fn done(mut self, details: Value, meta: &RequestMeta) -> Result<RecordView> {
+        audit_record(
+            self.core,
+            &mut self.tx,
+            self.who,
+            EventType::RecordChanged,
+            Some(&self.record.id),
+            details,
+            meta,
+        )
+        .await?;
+        self.tx.commit().await?;
+        super::get(self.core, self.who, &self.record.id).await
+    }
+}
+
+fn marks(redacted: &str) -> Value {
+    serde_json::from_str(redacted).unwrap_or_default()
 }
 
 /// Adds a custody event to a record's history.
@@ -28,43 +67,30 @@ pub async fn add_event(
     input: EventInput,
     meta: &RequestMeta,
 ) -> Result<RecordView> {
-    super::super::authorize(who, Action::ManageRecords)?;
-    let record = row(core, &who.org_id, id).await?;
-    let mut tx = core.db.begin().await?;
-    lock(core, &mut tx, who, &record.id).await?;
-    let count = store::records::events(&mut *tx, &who.org_id, &record.id)
-        .await?
-        .len();
-    if count >= MAX_EVENTS {
-        tx.rollback().await?;
+    let mut c = Change::begin(core, who, id).await?;
+    let held = store::records::events(&mut *c.tx, &who.org_id, &c.record.id).await?;
+    if held.len() >= MAX_EVENTS {
         return Err(bad(
             "history",
             format!("a record holds at most {MAX_EVENTS} custody events"),
         ));
     }
     let ev = event_row(
-        &mut tx,
+        &mut c.tx,
         &who.org_id,
-        &record.id,
+        &c.record.id,
         new_id(),
         "history.",
         &input,
     )
     .await?;
-    store::records::insert_event(&mut *tx, &ev).await?;
-    audit_record(
-        core,
-        &mut tx,
-        who,
-        EventType::RecordChanged,
-        Some(&record.id),
+    store::records::insert_event(&mut *c.tx, &ev).await?;
+    c.done(
         json!({ "action": "event_added", "event": ev.id, "process": ev.process,
-                "redacted": serde_json::from_str::<Value>(&ev.redacted).unwrap_or_default() }),
+                "redacted": marks(&ev.redacted) }),
         meta,
     )
-    .await?;
-    tx.commit().await?;
-    super::get(core, who, &record.id).await
+    .await
 }
 
 /// Replaces a custody event's data (its place in the history follows its new time).
@@ -77,36 +103,25 @@ pub async fn change_event(
     input: EventInput,
     meta: &RequestMeta,
 ) -> Result<RecordView> {
-    super::super::authorize(who, Action::ManageRecords)?;
-    let record = row(core, &who.org_id, id).await?;
-    let mut tx = core.db.begin().await?;
-    lock(core, &mut tx, who, &record.id).await?;
+    let mut c = Change::begin(core, who, id).await?;
     let ev = event_row(
-        &mut tx,
+        &mut c.tx,
         &who.org_id,
-        &record.id,
+        &c.record.id,
         event_id.to_owned(),
         "history.",
         &input,
     )
     .await?;
-    if !store::records::update_event(&mut *tx, &ev).await? {
-        tx.rollback().await?;
+    if !store::records::update_event(&mut *c.tx, &ev).await? {
         return Err(ServiceError::NotFound("custody event"));
     }
-    audit_record(
-        core,
-        &mut tx,
-        who,
-        EventType::RecordChanged,
-        Some(&record.id),
+    c.done(
         json!({ "action": "event_changed", "event": ev.id, "process": ev.process,
-                "redacted": serde_json::from_str::<Value>(&ev.redacted).unwrap_or_default() }),
+                "redacted": marks(&ev.redacted) }),
         meta,
     )
-    .await?;
-    tx.commit().await?;
-    super::get(core, who, &record.id).await
+    .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -117,26 +132,15 @@ pub async fn remove_event(
     event_id: &str,
     meta: &RequestMeta,
 ) -> Result<RecordView> {
-    super::super::authorize(who, Action::ManageRecords)?;
-    let record = row(core, &who.org_id, id).await?;
-    let mut tx = core.db.begin().await?;
-    lock(core, &mut tx, who, &record.id).await?;
-    if !store::records::delete_event(&mut *tx, &who.org_id, &record.id, event_id).await? {
-        tx.rollback().await?;
+    let mut c = Change::begin(core, who, id).await?;
+    if !store::records::delete_event(&mut *c.tx, &who.org_id, &c.record.id, event_id).await? {
         return Err(ServiceError::NotFound("custody event"));
     }
-    audit_record(
-        core,
-        &mut tx,
-        who,
-        EventType::RecordChanged,
-        Some(&record.id),
+    c.done(
         json!({ "action": "event_removed", "event": event_id }),
         meta,
     )
-    .await?;
-    tx.commit().await?;
-    super::get(core, who, &record.id).await
+    .await
 }
 
 /// Links a record to another (by id or reference) with a named relation.
@@ -148,37 +152,27 @@ pub async fn link(
     input: LinkInput,
     meta: &RequestMeta,
 ) -> Result<RecordView> {
-    super::super::authorize(who, Action::ManageRecords)?;
-    let record = row(core, &who.org_id, id).await?;
+    let mut c = Change::begin(core, who, id).await?;
     let relation = required_text("links.relation", &input.relation, 100)?;
-    let mut tx = core.db.begin().await?;
-    lock(core, &mut tx, who, &record.id).await?;
-    let target = resolve(&mut tx, &who.org_id, "links.target", &input.target, None).await?;
-    if target.id == record.id {
-        tx.rollback().await?;
+    let target = resolve(&mut c.tx, &who.org_id, "links.target", &input.target, None).await?;
+    if target.id == c.record.id {
         return Err(bad("links.target", "a record cannot be linked to itself"));
     }
+    let (record_id, now) = (c.record.id.clone(), core.now_ms());
     store::records::add_link(
-        &mut *tx,
+        &mut *c.tx,
         &who.org_id,
-        &record.id,
+        &record_id,
         &target.id,
         &relation,
-        core.now_ms(),
+        now,
     )
     .await?;
-    audit_record(
-        core,
-        &mut tx,
-        who,
-        EventType::RecordChanged,
-        Some(&record.id),
+    c.done(
         json!({ "action": "linked", "target": target.id, "relation": relation }),
         meta,
     )
-    .await?;
-    tx.commit().await?;
-    super::get(core, who, &record.id).await
+    .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -189,26 +183,12 @@ pub async fn unlink(
     target_id: &str,
     meta: &RequestMeta,
 ) -> Result<RecordView> {
-    super::super::authorize(who, Action::ManageRecords)?;
-    let record = row(core, &who.org_id, id).await?;
-    let mut tx = core.db.begin().await?;
-    lock(core, &mut tx, who, &record.id).await?;
-    if store::records::remove_links(&mut *tx, &who.org_id, &record.id, target_id).await? == 0 {
-        tx.rollback().await?;
+    let mut c = Change::begin(core, who, id).await?;
+    if store::records::remove_links(&mut *c.tx, &who.org_id, &c.record.id, target_id).await? == 0 {
         return Err(ServiceError::NotFound("link"));
     }
-    audit_record(
-        core,
-        &mut tx,
-        who,
-        EventType::RecordChanged,
-        Some(&record.id),
-        json!({ "action": "unlinked", "target": target_id }),
-        meta,
-    )
-    .await?;
-    tx.commit().await?;
-    super::get(core, who, &record.id).await
+    c.done(json!({ "action": "unlinked", "target": target_id }), meta)
+        .await
 }
 
 /// Attaches a document (its family) to a record, or changes whether it is private.
@@ -220,35 +200,26 @@ pub async fn attach_document(
     input: DocumentInput,
     meta: &RequestMeta,
 ) -> Result<RecordView> {
-    super::super::authorize(who, Action::ManageRecords)?;
-    let record = row(core, &who.org_id, id).await?;
-    let doc = store::documents::get(core.db.pool(), &who.org_id, input.document_id.trim())
+    let mut c = Change::begin(core, who, id).await?;
+    let doc = store::documents::get(&mut *c.tx, &who.org_id, input.document_id.trim())
         .await?
         .ok_or(ServiceError::NotFound("document"))?;
-    let mut tx = core.db.begin().await?;
-    lock(core, &mut tx, who, &record.id).await?;
+    let (record_id, now) = (c.record.id.clone(), core.now_ms());
     store::records::attach(
-        &mut *tx,
+        &mut *c.tx,
         &who.org_id,
-        &record.id,
+        &record_id,
         &doc.family_id,
         input.private,
-        core.now_ms(),
+        now,
     )
     .await?;
-    audit_record(
-        core,
-        &mut tx,
-        who,
-        EventType::RecordChanged,
-        Some(&record.id),
+    c.done(
         json!({ "action": "document_attached", "document": doc.family_id, "title": doc.title,
                 "private": input.private }),
         meta,
     )
-    .await?;
-    tx.commit().await?;
-    super::get(core, who, &record.id).await
+    .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -259,28 +230,17 @@ pub async fn detach_document(
     document_id: &str,
     meta: &RequestMeta,
 ) -> Result<RecordView> {
-    super::super::authorize(who, Action::ManageRecords)?;
-    let record = row(core, &who.org_id, id).await?;
-    let family = store::documents::get(core.db.pool(), &who.org_id, document_id)
+    let mut c = Change::begin(core, who, id).await?;
+    let family = store::documents::get(&mut *c.tx, &who.org_id, document_id)
         .await?
         .map(|d| d.family_id)
         .ok_or(ServiceError::NotFound("document"))?;
-    let mut tx = core.db.begin().await?;
-    lock(core, &mut tx, who, &record.id).await?;
-    if !store::records::detach(&mut *tx, &who.org_id, &record.id, &family).await? {
-        tx.rollback().await?;
+    if !store::records::detach(&mut *c.tx, &who.org_id, &c.record.id, &family).await? {
         return Err(ServiceError::NotFound("document on this record"));
     }
-    audit_record(
-        core,
-        &mut tx,
-        who,
-        EventType::RecordChanged,
-        Some(&record.id),
+    c.done(
         json!({ "action": "document_detached", "document": family }),
         meta,
     )
-    .await?;
-    tx.commit().await?;
-    super::get(core, who, &record.id).await
+    .await
 }
