@@ -191,8 +191,9 @@ pub struct Staff {
 pub struct Guest {
     pub org_id: String,
     pub share_id: String,
-    /// The shared document (a share's content never changes after creation).
-    pub document_id: String,
+    /// What the share covers: its (first) document or its record (a share's content
+    /// never changes after creation). The item its guest's audit events name.
+    pub item_id: String,
     pub session_id: String,
     pub recipient_name: String,
     pub recipient_email: String,

@@ -295,8 +295,15 @@ impl PortalKeys {
 
     /// Signs with the newest key active at the token's issue time (`iat`).
     pub fn issue(&self, claims: &PortalClaims) -> Result<String, JwtError> {
+        self.sign(claims, claims.iat)
+    }
+
+    /// Signs any claims (RS256, the `kid` of the key in the JWKS) with the newest key active
+    /// at `iat` (Unix seconds): portal sessions and signed exports alike, verifiable by
+    /// anyone holding the published JWKS.
+    pub fn sign<T: Serialize>(&self, claims: &T, iat: i64) -> Result<String, JwtError> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        let at_ms = claims.iat.saturating_mul(1000);
+        let at_ms = iat.saturating_mul(1000);
         let (_, kid, key) = keys
             .signing
             .iter()

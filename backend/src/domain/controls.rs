@@ -97,13 +97,16 @@ pub enum Scope {
     DocumentPackage,
     /// All documents of a work package.
     WorkPackage,
+    /// One data record with its history, links and documents, less what is withheld.
+    Record,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [
+    pub const ALL: [Scope; 4] = [
         Scope::SingleRevision,
         Scope::DocumentPackage,
         Scope::WorkPackage,
+        Scope::Record,
     ];
 }
 

@@ -103,9 +103,11 @@ pub struct ItemRef {
 }
 
 impl Share {
-    /// The item this share was made from: its package or project, else its document.
-    pub fn item(&self) -> ItemRef {
-        match (&self.settings.bundle, self.settings.scope) {
+    /// The item this share was made from, as portal sections arrange items: its package
+    /// or project, else its document. `None` for a record share (sections do not hold
+    /// records; its guest sees it outside them).
+    pub fn item(&self) -> Option<ItemRef> {
+        Some(match (&self.settings.bundle, self.settings.scope) {
             (Some(b), Scope::WorkPackage) => ItemRef {
                 kind: ItemKind::Project,
                 id: b.id.clone(),
@@ -116,9 +118,9 @@ impl Share {
             },
             (None, _) => ItemRef {
                 kind: ItemKind::Document,
-                id: self.document_id.clone(),
+                id: self.document_id.clone()?,
             },
-        }
+        })
     }
 }
 

@@ -188,7 +188,11 @@ pub struct Share {
     /// The portal the share belongs to: its brand is what the guest sees, and a portal
     /// access share admits only this portal's active members.
     pub portal_id: String,
-    pub document_id: String,
+    /// The (first) document the share covers; `None` for a record share.
+    pub document_id: Option<String>,
+    /// The data record the share covers; `None` for a document share. Exactly one of
+    /// `document_id` and `record_id` is set.
+    pub record_id: Option<String>,
     pub recipient_name: String,
     pub recipient_email: String,
     pub created_by: String,
@@ -205,6 +209,15 @@ pub struct Share {
 }
 
 impl Share {
+    /// The id of what the share covers (its first document, or its record): the item its
+    /// audit events name.
+    pub fn item_id(&self) -> &str {
+        self.document_id
+            .as_deref()
+            .or(self.record_id.as_deref())
+            .unwrap_or_default()
+    }
+
     pub fn is_date_expired(&self, now: OffsetDateTime) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
     }
@@ -262,7 +275,8 @@ impl Share {
             portal_id: "p".into(),
             password_hash: None,
             terms_id: None,
-            document_id: "d".into(),
+            document_id: Some("d".into()),
+            record_id: None,
             recipient_name: "R".into(),
             recipient_email: "r@example.org".into(),
             created_by: "u".into(),

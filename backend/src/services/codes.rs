@@ -75,7 +75,7 @@ pub async fn send_code(core: &Liaison, share: &Share, meta: &RequestMeta) -> Res
                 recipient_name: &share.recipient_name,
             },
             share_id: Some(&share.id),
-            item_id: Some(&share.document_id),
+            item_id: Some(share.item_id()),
             details: json!({ "to": share.recipient_email, "valid_minutes": CODE_TTL_MS / 60_000 }),
             meta,
             at_ms: now,

@@ -20,17 +20,32 @@ async fn context(core: &Liaison, share: &Share) -> Result<Context> {
         .ok_or(ServiceError::NotFound("organisation"))?;
     let title = match &share.settings.bundle {
         Some(b) => format!("{} ({} documents)", b.name, b.documents),
-        None => {
-            store::documents::get(core.db.pool(), &share.org_id, &share.document_id)
-                .await?
-                .ok_or(ServiceError::NotFound("document"))?
-                .title
-        }
+        None => item_title(core, share).await?,
     };
     Ok(Context {
         org: org.name,
         title,
     })
+}
+
+/// The title of what `share` covers: its bundle's name, its document's or its record's
+/// title. Every mail and page that names a share's item uses this.
+pub(crate) async fn item_title(core: &Liaison, share: &Share) -> Result<String> {
+    if let Some(b) = &share.settings.bundle {
+        return Ok(b.name.clone());
+    }
+    let pool = core.db.pool();
+    match (&share.document_id, &share.record_id) {
+        (Some(document), _) => Ok(store::documents::get(pool, &share.org_id, document)
+            .await?
+            .ok_or(ServiceError::NotFound("document"))?
+            .title),
+        (None, Some(record)) => Ok(store::records::get(pool, &share.org_id, record)
+            .await?
+            .ok_or(ServiceError::NotFound("record"))?
+            .title),
+        (None, None) => Err(ServiceError::NotFound("shared item")),
+    }
 }
 
 /// TLP markings are shown on every mail except TLP:CLEAR, which needs no handling note.

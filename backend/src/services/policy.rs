@@ -43,8 +43,23 @@ pub async fn effective_for_document(
     org_id: &str,
     document_id: &str,
 ) -> Result<Policy> {
+    let project =
+        store::policies::override_for_document(core.db.pool(), org_id, document_id).await?;
+    tightened(core, org_id, project).await
+}
+
+/// The policy that binds shares of the record `record_id`: the organisation's, tightened
+/// by the record's project, if it has one.
+#[tracing::instrument(skip_all)]
+pub async fn effective_for_record(core: &Liaison, org_id: &str, record_id: &str) -> Result<Policy> {
+    let project = store::policies::override_for_record(core.db.pool(), org_id, record_id).await?;
+    tightened(core, org_id, project).await
+}
+
+/// The organisation's policy tightened by a project's override (JSON), if there is one.
+async fn tightened(core: &Liaison, org_id: &str, project: Option<String>) -> Result<Policy> {
     let org = org_policy(core, org_id).await?;
-    match store::policies::override_for_document(core.db.pool(), org_id, document_id).await? {
+    match project {
         None => Ok(org),
         Some(json) => {
             let o: PolicyOverride =

@@ -52,7 +52,7 @@ pub(super) async fn audit_denial(
                 recipient_name: &share.recipient_name,
             },
             share_id: Some(&share.id),
-            item_id: Some(&share.document_id),
+            item_id: Some(share.item_id()),
             details: json!({ "reason": denial.code() }),
             meta,
             at_ms: core.now_ms(),
@@ -283,12 +283,17 @@ pub(crate) async fn check_policy_and_place(
     Ok(())
 }
 
-/// The sharing policy as it is now for each document the share covers (a document's
-/// project may tighten the organisation's).
+/// The sharing policy as it is now for each document the share covers, or for its record
+/// (a project may tighten the organisation's). Never empty.
 pub(super) async fn policies_now(
     core: &Liaison,
     share: &Share,
 ) -> Result<Vec<crate::domain::Policy>> {
+    if let Some(record) = &share.record_id {
+        return Ok(vec![
+            policy::effective_for_record(core, &share.org_id, record).await?,
+        ]);
+    }
     let ids = core
         .revocations
         .shares()
@@ -324,7 +329,7 @@ pub async fn record_expiry(core: &Liaison, share: &Share, meta: &RequestMeta) ->
                 event_type: EventType::ShareExpired,
                 actor: AuditActor::System,
                 share_id: Some(&share.id),
-                item_id: Some(&share.document_id),
+                item_id: Some(share.item_id()),
                 details: json!({ "reason": reason, "access_count": share.access_count }),
                 meta,
                 at_ms: now,
@@ -400,7 +405,7 @@ pub(crate) async fn revoke_in(
             event_type: EventType::ShareRevoked,
             actor,
             share_id: Some(id),
-            item_id: Some(&share.document_id),
+            item_id: Some(share.item_id()),
             details: json!({
                 "revoked_by": revoked_by,
                 "recipient": { "name": share.recipient_name, "email": share.recipient_email },

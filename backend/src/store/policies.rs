@@ -108,6 +108,25 @@ where
     Ok(done.rows_affected() == 1)
 }
 
+/// The override JSON of the project a record belongs to, if any.
+pub async fn override_for_record<'e, E>(
+    db: E,
+    org_id: &str,
+    record_id: &str,
+) -> Result<Option<String>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT p.policy_override FROM records r JOIN projects p ON p.id = r.project_id \
+         AND p.org_id = r.org_id WHERE r.org_id = $1 AND r.id = $2",
+    )
+    .bind(org_id)
+    .bind(record_id)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// The override JSON of the project a document belongs to, if any.
 pub async fn override_for_document<'e, E>(
     db: E,

@@ -144,13 +144,14 @@ where
 
 const LIST_FROM: &str = "FROM renewal_requests r \
     JOIN shares s ON s.id = r.share_id AND s.org_id = r.org_id \
-    JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+    LEFT JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+    LEFT JOIN records rc ON rc.id = s.record_id AND rc.org_id = s.org_id \
     JOIN users o ON o.id = s.created_by AND o.org_id = s.org_id \
     LEFT JOIN users decider ON decider.id = r.decided_by AND decider.org_id = r.org_id";
 
 fn list_select() -> String {
     format!(
-        "SELECT {COLUMNS}, s.recipient_name, s.recipient_email, d.title AS document_title, \
+        "SELECT {COLUMNS}, s.recipient_name, s.recipient_email, COALESCE(d.title, rc.title) AS document_title, \
          s.created_by AS share_created_by, o.display_name AS owner_name, \
          decider.display_name AS decided_by_name {LIST_FROM}"
     )

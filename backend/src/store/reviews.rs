@@ -87,10 +87,10 @@ fn reviewer_expr(sql: &mut Sql, rule: &str, named: Option<&str>, fallback: &str)
             )
         }
         ("project_controllers", _) => format!(
-            "CASE WHEN d.project_id IS NOT NULL AND EXISTS (SELECT 1 FROM project_controllers pc \
+            "CASE WHEN COALESCE(d.project_id, rc.project_id) IS NOT NULL AND EXISTS (SELECT 1 FROM project_controllers pc \
              JOIN users pu ON pu.id = pc.user_id AND pu.org_id = pc.org_id \
-             WHERE pc.org_id = s.org_id AND pc.project_id = d.project_id AND {}) \
-             THEN ('project:' || d.project_id) ELSE {fallback} END",
+             WHERE pc.org_id = s.org_id AND pc.project_id = COALESCE(d.project_id, rc.project_id) AND {}) \
+             THEN ('project:' || COALESCE(d.project_id, rc.project_id)) ELSE {fallback} END",
             may_review("pu")
         ),
         _ => format!(
@@ -130,14 +130,15 @@ where
     sql.push(&format!(
         "INSERT INTO review_items (campaign_id, share_id, org_id, reviewer, pending) \
          SELECT {campaign}, s.id, s.org_id, {reviewer}, 1 FROM shares s \
-         JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+         LEFT JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+         LEFT JOIN records rc ON rc.id = s.record_id AND rc.org_id = s.org_id \
          JOIN users u ON u.id = s.created_by AND u.org_id = s.org_id \
          WHERE s.org_id = {org} AND {}",
         super::shares::active_sql(&now)
     ));
     if let Some(p) = &scope.project_id {
         let p = sql.text_arg(p);
-        sql.push(&format!(" AND d.project_id = {p}"));
+        sql.push(&format!(" AND COALESCE(d.project_id, rc.project_id) = {p}"));
     }
     if let Some(p) = &scope.partner_id {
         let p = sql.text_arg(p);
@@ -286,14 +287,15 @@ pub async fn queue(pool: &sqlx::AnyPool, org_id: &str, q: &QueueQuery) -> Result
          COALESCE(ru.display_name, 'Controllers of ' || rp.name, i.reviewer) AS reviewer_name, \
          i.pending, i.decision, i.reason, \
          du.display_name AS decided_by_name, i.decided_at, s.recipient_name, s.recipient_email, \
-         d.title AS document_title, cu.display_name AS creator_name, s.created_by, s.created_at, \
+         COALESCE(d.title, rc.title) AS document_title, cu.display_name AS creator_name, s.created_by, s.created_at, \
          s.expires_at, s.revoked_at, s.access_count, s.max_access_count, s.tlp, s.may_respond, \
          s.response_count, \
          CASE WHEN EXISTS (SELECT 1 FROM partner_domains pd WHERE pd.org_id = s.org_id \
            AND s.recipient_email LIKE ('%@' || pd.domain)) THEN 1 ELSE 0 END AS in_partner_domain \
          FROM review_items i \
          JOIN shares s ON s.id = i.share_id AND s.org_id = i.org_id \
-         JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+         LEFT JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+         LEFT JOIN records rc ON rc.id = s.record_id AND rc.org_id = s.org_id \
          JOIN users cu ON cu.id = s.created_by AND cu.org_id = s.org_id \
          LEFT JOIN users du ON du.id = i.decided_by AND du.org_id = i.org_id \
          LEFT JOIN users ru ON ru.id = i.reviewer AND ru.org_id = i.org_id \

@@ -17,7 +17,9 @@ pub struct ShareRow {
     /// The token sealed under the master key (see the `share_controls` migration).
     pub token_sealed: Option<Vec<u8>>,
     pub method: String,
-    pub document_id: String,
+    /// Exactly one of `document_id` and `record_id` is set.
+    pub document_id: Option<String>,
+    pub record_id: Option<String>,
     pub recipient_name: String,
     pub recipient_email: String,
     pub created_by: String,
@@ -43,7 +45,7 @@ pub struct ShareRow {
 }
 
 const COLUMNS: &str = "s.id, s.org_id, s.selector, s.verifier_hash, s.token_sealed, s.method, \
-    s.document_id, s.recipient_name, s.recipient_email, s.created_by, s.created_at, s.expires_at, \
+    s.document_id, s.record_id, s.recipient_name, s.recipient_email, s.created_by, s.created_at, s.expires_at, \
     s.max_access_count, s.access_count, s.require_acknowledgement, s.tlp, s.settings, \
     s.password_hash, s.terms_id, s.portal_id, s.remind_at, s.last_activity_at, s.revoked_at, s.revoked_by, \
     s.expired_at";
@@ -71,6 +73,7 @@ impl TryFrom<ShareRow> for Share {
             terms_id: r.terms_id,
             portal_id,
             document_id: r.document_id,
+            record_id: r.record_id,
             recipient_name: r.recipient_name,
             recipient_email: r.recipient_email,
             created_by: r.created_by,
@@ -108,8 +111,8 @@ where
         "INSERT INTO shares (id, org_id, selector, verifier_hash, method, document_id, \
          recipient_name, recipient_email, created_by, created_at, expires_at, max_access_count, \
          access_count, require_acknowledgement, token_sealed, tlp, settings, password_hash, \
-         terms_id, remind_at, recipient_name_key, portal_id, may_respond) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+         terms_id, remind_at, recipient_name_key, portal_id, may_respond, record_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
     )
     .bind(&r.id)
     .bind(&r.org_id)
@@ -133,6 +136,7 @@ where
     .bind(search_key(&r.recipient_name))
     .bind(&r.portal_id)
     .bind(may_respond(&r.settings)?)
+    .bind(&r.record_id)
     .execute(db)
     .await?;
     Ok(())
@@ -568,9 +572,11 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
     let org = sql.text_arg(&q.org_id);
     let sort = q.sort.expr();
     sql.push(&format!(
-        "SELECT {COLUMNS}, d.title AS document_title, u.display_name AS creator_name, \
+        "SELECT {COLUMNS}, COALESCE(d.title, rc.title) AS document_title, \
+         u.display_name AS creator_name, \
          {sort} AS sort_value, {REVISED} AS revised, s.response_count, s.may_respond \
-         FROM shares s JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+         FROM shares s LEFT JOIN documents d ON d.id = s.document_id AND d.org_id = s.org_id \
+         LEFT JOIN records rc ON rc.id = s.record_id AND rc.org_id = s.org_id \
          JOIN users u ON u.id = s.created_by \
          WHERE s.org_id = {org}"
     ));
@@ -596,11 +602,13 @@ pub async fn list(pool: &sqlx::AnyPool, q: &ListQuery) -> Result<Vec<ShareListRo
     }
     if let Some(doc) = &q.document_id {
         let p = sql.text_arg(doc);
-        // Every share covering any revision of the document, packages included.
+        // Every share of the record, or covering any revision of the document, packages
+        // included.
         sql.push(&format!(
-            " AND s.id IN (SELECT share_id FROM share_documents WHERE org_id = {org} \
-             AND document_id IN (SELECT id FROM documents WHERE org_id = {org} \
-             AND family_id = (SELECT family_id FROM documents WHERE org_id = {org} AND id = {p})))"
+            " AND (s.record_id = {p} OR s.id IN (SELECT share_id FROM share_documents \
+             WHERE org_id = {org} AND document_id IN (SELECT id FROM documents \
+             WHERE org_id = {org} AND family_id = (SELECT family_id FROM documents \
+             WHERE org_id = {org} AND id = {p}))))"
         ));
     }
     if let Some(id) = &q.id {

@@ -19,6 +19,7 @@ mod portal_analytics;
 mod portal_branding;
 mod portal_jwt;
 mod portal_structure;
+mod record_shares;
 mod records;
 mod renewals;
 mod reviews;

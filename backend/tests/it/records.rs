@@ -40,7 +40,7 @@ fn event(v: Value) -> EventInput {
 
 /// A carrier, two locations and a delivery that passed through them, with a public and a
 /// private document. Returns the delivery's id.
-async fn delivery(h: &Harness, who: &Staff) -> (String, String, String) {
+pub(crate) async fn delivery(h: &Harness, who: &Staff) -> (String, String, String) {
     let public = text_document(h, who, "Bill of lading").await;
     let private = text_document(h, who, "Customs notes CANARY-DOC").await;
     let upstream = records::create(

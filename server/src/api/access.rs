@@ -40,6 +40,37 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/live", get(crate::live::portal_live))
         .route("/items", get(items))
         .route("/items/{id}/content", get(item_content))
+        .route("/record", get(record))
+        .route("/record/export", get(record_export))
+}
+
+/// A record share's record as its guest may see it (withheld fields and private documents
+/// are absent); 404 for a document share.
+async fn record(
+    State(state): State<AppState>,
+    PortalGuest(guest, _): PortalGuest,
+    Meta(meta): Meta,
+) -> Result<Json<Value>, ApiError> {
+    let record = access::shared_record(&state.core, &guest, &meta)
+        .await?
+        .ok_or(ApiError(backend::services::ServiceError::NotFound(
+            "record",
+        )))?;
+    Ok(Json(json!({ "record": record })))
+}
+
+/// The record as a JWS (`application/jose`) signed with a key of `/.well-known/jwks.json`.
+async fn record_export(
+    State(state): State<AppState>,
+    PortalGuest(guest, _): PortalGuest,
+    Meta(meta): Meta,
+) -> Result<Response, ApiError> {
+    let signed = access::signed_record(&state.core, &guest, &meta).await?;
+    Ok(crate::downloads::attachment(
+        bytes::Bytes::from(signed.jws),
+        "application/jose",
+        &signed.file_name,
+    ))
 }
 
 #[derive(Deserialize)]

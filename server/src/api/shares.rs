@@ -88,10 +88,11 @@ async fn create_share(
             "document" => SharedItem::Document(id),
             "document_package" => SharedItem::Package(id),
             "work_package" => SharedItem::WorkPackage(id),
+            "record" => SharedItem::Record(id),
             _ => {
                 return Err(invalid(
                     "item.kind",
-                    format!("{kind:?} is not document, document_package or work_package"),
+                    format!("{kind:?} is not document, document_package, work_package or record"),
                 ))
             }
         },

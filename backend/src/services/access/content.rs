@@ -23,17 +23,36 @@ pub struct PortalItem {
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
+    /// SHA-256 of the file (hex), so the guest can verify what they download.
+    pub sha256: String,
     /// A newer revision of this document exists (the share keeps the one it was made of;
     /// the guest is told to ask the sender for a new share).
     pub revised: bool,
 }
 
-/// The documents the guest's share covers, in order (one for a single revision).
+/// The documents the guest's share covers, in order (one for a single revision). For a
+/// record share: the record's documents as they stand now, less the private ones (the
+/// redaction projection decides, as for everything else of a record).
 async fn shared_documents(core: &Liaison, guest: &Guest) -> Result<Vec<Arc<DocumentRow>>> {
     let cache = core.revocations.shares();
-    let ids = cache
-        .covered(&core.db, &guest.org_id, &guest.share_id)
-        .await?;
+    let share = current_share(core, &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let ids: Arc<Vec<String>> = match &share.record_id {
+        Some(record) => Arc::new(
+            crate::services::records::guest_view(core, &guest.org_id, record)
+                .await?
+                .documents
+                .into_iter()
+                .map(|d| d.document_id)
+                .collect(),
+        ),
+        None => {
+            cache
+                .covered(&core.db, &guest.org_id, &guest.share_id)
+                .await?
+        }
+    };
     let mut docs = Vec::with_capacity(ids.len());
     for id in ids.iter() {
         docs.push(
@@ -108,6 +127,7 @@ fn portal_item(d: &DocumentRow) -> PortalItem {
         file_name: d.file_name.clone(),
         content_type: d.content_type.clone(),
         size_bytes: d.size_bytes,
+        sha256: d.sha256.clone(),
     }
 }
 
@@ -131,7 +151,7 @@ pub async fn record_print_attempt(
             event_type: EventType::PrintAttempted,
             actor: AuditActor::Guest(guest),
             share_id: Some(&guest.share_id),
-            item_id: Some(&guest.document_id),
+            item_id: Some(&guest.item_id),
             details: json!({ "allowed": allowed }),
             meta,
             at_ms: core.now_ms(),

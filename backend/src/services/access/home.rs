@@ -252,7 +252,9 @@ async fn listed(core: &Liaison, guest: &Guest, meta: &RequestMeta) -> Result<Lis
     let mut keyed: Vec<_> = openable
         .into_iter()
         .map(|s| {
-            let slot = placement.find(&s.portal_id, &s.item());
+            let slot = s
+                .item()
+                .and_then(|item| placement.find(&s.portal_id, &item));
             let key = (
                 slot.is_none(),
                 slot.map(|x| portals.iter().position(|p| *p == x.portal_id)),
@@ -312,16 +314,7 @@ async fn candidates(core: &Liaison, current: &Share, proof: &Proof) -> Result<Ve
 }
 
 async fn home_share(core: &Liaison, s: &Share, current: bool) -> Result<HomeShare> {
-    let title = match &s.settings.bundle {
-        Some(b) => b.name.clone(),
-        None => core
-            .revocations
-            .shares()
-            .document(&core.db, &s.org_id, &s.document_id)
-            .await?
-            .map(|d| d.title.clone())
-            .unwrap_or_default(),
-    };
+    let title = crate::services::notify::item_title(core, s).await?;
     let respond = s.settings.permission.may_respond()
         && store::responses::for_share(core.db.pool(), &s.org_id, &s.id)
             .await?

@@ -13,11 +13,12 @@
 //!
 //! `landing` (here) is the cheap page before the link is proven; `open` proves it and
 //! issues a portal session; `session` authenticates, renews and ends sessions; `content`
-//! is what a session may see.
+//! is what a session may see; `record` is a record share's record and its signed export.
 
 mod content;
 mod home;
 mod open;
+mod record;
 mod session;
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub use home::{
     SIGN_OUT_MATTERS_MS,
 };
 pub use open::open;
+pub use record::{shared_record, signed_record, SignedRecord};
 pub use session::{
     authenticate, renew, session_standing, until_ended, GuestStream, SessionEnd, StreamEnd,
     MAX_SESSION_AGE,

@@ -146,7 +146,7 @@ pub async fn session_standing(
     }
     Ok(Ok(Guest {
         org_id: share.org_id.clone(),
-        document_id: share.document_id.clone(),
+        item_id: share.item_id().to_owned(),
         share_id: share.id.clone(),
         session_id: claims.sid,
         recipient_name: share.recipient_name.clone(),

@@ -190,7 +190,7 @@ impl SignIn<'_> {
                 event_type: EventType::FederatedSignIn,
                 actor: self.actor(),
                 share_id: Some(&share.id),
-                item_id: Some(&share.document_id),
+                item_id: Some(share.item_id()),
                 details: json!({
                     "idp": idp.id, "idp_name": idp.name, "protocol": self.protocol,
                     "email": identity.email, "subject": identity.subject,

@@ -175,7 +175,7 @@ async fn record(
             event_type: EventType::ResponseSubmitted,
             actor: AuditActor::Guest(guest),
             share_id: Some(&guest.share_id),
-            item_id: Some(&share.document_id),
+            item_id: Some(share.item_id()),
             details: json!({
                 "response": response.id,
                 "decision": response.decision,
@@ -237,10 +237,11 @@ pub async fn attachment(
 ) -> Result<(AttachmentView, bytes::Bytes)> {
     super::shares::get(core, who, share_id).await?;
     // The event is about the share's (first) document, as the response's own event is.
-    let document_id = store::shares::get(core.db.pool(), &who.org_id, share_id)
+    let item_id = store::shares::get(core.db.pool(), &who.org_id, share_id)
         .await?
         .ok_or(ServiceError::NotFound("share"))?
-        .document_id;
+        .item_id()
+        .to_owned();
     let a = store::responses::attachment(core.db.pool(), &who.org_id, share_id, id)
         .await?
         .ok_or(ServiceError::NotFound("attachment"))?;
@@ -252,7 +253,7 @@ pub async fn attachment(
             event_type: EventType::AttachmentDownloaded,
             actor: AuditActor::Staff(who),
             share_id: Some(share_id),
-            item_id: Some(&document_id),
+            item_id: Some(&item_id),
             details: json!({ "attachment": a.id, "response": a.response_id,
                              "file_name": a.file_name, "sha256": a.sha256 }),
             meta,

@@ -147,7 +147,7 @@ pub async fn decide(
     }
     let document = store::shares::get(&mut *tx, &who.org_id, share_id)
         .await?
-        .map(|s| s.document_id);
+        .map(|s| s.item_id().to_owned());
     audit::record(
         &mut tx,
         NewEvent {

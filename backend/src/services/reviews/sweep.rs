@@ -177,7 +177,7 @@ async fn revoke_by_default(
     let revoked = revoke_in(core, &mut tx, &c.org_id, by.revoker(), share_id, meta, &why).await?;
     let document = store::shares::get(&mut *tx, &c.org_id, share_id)
         .await?
-        .map(|s| s.document_id);
+        .map(|s| s.item_id().to_owned());
     audit::record(
         &mut tx,
         NewEvent {

@@ -96,11 +96,15 @@ pub(crate) async fn plan(
     // Every share lists its documents (creation writes them; older shares were backfilled
     // by the packages migration); the first document's policy sets the defaults, and every
     // covered document's policy must allow the result.
+    // A record share is bound by its record's policy.
+    let mut policies = Vec::new();
+    if let Some(record) = &share.record_id {
+        policies.push(policy::effective_for_record(core, &who.org_id, record).await?);
+    }
     let mut covered = store::packages::share_documents(core.db.pool(), &who.org_id, id).await?;
     if covered.is_empty() {
-        covered.push(share.document_id.clone());
+        covered.extend(share.document_id.clone());
     }
-    let mut policies = Vec::with_capacity(covered.len());
     for doc in &covered {
         policies.push(policy::effective_for_document(core, &who.org_id, doc).await?);
     }
@@ -222,7 +226,7 @@ pub(crate) async fn apply(
             event_type: EventType::ShareChanged,
             actor: AuditActor::Staff(who),
             share_id: Some(&share.id),
-            item_id: Some(&share.document_id),
+            item_id: Some(share.item_id()),
             details: planned.details.clone(),
             meta,
             at_ms: now,

@@ -21,21 +21,78 @@ use crate::Liaison;
 
 const MAX_NETWORKS: usize = 64;
 
-/// The documents a new share covers, with its scope and (for a bundle) what it was made
-/// from. Every document belongs to the creator's organisation (the tenant check).
-async fn covered_documents(
-    core: &Liaison,
-    who: &Staff,
-    input: &NewShare,
-) -> Result<(crate::domain::Scope, Option<BundleRef>, Vec<String>)> {
+/// What a new share covers, found in the creator's organisation (the tenant check).
+enum Covered {
+    /// Documents: one, or a bundle's (the first binds the defaults).
+    Documents {
+        scope: crate::domain::Scope,
+        bundle: Option<BundleRef>,
+        ids: Vec<String>,
+        first: store::documents::DocumentRow,
+    },
+    Record(store::records::RecordRow),
+}
+
+impl Covered {
+    fn scope(&self) -> crate::domain::Scope {
+        match self {
+            Covered::Documents { scope, .. } => *scope,
+            Covered::Record(_) => crate::domain::Scope::Record,
+        }
+    }
+
+    /// The id audit events of the share name as its item.
+    fn item_id(&self) -> &str {
+        match self {
+            Covered::Documents { first, .. } => &first.id,
+            Covered::Record(r) => &r.id,
+        }
+    }
+
+    /// The `scope` part of `share.created`'s details.
+    fn audit(&self) -> serde_json::Value {
+        match self {
+            Covered::Documents {
+                scope,
+                bundle,
+                ids,
+                first,
+            } => json!({
+                "kind": scope,
+                "document": { "id": first.id, "title": first.title },
+                "bundle": bundle,
+                "documents": ids,
+            }),
+            Covered::Record(r) => json!({
+                "kind": crate::domain::Scope::Record,
+                "record": { "id": r.id, "title": r.title, "reference": r.reference },
+            }),
+        }
+    }
+}
+
+/// What `input` covers. Every document and the record belong to the creator's
+/// organisation; a bundle holds 1..=MAX_DOCUMENTS documents.
+async fn covered_item(core: &Liaison, who: &Staff, input: &NewShare) -> Result<Covered> {
     use crate::domain::Scope;
     let pool = core.db.pool();
     let (scope, id, name, documents) = match &input.item {
+        SharedItem::Record(id) => {
+            let r = store::records::get(pool, &who.org_id, id)
+                .await?
+                .ok_or(ServiceError::NotFound("record"))?;
+            return Ok(Covered::Record(r));
+        }
         SharedItem::Document(id) => {
             let d = store::documents::get(pool, &who.org_id, id)
                 .await?
                 .ok_or(ServiceError::NotFound("document"))?;
-            return Ok((Scope::SingleRevision, None, vec![d.id]));
+            return Ok(Covered::Documents {
+                scope: Scope::SingleRevision,
+                bundle: None,
+                ids: vec![d.id.clone()],
+                first: d,
+            });
         }
         SharedItem::Package(id) => {
             let p = store::packages::get(pool, &who.org_id, id)
@@ -67,15 +124,19 @@ async fn covered_documents(
             ),
         ));
     }
-    Ok((
+    let first = store::documents::get(pool, &who.org_id, &documents[0])
+        .await?
+        .ok_or(ServiceError::NotFound("document"))?;
+    Ok(Covered::Documents {
         scope,
-        Some(BundleRef {
+        bundle: Some(BundleRef {
             id,
             name,
             documents: documents.len(),
         }),
-        documents,
-    ))
+        ids: documents,
+        first,
+    })
 }
 
 /// The result of creating a share: the link is shown to the creator; only its hash and a
@@ -209,13 +270,14 @@ pub(super) fn resolve_max_access_count(
     Ok(n)
 }
 
+/// Checks everything but the recipients under `policy` (the first document's or the
+/// record's).
 async fn check_new_share(
     core: &Liaison,
     who: &Staff,
     input: &NewShare,
-    document_id: &str,
+    policy: crate::domain::Policy,
 ) -> Result<Checked> {
-    let policy = policy::effective_for_document(core, &who.org_id, document_id).await?;
     let may_override = policy.lets_override(who.role);
     let now = core.now();
     let expires_at = resolve_expiry(&policy, may_override, input.expiry, now)?;
@@ -321,17 +383,29 @@ pub async fn create(
         }
         recipients.push((name, email));
     }
-    // Tenant check: every document must belong to the creator's organisation.
-    let (scope, bundle, document_ids) = covered_documents(core, who, &input).await?;
-    let document = store::documents::get(core.db.pool(), &who.org_id, &document_ids[0])
-        .await?
-        .ok_or(ServiceError::NotFound("document"))?;
+    // Tenant check: every document and the record belong to the creator's organisation.
+    let covered = covered_item(core, who, &input).await?;
+    let scope = covered.scope();
     let mut input = input;
     input.settings.scope = scope;
-    let mut c = check_new_share(core, who, &input, &document.id).await?;
+    let (binding, others, bundle) = match &covered {
+        Covered::Documents {
+            bundle, ids, first, ..
+        } => (
+            policy::effective_for_document(core, &who.org_id, &first.id).await?,
+            &ids[1..],
+            bundle.clone(),
+        ),
+        Covered::Record(r) => (
+            policy::effective_for_record(core, &who.org_id, &r.id).await?,
+            &[][..],
+            None,
+        ),
+    };
+    let mut c = check_new_share(core, who, &input, binding).await?;
     // The other documents of a bundle: each one's policy (its project's override) must
     // allow the share as checked, and any one asking for the acknowledgement asks for it.
-    for id in &document_ids[1..] {
+    for id in others {
         let p = policy::effective_for_document(core, &who.org_id, id).await?;
         p.check(&ShareFacts {
             method: c.method,
@@ -420,7 +494,14 @@ pub async fn create(
             verifier_hash: verifier_hash.as_stored().to_owned(),
             token_sealed: Some(token_sealed),
             method: c.method.as_str().into(),
-            document_id: document.id.clone(),
+            document_id: match &covered {
+                Covered::Documents { first, .. } => Some(first.id.clone()),
+                Covered::Record(_) => None,
+            },
+            record_id: match &covered {
+                Covered::Documents { .. } => None,
+                Covered::Record(r) => Some(r.id.clone()),
+            },
             recipient_name,
             recipient_email,
             created_by: who.user_id.clone(),
@@ -452,8 +533,9 @@ pub async fn create(
     let mut tx = core.db.begin().await?;
     for (row, token) in rows.iter().zip(&tokens) {
         store::shares::insert(&mut *tx, row).await?;
-        store::packages::insert_share_documents(&mut tx, &who.org_id, &row.id, &document_ids)
-            .await?;
+        if let Covered::Documents { ids, .. } = &covered {
+            store::packages::insert_share_documents(&mut tx, &who.org_id, &row.id, ids).await?;
+        }
         if matches!(
             c.method,
             Method::Invitation | Method::Portal | Method::Federated
@@ -469,17 +551,12 @@ pub async fn create(
                 event_type: EventType::ShareCreated,
                 actor: AuditActor::Staff(who),
                 share_id: Some(&row.id),
-                item_id: Some(&document.id),
+                item_id: Some(covered.item_id()),
                 details: json!({
                     "method": c.method,
                     "link_mailed": c.method != Method::Link || input.send_link,
                     "recipient": { "name": row.recipient_name, "email": row.recipient_email },
-                    "scope": {
-                        "kind": c.settings.scope,
-                        "document": { "id": document.id, "title": document.title },
-                        "bundle": c.settings.bundle,
-                        "documents": document_ids,
-                    },
+                    "scope": covered.audit(),
                     "expires_at": rfc3339(from_millis(c.expires_at_ms)),
                     "max_access_count": row.max_access_count,
                     "require_acknowledgement": c.require_acknowledgement,

@@ -86,6 +86,9 @@ pub enum SharedItem {
     Package(String),
     /// Every document of a project (scope "work package"), by project id.
     WorkPackage(String),
+    /// A data record (scope "record"), by id: what its guest sees is the record as it
+    /// stands at each view, through the one redaction projection.
+    Record(String),
 }
 
 impl Default for SharedItem {
@@ -186,8 +189,8 @@ impl ShareView {
                 title: b.name.clone(),
             },
             None => ItemRef {
-                kind: "document",
-                id: share.document_id.clone(),
+                kind: scope_kind(share.settings.scope),
+                id: share.item_id().to_owned(),
                 title: r.document_title,
             },
         };
@@ -230,6 +233,7 @@ fn scope_kind(scope: crate::domain::Scope) -> &'static str {
         crate::domain::Scope::SingleRevision => "document",
         crate::domain::Scope::DocumentPackage => "document_package",
         crate::domain::Scope::WorkPackage => "work_package",
+        crate::domain::Scope::Record => "record",
     }
 }
 

@@ -29,7 +29,7 @@ pub async fn send_expiry_reminders(core: &Liaison, batch: i64) -> Result<usize> 
                     event_type: EventType::ExpiryReminderSent,
                     actor: AuditActor::System,
                     share_id: Some(id),
-                    item_id: Some(&share.document_id),
+                    item_id: Some(share.item_id()),
                     details: json!({ "to": share.recipient_email, "expires_at": share.expires_at.map(rfc3339) }),
                     meta: &meta,
                     at_ms: now,

@@ -16,7 +16,8 @@ use crate::Liaison;
 #[derive(Clone, Debug, Default)]
 pub struct ShareFilter {
     pub status: Option<ShareStatus>,
-    /// Shares covering any revision of the document this id names (packages included).
+    /// Shares of the record this id names, or covering any revision of the document it
+    /// names (packages included).
     pub document_id: Option<String>,
     /// The creator's user id.
     pub created_by: Option<String>,
