@@ -181,11 +181,55 @@ pub struct PortalItemView {
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
+    /// SHA-256 of the file (hex), for the guest to verify what they download.
+    pub sha256: String,
     /// A newer revision exists than the one shared.
     pub revised: bool,
     /// The comments the guest may read on it (the first page; the live channel brings the
-    /// rest and every change).
-    pub comments: CommentsView,
+    /// rest and every change); `None` where the item has no comments (a record's
+    /// documents).
+    pub comments: Option<CommentsView>,
+}
+
+/// A shared data record as its guest sees it: the backend's redaction projection, so
+/// nothing withheld is in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedRecordView {
+    pub record: RecordDataView,
+    /// Oldest first.
+    pub history: Vec<RecordEventView>,
+    /// (relation, record).
+    pub linked: Vec<(String, RecordDataView)>,
+    /// Holders and locations the history names.
+    pub referenced: Vec<RecordDataView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordDataView {
+    pub id: String,
+    /// item, location or organisation.
+    pub kind: String,
+    pub record_type: String,
+    pub title: String,
+    pub reference: Option<String>,
+    /// A JSON object, its values in their JSON types.
+    pub fields: serde_json::Value,
+    /// How many fields are withheld from the guest.
+    pub withheld: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordEventView {
+    /// RFC 3339.
+    pub occurred_at: String,
+    pub process: String,
+    pub actor: Option<String>,
+    /// Titles of the holder and location records, when shown.
+    pub holder: Option<String>,
+    pub location: Option<String>,
+    pub notes: Option<String>,
+    pub fields: serde_json::Value,
+    pub withheld: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +250,8 @@ pub enum PortalView {
         can_attach: bool,
         /// (decision, comment, time) of responses already sent.
         responses: Vec<(String, String, String)>,
+        /// A record share's record (its documents are `items`).
+        record: Option<Box<SharedRecordView>>,
         items: Vec<PortalItemView>,
     },
     Closed {

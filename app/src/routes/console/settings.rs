@@ -35,7 +35,7 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 /// The scope boxes of the policy forms: (form field, API name, label).
-pub(super) const SCOPES: [(&str, &str, &str); 3] = [
+pub(super) const SCOPES: [(&str, &str, &str); 4] = [
     (
         "scope_single_revision",
         "single_revision",
@@ -47,6 +47,7 @@ pub(super) const SCOPES: [(&str, &str, &str); 3] = [
         "Document packages",
     ),
     ("scope_work_package", "work_package", "Work packages"),
+    ("scope_record", "record", "Data records"),
 ];
 
 /// The method boxes of the policy forms: (form field, API name, label).

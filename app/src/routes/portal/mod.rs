@@ -3,6 +3,7 @@
 mod home_page;
 mod landing;
 mod portal_page;
+mod record_view;
 
 pub use home_page::HomePage;
 pub use landing::LandingPage;

@@ -86,7 +86,7 @@ fn portal_view(portal: PortalView, signed_out: Option<&'static str>) -> AnyView 
                 <h1 data-testid="portal-closed">{message}</h1>
             </main></GuestFrame>
         }.into_any(),
-        PortalView::Open { share_id: _, brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, items } => view! {
+        PortalView::Open { share_id: _, brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, record, items } => view! {
             <GuestFrame brand title="Shared content"><main class="portal">
             <header class="portal-head">
                 <span class="tlp" data-testid="tlp">{tlp}</span>
@@ -100,6 +100,7 @@ fn portal_view(portal: PortalView, signed_out: Option<&'static str>) -> AnyView 
             })}
             <div class=if allow_print { "portal-body" } else { "portal-body no-print" }>
                 {(!allow_print).then(|| view! { <p class="print-blocked">"Printing is not allowed for this content."</p> })}
+                {record.map(|record| view! { <super::record_view::SharedRecord record=*record/> })}
                 {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download can_comment=can_respond/> }).collect_view()}
             </div>
             {can_respond.then(|| view! { <Respond can_attach responses/> })}
@@ -157,19 +158,22 @@ fn Item(
     };
     // The item's comments, kept live; shown where the guest may write or has something
     // to read.
-    let readable = item.comments.items.iter().any(|c| c.deleted.is_none());
-    let comments = (can_comment || readable).then(|| {
-        let access = CommentsAccess {
-            may_write: can_comment,
-            may_moderate: false,
-            shares: Vec::new(),
-        };
-        view! { <LiveComments document=item.id.clone() voice=Voice::Guest access first=item.comments.clone()/> }
+    let comments = item.comments.clone().and_then(|first| {
+        let readable = first.items.iter().any(|c| c.deleted.is_none());
+        (can_comment || readable).then(|| {
+            let access = CommentsAccess {
+                may_write: can_comment,
+                may_moderate: false,
+                shares: Vec::new(),
+            };
+            view! { <LiveComments document=item.id.clone() voice=Voice::Guest access first/> }
+        })
     });
     view! {
         <section class="item" data-testid="portal-item">
             <h1>{item.title.clone()}</h1>
             <p class="muted small">{format!("{} · {}", item.file_name, human_size(item.size_bytes))}</p>
+            <p class="muted small hash" data-testid="sha256">"SHA-256 "<code>{item.sha256.clone()}</code></p>
             {item.revised.then(|| view! {
                 <p class="notice-warn" role="note" data-testid="revised">"This document has been revised since it was shared with you — ask the sender for a new share."</p>
             })}

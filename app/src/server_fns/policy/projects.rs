@@ -91,6 +91,7 @@ pub struct ProjectForm {
     pub scope_single_revision: Option<String>,
     pub scope_document_package: Option<String>,
     pub scope_work_package: Option<String>,
+    pub scope_record: Option<String>,
     pub method_link: Option<String>,
     pub method_invitation: Option<String>,
     pub method_portal: Option<String>,
@@ -162,6 +163,7 @@ pub async fn save_project(#[server(flatten)] form: ProjectForm) -> Result<(), Ap
             ("single_revision", &f.scope_single_revision),
             ("document_package", &f.scope_document_package),
             ("work_package", &f.scope_work_package),
+            ("record", &f.scope_record),
         ], names(&org.allowed_scopes)),
         "allowed_methods": ticked_unless_org(&[
             ("link", &f.method_link),

@@ -16,6 +16,7 @@ pub struct PolicyForm {
     pub scope_single_revision: Option<String>,
     pub scope_document_package: Option<String>,
     pub scope_work_package: Option<String>,
+    pub scope_record: Option<String>,
     pub require_acknowledgement: Option<String>,
     pub method_link: Option<String>,
     pub method_invitation: Option<String>,
@@ -44,6 +45,7 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppE
         scope_single_revision,
         scope_document_package,
         scope_work_package,
+        scope_record,
         require_acknowledgement,
         method_link,
         method_invitation,
@@ -86,6 +88,7 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppE
             ("single_revision", &scope_single_revision),
             ("document_package", &scope_document_package),
             ("work_package", &scope_work_package),
+            ("record", &scope_record),
         ]),
         "require_acknowledgement": crate::server_fns::ticked(&require_acknowledgement),
         "allowed_methods": ticked_names(&[
