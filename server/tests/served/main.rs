@@ -11,4 +11,5 @@ mod node;
 mod activity;
 mod caddy;
 mod live;
+mod records;
 mod two_nodes;
