@@ -44,7 +44,7 @@ test('a guest opens a shared delivery record and sees everything but what is wit
 
   const email = `records-${stamp}@audit.example`;
   const r = await rest.post('/api/v1/shares', {
-    data: { item: { kind: 'record', id: record }, method: 'invitation', recipient: { name: 'Ada Auditor', email } },
+    data: { item: { kind: 'record', id: record }, method: 'invitation', recipient: { name: 'Ada Auditor', email }, settings: { allow_download: true } },
   });
   expect(r.status(), await r.text()).toBe(201);
   const share = await r.json();

@@ -56,6 +56,27 @@ pub async fn effective_for_record(core: &Liaison, org_id: &str, record_id: &str)
     tightened(core, org_id, project).await
 }
 
+/// Every policy that binds a share of the record `record_id`, the record's own first: the
+/// record's, and that of each record and document the share carries now (linked records,
+/// the holders and locations its visible history names, its documents that are not
+/// private), each tightened by its project. A share must satisfy all of them.
+#[tracing::instrument(skip_all)]
+pub async fn effective_for_record_share(
+    core: &Liaison,
+    org_id: &str,
+    record_id: &str,
+) -> Result<Vec<Policy>> {
+    let carried = super::records::carried(core, org_id, record_id).await?;
+    let mut out = Vec::with_capacity(carried.records.len() + carried.documents.len());
+    for id in &carried.records {
+        out.push(effective_for_record(core, org_id, id).await?);
+    }
+    for id in &carried.documents {
+        out.push(effective_for_document(core, org_id, id).await?);
+    }
+    Ok(out)
+}
+
 /// The organisation's policy tightened by a project's override (JSON), if there is one.
 async fn tightened(core: &Liaison, org_id: &str, project: Option<String>) -> Result<Policy> {
     let org = org_policy(core, org_id).await?;

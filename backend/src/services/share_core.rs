@@ -290,9 +290,7 @@ pub(super) async fn policies_now(
     share: &Share,
 ) -> Result<Vec<crate::domain::Policy>> {
     if let Some(record) = &share.record_id {
-        return Ok(vec![
-            policy::effective_for_record(core, &share.org_id, record).await?,
-        ]);
+        return policy::effective_for_record_share(core, &share.org_id, record).await;
     }
     let ids = core
         .revocations

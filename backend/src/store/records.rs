@@ -202,7 +202,7 @@ where
     sqlx::query(&format!(
         "INSERT INTO record_events ({EVENT_COLUMNS}) \
          SELECT $1, $2, $3, COALESCE(MAX(position), 0) + 1, $4, $5, $6, $7, $8, $9, $10, $11 \
-         FROM record_events WHERE record_id = $3"
+         FROM record_events WHERE org_id = $2 AND record_id = $3"
     ))
     .bind(&e.id)
     .bind(&e.org_id)

@@ -18,6 +18,7 @@ use crate::common::{org_admin, Harness};
 both_engines!(
     a_record_shared_by_invitation_never_shows_its_guest_what_is_withheld,
     a_record_share_follows_its_policy_and_ends_with_revocation,
+    a_record_share_meets_the_policy_of_everything_it_carries,
 );
 
 fn meta() -> RequestMeta {
@@ -44,7 +45,8 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
-/// An invitation to the record `id` for Jane: the share's id and its link token.
+/// A share of the record `id` for Jane, downloads allowed: the share's id and its link
+/// token.
 async fn invite(h: &Harness, admin: &Staff, id: &str, method: Method) -> (String, String) {
     let c = shares::create(
         &h.core,
@@ -57,6 +59,10 @@ async fn invite(h: &Harness, admin: &Staff, id: &str, method: Method) -> (String
                 email: "jane@lawfirm.example".into(),
             }],
             expiry: Expiry::Days(7),
+            settings: backend::domain::ShareSettings {
+                allow_download: true,
+                ..Default::default()
+            },
             ..Default::default()
         },
         &meta(),
@@ -148,7 +154,7 @@ async fn a_record_shared_by_invitation_never_shows_its_guest_what_is_withheld(h:
             title: current.summary.title.clone(),
             reference: current.summary.reference.clone(),
             fields: current.fields.clone(),
-            redacted,
+            redacted: Some(redacted),
             version: current.version,
         },
         &meta(),
@@ -257,10 +263,27 @@ async fn a_record_share_follows_its_policy_and_ends_with_revocation(h: Harness) 
     let (share_id, token) = invite(&h, &admin, &id, Method::Link).await;
     let jwt = crate::guest_home::open_as_jane(&h, &admin, &token).await;
     let guest = access::authenticate(&h.core, &jwt, &meta()).await.unwrap();
+    access::signed_record(&h.core, &guest, &meta())
+        .await
+        .unwrap();
+    // A view-only share shows the record and exports no copy of it.
+    let view_only = shares::ShareChange {
+        allow_download: Some(false),
+        ..Default::default()
+    };
+    shares::change(&h.core, &admin, &share_id, view_only, &meta())
+        .await
+        .unwrap();
     access::shared_record(&h.core, &guest, &meta())
         .await
         .unwrap()
         .unwrap();
+    let e = access::signed_record(&h.core, &guest, &meta()).await;
+    assert!(
+        matches!(e, Err(ServiceError::Forbidden(_))),
+        "{:?}",
+        e.err()
+    );
     shares::revoke(&h.core, &admin, &share_id, &meta())
         .await
         .unwrap();
@@ -417,4 +440,107 @@ async fn the_migration_keeps_every_share_and_what_refers_to_it_sqlite() {
 #[tokio::test]
 async fn the_migration_keeps_every_share_and_what_refers_to_it_postgres() {
     the_migration_keeps_every_share_and_what_refers_to_it(Engine::Postgres).await;
+}
+
+/// A document attached to a record carries its project's policy into the record's shares:
+/// at creation, and at every open and request after it is attached.
+async fn a_record_share_meets_the_policy_of_everything_it_carries(h: Harness) {
+    use backend::domain::{PolicyOverride, Tlp};
+    use backend::services::{documents, policy};
+    let admin = org_admin(&h, "Acme").await;
+    let (id, _, _) = crate::records::delivery(&h, &admin).await;
+    let sealed = policy::create_project(&h.core, &admin, "Sealed", &meta())
+        .await
+        .unwrap();
+    let only_clear = PolicyOverride {
+        tlp_ceiling: Some(Tlp::Clear),
+        ..Default::default()
+    };
+    policy::set_project_override(&h.core, &admin, &sealed.id, only_clear, &meta())
+        .await
+        .unwrap();
+    let restricted = documents::upload(
+        &h.core,
+        &admin,
+        documents::Upload {
+            title: "Sealed annex".into(),
+            file_name: "annex.txt".into(),
+            bytes: "sealed".into(),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    policy::assign_document(&h.core, &admin, &restricted.id, Some(&sealed.id), &meta())
+        .await
+        .unwrap();
+    // Shared at AMBER before the annex is attached: the guest opens it.
+    let (_, token) = invite(&h, &admin, &id, Method::Link).await;
+    let jwt = crate::guest_home::open_as_jane(&h, &admin, &token).await;
+    access::authenticate(&h.core, &jwt, &meta()).await.unwrap();
+    records::attach_document(
+        &h.core,
+        &admin,
+        &id,
+        records::DocumentInput {
+            document_id: restricted.id.clone(),
+            private: false,
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    // Now the record carries a document its project allows at TLP:CLEAR only: the link
+    // no longer opens, and no new share of the record is made.
+    let again = access::open(
+        &h.core,
+        access::OpenRequest {
+            token: token.clone(),
+            device: access::new_device_id(),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await;
+    assert!(
+        matches!(
+            again,
+            Err(ServiceError::Denied(backend::domain::Denial::PolicyForbids))
+        ),
+        "{:?}",
+        again.err()
+    );
+    let refused = shares::create(
+        &h.core,
+        &admin,
+        NewShare {
+            item: SharedItem::Record(id.clone()),
+            recipients: vec![Recipient {
+                name: "Jane".into(),
+                email: "jane@lawfirm.example".into(),
+            }],
+            expiry: Expiry::Days(7),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(ServiceError::Invalid { field: "tlp", .. })),
+        "{refused:?}"
+    );
+    // Private, the annex no longer travels with the record, nor binds its shares.
+    records::attach_document(
+        &h.core,
+        &admin,
+        &id,
+        records::DocumentInput {
+            document_id: restricted.id.clone(),
+            private: true,
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    invite(&h, &admin, &id, Method::Link).await;
 }

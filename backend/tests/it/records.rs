@@ -21,6 +21,7 @@ both_engines!(
     a_guest_preview_never_holds_what_is_withheld,
     bad_record_input_is_refused_and_writes_nothing,
     edits_need_the_current_version_and_the_audit_holds_no_values,
+    marks_left_out_of_an_edit_stay_and_must_still_name_a_field,
     rules_withhold_a_field_name_in_every_record,
     a_csv_import_is_all_or_nothing,
     records_never_cross_organisations,
@@ -461,7 +462,7 @@ async fn edits_need_the_current_version_and_the_audit_holds_no_values(h: Harness
         title: "Phone".into(),
         reference: Some("EX-1".into()),
         fields: json!({"imei": imei, "colour": "red"}),
-        redacted: vec!["imei".into()],
+        redacted: Some(vec!["imei".into()]),
         version,
     };
     let after = records::update(
@@ -675,5 +676,85 @@ async fn records_never_cross_organisations(h: Harness) {
             .unwrap()
             .len(),
         1
+    );
+}
+
+/// An edit that does not mention the marks keeps them — never a silent unredaction — and
+/// is refused when a kept mark would name a field the edit removes.
+async fn marks_left_out_of_an_edit_stay_and_must_still_name_a_field(h: Harness) {
+    let admin = org_admin(&h, "Acme").await;
+    let r = records::create(
+        &h.core,
+        &admin,
+        input(json!({
+            "record_type": "exhibit", "title": "Phone",
+            "fields": {"imei": "CANARY-KEEP", "colour": "red"}, "redacted": ["imei"],
+            "history": [{"occurred_at": "2026-11-01T00:00:00Z", "process": "seized",
+                         "notes": "CANARY-NOTE", "redacted": ["notes"]}]
+        })),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let id = r.summary.id.clone();
+    let edit = |version: i64, fields: Value| RecordEdit {
+        record_type: "exhibit".into(),
+        title: "Phone".into(),
+        reference: None,
+        fields,
+        redacted: None,
+        version,
+    };
+    let after = records::update(
+        &h.core,
+        &admin,
+        &id,
+        edit(1, json!({"imei": "CANARY-KEEP", "colour": "blue"})),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(after.redacted.len(), 1, "the mark stayed");
+    let e = records::update(
+        &h.core,
+        &admin,
+        &id,
+        edit(2, json!({"serial": "CANARY-KEEP", "colour": "blue"})),
+        &meta(),
+    )
+    .await;
+    assert!(
+        matches!(
+            e,
+            Err(ServiceError::Invalid {
+                field: "redacted",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    let event = after.history[0].id.clone();
+    let changed = records::change_event(
+        &h.core,
+        &admin,
+        &id,
+        &event,
+        self::event(json!({
+            "occurred_at": "2026-11-01T00:00:00Z", "process": "seized", "notes": "CANARY-NOTE again"
+        })),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        changed.history[0].redacted.len(),
+        1,
+        "the event's mark stayed"
+    );
+    let p = records::preview(&h.core, &admin, &id).await.unwrap();
+    let text = serde_json::to_string(&p).unwrap();
+    assert!(
+        !text.contains("CANARY-KEEP") && !text.contains("CANARY-NOTE"),
+        "{text}"
     );
 }

@@ -117,9 +117,7 @@ async fn create(
     match content_type.as_str() {
         "text/csv" => {
             let mapping = csv_mapping(query.as_deref().unwrap_or(""))?;
-            let inputs =
-                records::csv_inputs(&body, &mapping).map_err(|e| invalid("csv", e.message))?;
-            let items = records::import(&s.core, &who, &inputs, "csv", &meta).await?;
+            let items = records::import_csv(&s.core, &who, &body, &mapping, &meta).await?;
             Ok((StatusCode::CREATED, Json(json!({ "items": items }))))
         }
         "application/json" => {
@@ -297,7 +295,8 @@ async fn unlink(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AttachBody {
-    #[serde(default)]
+    /// Required: attaching again without saying would otherwise make a private document
+    /// public.
     private: bool,
 }
 

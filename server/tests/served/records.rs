@@ -60,7 +60,8 @@ async fn a_signed_record_export_verifies_with_pyjwt_against_the_published_jwks()
         &key,
         json!({
             "item": {"kind": "record", "id": record["id"]},
-            "recipient": {"name": "Jane", "email": "jane@lawfirm.example"}
+            "recipient": {"name": "Jane", "email": "jane@lawfirm.example"},
+            "settings": {"allow_download": true}
         }),
     )
     .await;

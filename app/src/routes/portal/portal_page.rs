@@ -100,7 +100,7 @@ fn portal_view(portal: PortalView, signed_out: Option<&'static str>) -> AnyView 
             })}
             <div class=if allow_print { "portal-body" } else { "portal-body no-print" }>
                 {(!allow_print).then(|| view! { <p class="print-blocked">"Printing is not allowed for this content."</p> })}
-                {record.map(|record| view! { <super::record_view::SharedRecord record=*record/> })}
+                {record.map(|record| view! { <super::record_view::SharedRecord record=*record allow_download/> })}
                 {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download can_comment=can_respond/> }).collect_view()}
             </div>
             {can_respond.then(|| view! { <Respond can_attach responses/> })}

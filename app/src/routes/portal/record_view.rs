@@ -70,7 +70,7 @@ fn heading(r: &RecordDataView) -> String {
 
 /// The record section of a record share's portal page.
 #[component]
-pub fn SharedRecord(record: SharedRecordView) -> impl IntoView {
+pub fn SharedRecord(record: SharedRecordView, allow_download: bool) -> impl IntoView {
     let SharedRecordView {
         record,
         history,
@@ -120,16 +120,18 @@ pub fn SharedRecord(record: SharedRecordView) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
-            <p>
-                <a class="btn" href="/api/portal/record/export" rel="external" download data-testid="record-export">
-                    "Download the signed record (JWS)"
-                </a>
-            </p>
-            <p class="muted small">
-                "The download is the record exactly as shown here, signed with this portal's key. "
-                "Anyone can check it with a JOSE library and the keys published at "
-                <code>"/.well-known/jwks.json"</code>"."
-            </p>
+            {allow_download.then(|| view! {
+                <p>
+                    <a class="btn" href="/api/portal/record/export" rel="external" download data-testid="record-export">
+                        "Download the signed record (JWS)"
+                    </a>
+                </p>
+                <p class="muted small">
+                    "The download is the record exactly as shown here, signed with this portal's key. "
+                    "Anyone can check it with a JOSE library and the keys published at "
+                    <code>"/.well-known/jwks.json"</code>"."
+                </p>
+            })}
         </section>
     }
 }

@@ -120,13 +120,24 @@ impl FieldName {
     }
 }
 
-/// How rule names and keys are compared: trimmed, lower-case, `-` and spaces as `_`.
+/// How rule names and keys are compared: trimmed, lower-case (Unicode), every kind of space
+/// and dash as `_`, invisible formatting characters (zero-width spaces and joiners, soft
+/// hyphens, byte-order marks) dropped — so `Phone\u{a0}Number`, `phone-number` and
+/// `PHONE_NUMBER` are one name.
 pub(crate) fn fold(s: &str) -> String {
-    s.trim()
+    let invisible = |c: char| matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}');
+    s.chars()
+        .filter(|c| !invisible(*c))
+        .collect::<String>()
+        .trim()
         .chars()
-        .map(|c| match c {
-            '-' | ' ' => '_',
-            c => c.to_ascii_lowercase(),
+        .flat_map(|c| {
+            let dash = matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}');
+            if c.is_whitespace() || dash {
+                vec!['_']
+            } else {
+                c.to_lowercase().collect()
+            }
         })
         .collect()
 }
@@ -171,6 +182,14 @@ impl FieldPath {
                     }
                 }
             }
+        }
+        // A mark on every element of a list and nothing below is a mark on the list: one
+        // way to say it, so that no mark can match nothing.
+        if segments.last() == Some(&Segment::Each) {
+            return Err(format!(
+                "{s:?} ends in \"[]\": to withhold a whole list, name the list ({})",
+                s.trim_end_matches("[]")
+            ));
         }
         if segments.len() > MAX_DEPTH + 1 {
             return Err(format!("{s:?} is deeper than any field can be"));
@@ -319,14 +338,18 @@ mod tests {
             "a",
             "consignee.phone",
             "items[].serial",
-            "grid[][]",
+            "grid[][].x",
             "Weight kg",
         ] {
             assert_eq!(FieldPath::parse(ok).unwrap().to_string(), ok);
         }
-        for bad in ["", ".a", "a.", "a..b", "a[0]", "a[", "[]", "a]b"] {
+        for bad in [
+            "", ".a", "a.", "a..b", "a[0]", "a[", "[]", "a]b", "items[]", "a.b[][]",
+        ] {
             assert!(FieldPath::parse(bad).is_err(), "{bad:?} was accepted");
         }
+        let e = FieldPath::parse("items[]").unwrap_err();
+        assert!(e.contains("name the list"), "{e}");
     }
 
     #[test]
@@ -336,7 +359,7 @@ mod tests {
         for p in yes {
             assert!(FieldPath::parse(p).unwrap().exists_in(&v), "{p}");
         }
-        for p in ["phone", "consignee.fax", "items.serial", "consignee[]"] {
+        for p in ["phone", "consignee.fax", "items.serial", "consignee[].x"] {
             assert!(!FieldPath::parse(p).unwrap().exists_in(&v), "{p}");
         }
     }
@@ -361,6 +384,21 @@ mod tests {
             .unwrap_err()
             .message
             .contains("bytes"));
+    }
+
+    #[test]
+    fn names_fold_across_case_spaces_dashes_and_invisible_characters() {
+        let same = [
+            "phone number",
+            "Phone\u{a0}Number",
+            "PHONE-NUMBER",
+            "phone\u{200b}_number",
+            "\u{feff}Phone\u{2011}number ",
+        ];
+        for s in same {
+            assert_eq!(fold(s), "phone_number", "{s:?}");
+        }
+        assert_eq!(fold("TÉLÉPHONE"), fold("téléphone"));
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub struct SignedRecord {
 
 /// The guest's record as a JWS signed with the published portal key, so anyone can check
 /// with a JOSE library and the JWKS that it is what Liaison served. Audited
-/// (`item.downloaded`, format `jws`). Not found for a document share.
+/// (`item.downloaded`, format `jws`). Not found for a document share; refused where the
+/// share does not allow downloads (a view-only share, TLP:RED): the export is a copy.
 #[tracing::instrument(skip_all)]
 pub async fn signed_record(
     core: &Liaison,
@@ -69,6 +70,11 @@ pub async fn signed_record(
         .record_id
         .as_deref()
         .ok_or(ServiceError::NotFound("record"))?;
+    if !share.settings.allow_download {
+        return Err(ServiceError::Forbidden(
+            "This share lets you view the record only: it cannot be exported.",
+        ));
+    }
     let record = records::guest_view(core, &guest.org_id, record_id).await?;
     let iat = core.now_ms() / 1000;
     let claims = ExportClaims {

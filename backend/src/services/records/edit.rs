@@ -15,6 +15,9 @@ use crate::domain::Action;
 use crate::store::{self, new_id, records::EventRow, records::RecordRow, Tx};
 use crate::Liaison;
 
+/// The most links, and the most documents, one record holds.
+pub const MAX_PARTS: usize = 200;
+
 fn empty_object() -> Value {
     Value::Object(Map::new())
 }
@@ -62,9 +65,10 @@ pub struct EventInput {
     pub notes: Option<String>,
     #[serde(default = "empty_object")]
     pub fields: Value,
-    /// Paths into the event (`notes`, `fields.driver`) withheld from guests.
+    /// Paths into the event (`notes`, `fields.driver`) withheld from guests. Left out when
+    /// changing an event, its marks stay as they are (never silently dropped).
     #[serde(default)]
-    pub redacted: Vec<String>,
+    pub redacted: Option<Vec<String>>,
 }
 
 /// A link to another record (by id or reference).
@@ -93,8 +97,10 @@ pub struct RecordEdit {
     #[serde(default)]
     pub reference: Option<String>,
     pub fields: Value,
+    /// The marks after the edit; left out, the record's marks stay as they are (and must
+    /// still name fields the edited record has).
     #[serde(default)]
-    pub redacted: Vec<String>,
+    pub redacted: Option<Vec<String>>,
     pub version: i64,
 }
 
@@ -198,7 +204,8 @@ pub(super) async fn resolve(
     Ok(r)
 }
 
-/// An event's input checked and resolved into a row for `record_id` (id `id`).
+/// An event's input checked and resolved into a row for `record_id` (id `id`). `kept`:
+/// the marks it keeps when the input names none (an existing event's).
 pub(super) async fn event_row(
     tx: &mut Tx,
     org_id: &str,
@@ -206,6 +213,7 @@ pub(super) async fn event_row(
     id: String,
     at: &str,
     e: &EventInput,
+    kept: &[FieldPath],
 ) -> Result<EventRow> {
     let occurred_at = time::OffsetDateTime::parse(
         e.occurred_at.trim(),
@@ -241,7 +249,10 @@ pub(super) async fn event_row(
                 .id,
         );
     }
-    let redacted = paths(&format!("{at}redacted"), &e.redacted)?;
+    let redacted = match &e.redacted {
+        Some(marks) => paths(&format!("{at}redacted"), marks)?,
+        None => kept.to_vec(),
+    };
     let event = CustodyEvent {
         id: id.clone(),
         occurred_at_ms: occurred_at,
@@ -298,6 +309,17 @@ pub(super) async fn create_in(
         &input.fields,
         &input.redacted,
     )?;
+    for (what, n) in [
+        ("links", input.links.len()),
+        ("documents", input.documents.len()),
+    ] {
+        if n > MAX_PARTS {
+            return Err(bad(
+                format!("{at}{what}"),
+                format!("a record holds at most {MAX_PARTS} {what}"),
+            ));
+        }
+    }
     if input.history.len() > MAX_EVENTS {
         return Err(bad(
             format!("{at}history"),
@@ -350,6 +372,7 @@ pub(super) async fn create_in(
             new_id(),
             &format!("{at}history[{i}]."),
             e,
+            &[],
         )
         .await?;
         store::records::insert_event(&mut **tx, &ev).await?;
@@ -457,7 +480,11 @@ pub async fn update(
         &edit.title,
         edit.reference.as_deref(),
         &edit.fields,
-        &edit.redacted,
+        &match edit.redacted {
+            Some(marks) => marks,
+            None => serde_json::from_str::<Vec<String>>(&before.redacted)
+                .map_err(ServiceError::internal)?,
+        },
     )?;
     let after = RecordRow {
         record_type,

@@ -15,6 +15,8 @@ use crate::Liaison;
 
 /// The most records one import may create (larger sets are sent in several).
 pub const MAX_IMPORT: usize = 2_000;
+/// The most columns a CSV file may have.
+pub const MAX_COLUMNS: usize = 500;
 
 /// How a CSV cell becomes a field value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -140,10 +142,15 @@ pub fn csv_inputs(
     if headers.is_empty() || headers.iter().all(String::is_empty) {
         return Err(csv_error("the file has no header row naming its columns"));
     }
-    for (i, h) in headers.iter().enumerate() {
-        if headers[..i].contains(h) {
-            return Err(csv_error(format!("two columns are named {h:?}")));
-        }
+    if headers.len() > MAX_COLUMNS {
+        return Err(csv_error(format!(
+            "the file has {} columns; a record import takes at most {MAX_COLUMNS}",
+            headers.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(headers.len());
+    if let Some(h) = headers.iter().find(|h| !seen.insert(h.as_str())) {
+        return Err(csv_error(format!("two columns are named {h:?}")));
     }
     let index = |c: &str, what: &str| {
         headers.iter().position(|h| h == c).ok_or_else(|| {
@@ -249,6 +256,21 @@ pub fn csv_inputs(
         return Err(csv_error("the file has a header but no rows"));
     }
     Ok(out)
+}
+
+/// Creates a record from each row of a CSV file under `mapping`, every one or none (see
+/// [`csv_inputs`]). The caller's role is checked before the file is read.
+#[tracing::instrument(skip_all)]
+pub async fn import_csv(
+    core: &Liaison,
+    who: &Staff,
+    csv: &[u8],
+    mapping: &CsvMapping,
+    meta: &RequestMeta,
+) -> Result<Vec<RecordSummary>> {
+    super::super::authorize(who, Action::ManageRecords)?;
+    let inputs = csv_inputs(csv, mapping).map_err(refused)?;
+    import(core, who, &inputs, "csv", meta).await
 }
 
 /// Creates every record of `inputs` or none. `format` ("json", "csv") goes to the audit.
@@ -365,5 +387,7 @@ mod tests {
         assert!(refuse(&format!("{head}D,P,1,2,3\n\u{0}\u{ff}"), &m).contains("row"));
         let many = format!("{head}{}", "D,P,1,2,3\n".repeat(MAX_IMPORT + 1));
         assert!(refuse(&many, &m).contains("in parts"));
+        let wide: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+        assert!(refuse(&format!("{}\n", wide.join(",")), &m).contains("at most"));
     }
 }

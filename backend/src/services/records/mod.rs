@@ -10,7 +10,9 @@ mod parts;
 mod rules;
 
 pub use edit::{create, update, DocumentInput, EventInput, LinkInput, RecordEdit, RecordInput};
-pub use import::{csv_inputs, import, ColumnMap, CsvMapping, FieldType, MAX_IMPORT};
+pub use import::{
+    csv_inputs, import, import_csv, ColumnMap, CsvMapping, FieldType, MAX_COLUMNS, MAX_IMPORT,
+};
 pub use parts::{
     add_event, attach_document, change_event, detach_document, link, remove_event, unlink,
 };
@@ -155,6 +157,28 @@ pub async fn guest_view(core: &Liaison, org_id: &str, id: &str) -> Result<GuestR
     let rules = org_rules(core, org_id).await?;
     let full = full_record(core, org_id, record_data(&record)?).await?;
     Ok(redaction::project(&full, &rules))
+}
+
+/// What a share of the record carries that has a policy of its own: the records (the
+/// record itself first, then linked records and the holders and locations its visible
+/// history names) and the documents that are not private.
+pub(crate) struct Carried {
+    pub records: Vec<String>,
+    pub documents: Vec<String>,
+}
+
+pub(crate) async fn carried(core: &Liaison, org_id: &str, id: &str) -> Result<Carried> {
+    let g = guest_view(core, org_id, id).await?;
+    let mut records = vec![g.record.id.clone()];
+    for r in g.linked.iter().map(|l| &l.record).chain(&g.referenced) {
+        if !records.contains(&r.id) {
+            records.push(r.id.clone());
+        }
+    }
+    Ok(Carried {
+        records,
+        documents: g.documents.into_iter().map(|d| d.document_id).collect(),
+    })
 }
 
 pub(crate) async fn org_rules(core: &Liaison, org_id: &str) -> Result<Rules> {

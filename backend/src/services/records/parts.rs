@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::edit::{audit_record, bad, event_row, required_text, resolve};
+use super::edit::{audit_record, bad, event_row, required_text, resolve, MAX_PARTS};
 use super::{row, DocumentInput, EventInput, LinkInput, RecordView, Result, ServiceError};
 use crate::actor::{RequestMeta, Staff};
 use crate::audit::EventType;
@@ -82,6 +82,7 @@ pub async fn add_event(
         new_id(),
         "history.",
         &input,
+        &[],
     )
     .await?;
     store::records::insert_event(&mut *c.tx, &ev).await?;
@@ -104,6 +105,13 @@ pub async fn change_event(
     meta: &RequestMeta,
 ) -> Result<RecordView> {
     let mut c = Change::begin(core, who, id).await?;
+    let before = store::records::events(&mut *c.tx, &who.org_id, &c.record.id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == event_id)
+        .ok_or(ServiceError::NotFound("custody event"))?;
+    let kept: Vec<crate::domain::records::FieldPath> =
+        serde_json::from_str(&before.redacted).map_err(ServiceError::internal)?;
     let ev = event_row(
         &mut c.tx,
         &who.org_id,
@@ -111,6 +119,7 @@ pub async fn change_event(
         event_id.to_owned(),
         "history.",
         &input,
+        &kept,
     )
     .await?;
     if !store::records::update_event(&mut *c.tx, &ev).await? {
@@ -158,6 +167,16 @@ pub async fn link(
     if target.id == c.record.id {
         return Err(bad("links.target", "a record cannot be linked to itself"));
     }
+    if store::records::links(&mut *c.tx, &who.org_id, &c.record.id)
+        .await?
+        .len()
+        >= MAX_PARTS
+    {
+        return Err(bad(
+            "links",
+            format!("a record holds at most {MAX_PARTS} links"),
+        ));
+    }
     let (record_id, now) = (c.record.id.clone(), core.now_ms());
     store::records::add_link(
         &mut *c.tx,
@@ -204,6 +223,13 @@ pub async fn attach_document(
     let doc = store::documents::get(&mut *c.tx, &who.org_id, input.document_id.trim())
         .await?
         .ok_or(ServiceError::NotFound("document"))?;
+    let held = store::records::documents(&mut *c.tx, &who.org_id, &c.record.id).await?;
+    if held.len() >= MAX_PARTS && !held.iter().any(|(family, _)| *family == doc.family_id) {
+        return Err(bad(
+            "documents",
+            format!("a record holds at most {MAX_PARTS} documents"),
+        ));
+    }
     let (record_id, now) = (c.record.id.clone(), core.now_ms());
     store::records::attach(
         &mut *c.tx,

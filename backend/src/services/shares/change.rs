@@ -99,7 +99,7 @@ pub(crate) async fn plan(
     // A record share is bound by its record's policy.
     let mut policies = Vec::new();
     if let Some(record) = &share.record_id {
-        policies.push(policy::effective_for_record(core, &who.org_id, record).await?);
+        policies = policy::effective_for_record_share(core, &who.org_id, record).await?;
     }
     let mut covered = store::packages::share_documents(core.db.pool(), &who.org_id, id).await?;
     if covered.is_empty() {

@@ -388,25 +388,27 @@ pub async fn create(
     let scope = covered.scope();
     let mut input = input;
     input.settings.scope = scope;
-    let (binding, others, bundle) = match &covered {
-        Covered::Documents {
-            bundle, ids, first, ..
-        } => (
-            policy::effective_for_document(core, &who.org_id, &first.id).await?,
-            &ids[1..],
-            bundle.clone(),
-        ),
+    // The first policy binds the defaults; every other one (the other documents of a
+    // bundle; what a record share carries: linked records, holders and locations, visible
+    // documents) must allow the share as checked, and any one asking for the
+    // acknowledgement asks for it.
+    let (mut policies, bundle) = match &covered {
+        Covered::Documents { bundle, ids, .. } => {
+            let mut policies = Vec::with_capacity(ids.len());
+            for id in ids {
+                policies.push(policy::effective_for_document(core, &who.org_id, id).await?);
+            }
+            (policies, bundle.clone())
+        }
         Covered::Record(r) => (
-            policy::effective_for_record(core, &who.org_id, &r.id).await?,
-            &[][..],
+            policy::effective_for_record_share(core, &who.org_id, &r.id).await?,
             None,
         ),
     };
+    let others = policies.split_off(1);
+    let binding = policies.remove(0);
     let mut c = check_new_share(core, who, &input, binding).await?;
-    // The other documents of a bundle: each one's policy (its project's override) must
-    // allow the share as checked, and any one asking for the acknowledgement asks for it.
-    for id in others {
-        let p = policy::effective_for_document(core, &who.org_id, id).await?;
+    for p in others {
         p.check(&ShareFacts {
             method: c.method,
             scope,
