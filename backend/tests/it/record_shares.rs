@@ -45,6 +45,26 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
+/// Tries a week's link share of the record `id` for `name <email>`, with no settings.
+async fn try_share(
+    h: &Harness,
+    who: &Staff,
+    id: &str,
+    name: &str,
+    email: &str,
+) -> Result<Vec<shares::CreatedShare>, ServiceError> {
+    let new = NewShare {
+        item: SharedItem::Record(id.to_owned()),
+        recipients: vec![Recipient {
+            name: name.into(),
+            email: email.into(),
+        }],
+        expiry: Expiry::Days(7),
+        ..Default::default()
+    };
+    shares::create(&h.core, who, new, &meta()).await
+}
+
 /// A share of the record `id` for Jane, downloads allowed: the share's id and its link
 /// token.
 async fn invite(h: &Harness, admin: &Staff, id: &str, method: Method) -> (String, String) {
@@ -236,21 +256,7 @@ async fn a_record_share_follows_its_policy_and_ends_with_revocation(h: Harness) 
     backend::services::policy::set(&h.core, &admin, policy.clone(), &meta())
         .await
         .unwrap();
-    let refused = shares::create(
-        &h.core,
-        &admin,
-        NewShare {
-            item: SharedItem::Record(id.clone()),
-            recipients: vec![Recipient {
-                name: "Jane".into(),
-                email: "jane@lawfirm.example".into(),
-            }],
-            expiry: Expiry::Days(7),
-            ..Default::default()
-        },
-        &meta(),
-    )
-    .await;
+    let refused = try_share(&h, &admin, &id, "Jane", "jane@lawfirm.example").await;
     assert!(
         matches!(refused, Err(ServiceError::Invalid { field: "scope", .. })),
         "{refused:?}"
@@ -318,21 +324,7 @@ async fn a_record_share_follows_its_policy_and_ends_with_revocation(h: Harness) 
     );
     // Someone else's record cannot be shared.
     let globex = org_admin(&h, "Globex").await;
-    let e = shares::create(
-        &h.core,
-        &globex,
-        NewShare {
-            item: SharedItem::Record(id.clone()),
-            recipients: vec![Recipient {
-                name: "Eve".into(),
-                email: "eve@x.example".into(),
-            }],
-            expiry: Expiry::Days(7),
-            ..Default::default()
-        },
-        &meta(),
-    )
-    .await;
+    let e = try_share(&h, &globex, &id, "Eve", "eve@x.example").await;
     assert!(matches!(e, Err(ServiceError::NotFound("record"))), "{e:?}");
 }
 
@@ -510,21 +502,7 @@ async fn a_record_share_meets_the_policy_of_everything_it_carries(h: Harness) {
         "{:?}",
         again.err()
     );
-    let refused = shares::create(
-        &h.core,
-        &admin,
-        NewShare {
-            item: SharedItem::Record(id.clone()),
-            recipients: vec![Recipient {
-                name: "Jane".into(),
-                email: "jane@lawfirm.example".into(),
-            }],
-            expiry: Expiry::Days(7),
-            ..Default::default()
-        },
-        &meta(),
-    )
-    .await;
+    let refused = try_share(&h, &admin, &id, "Jane", "jane@lawfirm.example").await;
     assert!(
         matches!(refused, Err(ServiceError::Invalid { field: "tlp", .. })),
         "{refused:?}"

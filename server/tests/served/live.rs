@@ -115,9 +115,18 @@ pub async fn open_share_on(create: u16, open: u16, key: &str, settings: Value) -
     let doc: Value = serde_json::from_slice(&doc).unwrap();
     let (status, share) = json_call(port, "POST", "/api/v1/shares", key, json!({ "item": doc["id"], "recipient": { "name": "Jane", "email": "jane@lawfirm.example" }, "settings": settings })).await;
     assert_eq!(status, 201, "{share}");
+    (
+        share["id"].as_str().unwrap().to_owned(),
+        open_link(open, &share).await,
+    )
+}
+
+/// The portal JWT of a session opened on `port` with the link of `share` (as the REST API
+/// answered its creation).
+pub async fn open_link(port: u16, share: &Value) -> String {
     let token = share["url"].as_str().unwrap().rsplit('/').next().unwrap();
     let (status, session) = json_call(
-        open,
+        port,
         "POST",
         "/api/portal/session",
         "",
@@ -125,10 +134,7 @@ pub async fn open_share_on(create: u16, open: u16, key: &str, settings: Value) -
     )
     .await;
     assert_eq!(status, 200, "{session}");
-    (
-        share["id"].as_str().unwrap().to_owned(),
-        session["access_token"].as_str().unwrap().to_owned(),
-    )
+    session["access_token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

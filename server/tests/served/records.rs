@@ -66,17 +66,7 @@ async fn a_signed_record_export_verifies_with_pyjwt_against_the_published_jwks()
     )
     .await;
     assert_eq!(status, 201, "{share}");
-    let token = share["url"].as_str().unwrap().rsplit('/').next().unwrap();
-    let (status, session) = json_call(
-        port,
-        "POST",
-        "/api/portal/session",
-        "",
-        json!({ "token": token }),
-    )
-    .await;
-    assert_eq!(status, 200, "{session}");
-    let jwt = session["access_token"].as_str().unwrap();
+    let jwt = &crate::live::open_link(port, &share).await;
     let (status, jws) = http(port, "GET", "/api/portal/record/export", Some(jwt), None)
         .await
         .unwrap();
@@ -108,9 +98,11 @@ async fn a_signed_record_export_verifies_with_pyjwt_against_the_published_jwks()
     let why = pyjwt_verify(data.path(), &jwks, &forged).await.unwrap_err();
     assert!(why.contains("does not verify"), "{why}");
 
-    // A document share has no record to export.
-    let (status, _) = http(port, "GET", "/api/portal/record", Some(jwt), None)
+    // The record the export signs is the one the portal API shows.
+    let (status, shown) = http(port, "GET", "/api/portal/record", Some(jwt), None)
         .await
         .unwrap();
     assert_eq!(status, 200);
+    let shown: Value = serde_json::from_slice(&shown).unwrap();
+    assert_eq!(shown["record"], payload["record"]);
 }
