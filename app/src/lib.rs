@@ -25,8 +25,9 @@ use leptos_router::{path, SsrMode};
 use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
     ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewSharePage, OutboxPage,
-    PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, RenewalsPage,
-    ReviewPage, ReviewsPage, SettingsPage, ShareDetailPage, SharesPage, TermsPage, UsersPage,
+    PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, RecordPage,
+    RecordsPage, RenewalsPage, ReviewPage, ReviewsPage, SettingsPage, ShareDetailPage, SharesPage,
+    TermsPage, UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage};
 
@@ -177,6 +178,8 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("shares/new") view=NewSharePage ssr=SsrMode::Async/>
                     <Route path=path!("documents") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("documents/:id") view=DocumentPage ssr=SsrMode::Async/>
+                    <Route path=path!("records") view=RecordsPage ssr=SsrMode::Async/>
+                    <Route path=path!("records/:id") view=RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async/>

@@ -87,4 +87,16 @@ test('a guest opens a shared delivery record and sees everything but what is wit
   const direct = await guest.request.get(`/api/portal/items/${secret}/content`);
   expect(direct.status()).toBe(404);
   await context.close();
+
+  // Staff see the record whole, with what guests do not, and its share.
+  await page.goto(`/console/records?q=DEL-${stamp}`);
+  await page.getByTestId('record-link').filter({ hasText: 'Consignment 42' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Consignment 42');
+  await expect(page.getByTestId('record-marks').first()).toContainText('consignee.phone');
+  await expect(page.getByTestId('record-rules')).toContainText('informant');
+  await expect(page.locator('body')).toContainText('CANARY-E2E-FIELD');
+  await expect(page.getByTestId('record-history').locator('> li')).toHaveCount(2);
+  await expect(page.getByTestId('record-documents')).toContainText('Private: never shown');
+  await expect(page.getByTestId('record-shares')).toContainText(email);
+  await shots(page, info, '02-console-record');
 });

@@ -934,6 +934,8 @@ async fn every_console_form_checks_its_csrf_token() {
         "list_staff",
         "list_api_keys",
         "load_document",
+        "list_records",
+        "load_record",
         "load_dashboard",
         "list_projects",
         "load_terms_page",

@@ -14,6 +14,7 @@ pub mod partners;
 pub mod policy;
 pub mod portal;
 pub mod portals;
+pub mod records;
 pub mod renewals;
 pub mod reviews;
 pub mod shares;

@@ -635,3 +635,59 @@ pub struct ActivityDayView {
     pub responses: i64,
     pub denials: i64,
 }
+
+/// A record as the register lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRowView {
+    pub id: String,
+    /// item, location or organisation.
+    pub kind: String,
+    pub record_type: String,
+    pub title: String,
+    pub reference: Option<String>,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// A record as staff see it (everything, with its marks).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordPageView {
+    pub row: RecordRowView,
+    pub fields: serde_json::Value,
+    /// Field paths withheld from guests.
+    pub redacted: Vec<String>,
+    pub version: i64,
+    pub history: Vec<StaffEventView>,
+    /// (relation, record).
+    pub links: Vec<(String, RecordRowView)>,
+    pub documents: Vec<RecordDocumentView>,
+    /// Fields that look personal or secret and that nothing withholds.
+    pub unredacted_sensitive: Vec<String>,
+    /// Field names the organisation withholds in every record.
+    pub rules: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffEventView {
+    /// RFC 3339.
+    pub occurred_at: String,
+    pub process: String,
+    pub actor: Option<String>,
+    pub holder: Option<String>,
+    pub location: Option<String>,
+    pub notes: Option<String>,
+    pub fields: serde_json::Value,
+    /// Paths into the event withheld from guests.
+    pub redacted: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordDocumentView {
+    pub document_id: String,
+    pub title: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub revision: i64,
+    /// Never shown to a guest.
+    pub private: bool,
+}

@@ -91,6 +91,8 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
     Some(match name {
         "list_audit" => "event_type=guest_share".into(),
         "load_document" => format!("id={doc}"),
+        "load_record" => "id=x".into(),
+        "list_records" => "kind=&q=".into(),
         "load_share_detail" => format!("id={share_id}"),
         "load_sections" => format!("portal_id={portal_id}&find="),
         "load_portal_analytics" => format!("portal_id={portal_id}&days=7"),
@@ -143,6 +145,8 @@ fn console_action(name: &str) -> Option<Option<Action>> {
             ManageAnyShare
         }
         "revoke_share" | "revoke_shares" => RevokeAnyShare,
+        // The record named does not exist: a permitted role is answered 404.
+        "list_records" | "load_record" => ViewRecords,
         "list_documents"
         | "list_packages"
         | "load_document"

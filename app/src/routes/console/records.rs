@@ -1,0 +1,203 @@
+//! Data records in the console: the register (`/console/records`) and a record's page
+//! (`/console/records/:id`) with its fields and what is withheld from guests, its custody
+//! history, links, documents and shares. Records are created and imported through
+//! `POST /api/v1/records` (JSON or CSV).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::shares::SharesTable;
+use crate::components::{local_time, LocalTime};
+use crate::routes::portal::fields_view;
+use crate::server_fns::records::{list_records, load_record};
+use crate::types::{RecordPageView, RecordRowView, StaffEventView};
+
+fn reference(r: &RecordRowView) -> String {
+    r.reference.clone().unwrap_or_else(|| "—".into())
+}
+
+/// The register, filtered by the query string's `kind` and `q`.
+#[component]
+pub fn RecordsPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |k: &str| query.read().get(k).unwrap_or_default();
+    let records = Resource::new(
+        move || (param("kind"), param("q")),
+        |(kind, q)| list_records(kind, q),
+    );
+    view! {
+        <Title text="Records · Liaison"/>
+        <h1>"Data records"</h1>
+        <p class="muted">"Records are created and imported through the API: "<code>"POST /api/v1/records"</code>" (JSON, or CSV with a column mapping)."</p>
+        <form method="get" action="/console/records" class="filters" data-testid="records-filter">
+            <label>"Title or reference" <input name="q" value=move || param("q") maxlength="100"/></label>
+            <label>"Kind"
+                <select name="kind">
+                    {[("", "All kinds"), ("item", "Items"), ("location", "Locations"), ("organisation", "Organisations")].into_iter().map(|(v, label)| {
+                        view! { <option value=v selected=move || param("kind") == v>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="btn">"Filter"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match records.await {
+                    Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                    Ok(r) if r.is_empty() => view! { <p class="empty">"No records match."</p> }.into_any(),
+                    Ok(r) => view! {
+                        <table data-testid="records-table">
+                            <thead><tr><th>"Reference"</th><th>"Title"</th><th>"Kind"</th><th>"Type"</th><th>"Changed"</th></tr></thead>
+                            <tbody>{r.into_iter().map(|r| view! {
+                                <tr>
+                                    <td>{reference(&r)}</td>
+                                    <td><a href=format!("/console/records/{}", r.id) data-testid="record-link">{r.title.clone()}</a></td>
+                                    <td>{r.kind.clone()}</td>
+                                    <td>{r.record_type.clone()}</td>
+                                    <td><LocalTime at=r.updated_at.clone()/></td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One record: everything staff may see, each withheld path named.
+#[component]
+pub fn RecordPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let record = Resource::new(move || id.get(), load_record);
+    view! {
+        <Title text="Record · Liaison"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match record.await {
+                    Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                    Ok(r) => record_view(r, id.get_untracked()).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn marks_note(marks: &[String]) -> Option<AnyView> {
+    (!marks.is_empty()).then(|| {
+        view! {
+            <p class="small" data-testid="record-marks">"Withheld from guests: "
+                {marks.iter().map(|m| view! { <code class="mark">{m.clone()}</code>" " }).collect_view()}
+            </p>
+        }
+        .into_any()
+    })
+}
+
+fn record_view(r: RecordPageView, id: String) -> impl IntoView {
+    let RecordPageView {
+        row,
+        fields,
+        redacted,
+        version: _,
+        history,
+        links,
+        documents,
+        unredacted_sensitive,
+        rules,
+    } = r;
+    view! {
+        <p class="muted small"><a href="/console/records">"Data records"</a></p>
+        <h1 data-testid="record-title">{row.title.clone()}</h1>
+        <dl class="facts">
+            <dt>"Reference"</dt><dd>{reference(&row)}</dd>
+            <dt>"Kind"</dt><dd>{row.kind.clone()}</dd>
+            <dt>"Type"</dt><dd>{row.record_type.clone()}</dd>
+            <dt>"Changed"</dt><dd><LocalTime at=row.updated_at.clone()/></dd>
+        </dl>
+        {(!unredacted_sensitive.is_empty()).then(|| view! {
+            <p class="notice-warn" role="note" data-testid="sensitive-warning">
+                "These fields look personal or secret and are shared as they are: "
+                {unredacted_sensitive.join(", ")}
+                ". Mark them withheld before sharing the record if guests should not see them."
+            </p>
+        })}
+        <section class="panel">
+            <h2>"Fields"</h2>
+            {fields_view(&fields)}
+            {marks_note(&redacted)}
+            {(!rules.is_empty()).then(|| view! {
+                <p class="small muted" data-testid="record-rules">"Withheld in every record by the organisation's rules: "
+                    {rules.join(", ")}</p>
+            })}
+        </section>
+        <section class="panel">
+            <h2>"History"</h2>
+            {if history.is_empty() {
+                view! { <p class="muted small">"No custody events are recorded."</p> }.into_any()
+            } else {
+                view! { <ol class="timeline" data-testid="record-history">{history.into_iter().map(event_view).collect_view()}</ol> }.into_any()
+            }}
+        </section>
+        {(!links.is_empty()).then(|| view! {
+            <section class="panel">
+                <h2>"Linked records"</h2>
+                <ul class="linked">
+                    {links.into_iter().map(|(relation, r)| view! {
+                        <li><strong>{relation}</strong>": "<a href=format!("/console/records/{}", r.id)>{r.title.clone()}</a>
+                            <span class="muted small">{format!(" ({}, {})", r.kind, r.record_type)}</span></li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        <section class="panel">
+            <h2>"Documents"</h2>
+            {if documents.is_empty() {
+                view! { <p class="muted small">"No documents are attached."</p> }.into_any()
+            } else {
+                view! {
+                    <table data-testid="record-documents">
+                        <thead><tr><th>"Document"</th><th>"Revision"</th><th>"Guests"</th></tr></thead>
+                        <tbody>{documents.into_iter().map(|d| view! {
+                            <tr>
+                                <td><a href=format!("/console/documents/{}", d.document_id)>{d.title.clone()}</a>
+                                    <div class="muted small">{d.file_name.clone()}</div>
+                                    <div class="muted small hash">"SHA-256 "<code>{d.sha256.clone()}</code></div></td>
+                                <td class="num">{d.revision}</td>
+                                <td>{if d.private { "Private: never shown" } else { "Shown" }}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+        <section class="panel" data-testid="record-shares">
+            <h2>"Shares"</h2>
+            <SharesTable path=format!("/console/records/{id}") document=Some(id.clone())/>
+        </section>
+    }
+}
+
+fn event_view(e: StaffEventView) -> impl IntoView {
+    let who_where: Vec<String> = [
+        e.holder.map(|h| format!("held by {h}")),
+        e.location.map(|l| format!("at {l}")),
+        e.actor.map(|a| format!("by {a}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let has_fields = e.fields.as_object().is_some_and(|m| !m.is_empty());
+    view! {
+        <li>
+            <time datetime=e.occurred_at.clone()>{local_time(&e.occurred_at)}</time>
+            <strong>" "{e.process}</strong>
+            {(!who_where.is_empty()).then(|| view! { <span>{format!(" — {}", who_where.join(", "))}</span> })}
+            {e.notes.map(|n| view! { <p class="notes">{n}</p> })}
+            {has_fields.then(|| fields_view(&e.fields))}
+            {marks_note(&e.redacted)}
+        </li>
+    }
+}
