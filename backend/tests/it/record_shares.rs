@@ -19,6 +19,7 @@ both_engines!(
     a_record_shared_by_invitation_never_shows_its_guest_what_is_withheld,
     a_record_share_follows_its_policy_and_ends_with_revocation,
     a_record_share_meets_the_policy_of_everything_it_carries,
+    an_expired_record_share_is_extended_and_its_invitation_sent_again,
 );
 
 fn meta() -> RequestMeta {
@@ -521,4 +522,34 @@ async fn a_record_share_meets_the_policy_of_everything_it_carries(h: Harness) {
     .await
     .unwrap();
     invite(&h, &admin, &id, Method::Link).await;
+}
+
+/// Past its expiry an invitation cannot be sent again; extended, the same link is mailed
+/// again and opens the record.
+async fn an_expired_record_share_is_extended_and_its_invitation_sent_again(h: Harness) {
+    let admin = org_admin(&h, "Acme").await;
+    let (id, _, _) = crate::records::delivery(&h, &admin).await;
+    let (share_id, token) = invite(&h, &admin, &id, Method::Invitation).await;
+    h.clock.advance(time::Duration::days(8));
+    let e = shares::resend_invitation(&h.core, &admin, &share_id, &meta()).await;
+    assert!(matches!(e, Err(ServiceError::Conflict(_))), "{:?}", e.err());
+    let extend = shares::ShareChange {
+        expiry: Some(Expiry::Days(7)),
+        ..Default::default()
+    };
+    shares::change(&h.core, &admin, &share_id, extend, &meta())
+        .await
+        .unwrap();
+    shares::resend_invitation(&h.core, &admin, &share_id, &meta())
+        .await
+        .unwrap();
+    let mail = crate::common::local_mail(&h, &admin, "jane@lawfirm.example", "").await;
+    assert!(mail.contains(&token), "the same link is sent again");
+    assert!(mail.contains("Consignment 42"), "{mail}");
+    let jwt = crate::guest_home::open_as_jane(&h, &admin, &token).await;
+    let guest = access::authenticate(&h.core, &jwt, &meta()).await.unwrap();
+    assert!(access::shared_record(&h.core, &guest, &meta())
+        .await
+        .unwrap()
+        .is_some());
 }
