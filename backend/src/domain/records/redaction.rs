@@ -288,6 +288,11 @@ pub struct GuestDocument {
     pub sha256: String,
 }
 
+/// The fields of `r` a guest would see (its own marks and `rules` applied).
+pub fn visible_fields(r: &RecordData, rules: &Rules) -> Value {
+    withhold(&r.fields, &r.redacted, rules).0
+}
+
 fn project_data(r: &RecordData, rules: &Rules) -> GuestRecordData {
     let (fields, withheld) = withhold(&r.fields, &r.redacted, rules);
     GuestRecordData {

@@ -188,20 +188,38 @@ pub(crate) async fn org_rules(core: &Liaison, org_id: &str) -> Result<Rules> {
 
 /// Sensitive-looking paths of `data` that neither its marks nor the rules withhold.
 fn unredacted_sensitive(data: &RecordData, rules: &Rules) -> Vec<FieldPath> {
-    let shown = redaction::project(
-        &FullRecord {
-            record: data.clone(),
-            history: Vec::new(),
-            links: Vec::new(),
-            referenced: Vec::new(),
-            documents: Vec::new(),
-        },
-        rules,
-    );
+    let shown = redaction::visible_fields(data, rules);
     sensitive::sensitive_paths(&data.fields)
         .into_iter()
-        .filter(|p| p.exists_in(&shown.record.fields))
+        .filter(|p| p.exists_in(&shown))
         .collect()
+}
+
+/// A record's history and links, and the rows of the records they name (link targets,
+/// holders, locations).
+async fn neighbours(
+    core: &Liaison,
+    org_id: &str,
+    record_id: &str,
+) -> Result<(
+    Vec<store::records::EventRow>,
+    Vec<(String, String)>,
+    Vec<RecordRow>,
+)> {
+    let pool = core.db.pool();
+    let events = store::records::events(pool, org_id, record_id).await?;
+    let links = store::records::links(pool, org_id, record_id).await?;
+    let mut ids: Vec<&str> = links.iter().map(|(_, t)| t.as_str()).collect();
+    ids.extend(
+        events
+            .iter()
+            .flat_map(|e| [e.holder_id.as_deref(), e.location_id.as_deref()])
+            .flatten(),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    let others = store::records::get_many(pool, org_id, &ids).await?;
+    Ok((events, links, others))
 }
 
 pub(super) async fn row(core: &Liaison, org_id: &str, id: &str) -> Result<RecordRow> {
@@ -254,27 +272,9 @@ pub(super) fn summary(r: &RecordRow) -> RecordSummary {
 /// Everything a share of `record` could carry: history, links, the holders and locations
 /// the history names, and the attached documents at their current revisions.
 async fn full_record(core: &Liaison, org_id: &str, record: RecordData) -> Result<FullRecord> {
-    let pool = core.db.pool();
-    let history = store::records::events(pool, org_id, &record.id)
-        .await?
-        .iter()
-        .map(event_data)
-        .collect::<Result<Vec<_>>>()?;
-    let links = store::records::links(pool, org_id, &record.id).await?;
-    let mut ids: Vec<&str> = links.iter().map(|(_, t)| t.as_str()).collect();
-    ids.extend(
-        history
-            .iter()
-            .flat_map(|e| [e.holder_id.as_deref(), e.location_id.as_deref()])
-            .flatten(),
-    );
-    ids.sort_unstable();
-    ids.dedup();
-    let others = store::records::get_many(pool, org_id, &ids)
-        .await?
-        .iter()
-        .map(record_data)
-        .collect::<Result<Vec<_>>>()?;
+    let (events, links, others) = neighbours(core, org_id, &record.id).await?;
+    let history = events.iter().map(event_data).collect::<Result<Vec<_>>>()?;
+    let others = others.iter().map(record_data).collect::<Result<Vec<_>>>()?;
     let find = |id: &str| others.iter().find(|r| r.id == id).cloned();
     let referenced = history
         .iter()
@@ -340,19 +340,7 @@ async fn attached(
 async fn view(core: &Liaison, org_id: &str, row: RecordRow) -> Result<RecordView> {
     let rules = org_rules(core, org_id).await?;
     let data = record_data(&row)?;
-    let pool = core.db.pool();
-    let events = store::records::events(pool, org_id, &row.id).await?;
-    let links = store::records::links(pool, org_id, &row.id).await?;
-    let mut ids: Vec<&str> = links.iter().map(|(_, t)| t.as_str()).collect();
-    ids.extend(
-        events
-            .iter()
-            .flat_map(|e| [e.holder_id.as_deref(), e.location_id.as_deref()])
-            .flatten(),
-    );
-    ids.sort_unstable();
-    ids.dedup();
-    let others = store::records::get_many(pool, org_id, &ids).await?;
+    let (events, links, others) = neighbours(core, org_id, &row.id).await?;
     let named = |id: &Option<String>| {
         id.as_deref()
             .and_then(|id| others.iter().find(|r| r.id == id))
