@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::shares::SharesTable;
 use crate::components::{local_time, LocalTime};
-use crate::routes::portal::fields_view;
+use crate::routes::portal::{custody_line, fields_view};
 use crate::server_fns::records::{list_records, load_record};
 use crate::types::{RecordPageView, RecordRowView, StaffEventView};
 
@@ -181,20 +181,13 @@ fn record_view(r: RecordPageView, id: String) -> impl IntoView {
 }
 
 fn event_view(e: StaffEventView) -> impl IntoView {
-    let who_where: Vec<String> = [
-        e.holder.map(|h| format!("held by {h}")),
-        e.location.map(|l| format!("at {l}")),
-        e.actor.map(|a| format!("by {a}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let who_where = custody_line(e.holder, e.location, e.actor);
     let has_fields = e.fields.as_object().is_some_and(|m| !m.is_empty());
     view! {
         <li>
             <time datetime=e.occurred_at.clone()>{local_time(&e.occurred_at)}</time>
             <strong>" "{e.process}</strong>
-            {(!who_where.is_empty()).then(|| view! { <span>{format!(" — {}", who_where.join(", "))}</span> })}
+            {who_where.map(|w| view! { <span>{w}</span> })}
             {e.notes.map(|n| view! { <p class="notes">{n}</p> })}
             {has_fields.then(|| fields_view(&e.fields))}
             {marks_note(&e.redacted)}

@@ -8,4 +8,4 @@ mod record_view;
 pub use home_page::HomePage;
 pub use landing::LandingPage;
 pub use portal_page::PortalPage;
-pub(crate) use record_view::fields_view;
+pub(crate) use record_view::{custody_line, fields_view};

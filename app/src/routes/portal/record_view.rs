@@ -136,22 +136,33 @@ pub fn SharedRecord(record: SharedRecordView, allow_download: bool) -> impl Into
     }
 }
 
-#[component]
-fn Event(event: RecordEventView) -> impl IntoView {
-    let who_where: Vec<String> = [
-        event.holder.map(|h| format!("held by {h}")),
-        event.location.map(|l| format!("at {l}")),
-        event.actor.map(|a| format!("by {a}")),
+/// " — held by …, at …, by …" for a custody event, or nothing when none is known (the
+/// portal's timeline and the console's say it alike).
+pub(crate) fn custody_line(
+    holder: Option<String>,
+    location: Option<String>,
+    actor: Option<String>,
+) -> Option<String> {
+    let parts: Vec<String> = [
+        holder.map(|h| format!("held by {h}")),
+        location.map(|l| format!("at {l}")),
+        actor.map(|a| format!("by {a}")),
     ]
     .into_iter()
     .flatten()
     .collect();
+    (!parts.is_empty()).then(|| format!(" — {}", parts.join(", ")))
+}
+
+#[component]
+fn Event(event: RecordEventView) -> impl IntoView {
+    let who_where = custody_line(event.holder, event.location, event.actor);
     let has_fields = event.fields.as_object().is_some_and(|m| !m.is_empty());
     view! {
         <li>
             <time datetime=event.occurred_at.clone()>{local_time(&event.occurred_at)}</time>
             <strong>" "{event.process}</strong>
-            {(!who_where.is_empty()).then(|| view! { <span>{format!(" — {}", who_where.join(", "))}</span> })}
+            {who_where.map(|w| view! { <span>{w}</span> })}
             {event.notes.map(|n| view! { <p class="notes">{n}</p> })}
             {has_fields.then(|| fields_view(&event.fields))}
             {withheld_note(event.withheld)}
