@@ -11,6 +11,7 @@ pub mod error;
 pub mod flash;
 pub mod live;
 pub mod routes;
+pub mod secret_client;
 pub mod server_fns;
 pub mod types;
 
@@ -26,10 +27,10 @@ use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
     ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewSharePage, OutboxPage,
     PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, RecordPage,
-    RecordsPage, RenewalsPage, ReviewPage, ReviewsPage, SettingsPage, ShareDetailPage, SharesPage,
+    RecordsPage, RenewalsPage, ReviewPage, ReviewsPage, SecretsPage, SettingsPage, ShareDetailPage, SharesPage,
     TermsPage, UsersPage,
 };
-use routes::portal::{HomePage, LandingPage, PortalPage};
+use routes::portal::{HomePage, LandingPage, PortalPage, SecretPage};
 
 #[cfg(feature = "ssr")]
 use assets::SiteAssets;
@@ -42,6 +43,17 @@ pub const NOT_FOUND_PATH: &str = "/not-found";
 /// token is redacted from logs and the path is rate-limited as a sign-in).
 pub const PASSWORD_LINK_PREFIX: &str = "/password/";
 
+/// Where a secret's link leads: `/secret/{token}`, its key (if any) in the fragment. The
+/// token is redacted from logs and the path is rate-limited as a guest's.
+pub const SECRET_LINK_PREFIX: &str = "/secret/";
+
+/// Where a secret's page posts its reveal (unauthenticated, rate-limited; the body holds
+/// the token and the proof, never the key).
+pub const SECRET_OPEN_PATH: &str = "/api/secret/open";
+
+/// Where the console's secret form posts its ciphertext (JSON with the CSRF token).
+pub const CONSOLE_SECRETS_PATH: &str = "/console/secrets";
+
 /// The three apps, each hydrated by a wasm bundle of its own, so that a browser downloads
 /// only the code of the pages it is shown: a guest opening a link gets the landing page's
 /// (the smallest), and never the console's.
@@ -49,7 +61,8 @@ pub const PASSWORD_LINK_PREFIX: &str = "/password/";
 pub enum Bundle {
     /// [`ConsoleApp`]: sign-in and `/console/…`.
     Console,
-    /// [`LandingApp`]: a link's landing page, `/s/{token}`.
+    /// [`LandingApp`]: a link's landing page, `/s/{token}`, and a secret's page,
+    /// `/secret/{token}` (both a guest's first page: the smallest bundle).
     Landing,
     /// [`PortalApp`]: the shared content and the guest's home.
     Portal,
@@ -60,7 +73,7 @@ impl Bundle {
     /// route lists: it agrees with the routes each app declares. Moving between apps is a
     /// full page load (the guest bundles' server-function redirects are, see `frontend`).
     pub fn for_path(path: &str) -> Self {
-        if path.starts_with("/s/") {
+        if path.starts_with("/s/") || path.starts_with(SECRET_LINK_PREFIX) {
             Self::Landing
         } else if matches!(
             path.trim_end_matches('/'),
@@ -179,6 +192,7 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("documents") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("documents/:id") view=DocumentPage ssr=SsrMode::Async/>
                     <Route path=path!("records") view=RecordsPage ssr=SsrMode::Async/>
+                    <Route path=path!("secrets") view=SecretsPage ssr=SsrMode::Async/>
                     <Route path=path!("records/:id") view=RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async/>
@@ -211,6 +225,7 @@ pub fn LandingApp() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/s/:token") view=LandingPage ssr=SsrMode::Async/>
+                <Route path=path!("/secret/:token") view=SecretPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

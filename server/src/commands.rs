@@ -321,6 +321,9 @@ fn spawn_housekeeping(core: Arc<Liaison>) {
             if let Err(e) = backend::services::shares::sweep_expired(&core, 500).await {
                 tracing::warn!(error.detail = %e, "expiry sweep failed");
             }
+            if let Err(e) = backend::services::secrets::sweep(&core, 500).await {
+                tracing::warn!(error.detail = %e, "secret expiry sweep failed");
+            }
             if let Err(e) = backend::services::shares::send_expiry_reminders(&core, 500).await {
                 tracing::warn!(error.detail = %e, "expiry reminders failed");
             }

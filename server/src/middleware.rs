@@ -10,11 +10,11 @@ use tracing::Span;
 
 use crate::state::AppState;
 
-/// The path as it may appear in logs: the secret in `/s/{token}` and
+/// The path as it may appear in logs: the secret in `/s/{token}`, `/secret/{token}` and
 /// `/password/{token}` is replaced, and query strings (which may carry cursors or tokens)
 /// are never logged.
 pub fn loggable_path(path: &str) -> String {
-    for prefix in ["/s/", app::PASSWORD_LINK_PREFIX] {
+    for prefix in ["/s/", app::SECRET_LINK_PREFIX, app::PASSWORD_LINK_PREFIX] {
         if let Some(rest) = path.strip_prefix(prefix) {
             return match rest.split_once('/') {
                 Some((_, tail)) => format!("{prefix}[token]/{tail}"),

@@ -50,6 +50,10 @@ impl Bucket {
                 .is_some_and(|rest| rest.starts_with(name))
         };
         if path.starts_with("/s/")
+            // A secret's page, and its reveal.
+            || path.starts_with(app::SECRET_LINK_PREFIX)
+            || path == app::SECRET_OPEN_PATH
+            || server_fn("guest/secret_overview")
             || (method == Method::POST && path == "/api/portal/session")
             // Each upgrade checks a session: reconnect storms are held to the guests' rate.
             || path == "/api/portal/live"

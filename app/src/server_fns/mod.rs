@@ -17,6 +17,7 @@ pub mod portals;
 pub mod records;
 pub mod renewals;
 pub mod reviews;
+pub mod secrets;
 pub mod shares;
 pub mod staff;
 

@@ -6,9 +6,11 @@ use serde::{Deserialize, Serialize};
 mod comments;
 mod register;
 mod requests;
+mod secrets;
 pub use comments::*;
 pub use register::*;
 pub use requests::*;
+pub use secrets::*;
 
 /// The signed-in staff member, with the session's CSRF token for the forms on the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

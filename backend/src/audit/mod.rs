@@ -121,6 +121,20 @@ event_types! {
     CommentDeleted => "comment.deleted",
     /// The portal signing key rotated (details name the new kid and when it signs).
     SigningKeyRotated => "keys.rotated",
+    /// An end-to-end encrypted secret created (details: kind, label, marking, delivery,
+    /// recipient, views, expiry, size — never content, key, code or proof).
+    SecretCreated => "secret.created",
+    /// A secret revealed to a browser that proved its key or code (details: which view,
+    /// how many are left).
+    SecretViewed => "secret.viewed",
+    /// A secret's last view taken: its ciphertext is deleted.
+    SecretBurned => "secret.burned",
+    SecretRevoked => "secret.revoked",
+    /// A secret's time ran out: its ciphertext is deleted.
+    SecretExpired => "secret.expired",
+    /// A reveal with a wrong access code or key (details: the reason, whether it locked
+    /// the secret).
+    SecretAttemptFailed => "secret.attempt_failed",
 }
 
 impl EventType {

@@ -8,6 +8,7 @@ pub mod policy;
 pub mod portal_structure;
 pub mod records;
 pub mod renewal;
+pub mod secrets;
 pub mod review;
 pub mod share;
 pub mod staff;

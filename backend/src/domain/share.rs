@@ -100,6 +100,10 @@ pub enum Denial {
     TooManyAttempts,
     AcknowledgementRequired,
     TermsRequired,
+    /// A secret viewed as many times as allowed (its ciphertext is deleted).
+    SecretGone,
+    /// A secret's access code did not prove the key.
+    WrongAccessCode,
 }
 
 impl Denial {
@@ -122,6 +126,8 @@ impl Denial {
             Denial::TooManyAttempts => "too_many_attempts",
             Denial::AcknowledgementRequired => "acknowledgement_required",
             Denial::TermsRequired => "terms_required",
+            Denial::SecretGone => "secret_gone",
+            Denial::WrongAccessCode => "wrong_access_code",
         }
     }
 
@@ -154,6 +160,10 @@ impl Denial {
                 "You must accept the acknowledgement before the content is shown."
             }
             Denial::TermsRequired => "You must accept the terms before the content is shown.",
+            Denial::SecretGone => {
+                "This secret has been viewed as many times as its sender allowed and is deleted."
+            }
+            Denial::WrongAccessCode => "The access code is not correct.",
         }
     }
 
@@ -167,6 +177,7 @@ impl Denial {
                 | Denial::AccessCountExceeded
                 | Denial::PolicyForbids
                 | Denial::NotAMember
+                | Denial::SecretGone
         )
     }
 }

@@ -105,6 +105,21 @@ pub fn invitation(m: &Invitation<'_>) -> Rendered {
     )
 }
 
+/// A secret's link, mailed to its named recipient. The link holds no key; the access code
+/// comes from the sender by another channel, and this mail says so.
+pub fn secret_link(org: &str, tlp: Option<&str>, what: &str, url: &str, expires: &str) -> Rendered {
+    let body = format!(
+        "Hello,\n\n{org} has sent you {what}, end-to-end encrypted: not even Liaison can read it. The link works until {expires}, for a limited number of views.\n\nTo open it you also need an access code, which the sender gives you separately (by phone, text message or in person). Liaison never sends the code."
+    );
+    frame(
+        org,
+        tlp,
+        format!("{org} sent you {what}"),
+        body,
+        Some(("Open the secret", url)),
+    )
+}
+
 /// What an invitation to a share says.
 #[derive(Clone, Copy, Debug)]
 pub struct Invitation<'a> {

@@ -25,6 +25,7 @@ pub mod records;
 pub mod renewals;
 pub mod responses;
 pub mod reviews;
+pub mod secrets;
 pub mod share_core;
 pub mod shares;
 pub mod signing_keys;

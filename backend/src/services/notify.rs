@@ -121,6 +121,47 @@ pub async fn invitation(
     to_recipient(core, tx, share, "invitation", mail).await
 }
 
+/// A secret's link (which holds no key) to its named recipient.
+#[tracing::instrument(skip_all)]
+pub async fn secret_link(
+    core: &Liaison,
+    tx: &mut Tx,
+    secret: &crate::store::secrets::SecretRow,
+    to: &str,
+    url: &SecretString,
+) -> Result<()> {
+    let org = store::orgs::get(core.db.pool(), &secret.org_id)
+        .await?
+        .ok_or(ServiceError::NotFound("organisation"))?;
+    let what = crate::domain::secrets::SecretKind::parse(&secret.kind)
+        .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown kind", secret.id)))?
+        .with_article();
+    let tlp = Tlp::parse(&secret.tlp).and_then(marking);
+    let mail = templates::secret_link(
+        &org.name,
+        tlp.as_deref(),
+        what,
+        url.expose_secret(),
+        &rfc3339(crate::store::from_millis(secret.expires_at)),
+    );
+    mail::enqueue(
+        tx,
+        &core.sealer,
+        &host(core),
+        core.now_ms(),
+        Draft {
+            org_id: &secret.org_id,
+            kind: "secret_link",
+            share_id: None,
+            to_address: to,
+            to_name: to,
+            mail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The one-time code, in its own mail (never with the link), valid for `valid_minutes`.
 #[tracing::instrument(skip_all)]
 pub async fn verification_code(

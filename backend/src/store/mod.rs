@@ -29,6 +29,7 @@ pub mod records;
 pub mod renewals;
 pub mod responses;
 pub mod reviews;
+pub mod secrets;
 pub mod sessions;
 pub mod shares;
 pub mod signing_keys;

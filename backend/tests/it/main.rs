@@ -23,6 +23,7 @@ mod record_shares;
 mod records;
 mod renewals;
 mod reviews;
+mod secrets;
 mod share_controls;
 mod staff_accounts;
 mod store_story;

@@ -14,6 +14,7 @@ pub mod policy;
 mod portal_sections;
 mod portals;
 mod records;
+pub mod secrets;
 pub mod shares;
 mod staff;
 
@@ -39,6 +40,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(analytics::router())
                 .merge(packages::router())
                 .merge(records::router())
+                .merge(secrets::router())
                 .merge(keys::router())
                 .merge(staff::router())
                 .merge(comments::staff_router()),
@@ -47,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/api/portal",
             access::router(state).merge(comments::portal_router()),
         )
+        .merge(secrets::outside_router())
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
 }

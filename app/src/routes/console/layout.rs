@@ -42,6 +42,7 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
                 <A href="/console/shares/new">"Share a document"</A>
                 <A href="/console/documents">"Documents"</A>
                 <A href="/console/records">"Records"</A>
+                <A href="/console/secrets">"Secrets"</A>
                 <A href="/console/reviews">"Reviews"</A>
                 <A href="/console/renewals">"Renewals"</A>
                 {pages.audit.then(|| view! { <A href="/console/audit">"Audit log"</A> })}

@@ -4,8 +4,10 @@ mod home_page;
 mod landing;
 mod portal_page;
 mod record_view;
+mod secret_page;
 
 pub use home_page::HomePage;
 pub use landing::LandingPage;
 pub use portal_page::PortalPage;
+pub use secret_page::SecretPage;
 pub(crate) use record_view::{custody_line, fields_view};

@@ -66,6 +66,8 @@ impl Policy {
             },
             // An organisation-wide choice: projects do not override it.
             guests_see_staff_names: self.guests_see_staff_names,
+            // Secrets belong to no project: the organisation's rules alone.
+            secrets: self.secrets.clone(),
         }
     }
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::controls::{Method, Scope, Tlp};
+use super::secrets::SecretPolicy;
 
 mod effective;
 
@@ -42,6 +43,8 @@ pub struct Policy {
     pub revoked_link: RevokedLink,
     /// Guests see the names of staff who comment; otherwise "Staff of <organisation>".
     pub guests_see_staff_names: bool,
+    /// End-to-end encrypted secrets: longest lifetime, when a code is needed, recipients.
+    pub secrets: SecretPolicy,
 }
 
 impl Default for Policy {
@@ -58,6 +61,7 @@ impl Default for Policy {
             tlp_ceiling: Tlp::Red,
             revoked_link: RevokedLink::Message,
             guests_see_staff_names: false,
+            secrets: SecretPolicy::default(),
         }
     }
 }
@@ -140,6 +144,9 @@ impl Policy {
                 "allow at least one sharing method",
             ));
         }
+        self.secrets
+            .validate()
+            .map_err(|r| violation(r.field, r.message))?;
         Ok(())
     }
 

@@ -24,6 +24,13 @@ pub struct Harness {
     _dir: tempfile::TempDir,
 }
 
+impl Harness {
+    /// The SQLite database file (SQLite harnesses only), to search what is on disk.
+    pub fn sqlite_path(&self) -> String {
+        self._dir.path().join("liaison.db").display().to_string()
+    }
+}
+
 fn admin_url() -> String {
     std::env::var("LIAISON_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())

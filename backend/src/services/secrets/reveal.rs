@@ -1,0 +1,232 @@
+//! The recipient's side of a secret: what the link's page may say before anything is
+//! revealed ([`overview`]), and the reveal itself ([`open`]), which takes one view and
+//! hands out the ciphertext to a browser that proves it holds the key or the code.
+//!
+//! Invariants: the link's verifier is checked before anything about the secret is said;
+//! a proof is checked under the attempt limits (reserved before the work) before a view is
+//! taken; a view is taken by one conditional update, so two concurrent opens of the last
+//! view cannot both win; the last view deletes the ciphertext in the same transaction.
+
+use secrecy::{ExposeSecret, SecretSlice};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{audit_event, expire};
+use crate::actor::RequestMeta;
+use crate::audit::{AuditActor, EventType};
+use crate::crypto::{constant_time_eq, sha256_hex, KdfHash, ShareToken};
+use crate::domain::secrets::{Delivery, SecretKind, SecretState};
+use crate::domain::{Denial, Tlp};
+use crate::services::share_core::{IP_LIMIT, SHARE_LIMIT};
+use crate::services::{Result, ServiceError};
+use crate::store::{self, attempts::Counter, secrets::SecretRow};
+use crate::Liaison;
+
+/// Whom the audit names for what a link holder does.
+const RECIPIENT: &str = "Secret recipient";
+
+/// What the link's page shows before the reveal. Nothing in it needs the key.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SecretOverview {
+    pub organisation: String,
+    pub kind: SecretKind,
+    pub tlp: Tlp,
+    pub delivery: Delivery,
+    /// The PBKDF2 salt for access code delivery.
+    pub salt: Option<Vec<u8>>,
+    pub views_left: i64,
+    pub max_views: i64,
+    pub expires_at_ms: i64,
+    /// Anything but active: the secret is gone, and the page says why.
+    pub state: SecretState,
+}
+
+/// What a reveal hands out: the nonce followed by the ciphertext.
+pub struct Revealed {
+    pub kind: SecretKind,
+    pub nonce_and_ciphertext: Vec<u8>,
+    pub views_left: i64,
+}
+
+/// The secret a link names, its verifier proven. An unknown or forged link is
+/// [`Denial::UnknownToken`] and says nothing more.
+async fn find(core: &Liaison, token_text: &str) -> Result<SecretRow> {
+    let unknown = || ServiceError::Denied(Denial::UnknownToken);
+    let token = ShareToken::parse(token_text).ok_or_else(unknown)?;
+    let row = store::secrets::find_by_selector(core.db.pool(), token.selector())
+        .await?
+        .ok_or_else(unknown)?;
+    let presented = sha256_hex(token.verifier_secret().expose_secret());
+    if !constant_time_eq(presented.as_bytes(), row.verifier_hash.as_bytes()) {
+        return Err(unknown());
+    }
+    Ok(row)
+}
+
+/// The secret's state as it stands now: an active secret past its expiry is expired here
+/// (ciphertext deleted, audited) rather than waiting for the sweeper.
+async fn standing(core: &Liaison, row: SecretRow, meta: &RequestMeta) -> Result<(SecretRow, SecretState)> {
+    let state = SecretState::parse(&row.state)
+        .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown state", row.id)))?;
+    if state == SecretState::Active && row.expires_at <= core.now_ms() {
+        expire(core, &row.org_id, &row.id, meta).await?;
+        return Ok((row, SecretState::Expired));
+    }
+    Ok((row, state))
+}
+
+/// What the page at `/secret/{token}` may show (no view is taken).
+#[tracing::instrument(skip_all)]
+pub async fn overview(core: &Liaison, token: &str, meta: &RequestMeta) -> Result<SecretOverview> {
+    let (row, state) = standing(core, find(core, token).await?, meta).await?;
+    let organisation = store::orgs::get(core.db.pool(), &row.org_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let parse = |what: &str| ServiceError::fault(format!("secret {} has an unknown {what}", row.id));
+    Ok(SecretOverview {
+        organisation,
+        kind: SecretKind::parse(&row.kind).ok_or_else(|| parse("kind"))?,
+        tlp: Tlp::parse(&row.tlp).ok_or_else(|| parse("marking"))?,
+        delivery: Delivery::parse(&row.delivery).ok_or_else(|| parse("delivery"))?,
+        salt: row.salt.clone(),
+        views_left: row.max_views - row.views,
+        max_views: row.max_views,
+        expires_at_ms: row.expires_at,
+        state,
+    })
+}
+
+fn counters<'a>(row: &'a SecretRow, address: &'a str) -> [Counter<'a>; 2] {
+    [
+        Counter {
+            scope: "secret",
+            subject: &row.id,
+            limit: SHARE_LIMIT,
+        },
+        Counter {
+            scope: "ip",
+            subject: address,
+            limit: IP_LIMIT,
+        },
+    ]
+}
+
+/// Is `proof` the one the secret was made with?
+async fn proves(core: &Liaison, row: &SecretRow, delivery: Delivery, proof: SecretSlice<u8>) -> Result<bool> {
+    Ok(match delivery {
+        Delivery::LinkKey => constant_time_eq(
+            sha256_hex(proof.expose_secret()).as_bytes(),
+            row.proof_hash.as_bytes(),
+        ),
+        Delivery::AccessCode => {
+            core.kdf
+                .verify(proof, &KdfHash::from_stored(row.proof_hash.clone()))
+                .await?
+        }
+    })
+}
+
+/// Reveals a secret to a browser that proves the key (link-key delivery) or the code
+/// (access codes): takes one view and returns the ciphertext. The last view burns it.
+#[tracing::instrument(skip_all)]
+pub async fn open(
+    core: &Liaison,
+    token: &str,
+    proof: SecretSlice<u8>,
+    meta: &RequestMeta,
+) -> Result<Revealed> {
+    let (row, state) = standing(core, find(core, token).await?, meta).await?;
+    match state {
+        SecretState::Active => {}
+        SecretState::Burned => return Err(ServiceError::Denied(Denial::SecretGone)),
+        SecretState::Revoked => return Err(ServiceError::Denied(Denial::Revoked)),
+        SecretState::Expired => return Err(ServiceError::Denied(Denial::Expired)),
+    }
+    let delivery = Delivery::parse(&row.delivery)
+        .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown delivery", row.id)))?;
+    let kind = SecretKind::parse(&row.kind)
+        .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown kind", row.id)))?;
+    let address = meta.ip_subject();
+    let limits = counters(&row, &address);
+    let pool = core.db.pool();
+    let Some(last) = store::attempts::reserve_all(pool, &limits, core.now_ms()).await? else {
+        return Err(ServiceError::Denied(Denial::TooManyAttempts));
+    };
+    let proven = match proves(core, &row, delivery, proof).await {
+        Ok(proven) => proven,
+        Err(e) => {
+            store::attempts::release_all(pool, &limits).await?;
+            return Err(e);
+        }
+    };
+    if !proven {
+        let mut tx = core.db.begin().await?;
+        audit_event(
+            core,
+            &mut tx,
+            &row,
+            EventType::SecretAttemptFailed,
+            AuditActor::LinkHolder { recipient_name: RECIPIENT },
+            json!({ "reason": if delivery == Delivery::AccessCode { "wrong_access_code" } else { "wrong_key" },
+                    "locked": last }),
+            meta,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(ServiceError::Denied(match (last, delivery) {
+            (true, _) => Denial::TooManyAttempts,
+            (false, Delivery::AccessCode) => Denial::WrongAccessCode,
+            // A link whose key does not match was damaged or forged: it names nothing.
+            (false, Delivery::LinkKey) => Denial::UnknownToken,
+        }));
+    }
+    store::attempts::release_all(pool, &limits).await?;
+    take(core, row, kind, meta).await
+}
+
+/// Takes one view and reads the ciphertext, burning it with the last view — all in one
+/// transaction.
+async fn take(core: &Liaison, row: SecretRow, kind: SecretKind, meta: &RequestMeta) -> Result<Revealed> {
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    if !store::secrets::take_view(&mut *tx, &row.org_id, &row.id, now).await? {
+        // Another open took the last view first, or time ran out in between.
+        return Err(ServiceError::Denied(Denial::SecretGone));
+    }
+    let (ciphertext, views) = store::secrets::ciphertext(&mut *tx, &row.org_id, &row.id)
+        .await?
+        .ok_or_else(|| ServiceError::fault(format!("active secret {} has no ciphertext", row.id)))?;
+    let views_left = row.max_views - views;
+    audit_event(
+        core,
+        &mut tx,
+        &row,
+        EventType::SecretViewed,
+        AuditActor::LinkHolder { recipient_name: RECIPIENT },
+        json!({ "view": views, "views_left": views_left }),
+        meta,
+    )
+    .await?;
+    if views_left == 0 {
+        store::secrets::end(&mut *tx, &row.org_id, &row.id, SecretState::Burned.as_str(), now).await?;
+        audit_event(
+            core,
+            &mut tx,
+            &row,
+            EventType::SecretBurned,
+            AuditActor::LinkHolder { recipient_name: RECIPIENT },
+            json!({ "views": views }),
+            meta,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let mut nonce_and_ciphertext = row.nonce;
+    nonce_and_ciphertext.extend_from_slice(&ciphertext);
+    Ok(Revealed {
+        kind,
+        nonce_and_ciphertext,
+        views_left,
+    })
+}
