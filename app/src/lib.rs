@@ -1,6 +1,8 @@
 //! Liaison's UI in Leptos: the admin console, the guest portal, and the server functions
 //! behind them. Compiled twice: with `ssr` into the server, with `hydrate` into wasm. Only
 //! the `ssr` build reaches `backend` (and through it sqlx, crypto and the stores).
+// Leptos view types of the console forms nest deeply (as in `frontend`).
+#![recursion_limit = "256"]
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "ssr")]
@@ -27,8 +29,8 @@ use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
     ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewSharePage, OutboxPage,
     PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, RecordPage,
-    RecordsPage, RenewalsPage, ReviewPage, ReviewsPage, SecretsPage, SettingsPage, ShareDetailPage, SharesPage,
-    TermsPage, UsersPage,
+    RecordsPage, RenewalsPage, ReviewPage, ReviewsPage, SecretsPage, SettingsPage, ShareDetailPage,
+    SharesPage, TermsPage, UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage, SecretPage};
 

@@ -121,10 +121,10 @@ mod browser {
     pub type CryptoResult<T> = Result<T, String>;
 
     fn crypto() -> CryptoResult<web_sys::Crypto> {
-        web_sys::window()
-            .ok_or("no window")?
-            .crypto()
-            .map_err(|_| "this browser has no Web Crypto: open the page over https in a current browser".to_owned())
+        web_sys::window().ok_or("no window")?.crypto().map_err(|_| {
+            "this browser has no Web Crypto: open the page over https in a current browser"
+                .to_owned()
+        })
     }
 
     fn subtle() -> CryptoResult<SubtleCrypto> {
@@ -172,9 +172,8 @@ mod browser {
     /// AES-256-GCM encryption of `plaintext` (the result carries the tag).
     pub async fn encrypt(key: &[u8], nonce: &[u8], plaintext: &[u8]) -> CryptoResult<Vec<u8>> {
         let key = aes_key(key, "encrypt").await?;
-        let mut data = plaintext.to_vec();
         let promise = subtle()?
-            .encrypt_with_object_and_u8_array(&gcm(nonce), &key, &mut data[..])
+            .encrypt_with_object_and_u8_array(&gcm(nonce), &key, plaintext)
             .map_err(failed("encrypt"))?;
         bytes_of(promise, "encrypt").await
     }
@@ -182,11 +181,14 @@ mod browser {
     /// AES-256-GCM decryption; an error when the key is wrong or the bytes were altered.
     pub async fn decrypt(key: &[u8], nonce: &[u8], ciphertext: &[u8]) -> CryptoResult<Vec<u8>> {
         let key = aes_key(key, "decrypt").await?;
-        let mut data = ciphertext.to_vec();
         let promise = subtle()?
-            .decrypt_with_object_and_u8_array(&gcm(nonce), &key, &mut data[..])
+            .decrypt_with_object_and_u8_array(&gcm(nonce), &key, ciphertext)
             .map_err(failed("decrypt"))?;
-        bytes_of(promise, "decrypt: the key does not fit or the data was altered").await
+        bytes_of(
+            promise,
+            "decrypt: the key does not fit or the data was altered",
+        )
+        .await
     }
 
     /// SHA-256 of the proof label and the key: a link-key secret's proof.
@@ -194,7 +196,7 @@ mod browser {
         let mut data = PROOF_LABEL.to_vec();
         data.extend_from_slice(key);
         let promise = subtle()?
-            .digest_with_str_and_u8_array("SHA-256", &mut data[..])
+            .digest_with_str_and_u8_array("SHA-256", &data)
             .map_err(failed("hash"))?;
         bytes_of(promise, "hash").await
     }
@@ -218,7 +220,7 @@ mod browser {
             .create_element("a")
             .map_err(failed("prepare the download"))?
             .dyn_into()
-            .map_err(failed("prepare the download"))?;
+            .map_err(|_| "the browser could not prepare the download".to_owned())?;
         anchor.set_href(&url);
         anchor.set_download(if name.is_empty() { "secret" } else { name });
         anchor.click();
@@ -310,7 +312,8 @@ mod transport {
         let broken = |_| "the browser could not send the request".to_owned();
         let xhr = XmlHttpRequest::new().map_err(broken)?;
         xhr.open("POST", url).map_err(broken)?;
-        xhr.set_request_header("Content-Type", "application/json").map_err(broken)?;
+        xhr.set_request_header("Content-Type", "application/json")
+            .map_err(broken)?;
         xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
         let target = xhr.clone();
         let settled = js_sys::Promise::new(&mut |resolve, reject| {
@@ -327,9 +330,9 @@ mod transport {
             on_progress.forget();
         }
         xhr.send_with_opt_str(Some(json)).map_err(broken)?;
-        JsFuture::from(settled)
-            .await
-            .map_err(|_| "The network request failed. Check your connection and try again.".to_owned())?;
+        JsFuture::from(settled).await.map_err(|_| {
+            "The network request failed. Check your connection and try again.".to_owned()
+        })?;
         let status = xhr.status().map_err(broken)?;
         let body = xhr
             .response()
@@ -360,12 +363,22 @@ mod tests {
     #[test]
     fn an_envelope_round_trips_and_cuts_long_names_on_a_character() {
         let e = envelope("plan.pdf", b"%PDF");
-        assert_eq!(open_envelope(&e), Some(("plan.pdf".into(), b"%PDF".to_vec())));
-        assert_eq!(open_envelope(&envelope("", b"hunter2")), Some((String::new(), b"hunter2".to_vec())));
+        assert_eq!(
+            open_envelope(&e),
+            Some(("plan.pdf".into(), b"%PDF".to_vec()))
+        );
+        assert_eq!(
+            open_envelope(&envelope("", b"hunter2")),
+            Some((String::new(), b"hunter2".to_vec()))
+        );
         let long = "é".repeat(200);
         let (name, _) = open_envelope(&envelope(&long, b"x")).unwrap();
         assert!(name.len() <= MAX_NAME_BYTES && name.chars().all(|c| c == 'é'));
-        assert_eq!(open_envelope(&[0, 0, 1, 0]), None, "a name longer than allowed");
+        assert_eq!(
+            open_envelope(&[0, 0, 1, 0]),
+            None,
+            "a name longer than allowed"
+        );
         assert_eq!(open_envelope(&[0, 0]), None);
     }
 
@@ -375,9 +388,15 @@ mod tests {
         assert_eq!(code, "01234-56789-ABCDE-FGHJK");
         assert!(code_is_well_formed(&code));
         assert!(code_is_well_formed(" o1234 56789 abcde fghjk "));
-        assert_eq!(normalise_code("o1234-56789-abcde-fghjk"), "0123456789ABCDEFGHJK");
+        assert_eq!(
+            normalise_code("o1234-56789-abcde-fghjk"),
+            "0123456789ABCDEFGHJK"
+        );
         assert!(!code_is_well_formed("01234-56789"));
-        assert!(!code_is_well_formed("01234-56789-ABCDE-FGHJU"), "U is not in the alphabet");
+        assert!(
+            !code_is_well_formed("01234-56789-ABCDE-FGHJU"),
+            "U is not in the alphabet"
+        );
     }
 
     #[test]

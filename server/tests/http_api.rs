@@ -35,6 +35,8 @@ mod register;
 mod responses;
 #[path = "http_api/roles.rs"]
 mod roles;
+#[path = "http_api/secrets.rs"]
+mod secrets;
 
 const ORIGIN: &str = "http://127.0.0.1:3000";
 const UPLOAD_LIMIT: usize = 64 * 1024;
@@ -936,6 +938,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "load_document",
         "list_records",
         "load_record",
+        "list_secrets",
         "load_dashboard",
         "list_projects",
         "load_terms_page",
@@ -950,6 +953,7 @@ async fn every_console_form_checks_its_csrf_token() {
         // The guest's functions, under /api/guest (the only ones a portal's domain serves).
         "guest/load_portal",
         "guest/share_landing",
+        "guest/secret_overview",
         "guest/open_share",
         "guest/renew_portal_session",
         "guest/report_print_attempt",

@@ -8,8 +8,8 @@ pub mod policy;
 pub mod portal_structure;
 pub mod records;
 pub mod renewal;
-pub mod secrets;
 pub mod review;
+pub mod secrets;
 pub mod share;
 pub mod staff;
 

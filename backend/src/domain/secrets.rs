@@ -356,17 +356,78 @@ mod tests {
     fn each_rule_names_its_field() {
         let p = SecretPolicy::default();
         let cases: [(SecretTerms, Tlp, &str); 8] = [
-            (SecretTerms { tlp: Tlp::Red, delivery: Delivery::AccessCode, ..terms() }, Tlp::Amber, "tlp"),
-            (SecretTerms { lifetime_minutes: 4, ..terms() }, Tlp::Red, "expires_in_minutes"),
-            (SecretTerms { lifetime_minutes: 7 * 24 * 60 + 1, ..terms() }, Tlp::Red, "expires_in_minutes"),
-            (SecretTerms { max_views: 0, ..terms() }, Tlp::Red, "max_views"),
-            (SecretTerms { max_views: 101, ..terms() }, Tlp::Red, "max_views"),
-            (SecretTerms { tlp: Tlp::Amber, ..terms() }, Tlp::Red, "delivery"),
-            (SecretTerms { tlp: Tlp::Red, ..terms() }, Tlp::Red, "delivery"),
-            (SecretTerms { recipient: SecretRecipient::Email, ..terms() }, Tlp::Red, "delivery"),
+            (
+                SecretTerms {
+                    tlp: Tlp::Red,
+                    delivery: Delivery::AccessCode,
+                    ..terms()
+                },
+                Tlp::Amber,
+                "tlp",
+            ),
+            (
+                SecretTerms {
+                    lifetime_minutes: 4,
+                    ..terms()
+                },
+                Tlp::Red,
+                "expires_in_minutes",
+            ),
+            (
+                SecretTerms {
+                    lifetime_minutes: 7 * 24 * 60 + 1,
+                    ..terms()
+                },
+                Tlp::Red,
+                "expires_in_minutes",
+            ),
+            (
+                SecretTerms {
+                    max_views: 0,
+                    ..terms()
+                },
+                Tlp::Red,
+                "max_views",
+            ),
+            (
+                SecretTerms {
+                    max_views: 101,
+                    ..terms()
+                },
+                Tlp::Red,
+                "max_views",
+            ),
+            (
+                SecretTerms {
+                    tlp: Tlp::Amber,
+                    ..terms()
+                },
+                Tlp::Red,
+                "delivery",
+            ),
+            (
+                SecretTerms {
+                    tlp: Tlp::Red,
+                    ..terms()
+                },
+                Tlp::Red,
+                "delivery",
+            ),
+            (
+                SecretTerms {
+                    recipient: SecretRecipient::Email,
+                    ..terms()
+                },
+                Tlp::Red,
+                "delivery",
+            ),
         ];
         for (t, ceiling, field) in cases {
-            assert_eq!(check_terms(&p, ceiling, &t).unwrap_err().field, field, "{t:?}");
+            assert_eq!(
+                check_terms(&p, ceiling, &t).unwrap_err().field,
+                field,
+                "{t:?}"
+            );
         }
         let only_anyone = SecretPolicy {
             recipients: vec![SecretRecipient::Anyone],
@@ -377,7 +438,12 @@ mod tests {
             delivery: Delivery::AccessCode,
             ..terms()
         };
-        assert_eq!(check_terms(&only_anyone, Tlp::Red, &emailed).unwrap_err().field, "recipient");
+        assert_eq!(
+            check_terms(&only_anyone, Tlp::Red, &emailed)
+                .unwrap_err()
+                .field,
+            "recipient"
+        );
         check_terms(&p, Tlp::Red, &emailed).unwrap();
     }
 
@@ -393,7 +459,10 @@ mod tests {
             code_required_from: Tlp::Red,
             ..SecretPolicy::default()
         };
-        assert_eq!(looser.validate().unwrap_err().field, "secrets.code_required_from");
+        assert_eq!(
+            looser.validate().unwrap_err().field,
+            "secrets.code_required_from"
+        );
         let none = SecretPolicy {
             recipients: vec![],
             ..SecretPolicy::default()
@@ -403,7 +472,10 @@ mod tests {
             max_lifetime_hours: MAX_LIFETIME_HOURS_CEILING + 1,
             ..SecretPolicy::default()
         };
-        assert_eq!(long.validate().unwrap_err().field, "secrets.max_lifetime_hours");
+        assert_eq!(
+            long.validate().unwrap_err().field,
+            "secrets.max_lifetime_hours"
+        );
     }
 
     #[test]

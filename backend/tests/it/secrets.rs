@@ -49,7 +49,10 @@ fn envelope(content: &[u8]) -> Vec<u8> {
 fn encrypt(key: &[u8], nonce: &[u8], plaintext: &[u8]) -> Vec<u8> {
     Aes256Gcm::new_from_slice(key)
         .unwrap()
-        .encrypt(&Nonce::from(<[u8; 12]>::try_from(nonce).unwrap()), plaintext)
+        .encrypt(
+            &Nonce::from(<[u8; 12]>::try_from(nonce).unwrap()),
+            plaintext,
+        )
         .unwrap()
 }
 
@@ -57,7 +60,10 @@ fn decrypt(key: &[u8], nonce_and_ciphertext: &[u8]) -> Vec<u8> {
     let (nonce, ciphertext) = nonce_and_ciphertext.split_at(12);
     Aes256Gcm::new_from_slice(key)
         .unwrap()
-        .decrypt(&Nonce::from(<[u8; 12]>::try_from(nonce).unwrap()), ciphertext)
+        .decrypt(
+            &Nonce::from(<[u8; 12]>::try_from(nonce).unwrap()),
+            ciphertext,
+        )
         .expect("the recipient's key opens the ciphertext")
 }
 
@@ -146,12 +152,11 @@ async fn everything_stored(h: &Harness) -> String {
             .unwrap();
             let mut all = String::new();
             for t in tables {
-                let rows: Vec<String> = sqlx::query_scalar(&format!(
-                    "SELECT row_to_json(t)::text FROM \"{t}\" t"
-                ))
-                .fetch_all(h.core.db.pool())
-                .await
-                .unwrap();
+                let rows: Vec<String> =
+                    sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{t}\" t"))
+                        .fetch_all(h.core.db.pool())
+                        .await
+                        .unwrap();
                 all.push_str(&rows.join("\n"));
             }
             all
@@ -179,13 +184,18 @@ async fn events(h: &Harness, who: &Staff, kind: &str) -> Vec<serde_json::Value> 
 async fn a_link_key_secret_is_ciphertext_until_its_one_view_burns_it(h: Harness) {
     let admin = org_admin(&h, "Ministry").await;
     let s = sealed(Delivery::LinkKey, Tlp::Green, 1, "");
-    let (view, link) = secrets::create(&h.core, &admin, s.new, &meta()).await.unwrap();
+    let (view, link) = secrets::create(&h.core, &admin, s.new, &meta())
+        .await
+        .unwrap();
     assert_eq!(view.state, SecretState::Active);
     let token = token_of(link.expose_secret());
 
     // The server holds no plaintext and no key, anywhere.
     let stored = everything_stored(&h).await;
-    assert!(stored.contains("Wi-Fi for the audit room"), "the search reads what is stored");
+    assert!(
+        stored.contains("Wi-Fi for the audit room"),
+        "the search reads what is stored"
+    );
     assert!(!stored.contains("CANARY-SECRET"), "plaintext stored");
     let key_b64 = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &s.key);
     assert!(!stored.contains(&key_b64), "key stored");
@@ -193,13 +203,21 @@ async fn a_link_key_secret_is_ciphertext_until_its_one_view_burns_it(h: Harness)
     // The page may be loaded any number of times: it takes no view.
     for _ in 0..3 {
         let o = reveal::overview(&h.core, &token, &meta()).await.unwrap();
-        assert_eq!((o.state, o.views_left, o.salt), (SecretState::Active, 1, None));
+        assert_eq!(
+            (o.state, o.views_left, o.salt),
+            (SecretState::Active, 1, None)
+        );
     }
     // A damaged link (wrong key) names nothing and takes nothing.
     let wrong = reveal::open(&h.core, &token, proof(&[0u8; 32]), &meta()).await;
-    assert!(matches!(wrong, Err(ServiceError::Denied(Denial::UnknownToken))));
+    assert!(matches!(
+        wrong,
+        Err(ServiceError::Denied(Denial::UnknownToken))
+    ));
 
-    let opened = reveal::open(&h.core, &token, proof(&s.proof), &meta()).await.unwrap();
+    let opened = reveal::open(&h.core, &token, proof(&s.proof), &meta())
+        .await
+        .unwrap();
     assert_eq!(opened.views_left, 0);
     let plain = decrypt(&s.key, &opened.nonce_and_ciphertext);
     assert_eq!(&plain[4..], PLAINTEXT.as_bytes());
@@ -208,7 +226,10 @@ async fn a_link_key_secret_is_ciphertext_until_its_one_view_burns_it(h: Harness)
     let o = reveal::overview(&h.core, &token, &meta()).await.unwrap();
     assert_eq!(o.state, SecretState::Burned);
     let again = reveal::open(&h.core, &token, proof(&s.proof), &meta()).await;
-    assert!(matches!(again, Err(ServiceError::Denied(Denial::SecretGone))));
+    assert!(matches!(
+        again,
+        Err(ServiceError::Denied(Denial::SecretGone))
+    ));
     let left: Option<Vec<u8>> = sqlx::query_scalar("SELECT ciphertext FROM secrets")
         .fetch_one(h.core.db.pool())
         .await
@@ -216,11 +237,19 @@ async fn a_link_key_secret_is_ciphertext_until_its_one_view_burns_it(h: Harness)
     assert_eq!(left, None, "the ciphertext went with the last view");
 
     // Audited: created, viewed, burned, one failed attempt — none holding key or content.
-    for kind in ["secret.created", "secret.viewed", "secret.burned", "secret.attempt_failed"] {
+    for kind in [
+        "secret.created",
+        "secret.viewed",
+        "secret.burned",
+        "secret.attempt_failed",
+    ] {
         let e = events(&h, &admin, kind).await;
         assert_eq!(e.len(), 1, "{kind}");
         let text = e[0].to_string();
-        assert!(!text.contains("CANARY") && !text.contains(&key_b64), "{kind}: {text}");
+        assert!(
+            !text.contains("CANARY") && !text.contains(&key_b64),
+            "{kind}: {text}"
+        );
     }
     // An unknown or malformed token says nothing about any secret.
     for bad in ["", "x", &token.replace(|c: char| c.is_ascii_digit(), "A")] {
@@ -238,46 +267,79 @@ async fn an_access_code_secret_opens_only_with_the_code_and_locks_after_ten_miss
     let admin = org_admin(&h, "Ministry").await;
     let code = "ABCDE-FGHJK-MNPQR-STVWX";
     let s = sealed(Delivery::AccessCode, Tlp::Amber, 3, code);
-    let (_, link) = secrets::create(&h.core, &admin, s.new, &meta()).await.unwrap();
+    let (_, link) = secrets::create(&h.core, &admin, s.new, &meta())
+        .await
+        .unwrap();
     let token = token_of(link.expose_secret());
     let o = reveal::overview(&h.core, &token, &meta()).await.unwrap();
     assert_eq!(o.delivery, Delivery::AccessCode);
     let salt = o.salt.expect("the page gets the salt");
-    assert!(!everything_stored(&h).await.contains(code), "the code is stored");
+    assert!(
+        !everything_stored(&h).await.contains(code),
+        "the code is stored"
+    );
 
     // The right code opens it; a view is taken.
     let (key, right) = from_code(code, &salt);
-    let opened = reveal::open(&h.core, &token, proof(&right), &meta()).await.unwrap();
+    let opened = reveal::open(&h.core, &token, proof(&right), &meta())
+        .await
+        .unwrap();
     assert_eq!(opened.views_left, 2);
-    assert_eq!(&decrypt(&key, &opened.nonce_and_ciphertext)[4..], PLAINTEXT.as_bytes());
+    assert_eq!(
+        &decrypt(&key, &opened.nonce_and_ciphertext)[4..],
+        PLAINTEXT.as_bytes()
+    );
 
     // Nine wrong codes are each refused as wrong; the tenth locks the secret, and then even
     // the right code waits (the lockout holds whoever asks from wherever).
     for i in 0..10 {
         let (_, wrong) = from_code(&format!("WRONG-{i}"), &salt);
-        let e = reveal::open(&h.core, &token, proof(&wrong), &meta()).await.err().unwrap();
-        let expected = if i < 9 { Denial::WrongAccessCode } else { Denial::TooManyAttempts };
-        assert!(matches!(e, ServiceError::Denied(d) if d == expected), "attempt {i}: {e:?}");
+        let e = reveal::open(&h.core, &token, proof(&wrong), &meta())
+            .await
+            .err()
+            .unwrap();
+        let expected = if i < 9 {
+            Denial::WrongAccessCode
+        } else {
+            Denial::TooManyAttempts
+        };
+        assert!(
+            matches!(e, ServiceError::Denied(d) if d == expected),
+            "attempt {i}: {e:?}"
+        );
     }
     let elsewhere = RequestMeta::new(Some("198.51.100.9".parse().unwrap()), None);
     let locked = reveal::open(&h.core, &token, proof(&right), &elsewhere).await;
-    assert!(matches!(locked, Err(ServiceError::Denied(Denial::TooManyAttempts))));
+    assert!(matches!(
+        locked,
+        Err(ServiceError::Denied(Denial::TooManyAttempts))
+    ));
     // No view was taken by any of it.
-    assert_eq!(reveal::overview(&h.core, &token, &meta()).await.unwrap().views_left, 2);
+    assert_eq!(
+        reveal::overview(&h.core, &token, &meta())
+            .await
+            .unwrap()
+            .views_left,
+        2
+    );
     let failures = events(&h, &admin, "secret.attempt_failed").await;
     assert_eq!(failures.len(), 10);
     assert!(!failures.iter().any(|e| e.to_string().contains("WRONG")));
 
     // After the lockout the right code works again.
     h.clock.advance(time::Duration::minutes(16));
-    reveal::open(&h.core, &token, proof(&right), &meta()).await.unwrap();
+    reveal::open(&h.core, &token, proof(&right), &meta())
+        .await
+        .unwrap();
 }
 
 async fn two_concurrent_opens_of_a_view_once_secret_have_exactly_one_winner(h: Harness) {
     let admin = org_admin(&h, "Ministry").await;
     for round in 0..3 {
         let s = sealed(Delivery::LinkKey, Tlp::Green, 1, "");
-        let (_, link) = secrets::create(&h.core, &admin, s.new, &meta()).await.unwrap();
+        let (_, link) = secrets::create(&h.core, &admin, s.new, &meta())
+            .await
+            .unwrap();
         let token = token_of(link.expose_secret());
         let opens = (0..4).map(|_| {
             let (core, token, p) = (h.core.clone(), token.clone(), s.proof.clone());
@@ -291,7 +353,10 @@ async fn two_concurrent_opens_of_a_view_once_secret_have_exactly_one_winner(h: H
         let winners = results.iter().filter(|r| r.is_ok()).count();
         assert_eq!(winners, 1, "round {round}: {} winners", winners);
         for r in results.iter().filter_map(|r| r.as_ref().err()) {
-            assert!(matches!(r, ServiceError::Denied(Denial::SecretGone)), "{r:?}");
+            assert!(
+                matches!(r, ServiceError::Denied(Denial::SecretGone)),
+                "{r:?}"
+            );
         }
     }
     assert_eq!(events(&h, &admin, "secret.viewed").await.len(), 3);
@@ -311,10 +376,16 @@ async fn the_policy_and_bad_input_are_refused_with_nothing_written(h: Harness) {
     };
     let cases: Vec<(NewSecret, &str)> = vec![
         (try_with(&|s| s.tlp = Tlp::Amber), "delivery"),
-        (try_with(&|s| s.expires_in_minutes = 7 * 24 * 60 + 1), "expires_in_minutes"),
+        (
+            try_with(&|s| s.expires_in_minutes = 7 * 24 * 60 + 1),
+            "expires_in_minutes",
+        ),
         (try_with(&|s| s.max_views = 0), "max_views"),
         (try_with(&|s| s.nonce = vec![1; 8]), "nonce"),
-        (try_with(&|s| s.proof = SecretSlice::from(vec![1u8; 5])), "proof"),
+        (
+            try_with(&|s| s.proof = SecretSlice::from(vec![1u8; 5])),
+            "proof",
+        ),
         (try_with(&|s| s.salt = Some(vec![1; 16])), "salt"),
         (try_with(&|s| s.ciphertext = vec![1; 3]), "ciphertext"),
         (try_with(&|s| s.label = " ".into()), "label"),
@@ -322,14 +393,23 @@ async fn the_policy_and_bad_input_are_refused_with_nothing_written(h: Harness) {
             try_with(&|s| s.recipient_email = Some("counsel@firm.example".into())),
             "delivery",
         ),
-        (try_with(&|s| s.recipient_email = Some("not an address".into())), "recipient_email"),
+        (
+            try_with(&|s| s.recipient_email = Some("not an address".into())),
+            "recipient_email",
+        ),
     ];
     for (new, expected) in cases {
-        assert_eq!(field(secrets::create(&h.core, &admin, new, &meta()).await), expected);
+        assert_eq!(
+            field(secrets::create(&h.core, &admin, new, &meta()).await),
+            expected
+        );
     }
     let mut code_without_salt = sealed(Delivery::AccessCode, Tlp::Red, 1, "A").new;
     code_without_salt.salt = None;
-    assert_eq!(field(secrets::create(&h.core, &admin, code_without_salt, &meta()).await), "salt");
+    assert_eq!(
+        field(secrets::create(&h.core, &admin, code_without_salt, &meta()).await),
+        "salt"
+    );
     // Over the kind's limit: 413, whatever the rest says.
     let mut big = sealed(Delivery::LinkKey, Tlp::Green, 1, "").new;
     big.ciphertext = vec![0; SecretKind::Password.max_ciphertext() + 1];
@@ -345,7 +425,10 @@ async fn the_policy_and_bad_input_are_refused_with_nothing_written(h: Harness) {
         secrets::create(&h.core, &auditor, s, &meta()).await,
         Err(ServiceError::Forbidden(_))
     ));
-    assert!(secrets::list(&h.core, &admin, None).await.unwrap().is_empty());
+    assert!(secrets::list(&h.core, &admin, None)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(events(&h, &admin, "secret.created").await.is_empty());
 }
 
@@ -353,10 +436,16 @@ async fn revocation_and_expiry_delete_the_ciphertext(h: Harness) {
     let admin = org_admin(&h, "Ministry").await;
     let s = sealed(Delivery::LinkKey, Tlp::Green, 5, "");
     let p = s.proof.clone();
-    let (view, link) = secrets::create(&h.core, &admin, s.new, &meta()).await.unwrap();
+    let (view, link) = secrets::create(&h.core, &admin, s.new, &meta())
+        .await
+        .unwrap();
     let token = token_of(link.expose_secret());
-    reveal::open(&h.core, &token, proof(&p), &meta()).await.unwrap();
-    let revoked = secrets::revoke(&h.core, &admin, &view.id, &meta()).await.unwrap();
+    reveal::open(&h.core, &token, proof(&p), &meta())
+        .await
+        .unwrap();
+    let revoked = secrets::revoke(&h.core, &admin, &view.id, &meta())
+        .await
+        .unwrap();
     assert_eq!((revoked.state, revoked.views), (SecretState::Revoked, 1));
     assert!(matches!(
         reveal::open(&h.core, &token, proof(&p), &meta()).await,
@@ -370,17 +459,37 @@ async fn revocation_and_expiry_delete_the_ciphertext(h: Harness) {
     // Expiry: the sweeper ends one; the recipient's own request ends another first.
     let a = sealed(Delivery::LinkKey, Tlp::Green, 5, "");
     let (pa, pb) = (a.proof.clone(), a.proof.clone());
-    let (_, link_a) = secrets::create(&h.core, &admin, a.new, &meta()).await.unwrap();
+    let (_, link_a) = secrets::create(&h.core, &admin, a.new, &meta())
+        .await
+        .unwrap();
     let b = sealed(Delivery::LinkKey, Tlp::Green, 5, "");
-    let (_, link_b) = secrets::create(&h.core, &admin, b.new, &meta()).await.unwrap();
+    let (_, link_b) = secrets::create(&h.core, &admin, b.new, &meta())
+        .await
+        .unwrap();
     h.clock.advance(time::Duration::minutes(61));
     assert!(matches!(
-        reveal::open(&h.core, &token_of(link_b.expose_secret()), proof(&pb), &meta()).await,
+        reveal::open(
+            &h.core,
+            &token_of(link_b.expose_secret()),
+            proof(&pb),
+            &meta()
+        )
+        .await,
         Err(ServiceError::Denied(Denial::Expired))
     ));
-    assert_eq!(secrets::sweep(&h.core, 100).await.unwrap(), 1, "only the one not yet ended");
+    assert_eq!(
+        secrets::sweep(&h.core, 100).await.unwrap(),
+        1,
+        "only the one not yet ended"
+    );
     assert!(matches!(
-        reveal::open(&h.core, &token_of(link_a.expose_secret()), proof(&pa), &meta()).await,
+        reveal::open(
+            &h.core,
+            &token_of(link_a.expose_secret()),
+            proof(&pa),
+            &meta()
+        )
+        .await,
         Err(ServiceError::Denied(Denial::Expired))
     ));
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM secrets WHERE ciphertext IS NOT NULL")
@@ -397,8 +506,13 @@ async fn a_mailed_secret_link_holds_no_key_and_no_code(h: Harness) {
     let code = "ABCDE-FGHJK-MNPQR-STVWX";
     let mut s = sealed(Delivery::AccessCode, Tlp::Red, 1, code);
     s.new.recipient_email = Some("Counsel@Firm.example".into());
-    let (view, link) = secrets::create(&h.core, &admin, s.new, &meta()).await.unwrap();
-    assert_eq!(view.recipient_email.as_deref(), Some("counsel@firm.example"));
+    let (view, link) = secrets::create(&h.core, &admin, s.new, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        view.recipient_email.as_deref(),
+        Some("counsel@firm.example")
+    );
     let mail = local_mail(&h, &admin, "counsel@firm.example", "sent you a password").await;
     assert!(mail.contains(link.expose_secret()), "{mail}");
     assert!(mail.contains("TLP:RED") && mail.contains("access code"));
@@ -409,7 +523,9 @@ async fn secrets_never_cross_organisations(h: Harness) {
     let ours = org_admin(&h, "Ministry").await;
     let theirs = org_admin(&h, "Agency").await;
     let s = sealed(Delivery::LinkKey, Tlp::Green, 1, "");
-    let (view, _) = secrets::create(&h.core, &ours, s.new, &meta()).await.unwrap();
+    let (view, _) = secrets::create(&h.core, &ours, s.new, &meta())
+        .await
+        .unwrap();
     assert!(matches!(
         secrets::get(&h.core, &theirs, &view.id).await,
         Err(ServiceError::NotFound(_))
@@ -418,6 +534,9 @@ async fn secrets_never_cross_organisations(h: Harness) {
         secrets::revoke(&h.core, &theirs, &view.id, &meta()).await,
         Err(ServiceError::NotFound(_))
     ));
-    assert!(secrets::list(&h.core, &theirs, None).await.unwrap().is_empty());
+    assert!(secrets::list(&h.core, &theirs, None)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(secrets::list(&h.core, &ours, None).await.unwrap().len(), 1);
 }

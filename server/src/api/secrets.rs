@@ -36,7 +36,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/secrets",
-            get(list).post(create).layer(DefaultBodyLimit::max(CREATE_LIMIT)),
+            get(list)
+                .post(create)
+                .layer(DefaultBodyLimit::max(CREATE_LIMIT)),
         )
         .route("/secrets/{id}", get(show).delete(revoke))
 }
@@ -70,11 +72,14 @@ fn bytes(field: &'static str, text: &str) -> Result<Vec<u8>, ApiError> {
 
 impl CreateBody {
     fn into_new(self) -> Result<NewSecret, ApiError> {
-        let kind = SecretKind::parse(&self.kind).ok_or_else(|| {
-            invalid("kind", "kind must be password, note, api_secret or file")
+        let kind = SecretKind::parse(&self.kind)
+            .ok_or_else(|| invalid("kind", "kind must be password, note, api_secret or file"))?;
+        let tlp = Tlp::parse(&self.tlp).ok_or_else(|| {
+            invalid(
+                "tlp",
+                "tlp must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED",
+            )
         })?;
-        let tlp = Tlp::parse(&self.tlp)
-            .ok_or_else(|| invalid("tlp", "tlp must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED"))?;
         let delivery = Delivery::parse(&self.delivery)
             .ok_or_else(|| invalid("delivery", "delivery must be link_key or access_code"))?;
         Ok(NewSecret {

@@ -82,6 +82,7 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
         "post_staff_comment" => format!("document={doc}&page=&audience=staff&body=Evil"),
         "edit_staff_comment" => "id=x&body=Evil".into(),
         "delete_staff_comment" => "id=x".into(),
+        "revoke_secret" => "id=x".into(),
         _ => return None,
     })
 }
@@ -111,6 +112,7 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         | "load_terms_page"
         | "list_renewals"
         | "list_reviews"
+        | "list_secrets"
         | "event_filter_options" => String::new(),
         "load_review" => "id=x&show=pending&everyone=&after=".into(),
         "staff_comments" => format!("document={doc}&after=0"),
@@ -131,7 +133,10 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         | "load_share_analytics"
         | "load_dashboard"
         | "list_renewals"
-        | "load_share_comments" => ViewShares,
+        | "load_share_comments"
+        | "list_secrets" => ViewShares,
+        // The secret named does not exist: a permitted role is answered 404.
+        "revoke_secret" => ManageOwnShare,
         // Renewal requests are authorized before they are looked up; the one named here
         // does not exist, so a permitted role is answered 404.
         "decide_renewal" => ManageOwnShare,
@@ -317,6 +322,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "record_links",
         "record_documents",
         "redaction_rules",
+        "secrets",
     ] {
         counts.push(
             sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
@@ -625,6 +631,21 @@ fn rest_cases(doc: &str, share: &str, portal: &str) -> Vec<(Method, String, Send
             ManageRecords,
         ),
         (m("GET"), p("/redaction-rules"), Empty, ViewRecords),
+        (m("GET"), p("/secrets"), Empty, ViewShares),
+        (m("GET"), p("/secrets/x"), Empty, ViewShares),
+        (m("DELETE"), p("/secrets/x"), Empty, ManageOwnShare),
+        (
+            m("POST"),
+            p("/secrets"),
+            Json(json!({
+                "kind": "password", "label": "Evil", "tlp": "GREEN", "delivery": "link_key",
+                "expires_in_minutes": 60, "max_views": 1,
+                "ciphertext": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "nonce": "AAAAAAAAAAAAAAAA",
+                "proof": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            })),
+            CreateShare,
+        ),
         (m("PUT"), p("/redaction-rules/ssn"), Empty, ManagePolicy),
         (m("DELETE"), p("/redaction-rules/ssn"), Empty, ManagePolicy),
         (m("GET"), p("/audit"), Empty, ReadAudit),

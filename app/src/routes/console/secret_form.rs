@@ -8,6 +8,7 @@ use super::secrets::{Made, MadeSecret};
 /// the browser's). The policy's rules are shown where they apply and checked again by
 /// the server, which names the field it refuses.
 #[component]
+#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
 pub(super) fn SecretForm(
     max_lifetime_hours: u32,
     code_required_from: String,
@@ -47,10 +48,11 @@ pub(super) fn SecretForm(
             set_delivery.set("access_code".into());
         }
     });
-    let hours_choices: Vec<(&str, &str)> = [("60", "1 hour"), ("1440", "24 hours"), ("10080", "7 days")]
-        .into_iter()
-        .filter(|(m, _)| m.parse::<u32>().unwrap_or(0) <= max_lifetime_hours * 60)
-        .collect();
+    let hours_choices: Vec<(&str, &str)> =
+        [("60", "1 hour"), ("1440", "24 hours"), ("10080", "7 days")]
+            .into_iter()
+            .filter(|(m, _)| m.parse::<u32>().unwrap_or(0) <= max_lifetime_hours * 60)
+            .collect();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         set_failed.set(None);
@@ -59,14 +61,20 @@ pub(super) fn SecretForm(
             "custom" => match custom_hours.get_untracked().trim().parse::<f64>() {
                 Ok(h) if h > 0.0 => (h * 60.0).round() as i64,
                 _ => {
-                    set_failed.set(Some(("expires_in_minutes".into(), "Give the lifetime in hours, such as 2 or 0.5.".into())));
+                    set_failed.set(Some((
+                        "expires_in_minutes".into(),
+                        "Give the lifetime in hours, such as 2 or 0.5.".into(),
+                    )));
                     return;
                 }
             },
             m => m.parse().unwrap_or(60),
         };
         let Ok(max_views) = views.get_untracked().trim().parse::<i64>() else {
-            set_failed.set(Some(("max_views".into(), "Views is a whole number: 1 means view once.".into())));
+            set_failed.set(Some((
+                "max_views".into(),
+                "Views is a whole number: 1 means view once.".into(),
+            )));
             return;
         };
         let form = Draft {
@@ -79,7 +87,6 @@ pub(super) fn SecretForm(
             minutes,
             max_views,
         };
-        let _ = (&form, file_input, set_busy, set_created);
         #[cfg(feature = "hydrate")]
         {
             let csrf = use_context::<crate::types::CurrentUser>()
@@ -115,7 +122,9 @@ pub(super) fn SecretForm(
         failed
             .get()
             .filter(|(f, _)| !FIELDS.contains(&f.as_str()))
-            .map(|(_, m)| view! { <p class="error" role="alert" data-testid="secret-error">{m}</p> })
+            .map(
+                |(_, m)| view! { <p class="error" role="alert" data-testid="secret-error">{m}</p> },
+            )
     };
     let kinds = [
         ("password", "Password"),
@@ -123,114 +132,126 @@ pub(super) fn SecretForm(
         ("api_secret", "API secret"),
         ("file", "File (up to 10 MB)"),
     ];
+    let what = view! {
+        <fieldset class="choices">
+            <legend>"What to send"</legend>
+            {kinds.into_iter().map(|(value, text)| view! {
+                <label class="check">
+                    <input type="radio" name="kind" value=value checked=value == "password"
+                        on:change=move |_| set_kind.set(value.to_owned()) data-testid=format!("kind-{value}")/>
+                    <span>{text}</span>
+                </label>
+            }).collect_view()}
+        </fieldset>
+        {move || match kind.get().as_str() {
+            "file" => view! {
+                <label>"File"
+                    <input type="file" node_ref=file_input required data-testid="secret-file"/>
+                </label>
+            }.into_any(),
+            "password" => view! {
+                <label>"Password"
+                    <input type="password" autocomplete="new-password" required data-testid="secret-content"
+                        prop:value=move || text.get() on:input=move |ev| set_text.set(event_target_value(&ev))/>
+                </label>
+            }.into_any(),
+            k => {
+                let name = if k == "note" { "Note" } else { "API secret" };
+                view! {
+                    <label>{name}
+                        <textarea rows="5" required spellcheck="false" class=if k == "note" { "" } else { "mono" } data-testid="secret-content"
+                            prop:value=move || text.get() on:input=move |ev| set_text.set(event_target_value(&ev))></textarea>
+                    </label>
+                }.into_any()
+            }
+        }}
+        {error_for("ciphertext")}
+        <label>"Label"
+            <span class="hint">"For your organisation's list and audit log only; the recipient does not see it and it is not encrypted, so do not put the secret here."</span>
+            <input type="text" required maxlength="200" placeholder="Wi-Fi for the audit team" data-testid="secret-label"
+                prop:value=move || label.get() on:input=move |ev| set_label.set(event_target_value(&ev))/>
+        </label>
+        {error_for("label")}
+    }
+    .into_any();
+    let terms = view! {
+        <label>"Marking"
+            <select data-testid="secret-tlp" on:change=move |ev| set_tlp.set(event_target_value(&ev))>
+                {markings.iter().map(|m| {
+                    let m = m.clone();
+                    view! { <option value=m.clone() selected=m == tlp.get_untracked()>{format!("TLP:{m}")}</option> }
+                }).collect_view()}
+            </select>
+            <span class="hint">{format!("From TLP:{code_required_from} on, the organisation's policy requires an access code.")}</span>
+        </label>
+        {error_for("tlp")}
+        <fieldset class="choices">
+            <legend>"Available for"</legend>
+            {hours_choices.into_iter().map(|(value, text)| view! {
+                <label class="check">
+                    <input type="radio" name="lifetime" value=value checked=value == "60"
+                        on:change=move |_| set_lifetime.set(value.to_owned()) data-testid=format!("lifetime-{value}")/>
+                    <span>{text}</span>
+                </label>
+            }).collect_view()}
+            <label class="check">
+                <input type="radio" name="lifetime" value="custom" on:change=move |_| set_lifetime.set("custom".into()) data-testid="lifetime-custom"/>
+                <span>"Hours:"</span>
+            </label>
+            <input type="number" min="0.1" step="0.1" max=max_lifetime_hours aria-label="Custom lifetime in hours"
+                disabled=move || lifetime.get() != "custom" data-testid="lifetime-hours"
+                prop:value=move || custom_hours.get() on:input=move |ev| set_custom_hours.set(event_target_value(&ev))/>
+            <span class="hint">{format!("At most {max_lifetime_hours} hours, as the organisation's policy says.")}</span>
+        </fieldset>
+        {error_for("expires_in_minutes")}
+        <label>"Views"
+            <span class="hint">"1 means view once: the secret is deleted as soon as it is revealed."</span>
+            <input type="number" min="1" max="100" required data-testid="secret-views"
+                prop:value=move || views.get() on:input=move |ev| set_views.set(event_target_value(&ev))/>
+        </label>
+        {error_for("max_views")}
+    }
+    .into_any();
+    let delivery_part = view! {
+        <fieldset class="choices">
+            <legend>"Delivery"</legend>
+            {allow_anyone.then(|| view! {
+                <label class="check">
+                    <input type="radio" name="delivery" value="link_key" data-testid="delivery-link"
+                        prop:checked=move || delivery.get() == "link_key"
+                        disabled=move || needs_code() || !email.get().trim().is_empty()
+                        on:change=move |_| set_delivery.set("link_key".into())/>
+                    <span><strong>"Key in the link"</strong>" — one link carries everything; whoever has it can open the secret"</span>
+                </label>
+            })}
+            <label class="check">
+                <input type="radio" name="delivery" value="access_code" data-testid="delivery-code"
+                    prop:checked=move || delivery.get() == "access_code"
+                    on:change=move |_| set_delivery.set("access_code".into())/>
+                <span><strong>"Link and access code"</strong>" — you send the code by another channel; the key is derived from it"</span>
+            </label>
+        </fieldset>
+        {error_for("delivery")}
+        {allow_email.then(|| view! {
+            <label>"Mail the link to (optional)"
+                <span class="hint">"Liaison mails the link; you give the code yourself. Leave empty to copy the link."</span>
+                <input type="email" autocomplete="off" data-testid="secret-email"
+                    prop:value=move || email.get() on:input=move |ev| set_email.set(event_target_value(&ev))/>
+            </label>
+        })}
+        {error_for("recipient_email")}
+        {error_for("recipient")}
+    }
+    .into_any();
     view! {
         {move || made.get().map(|m| view! { <MadeSecret made=m/> })}
         <section class="panel">
             <h2>"Send a secret"</h2>
             <noscript><p class="notice-warn">"Sending a secret needs JavaScript: your browser encrypts it before it leaves. Allow scripts for this site and reload."</p></noscript>
             <form class="form-grid" on:submit=submit data-testid="secret-form">
-                <fieldset class="choices">
-                    <legend>"What to send"</legend>
-                    {kinds.into_iter().map(|(value, text)| view! {
-                        <label class="check">
-                            <input type="radio" name="kind" value=value checked=value == "password"
-                                on:change=move |_| set_kind.set(value.to_owned()) data-testid=format!("kind-{value}")/>
-                            <span>{text}</span>
-                        </label>
-                    }).collect_view()}
-                </fieldset>
-                {move || match kind.get().as_str() {
-                    "file" => view! {
-                        <label>"File"
-                            <input type="file" node_ref=file_input required data-testid="secret-file"/>
-                        </label>
-                    }.into_any(),
-                    "password" => view! {
-                        <label>"Password"
-                            <input type="password" autocomplete="new-password" required data-testid="secret-content"
-                                prop:value=move || text.get() on:input=move |ev| set_text.set(event_target_value(&ev))/>
-                        </label>
-                    }.into_any(),
-                    k => {
-                        let name = if k == "note" { "Note" } else { "API secret" };
-                        view! {
-                            <label>{name}
-                                <textarea rows="5" required spellcheck="false" class=if k == "note" { "" } else { "mono" } data-testid="secret-content"
-                                    prop:value=move || text.get() on:input=move |ev| set_text.set(event_target_value(&ev))></textarea>
-                            </label>
-                        }.into_any()
-                    }
-                }}
-                {error_for("ciphertext")}
-                <label>"Label"
-                    <span class="hint">"For your organisation's list and audit log only; the recipient does not see it and it is not encrypted, so do not put the secret here."</span>
-                    <input type="text" required maxlength="200" placeholder="Wi-Fi for the audit team" data-testid="secret-label"
-                        prop:value=move || label.get() on:input=move |ev| set_label.set(event_target_value(&ev))/>
-                </label>
-                {error_for("label")}
-                <label>"Marking"
-                    <select data-testid="secret-tlp" on:change=move |ev| set_tlp.set(event_target_value(&ev))>
-                        {markings.iter().map(|m| {
-                            let m = m.clone();
-                            view! { <option value=m.clone() selected=m == tlp.get_untracked()>{format!("TLP:{m}")}</option> }
-                        }).collect_view()}
-                    </select>
-                    <span class="hint">{format!("From TLP:{code_required_from} on, the organisation's policy requires an access code.")}</span>
-                </label>
-                {error_for("tlp")}
-                <fieldset class="choices">
-                    <legend>"Available for"</legend>
-                    {hours_choices.into_iter().map(|(value, text)| view! {
-                        <label class="check">
-                            <input type="radio" name="lifetime" value=value checked=value == "60"
-                                on:change=move |_| set_lifetime.set(value.to_owned()) data-testid=format!("lifetime-{value}")/>
-                            <span>{text}</span>
-                        </label>
-                    }).collect_view()}
-                    <label class="check">
-                        <input type="radio" name="lifetime" value="custom" on:change=move |_| set_lifetime.set("custom".into()) data-testid="lifetime-custom"/>
-                        <span>"Hours:"</span>
-                    </label>
-                    <input type="number" min="0.1" step="0.1" max=max_lifetime_hours aria-label="Custom lifetime in hours"
-                        disabled=move || lifetime.get() != "custom" data-testid="lifetime-hours"
-                        prop:value=move || custom_hours.get() on:input=move |ev| set_custom_hours.set(event_target_value(&ev))/>
-                    <span class="hint">{format!("At most {max_lifetime_hours} hours, as the organisation's policy says.")}</span>
-                </fieldset>
-                {error_for("expires_in_minutes")}
-                <label>"Views"
-                    <span class="hint">"1 means view once: the secret is deleted as soon as it is revealed."</span>
-                    <input type="number" min="1" max="100" required data-testid="secret-views"
-                        prop:value=move || views.get() on:input=move |ev| set_views.set(event_target_value(&ev))/>
-                </label>
-                {error_for("max_views")}
-                <fieldset class="choices">
-                    <legend>"Delivery"</legend>
-                    {allow_anyone.then(|| view! {
-                        <label class="check">
-                            <input type="radio" name="delivery" value="link_key" data-testid="delivery-link"
-                                prop:checked=move || delivery.get() == "link_key"
-                                disabled=move || needs_code() || !email.get().trim().is_empty()
-                                on:change=move |_| set_delivery.set("link_key".into())/>
-                            <span><strong>"Key in the link"</strong>" — one link carries everything; whoever has it can open the secret"</span>
-                        </label>
-                    })}
-                    <label class="check">
-                        <input type="radio" name="delivery" value="access_code" data-testid="delivery-code"
-                            prop:checked=move || delivery.get() == "access_code"
-                            on:change=move |_| set_delivery.set("access_code".into())/>
-                        <span><strong>"Link and access code"</strong>" — you send the code by another channel; the key is derived from it"</span>
-                    </label>
-                </fieldset>
-                {error_for("delivery")}
-                {allow_email.then(|| view! {
-                    <label>"Mail the link to (optional)"
-                        <span class="hint">"Liaison mails the link; you give the code yourself. Leave empty to copy the link."</span>
-                        <input type="email" autocomplete="off" data-testid="secret-email"
-                            prop:value=move || email.get() on:input=move |ev| set_email.set(event_target_value(&ev))/>
-                    </label>
-                })}
-                {error_for("recipient_email")}
-                {error_for("recipient")}
+                {what}
+                {terms}
+                {delivery_part}
                 <button type="submit" class="btn btn-primary" data-testid="create-secret"
                     disabled=move || !hydrated.get() || busy.get().is_some()>"Encrypt and create"</button>
                 {move || busy.get().map(|b| view! { <p class="loading" role="status" data-testid="secret-busy">{b}</p> })}
@@ -252,8 +273,9 @@ const FIELDS: [&str; 8] = [
     "recipient",
 ];
 
-/// The form's values, read when it is submitted.
+/// The form's values, read when it is submitted (and used in the browser only).
 #[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 struct Draft {
     kind: String,
     label: String,
@@ -289,14 +311,21 @@ mod browser {
     ) -> Result<Made, Refusal> {
         busy.set(Some("Encrypting in this browser…".into()));
         let plaintext = if d.kind == "file" {
-            let file = file.ok_or_else(|| ("ciphertext".to_owned(), "Choose a file to send.".to_owned()))?;
+            let file =
+                file.ok_or_else(|| ("ciphertext".to_owned(), "Choose a file to send.".to_owned()))?;
             if file.size() > 10.0 * 1024.0 * 1024.0 {
                 return Err((
                     "ciphertext".into(),
-                    format!("The file is {}; a secret file may be at most 10 MB.", client::human_size(file.size())),
+                    format!(
+                        "The file is {}; a secret file may be at most 10 MB.",
+                        client::human_size(file.size())
+                    ),
                 ));
             }
-            envelope(&file.name(), &client::file_bytes(&file).await.map_err(here)?)
+            envelope(
+                &file.name(),
+                &client::file_bytes(&file).await.map_err(here)?,
+            )
         } else {
             if d.text.is_empty() {
                 return Err(("ciphertext".into(), "Type the secret to send.".into()));
@@ -307,7 +336,9 @@ mod browser {
         let (key, proof, salt, code) = if d.delivery == "access_code" {
             let code = client::code_from(&client::random_bytes(20).map_err(here)?);
             let salt = client::random_bytes(16).map_err(here)?;
-            busy.set(Some("Deriving the key from a new access code (a few seconds)…".into()));
+            busy.set(Some(
+                "Deriving the key from a new access code (a few seconds)…".into(),
+            ));
             let (key, proof) = client::derive_from_code(&code, &salt).await.map_err(here)?;
             (key, proof, Some(salt), Some(code))
         } else {
@@ -315,7 +346,9 @@ mod browser {
             let proof = client::proof_of_key(&key).await.map_err(here)?;
             (key, proof, None, None)
         };
-        let ciphertext = client::encrypt(&key, &nonce, &plaintext).await.map_err(here)?;
+        let ciphertext = client::encrypt(&key, &nonce, &plaintext)
+            .await
+            .map_err(here)?;
         let email = d.email.trim().to_owned();
         let body = serde_json::json!({
             "kind": d.kind,
@@ -335,7 +368,10 @@ mod browser {
         busy.set(Some("Sending the ciphertext…".into()));
         let report: Box<dyn Fn(f64, f64)> = Box::new(move |sent, total| {
             if total > 0.0 {
-                busy.set(Some(format!("Sending the ciphertext… {:.0}%", sent / total * 100.0)));
+                busy.set(Some(format!(
+                    "Sending the ciphertext… {:.0}%",
+                    sent / total * 100.0
+                )));
             }
         });
         let answer = client::post_json(crate::CONSOLE_SECRETS_PATH, &body, Some(report))
@@ -351,7 +387,9 @@ mod browser {
         let link = serde_json::from_slice::<serde_json::Value>(&answer.body)
             .ok()
             .and_then(|v| v["link"].as_str().map(str::to_owned))
-            .ok_or_else(|| here("The server did not say where the secret is. Look for it in the list."))?;
+            .ok_or_else(|| {
+                here("The server did not say where the secret is. Look for it in the list.")
+            })?;
         let link = match &code {
             Some(_) => link,
             None => format!("{link}#{}", b64url(&key)),

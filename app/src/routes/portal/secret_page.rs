@@ -35,14 +35,18 @@ pub fn SecretPage() -> impl IntoView {
     }
 }
 
-/// What a reveal ended in.
+/// What a reveal ended in (made in the browser only).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 enum Shown {
     Text(String),
     File { name: String, bytes: usize },
 }
 
+/// The reveal form and what it shows. Its handlers act in the browser only; the server
+/// renders the form as it stands before the reveal.
 #[component]
+#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
 fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
     let SecretReadyView {
         organisation,
@@ -65,27 +69,35 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
     let (left, set_left) = signal(views_left);
     let (masked, set_masked) = signal(true);
     let file_bytes = StoredValue::new_local(None::<(String, Vec<u8>)>);
-    let kind_for_reveal = kind.clone();
+    let secret = StoredValue::new((token, salt, kind.clone()));
     let reveal = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         set_failed.set(None);
-        let _ = (&token, &salt, &kind_for_reveal, code, file_bytes);
         #[cfg(feature = "hydrate")]
         {
-            let (token, salt, kind) = (token.clone(), salt.clone(), kind_for_reveal.clone());
+            let (token, salt, kind) = secret.get_value();
             let typed = code.get_untracked();
             leptos::task::spawn_local(async move {
                 let outcome = browser::reveal(&token, salt.as_deref(), &typed, set_busy).await;
                 set_busy.set(None);
                 match outcome {
-                    Ok(browser::Revealed { name, content, views_left }) => {
+                    Ok(browser::Revealed {
+                        name,
+                        content,
+                        views_left,
+                    }) => {
                         set_left.set(views_left);
                         if kind == "file" {
-                            set_shown.set(Some(Shown::File { name: name.clone(), bytes: content.len() }));
+                            set_shown.set(Some(Shown::File {
+                                name: name.clone(),
+                                bytes: content.len(),
+                            }));
                             let _ = crate::secret_client::offer_download(&name, &content);
                             file_bytes.set_value(Some((name, content)));
                         } else {
-                            set_shown.set(Some(Shown::Text(String::from_utf8_lossy(&content).into_owned())));
+                            set_shown.set(Some(Shown::Text(
+                                String::from_utf8_lossy(&content).into_owned(),
+                            )));
                         }
                     }
                     Err(browser::Refused::Gone(message)) => set_gone.set(Some(message)),
@@ -132,7 +144,7 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
         })}
         {move || match shown.get() {
             None if gone.get().is_none() => view! {
-                <form class="form-grid" on:submit=reveal.clone() data-testid="reveal-form">
+                <form class="form-grid" on:submit=reveal data-testid="reveal-form">
                     {access_code.then(|| view! {
                         <label for="secret-code">"Access code"</label>
                         <p class="hint" id="secret-code-hint">"The sender gives you this code separately from the link, for example by phone."</p>
@@ -259,15 +271,22 @@ mod browser {
         }
         let views_left = answer.views_left.unwrap_or(0);
         if answer.body.len() < 12 + 16 {
-            return Err(Refused::Gone("The server sent something that is not a secret.".into()));
+            return Err(Refused::Gone(
+                "The server sent something that is not a secret.".into(),
+            ));
         }
         let (nonce, ciphertext) = answer.body.split_at(12);
         let plain = client::decrypt(&key, nonce, ciphertext)
             .await
             .map_err(|_| Refused::Gone("The secret could not be decrypted: the key does not fit it. Ask the sender to send it again.".into()))?;
-        let (name, content) = open_envelope(&plain)
-            .ok_or_else(|| Refused::Gone("The decrypted secret is not in the expected form.".into()))?;
+        let (name, content) = open_envelope(&plain).ok_or_else(|| {
+            Refused::Gone("The decrypted secret is not in the expected form.".into())
+        })?;
         client::forget_fragment();
-        Ok(Revealed { name, content, views_left })
+        Ok(Revealed {
+            name,
+            content,
+            views_left,
+        })
     }
 }

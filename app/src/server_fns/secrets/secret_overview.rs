@@ -33,7 +33,11 @@ pub async fn secret_overview(token: String) -> Result<SecretPageView, AppError> 
             organisation: o.organisation,
             kind: o.kind.as_str().to_owned(),
             kind_label: o.kind.with_article().to_owned(),
-            tlp: if o.tlp == Tlp::Clear { String::new() } else { o.tlp.label() },
+            tlp: if o.tlp == Tlp::Clear {
+                String::new()
+            } else {
+                o.tlp.label()
+            },
             access_code: o.delivery == backend::domain::secrets::Delivery::AccessCode,
             salt: o.salt.as_deref().map(crate::secret_client::b64url),
             views_left: o.views_left,
@@ -49,7 +53,10 @@ pub async fn secret_overview(token: String) -> Result<SecretPageView, AppError> 
         }
         Err(ServiceError::Denied(d)) => {
             fail_view(ServiceError::Denied(d));
-            gone(d.code(), "This link does not lead to a secret. Check that you copied all of it.")
+            gone(
+                d.code(),
+                "This link does not lead to a secret. Check that you copied all of it.",
+            )
         }
         Err(e) => return Err(fail(e)),
     };

@@ -263,7 +263,12 @@ pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<SecretView> {
 /// Revokes a secret: its ciphertext is deleted now, and its link says it was withdrawn.
 /// Its creator may; so may whoever may revoke any share.
 #[tracing::instrument(skip_all)]
-pub async fn revoke(core: &Liaison, who: &Staff, id: &str, meta: &RequestMeta) -> Result<SecretView> {
+pub async fn revoke(
+    core: &Liaison,
+    who: &Staff,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<SecretView> {
     authorize(who, Action::ManageOwnShare)?;
     let pool = core.db.pool();
     let row = store::secrets::get(pool, &who.org_id, id)
@@ -274,7 +279,15 @@ pub async fn revoke(core: &Liaison, who: &Staff, id: &str, meta: &RequestMeta) -
     }
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
-    if !store::secrets::end(&mut *tx, &who.org_id, id, SecretState::Revoked.as_str(), now).await? {
+    if !store::secrets::end(
+        &mut *tx,
+        &who.org_id,
+        id,
+        SecretState::Revoked.as_str(),
+        now,
+    )
+    .await?
+    {
         return Err(ServiceError::Conflict(format!(
             "this secret is already {}",
             row.state
@@ -312,14 +325,24 @@ pub async fn sweep(core: &Liaison, batch: i64) -> Result<usize> {
 }
 
 /// Ends an overdue secret as expired and audits it; `false` if it had already ended.
-pub(crate) async fn expire(core: &Liaison, org_id: &str, id: &str, meta: &RequestMeta) -> Result<bool> {
+pub(crate) async fn expire(
+    core: &Liaison,
+    org_id: &str,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<bool> {
     let Some(row) = store::secrets::get(core.db.pool(), org_id, id).await? else {
         return Ok(false);
     };
     let mut tx = core.db.begin().await?;
-    let ended =
-        store::secrets::end(&mut *tx, org_id, id, SecretState::Expired.as_str(), core.now_ms())
-            .await?;
+    let ended = store::secrets::end(
+        &mut *tx,
+        org_id,
+        id,
+        SecretState::Expired.as_str(),
+        core.now_ms(),
+    )
+    .await?;
     if ended {
         audit_event(
             core,

@@ -65,7 +65,11 @@ async fn find(core: &Liaison, token_text: &str) -> Result<SecretRow> {
 
 /// The secret's state as it stands now: an active secret past its expiry is expired here
 /// (ciphertext deleted, audited) rather than waiting for the sweeper.
-async fn standing(core: &Liaison, row: SecretRow, meta: &RequestMeta) -> Result<(SecretRow, SecretState)> {
+async fn standing(
+    core: &Liaison,
+    row: SecretRow,
+    meta: &RequestMeta,
+) -> Result<(SecretRow, SecretState)> {
     let state = SecretState::parse(&row.state)
         .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown state", row.id)))?;
     if state == SecretState::Active && row.expires_at <= core.now_ms() {
@@ -83,7 +87,8 @@ pub async fn overview(core: &Liaison, token: &str, meta: &RequestMeta) -> Result
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
-    let parse = |what: &str| ServiceError::fault(format!("secret {} has an unknown {what}", row.id));
+    let parse =
+        |what: &str| ServiceError::fault(format!("secret {} has an unknown {what}", row.id));
     Ok(SecretOverview {
         organisation,
         kind: SecretKind::parse(&row.kind).ok_or_else(|| parse("kind"))?,
@@ -113,7 +118,12 @@ fn counters<'a>(row: &'a SecretRow, address: &'a str) -> [Counter<'a>; 2] {
 }
 
 /// Is `proof` the one the secret was made with?
-async fn proves(core: &Liaison, row: &SecretRow, delivery: Delivery, proof: SecretSlice<u8>) -> Result<bool> {
+async fn proves(
+    core: &Liaison,
+    row: &SecretRow,
+    delivery: Delivery,
+    proof: SecretSlice<u8>,
+) -> Result<bool> {
     Ok(match delivery {
         Delivery::LinkKey => constant_time_eq(
             sha256_hex(proof.expose_secret()).as_bytes(),
@@ -187,7 +197,12 @@ pub async fn open(
 
 /// Takes one view and reads the ciphertext, burning it with the last view — all in one
 /// transaction.
-async fn take(core: &Liaison, row: SecretRow, kind: SecretKind, meta: &RequestMeta) -> Result<Revealed> {
+async fn take(
+    core: &Liaison,
+    row: SecretRow,
+    kind: SecretKind,
+    meta: &RequestMeta,
+) -> Result<Revealed> {
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     if !store::secrets::take_view(&mut *tx, &row.org_id, &row.id, now).await? {
@@ -196,26 +211,39 @@ async fn take(core: &Liaison, row: SecretRow, kind: SecretKind, meta: &RequestMe
     }
     let (ciphertext, views) = store::secrets::ciphertext(&mut *tx, &row.org_id, &row.id)
         .await?
-        .ok_or_else(|| ServiceError::fault(format!("active secret {} has no ciphertext", row.id)))?;
+        .ok_or_else(|| {
+            ServiceError::fault(format!("active secret {} has no ciphertext", row.id))
+        })?;
     let views_left = row.max_views - views;
     audit_event(
         core,
         &mut tx,
         &row,
         EventType::SecretViewed,
-        AuditActor::LinkHolder { recipient_name: RECIPIENT },
+        AuditActor::LinkHolder {
+            recipient_name: RECIPIENT,
+        },
         json!({ "view": views, "views_left": views_left }),
         meta,
     )
     .await?;
     if views_left == 0 {
-        store::secrets::end(&mut *tx, &row.org_id, &row.id, SecretState::Burned.as_str(), now).await?;
+        store::secrets::end(
+            &mut *tx,
+            &row.org_id,
+            &row.id,
+            SecretState::Burned.as_str(),
+            now,
+        )
+        .await?;
         audit_event(
             core,
             &mut tx,
             &row,
             EventType::SecretBurned,
-            AuditActor::LinkHolder { recipient_name: RECIPIENT },
+            AuditActor::LinkHolder {
+                recipient_name: RECIPIENT,
+            },
             json!({ "views": views }),
             meta,
         )
