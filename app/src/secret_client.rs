@@ -4,7 +4,9 @@
 //!
 //! The format, which any other client must follow to interoperate (README, "Secrets"):
 //! - plaintext envelope: a 4-byte big-endian name length, the file name (UTF-8, empty for
-//!   text kinds, at most 255 bytes), then the content;
+//!   text kinds, at most 255 bytes), a 4-byte big-endian content length, the content, then
+//!   zeros up to a multiple of 1 KiB (text kinds) or 64 KiB (files), so the ciphertext's
+//!   size does not tell a password's length;
 //! - AES-256-GCM under a 32-byte key with a fresh 12-byte nonce, no associated data;
 //! - link-key delivery: the key is random; the link's fragment is its unpadded base64url;
 //!   the proof is SHA-256 of `liaison-secret-proof:` followed by the key;
@@ -27,6 +29,9 @@ const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const CODE_CHARS: usize = 20;
 /// The most a file's name may take in the envelope.
 pub const MAX_NAME_BYTES: usize = 255;
+/// Envelope padding blocks (the server states the same figures).
+pub const TEXT_PADDING: usize = 1024;
+pub const FILE_PADDING: usize = 64 * 1024;
 
 pub fn b64url(bytes: &[u8]) -> String {
     B64URL.encode(bytes)
@@ -36,28 +41,58 @@ pub fn from_b64url(text: &str) -> Option<Vec<u8>> {
     B64URL.decode(text.trim().trim_end_matches('=')).ok()
 }
 
-/// The envelope around a secret's content (see the module's doc).
-pub fn envelope(name: &str, content: &[u8]) -> Vec<u8> {
+/// The envelope around a secret's content, padded to a multiple of `block` (see the
+/// module's doc).
+pub fn envelope(name: &str, content: &[u8], block: usize) -> Vec<u8> {
     let mut cut = name.len().min(MAX_NAME_BYTES);
     while !name.is_char_boundary(cut) {
         cut -= 1;
     }
     let name = &name.as_bytes()[..cut];
-    let mut out = Vec::with_capacity(4 + name.len() + content.len());
+    let len = 8 + name.len() + content.len();
+    let mut out = Vec::with_capacity(len.div_ceil(block.max(1)) * block.max(1));
     out.extend_from_slice(&(name.len() as u32).to_be_bytes());
     out.extend_from_slice(name);
+    out.extend_from_slice(&(content.len() as u32).to_be_bytes());
     out.extend_from_slice(content);
+    out.resize(len.div_ceil(block.max(1)) * block.max(1), 0);
     out
 }
 
 /// The name and content an envelope holds; `None` if it is not one.
 pub fn open_envelope(bytes: &[u8]) -> Option<(String, Vec<u8>)> {
-    let len = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
-    if len > MAX_NAME_BYTES {
+    let word = |at: usize| -> Option<usize> {
+        Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
+    };
+    let name_len = word(0)?;
+    if name_len > MAX_NAME_BYTES {
         return None;
     }
-    let name = std::str::from_utf8(bytes.get(4..4 + len)?).ok()?.to_owned();
-    Some((name, bytes[4 + len..].to_vec()))
+    let name = std::str::from_utf8(bytes.get(4..4 + name_len)?)
+        .ok()?
+        .to_owned();
+    let content_len = word(4 + name_len)?;
+    let start = 8 + name_len;
+    let content = bytes.get(start..start.checked_add(content_len)?)?.to_vec();
+    Some((name, content))
+}
+
+/// A file name safe to save under: no path separators, control or bidirectional
+/// formatting characters (which could disguise an extension), never empty.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '/' | '\\' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        })
+        .collect();
+    let trimmed = cleaned.trim().trim_start_matches('.');
+    if trimmed.is_empty() {
+        "secret".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 /// An access code from 20 random bytes' worth of choices: `ABCDE-FGHJK-MNPQR-STVWX`.
@@ -209,10 +244,14 @@ mod browser {
         Ok(Uint8Array::new(&buffer).to_vec())
     }
 
-    /// Saves `bytes` as a download named `name` (from memory: nothing is fetched).
+    /// Saves `bytes` as a download named `name` (cleaned, see [`super::safe_file_name`]),
+    /// from memory: nothing is fetched. The object URL is revoked a minute later, so the
+    /// plaintext does not stay addressable while the page is open.
     pub fn offer_download(name: &str, bytes: &[u8]) -> CryptoResult<()> {
         let parts = Array::of1(&Uint8Array::from(bytes));
-        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)
+        let kind = web_sys::BlobPropertyBag::new();
+        kind.set_type("application/octet-stream");
+        let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &kind)
             .map_err(failed("prepare the download"))?;
         let url = web_sys::Url::create_object_url_with_blob(&blob)
             .map_err(failed("prepare the download"))?;
@@ -222,8 +261,14 @@ mod browser {
             .dyn_into()
             .map_err(|_| "the browser could not prepare the download".to_owned())?;
         anchor.set_href(&url);
-        anchor.set_download(if name.is_empty() { "secret" } else { name });
+        anchor.set_download(&super::safe_file_name(name));
         anchor.click();
+        leptos::prelude::set_timeout(
+            move || {
+                let _ = web_sys::Url::revoke_object_url(&url);
+            },
+            std::time::Duration::from_secs(60),
+        );
         Ok(())
     }
 
@@ -361,25 +406,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_envelope_round_trips_and_cuts_long_names_on_a_character() {
-        let e = envelope("plan.pdf", b"%PDF");
+    fn an_envelope_round_trips_padded_and_cuts_long_names_on_a_character() {
+        let e = envelope("plan.pdf", b"%PDF", FILE_PADDING);
+        assert_eq!(e.len(), FILE_PADDING);
         assert_eq!(
             open_envelope(&e),
             Some(("plan.pdf".into(), b"%PDF".to_vec()))
         );
+        // Two passwords of different lengths make envelopes of one size.
+        let short = envelope("", b"hunter2", TEXT_PADDING);
+        let long = envelope("", b"correct horse battery staple", TEXT_PADDING);
+        assert_eq!((short.len(), long.len()), (TEXT_PADDING, TEXT_PADDING));
         assert_eq!(
-            open_envelope(&envelope("", b"hunter2")),
+            open_envelope(&short),
             Some((String::new(), b"hunter2".to_vec()))
         );
-        let long = "é".repeat(200);
-        let (name, _) = open_envelope(&envelope(&long, b"x")).unwrap();
+        assert_eq!(
+            envelope("", &[1; 1020], TEXT_PADDING).len(),
+            2 * TEXT_PADDING
+        );
+        let name = "é".repeat(200);
+        let (name, _) = open_envelope(&envelope(&name, b"x", 1)).unwrap();
         assert!(name.len() <= MAX_NAME_BYTES && name.chars().all(|c| c == 'é'));
         assert_eq!(
             open_envelope(&[0, 0, 1, 0]),
             None,
             "a name longer than allowed"
         );
+        assert_eq!(
+            open_envelope(&[0, 0, 0, 0, 0, 0, 0, 9, 1]),
+            None,
+            "content past the end"
+        );
         assert_eq!(open_envelope(&[0, 0]), None);
+    }
+
+    #[test]
+    fn saved_file_names_cannot_hide_their_extension_or_leave_the_folder() {
+        assert_eq!(safe_file_name("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(safe_file_name("../../etc/passwd"), "etcpasswd");
+        assert_eq!(safe_file_name("a\\b\nc.txt"), "abc.txt");
+        assert_eq!(safe_file_name(" .. "), "secret");
+        assert_eq!(safe_file_name("Plan 2026.pdf"), "Plan 2026.pdf");
+    }
+
+    /// The browser's and the server's figures are one contract.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_format_agrees_with_the_server() {
+        use backend::domain::secrets as server;
+        assert_eq!(CODE_ITERATIONS, server::CODE_ITERATIONS);
+        assert_eq!(MAX_NAME_BYTES, server::MAX_NAME_BYTES);
+        assert_eq!(TEXT_PADDING, server::TEXT_PADDING);
+        assert_eq!(FILE_PADDING, server::FILE_PADDING);
+        assert_eq!(
+            crate::SECRET_LINK_PREFIX,
+            backend::services::secrets::LINK_PREFIX
+        );
+        // The largest file, in its envelope with the longest name, fits the server's limit.
+        let name = "n".repeat(MAX_NAME_BYTES);
+        let biggest = envelope(&name, &vec![0; server::MAX_FILE_BYTES], FILE_PADDING).len() + 16;
+        assert_eq!(biggest, server::SecretKind::File.max_ciphertext());
     }
 
     #[test]

@@ -1133,6 +1133,47 @@ async fn console_policy_form_saves_and_refuses_bad_input() {
     assert_eq!(saved["tlp_ceiling"], "AMBER");
     assert_eq!(saved["revoked_link"], "not_found");
     assert_eq!(app.counts().await.2, before.2 + 1, "the change is audited");
+
+    // Settings the form does not hold keep their value; the secrets fieldset counts when
+    // it is there, and its refusals name their field.
+    let mut rest = saved.clone();
+    rest["guests_see_staff_names"] = json!(true);
+    rest["secrets"]["max_lifetime_hours"] = json!(12);
+    let r = app
+        .call(Method::PUT, "/api/v1/policy", Some(&app.key), Some(rest))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let form = "default_expiry=7&max_expiry_days=60&default_max_access_count=0&\
+                scope_single_revision=on&method_link=on&tlp_ceiling=RED&revoked_link=message";
+    let r = app.send(post(form.into())).await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let kept = policy().await;
+    assert_eq!(kept["guests_see_staff_names"], true, "{kept}");
+    assert_eq!(kept["secrets"]["max_lifetime_hours"], 12, "{kept}");
+    let r = app
+        .send(post(format!(
+            "{form}&secret_fields=1&secret_max_lifetime_hours=48&secret_code_required_from=GREEN&\
+             secret_recipient_anyone=on"
+        )))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let secrets = policy().await["secrets"].clone();
+    assert_eq!(
+        secrets,
+        json!({ "max_lifetime_hours": 48, "code_required_from": "GREEN", "recipients": ["anyone"] })
+    );
+    let r = app
+        .send(post(format!(
+            "{form}&secret_fields=1&secret_max_lifetime_hours=48&secret_code_required_from=RED"
+        )))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(
+        r.json()["field"],
+        "secrets.code_required_from",
+        "{}",
+        r.text()
+    );
 }
 
 #[tokio::test]

@@ -450,6 +450,11 @@ pub struct PolicyView {
     pub allowed_methods: Vec<String>,
     pub tlp_ceiling: String,
     pub revoked_link: String,
+    /// Secrets: the longest lifetime, the marking from which a code is required, and who
+    /// may receive them (`anyone`, `email`).
+    pub secret_max_lifetime_hours: u32,
+    pub secret_code_required_from: String,
+    pub secret_recipients: Vec<String>,
     /// Only administrators may change it; others see it read-only.
     pub is_admin: bool,
 }

@@ -61,14 +61,24 @@ impl SecretKind {
         }
     }
 
-    /// The most ciphertext a secret of this kind may have: its content limit plus the
-    /// envelope (a file's name) and the AES-GCM tag.
+    /// The block the browser pads this kind's envelope to, so that the ciphertext's size
+    /// tells nobody (not staff, not a database copy) a password's exact length.
+    pub fn padding_block(self) -> usize {
+        match self {
+            SecretKind::File => FILE_PADDING,
+            _ => TEXT_PADDING,
+        }
+    }
+
+    /// The most ciphertext a secret of this kind may have: its content limit in the
+    /// envelope (lengths and a file's name), padded, and the AES-GCM tag.
     pub fn max_ciphertext(self) -> usize {
         let content = match self {
             SecretKind::File => MAX_FILE_BYTES,
             _ => MAX_TEXT_BYTES,
         };
-        content + ENVELOPE_OVERHEAD
+        let block = self.padding_block();
+        (content + ENVELOPE_HEADER).div_ceil(block) * block + GCM_TAG_BYTES
     }
 }
 
@@ -176,10 +186,14 @@ impl SecretState {
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// A password, note or API secret's content limit (UTF-8 bytes).
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
-/// The envelope around the content (a 4-byte name length and a name of at most
-/// [`MAX_NAME_BYTES`]) and the 16-byte AES-GCM tag.
-pub const ENVELOPE_OVERHEAD: usize = 4 + MAX_NAME_BYTES + 16;
+/// The envelope's header at its largest: a 4-byte name length, a name of at most
+/// [`MAX_NAME_BYTES`], a 4-byte content length. Zeros then pad it to the kind's block.
+pub const ENVELOPE_HEADER: usize = 4 + MAX_NAME_BYTES + 4;
 pub const MAX_NAME_BYTES: usize = 255;
+/// Padding blocks: 1 KiB for text kinds, 64 KiB for files.
+pub const TEXT_PADDING: usize = 1024;
+pub const FILE_PADDING: usize = 64 * 1024;
+pub const GCM_TAG_BYTES: usize = 16;
 /// AES-GCM nonce, PBKDF2 salt and proof sizes, in bytes.
 pub const NONCE_BYTES: usize = 12;
 pub const SALT_BYTES: usize = 16;
@@ -333,6 +347,21 @@ pub fn check_terms(
     Ok(())
 }
 
+/// Whether a secret made under `t` may still be revealed under the policy as it is now
+/// (tightened since, it binds existing secrets at their next reveal, as it does shares).
+/// `t.lifetime_minutes` is the whole lifetime the secret was given.
+pub fn still_allowed(
+    policy: &SecretPolicy,
+    tlp_ceiling: Tlp,
+    t: &SecretTerms,
+) -> Result<(), SecretRefusal> {
+    let t = SecretTerms {
+        lifetime_minutes: t.lifetime_minutes.max(MIN_LIFETIME_MINUTES),
+        ..*t
+    };
+    check_terms(policy, tlp_ceiling, &t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,6 +477,44 @@ mod tests {
     }
 
     #[test]
+    fn a_tightened_policy_binds_secrets_already_made() {
+        let made = SecretTerms {
+            tlp: Tlp::Amber,
+            delivery: Delivery::LinkKey,
+            lifetime_minutes: 2,
+            ..terms()
+        };
+        let then = SecretPolicy {
+            code_required_from: Tlp::Red,
+            ..SecretPolicy::default()
+        };
+        // Made when AMBER needed no code (a policy this module no longer accepts as valid
+        // is still what an old row may have been made under); a short lifetime is no fault.
+        assert!(still_allowed(&then, Tlp::Red, &made).is_ok());
+        let now = SecretPolicy::default();
+        assert_eq!(
+            still_allowed(&now, Tlp::Red, &made).unwrap_err().field,
+            "delivery"
+        );
+        assert_eq!(
+            still_allowed(&then, Tlp::Green, &made).unwrap_err().field,
+            "tlp"
+        );
+        let shorter = SecretPolicy {
+            max_lifetime_hours: 1,
+            ..then.clone()
+        };
+        let long = SecretTerms {
+            lifetime_minutes: 24 * 60,
+            ..made
+        };
+        assert_eq!(
+            still_allowed(&shorter, Tlp::Red, &long).unwrap_err().field,
+            "expires_in_minutes"
+        );
+    }
+
+    #[test]
     fn a_policy_may_require_codes_earlier_but_never_later_than_amber() {
         let stricter = SecretPolicy {
             code_required_from: Tlp::Clear,
@@ -479,11 +546,10 @@ mod tests {
     }
 
     #[test]
-    fn the_file_limit_allows_ten_mebibytes_and_a_named_envelope() {
-        assert_eq!(
-            SecretKind::File.max_ciphertext(),
-            10 * 1024 * 1024 + 4 + 255 + 16
-        );
+    fn the_file_limit_allows_ten_mebibytes_in_a_named_padded_envelope() {
+        // 10 MiB and a header do not fill 161 blocks of 64 KiB; 161 blocks and the tag do.
+        assert_eq!(SecretKind::File.max_ciphertext(), 161 * 64 * 1024 + 16);
+        assert_eq!(SecretKind::Password.max_ciphertext(), 65 * 1024 + 16);
         assert!(SecretKind::Password.max_ciphertext() < SecretKind::File.max_ciphertext());
         for k in SecretKind::ALL {
             assert_eq!(SecretKind::parse(k.as_str()), Some(k));

@@ -115,8 +115,11 @@ impl Db {
             Engine::Sqlite => pool.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(
+                        // secure_delete: what is deleted (a burnt secret's ciphertext) is
+                        // overwritten, not left in free pages.
                         "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                         PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                         PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                         PRAGMA secure_delete = ON;",
                     )
                     .await?;
                     Ok(())

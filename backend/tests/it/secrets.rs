@@ -25,6 +25,7 @@ both_engines!(
     revocation_and_expiry_delete_the_ciphertext,
     a_mailed_secret_link_holds_no_key_and_no_code,
     secrets_never_cross_organisations,
+    a_tightened_policy_a_portal_domain_or_a_bad_proof_open_nothing,
 );
 
 const PLAINTEXT: &str = "CANARY-SECRET-7f3a hunter2";
@@ -40,10 +41,20 @@ struct Sealed {
     proof: Vec<u8>,
 }
 
+/// The browser's envelope for a text kind: no name, the content's length, the content,
+/// zeros to 1 KiB.
 fn envelope(content: &[u8]) -> Vec<u8> {
     let mut out = 0u32.to_be_bytes().to_vec();
+    out.extend_from_slice(&(content.len() as u32).to_be_bytes());
     out.extend_from_slice(content);
+    out.resize(out.len().div_ceil(1024) * 1024, 0);
     out
+}
+
+/// The content of an envelope.
+fn content(envelope: &[u8]) -> &[u8] {
+    let len = u32::from_be_bytes(envelope[4..8].try_into().unwrap()) as usize;
+    &envelope[8..8 + len]
 }
 
 fn encrypt(key: &[u8], nonce: &[u8], plaintext: &[u8]) -> Vec<u8> {
@@ -220,7 +231,7 @@ async fn a_link_key_secret_is_ciphertext_until_its_one_view_burns_it(h: Harness)
         .unwrap();
     assert_eq!(opened.views_left, 0);
     let plain = decrypt(&s.key, &opened.nonce_and_ciphertext);
-    assert_eq!(&plain[4..], PLAINTEXT.as_bytes());
+    assert_eq!(content(&plain), PLAINTEXT.as_bytes());
 
     // Burned: the ciphertext is gone, the page says so, a second reveal is refused.
     let o = reveal::overview(&h.core, &token, &meta()).await.unwrap();
@@ -286,7 +297,7 @@ async fn an_access_code_secret_opens_only_with_the_code_and_locks_after_ten_miss
         .unwrap();
     assert_eq!(opened.views_left, 2);
     assert_eq!(
-        &decrypt(&key, &opened.nonce_and_ciphertext)[4..],
+        content(&decrypt(&key, &opened.nonce_and_ciphertext)),
         PLAINTEXT.as_bytes()
     );
 
@@ -323,7 +334,11 @@ async fn an_access_code_secret_opens_only_with_the_code_and_locks_after_ten_miss
         2
     );
     let failures = events(&h, &admin, "secret.attempt_failed").await;
-    assert_eq!(failures.len(), 10);
+    assert_eq!(
+        failures.len(),
+        11,
+        "ten wrong codes and the refusal while locked"
+    );
     assert!(!failures.iter().any(|e| e.to_string().contains("WRONG")));
 
     // After the lockout the right code works again.
@@ -539,4 +554,95 @@ async fn secrets_never_cross_organisations(h: Harness) {
         .unwrap()
         .is_empty());
     assert_eq!(secrets::list(&h.core, &ours, None).await.unwrap().len(), 1);
+}
+
+async fn a_tightened_policy_a_portal_domain_or_a_bad_proof_open_nothing(h: Harness) {
+    use backend::actor::{PortalSite, Site};
+    use backend::domain::RevokedLink;
+    let admin = org_admin(&h, "Ministry").await;
+    let s = sealed(Delivery::LinkKey, Tlp::Green, 3, "");
+    let p = s.proof.clone();
+    let (view, link) = secrets::create(&h.core, &admin, s.new, &meta())
+        .await
+        .unwrap();
+    let token = token_of(link.expose_secret());
+
+    // A malformed proof is refused before any attempt is counted or view taken.
+    for _ in 0..20 {
+        assert!(matches!(
+            reveal::open(&h.core, &token, proof(&[1; 7]), &meta()).await,
+            Err(ServiceError::Invalid { field: "proof", .. })
+        ));
+    }
+    // A portal's domain serves no secret, not even its page.
+    let portal = meta().on(Site::Portal(PortalSite {
+        org_id: admin.org_id.clone(),
+        portal_id: "p".into(),
+        domain: "portal.example.org".into(),
+    }));
+    assert!(matches!(
+        reveal::overview(&h.core, &token, &portal).await,
+        Err(ServiceError::Denied(Denial::UnknownToken))
+    ));
+    assert!(matches!(
+        reveal::open(&h.core, &token, proof(&p), &portal).await,
+        Err(ServiceError::Denied(Denial::UnknownToken))
+    ));
+
+    // The organisation now requires codes from CLEAR on: the key-in-link secret closes at
+    // its next reveal, and opens again when the policy allows it again.
+    let mut policy = backend::services::policy::get(&h.core, &admin)
+        .await
+        .unwrap();
+    let before = policy.clone();
+    policy.secrets.code_required_from = Tlp::Clear;
+    backend::services::policy::set(&h.core, &admin, policy, &meta())
+        .await
+        .unwrap();
+    for r in [
+        reveal::overview(&h.core, &token, &meta()).await.map(|_| ()),
+        reveal::open(&h.core, &token, proof(&p), &meta())
+            .await
+            .map(|_| ()),
+    ] {
+        assert!(
+            matches!(r, Err(ServiceError::Denied(Denial::PolicyForbids))),
+            "{r:?}"
+        );
+    }
+    backend::services::policy::set(&h.core, &admin, before.clone(), &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        reveal::open(&h.core, &token, proof(&p), &meta())
+            .await
+            .unwrap()
+            .views_left,
+        2
+    );
+
+    // Revoked, where the policy says a revoked link shows nothing: unknown.
+    secrets::revoke(&h.core, &admin, &view.id, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        reveal::overview(&h.core, &token, &meta())
+            .await
+            .unwrap()
+            .state,
+        SecretState::Revoked
+    );
+    let mut hiding = before;
+    hiding.revoked_link = RevokedLink::NotFound;
+    backend::services::policy::set(&h.core, &admin, hiding, &meta())
+        .await
+        .unwrap();
+    assert!(matches!(
+        reveal::overview(&h.core, &token, &meta()).await,
+        Err(ServiceError::Denied(Denial::UnknownToken))
+    ));
+    assert!(matches!(
+        reveal::open(&h.core, &token, proof(&p), &meta()).await,
+        Err(ServiceError::Denied(Denial::UnknownToken))
+    ));
 }

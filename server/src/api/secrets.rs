@@ -26,8 +26,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{invalid, ApiError};
-use crate::extract::{ApiJson, ApiStaff, ConsoleStaff, Meta};
+use crate::extract::{ApiStaff, ConsoleStaff, Meta};
 use crate::state::AppState;
+
+/// A reveal's body limit: a token and a proof.
+pub const OPEN_LIMIT: usize = 1024;
 
 /// A create body's limit: a 10 MiB file's ciphertext in base64 and the fields around it.
 pub const CREATE_LIMIT: usize = (MAX_FILE_BYTES + 4096) / 3 * 4 + 64 * 1024;
@@ -98,14 +101,12 @@ impl CreateBody {
     }
 }
 
-/// A JSON body, a body over the limit answered 413 rather than as bad JSON.
-fn body(parsed: Result<Json<CreateBody>, JsonRejection>) -> Result<CreateBody, ApiError> {
+/// A JSON body; one over `limit` is answered 413 rather than as bad JSON.
+fn body<T>(parsed: Result<Json<T>, JsonRejection>, limit: usize) -> Result<T, ApiError> {
     match parsed {
         Ok(Json(b)) => Ok(b),
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Err(ApiError(ServiceError::PayloadTooLarge {
-                limit: CREATE_LIMIT,
-            }))
+            Err(ApiError(ServiceError::PayloadTooLarge { limit }))
         }
         Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError(
             ServiceError::UnsupportedMedia("send the body as application/json".into()),
@@ -135,7 +136,7 @@ async fn create(
     Meta(meta): Meta,
     parsed: Result<Json<CreateBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let body = body(parsed)?;
+    let body = body(parsed, CREATE_LIMIT)?;
     if body.csrf.is_some() {
         return Err(invalid("csrf", "API requests carry no CSRF token"));
     }
@@ -149,7 +150,7 @@ pub async fn console_create(
     Meta(meta): Meta,
     parsed: Result<Json<CreateBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let body = body(parsed)?;
+    let body = body(parsed, CREATE_LIMIT)?;
     let presented = body.csrf.as_deref().unwrap_or_default();
     let expected = csrf.unwrap_or_default();
     if expected.is_empty()
@@ -212,8 +213,9 @@ pub struct OpenBody {
 pub async fn open(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    ApiJson(body): ApiJson<OpenBody>,
+    parsed: Result<Json<OpenBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body(parsed, OPEN_LIMIT)?;
     let token = SecretString::from(body.token);
     let proof = SecretSlice::from(bytes("proof", &body.proof)?);
     let revealed = reveal::open(&state.core, token.expose_secret(), proof, &meta).await?;
@@ -238,7 +240,10 @@ pub async fn open(
 /// Both routes outside `/api/v1`, each with its body limit.
 pub fn outside_router() -> Router<AppState> {
     Router::new()
-        .route(app::SECRET_OPEN_PATH, post(open))
+        .route(
+            app::SECRET_OPEN_PATH,
+            post(open).layer(DefaultBodyLimit::max(OPEN_LIMIT)),
+        )
         .route(
             app::CONSOLE_SECRETS_PATH,
             post(console_create).layer(DefaultBodyLimit::max(CREATE_LIMIT)),

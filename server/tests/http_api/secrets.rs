@@ -25,8 +25,11 @@ fn proof() -> Vec<u8> {
 
 /// A link-key password secret's create body, as a browser would send it.
 fn body(extra: Value) -> Value {
+    let content = b"CANARY-HTTP correct horse";
     let mut plaintext = 0u32.to_be_bytes().to_vec();
-    plaintext.extend_from_slice(b"CANARY-HTTP correct horse");
+    plaintext.extend_from_slice(&(content.len() as u32).to_be_bytes());
+    plaintext.extend_from_slice(content);
+    plaintext.resize(1024, 0);
     let ciphertext = Aes256Gcm::new_from_slice(&KEY)
         .unwrap()
         .encrypt(&Nonce::from(NONCE), plaintext.as_slice())
@@ -109,7 +112,7 @@ async fn a_secret_made_over_rest_is_revealed_as_bytes_to_its_proof_and_then_gone
                 ciphertext,
             )
             .unwrap();
-        assert_eq!(&plain[4..], b"CANARY-HTTP correct horse");
+        assert_eq!(&plain[8..8 + 25], b"CANARY-HTTP correct horse");
     }
     let gone = app.open_secret(&token, &proof()).await;
     assert_eq!(

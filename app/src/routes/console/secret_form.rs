@@ -1,7 +1,7 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use super::secrets::{Made, MadeSecret};
+use super::secrets::Made;
 
 /// The form that encrypts a secret in this browser and sends only ciphertext to
 /// `POST /console/secrets`. Without scripts it says it needs them (the encryption is
@@ -16,6 +16,7 @@ pub(super) fn SecretForm(
     allow_anyone: bool,
     allow_email: bool,
     set_created: WriteSignal<u32>,
+    set_made: WriteSignal<Option<Made>>,
 ) -> impl IntoView {
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
@@ -36,7 +37,6 @@ pub(super) fn SecretForm(
     let (email, set_email) = signal(String::new());
     let (busy, set_busy) = signal(None::<String>);
     let (failed, set_failed) = signal(None::<(String, String)>);
-    let (made, set_made) = signal(None::<Made>);
     let file_input = NodeRef::<html::Input>::new();
     let order = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
     let rank = move |m: &str| order.iter().position(|o| *o == m).unwrap_or(0);
@@ -196,13 +196,15 @@ pub(super) fn SecretForm(
             }).collect_view()}
             <label class="check">
                 <input type="radio" name="lifetime" value="custom" on:change=move |_| set_lifetime.set("custom".into()) data-testid="lifetime-custom"/>
-                <span>"Hours:"</span>
+                <span>"Another lifetime"</span>
             </label>
-            <input type="number" min="0.1" step="0.1" max=max_lifetime_hours aria-label="Custom lifetime in hours"
+        </fieldset>
+        <label>"Lifetime in hours"
+            <span class="hint">{format!("For another lifetime: at most {max_lifetime_hours} hours, as the organisation's policy says.")}</span>
+            <input type="number" min="0.1" step="0.1" max=max_lifetime_hours
                 disabled=move || lifetime.get() != "custom" data-testid="lifetime-hours"
                 prop:value=move || custom_hours.get() on:input=move |ev| set_custom_hours.set(event_target_value(&ev))/>
-            <span class="hint">{format!("At most {max_lifetime_hours} hours, as the organisation's policy says.")}</span>
-        </fieldset>
+        </label>
         {error_for("expires_in_minutes")}
         <label>"Views"
             <span class="hint">"1 means view once: the secret is deleted as soon as it is revealed."</span>
@@ -244,7 +246,6 @@ pub(super) fn SecretForm(
     }
     .into_any();
     view! {
-        {move || made.get().map(|m| view! { <MadeSecret made=m/> })}
         <section class="panel">
             <h2>"Send a secret"</h2>
             <noscript><p class="notice-warn">"Sending a secret needs JavaScript: your browser encrypts it before it leaves. Allow scripts for this site and reload."</p></noscript>
@@ -325,12 +326,13 @@ mod browser {
             envelope(
                 &file.name(),
                 &client::file_bytes(&file).await.map_err(here)?,
+                client::FILE_PADDING,
             )
         } else {
             if d.text.is_empty() {
                 return Err(("ciphertext".into(), "Type the secret to send.".into()));
             }
-            envelope("", d.text.as_bytes())
+            envelope("", d.text.as_bytes(), client::TEXT_PADDING)
         };
         let nonce = client::random_bytes(12).map_err(here)?;
         let (key, proof, salt, code) = if d.delivery == "access_code" {

@@ -12,6 +12,8 @@ use crate::types::{SecretRowView, SecretsPageView};
 pub fn SecretsPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeSecret>::new();
     let (created, set_created) = signal(0u32);
+    // Above the list, which reloads once a secret is made: what was made stays shown.
+    let (made, set_made) = signal(None::<Made>);
     let page = Resource::new(
         move || (revoke.version().get(), created.get()),
         |_| list_secrets(),
@@ -21,11 +23,12 @@ pub fn SecretsPage() -> impl IntoView {
         <Title text="Secrets · Liaison"/>
         <h1>"Secrets"</h1>
         <p class="muted">"Send a password, a note, an API secret or a file that only its recipient can read. Your browser encrypts it before it leaves; Liaison keeps only ciphertext, deletes it after the last view, at expiry or when you revoke it, and records every view."</p>
+        {move || made.get().map(|m| view! { <MadeSecret made=m/> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(e) => view! { <p class="error" role="alert">{crate::error_text(&e)}</p> }.into_any(),
-                    Ok(v) => view! { <SecretsBody v revoke set_created/> }.into_any(),
+                    Ok(v) => view! { <SecretsBody v revoke set_created set_made/> }.into_any(),
                 }
             })}
         </Transition>
@@ -38,6 +41,7 @@ fn SecretsBody(
     v: SecretsPageView,
     revoke: ServerAction<RevokeSecret>,
     set_created: WriteSignal<u32>,
+    set_made: WriteSignal<Option<Made>>,
 ) -> impl IntoView {
     let SecretsPageView {
         secrets,
@@ -50,7 +54,7 @@ fn SecretsBody(
     } = v;
     view! {
         {may_create.then(|| view! {
-            <super::secret_form::SecretForm max_lifetime_hours code_required_from markings allow_anyone allow_email set_created/>
+            <super::secret_form::SecretForm max_lifetime_hours code_required_from markings allow_anyone allow_email set_created set_made/>
         })}
         <h2>"Sent secrets"</h2>
         {if secrets.is_empty() {

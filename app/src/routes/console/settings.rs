@@ -122,8 +122,35 @@ fn PolicyForm(policy: PolicyView, save: ServerAction<SavePolicy>) -> impl IntoVi
                     </select>
                 </label>
             </fieldset>
+            <SecretsPolicy policy=policy.clone() readonly/>
             {(!readonly).then(|| view! { <button type="submit" class="btn btn-primary" data-testid="save-policy">"Save"</button> })}
         </ActionForm>
+    }
+}
+
+/// The secrets part of the policy form.
+#[component]
+fn SecretsPolicy(policy: PolicyView, readonly: bool) -> impl IntoView {
+    let has = |v: &str| policy.secret_recipients.iter().any(|x| x == v);
+    view! {
+        <fieldset disabled=readonly>
+            <legend>"Secrets"</legend>
+            <input type="hidden" name="secret_fields" value="1"/>
+            <label>"Longest lifetime of a secret (hours)"
+                <input type="number" name="secret_max_lifetime_hours" min="1" max="720" required
+                    value=policy.secret_max_lifetime_hours.to_string() data-testid="secret-max-hours"/>
+            </label>
+            <label>"An access code is required from"
+                <select name="secret_code_required_from" data-testid="secret-code-from">
+                    {TLPS.into_iter().take(3).map(|t| view! {
+                        <option value=t selected=policy.secret_code_required_from == t>{format!("TLP:{t}")}</option>
+                    }).collect_view()}
+                </select>
+                <span class="hint">"Secrets with this marking or a stricter one travel as a link plus a code sent separately."</span>
+            </label>
+            <label class="check"><input type="checkbox" name="secret_recipient_anyone" checked=has("anyone")/>" Anyone the sender gives the link to"</label>
+            <label class="check"><input type="checkbox" name="secret_recipient_email" checked=has("email")/>" A named address Liaison mails the link to"</label>
+        </fieldset>
     }
 }
 

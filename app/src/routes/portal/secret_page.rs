@@ -60,7 +60,17 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
         expires_at,
     } = ready;
     let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    // The link's key, taken out of the address bar (and so out of the tab's history) as
+    // soon as the page runs; kept in memory for the reveal.
+    let key = StoredValue::new_local(None::<String>);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            key.set_value(crate::secret_client::fragment());
+            crate::secret_client::forget_fragment();
+        }
+        set_hydrated.set(true);
+    });
     let (code, set_code) = signal(String::new());
     let (busy, set_busy) = signal(None::<&'static str>);
     let (failed, set_failed) = signal(None::<String>);
@@ -78,7 +88,15 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
             let (token, salt, kind) = secret.get_value();
             let typed = code.get_untracked();
             leptos::task::spawn_local(async move {
-                let outcome = browser::reveal(&token, salt.as_deref(), &typed, set_busy).await;
+                let link_key = key.get_value();
+                let outcome = browser::reveal(
+                    &token,
+                    salt.as_deref(),
+                    link_key.as_deref(),
+                    &typed,
+                    set_busy,
+                )
+                .await;
                 set_busy.set(None);
                 match outcome {
                     Ok(browser::Revealed {
@@ -231,6 +249,7 @@ mod browser {
     pub async fn reveal(
         token: &str,
         salt: Option<&str>,
+        link_key: Option<&str>,
         typed_code: &str,
         busy: WriteSignal<Option<&'static str>>,
     ) -> Result<Revealed, Refused> {
@@ -249,8 +268,8 @@ mod browser {
                     .map_err(Refused::Retry)?
             }
             None => {
-                let key = client::fragment()
-                    .and_then(|k| from_b64url(&k))
+                let key = link_key
+                    .and_then(from_b64url)
                     .filter(|k| k.len() == 32)
                     .ok_or_else(|| {
                         Refused::Retry("This link is missing its key, the part after “#”. Copy the whole link you were sent and open it again.".into())
@@ -282,7 +301,6 @@ mod browser {
         let (name, content) = open_envelope(&plain).ok_or_else(|| {
             Refused::Gone("The decrypted secret is not in the expected form.".into())
         })?;
-        client::forget_fragment();
         Ok(Revealed {
             name,
             content,

@@ -33,6 +33,9 @@ pub(crate) fn policy_view(p: &backend::domain::Policy, is_admin: bool) -> Policy
         allowed_methods: names(&p.allowed_methods),
         tlp_ceiling: name(&p.tlp_ceiling),
         revoked_link: name(&p.revoked_link),
+        secret_max_lifetime_hours: p.secrets.max_lifetime_hours,
+        secret_code_required_from: name(&p.secrets.code_required_from),
+        secret_recipients: names(&p.secrets.recipients),
         is_admin,
     }
 }

@@ -24,11 +24,18 @@ pub struct PolicyForm {
     pub method_federated: Option<String>,
     pub tlp_ceiling: String,
     pub revoked_link: String,
+    /// Present when the form holds the secrets fieldset (its checkboxes then count).
+    pub secret_fields: Option<String>,
+    pub secret_max_lifetime_hours: Option<String>,
+    pub secret_code_required_from: Option<String>,
+    pub secret_recipient_anyone: Option<String>,
+    pub secret_recipient_email: Option<String>,
 }
 
-/// Replaces the organisation's External Access settings (administrators). Checkboxes
+/// Changes the organisation's External Access settings (administrators). Checkboxes
 /// arrive only when ticked; `default_expiry` is 7, 14, 30 or "custom" (then
-/// `custom_expiry_days` counts). Existing shares meet the new policy at their next access.
+/// `custom_expiry_days` counts). Settings the form does not hold keep their value.
+/// Existing shares and secrets meet the new policy at their next access.
 #[server]
 pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppError> {
     use backend::services::ServiceError;
@@ -53,6 +60,11 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppE
         method_federated,
         tlp_ceiling,
         revoked_link,
+        secret_fields,
+        secret_max_lifetime_hours,
+        secret_code_required_from,
+        secret_recipient_anyone,
+        secret_recipient_email,
     } = form;
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
@@ -78,7 +90,7 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppE
             .map(|(name, _)| (*name).to_owned())
             .collect()
     };
-    let body = serde_json::json!({
+    let form_fields = serde_json::json!({
         "default_expiry_days": default_expiry_days,
         "max_expiry_days": number("max_expiry_days", &max_expiry_days)?,
         "allow_custom_expiry": crate::server_fns::ticked(&allow_custom_expiry),
@@ -100,6 +112,26 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppE
         "tlp_ceiling": tlp_ceiling,
         "revoked_link": revoked_link,
     });
+    // What the form holds, over the policy as it stands.
+    let current = backend::services::policy::get(&ctx.core, &staff)
+        .await
+        .map_err(fail)?;
+    let mut body =
+        serde_json::to_value(current).map_err(|e| fail(ServiceError::fault(e.to_string())))?;
+    for (key, value) in form_fields.as_object().into_iter().flatten() {
+        body[key] = value.clone();
+    }
+    if crate::server_fns::ticked(&secret_fields) {
+        let hours = secret_max_lifetime_hours.as_deref().unwrap_or_default();
+        body["secrets"] = serde_json::json!({
+            "max_lifetime_hours": number("secrets.max_lifetime_hours", hours)?,
+            "code_required_from": secret_code_required_from.unwrap_or_default(),
+            "recipients": ticked_names(&[
+                ("anyone", &secret_recipient_anyone),
+                ("email", &secret_recipient_email),
+            ]),
+        });
+    }
     let policy: backend::domain::Policy = serde_json::from_value(body).map_err(|e| {
         fail(ServiceError::Invalid {
             field: "policy",

@@ -12,13 +12,15 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{audit_event, expire};
-use crate::actor::RequestMeta;
+use crate::actor::{RequestMeta, Site};
 use crate::audit::{AuditActor, EventType};
 use crate::crypto::{constant_time_eq, sha256_hex, KdfHash, ShareToken};
-use crate::domain::secrets::{Delivery, SecretKind, SecretState};
-use crate::domain::{Denial, Tlp};
+use crate::domain::secrets::{
+    self, Delivery, SecretKind, SecretRecipient, SecretState, SecretTerms, PROOF_BYTES,
+};
+use crate::domain::{Denial, RevokedLink, Tlp};
 use crate::services::share_core::{IP_LIMIT, SHARE_LIMIT};
-use crate::services::{Result, ServiceError};
+use crate::services::{policy, Result, ServiceError};
 use crate::store::{self, attempts::Counter, secrets::SecretRow};
 use crate::Liaison;
 
@@ -49,9 +51,13 @@ pub struct Revealed {
 }
 
 /// The secret a link names, its verifier proven. An unknown or forged link is
-/// [`Denial::UnknownToken`] and says nothing more.
-async fn find(core: &Liaison, token_text: &str) -> Result<SecretRow> {
+/// [`Denial::UnknownToken`] and says nothing more; so is any link asked on a portal's
+/// domain (secrets are the installation's own).
+async fn find(core: &Liaison, token_text: &str, meta: &RequestMeta) -> Result<SecretRow> {
     let unknown = || ServiceError::Denied(Denial::UnknownToken);
+    if meta.site != Site::Installation {
+        return Err(unknown());
+    }
     let token = ShareToken::parse(token_text).ok_or_else(unknown)?;
     let row = store::secrets::find_by_selector(core.db.pool(), token.selector())
         .await?
@@ -63,42 +69,77 @@ async fn find(core: &Liaison, token_text: &str) -> Result<SecretRow> {
     Ok(row)
 }
 
-/// The secret's state as it stands now: an active secret past its expiry is expired here
-/// (ciphertext deleted, audited) rather than waiting for the sweeper.
+fn parsed<T>(row: &SecretRow, what: &str, v: Option<T>) -> Result<T> {
+    v.ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown {what}", row.id)))
+}
+
+/// The secret's state as it stands now, under the organisation's policy as it is now:
+/// an active secret past its expiry is expired here (ciphertext deleted, audited) rather
+/// than waiting for the sweeper; one the policy no longer allows is refused
+/// ([`Denial::PolicyForbids`]); a revoked one reads as unknown where the policy says a
+/// revoked link shows nothing.
 async fn standing(
     core: &Liaison,
     row: SecretRow,
     meta: &RequestMeta,
 ) -> Result<(SecretRow, SecretState)> {
-    let state = SecretState::parse(&row.state)
-        .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown state", row.id)))?;
-    if state == SecretState::Active && row.expires_at <= core.now_ms() {
-        expire(core, &row.org_id, &row.id, meta).await?;
-        return Ok((row, SecretState::Expired));
+    let state = parsed(&row, "state", SecretState::parse(&row.state))?;
+    let policy = policy::org_policy(core, &row.org_id).await?;
+    match state {
+        SecretState::Revoked if policy.revoked_link == RevokedLink::NotFound => {
+            Err(ServiceError::Denied(Denial::UnknownToken))
+        }
+        SecretState::Active if row.expires_at <= core.now_ms() => {
+            expire(core, &row.org_id, &row.id, meta).await?;
+            Ok((row, SecretState::Expired))
+        }
+        SecretState::Active => {
+            let terms = SecretTerms {
+                tlp: parsed(&row, "marking", Tlp::parse(&row.tlp))?,
+                delivery: parsed(&row, "delivery", Delivery::parse(&row.delivery))?,
+                recipient: match row.recipient_email {
+                    Some(_) => SecretRecipient::Email,
+                    None => SecretRecipient::Anyone,
+                },
+                lifetime_minutes: (row.expires_at - row.created_at) / 60_000,
+                max_views: row.max_views,
+            };
+            match secrets::still_allowed(&policy.secrets, policy.tlp_ceiling, &terms) {
+                Ok(()) => Ok((row, state)),
+                Err(_) => Err(ServiceError::Denied(Denial::PolicyForbids)),
+            }
+        }
+        _ => Ok((row, state)),
     }
-    Ok((row, state))
 }
 
 /// What the page at `/secret/{token}` may show (no view is taken).
 #[tracing::instrument(skip_all)]
 pub async fn overview(core: &Liaison, token: &str, meta: &RequestMeta) -> Result<SecretOverview> {
-    let (row, state) = standing(core, find(core, token).await?, meta).await?;
+    let (row, state) = standing(core, find(core, token, meta).await?, meta).await?;
     let organisation = store::orgs::get(core.db.pool(), &row.org_id)
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
-    let parse =
-        |what: &str| ServiceError::fault(format!("secret {} has an unknown {what}", row.id));
     Ok(SecretOverview {
         organisation,
-        kind: SecretKind::parse(&row.kind).ok_or_else(|| parse("kind"))?,
-        tlp: Tlp::parse(&row.tlp).ok_or_else(|| parse("marking"))?,
-        delivery: Delivery::parse(&row.delivery).ok_or_else(|| parse("delivery"))?,
+        kind: parsed(&row, "kind", SecretKind::parse(&row.kind))?,
+        tlp: parsed(&row, "marking", Tlp::parse(&row.tlp))?,
+        delivery: parsed(&row, "delivery", Delivery::parse(&row.delivery))?,
         salt: row.salt.clone(),
         views_left: row.max_views - row.views,
         max_views: row.max_views,
         expires_at_ms: row.expires_at,
         state,
+    })
+}
+
+/// Why a secret that is no longer active cannot be revealed.
+fn gone(state: SecretState) -> ServiceError {
+    ServiceError::Denied(match state {
+        SecretState::Revoked => Denial::Revoked,
+        SecretState::Expired => Denial::Expired,
+        SecretState::Active | SecretState::Burned => Denial::SecretGone,
     })
 }
 
@@ -146,21 +187,23 @@ pub async fn open(
     proof: SecretSlice<u8>,
     meta: &RequestMeta,
 ) -> Result<Revealed> {
-    let (row, state) = standing(core, find(core, token).await?, meta).await?;
-    match state {
-        SecretState::Active => {}
-        SecretState::Burned => return Err(ServiceError::Denied(Denial::SecretGone)),
-        SecretState::Revoked => return Err(ServiceError::Denied(Denial::Revoked)),
-        SecretState::Expired => return Err(ServiceError::Denied(Denial::Expired)),
+    if proof.expose_secret().len() != PROOF_BYTES {
+        return Err(ServiceError::invalid(
+            "proof",
+            format!("proof must be {PROOF_BYTES} bytes"),
+        ));
     }
-    let delivery = Delivery::parse(&row.delivery)
-        .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown delivery", row.id)))?;
-    let kind = SecretKind::parse(&row.kind)
-        .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown kind", row.id)))?;
+    let (row, state) = standing(core, find(core, token, meta).await?, meta).await?;
+    if state != SecretState::Active {
+        return Err(gone(state));
+    }
+    let delivery = parsed(&row, "delivery", Delivery::parse(&row.delivery))?;
+    let kind = parsed(&row, "kind", SecretKind::parse(&row.kind))?;
     let address = meta.ip_subject();
     let limits = counters(&row, &address);
     let pool = core.db.pool();
     let Some(last) = store::attempts::reserve_all(pool, &limits, core.now_ms()).await? else {
+        failed_attempt(core, &row, "locked_out", true, meta).await?;
         return Err(ServiceError::Denied(Denial::TooManyAttempts));
     };
     let proven = match proves(core, &row, delivery, proof).await {
@@ -171,19 +214,11 @@ pub async fn open(
         }
     };
     if !proven {
-        let mut tx = core.db.begin().await?;
-        audit_event(
-            core,
-            &mut tx,
-            &row,
-            EventType::SecretAttemptFailed,
-            AuditActor::LinkHolder { recipient_name: RECIPIENT },
-            json!({ "reason": if delivery == Delivery::AccessCode { "wrong_access_code" } else { "wrong_key" },
-                    "locked": last }),
-            meta,
-        )
-        .await?;
-        tx.commit().await?;
+        let reason = match delivery {
+            Delivery::AccessCode => "wrong_access_code",
+            Delivery::LinkKey => "wrong_key",
+        };
+        failed_attempt(core, &row, reason, last, meta).await?;
         return Err(ServiceError::Denied(match (last, delivery) {
             (true, _) => Denial::TooManyAttempts,
             (false, Delivery::AccessCode) => Denial::WrongAccessCode,
@@ -206,8 +241,17 @@ async fn take(
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     if !store::secrets::take_view(&mut *tx, &row.org_id, &row.id, now).await? {
-        // Another open took the last view first, or time ran out in between.
-        return Err(ServiceError::Denied(Denial::SecretGone));
+        // Another open took the last view first, or a revocation or the expiry came in
+        // between: say which.
+        drop(tx);
+        let now_row = store::secrets::get(core.db.pool(), &row.org_id, &row.id)
+            .await?
+            .ok_or(ServiceError::Denied(Denial::UnknownToken))?;
+        let state = parsed(&now_row, "state", SecretState::parse(&now_row.state))?;
+        return Err(match state {
+            SecretState::Active => ServiceError::Denied(Denial::Expired),
+            other => gone(other),
+        });
     }
     let (ciphertext, views) = store::secrets::ciphertext(&mut *tx, &row.org_id, &row.id)
         .await?
@@ -257,4 +301,29 @@ async fn take(
         nonce_and_ciphertext,
         views_left,
     })
+}
+
+/// Audits a refused reveal (never what was presented).
+async fn failed_attempt(
+    core: &Liaison,
+    row: &SecretRow,
+    reason: &str,
+    locked: bool,
+    meta: &RequestMeta,
+) -> Result<()> {
+    let mut tx = core.db.begin().await?;
+    audit_event(
+        core,
+        &mut tx,
+        row,
+        EventType::SecretAttemptFailed,
+        AuditActor::LinkHolder {
+            recipient_name: RECIPIENT,
+        },
+        json!({ "reason": reason, "locked": locked }),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
