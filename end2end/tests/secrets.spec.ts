@@ -82,8 +82,13 @@ test('a view-once password travels with its key in the link and is gone after on
   await page.reload();
   const row = page.getByTestId('secret-row').filter({ hasText: 'Wi-Fi for the audit room' }).first();
   await expect(row).toHaveAttribute('data-state', 'burned');
-  await expect(row.getByTestId('secret-views')).toHaveText('1 of 1');
+  await expect(row.getByTestId('secret-row-views')).toHaveText('1 of 1');
   await shots(page, info, '05-console-secrets');
+  // Every step is in the audit log, under the secrets filter.
+  await page.getByTestId('secrets-audit').click();
+  for (const event of ['secret.created', 'secret.viewed', 'secret.burned']) {
+    await expect(page.locator('main')).toContainText(event);
+  }
   await Promise.all([r.context.close(), late.context.close()]);
 });
 

@@ -158,20 +158,24 @@ pub enum EventGroup {
     /// Everything that happens to a guest share and what its guest did with the items:
     /// `share.*` and `item.*`.
     GuestShare,
+    /// Everything that happens to end-to-end encrypted secrets: `secret.*`.
+    Secrets,
 }
 
 impl EventGroup {
-    pub const ALL: &'static [EventGroup] = &[EventGroup::GuestShare];
+    pub const ALL: &'static [EventGroup] = &[EventGroup::GuestShare, EventGroup::Secrets];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EventGroup::GuestShare => "guest_share",
+            EventGroup::Secrets => "secrets",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             EventGroup::GuestShare => "Guest share",
+            EventGroup::Secrets => "Secrets",
         }
     }
 
@@ -184,6 +188,7 @@ impl EventGroup {
             EventGroup::GuestShare => {
                 e.as_str().starts_with("share.") || e.as_str().starts_with("item.")
             }
+            EventGroup::Secrets => e.as_str().starts_with("secret."),
         })
     }
 }

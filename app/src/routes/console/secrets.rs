@@ -57,6 +57,10 @@ fn SecretsBody(
             <super::secret_form::SecretForm max_lifetime_hours code_required_from markings allow_anyone allow_email set_created set_made/>
         })}
         <h2>"Sent secrets"</h2>
+        {use_context::<crate::types::CurrentUser>().filter(|u| u.pages.audit).map(|_| view! {
+            <p class="muted small">"Every creation, view, failed attempt, revocation and expiry is in the "
+                <a href="/console/audit?event_type=secrets" data-testid="secrets-audit">"audit log"</a>"."</p>
+        })}
         {if secrets.is_empty() {
             view! { <p class="empty">"No secrets sent yet."</p> }.into_any()
         } else {
@@ -85,7 +89,7 @@ fn SecretRow(s: SecretRowView, revoke: ServerAction<RevokeSecret>) -> impl IntoV
             <td data-label="Secret"><strong>{s.label.clone()}</strong><br/><span class="muted small">{format!("{} · by {}", s.kind, s.created_by)}</span></td>
             <td data-label="Marking">{s.tlp.clone()}</td>
             <td data-label="Delivery">{delivery}</td>
-            <td data-label="Views" data-testid="secret-views">{format!("{} of {}", s.views, s.max_views)}</td>
+            <td data-label="Views" data-testid="secret-row-views">{format!("{} of {}", s.views, s.max_views)}</td>
             <td data-label="Created"><LocalTime at=s.created_at.clone()/></td>
             <td data-label="Expires"><LocalTime at=s.expires_at.clone()/></td>
             <td data-label="Status"><StatusBadge status=s.state.clone()/></td>

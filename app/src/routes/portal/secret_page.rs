@@ -153,7 +153,7 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
             <dd>{local_time(&expires_at)}</dd>
         </dl>
         <noscript>
-            <p class="notice" data-testid="needs-script">
+            <p class="notice-warn" data-testid="needs-script">
                 "This secret is decrypted in your browser, so this page needs JavaScript. Allow scripts for this site and reload the page: nothing has been used up."
             </p>
         </noscript>
@@ -162,7 +162,7 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
         })}
         {move || match shown.get() {
             None if gone.get().is_none() => view! {
-                <form class="form-grid" on:submit=reveal data-testid="reveal-form">
+                <form class="reveal" on:submit=reveal data-testid="reveal-form">
                     {access_code.then(|| view! {
                         <label for="secret-code">"Access code"</label>
                         <p class="hint" id="secret-code-hint">"The sender gives you this code separately from the link, for example by phone."</p>
@@ -172,7 +172,7 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
                             on:input=move |ev| set_code.set(event_target_value(&ev))/>
                     })}
                     {last_view.then(|| view! {
-                        <p class="notice" data-testid="last-view">"This is the last view. Once revealed, the secret is deleted from Liaison: keep this page open until you have saved it."</p>
+                        <p class="notice-warn" data-testid="last-view">"This is the last view. Once revealed, the secret is deleted from Liaison: keep this page open until you have saved it."</p>
                     })}
                     <button type="submit" class="btn btn-primary" data-testid="reveal"
                         disabled=move || !hydrated.get() || busy.get().is_some()>{button}</button>
@@ -221,7 +221,7 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
             }.into_any(),
         }}
         {move || (shown.get().is_some() && left.get() == 0).then(|| view! {
-            <p class="notice" data-testid="burned">"That was the last view: the secret is now deleted from Liaison. Save it before you leave this page."</p>
+            <p class="notice-warn" data-testid="burned">"That was the last view: the secret is now deleted from Liaison. Save it before you leave this page."</p>
         })}
     }
 }
