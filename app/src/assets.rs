@@ -25,6 +25,7 @@ pub struct SiteAssets {
     pub css: String,
     pub console: BundleFiles,
     pub landing: BundleFiles,
+    pub secret: BundleFiles,
     pub portal: BundleFiles,
 }
 
@@ -56,6 +57,8 @@ impl SiteAssets {
             &assets.console.wasm,
             &assets.landing.js,
             &assets.landing.wasm,
+            &assets.secret.js,
+            &assets.secret.wasm,
             &assets.portal.js,
             &assets.portal.wasm,
         ];
@@ -76,6 +79,7 @@ impl SiteAssets {
         match bundle {
             Bundle::Console => &self.console,
             Bundle::Landing => &self.landing,
+            Bundle::Secret => &self.secret,
             Bundle::Portal => &self.portal,
         }
     }
@@ -90,6 +94,8 @@ impl SiteAssets {
                 &self.console.wasm,
                 &self.landing.js,
                 &self.landing.wasm,
+                &self.secret.js,
+                &self.secret.wasm,
                 &self.portal.js,
                 &self.portal.wasm,
             ]
@@ -115,6 +121,7 @@ impl Default for SiteAssets {
             css: "liaison.css".into(),
             console: files("console"),
             landing: files("landing"),
+            secret: files("secret"),
             portal: files("portal"),
         }
     }
@@ -129,6 +136,7 @@ mod tests {
         let ok = r#"{"profile":"release","css":"liaison.0a1b.css",
             "console":{"js":"console.1.js","wasm":"console.1.wasm"},
             "landing":{"js":"landing.3.js","wasm":"landing.3.wasm"},
+            "secret":{"js":"secret.4.js","wasm":"secret.4.wasm"},
             "portal":{"js":"portal.2.js","wasm":"portal.2.wasm"}}"#;
         assert_eq!(SiteAssets::parse(ok).unwrap().portal.wasm, "portal.2.wasm");
         for bad in ["../x.css", "a/b.css", ".hidden", "", "x\".css", "x y.css"] {

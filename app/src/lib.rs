@@ -27,10 +27,10 @@ use leptos_router::{path, SsrMode};
 
 use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
-    ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewSharePage, OutboxPage,
-    PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage, ProjectsPage, RecordPage,
-    RecordsPage, RenewalsPage, ReviewPage, ReviewsPage, SecretsPage, SettingsPage, ShareDetailPage,
-    SharesPage, TermsPage, UsersPage,
+    ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewRecordPage,
+    NewSharePage, OutboxPage, PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage,
+    ProjectsPage, RecordPage, RecordsPage, RenewalsPage, ReviewPage, ReviewsPage, SecretsPage,
+    SettingsPage, ShareDetailPage, SharesPage, TermsPage, UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage, SecretPage};
 
@@ -56,16 +56,18 @@ pub const SECRET_OPEN_PATH: &str = "/api/secret/open";
 /// Where the console's secret form posts its ciphertext (JSON with the CSRF token).
 pub const CONSOLE_SECRETS_PATH: &str = "/console/secrets";
 
-/// The three apps, each hydrated by a wasm bundle of its own, so that a browser downloads
+/// The four apps, each hydrated by a wasm bundle of its own, so that a browser downloads
 /// only the code of the pages it is shown: a guest opening a link gets the landing page's
-/// (the smallest), and never the console's.
+/// (the smallest), a secret's recipient the secret page's (with its cryptography), and
+/// neither ever the console's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bundle {
     /// [`ConsoleApp`]: sign-in and `/console/…`.
     Console,
-    /// [`LandingApp`]: a link's landing page, `/s/{token}`, and a secret's page,
-    /// `/secret/{token}` (both a guest's first page: the smallest bundle).
+    /// [`LandingApp`]: a link's landing page, `/s/{token}`.
     Landing,
+    /// [`SecretApp`]: a secret's page, `/secret/{token}`, which decrypts in the browser.
+    Secret,
     /// [`PortalApp`]: the shared content and the guest's home.
     Portal,
 }
@@ -75,8 +77,10 @@ impl Bundle {
     /// route lists: it agrees with the routes each app declares. Moving between apps is a
     /// full page load (the guest bundles' server-function redirects are, see `frontend`).
     pub fn for_path(path: &str) -> Self {
-        if path.starts_with("/s/") || path.starts_with(SECRET_LINK_PREFIX) {
+        if path.starts_with("/s/") {
             Self::Landing
+        } else if path.starts_with(SECRET_LINK_PREFIX) {
+            Self::Secret
         } else if matches!(
             path.trim_end_matches('/'),
             "/portal" | "/portal/home" | NOT_FOUND_PATH
@@ -107,6 +111,7 @@ pub fn shell(assets: &SiteAssets) -> AnyView {
     let body = match bundle {
         Bundle::Console => view! { <ConsoleApp/> }.into_any(),
         Bundle::Landing => view! { <LandingApp/> }.into_any(),
+        Bundle::Secret => view! { <SecretApp/> }.into_any(),
         Bundle::Portal => view! { <PortalApp/> }.into_any(),
     };
     view! {
@@ -194,6 +199,7 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("documents") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("documents/:id") view=DocumentPage ssr=SsrMode::Async/>
                     <Route path=path!("records") view=RecordsPage ssr=SsrMode::Async/>
+                    <Route path=path!("records/new") view=NewRecordPage ssr=SsrMode::Async/>
                     <Route path=path!("secrets") view=SecretsPage ssr=SsrMode::Async/>
                     <Route path=path!("records/:id") view=RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
@@ -227,6 +233,20 @@ pub fn LandingApp() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/s/:token") view=LandingPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// A secret's page: what was sent, and the reveal that decrypts it in the browser.
+/// Hydrated by a bundle of its own, which holds the WebCrypto calls and nothing else.
+#[component]
+pub fn SecretApp() -> impl IntoView {
+    provide_meta_context();
+    Effect::new(|_| components::remember_time_zone());
+    view! {
+        <Router>
+            <Routes fallback=NotFound>
                 <Route path=path!("/secret/:token") view=SecretPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -16,7 +16,7 @@ type Transfer = { path: string; bytes: number; encoding: string };
 /** Opens `path` in a new browser context (an empty cache) and lists every response with
  * the bytes it took on the wire (headers and body), once the page has hydrated and the
  * network is idle. */
-async function coldLoad(browser: Browser, path: string, info: TestInfo, name: string): Promise<Transfer[]> {
+async function coldLoad(browser: Browser, path: string, info: TestInfo, name: string, status = 200): Promise<Transfer[]> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await installHydrationProbe(page);
@@ -33,7 +33,7 @@ async function coldLoad(browser: Browser, path: string, info: TestInfo, name: st
     if (r) files.push({ ...r, bytes: e.encodedDataLength });
   });
   const res = await page.goto(path);
-  expect(res!.status()).toBe(200);
+  expect(res!.status()).toBe(status);
   await hydrated(page);
   await page.waitForLoadState('networkidle');
   const transfers = [...files];
@@ -99,4 +99,16 @@ test('a guest\'s first page transfers at most 250 KB cold and none of the consol
   } else {
     info.annotations.push({ type: 'budget', description: `not checked: a ${manifest.profile} front end` });
   }
+});
+
+test('a secret\'s page transfers at most 250 KB cold, with its own bundle only', async ({ browser }, info) => {
+  const rest = await api();
+  const manifest = await (await rest.get('/pkg/manifest.json')).json();
+  // Any well-formed link: the page (gone or not) loads the same files.
+  const page = await coldLoad(browser, '/secret/' + 'A'.repeat(65), info, 'secret-page', 404);
+  const paths = page.map((f) => f.path);
+  expect(paths).toContain(`/pkg/${manifest.secret.wasm}`);
+  expect(paths.filter((p) => /\/pkg\/(console|landing|portal)\./.test(p)), 'no other app\'s code').toEqual([]);
+  console.log(`first load: secret page ${total(page)} B (${manifest.profile} front end)`);
+  if (manifest.profile === 'release') expect(total(page)).toBeLessThanOrEqual(BUDGET);
 });

@@ -192,12 +192,13 @@ fn if_absent(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<He
 /// process-wide "load no resources" flag while it runs, which would leave a page rendering
 /// meanwhile (another router of the same process, as in the tests) waiting forever.
 pub fn app_routes() -> &'static [(app::Bundle, Vec<leptos_axum::AxumRouteListing>)] {
-    static ROUTES: std::sync::OnceLock<[(app::Bundle, Vec<leptos_axum::AxumRouteListing>); 3]> =
+    static ROUTES: std::sync::OnceLock<[(app::Bundle, Vec<leptos_axum::AxumRouteListing>); 4]> =
         std::sync::OnceLock::new();
     ROUTES.get_or_init(|| {
         [
             (app::Bundle::Console, generate_route_list(app::ConsoleApp)),
             (app::Bundle::Landing, generate_route_list(app::LandingApp)),
+            (app::Bundle::Secret, generate_route_list(app::SecretApp)),
             (app::Bundle::Portal, generate_route_list(app::PortalApp)),
         ]
     })

@@ -9,6 +9,8 @@ const CONSOLE_JS: &str = "console.1111111111111111.js";
 const CONSOLE_WASM: &str = "console.2222222222222222.wasm";
 const LANDING_JS: &str = "landing.5555555555555555.js";
 const LANDING_WASM: &str = "landing.6666666666666666.wasm";
+const SECRET_JS: &str = "secret.7777777777777777.js";
+const SECRET_WASM: &str = "secret.8888888888888888.wasm";
 const PORTAL_JS: &str = "portal.3333333333333333.js";
 const PORTAL_WASM: &str = "portal.4444444444444444.wasm";
 
@@ -21,6 +23,7 @@ fn site(app: &TestApp) -> Router {
         "profile": "release", "css": CSS,
         "console": { "js": CONSOLE_JS, "wasm": CONSOLE_WASM },
         "landing": { "js": LANDING_JS, "wasm": LANDING_WASM },
+        "secret": { "js": SECRET_JS, "wasm": SECRET_WASM },
         "portal": { "js": PORTAL_JS, "wasm": PORTAL_WASM },
     });
     std::fs::write(pkg.join("manifest.json"), manifest.to_string()).unwrap();
@@ -30,6 +33,8 @@ fn site(app: &TestApp) -> Router {
         CONSOLE_WASM,
         LANDING_JS,
         LANDING_WASM,
+        SECRET_JS,
+        SECRET_WASM,
         PORTAL_JS,
         PORTAL_WASM,
     ] {
@@ -62,7 +67,7 @@ fn the_shell_follows_the_app_that_owns_the_route() {
     let sample = |path: &str| path.replace(":token", "AAAA").replace(":id", "1");
     // The server's own lists: generating one here would stall pages other tests render.
     let routes = server::router::app_routes();
-    assert_eq!(routes.len(), 3);
+    assert_eq!(routes.len(), 4);
     for (bundle, routes) in routes {
         assert!(!routes.is_empty(), "{bundle:?}");
         for r in routes {
@@ -77,7 +82,7 @@ fn the_shell_follows_the_app_that_owns_the_route() {
 }
 
 /// Each page names its own app's bundle and no other: a guest's pages never the
-/// console's, and a link's landing page not even the portal's.
+/// console's, a link's landing page not even the portal's, a secret's page only its own.
 #[tokio::test]
 async fn each_page_loads_its_own_bundle_and_guests_never_the_consoles() {
     let app = TestApp::new().await;
@@ -89,11 +94,14 @@ async fn each_page_loads_its_own_bundle_and_guests_never_the_consoles() {
         CONSOLE_WASM,
         LANDING_JS,
         LANDING_WASM,
+        SECRET_JS,
+        SECRET_WASM,
         PORTAL_JS,
         PORTAL_WASM,
     ];
     for (path, own) in [
         (format!("/s/{token}"), [LANDING_JS, LANDING_WASM]),
+        ("/secret/AAAA".into(), [SECRET_JS, SECRET_WASM]),
         ("/portal".into(), [PORTAL_JS, PORTAL_WASM]),
         ("/portal/home".into(), [PORTAL_JS, PORTAL_WASM]),
         ("/login".into(), [CONSOLE_JS, CONSOLE_WASM]),

@@ -83,6 +83,7 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
         "edit_staff_comment" => "id=x&body=Evil".into(),
         "delete_staff_comment" => "id=x".into(),
         "revoke_secret" => "id=x".into(),
+        "save_record" => "kind=item&record_type=evil&title=Evil&fields=%7B%7D".into(),
         _ => return None,
     })
 }
@@ -152,6 +153,7 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         "revoke_share" | "revoke_shares" => RevokeAnyShare,
         // The record named does not exist: a permitted role is answered 404.
         "list_records" | "load_record" => ViewRecords,
+        "save_record" => ManageRecords,
         "list_documents"
         | "list_packages"
         | "load_document"

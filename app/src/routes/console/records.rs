@@ -1,12 +1,14 @@
 //! Data records in the console: the register (`/console/records`) and a record's page
 //! (`/console/records/:id`) with its fields and what is withheld from guests, its custody
-//! history, links, documents and shares. Records are created and imported through
+//! history, links, documents and shares. Records are created here
+//! (`/console/records/new`) and edited on their page, or created and imported through
 //! `POST /api/v1/records` (JSON or CSV).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::record_form::{RecordDraft, RecordForm};
 use super::shares::SharesTable;
 use crate::components::{local_time, LocalTime};
 use crate::routes::portal::{custody_line, fields_view};
@@ -28,8 +30,11 @@ pub fn RecordsPage() -> impl IntoView {
     );
     view! {
         <Title text="Records · Liaison"/>
-        <h1>"Data records"</h1>
-        <p class="muted">"Records are created and imported through the API: "<code>"POST /api/v1/records"</code>" (JSON, or CSV with a column mapping)."</p>
+        <div class="page-head">
+            <h1>"Data records"</h1>
+            <a class="btn btn-primary" href="/console/records/new" data-testid="new-record">"New record"</a>
+        </div>
+        <p class="muted">"Records are also imported through the API: "<code>"POST /api/v1/records"</code>" (JSON, or CSV with a column mapping)."</p>
         <form method="get" action="/console/records" class="filters" data-testid="records-filter">
             <label>"Title or reference" <input name="q" value=move || param("q") maxlength="100"/></label>
             <label>"Kind"
@@ -66,14 +71,28 @@ pub fn RecordsPage() -> impl IntoView {
     }
 }
 
+/// A new record: its kind, type, title, reference, fields and what guests never see.
+#[component]
+pub fn NewRecordPage() -> impl IntoView {
+    view! {
+        <Title text="New record · Liaison"/>
+        <p class="muted small"><a href="/console/records">"Data records"</a></p>
+        <h1>"New record"</h1>
+        <RecordForm draft=RecordDraft { kind: "item".into(), fields: "{}".into(), ..Default::default() }/>
+    }
+}
+
 /// One record: everything staff may see, each withheld path named.
 #[component]
 pub fn RecordPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let record = Resource::new(move || id.get(), load_record);
+    let saved = move || query.read().get("saved");
+    let record = Resource::new(move || (id.get(), saved()), |(id, _)| load_record(id));
     view! {
         <Title text="Record · Liaison"/>
+        {move || saved().map(|_| view! { <p class="notice" role="status" data-testid="record-saved">"Saved."</p> })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match record.await {
@@ -97,6 +116,8 @@ fn marks_note(marks: &[String]) -> Option<AnyView> {
 }
 
 fn record_view(r: RecordPageView, id: String) -> impl IntoView {
+    let draft = RecordDraft::of(&r, &id);
+    let (editing, set_editing) = signal(false);
     let RecordPageView {
         row,
         fields,
@@ -110,7 +131,14 @@ fn record_view(r: RecordPageView, id: String) -> impl IntoView {
     } = r;
     view! {
         <p class="muted small"><a href="/console/records">"Data records"</a></p>
-        <h1 data-testid="record-title">{row.title.clone()}</h1>
+        <div class="page-head">
+            <h1 data-testid="record-title">{row.title.clone()}</h1>
+            <button type="button" class="btn" data-testid="edit-record"
+                on:click=move |_| set_editing.update(|e| *e = !*e)>
+                {move || if editing.get() { "Close the editor" } else { "Edit" }}
+            </button>
+        </div>
+        {move || editing.get().then(|| view! { <RecordForm draft=draft.clone()/> })}
         <dl class="facts">
             <dt>"Reference"</dt><dd>{reference(&row)}</dd>
             <dt>"Kind"</dt><dd>{row.kind.clone()}</dd>
