@@ -76,11 +76,9 @@ async fn about_share(
     (to_address, to_name): (&str, &str),
     mail: Rendered,
 ) -> Result<()> {
-    mail::enqueue(
+    queue(
+        core,
         tx,
-        &core.sealer,
-        &host(core),
-        core.now_ms(),
         Draft {
             org_id: &share.org_id,
             kind,
@@ -90,7 +88,12 @@ async fn about_share(
             mail,
         },
     )
-    .await?;
+    .await
+}
+
+/// Queues a mail inside `tx`, the transaction of the change that causes it.
+async fn queue(core: &Liaison, tx: &mut Tx, draft: Draft<'_>) -> Result<()> {
+    mail::enqueue(tx, &core.sealer, &host(core), core.now_ms(), draft).await?;
     Ok(())
 }
 
@@ -130,25 +133,21 @@ pub async fn secret_link(
     to: &str,
     url: &SecretString,
 ) -> Result<()> {
-    let org = store::orgs::get(core.db.pool(), &secret.org_id)
-        .await?
-        .ok_or(ServiceError::NotFound("organisation"))?;
+    let org = org_name(core, &secret.org_id).await?;
     let what = crate::domain::secrets::SecretKind::parse(&secret.kind)
         .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown kind", secret.id)))?
         .with_article();
     let tlp = Tlp::parse(&secret.tlp).and_then(marking);
     let mail = templates::secret_link(
-        &org.name,
+        &org,
         tlp.as_deref(),
         what,
         url.expose_secret(),
         &rfc3339(crate::store::from_millis(secret.expires_at)),
     );
-    mail::enqueue(
+    queue(
+        core,
         tx,
-        &core.sealer,
-        &host(core),
-        core.now_ms(),
         Draft {
             org_id: &secret.org_id,
             kind: "secret_link",
@@ -158,8 +157,7 @@ pub async fn secret_link(
             mail,
         },
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The one-time code, in its own mail (never with the link), valid for `valid_minutes`.
@@ -364,11 +362,9 @@ pub async fn to_staff(
     render: impl FnOnce(&str) -> Rendered,
 ) -> Result<()> {
     let mail = render(&org_name(core, &user.org_id).await?);
-    mail::enqueue(
+    queue(
+        core,
         tx,
-        &core.sealer,
-        &host(core),
-        core.now_ms(),
         Draft {
             org_id: &user.org_id,
             kind,
@@ -431,11 +427,9 @@ pub async fn domain_suspended(
 ) -> Result<()> {
     let org = org_name(core, org_id).await?;
     for admin in store::users::active_admins(core.db.pool(), org_id).await? {
-        mail::enqueue(
+        queue(
+            core,
             tx,
-            &core.sealer,
-            &host(core),
-            core.now_ms(),
             Draft {
                 org_id,
                 kind: "domain_suspended",
@@ -467,11 +461,9 @@ pub async fn member_added(
     manager: &str,
 ) -> Result<()> {
     let org = org_name(core, &member.org_id).await?;
-    mail::enqueue(
+    queue(
+        core,
         tx,
-        &core.sealer,
-        &host(core),
-        core.now_ms(),
         Draft {
             org_id: &member.org_id,
             kind: "portal_member_added",

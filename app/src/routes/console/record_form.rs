@@ -132,14 +132,9 @@ pub fn RecordForm(draft: RecordDraft) -> impl IntoView {
         ("location", "Location"),
         ("organisation", "Organisation"),
     ];
-    let heading = if editing.is_some() {
-        "Edit the record"
-    } else {
-        "New record"
-    };
     view! {
         <section class="panel" data-testid="record-form">
-            <h2>{heading}</h2>
+            {editing.is_some().then(|| view! { <h2>"Edit the record"</h2> })}
             <ActionForm action=save attr:class="form-grid">
                 <crate::components::CsrfField/>
                 <input type="hidden" name="id" value=draft.id.clone().unwrap_or_default()/>
