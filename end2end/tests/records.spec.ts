@@ -138,3 +138,23 @@ test('staff create a record in the console, withhold a nested field, and edit it
   await expect(page.getByTestId('record-marks').first()).toContainText('consignee.phone');
   await shots(page, info, '06-console-record-edited');
 });
+
+test('an administrator withholds a field name in every record from Settings', async ({ page }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  await page.goto('/console/settings');
+  await hydrated(page);
+  const rules = page.getByTestId('redaction-rules');
+  await rules.getByTestId('rule-name').fill('*');
+  await rules.getByTestId('add-rule').click();
+  await expect(rules.locator('.field-error, [role=alert]').first()).toContainText('every field');
+  await rules.getByTestId('rule-name').fill('Source Name');
+  await rules.getByTestId('add-rule').click();
+  await expect(rules.locator('[data-testid=rule][data-name="Source Name"]')).toBeVisible();
+  await shots(page, info, '07-settings-redaction-rules');
+  const rest = await api();
+  const listed = await (await rest.get('/api/v1/redaction-rules')).json();
+  expect(JSON.stringify(listed)).toContain('Source Name');
+  await rules.locator('[data-testid=rule][data-name="Source Name"]').getByTestId('remove-rule').click();
+  await expect(rules.locator('[data-testid=rule][data-name="Source Name"]')).toHaveCount(0);
+});

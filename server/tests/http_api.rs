@@ -939,6 +939,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "list_records",
         "load_record",
         "list_secrets",
+        "list_redaction_rules",
         "load_dashboard",
         "list_projects",
         "load_terms_page",

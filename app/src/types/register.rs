@@ -96,3 +96,10 @@ pub struct EventFilterChoices {
     pub groups: Vec<(String, String)>,
     pub types: Vec<String>,
 }
+
+/// The organisation's redaction rules, and whether the viewer may change them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedactionRulesView {
+    pub rules: Vec<String>,
+    pub may_change: bool,
+}

@@ -84,6 +84,9 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
         "delete_staff_comment" => "id=x".into(),
         "revoke_secret" => "id=x".into(),
         "save_record" => "kind=item&record_type=evil&title=Evil&fields=%7B%7D".into(),
+        "add_redaction_rule" => "field_name=evil".into(),
+        // The rule named does not exist: a permitted role is answered 404.
+        "remove_redaction_rule" => "field_name=nothing".into(),
         _ => return None,
     })
 }
@@ -114,6 +117,7 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         | "list_renewals"
         | "list_reviews"
         | "list_secrets"
+        | "list_redaction_rules"
         | "event_filter_options" => String::new(),
         "load_review" => "id=x&show=pending&everyone=&after=".into(),
         "staff_comments" => format!("document={doc}&after=0"),
@@ -154,6 +158,8 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         // The record named does not exist: a permitted role is answered 404.
         "list_records" | "load_record" => ViewRecords,
         "save_record" => ManageRecords,
+        "list_redaction_rules" => ViewRecords,
+        "add_redaction_rule" | "remove_redaction_rule" => ManagePolicy,
         "list_documents"
         | "list_packages"
         | "load_document"

@@ -16,6 +16,7 @@ mod portals;
 mod projects;
 mod record_form;
 mod records;
+mod redaction_rules;
 mod renewals;
 mod review;
 mod reviews;

@@ -31,6 +31,7 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <super::redaction_rules::RedactionRules/>
     }
 }
 

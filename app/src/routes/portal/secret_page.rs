@@ -62,7 +62,7 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
     let (hydrated, set_hydrated) = signal(false);
     // The link's key, taken out of the address bar (and so out of the tab's history) as
     // soon as the page runs; kept in memory for the reveal.
-    let key = StoredValue::new_local(None::<String>);
+    let key = StoredValue::new(None::<String>);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         {
@@ -78,7 +78,7 @@ fn Reveal(token: String, ready: SecretReadyView) -> impl IntoView {
     let (shown, set_shown) = signal(None::<Shown>);
     let (left, set_left) = signal(views_left);
     let (masked, set_masked) = signal(true);
-    let file_bytes = StoredValue::new_local(None::<(String, Vec<u8>)>);
+    let file_bytes = StoredValue::new(None::<(String, Vec<u8>)>);
     let secret = StoredValue::new((token, salt, kind.clone()));
     let reveal = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
