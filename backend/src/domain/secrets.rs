@@ -51,6 +51,16 @@ impl SecretKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// "Password", "API secret": how lists name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SecretKind::Password => "Password",
+            SecretKind::Note => "Note",
+            SecretKind::ApiSecret => "API secret",
+            SecretKind::File => "File",
+        }
+    }
+
     /// "a password", "an API secret": how the recipient's page names it.
     pub fn with_article(self) -> &'static str {
         match self {
@@ -106,6 +116,14 @@ impl Delivery {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
+
+    /// How lists name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::LinkKey => "Key in link",
+            Delivery::AccessCode => "Access code",
+        }
+    }
 }
 
 /// Who may receive a secret, as the organisation's policy allows.
@@ -126,6 +144,14 @@ impl SecretRecipient {
         match self {
             SecretRecipient::Anyone => "anyone",
             SecretRecipient::Email => "email",
+        }
+    }
+
+    /// Who receives a secret mailed to `address`, or handed over by its creator.
+    pub fn for_address(address: Option<&str>) -> Self {
+        match address {
+            Some(_) => SecretRecipient::Email,
+            None => SecretRecipient::Anyone,
         }
     }
 

@@ -124,36 +124,42 @@ pub async fn invitation(
     to_recipient(core, tx, share, "invitation", mail).await
 }
 
+/// What the mail of a secret's link says (never what the secret holds).
+pub struct SecretLink<'a> {
+    pub org_id: &'a str,
+    pub kind: crate::domain::secrets::SecretKind,
+    pub tlp: Tlp,
+    pub expires_at_ms: i64,
+    /// The recipient's address.
+    pub to: &'a str,
+}
+
 /// A secret's link (which holds no key) to its named recipient.
 #[tracing::instrument(skip_all)]
 pub async fn secret_link(
     core: &Liaison,
     tx: &mut Tx,
-    secret: &crate::store::secrets::SecretRow,
-    to: &str,
+    m: SecretLink<'_>,
     url: &SecretString,
 ) -> Result<()> {
-    let org = org_name(core, &secret.org_id).await?;
-    let what = crate::domain::secrets::SecretKind::parse(&secret.kind)
-        .ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown kind", secret.id)))?
-        .with_article();
-    let tlp = Tlp::parse(&secret.tlp).and_then(marking);
+    let org = org_name(core, m.org_id).await?;
+    let tlp = marking(m.tlp);
     let mail = templates::secret_link(
         &org,
         tlp.as_deref(),
-        what,
+        m.kind.with_article(),
         url.expose_secret(),
-        &rfc3339(crate::store::from_millis(secret.expires_at)),
+        &rfc3339(crate::store::from_millis(m.expires_at_ms)),
     );
     queue(
         core,
         tx,
         Draft {
-            org_id: &secret.org_id,
+            org_id: m.org_id,
             kind: "secret_link",
             share_id: None,
-            to_address: to,
-            to_name: to,
+            to_address: m.to,
+            to_name: m.to,
             mail,
         },
     )

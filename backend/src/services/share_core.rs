@@ -90,13 +90,17 @@ pub(crate) async fn deny(
     ServiceError::Denied(denial)
 }
 
-/// The counters a secret attempt on `share` counts against: the share and the client
-/// address (see `store::attempts`).
-fn attempt_counters<'a>(share: &'a Share, address: &'a str) -> [Counter<'a>; 2] {
+/// The counters a secret attempt counts against: its subject (a share, an end-to-end
+/// encrypted secret) in `scope`, and the client address (see `store::attempts`).
+pub(crate) fn attempt_counters<'a>(
+    scope: &'static str,
+    subject: &'a str,
+    address: &'a str,
+) -> [Counter<'a>; 2] {
     [
         Counter {
-            scope: "share",
-            subject: &share.id,
+            scope,
+            subject,
             limit: SHARE_LIMIT,
         },
         Counter {
@@ -116,7 +120,7 @@ pub(super) async fn reserve_attempt(
     meta: &RequestMeta,
 ) -> Result<Option<bool>> {
     let address = meta.ip_subject();
-    let counters = attempt_counters(share, &address);
+    let counters = attempt_counters("share", &share.id, &address);
     Ok(store::attempts::reserve_all(core.db.pool(), &counters, core.now_ms()).await?)
 }
 
@@ -127,7 +131,7 @@ pub(super) async fn release_attempt(
     meta: &RequestMeta,
 ) -> Result<()> {
     let address = meta.ip_subject();
-    let counters = attempt_counters(share, &address);
+    let counters = attempt_counters("share", &share.id, &address);
     Ok(store::attempts::release_all(core.db.pool(), &counters).await?)
 }
 

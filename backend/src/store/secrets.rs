@@ -36,11 +36,15 @@ pub struct SecretRow {
     /// [`crate::domain::secrets::SecretState`]
     pub state: String,
     pub ended_at: Option<i64>,
+    /// The creator's name, for lists (read, never written).
+    pub created_by_name: String,
 }
 
 const COLUMNS: &str = "id, org_id, created_by, kind, label, tlp, delivery, recipient_email, \
     selector, verifier_hash, proof_hash, nonce, salt, size, max_views, views, expires_at, \
-    created_at, state, ended_at";
+    created_at, state, ended_at, \
+    COALESCE((SELECT display_name FROM users WHERE users.id = secrets.created_by), '') \
+    AS created_by_name";
 
 pub async fn insert<'e, E>(db: E, row: &SecretRow, ciphertext: &[u8]) -> Result<()>
 where

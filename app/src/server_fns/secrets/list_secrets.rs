@@ -8,7 +8,7 @@ use crate::types::SecretsPageView;
 pub async fn list_secrets() -> Result<SecretsPageView, AppError> {
     use crate::ssr::{context, fail, require_staff};
     use crate::types::SecretRowView;
-    use backend::domain::secrets::{Delivery, SecretKind, SecretRecipient};
+    use backend::domain::secrets::SecretRecipient;
     use backend::domain::{Action, Tlp};
     let ctx = context()?;
     let staff = require_staff().await?;
@@ -18,13 +18,6 @@ pub async fn list_secrets() -> Result<SecretsPageView, AppError> {
     let policy = backend::services::policy::org_policy(&ctx.core, &staff.org_id)
         .await
         .map_err(fail)?;
-    let names: std::collections::HashMap<String, String> =
-        backend::store::users::list(ctx.core.db.pool(), &staff.org_id)
-            .await
-            .map_err(|e| fail(e.into()))?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect();
     let revokes_any = staff.role.permits(Action::RevokeAnyShare);
     let manages_own = staff.role.permits(Action::ManageOwnShare);
     let rows = secrets
@@ -34,24 +27,14 @@ pub async fn list_secrets() -> Result<SecretsPageView, AppError> {
                 && manages_own
                 && (revokes_any || s.created_by == staff.user_id),
             id: s.id,
-            kind: match s.kind {
-                SecretKind::Password => "Password",
-                SecretKind::Note => "Note",
-                SecretKind::ApiSecret => "API secret",
-                SecretKind::File => "File",
-            }
-            .to_owned(),
+            kind: s.kind.label().to_owned(),
             label: s.label,
             tlp: s.tlp.label(),
-            delivery: match s.delivery {
-                Delivery::LinkKey => "Key in link",
-                Delivery::AccessCode => "Access code",
-            }
-            .to_owned(),
+            delivery: s.delivery.label().to_owned(),
             recipient: s.recipient_email,
             views: s.views,
             max_views: s.max_views,
-            created_by: names.get(&s.created_by).cloned().unwrap_or_default(),
+            created_by: s.created_by_name,
             created_at: s.created_at,
             expires_at: s.expires_at,
             state: s.state.as_str().to_owned(),

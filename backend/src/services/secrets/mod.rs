@@ -58,30 +58,72 @@ pub struct SecretView {
     pub max_views: i64,
     pub views: i64,
     pub created_by: String,
+    pub created_by_name: String,
     pub created_at: String,
     pub expires_at: String,
     pub state: SecretState,
     pub ended_at: Option<String>,
 }
 
-pub(crate) fn view(row: &SecretRow) -> Result<SecretView> {
-    let bad = |what: &str| ServiceError::fault(format!("secret {} has an unknown {what}", row.id));
-    Ok(SecretView {
-        id: row.id.clone(),
-        kind: SecretKind::parse(&row.kind).ok_or_else(|| bad("kind"))?,
-        label: row.label.clone(),
-        tlp: Tlp::parse(&row.tlp).ok_or_else(|| bad("marking"))?,
-        delivery: Delivery::parse(&row.delivery).ok_or_else(|| bad("delivery"))?,
-        recipient_email: row.recipient_email.clone(),
-        size: row.size,
-        max_views: row.max_views,
-        views: row.views,
-        created_by: row.created_by.clone(),
-        created_at: rfc3339(from_millis(row.created_at)),
-        expires_at: rfc3339(from_millis(row.expires_at)),
-        state: SecretState::parse(&row.state).ok_or_else(|| bad("state"))?,
-        ended_at: row.ended_at.map(|ms| rfc3339(from_millis(ms))),
-    })
+/// A secret's row with its vocabulary read once (an unknown word in a stored row is a
+/// fault, never a default).
+pub(crate) struct Secret {
+    pub row: SecretRow,
+    pub kind: SecretKind,
+    pub tlp: Tlp,
+    pub delivery: Delivery,
+    pub state: SecretState,
+}
+
+impl Secret {
+    pub(crate) fn of(row: SecretRow) -> Result<Self> {
+        fn known<T>(row: &SecretRow, what: &str, v: Option<T>) -> Result<T> {
+            v.ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown {what}", row.id)))
+        }
+        Ok(Self {
+            kind: known(&row, "kind", SecretKind::parse(&row.kind))?,
+            tlp: known(&row, "marking", Tlp::parse(&row.tlp))?,
+            delivery: known(&row, "delivery", Delivery::parse(&row.delivery))?,
+            state: known(&row, "state", SecretState::parse(&row.state))?,
+            row,
+        })
+    }
+
+    /// The terms it was made under, as the policy judges them.
+    pub(crate) fn terms(&self) -> SecretTerms {
+        SecretTerms {
+            tlp: self.tlp,
+            delivery: self.delivery,
+            recipient: SecretRecipient::for_address(self.row.recipient_email.as_deref()),
+            lifetime_minutes: (self.row.expires_at - self.row.created_at) / 60_000,
+            max_views: self.row.max_views,
+        }
+    }
+
+    fn view(&self) -> SecretView {
+        let row = &self.row;
+        SecretView {
+            id: row.id.clone(),
+            kind: self.kind,
+            label: row.label.clone(),
+            tlp: self.tlp,
+            delivery: self.delivery,
+            recipient_email: row.recipient_email.clone(),
+            size: row.size,
+            max_views: row.max_views,
+            views: row.views,
+            created_by: row.created_by.clone(),
+            created_by_name: row.created_by_name.clone(),
+            created_at: rfc3339(from_millis(row.created_at)),
+            expires_at: rfc3339(from_millis(row.expires_at)),
+            state: self.state,
+            ended_at: row.ended_at.map(|ms| rfc3339(from_millis(ms))),
+        }
+    }
+}
+
+fn view(row: SecretRow) -> Result<SecretView> {
+    Ok(Secret::of(row)?.view())
 }
 
 fn refused(r: SecretRefusal) -> ServiceError {
@@ -118,10 +160,7 @@ pub async fn create(
         Some(address) => Some(validate::email("recipient_email", address)?),
     };
     let org_policy = policy::org_policy(core, &who.org_id).await?;
-    let recipient = match recipient_email {
-        Some(_) => SecretRecipient::Email,
-        None => SecretRecipient::Anyone,
-    };
+    let recipient = SecretRecipient::for_address(recipient_email.as_deref());
     secrets::check_terms(
         &org_policy.secrets,
         org_policy.tlp_ceiling,
@@ -194,6 +233,7 @@ pub async fn create(
         created_at: now,
         state: SecretState::Active.as_str().into(),
         ended_at: None,
+        created_by_name: who.name.clone(),
     };
     let link = SecretString::from(format!(
         "{}{}",
@@ -219,10 +259,17 @@ pub async fn create(
     )
     .await?;
     if let Some(to) = &row.recipient_email {
-        notify::secret_link(core, &mut tx, &row, to, &link).await?;
+        let mail = notify::SecretLink {
+            org_id: &row.org_id,
+            kind: new.kind,
+            tlp: new.tlp,
+            expires_at_ms: row.expires_at,
+            to,
+        };
+        notify::secret_link(core, &mut tx, mail, &link).await?;
     }
     tx.commit().await?;
-    Ok((view(&row)?, link))
+    Ok((view(row)?, link))
 }
 
 /// The organisation's secrets, newest first (50 a page, `before` the last one seen).
@@ -247,7 +294,7 @@ pub async fn list(core: &Liaison, who: &Staff, before: Option<&str>) -> Result<V
         50,
     )
     .await?;
-    rows.iter().map(view).collect()
+    rows.into_iter().map(view).collect()
 }
 
 /// One secret of the organisation.
@@ -257,7 +304,7 @@ pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<SecretView> {
     let row = store::secrets::get(core.db.pool(), &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("secret"))?;
-    view(&row)
+    view(row)
 }
 
 /// Revokes a secret: its ciphertext is deleted now, and its link says it was withdrawn.
@@ -307,7 +354,7 @@ pub async fn revoke(
     let row = store::secrets::get(pool, &who.org_id, id)
         .await?
         .ok_or(ServiceError::NotFound("secret"))?;
-    view(&row)
+    view(row)
 }
 
 /// Expires active secrets whose time is up, deleting their ciphertext (run by the
@@ -359,7 +406,28 @@ pub(crate) async fn expire(
     Ok(ended)
 }
 
-/// Appends an event about `row` (the secret is the event's item).
+/// An event about `row` (the secret is the event's item).
+pub(crate) fn event<'a>(
+    core: &Liaison,
+    row: &'a SecretRow,
+    event_type: EventType,
+    actor: AuditActor<'a>,
+    details: serde_json::Value,
+    meta: &'a RequestMeta,
+) -> NewEvent<'a> {
+    NewEvent {
+        org_id: &row.org_id,
+        event_type,
+        actor,
+        share_id: None,
+        item_id: Some(&row.id),
+        details,
+        meta,
+        at_ms: core.now_ms(),
+    }
+}
+
+/// Appends an event about `row` inside `tx`, the transaction of the change.
 pub(crate) async fn audit_event(
     core: &Liaison,
     tx: &mut Tx,
@@ -369,19 +437,6 @@ pub(crate) async fn audit_event(
     details: serde_json::Value,
     meta: &RequestMeta,
 ) -> Result<()> {
-    audit::record(
-        tx,
-        NewEvent {
-            org_id: &row.org_id,
-            event_type,
-            actor,
-            share_id: None,
-            item_id: Some(&row.id),
-            details,
-            meta,
-            at_ms: core.now_ms(),
-        },
-    )
-    .await?;
+    audit::record(tx, event(core, row, event_type, actor, details, meta)).await?;
     Ok(())
 }

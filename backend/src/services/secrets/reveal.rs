@@ -11,21 +11,21 @@ use secrecy::{ExposeSecret, SecretSlice};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{audit_event, expire};
+use super::{audit_event, event, expire, Secret};
 use crate::actor::{RequestMeta, Site};
-use crate::audit::{AuditActor, EventType};
+use crate::audit::{self, AuditActor, EventType};
 use crate::crypto::{constant_time_eq, sha256_hex, KdfHash, ShareToken};
-use crate::domain::secrets::{
-    self, Delivery, SecretKind, SecretRecipient, SecretState, SecretTerms, PROOF_BYTES,
-};
+use crate::domain::secrets::{self, Delivery, SecretKind, SecretState, PROOF_BYTES};
 use crate::domain::{Denial, RevokedLink, Tlp};
-use crate::services::share_core::{IP_LIMIT, SHARE_LIMIT};
+use crate::services::share_core::attempt_counters;
 use crate::services::{policy, Result, ServiceError};
-use crate::store::{self, attempts::Counter, secrets::SecretRow};
+use crate::store::{self, secrets::SecretRow};
 use crate::Liaison;
 
 /// Whom the audit names for what a link holder does.
-const RECIPIENT: &str = "Secret recipient";
+const RECIPIENT: AuditActor<'static> = AuditActor::LinkHolder {
+    recipient_name: "Secret recipient",
+};
 
 /// What the link's page shows before the reveal. Nothing in it needs the key.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub struct Revealed {
 /// The secret a link names, its verifier proven. An unknown or forged link is
 /// [`Denial::UnknownToken`] and says nothing more; so is any link asked on a portal's
 /// domain (secrets are the installation's own).
-async fn find(core: &Liaison, token_text: &str, meta: &RequestMeta) -> Result<SecretRow> {
+async fn find(core: &Liaison, token_text: &str, meta: &RequestMeta) -> Result<Secret> {
     let unknown = || ServiceError::Denied(Denial::UnknownToken);
     if meta.site != Site::Installation {
         return Err(unknown());
@@ -66,11 +66,7 @@ async fn find(core: &Liaison, token_text: &str, meta: &RequestMeta) -> Result<Se
     if !constant_time_eq(presented.as_bytes(), row.verifier_hash.as_bytes()) {
         return Err(unknown());
     }
-    Ok(row)
-}
-
-fn parsed<T>(row: &SecretRow, what: &str, v: Option<T>) -> Result<T> {
-    v.ok_or_else(|| ServiceError::fault(format!("secret {} has an unknown {what}", row.id)))
+    Secret::of(row)
 }
 
 /// The secret's state as it stands now, under the organisation's policy as it is now:
@@ -78,59 +74,46 @@ fn parsed<T>(row: &SecretRow, what: &str, v: Option<T>) -> Result<T> {
 /// than waiting for the sweeper; one the policy no longer allows is refused
 /// ([`Denial::PolicyForbids`]); a revoked one reads as unknown where the policy says a
 /// revoked link shows nothing.
-async fn standing(
-    core: &Liaison,
-    row: SecretRow,
-    meta: &RequestMeta,
-) -> Result<(SecretRow, SecretState)> {
-    let state = parsed(&row, "state", SecretState::parse(&row.state))?;
-    let policy = policy::org_policy(core, &row.org_id).await?;
-    match state {
+async fn standing(core: &Liaison, mut secret: Secret, meta: &RequestMeta) -> Result<Secret> {
+    let policy = policy::org_policy(core, &secret.row.org_id).await?;
+    match secret.state {
         SecretState::Revoked if policy.revoked_link == RevokedLink::NotFound => {
             Err(ServiceError::Denied(Denial::UnknownToken))
         }
-        SecretState::Active if row.expires_at <= core.now_ms() => {
-            expire(core, &row.org_id, &row.id, meta).await?;
-            Ok((row, SecretState::Expired))
+        SecretState::Active if secret.row.expires_at <= core.now_ms() => {
+            expire(core, &secret.row.org_id, &secret.row.id, meta).await?;
+            secret.state = SecretState::Expired;
+            Ok(secret)
         }
         SecretState::Active => {
-            let terms = SecretTerms {
-                tlp: parsed(&row, "marking", Tlp::parse(&row.tlp))?,
-                delivery: parsed(&row, "delivery", Delivery::parse(&row.delivery))?,
-                recipient: match row.recipient_email {
-                    Some(_) => SecretRecipient::Email,
-                    None => SecretRecipient::Anyone,
-                },
-                lifetime_minutes: (row.expires_at - row.created_at) / 60_000,
-                max_views: row.max_views,
-            };
-            match secrets::still_allowed(&policy.secrets, policy.tlp_ceiling, &terms) {
-                Ok(()) => Ok((row, state)),
+            match secrets::still_allowed(&policy.secrets, policy.tlp_ceiling, &secret.terms()) {
+                Ok(()) => Ok(secret),
                 Err(_) => Err(ServiceError::Denied(Denial::PolicyForbids)),
             }
         }
-        _ => Ok((row, state)),
+        _ => Ok(secret),
     }
 }
 
 /// What the page at `/secret/{token}` may show (no view is taken).
 #[tracing::instrument(skip_all)]
 pub async fn overview(core: &Liaison, token: &str, meta: &RequestMeta) -> Result<SecretOverview> {
-    let (row, state) = standing(core, find(core, token, meta).await?, meta).await?;
+    let secret = standing(core, find(core, token, meta).await?, meta).await?;
+    let row = &secret.row;
     let organisation = store::orgs::get(core.db.pool(), &row.org_id)
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
     Ok(SecretOverview {
         organisation,
-        kind: parsed(&row, "kind", SecretKind::parse(&row.kind))?,
-        tlp: parsed(&row, "marking", Tlp::parse(&row.tlp))?,
-        delivery: parsed(&row, "delivery", Delivery::parse(&row.delivery))?,
+        kind: secret.kind,
+        tlp: secret.tlp,
+        delivery: secret.delivery,
         salt: row.salt.clone(),
         views_left: row.max_views - row.views,
         max_views: row.max_views,
         expires_at_ms: row.expires_at,
-        state,
+        state: secret.state,
     })
 }
 
@@ -141,21 +124,6 @@ fn gone(state: SecretState) -> ServiceError {
         SecretState::Expired => Denial::Expired,
         SecretState::Active | SecretState::Burned => Denial::SecretGone,
     })
-}
-
-fn counters<'a>(row: &'a SecretRow, address: &'a str) -> [Counter<'a>; 2] {
-    [
-        Counter {
-            scope: "secret",
-            subject: &row.id,
-            limit: SHARE_LIMIT,
-        },
-        Counter {
-            scope: "ip",
-            subject: address,
-            limit: IP_LIMIT,
-        },
-    ]
 }
 
 /// Is `proof` the one the secret was made with?
@@ -193,20 +161,19 @@ pub async fn open(
             format!("proof must be {PROOF_BYTES} bytes"),
         ));
     }
-    let (row, state) = standing(core, find(core, token, meta).await?, meta).await?;
-    if state != SecretState::Active {
-        return Err(gone(state));
+    let secret = standing(core, find(core, token, meta).await?, meta).await?;
+    if secret.state != SecretState::Active {
+        return Err(gone(secret.state));
     }
-    let delivery = parsed(&row, "delivery", Delivery::parse(&row.delivery))?;
-    let kind = parsed(&row, "kind", SecretKind::parse(&row.kind))?;
+    let (row, delivery) = (&secret.row, secret.delivery);
     let address = meta.ip_subject();
-    let limits = counters(&row, &address);
+    let limits = attempt_counters("secret", &row.id, &address);
     let pool = core.db.pool();
     let Some(last) = store::attempts::reserve_all(pool, &limits, core.now_ms()).await? else {
-        failed_attempt(core, &row, "locked_out", true, meta).await?;
+        failed_attempt(core, row, "locked_out", true, meta).await?;
         return Err(ServiceError::Denied(Denial::TooManyAttempts));
     };
-    let proven = match proves(core, &row, delivery, proof).await {
+    let proven = match proves(core, row, delivery, proof).await {
         Ok(proven) => proven,
         Err(e) => {
             store::attempts::release_all(pool, &limits).await?;
@@ -218,7 +185,7 @@ pub async fn open(
             Delivery::AccessCode => "wrong_access_code",
             Delivery::LinkKey => "wrong_key",
         };
-        failed_attempt(core, &row, reason, last, meta).await?;
+        failed_attempt(core, row, reason, last, meta).await?;
         return Err(ServiceError::Denied(match (last, delivery) {
             (true, _) => Denial::TooManyAttempts,
             (false, Delivery::AccessCode) => Denial::WrongAccessCode,
@@ -227,17 +194,13 @@ pub async fn open(
         }));
     }
     store::attempts::release_all(pool, &limits).await?;
-    take(core, row, kind, meta).await
+    take(core, secret, meta).await
 }
 
 /// Takes one view and reads the ciphertext, burning it with the last view — all in one
 /// transaction.
-async fn take(
-    core: &Liaison,
-    row: SecretRow,
-    kind: SecretKind,
-    meta: &RequestMeta,
-) -> Result<Revealed> {
+async fn take(core: &Liaison, secret: Secret, meta: &RequestMeta) -> Result<Revealed> {
+    let Secret { row, kind, .. } = secret;
     let now = core.now_ms();
     let mut tx = core.db.begin().await?;
     if !store::secrets::take_view(&mut *tx, &row.org_id, &row.id, now).await? {
@@ -247,8 +210,7 @@ async fn take(
         let now_row = store::secrets::get(core.db.pool(), &row.org_id, &row.id)
             .await?
             .ok_or(ServiceError::Denied(Denial::UnknownToken))?;
-        let state = parsed(&now_row, "state", SecretState::parse(&now_row.state))?;
-        return Err(match state {
+        return Err(match Secret::of(now_row)?.state {
             SecretState::Active => ServiceError::Denied(Denial::Expired),
             other => gone(other),
         });
@@ -264,9 +226,7 @@ async fn take(
         &mut tx,
         &row,
         EventType::SecretViewed,
-        AuditActor::LinkHolder {
-            recipient_name: RECIPIENT,
-        },
+        RECIPIENT,
         json!({ "view": views, "views_left": views_left }),
         meta,
     )
@@ -285,9 +245,7 @@ async fn take(
             &mut tx,
             &row,
             EventType::SecretBurned,
-            AuditActor::LinkHolder {
-                recipient_name: RECIPIENT,
-            },
+            RECIPIENT,
             json!({ "views": views }),
             meta,
         )
@@ -311,19 +269,15 @@ async fn failed_attempt(
     locked: bool,
     meta: &RequestMeta,
 ) -> Result<()> {
-    let mut tx = core.db.begin().await?;
-    audit_event(
+    let details = json!({ "reason": reason, "locked": locked });
+    let e = event(
         core,
-        &mut tx,
         row,
         EventType::SecretAttemptFailed,
-        AuditActor::LinkHolder {
-            recipient_name: RECIPIENT,
-        },
-        json!({ "reason": reason, "locked": locked }),
+        RECIPIENT,
+        details,
         meta,
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    audit::record_alone(&core.db, e).await?;
     Ok(())
 }
