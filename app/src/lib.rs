@@ -27,10 +27,11 @@ use leptos_router::{path, SsrMode};
 
 use routes::auth::{LoginPage, SetPasswordPage};
 use routes::console::{
-    ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, NewRecordPage,
-    NewSharePage, OutboxPage, PartnersPage, PortalAnalyticsPage, PortalSectionsPage, PortalsPage,
-    ProjectsPage, RecordPage, RecordsPage, RenewalsPage, ReviewPage, ReviewsPage, SecretsPage,
-    SettingsPage, ShareDetailPage, SharesPage, TermsPage, UsersPage,
+    ApiKeysPage, AuditPage, ConsoleLayout, DocumentPage, DocumentsPage, ImportRecordsPage,
+    IntelligencePage, NewRecordPage, NewSharePage, OutboxPage, PartnersPage, PortalAnalyticsPage,
+    PortalSectionsPage, PortalsPage, ProjectsPage, RecordPage, RecordsPage, RenewalsPage,
+    ReviewPage, ReviewsPage, SecretsPage, SettingsPage, ShareDetailPage, SharesPage, TermsPage,
+    UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage, SecretPage};
 
@@ -200,6 +201,8 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("documents/:id") view=DocumentPage ssr=SsrMode::Async/>
                     <Route path=path!("records") view=RecordsPage ssr=SsrMode::Async/>
                     <Route path=path!("records/new") view=NewRecordPage ssr=SsrMode::Async/>
+                    <Route path=path!("records/import") view=ImportRecordsPage ssr=SsrMode::Async/>
+                    <Route path=path!("intelligence") view=IntelligencePage ssr=SsrMode::Async/>
                     <Route path=path!("secrets") view=SecretsPage ssr=SsrMode::Async/>
                     <Route path=path!("records/:id") view=RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>

@@ -4,7 +4,9 @@
 //! `GET /console/share/{id}/analytics.csv?days=`, and a response's attachment
 //! `GET /console/share/{id}/attachments/{attachment_id}`
 //! (`GET /api/v1/shares/{id}/attachments/{attachment_id}`), and an access review's
-//! outcome `GET /console/reviews/{id}/report?format=csv|jsonl`. Read-only but for their audit
+//! outcome `GET /console/reviews/{id}/report?format=csv|jsonl`, and the 28 CFR Part 23
+//! dissemination record `GET /console/intelligence/disseminations?format=csv&from=&to=`
+//! (`GET /api/v1/intelligence/disseminations`). Read-only but for their audit
 //! events; the session cookie is SameSite=Strict, so another site cannot trigger them with
 //! the cookie.
 
@@ -120,6 +122,22 @@ pub async fn review_report(
             format.content_type(),
             &name,
         ))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn disseminations(
+    State(state): State<AppState>,
+    ConsoleStaff { staff, .. }: ConsoleStaff,
+    query: Result<
+        Query<crate::api::intelligence::DisseminationQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
+) -> Response {
+    let result: Result<Response, ApiError> = async {
+        let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
+        crate::api::intelligence::dissemination_response(&state, &staff, q).await
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)

@@ -104,6 +104,10 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
             axum::routing::get(console_export::review_report),
         )
         .route(
+            "/console/intelligence/disseminations",
+            axum::routing::get(console_export::disseminations),
+        )
+        .route(
             "/portal/responses",
             post(portal_responses::submit_form).layer(axum::extract::DefaultBodyLimit::max(
                 portal_responses::body_limit(&state),

@@ -4,10 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 mod comments;
+mod intelligence;
+mod records;
 mod register;
 mod requests;
 mod secrets;
 pub use comments::*;
+pub use intelligence::*;
+pub use records::*;
 pub use register::*;
 pub use requests::*;
 pub use secrets::*;
@@ -193,47 +197,6 @@ pub struct PortalItemView {
     pub comments: Option<CommentsView>,
 }
 
-/// A shared data record as its guest sees it: the backend's redaction projection, so
-/// nothing withheld is in it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SharedRecordView {
-    pub record: RecordDataView,
-    /// Oldest first.
-    pub history: Vec<RecordEventView>,
-    /// (relation, record).
-    pub linked: Vec<(String, RecordDataView)>,
-    /// Holders and locations the history names.
-    pub referenced: Vec<RecordDataView>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordDataView {
-    pub id: String,
-    /// item, location or organisation.
-    pub kind: String,
-    pub record_type: String,
-    pub title: String,
-    pub reference: Option<String>,
-    /// A JSON object, its values in their JSON types.
-    pub fields: serde_json::Value,
-    /// How many fields are withheld from the guest.
-    pub withheld: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordEventView {
-    /// RFC 3339.
-    pub occurred_at: String,
-    pub process: String,
-    pub actor: Option<String>,
-    /// Titles of the holder and location records, when shown.
-    pub holder: Option<String>,
-    pub location: Option<String>,
-    pub notes: Option<String>,
-    pub fields: serde_json::Value,
-    pub withheld: usize,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PortalView {
     Open {
@@ -417,6 +380,8 @@ pub struct PartnerRowView {
     pub name: String,
     pub domains: Vec<String>,
     pub enabled: bool,
+    /// Registered as a law-enforcement agency (may receive criminal intelligence).
+    pub law_enforcement: bool,
     pub idps: Vec<IdpRowView>,
 }
 
@@ -641,60 +606,4 @@ pub struct ActivityDayView {
     pub downloads: i64,
     pub responses: i64,
     pub denials: i64,
-}
-
-/// A record as the register lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordRowView {
-    pub id: String,
-    /// item, location or organisation.
-    pub kind: String,
-    pub record_type: String,
-    pub title: String,
-    pub reference: Option<String>,
-    /// RFC 3339.
-    pub updated_at: String,
-}
-
-/// A record as staff see it (everything, with its marks).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordPageView {
-    pub row: RecordRowView,
-    pub fields: serde_json::Value,
-    /// Field paths withheld from guests.
-    pub redacted: Vec<String>,
-    pub version: i64,
-    pub history: Vec<StaffEventView>,
-    /// (relation, record).
-    pub links: Vec<(String, RecordRowView)>,
-    pub documents: Vec<RecordDocumentView>,
-    /// Fields that look personal or secret and that nothing withholds.
-    pub unredacted_sensitive: Vec<String>,
-    /// Field names the organisation withholds in every record.
-    pub rules: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaffEventView {
-    /// RFC 3339.
-    pub occurred_at: String,
-    pub process: String,
-    pub actor: Option<String>,
-    pub holder: Option<String>,
-    pub location: Option<String>,
-    pub notes: Option<String>,
-    pub fields: serde_json::Value,
-    /// Paths into the event withheld from guests.
-    pub redacted: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordDocumentView {
-    pub document_id: String,
-    pub title: String,
-    pub file_name: String,
-    pub sha256: String,
-    pub revision: i64,
-    /// Never shown to a guest.
-    pub private: bool,
 }

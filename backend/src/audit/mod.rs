@@ -135,6 +135,20 @@ event_types! {
     /// A reveal with a wrong access code or key (details: the reason, whether it locked
     /// the secret).
     SecretAttemptFailed => "secret.attempt_failed",
+    /// A document or record flagged as criminal intelligence, or its flags changed
+    /// (details: the item, agency, reliability, validity, submission and review dates, the
+    /// flags before).
+    IntelFlagged => "intel.flagged",
+    /// A flag taken off an item flagged in error (details: the item, the reason).
+    IntelUnflagged => "intel.unflagged",
+    /// A flagged item shared (details: the item, the recipient and their law-enforcement
+    /// partner, the justification).
+    IntelDisseminated => "intel.disseminated",
+    /// A review retained an item five more years (details: the reason, the next review).
+    IntelRetained => "intel.retained",
+    /// A review purged an item: its content deleted, its shares revoked (details: the
+    /// reason, how many shares and files).
+    IntelPurged => "intel.purged",
 }
 
 impl EventType {
@@ -160,15 +174,22 @@ pub enum EventGroup {
     GuestShare,
     /// Everything that happens to end-to-end encrypted secrets: `secret.*`.
     Secrets,
+    /// 28 CFR Part 23: flags, disseminations, reviews and purges: `intel.*`.
+    Intelligence,
 }
 
 impl EventGroup {
-    pub const ALL: &'static [EventGroup] = &[EventGroup::GuestShare, EventGroup::Secrets];
+    pub const ALL: &'static [EventGroup] = &[
+        EventGroup::GuestShare,
+        EventGroup::Secrets,
+        EventGroup::Intelligence,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EventGroup::GuestShare => "guest_share",
             EventGroup::Secrets => "secrets",
+            EventGroup::Intelligence => "intelligence",
         }
     }
 
@@ -176,6 +197,7 @@ impl EventGroup {
         match self {
             EventGroup::GuestShare => "Guest share",
             EventGroup::Secrets => "Secrets",
+            EventGroup::Intelligence => "Criminal intelligence",
         }
     }
 
@@ -189,6 +211,7 @@ impl EventGroup {
                 e.as_str().starts_with("share.") || e.as_str().starts_with("item.")
             }
             EventGroup::Secrets => e.as_str().starts_with("secret."),
+            EventGroup::Intelligence => e.as_str().starts_with("intel."),
         })
     }
 }

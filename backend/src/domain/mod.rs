@@ -4,6 +4,7 @@ pub mod branding;
 pub mod content_type;
 pub mod controls;
 pub mod hostname;
+pub mod intelligence;
 pub mod policy;
 pub mod portal_structure;
 pub mod records;

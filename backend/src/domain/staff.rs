@@ -67,6 +67,8 @@ impl Role {
                     | ManageOwnApiKeys
                     | ReviewShares
                     | Comment
+                    | ViewIntelligence
+                    | FlagIntelligence
             ),
             Role::Auditor => matches!(
                 action,
@@ -78,6 +80,7 @@ impl Role {
                     | ReadAudit
                     | ViewApiKeys
                     | ManageOwnApiKeys
+                    | ViewIntelligence
             ),
         }
     }
@@ -142,10 +145,17 @@ pub enum Action {
     Comment,
     /// Delete anyone's comment; open an item-wide thread to named shares.
     ModerateComments,
+    /// 28 CFR Part 23: which items are criminal intelligence, the review queue and the
+    /// dissemination record.
+    ViewIntelligence,
+    /// Flag a document or record as criminal intelligence, or change its flags.
+    FlagIntelligence,
+    /// Decide a review: retain an item five more years, or purge it.
+    ReviewIntelligence,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 29] = [
         Action::ViewShares,
         Action::CreateShare,
         Action::ManageOwnShare,
@@ -172,6 +182,9 @@ impl Action {
         Action::ManageReviews,
         Action::Comment,
         Action::ModerateComments,
+        Action::ViewIntelligence,
+        Action::FlagIntelligence,
+        Action::ReviewIntelligence,
     ];
 
     /// Whether a key needs the `admin` scope for the action (a `read` key may do only the
@@ -188,6 +201,7 @@ impl Action {
                 | Action::ViewPolicy
                 | Action::ReadAudit
                 | Action::ViewApiKeys
+                | Action::ViewIntelligence
         )
     }
 
@@ -223,6 +237,11 @@ impl Action {
             Action::Comment => "Your role may not write comments.",
             Action::ModerateComments => {
                 "Your role may not moderate comments or open a thread to several shares."
+            }
+            Action::ViewIntelligence => "Your role may not see criminal intelligence records.",
+            Action::FlagIntelligence => "Your role may not flag criminal intelligence.",
+            Action::ReviewIntelligence => {
+                "Your role may not retain or purge criminal intelligence at review."
             }
         }
     }
@@ -295,7 +314,7 @@ mod tests {
     #[test]
     fn the_role_matrix() {
         use Action::*;
-        let table: [(Action, &str); 26] = [
+        let table: [(Action, &str); 29] = [
             (ViewShares, "ACU"),
             (CreateShare, "AC"),
             (ManageOwnShare, "AC"),
@@ -322,6 +341,9 @@ mod tests {
             (ManageReviews, "A"),
             (Comment, "AC"),
             (ModerateComments, "A"),
+            (ViewIntelligence, "ACU"),
+            (FlagIntelligence, "AC"),
+            (ReviewIntelligence, "A"),
         ];
         assert_eq!(table.map(|(a, _)| a), Action::ALL);
         for (action, who) in table {

@@ -14,6 +14,7 @@ pub mod comments;
 pub mod dashboard;
 pub mod documents;
 pub mod federation;
+pub mod intelligence;
 pub mod notify;
 pub mod outbox;
 pub mod packages;

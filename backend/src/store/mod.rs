@@ -17,6 +17,7 @@ pub mod documents;
 pub mod domains;
 pub mod federation;
 pub mod guest_sessions;
+pub mod intelligence;
 pub mod mail;
 pub mod orgs;
 pub mod packages;

@@ -13,6 +13,8 @@ pub struct PartnerRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub disabled_at: Option<i64>,
+    /// Registered as a law-enforcement agency: may receive criminal intelligence (0/1).
+    pub law_enforcement: i64,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -38,7 +40,8 @@ pub struct IdpRow {
     pub sp_cert: Option<String>,
 }
 
-const PARTNER_COLUMNS: &str = "id, org_id, name, created_at, updated_at, disabled_at";
+const PARTNER_COLUMNS: &str =
+    "id, org_id, name, created_at, updated_at, disabled_at, law_enforcement";
 const IDP_COLUMNS: &str = "id, org_id, partner_id, kind, name, config, attribute_map, \
     client_secret_sealed, created_at, updated_at, disabled_at, sp_key_sealed, sp_cert";
 
@@ -47,8 +50,8 @@ where
     E: Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO partners (id, org_id, name, created_at, updated_at, disabled_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO partners (id, org_id, name, created_at, updated_at, disabled_at, \
+         law_enforcement) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&p.id)
     .bind(&p.org_id)
@@ -56,25 +59,28 @@ where
     .bind(p.created_at)
     .bind(p.updated_at)
     .bind(p.disabled_at)
+    .bind(p.law_enforcement)
     .execute(db)
     .await?;
     Ok(())
 }
 
-/// Renames and enables/disables a partner. Returns whether it exists.
+/// Renames, enables/disables and (un)registers a partner as a law-enforcement agency.
+/// Returns whether it exists.
 pub async fn update_partner<'e, E>(db: E, p: &PartnerRow) -> Result<bool>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     let done = sqlx::query(
-        "UPDATE partners SET name = $3, disabled_at = $4, updated_at = $5 \
-         WHERE org_id = $1 AND id = $2",
+        "UPDATE partners SET name = $3, disabled_at = $4, updated_at = $5, \
+         law_enforcement = $6 WHERE org_id = $1 AND id = $2",
     )
     .bind(&p.org_id)
     .bind(&p.id)
     .bind(&p.name)
     .bind(p.disabled_at)
     .bind(p.updated_at)
+    .bind(p.law_enforcement)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -14,6 +14,7 @@ mod document_register;
 mod federation_store;
 mod geo;
 mod guest_home;
+mod intelligence;
 mod mail;
 mod portal_analytics;
 mod portal_branding;

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod audit;
 mod comments;
 pub mod documents;
+pub mod intelligence;
 pub mod keys;
 pub mod multipart;
 pub mod packages;
@@ -40,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(analytics::router())
                 .merge(packages::router())
                 .merge(records::router())
+                .merge(intelligence::router())
                 .merge(secrets::router())
                 .merge(keys::router())
                 .merge(staff::router())

@@ -74,6 +74,9 @@ struct CreateShareInput {
     terms_id: Option<String>,
     /// The portal the share belongs to (default: the organisation's default portal).
     portal_id: Option<String>,
+    /// Required when the item is criminal intelligence (28 CFR Part 23): why the
+    /// recipient needs it and may have it.
+    justification: Option<String>,
 }
 
 async fn create_share(
@@ -148,6 +151,7 @@ async fn create_share(
             password: input.password,
             terms_id: input.terms_id,
             portal_id: input.portal_id,
+            justification: input.justification,
         },
         &meta,
     )

@@ -31,6 +31,13 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
         }
         "set_attribute_map" => "id=x&email=mail&display_name=&organisation=&groups=".into(),
         "set_federation_enabled" => "kind=partner&id=x&enabled=false".into(),
+        "set_law_enforcement" => "id=x&registered=true".into(),
+        // The items named do not exist: a permitted role is answered 404.
+        "save_flag" => "kind=record&id=x&submitting_agency=Evil&reliability=A&validity=1&\
+             submitted_on="
+            .into(),
+        "remove_flag" => "kind=record&id=x&reason=flagged+in+error+by+evil".into(),
+        "review_item" => "kind=record&id=x&decision=purge&reason=evil+purge+of+all".into(),
         "decide_device" => format!("share_id={share_id}&device_id=x&decision=approve"),
         "create_portal" => "name=Evil".into(),
         "add_portal_member" => {
@@ -85,6 +92,16 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
         "revoke_secret" => "id=x".into(),
         "save_record" => "kind=item&record_type=evil&title=Evil&fields=%7B%7D".into(),
         "add_redaction_rule" => "field_name=evil".into(),
+        // The record named does not exist: a permitted role is answered 404.
+        "save_event" => "record_id=x&event_id=&occurred_at_local=2026-12-01T10%3A00&\
+             tz_offset_minutes=0&process=evil&fields="
+            .into(),
+        "remove_event" => "record_id=x&event_id=x".into(),
+        "link_record" => "record_id=x&target=y&relation=evil".into(),
+        "unlink_record" => "record_id=x&target_id=y".into(),
+        "attach_document" => format!("record_id=x&document_id={doc}"),
+        "detach_document" => format!("record_id=x&document_id={doc}"),
+        "import_records" => "csv=Title%0AEvil&mapping=%7B%22kind%22%3A%22item%22%2C%22record_type%22%3A%22evil%22%2C%22columns%22%3A%5B%7B%22column%22%3A%22Title%22%2C%22role%22%3A%22title%22%2C%22path%22%3A%22%22%2C%22field_type%22%3A%22text%22%7D%5D%7D".into(),
         // The rule named does not exist: a permitted role is answered 404.
         "remove_redaction_rule" => "field_name=nothing".into(),
         _ => return None,
@@ -98,6 +115,11 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         "load_document" => format!("id={doc}"),
         "load_record" => "id=x".into(),
         "list_records" => "kind=&q=".into(),
+        "preview_record" => "id=x".into(),
+        "load_flag" => "kind=record&id=x".into(),
+        "list_intelligence" => "due_within_days=".into(),
+        "list_disseminations" => "from=&to=".into(),
+        "check_import" => "csv=Title%0AOne&mapping=".into(),
         "load_share_detail" => format!("id={share_id}"),
         "load_sections" => format!("portal_id={portal_id}&find="),
         "load_portal_analytics" => format!("portal_id={portal_id}&days=7"),
@@ -156,8 +178,14 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         }
         "revoke_share" | "revoke_shares" => RevokeAnyShare,
         // The record named does not exist: a permitted role is answered 404.
-        "list_records" | "load_record" => ViewRecords,
-        "save_record" => ManageRecords,
+        "list_records" | "load_record" | "preview_record" => ViewRecords,
+        "save_record" | "save_event" | "remove_event" | "link_record" | "unlink_record"
+        | "attach_document" | "detach_document" | "import_records" => ManageRecords,
+        // Reads only the file it is sent (nothing of the organisation's).
+        "check_import" => return Some(None),
+        "load_flag" | "list_intelligence" | "list_disseminations" => ViewIntelligence,
+        "save_flag" => FlagIntelligence,
+        "remove_flag" | "review_item" => ReviewIntelligence,
         "list_redaction_rules" => ViewRecords,
         "add_redaction_rule" | "remove_redaction_rule" => ManagePolicy,
         "list_documents"
@@ -193,6 +221,7 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         | "add_identity_provider"
         | "set_attribute_map"
         | "set_federation_enabled"
+        | "set_law_enforcement"
         | "test_identity_provider" => ManagePartners,
         "list_audit" => ReadAudit,
         "list_outbox" => ReadOutbox,
@@ -331,6 +360,9 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "record_documents",
         "redaction_rules",
         "secrets",
+        "intel_flags",
+        "intel_reviews",
+        "disseminations",
     ] {
         counts.push(
             sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
@@ -584,6 +616,37 @@ fn rest_cases(doc: &str, share: &str, portal: &str) -> Vec<(Method, String, Send
             p("/idps/x/enabled"),
             Json(json!({ "enabled": false })),
             ManagePartners,
+        ),
+        (m("GET"), p("/intelligence/flags"), Empty, ViewIntelligence),
+        (
+            m("GET"),
+            p("/intelligence/disseminations"),
+            Empty,
+            ViewIntelligence,
+        ),
+        (
+            m("GET"),
+            p("/intelligence/record/x"),
+            Empty,
+            ViewIntelligence,
+        ),
+        (
+            m("PUT"),
+            p("/intelligence/record/x"),
+            Json(json!({ "submitting_agency": "Evil", "reliability": "A", "validity": "1" })),
+            FlagIntelligence,
+        ),
+        (
+            m("DELETE"),
+            p("/intelligence/record/x"),
+            Json(json!({ "reason": "flagged in error by evil" })),
+            ReviewIntelligence,
+        ),
+        (
+            m("POST"),
+            p("/intelligence/record/x/review"),
+            Json(json!({ "decision": "purge", "reason": "evil purge of everything" })),
+            ReviewIntelligence,
         ),
         (m("GET"), p("/records"), Empty, ViewRecords),
         (m("GET"), p("/records/x"), Empty, ViewRecords),

@@ -39,12 +39,13 @@ fn Shell(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
             <A href="/console" attr:class="brand">"Liaison"</A>
             <nav>
                 <A href="/console" exact=true>"Active shares"</A>
-                <A href="/console/shares/new">"Share a document"</A>
+                <A href="/console/shares/new">"Share"</A>
                 <A href="/console/documents">"Documents"</A>
                 <A href="/console/records">"Records"</A>
                 <A href="/console/secrets">"Secrets"</A>
                 <A href="/console/reviews">"Reviews"</A>
                 <A href="/console/renewals">"Renewals"</A>
+                <A href="/console/intelligence">"Intelligence"</A>
                 {pages.audit.then(|| view! { <A href="/console/audit">"Audit log"</A> })}
                 {pages.outbox.then(|| view! { <A href="/console/outbox">"Outbox"</A> })}
                 <A href="/console/portals">"Portals"</A>

@@ -11,8 +11,9 @@ use crate::server_fns::documents::list_documents;
 use crate::server_fns::packages::list_packages;
 use crate::server_fns::policy::get_policy;
 use crate::server_fns::portals::{list_portals, list_terms_choices};
+use crate::server_fns::records::{list_records, preview_record};
 use crate::server_fns::shares::CreateShare;
-use crate::types::{CurrentUser, PolicyView};
+use crate::types::{CurrentUser, PolicyView, RecordPreviewView};
 
 // The service's names for what each input of the form carries (`AppError::field`).
 const ITEM: &[&str] = &["item"];
@@ -34,6 +35,7 @@ const COUNTRIES: &[&str] = &["settings.allowed_countries"];
 const INSTRUCTIONS: &[&str] = &["settings.instructions"];
 const REMINDER: &[&str] = &["settings.expiry_reminder_days"];
 const TERMS: &[&str] = &["terms_id"];
+const JUSTIFICATION: &[&str] = &["justification"];
 /// Every field this form marks; a refusal about anything else is shown at the top.
 const ALL_FIELDS: &[&[&str]] = &[
     ITEM,
@@ -50,28 +52,44 @@ const ALL_FIELDS: &[&[&str]] = &[
     INSTRUCTIONS,
     REMINDER,
     TERMS,
+    JUSTIFICATION,
 ];
 
-/// Share a document with one or more recipients (one share and link each). The form
-/// offers what the organisation's policy allows and shows its defaults and limits beside
-/// the fields; the server checks again (a project may be stricter) and names the field.
+/// Share a document, a bundle or a data record with one or more recipients (one share and
+/// link each). The form offers what the organisation's policy allows and shows its
+/// defaults and limits beside the fields; the server checks again (a project may be
+/// stricter) and names the field. A record chosen, the form shows exactly what its guest
+/// will see and warns of sensitive-looking fields nothing withholds.
 #[component]
 pub fn NewSharePage() -> impl IntoView {
     let docs = Resource::new(|| (), |_| list_documents());
+    let records = Resource::new(|| (), |_| list_records(String::new(), String::new()));
     let portals = Resource::new(|| (), |_| list_portals());
     let bundles = Resource::new(|| (), |_| list_packages());
     let terms = Resource::new(|| (), |_| list_terms_choices());
     let policy = Resource::new(|| (), |_| get_policy());
     let action = ServerAction::<CreateShare>::new();
-    // "Share with guest" on a document's page names it.
-    let chosen = leptos_router::hooks::use_query_map()
-        .read_untracked()
-        .get("document");
+    // "Share with a guest" on a document's or a record's page names it.
+    let query = leptos_router::hooks::use_query_map().read_untracked();
+    let chosen = query
+        .get("record")
+        .map(|id| format!("record:{id}"))
+        .or_else(|| query.get("document"));
+    let (item, set_item) = signal(chosen.clone().unwrap_or_default());
+    let preview = Resource::new(
+        move || item.get().strip_prefix("record:").map(str::to_owned),
+        |id| async move {
+            match id {
+                Some(id) => preview_record(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     let may_override_as_admin = use_context::<CurrentUser>().is_some_and(|u| u.pages.policy);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
-        <Title text="Share a document · Liaison"/>
-        <h1>"Share a document"</h1>
+        <Title text="Share · Liaison"/>
+        <h1>"Share a document or record"</h1>
         {move || action.value().get().map(|r| match r {
             Ok(created) => view! {
                 <section class="created" data-testid="created-share">
@@ -98,13 +116,14 @@ pub fn NewSharePage() -> impl IntoView {
                     (Ok(d), Ok(p)) => (d, p),
                     (Err(e), _) | (_, Err(e)) => return view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
                 };
-                if docs.is_empty() {
-                    return view! { <p class="empty">"Upload a document first: " <a href="/console/documents">"Documents"</a></p> }.into_any();
+                let allows = |list: &[String], v: &str| list.iter().any(|x| x == v);
+                let records = if allows(&policy.allowed_scopes, "record") { records.await.unwrap_or_default() } else { Vec::new() };
+                if docs.is_empty() && records.is_empty() {
+                    return view! { <p class="empty">"Upload a document or create a record first: " <a href="/console/documents">"Documents"</a>", "<a href="/console/records">"Data records"</a></p> }.into_any();
                 }
                 let portals = portals.await.unwrap_or_default();
                 let bundles = bundles.await.unwrap_or_default();
                 let terms = terms.await.unwrap_or_default();
-                let allows = |list: &[String], v: &str| list.iter().any(|x| x == v);
                 let packages = if allows(&policy.allowed_scopes, "document_package") { bundles.packages } else { Vec::new() };
                 let work_packages = if allows(&policy.allowed_scopes, "work_package") { bundles.work_packages } else { Vec::new() };
                 let may_override = may_override_as_admin || policy.allow_controller_override;
@@ -115,7 +134,8 @@ pub fn NewSharePage() -> impl IntoView {
                         <fieldset>
                             <legend>"What, to whom, how"</legend>
                             <label>"What to share"
-                                <select name="document_id" required data-testid="item" aria-invalid=invalid_when(error, ITEM) aria-describedby="item-error">
+                                <select name="document_id" required data-testid="item" aria-invalid=invalid_when(error, ITEM) aria-describedby="item-error"
+                                    on:change=move |ev| set_item.set(event_target_value(&ev))>
                                     {allows(&policy.allowed_scopes, "single_revision").then(|| view! {
                                         <optgroup label="Documents">
                                             {docs.into_iter().map(|d| {
@@ -135,6 +155,19 @@ pub fn NewSharePage() -> impl IntoView {
                                         <optgroup label="Work packages (every document of a project)">
                                             {work_packages.into_iter().map(|w| view! {
                                                 <option value=format!("work_package:{}", w.id)>{format!("{} ({} documents)", w.name, w.documents)}</option>
+                                            }).collect_view()}
+                                        </optgroup>
+                                    })}
+                                    {(!records.is_empty()).then(|| view! {
+                                        <optgroup label="Data records (with their history, links and documents)">
+                                            {records.into_iter().map(|r| {
+                                                let value = format!("record:{}", r.id);
+                                                let selected = chosen.as_deref() == Some(value.as_str());
+                                                let label = match &r.reference {
+                                                    Some(reference) => format!("{} · {}", r.title, reference),
+                                                    None => r.title.clone(),
+                                                };
+                                                view! { <option value=value selected=selected>{label}</option> }
                                             }).collect_view()}
                                         </optgroup>
                                     })}
@@ -183,7 +216,22 @@ pub fn NewSharePage() -> impl IntoView {
                                 </select>
                                 <FieldError error fields=TERMS id="terms-error"/>
                             </label>
+                            <label>"Justification (required for criminal intelligence, 28 CFR Part 23)"
+                                <span class="hint">"Why each recipient needs this information and may have it: their agency's task, the case, the purpose. It is kept in the dissemination record."</span>
+                                <textarea name="justification" rows="3" maxlength="2000" data-testid="justification"
+                                    aria-invalid=invalid_when(error, JUSTIFICATION) aria-describedby="justification-error"></textarea>
+                                <FieldError error fields=JUSTIFICATION id="justification-error"/>
+                            </label>
                         </fieldset>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                match preview.await {
+                                    Ok(Some(p)) => view! { <RecordPreview preview=p/> }.into_any(),
+                                    Ok(None) => ().into_any(),
+                                    Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
+                                }
+                            })}
+                        </Transition>
                         <Limits policy=policy.clone() may_override error/>
                         <Protection policy error/>
                         <button type="submit" class="btn btn-primary">"Create links"</button>
@@ -191,6 +239,42 @@ pub fn NewSharePage() -> impl IntoView {
                 }.into_any()
             }})}
         </Suspense>
+    }
+}
+
+/// Exactly what a record share's guest will see, and a warning where fields that look
+/// personal or secret are shared as they are.
+#[component]
+fn RecordPreview(preview: RecordPreviewView) -> impl IntoView {
+    let RecordPreviewView {
+        record,
+        documents,
+        unredacted_sensitive,
+    } = preview;
+    view! {
+        <section class="panel preview" data-testid="record-preview" aria-labelledby="preview-heading">
+            <h2 id="preview-heading">"What the guest will see"</h2>
+            {(!unredacted_sensitive.is_empty()).then(|| view! {
+                <p class="notice-warn" role="note" data-testid="preview-sensitive">
+                    "Nothing withholds these fields, which look personal or secret: "
+                    {unredacted_sensitive.join(", ")}
+                    ". Withhold them on the record's page before sharing if the guest should not see them."
+                </p>
+            })}
+            <crate::routes::portal::SharedRecord record allow_download=false preview=true/>
+            <h4>"Documents"</h4>
+            {if documents.is_empty() {
+                view! { <p class="muted small">"No documents are shown (private ones never are)."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="linked" data-testid="preview-documents">
+                        {documents.into_iter().map(|(title, sha)| view! {
+                            <li>{title}<div class="muted small hash">"SHA-256 "<code>{sha}</code></div></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

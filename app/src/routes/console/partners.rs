@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::server_fns::partners::{
     list_partners, AddIdentityProvider, CreatePartner, SetAttributeMap, SetFederationEnabled,
-    TestIdentityProvider,
+    SetLawEnforcement, TestIdentityProvider,
 };
 use crate::types::{IdpRowView, PartnerRowView};
 
@@ -21,6 +21,8 @@ pub fn PartnersPage() -> impl IntoView {
     provide_context(toggle);
     let mapping = ServerAction::<SetAttributeMap>::new();
     provide_context(mapping);
+    let law = ServerAction::<SetLawEnforcement>::new();
+    provide_context(law);
     let partners = Resource::new(
         move || {
             (
@@ -28,6 +30,7 @@ pub fn PartnersPage() -> impl IntoView {
                 add_idp.version().get(),
                 toggle.version().get(),
                 mapping.version().get(),
+                law.version().get(),
             )
         },
         |_| list_partners(),
@@ -38,6 +41,7 @@ pub fn PartnersPage() -> impl IntoView {
             add_idp.value().get(),
             test.value().get(),
             mapping.value().get(),
+            law.value().get(),
         ]
         .into_iter()
         .flatten()
@@ -55,6 +59,8 @@ pub fn PartnersPage() -> impl IntoView {
                 <CsrfField/>
                 <label>"Name" <input type="text" name="name" required data-testid="partner-name"/></label>
                 <label>"Email domains" <input type="text" name="domains" placeholder="agency.example, agency.gov.example" data-testid="partner-domains"/></label>
+                <label class="check"><input type="checkbox" name="law_enforcement" data-testid="partner-law-enforcement"/>
+                    <span>"A law-enforcement agency: its staff may receive criminal intelligence (28 CFR Part 23)"</span></label>
                 <button type="submit" class="btn btn-primary">"Add partner"</button>
             </ActionForm>
         </details>
@@ -85,8 +91,14 @@ fn Partner(
     let is_staff = partner.id.is_none();
     view! {
         <section class="panel partner" data-testid="partner">
-            <h2>{partner.name.clone()} {(!partner.enabled).then(|| view! { <span class="badge">"disabled"</span> })}</h2>
-            {partner.id.clone().map(|id| view! { <Toggle kind="partner" id enabled=partner.enabled/> })}
+            <h2>{partner.name.clone()} {(!partner.enabled).then(|| view! { <span class="badge">"disabled"</span> })}
+                {partner.law_enforcement.then(|| view! { <span class="badge" data-testid="law-enforcement">"law enforcement"</span> })}</h2>
+            {partner.id.clone().map(|id| view! {
+                <div class="actions">
+                    <Toggle kind="partner" id=id.clone() enabled=partner.enabled/>
+                    <LawEnforcement id registered=partner.law_enforcement/>
+                </div>
+            })}
             {(!is_staff).then(|| view! { <p class="muted">"Domains: " {partner.domains.join(", ")}</p> })}
             {if partner.idps.is_empty() {
                 view! { <p class="empty">"No identity provider yet."</p> }.into_any()
@@ -161,6 +173,22 @@ fn Idp(idp: IdpRowView, test: ServerAction<TestIdentityProvider>) -> impl IntoVi
                 </ActionForm>
             </td>
         </tr>
+    }
+}
+
+/// Registers the partner as a law-enforcement agency, or takes that off.
+#[component]
+fn LawEnforcement(id: String, registered: bool) -> impl IntoView {
+    let set = expect_context::<ServerAction<SetLawEnforcement>>();
+    view! {
+        <ActionForm action=set attr:class="inline">
+            <CsrfField/>
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="registered" value=(!registered).to_string()/>
+            <button type="submit" class="btn btn-small" data-testid="toggle-law-enforcement">
+                {if registered { "Not a law-enforcement agency" } else { "Register as law enforcement" }}
+            </button>
+        </ActionForm>
     }
 }
 

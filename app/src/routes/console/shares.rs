@@ -53,9 +53,18 @@ pub fn SharesPage() -> impl IntoView {
 /// The shares table: sort by expiry or access count, keyset pages, select and revoke, copy
 /// the link, re-send. Its filters (`status`, `q`, `sort`, `order`, `cursor`) come from the
 /// page's query string; `path` is the page (for the sort and page links); `document` keeps
-/// it to the shares of one document (any of its revisions).
+/// it to the shares of one document (any of its revisions) or record; `share_href`, the
+/// item's own "share it" page, is offered when it has no shares yet.
 #[component]
-pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
+pub fn SharesTable(
+    path: String,
+    document: Option<String>,
+    #[prop(optional)] share_href: Option<String>,
+) -> impl IntoView {
+    let (share_href, share_label) = match share_href {
+        Some(href) => (href, "Share it with a guest"),
+        None => ("/console/shares/new".to_owned(), "Share a document"),
+    };
     let query = use_query_map();
     let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     let revoke = ServerAction::<RevokeShare>::new();
@@ -106,6 +115,7 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new({
                 let href = href.clone();
+                let share_href = share_href.clone();
                 async move {
                 let page = match shares.await {
                     Ok(p) => p,
@@ -116,7 +126,7 @@ pub fn SharesTable(path: String, document: Option<String>) -> impl IntoView {
                     return if filtered {
                         view! { <p class="empty" data-testid="no-match">"No shares match these filters."</p> }.into_any()
                     } else {
-                        view! { <p class="empty">"No shares yet. " <a href="/console/shares/new">"Share a document"</a></p> }.into_any()
+                        view! { <p class="empty">"No shares yet. " <a href=share_href>{share_label}</a></p> }.into_any()
                     };
                 }
                 let next = page.next_cursor.clone().map(|c| {

@@ -9,5 +9,5 @@ mod secret_page;
 pub use home_page::HomePage;
 pub use landing::LandingPage;
 pub use portal_page::PortalPage;
-pub(crate) use record_view::{custody_line, fields_view};
+pub(crate) use record_view::{custody_line, fields_view, SharedRecord};
 pub use secret_page::SecretPage;

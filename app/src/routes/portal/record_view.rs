@@ -68,23 +68,40 @@ fn heading(r: &RecordDataView) -> String {
     }
 }
 
-/// The record section of a record share's portal page.
+/// A heading one level below the page's (`h1`/`h2`) or, in the share form's preview, two
+/// levels below (`h3`/`h4`), so the outline stays whole where the record is embedded.
+fn title(preview: bool, top: bool, text: String) -> AnyView {
+    match (preview, top) {
+        (false, true) => view! { <h1>{text}</h1> }.into_any(),
+        (false, false) => view! { <h2>{text}</h2> }.into_any(),
+        (true, true) => view! { <h3>{text}</h3> }.into_any(),
+        (true, false) => view! { <h4>{text}</h4> }.into_any(),
+    }
+}
+
+/// The record section of a record share's portal page; with `preview`, the share form's
+/// picture of it (headings demoted, no download).
 #[component]
-pub fn SharedRecord(record: SharedRecordView, allow_download: bool) -> impl IntoView {
+pub fn SharedRecord(
+    record: SharedRecordView,
+    allow_download: bool,
+    #[prop(optional)] preview: bool,
+) -> impl IntoView {
     let SharedRecordView {
         record,
         history,
         linked,
         referenced,
     } = record;
+    let h = move |text: &str| title(preview, false, text.to_owned());
     view! {
         <section class="item record" data-testid="shared-record">
-            <h1>{record.title.clone()}</h1>
+            {title(preview, true, record.title.clone())}
             <p class="muted small">{heading(&record)}</p>
-            <h2>"Fields"</h2>
+            {h("Fields")}
             {fields_view(&record.fields)}
             {withheld_note(record.withheld)}
-            <h2>"History"</h2>
+            {h("History")}
             {if history.is_empty() {
                 view! { <p class="muted small">"No custody events are recorded."</p> }.into_any()
             } else {
@@ -95,7 +112,7 @@ pub fn SharedRecord(record: SharedRecordView, allow_download: bool) -> impl Into
                 }.into_any()
             }}
             {(!linked.is_empty()).then(|| view! {
-                <h2>"Linked records"</h2>
+                {h("Linked records")}
                 <ul class="linked" data-testid="record-links">
                     {linked.into_iter().map(|(relation, r)| view! {
                         <li>
@@ -108,7 +125,7 @@ pub fn SharedRecord(record: SharedRecordView, allow_download: bool) -> impl Into
                 </ul>
             })}
             {(!referenced.is_empty()).then(|| view! {
-                <h2>"Organisations and locations"</h2>
+                {h("Organisations and locations")}
                 <ul class="linked">
                     {referenced.into_iter().map(|r| view! {
                         <li>
@@ -120,7 +137,7 @@ pub fn SharedRecord(record: SharedRecordView, allow_download: bool) -> impl Into
                     }).collect_view()}
                 </ul>
             })}
-            {allow_download.then(|| view! {
+            {(allow_download && !preview).then(|| view! {
                 <p>
                     <a class="btn" href="/api/portal/record/export" rel="external" download data-testid="record-export">
                         "Download the signed record (JWS)"

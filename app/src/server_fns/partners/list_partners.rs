@@ -44,6 +44,7 @@ pub async fn list_partners() -> Result<Vec<PartnerRowView>, AppError> {
             name: p.name,
             domains: p.domains,
             enabled: p.enabled,
+            law_enforcement: p.law_enforcement,
             idps: p.identity_providers.into_iter().map(idp).collect(),
         })
         .collect();
@@ -52,6 +53,7 @@ pub async fn list_partners() -> Result<Vec<PartnerRowView>, AppError> {
         name: "Staff sign-in (this organisation)".into(),
         domains: Vec::new(),
         enabled: true,
+        law_enforcement: false,
         idps: staff_idps.into_iter().map(idp).collect(),
     });
     Ok(rows)

@@ -69,7 +69,7 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
     let record = access::shared_record(&ctx.core, &guest, &meta)
         .await
         .map_err(fail)?
-        .map(|g| Box::new(shared_record_view(g)));
+        .map(|g| Box::new(crate::server_fns::records::shared_record_view(g)));
     let mut items = Vec::with_capacity(o.items.len());
     for i in o.items {
         // Comments are on shared documents; a record's documents have none.
@@ -107,51 +107,4 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
         record,
         items,
     })
-}
-
-/// The guest's record for the page: holders and locations named by title.
-#[cfg(feature = "ssr")]
-fn shared_record_view(
-    g: backend::domain::records::redaction::GuestRecord,
-) -> crate::types::SharedRecordView {
-    use crate::types::{RecordDataView, RecordEventView, SharedRecordView};
-    use backend::domain::records::redaction::GuestRecordData;
-    let data = |r: GuestRecordData| RecordDataView {
-        id: r.id,
-        kind: r.kind.as_str().to_owned(),
-        record_type: r.record_type,
-        title: r.title,
-        reference: r.reference,
-        fields: r.fields,
-        withheld: r.withheld,
-    };
-    let title = |id: &Option<String>| {
-        id.as_deref()
-            .and_then(|id| g.referenced.iter().find(|r| r.id == id))
-            .map(|r| r.title.clone())
-    };
-    let history = g
-        .history
-        .iter()
-        .map(|e| RecordEventView {
-            occurred_at: backend::services::rfc3339(backend::store::from_millis(e.occurred_at_ms)),
-            process: e.process.clone(),
-            actor: e.actor.clone(),
-            holder: title(&e.holder_id),
-            location: title(&e.location_id),
-            notes: e.notes.clone(),
-            fields: e.fields.clone(),
-            withheld: e.withheld,
-        })
-        .collect();
-    SharedRecordView {
-        history,
-        linked: g
-            .linked
-            .into_iter()
-            .map(|l| (l.relation, data(l.record)))
-            .collect(),
-        referenced: g.referenced.into_iter().map(data).collect(),
-        record: data(g.record),
-    }
 }

@@ -25,11 +25,14 @@ pub async fn load_record(id: String) -> Result<RecordPageView, AppError> {
             .history
             .iter()
             .map(|e| StaffEventView {
+                id: e.id.clone(),
                 occurred_at: e.occurred_at.clone(),
                 process: e.process.clone(),
                 actor: e.actor.clone(),
                 holder: e.holder.as_ref().map(|h| h.title.clone()),
                 location: e.location.as_ref().map(|l| l.title.clone()),
+                holder_id: e.holder.as_ref().map(|h| h.id.clone()),
+                location_id: e.location.as_ref().map(|l| l.id.clone()),
                 notes: e.notes.clone(),
                 fields: e.fields.clone(),
                 redacted: paths(&e.redacted),

@@ -41,19 +41,8 @@ pub async fn save_record(
     } = form;
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
-    let fields: serde_json::Value = if fields.trim().is_empty() {
-        serde_json::json!({})
-    } else {
-        serde_json::from_str(&fields)
-            .map_err(|e| AppError::invalid("fields", format!("the fields are not JSON: {e}")))?
-    };
-    let marks: Vec<String> = redacted
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let fields = super::fields_of("fields", &fields)?;
+    let marks = super::marks_of(redacted.as_deref());
     let reference = chosen(&reference).map(str::to_owned);
     let meta = meta().await?;
     let saved = match chosen(&id) {

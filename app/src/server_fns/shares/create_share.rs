@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::types::CreatedShareView;
 
 /// The console's "Share a document" form, field for field as it posts (flat, so it works
-/// without wasm). `document_id` names a document, or a bundle as `package:ID` or
-/// `work_package:ID`. Recipients are one per line, `Name <email>` or a bare email.
+/// without wasm). `document_id` names a document, a bundle as `package:ID` or
+/// `work_package:ID`, or a data record as `record:ID`. Recipients are one per line, `Name <email>` or a bare email.
 /// `expiry` is a preset (`1h`, `24h`, `7d`, `14d`, `30d`), `custom` (then
 /// `expires_at_local` is the browser's local date and time and `tz_offset_minutes` its
 /// offset, see [`super::form_expiry`]) or empty for the policy's default.
@@ -47,6 +47,8 @@ pub struct NewShareForm {
     pub portal_id: Option<String>,
     /// A version of the legal terms; empty = the portal's terms, if it has any.
     pub terms_id: Option<String>,
+    /// The need-to-know and right-to-know justification criminal intelligence requires.
+    pub justification: Option<String>,
 }
 
 /// Creates one share per recipient from the console form.
@@ -139,11 +141,13 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
                     format!("{line:?} is not \"Name <email>\" or an email address"),
                 )
             })?;
-        // The item select: a document id, or `package:ID` / `work_package:ID`.
+        // The item select: a document id, or `package:ID` / `work_package:ID` / `record:ID`.
         let item = if let Some(id) = form.document_id.strip_prefix("package:") {
             SharedItem::Package(id.to_owned())
         } else if let Some(id) = form.document_id.strip_prefix("work_package:") {
             SharedItem::WorkPackage(id.to_owned())
+        } else if let Some(id) = form.document_id.strip_prefix("record:") {
+            SharedItem::Record(id.to_owned())
         } else {
             SharedItem::Document(form.document_id.clone())
         };
@@ -177,6 +181,7 @@ impl TryFrom<NewShareForm> for backend::services::shares::NewShare {
                 .map(secrecy::SecretString::from),
             terms_id: form.terms_id.filter(|t| !t.is_empty()),
             portal_id: form.portal_id.filter(|p| !p.is_empty()),
+            justification: form.justification.filter(|j| !j.trim().is_empty()),
         })
     }
 }
@@ -343,6 +348,12 @@ mod tests {
         })
         .unwrap();
         assert_eq!(package.item, SharedItem::Package("pk-1".into()));
+        let record = NewShare::try_from(NewShareForm {
+            document_id: "record:rec-7".into(),
+            ..form()
+        })
+        .unwrap();
+        assert_eq!(record.item, SharedItem::Record("rec-7".into()));
     }
 
     /// A blank value reads as an absent one: an unticked box, the default choice.

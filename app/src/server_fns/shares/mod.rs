@@ -64,28 +64,14 @@ pub(crate) fn form_expiry(
         "7d" => Expiry::Days(7),
         "14d" => Expiry::Days(14),
         "30d" => Expiry::Days(30),
-        "custom" => {
-            let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-            let text = local.trim();
-            // Browsers may add seconds ("…T17:00:00"); they do not count here.
-            let text = match text.get(16..) {
-                Some(seconds) if seconds.len() == 3 && seconds.starts_with(':') => &text[..16],
-                _ => text,
-            };
-            let at = time::PrimitiveDateTime::parse(text, &fmt)
-                .map_err(|_| bad("expires_at", "choose the date and time the share expires"))?;
-            let offset: i64 = match tz_offset_minutes.trim() {
-                "" => 0,
-                o => o
-                    .parse()
-                    .ok()
-                    .filter(|o: &i64| o.abs() <= 18 * 60)
-                    .ok_or_else(|| {
-                        bad("expires_at", "the browser's time zone was not understood")
-                    })?,
-            };
-            Expiry::At(at.assume_utc() + time::Duration::minutes(offset))
-        }
+        "custom" => Expiry::At(
+            crate::server_fns::local_instant(local, tz_offset_minutes).map_err(|e| {
+                ServiceError::Invalid {
+                    field: "expires_at",
+                    message: e.message("the date and time the share expires"),
+                }
+            })?,
+        ),
         _ => {
             return Err(bad(
                 "expiry",

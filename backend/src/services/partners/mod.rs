@@ -27,6 +27,9 @@ pub struct PartnerView {
     pub name: String,
     pub domains: Vec<String>,
     pub enabled: bool,
+    /// Registered as a law-enforcement agency: its staff may receive criminal intelligence
+    /// (28 CFR Part 23).
+    pub law_enforcement: bool,
     pub identity_providers: Vec<IdpView>,
 }
 
@@ -38,6 +41,8 @@ pub struct PartnerInput {
     pub domains: Vec<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    #[serde(default)]
+    pub law_enforcement: bool,
 }
 
 fn yes() -> bool {
@@ -107,6 +112,7 @@ pub async fn create_partner(
         created_at: now,
         updated_at: now,
         disabled_at: (!input.enabled).then_some(now),
+        law_enforcement: i64::from(input.law_enforcement),
     };
     let mut tx = core.db.begin().await?;
     store::partners::insert_partner(&mut *tx, &row)
@@ -120,7 +126,7 @@ pub async fn create_partner(
         &mut tx,
         who,
         EventType::PartnerChanged,
-        json!({ "partner": row.id, "action": "created", "name": row.name, "domains": domains, "enabled": input.enabled }),
+        json!({ "partner": row.id, "action": "created", "name": row.name, "domains": domains, "enabled": input.enabled, "law_enforcement": input.law_enforcement }),
         meta,
     )
     .await?;
@@ -151,6 +157,7 @@ pub async fn update_partner(
         } else {
             existing.disabled_at.or(Some(now))
         },
+        law_enforcement: i64::from(input.law_enforcement),
         ..existing
     };
     let mut tx = core.db.begin().await?;
@@ -168,7 +175,7 @@ pub async fn update_partner(
         &mut tx,
         who,
         EventType::PartnerChanged,
-        json!({ "partner": id, "action": "updated", "name": row.name, "domains": domains, "enabled": input.enabled }),
+        json!({ "partner": id, "action": "updated", "name": row.name, "domains": domains, "enabled": input.enabled, "law_enforcement": input.law_enforcement }),
         meta,
     )
     .await?;
@@ -207,6 +214,7 @@ async fn partner_view(core: &Liaison, p: PartnerRow) -> Result<PartnerView> {
         name: p.name,
         domains,
         enabled: p.disabled_at.is_none(),
+        law_enforcement: p.law_enforcement != 0,
         identity_providers: idps,
     })
 }

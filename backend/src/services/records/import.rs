@@ -124,15 +124,10 @@ fn set_path(root: &mut Map<String, Value>, path: &FieldPath, value: Value) {
     at.insert((*last).to_owned(), value);
 }
 
-/// The records a CSV file describes under `mapping`; refusals name the row (counting the
-/// header as row 1) and the column.
-pub fn csv_inputs(
-    bytes: &[u8],
-    mapping: &CsvMapping,
-) -> std::result::Result<Vec<RecordInput>, RecordError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
+/// The header row: every column named, none twice, at most [`MAX_COLUMNS`].
+fn read_headers<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+) -> std::result::Result<Vec<String>, RecordError> {
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(format!("the header row cannot be read: {e}")))?
@@ -152,6 +147,28 @@ pub fn csv_inputs(
     if let Some(h) = headers.iter().find(|h| !seen.insert(h.as_str())) {
         return Err(csv_error(format!("two columns are named {h:?}")));
     }
+    Ok(headers)
+}
+
+/// The columns a CSV file names in its header row (the console's mapping starts from them).
+pub fn csv_columns(bytes: &[u8]) -> std::result::Result<Vec<String>, RecordError> {
+    read_headers(&mut csv_reader(bytes))
+}
+
+fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes)
+}
+
+/// The records a CSV file describes under `mapping`; refusals name the row (counting the
+/// header as row 1) and the column.
+pub fn csv_inputs(
+    bytes: &[u8],
+    mapping: &CsvMapping,
+) -> std::result::Result<Vec<RecordInput>, RecordError> {
+    let mut reader = csv_reader(bytes);
+    let headers = read_headers(&mut reader)?;
     let index = |c: &str, what: &str| {
         headers.iter().position(|h| h == c).ok_or_else(|| {
             csv_error(format!(

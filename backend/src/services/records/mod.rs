@@ -11,7 +11,8 @@ mod rules;
 
 pub use edit::{create, update, DocumentInput, EventInput, LinkInput, RecordEdit, RecordInput};
 pub use import::{
-    csv_inputs, import, import_csv, ColumnMap, CsvMapping, FieldType, MAX_COLUMNS, MAX_IMPORT,
+    csv_columns, csv_inputs, import, import_csv, ColumnMap, CsvMapping, FieldType, MAX_COLUMNS,
+    MAX_IMPORT,
 };
 pub use parts::{
     add_event, attach_document, change_event, detach_document, link, remove_event, unlink,

@@ -431,6 +431,30 @@ pub async fn create(
         ),
         None => None,
     };
+    // 28 CFR Part 23: flagged items go only to law-enforcement partners, under a
+    // justification, and each receipt is recorded with the share.
+    let intelligence = {
+        let (documents, records) = match &covered {
+            Covered::Documents { ids, .. } => (ids.clone(), Vec::new()),
+            Covered::Record(r) => {
+                let carried = crate::services::records::carried(core, &who.org_id, &r.id).await?;
+                (carried.documents, carried.records)
+            }
+        };
+        let carried = crate::services::intelligence::dissemination::Carried {
+            documents: &documents,
+            records: &records,
+        };
+        crate::services::intelligence::dissemination::screen(
+            core,
+            &who.org_id,
+            &carried,
+            c.method,
+            &recipients,
+            input.justification.as_deref(),
+        )
+        .await?
+    };
     let settings_json = serde_json::to_string(&c.settings).map_err(ServiceError::internal)?;
     let now = core.now_ms();
 
@@ -533,8 +557,17 @@ pub async fn create(
         ))
     };
     let mut tx = core.db.begin().await?;
-    for (row, token) in rows.iter().zip(&tokens) {
+    for (index, (row, token)) in rows.iter().zip(&tokens).enumerate() {
         store::shares::insert(&mut *tx, row).await?;
+        if let Some(screened) = &intelligence {
+            let receipt = crate::services::intelligence::dissemination::Receipt {
+                index,
+                share_id: &row.id,
+                recipient_name: &row.recipient_name,
+                recipient_email: &row.recipient_email,
+            };
+            screened.record(&mut tx, who, receipt, meta, now).await?;
+        }
         if let Covered::Documents { ids, .. } = &covered {
             store::packages::insert_share_documents(&mut tx, &who.org_id, &row.id, ids).await?;
         }

@@ -120,6 +120,9 @@ pub struct NewShare {
     /// The portal the share belongs to (`None` = the organisation's default portal). A
     /// portal access share must name one.
     pub portal_id: Option<String>,
+    /// The need-to-know and right-to-know justification a share of criminal intelligence
+    /// requires (28 CFR Part 23); kept in the dissemination record.
+    pub justification: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

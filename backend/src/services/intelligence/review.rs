@@ -1,0 +1,245 @@
+//! The five-yearly review of a flagged item (28 CFR 23.20(h)): an administrator retains
+//! it for five more years, or purges it. Either decision is kept with its reason and
+//! audited. A purge deletes the item's content and files and revokes every share that
+//! carries it (its guests lose it on their next request, open pages and sockets
+//! included); the dissemination record stays.
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::actor::{RequestMeta, Staff};
+use crate::audit::{self, AuditActor, EventType, NewEvent};
+use crate::domain::intelligence::{self as intel, IntelItemKind, ReviewDecision};
+use crate::domain::Action;
+use crate::services::share_core::{revoke_in, Revoker};
+use crate::services::{authorize, rfc3339, Result, ServiceError};
+use crate::store::{self, from_millis, intelligence::ReviewRow, new_id, to_millis};
+use crate::Liaison;
+
+/// A review's reason, trimmed; refused when it says nothing.
+pub(super) fn reason(text: &str) -> Result<String> {
+    let t = text.trim();
+    let n = t.chars().count();
+    if n < intel::MIN_REASON_CHARS {
+        return Err(ServiceError::invalid(
+            "reason",
+            format!(
+                "say why, in at least {} characters: it is kept with the decision",
+                intel::MIN_REASON_CHARS
+            ),
+        ));
+    }
+    if n > 2000 {
+        return Err(ServiceError::invalid(
+            "reason",
+            "a reason has at most 2000 characters",
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// The live flag on an item, and the item's id as flagged.
+async fn live_flag(
+    core: &Liaison,
+    who: &Staff,
+    kind: IntelItemKind,
+    id: &str,
+) -> Result<(String, store::intelligence::FlagRow)> {
+    let (id, _) = super::item(core, &who.org_id, kind, id).await?;
+    let flag = store::intelligence::flag(core.db.pool(), &who.org_id, kind.as_str(), &id)
+        .await?
+        .ok_or(ServiceError::NotFound("criminal intelligence flag"))?;
+    if flag.purged_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "this item was already purged".into(),
+        ));
+    }
+    Ok((id, flag))
+}
+
+/// Retains a flagged item: it stays five more years from now, when it is reviewed again.
+#[tracing::instrument(skip_all)]
+pub async fn retain(
+    core: &Liaison,
+    who: &Staff,
+    kind: IntelItemKind,
+    id: &str,
+    why: &str,
+    meta: &RequestMeta,
+) -> Result<super::FlagView> {
+    authorize(who, Action::ReviewIntelligence)?;
+    let why = reason(why)?;
+    let (id, flag) = live_flag(core, who, kind, id).await?;
+    let now = core.now();
+    let next = to_millis(intel::review_due(now));
+    let mut tx = core.db.begin().await?;
+    if !store::intelligence::set_review_due(
+        &mut *tx,
+        &who.org_id,
+        kind.as_str(),
+        &id,
+        next,
+        to_millis(now),
+    )
+    .await?
+    {
+        return Err(ServiceError::Conflict(
+            "this item was purged meanwhile".into(),
+        ));
+    }
+    store::intelligence::insert_review(
+        &mut *tx,
+        &ReviewRow {
+            id: new_id(),
+            org_id: who.org_id.clone(),
+            item_kind: kind.as_str().into(),
+            item_id: id.clone(),
+            decision: ReviewDecision::Retained.as_str().into(),
+            reason: why.clone(),
+            reviewer: who.user_id.clone(),
+            decided_at: to_millis(now),
+            next_due: Some(next),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::IntelRetained,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: Some(&id),
+            details: json!({
+                "item": { "kind": kind, "id": id, "title": flag.title },
+                "reason": why,
+                "was_due": rfc3339(from_millis(flag.review_due)),
+                "next_review": rfc3339(from_millis(next)),
+            }),
+            meta,
+            at_ms: to_millis(now),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let row = store::intelligence::flag(core.db.pool(), &who.org_id, kind.as_str(), &id)
+        .await?
+        .ok_or(ServiceError::NotFound("criminal intelligence flag"))?;
+    super::FlagView::of(row, core.now_ms())
+}
+
+/// What a purge did.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Purged {
+    pub shares_revoked: usize,
+    pub files_deleted: usize,
+}
+
+/// Purges a flagged item: content and files deleted, every share carrying it revoked, the
+/// flag marked purged (so the item is never shared or flagged again); the dissemination
+/// record is kept. Of two concurrent purges one does the work, the other is refused.
+#[tracing::instrument(skip_all)]
+pub async fn purge(
+    core: &Liaison,
+    who: &Staff,
+    kind: IntelItemKind,
+    id: &str,
+    why: &str,
+    meta: &RequestMeta,
+) -> Result<Purged> {
+    authorize(who, Action::ReviewIntelligence)?;
+    let why = reason(why)?;
+    let (id, flag) = live_flag(core, who, kind, id).await?;
+    let now = core.now_ms();
+    let mut tx = core.db.begin().await?;
+    // Reserve the purge first: a second purge finds the flag no longer live.
+    if !store::intelligence::mark_purged(&mut *tx, &who.org_id, kind.as_str(), &id, now).await? {
+        return Err(ServiceError::Conflict(
+            "this item was already purged".into(),
+        ));
+    }
+    let shares = match kind {
+        IntelItemKind::Document => {
+            store::intelligence::shares_carrying_document(&mut *tx, &who.org_id, &id).await?
+        }
+        IntelItemKind::Record => {
+            store::intelligence::shares_carrying_record(&mut *tx, &who.org_id, &id).await?
+        }
+    };
+    let mut revoked = Vec::with_capacity(shares.len());
+    for share in &shares {
+        if let Some(r) = revoke_in(
+            core,
+            &mut tx,
+            &who.org_id,
+            Revoker::Staff(who),
+            share,
+            meta,
+            "purged_under_28_cfr_23",
+        )
+        .await?
+        {
+            revoked.push(r);
+        }
+    }
+    let files = match kind {
+        IntelItemKind::Document => {
+            store::intelligence::purge_document(&mut tx, &who.org_id, &id, now).await?
+        }
+        IntelItemKind::Record => {
+            store::intelligence::purge_record(&mut tx, &who.org_id, &id, now).await?;
+            Vec::new()
+        }
+    };
+    store::intelligence::insert_review(
+        &mut *tx,
+        &ReviewRow {
+            id: new_id(),
+            org_id: who.org_id.clone(),
+            item_kind: kind.as_str().into(),
+            item_id: id.clone(),
+            decision: ReviewDecision::Purged.as_str().into(),
+            reason: why.clone(),
+            reviewer: who.user_id.clone(),
+            decided_at: now,
+            next_due: None,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::IntelPurged,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: Some(&id),
+            details: json!({
+                "item": { "kind": kind, "id": id, "title": flag.title },
+                "reason": why,
+                "shares_revoked": revoked.len(),
+                "files_deleted": files.len(),
+            }),
+            meta,
+            at_ms: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let outcome = Purged {
+        shares_revoked: revoked.len(),
+        files_deleted: files.len(),
+    };
+    for r in revoked {
+        core.revocations.publish(r);
+    }
+    // The files go once nothing refers to them (an identical upload may share one).
+    for key in files {
+        if !store::documents::blob_referenced(core.db.pool(), &key).await? {
+            if let Err(e) = core.blobs.delete(&key).await {
+                tracing::warn!(error = %e, "a purged document's file could not be deleted");
+            }
+        }
+    }
+    Ok(outcome)
+}
