@@ -101,42 +101,153 @@ test('a guest opens a shared delivery record and sees everything but what is wit
   await shots(page, info, '02-console-record');
 });
 
-test('staff create a record in the console, withhold a nested field, and edit it', async ({ page }, info) => {
+test('staff build a record in the console, share it from its page and its guest sees nothing withheld', async ({ page, browser }, info) => {
   await installHydrationProbe(page);
   await signIn(page);
+  const rest = await api();
+  const stamp = Date.now();
+  // What the custody event and the links name, and the documents to attach.
+  const made = await rest.post('/api/v1/records', {
+    data: { records: [
+      { kind: 'organisation', record_type: 'carrier', title: `Carrier ${stamp}`, reference: `CAR-${stamp}` },
+      { kind: 'location', record_type: 'depot', title: `Depot ${stamp}`, reference: `DEP-${stamp}` },
+      { kind: 'item', record_type: 'lot', title: `Lot ${stamp}`, reference: `LOT-${stamp}` },
+    ] },
+  });
+  expect(made.status(), await made.text()).toBe(201);
+  const [carrier, depot, lot] = (await made.json()).items.map((r: { id: string }) => r.id);
+  const lading = await uploadText(rest, `Lading ${stamp}`, 'lading.txt', 'Bill of lading from the console');
+  const notes = await uploadText(rest, `Notes ${stamp} CANARY-E2E-CONSOLE-DOC`, 'notes.txt', 'private notes');
+
   await page.goto('/console/records/new');
   await hydrated(page);
-  const stamp = Date.now();
   await page.getByTestId('record-kind-item').check();
   await page.getByTestId('record-type').fill('delivery');
   await page.getByTestId('record-title-input').fill('Consignment from the console');
   await page.getByTestId('record-reference').fill(`CON-${stamp}`);
   await page.getByTestId('record-fields').fill(JSON.stringify({
-    weight_kg: 8, consignee: { name: 'Harbour office', phone: '+32 9 000 00 00' },
+    weight_kg: 8, consignee: { name: 'Harbour office', phone: 'CANARY-E2E-CONSOLE-PHONE' },
   }, null, 2));
   // Every path is offered, nested ones under their parent.
-  const boxes = page.getByTestId('withhold');
-  await expect(boxes).toHaveCount(4);
+  await expect(page.getByTestId('withhold')).toHaveCount(4);
   await page.locator('[data-testid=withhold][data-path="consignee.phone"]').check();
   await shots(page, info, '05-console-new-record');
   await page.getByTestId('save-record').click();
   await expect(page).toHaveURL(/\/console\/records\/[0-9a-f-]{36}\?saved=/);
+  const record = page.url().split('/console/records/')[1].split('?')[0];
   await expect(page.getByTestId('record-title')).toHaveText('Consignment from the console');
   await expect(page.getByTestId('record-marks')).toContainText('consignee.phone');
-  await expect(page.getByTestId('sensitive-warning')).toHaveCount(0);
 
-  // Edit: a bad JSON is refused in place; a good one saved with the mark moved.
+  // Edit: a bad JSON is refused in place; a good one saved with a second mark.
   await hydrated(page);
   await page.getByTestId('edit-record').click();
-  await page.getByTestId('record-fields').fill('{"weight_kg": 9, "consignee": {"name": "Harbour office", "phone": "+32"}, "email": "x@y.example"');
+  const edited = '{"weight_kg": 9, "consignee": {"name": "Harbour office", "phone": "CANARY-E2E-CONSOLE-PHONE"}, "email": "x@y.example"';
+  await page.getByTestId('record-fields').fill(edited);
   await expect(page.getByTestId('record-marks-editor')).toContainText('Not JSON');
-  await page.getByTestId('record-fields').fill('{"weight_kg": 9, "consignee": {"name": "Harbour office", "phone": "+32"}, "email": "x@y.example"}');
+  await page.getByTestId('record-fields').fill(`${edited}}`);
   await page.locator('[data-testid=withhold][data-path="email"]').check();
   await page.getByTestId('save-record').click();
   await expect(page.getByTestId('record-saved')).toBeVisible();
   await expect(page.getByTestId('record-marks').first()).toContainText('email');
   await expect(page.getByTestId('record-marks').first()).toContainText('consignee.phone');
-  await shots(page, info, '06-console-record-edited');
+  await hydrated(page);
+
+  // A custody event, its driver withheld; a time that is not one is refused in place.
+  await page.getByTestId('open-event-form').click();
+  const eventForm = page.getByTestId('event-form').first();
+  await eventForm.getByTestId('event-at').fill('2026-11-03T09:30');
+  await eventForm.getByTestId('event-process').fill('handed over');
+  await eventForm.getByTestId('event-holder').selectOption(carrier);
+  await eventForm.getByTestId('event-location').selectOption(depot);
+  await eventForm.getByTestId('event-fields').fill('{"driver": "CANARY-E2E-CONSOLE-DRIVER", "pallets": 2}');
+  await eventForm.locator('[data-testid=event-withhold][data-path="fields.driver"]').check();
+  await eventForm.getByTestId('save-event').click();
+  const history = page.getByTestId('record-history');
+  await expect(history.locator('> li')).toHaveCount(1);
+  await expect(history).toContainText(`held by Carrier ${stamp}`);
+  await expect(history.getByTestId('record-marks')).toContainText('fields.driver');
+
+  // A link to the lot, and two documents: one shown, one private.
+  await page.getByTestId('open-link-form').click();
+  await page.getByTestId('link-target').selectOption(lot);
+  await page.getByTestId('link-relation').fill('carries');
+  await page.getByTestId('add-link').click();
+  await expect(page.getByTestId('record-links')).toContainText(`Lot ${stamp}`);
+  await page.getByTestId('open-attach-form').click();
+  await page.getByTestId('attach-document').selectOption(lading);
+  await page.getByTestId('attach').click();
+  await expect(page.getByTestId('record-documents')).toContainText(`Lading ${stamp}`);
+  await page.locator('details:has([data-testid=open-attach-form])').evaluate((d) => { (d as HTMLDetailsElement).open = true; });
+  await page.getByTestId('attach-document').selectOption(notes);
+  await page.getByTestId('attach-private').check();
+  await page.getByTestId('attach').click();
+  await expect(page.getByTestId('document-visibility')).toHaveText(['Shown', 'Private: never shown']);
+  await shots(page, info, '06-console-record-parts');
+
+  // Shared from its page: the form previews exactly what the guest will see.
+  await page.getByTestId('share-record').click();
+  await expect(page).toHaveURL(new RegExp(`/console/shares/new\\?record=${record}`));
+  const preview = page.getByTestId('record-preview');
+  await expect(preview).toContainText('Consignment from the console');
+  await expect(preview).toContainText('handed over');
+  await expect(preview.getByTestId('preview-documents')).toContainText(`Lading ${stamp}`);
+  const previewText = (await preview.textContent()) ?? '';
+  for (const canary of ['CANARY-E2E-CONSOLE-PHONE', 'CANARY-E2E-CONSOLE-DRIVER', 'CANARY-E2E-CONSOLE-DOC', 'x@y.example']) {
+    expect(previewText, canary).not.toContain(canary);
+  }
+  await shots(page, info, '07-share-record-preview');
+  const email = `console-record-${stamp}@audit.example`;
+  await page.getByTestId('recipients').fill(`Ada Auditor <${email}>`);
+  await page.getByTestId('method').selectOption('invitation');
+  await page.getByRole('button', { name: 'Create links' }).click();
+  const url = await page.getByTestId('share-url').inputValue();
+  remember(url);
+
+  const context = await browser.newContext();
+  const guest = await context.newPage();
+  await installHydrationProbe(guest);
+  await guest.goto(url);
+  await hydrated(guest);
+  await guest.getByTestId('continue').click();
+  await expect(guest.getByTestId('open-error')).toBeVisible();
+  await guest.getByTestId('code').fill(await mailedCode(page, email));
+  await guest.getByTestId('continue').click();
+  const shown = guest.getByTestId('shared-record');
+  await expect(shown).toContainText('Consignment from the console');
+  await expect(shown.getByTestId('record-history')).toContainText('handed over');
+  await expect(guest.getByTestId('portal-item')).toHaveCount(1);
+  const html = await guest.content();
+  for (const canary of ['CANARY-E2E-CONSOLE-PHONE', 'CANARY-E2E-CONSOLE-DRIVER', 'CANARY-E2E-CONSOLE-DOC', 'x@y.example']) {
+    expect(html, canary).not.toContain(canary);
+  }
+  await context.close();
+});
+
+test('staff import records from a CSV file with a column mapping', async ({ page }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  await page.goto('/console/records/import');
+  await hydrated(page);
+  const stamp = Date.now();
+  await page.getByTestId('import-text').fill(`Ref,Name,Weight (kg),Fragile\nIMP-${stamp}-1,Crate one,12.5,yes\nIMP-${stamp}-2,Crate two,abc,no\n`);
+  await page.getByTestId('read-columns').click();
+  const columns = page.getByTestId('import-columns');
+  await expect(columns.locator('tbody tr')).toHaveCount(4);
+  await page.getByTestId('import-type').fill('crate');
+  await columns.getByTestId('column-type').nth(2).selectOption('number');
+  await columns.getByTestId('column-type').nth(3).selectOption('boolean');
+  // A cell that is not a number is refused with its row and column; nothing is written.
+  await page.getByTestId('check-import').click();
+  await expect(page.getByTestId('import-error')).toContainText('row 3');
+  await page.getByTestId('import-text').fill(`Ref,Name,Weight (kg),Fragile\nIMP-${stamp}-1,Crate one,12.5,yes\nIMP-${stamp}-2,Crate two,7,no\n`);
+  await page.getByTestId('check-import').click();
+  await expect(page.getByTestId('import-check')).toContainText('The file makes 2 records');
+  await shots(page, info, '08-console-import');
+  await page.getByTestId('run-import').click();
+  await expect(page.getByTestId('import-done')).toContainText('2 records imported');
+  await page.getByTestId('import-done').getByRole('link', { name: 'Crate one' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Crate one');
+  await expect(page.locator('body')).toContainText('12.5');
 });
 
 test('an administrator withholds a field name in every record from Settings', async ({ page }, info) => {

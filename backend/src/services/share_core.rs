@@ -259,6 +259,14 @@ pub(crate) async fn check_policy_and_place(
     if policies.iter().any(|p| p.check(&facts).is_err()) {
         return Err(Denial::PolicyForbids);
     }
+    // 28 CFR Part 23: criminal intelligence it carries now must have been disseminated
+    // through this very share to a law-enforcement partner (fails closed).
+    let cleared = crate::services::intelligence::clearance::still_cleared(core, share)
+        .await
+        .unwrap_or(false);
+    if !cleared {
+        return Err(Denial::PolicyForbids);
+    }
     if share.method == Method::Portal {
         // Fails closed: the membership cannot be read.
         let member = store::portals::is_member(

@@ -59,6 +59,20 @@ where
     Ok(done.rows_affected() == 1)
 }
 
+/// Whether the organisation has any flag at all (purged ones included: a purged item
+/// must stay closed).
+pub async fn any_live<'e, E>(db: E, org_id: &str) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM intel_flags WHERE org_id = $1 LIMIT 1")
+            .bind(org_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// Removes the flag of an item that is not purged.
 pub async fn remove_flag<'e, E>(db: E, org_id: &str, kind: &str, id: &str) -> Result<bool>
 where
@@ -283,6 +297,33 @@ where
     Ok(())
 }
 
+/// Whether share `share_id` has a dissemination record of the item to a partner that is
+/// still an enabled law-enforcement agency.
+pub async fn cleared<'e, E>(
+    db: E,
+    org_id: &str,
+    share_id: &str,
+    kind: &str,
+    item_id: &str,
+) -> Result<bool>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM disseminations x JOIN partners p ON p.id = x.partner_id \
+         AND p.org_id = x.org_id WHERE x.org_id = $1 AND x.share_id = $2 \
+         AND x.item_kind = $3 AND x.item_id = $4 AND p.law_enforcement = 1 \
+         AND p.disabled_at IS NULL",
+    )
+    .bind(org_id)
+    .bind(share_id)
+    .bind(kind)
+    .bind(item_id)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
+}
+
 /// The dissemination record between `from` and `to` (ms, `to` exclusive), newest first;
 /// with `item`, only that item's.
 pub async fn disseminations<'e, E>(
@@ -403,8 +444,9 @@ pub async fn purge_document(
     Ok(keys)
 }
 
-/// Deletes a record's content: its fields, marks, reference, history, links (both ways)
-/// and attached documents; the row stays as a tombstone others' history may name.
+/// Deletes a record's content: its fields, marks, reference, history and links (both
+/// ways), and detaches its documents (a document is purged under its own flag); the row
+/// stays as a tombstone others' history may name.
 pub async fn purge_record(tx: &mut super::Tx, org_id: &str, id: &str, now: i64) -> Result<()> {
     for sql in [
         "DELETE FROM record_events WHERE org_id = $1 AND record_id = $2",

@@ -18,6 +18,7 @@ use crate::common::{org_admin, text_document, Harness};
 both_engines!(
     criminal_intelligence_goes_only_to_law_enforcement_under_a_justification,
     a_review_retains_or_purges_and_the_dissemination_record_stays,
+    a_share_that_is_not_cleared_for_what_it_carries_now_is_refused_at_its_next_request,
 );
 
 fn meta() -> RequestMeta {
@@ -43,7 +44,7 @@ async fn partner(h: &Harness, admin: &Staff, name: &str, domain: &str, police: b
             name: name.into(),
             domains: vec![domain.into()],
             enabled: true,
-            law_enforcement: police,
+            law_enforcement: Some(police),
         },
         &meta(),
     )
@@ -677,5 +678,179 @@ async fn a_review_retains_or_purges_and_the_dissemination_record_stays(h: Harnes
         )
         .await,
         Err(ServiceError::NotFound(_))
+    ));
+}
+
+/// Opens a link share's portal session, or says why not.
+async fn open(
+    h: &Harness,
+    token: &str,
+) -> Result<backend::services::access::PortalSession, ServiceError> {
+    backend::services::access::open(
+        &h.core,
+        backend::services::access::OpenRequest {
+            token: token.to_owned(),
+            device: backend::services::access::new_device_id(),
+            ..Default::default()
+        },
+        &meta(),
+    )
+    .await
+}
+
+fn token_of(c: &shares::CreatedShare) -> String {
+    use secrecy::ExposeSecret;
+    c.url.expose_secret().rsplit('/').next().unwrap().to_owned()
+}
+
+async fn a_share_that_is_not_cleared_for_what_it_carries_now_is_refused_at_its_next_request(
+    h: Harness,
+) {
+    let admin = org_admin(&h, "Acme").await;
+    let police = partner(&h, &admin, "Ghent Police", "police.example", true).await;
+    let doc = text_document(&h, &admin, "Depot sightings").await;
+    // A link share made before the document was flagged opens; once flagged, it does not.
+    let link = share(
+        &h,
+        &admin,
+        SharedItem::Document(doc.clone()),
+        Method::Link,
+        "anyone@lawfirm.example",
+        None,
+    )
+    .await
+    .unwrap();
+    let token = token_of(&link[0]);
+    let session = open(&h, &token).await.unwrap();
+    intelligence::set_flag(
+        &h.core,
+        &admin,
+        IntelItemKind::Document,
+        &doc,
+        flag("Ghent PD", None),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        open(&h, &token).await.is_err(),
+        "a flag closes a share that was not cleared"
+    );
+    assert!(
+        backend::services::access::authenticate(&h.core, &session.access_token, &meta())
+            .await
+            .is_err(),
+        "and its open session"
+    );
+
+    // A record shared to a law firm, then made to carry the flagged document: refused.
+    let case = record(&h, &admin, "Depot case", Vec::new()).await;
+    let to_firm = share(
+        &h,
+        &admin,
+        SharedItem::Record(case.clone()),
+        Method::Link,
+        "jane@lawfirm.example",
+        None,
+    )
+    .await
+    .unwrap();
+    let firm_token = token_of(&to_firm[0]);
+    open(&h, &firm_token).await.unwrap();
+    records::attach_document(
+        &h.core,
+        &admin,
+        &case,
+        DocumentInput {
+            document_id: doc.clone(),
+            private: false,
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert!(open(&h, &firm_token).await.is_err());
+
+    // Cleared to the police, it opens until the partner is no longer law enforcement.
+    let cleared = share(
+        &h,
+        &admin,
+        SharedItem::Document(doc.clone()),
+        Method::Invitation,
+        "ada@police.example",
+        Some(WHY),
+    )
+    .await
+    .unwrap();
+    let standing = |id: String| {
+        let h = &h;
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM disseminations WHERE share_id = $1")
+                .bind(id)
+                .fetch_one(h.core.db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(standing(cleared[0].share.id.clone()).await, 1);
+    let cleared_token = token_of(&cleared[0]);
+    // An invitation asks for the mailed code first: the refusal says so, not "forbidden".
+    let first = open(&h, &cleared_token).await;
+    assert!(
+        !matches!(
+            first,
+            Err(ServiceError::Denied(backend::domain::Denial::PolicyForbids))
+        ),
+        "{first:?}"
+    );
+    partners::update_partner(
+        &h.core,
+        &admin,
+        &police,
+        PartnerInput {
+            name: "Ghent Police".into(),
+            domains: vec!["police.example".into()],
+            enabled: true,
+            law_enforcement: Some(false),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        open(&h, &cleared_token).await,
+        Err(ServiceError::Denied(backend::domain::Denial::PolicyForbids))
+    ));
+    // A partner changed without naming the registration keeps it.
+    let kept = partners::update_partner(
+        &h.core,
+        &admin,
+        &police,
+        serde_json::from_value(json!({ "name": "Ghent Police", "domains": ["police.example"] }))
+            .unwrap(),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    assert!(!kept.law_enforcement);
+
+    // A controller may not move a flagged item's review by changing its submission date.
+    let controller =
+        crate::staff_accounts::member(&h, &admin, "cora@acme.example", Role::Controller).await;
+    let moved = flag("Ghent PD", Some("2026-01-01T00:00:00Z".into()));
+    assert!(matches!(
+        intelligence::set_flag(
+            &h.core,
+            &controller,
+            IntelItemKind::Document,
+            &doc,
+            moved,
+            &meta()
+        )
+        .await,
+        Err(ServiceError::Invalid {
+            field: "submitted_at",
+            ..
+        })
     ));
 }

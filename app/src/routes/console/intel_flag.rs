@@ -51,7 +51,7 @@ pub fn IntelFlagPanel(kind: &'static str, id: String) -> impl IntoView {
                             view! {
                                 {flag_facts(f.clone())}
                                 {(!purged).then(|| view! {
-                                    <details class="panel-inner" open=f.is_none()>
+                                    <details class="panel-inner">
                                         <summary data-testid="intel-open">{if f.is_some() { "Change the flags" } else { "Flag as criminal intelligence" }}</summary>
                                         <FlagForm kind id=id.clone() current=f.clone() save error/>
                                     </details>

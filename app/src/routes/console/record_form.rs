@@ -139,7 +139,7 @@ pub fn RecordForm(draft: RecordDraft) -> impl IntoView {
                 <crate::components::CsrfField/>
                 <input type="hidden" name="id" value=draft.id.clone().unwrap_or_default()/>
                 <input type="hidden" name="version" value=draft.version.map(|v| v.to_string()).unwrap_or_default()/>
-                <input type="hidden" name="redacted" prop:value=marks_text/>
+                <input type="hidden" name="redacted" value=marks_text/>
                 {match &editing {
                     None => view! {
                         <fieldset class="choices">

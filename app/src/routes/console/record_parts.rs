@@ -153,7 +153,7 @@ pub fn EventForm(
             <input type="hidden" name="record_id" value=record_id/>
             <input type="hidden" name="event_id" value=e.id.clone()/>
             <input type="hidden" name="tz_offset_minutes" value=tz_offset/>
-            <input type="hidden" name="redacted" prop:value=marks_text/>
+            <input type="hidden" name="redacted" value=marks_text/>
             <label>{move || format!("When (your time: {})", tz_label.get())}
                 <input type="datetime-local" name="occurred_at_local" required data-testid="event-at"
                     value=local_input_value(&e.occurred_at) aria-invalid=invalid(error, OCCURRED)

@@ -23,7 +23,7 @@ pub async fn create_partner(
             .map(str::to_owned)
             .collect(),
         enabled: true,
-        law_enforcement: ticked(&law_enforcement),
+        law_enforcement: Some(ticked(&law_enforcement)),
     };
     backend::services::partners::create_partner(&ctx.core, &staff, input, &meta().await?)
         .await

@@ -45,7 +45,7 @@ pub async fn set_law_enforcement(
         name: p.name,
         domains: p.domains,
         enabled: p.enabled,
-        law_enforcement: registered,
+        law_enforcement: Some(registered),
     };
     partners::update_partner(&ctx.core, &staff, &id, input, &meta().await?)
         .await

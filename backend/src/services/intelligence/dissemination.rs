@@ -17,12 +17,8 @@ use crate::store::{
 };
 use crate::Liaison;
 
-/// What a new share carries that a flag may be on.
-pub(crate) struct Carried<'a> {
-    /// Document revision ids (each stands for its family).
-    pub documents: &'a [String],
-    pub records: &'a [String],
-}
+use super::clearance::flags_on;
+pub(crate) use super::clearance::Carried;
 
 /// The law-enforcement partner a recipient belongs to.
 #[derive(Clone, Debug)]
@@ -39,27 +35,6 @@ pub(crate) struct Screened {
     receivers: Vec<Receiver>,
 }
 
-/// The flags on what a share carries (documents by family).
-async fn flags_on(core: &Liaison, org_id: &str, carried: &Carried<'_>) -> Result<Vec<FlagRow>> {
-    let pool = core.db.pool();
-    let mut families: Vec<String> = Vec::with_capacity(carried.documents.len());
-    for id in carried.documents {
-        if let Some(d) = store::documents::get(pool, org_id, id).await? {
-            if !families.contains(&d.family_id) {
-                families.push(d.family_id);
-            }
-        }
-    }
-    let families: Vec<&str> = families.iter().map(String::as_str).collect();
-    let records: Vec<&str> = carried.records.iter().map(String::as_str).collect();
-    let mut flags =
-        store::intelligence::flags_of(pool, org_id, IntelItemKind::Document, &families).await?;
-    flags.extend(
-        store::intelligence::flags_of(pool, org_id, IntelItemKind::Record, &records).await?,
-    );
-    Ok(flags)
-}
-
 /// Screens a new share. Nothing flagged: `None`, and the share goes ahead as any other.
 /// Something flagged: the share needs a justification ([`justification_problem`]), a
 /// method that proves the recipient's identity (not "anyone with the link"), and every
@@ -69,6 +44,7 @@ pub(crate) async fn screen(
     core: &Liaison,
     org_id: &str,
     carried: &Carried<'_>,
+    settings: &crate::domain::ShareSettings,
     method: Method,
     recipients: &[(String, String)],
     justification: Option<&str>,
@@ -87,11 +63,15 @@ pub(crate) async fn screen(
     if let Some(problem) = justification_problem(&justification) {
         return Err(ServiceError::invalid("justification", problem));
     }
-    if method == Method::Link {
+    let anyone_at_partner = settings
+        .federation
+        .as_ref()
+        .is_some_and(|f| f.any_partner_user);
+    if method == Method::Link || anyone_at_partner {
         return Err(ServiceError::invalid(
             "method",
             "criminal intelligence goes only to a recipient whose identity the share proves: \
-             choose an invitation, portal members or partner sign-in",
+             choose an invitation, portal members or a named partner user's sign-in",
         ));
     }
     let pool = core.db.pool();
@@ -325,23 +305,24 @@ pub fn to_csv(lines: &[DisseminationView]) -> Result<Vec<u8>> {
     ];
     w.write_record(header).map_err(ServiceError::internal)?;
     for d in lines {
-        w.write_record([
+        // Any cell a spreadsheet would run as a formula is quoted as text.
+        let cells = [
             &d.shared_at,
             &d.item_kind,
             &d.item_id,
-            // A title a spreadsheet would run as a formula is quoted as text.
-            &spreadsheet_safe(&d.item_title),
-            &spreadsheet_safe(&d.submitting_agency),
+            &d.item_title,
+            &d.submitting_agency,
             &d.reliability,
             &d.validity,
-            &spreadsheet_safe(&d.recipient_name),
+            &d.recipient_name,
             &d.recipient_email,
-            &spreadsheet_safe(&d.partner_name),
-            &spreadsheet_safe(&d.justification),
-            &spreadsheet_safe(&d.shared_by),
+            &d.partner_name,
+            &d.justification,
+            &d.shared_by,
             &d.share_id,
-        ])
-        .map_err(ServiceError::internal)?;
+        ]
+        .map(|c| spreadsheet_safe(c));
+        w.write_record(&cells).map_err(ServiceError::internal)?;
     }
     w.into_inner().map_err(ServiceError::internal)
 }

@@ -8,6 +8,7 @@
 //! ([`Action::ReviewIntelligence`]); a purged item's flag stays, marked purged, so it is
 //! never flagged, shared or purged again.
 
+pub(crate) mod clearance;
 pub mod dissemination;
 pub mod review;
 
@@ -90,9 +91,11 @@ pub(crate) async fn item(
             let d = store::documents::get(pool, org_id, id)
                 .await?
                 .ok_or(ServiceError::NotFound("document"))?;
+            // Revisions come newest first.
             let latest = store::documents::revisions(pool, org_id, &d.family_id)
                 .await?
-                .pop()
+                .into_iter()
+                .next()
                 .map_or(d.title, |r| r.title);
             Ok((d.family_id, latest))
         }
@@ -161,10 +164,18 @@ pub async fn set_flag(
         }
         _ => before.as_ref().map_or(now, |b| from_millis(b.submitted_at)),
     };
-    // A changed submission date moves the review; otherwise a review that retained the
-    // item keeps the date it set.
+    // A changed submission date moves the review, which is a reviewer's decision: only
+    // they change the date of an item already flagged. Otherwise a review that retained
+    // the item keeps the date it set.
     let review_due = match &before {
         Some(b) if b.submitted_at == to_millis(submitted) => b.review_due,
+        Some(_) if !who.role.permits(Action::ReviewIntelligence) => {
+            return Err(ServiceError::invalid(
+                "submitted_at",
+                "only an administrator changes the submission date of a flagged item \
+                 (it sets the review date)",
+            ))
+        }
         _ => to_millis(intel::review_due(submitted)),
     };
     let row = FlagRow {
@@ -187,6 +198,9 @@ pub async fn set_flag(
             "this item was purged under 28 CFR Part 23 and cannot be flagged again".into(),
         ));
     }
+    // Open guest sessions and live channels check again: a share not cleared for the item
+    // ends now.
+    crate::services::partners::recheck_guests(&mut tx, &who.org_id);
     audit::record(
         &mut tx,
         NewEvent {

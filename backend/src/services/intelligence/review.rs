@@ -225,6 +225,18 @@ pub async fn purge(
         },
     )
     .await?;
+    // The files go before the purge commits (an identical upload may share one, so only
+    // those nothing else refers to): a file that cannot be deleted fails the purge, which
+    // then changes nothing and can be tried again.
+    for key in &files {
+        if !store::documents::blob_referenced(&mut *tx, key).await? {
+            core.blobs.delete(key).await.map_err(|e| {
+                ServiceError::Unavailable(format!(
+                    "a file of the item could not be deleted ({e}); nothing was purged, try again"
+                ))
+            })?;
+        }
+    }
     tx.commit().await?;
     let outcome = Purged {
         shares_revoked: revoked.len(),
@@ -232,14 +244,6 @@ pub async fn purge(
     };
     for r in revoked {
         core.revocations.publish(r);
-    }
-    // The files go once nothing refers to them (an identical upload may share one).
-    for key in files {
-        if !store::documents::blob_referenced(core.db.pool(), &key).await? {
-            if let Err(e) = core.blobs.delete(&key).await {
-                tracing::warn!(error = %e, "a purged document's file could not be deleted");
-            }
-        }
     }
     Ok(outcome)
 }

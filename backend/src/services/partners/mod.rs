@@ -41,8 +41,9 @@ pub struct PartnerInput {
     pub domains: Vec<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Left out when changing a partner: as it is.
     #[serde(default)]
-    pub law_enforcement: bool,
+    pub law_enforcement: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -112,7 +113,7 @@ pub async fn create_partner(
         created_at: now,
         updated_at: now,
         disabled_at: (!input.enabled).then_some(now),
-        law_enforcement: i64::from(input.law_enforcement),
+        law_enforcement: i64::from(input.law_enforcement.unwrap_or(false)),
     };
     let mut tx = core.db.begin().await?;
     store::partners::insert_partner(&mut *tx, &row)
@@ -157,7 +158,9 @@ pub async fn update_partner(
         } else {
             existing.disabled_at.or(Some(now))
         },
-        law_enforcement: i64::from(input.law_enforcement),
+        law_enforcement: input
+            .law_enforcement
+            .map_or(existing.law_enforcement, i64::from),
         ..existing
     };
     let mut tx = core.db.begin().await?;
@@ -167,7 +170,8 @@ pub async fn update_partner(
     store::partners::set_domains(&mut tx, &who.org_id, id, &domains)
         .await
         .map_err(conflict_on_domain)?;
-    if !input.enabled {
+    // Disabled, or no longer a law-enforcement agency: its guests are checked again.
+    if !input.enabled || input.law_enforcement == Some(false) {
         recheck_guests(&mut tx, &who.org_id);
     }
     super::audit_staff_change(

@@ -449,6 +449,7 @@ pub async fn create(
             core,
             &who.org_id,
             &carried,
+            &c.settings,
             c.method,
             &recipients,
             input.justification.as_deref(),
