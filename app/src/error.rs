@@ -27,13 +27,8 @@ impl AppError {
         }
     }
 
-    /// Bad input on `field`. Made while a server function runs, its answer is a 422 (not
-    /// the 500 an error would otherwise get).
+    /// Bad input on `field`.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        #[cfg(feature = "ssr")]
-        if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            resp.set_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY);
-        }
         Self {
             code: "invalid_input".into(),
             field: Some(field.to_owned()),

@@ -940,7 +940,6 @@ async fn every_console_form_checks_its_csrf_token() {
         "load_record",
         "preview_record",
         "check_import",
-        "load_flag",
         "list_intelligence",
         "list_disseminations",
         "list_secrets",

@@ -74,6 +74,8 @@ pub struct RecordPageView {
     pub unredacted_sensitive: Vec<String>,
     /// Field names the organisation withholds in every record.
     pub rules: Vec<String>,
+    /// Its criminal intelligence flag (28 CFR Part 23), if flagged.
+    pub intel: Option<super::FlagRowView>,
 }
 
 /// The share form's preview of a record: exactly what its guest would be shown.

@@ -29,6 +29,8 @@ pub struct DocumentPageView {
     pub project_id: Option<String>,
     /// The projects it may be moved to (id, name), for those who may move it.
     pub projects: Vec<(String, String)>,
+    /// Its criminal intelligence flag (28 CFR Part 23), if flagged.
+    pub intel: Option<super::FlagRowView>,
 }
 
 /// A project and its policy override. Each override field is empty when the project

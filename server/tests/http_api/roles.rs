@@ -116,7 +116,6 @@ fn read_form(name: &str, share_id: &str, portal_id: &str, doc: &str) -> Option<S
         "load_record" => "id=x".into(),
         "list_records" => "kind=&q=".into(),
         "preview_record" => "id=x".into(),
-        "load_flag" => "kind=record&id=x".into(),
         "list_intelligence" => "due_within_days=".into(),
         "list_disseminations" => "from=&to=".into(),
         "check_import" => "csv=Title%0AOne&mapping=".into(),
@@ -183,7 +182,7 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         | "attach_document" | "detach_document" | "import_records" => ManageRecords,
         // Reads only the file it is sent (nothing of the organisation's).
         "check_import" => return Some(None),
-        "load_flag" | "list_intelligence" | "list_disseminations" => ViewIntelligence,
+        "list_intelligence" | "list_disseminations" => ViewIntelligence,
         "save_flag" => FlagIntelligence,
         "remove_flag" | "review_item" => ReviewIntelligence,
         "list_redaction_rules" => ViewRecords,

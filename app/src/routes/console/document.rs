@@ -134,7 +134,7 @@ fn Document(
             {pages.policy.then(|| view! {
                 <ProjectPanel id=current.id.clone() project_id=doc.project_id.clone() projects=doc.projects.clone() moved/>
             })}
-            <super::intel_flag::IntelFlagPanel kind="document" id=current.id.clone()/>
+            <super::intel_flag::IntelFlagPanel kind="document" id=current.id.clone() flag=doc.intel.clone()/>
         </div>
     }
     .into_any()

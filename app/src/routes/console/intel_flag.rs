@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::components::{invalid, local_time, CsrfField, FieldError};
-use crate::server_fns::intelligence::{load_flag, RemoveFlag, SaveFlag};
+use crate::server_fns::intelligence::{RemoveFlag, SaveFlag};
 use crate::types::FlagRowView;
 
 const RELIABILITY: [(&str, &str); 4] = [
@@ -25,58 +25,61 @@ const AGENCY: &[&str] = &["submitting_agency"];
 const SUBMITTED: &[&str] = &["submitted_at"];
 const REASON: &[&str] = &["reason"];
 
-/// The panel for item `id` of `kind` (document or record).
+/// The panel for item `id` of `kind` (document or record), starting from its `flag` as
+/// the page loaded it (the panel makes no resource of its own: it lives inside the page's
+/// async block, where hydration could not find one).
 #[component]
-pub fn IntelFlagPanel(kind: &'static str, id: String) -> impl IntoView {
+pub fn IntelFlagPanel(kind: &'static str, id: String, flag: Option<FlagRowView>) -> impl IntoView {
     let save = ServerAction::<SaveFlag>::new();
     let remove = ServerAction::<RemoveFlag>::new();
-    let item = id.clone();
-    let flag = Resource::new(
-        move || (save.version().get(), remove.version().get()),
-        move |_| load_flag(kind.to_owned(), item.clone()),
-    );
+    // The flag as it stands: the page's, then what the last save or removal left.
+    let current = RwSignal::new(flag);
+    Effect::new(move |_| {
+        if let Some(Ok(f)) = save.value().get() {
+            current.set(Some(f));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            current.set(None);
+        }
+    });
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
     let stored = StoredValue::new(id);
     view! {
         <section class="panel" data-testid="intel-panel" aria-labelledby="intel-heading">
             <h2 id="intel-heading">"Criminal intelligence (28 CFR Part 23)"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match flag.await {
-                        Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
-                        Ok(f) => {
-                            let id = stored.get_value();
-                            let purged = f.as_ref().is_some_and(|f| f.purged_at.is_some());
-                            view! {
-                                {flag_facts(f.clone())}
-                                {(!purged).then(|| view! {
-                                    <details class="panel-inner">
-                                        <summary data-testid="intel-open">{if f.is_some() { "Change the flags" } else { "Flag as criminal intelligence" }}</summary>
-                                        <FlagForm kind id=id.clone() current=f.clone() save error/>
-                                    </details>
-                                })}
-                                {(f.is_some() && !purged).then(|| view! {
-                                    <details class="panel-inner">
-                                        <summary>"Take the flag off (flagged in error)"</summary>
-                                        <ActionForm action=remove attr:class="form-grid">
-                                            <CsrfField/>
-                                            <input type="hidden" name="kind" value=kind/>
-                                            <input type="hidden" name="id" value=id/>
-                                            <label>"Reason (kept in the audit log)"
-                                                <textarea name="reason" rows="2" required aria-invalid=invalid(remove_error, REASON)></textarea>
-                                            </label>
-                                            <FieldError error=remove_error fields=REASON id="unflag-reason-error"/>
-                                            <button type="submit" class="btn btn-danger-outline">"Take the flag off"</button>
-                                            {move || remove_error.get().filter(|e| e.field.is_none()).map(|e| view! { <p class="error" role="alert">{crate::error_text(&e)}</p> })}
-                                        </ActionForm>
-                                    </details>
-                                })}
-                            }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
+            {move || {
+                let f = current.get();
+                let id = stored.get_value();
+                let purged = f.as_ref().is_some_and(|f| f.purged_at.is_some());
+                view! {
+                    {flag_facts(f.clone())}
+                    {(!purged).then(|| view! {
+                        <details class="panel-inner">
+                            <summary data-testid="intel-open">{if f.is_some() { "Change the flags" } else { "Flag as criminal intelligence" }}</summary>
+                            <FlagForm kind id=id.clone() current=f.clone() save error/>
+                        </details>
+                    })}
+                    {(f.is_some() && !purged).then(|| view! {
+                        <details class="panel-inner">
+                            <summary>"Take the flag off (flagged in error)"</summary>
+                            <ActionForm action=remove attr:class="form-grid">
+                                <CsrfField/>
+                                <input type="hidden" name="kind" value=kind/>
+                                <input type="hidden" name="id" value=id/>
+                                <label>"Reason (kept in the audit log)"
+                                    <textarea name="reason" rows="2" required aria-invalid=invalid(remove_error, REASON)></textarea>
+                                </label>
+                                <FieldError error=remove_error fields=REASON id="unflag-reason-error"/>
+                                <button type="submit" class="btn btn-danger-outline">"Take the flag off"</button>
+                                {move || remove_error.get().filter(|e| e.field.is_none()).map(|e| view! { <p class="error" role="alert">{crate::error_text(&e)}</p> })}
+                            </ActionForm>
+                        </details>
+                    })}
+                }
+            }}
         </section>
     }
 }

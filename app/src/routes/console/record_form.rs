@@ -49,6 +49,54 @@ pub fn field_paths(fields: &Value) -> Vec<(String, usize)> {
     out
 }
 
+/// The paths a form ticks "withheld from guests", and the boxes that tick them (the
+/// record's form and a custody event's).
+#[derive(Clone, Copy)]
+pub struct Marks(RwSignal<Vec<String>>);
+
+impl Marks {
+    pub fn new(marks: Vec<String>) -> Self {
+        Self(RwSignal::new(marks))
+    }
+
+    /// The ticked paths that `known` still names, one per line: the form's hidden field
+    /// (a mark of a field since removed goes with the field).
+    pub fn text(self, known: &[String]) -> String {
+        self.0
+            .get()
+            .into_iter()
+            .filter(|m| known.contains(m))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// One box per path, indented by its depth.
+    pub fn boxes(self, paths: Vec<(String, usize)>, testid: &'static str) -> impl IntoView {
+        let toggle = move |path: String, on: bool| {
+            self.0.update(|m| {
+                m.retain(|p| *p != path);
+                if on {
+                    m.push(path);
+                }
+            })
+        };
+        paths
+            .into_iter()
+            .map(|(path, depth)| {
+                let checked = self.0.get_untracked().contains(&path);
+                let p = path.clone();
+                view! {
+                    <label class=format!("check depth-{}", depth.min(4))>
+                        <input type="checkbox" checked=checked data-testid=testid data-path=path.clone()
+                            on:change=move |ev| toggle(p.clone(), event_target_checked(&ev))/>
+                        <code>{path}</code>
+                    </label>
+                }
+            })
+            .collect_view()
+    }
+}
+
 /// What the form starts from: a record to edit, or nothing (a new record).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordDraft {
@@ -84,7 +132,7 @@ pub fn RecordForm(draft: RecordDraft) -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let editing = draft.id.clone();
     let (fields, set_fields) = signal(draft.fields.clone());
-    let (marks, set_marks) = signal(draft.redacted.clone());
+    let marks = Marks::new(draft.redacted.clone());
     let parsed = Memo::new(move |_| {
         let text = fields.get();
         if text.trim().is_empty() {
@@ -107,25 +155,12 @@ pub fn RecordForm(draft: RecordDraft) -> impl IntoView {
             );
         }
     });
-    let toggle = move |path: String, on: bool| {
-        set_marks.update(|m| {
-            m.retain(|p| *p != path);
-            if on {
-                m.push(path);
-            }
-        })
-    };
     let marks_text = move || {
         let known: Vec<String> = parsed
             .get()
             .map(|p| p.into_iter().map(|(path, _)| path).collect())
             .unwrap_or_default();
-        marks
-            .get()
-            .into_iter()
-            .filter(|m| known.contains(m))
-            .collect::<Vec<_>>()
-            .join("\n")
+        marks.text(&known)
     };
     let kinds = [
         ("item", "Item"),
@@ -185,17 +220,7 @@ pub fn RecordForm(draft: RecordDraft) -> impl IntoView {
                     {move || match parsed.get() {
                         Err(e) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
                         Ok(paths) if paths.is_empty() => view! { <p class="muted small">"No fields yet."</p> }.into_any(),
-                        Ok(paths) => paths.into_iter().map(|(path, depth)| {
-                            let checked = marks.get_untracked().contains(&path);
-                            let p = path.clone();
-                            view! {
-                                <label class=format!("check depth-{}", depth.min(4))>
-                                    <input type="checkbox" checked=checked data-testid="withhold" data-path=path.clone()
-                                        on:change=move |ev| toggle(p.clone(), event_target_checked(&ev))/>
-                                    <code>{path}</code>
-                                </label>
-                            }
-                        }).collect_view().into_any(),
+                        Ok(paths) => marks.boxes(paths, "withhold").into_any(),
                     }}
                 </fieldset>
                 <FieldError error fields=&["redacted"] id="record-redacted-error"/>

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use super::record_form::field_paths;
+use super::record_form::{field_paths, Marks};
 use crate::components::{
     current_offset_signal, invalid, local_input_value, offset_at, zone_label_signal, CsrfField,
     FieldError,
@@ -111,7 +111,7 @@ pub fn EventForm(
         String::new()
     };
     let (fields, set_fields) = signal(fields_start.clone());
-    let (marks, set_marks) = signal(e.redacted.clone());
+    let marks = Marks::new(e.redacted.clone());
     // The paths a mark may name: the event's own attributes, then its fields.
     let paths = Memo::new(move |_| {
         let mut out: Vec<(String, usize)> = ["actor", "holder", "location", "notes"]
@@ -130,20 +130,7 @@ pub fn EventForm(
     });
     let marks_text = move || {
         let known: Vec<String> = paths.get().into_iter().map(|(p, _)| p).collect();
-        marks
-            .get()
-            .into_iter()
-            .filter(|m| known.contains(m))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let toggle = move |path: String, on: bool| {
-        set_marks.update(|m| {
-            m.retain(|p| *p != path);
-            if on {
-                m.push(path);
-            }
-        })
+        marks.text(&known)
     };
     let key = event.as_ref().map_or("new".to_owned(), |e| e.id.clone());
     let id = move |field: &str| format!("event-{key}-{field}");
@@ -199,17 +186,7 @@ pub fn EventForm(
             <FieldError error fields=FIELDS id=id("fields")/>
             <fieldset class="marks" data-testid="event-marks">
                 <legend>"Withheld from guests"</legend>
-                {move || paths.get().into_iter().map(|(path, depth)| {
-                    let checked = marks.get_untracked().contains(&path);
-                    let p = path.clone();
-                    view! {
-                        <label class=format!("check depth-{}", depth.min(4))>
-                            <input type="checkbox" checked=checked data-testid="event-withhold" data-path=path.clone()
-                                on:change=move |ev| toggle(p.clone(), event_target_checked(&ev))/>
-                            <code>{path}</code>
-                        </label>
-                    }
-                }).collect_view()}
+                {move || marks.boxes(paths.get(), "event-withhold")}
             </fieldset>
             <FieldError error fields=MARKS id=id("marks")/>
             <button type="submit" class="btn btn-primary" data-testid="save-event">

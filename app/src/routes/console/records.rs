@@ -151,6 +151,7 @@ fn record_view(r: RecordPageView, id: String, choices: Choices) -> impl IntoView
         documents,
         unredacted_sensitive,
         rules,
+        intel,
     } = r;
     view! {
         <p class="muted small"><a href="/console/records">"Data records"</a></p>
@@ -235,7 +236,7 @@ fn record_view(r: RecordPageView, id: String, choices: Choices) -> impl IntoView
                     attached=documents.iter().map(|d| d.document_id.clone()).collect()/>
             </details>
         </section>
-        <super::intel_flag::IntelFlagPanel kind="record" id=id.clone()/>
+        <super::intel_flag::IntelFlagPanel kind="record" id=id.clone() flag=intel/>
         <section class="panel" data-testid="record-shares">
             <h2>"Shares"</h2>
             <SharesTable path=format!("/console/records/{id}") document=Some(id.clone())

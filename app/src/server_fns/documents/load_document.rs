@@ -17,7 +17,17 @@ pub async fn load_document(id: String) -> Result<DocumentPageView, AppError> {
         .map_err(fail)?;
     let projects = project_names(&ctx.core, &staff).await?;
     let project_id = revisions.first().and_then(|d| d.project_id.clone());
+    let intel = backend::services::intelligence::flag_of(
+        &ctx.core,
+        &staff,
+        backend::domain::intelligence::IntelItemKind::Document,
+        &id,
+    )
+    .await
+    .map_err(fail)?
+    .map(crate::server_fns::intelligence::flag_view);
     Ok(DocumentPageView {
+        intel,
         revisions: revisions
             .into_iter()
             .map(|d| document_view(d, &projects))

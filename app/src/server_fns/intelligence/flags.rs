@@ -3,19 +3,6 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::types::FlagRowView;
 
-/// An item's flag (`kind`: document or record), if it is criminal intelligence.
-#[server]
-pub async fn load_flag(kind: String, id: String) -> Result<Option<FlagRowView>, AppError> {
-    use crate::ssr::{context, fail, require_staff};
-    let ctx = context()?;
-    let staff = require_staff().await?;
-    let flag =
-        backend::services::intelligence::flag_of(&ctx.core, &staff, super::kind_of(&kind)?, &id)
-            .await
-            .map_err(fail)?;
-    Ok(flag.map(super::flag_view))
-}
-
 /// Flags an item as criminal intelligence or changes its flags. `submitted_on` is the day
 /// the agency submitted it (`2026-11-30`; blank: today, or as recorded).
 #[server]

@@ -84,7 +84,13 @@ pub async fn check_import(csv: String, mapping: String) -> Result<ImportCheckVie
     use crate::ssr::require_staff;
     use backend::services::records::{csv_columns, csv_inputs};
     let _staff = require_staff().await?;
-    let refused = |e: backend::domain::records::RecordError| AppError::invalid(&e.field, e.message);
+    // A refusal of the file is bad input (422), never a server fault.
+    let refused = |e: backend::domain::records::RecordError| {
+        crate::ssr::fail(backend::services::ServiceError::Invalid {
+            field: "csv",
+            message: e.message,
+        })
+    };
     let columns = csv_columns(csv.as_bytes()).map_err(refused)?;
     if mapping.trim().is_empty() {
         return Ok(ImportCheckView {

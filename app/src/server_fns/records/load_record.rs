@@ -18,6 +18,15 @@ pub async fn load_record(id: String) -> Result<RecordPageView, AppError> {
     let rules = backend::services::records::list_rules(&ctx.core, &staff)
         .await
         .map_err(fail)?;
+    let intel = backend::services::intelligence::flag_of(
+        &ctx.core,
+        &staff,
+        backend::domain::intelligence::IntelItemKind::Record,
+        &id,
+    )
+    .await
+    .map_err(fail)?
+    .map(crate::server_fns::intelligence::flag_view);
     let paths =
         |v: &[backend::domain::records::FieldPath]| v.iter().map(ToString::to_string).collect();
     Ok(RecordPageView {
@@ -58,6 +67,7 @@ pub async fn load_record(id: String) -> Result<RecordPageView, AppError> {
         redacted: paths(&r.redacted),
         unredacted_sensitive: paths(&r.unredacted_sensitive),
         rules,
+        intel,
         fields: r.fields,
         version: r.version,
         row: super::row_view(r.summary),

@@ -38,6 +38,28 @@ pub(super) fn reason(text: &str) -> Result<String> {
     Ok(t.to_owned())
 }
 
+/// A review's decision as stored (no next review).
+fn decision(
+    who: &Staff,
+    kind: IntelItemKind,
+    id: &str,
+    decision: ReviewDecision,
+    reason: &str,
+    at_ms: i64,
+) -> ReviewRow {
+    ReviewRow {
+        id: new_id(),
+        org_id: who.org_id.clone(),
+        item_kind: kind.as_str().into(),
+        item_id: id.to_owned(),
+        decision: decision.as_str().into(),
+        reason: reason.to_owned(),
+        reviewer: who.user_id.clone(),
+        decided_at: at_ms,
+        next_due: None,
+    }
+}
+
 /// The live flag on an item, and the item's id as flagged.
 async fn live_flag(
     core: &Liaison,
@@ -87,21 +109,19 @@ pub async fn retain(
             "this item was purged meanwhile".into(),
         ));
     }
-    store::intelligence::insert_review(
-        &mut *tx,
-        &ReviewRow {
-            id: new_id(),
-            org_id: who.org_id.clone(),
-            item_kind: kind.as_str().into(),
-            item_id: id.clone(),
-            decision: ReviewDecision::Retained.as_str().into(),
-            reason: why.clone(),
-            reviewer: who.user_id.clone(),
-            decided_at: to_millis(now),
-            next_due: Some(next),
-        },
-    )
-    .await?;
+    let row = decision(
+        who,
+        kind,
+        &id,
+        ReviewDecision::Retained,
+        &why,
+        to_millis(now),
+    );
+    let row = ReviewRow {
+        next_due: Some(next),
+        ..row
+    };
+    store::intelligence::insert_review(&mut *tx, &row).await?;
     audit::record(
         &mut tx,
         NewEvent {
@@ -191,21 +211,8 @@ pub async fn purge(
             Vec::new()
         }
     };
-    store::intelligence::insert_review(
-        &mut *tx,
-        &ReviewRow {
-            id: new_id(),
-            org_id: who.org_id.clone(),
-            item_kind: kind.as_str().into(),
-            item_id: id.clone(),
-            decision: ReviewDecision::Purged.as_str().into(),
-            reason: why.clone(),
-            reviewer: who.user_id.clone(),
-            decided_at: now,
-            next_due: None,
-        },
-    )
-    .await?;
+    let row = decision(who, kind, &id, ReviewDecision::Purged, &why, now);
+    store::intelligence::insert_review(&mut *tx, &row).await?;
     audit::record(
         &mut tx,
         NewEvent {
