@@ -160,8 +160,9 @@ fn queue_row(f: FlagRowView, reviewer: bool, review: ServerAction<ReviewItem>) -
                                 aria-invalid=invalid(error, &["reason"])></textarea>
                         </label>
                         <FieldError error fields=&["reason"] id=format!("reason-error-{}", f.item_id)/>
-                        <fieldset class="choices">
-                            <legend class="sr-only">"Decision"</legend>
+                        // Named by aria-label: a visually hidden legend is positioned against the
+                        // page, and from a scrolled table cell it would widen the page at 375 px.
+                        <fieldset class="choices" aria-label="Decision">
                             <label class="check"><input type="radio" name="decision" value="retain" checked data-testid="retain"/><span>"Retain five more years"</span></label>
                             <label class="check"><input type="radio" name="decision" value="purge" data-testid="purge"/><span>"Purge: delete its content, revoke its shares"</span></label>
                         </fieldset>
