@@ -143,7 +143,6 @@ pub async fn session_standing(
     // Criminal intelligence (28 CFR Part 23): in an organisation that flags any, a share
     // must still be cleared for what it carries now (one indexed read for the others).
     if standing.is_ok()
-        && store::intelligence::any_live(core.db.pool(), &share.org_id).await?
         && !crate::services::intelligence::clearance::still_cleared(core, &share).await?
     {
         standing = Err(Denial::PolicyForbids);

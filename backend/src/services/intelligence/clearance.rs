@@ -45,7 +45,12 @@ pub(crate) async fn flags_on(
 /// record changed — needs this share's dissemination record to a partner that is still an
 /// enabled law-enforcement agency, and no carried item may be purged. A share created
 /// while a flag was being set, or refused one since, so ends at its next request.
+///
+/// An organisation that has never flagged anything answers after one indexed read.
 pub(crate) async fn still_cleared(core: &Liaison, share: &crate::domain::Share) -> Result<bool> {
+    if !store::intelligence::any_live(core.db.pool(), &share.org_id).await? {
+        return Ok(true);
+    }
     let (documents, records) = match &share.record_id {
         Some(record) => {
             let c = crate::services::records::carried(core, &share.org_id, record).await?;
