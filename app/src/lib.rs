@@ -31,7 +31,7 @@ use routes::console::{
     IntelligencePage, NewRecordPage, NewSharePage, OutboxPage, PartnersPage, PortalAnalyticsPage,
     PortalSectionsPage, PortalsPage, ProjectsPage, RecordPage, RecordsPage, RenewalsPage,
     ReviewPage, ReviewsPage, SecretsPage, SettingsPage, ShareDetailPage, SharesPage, TermsPage,
-    UsersPage,
+    TraceLeakPage, UsersPage,
 };
 use routes::portal::{HomePage, LandingPage, PortalPage, SecretPage};
 
@@ -206,6 +206,7 @@ pub fn ConsoleApp() -> impl IntoView {
                     <Route path=path!("secrets") view=SecretsPage ssr=SsrMode::Async/>
                     <Route path=path!("records/:id") view=RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("audit/trace") view=TraceLeakPage ssr=SsrMode::Async/>
                     <Route path=path!("outbox") view=OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async/>
                     <Route path=path!("portals") view=PortalsPage ssr=SsrMode::Async/>

@@ -15,7 +15,7 @@ use crate::{geo, Liaison, Settings};
 /// Parts of a [`Liaison`] with their defaults: the system clock; PBKDF2 at the policy
 /// floor on [`Kdf::default_concurrency`] workers; no GeoIP database; one node when the
 /// database is SQLite (several otherwise, so no share cache); an outbound guard that
-/// refuses private networks.
+/// refuses private networks; the page renderer beside this executable.
 pub struct LiaisonBuilder {
     db: Db,
     blobs: Blobs,
@@ -27,6 +27,7 @@ pub struct LiaisonBuilder {
     single_node: Option<bool>,
     allow_private_networks: bool,
     streams_per_share: usize,
+    viewer: Option<crate::viewer::Viewer>,
 }
 
 impl Liaison {
@@ -42,6 +43,7 @@ impl Liaison {
             single_node: None,
             allow_private_networks: false,
             streams_per_share: crate::revocation::MAX_STREAMS_PER_SHARE,
+            viewer: None,
         }
     }
 }
@@ -50,6 +52,13 @@ impl LiaisonBuilder {
     /// Concurrent PBKDF2 computations (the rest of the runtime stays responsive).
     pub fn hash_workers(mut self, n: usize) -> Self {
         self.hash_workers = n.max(1);
+        self
+    }
+
+    /// The protected viewer's renderer pool and cache (default: the renderer beside this
+    /// executable, one process per core but one, a 512 MiB cache).
+    pub fn viewer(mut self, viewer: crate::viewer::Viewer) -> Self {
+        self.viewer = Some(viewer);
         self
     }
 
@@ -112,6 +121,11 @@ impl LiaisonBuilder {
             settings: self.settings,
             junk: Default::default(),
             sites: Default::default(),
+            viewer: self.viewer.unwrap_or_else(|| {
+                crate::viewer::Viewer::beside_this_executable(
+                    crate::viewer::Viewer::DEFAULT_CACHE_BYTES,
+                )
+            }),
         })
     }
 }

@@ -19,6 +19,7 @@ pub mod revocation;
 pub mod services;
 pub mod share_cache;
 pub mod store;
+pub mod viewer;
 
 use std::sync::Arc;
 
@@ -108,6 +109,8 @@ pub struct Liaison {
     /// This process among the nodes sharing the database (random per start): whose live
     /// presence entries it keeps alive.
     pub node_id: String,
+    /// Page images for the protected viewer: renderer pool, page cache budget, watermarks.
+    pub viewer: viewer::Viewer,
 }
 
 impl Liaison {

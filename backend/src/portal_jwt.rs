@@ -57,6 +57,8 @@ pub enum JwtError {
     BadSignature,
     #[error("the token lacks a required claim")]
     MissingClaim,
+    #[error("the token is not a portal session")]
+    WrongType,
     #[error("signing key store: {0}")]
     Store(#[from] store::StoreError),
     #[error("signing key: {0}")]
@@ -67,6 +69,25 @@ impl JwtError {
     /// Whether the fault is the token's (401) rather than ours (500).
     pub fn is_token_fault(&self) -> bool {
         !matches!(self, JwtError::Store(_) | JwtError::Key(_))
+    }
+}
+
+/// What a token signed with the portal key is, as its header's `typ` says: a verifier of
+/// one kind refuses the other (RFC 8725 §3.11), though both share one key and JWKS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenType {
+    /// A portal session (`JWT`, as every session ever issued carries).
+    Session,
+    /// A guest's signed export of a shared record.
+    RecordExport,
+}
+
+impl TokenType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Session => "JWT",
+            Self::RecordExport => "liaison-record+jwt",
+        }
     }
 }
 
@@ -295,13 +316,18 @@ impl PortalKeys {
 
     /// Signs with the newest key active at the token's issue time (`iat`).
     pub fn issue(&self, claims: &PortalClaims) -> Result<String, JwtError> {
-        self.sign(claims, claims.iat)
+        self.sign(claims, claims.iat, TokenType::Session)
     }
 
-    /// Signs any claims (RS256, the `kid` of the key in the JWKS) with the newest key active
-    /// at `iat` (Unix seconds): portal sessions and signed exports alike, verifiable by
-    /// anyone holding the published JWKS.
-    pub fn sign<T: Serialize>(&self, claims: &T, iat: i64) -> Result<String, JwtError> {
+    /// Signs any claims (RS256, the `kid` of the key in the JWKS, `typ` saying what it is)
+    /// with the newest key active at `iat` (Unix seconds): portal sessions and signed
+    /// exports alike, verifiable by anyone holding the published JWKS.
+    pub fn sign<T: Serialize>(
+        &self,
+        claims: &T,
+        iat: i64,
+        typ: TokenType,
+    ) -> Result<String, JwtError> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
         let at_ms = iat.saturating_mul(1000);
         let (_, kid, key) = keys
@@ -312,6 +338,7 @@ impl PortalKeys {
             .ok_or_else(|| JwtError::Key("no live signing key".into()))?;
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(kid.clone());
+        header.typ = Some(typ.as_str().into());
         jsonwebtoken::encode(&header, claims, key).map_err(|e| JwtError::Key(e.to_string()))
     }
 
@@ -366,6 +393,10 @@ impl PortalKeys {
         let header = jsonwebtoken::decode_header(token).map_err(|_| JwtError::Malformed)?;
         if header.alg != Algorithm::RS256 {
             return Err(JwtError::WrongAlgorithm);
+        }
+        // Explicit typing (RFC 8725 §3.11): a signed export is never a session.
+        if header.typ.as_deref() != Some(TokenType::Session.as_str()) {
+            return Err(JwtError::WrongType);
         }
         let kid = header.kid.ok_or(JwtError::UnknownKey)?;
         if !self.has_kid(&kid) {

@@ -68,7 +68,9 @@ test('a guest opens a shared delivery record and sees everything but what is wit
   await expect(shown.getByTestId('record-history')).toContainText('held by North Freight');
   await expect(guest.getByTestId('portal-item')).toHaveCount(1); // the bill of lading, not the private notes
   await expect(guest.getByTestId('sha256')).toHaveCount(1);
-  await expect(guest.frameLocator('.viewer-frame').locator('body')).toContainText('Bill of lading for consignment 42');
+  // The bill of lading is shown as pages drawn on the server.
+  await expect(guest.getByTestId('page')).toHaveCount(1);
+  await expect.poll(() => guest.getByTestId('page').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(500);
   const html = await guest.content();
   for (const canary of CANARIES) expect(html, canary).not.toContain(canary);
   await shots(guest, info, '01-guest-record');
@@ -83,9 +85,11 @@ test('a guest opens a shared delivery record and sees everything but what is wit
   expect(payload.share).toBe(share.id);
   for (const canary of CANARIES) expect(JSON.stringify(payload), canary).not.toContain(canary);
 
-  // The private document is not served even by its id.
+  // The private document is not served even by its id, as a file or as pages.
   const direct = await guest.request.get(`/api/portal/items/${secret}/content`);
   expect(direct.status()).toBe(404);
+  const pages = await guest.request.post(`/api/portal/items/${secret}/views`, { headers: { Origin: new URL(guest.url()).origin } });
+  expect(pages.status()).toBe(404);
   await context.close();
 
   // Staff see the record whole, with what guests do not, and its share.

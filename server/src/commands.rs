@@ -113,6 +113,23 @@ pub(crate) async fn open_core(
     if let Some(n) = serve.and_then(|s| s.hash_workers) {
         builder = builder.hash_workers(n);
     }
+    if let Some(s) = serve {
+        let exe = std::env::current_exe().ok();
+        let workers = s
+            .render_workers
+            .unwrap_or_else(backend::crypto::Kdf::default_concurrency);
+        let renderer = backend::viewer::pool::locate(exe.as_deref());
+        if renderer.is_none() {
+            tracing::warn!(
+                "the page renderer liaison-render is not beside this binary and \
+                 LIAISON_RENDER_BIN is not set: guests cannot be shown documents"
+            );
+        }
+        builder = builder.viewer(backend::viewer::Viewer::new(
+            backend::viewer::RenderPool::new(renderer, workers, backend::viewer::Budget::default()),
+            s.page_cache_mb << 20,
+        ));
+    }
     builder.build().await.context(
         "cannot load the portal signing keys; if they were sealed under another master key, \
          set LIAISON_MASTER_KEY to the value every node shares",

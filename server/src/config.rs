@@ -115,7 +115,7 @@ pub enum ApiKeysCommand {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Only these benchmarks: pbkdf2, portal, audit, shares, analytics, reviews, ws
+    /// Only these benchmarks: pbkdf2, portal, audit, shares, analytics, reviews, ws, viewer
     /// (default: all).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -174,6 +174,14 @@ pub struct ServeArgs {
     /// Concurrent PBKDF2 computations (default: cores − 1, at least 1).
     #[arg(long, env = "LIAISON_HASH_WORKERS")]
     pub hash_workers: Option<usize>,
+    /// Page renderer processes at once for the protected viewer (default: cores − 1, at
+    /// least 1). The renderer is `liaison-render` beside this binary, or LIAISON_RENDER_BIN.
+    #[arg(long, env = "LIAISON_RENDER_WORKERS")]
+    pub render_workers: Option<usize>,
+    /// The most the viewer's page cache holds, in MiB (least recently used pages go first).
+    #[arg(long, env = "LIAISON_PAGE_CACHE_MB", default_value_t = 512,
+          value_parser = clap::value_parser!(u64).range(16..))]
+    pub page_cache_mb: u64,
     /// Portal session lifetime in seconds (at most 900).
     #[arg(long, env = "LIAISON_PORTAL_SESSION_SECONDS", default_value_t = 900,
           value_parser = clap::value_parser!(u32).range(30..=900))]

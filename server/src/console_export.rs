@@ -130,6 +130,7 @@ pub async fn review_report(
 pub async fn disseminations(
     State(state): State<AppState>,
     ConsoleStaff { staff, .. }: ConsoleStaff,
+    Meta(meta): Meta,
     query: Result<
         Query<crate::api::intelligence::DisseminationQuery>,
         axum::extract::rejection::QueryRejection,
@@ -137,7 +138,7 @@ pub async fn disseminations(
 ) -> Response {
     let result: Result<Response, ApiError> = async {
         let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
-        crate::api::intelligence::dissemination_response(&state, &staff, q).await
+        crate::api::intelligence::dissemination_response(&state, &staff, &meta, q).await
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)

@@ -86,6 +86,16 @@ pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
     })
 }
 
+/// A body the HTTP layer refused: over its size `limit` a 413, anything else a refusal of
+/// `body` with the layer's reason (`status` and `text` are the rejection's).
+pub fn body_rejected(status: StatusCode, text: String, limit: usize) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError(ServiceError::PayloadTooLarge { limit })
+    } else {
+        invalid("body", text)
+    }
+}
+
 /// A plain form's answer when it is refused: back to `page`, with the message in this
 /// browser's flash cookie (`app::flash`) for the page to show. `secure`: the site is https.
 pub fn back_with_error(

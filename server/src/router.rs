@@ -62,6 +62,13 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(extra)
         .merge(api::router(&state))
         .merge(federation::router())
+        // A traced picture (≤ 20 MiB) arrives base64 in the form: a third larger.
+        .route(
+            "/api/trace_leak",
+            post(server_fn).layer(axum::extract::DefaultBodyLimit::max(
+                backend::services::leaks::MAX_PICTURE_BYTES / 3 * 4 + 64 * 1024,
+            )),
+        )
         .route("/api/{fn_name}", post(server_fn).get(server_fn))
         .route("/api/guest/{fn_name}", post(server_fn).get(server_fn))
         .route(

@@ -345,7 +345,8 @@ async fn share_lifecycle_over_rest_and_portal_api() {
     let in_a_month = (time::OffsetDateTime::now_utc() + time::Duration::days(30))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let share = app.share(&doc, json!({ "expires_at": in_a_month, "max_access_count": 5, "require_acknowledgement": true })).await;
+    // Downloads allowed and no watermark: the one kind of share whose original may be shown.
+    let share = app.share(&doc, json!({ "expires_at": in_a_month, "max_access_count": 5, "require_acknowledgement": true, "settings": { "allow_download": true } })).await;
     assert_eq!(share["status"], "active");
     assert_eq!(share["recipient"]["email"], "jane@lawfirm.example");
     assert_eq!(share["item"]["id"], doc);
@@ -962,6 +963,7 @@ async fn every_console_form_checks_its_csrf_token() {
         "guest/open_share",
         "guest/renew_portal_session",
         "guest/report_print_attempt",
+        "guest/open_page_view",
         "guest/site_brand",
         "guest/load_home",
         "guest/open_from_home",
@@ -1472,20 +1474,71 @@ async fn downloads_only_where_allowed() {
                 .to_owned()
         }
     };
+    // View-only: no endpoint answers the original; the viewer's pages are images drawn
+    // on the server, and no response the guest gets holds the file's bytes.
     let view_only = app.share(&doc, json!({})).await;
     let jwt = session(&view_only).await;
     let path = format!("/api/portal/items/{doc}/content");
     let r = app.call(Method::GET, &path, Some(&jwt), None).await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert!(r.headers[header::CONTENT_DISPOSITION]
-        .to_str()
-        .unwrap()
-        .starts_with("inline"));
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert!(r.text().contains("shown as pages only"));
     let r = app
         .call(Method::GET, &format!("{path}?download=1"), Some(&jwt), None)
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
     assert!(r.text().contains("Downloading is not allowed"));
+    let items = app
+        .call(Method::GET, "/api/portal/items", Some(&jwt), None)
+        .await;
+    let opened = app
+        .call(
+            Method::POST,
+            &format!("/api/portal/items/{doc}/views"),
+            Some(&jwt),
+            None,
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text());
+    let view = opened.json();
+    assert_eq!(view["pages"].as_array().unwrap().len(), 1);
+    let page = app
+        .call(
+            Method::GET,
+            &format!(
+                "/api/portal/items/{doc}/pages/1?view={}&w=800",
+                view["view"].as_str().unwrap()
+            ),
+            Some(&jwt),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert_eq!(page.headers[header::CONTENT_TYPE], "image/jpeg");
+    assert!(page.body.starts_with(&[0xff, 0xd8]), "a JPEG");
+    for (what, body) in [
+        ("items", &items.body),
+        ("view", &opened.body),
+        ("page", &page.body),
+    ] {
+        assert!(
+            !body
+                .windows(b"the exhibit".len())
+                .any(|w| w == b"the exhibit"),
+            "the {what} response holds the original"
+        );
+    }
+    // A page of another view, or past the end, is not found.
+    for bad in ["pages/1?view=0000000000&w=800", "pages/2?view=X&w=800"] {
+        let r = app
+            .call(
+                Method::GET,
+                &format!("/api/portal/items/{doc}/{bad}"),
+                Some(&jwt),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}: {}", r.text());
+    }
 
     let downloadable = app
         .share(&doc, json!({ "settings": { "allow_download": true } }))
@@ -1802,13 +1855,13 @@ async fn packages_are_shared_as_one_item_over_rest() {
     for doc in [&a, &b] {
         let r = app
             .call(
-                Method::GET,
-                &format!("/api/portal/items/{doc}/content"),
+                Method::POST,
+                &format!("/api/portal/items/{doc}/views"),
                 Some(&jwt),
                 None,
             )
             .await;
-        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     }
 }
 

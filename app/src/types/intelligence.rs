@@ -25,6 +25,13 @@ pub struct FlagRowView {
     pub due: bool,
 }
 
+/// The review queue: the soonest reviews first, and whether later ones follow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagQueueView {
+    pub items: Vec<FlagRowView>,
+    pub more: bool,
+}
+
 /// One recipient's receipt of one flagged item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisseminationRowView {

@@ -9,12 +9,14 @@ mod records;
 mod register;
 mod requests;
 mod secrets;
+mod viewer;
 pub use comments::*;
 pub use intelligence::*;
 pub use records::*;
 pub use register::*;
 pub use requests::*;
 pub use secrets::*;
+pub use viewer::*;
 
 /// The signed-in staff member, with the session's CSRF token for the forms on the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -420,6 +422,9 @@ pub struct PolicyView {
     pub secret_max_lifetime_hours: u32,
     pub secret_code_required_from: String,
     pub secret_recipients: Vec<String>,
+    /// The watermark: opacity in percent, lines of text across a page.
+    pub watermark_opacity: u8,
+    pub watermark_density: u8,
     /// Only administrators may change it; others see it read-only.
     pub is_admin: bool,
 }

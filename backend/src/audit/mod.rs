@@ -68,6 +68,12 @@ event_types! {
     ItemViewed => "item.viewed",
     ItemDownloaded => "item.downloaded",
     PrintAttempted => "item.print_attempted",
+    /// A document could not be shown as pages: unreadable, or over its renderer's time or
+    /// memory budget (details: the title and the reason, never the file's content).
+    RenderFailed => "item.render_failed",
+    /// Staff traced a leaked page (a screenshot or photo) to the views its marks name
+    /// (details: each view with its share, document and recipient; never the picture).
+    LeakTraced => "item.leak_traced",
     PolicyChanged => "policy.changed",
     AuditExported => "audit.exported",
     /// Details name the IdP, the protocol and the asserted email.

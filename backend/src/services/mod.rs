@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod federation;
 pub mod intelligence;
+pub mod leaks;
 pub mod notify;
 pub mod outbox;
 pub mod packages;

@@ -129,17 +129,24 @@ where
     .await
 }
 
-/// Every live flag, the soonest review first; with `due_by`, only those due by then.
-pub async fn flags<'e, E>(db: E, org_id: &str, due_by: Option<i64>) -> Result<Vec<FlagRow>>
+/// The first `limit` live flags, the soonest review first; with `due_by`, only those due
+/// by then.
+pub async fn flags<'e, E>(
+    db: E,
+    org_id: &str,
+    due_by: Option<i64>,
+    limit: usize,
+) -> Result<Vec<FlagRow>>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(&format!(
         "SELECT {FLAG_COLUMNS} FROM intel_flags WHERE org_id = $1 AND purged_at IS NULL \
-         AND review_due <= $2 ORDER BY review_due, item_id LIMIT 1000"
+         AND review_due <= $2 ORDER BY review_due, item_id LIMIT $3"
     ))
     .bind(org_id)
     .bind(due_by.unwrap_or(i64::MAX))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .fetch_all(db)
     .await?)
 }
@@ -401,7 +408,7 @@ where
 }
 
 /// Deletes a document family's content: every revision's descriptive data and file
-/// reference, its comments' text, its attachment to records. Returns the file keys it
+/// reference, its comments' text (each deletion numbered as any other), its attachment to records. Returns the file keys it
 /// held (the caller deletes the files once the transaction commits).
 pub async fn purge_document(
     tx: &mut super::Tx,
@@ -417,16 +424,31 @@ pub async fn purge_document(
     .bind(family)
     .fetch_all(&mut **tx)
     .await?;
-    sqlx::query(
-        "UPDATE comments SET body = '', deleted_at = COALESCE(deleted_at, $3), \
-         deleted_by = COALESCE(deleted_by, 'moderator') WHERE org_id = $1 AND document_id IN \
-         (SELECT id FROM documents WHERE org_id = $1 AND COALESCE(family_id, id) = $2)",
+    // Each comment's deletion takes its document's next change number, as any deletion
+    // does, so staff following the document learn of it.
+    let live: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, document_id FROM comments WHERE org_id = $1 AND deleted_at IS NULL \
+         AND document_id IN (SELECT id FROM documents WHERE org_id = $1 \
+         AND COALESCE(family_id, id) = $2) ORDER BY rev",
     )
     .bind(org_id)
     .bind(family)
-    .bind(now)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
+    let mut touched: Vec<&str> = Vec::new();
+    for (id, document_id) in &live {
+        let rev = super::comments::next_rev(tx, org_id, document_id).await?;
+        super::comments::mark_deleted(tx, org_id, id, "moderator", rev, now).await?;
+        if !touched.contains(&document_id.as_str()) {
+            touched.push(document_id);
+        }
+    }
+    for document_id in touched {
+        tx.note(super::Committed::Comments {
+            org_id: org_id.to_owned(),
+            document_id: document_id.to_owned(),
+        });
+    }
     sqlx::query("DELETE FROM record_documents WHERE org_id = $1 AND family_id = $2")
         .bind(org_id)
         .bind(family)

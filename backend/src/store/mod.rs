@@ -21,6 +21,7 @@ pub mod intelligence;
 pub mod mail;
 pub mod orgs;
 pub mod packages;
+pub mod pages;
 pub mod partners;
 pub mod policies;
 pub mod portal_sections;

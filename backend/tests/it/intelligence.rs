@@ -6,7 +6,8 @@ use backend::actor::{RequestMeta, Staff};
 use backend::domain::intelligence::{IntelItemKind, Reliability, Validity};
 use backend::domain::staff::Role;
 use backend::domain::{Method, ShareStatus};
-use backend::services::intelligence::{self, dissemination, DisseminationFilter, FlagInput};
+use backend::services::comments::{self, Audience, NewComment, Placement};
+use backend::services::intelligence::{self, DisseminationFilter, DisseminationFormat, FlagInput};
 use backend::services::partners::{self, PartnerInput};
 use backend::services::records::{self, DocumentInput, RecordInput};
 use backend::services::shares::{self, Expiry, NewShare, Recipient, SharedItem};
@@ -19,6 +20,7 @@ both_engines!(
     criminal_intelligence_goes_only_to_law_enforcement_under_a_justification,
     a_review_retains_or_purges_and_the_dissemination_record_stays,
     a_share_that_is_not_cleared_for_what_it_carries_now_is_refused_at_its_next_request,
+    the_queue_says_when_more_follow_and_the_record_is_read_whole_or_refused,
 );
 
 fn meta() -> RequestMeta {
@@ -338,10 +340,29 @@ async fn criminal_intelligence_goes_only_to_law_enforcement_under_a_justificatio
         ("B", "2")
     );
     assert_eq!(line.shared_by, controller.name);
-    let csv = String::from_utf8(dissemination::to_csv(&lines).unwrap()).unwrap();
+    // The export carries it, and is itself audited.
+    let csv = intelligence::export_disseminations(
+        &h.core,
+        &auditor,
+        &DisseminationFilter::default(),
+        DisseminationFormat::Csv,
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let csv = String::from_utf8(csv).unwrap();
     assert!(
         csv.contains("ada@police.example") && csv.contains("Ghent Police"),
         "{csv}"
+    );
+    let exported = events(&h, &admin, "audit.exported").await;
+    assert_eq!(exported.len(), 1);
+    assert_eq!(
+        (
+            &exported[0]["details"]["record"],
+            &exported[0]["details"]["lines"]
+        ),
+        (&json!("disseminations"), &json!(1))
     );
     let audited = events(&h, &admin, "intel.disseminated").await;
     assert_eq!(audited.len(), 1);
@@ -442,15 +463,31 @@ async fn a_review_retains_or_purges_and_the_dissemination_record_stays(h: Harnes
     let due = intelligence::queue(&h.core, &controller, Some(0))
         .await
         .unwrap();
-    assert_eq!(due.len(), 1);
-    assert_eq!(due[0].title, "Old informant report");
-    assert!(due[0].due);
+    assert_eq!((due.items.len(), due.more), (1, false));
+    assert_eq!(due.items[0].title, "Old informant report");
+    assert!(due.items[0].due);
     assert_eq!(
         intelligence::queue(&h.core, &controller, None)
             .await
             .unwrap()
+            .items
             .len(),
         2
+    );
+
+    // Overdue, it is not shared until an administrator decides.
+    refused_on(
+        share(
+            &h,
+            &admin,
+            SharedItem::Document(old.clone()),
+            Method::Invitation,
+            "ada@police.example",
+            Some(WHY),
+        )
+        .await,
+        "item",
+        "five-year review",
     );
 
     // Only administrators decide, and only with a reason.
@@ -500,6 +537,7 @@ async fn a_review_retains_or_purges_and_the_dissemination_record_stays(h: Harnes
     assert!(intelligence::queue(&h.core, &admin, Some(0))
         .await
         .unwrap()
+        .items
         .is_empty());
     assert_eq!(events(&h, &admin, "intel.retained").await.len(), 1);
 
@@ -521,6 +559,22 @@ async fn a_review_retains_or_purges_and_the_dissemination_record_stays(h: Harnes
         .await
         .unwrap();
     assert!(h.core.blobs.get(&blob).await.is_ok());
+    // Staff discussed it: the purge deletes the comment as a change staff readers see.
+    let note = comments::post_as_staff(
+        &h.core,
+        &admin,
+        NewComment {
+            document_id: old.clone(),
+            placement: Placement::Thread {
+                page: None,
+                audience: Audience::Staff,
+            },
+            body: "The informant is Ada's neighbour.".into(),
+        },
+        &meta(),
+    )
+    .await
+    .unwrap();
     let purged = intelligence::purge(
         &h.core,
         &admin,
@@ -548,6 +602,16 @@ async fn a_review_retains_or_purges_and_the_dissemination_record_stays(h: Harnes
         (title.as_str(), sha.as_str()),
         ("Purged (28 CFR Part 23)", "")
     );
+    let changed = comments::for_staff(&h.core, &admin, &old, None, note.rev)
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.items.len(),
+        1,
+        "the deletion is a change after the post"
+    );
+    assert_eq!(changed.items[0].id, note.id);
+    assert!(changed.items[0].deleted.is_some() && changed.items[0].body.is_empty());
     let lines = intelligence::disseminations(&h.core, &admin, &DisseminationFilter::default())
         .await
         .unwrap();
@@ -853,4 +917,81 @@ async fn a_share_that_is_not_cleared_for_what_it_carries_now_is_refused_at_its_n
             ..
         })
     ));
+}
+
+async fn the_queue_says_when_more_follow_and_the_record_is_read_whole_or_refused(h: Harness) {
+    let admin = org_admin(&h, "Acme").await;
+    let rows = |sql: &str| {
+        format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3) {sql}"
+        )
+    };
+    // 1,001 flags, their reviews a millisecond apart.
+    sqlx::query(&rows(
+        "INSERT INTO intel_flags (org_id, item_kind, item_id, title, submitting_agency, \
+         reliability, validity, submitted_at, review_due, flagged_by, updated_at) \
+         SELECT $1, 'record', 'r' || i, 'Report ' || i, 'PD', 'B', '2', 0, i, $2, 0 FROM n",
+    ))
+    .bind(&admin.org_id)
+    .bind(&admin.user_id)
+    .bind(1001_i64)
+    .execute(h.core.db.pool())
+    .await
+    .unwrap();
+    let q = intelligence::queue(&h.core, &admin, None).await.unwrap();
+    assert_eq!((q.items.len(), q.more), (intelligence::QUEUE_PAGE, true));
+    assert_eq!(q.items[0].item_id, "r1", "the soonest review first");
+
+    // 10,001 lines a millisecond apart from the epoch: the whole span is refused, not cut.
+    sqlx::query(&rows(
+        "INSERT INTO disseminations (id, org_id, share_id, item_kind, item_id, item_title, \
+         submitting_agency, reliability, validity, recipient_name, recipient_email, \
+         partner_id, partner_name, justification, shared_by, shared_by_name, shared_at) \
+         SELECT 'd' || i, $1, 's', 'record', 'r1', 'Report', 'PD', 'B', '2', 'Ada', \
+         'ada@police.example', 'p', 'Police', 'Task force', $2, 'Sam', i FROM n",
+    ))
+    .bind(&admin.org_id)
+    .bind(&admin.user_id)
+    .bind(10_001_i64)
+    .execute(h.core.db.pool())
+    .await
+    .unwrap();
+    let whole = DisseminationFilter::default();
+    match intelligence::disseminations(&h.core, &admin, &whole).await {
+        Err(ServiceError::Invalid { field, message }) => {
+            assert_eq!(field, "from");
+            assert!(message.contains("narrow"), "{message}");
+        }
+        other => panic!("the record was not refused: {:?}", other.map(|l| l.len())),
+    }
+    assert!(intelligence::export_disseminations(
+        &h.core,
+        &admin,
+        &whole,
+        DisseminationFormat::Json,
+        &meta()
+    )
+    .await
+    .is_err());
+    assert!(
+        events(&h, &admin, "audit.exported").await.is_empty(),
+        "a refused export is not recorded as one"
+    );
+    // The first five seconds: 4,999 lines, whole.
+    let narrow = DisseminationFilter {
+        to: Some("1970-01-01T00:00:05Z".into()),
+        ..Default::default()
+    };
+    let json = intelligence::export_disseminations(
+        &h.core,
+        &admin,
+        &narrow,
+        DisseminationFormat::Json,
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["items"].as_array().unwrap().len(), 4999);
+    assert_eq!(events(&h, &admin, "audit.exported").await.len(), 1);
 }

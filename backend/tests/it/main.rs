@@ -28,3 +28,4 @@ mod secrets;
 mod share_controls;
 mod staff_accounts;
 mod store_story;
+mod viewer;

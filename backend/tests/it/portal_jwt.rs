@@ -1,7 +1,7 @@
 //! The portal JWT attack set: each forged or misused token is rejected.
 
 use crate::common::Harness;
-use backend::portal_jwt::{JwtError, PortalClaims};
+use backend::portal_jwt::{JwtError, PortalClaims, TokenType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
@@ -83,7 +83,7 @@ async fn attacks_are_rejected(h: Harness) {
     let parts: Vec<&str> = good.split('.').collect();
     let other_kid = format!(
         "{}.{}.{}",
-        b64(&serde_json::json!({"alg": "RS256", "kid": "nope"})),
+        b64(&serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": "nope"})),
         parts[1],
         parts[2]
     );
@@ -103,6 +103,15 @@ async fn attacks_are_rejected(h: Harness) {
     assert!(matches!(
         keys.verify(&tampered, ISS, AUD).await,
         Err(JwtError::BadSignature)
+    ));
+    // A signed export (another `typ`) carrying every claim of a session: not a session.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let export = keys
+        .sign(&claims(600), now, TokenType::RecordExport)
+        .unwrap();
+    assert!(matches!(
+        keys.verify(&export, ISS, AUD).await,
+        Err(JwtError::WrongType)
     ));
     // garbage
     for junk in ["", "a.b.c", "....", "eyJ.eyJ.sig", &"A".repeat(10_000)] {

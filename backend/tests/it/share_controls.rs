@@ -2148,7 +2148,7 @@ async fn packages_and_work_packages_are_shared_as_one_item(h: Harness) {
         .collect();
     assert_eq!(titles, ["Brief", "Exhibit A"]);
     for (doc, ok) in [(&exhibit, true), (&later, false), (&other_doc, false)] {
-        let r = access::item_content(&h.core, &guest, doc, access::Purpose::View, &meta()).await;
+        let r = access::open_view(&h.core, &guest, doc, &meta()).await;
         assert_eq!(r.is_ok(), ok, "{doc}: {r:?}");
     }
     // The share is found by any document it covers.

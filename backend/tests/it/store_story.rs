@@ -299,10 +299,15 @@ async fn share_lifecycle(h: Harness) {
     assert_eq!(guest.share_id, share.id);
     let items = access::items(&h.core, &guest).await.unwrap();
     assert_eq!(items.len(), 1);
-    let (_, bytes) = access::item_content(&h.core, &guest, &doc.id, access::Purpose::View, &meta())
+    // View-only: shown as pages drawn on the server, never the file itself.
+    assert!(matches!(
+        access::item_content(&h.core, &guest, &doc.id, access::Purpose::View, &meta()).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    let view = access::open_view(&h.core, &guest, &doc.id, &meta())
         .await
         .unwrap();
-    assert_eq!(&bytes[..], b"exhibit 7");
+    assert_eq!(view.pages.len(), 1);
     assert!(matches!(
         access::item_content(&h.core, &guest, "other", access::Purpose::View, &meta()).await,
         Err(ServiceError::NotFound(_))

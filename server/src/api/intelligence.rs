@@ -1,12 +1,13 @@
 //! `/api/v1/intelligence`: 28 CFR Part 23 over the API.
 //! - `GET /intelligence/flags?due_within_days=N`: the flagged items, the soonest review
-//!   first (with N, only those due within N days);
+//!   first (with N, only those due within N days), 1,000 at most (`more`: later ones
+//!   follow);
 //! - `GET|PUT|DELETE /intelligence/{document|record}/{id}`: an item's flag; `DELETE` takes
 //!   `{"reason": …}`;
 //! - `POST /intelligence/{document|record}/{id}/review`: `{"decision": "retain"|"purge",
 //!   "reason": …}`;
 //! - `GET /intelligence/disseminations?from=&to=&kind=&id=&format=json|csv`: the
-//!   dissemination record.
+//!   dissemination record (each read audited as an export).
 
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use backend::domain::intelligence::{IntelItemKind, ReviewDecision};
-use backend::services::intelligence::{self, dissemination, DisseminationFilter, FlagInput};
+use backend::services::intelligence::{self, DisseminationFilter, DisseminationFormat, FlagInput};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -48,8 +49,8 @@ async fn queue(
     ApiStaff(who): ApiStaff,
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<Json<Value>> {
-    let items = intelligence::queue(&s.core, &who, q.due_within_days).await?;
-    Ok(Json(json!({ "items": items })))
+    let queue = intelligence::queue(&s.core, &who, q.due_within_days).await?;
+    Ok(Json(json!(queue)))
 }
 
 async fn show(
@@ -131,15 +132,18 @@ pub struct DisseminationQuery {
 async fn disseminations(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
+    Meta(meta): Meta,
     Query(q): Query<DisseminationQuery>,
 ) -> ApiResult<Response> {
-    dissemination_response(&s, &who, q).await
+    dissemination_response(&s, &who, &meta, q).await
 }
 
-/// The dissemination record as JSON or a CSV download (the API's and the console's).
+/// The dissemination record as JSON or a CSV download (the API's and the console's),
+/// audited as an export.
 pub async fn dissemination_response(
     s: &AppState,
     who: &backend::actor::Staff,
+    meta: &backend::actor::RequestMeta,
     q: DisseminationQuery,
 ) -> ApiResult<Response> {
     let item = match (q.kind.as_deref(), q.id) {
@@ -147,25 +151,24 @@ pub async fn dissemination_response(
         (Some(k), Some(id)) => Some((kind_of(k)?, id)),
         _ => return Err(invalid("id", "name an item by both kind and id")),
     };
+    let format = DisseminationFormat::parse(q.format.as_deref().unwrap_or("json"))
+        .ok_or_else(|| invalid("format", "choose json or csv"))?;
     let filter = DisseminationFilter {
         from: q.from,
         to: q.to,
         item,
     };
-    let lines = intelligence::disseminations(&s.core, who, &filter).await?;
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(json!({ "items": lines })).into_response()),
-        "csv" => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"disseminations.csv\"",
-                ),
-            ],
-            dissemination::to_csv(&lines)?,
-        )
-            .into_response()),
-        _ => Err(invalid("format", "choose json or csv")),
-    }
+    let bytes = intelligence::export_disseminations(&s.core, who, &filter, format, meta).await?;
+    let disposition = match format {
+        DisseminationFormat::Json => "inline",
+        DisseminationFormat::Csv => "attachment; filename=\"disseminations.csv\"",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -8,6 +8,7 @@ mod comments;
 pub mod documents;
 pub mod intelligence;
 pub mod keys;
+mod leaks;
 pub mod multipart;
 pub mod packages;
 pub mod partners;
@@ -18,6 +19,7 @@ mod records;
 pub mod secrets;
 pub mod shares;
 mod staff;
+mod viewer;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -42,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(packages::router())
                 .merge(records::router())
                 .merge(intelligence::router())
+                .merge(leaks::router())
                 .merge(secrets::router())
                 .merge(keys::router())
                 .merge(staff::router())
@@ -49,7 +52,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .nest(
             "/api/portal",
-            access::router(state).merge(comments::portal_router()),
+            access::router(state)
+                .merge(comments::portal_router())
+                .merge(viewer::router()),
         )
         .merge(secrets::outside_router())
         .route("/.well-known/jwks.json", get(jwks))

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::{invalid, ApiError, ApiResult};
+use crate::error::{body_rejected, invalid, ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiStaff, Meta};
 use crate::state::AppState;
 
@@ -102,12 +102,7 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let body = body.map_err(|e| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError(ServiceError::PayloadTooLarge {
-            limit: IMPORT_LIMIT,
-        }),
-        _ => invalid("body", e.body_text()),
-    })?;
+    let body = body.map_err(|e| body_rejected(e.status(), e.body_text(), IMPORT_LIMIT))?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

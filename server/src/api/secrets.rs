@@ -25,7 +25,7 @@ use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::{invalid, ApiError};
+use crate::error::{body_rejected, invalid, ApiError};
 use crate::extract::{ApiStaff, ConsoleStaff, Meta};
 use crate::state::AppState;
 
@@ -105,13 +105,10 @@ impl CreateBody {
 fn body<T>(parsed: Result<Json<T>, JsonRejection>, limit: usize) -> Result<T, ApiError> {
     match parsed {
         Ok(Json(b)) => Ok(b),
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Err(ApiError(ServiceError::PayloadTooLarge { limit }))
-        }
         Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError(
             ServiceError::UnsupportedMedia("send the body as application/json".into()),
         )),
-        Err(e) => Err(invalid("body", e.body_text())),
+        Err(e) => Err(body_rejected(e.status(), e.body_text(), limit)),
     }
 }
 

@@ -27,6 +27,7 @@ use crate::state::AppState;
 
 mod analytics;
 mod reviews;
+mod viewer;
 mod ws;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -148,6 +149,9 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     }
     if only("ws") {
         ws::run(args).await?;
+    }
+    if only("viewer") {
+        viewer::run().await?;
     }
     // A memory figure of `ws`, run by it in a fresh process; never part of "all".
     for server in [ws::Server::Liaison, ws::Server::BareEcho] {

@@ -206,13 +206,14 @@ async fn partner_user_signs_in_at_simplesamlphp_and_opens_the_share() {
     let item = items["items"][0]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{items}"));
-    let content = reqwest::Client::new()
-        .get(format!("{}/api/portal/items/{item}/content", app.base))
+    // The document opens in the viewer (a view-only share shows pages, never the file).
+    let opened = reqwest::Client::new()
+        .post(format!("{}/api/portal/items/{item}/views", app.base))
         .bearer_auth(jwt)
         .send()
         .await
         .unwrap();
-    assert_eq!(content.status().as_u16(), 200);
+    assert_eq!(opened.status().as_u16(), 201);
     let viewed = app.audit("item.viewed").await;
     let credential = viewed.last().unwrap()["actor"]["credential"]
         .as_str()

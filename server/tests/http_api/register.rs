@@ -43,16 +43,16 @@ async fn a_revision_is_listed_and_the_guest_of_an_older_share_is_told() {
     assert_eq!(history["items"].as_array().unwrap().len(), 2);
     // The share still shows the first revision, now marked revised for its guest.
     assert!(revised(&app, &jwt).await);
+    // The older share still shows its own revision, as pages.
     let r = app
         .call(
-            Method::GET,
-            &format!("/api/portal/items/{doc}/content"),
+            Method::POST,
+            &format!("/api/portal/items/{doc}/views"),
             Some(&jwt),
             None,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body, b"the exhibit");
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     // A revision of a document that does not exist: 404, nothing stored.
     let r = app
         .upload_to("/api/v1/documents/nope/revisions", &app.key, "x.txt", b"x")

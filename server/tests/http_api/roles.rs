@@ -38,6 +38,7 @@ pub(crate) fn console_form(name: &str, doc: &str, share_id: &str) -> Option<Stri
             .into(),
         "remove_flag" => "kind=record&id=x&reason=flagged+in+error+by+evil".into(),
         "review_item" => "kind=record&id=x&decision=purge&reason=evil+purge+of+all".into(),
+        "trace_leak" => "picture=".into(),
         "decide_device" => format!("share_id={share_id}&device_id=x&decision=approve"),
         "create_portal" => "name=Evil".into(),
         "add_portal_member" => {
@@ -222,7 +223,7 @@ fn console_action(name: &str) -> Option<Option<Action>> {
         | "set_federation_enabled"
         | "set_law_enforcement"
         | "test_identity_provider" => ManagePartners,
-        "list_audit" => ReadAudit,
+        "list_audit" | "trace_leak" => ReadAudit,
         "list_outbox" => ReadOutbox,
         "list_staff" | "invite_staff" | "change_staff" => ManageStaff,
         "list_api_keys" => ViewApiKeys,
@@ -359,6 +360,9 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "record_documents",
         "redaction_rules",
         "secrets",
+        "document_pages",
+        "page_renders",
+        "page_views",
         "intel_flags",
         "intel_reviews",
         "disseminations",
@@ -720,6 +724,7 @@ fn rest_cases(doc: &str, share: &str, portal: &str) -> Vec<(Method, String, Send
         (m("DELETE"), p("/redaction-rules/ssn"), Empty, ManagePolicy),
         (m("GET"), p("/audit"), Empty, ReadAudit),
         (m("GET"), p("/audit/export?format=jsonl"), Empty, ReadAudit),
+        (m("POST"), p("/leaks/trace"), Empty, ReadAudit),
         (m("GET"), p("/audit/verify"), Empty, ReadAudit),
         (m("GET"), p("/outbox"), Empty, ReadOutbox),
         (m("GET"), p("/staff"), Empty, ManageStaff),

@@ -79,19 +79,19 @@ fn events(message: &Value) -> (Vec<String>, i64) {
     (types, message["last_seq"].as_i64().unwrap())
 }
 
-/// The guest views the share's document (an `item.viewed` event).
+/// The guest opens the share's document in the viewer (an `item.viewed` event).
 async fn view(port: u16, jwt: &str) {
     let item = first_item(port, jwt).await;
     let (status, _) = http(
         port,
-        "GET",
-        &format!("/api/portal/items/{item}/content"),
+        "POST",
+        &format!("/api/portal/items/{item}/views"),
         Some(jwt),
         None,
     )
     .await
     .unwrap();
-    assert_eq!(status, 200);
+    assert_eq!(status, 201);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -90,6 +90,12 @@ async fn a_signed_record_export_verifies_with_pyjwt_against_the_published_jwks()
     assert_eq!(payload["record"]["withheld"], 1);
     assert!(!payload.to_string().contains("CANARY-JWS"), "{payload}");
 
+    // The export is signed with the session key, yet is no session.
+    let (status, _) = http(port, "GET", "/api/portal/record", Some(&jws), None)
+        .await
+        .unwrap();
+    assert_eq!(status, 401);
+
     // One character of the payload changed: PyJWT refuses it.
     let dot = jws.find('.').unwrap();
     let mut forged: Vec<char> = jws.chars().collect();

@@ -25,6 +25,7 @@ pub fn AuditPage() -> impl IntoView {
             <p class="exports">"Export: "
                 <a href=move || export_href("csv", kind()) rel="external" data-testid="export-csv">"CSV"</a>" · "
                 <a href=move || export_href("jsonl", kind()) rel="external">"JSON Lines"</a>
+                " · "<a href="/console/audit/trace" data-testid="trace-leak">"Trace a leak"</a>
             </p>
         </div>
         <AuditEvents events/>

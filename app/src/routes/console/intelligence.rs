@@ -68,13 +68,16 @@ pub fn IntelligencePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match queue.await {
                         Err(e) => view! { <p class="error">{crate::error_text(&e)}</p> }.into_any(),
-                        Ok(items) if items.is_empty() => view! { <p class="empty">"No flagged items here."</p> }.into_any(),
-                        Ok(items) => view! {
+                        Ok(q) if q.items.is_empty() => view! { <p class="empty">"No flagged items here."</p> }.into_any(),
+                        Ok(q) => view! {
                             <table data-testid="intel-table">
                                 <thead><tr><th>"Item"</th><th>"Agency"</th><th>"Reliability"</th><th>"Validity"</th><th>"Review due"</th>
                                     {reviewer.then(|| view! { <th>"Decision"</th> })}</tr></thead>
-                                <tbody>{items.into_iter().map(|f| queue_row(f, reviewer, review)).collect_view()}</tbody>
+                                <tbody>{q.items.into_iter().map(|f| queue_row(f, reviewer, review)).collect_view()}</tbody>
                             </table>
+                            {q.more.then(|| view! {
+                                <p class="muted" data-testid="intel-more">"These are the 1,000 soonest reviews; later ones appear as these are decided."</p>
+                            })}
                         }.into_any(),
                     }
                 })}

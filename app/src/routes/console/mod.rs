@@ -30,6 +30,7 @@ mod settings;
 mod share_detail;
 mod shares;
 mod terms;
+mod trace_leak;
 mod users;
 
 pub use api_keys::ApiKeysPage;
@@ -55,4 +56,5 @@ pub use settings::SettingsPage;
 pub use share_detail::ShareDetailPage;
 pub use shares::SharesPage;
 pub use terms::TermsPage;
+pub use trace_leak::TraceLeakPage;
 pub use users::UsersPage;

@@ -124,6 +124,18 @@ fn PolicyForm(policy: PolicyView, save: ServerAction<SavePolicy>) -> impl IntoVi
                 </label>
             </fieldset>
             <SecretsPolicy policy=policy.clone() readonly/>
+            <fieldset disabled=readonly>
+                <legend>"Watermark"</legend>
+                <p class="hint">"Baked into every page a guest is served, with their name, address, the time and the share; TLP:RED and shares with a watermark cannot be seen without it."</p>
+                <label>"Opacity (percent)"
+                    <input type="number" name="watermark_opacity" min="12" max="60" required
+                        value=policy.watermark_opacity.to_string() data-testid="watermark-opacity"/>
+                </label>
+                <label>"Density (lines of text across a page)"
+                    <input type="number" name="watermark_density" min="4" max="24" required
+                        value=policy.watermark_density.to_string() data-testid="watermark-density"/>
+                </label>
+            </fieldset>
             {(!readonly).then(|| view! { <button type="submit" class="btn btn-primary" data-testid="save-policy">"Save"</button> })}
         </ActionForm>
     }

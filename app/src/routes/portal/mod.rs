@@ -2,6 +2,7 @@
 
 mod home_page;
 mod landing;
+mod page_viewer;
 mod portal_page;
 mod record_view;
 mod secret_page;

@@ -1,6 +1,7 @@
 use crate::components::{GuestFrame, LiveComments, Voice};
 use leptos::prelude::*;
 
+use super::page_viewer::PageViewer;
 use crate::server_fns::portal::{load_portal, renew_portal_session, report_print_attempt};
 use crate::types::{human_size, CommentsAccess, PortalItemView, PortalView};
 
@@ -150,12 +151,6 @@ fn Item(
     allow_download: bool,
     can_comment: bool,
 ) -> impl IntoView {
-    let src = format!("/api/portal/items/{}/content", item.id);
-    let viewer = if item.content_type.starts_with("image/") {
-        view! { <img class="viewer-img" src=src alt=item.title.clone()/> }.into_any()
-    } else {
-        view! { <iframe class="viewer-frame" src=src title=item.title.clone()></iframe> }.into_any()
-    };
     // The item's comments, kept live; shown where the guest may write or has something
     // to read.
     let comments = item.comments.clone().and_then(|first| {
@@ -178,11 +173,9 @@ fn Item(
                 <p class="notice-warn" role="note" data-testid="revised">"This document has been revised since it was shared with you — ask the sender for a new share."</p>
             })}
             <div class="viewer">
-                {viewer}
+                <PageViewer item_id=item.id.clone() title=item.title.clone()/>
                 {watermark.map(|w| view! {
-                    <div class="watermark" aria-hidden="true" data-testid="watermark">
-                        {(0..24).map(|_| view! { <span>{w.clone()}</span> }).collect_view()}
-                    </div>
+                    <p class="muted small" data-testid="watermark">"Every page is marked for you: "{w}</p>
                 })}
             </div>
             {allow_download.then(|| view! {

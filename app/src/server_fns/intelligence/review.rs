@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::types::{DisseminationRowView, FlagRowView};
+use crate::types::{DisseminationRowView, FlagQueueView};
 
 /// The flagged items, the soonest review first: all (`due_within_days` blank) or those due
 /// within that many days.
 #[server]
-pub async fn list_intelligence(due_within_days: String) -> Result<Vec<FlagRowView>, AppError> {
+pub async fn list_intelligence(due_within_days: String) -> Result<FlagQueueView, AppError> {
     use crate::ssr::{context, fail, require_staff};
     let ctx = context()?;
     let staff = require_staff().await?;
@@ -17,10 +17,13 @@ pub async fn list_intelligence(due_within_days: String) -> Result<Vec<FlagRowVie
                 .map_err(|_| AppError::invalid("due_within_days", "a whole number of days"))?,
         ),
     };
-    let flags = backend::services::intelligence::queue(&ctx.core, &staff, days)
+    let queue = backend::services::intelligence::queue(&ctx.core, &staff, days)
         .await
         .map_err(fail)?;
-    Ok(flags.into_iter().map(super::flag_view).collect())
+    Ok(FlagQueueView {
+        items: queue.items.into_iter().map(super::flag_view).collect(),
+        more: queue.more,
+    })
 }
 
 /// A review's decision on a flagged item: `retain` (five more years) or `purge`.

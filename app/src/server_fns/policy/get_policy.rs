@@ -36,6 +36,8 @@ pub(crate) fn policy_view(p: &backend::domain::Policy, is_admin: bool) -> Policy
         secret_max_lifetime_hours: p.secrets.max_lifetime_hours,
         secret_code_required_from: name(&p.secrets.code_required_from),
         secret_recipients: names(&p.secrets.recipients),
+        watermark_opacity: p.viewer.watermark_opacity,
+        watermark_density: p.viewer.watermark_density,
         is_admin,
     }
 }

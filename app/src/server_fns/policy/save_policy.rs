@@ -30,6 +30,9 @@ pub struct PolicyForm {
     pub secret_code_required_from: Option<String>,
     pub secret_recipient_anyone: Option<String>,
     pub secret_recipient_email: Option<String>,
+    /// The watermark's opacity (percent) and density (lines across a page); absent, kept.
+    pub watermark_opacity: Option<String>,
+    pub watermark_density: Option<String>,
 }
 
 /// Changes the organisation's External Access settings (administrators). Checkboxes
@@ -65,6 +68,8 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppE
         secret_code_required_from,
         secret_recipient_anyone,
         secret_recipient_email,
+        watermark_opacity,
+        watermark_density,
     } = form;
     let ctx = context()?;
     let staff = require_staff_csrf(&csrf).await?;
@@ -130,6 +135,13 @@ pub async fn save_policy(#[server(flatten)] form: PolicyForm) -> Result<(), AppE
                 ("anyone", &secret_recipient_anyone),
                 ("email", &secret_recipient_email),
             ]),
+        });
+    }
+    if let (Some(opacity), Some(density)) = (&watermark_opacity, &watermark_density) {
+        body["viewer"] = serde_json::json!({
+            // Beyond a byte, still out of bounds: the policy's check names the bounds.
+            "watermark_opacity": number("viewer.watermark_opacity", opacity)?.clamp(0, 255),
+            "watermark_density": number("viewer.watermark_density", density)?.clamp(0, 255),
         });
     }
     let policy: backend::domain::Policy = serde_json::from_value(body).map_err(|e| {

@@ -1,5 +1,6 @@
 mod guest_home;
 mod load_portal;
+mod open_page_view;
 mod open_share;
 mod renew_portal_session;
 mod report_print_attempt;
@@ -9,6 +10,7 @@ mod site_brand;
 
 pub use guest_home::*;
 pub use load_portal::*;
+pub use open_page_view::*;
 pub use open_share::*;
 pub use renew_portal_session::*;
 pub use report_print_attempt::*;

@@ -68,6 +68,8 @@ impl Policy {
             guests_see_staff_names: self.guests_see_staff_names,
             // Secrets belong to no project: the organisation's rules alone.
             secrets: self.secrets.clone(),
+            // The watermark's look is the organisation's.
+            viewer: self.viewer,
         }
     }
 }

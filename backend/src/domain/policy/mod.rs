@@ -8,6 +8,9 @@ use super::controls::{Method, Scope, Tlp};
 use super::secrets::SecretPolicy;
 
 mod effective;
+mod viewer;
+
+pub use viewer::{ViewerPolicy, DENSITY_RANGE, OPACITY_RANGE};
 
 /// What a revoked link shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +48,8 @@ pub struct Policy {
     pub guests_see_staff_names: bool,
     /// End-to-end encrypted secrets: longest lifetime, when a code is needed, recipients.
     pub secrets: SecretPolicy,
+    /// The watermark baked into the pages guests are served.
+    pub viewer: ViewerPolicy,
 }
 
 impl Default for Policy {
@@ -62,6 +67,7 @@ impl Default for Policy {
             revoked_link: RevokedLink::Message,
             guests_see_staff_names: false,
             secrets: SecretPolicy::default(),
+            viewer: ViewerPolicy::default(),
         }
     }
 }
@@ -147,6 +153,7 @@ impl Policy {
         self.secrets
             .validate()
             .map_err(|r| violation(r.field, r.message))?;
+        self.viewer.validate()?;
         Ok(())
     }
 

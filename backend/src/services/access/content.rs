@@ -33,7 +33,10 @@ pub struct PortalItem {
 /// The documents the guest's share covers, in order (one for a single revision). For a
 /// record share: the record's documents as they stand now, less the private ones (the
 /// redaction projection decides, as for everything else of a record).
-async fn shared_documents(core: &Liaison, guest: &Guest) -> Result<Vec<Arc<DocumentRow>>> {
+pub(super) async fn shared_documents(
+    core: &Liaison,
+    guest: &Guest,
+) -> Result<Vec<Arc<DocumentRow>>> {
     let cache = core.revocations.shares();
     let share = current_share(core, &guest.org_id, &guest.share_id)
         .await?
@@ -164,7 +167,7 @@ pub async fn record_print_attempt(
 /// Why the guest fetches an item's bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
-    /// Shown inline in the view-only viewer.
+    /// Shown inline (a share that allows downloading and has no watermark only).
     View,
     /// Saved as a file: only where the share allows download.
     Download,
@@ -193,7 +196,27 @@ pub async fn item_content(
             "Downloading is not allowed for this content.",
         ));
     }
-    let bytes = core.blobs.get(&d.blob_key).await?;
+    // A view-only or watermarked share shows pages drawn on the server (`pages`): its
+    // original file is never sent to be shown.
+    if purpose == Purpose::View && (!share.settings.allow_download || share.settings.watermark) {
+        return Err(ServiceError::Forbidden(
+            "This content is shown as pages only: open it in the viewer.",
+        ));
+    }
+    // A watermarked share's download carries the watermark: stamped, never the original.
+    let (item, bytes, stamped_view) = if purpose == Purpose::Download && share.settings.watermark {
+        let (content_type, file_name, bytes, view) =
+            super::pages::stamped(core, guest, &share, &d, meta).await?;
+        let item = PortalItem {
+            content_type,
+            file_name,
+            size_bytes: bytes.len() as i64,
+            ..portal_item(&d)
+        };
+        (item, bytes, Some(view))
+    } else {
+        (portal_item(&d), core.blobs.get(&d.blob_key).await?, None)
+    };
     audit::record_alone(
         &core.db,
         NewEvent {
@@ -205,11 +228,14 @@ pub async fn item_content(
             actor: AuditActor::Guest(guest),
             share_id: Some(&guest.share_id),
             item_id: Some(&d.id),
-            details: json!({ "title": d.title }),
+            details: match &stamped_view {
+                Some(view) => json!({ "title": d.title, "stamped": true, "view": view }),
+                None => json!({ "title": d.title }),
+            },
             meta,
             at_ms: core.now_ms(),
         },
     )
     .await?;
-    Ok((portal_item(&d), bytes))
+    Ok((item, bytes))
 }

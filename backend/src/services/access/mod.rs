@@ -13,11 +13,13 @@
 //!
 //! `landing` (here) is the cheap page before the link is proven; `open` proves it and
 //! issues a portal session; `session` authenticates, renews and ends sessions; `content`
-//! is what a session may see; `record` is a record share's record and its signed export.
+//! is what a session may see; `pages` is the protected viewer (documents as watermarked page
+//! images); `record` is a record share's record and its signed export.
 
 mod content;
 mod home;
 mod open;
+mod pages;
 mod record;
 mod session;
 
@@ -42,6 +44,7 @@ pub use home::{
     SIGN_OUT_MATTERS_MS,
 };
 pub use open::open;
+pub use pages::{open_view, page_image, PageBox, PageView};
 pub use record::{shared_record, signed_record, SignedRecord};
 pub use session::{
     authenticate, renew, session_standing, until_ended, GuestStream, SessionEnd, StreamEnd,

@@ -30,8 +30,8 @@ pub async fn shared_record(
     Ok(Some(record))
 }
 
-/// The claims of a signed record export (a JWT: RS256, the `kid` of a key in the portal's
-/// JWKS at `/.well-known/jwks.json`).
+/// The claims of a signed record export (a JWT: RS256, `typ` `liaison-record+jwt`, the `kid`
+/// of a key in the portal's JWKS at `/.well-known/jwks.json`).
 #[derive(Serialize)]
 struct ExportClaims<'a> {
     iss: String,
@@ -86,7 +86,9 @@ pub async fn signed_record(
         recipient: &share.recipient_email,
         record: &record,
     };
-    let jws = core.keys.sign(&claims, iat)?;
+    let jws = core
+        .keys
+        .sign(&claims, iat, crate::portal_jwt::TokenType::RecordExport)?;
     audit_record(core, guest, EventType::ItemDownloaded, &record, "jws", meta).await?;
     let stem: String = record
         .record

@@ -1,7 +1,8 @@
 //! Sharing criminal intelligence: a new share is screened before anything is written
 //! ([`screen`]), and each recipient's receipt of each flagged item is recorded in the same
 //! transaction as the share ([`Screened::record`]). The dissemination record is read as a
-//! console report and an export ([`disseminations`]).
+//! console report ([`disseminations`]) and leaves as an audited export
+//! ([`export_disseminations`]).
 
 use serde::Serialize;
 use serde_json::json;
@@ -39,7 +40,7 @@ pub(crate) struct Screened {
 /// Something flagged: the share needs a justification ([`justification_problem`]), a
 /// method that proves the recipient's identity (not "anyone with the link"), and every
 /// recipient's email domain must belong to an enabled partner registered as a
-/// law-enforcement agency. A purged item is never shared.
+/// law-enforcement agency. A purged item is never shared, nor one whose review is overdue.
 pub(crate) async fn screen(
     core: &Liaison,
     org_id: &str,
@@ -57,6 +58,20 @@ pub(crate) async fn screen(
         return Err(ServiceError::invalid(
             "item",
             "it holds an item purged under 28 CFR Part 23",
+        ));
+    }
+    // Past its five-year review an item is kept only by a decision to retain it
+    // (28 CFR 23.20(h)): until an administrator decides, it is not disseminated.
+    let now = core.now_ms();
+    if let Some(f) = flags.iter().find(|f| f.review_due <= now) {
+        return Err(ServiceError::invalid(
+            "item",
+            format!(
+                "\"{}\" was due for its five-year review on {}: an administrator retains or \
+                 purges it before it is shared again",
+                f.title,
+                &rfc3339(from_millis(f.review_due))[..10]
+            ),
         ));
     }
     let justification = justification.unwrap_or_default().trim().to_owned();
@@ -231,7 +246,9 @@ fn bound(field: &'static str, v: &Option<String>, default: i64) -> Result<i64> {
     }
 }
 
-/// The dissemination record, newest first: who received what, when, from whom, why.
+/// The dissemination record, newest first: who received what, when, from whom, why. A
+/// period holding more than [`MAX_DISSEMINATIONS`] lines is refused (narrow it), never
+/// cut short: a compliance record is read whole.
 #[tracing::instrument(skip_all)]
 pub async fn disseminations(
     core: &Liaison,
@@ -261,9 +278,18 @@ pub async fn disseminations(
         from,
         to,
         item.as_ref().map(|(k, id)| (k.as_str(), id.as_str())),
-        MAX_DISSEMINATIONS,
+        MAX_DISSEMINATIONS + 1,
     )
     .await?;
+    if rows.len() as i64 > MAX_DISSEMINATIONS {
+        return Err(ServiceError::invalid(
+            "from",
+            format!(
+                "more than {MAX_DISSEMINATIONS} disseminations fall in this period: \
+                 narrow it with a later start or an earlier end"
+            ),
+        ));
+    }
     Ok(rows
         .into_iter()
         .map(|d| DisseminationView {
@@ -283,6 +309,81 @@ pub async fn disseminations(
             shared_by: d.shared_by_name,
         })
         .collect())
+}
+
+/// The formats the dissemination record is exported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisseminationFormat {
+    /// `{"items": [...]}`, the lines as [`DisseminationView`]s.
+    Json,
+    /// RFC 4180 with a header row ([`to_csv`]).
+    Csv,
+}
+
+impl DisseminationFormat {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "json" => Some(Self::Json),
+            "csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// The dissemination record leaving Liaison (the REST API's read and the console's
+/// download): the lines of [`disseminations`], and an `audit.exported` event naming the
+/// period, item and line count, recorded before the bytes are handed over.
+#[tracing::instrument(skip_all)]
+pub async fn export_disseminations(
+    core: &Liaison,
+    who: &Staff,
+    f: &DisseminationFilter,
+    format: DisseminationFormat,
+    meta: &RequestMeta,
+) -> Result<Vec<u8>> {
+    let lines = disseminations(core, who, f).await?;
+    let bytes = match format {
+        DisseminationFormat::Json => {
+            serde_json::to_vec(&json!({ "items": lines })).map_err(ServiceError::internal)?
+        }
+        DisseminationFormat::Csv => to_csv(&lines)?,
+    };
+    audit::record_alone(
+        &core.db,
+        NewEvent {
+            org_id: &who.org_id,
+            event_type: EventType::AuditExported,
+            actor: AuditActor::Staff(who),
+            share_id: None,
+            item_id: f.item.as_ref().map(|(_, id)| id.as_str()),
+            details: json!({
+                "record": "disseminations",
+                "format": format.extension(),
+                "from": f.from,
+                "to": f.to,
+                "item": f.item.as_ref().map(|(k, id)| json!({ "kind": k, "id": id })),
+                "lines": lines.len(),
+            }),
+            meta,
+            at_ms: core.now_ms(),
+        },
+    )
+    .await?;
+    Ok(bytes)
 }
 
 /// The record as CSV (RFC 4180, a header row), for the export.

@@ -23,7 +23,10 @@ use crate::services::{authorize, rfc3339, validate, Result, ServiceError};
 use crate::store::{self, from_millis, intelligence::FlagRow, to_millis};
 use crate::Liaison;
 
-pub use dissemination::{disseminations, DisseminationFilter, DisseminationView};
+pub use dissemination::{
+    disseminations, export_disseminations, DisseminationFilter, DisseminationFormat,
+    DisseminationView,
+};
 pub use review::{purge, retain, Purged};
 
 /// A flag as the API and the console send it.
@@ -270,14 +273,22 @@ pub async fn remove_flag(
     Ok(())
 }
 
+/// Most flags one read of the queue returns.
+pub const QUEUE_PAGE: usize = 1000;
+
+/// The review queue: the soonest reviews first.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FlagQueue {
+    /// At most [`QUEUE_PAGE`].
+    pub items: Vec<FlagView>,
+    /// Later reviews follow: deciding these (or a narrower window) shows them.
+    pub more: bool,
+}
+
 /// The flagged items, the soonest review first: all that are live, or (`due_within_days`)
 /// those due for review within that many days (0: due now).
 #[tracing::instrument(skip_all)]
-pub async fn queue(
-    core: &Liaison,
-    who: &Staff,
-    due_within_days: Option<i64>,
-) -> Result<Vec<FlagView>> {
+pub async fn queue(core: &Liaison, who: &Staff, due_within_days: Option<i64>) -> Result<FlagQueue> {
     authorize(who, Action::ViewIntelligence)?;
     let now = core.now_ms();
     let due_by = due_within_days
@@ -292,9 +303,15 @@ pub async fn queue(
             }
         })
         .transpose()?;
-    store::intelligence::flags(core.db.pool(), &who.org_id, due_by)
-        .await?
-        .into_iter()
-        .map(|f| FlagView::of(f, now))
-        .collect()
+    let mut rows =
+        store::intelligence::flags(core.db.pool(), &who.org_id, due_by, QUEUE_PAGE + 1).await?;
+    let more = rows.len() > QUEUE_PAGE;
+    rows.truncate(QUEUE_PAGE);
+    Ok(FlagQueue {
+        items: rows
+            .into_iter()
+            .map(|f| FlagView::of(f, now))
+            .collect::<Result<_>>()?,
+        more,
+    })
 }

@@ -204,6 +204,8 @@ pub async fn purge(
     }
     let files = match kind {
         IntelItemKind::Document => {
+            // Its page images hold its content too.
+            crate::viewer::cache::forget_family(core, &mut tx, &who.org_id, &id).await?;
             store::intelligence::purge_document(&mut tx, &who.org_id, &id, now).await?
         }
         IntelItemKind::Record => {

@@ -75,23 +75,29 @@ async fn find(core: &Liaison, token_text: &str, meta: &RequestMeta) -> Result<Se
 /// ([`Denial::PolicyForbids`]); a revoked one reads as unknown where the policy says a
 /// revoked link shows nothing.
 async fn standing(core: &Liaison, mut secret: Secret, meta: &RequestMeta) -> Result<Secret> {
-    let policy = policy::org_policy(core, &secret.row.org_id).await?;
+    let org_id = secret.row.org_id.clone();
     match secret.state {
-        SecretState::Revoked if policy.revoked_link == RevokedLink::NotFound => {
-            Err(ServiceError::Denied(Denial::UnknownToken))
+        SecretState::Revoked => {
+            let policy = policy::org_policy(core, &org_id).await?;
+            if policy.revoked_link == RevokedLink::NotFound {
+                return Err(ServiceError::Denied(Denial::UnknownToken));
+            }
+            Ok(secret)
         }
         SecretState::Active if secret.row.expires_at <= core.now_ms() => {
-            expire(core, &secret.row.org_id, &secret.row.id, meta).await?;
+            expire(core, &org_id, &secret.row.id, meta).await?;
             secret.state = SecretState::Expired;
             Ok(secret)
         }
         SecretState::Active => {
+            let policy = policy::org_policy(core, &org_id).await?;
             match secrets::still_allowed(&policy.secrets, policy.tlp_ceiling, &secret.terms()) {
                 Ok(()) => Ok(secret),
                 Err(_) => Err(ServiceError::Denied(Denial::PolicyForbids)),
             }
         }
-        _ => Ok(secret),
+        // Burned or expired: nothing the policy says changes that.
+        SecretState::Burned | SecretState::Expired => Ok(secret),
     }
 }
 

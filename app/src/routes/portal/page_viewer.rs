@@ -1,0 +1,73 @@
+//! The protected viewer: a shared document as page images drawn on the server, each with
+//! the share's watermark baked in. The document is opened as a view once the page runs in
+//! the browser (the view fixes the watermark's time and is audited); its pages load as the
+//! guest scrolls (`loading="lazy"`, laid out ahead from their sizes), at the width the
+//! screen needs (its pixel ratio and the zoom), never more than the server's 2,000 pixels.
+
+use leptos::prelude::*;
+
+use crate::server_fns::portal::OpenPageView;
+
+/// The zoom steps, in percent of the column's width.
+const ZOOMS: [u32; 5] = [75, 100, 125, 150, 200];
+
+#[component]
+pub fn PageViewer(item_id: String, title: String) -> impl IntoView {
+    let open = ServerAction::<OpenPageView>::new();
+    let zoom = RwSignal::new(1usize);
+    // The column's width in device pixels, read in the browser (the server never runs it).
+    let base_px = RwSignal::new(1200u32);
+    let id = item_id.clone();
+    Effect::new(move |_| {
+        let w = window();
+        let css = w
+            .inner_width()
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(1000.0)
+            .min(960.0);
+        base_px.set(((css - 32.0).max(320.0) * w.device_pixel_ratio()) as u32);
+        open.dispatch(OpenPageView {
+            item_id: id.clone(),
+        });
+    });
+    let step = move |by: isize| {
+        zoom.update(|z| *z = (*z as isize + by).clamp(0, ZOOMS.len() as isize - 1) as usize)
+    };
+    let id = item_id.clone();
+    view! {
+        <div class=move || format!("page-viewer zoom-{}", ZOOMS[zoom.get()]) data-testid="page-viewer">
+            <div class="page-tools" role="toolbar" aria-label=format!("Pages of {title}")>
+                <button type="button" class="btn" aria-label="Zoom out" disabled=move || zoom.get() == 0 on:click=move |_| step(-1)>"−"</button>
+                <span class="muted small" aria-live="polite" data-testid="zoom">{move || format!("{} %", ZOOMS[zoom.get()])}</span>
+                <button type="button" class="btn" aria-label="Zoom in" disabled=move || zoom.get() + 1 == ZOOMS.len() on:click=move |_| step(1)>"+"</button>
+                <button type="button" class="btn" on:click=move |_| zoom.set(1)>"Fit width"</button>
+            </div>
+            {move || match open.value().get() {
+                None => view! { <p class="loading">"Preparing the pages…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert" data-testid="viewer-error">{crate::error_text(&e)}</p> }.into_any(),
+                Some(Ok(v)) => {
+                    let total = v.pages.len();
+                    let id = id.clone();
+                    view! {
+                        <div class="pages" data-watermarked=v.watermarked.to_string()>
+                            {v.pages.iter().enumerate().map(|(i, &(w, h))| {
+                                let n = i + 1;
+                                let (id, view_id) = (id.clone(), v.view.clone());
+                                let src = move || format!(
+                                    "/api/portal/items/{id}/pages/{n}?view={view_id}&w={}",
+                                    base_px.get() * ZOOMS[zoom.get()] / 100
+                                );
+                                view! {
+                                    <img class="page" src=src loading="lazy" decoding="async"
+                                        width=w.round() as u32 height=h.round() as u32
+                                        alt=format!("Page {n} of {total}") data-testid="page"/>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,191 @@
+//! A document revision as pages: its layout, learnt once (and a file that cannot be shown
+//! remembered as such, so it is never rendered again), and each clean page image — no
+//! watermark — cached in the blob store per page and width. Over its byte budget the cache
+//! drops the least recently used pages.
+
+use bytes::Bytes;
+use render::{encode, Page, PageSize, RenderError, Source};
+
+use crate::services::{Result, ServiceError};
+use crate::store::{self, documents::DocumentRow, pages::LayoutRow, pages::RenderRow};
+use crate::Liaison;
+
+/// A renderer's failure as a service error: the file's fault is the request's (422, saying
+/// what is wrong with it); a renderer that cannot run is ours (503).
+pub fn refused(e: RenderError) -> ServiceError {
+    if e.is_files_fault() {
+        ServiceError::Invalid {
+            field: "document",
+            message: format!("This document cannot be shown: {e}."),
+        }
+    } else {
+        tracing::error!(error = %e, "page renderer");
+        ServiceError::Unavailable("Pages cannot be drawn right now; try again shortly.".into())
+    }
+}
+
+/// What kind of file `d` is to the renderer.
+pub fn source_of(d: &DocumentRow) -> Result<Source> {
+    Source::of_content_type(&d.content_type).ok_or_else(|| ServiceError::Invalid {
+        field: "document",
+        message: format!("A {} file cannot be shown as pages.", d.content_type),
+    })
+}
+
+/// The pages of revision `d`: learnt from a renderer the first time, then read.
+/// `Err(RenderError)` inside: the file cannot be shown (the same every time).
+pub async fn layout(
+    core: &Liaison,
+    d: &DocumentRow,
+) -> Result<std::result::Result<Vec<PageSize>, RenderError>> {
+    let pool = core.db.pool();
+    if let Some(row) = store::pages::layout(pool, &d.org_id, &d.id).await? {
+        return Ok(read_layout(&row));
+    }
+    let source = source_of(d)?;
+    let file = core.blobs.get(&d.blob_key).await?;
+    let learnt = core.viewer.pool.pages(source, &file).await;
+    let row = match &learnt {
+        Ok(sizes) => LayoutRow {
+            sizes: Some(sizes_json(sizes)),
+            failure: None,
+        },
+        // Ours, not the file's: nothing to remember.
+        Err(e) if !e.is_files_fault() => return Err(refused(e.clone())),
+        Err(e) => LayoutRow {
+            sizes: None,
+            failure: Some(serde_json::to_string(e).map_err(ServiceError::internal)?),
+        },
+    };
+    store::pages::put_layout(pool, &d.org_id, &d.id, &row, core.now_ms()).await?;
+    Ok(learnt)
+}
+
+fn sizes_json(sizes: &[PageSize]) -> String {
+    let pairs: Vec<[f32; 2]> = sizes.iter().map(|s| [s.width, s.height]).collect();
+    serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into())
+}
+
+fn read_layout(row: &LayoutRow) -> std::result::Result<Vec<PageSize>, RenderError> {
+    if let Some(f) = &row.failure {
+        return Err(serde_json::from_str(f)
+            .unwrap_or_else(|_| RenderError::Unreadable("it could not be read before".into())));
+    }
+    let pairs: Vec<[f32; 2]> = row
+        .sizes
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    Ok(pairs
+        .into_iter()
+        .map(|[width, height]| PageSize { width, height })
+        .collect())
+}
+
+fn render_key(d: &DocumentRow, page: u32, width: u32) -> String {
+    format!("org/{}/renders/{}/{page}-{width}.qoi", d.org_id, d.id)
+}
+
+/// Clean page `page` (from 0) of revision `d`, `width` pixels wide (a
+/// [`super::width_bucket`]): from the cache, or rendered, cached and returned.
+/// `Err(RenderError)` inside: the renderer refused the file (its fault, or over budget).
+pub async fn page(
+    core: &Liaison,
+    d: &DocumentRow,
+    page: u32,
+    width: u32,
+) -> Result<std::result::Result<Page, RenderError>> {
+    let pool = core.db.pool();
+    let now = core.now_ms();
+    if let Some(row) =
+        store::pages::render(pool, &d.org_id, &d.id, i64::from(page), i64::from(width)).await?
+    {
+        match core.blobs.get(&row.blob_key).await {
+            Ok(bytes) => {
+                store::pages::touch_render(pool, &row, now).await?;
+                return decode(bytes).await.map(Ok);
+            }
+            // Evicted meanwhile: render again.
+            Err(_) => {
+                store::pages::delete_render(pool, &row).await?;
+            }
+        }
+    }
+    let source = source_of(d)?;
+    let file = core.blobs.get(&d.blob_key).await?;
+    let drawn = match core.viewer.pool.render(source, &file, page, width).await {
+        Ok(p) => p,
+        Err(e) if e.is_files_fault() => return Ok(Err(e)),
+        Err(e) => return Err(refused(e)),
+    };
+    let (drawn, cached) = tokio::task::spawn_blocking(move || {
+        let cached = encode::to_cache(&drawn);
+        (drawn, cached)
+    })
+    .await
+    .map_err(ServiceError::internal)?;
+    let cached = cached.map_err(refused)?;
+    let row = RenderRow {
+        org_id: d.org_id.clone(),
+        document_id: d.id.clone(),
+        page: i64::from(page),
+        width: i64::from(width),
+        blob_key: render_key(d, page, width),
+        size_bytes: cached.len() as i64,
+        used_at: now,
+    };
+    core.blobs.put(&row.blob_key, Bytes::from(cached)).await?;
+    store::pages::put_render(pool, &row).await?;
+    evict(core).await?;
+    Ok(Ok(drawn))
+}
+
+async fn decode(bytes: Bytes) -> Result<Page> {
+    tokio::task::spawn_blocking(move || encode::from_cache(&bytes))
+        .await
+        .map_err(ServiceError::internal)?
+        .map_err(refused)
+}
+
+/// Drops the least recently used pages until the cache is within 90 % of its budget.
+async fn evict(core: &Liaison) -> Result<()> {
+    let pool = core.db.pool();
+    let budget = core.viewer.cache_bytes as i64;
+    let mut total = store::pages::cached_bytes(pool).await?;
+    if total <= budget {
+        return Ok(());
+    }
+    let target = budget / 10 * 9;
+    while total > target {
+        let oldest = store::pages::oldest_renders(pool, 50).await?;
+        if oldest.is_empty() {
+            break;
+        }
+        for row in oldest {
+            if total <= target {
+                break;
+            }
+            if store::pages::delete_render(pool, &row).await? {
+                core.blobs.delete(&row.blob_key).await?;
+                total -= row.size_bytes;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes every cached page of a document family inside `tx` (a purge), the files
+/// first: one that cannot be deleted fails the caller, which then changes nothing.
+pub async fn forget_family(
+    core: &Liaison,
+    tx: &mut store::Tx,
+    org_id: &str,
+    family: &str,
+) -> Result<usize> {
+    let rows = store::pages::renders_of_family(&mut **tx, org_id, family).await?;
+    for row in &rows {
+        core.blobs.delete(&row.blob_key).await?;
+        store::pages::delete_render(&mut **tx, row).await?;
+    }
+    Ok(rows.len())
+}
