@@ -68,6 +68,23 @@ pub(super) async fn shared_documents(
     Ok(docs)
 }
 
+/// The guest's share as it is now and its document `item_id`; any other id is "not found".
+pub(super) async fn shared_document(
+    core: &Liaison,
+    guest: &Guest,
+    item_id: &str,
+) -> Result<(Arc<crate::domain::Share>, Arc<DocumentRow>)> {
+    let share = current_share(core, &guest.org_id, &guest.share_id)
+        .await?
+        .ok_or(ServiceError::NotFound("share"))?;
+    let d = shared_documents(core, guest)
+        .await?
+        .into_iter()
+        .find(|d| d.id == item_id)
+        .ok_or(ServiceError::NotFound("item"))?;
+    Ok((share, d))
+}
+
 /// What the portal page shows around the items: marking, instructions, what is allowed.
 #[derive(Clone, Debug, Serialize)]
 pub struct Overview {
@@ -183,14 +200,7 @@ pub async fn item_content(
     purpose: Purpose,
     meta: &RequestMeta,
 ) -> Result<(PortalItem, Bytes)> {
-    let share = current_share(core, &guest.org_id, &guest.share_id)
-        .await?
-        .ok_or(ServiceError::NotFound("share"))?;
-    let d = shared_documents(core, guest)
-        .await?
-        .into_iter()
-        .find(|d| d.id == item_id)
-        .ok_or(ServiceError::NotFound("item"))?;
+    let (share, d) = shared_document(core, guest, item_id).await?;
     if purpose == Purpose::Download && !share.settings.allow_download {
         return Err(ServiceError::Forbidden(
             "Downloading is not allowed for this content.",

@@ -10,8 +10,7 @@ use render::{encode, mark};
 use serde::Serialize;
 use serde_json::json;
 
-use super::content::shared_documents;
-use super::current_share;
+use super::content::shared_document;
 use crate::actor::{Guest, RequestMeta};
 use crate::audit::{self, AuditActor, EventType, NewEvent};
 use crate::services::{rfc3339, Result, ServiceError};
@@ -127,14 +126,7 @@ pub async fn open_view(
     item_id: &str,
     meta: &RequestMeta,
 ) -> Result<PageView> {
-    let share = current_share(core, &guest.org_id, &guest.share_id)
-        .await?
-        .ok_or(ServiceError::NotFound("share"))?;
-    let d = shared_documents(core, guest)
-        .await?
-        .into_iter()
-        .find(|d| d.id == item_id)
-        .ok_or(ServiceError::NotFound("item"))?;
+    let (share, d) = shared_document(core, guest, item_id).await?;
     let sizes = match cache::layout(core, &d).await? {
         Ok(sizes) => sizes,
         Err(e) => return Err(render_failed(core, guest, &d, e, meta).await),
@@ -180,14 +172,7 @@ pub async fn page_image(
     width: u32,
     meta: &RequestMeta,
 ) -> Result<Bytes> {
-    let share = current_share(core, &guest.org_id, &guest.share_id)
-        .await?
-        .ok_or(ServiceError::NotFound("share"))?;
-    let d = shared_documents(core, guest)
-        .await?
-        .into_iter()
-        .find(|d| d.id == item_id)
-        .ok_or(ServiceError::NotFound("item"))?;
+    let (share, d) = shared_document(core, guest, item_id).await?;
     let view = match mark::is_view_id(view_id) {
         true => store::pages::view(core.db.pool(), &guest.org_id, view_id).await?,
         false => None,
