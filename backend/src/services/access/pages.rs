@@ -187,32 +187,30 @@ pub async fn page_image(
         Ok(p) => p,
         Err(e) => return Err(render_failed(core, guest, &d, e, meta).await),
     };
-    if share.settings.watermark {
-        let wm = Watermark {
-            text: view.watermark,
-            view_id: view.id,
-            opacity: view.opacity as f32 / 100.0,
-            density: u32::try_from(view.density).unwrap_or(0),
-        };
-        let layer = core
-            .viewer
-            .layers
-            .get(&wm, clean.width, clean.height)
-            .await
-            .map_err(cache::refused)?;
-        let jpeg = tokio::task::spawn_blocking(move || {
+    // The share's watermark, drawn once per view and size, composited onto the clean page.
+    let layer = match share.settings.watermark {
+        true => {
+            let wm = Watermark {
+                text: view.watermark,
+                view_id: view.id,
+                opacity: view.opacity as f32 / 100.0,
+                density: u32::try_from(view.density).unwrap_or(0),
+            };
+            let layers = &core.viewer.layers;
+            let layer = layers.get(&wm, clean.width, clean.height).await;
+            Some(layer.map_err(cache::refused)?)
+        }
+        false => None,
+    };
+    let jpeg = tokio::task::spawn_blocking(move || {
+        if let Some(layer) = layer {
             render::overlay::apply(&mut clean, &layer)?;
-            encode::to_jpeg(&clean)
-        })
-        .await
-        .map_err(ServiceError::internal)?
-        .map_err(cache::refused)?;
-        return Ok(Bytes::from(jpeg));
-    }
-    let jpeg = tokio::task::spawn_blocking(move || encode::to_jpeg(&clean))
-        .await
-        .map_err(ServiceError::internal)?
-        .map_err(cache::refused)?;
+        }
+        encode::to_jpeg(&clean)
+    })
+    .await
+    .map_err(ServiceError::internal)?
+    .map_err(cache::refused)?;
     Ok(Bytes::from(jpeg))
 }
 
