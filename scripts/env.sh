@@ -29,6 +29,27 @@ else
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--sysroot=$LIAISON_CACHE/wasm-sysroot"
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LIAISON_CACHE/tools/bin/rust-lld"
 fi
+# Lints run inside the builds: every cargo command of these scripts compiles the
+# workspace's own crates with clippy-driver as the compiler (dependencies with plain rustc),
+# so a clippy warning fails the build that compiles the crate anyway, and no separate
+# check-mode compile of the dependency tree is needed. Cargo keeps these artifacts apart
+# from a plain `cargo build`'s (the wrapper is part of their hash). scripts/bootstrap
+# installs the driver; scripts/test refuses to run without it.
+if [ "$LIAISON_TOOLCHAIN" = debian ]; then clippy_driver=/usr/bin/clippy-driver
+else clippy_driver="$(rustup which clippy-driver 2>/dev/null || true)"; fi
+if [ -n "$clippy_driver" ] && [ -x "$clippy_driver" ]; then
+    export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
+    export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+fi
+# Host binaries link with lld (scripts/bootstrap links it into tools/bin): the test
+# binaries link several times faster than with ld.bfd.
+if [ -x "$LIAISON_CACHE/tools/bin/ld.lld" ]; then
+    host_triple="$("${RUSTC:-rustc}" -vV | sed -n 's/^host: //p')"
+    export "CARGO_TARGET_$(printf '%s' "$host_triple" | tr 'a-z-' 'A-Z_')_RUSTFLAGS=-Clink-arg=-fuse-ld=lld"
+fi
+# The wasm bundles build in their own target dir, so scripts/build-site can build them while
+# the server builds (cargo locks a target dir for one build at a time).
+export LIAISON_WASM_TARGET_DIR="${LIAISON_WASM_TARGET_DIR:-$LIAISON_CACHE/target-wasm}"
 # Playwright needs Node >= 20; on a machine with only Debian 12's Node 18, scripts/bootstrap
 # puts Node 22 (from npm) here.
 if [ -x "$LIAISON_CACHE/node/node_modules/.bin/node" ]; then PATH="$LIAISON_CACHE/node/node_modules/.bin:$PATH"; fi
