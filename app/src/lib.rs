@@ -12,6 +12,8 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod flash;
 pub mod live;
+#[cfg(feature = "hydrate")]
+pub mod picked_file;
 pub mod routes;
 pub mod secret_client;
 pub mod server_fns;

@@ -236,14 +236,6 @@ mod browser {
         bytes_of(promise, "hash").await
     }
 
-    /// The bytes of a file the person picked.
-    pub async fn file_bytes(file: &web_sys::File) -> CryptoResult<Vec<u8>> {
-        let buffer = JsFuture::from(file.array_buffer())
-            .await
-            .map_err(failed("read the file"))?;
-        Ok(Uint8Array::new(&buffer).to_vec())
-    }
-
     /// Saves `bytes` as a download named `name` (cleaned, see [`super::safe_file_name`]),
     /// from memory: nothing is fetched. The object URL is revoked a minute later, so the
     /// plaintext does not stay addressable while the page is open.

@@ -1,10 +1,13 @@
 import { test, expect } from '@playwright/test';
 import { installHydrationProbe, hydrated } from './hydration-probe';
-import { api, mailedCode, remember, shots, signIn } from './helpers';
+import { api, mailedCode, remember, shot, shots, signIn } from './helpers';
+import type { APIRequestContext, Browser, Page } from '@playwright/test';
 
 // The protected viewer (issue 15): a guest scrolls a multi-page PDF drawn as page images on
 // the server, zooms, and every page carries the watermark; a TLP:RED share offers neither
-// a download nor a print, and its original file is answered by no endpoint.
+// a download nor a print, and its original file is answered by no endpoint. Where printing
+// is allowed, Print loads every page first; staff tune the watermark, and a screenshot of a
+// guest's page, uploaded to "Trace a leak", names that guest.
 
 /** A PDF of `pages`, each with its text in Helvetica (offsets computed, so it is valid). */
 function pdf(pages: string[]): Buffer {
@@ -31,16 +34,40 @@ function pdf(pages: string[]): Buffer {
   return Buffer.from(body, 'latin1');
 }
 
+/** Uploads a three-page PDF; returns its id. */
+async function briefPdf(rest: APIRequestContext, title: string): Promise<string> {
+  const file = pdf(['Page one of the brief', 'Page two of the brief', 'Page three of the brief']);
+  const up = await rest.post('/api/v1/documents', {
+    multipart: { title, file: { name: 'brief.pdf', mimeType: 'application/pdf', buffer: file } },
+  });
+  expect(up.status(), await up.text()).toBe(201);
+  return (await up.json()).id as string;
+}
+
+/** Opens an invitation as its guest (the code mailed to `email`, read in the console of
+ * `admin`), in a browser of its own; returns it on the portal, hydrated. */
+async function openAsGuest(browser: Browser, admin: Page, url: string, email: string, init?: () => void) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (init) await context.addInitScript(init);
+  const guest = await context.newPage();
+  await installHydrationProbe(guest);
+  await guest.goto(url);
+  await hydrated(guest);
+  const ack = guest.getByTestId('ack');
+  if (await ack.count()) await ack.check();
+  await guest.getByTestId('continue').click();
+  await guest.getByTestId('code').fill(await mailedCode(admin, email));
+  await guest.getByTestId('continue').click();
+  await expect(guest).toHaveURL(/\/portal$/);
+  await hydrated(guest);
+  return { context, guest };
+}
+
 test('a guest scrolls and zooms a watermarked PDF; TLP:RED offers no download and no print', async ({ page, browser }, info) => {
   await signIn(page);
   const rest = await api();
   const stamp = Date.now();
-  const file = pdf(['Page one of the brief', 'Page two of the brief', 'Page three of the brief']);
-  const up = await rest.post('/api/v1/documents', {
-    multipart: { title: `Brief ${stamp}`, file: { name: 'brief.pdf', mimeType: 'application/pdf', buffer: file } },
-  });
-  expect(up.status(), await up.text()).toBe(201);
-  const doc = (await up.json()).id as string;
+  const doc = await briefPdf(rest, `Brief ${stamp}`);
 
   const email = `viewer-${stamp}@lawfirm.example`;
   const r = await rest.post('/api/v1/shares', {
@@ -50,18 +77,7 @@ test('a guest scrolls and zooms a watermarked PDF; TLP:RED offers no download an
   const share = await r.json();
   remember(share.url);
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const guest = await context.newPage();
-  await installHydrationProbe(guest);
-  await guest.goto(share.url);
-  await hydrated(guest);
-  const ack = guest.getByTestId('ack');
-  if (await ack.count()) await ack.check();
-  await guest.getByTestId('continue').click();
-  await guest.getByTestId('code').fill(await mailedCode(page, email));
-  await guest.getByTestId('continue').click();
-  await expect(guest).toHaveURL(/\/portal$/);
-  await hydrated(guest);
+  const { context, guest } = await openAsGuest(browser, page, share.url, email);
 
   // Three pages, laid out before they load; the first is drawn at once.
   const pages = guest.getByTestId('page');
@@ -118,4 +134,75 @@ test('a guest scrolls and zooms a watermarked PDF; TLP:RED offers no download an
   await expect(guest.locator('.print-blocked')).toBeVisible();
   await guest.emulateMedia({ media: 'screen' });
   await context.close();
+});
+
+test('a guest prints every page where allowed; staff tune the watermark and trace a screenshot to the guest', async ({ page, browser }, info) => {
+  await installHydrationProbe(page);
+  await signIn(page);
+  const rest = await api();
+  const stamp = Date.now();
+
+  // The organisation's watermark: a new look saved (the form holds it to its bounds).
+  const before = await (await rest.get('/api/v1/policy')).json();
+  await page.goto('/console/settings');
+  await hydrated(page);
+  const opacity = page.getByTestId('watermark-opacity');
+  await opacity.fill('24');
+  await page.getByTestId('watermark-density').fill('8');
+  await page.getByTestId('save-policy').click();
+  await expect(page.getByTestId('policy-saved')).toBeVisible();
+  await opacity.scrollIntoViewIfNeeded();
+  await shots(page, info, '02-watermark-settings');
+  const saved = await (await rest.get('/api/v1/policy')).json();
+  expect([saved.viewer.watermark_opacity, saved.viewer.watermark_density]).toEqual([24, 8]);
+
+  const doc = await briefPdf(rest, `Printable brief ${stamp}`);
+  const email = `printer-${stamp}@lawfirm.example`;
+  const r = await rest.post('/api/v1/shares', {
+    data: { item: doc, method: 'invitation', tlp: 'AMBER', recipient: { name: 'Pat Printer', email }, settings: { watermark: true, allow_print: true } },
+  });
+  expect(r.status(), await r.text()).toBe(201);
+  const share = await r.json();
+  remember(share.url);
+  // The browser's print dialog is counted, not opened (it would block a headless run).
+  const { context, guest } = await openAsGuest(browser, page, share.url, email, () => {
+    (window as unknown as { printed: number }).printed = 0;
+    window.print = () => { (window as unknown as { printed: number }).printed += 1; };
+  });
+  const pages = guest.getByTestId('page');
+  await expect(pages).toHaveCount(3);
+  await expect(guest.getByTestId('watermark')).toContainText(`${email} · `);
+
+  // Print: the lazy pages load first, then the dialog opens once, every page drawn.
+  await guest.getByTestId('print').click();
+  await expect.poll(() => guest.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
+  const complete = await pages.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 500));
+  expect(complete).toEqual([true, true, true]);
+  await expect(guest.getByTestId('print')).toBeEnabled();
+  await guest.emulateMedia({ media: 'print' });
+  await expect(pages.nth(2)).toBeVisible();
+  await expect(guest.getByRole('button', { name: 'Zoom in' })).toBeHidden();
+  await shot(guest, info, '03-print-media');
+  await guest.emulateMedia({ media: 'screen' });
+
+  // A screenshot of the guest's screen, as a leak would be, names the guest.
+  await pages.first().scrollIntoViewIfNeeded();
+  const leaked = await guest.screenshot();
+  await context.close();
+  await page.goto('/console/audit/trace');
+  await hydrated(page);
+  await page.getByTestId('leak-picture').setInputFiles({ name: 'leak.png', mimeType: 'image/png', buffer: leaked });
+  const row = page.getByTestId('traced-view');
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText(email);
+  await expect(row).toContainText(`Printable brief ${stamp}`);
+  await shots(page, info, '04-trace-a-leak');
+
+  // A picture with no mark says so.
+  await page.getByTestId('leak-picture').setInputFiles({ name: 'blank.png', mimeType: 'image/png', buffer: await page.screenshot() });
+  await expect(page.getByTestId('trace-none')).toBeVisible();
+
+  // The organisation's look as it was.
+  const back = await rest.put('/api/v1/policy', { data: before });
+  expect(back.status(), await back.text()).toBe(200);
 });

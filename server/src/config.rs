@@ -242,6 +242,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LIAISON_SIGN_IN_REQUESTS_PER_MINUTE", default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_in_requests_per_minute: u32,
+    /// Requests per minute one client address may make to the protected viewer: page
+    /// images, document views, downloads and leak traces (per node; a burst of half).
+    #[arg(long, env = "LIAISON_VIEWER_REQUESTS_PER_MINUTE", default_value_t = 600,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub viewer_requests_per_minute: u32,
     /// Production mode: refuses plain-http public URLs and generated master keys.
     #[arg(long, env = "LIAISON_PRODUCTION", default_value_t = false)]
     pub production: bool,
@@ -301,6 +306,7 @@ impl ServeArgs {
         crate::rate_limit::Limits {
             guest_per_minute: self.guest_requests_per_minute,
             sign_in_per_minute: self.sign_in_requests_per_minute,
+            viewer_per_minute: self.viewer_requests_per_minute,
         }
     }
 

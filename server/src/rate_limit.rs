@@ -1,6 +1,8 @@
 //! Per-address request limits in front of every endpoint a stranger can reach without
 //! credentials: share links and the guest open (password, code and code resend), federated
-//! and staff sign-in (start, ACS, OIDC callback, continuation, finish) and console sign-in.
+//! and staff sign-in (start, ACS, OIDC callback, continuation, finish) and console sign-in;
+//! and in front of the protected viewer's costly work, signed in or not (page images,
+//! views, stamped downloads, leak traces), which each request sets a renderer or a core to.
 //!
 //! Keyed by the client address as resolved behind trusted proxies (`ClientIp`), IPv6
 //! grouped by /64 ([`backend::actor::address_group`]). Limits are per node, in memory
@@ -33,6 +35,8 @@ pub enum Bucket {
     Guest,
     /// Federated and staff sign-in, console password sign-in.
     SignIn,
+    /// The protected viewer: page images, views, downloads (stamped on the way), traces.
+    Viewer,
 }
 
 impl Bucket {
@@ -40,6 +44,7 @@ impl Bucket {
         match self {
             Bucket::Guest => "guest",
             Bucket::SignIn => "sign_in",
+            Bucket::Viewer => "viewer",
         }
     }
 
@@ -49,7 +54,18 @@ impl Bucket {
             path.strip_prefix("/api/")
                 .is_some_and(|rest| rest.starts_with(name))
         };
-        if path.starts_with("/s/")
+        let portal_item = path
+            .strip_prefix("/api/portal/items/")
+            .and_then(|rest| rest.split_once('/'))
+            .map(|(_, what)| what);
+        if portal_item
+            .is_some_and(|what| what == "views" || what == "content" || what.starts_with("pages/"))
+            || server_fn("guest/open_page_view")
+            || server_fn("trace_leak")
+            || path == "/api/v1/leaks/trace"
+        {
+            Some(Bucket::Viewer)
+        } else if path.starts_with("/s/")
             // A secret's page, and its reveal.
             || path.starts_with(app::SECRET_LINK_PREFIX)
             || path == app::SECRET_OPEN_PATH
@@ -92,6 +108,8 @@ impl Bucket {
 pub struct Limits {
     pub guest_per_minute: u32,
     pub sign_in_per_minute: u32,
+    /// A guest scrolling a long document at two zooms asks for a hundred pages or so.
+    pub viewer_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -99,6 +117,7 @@ impl Default for Limits {
         Self {
             guest_per_minute: 120,
             sign_in_per_minute: 60,
+            viewer_per_minute: 600,
         }
     }
 }
@@ -106,6 +125,7 @@ impl Default for Limits {
 pub struct RateLimits {
     guest: Keyed,
     sign_in: Keyed,
+    viewer: Keyed,
     clock: DefaultClock,
     checks: AtomicU64,
     /// (bucket, address) → (minute it was last logged, refusals since).
@@ -129,6 +149,7 @@ impl RateLimits {
         Arc::new(Self {
             guest: RateLimiter::keyed(quota(limits.guest_per_minute)),
             sign_in: RateLimiter::keyed(quota(limits.sign_in_per_minute)),
+            viewer: RateLimiter::keyed(quota(limits.viewer_per_minute)),
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
             logged: Mutex::default(),
@@ -140,11 +161,13 @@ impl RateLimits {
         let limiter = match bucket {
             Bucket::Guest => &self.guest,
             Bucket::SignIn => &self.sign_in,
+            Bucket::Viewer => &self.viewer,
         };
         // Forget idle addresses now and then, so the maps stay as small as the traffic.
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
             self.guest.retain_recent();
             self.sign_in.retain_recent();
+            self.viewer.retain_recent();
             self.forget_logged();
         }
         let key = address.to_owned();
@@ -261,6 +284,17 @@ mod tests {
         for (m, p) in sign_in {
             assert_eq!(Bucket::of(&m, p), Some(Bucket::SignIn), "{p}");
         }
+        let viewer = [
+            (Method::GET, "/api/portal/items/0190-abc/pages/3"),
+            (Method::POST, "/api/portal/items/0190-abc/views"),
+            (Method::GET, "/api/portal/items/0190-abc/content"),
+            (Method::POST, "/api/guest/open_page_view12"),
+            (Method::POST, "/api/trace_leak"),
+            (Method::POST, "/api/v1/leaks/trace"),
+        ];
+        for (m, p) in viewer {
+            assert_eq!(Bucket::of(&m, p), Some(Bucket::Viewer), "{p}");
+        }
         for (m, p) in [
             (Method::POST, "/api/portal/session/renew"),
             (Method::GET, "/api/portal/items"),
@@ -278,6 +312,7 @@ mod tests {
         let limits = RateLimits::new(Limits {
             guest_per_minute: 10,
             sign_in_per_minute: 10,
+            viewer_per_minute: 10,
         });
         let allowed = (0..20)
             .filter(|_| limits.check(Bucket::Guest, "203.0.113.7").is_ok())

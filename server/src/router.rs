@@ -7,7 +7,7 @@ use std::sync::Arc;
 use app::assets::SiteAssets;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
@@ -65,7 +65,7 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
         // A traced picture (≤ 20 MiB) arrives base64 in the form: a third larger.
         .route(
             "/api/trace_leak",
-            post(server_fn).layer(axum::extract::DefaultBodyLimit::max(
+            post(trace_leak).layer(axum::extract::DefaultBodyLimit::max(
                 backend::services::leaks::MAX_PICTURE_BYTES / 3 * 4 + 64 * 1024,
             )),
         )
@@ -237,6 +237,27 @@ async fn pkg_caching(
         h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     resp
+}
+
+/// "Trace a leak" reads a picture of up to 27 MB: only for a signed-in staff member,
+/// checked from the session before the body is read, never for a stranger (the server
+/// function checks the role and the form's CSRF token as any console form).
+async fn trace_leak(State(state): State<AppState>, req: Request<Body>) -> axum::response::Response {
+    let (mut parts, body) = req.into_parts();
+    let session = match tower_sessions::Session::from_request_parts(&mut parts, &state).await {
+        Ok(s) => s,
+        Err(rejection) => return rejection.into_response(),
+    };
+    match app::ssr::session_staff(&state.core, &session).await {
+        Ok(Some(_)) => server_fn(State(state), Request::from_parts(parts, body))
+            .await
+            .into_response(),
+        Ok(None) => crate::error::ApiError(backend::services::ServiceError::Unauthenticated(
+            "Please sign in.",
+        ))
+        .into_response(),
+        Err(e) => crate::error::ApiError(e).into_response(),
+    }
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

@@ -1454,30 +1454,76 @@ async fn portal_sessions_renew_silently_until_the_share_ends() {
 }
 
 #[tokio::test]
+async fn a_page_waiting_for_a_renderer_is_refused_once_its_share_is_revoked() {
+    let app = TestApp::new().await;
+    let doc = app.document().await;
+    let share = app.share(&doc, json!({})).await;
+    let jwt = app.guest_session(&share).await;
+    let view = app
+        .call(
+            Method::POST,
+            &format!("/api/portal/items/{doc}/views"),
+            Some(&jwt),
+            None,
+        )
+        .await
+        .json()["view"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Every renderer taken: the page waits for one.
+    let pool = &app.core.viewer.pool;
+    let mut held = Vec::new();
+    for _ in 0..pool.workers() {
+        held.push(pool.enter().await.unwrap());
+    }
+    let page_path = format!("/api/portal/items/{doc}/pages/1?view={view}&w=800");
+    let page = app.call(Method::GET, &page_path, Some(&jwt), None);
+    let revoke = async {
+        while pool.waiting() == 0 {
+            tokio::task::yield_now().await;
+        }
+        let id = share["id"].as_str().unwrap();
+        let r = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/shares/{id}/revoke"),
+                Some(&app.key),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    };
+    let (page, ()) = tokio::join!(page, revoke);
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.text());
+    assert!(page.text().contains("revoked"), "{}", page.text());
+    assert_eq!(pool.waiting(), 0, "its place in the queue is given back");
+    drop(held);
+}
+
+#[tokio::test]
+async fn a_picture_to_trace_is_read_for_signed_in_staff_only() {
+    let app = TestApp::new().await;
+    // A stranger's 4 MB picture: refused before its body is read (the route takes 27 MB).
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/trace_leak")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(vec![b'a'; 4 << 20]))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text());
+    assert!(r.text().contains("sign in"), "{}", r.text());
+}
+
+#[tokio::test]
 async fn downloads_only_where_allowed() {
     let app = TestApp::new().await;
     let doc = app.document().await;
-    let session = |share: &Value| {
-        let token = token_of(share);
-        let app = &app;
-        async move {
-            app.call(
-                Method::POST,
-                "/api/portal/session",
-                None,
-                Some(json!({ "token": token })),
-            )
-            .await
-            .json()["access_token"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
     // View-only: no endpoint answers the original; the viewer's pages are images drawn
     // on the server, and no response the guest gets holds the file's bytes.
     let view_only = app.share(&doc, json!({})).await;
-    let jwt = session(&view_only).await;
+    let jwt = app.guest_session(&view_only).await;
     let path = format!("/api/portal/items/{doc}/content");
     let r = app.call(Method::GET, &path, Some(&jwt), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
@@ -1543,7 +1589,7 @@ async fn downloads_only_where_allowed() {
     let downloadable = app
         .share(&doc, json!({ "settings": { "allow_download": true } }))
         .await;
-    let jwt = session(&downloadable).await;
+    let jwt = app.guest_session(&downloadable).await;
     let r = app
         .call(Method::GET, &format!("{path}?download=1"), Some(&jwt), None)
         .await;

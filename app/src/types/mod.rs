@@ -206,8 +206,6 @@ pub enum PortalView {
         share_id: String,
         brand: BrandView,
         recipient_name: String,
-        /// Shown over the content when the share enforces a watermark.
-        watermark: Option<String>,
         tlp: String,
         instructions: String,
         allow_download: bool,

@@ -9,8 +9,8 @@ pub struct PageViewInfo {
     pub view: String,
     /// Each page's (width, height) in points.
     pub pages: Vec<(f32, f32)>,
-    /// A watermark is baked into every page.
-    pub watermarked: bool,
+    /// The line baked into every page, where the share has a watermark.
+    pub watermark: Option<String>,
 }
 
 /// A view a leaked page was traced to.

@@ -3,7 +3,6 @@
 
 use std::io::Cursor;
 
-use image::codecs::jpeg::JpegEncoder;
 use image::{ExtendedColorType, ImageEncoder, ImageFormat, ImageReader};
 
 use crate::{Page, RenderError};
@@ -32,11 +31,18 @@ pub fn from_cache(bytes: &[u8]) -> Result<Page, RenderError> {
     })
 }
 
-/// A page as the browser gets it.
+/// A page as the browser gets it (baseline JPEG, 4:2:0).
 pub fn to_jpeg(page: &Page) -> Result<Vec<u8>, RenderError> {
+    let too_large = || RenderError::TooLarge(format!("a {}×{} page", page.width, page.height));
+    let (w, h) = (
+        u16::try_from(page.width).map_err(|_| too_large())?,
+        u16::try_from(page.height).map_err(|_| too_large())?,
+    );
     let mut out = Vec::with_capacity(page.rgb.len() / 8);
-    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-        .write_image(&page.rgb, page.width, page.height, ExtendedColorType::Rgb8)
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    encoder
+        .encode(&page.rgb, w, h, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| RenderError::Worker(format!("encoding a page: {e}")))?;
     Ok(out)
 }

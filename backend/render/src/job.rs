@@ -1,6 +1,6 @@
 //! The one job a `liaison-render` process does, and how it travels: on stdin the job as a
-//! JSON line, then the file; on stdout the reply as a JSON line, then (for a page) its RGB
-//! bytes. The parent runs the process; nothing here trusts the file.
+//! JSON line, then the file; on stdout the [`Answer`]: the reply as a JSON line, then its
+//! body (a page's RGB bytes, a stamped file, or nothing). The parent runs the process; nothing here trusts the file.
 
 use serde::{Deserialize, Serialize};
 
@@ -74,135 +74,136 @@ pub fn read_job(bytes: &[u8]) -> Result<(Job, &[u8]), RenderError> {
     Ok((job, file))
 }
 
-/// A reply as the parent reads it: the reply and, for a page, the page.
-pub fn read_reply(bytes: Vec<u8>) -> Result<(Reply, Option<Page>), RenderError> {
-    let (line, rest) =
-        split(&bytes).ok_or_else(|| RenderError::Worker("the renderer answered nothing".into()))?;
-    let reply: Reply = serde_json::from_slice(line)
-        .map_err(|e| RenderError::Worker(format!("the renderer's answer: {e}")))?;
-    match reply {
-        Reply::Page { width, height } => {
-            if rest.len() != width as usize * height as usize * 3 {
-                return Err(RenderError::Worker(format!(
-                    "the renderer sent {} bytes for a {width}×{height} page",
-                    rest.len()
-                )));
-            }
-            let page = Page {
+/// A reply and the bytes that follow its line: a page's RGB, a stamped file, or nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    pub reply: Reply,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    fn bare(reply: Reply) -> Self {
+        Self {
+            reply,
+            body: Vec::new(),
+        }
+    }
+
+    fn page(p: Page) -> Self {
+        Self {
+            reply: Reply::Page {
+                width: p.width,
+                height: p.height,
+            },
+            body: p.rgb,
+        }
+    }
+
+    /// The page this answer carries, if it is one.
+    pub fn into_page(self) -> Option<Page> {
+        match self.reply {
+            Reply::Page { width, height } => Some(Page {
                 width,
                 height,
-                rgb: rest.to_vec(),
-            };
-            Ok((reply, Some(page)))
+                rgb: self.body,
+            }),
+            _ => None,
         }
-        other => Ok((other, None)),
+    }
+
+    /// The bytes the worker writes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out =
+            serde_json::to_vec(&self.reply).unwrap_or_else(|_| b"{\"failed\":null}".to_vec());
+        out.push(b'\n');
+        out.extend_from_slice(&self.body);
+        out
+    }
+
+    /// An answer as the parent reads it. A body that does not fit its reply (a page of
+    /// the wrong length, bytes after a bare reply) is the renderer's fault, named.
+    pub fn read(mut bytes: Vec<u8>) -> Result<Self, RenderError> {
+        let at = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| RenderError::Worker("the renderer answered nothing".into()))?;
+        let reply: Reply = serde_json::from_slice(&bytes[..at])
+            .map_err(|e| RenderError::Worker(format!("the renderer's answer: {e}")))?;
+        let body = bytes.split_off(at + 1);
+        let fits = match &reply {
+            Reply::Page { width, height } => body.len() == *width as usize * *height as usize * 3,
+            Reply::File { .. } => true,
+            _ => body.is_empty(),
+        };
+        if !fits {
+            return Err(RenderError::Worker(format!(
+                "the renderer sent {} bytes after {reply:?}",
+                body.len()
+            )));
+        }
+        Ok(Self { reply, body })
     }
 }
 
-/// A reply with a file, as the parent reads it.
-pub fn read_file_reply(bytes: Vec<u8>) -> Result<(Reply, Vec<u8>), RenderError> {
-    let (line, rest) =
-        split(&bytes).ok_or_else(|| RenderError::Worker("the renderer answered nothing".into()))?;
-    let reply: Reply = serde_json::from_slice(line)
-        .map_err(|e| RenderError::Worker(format!("the renderer's answer: {e}")))?;
-    let file = rest.to_vec();
-    Ok((reply, file))
-}
-
-/// The reply's bytes.
-pub fn write_reply(reply: &Reply, page: Option<&Page>) -> Vec<u8> {
-    let mut out = serde_json::to_vec(reply).unwrap_or_else(|_| b"{\"failed\":null}".to_vec());
-    out.push(b'\n');
-    if let Some(p) = page {
-        out.extend_from_slice(&p.rgb);
-    }
-    out
-}
-
-/// Does the job (inside the worker process).
-pub fn run(job: Job, file: Vec<u8>) -> (Reply, Option<Page>) {
+/// Does the job (inside the worker process). Bad input is a [`Reply::Failed`].
+pub fn run(job: Job, file: Vec<u8>) -> Answer {
     let done = match job {
         Job::Pages { source } => match source {
             Source::Pdf => pdf::pages(file),
             Source::Picture => picture::size(&file).map(|s| vec![s]),
             Source::Text => text::pages(&file),
         }
-        .map(|p| (Reply::Pages(p), None)),
+        .map(|p| Answer::bare(Reply::Pages(p))),
         Job::Render {
             source,
             page,
             width,
+        } => render_page(source, file, page, width).map(Answer::page),
+        Job::Trace => picture::decode(&file)
+            .map(|img| Answer::bare(Reply::Traced(mark::find(&img.to_luma8())))),
+        Job::Stamp {
+            source,
+            text,
+            view_id,
+            opacity,
+            density,
         } => {
-            if !(MIN_WIDTH..=MAX_WIDTH).contains(&width) {
-                Err(RenderError::TooLarge(format!(
-                    "pages are drawn {MIN_WIDTH} to {MAX_WIDTH} pixels wide"
-                )))
-            } else {
-                match source {
-                    Source::Pdf => pdf::render_page(file, page, width),
-                    Source::Picture if page == 0 => picture::render(&file, width),
-                    Source::Picture => Err(RenderError::NoSuchPage {
-                        page: page + 1,
-                        pages: 1,
-                    }),
-                    Source::Text => text::render(&file, page, width),
-                }
-                .map(|p| {
-                    (
-                        Reply::Page {
-                            width: p.width,
-                            height: p.height,
-                        },
-                        Some(p),
-                    )
-                })
+            let s = stamp::Stamp {
+                text,
+                view_id,
+                opacity: f32::from(opacity) / 100.0,
+            };
+            let density = u32::from(density);
+            match source {
+                Source::Pdf => stamp::pdf(&file, &s).map(|f| ("application/pdf", f)),
+                Source::Text => stamp::text_pdf(&file, &s, density).map(|f| ("application/pdf", f)),
+                Source::Picture => stamp::picture(&file, &s, density).map(|f| ("image/jpeg", f)),
             }
+            .map(|(content_type, body)| Answer {
+                reply: Reply::File {
+                    content_type: content_type.into(),
+                },
+                body,
+            })
         }
-        Job::Trace => {
-            picture::decode(&file).map(|img| (Reply::Traced(mark::find(&img.to_luma8())), None))
-        }
-        Job::Stamp { .. } => Err(RenderError::Worker(
-            "a stamp is answered with a file: use run_stamp".into(),
-        )),
     };
-    done.unwrap_or_else(|e| (Reply::Failed(e), None))
+    done.unwrap_or_else(|e| Answer::bare(Reply::Failed(e)))
 }
 
-/// Does a [`Job::Stamp`] (inside the worker process): the reply and the file.
-pub fn run_stamp(job: Job, file: &[u8]) -> (Reply, Vec<u8>) {
-    let Job::Stamp {
-        source,
-        text,
-        view_id,
-        opacity,
-        density,
-    } = job
-    else {
-        return (
-            Reply::Failed(RenderError::Worker("not a stamp".into())),
-            Vec::new(),
-        );
-    };
-    let s = stamp::Stamp {
-        text,
-        view_id,
-        opacity: f32::from(opacity) / 100.0,
-    };
-    let done = match source {
-        Source::Pdf => stamp::pdf(file, &s).map(|f| ("application/pdf", f)),
-        Source::Text => {
-            stamp::text_pdf(file, &s, u32::from(density)).map(|f| ("application/pdf", f))
-        }
-        Source::Picture => stamp::picture(file, &s, u32::from(density)).map(|f| ("image/jpeg", f)),
-    };
-    match done {
-        Ok((content_type, f)) => (
-            Reply::File {
-                content_type: content_type.into(),
-            },
-            f,
-        ),
-        Err(e) => (Reply::Failed(e), Vec::new()),
+fn render_page(source: Source, file: Vec<u8>, page: u32, width: u32) -> Result<Page, RenderError> {
+    if !(MIN_WIDTH..=MAX_WIDTH).contains(&width) {
+        return Err(RenderError::TooLarge(format!(
+            "pages are drawn {MIN_WIDTH} to {MAX_WIDTH} pixels wide"
+        )));
+    }
+    match source {
+        Source::Pdf => pdf::render_page(file, page, width),
+        Source::Picture if page == 0 => picture::render(&file, width),
+        Source::Picture => Err(RenderError::NoSuchPage {
+            page: page + 1,
+            pages: 1,
+        }),
+        Source::Text => text::render(&file, page, width),
     }
 }
 
@@ -220,34 +221,34 @@ mod tests {
         let framed = frame(&job, b"hello").unwrap();
         let (read, file) = read_job(&framed).unwrap();
         assert_eq!((read.clone(), file), (job.clone(), &b"hello"[..]));
-        let (reply, page) = run(read, file.to_vec());
-        let page = page.unwrap();
+        let answer = run(read, file.to_vec());
+        let page = answer.clone().into_page().unwrap();
         assert_eq!(
-            reply,
+            answer.reply,
             Reply::Page {
                 width: 600,
                 height: page.height
             }
         );
-        let (back, back_page) = read_reply(write_reply(&reply, Some(&page))).unwrap();
-        assert_eq!((back, back_page), (reply, Some(page)));
-        // A short page is the renderer's fault, named.
-        let mut short = write_reply(
-            &Reply::Page {
-                width: 600,
-                height: 10,
-            },
-            None,
-        );
-        short.extend_from_slice(&[0; 5]);
-        assert!(matches!(read_reply(short), Err(RenderError::Worker(_))));
+        assert_eq!(Answer::read(answer.to_bytes()).unwrap(), answer);
+        // A short page, or bytes after a bare reply, is the renderer's fault, named.
+        let mut short = answer.to_bytes();
+        short.truncate(short.len() - 1);
+        assert!(matches!(Answer::read(short), Err(RenderError::Worker(_))));
+        let mut trailing = Answer::bare(Reply::Traced(vec![])).to_bytes();
+        trailing.push(0);
+        assert!(matches!(
+            Answer::read(trailing),
+            Err(RenderError::Worker(_))
+        ));
         // Bad input is a reply, not a crash.
-        let (r, _) = run(
+        let r = run(
             Job::Pages {
                 source: Source::Pdf,
             },
             b"%PDF-1.7 nonsense".to_vec(),
-        );
+        )
+        .reply;
         assert!(
             matches!(r, Reply::Failed(RenderError::Unreadable(_))),
             "{r:?}"

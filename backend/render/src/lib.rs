@@ -19,6 +19,7 @@ pub mod mark;
 pub mod overlay;
 pub mod pdf;
 pub mod picture;
+pub mod spots;
 pub mod stamp;
 pub mod text;
 
@@ -119,11 +120,15 @@ pub enum RenderError {
     /// The renderer could not be run at all (ours, not the file's).
     #[error("the page renderer failed: {0}")]
     Worker(String),
+    /// Every renderer was busy for longer than a request waits, or too many requests were
+    /// waiting already (a load, not the file: the same request may succeed later).
+    #[error("the page renderers are all busy")]
+    Busy,
 }
 
 impl RenderError {
     /// Whether the file is at fault (the same file fails again), not the machine.
     pub fn is_files_fault(&self) -> bool {
-        !matches!(self, Self::Worker(_))
+        !matches!(self, Self::Worker(_) | Self::Busy)
     }
 }

@@ -1,12 +1,14 @@
 //! `liaison-render [--memory-mib N] [--cpu-seconds N]`: does one job ([`render::job`]) read
-//! from stdin and answers on stdout, inside limits it sets on itself first — address space
-//! and CPU time — so that a hostile file ends this process, never the server. Panics are
+//! from stdin and answers on stdout, inside limits it sets on itself first — address space,
+//! CPU time, no core dump, no file written, at most eight open files — so that a hostile
+//! file ends this process, never the server. (The server starts it with an empty
+//! environment, in `/`, with no stderr.) Panics are
 //! answered as an unreadable file; nothing is logged (a message could quote the file).
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use render::job::{self, Reply};
+use render::job::{self, Answer, Reply};
 use render::RenderError;
 
 struct Limits {
@@ -55,7 +57,11 @@ fn main() -> ExitCode {
             limits.cpu_seconds + 1,
         )
     })
-    .and_then(|()| rlimit::setrlimit(rlimit::Resource::CORE, 0, 0));
+    .and_then(|()| rlimit::setrlimit(rlimit::Resource::CORE, 0, 0))
+    // No file is written (stdout is a pipe), and none opened beyond the three it has and
+    // a few the runtime may need.
+    .and_then(|()| rlimit::setrlimit(rlimit::Resource::FSIZE, 0, 0))
+    .and_then(|()| rlimit::setrlimit(rlimit::Resource::NOFILE, 8, 8));
     if let Err(e) = set {
         eprintln!("liaison-render: cannot limit itself: {e}");
         return ExitCode::from(2);
@@ -65,24 +71,21 @@ fn main() -> ExitCode {
         eprintln!("liaison-render: reading the job: {e}");
         return ExitCode::from(2);
     }
-    let malformed = || Reply::Failed(RenderError::Unreadable("a part of it is malformed".into()));
     let out = match job::read_job(&input) {
-        Ok((job @ job::Job::Stamp { .. }, file)) => {
-            let (reply, stamped) = std::panic::catch_unwind(|| job::run_stamp(job, file))
-                .unwrap_or_else(|_| (malformed(), Vec::new()));
-            let mut out = job::write_reply(&reply, None);
-            out.extend(stamped);
-            out
-        }
         Ok((job, file)) => {
             let file = file.to_vec();
             drop(input);
-            let (reply, page) = std::panic::catch_unwind(move || job::run(job, file))
-                .unwrap_or_else(|_| (malformed(), None));
-            job::write_reply(&reply, page.as_ref())
+            std::panic::catch_unwind(move || job::run(job, file)).unwrap_or_else(|_| Answer {
+                reply: Reply::Failed(RenderError::Unreadable("a part of it is malformed".into())),
+                body: Vec::new(),
+            })
         }
-        Err(e) => job::write_reply(&Reply::Failed(e), None),
-    };
+        Err(e) => Answer {
+            reply: Reply::Failed(e),
+            body: Vec::new(),
+        },
+    }
+    .to_bytes();
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(&out)

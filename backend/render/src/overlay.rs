@@ -1,14 +1,17 @@
 //! The watermark baked into every page a guest is served: one line of text (recipient,
 //! email, time of view, share, marking) tiled diagonally and semi-transparent over the whole
-//! page, so a crop still carries it, and the view's QR mark ([`crate::mark`]) repeated on a
-//! grid, so a quarter cut away still leaves whole codes.
+//! page, so a crop still carries it, and the view's QR mark ([`crate::mark`]) in the page's
+//! blank margins ([`crate::spots`]): near the four corners and halfway down both sides, so
+//! any half of the page still holds two whole codes and none sits over the text.
 //!
-//! A [`Layer`] depends only on the watermark and the page's pixel size: it is made once per
-//! view and size and composited onto each clean page ([`apply`]).
+//! A [`Layer`] — the text tiles and the view's code — depends only on the watermark and the
+//! page's pixel size: it is made once per view and size. [`apply`] finds the codes' places
+//! on each clean page, composites the text, then draws the codes there.
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 use crate::mark::{self, QUIET};
+use crate::spots::{self, Spot};
 use crate::{Page, RenderError};
 
 /// The faintest and strongest text an organisation may choose.
@@ -38,6 +41,7 @@ pub struct Layer {
     pub height: u32,
     value: Vec<u8>,
     alpha: Vec<u8>,
+    code: mark::Code,
 }
 
 impl Layer {
@@ -55,10 +59,12 @@ impl Layer {
     }
 }
 
-/// The text's grey, and the marks' light and dark.
+/// The text's grey, and the marks' light and dark: a mark is opaque (nothing under it can
+/// break it up; it sits on blank paper where the page has any), and its dark is a mid
+/// grey, so it reads as a quiet stamp rather than a black block.
 const TEXT_GREY: u8 = 70;
-const MARK_LIGHT: (u8, u8) = (255, 150);
-const MARK_DARK: (u8, u8) = (40, 160);
+const MARK_LIGHT: u8 = 255;
+const MARK_DARK: u8 = 96;
 /// The text's angle, rising to the right.
 const ANGLE_DEGREES: f32 = 30.0;
 
@@ -70,9 +76,9 @@ pub fn layer(w: &Watermark, width: u32, height: u32) -> Result<Layer, RenderErro
         height,
         value: vec![0; pixels],
         alpha: vec![0; pixels],
+        code: mark::code(&w.view_id)?,
     };
     text_tiles(&mut layer, w)?;
-    marks(&mut layer, &w.view_id)?;
     Ok(layer)
 }
 
@@ -155,59 +161,30 @@ fn text_tiles(layer: &mut Layer, w: &Watermark) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// The view's code on a grid: three to a row, rows alternating in offset, module size
-/// growing with the page so a half-size copy still has four pixels a module.
-fn marks(layer: &mut Layer, view_id: &str) -> Result<(), RenderError> {
-    let code = mark::code(view_id)?;
-    let module = (layer.width as usize / 150).max(4);
-    let side = (code.side + 2 * QUIET) * module;
-    let (width, height) = (layer.width as usize, layer.height as usize);
-    if side > width || side > height {
-        return Ok(());
-    }
-    let step_x = width / 3;
-    let step_y = (side * 5 / 2).max(side + module * 4);
-    let mut row = 0;
-    let mut top = step_y / 4;
-    while top + side <= height {
-        let offset = if row % 2 == 0 {
-            step_x / 4
-        } else {
-            step_x * 3 / 4
-        };
-        let mut left = offset.saturating_sub(side / 2);
-        while left + side <= width {
-            stamp_code(layer, &code, module, left, top);
-            left += step_x;
-        }
-        row += 1;
-        top += step_y;
-    }
-    Ok(())
-}
-
-fn stamp_code(layer: &mut Layer, code: &mark::Code, module: usize, left: usize, top: usize) {
+/// Draws `code` opaque at `spot` on `page`.
+fn draw_code(page: &mut Page, code: &mark::Code, spot: Spot) {
     let modules = code.side + 2 * QUIET;
+    let width = page.width as usize;
     for my in 0..modules {
         for mx in 0..modules {
             let inside = (QUIET..QUIET + code.side).contains(&mx)
                 && (QUIET..QUIET + code.side).contains(&my);
-            let (grey, alpha) = if inside && code.is_dark(mx - QUIET, my - QUIET) {
+            let grey = if inside && code.is_dark(mx - QUIET, my - QUIET) {
                 MARK_DARK
             } else {
                 MARK_LIGHT
             };
-            for y in top + my * module..top + (my + 1) * module {
-                let row = y * layer.width as usize;
-                for x in left + mx * module..left + (mx + 1) * module {
-                    layer.paint(row + x, grey, alpha);
-                }
+            for y in spot.y + my * spot.module..spot.y + (my + 1) * spot.module {
+                let row = y * width;
+                let (from, to) = (spot.x + mx * spot.module, spot.x + (mx + 1) * spot.module);
+                page.rgb[(row + from) * 3..(row + to) * 3].fill(grey);
             }
         }
     }
 }
 
-/// Composites `layer` onto `page` (the same size).
+/// Composites `layer` onto `page` (the same size): the codes' places are found on the clean
+/// page, the text is composited, then the codes drawn.
 pub fn apply(page: &mut Page, layer: &Layer) -> Result<(), RenderError> {
     if (page.width, page.height) != (layer.width, layer.height) {
         return Err(RenderError::Worker(format!(
@@ -215,6 +192,7 @@ pub fn apply(page: &mut Page, layer: &Layer) -> Result<(), RenderError> {
             layer.width, layer.height, page.width, page.height
         )));
     }
+    let places = spots::find(page, layer.code.side + 2 * QUIET);
     for ((px, &a), &v) in page
         .rgb
         .chunks_exact_mut(3)
@@ -228,6 +206,9 @@ pub fn apply(page: &mut Page, layer: &Layer) -> Result<(), RenderError> {
         for c in px {
             *c = (u32::from(*c) * keep / 255 + u32::from(v)) as u8;
         }
+    }
+    for spot in places {
+        draw_code(page, &layer.code, spot);
     }
     Ok(())
 }
@@ -265,6 +246,35 @@ mod tests {
             image::Luma([page.rgb[((y * page.width + x) * 3) as usize]])
         });
         assert_eq!(mark::find(&grey), vec!["7K3M9QX2AB".to_owned()]);
+        // Each half of the page still names the view.
+        let (w, h) = (page.width, page.height);
+        for (x, y, cw, ch) in [
+            (0, 0, w / 2, h),
+            (w / 2, 0, w / 2, h),
+            (0, 0, w, h / 2),
+            (0, h / 2, w, h / 2),
+        ] {
+            let half = image::imageops::crop_imm(&grey, x, y, cw, ch).to_image();
+            assert_eq!(
+                mark::find(&half),
+                vec!["7K3M9QX2AB".to_owned()],
+                "half at {x},{y}"
+            );
+        }
+        // The marks keep to the margins: a band down the middle holds none.
+        let band = image::imageops::crop_imm(&grey, w / 4, 0, w / 2, h).to_image();
+        assert!(mark::find(&band).is_empty(), "a mark in the page's middle");
+        // A banner, too short for three codes down, still names the view.
+        let mut banner = Page::blank(2000, 300);
+        apply(&mut banner, &layer(&wm(), 2000, 300).unwrap()).unwrap();
+        let grey = image::GrayImage::from_fn(2000, 300, |x, y| {
+            image::Luma([banner.rgb[((y * 2000 + x) * 3) as usize]])
+        });
+        assert_eq!(
+            mark::find(&grey),
+            vec!["7K3M9QX2AB".to_owned()],
+            "the banner"
+        );
         // Opacity and density are held to their bounds.
         let faint = Watermark {
             opacity: 0.0,

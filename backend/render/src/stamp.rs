@@ -230,7 +230,35 @@ fn op_text(ops: &mut Vec<Operation>, x: f32, y: f32, line: &[u8]) {
     ));
 }
 
-/// `input` (a PDF) with the stamp on every page. A password-protected PDF is refused.
+/// What a stamped PDF leaves out of its catalogue: files carried inside it (which no stamp
+/// marks), scripts and actions run on opening, and form fields drawn over the pages.
+const UNSTAMPED: [&[u8]; 5] = [b"Names", b"AcroForm", b"OpenAction", b"AA", b"JavaScript"];
+
+/// Removes [`UNSTAMPED`] from the document's catalogue and every page's actions.
+fn strip_unstamped(doc: &mut Document) -> Result<(), RenderError> {
+    let root = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(pdf_error)?;
+    let catalog = doc.get_dictionary_mut(root).map_err(pdf_error)?;
+    for key in UNSTAMPED {
+        catalog.remove(key);
+    }
+    let pages: Vec<ObjectId> = doc.page_iter().collect();
+    for page in pages {
+        if let Ok(d) = doc.get_dictionary_mut(page) {
+            d.remove(b"AA");
+            d.remove(b"Annots");
+        }
+    }
+    // What they referred to goes too: an object nothing refers to is still in the file.
+    doc.prune_objects();
+    Ok(())
+}
+
+/// `input` (a PDF) with the stamp on every page, and without what the stamp would not
+/// cover ([`UNSTAMPED`], page annotations). A password-protected PDF is refused.
 pub fn pdf(input: &[u8], s: &Stamp) -> Result<Vec<u8>, RenderError> {
     let options = LoadOptions {
         max_decompressed_size: Some(MAX_STREAM),
@@ -240,6 +268,7 @@ pub fn pdf(input: &[u8], s: &Stamp) -> Result<Vec<u8>, RenderError> {
     if doc.is_encrypted() {
         return Err(RenderError::Encrypted);
     }
+    strip_unstamped(&mut doc)?;
     let code = mark::code(&s.view_id)?;
     let opacity = s.opacity.clamp(overlay::MIN_OPACITY, overlay::MAX_OPACITY);
     let font = doc
@@ -388,4 +417,62 @@ pub fn picture(input: &[u8], s: &Stamp, density: u32) -> Result<Vec<u8>, RenderE
     let layer = overlay::layer(&wm, p.width, p.height)?;
     overlay::apply(&mut p, &layer)?;
     encode::to_jpeg(&p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamped_pdf_carries_no_attachment_script_or_form() {
+        let mut doc = Document::load_mem(&crate::pdf::sample(1)).unwrap();
+        let script = doc.add_object(
+            dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("app.alert(1)") },
+        );
+        let attached = doc.add_object(Stream::new(
+            Dictionary::new(),
+            b"the clean original".to_vec(),
+        ));
+        let root = doc
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .unwrap();
+        let catalog = doc.get_dictionary_mut(root).unwrap();
+        catalog.set("OpenAction", script);
+        catalog.set("AcroForm", dictionary! { "Fields" => Vec::<Object>::new() });
+        catalog.set(
+            "Names",
+            dictionary! { "EmbeddedFiles" => dictionary! { "Names" => vec![Object::string_literal("original.pdf"), attached.into()] } },
+        );
+        let mut input = Vec::new();
+        doc.save_to(&mut input).unwrap();
+
+        let stamp = Stamp {
+            text: "Jane Doe · jane@counsel.example".into(),
+            view_id: "7K3M9QX2AB".into(),
+            opacity: 0.2,
+        };
+        let bytes = pdf(&input, &stamp).unwrap();
+        let clean = b"the clean original";
+        assert!(
+            !bytes.windows(clean.len()).any(|w| w == clean),
+            "the attachment's bytes remain"
+        );
+        let out = Document::load_mem(&bytes).unwrap();
+        let root = out
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .unwrap();
+        let catalog = out.get_dictionary(root).unwrap();
+        for key in UNSTAMPED {
+            assert!(!catalog.has(key), "{}", String::from_utf8_lossy(key));
+        }
+        let pages: Vec<u32> = out.get_pages().keys().copied().collect();
+        assert!(out
+            .extract_text(&pages)
+            .unwrap()
+            .contains("jane@counsel.example"));
+    }
 }

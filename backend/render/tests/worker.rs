@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
-use render::job::{self, Job, Reply};
+use render::job::{self, Answer, Job, Reply};
 use render::overlay::{self, Watermark};
 use render::{mark, text, Page, RenderError, Source};
 
@@ -33,7 +33,8 @@ fn run(job: &Job, file: &[u8], args: &[&str]) -> (std::process::ExitStatus, Vec<
 fn reply(job: &Job, file: &[u8]) -> (Reply, Option<Page>) {
     let (status, out) = run(job, file, &[]);
     assert!(status.success(), "{status}");
-    job::read_reply(out).unwrap()
+    let answer = Answer::read(out).unwrap();
+    (answer.reply.clone(), answer.into_page())
 }
 
 /// A PNG whose header claims `w` × `h` pixels (and holds none).
@@ -135,7 +136,7 @@ fn hostile_files_get_a_clear_refusal_from_the_worker() {
     };
     assert!(status.success());
     assert!(matches!(
-        job::read_reply(out).unwrap().0,
+        Answer::read(out).unwrap().reply,
         Reply::Failed(RenderError::Worker(_))
     ));
     // Out of memory: the process ends, and the server sees that it did.
@@ -152,6 +153,20 @@ fn hostile_files_get_a_clear_refusal_from_the_worker() {
         !status.success(),
         "a 16 MiB budget cannot draw a 2,000-pixel page"
     );
+}
+
+/// `page` as a leak would have it: half size, JPEG at quality 60, the right quarter cut away.
+fn degraded(page: &Page) -> image::GrayImage {
+    let img = image::RgbImage::from_raw(page.width, page.height, page.rgb.clone()).unwrap();
+    let half = image::imageops::resize(&img, page.width / 2, page.height / 2, FilterType::Triangle);
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 60)
+        .encode_image(&half)
+        .unwrap();
+    let back = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+    let cropped =
+        image::imageops::crop_imm(&back, 0, 0, back.width() * 3 / 4, back.height()).to_image();
+    image::DynamicImage::ImageRgb8(cropped).to_luma8()
 }
 
 #[test]
@@ -175,35 +190,39 @@ fn a_text_page_is_drawn_and_a_degraded_copy_names_its_view() {
     assert_eq!(text::pages(b"one line").unwrap().len(), 1);
 
     let clean = page.clone();
-    let wm = Watermark {
-        text: "Jane Doe · jane@lawfirm.example · 2026-12-07 10:04 UTC · share 01JX · TLP:RED"
-            .into(),
-        view_id: "7K3M9QX2AB".into(),
-        opacity: 0.18,
-        density: 10,
-    };
-    overlay::apply(&mut page, &overlay::layer(&wm, width, height).unwrap()).unwrap();
-    assert_ne!(page, clean, "the watermark changed the page");
-
-    // Half size, JPEG at quality 60, the right quarter cut away.
-    let img = image::RgbImage::from_raw(width, height, page.rgb).unwrap();
-    let half = image::imageops::resize(&img, width / 2, height / 2, FilterType::Triangle);
-    let mut jpeg = Vec::new();
-    JpegEncoder::new_with_quality(&mut jpeg, 60)
-        .encode_image(&half)
-        .unwrap();
-    let back = image::load_from_memory(&jpeg).unwrap().to_rgb8();
-    let cropped =
-        image::imageops::crop_imm(&back, 0, 0, back.width() * 3 / 4, back.height()).to_image();
-    let grey = image::DynamicImage::ImageRgb8(cropped).to_luma8();
-    assert_eq!(mark::find(&grey), vec!["7K3M9QX2AB".to_owned()]);
+    // Views whose codes differ in every way a reader can stumble on: each, degraded, reads.
+    for view_id in [
+        "7K3M9QX2AB",
+        "0000000000",
+        "ZZZZZZZZZZ",
+        "H4V8N2P6QR",
+        "1X9Y8W7V6T",
+    ] {
+        let wm = Watermark {
+            text: "Jane Doe · jane@lawfirm.example · 2026-12-07 10:04 UTC · share 01JX · TLP:RED"
+                .into(),
+            view_id: view_id.into(),
+            opacity: 0.18,
+            density: 10,
+        };
+        let mut marked = clean.clone();
+        overlay::apply(&mut marked, &overlay::layer(&wm, width, height).unwrap()).unwrap();
+        assert_ne!(marked, clean, "the watermark changed the page");
+        assert_eq!(
+            mark::find(&degraded(&marked)),
+            vec![view_id.to_owned()],
+            "{view_id}"
+        );
+        page = marked;
+    }
+    let grey = degraded(&page);
 
     // Through the worker, as the console's "Trace a leak" does.
     let mut png = Vec::new();
     grey.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     let (r, _) = reply(&Job::Trace, &png);
-    assert_eq!(r, Reply::Traced(vec!["7K3M9QX2AB".to_owned()]));
+    assert_eq!(r, Reply::Traced(vec!["1X9Y8W7V6T".to_owned()]));
 }
 
 /// Hostile PDFs written by hand: deep nesting, a huge page, a loop in the page tree,
@@ -326,8 +345,8 @@ fn malformed_pdfs_end_within_their_budget() {
         );
         runs += 1;
         if status.success() {
-            match job::read_reply(out) {
-                Ok((Reply::Failed(_), _)) => refused += 1,
+            match Answer::read(out).map(|a| a.reply) {
+                Ok(Reply::Failed(_)) => refused += 1,
                 Ok(_) => answered += 1,
                 Err(e) => panic!("iteration {i}: a reply that does not read: {e}"),
             }

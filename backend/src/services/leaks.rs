@@ -17,6 +17,8 @@ use crate::Liaison;
 
 /// The largest picture traced.
 pub const MAX_PICTURE_BYTES: usize = 20 << 20;
+/// The most views one picture is traced to (a renderer's answer is not trusted further).
+pub const MAX_VIEWS: usize = 16;
 
 /// A view a traced page came from.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -54,16 +56,42 @@ pub async fn trace(
             limit: MAX_PICTURE_BYTES,
         });
     }
-    let ids = core.viewer.pool.trace(&picture).await.map_err(|e| {
-        if e.is_files_fault() {
-            ServiceError::invalid("picture", format!("The picture cannot be read: {e}."))
-        } else {
-            crate::viewer::cache::refused(e)
+    let slot = core
+        .viewer
+        .pool
+        .enter()
+        .await
+        .map_err(crate::viewer::cache::refused)?;
+    let ids = match core.viewer.pool.trace(slot, &picture).await {
+        Ok(ids) => ids,
+        // A picture that cannot be read is audited too (a trace was tried); a renderer
+        // that could not run is ours, and logged.
+        Err(e) if e.is_files_fault() => {
+            audited(
+                core,
+                who,
+                meta,
+                json!({
+                    "picture_bytes": picture.len(),
+                    "refused": e.to_string(),
+                }),
+                &[],
+            )
+            .await?;
+            return Err(ServiceError::invalid(
+                "picture",
+                format!("The picture cannot be read: {e}."),
+            ));
         }
-    })?;
-    let mut found = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let Some(v) = store::pages::view(core.db.pool(), &who.org_id, id).await? else {
+        Err(e) => return Err(crate::viewer::cache::refused(e)),
+    };
+    let ids = ids
+        .into_iter()
+        .filter(|id| render::mark::is_view_id(id))
+        .take(MAX_VIEWS);
+    let mut found = Vec::new();
+    for id in ids {
+        let Some(v) = store::pages::view(core.db.pool(), &who.org_id, &id).await? else {
             continue;
         };
         let title = store::documents::get(core.db.pool(), &who.org_id, &v.document_id)
@@ -81,6 +109,25 @@ pub async fn trace(
             watermark: v.watermark,
         });
     }
+    let details = json!({
+        "picture_bytes": picture.len(),
+        "views": found.iter().map(|v| json!({
+            "view": v.view, "share": v.share_id, "document": v.document_id,
+            "recipient": v.recipient_email,
+        })).collect::<Vec<_>>(),
+    });
+    audited(core, who, meta, details, &found).await?;
+    Ok(found)
+}
+
+/// Records a trace (`audit.leak_traced`), under the first view's share and document.
+async fn audited(
+    core: &Liaison,
+    who: &Staff,
+    meta: &RequestMeta,
+    details: serde_json::Value,
+    found: &[TracedView],
+) -> Result<()> {
     audit::record_alone(
         &core.db,
         NewEvent {
@@ -89,17 +136,11 @@ pub async fn trace(
             actor: AuditActor::Staff(who),
             share_id: found.first().map(|v| v.share_id.as_str()),
             item_id: found.first().map(|v| v.document_id.as_str()),
-            details: json!({
-                "picture_bytes": picture.len(),
-                "views": found.iter().map(|v| json!({
-                    "view": v.view, "share": v.share_id, "document": v.document_id,
-                    "recipient": v.recipient_email,
-                })).collect::<Vec<_>>(),
-            }),
+            details,
             meta,
             at_ms: core.now_ms(),
         },
     )
     .await?;
-    Ok(found)
+    Ok(())
 }

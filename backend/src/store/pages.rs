@@ -242,3 +242,26 @@ where
     .fetch_optional(db)
     .await?)
 }
+
+/// The latest view `session_id` opened of `document_id` in `share_id` (a reload reuses it).
+pub async fn session_view<'e, E>(
+    db: E,
+    org_id: &str,
+    share_id: &str,
+    document_id: &str,
+    session_id: &str,
+) -> Result<Option<ViewRow>>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {VIEW_COLUMNS} FROM page_views WHERE org_id = $1 AND share_id = $2 \
+         AND document_id = $3 AND session_id = $4 ORDER BY created_at DESC LIMIT 1"
+    ))
+    .bind(org_id)
+    .bind(share_id)
+    .bind(document_id)
+    .bind(session_id)
+    .fetch_optional(db)
+    .await?)
+}

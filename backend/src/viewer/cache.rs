@@ -18,6 +18,11 @@ pub fn refused(e: RenderError) -> ServiceError {
             field: "document",
             message: format!("This document cannot be shown: {e}."),
         }
+    } else if e == RenderError::Busy {
+        tracing::warn!("page renderers busy: a request was turned away");
+        ServiceError::Unavailable(
+            "Many pages are being drawn right now; try again in a moment.".into(),
+        )
     } else {
         tracing::error!(error = %e, "page renderer");
         ServiceError::Unavailable("Pages cannot be drawn right now; try again shortly.".into())
@@ -43,8 +48,14 @@ pub async fn layout(
         return Ok(read_layout(&row));
     }
     let source = source_of(d)?;
+    let _flight = core.viewer.flights.hold(format!("layout:{}", d.id)).await;
+    // Learnt meanwhile by the request this one waited for.
+    if let Some(row) = store::pages::layout(pool, &d.org_id, &d.id).await? {
+        return Ok(read_layout(&row));
+    }
+    let slot = core.viewer.pool.enter().await.map_err(refused)?;
     let file = core.blobs.get(&d.blob_key).await?;
-    let learnt = core.viewer.pool.pages(source, &file).await;
+    let learnt = core.viewer.pool.pages(slot, source, &file).await;
     let row = match &learnt {
         Ok(sizes) => LayoutRow {
             sizes: Some(sizes_json(sizes)),
@@ -82,6 +93,9 @@ fn read_layout(row: &LayoutRow) -> std::result::Result<Vec<PageSize>, RenderErro
         .collect())
 }
 
+/// How stale a cached page's last use may be before a read records it again.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
 fn render_key(d: &DocumentRow, page: u32, width: u32) -> String {
     format!("org/{}/renders/{}/{page}-{width}.qoi", d.org_id, d.id)
 }
@@ -95,25 +109,29 @@ pub async fn page(
     page: u32,
     width: u32,
 ) -> Result<std::result::Result<Page, RenderError>> {
-    let pool = core.db.pool();
-    let now = core.now_ms();
-    if let Some(row) =
-        store::pages::render(pool, &d.org_id, &d.id, i64::from(page), i64::from(width)).await?
-    {
-        match core.blobs.get(&row.blob_key).await {
-            Ok(bytes) => {
-                store::pages::touch_render(pool, &row, now).await?;
-                return decode(bytes).await.map(Ok);
-            }
-            // Evicted meanwhile: render again.
-            Err(_) => {
-                store::pages::delete_render(pool, &row).await?;
-            }
-        }
+    if let Some(cached) = cached_page(core, d, page, width).await? {
+        return Ok(Ok(cached));
     }
     let source = source_of(d)?;
+    let _flight = core
+        .viewer
+        .flights
+        .hold(format!("page:{}:{page}:{width}", d.id))
+        .await;
+    // Drawn meanwhile by the request this one waited for.
+    if let Some(cached) = cached_page(core, d, page, width).await? {
+        return Ok(Ok(cached));
+    }
+    let pool = core.db.pool();
+    let now = core.now_ms();
+    let slot = core.viewer.pool.enter().await.map_err(refused)?;
     let file = core.blobs.get(&d.blob_key).await?;
-    let drawn = match core.viewer.pool.render(source, &file, page, width).await {
+    let drawn = match core
+        .viewer
+        .pool
+        .render(slot, source, &file, page, width)
+        .await
+    {
         Ok(p) => p,
         Err(e) if e.is_files_fault() => return Ok(Err(e)),
         Err(e) => return Err(refused(e)),
@@ -136,8 +154,47 @@ pub async fn page(
     };
     core.blobs.put(&row.blob_key, Bytes::from(cached)).await?;
     store::pages::put_render(pool, &row).await?;
+    // Purged while it was drawn: the purge may have swept the cache before this page was
+    // stored, so it goes now, and the guest is told the document is gone.
+    let kept = store::documents::get(pool, &d.org_id, &d.id)
+        .await?
+        .is_some_and(|now| !now.blob_key.is_empty());
+    if !kept {
+        store::pages::delete_render(pool, &row).await?;
+        core.blobs.delete(&row.blob_key).await?;
+        return Err(ServiceError::NotFound("document"));
+    }
     evict(core).await?;
     Ok(Ok(drawn))
+}
+
+/// The cached clean page, if there is one (a file evicted meanwhile forgets its row).
+async fn cached_page(
+    core: &Liaison,
+    d: &DocumentRow,
+    page: u32,
+    width: u32,
+) -> Result<Option<Page>> {
+    let pool = core.db.pool();
+    let Some(row) =
+        store::pages::render(pool, &d.org_id, &d.id, i64::from(page), i64::from(width)).await?
+    else {
+        return Ok(None);
+    };
+    match core.blobs.get(&row.blob_key).await {
+        Ok(bytes) => {
+            // Least recently used to the minute: a page read often is not a write each time.
+            let now = core.now_ms();
+            if now - row.used_at >= TOUCH_EVERY_MS {
+                store::pages::touch_render(pool, &row, now).await?;
+            }
+            decode(bytes).await.map(Some)
+        }
+        Err(_) => {
+            store::pages::delete_render(pool, &row).await?;
+            Ok(None)
+        }
+    }
 }
 
 async fn decode(bytes: Bytes) -> Result<Page> {

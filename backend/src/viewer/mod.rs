@@ -1,10 +1,14 @@
 //! The protected viewer's machinery: documents become page images on the server
 //! ([`pool`]: bounded, isolated renderer processes), clean pages are cached per revision,
 //! page and width ([`cache`]), and each guest's watermark is composited onto them per
-//! request ([`layers`] keeps the drawn watermark per view and size). The guest-facing
-//! rules — who may see what, views, audit — are `services::access::pages`.
+//! request ([`layers`] keeps the drawn watermark per view and size). Renders run one at a
+//! time per page and width ([`flight`]); renders and compositing each pass a bounded,
+//! timed queue ([`gate`]). The guest-facing rules — who may see what, views, audit — are
+//! `services::access::pages`.
 
 pub mod cache;
+pub mod flight;
+pub mod gate;
 pub mod layers;
 pub mod pool;
 
@@ -17,6 +21,10 @@ pub struct Viewer {
     /// The most the page cache may hold, in bytes (least recently used pages go first).
     pub cache_bytes: u64,
     pub layers: layers::Layers,
+    /// Renders under way, by page and width or document layout.
+    pub flights: flight::Flights,
+    /// Compositing and encoding a page for a guest: CPU work, one per core at most.
+    pub compose: gate::Gate,
 }
 
 impl Viewer {
@@ -24,10 +32,13 @@ impl Viewer {
     pub const DEFAULT_CACHE_BYTES: u64 = 512 << 20;
 
     pub fn new(pool: RenderPool, cache_bytes: u64) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             pool,
             cache_bytes,
             layers: layers::Layers::new(layers::Layers::DEFAULT_BYTES),
+            flights: flight::Flights::default(),
+            compose: gate::Gate::new(cores, cores * 64, std::time::Duration::from_secs(10)),
         }
     }
 

@@ -1,7 +1,10 @@
 //! The bounded pool of page renderers. Each job runs in its own `liaison-render` process
-//! (`backend/render`), which limits its own address space and CPU time; the pool adds a
-//! wall-clock limit and at most `workers` processes at once, so a flood of renders queues
+//! (`backend/render`), which limits its own address space, CPU time, open files and file
+//! writes; the pool adds a wall-clock limit and a [`Gate`]: at most `workers` processes at
+//! once and a bounded, timed queue behind them, so a flood of renders is refused as busy
 //! instead of starving the server, and a hostile file ends its process, never the server.
+//! A caller takes its slot ([`RenderPool::enter`]) *before* reading the file it renders,
+//! so waiting requests hold no file in memory.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -9,13 +12,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use render::job::{self, Job, Reply};
+use render::job::{self, Answer, Job, Reply};
 use render::{Page, PageSize, RenderError, Source};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::Semaphore;
+
+use super::gate::{Gate, Slot};
 
 /// The largest stamped file a renderer may answer.
 const STAMPED_MAX: u64 = 256 << 20;
+/// The content types a stamped file may have (a renderer's answer is not trusted).
+const STAMPED_TYPES: [&str; 2] = ["application/pdf", "image/jpeg"];
 
 /// The file name of the renderer.
 pub const BINARY: &str = "liaison-render";
@@ -43,21 +49,49 @@ impl Default for Budget {
 #[derive(Clone, Debug)]
 pub struct RenderPool {
     binary: Option<Arc<PathBuf>>,
-    permits: Arc<Semaphore>,
+    gate: Arc<Gate>,
+    workers: usize,
     budget: Budget,
     /// Processes started, for metrics and for tests proving a path is served from cache.
     started: Arc<AtomicU64>,
 }
 
 impl RenderPool {
+    /// Requests that may wait for a renderer, per renderer.
+    const QUEUE_PER_WORKER: usize = 32;
+    /// The longest a request waits for a renderer.
+    const MAX_WAIT: Duration = Duration::from_secs(20);
+
     /// `binary`: the renderer (see [`locate`]); `None` makes every job fail clearly.
     pub fn new(binary: Option<PathBuf>, workers: usize, budget: Budget) -> Self {
+        let workers = workers.max(1);
         Self {
             binary: binary.map(Arc::new),
-            permits: Arc::new(Semaphore::new(workers.max(1))),
+            gate: Arc::new(Gate::new(
+                workers,
+                workers * Self::QUEUE_PER_WORKER,
+                Self::MAX_WAIT,
+            )),
+            workers,
             budget,
             started: Arc::default(),
         }
+    }
+
+    /// A renderer's slot, to take before reading the file a job needs: busy
+    /// ([`RenderError::Busy`]) when too many requests wait already, or the wait runs out.
+    pub async fn enter(&self) -> Result<Slot, RenderError> {
+        self.gate.enter().await
+    }
+
+    /// How many renderer processes may run at once.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Requests waiting for a renderer now.
+    pub fn waiting(&self) -> usize {
+        self.gate.waiting()
     }
 
     /// How many renderer processes this pool has started.
@@ -70,42 +104,42 @@ impl RenderPool {
     }
 
     /// Each page's size.
-    pub async fn pages(&self, source: Source, file: &[u8]) -> Result<Vec<PageSize>, RenderError> {
-        match self.run(&Job::Pages { source }, file).await? {
-            (Reply::Pages(p), _) => Ok(p),
-            (other, _) => Err(unexpected(&other)),
+    pub async fn pages(
+        &self,
+        slot: Slot,
+        source: Source,
+        file: &[u8],
+    ) -> Result<Vec<PageSize>, RenderError> {
+        match self.run(slot, &Job::Pages { source }, file).await?.reply {
+            Reply::Pages(p) => Ok(p),
+            other => Err(unexpected(&other)),
         }
     }
 
     /// Page `page` (from 0) drawn `width` pixels wide.
     pub async fn render(
         &self,
+        slot: Slot,
         source: Source,
         file: &[u8],
         page: u32,
         width: u32,
     ) -> Result<Page, RenderError> {
-        match self
-            .run(
-                &Job::Render {
-                    source,
-                    page,
-                    width,
-                },
-                file,
-            )
-            .await?
-        {
-            (Reply::Page { .. }, Some(p)) => Ok(p),
-            (other, _) => Err(unexpected(&other)),
-        }
+        let job = Job::Render {
+            source,
+            page,
+            width,
+        };
+        let answer = self.run(slot, &job, file).await?;
+        let reply = answer.reply.clone();
+        answer.into_page().ok_or_else(|| unexpected(&reply))
     }
 
     /// The view ids marked on a picture.
-    pub async fn trace(&self, picture: &[u8]) -> Result<Vec<String>, RenderError> {
-        match self.run(&Job::Trace, picture).await? {
-            (Reply::Traced(ids), _) => Ok(ids),
-            (other, _) => Err(unexpected(&other)),
+    pub async fn trace(&self, slot: Slot, picture: &[u8]) -> Result<Vec<String>, RenderError> {
+        match self.run(slot, &Job::Trace, picture).await?.reply {
+            Reply::Traced(ids) => Ok(ids),
+            other => Err(unexpected(&other)),
         }
     }
 
@@ -113,6 +147,7 @@ impl RenderPool {
     /// a PDF or a text file) or a JPEG (from a picture).
     pub async fn stamp(
         &self,
+        slot: Slot,
         source: Source,
         file: &[u8],
         stamp: &render::stamp::Stamp,
@@ -125,33 +160,35 @@ impl RenderPool {
             opacity: (stamp.opacity * 100.0).round().clamp(0.0, 100.0) as u8,
             density,
         };
-        match job::read_file_reply(self.exchange(&job, file).await?)? {
-            (Reply::File { content_type }, bytes) => Ok((content_type, bytes)),
-            (Reply::Failed(e), _) => Err(e),
-            (other, _) => Err(unexpected(&other)),
+        match self.run(slot, &job, file).await? {
+            Answer {
+                reply: Reply::File { content_type },
+                body,
+            } if STAMPED_TYPES.contains(&content_type.as_str()) => Ok((content_type, body)),
+            other => Err(unexpected(&other.reply)),
         }
     }
 
-    async fn run(&self, job: &Job, file: &[u8]) -> Result<(Reply, Option<Page>), RenderError> {
-        match job::read_reply(self.exchange(job, file).await?)? {
-            (Reply::Failed(e), _) => Err(e),
+    /// Runs `job` on `file` in a renderer process: its answer, or why it failed.
+    async fn run(&self, slot: Slot, job: &Job, file: &[u8]) -> Result<Answer, RenderError> {
+        match Answer::read(self.exchange(slot, job, file).await?)? {
+            Answer {
+                reply: Reply::Failed(e),
+                ..
+            } => Err(e),
             done => Ok(done),
         }
     }
 
-    /// Runs one renderer process on `job` and `file`: what it wrote, once it succeeded.
-    async fn exchange(&self, job: &Job, file: &[u8]) -> Result<Vec<u8>, RenderError> {
+    /// Runs one renderer process on `job` and `file` in `_slot`: what it wrote, once it
+    /// succeeded.
+    async fn exchange(&self, _slot: Slot, job: &Job, file: &[u8]) -> Result<Vec<u8>, RenderError> {
         let binary = self.binary.as_ref().ok_or_else(|| {
             RenderError::Worker(format!(
                 "{BINARY} was not found beside the server (set LIAISON_RENDER_BIN)"
             ))
         })?;
         let input = job::frame(job, file)?;
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| RenderError::Worker("the renderer pool is closed".into()))?;
         self.started.fetch_add(1, Ordering::Relaxed);
         let mut child = tokio::process::Command::new(binary.as_path())
             .arg("--memory-mib")
@@ -159,6 +196,7 @@ impl RenderPool {
             .arg("--cpu-seconds")
             .arg(self.budget.cpu_seconds.to_string())
             .env_clear()
+            .current_dir("/")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -194,9 +232,11 @@ impl RenderPool {
             let status = child.wait().await;
             (out, status)
         };
+        // Past the wall-clock limit with CPU time to spare, the renderer was starved or
+        // stuck, not the file's fault: busy (its CPU limit is what a hostile file meets).
         let (out, status) = tokio::time::timeout(self.budget.wall, work)
             .await
-            .map_err(|_| RenderError::Budget("time".into()))?;
+            .map_err(|_| RenderError::Busy)?;
         let out = out.map_err(|e| RenderError::Worker(format!("reading the renderer: {e}")))?;
         let status = status.map_err(|e| RenderError::Worker(format!("the renderer: {e}")))?;
         if out.len() as u64 > cap {

@@ -2,7 +2,7 @@
 //! may write, the 15-minute edit window and moderation, the audit trail, the per-share cap
 //! under concurrency, the owner's digest and the live announcement of every change.
 
-use crate::common::{local_mail, org_admin as org, Harness};
+use crate::common::{guest_session, invited_guest, local_mail, org_admin as org, Harness};
 use backend::actor::{Guest, RequestMeta, Staff};
 use backend::domain::{Permission, Role, ShareSettings};
 use backend::revocation::{DocumentEvent, DocumentRef, Heard, HeardDocument, Interest, Topic};
@@ -12,7 +12,7 @@ use backend::services::comments::{
     MAX_GUEST_COMMENTS,
 };
 use backend::services::presence::{self, Present};
-use backend::services::shares::{self, Expiry, NewShare, Recipient, SharedItem};
+use backend::services::shares;
 use backend::services::{access, audit_log, policy, ServiceError};
 use secrecy::ExposeSecret;
 
@@ -44,55 +44,11 @@ async fn guest(
     name: &str,
     permission: Permission,
 ) -> (String, Guest) {
-    let email = format!("{}@counsel.example", name.to_lowercase());
-    let created = shares::create(
-        &h.core,
-        who,
-        NewShare {
-            item: SharedItem::Document(doc.into()),
-            recipients: vec![Recipient {
-                name: name.into(),
-                email,
-            }],
-            expiry: Expiry::Days(7),
-            settings: ShareSettings {
-                permission,
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        &meta(),
-    )
-    .await
-    .unwrap()
-    .remove(0);
-    let token = created
-        .url
-        .expose_secret()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let id = created.share.id;
-    (id, session(h, &token).await)
-}
-
-/// A new portal session of the link `token`.
-async fn session(h: &Harness, token: &str) -> Guest {
-    let s = access::open(
-        &h.core,
-        access::OpenRequest {
-            token: token.to_owned(),
-            device: access::new_device_id(),
-            ..Default::default()
-        },
-        &meta(),
-    )
-    .await
-    .unwrap();
-    access::authenticate(&h.core, &s.access_token, &meta())
-        .await
-        .unwrap()
+    let settings = ShareSettings {
+        permission,
+        ..Default::default()
+    };
+    invited_guest(h, who, doc, name, settings).await
 }
 
 fn thread(doc: &str, body: &str) -> NewComment {
@@ -416,7 +372,7 @@ async fn authors_change_their_own_for_fifteen_minutes_and_admins_moderate(h: Har
         let link = shares::copy_link(&h.core, &admin, &jane_share, &meta())
             .await
             .unwrap();
-        session(&h, link.expose_secret().rsplit('/').next().unwrap()).await
+        guest_session(&h, link.expose_secret().rsplit('/').next().unwrap()).await
     };
     assert!(matches!(
         comments::edit_as_guest(&h.core, &token_holder, &c.id, "hijack", &meta()).await,

@@ -6,11 +6,9 @@
 use backend::actor::{Guest, RequestMeta, Staff};
 use backend::domain::ShareSettings;
 use backend::services::access::{self, Purpose};
-use backend::services::shares::{self, Expiry, NewShare, Recipient, SharedItem};
 use backend::services::{documents, leaks, ServiceError};
-use secrecy::ExposeSecret;
 
-use crate::common::{org_admin, Harness};
+use crate::common::{invited_guest, org_admin, Harness};
 
 both_engines!(
     pages_are_drawn_cached_and_watermarked_for_their_view_only,
@@ -37,47 +35,9 @@ async fn pdf_document(h: &Harness, who: &Staff, pages: usize) -> String {
     .id
 }
 
-/// A share of `doc` with `settings`, opened: its guest's session.
+/// A share of `doc` for Jane with `settings`, opened: her session.
 async fn guest(h: &Harness, who: &Staff, doc: &str, settings: ShareSettings) -> Guest {
-    let created = shares::create(
-        &h.core,
-        who,
-        NewShare {
-            item: SharedItem::Document(doc.into()),
-            recipients: vec![Recipient {
-                name: "Jane Counsel".into(),
-                email: "jane@counsel.example".into(),
-            }],
-            expiry: Expiry::Days(7),
-            settings,
-            ..Default::default()
-        },
-        &meta(),
-    )
-    .await
-    .unwrap()
-    .remove(0);
-    let token = created
-        .url
-        .expose_secret()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let s = access::open(
-        &h.core,
-        access::OpenRequest {
-            token,
-            device: access::new_device_id(),
-            ..Default::default()
-        },
-        &meta(),
-    )
-    .await
-    .unwrap();
-    access::authenticate(&h.core, &s.access_token, &meta())
-        .await
-        .unwrap()
+    invited_guest(h, who, doc, "Jane", settings).await.1
 }
 
 fn decode(jpeg: &[u8]) -> image::RgbImage {
@@ -97,7 +57,11 @@ async fn pages_are_drawn_cached_and_watermarked_for_their_view_only(h: Harness) 
         .unwrap();
     assert_eq!(view.pages.len(), 3);
     assert_eq!((view.pages[0].width, view.pages[0].height), (612.0, 792.0));
-    assert!(view.watermarked);
+    let line = view.watermark.as_deref().expect("a watermark line");
+    assert!(
+        line.contains(&jane.recipient_email) && line.contains(&jane.share_id),
+        "{line}"
+    );
 
     let started = h.core.viewer.pool.started();
     let page = access::page_image(&h.core, &jane, &doc, &view.view, 1, 1200, &meta())
@@ -278,5 +242,8 @@ async fn downloads_are_stamped_and_a_leaked_page_names_its_view(h: Harness) {
     .fetch_one(h.core.db.pool())
     .await
     .unwrap();
-    assert_eq!(traced, 2);
+    assert_eq!(
+        traced, 3,
+        "the two traces and the picture that could not be read"
+    );
 }

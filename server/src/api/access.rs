@@ -156,15 +156,8 @@ async fn events(
     let revoked = access::until_ended(state.core.clone(), stream);
     let ttl = state.core.settings.portal_session_ttl.unsigned_abs();
     let end = async move {
-        use access::StreamEnd;
-        use backend::domain::Denial;
         tokio::select! {
-            end = revoked => match end {
-                StreamEnd::Revoked => ("revoked", Denial::Revoked.message()),
-                StreamEnd::Expired => ("expired", Denial::Expired.message()),
-                StreamEnd::NotAllowed => ("not_allowed", "This session no longer has access to the share; reload the page."),
-                StreamEnd::Unchecked => ("unavailable", "The share could not be checked; reload the page."),
-            },
+            end = revoked => (end.kind(), end.message()),
             () = tokio::time::sleep(ttl) => ("expired", "The portal session has ended; renew it to continue."),
         }
     };

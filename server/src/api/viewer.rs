@@ -1,6 +1,6 @@
 //! The protected viewer over the portal API (`/api/portal`):
 //! - `POST /items/{id}/views`: opens a document as pages → 201 `{"view", "pages": [{"width",
-//!   "height"}] (points), "watermarked"}`; a file that cannot be shown is a 422 saying why;
+//!   "height"}] (points), "watermark"}` (the line baked into every page, or null); a file that cannot be shown is a 422 saying why;
 //! - `GET /items/{id}/pages/{n}?view=…&w=…`: page `n` (from 1) of that view as a JPEG about
 //!   `w` pixels wide (600–2000; the browser asks for its width times its pixel ratio), the
 //!   watermark baked in. `<img>` sends the portal cookie, so no header is needed.
@@ -11,11 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use backend::services::access::{self, PageView};
+use backend::services::ServiceError;
 use serde::Deserialize;
 
 use crate::downloads::{lock_down, Disposition};
 use crate::error::{invalid, ApiResult};
-use crate::extract::{Meta, PortalGuest};
+use crate::extract::{Meta, PortalGuest, StreamingGuest};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -41,10 +42,12 @@ struct PageQuery {
     w: Option<u32>,
 }
 
+/// A page is a stream of the share's (one of its slots on this node, which bounds the
+/// renders one share can have under way): revoked or no longer admitted while it is drawn
+/// or waits to be, it is refused, not served.
 async fn page_image(
     State(state): State<AppState>,
-    PortalGuest(guest, _): PortalGuest,
-    Meta(meta): Meta,
+    StreamingGuest(stream): StreamingGuest,
     Path((id, page)): Path<(String, String)>,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
@@ -52,7 +55,9 @@ async fn page_image(
     let page: u32 = page
         .parse()
         .map_err(|_| invalid("page", "pages are numbered from 1"))?;
-    let jpeg = access::page_image(
+    let (guest, meta) = (stream.guest.clone(), stream.meta.clone());
+    let ended = access::until_ended(state.core.clone(), stream);
+    let drawn = access::page_image(
         &state.core,
         &guest,
         &id,
@@ -60,8 +65,11 @@ async fn page_image(
         page,
         q.w.unwrap_or(1200),
         &meta,
-    )
-    .await?;
+    );
+    let jpeg = tokio::select! {
+        jpeg = drawn => jpeg?,
+        end = ended => return Err(ServiceError::InvalidPortalToken(end.message().into()).into()),
+    };
     let mut resp = jpeg.into_response();
     let h = resp.headers_mut();
     lock_down(

@@ -97,6 +97,7 @@ impl Node {
         .with_limits(crate::rate_limit::Limits {
             guest_per_minute: 10_000_000,
             sign_in_per_minute: 10_000_000,
+            viewer_per_minute: 10_000_000,
         });
         let app = crate::router::build(state);
         tokio::spawn(async move {

@@ -104,30 +104,27 @@ pub fn ImportRecordsPage() -> impl IntoView {
             .map(|u| u.csrf)
             .unwrap_or_default()
     };
+    // A file the browser could not read (moved or changed since it was chosen).
+    let unreadable = RwSignal::new(None::<String>);
     let on_file = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let file = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .and_then(|i| i.files())
-                .and_then(|f| f.get(0));
-            if let Some(file) = file {
-                leptos::task::spawn_local(async move {
-                    if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        let text = text.as_string().unwrap_or_default();
+        if let Some(file) = crate::picked_file::from_event(&ev) {
+            unreadable.set(None);
+            leptos::task::spawn_local(async move {
+                match crate::picked_file::text(&file).await {
+                    Ok(text) => {
                         set_csv.set(text.clone());
                         read.dispatch(CheckImport {
                             csv: text,
                             mapping: String::new(),
                         });
                     }
-                });
-            }
+                    Err(e) => unreadable.set(Some(e)),
+                }
+            });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
+        let _ = (ev, unreadable);
     };
     let set_choice = move |i: usize, f: Box<dyn FnOnce(&mut ColumnChoice)>| {
         choices.update(|c| {
@@ -162,6 +159,7 @@ pub fn ImportRecordsPage() -> impl IntoView {
                 "Read the columns"
             </button>
         </section>
+        {move || unreadable.get().map(|e| view! { <p class="error" role="alert" data-testid="import-error">{e}</p> })}
         {move || error().map(|e| view! { <p class="error" role="alert" data-testid="import-error">{crate::error_text(&e)}</p> })}
         <Show when=move || !choices.with(Vec::is_empty)>
             <section class="panel form-grid" data-testid="import-mapping">

@@ -94,8 +94,7 @@ pub(super) fn SecretForm(
                 .unwrap_or_default();
             let file = file_input
                 .get_untracked()
-                .and_then(|i| i.files())
-                .and_then(|f| f.get(0));
+                .and_then(|i| crate::picked_file::from_input(&i));
             leptos::task::spawn_local(async move {
                 match browser::create(form, file, csrf, set_busy).await {
                     Ok(m) => {
@@ -325,7 +324,7 @@ mod browser {
             }
             envelope(
                 &file.name(),
-                &client::file_bytes(&file).await.map_err(here)?,
+                &crate::picked_file::bytes(&file).await.map_err(here)?,
                 client::FILE_PADDING,
             )
         } else {

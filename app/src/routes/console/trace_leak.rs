@@ -17,31 +17,28 @@ pub fn TraceLeakPage() -> impl IntoView {
             .map(|u| u.csrf)
             .unwrap_or_default()
     };
+    // A picture the browser could not read (moved or changed since it was chosen).
+    let unreadable = RwSignal::new(None::<String>);
     let on_file = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        {
+        if let Some(file) = crate::picked_file::from_event(&ev) {
             use base64::Engine;
-            use wasm_bindgen::JsCast;
-            let file = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .and_then(|i| i.files())
-                .and_then(|f| f.get(0));
-            if let Some(file) = file {
-                reading.set(true);
-                let csrf = csrf();
-                leptos::task::spawn_local(async move {
-                    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await;
-                    reading.set(false);
-                    if let Ok(buffer) = buffer {
-                        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            reading.set(true);
+            unreadable.set(None);
+            let csrf = csrf();
+            leptos::task::spawn_local(async move {
+                let read = crate::picked_file::bytes(&file).await;
+                reading.set(false);
+                match read {
+                    Ok(bytes) => {
                         trace.dispatch(TraceLeak {
                             csrf,
                             picture: base64::engine::general_purpose::STANDARD.encode(bytes),
                         });
                     }
-                });
-            }
+                    Err(e) => unreadable.set(Some(e)),
+                }
+            });
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (ev, csrf, reading);
@@ -58,6 +55,7 @@ pub fn TraceLeakPage() -> impl IntoView {
         {move || (reading.get() || trace.pending().get()).then(|| view! {
             <p class="loading" role="status">"Looking for marks…"</p>
         })}
+        {move || unreadable.get().map(|e| view! { <p class="error" role="alert" data-testid="trace-error">{e}</p> })}
         {move || trace.value().get().map(|r| match r {
             Err(e) => view! { <p class="error" role="alert" data-testid="trace-error">{crate::error_text(&e)}</p> }.into_any(),
             Ok(views) if views.is_empty() => view! {

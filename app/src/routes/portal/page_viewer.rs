@@ -3,6 +3,9 @@
 //! the browser (the view fixes the watermark's time and is audited); its pages load as the
 //! guest scrolls (`loading="lazy"`, laid out ahead from their sizes), at the width the
 //! screen needs (its pixel ratio and the zoom), never more than the server's 2,000 pixels.
+//! Below the pages, the line baked into them. Where the share allows printing, "Print" loads
+//! every page first (a lazy one not yet loaded would print blank), then opens the browser's
+//! print dialog; the print stylesheet puts one page image on each sheet.
 
 use leptos::prelude::*;
 
@@ -12,9 +15,28 @@ use crate::server_fns::portal::OpenPageView;
 const ZOOMS: [u32; 5] = [75, 100, 125, 150, 200];
 
 #[component]
-pub fn PageViewer(item_id: String, title: String) -> impl IntoView {
+pub fn PageViewer(item_id: String, title: String, allow_print: bool) -> impl IntoView {
     let open = ServerAction::<OpenPageView>::new();
     let zoom = RwSignal::new(1usize);
+    let pages_el = NodeRef::<leptos::html::Div>::new();
+    // Printing: set while the pages load for it; `ready` counts the loaded ones, re-read
+    // whenever a page image finishes (`loads` ticks).
+    let printing = RwSignal::new(false);
+    let loads = RwSignal::new(0u32);
+    let ready = RwSignal::new(0usize);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        loads.track();
+        if !printing.get() {
+            return;
+        }
+        let (done, total) = pages_el.get().map(|el| loaded_pages(&el)).unwrap_or((0, 1));
+        ready.set(done);
+        if done == total {
+            printing.set(false);
+            let _ = window().print();
+        }
+    });
     // The column's width in device pixels, read in the browser (the server never runs it).
     let base_px = RwSignal::new(1200u32);
     let id = item_id.clone();
@@ -42,6 +64,14 @@ pub fn PageViewer(item_id: String, title: String) -> impl IntoView {
                 <span class="muted small" aria-live="polite" data-testid="zoom">{move || format!("{} %", ZOOMS[zoom.get()])}</span>
                 <button type="button" class="btn" aria-label="Zoom in" disabled=move || zoom.get() + 1 == ZOOMS.len() on:click=move |_| step(1)>"+"</button>
                 <button type="button" class="btn" on:click=move |_| zoom.set(1)>"Fit width"</button>
+                {allow_print.then(|| view! {
+                    <button type="button" class="btn" data-testid="print" disabled=move || printing.get() || !matches!(open.value().get(), Some(Ok(_)))
+                        on:click=move |_| printing.set(true)>"Print"</button>
+                    <span class="muted small" aria-live="polite" data-testid="print-progress">{move || printing.get().then(|| {
+                        let total = open.value().with(|v| v.as_ref().and_then(|v| v.as_ref().ok()).map_or(0, |v| v.pages.len()));
+                        format!("Preparing pages for printing: {} of {total}", ready.get())
+                    })}</span>
+                })}
             </div>
             {move || match open.value().get() {
                 None => view! { <p class="loading">"Preparing the pages…"</p> }.into_any(),
@@ -50,7 +80,7 @@ pub fn PageViewer(item_id: String, title: String) -> impl IntoView {
                     let total = v.pages.len();
                     let id = id.clone();
                     view! {
-                        <div class="pages" data-watermarked=v.watermarked.to_string()>
+                        <div class="pages" node_ref=pages_el data-watermarked=v.watermark.is_some().to_string()>
                             {v.pages.iter().enumerate().map(|(i, &(w, h))| {
                                 let n = i + 1;
                                 let (id, view_id) = (id.clone(), v.view.clone());
@@ -59,15 +89,36 @@ pub fn PageViewer(item_id: String, title: String) -> impl IntoView {
                                     base_px.get() * ZOOMS[zoom.get()] / 100
                                 );
                                 view! {
-                                    <img class="page" src=src loading="lazy" decoding="async"
+                                    <img class="page" src=src decoding="async"
+                                        loading=move || if printing.get() { "eager" } else { "lazy" }
+                                        on:load=move |_| loads.update(|n| *n += 1)
+                                        on:error=move |_| loads.update(|n| *n += 1)
                                         width=w.round() as u32 height=h.round() as u32
                                         alt=format!("Page {n} of {total}") data-testid="page"/>
                                 }
                             }).collect_view()}
                         </div>
+                        {v.watermark.clone().map(|w| view! {
+                            <p class="muted small" data-testid="watermark">"Every page is marked for you: "{w}</p>
+                        })}
                     }.into_any()
                 }
             }}
         </div>
     }
+}
+
+/// How many of the page images in `pages` are loaded and drawable, of how many (a page
+/// that failed to load holds the print back: better no printout than one with a blank).
+#[cfg(feature = "hydrate")]
+fn loaded_pages(pages: &web_sys::HtmlDivElement) -> (usize, usize) {
+    use wasm_bindgen::JsCast;
+    let images = pages.children();
+    let total = images.length() as usize;
+    let done = (0..images.length())
+        .filter_map(|i| images.item(i))
+        .filter_map(|e| e.dyn_into::<web_sys::HtmlImageElement>().ok())
+        .filter(|img| img.complete() && img.natural_width() > 0)
+        .count();
+    (done, total)
 }

@@ -87,7 +87,7 @@ fn portal_view(portal: PortalView, signed_out: Option<&'static str>) -> AnyView 
                 <h1 data-testid="portal-closed">{message}</h1>
             </main></GuestFrame>
         }.into_any(),
-        PortalView::Open { share_id: _, brand, recipient_name, watermark, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, record, items } => view! {
+        PortalView::Open { share_id: _, brand, recipient_name, tlp, instructions, allow_download, allow_print, can_respond, can_attach, responses, record, items } => view! {
             <GuestFrame brand title="Shared content"><main class="portal">
             <header class="portal-head">
                 <span class="tlp" data-testid="tlp">{tlp}</span>
@@ -102,7 +102,7 @@ fn portal_view(portal: PortalView, signed_out: Option<&'static str>) -> AnyView 
             <div class=if allow_print { "portal-body" } else { "portal-body no-print" }>
                 {(!allow_print).then(|| view! { <p class="print-blocked">"Printing is not allowed for this content."</p> })}
                 {record.map(|record| view! { <super::record_view::SharedRecord record=*record allow_download/> })}
-                {items.into_iter().map(|i| view! { <Item item=i watermark=watermark.clone() allow_download can_comment=can_respond/> }).collect_view()}
+                {items.into_iter().map(|i| view! { <Item item=i allow_download allow_print can_comment=can_respond/> }).collect_view()}
             </div>
             {can_respond.then(|| view! { <Respond can_attach responses/> })}
             </main></GuestFrame>
@@ -147,8 +147,8 @@ fn Respond(can_attach: bool, responses: Vec<(String, String, String)>) -> impl I
 #[component]
 fn Item(
     item: PortalItemView,
-    watermark: Option<String>,
     allow_download: bool,
+    allow_print: bool,
     can_comment: bool,
 ) -> impl IntoView {
     // The item's comments, kept live; shown where the guest may write or has something
@@ -173,10 +173,7 @@ fn Item(
                 <p class="notice-warn" role="note" data-testid="revised">"This document has been revised since it was shared with you — ask the sender for a new share."</p>
             })}
             <div class="viewer">
-                <PageViewer item_id=item.id.clone() title=item.title.clone()/>
-                {watermark.map(|w| view! {
-                    <p class="muted small" data-testid="watermark">"Every page is marked for you: "{w}</p>
-                })}
+                <PageViewer item_id=item.id.clone() title=item.title.clone() allow_print/>
             </div>
             {allow_download.then(|| view! {
                 <p><a class="btn" href=format!("/api/portal/items/{}/content?download=1", item.id) rel="external" data-testid="download">"Download"</a></p>

@@ -45,15 +45,6 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
     let brand = access::brand_for_guest(&ctx.core, &guest)
         .await
         .map_err(fail)?;
-    let watermark = o.watermark.then(|| {
-        format!(
-            "{} · {} · {} · {}",
-            o.recipient_name,
-            o.recipient_email,
-            backend::services::rfc3339(ctx.core.now()),
-            o.share_id
-        )
-    });
     let responses = backend::services::responses::mine(&ctx.core, &guest)
         .await
         .map_err(fail)?
@@ -99,7 +90,6 @@ pub async fn load_portal() -> Result<PortalView, AppError> {
         can_attach: o.permission >= backend::domain::Permission::Edit,
         responses,
         recipient_name: o.recipient_name,
-        watermark,
         tlp: o.tlp,
         instructions: o.instructions,
         allow_download: o.allow_download,

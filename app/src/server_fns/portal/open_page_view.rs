@@ -18,6 +18,6 @@ pub async fn open_page_view(item_id: String) -> Result<PageViewInfo, AppError> {
     Ok(PageViewInfo {
         view: v.view,
         pages: v.pages.iter().map(|p| (p.width, p.height)).collect(),
-        watermarked: v.watermarked,
+        watermark: v.watermark,
     })
 }

@@ -31,8 +31,9 @@ pub struct PageView {
     /// The view: page requests name it, and every page's marks carry it.
     pub view: String,
     pub pages: Vec<PageBox>,
-    /// The share bakes a watermark into every page.
-    pub watermarked: bool,
+    /// The line baked into every page (recipient, email, time of opening, share, marking),
+    /// where the share has a watermark.
+    pub watermark: Option<String>,
 }
 
 fn new_view_id() -> String {
@@ -95,6 +96,7 @@ pub(super) async fn stamped(
 ) -> Result<(String, String, Bytes, String)> {
     let source = cache::source_of(d)?;
     let view = new_view(core, guest, share, d).await?;
+    let slot = core.viewer.pool.enter().await.map_err(cache::refused)?;
     let file = core.blobs.get(&d.blob_key).await?;
     let stamp = render::stamp::Stamp {
         text: view.watermark.clone(),
@@ -102,7 +104,12 @@ pub(super) async fn stamped(
         opacity: view.opacity as f32 / 100.0,
     };
     let density = u8::try_from(view.density).unwrap_or(u8::MAX);
-    let (content_type, bytes) = match core.viewer.pool.stamp(source, &file, &stamp, density).await {
+    let (content_type, bytes) = match core
+        .viewer
+        .pool
+        .stamp(slot, source, &file, &stamp, density)
+        .await
+    {
         Ok(done) => done,
         Err(e) => return Err(render_failed(core, guest, d, e, meta).await),
     };
@@ -118,7 +125,9 @@ pub(super) async fn stamped(
 }
 
 /// Opens document `item_id` of the guest's share in the viewer: its pages' sizes (a file
-/// that cannot be shown is refused, saying why), a new view, audited as `item.viewed`.
+/// that cannot be shown is refused, saying why) and the session's view of it (made at its
+/// first opening, which fixes the watermark's time; a reload reuses it), audited as
+/// `item.viewed` each time.
 #[tracing::instrument(skip_all)]
 pub async fn open_view(
     core: &Liaison,
@@ -131,7 +140,14 @@ pub async fn open_view(
         Ok(sizes) => sizes,
         Err(e) => return Err(render_failed(core, guest, &d, e, meta).await),
     };
-    let view = new_view(core, guest, &share, &d).await?;
+    let pool = core.db.pool();
+    let view =
+        match store::pages::session_view(pool, &guest.org_id, &share.id, &d.id, &guest.session_id)
+            .await?
+        {
+            Some(v) => v,
+            None => new_view(core, guest, &share, &d).await?,
+        };
     audit::record_alone(
         &core.db,
         NewEvent {
@@ -142,12 +158,12 @@ pub async fn open_view(
             item_id: Some(&d.id),
             details: json!({ "title": d.title, "view": view.id, "pages": sizes.len() }),
             meta,
-            at_ms: view.created_at,
+            at_ms: core.now_ms(),
         },
     )
     .await?;
     Ok(PageView {
-        view: view.id,
+        view: view.id.clone(),
         pages: sizes
             .iter()
             .map(|s| PageBox {
@@ -155,7 +171,7 @@ pub async fn open_view(
                 height: s.height,
             })
             .collect(),
-        watermarked: share.settings.watermark,
+        watermark: share.settings.watermark.then_some(view.watermark),
     })
 }
 
@@ -187,7 +203,9 @@ pub async fn page_image(
         Ok(p) => p,
         Err(e) => return Err(render_failed(core, guest, &d, e, meta).await),
     };
-    // The share's watermark, drawn once per view and size, composited onto the clean page.
+    // The share's watermark, drawn once per view and size, composited onto the clean page:
+    // CPU work, through the viewer's bounded queue.
+    let _slot = core.viewer.compose.enter().await.map_err(cache::refused)?;
     let layer = match share.settings.watermark {
         true => {
             let wm = Watermark {

@@ -188,6 +188,30 @@ pub enum StreamEnd {
     Unchecked,
 }
 
+impl StreamEnd {
+    /// The event's name on the portal's event stream.
+    pub fn kind(self) -> &'static str {
+        match self {
+            StreamEnd::Revoked => "revoked",
+            StreamEnd::Expired => "expired",
+            StreamEnd::NotAllowed => "not_allowed",
+            StreamEnd::Unchecked => "unavailable",
+        }
+    }
+
+    /// What the guest is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            StreamEnd::Revoked => Denial::Revoked.message(),
+            StreamEnd::Expired => Denial::Expired.message(),
+            StreamEnd::NotAllowed => {
+                "This session no longer has access to the share; reload the page."
+            }
+            StreamEnd::Unchecked => "The share could not be checked; reload the page.",
+        }
+    }
+}
+
 /// Resolves when `stream` must end, and says why: at once when its share is revoked on any
 /// node (heard on the bus); and whenever what admits the share's or the organisation's
 /// guests changed (a browser rejected, a sign-out, a partner or IdP disabled) or the bus

@@ -247,6 +247,14 @@ pub async fn purge(
         }
     }
     tx.commit().await?;
+    if kind == IntelItemKind::Document {
+        // A page drawn while the purge ran may have been stored after the purge read the
+        // cache: swept once more now that the document is gone (`cache::page` drops one
+        // stored later still).
+        let mut sweep = core.db.begin().await?;
+        crate::viewer::cache::forget_family(core, &mut sweep, &who.org_id, &id).await?;
+        sweep.commit().await?;
+    }
     let outcome = Purged {
         shares_revoked: revoked.len(),
         files_deleted: files.len(),

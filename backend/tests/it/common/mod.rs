@@ -200,6 +200,65 @@ pub async fn text_document(h: &Harness, who: &backend::actor::Staff, title: &str
     .id
 }
 
+/// A seven-day invitation to `doc` for `name` (`<name>@counsel.example`) with `settings`,
+/// opened by its guest: the share's id and the guest's portal session.
+pub async fn invited_guest(
+    h: &Harness,
+    who: &backend::actor::Staff,
+    doc: &str,
+    name: &str,
+    settings: backend::domain::ShareSettings,
+) -> (String, backend::actor::Guest) {
+    use backend::services::shares::{self, Expiry, NewShare, Recipient, SharedItem};
+    use secrecy::ExposeSecret;
+    let created = shares::create(
+        &h.core,
+        who,
+        NewShare {
+            item: SharedItem::Document(doc.into()),
+            recipients: vec![Recipient {
+                name: name.into(),
+                email: format!("{}@counsel.example", name.to_lowercase()),
+            }],
+            expiry: Expiry::Days(7),
+            settings,
+            ..Default::default()
+        },
+        &backend::actor::RequestMeta::default(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    let token = created
+        .url
+        .expose_secret()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    (created.share.id, guest_session(h, &token).await)
+}
+
+/// A new portal session of the link `token`, as its guest opens it.
+pub async fn guest_session(h: &Harness, token: &str) -> backend::actor::Guest {
+    use backend::services::access;
+    let meta = backend::actor::RequestMeta::default();
+    let s = access::open(
+        &h.core,
+        access::OpenRequest {
+            token: token.to_owned(),
+            device: access::new_device_id(),
+            ..Default::default()
+        },
+        &meta,
+    )
+    .await
+    .unwrap();
+    access::authenticate(&h.core, &s.access_token, &meta)
+        .await
+        .unwrap()
+}
+
 /// The eight-digit verification code a mail's text carries.
 pub fn mailed_code(mail: &str) -> String {
     mail.lines()
