@@ -171,6 +171,39 @@ pub fn portal_jwt(
 /// stream slots on this node.
 pub struct StreamingGuest(pub access::GuestStream);
 
+/// A [`PortalGuest`] watched for the length of a request that may wait (a page image drawn
+/// by a renderer): the bus subscription of [`StreamingGuest`], taken before the session was
+/// checked, without a stream slot (a page is one response, bounded by the viewer's queues).
+pub struct WatchedGuest(pub access::GuestStream);
+
+/// The session of the request, with a bus subscription taken before it was checked.
+async fn watched(parts: &mut Parts, state: &AppState) -> Result<access::GuestStream, ApiError> {
+    let subscription = state.core.revocations.subscribe();
+    let Meta(meta) = Meta::from_request_parts(parts, &()).await?;
+    let (jwt, _) = portal_jwt(&parts.headers, state, &meta)?;
+    let guest = access::authenticate(&state.core, &jwt, &meta).await?;
+    Ok(access::GuestStream {
+        guest,
+        jwt,
+        meta,
+        subscription,
+    })
+}
+
+impl<S> FromRequestParts<S> for WatchedGuest
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        watched(parts, &AppState::from_ref(state))
+            .await
+            .map(WatchedGuest)
+    }
+}
+
 impl<S> FromRequestParts<S> for StreamingGuest
 where
     AppState: FromRef<S>,
@@ -179,24 +212,15 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let mut subscription = state.core.revocations.subscribe();
-        let Meta(meta) = Meta::from_request_parts(parts, &()).await?;
-        let (jwt, _) = portal_jwt(&parts.headers, &state, &meta)?;
-        let guest = access::authenticate(&state.core, &jwt, &meta).await?;
-        if !subscription.hold(&guest.share_id) {
+        let mut stream = watched(parts, &AppState::from_ref(state)).await?;
+        if !stream.subscription.hold(&stream.guest.share_id) {
             return Err(ApiError(ServiceError::TooMany {
                 message: "Too many open streams for this share; close another tab or \
                           download first.",
                 retry_after_secs: Some(5),
             }));
         }
-        Ok(StreamingGuest(access::GuestStream {
-            guest,
-            jwt,
-            meta,
-            subscription,
-        }))
+        Ok(StreamingGuest(stream))
     }
 }
 

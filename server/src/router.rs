@@ -14,7 +14,10 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{
+    generate_route_list, generate_route_list_with_exclusions, handle_server_fns_with_context,
+    LeptosRoutes,
+};
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
@@ -64,7 +67,7 @@ pub fn build_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(federation::router())
         // A traced picture (≤ 20 MiB) arrives base64 in the form: a third larger.
         .route(
-            "/api/trace_leak",
+            TRACE_LEAK_PATH,
             post(trace_leak).layer(axum::extract::DefaultBodyLimit::max(
                 backend::services::leaks::MAX_PICTURE_BYTES / 3 * 4 + 64 * 1024,
             )),
@@ -207,7 +210,15 @@ pub fn app_routes() -> &'static [(app::Bundle, Vec<leptos_axum::AxumRouteListing
         std::sync::OnceLock::new();
     ROUTES.get_or_init(|| {
         [
-            (app::Bundle::Console, generate_route_list(app::ConsoleApp)),
+            // "Trace a leak" is served by this router's own route (`trace_leak`), not the
+            // one Leptos would register for the server function at the same path.
+            (
+                app::Bundle::Console,
+                generate_route_list_with_exclusions(
+                    app::ConsoleApp,
+                    Some(vec![TRACE_LEAK_PATH.to_owned()]),
+                ),
+            ),
             (app::Bundle::Landing, generate_route_list(app::LandingApp)),
             (app::Bundle::Secret, generate_route_list(app::SecretApp)),
             (app::Bundle::Portal, generate_route_list(app::PortalApp)),
@@ -238,6 +249,9 @@ async fn pkg_caching(
     }
     resp
 }
+
+/// The console's "Trace a leak" server function (`#[server(endpoint = "trace_leak")]`).
+const TRACE_LEAK_PATH: &str = "/api/trace_leak";
 
 /// "Trace a leak" reads a picture of up to 27 MB: only for a signed-in staff member,
 /// checked from the session before the body is read, never for a stranger (the server

@@ -19,6 +19,17 @@ pub fn to_cache(page: &Page) -> Result<Vec<u8>, RenderError> {
     Ok(out)
 }
 
+/// A cached page's (width, height), from its header alone.
+pub fn cached_size(bytes: &[u8]) -> Result<(u32, u32), RenderError> {
+    let damaged = || RenderError::Worker("a cached page is damaged: no QOI header".into());
+    if bytes.len() < 14 || &bytes[..4] != b"qoif" {
+        return Err(damaged());
+    }
+    let word =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    Ok((word(4), word(8)))
+}
+
 /// A page read back from the cache.
 pub fn from_cache(bytes: &[u8]) -> Result<Page, RenderError> {
     let img = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Qoi)
@@ -56,6 +67,8 @@ mod tests {
         let mut page = Page::blank(640, 480);
         page.rgb[3 * 1000] = 7;
         assert_eq!(from_cache(&to_cache(&page).unwrap()).unwrap(), page);
+        assert_eq!(cached_size(&to_cache(&page).unwrap()).unwrap(), (640, 480));
+        assert!(cached_size(b"qoif").is_err());
         assert!(from_cache(b"not a page").is_err());
         assert!(to_jpeg(&page).unwrap().starts_with(&[0xff, 0xd8]));
     }

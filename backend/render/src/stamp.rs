@@ -230,35 +230,71 @@ fn op_text(ops: &mut Vec<Operation>, x: f32, y: f32, line: &[u8]) {
     ));
 }
 
-/// What a stamped PDF leaves out of its catalogue: files carried inside it (which no stamp
-/// marks), scripts and actions run on opening, and form fields drawn over the pages.
-const UNSTAMPED: [&[u8]; 5] = [b"Names", b"AcroForm", b"OpenAction", b"AA", b"JavaScript"];
+/// What a stamped PDF's catalogue keeps: how its pages are arranged and read, nothing
+/// else — no files carried inside it (which no stamp marks), no scripts or actions run on
+/// opening or from its outline, no forms drawn over the pages, no metadata streams.
+const CATALOGUE_KEPT: [&[u8]; 7] = [
+    b"Type",
+    b"Pages",
+    b"PageLabels",
+    b"PageLayout",
+    b"ViewerPreferences",
+    b"Lang",
+    b"MarkInfo",
+];
+/// What a stamped page keeps: its content, resources and boxes — no annotations (which a
+/// reader draws over the stamp or hides), actions, thumbnails of the unstamped page,
+/// associated files or private application data.
+const PAGE_KEPT: [&[u8]; 12] = [
+    b"Type",
+    b"Parent",
+    b"Resources",
+    b"MediaBox",
+    b"CropBox",
+    b"BleedBox",
+    b"TrimBox",
+    b"ArtBox",
+    b"Contents",
+    b"Rotate",
+    b"UserUnit",
+    b"Group",
+];
 
-/// Removes [`UNSTAMPED`] from the document's catalogue and every page's actions.
+/// Keeps only [`CATALOGUE_KEPT`] in the catalogue and [`PAGE_KEPT`] in every page, then
+/// drops every object nothing refers to any more (it would still be in the file).
 fn strip_unstamped(doc: &mut Document) -> Result<(), RenderError> {
     let root = doc
         .trailer
         .get(b"Root")
         .and_then(Object::as_reference)
         .map_err(pdf_error)?;
-    let catalog = doc.get_dictionary_mut(root).map_err(pdf_error)?;
-    for key in UNSTAMPED {
-        catalog.remove(key);
-    }
+    let keep_only = |d: &mut Dictionary, kept: &[&[u8]]| {
+        let gone: Vec<Vec<u8>> = d
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| !kept.contains(&k.as_slice()))
+            .collect();
+        for k in gone {
+            d.remove(&k);
+        }
+    };
+    keep_only(
+        doc.get_dictionary_mut(root).map_err(pdf_error)?,
+        &CATALOGUE_KEPT,
+    );
     let pages: Vec<ObjectId> = doc.page_iter().collect();
     for page in pages {
         if let Ok(d) = doc.get_dictionary_mut(page) {
-            d.remove(b"AA");
-            d.remove(b"Annots");
+            keep_only(d, &PAGE_KEPT);
         }
     }
-    // What they referred to goes too: an object nothing refers to is still in the file.
+    doc.trailer.remove(b"Info");
     doc.prune_objects();
     Ok(())
 }
 
 /// `input` (a PDF) with the stamp on every page, and without what the stamp would not
-/// cover ([`UNSTAMPED`], page annotations). A password-protected PDF is refused.
+/// cover (see [`CATALOGUE_KEPT`], [`PAGE_KEPT`]). A password-protected PDF is refused.
 pub fn pdf(input: &[u8], s: &Stamp) -> Result<Vec<u8>, RenderError> {
     let options = LoadOptions {
         max_decompressed_size: Some(MAX_STREAM),
@@ -441,6 +477,7 @@ mod tests {
         let catalog = doc.get_dictionary_mut(root).unwrap();
         catalog.set("OpenAction", script);
         catalog.set("AcroForm", dictionary! { "Fields" => Vec::<Object>::new() });
+        catalog.set("Outlines", dictionary! { "A" => script });
         catalog.set(
             "Names",
             dictionary! { "EmbeddedFiles" => dictionary! { "Names" => vec![Object::string_literal("original.pdf"), attached.into()] } },
@@ -466,7 +503,13 @@ mod tests {
             .and_then(Object::as_reference)
             .unwrap();
         let catalog = out.get_dictionary(root).unwrap();
-        for key in UNSTAMPED {
+        for key in [
+            &b"Names"[..],
+            b"AcroForm",
+            b"OpenAction",
+            b"AA",
+            b"Outlines",
+        ] {
             assert!(!catalog.has(key), "{}", String::from_utf8_lossy(key));
         }
         let pages: Vec<u32> = out.get_pages().keys().copied().collect();

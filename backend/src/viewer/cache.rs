@@ -100,6 +100,32 @@ fn render_key(d: &DocumentRow, page: u32, width: u32) -> String {
     format!("org/{}/renders/{}/{page}-{width}.qoi", d.org_id, d.id)
 }
 
+/// A clean page: as the cache holds it (still encoded: the caller decodes it when its turn
+/// to use a core comes), or just drawn.
+#[derive(Debug)]
+pub enum Clean {
+    Cached(Bytes),
+    Drawn(Page),
+}
+
+impl Clean {
+    /// Its (width, height) in pixels.
+    pub fn size(&self) -> std::result::Result<(u32, u32), RenderError> {
+        match self {
+            Clean::Cached(bytes) => encode::cached_size(bytes),
+            Clean::Drawn(p) => Ok((p.width, p.height)),
+        }
+    }
+
+    /// The page's pixels (blocking work for a cached page: call it off the runtime).
+    pub fn into_page(self) -> std::result::Result<Page, RenderError> {
+        match self {
+            Clean::Cached(bytes) => encode::from_cache(&bytes),
+            Clean::Drawn(p) => Ok(p),
+        }
+    }
+}
+
 /// Clean page `page` (from 0) of revision `d`, `width` pixels wide (a
 /// [`super::width_bucket`]): from the cache, or rendered, cached and returned.
 /// `Err(RenderError)` inside: the renderer refused the file (its fault, or over budget).
@@ -108,9 +134,9 @@ pub async fn page(
     d: &DocumentRow,
     page: u32,
     width: u32,
-) -> Result<std::result::Result<Page, RenderError>> {
+) -> Result<std::result::Result<Clean, RenderError>> {
     if let Some(cached) = cached_page(core, d, page, width).await? {
-        return Ok(Ok(cached));
+        return Ok(Ok(Clean::Cached(cached)));
     }
     let source = source_of(d)?;
     let _flight = core
@@ -120,7 +146,7 @@ pub async fn page(
         .await;
     // Drawn meanwhile by the request this one waited for.
     if let Some(cached) = cached_page(core, d, page, width).await? {
-        return Ok(Ok(cached));
+        return Ok(Ok(Clean::Cached(cached)));
     }
     let pool = core.db.pool();
     let now = core.now_ms();
@@ -165,16 +191,16 @@ pub async fn page(
         return Err(ServiceError::NotFound("document"));
     }
     evict(core).await?;
-    Ok(Ok(drawn))
+    Ok(Ok(Clean::Drawn(drawn)))
 }
 
-/// The cached clean page, if there is one (a file evicted meanwhile forgets its row).
+/// The cached clean page's file, if there is one (a file evicted meanwhile forgets its row).
 async fn cached_page(
     core: &Liaison,
     d: &DocumentRow,
     page: u32,
     width: u32,
-) -> Result<Option<Page>> {
+) -> Result<Option<Bytes>> {
     let pool = core.db.pool();
     let Some(row) =
         store::pages::render(pool, &d.org_id, &d.id, i64::from(page), i64::from(width)).await?
@@ -188,20 +214,13 @@ async fn cached_page(
             if now - row.used_at >= TOUCH_EVERY_MS {
                 store::pages::touch_render(pool, &row, now).await?;
             }
-            decode(bytes).await.map(Some)
+            Ok(Some(bytes))
         }
         Err(_) => {
             store::pages::delete_render(pool, &row).await?;
             Ok(None)
         }
     }
-}
-
-async fn decode(bytes: Bytes) -> Result<Page> {
-    tokio::task::spawn_blocking(move || encode::from_cache(&bytes))
-        .await
-        .map_err(ServiceError::internal)?
-        .map_err(refused)
 }
 
 /// Drops the least recently used pages until the cache is within 90 % of its budget.

@@ -38,7 +38,7 @@ impl Viewer {
             cache_bytes,
             layers: layers::Layers::new(layers::Layers::DEFAULT_BYTES),
             flights: flight::Flights::default(),
-            compose: gate::Gate::new(cores, cores * 64, std::time::Duration::from_secs(10)),
+            compose: gate::Gate::new(cores, cores * 16, std::time::Duration::from_secs(10)),
         }
     }
 

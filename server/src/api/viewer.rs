@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::downloads::{lock_down, Disposition};
 use crate::error::{invalid, ApiResult};
-use crate::extract::{Meta, PortalGuest, StreamingGuest};
+use crate::extract::{Meta, PortalGuest, WatchedGuest};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -42,12 +42,13 @@ struct PageQuery {
     w: Option<u32>,
 }
 
-/// A page is a stream of the share's (one of its slots on this node, which bounds the
-/// renders one share can have under way): revoked or no longer admitted while it is drawn
-/// or waits to be, it is refused, not served.
+/// A page revoked or no longer admitted while it is drawn or waits to be is refused, not
+/// served. The work runs as a task of its own, so neither that nor a guest who goes away
+/// cuts it short: a render always finishes caching (or finds its document purged and
+/// cleans up), and the viewer's queues count it until it ends.
 async fn page_image(
     State(state): State<AppState>,
-    StreamingGuest(stream): StreamingGuest,
+    WatchedGuest(stream): WatchedGuest,
     Path((id, page)): Path<(String, String)>,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
@@ -55,20 +56,22 @@ async fn page_image(
     let page: u32 = page
         .parse()
         .map_err(|_| invalid("page", "pages are numbered from 1"))?;
-    let (guest, meta) = (stream.guest.clone(), stream.meta.clone());
-    let ended = access::until_ended(state.core.clone(), stream);
-    let drawn = access::page_image(
-        &state.core,
-        &guest,
-        &id,
-        &q.view,
-        page,
-        q.w.unwrap_or(1200),
-        &meta,
+    let (core, guest, meta) = (
+        state.core.clone(),
+        stream.guest.clone(),
+        stream.meta.clone(),
     );
+    let ended = access::until_ended(state.core.clone(), stream);
+    let drawn = tokio::spawn(async move {
+        let width = q.w.unwrap_or(1200);
+        access::page_image(&core, &guest, &id, &q.view, page, width, &meta).await
+    });
     let jpeg = tokio::select! {
-        jpeg = drawn => jpeg?,
-        end = ended => return Err(ServiceError::InvalidPortalToken(end.message().into()).into()),
+        jpeg = drawn => jpeg.map_err(ServiceError::internal)??,
+        end = ended => return Err(match end {
+            access::StreamEnd::Unchecked => ServiceError::Unavailable(end.message().into()),
+            _ => ServiceError::InvalidPortalToken(end.message().into()),
+        }.into()),
     };
     let mut resp = jpeg.into_response();
     let h = resp.headers_mut();

@@ -4,8 +4,9 @@
 //! guest scrolls (`loading="lazy"`, laid out ahead from their sizes), at the width the
 //! screen needs (its pixel ratio and the zoom), never more than the server's 2,000 pixels.
 //! Below the pages, the line baked into them. Where the share allows printing, "Print" loads
-//! every page first (a lazy one not yet loaded would print blank), then opens the browser's
-//! print dialog; the print stylesheet puts one page image on each sheet.
+//! every page first (a lazy one not yet loaded would print blank), a few at a time and a
+//! page the server was too busy for again, then opens the browser's print dialog; the print
+//! stylesheet puts one page image on each sheet.
 
 use leptos::prelude::*;
 
@@ -13,6 +14,8 @@ use crate::server_fns::portal::OpenPageView;
 
 /// The zoom steps, in percent of the column's width.
 const ZOOMS: [u32; 5] = [75, 100, 125, 150, 200];
+/// Pages asked for at once while loading for print, beyond those loaded.
+const PRINT_AHEAD: usize = 6;
 
 #[component]
 pub fn PageViewer(item_id: String, title: String, allow_print: bool) -> impl IntoView {
@@ -90,9 +93,17 @@ pub fn PageViewer(item_id: String, title: String, allow_print: bool) -> impl Int
                                 );
                                 view! {
                                     <img class="page" src=src decoding="async"
-                                        loading=move || if printing.get() { "eager" } else { "lazy" }
+                                        loading=move || if printing.get() && i < ready.get() + PRINT_AHEAD { "eager" } else { "lazy" }
                                         on:load=move |_| loads.update(|n| *n += 1)
-                                        on:error=move |_| loads.update(|n| *n += 1)
+                                        on:error=move |ev| {
+                                            loads.update(|n| *n += 1);
+                                            #[cfg(feature = "hydrate")]
+                                            if printing.get_untracked() {
+                                                ask_again(&ev);
+                                            }
+                                            #[cfg(not(feature = "hydrate"))]
+                                            let _ = ev;
+                                        }
                                         width=w.round() as u32 height=h.round() as u32
                                         alt=format!("Page {n} of {total}") data-testid="page"/>
                                 }
@@ -121,4 +132,19 @@ fn loaded_pages(pages: &web_sys::HtmlDivElement) -> (usize, usize) {
         .filter(|img| img.complete() && img.natural_width() > 0)
         .count();
     (done, total)
+}
+
+/// Asks for the page image an `error` event came from again, two seconds on (the server
+/// answers "busy" rather than queue without bound; printing waits for every page).
+#[cfg(feature = "hydrate")]
+fn ask_again(ev: &web_sys::Event) {
+    use wasm_bindgen::JsCast;
+    let Some(img) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlImageElement>().ok())
+    else {
+        return;
+    };
+    let src = img.src();
+    set_timeout(move || img.set_src(&src), std::time::Duration::from_secs(2));
 }

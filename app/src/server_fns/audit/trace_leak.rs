@@ -4,8 +4,9 @@ use crate::error::AppError;
 use crate::types::TracedViewRow;
 
 /// Traces a leaked page: `picture` is a screenshot, photo or scan (base64, as the browser
-/// read the file); the answer is the views whose marks are on it (audited).
-#[server]
+/// read the file); the answer is the views whose marks are on it (audited). Served at
+/// `/api/trace_leak` exactly: the router reads its large body for staff only.
+#[server(endpoint = "trace_leak")]
 pub async fn trace_leak(csrf: String, picture: String) -> Result<Vec<TracedViewRow>, AppError> {
     use base64::Engine;
 

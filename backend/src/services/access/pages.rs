@@ -199,13 +199,15 @@ pub async fn page_image(
     if page == 0 || page as usize > pages.len() {
         return Err(ServiceError::NotFound("page"));
     }
-    let mut clean = match cache::page(core, &d, page - 1, width_bucket(width)).await? {
+    let clean = match cache::page(core, &d, page - 1, width_bucket(width)).await? {
         Ok(p) => p,
         Err(e) => return Err(render_failed(core, guest, &d, e, meta).await),
     };
-    // The share's watermark, drawn once per view and size, composited onto the clean page:
-    // CPU work, through the viewer's bounded queue.
-    let _slot = core.viewer.compose.enter().await.map_err(cache::refused)?;
+    // Decoding the cached page, the share's watermark (drawn once per view and size)
+    // composited onto it, the JPEG: CPU work, through the viewer's bounded queue, its slot
+    // held until the work is done.
+    let slot = core.viewer.compose.enter().await.map_err(cache::refused)?;
+    let (w, h) = clean.size().map_err(cache::refused)?;
     let layer = match share.settings.watermark {
         true => {
             let wm = Watermark {
@@ -215,16 +217,18 @@ pub async fn page_image(
                 density: u32::try_from(view.density).unwrap_or(0),
             };
             let layers = &core.viewer.layers;
-            let layer = layers.get(&wm, clean.width, clean.height).await;
+            let layer = layers.get(&wm, w, h).await;
             Some(layer.map_err(cache::refused)?)
         }
         false => None,
     };
     let jpeg = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let mut page = clean.into_page()?;
         if let Some(layer) = layer {
-            render::overlay::apply(&mut clean, &layer)?;
+            render::overlay::apply(&mut page, &layer)?;
         }
-        encode::to_jpeg(&clean)
+        encode::to_jpeg(&page)
     })
     .await
     .map_err(ServiceError::internal)?
