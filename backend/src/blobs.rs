@@ -1,36 +1,199 @@
-//! Document bytes, through `object_store` (a local folder by default; S3-compatible
-//! stores plug in behind the same trait). Keys are built from ids only, never from
+//! Document bytes, attachments, logos and the page cache, through `object_store`: a local
+//! folder by default, or S3-compatible object storage shared by several nodes
+//! (`LIAISON_BLOB_URL=s3://bucket/prefix`). Keys are built from ids only, never from
 //! user-supplied file names, so no upload can traverse paths.
+//!
+//! A remote store that does not answer (after a short, bounded retry) is reported as
+//! [`BlobError::is_unavailable`], which services turn into a 503 that says nothing was
+//! changed; a request is never left waiting minutes on a store that is down.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, PutPayload, WriteMultipart};
+use object_store::prefix::PrefixStore;
+use object_store::{
+    BackoffConfig, ClientOptions, ObjectStore, PutPayload, RetryConfig, WriteMultipart,
+};
 
+/// An operation on the blob store failed.
 #[derive(Debug, thiserror::Error)]
-#[error("blob store: {0}")]
-pub struct BlobError(#[from] object_store::Error);
+#[error("blob store ({location}): {source}")]
+pub struct BlobError {
+    location: Arc<str>,
+    remote: bool,
+    #[source]
+    source: object_store::Error,
+}
+
+impl BlobError {
+    /// The store could not be reached or did not answer in time (a remote store's
+    /// transport or server failure): asking again later may succeed, and nothing was
+    /// changed by this operation.
+    pub fn is_unavailable(&self) -> bool {
+        use object_store::Error as E;
+        self.remote
+            && !matches!(
+                self.source,
+                E::NotFound { .. }
+                    | E::AlreadyExists { .. }
+                    | E::Precondition { .. }
+                    | E::NotModified { .. }
+                    | E::InvalidPath { .. }
+                    | E::NotSupported { .. }
+                    | E::NotImplemented
+                    | E::UnknownConfigurationKey { .. }
+            )
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.source, object_store::Error::NotFound { .. })
+    }
+}
+
+/// `LIAISON_BLOB_URL` could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobConfigError {
+    #[error("LIAISON_BLOB_URL: {0}")]
+    Url(String),
+    #[error("LIAISON_BLOB_URL: cannot open {url}: {source}")]
+    Open {
+        url: String,
+        #[source]
+        source: object_store::Error,
+    },
+    #[error("cannot open the blob folder {path}: {source}")]
+    Folder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How long a remote store is retried before an operation fails as unavailable.
+#[derive(Clone, Copy, Debug)]
+pub struct Patience {
+    /// Retries of one request, in all (transport errors, 5xx, throttling).
+    pub retry_for: Duration,
+    /// Connecting to the store.
+    pub connect: Duration,
+    /// One request, from sending to the last byte of the answer.
+    pub request: Duration,
+}
+
+impl Default for Patience {
+    /// A user's upload or page waits at most ~10 s on a store that is down.
+    fn default() -> Self {
+        Self {
+            retry_for: Duration::from_secs(10),
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(60),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Blobs {
     store: Arc<dyn ObjectStore>,
+    /// Where the blobs live, for errors and the start-up log (never credentials).
+    location: Arc<str>,
+    remote: bool,
 }
 
 impl Blobs {
     /// A local folder (created if missing).
-    pub fn local(root: &Path) -> std::io::Result<Self> {
-        std::fs::create_dir_all(root)?;
-        let store = LocalFileSystem::new_with_prefix(root).map_err(std::io::Error::other)?;
+    pub fn local(root: &Path) -> Result<Self, BlobConfigError> {
+        let folder = |source| BlobConfigError::Folder {
+            path: root.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(root).map_err(folder)?;
+        let store =
+            LocalFileSystem::new_with_prefix(root).map_err(|e| folder(std::io::Error::other(e)))?;
         Ok(Self {
             store: Arc::new(store),
+            location: root.display().to_string().into(),
+            remote: false,
         })
     }
 
-    pub fn from_store(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store }
+    /// The store `url` names: `s3://bucket[/prefix]` (endpoint, region and credentials
+    /// from the `AWS_*` environment, as the AWS tools read them: `AWS_ENDPOINT_URL`,
+    /// `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP`…) or
+    /// `file:///absolute/folder`. Nothing is contacted yet: see [`Blobs::check`].
+    pub fn open(url: &str, patience: Patience) -> Result<Self, BlobConfigError> {
+        let parsed = url::Url::parse(url).map_err(|e| {
+            BlobConfigError::Url(format!(
+                "{e}; expected s3://bucket/prefix or file:///absolute/folder"
+            ))
+        })?;
+        match parsed.scheme() {
+            "file" => {
+                let path = parsed.to_file_path().map_err(|()| {
+                    BlobConfigError::Url("a file:// URL needs an absolute local path".into())
+                })?;
+                Self::local(&path)
+            }
+            "s3" => {
+                let bucket = parsed.host_str().unwrap_or_default();
+                if bucket.is_empty() {
+                    return Err(BlobConfigError::Url("s3:// needs a bucket: s3://bucket/prefix".into()));
+                }
+                if !parsed.username().is_empty() || parsed.password().is_some() {
+                    return Err(BlobConfigError::Url(
+                        "put credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, not in the URL"
+                            .into(),
+                    ));
+                }
+                let prefix = parsed.path().trim_matches('/').to_owned();
+                let location = format!("s3://{bucket}/{prefix}");
+                let s3 = s3_store(bucket, patience)
+                    .map_err(|source| BlobConfigError::Open {
+                        url: location.clone(),
+                        source,
+                    })?;
+                let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+                    Arc::new(s3)
+                } else {
+                    Arc::new(PrefixStore::new(s3, prefix.as_str()))
+                };
+                Ok(Self {
+                    store,
+                    location: location.into(),
+                    remote: true,
+                })
+            }
+            other => Err(BlobConfigError::Url(format!(
+                "unsupported scheme {other}:; expected s3://bucket/prefix or file:///absolute/folder"
+            ))),
+        }
+    }
+
+    /// Where the blobs live (`s3://bucket/prefix` or a folder), without credentials.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Proves the store answers and the credentials may list it (at start, so a wrong
+    /// bucket or key fails the start rather than the first upload).
+    pub async fn check(&self) -> Result<(), BlobError> {
+        self.store
+            .list_with_delimiter(Some(&ObjectPath::from("org")))
+            .await
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    fn error(&self, source: object_store::Error) -> BlobError {
+        BlobError {
+            location: self.location.clone(),
+            remote: self.remote,
+            source,
+        }
     }
 
     pub fn document_key(org_id: &str, document_id: &str) -> String {
@@ -49,27 +212,48 @@ impl Blobs {
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
         self.store
             .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes))
-            .await?;
+            .await
+            .map_err(|e| self.error(e))?;
         Ok(())
     }
 
     /// A blob written piece by piece, so an upload is never held whole in memory (at most
-    /// [`BlobWriter::BUFFER`] per part in flight). Nothing is visible under `key` until
-    /// [`BlobWriter::finish`]; [`BlobWriter::abort`] leaves nothing behind.
+    /// two parts of [`BlobWriter::PART`] in flight). Nothing is visible under `key` until
+    /// [`BlobWriter::finish`]; [`BlobWriter::abort`] leaves nothing behind (on S3, a
+    /// multipart upload whose abort could not reach the store is invisible and is removed
+    /// by the bucket's `AbortIncompleteMultipartUpload` lifecycle rule; see the README).
     pub async fn writer(&self, key: &str) -> Result<BlobWriter, BlobError> {
-        let upload = self.store.put_multipart(&ObjectPath::from(key)).await?;
+        let upload = self
+            .store
+            .put_multipart(&ObjectPath::from(key))
+            .await
+            .map_err(|e| self.error(e))?;
         Ok(BlobWriter {
-            inner: WriteMultipart::new_with_chunk_size(upload, BlobWriter::BUFFER),
+            inner: WriteMultipart::new_with_chunk_size(upload, BlobWriter::PART),
+            blobs: self.clone(),
         })
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, BlobError> {
-        Ok(self
+        let found = self
             .store
             .get(&ObjectPath::from(key))
-            .await?
-            .bytes()
-            .await?)
+            .await
+            .map_err(|e| self.error(e))?;
+        found.bytes().await.map_err(|e| self.error(e))
+    }
+
+    /// The keys under `prefix` (tests and maintenance; a store-wide listing is slow).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
+        use futures::TryStreamExt;
+        let prefix = ObjectPath::from(prefix);
+        let found: Vec<_> = self
+            .store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(found.into_iter().map(|m| m.location.to_string()).collect())
     }
 
     /// Removes a blob. Idempotent: a blob that is already gone counts as removed (cleanup
@@ -77,34 +261,108 @@ impl Blobs {
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
         match self.store.delete(&ObjectPath::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(self.error(e)),
         }
     }
+}
+
+/// An S3 client for `bucket`: our timeouts and retries first, then the `AWS_*` environment
+/// read as `AmazonS3Builder::from_env` reads it (so it adds to them, never replaces them).
+fn s3_store(bucket: &str, patience: Patience) -> Result<AmazonS3, object_store::Error> {
+    let mut s3 = AmazonS3Builder::new()
+        .with_client_options(
+            ClientOptions::new()
+                .with_connect_timeout(patience.connect)
+                .with_timeout(patience.request),
+        )
+        .with_retry(RetryConfig {
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(2),
+                base: 2.0,
+            },
+            max_retries: 10,
+            retry_timeout: patience.retry_for,
+        });
+    for (key, value) in std::env::vars_os() {
+        let (Some(key), Some(value)) = (key.to_str(), value.to_str()) else {
+            continue;
+        };
+        if key.starts_with("AWS_") {
+            if let Ok(key) = key.to_ascii_lowercase().parse::<AmazonS3ConfigKey>() {
+                s3 = s3.with_config(key, value);
+            }
+        }
+    }
+    s3.with_bucket_name(bucket).build()
 }
 
 /// See [`Blobs::writer`].
 pub struct BlobWriter {
     inner: WriteMultipart,
+    blobs: Blobs,
 }
 
 impl BlobWriter {
-    /// Bytes buffered before a part is sent to the store.
-    pub const BUFFER: usize = 1024 * 1024;
+    /// Bytes buffered before a part is sent: S3's smallest part (every part but the last
+    /// must be at least 5 MiB).
+    pub const PART: usize = 5 * 1024 * 1024;
 
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), BlobError> {
         // At most two parts in flight: memory stays bounded whatever the upload's size.
-        self.inner.wait_for_capacity(2).await?;
+        self.inner
+            .wait_for_capacity(2)
+            .await
+            .map_err(|e| self.blobs.error(e))?;
         self.inner.write(bytes);
         Ok(())
     }
 
     pub async fn finish(self) -> Result<(), BlobError> {
-        self.inner.finish().await?;
+        let Self { inner, blobs } = self;
+        inner.finish().await.map_err(|e| blobs.error(e))?;
         Ok(())
     }
 
     pub async fn abort(self) -> Result<(), BlobError> {
-        self.inner.abort().await?;
-        Ok(())
+        let Self { inner, blobs } = self;
+        inner.abort().await.map_err(|e| blobs.error(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Blobs, Patience};
+
+    fn refusal(url: &str) -> String {
+        Blobs::open(url, Patience::default())
+            .err()
+            .unwrap_or_else(|| panic!("{url} was accepted"))
+            .to_string()
+    }
+
+    /// A URL that cannot name a store is refused at start, saying what to write instead;
+    /// credentials are never taken from (or echoed back out of) the URL.
+    #[test]
+    fn a_bad_blob_url_says_what_is_wrong() {
+        assert!(refusal("gs://bucket/x").contains("unsupported scheme gs:"));
+        assert!(refusal("not a url").contains("expected s3://bucket/prefix"));
+        assert!(refusal("s3:///prefix").contains("needs a bucket"));
+        let with_key = refusal("s3://AKIA:secretvalue@bucket/prefix");
+        assert!(with_key.contains("AWS_ACCESS_KEY_ID"), "{with_key}");
+        assert!(!with_key.contains("secretvalue"), "{with_key}");
+        for url in ["gs://b", "s3:///p"] {
+            assert!(refusal(url).starts_with("LIAISON_BLOB_URL: "), "{url}");
+        }
+    }
+
+    #[test]
+    fn s3_and_folder_urls_open_without_contacting_anything() {
+        let s3 = Blobs::open("s3://bucket/deep/prefix/", Patience::default()).unwrap();
+        assert_eq!(s3.location(), "s3://bucket/deep/prefix");
+        let dir = tempfile::tempdir().unwrap();
+        let url = url::Url::from_directory_path(dir.path()).unwrap();
+        let local = Blobs::open(url.as_str(), Patience::default()).unwrap();
+        assert!(!local.remote);
     }
 }

@@ -91,7 +91,23 @@ pub(crate) async fn open_core(
     let production = serve.is_some_and(|s| s.production);
     let db = connect(g).await?;
     let sealer = Sealer::new(&master_key(g, production)?)?;
-    let blobs = Blobs::local(&g.data_dir.join("blobs")).context("cannot open the blob folder")?;
+    let blobs = match &g.blob_url {
+        Some(url) => Blobs::open(
+            url,
+            backend::blobs::Patience {
+                retry_for: std::time::Duration::from_secs(g.blob_retry_seconds),
+                ..Default::default()
+            },
+        )?,
+        None => Blobs::local(&g.data_dir.join("blobs"))?,
+    };
+    if serve.is_some() {
+        blobs
+            .check()
+            .await
+            .with_context(|| format!("the blob store {} does not answer", blobs.location()))?;
+        tracing::info!(blobs = blobs.location(), "blob store");
+    }
     let geo = match serve.and_then(|s| s.geoip_db.as_deref()) {
         Some(path) => Some(backend::geo::Geo::open(path).context("LIAISON_GEOIP_DB")?),
         None => None,

@@ -43,6 +43,20 @@ pub struct GlobalArgs {
         global = true
     )]
     pub master_key: Option<SecretString>,
+    /// Where documents, attachments, logos and the page cache live: `s3://bucket/prefix`
+    /// (endpoint, region and credentials from `AWS_*`; every node of a PostgreSQL
+    /// deployment names the same one) or `file:///folder`; defaults to <data dir>/blobs.
+    #[arg(long, env = "LIAISON_BLOB_URL", global = true)]
+    pub blob_url: Option<String>,
+    /// How long a request to a remote blob store is retried before the caller is told
+    /// the store is unavailable.
+    #[arg(
+        long,
+        env = "LIAISON_BLOB_RETRY_SECONDS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub blob_retry_seconds: u64,
     #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 }

@@ -223,9 +223,25 @@ internal_from!(
     crate::store::StoreError,
     sqlx::Error,
     crate::crypto::kdf::KdfError,
-    crate::blobs::BlobError,
     crate::crypto::seal::SealError
 );
+
+impl From<crate::blobs::BlobError> for ServiceError {
+    /// A store that does not answer is the caller's 503 ("try again"), logged here with its
+    /// cause since [`ServiceError::Unavailable`] carries only the public message.
+    fn from(e: crate::blobs::BlobError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error.detail = %e, "the blob store did not answer");
+            ServiceError::Unavailable(BLOBS_UNAVAILABLE.into())
+        } else {
+            ServiceError::internal(e)
+        }
+    }
+}
+
+/// What a caller is told when the blob store is down.
+pub const BLOBS_UNAVAILABLE: &str =
+    "The document store is not answering; nothing was changed. Try again in a minute.";
 
 impl From<crate::portal_jwt::JwtError> for ServiceError {
     fn from(e: crate::portal_jwt::JwtError) -> Self {

@@ -216,10 +216,12 @@ async fn cached_page(
             }
             Ok(Some(bytes))
         }
-        Err(_) => {
+        Err(e) if e.is_not_found() => {
             store::pages::delete_render(pool, &row).await?;
             Ok(None)
         }
+        // A store that is down keeps its rows: the pages are still there.
+        Err(e) => Err(e.into()),
     }
 }
 
