@@ -183,6 +183,12 @@ test('a guest prints every page where allowed; staff tune the watermark and trac
   await expect(pages.nth(2)).toBeVisible();
   await expect(guest.getByRole('button', { name: 'Zoom in' })).toBeHidden();
   await shot(guest, info, '03-print-media');
+  // What Chromium really prints: one sheet per page, each with its page image, and nothing
+  // of the portal around them (printed.pdf is kept with the test's results).
+  const pdf = await guest.pdf({ format: 'A4', path: info.outputPath('printed.pdf') });
+  const printed = pdf.toString('latin1');
+  expect(printed.match(/\/Type\s*\/Page\b/g)?.length).toBe(3);
+  expect(printed.match(/\/Subtype\s*\/Image\b/g)?.length).toBe(3);
   await guest.emulateMedia({ media: 'screen' });
 
   // A screenshot of the guest's screen, as a leak would be, names the guest.

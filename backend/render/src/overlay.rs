@@ -45,6 +45,12 @@ pub struct Layer {
 }
 
 impl Layer {
+    /// The width of its codes in modules, quiet zone included (what their places depend
+    /// on besides the page).
+    pub fn code_modules(&self) -> usize {
+        self.code.side + 2 * QUIET
+    }
+
     /// Bytes held (for a cache's budget).
     pub fn bytes(&self) -> usize {
         self.value.len() + self.alpha.len()
@@ -186,13 +192,24 @@ fn draw_code(page: &mut Page, code: &mark::Code, spot: Spot) {
 /// Composites `layer` onto `page` (the same size): the codes' places are found on the clean
 /// page, the text is composited, then the codes drawn.
 pub fn apply(page: &mut Page, layer: &Layer) -> Result<(), RenderError> {
+    let places = places(page, layer);
+    apply_at(page, layer, &places)
+}
+
+/// Where `layer`'s codes go on `page` (see [`spots`]): what [`apply`] finds each time, for a
+/// caller that keeps it per clean page and calls [`apply_at`].
+pub fn places(page: &Page, layer: &Layer) -> Vec<spots::Spot> {
+    spots::find(page, layer.code_modules())
+}
+
+/// As [`apply`], the codes at `places` (found by [`places`] on this clean page).
+pub fn apply_at(page: &mut Page, layer: &Layer, places: &[spots::Spot]) -> Result<(), RenderError> {
     if (page.width, page.height) != (layer.width, layer.height) {
         return Err(RenderError::Worker(format!(
             "a {}×{} watermark on a {}×{} page",
             layer.width, layer.height, page.width, page.height
         )));
     }
-    let places = spots::find(page, layer.code.side + 2 * QUIET);
     for ((px, &a), &v) in page
         .rgb
         .chunks_exact_mut(3)
@@ -207,7 +224,7 @@ pub fn apply(page: &mut Page, layer: &Layer) -> Result<(), RenderError> {
             *c = (u32::from(*c) * keep / 255 + u32::from(v)) as u8;
         }
     }
-    for spot in places {
+    for &spot in places {
         draw_code(page, &layer.code, spot);
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! The protected viewer's machinery: documents become page images on the server
 //! ([`pool`]: bounded, isolated renderer processes), clean pages are cached per revision,
 //! page and width ([`cache`]), and each guest's watermark is composited onto them per
-//! request ([`layers`] keeps the drawn watermark per view and size). Renders run one at a
+//! request ([`layers`] keeps the drawn watermark per view and size, and where each clean
+//! page's codes go). Renders run one at a
 //! time per page and width ([`flight`]); renders and compositing each pass a bounded,
 //! timed queue ([`gate`]). The guest-facing rules — who may see what, views, audit — are
 //! `services::access::pages`.
@@ -21,6 +22,8 @@ pub struct Viewer {
     /// The most the page cache may hold, in bytes (least recently used pages go first).
     pub cache_bytes: u64,
     pub layers: layers::Layers,
+    /// Where each clean page's codes go.
+    pub places: layers::Places,
     /// Renders under way, by page and width or document layout.
     pub flights: flight::Flights,
     /// Compositing and encoding a page for a guest: CPU work, one per core at most.
@@ -37,6 +40,7 @@ impl Viewer {
             pool,
             cache_bytes,
             layers: layers::Layers::new(layers::Layers::DEFAULT_BYTES),
+            places: layers::Places::new(layers::Places::DEFAULT_BYTES),
             flights: flight::Flights::default(),
             compose: gate::Gate::new(cores, cores * 16, std::time::Duration::from_secs(10)),
         }

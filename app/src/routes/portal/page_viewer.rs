@@ -25,6 +25,9 @@ pub fn PageViewer(item_id: String, title: String, allow_print: bool) -> impl Int
     // Printing: set while the pages load for it; `ready` counts the loaded ones, re-read
     // whenever a page image finishes (`loads` ticks).
     let printing = RwSignal::new(false);
+    // Once printed from, a printout (this one, or the browser's own later) is this
+    // viewer's pages alone: the print stylesheet leaves out everything else.
+    let print_target = RwSignal::new(false);
     let loads = RwSignal::new(0u32);
     let ready = RwSignal::new(0usize);
     #[cfg(feature = "hydrate")]
@@ -61,7 +64,8 @@ pub fn PageViewer(item_id: String, title: String, allow_print: bool) -> impl Int
     };
     let id = item_id.clone();
     view! {
-        <div class=move || format!("page-viewer zoom-{}", ZOOMS[zoom.get()]) data-testid="page-viewer">
+        <div class=move || format!("page-viewer zoom-{}", ZOOMS[zoom.get()]) data-testid="page-viewer"
+            data-print-target=move || print_target.get().then_some("")>
             <div class="page-tools" role="toolbar" aria-label=format!("Pages of {title}")>
                 <button type="button" class="btn" aria-label="Zoom out" disabled=move || zoom.get() == 0 on:click=move |_| step(-1)>"−"</button>
                 <span class="muted small" aria-live="polite" data-testid="zoom">{move || format!("{} %", ZOOMS[zoom.get()])}</span>
@@ -69,7 +73,10 @@ pub fn PageViewer(item_id: String, title: String, allow_print: bool) -> impl Int
                 <button type="button" class="btn" on:click=move |_| zoom.set(1)>"Fit width"</button>
                 {allow_print.then(|| view! {
                     <button type="button" class="btn" data-testid="print" disabled=move || printing.get() || !matches!(open.value().get(), Some(Ok(_)))
-                        on:click=move |_| printing.set(true)>"Print"</button>
+                        on:click=move |_| {
+                            print_target.set(true);
+                            printing.set(true);
+                        }>"Print"</button>
                     <span class="muted small" aria-live="polite" data-testid="print-progress">{move || printing.get().then(|| {
                         let total = open.value().with(|v| v.as_ref().and_then(|v| v.as_ref().ok()).map_or(0, |v| v.pages.len()));
                         format!("Preparing pages for printing: {} of {total}", ready.get())
