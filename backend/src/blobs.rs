@@ -17,28 +17,29 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
 use object_store::{
-    BackoffConfig, ClientOptions, ObjectStore, PutPayload, RetryConfig, WriteMultipart,
+    BackoffConfig, ClientConfigKey, ObjectStore, PutPayload, RetryConfig, WriteMultipart,
 };
 
-/// An operation on the blob store failed.
+/// An operation on the blob store failed. Its message holds the store's error whole (not
+/// as a `source`, which would print it twice); it is for the log, never for a caller.
 #[derive(Debug, thiserror::Error)]
-#[error("blob store ({location}): {source}")]
+#[error("blob store ({location}): {cause}")]
 pub struct BlobError {
     location: Arc<str>,
     remote: bool,
-    #[source]
-    source: object_store::Error,
+    cause: object_store::Error,
 }
 
 impl BlobError {
     /// The store could not be reached or did not answer in time (a remote store's
     /// transport or server failure): asking again later may succeed, and nothing was
-    /// changed by this operation.
+    /// changed by this operation. A store that refuses our credentials is not this: that
+    /// is a fault to fix, not to wait out.
     pub fn is_unavailable(&self) -> bool {
         use object_store::Error as E;
         self.remote
             && !matches!(
-                self.source,
+                self.cause,
                 E::NotFound { .. }
                     | E::AlreadyExists { .. }
                     | E::Precondition { .. }
@@ -47,11 +48,13 @@ impl BlobError {
                     | E::NotSupported { .. }
                     | E::NotImplemented
                     | E::UnknownConfigurationKey { .. }
+                    | E::PermissionDenied { .. }
+                    | E::Unauthenticated { .. }
             )
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self.source, object_store::Error::NotFound { .. })
+        matches!(self.cause, object_store::Error::NotFound { .. })
     }
 }
 
@@ -60,13 +63,13 @@ impl BlobError {
 pub enum BlobConfigError {
     #[error("LIAISON_BLOB_URL: {0}")]
     Url(String),
-    #[error("LIAISON_BLOB_URL: cannot open {url}: {source}")]
+    #[error("LIAISON_BLOB_URL: cannot open {url}")]
     Open {
         url: String,
         #[source]
         source: object_store::Error,
     },
-    #[error("cannot open the blob folder {path}: {source}")]
+    #[error("cannot open the blob folder {path}")]
     Folder {
         path: String,
         #[source]
@@ -86,12 +89,13 @@ pub struct Patience {
 }
 
 impl Default for Patience {
-    /// A user's upload or page waits at most ~10 s on a store that is down.
+    /// A store that is down or refuses connections costs a caller about 10 s of retries;
+    /// one that accepts connections but never answers, at most 30 s a request.
     fn default() -> Self {
         Self {
             retry_for: Duration::from_secs(10),
             connect: Duration::from_secs(5),
-            request: Duration::from_secs(60),
+            request: Duration::from_secs(30),
         }
     }
 }
@@ -188,12 +192,34 @@ impl Blobs {
             .map_err(|e| self.error(e))
     }
 
-    fn error(&self, source: object_store::Error) -> BlobError {
+    /// Whether `key` is in the store.
+    pub async fn exists(&self, key: &str) -> Result<bool, BlobError> {
+        match self.store.head(&self.path(key)?).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    fn error(&self, cause: object_store::Error) -> BlobError {
         BlobError {
             location: self.location.clone(),
             remote: self.remote,
-            source,
+            cause,
         }
+    }
+
+    /// The store path of `key`. An empty key is refused: on a bucket without a prefix it
+    /// would name the bucket itself (purged documents keep an empty key).
+    fn path(&self, key: &str) -> Result<ObjectPath, BlobError> {
+        if key.is_empty() {
+            return Err(self.error(object_store::Error::InvalidPath {
+                source: object_store::path::Error::EmptySegment {
+                    path: String::new(),
+                },
+            }));
+        }
+        Ok(ObjectPath::from(key))
     }
 
     pub fn document_key(org_id: &str, document_id: &str) -> String {
@@ -211,25 +237,30 @@ impl Blobs {
 
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
         self.store
-            .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes))
+            .put(&self.path(key)?, PutPayload::from_bytes(bytes))
             .await
             .map_err(|e| self.error(e))?;
         Ok(())
     }
 
     /// A blob written piece by piece, so an upload is never held whole in memory (at most
-    /// two parts of [`BlobWriter::PART`] in flight). Nothing is visible under `key` until
+    /// two parts in flight, [`BlobWriter::REMOTE_PART`] or [`BlobWriter::LOCAL_PART`] each). Nothing is visible under `key` until
     /// [`BlobWriter::finish`]; [`BlobWriter::abort`] leaves nothing behind (on S3, a
     /// multipart upload whose abort could not reach the store is invisible and is removed
     /// by the bucket's `AbortIncompleteMultipartUpload` lifecycle rule; see the README).
     pub async fn writer(&self, key: &str) -> Result<BlobWriter, BlobError> {
         let upload = self
             .store
-            .put_multipart(&ObjectPath::from(key))
+            .put_multipart(&self.path(key)?)
             .await
             .map_err(|e| self.error(e))?;
+        let part = if self.remote {
+            BlobWriter::REMOTE_PART
+        } else {
+            BlobWriter::LOCAL_PART
+        };
         Ok(BlobWriter {
-            inner: WriteMultipart::new_with_chunk_size(upload, BlobWriter::PART),
+            inner: Some(WriteMultipart::new_with_chunk_size(upload, part)),
             blobs: self.clone(),
         })
     }
@@ -237,7 +268,7 @@ impl Blobs {
     pub async fn get(&self, key: &str) -> Result<Bytes, BlobError> {
         let found = self
             .store
-            .get(&ObjectPath::from(key))
+            .get(&self.path(key)?)
             .await
             .map_err(|e| self.error(e))?;
         found.bytes().await.map_err(|e| self.error(e))
@@ -259,31 +290,17 @@ impl Blobs {
     /// Removes a blob. Idempotent: a blob that is already gone counts as removed (cleanup
     /// paths may race each other, e.g. a failed response and its request's guard).
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
-        match self.store.delete(&ObjectPath::from(key)).await {
+        match self.store.delete(&self.path(key)?).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.error(e)),
         }
     }
 }
 
-/// An S3 client for `bucket`: our timeouts and retries first, then the `AWS_*` environment
-/// read as `AmazonS3Builder::from_env` reads it (so it adds to them, never replaces them).
+/// An S3 client for `bucket`: the `AWS_*` environment read as `AmazonS3Builder::from_env`
+/// reads it (endpoint, region, credentials, TLS), then our timeouts and retries.
 fn s3_store(bucket: &str, patience: Patience) -> Result<AmazonS3, object_store::Error> {
-    let mut s3 = AmazonS3Builder::new()
-        .with_client_options(
-            ClientOptions::new()
-                .with_connect_timeout(patience.connect)
-                .with_timeout(patience.request),
-        )
-        .with_retry(RetryConfig {
-            backoff: BackoffConfig {
-                init_backoff: Duration::from_millis(100),
-                max_backoff: Duration::from_secs(2),
-                base: 2.0,
-            },
-            max_retries: 10,
-            retry_timeout: patience.retry_for,
-        });
+    let mut s3 = AmazonS3Builder::new();
     for (key, value) in std::env::vars_os() {
         let (Some(key), Some(value)) = (key.to_str(), value.to_str()) else {
             continue;
@@ -294,39 +311,91 @@ fn s3_store(bucket: &str, patience: Patience) -> Result<AmazonS3, object_store::
             }
         }
     }
-    s3.with_bucket_name(bucket).build()
+    // Ours last: how long a caller may be kept waiting is not the environment's to change.
+    let millis = |d: Duration| format!("{}ms", d.as_millis());
+    s3.with_config(
+        AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
+        millis(patience.connect),
+    )
+    .with_config(
+        AmazonS3ConfigKey::Client(ClientConfigKey::Timeout),
+        millis(patience.request),
+    )
+    .with_retry(RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+            base: 2.0,
+        },
+        max_retries: 10,
+        retry_timeout: patience.retry_for,
+    })
+    .with_bucket_name(bucket)
+    .build()
 }
 
-/// See [`Blobs::writer`].
+/// See [`Blobs::writer`]. Dropped unfinished (the request went away halfway), it aborts
+/// the upload in the background, so no parts are left in the store.
 pub struct BlobWriter {
-    inner: WriteMultipart,
+    /// `None` once finished or aborted.
+    inner: Option<WriteMultipart>,
     blobs: Blobs,
 }
 
 impl BlobWriter {
-    /// Bytes buffered before a part is sent: S3's smallest part (every part but the last
-    /// must be at least 5 MiB).
-    pub const PART: usize = 5 * 1024 * 1024;
+    /// Bytes buffered before a part is sent to a remote store: S3's smallest part (every
+    /// part but the last must be at least 5 MiB).
+    pub const REMOTE_PART: usize = 5 * 1024 * 1024;
+    /// The same for a local folder, which has no minimum: less memory per upload.
+    pub const LOCAL_PART: usize = 1024 * 1024;
+
+    fn upload(&mut self) -> Result<&mut WriteMultipart, BlobError> {
+        let blobs = &self.blobs;
+        self.inner.as_mut().ok_or_else(|| {
+            blobs.error(object_store::Error::Generic {
+                store: "Liaison",
+                source: "the upload has already ended".into(),
+            })
+        })
+    }
 
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), BlobError> {
         // At most two parts in flight: memory stays bounded whatever the upload's size.
-        self.inner
-            .wait_for_capacity(2)
-            .await
-            .map_err(|e| self.blobs.error(e))?;
-        self.inner.write(bytes);
+        let upload = self.upload()?;
+        let waited = upload.wait_for_capacity(2).await;
+        waited.map_err(|e| self.blobs.error(e))?;
+        self.upload()?.write(bytes);
         Ok(())
     }
 
-    pub async fn finish(self) -> Result<(), BlobError> {
-        let Self { inner, blobs } = self;
-        inner.finish().await.map_err(|e| blobs.error(e))?;
-        Ok(())
+    pub async fn finish(mut self) -> Result<(), BlobError> {
+        let upload = self.inner.take();
+        let finished = match upload {
+            Some(upload) => upload.finish().await.map(drop),
+            None => Ok(()),
+        };
+        finished.map_err(|e| self.blobs.error(e))
     }
 
-    pub async fn abort(self) -> Result<(), BlobError> {
-        let Self { inner, blobs } = self;
-        inner.abort().await.map_err(|e| blobs.error(e))
+    pub async fn abort(mut self) -> Result<(), BlobError> {
+        match self.inner.take() {
+            Some(upload) => upload.abort().await.map_err(|e| self.blobs.error(e)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if let (Some(upload), Ok(runtime)) =
+            (self.inner.take(), tokio::runtime::Handle::try_current())
+        {
+            runtime.spawn(async move {
+                if let Err(e) = upload.abort().await {
+                    tracing::warn!(error.detail = %e, "could not abort an unfinished upload");
+                }
+            });
+        }
     }
 }
 
@@ -354,6 +423,21 @@ mod tests {
         for url in ["gs://b", "s3:///p"] {
             assert!(refusal(url).starts_with("LIAISON_BLOB_URL: "), "{url}");
         }
+    }
+
+    /// A purged document keeps an empty key: it must never reach the store, where it would
+    /// name the whole bucket.
+    #[tokio::test]
+    async fn an_empty_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::local(dir.path()).unwrap();
+        assert!(blobs.get("").await.is_err());
+        assert!(blobs.delete("").await.is_err());
+        assert!(blobs
+            .put("", bytes::Bytes::from_static(b"x"))
+            .await
+            .is_err());
+        assert!(blobs.writer("").await.is_err());
     }
 
     #[test]

@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { installHydrationProbe, hydrated } from './hydration-probe';
 import { api, mailedCode, remember, shot, shots, signIn } from './helpers';
 import type { APIRequestContext, Browser, Page } from '@playwright/test';
@@ -133,6 +134,12 @@ test('a guest scrolls and zooms a watermarked PDF; TLP:RED offers no download an
   await expect(pages.first()).toBeHidden();
   await expect(guest.locator('.print-blocked')).toBeVisible();
   await guest.emulateMedia({ media: 'screen' });
+  // What Chromium would print: the refusal and the marking, and no page image at all.
+  const refusedPrint = await guest.pdf({ format: 'A4', path: info.outputPath('print-refused.pdf') });
+  expect(refusedPrint.toString('latin1').match(/\/Subtype\s*\/Image\b/g)).toBeNull();
+  const refusedText = execFileSync('pdftotext', [info.outputPath('print-refused.pdf'), '-']).toString();
+  expect(refusedText).toContain('Printing is not allowed');
+  expect(refusedText).toContain('TLP:RED');
   await context.close();
 });
 
@@ -189,6 +196,9 @@ test('a guest prints every page where allowed; staff tune the watermark and trac
   const printed = pdf.toString('latin1');
   expect(printed.match(/\/Type\s*\/Page\b/g)?.length).toBe(3);
   expect(printed.match(/\/Subtype\s*\/Image\b/g)?.length).toBe(3);
+  // The share's marking heads every sheet (as text, whether or not the pages are watermarked).
+  const sheetText = execFileSync('pdftotext', ['-layout', info.outputPath('printed.pdf'), '-']).toString();
+  expect(sheetText.match(/TLP:AMBER/g)?.length).toBe(3);
   await guest.emulateMedia({ media: 'screen' });
 
   // A screenshot of the guest's screen, as a leak would be, names the guest.

@@ -83,6 +83,40 @@ fn master_key(g: &GlobalArgs, production: bool) -> Result<SecretSlice<u8>> {
     decode(&text, &path.display().to_string())
 }
 
+/// In production, documents travel to a remote blob store only over verified TLS, or in
+/// plain http to this machine (a local gateway).
+fn refuse_insecure_store(blob_url: Option<&str>) -> Result<()> {
+    let Some(url) = blob_url.filter(|u| u.starts_with("s3:")) else {
+        return Ok(());
+    };
+    let on = |k: &str| {
+        std::env::var(k)
+            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+    };
+    if on("AWS_ALLOW_INVALID_CERTIFICATES") {
+        bail!("AWS_ALLOW_INVALID_CERTIFICATES is refused in production: documents would go to {url} without a verified certificate");
+    }
+    let Some(endpoint) = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok())
+    else {
+        return Ok(());
+    };
+    let parsed = url::Url::parse(&endpoint).context("AWS_ENDPOINT_URL is not a URL")?;
+    let this_machine = match parsed.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if parsed.scheme() != "https" && !this_machine {
+        bail!(
+            "AWS_ENDPOINT_URL must be https in production, or on this machine (it is {endpoint})"
+        );
+    }
+    Ok(())
+}
+
 pub(crate) async fn open_core(
     g: &GlobalArgs,
     public_url: url::Url,
@@ -91,6 +125,9 @@ pub(crate) async fn open_core(
     let production = serve.is_some_and(|s| s.production);
     let db = connect(g).await?;
     let sealer = Sealer::new(&master_key(g, production)?)?;
+    if production {
+        refuse_insecure_store(g.blob_url.as_deref())?;
+    }
     let blobs = match &g.blob_url {
         Some(url) => Blobs::open(
             url,
@@ -106,6 +143,17 @@ pub(crate) async fn open_core(
             .check()
             .await
             .with_context(|| format!("the blob store {} does not answer", blobs.location()))?;
+        // A node pointed at another store (left on its own folder, a wrong prefix) would
+        // find no file and "delete" none: it does not start.
+        if let Some(key) = backend::store::documents::newest_blob_key(db.pool()).await? {
+            if !blobs.exists(&key).await? {
+                bail!(
+                    "the blob store {} does not hold the documents this database lists (the newest \
+                     upload is missing): is LIAISON_BLOB_URL the store every node uses?",
+                    blobs.location()
+                );
+            }
+        }
         tracing::info!(blobs = blobs.location(), "blob store");
     }
     let geo = match serve.and_then(|s| s.geoip_db.as_deref()) {

@@ -2003,6 +2003,55 @@ async fn production_serve_refuses_to_print_generated_credentials() {
     assert!(stderr.contains("liaison bootstrap"), "{stderr}");
 }
 
+/// In production, documents never go to a blob store without verified TLS: an http
+/// endpoint elsewhere, or certificate checks turned off, stop the start with the reason.
+#[tokio::test]
+async fn production_refuses_a_blob_store_without_verified_tls() {
+    use base64::Engine;
+    let cases = [
+        (
+            vec![("AWS_ENDPOINT_URL", "http://store.example:9000")],
+            "AWS_ENDPOINT_URL must be https in production",
+        ),
+        (
+            vec![
+                ("AWS_ENDPOINT_URL", "https://store.example"),
+                ("AWS_ALLOW_INVALID_CERTIFICATES", "true"),
+            ],
+            "AWS_ALLOW_INVALID_CERTIFICATES is refused in production",
+        ),
+        (
+            vec![("AWS_ENDPOINT_URL", "not a url")],
+            "AWS_ENDPOINT_URL is not a URL",
+        ),
+    ];
+    for (env, reason) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_liaison"));
+        cmd.arg("serve")
+            .env("LIAISON_PRODUCTION", "true")
+            .env("LIAISON_PUBLIC_URL", "https://liaison.example")
+            .env(
+                "LIAISON_MASTER_KEY",
+                base64::engine::general_purpose::STANDARD.encode([3u8; 32]),
+            )
+            .env("LIAISON_DATA_DIR", dir.path())
+            .env("LIAISON_BIND", "127.0.0.1:0")
+            .env("LIAISON_BLOB_URL", "s3://agency-liaison/prod")
+            .env_remove("LIAISON_DATABASE_URL")
+            .env_remove("AWS_ENDPOINT")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ALLOW_INVALID_CERTIFICATES");
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{env:?}: {stderr}");
+        assert!(stderr.contains(reason), "{env:?}: {stderr}");
+    }
+}
+
 /// Security review, finding 4: unauthenticated endpoints are rate limited per client
 /// address (after trusted-proxy resolution), answering 429 with `Retry-After`; other
 /// addresses and authenticated APIs are unaffected.

@@ -57,7 +57,12 @@ where
         writer.abort().await.ok();
         return Err(e);
     }
-    writer.finish().await?;
+    if let Err(e) = writer.finish().await {
+        // The store may have completed the upload and failed to say so: nothing of it may
+        // stay visible, since no row will ever refer to it.
+        core.blobs.delete(&blob_key).await.ok();
+        return Err(e.into());
+    }
     let refused = match sniffer.content_type() {
         _ if size == 0 => Some(ServiceError::invalid(field, "the file is empty")),
         None => Some(ServiceError::UnsupportedMedia(format!(

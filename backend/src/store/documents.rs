@@ -160,6 +160,18 @@ where
     .await
 }
 
+/// The blob of the most recently uploaded document (ids are time-ordered) of the whole
+/// installation, if any: a start-up check that a node's blob store is the one its database
+/// was filled from (the one query here that spans organisations; it returns a storage key,
+/// nothing of the content).
+pub async fn newest_blob_key(pool: &sqlx::AnyPool) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT blob_key FROM documents WHERE blob_key <> '' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// Does a committed row (a document or a response attachment) refer to this blob?
 pub async fn blob_referenced<'e, E>(db: E, blob_key: &str) -> Result<bool>
 where

@@ -186,8 +186,9 @@ pub async fn page(
         .await?
         .is_some_and(|now| !now.blob_key.is_empty());
     if !kept {
-        store::pages::delete_render(pool, &row).await?;
+        // The file before its row: a file that cannot be deleted keeps a row that finds it.
         core.blobs.delete(&row.blob_key).await?;
+        store::pages::delete_render(pool, &row).await?;
         return Err(ServiceError::NotFound("document"));
     }
     evict(core).await?;
@@ -243,8 +244,10 @@ async fn evict(core: &Liaison) -> Result<()> {
             if total <= target {
                 break;
             }
+            // The file before its row (deleting is idempotent, so two evictions racing for
+            // one page are harmless; the row's deletion says which one counts it).
+            core.blobs.delete(&row.blob_key).await?;
             if store::pages::delete_render(pool, &row).await? {
-                core.blobs.delete(&row.blob_key).await?;
                 total -= row.size_bytes;
             }
         }

@@ -82,21 +82,23 @@ impl Layers {
     }
 }
 
-/// Key: the document revision, the page (from 0), the width it was drawn at, and the
-/// codes' size in modules. A clean page never changes, so neither do its places.
-pub type PlaceKey = (String, u32, u32, usize);
+/// Key: the document revision, the page (from 0), its pixel size, and the codes' size in
+/// modules. A clean page never changes, so neither do its places.
+pub type PlaceKey = (String, u32, (u32, u32), usize);
 
 /// Cheap to clone (shared), so compositing work can take it off the async runtime.
 #[derive(Clone, Debug)]
 pub struct Places(Arc<Recent<PlaceKey, Vec<Spot>>>);
 
 impl Places {
-    /// 4 MiB: the places of about 20,000 pages.
-    pub const DEFAULT_BYTES: usize = 4 << 20;
+    /// 1 MiB: the places of about 4,000 pages (each look-up scans them, so few enough to
+    /// stay in the microseconds).
+    pub const DEFAULT_BYTES: usize = 1 << 20;
 
     pub fn new(budget: usize) -> Self {
+        // The key (a 36-character id), the entry and the places.
         Self(Arc::new(Recent::new(budget, |v: &Vec<Spot>| {
-            64 + std::mem::size_of_val(v.as_slice())
+            112 + std::mem::size_of_val(v.as_slice())
         })))
     }
 

@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-use crate::node::{free_port, http, json_call, Node, TestDb};
+use crate::node::{free_port, get_json, http, json_call, upload_text, Node, TestDb};
 
 const BUCKET: &str = "liaison-blobs";
 
@@ -201,28 +201,6 @@ fn text_file(len: usize) -> Vec<u8> {
     out
 }
 
-async fn upload(port: u16, key: &str, file: &[u8]) -> (u16, Value) {
-    let boundary = "b0undary";
-    let mut form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bundle.txt\"\r\nContent-Type: text/plain\r\n\r\n").into_bytes();
-    form.extend_from_slice(file);
-    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let (status, body) = http(
-        port,
-        "POST",
-        "/api/v1/documents",
-        Some(key),
-        Some((&format!("multipart/form-data; boundary={boundary}"), form)),
-    )
-    .await
-    .unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-async fn get_json(port: u16, path: &str, key: &str) -> (u16, Value) {
-    let (status, body) = http(port, "GET", path, Some(key), None).await.unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
 /// What a guest downloads of document `doc` (shared on `create`, opened on `open`).
 async fn guest_download(create: u16, open: u16, key: &str, doc: &Value) -> Vec<u8> {
     let (status, share) = json_call(
@@ -268,7 +246,7 @@ async fn two_nodes_share_one_bucket_and_no_folder() {
 
     // Two parts and a short last one: a multipart upload as S3 requires (5 MiB parts).
     let file = text_file(11 << 20);
-    let (status, doc) = upload(a.port, &key, &file).await;
+    let (status, doc) = upload_text(a.port, &key, "bundle.txt", &file).await;
     assert_eq!(status, 201, "{doc}");
     let stored = moto.keys("nodes/").await;
     assert_eq!(stored.len(), 1, "{stored:?}");
@@ -287,6 +265,17 @@ async fn two_nodes_share_one_bucket_and_no_folder() {
             dir.display()
         );
     }
+
+    // A third node left on a folder of its own, or on another prefix, would find none of
+    // the files the database lists: it refuses to start, saying why.
+    let dir_c = tempfile::tempdir().unwrap();
+    let said = Node::refused(Some(&db), dir_c.path(), &[]).await;
+    assert!(
+        said.contains("does not hold the documents this database lists"),
+        "{said}"
+    );
+    let said = Node::refused(Some(&db), dir_c.path(), &Moto::env(moto.port, "elsewhere")).await;
+    assert!(said.contains("s3://liaison-blobs/elsewhere"), "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,7 +290,7 @@ async fn a_store_lost_mid_upload_leaves_nothing_behind() {
     // The store goes away one MiB into the first part of a 9 MiB upload.
     let file = text_file(9 << 20);
     proxy.cut_after(1 << 20);
-    let (status, refused) = upload(node.port, &key, &file).await;
+    let (status, refused) = upload_text(node.port, &key, "bundle.txt", &file).await;
     assert!(proxy.is_cut(), "the upload never reached the store");
     assert_eq!(status, 503, "{refused}");
     assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
@@ -329,7 +318,7 @@ async fn a_store_lost_mid_upload_leaves_nothing_behind() {
 
     // The store is back: the same upload succeeds whole.
     proxy.restore();
-    let (status, doc) = upload(node.port, &key, &file).await;
+    let (status, doc) = upload_text(node.port, &key, "bundle.txt", &file).await;
     assert_eq!(status, 201, "{doc}");
     assert_eq!(moto.keys("outage/").await.len(), 1);
     assert!(guest_download(node.port, node.port, &key, &doc).await == file);

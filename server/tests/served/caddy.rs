@@ -111,7 +111,7 @@ async fn story(db: Option<TestDb>) {
     assert_eq!(status, 422, "{v}");
 
     // A document shared through the portal: its link is on the verified domain.
-    let (status, doc) = upload(node.port, &key).await;
+    let (status, doc) = crate::node::upload_text(node.port, &key, "memo.txt", b"the memo").await;
     assert_eq!(status, 201, "{doc}");
     let (status, share) = api(
         "POST",
@@ -169,24 +169,6 @@ async fn story(db: Option<TestDb>) {
     assert_eq!(code, None);
     drop(caddy);
     drop(node);
-}
-
-async fn upload(port: u16, key: &str) -> (u16, Value) {
-    let boundary = "b0undary";
-    let form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memo.txt\"\r\nContent-Type: text/plain\r\n\r\nthe memo\r\n--{boundary}--\r\n");
-    let (status, body) = crate::node::http(
-        port,
-        "POST",
-        "/api/v1/documents",
-        Some(key),
-        Some((
-            &format!("multipart/form-data; boundary={boundary}"),
-            form.into_bytes(),
-        )),
-    )
-    .await
-    .unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 /// Debian's Caddy on `tls_port`, issuing certificates from its local CA on demand for the

@@ -100,19 +100,8 @@ pub async fn open_share(port: u16, key: &str) -> (String, String) {
 /// session on the node at `open`: (share id, JWT).
 pub async fn open_share_on(create: u16, open: u16, key: &str, settings: Value) -> (String, String) {
     let port = create;
-    let boundary = "b0undary";
-    let form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memo.txt\"\r\nContent-Type: text/plain\r\n\r\nthe memo\r\n--{boundary}--\r\n").into_bytes();
-    let (status, doc) = http(
-        port,
-        "POST",
-        "/api/v1/documents",
-        Some(key),
-        Some((&format!("multipart/form-data; boundary={boundary}"), form)),
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&doc));
-    let doc: Value = serde_json::from_slice(&doc).unwrap();
+    let (status, doc) = crate::node::upload_text(port, key, "memo.txt", b"the memo").await;
+    assert_eq!(status, 201, "{doc}");
     let (status, share) = json_call(port, "POST", "/api/v1/shares", key, json!({ "item": doc["id"], "recipient": { "name": "Jane", "email": "jane@lawfirm.example" }, "settings": settings })).await;
     assert_eq!(status, 201, "{share}");
     (

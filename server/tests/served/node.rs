@@ -73,6 +73,37 @@ impl Drop for TestDb {
     }
 }
 
+/// `liaison serve` on `port`: on `db` (PostgreSQL) or, without one, on a SQLite file in
+/// `data`, with `env` added to the defaults.
+fn serve_command(
+    db: Option<&TestDb>,
+    data: &std::path::Path,
+    env: &[(&str, String)],
+    port: u16,
+) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_liaison"));
+    cmd.arg("serve")
+        // The same master key and public URL on every node, as in production.
+        .env(
+            "LIAISON_MASTER_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
+        .env("LIAISON_PUBLIC_URL", PUBLIC_URL)
+        .env("LIAISON_DATA_DIR", data)
+        .env("LIAISON_BIND", format!("127.0.0.1:{port}"))
+        .env("LIAISON_SITE_DIR", data.join("no-site"))
+        .env("LIAISON_HASH_WORKERS", "1")
+        .env_remove("LIAISON_SMTP_HOST")
+        .env_remove("LIAISON_DATABASE_URL");
+    if let Some(db) = db {
+        cmd.env("LIAISON_DATABASE_URL", db.url());
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
 /// One `liaison serve` process, killed when dropped.
 pub struct Node {
     child: Child,
@@ -95,33 +126,31 @@ impl Node {
         env: &[(&str, String)],
     ) -> Node {
         let port = free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_liaison"));
-        cmd.arg("serve")
-            // The same master key and public URL on every node, as in production.
-            .env(
-                "LIAISON_MASTER_KEY",
-                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-            )
-            .env("LIAISON_PUBLIC_URL", PUBLIC_URL)
-            .env("LIAISON_DATA_DIR", data)
-            .env("LIAISON_BIND", format!("127.0.0.1:{port}"))
-            .env("LIAISON_SITE_DIR", data.join("no-site"))
-            .env("LIAISON_HASH_WORKERS", "1")
-            .env_remove("LIAISON_SMTP_HOST")
-            .env_remove("LIAISON_DATABASE_URL")
-            .stdout(Stdio::piped())
+        let mut cmd = serve_command(db, data, env, port);
+        cmd.stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        if let Some(db) = db {
-            cmd.env("LIAISON_DATABASE_URL", db.url());
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
         Node {
             child: cmd.spawn().unwrap(),
             port,
         }
+    }
+
+    /// Starts a node that must refuse to start: what it said on stderr.
+    pub async fn refused(
+        db: Option<&TestDb>,
+        data: &std::path::Path,
+        env: &[(&str, String)],
+    ) -> String {
+        let mut cmd = serve_command(db, data, env, free_port());
+        cmd.kill_on_drop(true);
+        let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+            .await
+            .expect("the node neither started nor stopped within a minute")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "the node started: {stderr}");
+        stderr
     }
 
     /// Reads the first start's printed API key.
@@ -235,4 +264,29 @@ pub async fn json_call(
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// Uploads `file` as a document named `name` (text/plain) through the REST API: status and
+/// the answer.
+pub async fn upload_text(port: u16, key: &str, name: &str, file: &[u8]) -> (u16, Value) {
+    let boundary = "b0undary";
+    let mut form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n").into_bytes();
+    form.extend_from_slice(file);
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/documents",
+        Some(key),
+        Some((&format!("multipart/form-data; boundary={boundary}"), form)),
+    )
+    .await
+    .unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// A GET with an API key or JWT: status and the JSON answer (null if none).
+pub async fn get_json(port: u16, path: &str, bearer: &str) -> (u16, Value) {
+    let (status, body) = http(port, "GET", path, Some(bearer), None).await.unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }

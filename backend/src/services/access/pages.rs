@@ -222,7 +222,7 @@ pub async fn page_image(
         }
         false => None,
     };
-    let place_key = (d.id.clone(), page - 1, width_bucket(width));
+    let place_key = (d.id.clone(), page - 1, (w, h));
     let places = core.viewer.places.clone();
     let jpeg = tokio::task::spawn_blocking(move || {
         let _slot = slot;

@@ -239,11 +239,18 @@ pub async fn purge(
     // then changes nothing and can be tried again.
     for key in &files {
         if !store::documents::blob_referenced(&mut *tx, key).await? {
-            core.blobs.delete(key).await.map_err(|e| {
-                ServiceError::Unavailable(format!(
-                    "a file of the item could not be deleted ({e}); nothing was purged, try again"
-                ))
-            })?;
+            // The store's own words are logged (by the conversion), never shown.
+            core.blobs
+                .delete(key)
+                .await
+                .map_err(|e| match ServiceError::from(e) {
+                    ServiceError::Unavailable(_) => ServiceError::Unavailable(
+                        "A file of the item could not be deleted: the document store is not \
+                     answering. The item was not purged; try again."
+                            .into(),
+                    ),
+                    other => other,
+                })?;
         }
     }
     tx.commit().await?;
@@ -251,9 +258,11 @@ pub async fn purge(
         // A page drawn while the purge ran may have been stored after the purge read the
         // cache: swept once more now that the document is gone (`cache::page` drops one
         // stored later still).
-        let mut sweep = core.db.begin().await?;
-        crate::viewer::cache::forget_family(core, &mut sweep, &who.org_id, &id).await?;
-        sweep.commit().await?;
+        // The purge has committed: a sweep that fails now is logged, not reported as the
+        // purge's failure (its pages keep their rows, so eviction still finds them).
+        if let Err(e) = sweep_family(core, &who.org_id, &id).await {
+            tracing::error!(error.detail = %e, document = %id, "could not sweep a purged document's cached pages");
+        }
     }
     let outcome = Purged {
         shares_revoked: revoked.len(),
@@ -263,4 +272,12 @@ pub async fn purge(
         core.revocations.publish(r);
     }
     Ok(outcome)
+}
+
+/// The cached pages of purged document family `id`, deleted in a transaction of their own.
+async fn sweep_family(core: &crate::Liaison, org_id: &str, id: &str) -> Result<()> {
+    let mut sweep = core.db.begin().await?;
+    crate::viewer::cache::forget_family(core, &mut sweep, org_id, id).await?;
+    sweep.commit().await?;
+    Ok(())
 }

@@ -222,8 +222,7 @@ pub async fn logo_bytes(core: &Liaison, portal_id: &str, sha256: &str) -> Result
         Some(l) if l.sha256 == sha256 => Ok(Some(
             core.blobs
                 .get(&Blobs::logo_key(&portal.org_id, &l.sha256))
-                .await
-                .map_err(|e| ServiceError::internal_while("reading a portal logo", e))?,
+                .await?,
         )),
         _ => Ok(None),
     }
@@ -412,8 +411,7 @@ pub async fn set_logo(
             &Blobs::logo_key(&who.org_id, &logo.sha256),
             Bytes::from(logo.webp),
         )
-        .await
-        .map_err(|e| ServiceError::internal_while("storing a logo", e))?;
+        .await?;
     drop(permit);
     // Read now, after the slow part: the swap below refuses if it changed since.
     let portal = super::portal(core, who, portal_id).await?;
