@@ -133,13 +133,14 @@ test('a guest scrolls and zooms a watermarked PDF; TLP:RED offers no download an
   await guest.emulateMedia({ media: 'print' });
   await expect(pages.first()).toBeHidden();
   await expect(guest.locator('.print-blocked')).toBeVisible();
-  await guest.emulateMedia({ media: 'screen' });
-  // What Chromium would print: the refusal and the marking, and no page image at all.
+  // What Chromium prints (print media, as emulated): the refusal and the marking, and no
+  // page image at all.
   const refusedPrint = await guest.pdf({ format: 'A4', path: info.outputPath('print-refused.pdf') });
   expect(refusedPrint.toString('latin1').match(/\/Subtype\s*\/Image\b/g)).toBeNull();
   const refusedText = execFileSync('pdftotext', [info.outputPath('print-refused.pdf'), '-']).toString();
   expect(refusedText).toContain('Printing is not allowed');
   expect(refusedText).toContain('TLP:RED');
+  await guest.emulateMedia({ media: 'screen' });
   await context.close();
 });
 
