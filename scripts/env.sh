@@ -58,6 +58,10 @@ export PATH LIAISON_TOOLCHAIN CARGO
 # The Python that runs test peers (aiosmtpd); scripts/bootstrap creates it.
 export LIAISON_TEST_PYTHON="${LIAISON_TEST_PYTHON:-$LIAISON_CACHE/py/bin/python}"
 
+# Server-function ids hash this instead of the crate's absolute path, so every clone's build
+# names them alike (scripts/build-site reuses one clone's artifacts in another).
+export SERVER_FN_OVERRIDE_KEY=liaison
+
 # Progress lines carry the time since the outermost script started (budgets are per phase).
 export LIAISON_STARTED="${LIAISON_STARTED:-$(date +%s)}"
 say() {
