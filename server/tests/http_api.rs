@@ -1972,27 +1972,31 @@ async fn hsts_is_sent_when_the_public_url_is_https() {
     }
 }
 
-/// Security review, finding 6: `LIAISON_PRODUCTION=true` never generates and prints an
-/// administrator's password and API key at start (they would land in the service journal);
-/// it points to `liaison bootstrap` and exits.
-#[tokio::test]
-async fn production_serve_refuses_to_print_generated_credentials() {
+/// `liaison serve --production` on SQLite in `dir`, with an https public URL and a master
+/// key: everything production asks for, so a test adds only what it checks.
+fn production_serve(dir: &std::path::Path) -> tokio::process::Command {
     use base64::Engine;
-    let dir = tempfile::tempdir().unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_liaison"))
-        .arg("serve")
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_liaison"));
+    cmd.arg("serve")
         .env("LIAISON_PRODUCTION", "true")
         .env("LIAISON_PUBLIC_URL", "https://liaison.example")
         .env(
             "LIAISON_MASTER_KEY",
             base64::engine::general_purpose::STANDARD.encode([3u8; 32]),
         )
-        .env("LIAISON_DATA_DIR", dir.path())
+        .env("LIAISON_DATA_DIR", dir)
         .env("LIAISON_BIND", "127.0.0.1:0")
-        .env_remove("LIAISON_DATABASE_URL")
-        .output()
-        .await
-        .unwrap();
+        .env_remove("LIAISON_DATABASE_URL");
+    cmd
+}
+
+/// Security review, finding 6: `LIAISON_PRODUCTION=true` never generates and prints an
+/// administrator's password and API key at start (they would land in the service journal);
+/// it points to `liaison bootstrap` and exits.
+#[tokio::test]
+async fn production_serve_refuses_to_print_generated_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = production_serve(dir.path()).output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stdout}{stderr}");
@@ -2007,7 +2011,6 @@ async fn production_serve_refuses_to_print_generated_credentials() {
 /// endpoint elsewhere, or certificate checks turned off, stop the start with the reason.
 #[tokio::test]
 async fn production_refuses_a_blob_store_without_verified_tls() {
-    use base64::Engine;
     let cases = [
         (
             vec![("AWS_ENDPOINT_URL", "http://store.example:9000")],
@@ -2027,18 +2030,8 @@ async fn production_refuses_a_blob_store_without_verified_tls() {
     ];
     for (env, reason) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_liaison"));
-        cmd.arg("serve")
-            .env("LIAISON_PRODUCTION", "true")
-            .env("LIAISON_PUBLIC_URL", "https://liaison.example")
-            .env(
-                "LIAISON_MASTER_KEY",
-                base64::engine::general_purpose::STANDARD.encode([3u8; 32]),
-            )
-            .env("LIAISON_DATA_DIR", dir.path())
-            .env("LIAISON_BIND", "127.0.0.1:0")
-            .env("LIAISON_BLOB_URL", "s3://agency-liaison/prod")
-            .env_remove("LIAISON_DATABASE_URL")
+        let mut cmd = production_serve(dir.path());
+        cmd.env("LIAISON_BLOB_URL", "s3://agency-liaison/prod")
             .env_remove("AWS_ENDPOINT")
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("AWS_ALLOW_INVALID_CERTIFICATES");
