@@ -274,19 +274,6 @@ impl Blobs {
         found.bytes().await.map_err(|e| self.error(e))
     }
 
-    /// The keys under `prefix` (tests and maintenance; a store-wide listing is slow).
-    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
-        use futures::TryStreamExt;
-        let prefix = ObjectPath::from(prefix);
-        let found: Vec<_> = self
-            .store
-            .list(Some(&prefix))
-            .try_collect()
-            .await
-            .map_err(|e| self.error(e))?;
-        Ok(found.into_iter().map(|m| m.location.to_string()).collect())
-    }
-
     /// Removes a blob. Idempotent: a blob that is already gone counts as removed (cleanup
     /// paths may race each other, e.g. a failed response and its request's guard).
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
@@ -349,32 +336,33 @@ impl BlobWriter {
     /// The same for a local folder, which has no minimum: less memory per upload.
     pub const LOCAL_PART: usize = 1024 * 1024;
 
-    fn upload(&mut self) -> Result<&mut WriteMultipart, BlobError> {
-        let blobs = &self.blobs;
-        self.inner.as_mut().ok_or_else(|| {
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), BlobError> {
+        let Self { inner, blobs } = self;
+        // `None` only after finish or abort, which take the writer: cannot happen here.
+        let upload = inner.as_mut().ok_or_else(|| {
             blobs.error(object_store::Error::Generic {
                 store: "Liaison",
                 source: "the upload has already ended".into(),
             })
-        })
-    }
-
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), BlobError> {
+        })?;
         // At most two parts in flight: memory stays bounded whatever the upload's size.
-        let upload = self.upload()?;
-        let waited = upload.wait_for_capacity(2).await;
-        waited.map_err(|e| self.blobs.error(e))?;
-        self.upload()?.write(bytes);
+        upload
+            .wait_for_capacity(2)
+            .await
+            .map_err(|e| blobs.error(e))?;
+        upload.write(bytes);
         Ok(())
     }
 
     pub async fn finish(mut self) -> Result<(), BlobError> {
-        let upload = self.inner.take();
-        let finished = match upload {
-            Some(upload) => upload.finish().await.map(drop),
+        match self.inner.take() {
+            Some(upload) => upload
+                .finish()
+                .await
+                .map(drop)
+                .map_err(|e| self.blobs.error(e)),
             None => Ok(()),
-        };
-        finished.map_err(|e| self.blobs.error(e))
+        }
     }
 
     pub async fn abort(mut self) -> Result<(), BlobError> {

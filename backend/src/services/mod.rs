@@ -240,7 +240,7 @@ impl From<crate::blobs::BlobError> for ServiceError {
 }
 
 /// What a caller is told when the blob store is down.
-pub const BLOBS_UNAVAILABLE: &str =
+const BLOBS_UNAVAILABLE: &str =
     "The document store is not answering; nothing was changed. Try again in a minute.";
 
 impl From<crate::portal_jwt::JwtError> for ServiceError {

@@ -84,7 +84,7 @@ impl Layers {
 
 /// Key: the document revision, the page (from 0), its pixel size, and the codes' size in
 /// modules. A clean page never changes, so neither do its places.
-pub type PlaceKey = (String, u32, (u32, u32), usize);
+type PlaceKey = (String, u32, (u32, u32), usize);
 
 /// Cheap to clone (shared), so compositing work can take it off the async runtime.
 #[derive(Clone, Debug)]
@@ -102,9 +102,16 @@ impl Places {
         })))
     }
 
-    /// Where `layer`'s codes go on `page` (the clean page `key` names): found once, then
-    /// kept. Call off the async runtime: finding them reads every pixel.
-    pub fn of(&self, key: PlaceKey, page: &Page, layer: &Layer) -> Arc<Vec<Spot>> {
+    /// Where `layer`'s codes go on `page`, the clean page `index` (from 0) of document
+    /// revision `document`: found once, then kept. Call off the async runtime: finding
+    /// them reads every pixel.
+    pub fn of(&self, document: &str, index: u32, page: &Page, layer: &Layer) -> Arc<Vec<Spot>> {
+        let key = (
+            document.to_owned(),
+            index,
+            (page.width, page.height),
+            layer.code_modules(),
+        );
         if let Some(found) = self.0.take(&key) {
             return found;
         }

@@ -222,14 +222,13 @@ pub async fn page_image(
         }
         false => None,
     };
-    let place_key = (d.id.clone(), page - 1, (w, h));
+    let (document, index) = (d.id.clone(), page - 1);
     let places = core.viewer.places.clone();
     let jpeg = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let mut page = clean.into_page()?;
         if let Some(layer) = layer {
-            let key = (place_key.0, place_key.1, place_key.2, layer.code_modules());
-            let places = places.of(key, &page, &layer);
+            let places = places.of(&document, index, &page, &layer);
             render::overlay::apply_at(&mut page, &layer, &places)?;
         }
         encode::to_jpeg(&page)
