@@ -96,10 +96,12 @@ async fn receive(
     };
     let adopted = match &revision_of {
         None => documents::adopt(&state.core, &staff, form.about, form.file, &meta).await,
-        Some(id) => {
-            documents::adopt_revision(&state.core, &staff, id, form.about.title, form.file, &meta)
-                .await
-        }
+        Some(id) => match crate::api::documents::revision_title(form.about) {
+            Ok(title) => {
+                documents::adopt_revision(&state.core, &staff, id, title, form.file, &meta).await
+            }
+            Err(e) => return back(&crate::error::public_message(&e.0)),
+        },
     };
     match adopted {
         Ok(doc) => {

@@ -11,11 +11,10 @@ use backend::actor::Guest;
 use backend::services::responses::{self, Decision, NewResponse};
 use backend::services::uploads::StagedFiles;
 use futures::StreamExt;
-use serde_json::json;
 
 use crate::api::multipart::{body_error, bounded_text};
 use crate::error::{invalid, ApiError};
-use crate::extract::{Meta, PortalGuest};
+use crate::extract::{ApiMultipart, Meta, PortalGuest};
 use crate::state::AppState;
 
 /// Reads the form in order, streaming each attachment into storage as it arrives (tracked
@@ -71,8 +70,22 @@ async fn read_fields(
             }
             "attachment" => {
                 let file_name = field.file_name().unwrap_or_default().to_owned();
-                // An empty file input in a browser form sends a nameless empty part.
+                // An empty file input in a browser form sends a nameless empty part: it is
+                // skipped. A nameless part with content is not a file.
                 if file_name.is_empty() {
+                    let mut field = field;
+                    while let Some(piece) = field
+                        .chunk()
+                        .await
+                        .map_err(|e| ApiError(body_error(e, "attachment", limit)))?
+                    {
+                        if !piece.is_empty() {
+                            return Err(invalid(
+                                "attachment",
+                                "an attachment must be a file: a part with a file name",
+                            ));
+                        }
+                    }
                     continue;
                 }
                 if attachments.len() >= responses::MAX_ATTACHMENTS {
@@ -100,17 +113,37 @@ pub fn body_limit(state: &AppState) -> usize {
     state.core.settings.max_upload_bytes * responses::MAX_ATTACHMENTS + 64 * 1024
 }
 
+/// A response as the portal API reads it (multipart, in this order of parts).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the form `read_form` reads part by part.
+pub struct ResponseParts {
+    decision: Decision,
+    /// At most 10,000 characters.
+    #[schema(max_length = 10000)]
+    comment: Option<String>,
+    /// Up to five files, each at most `LIAISON_MAX_UPLOAD_BYTES` (the share must allow
+    /// editing).
+    #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 5)]
+    attachment: Option<Vec<Vec<u8>>>,
+}
+
+/// Sends the share's owner a response: a decision, a comment and attachments (the share
+/// must allow comments; attachments need edit). The owner is mailed.
+#[utoipa::path(post, path = "/responses", tag = "portal",
+    request_body(content = ResponseParts, content_type = "multipart/form-data"),
+    responses((status = 201, description = "The response as stored", body = responses::ResponseView),
+              (status = 410, description = "The share has ended")))]
 pub async fn submit_api(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,
     Meta(meta): Meta,
-    form: Multipart,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    ApiMultipart(form): ApiMultipart,
+) -> Result<(StatusCode, Json<responses::ResponseView>), ApiError> {
     let mut staged = StagedFiles::new(state.core.clone());
     let input = read_form(&state, &guest, form, &mut staged).await?;
     let view = responses::submit(&state.core, &guest, input, &meta).await?;
     staged.adopted();
-    Ok((StatusCode::CREATED, Json(json!(view))))
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 pub async fn submit_form(

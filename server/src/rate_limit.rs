@@ -77,6 +77,9 @@ impl Bucket {
             || path == "/auth/federation/share"
             // What a portal's domain answers every path that is not the guest's with.
             || path == app::NOT_FOUND_PATH
+            // The API's description and its reference page.
+            || path == "/api/v1/openapi.json"
+            || path == "/api/v1/reference"
             || server_fn("guest/open_share")
             || server_fn("guest/share_landing")
             || server_fn("guest/site_brand")
@@ -264,6 +267,8 @@ mod tests {
             (Method::POST, "/api/guest/flash_message8"),
             (Method::POST, "/api/guest/add_member_as_manager77"),
             (Method::GET, "/not-found"),
+            (Method::GET, "/api/v1/openapi.json"),
+            (Method::GET, "/api/v1/reference"),
         ];
         for (m, p) in guest {
             assert_eq!(Bucket::of(&m, p), Some(Bucket::Guest), "{p}");

@@ -25,6 +25,8 @@ mod flash;
 mod front_end;
 #[path = "http_api/host_routing.rs"]
 mod host_routing;
+#[path = "http_api/openapi.rs"]
+mod openapi;
 #[path = "http_api/portal_structure.rs"]
 mod portal_structure;
 #[path = "http_api/records.rs"]

@@ -142,8 +142,9 @@ pub async fn chain_legacy_events(db: &Db) -> store::Result<u64> {
 }
 
 /// One way the stored chain differs from what was written.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[schema(as = AuditChainProblem)]
 pub enum Problem {
     /// The event's columns no longer match its hash: it was edited after it was written.
     Edited { seq: i64, id: String },

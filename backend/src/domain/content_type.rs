@@ -1,6 +1,16 @@
 //! What a file is, decided from its bytes alone (never from its name or the type the
 //! client claims): the types Liaison accepts, recognised as the file streams in.
 
+/// Every type [`Sniffer::content_type`] can answer (text with its charset).
+pub const ACCEPTED: [&str; 6] = [
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "text/plain; charset=utf-8",
+];
+
 /// The accepted types, recognised by their first bytes. SVG and HTML are deliberately
 /// absent: both can carry script.
 pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {

@@ -7,7 +7,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 /// How the recipient proves who they are (SPEC §2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Anyone holding the link.
@@ -54,7 +54,19 @@ impl Method {
 }
 
 /// What the recipient may do with the content.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     #[default]
@@ -87,7 +99,9 @@ impl Permission {
 }
 
 /// What the share covers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// One revision of one document.
@@ -112,7 +126,18 @@ impl Scope {
 
 /// FIRST Traffic Light Protocol 2.0 markings, least to most restrictive.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 pub enum Tlp {
     #[serde(rename = "CLEAR")]
@@ -162,7 +187,7 @@ impl Tlp {
 
 /// Per-share settings beyond the columns the active shares table sorts and filters on.
 /// Stored as JSON; unknown fields are rejected so a typo cannot silently loosen a share.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShareSettings {
     pub permission: Permission,
@@ -173,6 +198,7 @@ pub struct ShareSettings {
     pub instructions: String,
     pub scope: Scope,
     /// Opens are allowed only from these networks (empty = anywhere).
+    #[schema(value_type = Vec<String>, example = json!(["10.1.0.0/16"]))]
     pub allowed_networks: Vec<IpNet>,
     /// ISO 3166-1 alpha-2 codes (empty = anywhere).
     pub allowed_countries: Vec<String>,
@@ -193,7 +219,7 @@ pub struct ShareSettings {
 
 /// The package (document package scope) or project (work package scope) a share was
 /// made from. Its documents are fixed in `share_documents` at creation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BundleRef {
     pub id: String,
@@ -202,7 +228,7 @@ pub struct BundleRef {
 }
 
 /// Who may open a federated share after signing in at the partner's IdP.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FederationRule {
     pub partner_id: String,

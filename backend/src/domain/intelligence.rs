@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// How far the source is trusted (28 CFR 23.20(g)'s "source reliability").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Reliability {
     /// Reliable.
     A,
@@ -51,7 +51,7 @@ impl Reliability {
 }
 
 /// How far the content is believed ("content validity").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Validity {
     #[serde(rename = "1")]
     Confirmed,
@@ -95,7 +95,7 @@ impl Validity {
 }
 
 /// What a flag is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IntelItemKind {
     /// A document family: every revision.

@@ -7,7 +7,7 @@ use super::controls::Scope;
 use super::share::Share;
 
 /// What a portal member may do there. Stored as text in `portal_members.role`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberRole {
     /// Sees what is shared with them.
@@ -61,8 +61,21 @@ impl MembershipEnd {
 }
 
 /// What kind of item a section holds. Stored as text in `portal_section_items.item_kind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = PortalItemKind)]
 pub enum ItemKind {
     Document,
     /// A document package.
@@ -125,7 +138,7 @@ impl Share {
 }
 
 /// Which way a section or an item moves in its list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Move {
     Up,

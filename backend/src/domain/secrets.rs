@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::controls::Tlp;
 
 /// What kind of secret it is: decides how the recipient's page shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SecretKind {
     /// Shown masked, with reveal and copy.
@@ -93,7 +93,7 @@ impl SecretKind {
 }
 
 /// How the key reaches the recipient.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// The key is in the link's fragment (`#…`), which browsers never send to a server.
@@ -127,7 +127,7 @@ impl Delivery {
 }
 
 /// Who may receive a secret, as the organisation's policy allows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SecretRecipient {
     /// Whoever the creator hands the link to (the creator copies it).
@@ -164,7 +164,7 @@ impl SecretRecipient {
 }
 
 /// Where a secret stands. Only an active secret keeps its ciphertext.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SecretState {
     Active,
@@ -235,7 +235,7 @@ pub const MAX_LABEL_CHARS: usize = 200;
 pub const MIN_LIFETIME_MINUTES: i64 = 5;
 
 /// The organisation's rules for secrets, part of its policy.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecretPolicy {
     /// No secret lives longer than this.

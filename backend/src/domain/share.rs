@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::controls::{Method, ShareSettings, Tlp};
 use crate::crypto::KdfHash;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShareStatus {
     Active,
@@ -35,7 +35,7 @@ impl ShareStatus {
 }
 
 /// Where a browser bound to a share stands; stored as text in `share_devices.status`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     /// Passed the checks (or approved by the owner): re-opens without a secret.

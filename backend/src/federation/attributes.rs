@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::FederationError;
 
 /// Names to look for, in order; the first present wins (groups collect every value).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AttributeMap {
     pub email: Vec<String>,

@@ -69,7 +69,7 @@ impl TryFrom<String> for LoginPurpose {
 }
 
 /// How an IdP is reached and trusted; stored as JSON in `identity_providers.config`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum IdpConfig {
     Saml(saml::SamlIdpConfig),

@@ -18,7 +18,7 @@ use super::outbound::Outbound;
 use super::{AttributeMap, FederationError, Identity};
 
 /// An OpenID Provider as configured for a partner (or for staff sign-in).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct OidcIdpConfig {
     /// The issuer identifier; discovery reads `<issuer>/.well-known/openid-configuration`.
     pub issuer: String,

@@ -47,7 +47,7 @@ impl Window {
 }
 
 /// One day's counts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DayCounts {
     /// `YYYY-MM-DD`, UTC.
     pub date: String,
@@ -59,7 +59,8 @@ pub struct DayCounts {
 }
 
 /// What the window adds up to; `unique_guests` counts each guest once over the window.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = AnalyticsTotals)]
 pub struct Totals {
     pub opens: i64,
     pub unique_guests: i64,
@@ -68,7 +69,7 @@ pub struct Totals {
     pub denials: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Analytics {
     /// The portal's name, or the share's recipient and item.
     pub subject: String,

@@ -22,7 +22,7 @@ pub const MAX_EXPIRY_DAYS: u32 = 3650;
 pub const STAFF_MAX_EXPIRY_DAYS: u32 = 365;
 
 /// What a list shows of a key (never its secret or hash).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ApiKeyView {
     pub id: String,
     pub name: String,

@@ -21,7 +21,7 @@ pub const MAX_PAGE: i64 = 1000;
 /// Rows fetched per round trip while streaming an export.
 const EXPORT_BATCH: i64 = 1000;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditActorView {
     #[serde(rename = "type")]
     pub kind: String,
@@ -30,7 +30,7 @@ pub struct AuditActorView {
     pub credential: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditEventView {
     pub id: String,
     pub seq: Option<i64>,
@@ -87,7 +87,7 @@ pub struct AuditFilter {
     pub cursor: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEventView>,
     pub next_cursor: Option<String>,

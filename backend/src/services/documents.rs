@@ -13,7 +13,7 @@ use crate::store::{self, documents::DocumentRow, new_id};
 use crate::Liaison;
 
 /// What the console and the API show of a document.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DocumentView {
     pub id: String,
     pub title: String,

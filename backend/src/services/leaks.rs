@@ -21,7 +21,7 @@ pub const MAX_PICTURE_BYTES: usize = 20 << 20;
 pub const MAX_VIEWS: usize = 16;
 
 /// A view a traced page came from.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TracedView {
     pub view: String,
     pub share_id: String,

@@ -9,7 +9,7 @@ use crate::actor::Staff;
 use crate::store::{self, from_millis, mail::MailStatus};
 use crate::Liaison;
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MailView {
     pub id: String,
     pub kind: String,

@@ -15,7 +15,8 @@ use crate::Liaison;
 /// Most documents one package (and so one share) may hold.
 pub const MAX_DOCUMENTS: usize = 200;
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// A document package with its documents.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PackageView {
     pub id: String,
     pub name: String,

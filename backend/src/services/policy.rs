@@ -132,7 +132,7 @@ pub async fn set(
     Ok(policy)
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProjectView {
     pub id: String,
     pub name: String,
@@ -294,7 +294,7 @@ pub async fn assign_document(
     Ok(())
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TermsView {
     pub id: String,
     pub version: String,

@@ -21,7 +21,7 @@ pub const JWKS_MAX_AGE_SECS: u32 = 300;
 pub const DEFAULT_LEAD_SECS: u32 = 10 * 60;
 pub const MAX_LEAD_SECS: u32 = 24 * 60 * 60;
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SigningKeyView {
     pub kid: String,
     pub created_at: String,

@@ -21,7 +21,7 @@ use crate::store::{self, from_millis, new_id, users::UserRow, Tx};
 use crate::Liaison;
 
 /// Where an account stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffStatus {
     Active,
@@ -53,7 +53,7 @@ impl StaffStatus {
 }
 
 /// What the Users page shows of an account (never a password hash).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct StaffView {
     pub id: String,
     pub email: String,

@@ -8,7 +8,7 @@ use sqlx::Executor;
 use super::Result;
 
 /// Where a domain stands. Only `Verified` domains are served (and get certificates).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DomainStatus {
     /// Added; its TXT record has not been seen yet.

@@ -5,7 +5,7 @@ use sqlx::Executor;
 use super::Result;
 
 /// Where a queued mail stands; stored as text in `mail_outbox.status`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MailStatus {
     /// Waiting for its first or next attempt.

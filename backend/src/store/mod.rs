@@ -162,9 +162,17 @@ impl Db {
         self.engine
     }
 
+    /// A transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// waiting out other writers with the busy timeout: one that began by reading could
+    /// not write once another connection had committed meanwhile (`SQLITE_BUSY_SNAPSHOT`,
+    /// which no timeout helps). PostgreSQL's transactions begin as usual.
     pub async fn begin(&self) -> Result<Tx> {
+        let tx = match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx::new(
-            self.pool.begin().await?,
+            tx,
             self.pool.clone(),
             self.engine,
             self.watch.clone(),

@@ -1244,3 +1244,49 @@ async fn both_migration_trees_build_the_same_schema() {
         listed(&b.foreign_keys),
     );
 }
+
+/// On SQLite a transaction holds the write lock from its first statement. One that began
+/// by reading (is this address taken?) and wrote later used to meet another connection's
+/// commit in between with `SQLITE_BUSY_SNAPSHOT` (code 517) — a 500 that no busy timeout
+/// could wait out, found by the API fuzzer inviting staff concurrently. Now the other
+/// writer waits until this transaction ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_that_read_first_still_writes_on_sqlite() {
+    crate::common::run(backend::store::Engine::Sqlite, |h: Harness| async move {
+        let (admin, _) = org(&h, "Acme").await;
+        let mut tx = h.core.db.begin().await.unwrap();
+        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        // Another connection writes while this transaction is open.
+        let core = h.core.clone();
+        let mut other = tokio::spawn(async move {
+            bootstrap::bootstrap(&core, "Globex", "admin@globex.example.org").await
+        });
+        // It must wait for this transaction: it cannot finish while the transaction is
+        // open (a generous bound; it would take a few milliseconds).
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(500), &mut other)
+                .await
+                .is_err(),
+            "another connection wrote inside this transaction"
+        );
+        sqlx::query("UPDATE users SET display_name = display_name WHERE id = $1")
+            .bind(&admin.user_id)
+            .execute(&mut *tx)
+            .await
+            .expect("the transaction that read first may write");
+        tx.commit().await.unwrap();
+        other
+            .await
+            .unwrap()
+            .expect("the other writer went on after the commit");
+        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(h.core.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(after, before + 1);
+    })
+    .await;
+}

@@ -1,65 +1,91 @@
 //! Portal API, `/api/portal`: guests exchange a link token for an RS256 session JWT and
 //! use it (Bearer or cookie) to read the share's items. Revocation is checked on every call.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use axum_extra::extract::cookie::CookieJar;
+use backend::domain::records::redaction::GuestRecord;
 use backend::services::access;
+use backend::services::access::PortalItem;
 use secrecy::SecretString;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::openapi::Items;
 use crate::downloads::{lock_down, Disposition};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Meta, PortalCredential, PortalGuest, StreamingGuest};
+use crate::extract::{ApiJson, ApiQuery, Meta, PortalCredential, PortalGuest, StreamingGuest};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ContentQuery {
-    /// `1` to save the file (only where the share allows download).
-    download: Option<String>,
+    /// `1` to save the file (only where the share allows download), `0` to view it.
+    #[param(inline)]
+    download: Option<Flag>,
+}
+
+/// A yes or no in a query string.
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+enum Flag {
+    #[serde(rename = "1")]
+    Yes,
+    #[serde(rename = "0")]
+    No,
 }
 
 /// Download chunk size: small enough that a revocation cuts a transfer promptly.
 const CHUNK: usize = 64 * 1024;
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .route(
-            "/responses",
-            post(crate::portal_responses::submit_api).layer(axum::extract::DefaultBodyLimit::max(
-                crate::portal_responses::body_limit(state),
-            )),
-        )
-        .route("/session", post(create_session))
-        .route("/session/renew", post(renew_session))
-        .route("/events", get(events))
-        .route("/live", get(crate::live::portal_live))
-        .route("/items", get(items))
-        .route("/items/{id}/content", get(item_content))
-        .route("/record", get(record))
-        .route("/record/export", get(record_export))
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(crate::portal_responses::submit_api))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::portal_responses::body_limit(state),
+        ))
+        .routes(routes!(create_session))
+        .routes(routes!(renew_session))
+        .routes(routes!(events))
+        .routes(routes!(crate::live::portal_live))
+        .routes(routes!(items))
+        .routes(routes!(item_content))
+        .routes(routes!(record))
+        .routes(routes!(record_export))
+}
+
+#[derive(Serialize, ToSchema)]
+struct SharedRecord {
+    record: GuestRecord,
 }
 
 /// A record share's record as its guest may see it (withheld fields and private documents
 /// are absent); 404 for a document share.
+#[utoipa::path(get, path = "/record", tag = "portal",
+    responses((status = 200, description = "The record", body = SharedRecord),
+              (status = 404, description = "The share is not of a record")))]
 async fn record(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,
     Meta(meta): Meta,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SharedRecord>, ApiError> {
     let record = access::shared_record(&state.core, &guest, &meta)
         .await?
         .ok_or(ApiError(backend::services::ServiceError::NotFound(
             "record",
         )))?;
-    Ok(Json(json!({ "record": record })))
+    Ok(Json(SharedRecord { record }))
 }
 
 /// The record as a JWS (`application/jose`) signed with a key of `/.well-known/jwks.json`.
+#[utoipa::path(get, path = "/record/export", tag = "portal",
+    responses((status = 200, description = "The record as a compact JWS (RS256)", content_type = "application/jose"),
+              (status = 404, description = "The share is not of a record")))]
 async fn record_export(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,
@@ -73,9 +99,10 @@ async fn record_export(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SessionInput {
+    /// The token of the share's link (the last part of its path).
     token: String,
     /// Required as `true` when the share asks for the acknowledgement.
     #[serde(default)]
@@ -83,18 +110,44 @@ struct SessionInput {
     /// Required as `true` when the share has legal terms.
     #[serde(default)]
     accept_terms: bool,
+    /// The share's password, when it has one.
+    #[schema(value_type = Option<String>, format = Password)]
     password: Option<SecretString>,
+    /// The one-time code mailed to the recipient (verified-email shares).
+    #[schema(value_type = Option<String>)]
     code: Option<SecretString>,
     /// The device id this client got from an earlier session; a client without one gets a
     /// new one in the response and should keep it (it stands in for the browser's cookie).
+    #[schema(value_type = Option<String>)]
     device: Option<SecretString>,
 }
 
+/// A portal session (RFC 6750 Bearer token).
+#[derive(Serialize, ToSchema)]
+struct SessionGrant {
+    /// An RS256 JWT; send it as `Authorization: Bearer …`.
+    access_token: String,
+    #[schema(example = "Bearer")]
+    token_type: &'static str,
+    /// Seconds until it expires; renew before then.
+    expires_in: i64,
+    /// This client's device id (a new session only): keep it and send it next time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<String>,
+}
+
+/// Exchanges a share link's token (and the password, code or acknowledgement the share
+/// asks for) for a portal session.
+#[utoipa::path(post, path = "/session", tag = "portal", security(()), request_body = SessionInput,
+    responses((status = 200, description = "The session", body = SessionGrant),
+              (status = 403, description = "The share refuses this open: a code, password, acknowledgement or approval is needed, or the network, country or device is not allowed (`code` says which)"),
+              (status = 404, description = "No share has this token"),
+              (status = 410, description = "The share has expired, been revoked or been used up")))]
 async fn create_session(
     State(state): State<AppState>,
     Meta(meta): Meta,
     ApiJson(input): ApiJson<SessionInput>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SessionGrant>, ApiError> {
     use secrecy::ExposeSecret;
     let device = input.device.unwrap_or_else(access::new_device_id);
     let device_text = device.expose_secret().to_owned();
@@ -111,16 +164,19 @@ async fn create_session(
         &meta,
     )
     .await?;
-    Ok(Json(json!({
-        "access_token": s.access_token,
-        "token_type": "Bearer",
-        "expires_in": s.expires_in,
-        "device": device_text,
-    })))
+    Ok(Json(SessionGrant {
+        access_token: s.access_token,
+        token_type: "Bearer",
+        expires_in: s.expires_in,
+        device: Some(device_text),
+    }))
 }
 
 /// Silent renewal: a fresh JWT for the same session while the share stays valid. A cookie
 /// session gets a new cookie; a bearer client gets the token in the body.
+#[utoipa::path(post, path = "/session/renew", tag = "portal",
+    responses((status = 200, description = "The renewed session", body = SessionGrant),
+              (status = 410, description = "The share has ended")))]
 async fn renew_session(
     State(state): State<AppState>,
     PortalGuest(guest, credential): PortalGuest,
@@ -134,11 +190,12 @@ async fn renew_session(
             state.core.settings.secure_cookies_on(&meta.site),
         ));
     }
-    let body = Json(json!({
-        "access_token": s.access_token,
-        "token_type": "Bearer",
-        "expires_in": s.expires_in,
-    }));
+    let body = Json(SessionGrant {
+        access_token: s.access_token,
+        token_type: "Bearer",
+        expires_in: s.expires_in,
+        device: None,
+    });
     Ok((jar, body).into_response())
 }
 
@@ -147,6 +204,9 @@ async fn renew_session(
 /// expired or this session's token runs out, `not_allowed` once the session no longer
 /// admits its guest (a browser rejected, a partner or IdP disabled, signed out), or
 /// `unavailable` when the share could not be checked.
+#[utoipa::path(get, path = "/events", tag = "portal",
+    responses((status = 200, description = "An event stream: `ready`, then one of `revoked`, `expired`, `not_allowed` or `unavailable` with `{\"message\"}`", content_type = "text/event-stream"),
+              (status = 410, description = "The share has ended")))]
 async fn events(
     State(state): State<AppState>,
     StreamingGuest(stream): StreamingGuest,
@@ -175,26 +235,32 @@ async fn events(
         .into_response())
 }
 
+/// The items the share covers, in order.
+#[utoipa::path(get, path = "/items", tag = "portal",
+    responses((status = 200, description = "The share's items", body = Items<PortalItem>),
+              (status = 410, description = "The share has ended")))]
 async fn items(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({ "items": access::items(&state.core, &guest).await? }),
-    ))
+) -> Result<Json<Items<PortalItem>>, ApiError> {
+    Ok(Json(access::items(&state.core, &guest).await?.into()))
 }
 
 /// Serves an item's bytes inline (or, asked `?download=1` where allowed, as an
 /// attachment), locked down (`downloads::lock_down`) and framed only by our own portal
-/// page.
+/// page. View-only shares never send the original: their pages are drawn by the viewer.
+#[utoipa::path(get, path = "/items/{id}/content", tag = "portal",
+    params(("id" = String, Path, description = "The item"), ContentQuery),
+    responses((status = 200, response = inline(super::openapi::StoredFile)),
+              (status = 410, description = "The share has ended")))]
 async fn item_content(
     State(state): State<AppState>,
     StreamingGuest(stream): StreamingGuest,
     Path(id): Path<String>,
-    Query(q): Query<ContentQuery>,
+    ApiQuery(q): ApiQuery<ContentQuery>,
 ) -> Result<Response, ApiError> {
     use futures::StreamExt;
-    let purpose = if q.download.as_deref() == Some("1") {
+    let purpose = if q.download == Some(Flag::Yes) {
         access::Purpose::Download
     } else {
         access::Purpose::View

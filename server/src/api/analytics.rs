@@ -2,30 +2,44 @@
 //! (`?days=7|30|90`, default 30; `&format=csv` for CSV): per-day opens, unique guests,
 //! downloads, responses and denials. The console's CSV downloads share [`respond`].
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use backend::services::analytics::{self, Analytics, Window};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{invalid, ApiResult};
-use crate::extract::ApiStaff;
+use crate::extract::{ApiQuery, ApiStaff};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/portals/{id}/analytics", get(portal))
-        .route("/shares/{id}/analytics", get(share))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(portal))
+        .routes(routes!(share))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
+    /// The window in days, ending today: `7`, `30` (the default) or `90`.
     days: Option<String>,
+    /// `json` (the default) or `csv` (a download).
+    #[param(value_type = Option<AnalyticsFormat>, inline)]
     format: Option<String>,
+}
+
+/// How analytics are answered.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // A name for the document: `AnalyticsQuery::format` is read as text.
+enum AnalyticsFormat {
+    Json,
+    Csv,
 }
 
 impl AnalyticsQuery {
@@ -61,24 +75,36 @@ pub fn respond(a: &Analytics, csv: bool, name: &str) -> Response {
         .into_response()
 }
 
+/// A portal's activity per day over the window: opens, unique guests, downloads,
+/// responses and denials, with totals.
+#[utoipa::path(get, path = "/portals/{id}/analytics", tag = "analytics",
+    operation_id = "get_portal_analytics",
+    params(("id" = String, Path, description = "The portal"), AnalyticsQuery),
+    responses((status = 200, description = "The analytics, or with `format=csv` a CSV download (a row a day, then the totals)",
+               content((Analytics = "application/json"), ("text/csv")))))]
 async fn portal(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-    query: Result<Query<AnalyticsQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<AnalyticsQuery>,
 ) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
     let a = analytics::for_portal(&s.core, &who, &id, q.window()?).await?;
     Ok(respond(&a, q.csv()?, "portal"))
 }
 
+/// A share's activity per day over the window: opens, unique guests, downloads,
+/// responses and denials, with totals.
+#[utoipa::path(get, path = "/shares/{id}/analytics", tag = "analytics",
+    operation_id = "get_share_analytics",
+    params(("id" = String, Path, description = "The share"), AnalyticsQuery),
+    responses((status = 200, description = "The analytics, or with `format=csv` a CSV download (a row a day, then the totals)",
+               content((Analytics = "application/json"), ("text/csv")))))]
 async fn share(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-    query: Result<Query<AnalyticsQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<AnalyticsQuery>,
 ) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
     let a = analytics::for_share(&s.core, &who, &id, q.window()?).await?;
     Ok(respond(&a, q.csv()?, "share"))
 }

@@ -2,46 +2,49 @@
 //! `/api/portal` (the portal session), the same service and rules as the pages
 //! (`backend::services::comments`).
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch};
-use axum::{Json, Router};
+use axum::Json;
 use backend::services::comments::{
     self, Audience, CommentView, CommentsPage, NewComment, Placement,
 };
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiStaff, Meta, PortalGuest};
+use crate::extract::{ApiJson, ApiQuery, ApiStaff, Meta, PortalGuest};
 use crate::state::AppState;
 
 /// Staff: `/documents/{id}/comments`, `/comments/{id}` (under `/api/v1`).
-pub fn staff_router() -> Router<AppState> {
-    Router::new()
-        .route("/documents/{id}/comments", get(staff_list).post(staff_post))
-        .route("/comments/{id}", patch(staff_edit).delete(staff_delete))
+pub fn staff_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(staff_list, staff_post))
+        .routes(routes!(staff_edit, staff_delete))
 }
 
 /// Guests: `/items/{id}/comments`, `/comments/{id}` (under `/api/portal`).
-pub fn portal_router() -> Router<AppState> {
-    Router::new()
-        .route("/items/{id}/comments", get(guest_list).post(guest_post))
-        .route("/comments/{id}", patch(guest_edit).delete(guest_delete))
+pub fn portal_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(guest_list, guest_post))
+        .routes(routes!(guest_edit, guest_delete))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Changes after this change number (0, the default: from the start).
     #[serde(default)]
+    #[param(minimum = 0)]
     after: i64,
-    /// Staff: only the threads this share's guest reads.
+    /// Staff: only the threads this share's guest reads (guests: not allowed).
     share: Option<String>,
 }
 
 /// Who reads a new staff thread.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 enum AudienceInput {
     Staff,
@@ -49,9 +52,10 @@ enum AudienceInput {
     Shares(Vec<String>),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PostInput {
+    /// The comment, plain text (at most 10,000 characters).
     body: String,
     /// A reply to this comment's thread; otherwise a new thread.
     reply_to: Option<String>,
@@ -61,10 +65,21 @@ struct PostInput {
     audience: Option<AudienceInput>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EditInput {
     body: String,
+}
+
+/// The change number to read after, refused below 0.
+fn after(q: &ListQuery) -> ApiResult<i64> {
+    if q.after < 0 {
+        return Err(crate::error::invalid(
+            "after",
+            "after is a change number, 0 or more",
+        ));
+    }
+    Ok(q.after)
 }
 
 fn new_comment(document_id: String, input: PostInput, staff: bool) -> ApiResult<NewComment> {
@@ -94,18 +109,25 @@ fn new_comment(document_id: String, input: PostInput, staff: bool) -> ApiResult<
     })
 }
 
+/// A document's comment changes after a change number (every thread, or one share's).
+#[utoipa::path(get, path = "/documents/{id}/comments", tag = "comments",
+    params(("id" = String, Path, description = "The document"), ListQuery),
+    responses((status = 200, description = "The changes, in order", body = CommentsPage)))]
 async fn staff_list(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<CommentsPage>> {
-    let Query(q) = query.map_err(|e| crate::error::invalid("query", e.body_text()))?;
     Ok(Json(
-        comments::for_staff(&state.core, &who, &id, q.share.as_deref(), q.after).await?,
+        comments::for_staff(&state.core, &who, &id, q.share.as_deref(), after(&q)?).await?,
     ))
 }
 
+/// Comments on a document: a new thread for an audience, or a reply.
+#[utoipa::path(post, path = "/documents/{id}/comments", tag = "comments",
+    params(("id" = String, Path, description = "The document")), request_body = PostInput,
+    responses((status = 201, description = "The comment", body = CommentView)))]
 async fn staff_post(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -118,6 +140,10 @@ async fn staff_post(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// Edits one's own recent comment.
+#[utoipa::path(patch, path = "/comments/{id}", tag = "comments",
+    params(("id" = String, Path)), request_body = EditInput,
+    responses((status = 200, description = "The comment as edited", body = CommentView)))]
 async fn staff_edit(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -130,6 +156,9 @@ async fn staff_edit(
     ))
 }
 
+/// Deletes a comment: one's own recent one, or any as a moderator.
+#[utoipa::path(delete, path = "/comments/{id}", tag = "comments", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted")))]
 async fn staff_delete(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -140,13 +169,16 @@ async fn staff_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The comment changes of the threads the guest's share reads, after a change number.
+#[utoipa::path(get, path = "/items/{id}/comments", tag = "portal",
+    params(("id" = String, Path, description = "The item"), ListQuery),
+    responses((status = 200, description = "The changes, in order", body = CommentsPage)))]
 async fn guest_list(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,
     Path(id): Path<String>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<CommentsPage>> {
-    let Query(q) = query.map_err(|e| crate::error::invalid("query", e.body_text()))?;
     if q.share.is_some() {
         return Err(crate::error::invalid(
             "share",
@@ -154,10 +186,14 @@ async fn guest_list(
         ));
     }
     Ok(Json(
-        comments::for_guest(&state.core, &guest, &id, q.after).await?,
+        comments::for_guest(&state.core, &guest, &id, after(&q)?).await?,
     ))
 }
 
+/// Comments on an item (the share must allow comments): a new thread or a reply.
+#[utoipa::path(post, path = "/items/{id}/comments", tag = "portal",
+    params(("id" = String, Path, description = "The item")), request_body = PostInput,
+    responses((status = 201, description = "The comment", body = CommentView)))]
 async fn guest_post(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,
@@ -176,6 +212,10 @@ async fn guest_post(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// Edits the guest's own recent comment.
+#[utoipa::path(patch, path = "/comments/{id}", tag = "portal",
+    params(("id" = String, Path)), request_body = EditInput,
+    responses((status = 200, description = "The comment as edited", body = CommentView)))]
 async fn guest_edit(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,
@@ -188,6 +228,9 @@ async fn guest_edit(
     ))
 }
 
+/// Deletes the guest's own recent comment.
+#[utoipa::path(delete, path = "/comments/{id}", tag = "portal", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted")))]
 async fn guest_delete(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,

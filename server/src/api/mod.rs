@@ -10,12 +10,14 @@ pub mod intelligence;
 pub mod keys;
 mod leaks;
 pub mod multipart;
+pub mod openapi;
 pub mod packages;
 pub mod partners;
 pub mod policy;
 mod portal_sections;
 mod portals;
 mod records;
+mod reference;
 pub mod secrets;
 pub mod shares;
 mod staff;
@@ -24,13 +26,43 @@ mod viewer;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::{Json, Router};
+
+use utoipa::Modify as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
+/// The API routes, each registered with its description: the router, and the document
+/// (also served at `/api/v1/openapi.json`).
 pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
+    let (router, document) = documented(state);
+    let published = Published::of(&document, &state.assets.css_href());
+    router.layer(axum::Extension(std::sync::Arc::new(published)))
+}
+
+/// The document as served: its JSON, and the reference page rendered from it, both made
+/// once when the router is built.
+struct Published {
+    json: bytes::Bytes,
+    html: bytes::Bytes,
+}
+
+impl Published {
+    fn of(document: &utoipa::openapi::OpenApi, css_href: &str) -> Self {
+        let value = serde_json::to_value(document).unwrap_or_default();
+        Published {
+            json: bytes::Bytes::from(value.to_string()),
+            html: bytes::Bytes::from(reference::page(&value, css_href)),
+        }
+    }
+}
+
+/// The routes and the OpenAPI document describing them, built together.
+pub fn documented(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi as _;
+    let (router, mut document) = OpenApiRouter::with_openapi(Document::openapi())
         .nest(
             "/api/v1",
             documents::router(state)
@@ -48,7 +80,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(secrets::router())
                 .merge(keys::router())
                 .merge(staff::router())
-                .merge(comments::staff_router()),
+                .merge(comments::staff_router())
+                .routes(routes!(openapi_json))
+                .routes(routes!(reference_page)),
         )
         .nest(
             "/api/portal",
@@ -56,11 +90,66 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .merge(comments::portal_router())
                 .merge(viewer::router()),
         )
-        .merge(secrets::outside_router())
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/healthz", get(healthz))
+        .routes(routes!(jwks))
+        .routes(routes!(healthz))
+        .split_for_parts();
+    openapi::Conventions.modify(&mut document);
+    let router = router.merge(secrets::outside_router());
+    (router, document)
 }
 
+/// The document's fixed parts; the paths come from the routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Liaison API",
+        description = "The admin API (`/api/v1`, with an API key) and the portal API \
+                       (`/api/portal`, with a guest's portal session). Every refusal is the \
+                       error envelope `{\"error\": {\"code\", \"message\", \"field\"}}`.",
+        license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
+    ),
+    components(schemas(openapi::ErrorEnvelope)),
+    tags(
+        (name = "shares", description = "Shares: who may see what, until when, and how."),
+    )
+)]
+struct Document;
+
+/// This document: the OpenAPI 3.1 description of every `/api/v1` and `/api/portal` route.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+async fn openapi_json(
+    axum::Extension(published): axum::Extension<std::sync::Arc<Published>>,
+) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        published.json.clone(),
+    )
+}
+
+/// The API reference: this document as one HTML page (no script, nothing from elsewhere).
+#[utoipa::path(get, path = "/reference", tag = "meta", security(()),
+    responses((status = 200, description = "The reference page", content_type = "text/html")))]
+async fn reference_page(
+    axum::Extension(published): axum::Extension<std::sync::Arc<Published>>,
+) -> impl IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+                 form-action 'none'",
+            ),
+        ],
+        published.html.clone(),
+    )
+}
+
+/// The public keys that sign portal sessions and record exports (JWKS, RFC 7517).
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "meta", security(()),
+    responses((status = 200, description = "The signing keys in use and about to be",
+               content_type = "application/json")))]
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(
@@ -75,6 +164,9 @@ async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "meta", security(()),
+    responses((status = 200, description = "`ok`", content_type = "text/plain"),
+              (status = 503, description = "`database unavailable`", content_type = "text/plain")))]
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.core.db.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),

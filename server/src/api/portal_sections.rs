@@ -1,54 +1,49 @@
 //! `/api/v1/portals/{id}/sections` and `/api/v1/sections`: the sections an administrator
 //! arranges a portal's shared items into, and the items in them.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use backend::domain::{ItemKind, ItemRef, Move};
-use backend::services::portals::sections;
+use backend::services::portals::sections::{self, SectionView, SectionsView};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{invalid, ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiStaff, Meta};
+use crate::extract::{ApiJson, ApiQuery, ApiStaff, Meta};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/portals/{id}/sections", get(list).post(create))
-        .route(
-            "/sections/{id}",
-            axum::routing::patch(rename).delete(delete),
-        )
-        .route("/sections/{id}/move", post(move_section))
-        .route("/sections/{id}/items", post(place))
-        .route(
-            "/sections/{id}/items/{kind}/{item_id}",
-            axum::routing::delete(unplace),
-        )
-        .route(
-            "/sections/{id}/items/{kind}/{item_id}/move",
-            post(move_item),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(rename, delete))
+        .routes(routes!(move_section))
+        .routes(routes!(place))
+        .routes(routes!(unplace))
+        .routes(routes!(move_item))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NameInput {
+struct SectionNameInput {
+    /// 1 to 100 characters, unique in the portal.
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct MoveInput {
+struct SectionMoveInput {
+    /// Swaps with the neighbour above or below (no change at either end).
     way: Move,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ItemInput {
+struct SectionItemInput {
     kind: ItemKind,
+    /// The document, package or project.
     id: String,
 }
 
@@ -58,51 +53,71 @@ fn item(kind: &str, id: String) -> Result<ItemRef, ApiError> {
     Ok(ItemRef { kind, id })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
-    /// Offer only the library items whose title contains this.
+    /// Offer only the library items whose title contains this (any case; at most 200
+    /// characters).
     #[serde(default)]
     find: String,
 }
 
-/// The portal's sections with their items, and the library items in none (`?find=` narrows
-/// those to titles containing it).
+/// The portal's sections with their items, and the library items in none.
+///
+/// `?find=` narrows the library items to titles containing it.
+#[utoipa::path(get, path = "/portals/{id}/sections", tag = "portal_sections",
+    operation_id = "list_portal_sections",
+    params(("id" = String, Path, description = "The portal"), ListQuery),
+    responses((status = 200, description = "The sections and the items in none", body = SectionsView)))]
 async fn list(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
-    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
-    Ok(Json(json!(
-        sections::list_finding(&s.core, &who, &id, &q.find).await?
-    )))
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<SectionsView>> {
+    Ok(Json(
+        sections::list_finding(&s.core, &who, &id, &q.find).await?,
+    ))
 }
 
+/// Adds a section at the end of the portal's.
+#[utoipa::path(post, path = "/portals/{id}/sections", tag = "portal_sections",
+    operation_id = "create_portal_section",
+    params(("id" = String, Path, description = "The portal")), request_body = SectionNameInput,
+    responses((status = 201, description = "The section", body = SectionView)))]
 async fn create(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<NameInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    ApiJson(input): ApiJson<SectionNameInput>,
+) -> ApiResult<(StatusCode, Json<SectionView>)> {
     let view = sections::create(&s.core, &who, &id, &input.name, &meta).await?;
-    Ok((StatusCode::CREATED, Json(json!(view))))
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// Renames a section.
+#[utoipa::path(patch, path = "/sections/{id}", tag = "portal_sections",
+    operation_id = "rename_portal_section",
+    params(("id" = String, Path, description = "The section")), request_body = SectionNameInput,
+    responses((status = 204, description = "Renamed")))]
 async fn rename(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<NameInput>,
+    ApiJson(input): ApiJson<SectionNameInput>,
 ) -> ApiResult<StatusCode> {
     sections::rename(&s.core, &who, &id, &input.name, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Deletes the section; its items are then in none.
+#[utoipa::path(delete, path = "/sections/{id}", tag = "portal_sections",
+    operation_id = "delete_portal_section",
+    params(("id" = String, Path, description = "The section")),
+    responses((status = 204, description = "Deleted")))]
 async fn delete(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -113,24 +128,33 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Moves the section up or down one place in the portal's order.
+#[utoipa::path(post, path = "/sections/{id}/move", tag = "portal_sections",
+    operation_id = "move_portal_section",
+    params(("id" = String, Path, description = "The section")), request_body = SectionMoveInput,
+    responses((status = 204, description = "Moved (or already at that end)")))]
 async fn move_section(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<MoveInput>,
+    ApiJson(input): ApiJson<SectionMoveInput>,
 ) -> ApiResult<StatusCode> {
     sections::move_section(&s.core, &who, &id, input.way, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Puts a library item at the end of the section (moving it from another section).
+#[utoipa::path(post, path = "/sections/{id}/items", tag = "portal_sections",
+    operation_id = "place_section_item",
+    params(("id" = String, Path, description = "The section")), request_body = SectionItemInput,
+    responses((status = 204, description = "Placed")))]
 async fn place(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<ItemInput>,
+    ApiJson(input): ApiJson<SectionItemInput>,
 ) -> ApiResult<StatusCode> {
     let item = ItemRef {
         kind: input.kind,
@@ -140,6 +164,13 @@ async fn place(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Takes an item out of the section (it is then in none).
+#[utoipa::path(delete, path = "/sections/{id}/items/{kind}/{item_id}", tag = "portal_sections",
+    operation_id = "remove_section_item",
+    params(("id" = String, Path, description = "The section"),
+           ("kind" = inline(ItemKind), Path, description = "The item's kind"),
+           ("item_id" = String, Path, description = "The document, package or project")),
+    responses((status = 204, description = "Taken out")))]
 async fn unplace(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -150,12 +181,20 @@ async fn unplace(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Moves an item up or down one place in its section.
+#[utoipa::path(post, path = "/sections/{id}/items/{kind}/{item_id}/move", tag = "portal_sections",
+    operation_id = "move_section_item",
+    params(("id" = String, Path, description = "The section"),
+           ("kind" = inline(ItemKind), Path, description = "The item's kind"),
+           ("item_id" = String, Path, description = "The document, package or project")),
+    request_body = SectionMoveInput,
+    responses((status = 204, description = "Moved (or already at that end)")))]
 async fn move_item(
     State(s): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path((id, kind, item_id)): Path<(String, String, String)>,
-    ApiJson(input): ApiJson<MoveInput>,
+    ApiJson(input): ApiJson<SectionMoveInput>,
 ) -> ApiResult<StatusCode> {
     sections::move_item(&s.core, &who, &id, &item(&kind, item_id)?, input.way, &meta).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -9,24 +9,26 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use backend::actor::Staff;
 use backend::domain::secrets::{Delivery, SecretKind, MAX_FILE_BYTES};
 use backend::domain::Tlp;
-use backend::services::secrets::{self, reveal, NewSecret};
+use backend::services::secrets::{self, reveal, NewSecret, SecretView};
 use backend::services::ServiceError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{body_rejected, invalid, ApiError};
-use crate::extract::{ApiStaff, ConsoleStaff, Meta};
+use crate::extract::{ApiQuery, ApiStaff, ConsoleStaff, Meta};
 use crate::state::AppState;
 
 /// A reveal's body limit: a token and a proof.
@@ -35,35 +37,48 @@ pub const OPEN_LIMIT: usize = 1024;
 /// A create body's limit: a 10 MiB file's ciphertext in base64 and the fields around it.
 pub const CREATE_LIMIT: usize = (MAX_FILE_BYTES + 4096) / 3 * 4 + 64 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/secrets",
-            get(list)
-                .post(create)
-                .layer(DefaultBodyLimit::max(CREATE_LIMIT)),
-        )
-        .route("/secrets/{id}", get(show).delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .layer(DefaultBodyLimit::max(CREATE_LIMIT))
+        .routes(routes!(show, revoke))
 }
 
-/// What a client sends to create a secret.
-#[derive(Deserialize)]
+/// What a client sends to create a secret: the terms, and what its browser encrypted.
+/// Binary fields are unpadded base64url.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateSecretInput)]
 pub struct CreateBody {
+    /// `password`, `note`, `api_secret` or `file`: how the recipient's page shows it.
+    #[schema(example = "password")]
     kind: String,
+    /// Seen by staff only (lists, audit); never the secret itself.
     label: String,
     /// `CLEAR`, `GREEN`, `AMBER`, `AMBER+STRICT`, `RED`.
+    #[schema(example = "AMBER")]
     tlp: String,
     /// `link_key` or `access_code`.
+    #[schema(example = "link_key")]
     delivery: String,
+    /// Liaison mails the link here (access code delivery only).
     recipient_email: Option<String>,
+    /// How long it lives: at least 5 minutes, at most the policy's limit.
+    #[schema(minimum = 5)]
     expires_in_minutes: i64,
+    /// How many times it may be viewed (1: view once).
+    #[schema(minimum = 1, maximum = 100)]
     max_views: i64,
+    /// The encrypted content.
     ciphertext: String,
+    /// The AES-GCM nonce (12 bytes).
     nonce: String,
+    /// The PBKDF2 salt the recipient's browser derives the key with (access codes only).
     salt: Option<String>,
+    /// The 32-byte proof derived beside the key; stored only as a hash.
     proof: String,
-    /// The console's CSRF token (`POST /console/secrets` only).
+    /// The console's CSRF token (`POST /console/secrets` only; refused here).
+    #[schema(ignore)]
     csrf: Option<String>,
 }
 
@@ -112,27 +127,42 @@ fn body<T>(parsed: Result<Json<T>, JsonRejection>, limit: usize) -> Result<T, Ap
     }
 }
 
+/// A new secret and its link.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedSecret {
+    secret: SecretView,
+    /// The link, shown this once. It holds no key: with `link_key` delivery the client
+    /// appends `#` and the key.
+    link: String,
+}
+
 async fn create_as(
     state: &AppState,
     who: &Staff,
     meta: &backend::actor::RequestMeta,
     body: CreateBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedSecret>), ApiError> {
     let (secret, link) = secrets::create(&state.core, who, body.into_new()?, meta).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "secret": secret, "link": link.expose_secret() })),
+        Json(CreatedSecret {
+            secret,
+            link: link.expose_secret().to_owned(),
+        }),
     ))
 }
 
-/// 201 `{"secret": …, "link": …}`. The link holds no key: with `link_key` delivery the
-/// client appends `#` and the key; the link is shown this once.
+/// Creates a secret from ciphertext the client made; the link is shown this once.
+#[utoipa::path(post, path = "/secrets", tag = "secrets", operation_id = "create_secret",
+    request_body = CreateBody,
+    responses((status = 201, description = "The secret and its link (without the key)",
+               body = CreatedSecret)))]
 async fn create(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     parsed: Result<Json<CreateBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedSecret>), ApiError> {
     let body = body(parsed, CREATE_LIMIT)?;
     if body.csrf.is_some() {
         return Err(invalid("csrf", "API requests carry no CSRF token"));
@@ -146,7 +176,7 @@ pub async fn console_create(
     ConsoleStaff { staff, csrf }: ConsoleStaff,
     Meta(meta): Meta,
     parsed: Result<Json<CreateBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedSecret>), ApiError> {
     let body = body(parsed, CREATE_LIMIT)?;
     let presented = body.csrf.as_deref().unwrap_or_default();
     let expected = csrf.unwrap_or_default();
@@ -160,40 +190,58 @@ pub async fn console_create(
     create_as(&state, &staff, &meta, body).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct Page {
+#[into_params(parameter_in = Query)]
+struct ListSecretsQuery {
     /// The last id of the previous page.
     before: Option<String>,
 }
 
+/// A page of secrets.
+#[derive(Serialize, ToSchema)]
+struct SecretList {
+    /// At most 50, newest first.
+    secrets: Vec<SecretView>,
+}
+
+/// The organisation's secrets, newest first, 50 a page.
+#[utoipa::path(get, path = "/secrets", tag = "secrets", operation_id = "list_secrets",
+    params(ListSecretsQuery),
+    responses((status = 200, description = "A page of secrets", body = SecretList)))]
 async fn list(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
-    Query(page): Query<Page>,
-) -> Result<Json<Value>, ApiError> {
+    ApiQuery(page): ApiQuery<ListSecretsQuery>,
+) -> Result<Json<SecretList>, ApiError> {
     let secrets = secrets::list(&state.core, &who, page.before.as_deref()).await?;
-    Ok(Json(json!({ "secrets": secrets })))
+    Ok(Json(SecretList { secrets }))
 }
 
+/// One secret (never its content).
+#[utoipa::path(get, path = "/secrets/{id}", tag = "secrets", operation_id = "read_secret",
+    params(("id" = String, Path, description = "The secret")),
+    responses((status = 200, description = "The secret", body = SecretView)))]
 async fn show(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(secrets::get(&state.core, &who, &id).await?)))
+) -> Result<Json<SecretView>, ApiError> {
+    Ok(Json(secrets::get(&state.core, &who, &id).await?))
 }
 
-/// Revokes: the ciphertext is deleted now.
+/// Revokes a secret: its ciphertext is deleted now.
+#[utoipa::path(delete, path = "/secrets/{id}", tag = "secrets", operation_id = "revoke_secret",
+    params(("id" = String, Path, description = "The secret")),
+    responses((status = 200, description = "The secret, revoked", body = SecretView),
+              (status = 409, description = "The secret has already ended (viewed, expired or revoked)")))]
 async fn revoke(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(
-        secrets::revoke(&state.core, &who, &id, &meta).await?
-    )))
+) -> Result<Json<SecretView>, ApiError> {
+    Ok(Json(secrets::revoke(&state.core, &who, &id, &meta).await?))
 }
 
 /// The recipient's reveal.

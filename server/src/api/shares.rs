@@ -1,46 +1,65 @@
 //! `/api/v1/shares`: create (one or many recipients), list and read, change, revoke one
 //! or many, the link again, the invitation again, devices and responses.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use backend::domain::{Method, ShareSettings, ShareStatus, Tlp};
 use backend::services::shares;
-use backend::services::shares::{Expiry, NewShare, Recipient, ShareFilter, SharedItem};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use backend::services::shares::{
+    DeviceView, Expiry, NewShare, Page, Recipient, ShareFilter, ShareView, SharedItem,
+};
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::openapi::Items;
 use crate::error::{invalid, ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiStaff, Meta};
+use crate::extract::{ApiJson, ApiQuery, ApiStaff, Meta};
 use crate::state::AppState;
+use backend::services::responses::ResponseView;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/shares", post(create_share).get(list_shares))
-        .route("/shares/{id}", get(get_share).patch(change_share))
-        .route("/shares/revoke", post(revoke_shares))
-        .route("/shares/{id}/revoke", post(revoke_share))
-        .route("/shares/{id}/link", get(copy_link))
-        .route("/shares/{id}/resend", post(resend_invitation))
-        .route("/shares/{id}/responses", get(list_responses))
-        .route(
-            "/shares/{id}/attachments/{attachment_id}",
-            get(download_attachment),
-        )
-        .route("/shares/{id}/devices", get(list_devices))
-        .route("/shares/{id}/devices/{device_id}", post(decide_device))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_share, list_shares))
+        .routes(routes!(get_share, change_share))
+        .routes(routes!(revoke_shares))
+        .routes(routes!(revoke_share))
+        .routes(routes!(copy_link))
+        .routes(routes!(resend_invitation))
+        .routes(routes!(list_responses))
+        .routes(routes!(download_attachment))
+        .routes(routes!(list_devices))
+        .routes(routes!(decide_device))
 }
 
-#[derive(Deserialize)]
+/// What to share: a document's id, or a kind and an id.
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
 enum ItemInput {
+    /// A document revision's id.
     Id(String),
-    Ref { kind: String, id: String },
+    Ref {
+        #[schema(value_type = ItemKind)]
+        kind: String,
+        id: String,
+    },
 }
 
-#[derive(Deserialize)]
+/// What kind of item a share covers.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // A name for the document: `ItemInput::Ref::kind` is read as text.
+enum ItemKind {
+    Document,
+    DocumentPackage,
+    WorkPackage,
+    Record,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RecipientInput {
     name: String,
@@ -50,7 +69,7 @@ struct RecipientInput {
 /// `POST /shares`: one share per recipient (`recipient` or `recipients`, not both).
 /// Expiry: `expires_at` (RFC 3339), `expires_in_hours` or `expires_in_days`; none = the
 /// policy default. `send_link`: mail a link share's link to its recipient now.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateShareInput {
     item: ItemInput,
@@ -67,9 +86,12 @@ struct CreateShareInput {
     #[serde(default)]
     send_link: bool,
     /// "AMBER", "TLP:RED", …
+    #[schema(example = "TLP:AMBER")]
     tlp: Option<String>,
     #[serde(default)]
     settings: ShareSettings,
+    /// A password the guest must also give (never stored in clear).
+    #[schema(value_type = Option<String>, format = Password)]
     password: Option<secrecy::SecretString>,
     terms_id: Option<String>,
     /// The portal the share belongs to (default: the organisation's default portal).
@@ -79,12 +101,33 @@ struct CreateShareInput {
     justification: Option<String>,
 }
 
+/// A new share with its link (shown once).
+#[derive(Serialize, ToSchema)]
+struct CreatedShare {
+    #[serde(flatten)]
+    share: ShareView,
+    /// The share's link, with its token: shown once, stored only as a hash.
+    url: String,
+}
+
+/// One share for `recipient`, a list for `recipients`.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum Created {
+    One(Box<CreatedShare>),
+    Many(Items<CreatedShare>),
+}
+
+/// Shares an item with one recipient or many (one share each, all or none).
+#[utoipa::path(post, path = "/shares", tag = "shares",
+    request_body = CreateShareInput,
+    responses((status = 201, description = "The share, or with `recipients` the shares", body = Created)))]
 async fn create_share(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     ApiJson(input): ApiJson<CreateShareInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Created>)> {
     let item = match input.item {
         ItemInput::Id(id) => SharedItem::Document(id),
         ItemInput::Ref { kind, id } => match kind.as_str() {
@@ -157,81 +200,124 @@ async fn create_share(
     )
     .await?;
     use secrecy::ExposeSecret;
-    let mut items: Vec<Value> = created
+    let mut items: Vec<CreatedShare> = created
         .into_iter()
-        .map(|c| {
-            let mut body = json!(c.share);
-            body["url"] = json!(c.url.expose_secret());
-            body
+        .map(|c| CreatedShare {
+            url: c.url.expose_secret().to_owned(),
+            share: c.share,
         })
         .collect();
     let body = if bulk || items.len() != 1 {
-        json!({ "items": items })
+        Created::Many(items.into())
     } else {
-        items.remove(0)
+        Created::One(Box::new(items.remove(0)))
     };
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListSharesQuery {
-    status: Option<String>,
+    /// Only shares in this state.
+    #[param(inline)]
+    status: Option<ShareStatus>,
+    /// Shares of this document (any revision), package or record.
     item: Option<String>,
+    /// Shares made by this user id.
     created_by: Option<String>,
+    /// Prefix of the recipient's email or name.
     recipient: Option<String>,
-    /// `responded` or `awaiting`.
-    response: Option<String>,
+    /// Shares whose guest has responded, or may and has not.
+    #[param(inline)]
+    response: Option<ResponseState>,
     /// With `response=awaiting`: made at least this many days ago.
+    #[param(maximum = 3650)]
     days: Option<u32>,
     /// Active shares expiring within this many days.
     expiring_within_days: Option<u32>,
-    sort: Option<String>,
-    order: Option<String>,
+    #[param(inline)]
+    sort: Option<ShareSort>,
+    /// `desc` (the default) or `asc`.
+    #[param(inline)]
+    order: Option<Order>,
+    /// At most this many shares (default 50, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// The `next_cursor` of the previous page, for the same sort and order.
     cursor: Option<String>,
 }
 
+/// Whether a share's guest has responded.
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum ResponseState {
+    Responded,
+    Awaiting,
+}
+
+/// What the share list is sorted by (then by id).
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum ShareSort {
+    CreatedAt,
+    ExpiresAt,
+    AccessCount,
+}
+
+/// A sort direction.
+#[derive(Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    Asc,
+    #[default]
+    Desc,
+}
+
+/// The organisation's shares, filtered and sorted, a keyset page at a time.
+#[utoipa::path(get, path = "/shares", tag = "shares", params(ListSharesQuery),
+    responses((status = 200, description = "A page of shares", body = Page<ShareView>)))]
 async fn list_shares(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
-    query: Result<Query<ListSharesQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
-    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
-    let status = q
-        .status
-        .map(|s| {
-            ShareStatus::parse(&s)
-                .ok_or_else(|| invalid("status", "status must be active, expired or revoked"))
-        })
-        .transpose()?;
-    let descending = match q.order.as_deref() {
-        None | Some("desc") => true,
-        Some("asc") => false,
-        Some(_) => return Err(invalid("order", "order must be asc or desc")),
-    };
+    ApiQuery(q): ApiQuery<ListSharesQuery>,
+) -> ApiResult<Json<Page<ShareView>>> {
     let page = shares::list(
         &state.core,
         &who,
         ShareFilter {
-            status,
+            status: q.status,
             document_id: q.item,
             created_by: q.created_by,
             recipient: q.recipient,
-            response: q.response,
+            response: q.response.map(|r| match r {
+                ResponseState::Responded => "responded".to_owned(),
+                ResponseState::Awaiting => "awaiting".to_owned(),
+            }),
             days: q.days,
             expiring_within_days: q.expiring_within_days,
-            sort: q.sort,
-            descending: Some(descending),
+            sort: q.sort.map(|s| {
+                match s {
+                    ShareSort::CreatedAt => "created_at",
+                    ShareSort::ExpiresAt => "expires_at",
+                    ShareSort::AccessCount => "access_count",
+                }
+                .to_owned()
+            }),
+            descending: Some(matches!(q.order.unwrap_or_default(), Order::Desc)),
             limit: q.limit,
             cursor: q.cursor,
         },
     )
     .await?;
-    Ok(Json(json!(page)))
+    Ok(Json(page))
 }
 
 /// A file a guest attached to a response: saved, never shown (`downloads::attachment`).
+#[utoipa::path(get, path = "/shares/{id}/attachments/{attachment_id}", tag = "shares",
+    params(("id" = String, Path, description = "The share"),
+           ("attachment_id" = String, Path, description = "The attachment")),
+    responses((status = 200, response = inline(super::openapi::StoredFile))))]
 async fn download_attachment(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -248,23 +334,27 @@ async fn download_attachment(
     ))
 }
 
+/// One share.
+#[utoipa::path(get, path = "/shares/{id}", tag = "shares", params(("id" = String, Path)),
+    responses((status = 200, description = "The share", body = ShareView)))]
 async fn get_share(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(shares::get(&state.core, &who, &id).await?)))
+) -> ApiResult<Json<ShareView>> {
+    Ok(Json(shares::get(&state.core, &who, &id).await?))
 }
 
+/// Revokes a share: its guest is refused from the next request on, open pages included.
+#[utoipa::path(post, path = "/shares/{id}/revoke", tag = "shares", params(("id" = String, Path)),
+    responses((status = 200, description = "The share, revoked", body = ShareView)))]
 async fn revoke_share(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        shares::revoke(&state.core, &who, &id, &meta).await?
-    )))
+) -> ApiResult<Json<ShareView>> {
+    Ok(Json(shares::revoke(&state.core, &who, &id, &meta).await?))
 }
 
 /// When a share should expire, as the API gives it: `expires_at` (RFC 3339),
@@ -298,7 +388,7 @@ fn expiry_of(e: ExpiryInput<'_>) -> Result<Option<Expiry>, ApiError> {
 }
 
 /// What `PATCH /shares/{id}` may change; absent fields stay as they are.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChangeShareInput {
     expires_at: Option<String>,
@@ -309,7 +399,7 @@ struct ChangeShareInput {
     settings: ChangeSettingsInput,
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChangeSettingsInput {
     permission: Option<backend::domain::Permission>,
@@ -318,13 +408,17 @@ struct ChangeSettingsInput {
     watermark: Option<bool>,
 }
 
+/// Changes an active share's expiry, access limit or settings.
+#[utoipa::path(patch, path = "/shares/{id}", tag = "shares", params(("id" = String, Path)),
+    request_body = ChangeShareInput,
+    responses((status = 200, description = "The share as changed", body = ShareView)))]
 async fn change_share(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ChangeShareInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ShareView>> {
     let change = shares::ShareChange {
         expiry: expiry_of(ExpiryInput {
             at: input.expires_at.as_deref(),
@@ -337,86 +431,122 @@ async fn change_share(
         allow_print: input.settings.allow_print,
         watermark: input.settings.watermark,
     };
-    Ok(Json(json!(
-        shares::change(&state.core, &who, &id, change, &meta).await?
-    )))
+    Ok(Json(
+        shares::change(&state.core, &who, &id, change, &meta).await?,
+    ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RevokeSharesInput {
+    /// The shares to revoke: all of them, or none when one cannot be.
     ids: Vec<String>,
 }
 
-/// Bulk revocation, all or none.
+#[derive(Serialize, ToSchema)]
+struct Revoked {
+    /// How many shares were revoked (those already revoked are not counted).
+    revoked: usize,
+}
+
+/// Revokes many shares at once, all or none.
+#[utoipa::path(post, path = "/shares/revoke", tag = "shares", request_body = RevokeSharesInput,
+    responses((status = 200, description = "How many were revoked", body = Revoked)))]
 async fn revoke_shares(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     ApiJson(input): ApiJson<RevokeSharesInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Revoked>> {
     let revoked = shares::revoke_many(&state.core, &who, &input.ids, &meta).await?;
-    Ok(Json(json!({ "revoked": revoked })))
+    Ok(Json(Revoked { revoked }))
 }
 
-/// `GET /shares/{id}/link`: the share's link again (audited).
+#[derive(Serialize, ToSchema)]
+struct Link {
+    /// The share's link, with its token.
+    url: String,
+}
+
+/// The share's link again (audited; an `admin` key only).
+#[utoipa::path(get, path = "/shares/{id}/link", tag = "shares", params(("id" = String, Path)),
+    responses((status = 200, description = "The link", body = Link),
+              (status = 409, description = "The share's link cannot be copied: it was made before links were kept sealed")))]
 async fn copy_link(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Link>> {
     use secrecy::ExposeSecret;
     let url = shares::copy_link(&state.core, &who, &id, &meta).await?;
-    Ok(Json(json!({ "url": url.expose_secret() })))
+    Ok(Json(Link {
+        url: url.expose_secret().to_owned(),
+    }))
 }
 
-/// `POST /shares/{id}/resend`: the original invitation again, same link.
+/// Sends the original invitation again, with the same link.
+#[utoipa::path(post, path = "/shares/{id}/resend", tag = "shares", params(("id" = String, Path)),
+    responses((status = 200, description = "The share", body = ShareView)))]
 async fn resend_invitation(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        shares::resend_invitation(&state.core, &who, &id, &meta).await?
-    )))
+) -> ApiResult<Json<ShareView>> {
+    Ok(Json(
+        shares::resend_invitation(&state.core, &who, &id, &meta).await?,
+    ))
 }
 
+/// What the share's guest has sent back.
+#[utoipa::path(get, path = "/shares/{id}/responses", tag = "shares", params(("id" = String, Path)),
+    responses((status = 200, description = "The responses, newest first", body = Items<ResponseView>)))]
 async fn list_responses(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({
-        "items": backend::services::responses::for_share(&state.core, &who, &id).await?
-    })))
+) -> ApiResult<Json<Items<ResponseView>>> {
+    Ok(Json(
+        backend::services::responses::for_share(&state.core, &who, &id)
+            .await?
+            .into(),
+    ))
 }
 
+/// The browsers that have opened the share, approved or waiting.
+#[utoipa::path(get, path = "/shares/{id}/devices", tag = "shares", params(("id" = String, Path)),
+    responses((status = 200, description = "The share's devices", body = Items<DeviceView>)))]
 async fn list_devices(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({ "items": shares::devices(&state.core, &who, &id).await? }),
-    ))
+) -> ApiResult<Json<Items<DeviceView>>> {
+    Ok(Json(shares::devices(&state.core, &who, &id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DeviceDecision {
+    /// `true` lets the device open the share; `false` refuses it.
     approve: bool,
 }
 
+/// Approves or refuses a device waiting to open a share.
+#[utoipa::path(post, path = "/shares/{id}/devices/{device_id}", tag = "shares",
+    params(("id" = String, Path), ("device_id" = String, Path)),
+    request_body = DeviceDecision,
+    responses((status = 200, description = "The share's devices", body = Items<DeviceView>)))]
 async fn decide_device(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path((id, device_id)): Path<(String, String)>,
     ApiJson(input): ApiJson<DeviceDecision>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        shares::decide_device(&state.core, &who, &id, &device_id, input.approve, &meta).await?
-    )))
+) -> ApiResult<Json<Items<DeviceView>>> {
+    Ok(Json(
+        shares::decide_device(&state.core, &who, &id, &device_id, input.approve, &meta)
+            .await?
+            .into(),
+    ))
 }

@@ -5,26 +5,34 @@
 //!   `w` pixels wide (600–2000; the browser asks for its width times its pixel ratio), the
 //!   watermark baked in. `<img>` sends the portal cookie, so no header is needed.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use backend::services::access::{self, PageView};
 use backend::services::ServiceError;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::downloads::{lock_down, Disposition};
 use crate::error::{invalid, ApiResult};
-use crate::extract::{Meta, PortalGuest, WatchedGuest};
+use crate::extract::{ApiQuery, Meta, PortalGuest, WatchedGuest};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/items/{id}/views", post(open_view))
-        .route("/items/{id}/pages/{page}", get(page_image))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(open_view))
+        .routes(routes!(page_image))
 }
 
+/// Opens a document as pages: the view every page request names, each page's size in
+/// points, and the watermark line baked into every page.
+#[utoipa::path(post, path = "/items/{id}/views", tag = "portal",
+    params(("id" = String, Path, description = "The item")),
+    responses((status = 201, description = "The view", body = PageView),
+              (status = 410, description = "The share has ended")))]
 async fn open_view(
     State(state): State<AppState>,
     PortalGuest(guest, _): PortalGuest,
@@ -35,10 +43,14 @@ async fn open_view(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct PageQuery {
+    /// The view `POST /items/{id}/views` opened.
     view: String,
+    /// About this many pixels wide (default 1200): the browser's width times its pixel
+    /// ratio, rounded up to a multiple of 200 within 600–2000.
     w: Option<u32>,
 }
 
@@ -46,13 +58,17 @@ struct PageQuery {
 /// served. The work runs as a task of its own, so neither that nor a guest who goes away
 /// cuts it short: a render always finishes caching (or finds its document purged and
 /// cleans up), and the viewer's queues count it until it ends.
+#[utoipa::path(get, path = "/items/{id}/pages/{page}", tag = "portal",
+    params(("id" = String, Path, description = "The item"),
+           ("page" = u32, Path, minimum = 1, description = "The page, from 1"), PageQuery),
+    responses((status = 200, description = "The page, watermark and leak-tracing marks baked in", content_type = "image/jpeg"),
+              (status = 410, description = "The share has ended")))]
 async fn page_image(
     State(state): State<AppState>,
     WatchedGuest(stream): WatchedGuest,
     Path((id, page)): Path<(String, String)>,
-    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| invalid("query", e.body_text()))?;
     let page: u32 = page
         .parse()
         .map_err(|_| invalid("page", "pages are numbered from 1"))?;

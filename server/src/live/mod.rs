@@ -226,7 +226,14 @@ pub async fn console_live(
         .into_response()
 }
 
-/// Upgrades an open portal page's request to its live channel.
+/// Upgrades an open portal page's request to its live channel: a WebSocket of JSON
+/// messages (presence, comments, follow-along), closed the moment the share is revoked.
+#[utoipa::path(get, path = "/live", tag = "portal",
+    responses((status = 101, description = "Switched to the WebSocket protocol"),
+              (status = 400, description = "Not a WebSocket upgrade request", content_type = "text/plain"),
+              (status = 403, description = "The request came from another site"),
+              (status = 426, description = "The connection cannot be upgraded", content_type = "text/plain"),
+              (status = 410, description = "The share has ended")))]
 pub async fn portal_live(
     _: SameOrigin,
     State(state): State<AppState>,

@@ -93,8 +93,7 @@ async fn the_console_uploads_a_revision_and_flags_the_older_share() {
             ));
         }
         body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"number\"\r\n\r\nDOC-7\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.txt\"\r\n\
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.txt\"\r\n\
              Content-Type: text/plain\r\n\r\nthe exhibit, second revision\r\n--{boundary}--\r\n"
         ));
         Request::post(path)
@@ -189,4 +188,28 @@ async fn the_console_uploads_a_revision_and_flags_the_older_share() {
     let page = r.json();
     assert_eq!(page["items"][0]["id"], share["id"], "{page}");
     assert_eq!(page["items"][0]["revised"], true);
+
+    // A revision keeps its document's number and project: a form naming either is refused
+    // by the API, saying which, and nothing is written.
+    let boundary = "XyZboundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"number\"\r\n\r\nDOC-7\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\nthe exhibit, third revision\r\n--{boundary}--\r\n"
+    );
+    let r = app
+        .send(
+            Request::post(format!("/api/v1/documents/{doc}/revisions"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.key))
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"]["field"], "number");
+    assert_eq!(revisions().await, 2);
 }

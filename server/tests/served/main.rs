@@ -14,4 +14,5 @@ mod blob_store;
 mod caddy;
 mod live;
 mod records;
+mod schemathesis;
 mod two_nodes;

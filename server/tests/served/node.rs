@@ -108,7 +108,11 @@ fn serve_command(
 pub struct Node {
     child: Child,
     pub port: u16,
+    data: std::path::PathBuf,
 }
+
+/// Where a node's log goes, in its data folder.
+const LOG: &str = "node.log";
 
 /// What a node's first start prints.
 pub struct FirstStart {
@@ -127,13 +131,26 @@ impl Node {
     ) -> Node {
         let port = free_port();
         let mut cmd = serve_command(db, data, env, port);
+        // Its log, for a test to quote when it fails (`Node::errors`).
+        let log = std::fs::File::create(data.join(LOG)).unwrap();
         cmd.stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(log))
             .kill_on_drop(true);
         Node {
             child: cmd.spawn().unwrap(),
             port,
+            data: data.to_owned(),
         }
+    }
+
+    /// The error lines of the node's log so far.
+    pub fn errors(&self) -> String {
+        std::fs::read_to_string(self.data.join(LOG))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("ERROR"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Starts a node that must refuse to start: what it said on stderr.

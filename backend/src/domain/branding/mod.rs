@@ -59,7 +59,7 @@ impl SupportContact {
 }
 
 /// A link in the guest pages' footer; `url` is always https.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FooterLink {
     pub label: String,

@@ -13,7 +13,7 @@ mod viewer;
 pub use viewer::{ViewerPolicy, DENSITY_RANGE, OPACITY_RANGE};
 
 /// What a revoked link shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RevokedLink {
     /// "This link has been revoked."
@@ -24,22 +24,28 @@ pub enum RevokedLink {
 }
 
 /// An organisation's External Access settings (SPEC §4, §6).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
-    /// Expiry applied when the creator names none (7, 14, 30 or any custom value).
+    /// Expiry applied when the creator names none (7, 14, 30 or any custom value), at most
+    /// `max_expiry_days`.
+    #[schema(minimum = 1, maximum = 3650)]
     pub default_expiry_days: u32,
     /// No share may live longer than this from its creation.
+    #[schema(minimum = 1, maximum = 3650)]
     pub max_expiry_days: u32,
     /// May creators pick an expiry other than the default?
     pub allow_custom_expiry: bool,
     /// Access count applied when the creator names none (0 = unlimited).
+    #[schema(minimum = 0, maximum = 100000)]
     pub default_max_access_count: i64,
     /// May controllers (not only admins) change expiry and access count from the defaults?
     pub allow_controller_override: bool,
+    /// At least one (a project's effective policy may be left with none).
     pub allowed_scopes: Vec<Scope>,
     /// Every share shows the acknowledgement screen, whatever it says itself.
     pub require_acknowledgement: bool,
+    /// At least one (a project's effective policy may be left with none).
     pub allowed_methods: Vec<Method>,
     /// The most restrictive TLP marking that may leave the organisation.
     pub tlp_ceiling: Tlp,
@@ -74,16 +80,23 @@ impl Default for Policy {
 
 /// A project's override: each field, when set, must be at least as strict as the
 /// organisation's.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PolicyOverride {
+    /// Days; more than the project's maximum expiry is taken as the maximum.
+    #[schema(minimum = 1)]
     pub default_expiry_days: Option<u32>,
+    #[schema(minimum = 1, maximum = 3650)]
     pub max_expiry_days: Option<u32>,
     pub allow_custom_expiry: Option<bool>,
+    /// 0 = unlimited.
+    #[schema(minimum = 0, maximum = 100000)]
     pub default_max_access_count: Option<i64>,
     pub allow_controller_override: Option<bool>,
+    #[schema(min_items = 1)]
     pub allowed_scopes: Option<Vec<Scope>>,
     pub require_acknowledgement: Option<bool>,
+    #[schema(min_items = 1)]
     pub allowed_methods: Option<Vec<Method>>,
     pub tlp_ceiling: Option<Tlp>,
     pub revoked_link: Option<RevokedLink>,

@@ -7,12 +7,14 @@ use serde::{Deserialize, Serialize};
 use super::PolicyViolation;
 
 /// The watermark's look.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ViewerPolicy {
-    /// The text's opacity in percent ([`OPACITY_RANGE`]).
+    /// The text's opacity in percent, 12–60 (`OPACITY_RANGE`).
+    #[schema(minimum = 12, maximum = 60)]
     pub watermark_opacity: u8,
-    /// Lines of text across a page's diagonal ([`DENSITY_RANGE`]).
+    /// Lines of text across a page's diagonal, 4–24 (`DENSITY_RANGE`).
+    #[schema(minimum = 4, maximum = 24)]
     pub watermark_density: u8,
 }
 

@@ -25,7 +25,9 @@ pub const MAX_EVENTS: usize = 500;
 pub const MAX_FIELD_NAME: usize = 64;
 
 /// What a record describes. Stored as text in `records.kind`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// A thing whose history is tracked: a delivery, a lot, an exhibit.

@@ -235,7 +235,7 @@ fn withhold(value: &Value, marks: &[FieldPath], rules: &Rules) -> (Value, usize)
 }
 
 /// What a guest sees of a record.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GuestRecord {
     #[serde(flatten)]
     pub record: GuestRecordData,
@@ -247,7 +247,7 @@ pub struct GuestRecord {
 }
 
 /// A record's own data as a guest sees it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GuestRecordData {
     pub id: String,
     pub kind: RecordKind,
@@ -259,7 +259,7 @@ pub struct GuestRecordData {
     pub withheld: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GuestEvent {
     pub id: String,
     pub occurred_at_ms: i64,
@@ -272,13 +272,13 @@ pub struct GuestEvent {
     pub withheld: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GuestLink {
     pub relation: String,
     pub record: GuestRecordData,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct GuestDocument {
     pub document_id: String,
     pub title: String,

@@ -15,7 +15,7 @@ use crate::store::{self, documents::DocumentRow};
 use crate::Liaison;
 
 /// An item as the guest sees it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PortalItem {
     pub id: String,
     pub kind: &'static str,

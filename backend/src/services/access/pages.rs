@@ -19,14 +19,14 @@ use crate::viewer::{cache, width_bucket};
 use crate::Liaison;
 
 /// A page's size in points: the viewer lays pages out before their images arrive.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct PageBox {
     pub width: f32,
     pub height: f32,
 }
 
 /// A document opened in the viewer.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct PageView {
     /// The view: page requests name it, and every page's marks carry it.
     pub view: String,

@@ -14,7 +14,7 @@ use crate::Liaison;
 /// Changes returned at most per call; `more` says whether others follow.
 pub(super) const PAGE: i64 = 200;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorKind {
     Staff,
@@ -31,7 +31,7 @@ impl AuthorKind {
 }
 
 /// Who deleted a comment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Deletion {
     Author,
@@ -47,7 +47,7 @@ impl Deletion {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Author {
     pub kind: AuthorKind,
     pub name: String,
@@ -57,13 +57,13 @@ pub struct Author {
 }
 
 /// A share whose guests read a thread (staff readers only).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ThreadReader {
     pub share_id: String,
     pub recipient: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CommentView {
     pub id: String,
     pub document_id: String,
@@ -92,7 +92,7 @@ pub struct CommentView {
 }
 
 /// Changes after a change number, in order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CommentsPage {
     pub items: Vec<CommentView>,
     /// The change number of the last item (the one asked from, when there is none).

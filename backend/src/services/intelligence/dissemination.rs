@@ -204,7 +204,7 @@ impl Screened {
 }
 
 /// One line of the dissemination record.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DisseminationView {
     pub id: String,
     pub shared_at: String,
@@ -312,7 +312,8 @@ pub async fn disseminations(
 }
 
 /// The formats the dissemination record is exported in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum DisseminationFormat {
     /// `{"items": [...]}`, the lines as [`DisseminationView`]s.
     Json,

@@ -30,9 +30,10 @@ pub use dissemination::{
 pub use review::{purge, retain, Purged};
 
 /// A flag as the API and the console send it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlagInput {
+    /// The agency that submitted the information (at most 200 characters).
     pub submitting_agency: String,
     pub reliability: Reliability,
     pub validity: Validity,
@@ -43,7 +44,7 @@ pub struct FlagInput {
 }
 
 /// A flag as staff see it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FlagView {
     pub item_kind: IntelItemKind,
     pub item_id: String,
@@ -277,7 +278,7 @@ pub async fn remove_flag(
 pub const QUEUE_PAGE: usize = 1000;
 
 /// The review queue: the soonest reviews first.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FlagQueue {
     /// At most [`QUEUE_PAGE`].
     pub items: Vec<FlagView>,

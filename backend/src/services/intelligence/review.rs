@@ -149,7 +149,7 @@ pub async fn retain(
 }
 
 /// What a purge did.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Purged {
     pub shares_revoked: usize,
     pub files_deleted: usize,

@@ -15,10 +15,12 @@ use crate::store::{self, new_id, partners::IdpRow};
 use crate::Liaison;
 
 /// An IdP as the API shows it (never the client secret).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct IdpView {
     pub id: String,
+    /// `null`: the organisation's own staff IdP.
     pub partner_id: Option<String>,
+    /// `saml` or `oidc`.
     pub kind: String,
     pub name: String,
     pub enabled: bool,
@@ -35,29 +37,46 @@ pub struct IdpView {
 }
 
 /// A new or changed IdP. SAML takes metadata (XML or URL); OIDC takes issuer and client.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdpInput {
+    /// `saml` or `oidc` (an IdP's protocol cannot change).
+    #[schema(example = "oidc")]
     pub kind: String,
+    /// 1 to 200 characters.
     pub name: String,
+    /// `false`: the IdP starts and finishes no sign-in.
     #[serde(default = "super::yes")]
+    #[schema(default = true)]
     pub enabled: bool,
+    /// SAML: the IdP's metadata document (or give `metadata_url`).
     #[serde(default)]
     pub metadata_xml: Option<String>,
+    /// SAML: where to fetch the IdP's metadata (or give `metadata_xml`).
     #[serde(default)]
     pub metadata_url: Option<String>,
+    /// SAML: accept sign-ins the IdP starts itself.
     #[serde(default)]
     pub allow_idp_initiated: bool,
+    /// Clock skew tolerated on the IdP's timestamps, in seconds.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 600)]
     pub skew_secs: Option<i64>,
+    /// OIDC: the issuer URL (discovered at once: it must answer).
     #[serde(default)]
     pub issuer: Option<String>,
+    /// OIDC: the client id registered at the provider.
     #[serde(default)]
     pub client_id: Option<String>,
+    /// OIDC: the client secret, sealed and never returned (absent on a change: kept).
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password)]
     pub client_secret: Option<SecretString>,
+    /// OIDC: the scopes to ask for (default `openid email profile`).
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
+    /// Which attributes or claims give the email, name, organisation and groups (absent
+    /// on a change: kept; on a new IdP: common names).
     #[serde(default)]
     pub attribute_map: Option<AttributeMap>,
 }

@@ -21,7 +21,7 @@ pub use idps::{
 };
 
 /// A partner as the API shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PartnerView {
     pub id: String,
     pub name: String,
@@ -33,13 +33,18 @@ pub struct PartnerView {
     pub identity_providers: Vec<IdpView>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerInput {
+    /// 1 to 200 characters, unique in the organisation.
     pub name: String,
+    /// The email domains whose people sign in at the partner's IdPs (home-realm
+    /// discovery), e.g. `partner.example`; each belongs to one partner.
     #[serde(default)]
     pub domains: Vec<String>,
+    /// `false`: the partner's shares offer no sign-in.
     #[serde(default = "yes")]
+    #[schema(default = true)]
     pub enabled: bool,
     /// Left out when changing a partner: as it is.
     #[serde(default)]
@@ -281,25 +286,47 @@ pub(crate) fn recheck_guests(tx: &mut store::Tx, org_id: &str) {
     });
 }
 
+/// A partner's staff member as provisioned on first sign-in.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PartnerGuest {
+    pub id: String,
+    /// The IdP they signed in at.
+    pub idp_id: String,
+    /// Their stable id at the IdP (SAML NameID, OIDC `sub`).
+    pub subject: String,
+    pub email: String,
+    pub display_name: String,
+    pub organisation: Option<String>,
+    /// The groups the IdP asserted at their last sign-in.
+    pub groups: Vec<String>,
+    /// Milliseconds since the Unix epoch.
+    pub first_seen_at: i64,
+    /// Milliseconds since the Unix epoch.
+    pub last_seen_at: i64,
+}
+
 /// The partner staff provisioned on first sign-in.
 #[tracing::instrument(skip_all)]
 pub async fn partner_guests(
     core: &Liaison,
     who: &Staff,
     partner_id: &str,
-) -> Result<Vec<serde_json::Value>> {
+) -> Result<Vec<PartnerGuest>> {
     super::authorize(who, crate::domain::Action::ManagePartners)?;
     Ok(
         store::partners::list_guests(core.db.pool(), &who.org_id, partner_id)
             .await?
             .into_iter()
-            .map(|g| {
-                json!({
-                    "id": g.id, "idp_id": g.idp_id, "subject": g.subject, "email": g.email,
-                    "display_name": g.display_name, "organisation": g.organisation,
-                    "groups": serde_json::from_str::<Vec<String>>(&g.groups).unwrap_or_default(),
-                    "first_seen_at": g.first_seen_at, "last_seen_at": g.last_seen_at,
-                })
+            .map(|g| PartnerGuest {
+                groups: serde_json::from_str::<Vec<String>>(&g.groups).unwrap_or_default(),
+                id: g.id,
+                idp_id: g.idp_id,
+                subject: g.subject,
+                email: g.email,
+                display_name: g.display_name,
+                organisation: g.organisation,
+                first_seen_at: g.first_seen_at,
+                last_seen_at: g.last_seen_at,
             })
             .collect(),
     )

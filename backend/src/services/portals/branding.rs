@@ -30,18 +30,22 @@ const MAX_DISCLAIMER_CHARS: usize = 4000;
 /// What an administrator submits (REST `PUT /api/v1/portals/{id}/branding`, the console's
 /// branding form). Empty strings mean "not set": the organisation's name, Liaison's
 /// palette (all three colours empty), the standard disclaimer, no support contact.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BrandingInput {
+    /// The name guests see (at most 120 characters; empty: the organisation's).
     pub display_name: String,
-    /// `#rrggbb`.
+    /// `#rrggbb`: links, headings and buttons (at least 4.5:1 on the background).
     pub primary: String,
+    /// `#rrggbb`: focus rings and rules (at least 3:1 on the background).
     pub accent: String,
+    /// `#rrggbb`: the page.
     pub background: String,
     /// Markdown subset: paragraphs, emphasis, lists, https and mailto links.
     pub disclaimer: String,
     /// An email address or an https:// page.
     pub support_contact: String,
+    /// At most 6, each an https:// page.
     pub footer_links: Vec<FooterLink>,
     /// Legal terms (an id of the organisation's versioned terms) every guest of this
     /// portal accepts, unless the share names its own.
@@ -49,7 +53,7 @@ pub struct BrandingInput {
 }
 
 /// A portal's brand as the console shows it.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct BrandingView {
     pub display_name: String,
     pub primary: String,

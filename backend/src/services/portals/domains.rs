@@ -42,7 +42,7 @@ const LOOKUP_DEADLINE: Duration = Duration::from_secs(30);
 const VERIFY_QUEUE_WAIT: Duration = Duration::from_secs(10);
 
 /// A domain as the console shows it, with the record to publish.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DomainView {
     pub id: String,
     pub portal_id: String,

@@ -34,7 +34,7 @@ pub const INVITES_PER_DAY: usize = 20;
 /// The most member domains a portal lists.
 pub const MAX_MEMBER_DOMAINS: usize = 50;
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MemberView {
     pub id: String,
     pub name: String,

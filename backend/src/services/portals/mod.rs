@@ -21,7 +21,7 @@ use crate::store::{self, new_id, portals::PortalRow};
 use crate::Liaison;
 pub use members::{is_member, MemberView};
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PortalView {
     pub id: String,
     pub name: String,

@@ -25,14 +25,16 @@ pub const MAX_SECTIONS: usize = 50;
 /// The most library items offered for placing, of each kind.
 const CHOICES_LIMIT: i64 = 500;
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// A library item (document, package or project) as a section holds it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = SectionItemView)]
 pub struct ItemView {
     pub kind: ItemKind,
     pub id: String,
     pub title: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SectionView {
     pub id: String,
     pub name: String,
@@ -40,7 +42,7 @@ pub struct SectionView {
 }
 
 /// A portal's sections with their items, and the library items in none of them.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SectionsView {
     pub portal_id: String,
     pub portal_name: String,

@@ -23,7 +23,7 @@ fn empty_object() -> Value {
 }
 
 /// A new record, as the API and the console send it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordInput {
     #[serde(default)]
@@ -49,7 +49,7 @@ pub struct RecordInput {
 }
 
 /// A custody event. `holder` and `location` name records by id or reference.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventInput {
     /// RFC 3339.
@@ -72,7 +72,7 @@ pub struct EventInput {
 }
 
 /// A link to another record (by id or reference).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkInput {
     pub target: String,
@@ -80,7 +80,7 @@ pub struct LinkInput {
 }
 
 /// A document to attach (any revision's id names its family).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     pub document_id: String,
@@ -89,7 +89,7 @@ pub struct DocumentInput {
 }
 
 /// An edit of a record's own data, made on `version`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordEdit {
     pub record_type: String,

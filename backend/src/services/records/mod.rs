@@ -33,7 +33,7 @@ use crate::store::{self, from_millis, records::RecordRow, StoreError};
 use crate::Liaison;
 
 /// A record as the register lists it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RecordSummary {
     pub id: String,
     pub kind: RecordKind,
@@ -44,12 +44,13 @@ pub struct RecordSummary {
 }
 
 /// A record as staff see it: everything, with its marks.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RecordView {
     #[serde(flatten)]
     pub summary: RecordSummary,
     pub fields: Value,
-    /// Paths into `fields` withheld from guests.
+    /// Paths into `fields` withheld from guests (`consignee.phone`, `items[].serial`).
+    #[schema(value_type = Vec<String>)]
     pub redacted: Vec<FieldPath>,
     pub project_id: Option<String>,
     /// Pass it back when editing: an edit of an older version is refused.
@@ -60,10 +61,12 @@ pub struct RecordView {
     pub documents: Vec<DocumentLink>,
     /// Fields that look personal or secret and that nothing withholds (the share form
     /// warns about them).
+    #[schema(value_type = Vec<String>)]
     pub unredacted_sensitive: Vec<FieldPath>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// A custody event as staff see it: the holder and location as the records they name.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct EventView {
     pub id: String,
     pub occurred_at: String,
@@ -73,17 +76,21 @@ pub struct EventView {
     pub location: Option<RecordSummary>,
     pub notes: Option<String>,
     pub fields: Value,
+    /// Paths into the event (`notes`, `fields.driver`) withheld from guests.
+    #[schema(value_type = Vec<String>)]
     pub redacted: Vec<FieldPath>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// A link to another record, with the relation it names.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = RecordLinkView)]
 pub struct LinkView {
     pub relation: String,
     pub record: RecordSummary,
 }
 
 /// A document attached to a record: the family, and the revision guests are served.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DocumentLink {
     pub family_id: String,
     pub document_id: String,
@@ -132,9 +139,11 @@ pub async fn get(core: &Liaison, who: &Staff, id: &str) -> Result<RecordView> {
 
 /// What a share of the record would show its guest now, and what looks sensitive yet is
 /// not withheld: the share form's preview.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = RecordPreview)]
 pub struct Preview {
     pub guest: GuestRecord,
+    #[schema(value_type = Vec<String>)]
     pub unredacted_sensitive: Vec<FieldPath>,
 }
 

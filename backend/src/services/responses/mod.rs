@@ -18,7 +18,7 @@ pub const MAX_COMMENT: usize = 10_000;
 /// Responses one share may receive: a guest cannot fill the owner's inbox and storage.
 pub const MAX_RESPONSES_PER_SHARE: i64 = 100;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approve,
@@ -63,7 +63,7 @@ pub struct NewResponse {
     pub attachments: Vec<StagedAttachment>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AttachmentView {
     pub id: String,
     pub file_name: String,
@@ -72,7 +72,7 @@ pub struct AttachmentView {
     pub sha256: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ResponseView {
     pub id: String,
     pub decision: Decision,

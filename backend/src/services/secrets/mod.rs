@@ -45,7 +45,7 @@ pub struct NewSecret {
 }
 
 /// What staff see of a secret (never its content, which nobody here can read).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SecretView {
     pub id: String,
     pub kind: SecretKind,

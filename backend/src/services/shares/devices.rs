@@ -12,7 +12,7 @@ use crate::store::{self, from_millis};
 use crate::Liaison;
 
 /// A browser bound to a share, as the owner sees it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DeviceView {
     pub id: String,
     pub status: DeviceStatus,

@@ -125,27 +125,29 @@ pub struct NewShare {
     pub justification: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Person {
     pub name: String,
     pub email: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = SharedItemRef)]
 pub struct ItemRef {
+    /// `document`, `document_package`, `work_package` or `record`.
     pub kind: &'static str,
     pub id: String,
     pub title: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct UserRef {
     pub id: String,
     pub name: String,
 }
 
 /// A share as staff see it (never the token or a hash).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ShareView {
     pub id: String,
     pub status: ShareStatus,

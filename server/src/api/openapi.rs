@@ -1,0 +1,248 @@
+//! The API's OpenAPI 3.1 document, built from the handlers' own `#[utoipa::path]`
+//! annotations and types as the routes are registered (`utoipa_axum::OpenApiRouter`), so a
+//! route cannot be served without being described. [`Conventions`] adds what every
+//! operation shares: the Bearer schemes, and the error answers each kind of operation can
+//! give, all in the one envelope of [`crate::error`].
+
+use serde::Serialize;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
+use utoipa::{Modify, ToResponse, ToSchema};
+
+/// The security scheme of the admin API (`/api/v1`): an API key.
+pub const ADMIN_KEY: &str = "admin_key";
+/// The security scheme of the portal API (`/api/portal`): a portal session JWT.
+pub const PORTAL_SESSION: &str = "portal_session";
+
+/// Every refusal, from every API: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for programs: `invalid_input`, `not_found`, `forbidden`,
+    /// `unauthenticated`, `invalid_token`, `conflict`, `payload_too_large`,
+    /// `unsupported_media_type`, `too_many_requests`, `unavailable`, `internal`, or a
+    /// share refusal (`expired`, `revoked`, `exhausted`, …).
+    #[schema(example = "invalid_input")]
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// The input field that was refused (`invalid_input` only), e.g. `recipients[0].email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// A list answer: `{"items": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Items<T: ToSchema> {
+    pub items: Vec<T>,
+}
+
+impl<T: ToSchema> From<Vec<T>> for Items<T> {
+    fn from(items: Vec<T>) -> Self {
+        Items { items }
+    }
+}
+
+/// A stored file as it was uploaded, or stamped for download: one of the types Liaison
+/// accepts (`backend::domain::content_type::ACCEPTED`). Use as `response = inline(StoredFile)`.
+pub struct StoredFile;
+
+impl<'r> ToResponse<'r> for StoredFile {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let mut response = ResponseBuilder::new().description(
+            "The file: PDF, PNG, JPEG, GIF, WebP or plain text, as an attachment or inline",
+        );
+        for media in backend::domain::content_type::ACCEPTED {
+            let essence = media.split(';').next().unwrap_or(media);
+            response = response.content(essence, ContentBuilder::new().build());
+        }
+        ("StoredFile", RefOr::T(response.build()))
+    }
+}
+
+/// The error answers, each a named response of the document's components.
+const ERRORS: [(&str, &str, &str); 11] = [
+    (
+        "401",
+        "Unauthenticated",
+        "No credential, or one that is unknown, expired or revoked.",
+    ),
+    (
+        "403",
+        "Forbidden",
+        "The credential's role or scope does not allow this.",
+    ),
+    (
+        "404",
+        "NotFound",
+        "Nothing of this id in the caller's organisation.",
+    ),
+    (
+        "409",
+        "Conflict",
+        "The request conflicts with the current state.",
+    ),
+    (
+        "410",
+        "Gone",
+        "The share has ended: expired, revoked or used up.",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The body is larger than this endpoint accepts.",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body is not of the media type this endpoint reads.",
+    ),
+    (
+        "422",
+        "Invalid",
+        "The input was refused; `field` names the part at fault.",
+    ),
+    (
+        "429",
+        "TooManyRequests",
+        "Too many requests or attempts; `Retry-After` says when to try again.",
+    ),
+    (
+        "500",
+        "Internal",
+        "A fault on our side, logged with the request id.",
+    ),
+    (
+        "503",
+        "Unavailable",
+        "A store the request needs is not answering; nothing was changed.",
+    ),
+];
+
+/// Adds the security schemes and error responses to the document, and to each operation:
+/// its scheme by prefix (`/api/v1` the admin key, `/api/portal` the portal session, unless
+/// the operation names its own) and the error answers its inputs make possible.
+pub struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            ADMIN_KEY,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("lsn_…")
+                    .description(Some(
+                        "An API key made in the console (Settings → API keys) or by \
+                         `liaison api-key create`. `read` keys may only read.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            PORTAL_SESSION,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A portal session: the RS256 JWT `POST /api/portal/session` returns \
+                         for a share link's token (keys at `/.well-known/jwks.json`).",
+                    ))
+                    .build(),
+            ),
+        );
+        let envelope = RefOr::Ref(Ref::from_schema_name("ErrorEnvelope"));
+        for (_, name, description) in ERRORS {
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(envelope.clone())).build(),
+                )
+                .build();
+            components
+                .responses
+                .insert(name.to_owned(), RefOr::T(response));
+        }
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let scheme = if path.starts_with("/api/v1/") {
+                Some(ADMIN_KEY)
+            } else if path.starts_with("/api/portal/") {
+                Some(PORTAL_SESSION)
+            } else {
+                None
+            };
+            for op in operations(item) {
+                if op.security.is_none() {
+                    if let Some(scheme) = scheme {
+                        op.security =
+                            Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
+                    }
+                }
+                add_errors(op, path.contains('{'));
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The error answers `op` can give: every operation may be refused for load or a store
+/// outage (429, 500, 503); one with a credential for the credential (401, 403); one with
+/// an id in its path or a body naming others for the ids (404); one with inputs for them
+/// (422); one with a body for its type and size (413, 415). Error answers the operation declares itself keep their
+/// description and get the envelope as their content.
+fn add_errors(op: &mut Operation, has_path_id: bool) {
+    for (status, response) in op.responses.responses.iter_mut() {
+        if let RefOr::T(response) = response {
+            if status.as_str() >= "400" && response.content.is_empty() {
+                response.content.insert(
+                    "application/json".to_owned(),
+                    ContentBuilder::new()
+                        .schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorEnvelope"))))
+                        .build(),
+                );
+            }
+        }
+    }
+    let secured = op
+        .security
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|r| r != &SecurityRequirement::default()));
+    let has_body = op.request_body.is_some();
+    let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    for (status, name, _) in ERRORS {
+        let applies = match status {
+            "401" | "403" => secured,
+            "404" => has_path_id || has_body,
+            "413" | "415" => has_body,
+            "422" => has_body || has_params,
+            "409" | "410" => false,
+            _ => true,
+        };
+        if applies {
+            op.responses
+                .responses
+                .entry(status.to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+        }
+    }
+}
