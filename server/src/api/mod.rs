@@ -51,7 +51,7 @@ struct Published {
 
 impl Published {
     fn of(document: &utoipa::openapi::OpenApi, css_href: &str) -> Self {
-        let value = serde_json::to_value(document).unwrap_or_default();
+        let value = openapi::to_json(document);
         Published {
             json: bytes::Bytes::from(value.to_string()),
             html: bytes::Bytes::from(reference::page(&value, css_href)),

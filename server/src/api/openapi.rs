@@ -5,6 +5,7 @@
 //! give, all in the one envelope of [`crate::error`].
 
 use serde::Serialize;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -172,6 +173,7 @@ impl Modify for Conventions {
                 .responses
                 .insert(name.to_owned(), RefOr::T(response));
         }
+        add_links(doc);
         for (path, item) in doc.paths.paths.iter_mut() {
             let scheme = if path.starts_with("/api/v1/") {
                 Some(ADMIN_KEY)
@@ -188,6 +190,121 @@ impl Modify for Conventions {
                     }
                 }
                 add_errors(op, path.contains('{'));
+            }
+        }
+    }
+}
+
+/// The API's flows, as OpenAPI links (for client generators, and the fuzzer's stateful
+/// runs): once the operation on the left has answered with the status, each operation on
+/// the right may follow, its parameters taken from that answer.
+type Flow = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+);
+
+const ID: &[(&str, &str)] = &[("id", "$response.body#/id")];
+
+const FLOWS: &[Flow] = &[
+    (
+        "create_share",
+        "201",
+        ID,
+        &[
+            "get_share",
+            "change_share",
+            "revoke_share",
+            "copy_link",
+            "resend_invitation",
+            "list_devices",
+            "list_responses",
+        ],
+    ),
+    (
+        "upload_document",
+        "201",
+        ID,
+        &[
+            "list_revisions",
+            "upload_revision",
+            "put_document_project",
+            "staff_list",
+            "staff_post",
+        ],
+    ),
+    (
+        "create_partner",
+        "201",
+        ID,
+        &[
+            "get_partner",
+            "update_partner",
+            "create_partner_idp",
+            "list_partner_guests",
+        ],
+    ),
+    (
+        "create_portal",
+        "201",
+        ID,
+        &[
+            "list_portal_sections",
+            "create_portal_section",
+            "add_portal_member",
+            "list_domains",
+            "add_domain",
+            "set_branding",
+        ],
+    ),
+    (
+        "create_secret",
+        "201",
+        &[("id", "$response.body#/secret/id")],
+        &["read_secret", "revoke_secret"],
+    ),
+    ("staff_post", "201", ID, &["staff_edit", "staff_delete"]),
+    ("guest_post", "201", ID, &["guest_edit", "guest_delete"]),
+    (
+        "items",
+        "200",
+        &[("id", "$response.body#/items/0/id")],
+        &["item_content", "open_view", "guest_list", "guest_post"],
+    ),
+    (
+        "open_view",
+        "201",
+        &[
+            ("id", "$request.path.id"),
+            ("page", "1"),
+            ("view", "$response.body#/view"),
+        ],
+        &["page_image"],
+    ),
+];
+
+/// Adds each of [`FLOWS`] to its operation's answer.
+fn add_links(doc: &mut OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for op in operations(item) {
+            let id = op.operation_id.clone().unwrap_or_default();
+            for (from, status, params, targets) in FLOWS {
+                if *from != id {
+                    continue;
+                }
+                let Some(RefOr::T(response)) = op.responses.responses.get_mut(*status) else {
+                    continue;
+                };
+                for target in *targets {
+                    let mut link = LinkBuilder::new().operation_id(*target);
+                    for (name, value) in *params {
+                        link = link.parameter(*name, *value);
+                    }
+                    response
+                        .links
+                        .insert((*target).to_owned(), RefOr::T(link.build()));
+                }
             }
         }
     }
@@ -245,4 +362,38 @@ fn add_errors(op: &mut Operation, has_path_id: bool) {
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
         }
     }
+}
+
+/// The document as JSON. utoipa 5.5 writes a link's fields in snake case (`operation_id`);
+/// OpenAPI names them in camel case (`operationId`), as every other field: they are renamed
+/// here.
+pub fn to_json(doc: &OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for op in paths
+            .values_mut()
+            .filter_map(|i| i.as_object_mut())
+            .flat_map(|i| i.values_mut())
+        {
+            let responses = op.get_mut("responses").and_then(|r| r.as_object_mut());
+            for response in responses.into_iter().flat_map(|r| r.values_mut()) {
+                let links = response.get_mut("links").and_then(|l| l.as_object_mut());
+                for link in links.into_iter().flat_map(|l| l.values_mut()) {
+                    let Some(link) = link.as_object_mut() else {
+                        continue;
+                    };
+                    for (snake, camel) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                        ("request_body", "requestBody"),
+                    ] {
+                        if let Some(v) = link.remove(snake) {
+                            link.insert(camel.to_owned(), v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    value
 }

@@ -220,6 +220,43 @@ async fn the_document_is_complete() {
             }
         }
     }
+    // Every link names an operation the document has, and only parameters it takes.
+    let params_of: HashMap<String, BTreeSet<String>> = operations(&doc)
+        .into_iter()
+        .map(|(_, _, op)| {
+            let names = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect();
+            (op["operationId"].as_str().unwrap().to_owned(), names)
+        })
+        .collect();
+    let mut links = 0;
+    for (method, path, op) in operations(&doc) {
+        for (status, r) in op["responses"].as_object().unwrap() {
+            for (name, link) in r["links"].as_object().into_iter().flatten() {
+                links += 1;
+                let target = link["operationId"].as_str().unwrap();
+                let params = params_of.get(target).unwrap_or_else(|| {
+                    panic!("{method} {path} {status}: link {name} names nothing")
+                });
+                for p in link["parameters"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k)
+                {
+                    assert!(
+                        params.contains(p),
+                        "{method} {path}: link {name} passes {p}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(links >= 30, "only {links} links");
     // Every reference names something the document has.
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);
