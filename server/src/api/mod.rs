@@ -110,7 +110,24 @@ pub fn documented(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenA
     ),
     components(schemas(openapi::ErrorEnvelope)),
     tags(
-        (name = "shares", description = "Shares: who may see what, until when, and how."),
+        (name = "shares", description = "Shares: who may see what, until when and how; revoked at once."),
+        (name = "documents", description = "Documents and their revisions, streamed into storage."),
+        (name = "packages", description = "Named sets of documents, shared together."),
+        (name = "records", description = "Data records with their history, links and documents; fields withheld by rule."),
+        (name = "portals", description = "Branded portals: members, domains, branding."),
+        (name = "portal_sections", description = "How a portal's home groups its items."),
+        (name = "partners", description = "Partner organisations and the identity providers their staff sign in with."),
+        (name = "comments", description = "Comment threads on documents, staff side."),
+        (name = "policy", description = "The organisation's sharing policy, projects' overrides and legal terms."),
+        (name = "audit", description = "The hash-chained audit log, its exports and its check; the mail outbox."),
+        (name = "analytics", description = "Opens, guests, downloads and responses per day."),
+        (name = "intelligence", description = "Criminal intelligence under 28 CFR Part 23: flags, reviews, disseminations."),
+        (name = "leaks", description = "Finding whose view a leaked picture of a page came from."),
+        (name = "secrets", description = "End-to-end encrypted secrets: the server never sees the key."),
+        (name = "staff", description = "Staff accounts and their roles."),
+        (name = "keys", description = "API keys, and the keys that sign portal sessions."),
+        (name = "portal", description = "The portal API: a guest's session and what their share lets them see and do."),
+        (name = "meta", description = "This document, the signing keys' JWKS and health."),
     )
 )]
 struct Document;

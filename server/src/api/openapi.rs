@@ -141,8 +141,8 @@ impl Modify for Conventions {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("lsn_…")
                     .description(Some(
-                        "An API key made in the console (Settings → API keys) or by \
-                         `liaison api-key create`. `read` keys may only read.",
+                        "An API key, made on the console's API keys page: it acts as the person \
+                         who made it, with their role. `read` keys change nothing.",
                     ))
                     .build(),
             ),

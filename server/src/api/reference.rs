@@ -22,6 +22,10 @@ pub fn page(doc: &Value, css: &str) -> String {
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
+    let responses = doc
+        .pointer("/components/responses")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let schemes = doc
         .pointer("/components/securitySchemes")
         .and_then(Value::as_object)
@@ -41,6 +45,7 @@ pub fn page(doc: &Value, css: &str) -> String {
                     ul {
                         li { a href="#authentication" { "Authentication" } }
                         @for (tag, _, _) in &tags { li { a href={ "#tag-" (tag) } { (tag) } } }
+                        li { a href="#errors" { "Errors" } }
                         li { a href="#schemas" { "Schemas" } }
                     }
                 }
@@ -66,6 +71,16 @@ pub fn page(doc: &Value, css: &str) -> String {
                             h2 { (tag) }
                             @if !description.is_empty() { p class="muted" { (description) } }
                             @for (method, path, op) in ops { (operation(method, path, op)) }
+                        }
+                    }
+                    section id="errors" {
+                        h2 { "Errors" }
+                        p { "Every refusal is an " a href="#schema-ErrorEnvelope" { "error envelope" } ", with one of these statuses:" }
+                        dl class="reference-schemes" {
+                            @for (name, r) in responses {
+                                dt id={ "response-" (name) } { (spaced(name)) }
+                                dd { (inline_code(&text(r.get("description")))) }
+                            }
                         }
                     }
                     section id="schemas" {
@@ -122,6 +137,22 @@ fn operation(method: &str, path: &str, op: &Value) -> Markup {
         .and_then(Value::as_array)
         .map(|p| p.iter().collect())
         .unwrap_or_default();
+    // The operation's own answers, then the shared error answers it refers to.
+    let (mut own, mut shared) = (Vec::new(), Vec::new());
+    for (status, r) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        match r.get("$ref").and_then(Value::as_str) {
+            Some(reference) => shared.push((
+                status.as_str(),
+                reference.rsplit('/').next().unwrap_or_default(),
+            )),
+            None => own.push((status.as_str(), r)),
+        }
+    }
     let security: Vec<String> = op
         .get("security")
         .and_then(Value::as_array)
@@ -150,7 +181,7 @@ fn operation(method: &str, path: &str, op: &Value) -> Markup {
                         td { code { (text(p.get("name"))) } @if p.get("required") == Some(&Value::Bool(true)) { " " span class="badge badge-warn" { "required" } } }
                         td { (text(p.get("in"))) }
                         td { (type_of(p.get("schema"))) }
-                        td { (text(p.get("description"))) }
+                        td { (inline_code(&text(p.get("description")))) }
                     } } }
                 } }
             }
@@ -161,29 +192,36 @@ fn operation(method: &str, path: &str, op: &Value) -> Markup {
             h4 { "Responses" }
             div class="table-scroll" { table {
                 thead { tr { th { "Status" } th { "Description" } th { "Body" } } }
-                tbody { @for (status, r) in op.get("responses").and_then(Value::as_object).into_iter().flatten() { tr {
+                tbody { @for (status, r) in &own { tr {
                     td { code { (status) } }
-                    td { (response_description(r)) }
-                    td { (response_content(r)) }
+                    td { (inline_code(&text(r.get("description")))) }
+                    td { (content(r.get("content"))) }
                 } } }
             } }
+            @if !shared.is_empty() {
+                p class="small" {
+                    "Also, as an " a href="#schema-ErrorEnvelope" { "error envelope" } ": "
+                    @for (i, (status, name)) in shared.iter().enumerate() {
+                        @if i > 0 { " · " }
+                        a href={ "#response-" (name) } { code { (status) } " " (spaced(name)) }
+                    }
+                    "."
+                }
+            }
         }
     }
 }
 
-/// A response's description; a reference names a shared error answer.
-fn response_description(r: &Value) -> String {
-    match r.get("$ref").and_then(Value::as_str) {
-        Some(reference) => reference.rsplit('/').next().unwrap_or_default().to_owned(),
-        None => text(r.get("description")),
+/// `TooManyRequests` as `too many requests`.
+fn spaced(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
     }
-}
-
-fn response_content(r: &Value) -> Markup {
-    if r.get("$ref").is_some() {
-        return html! { a href="#schema-ErrorEnvelope" { "ErrorEnvelope" } };
-    }
-    content(r.get("content"))
+    out
 }
 
 /// Each media type of a body, with its schema.
@@ -274,7 +312,7 @@ fn schema_section(name: &str, schema: &Value) -> Markup {
                     tbody { @for (field, s) in props { tr {
                         td { code { (field) } @if required.contains(&field.as_str()) { " " span class="badge badge-warn" { "required" } } }
                         td { (type_of(Some(s))) }
-                        td { (text(s.get("description"))) }
+                        td { (inline_code(&text(s.get("description")))) }
                     } } }
                 } }
                 @if schema.get("additionalProperties") == Some(&Value::Bool(false)) {

@@ -134,17 +134,7 @@ async fn fuzz(db: Option<&TestDb>) {
     )
     .await;
     assert_eq!(status, 201, "{share}");
-    let token = share["url"].as_str().unwrap().rsplit('/').next().unwrap();
-    let (status, session) = json_call(
-        port,
-        "POST",
-        "/api/portal/session",
-        "",
-        json!({ "token": token }),
-    )
-    .await;
-    assert_eq!(status, 200, "{session}");
-    let jwt = session["access_token"].as_str().unwrap().to_owned();
+    let jwt = crate::live::open_link(port, &share).await;
     let reports = data.path().join("schemathesis");
     // The portal first: the admin run may revoke the share.
     schemathesis(

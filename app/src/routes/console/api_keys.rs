@@ -24,6 +24,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         <Title text="API keys · Liaison"/>
         <h1>"API keys"</h1>
         <p class="muted">"A key acts as the person who created it, with their role, for the REST API: "<code>"Authorization: Bearer lsn_…"</code>". A read key changes nothing. Every use is recorded with its time and address."</p>
+        <p class="muted">"Every endpoint, its inputs and its answers: the "<a href="/api/v1/reference" rel="external" data-testid="api-reference">"API reference"</a>" (and the same as OpenAPI 3.1: "<a href="/api/v1/openapi.json" rel="external">"openapi.json"</a>")."</p>
         {move || create.value().get().and_then(|r| r.ok()).map(|k| view! {
             <section class="created" role="status" data-testid="key-created">
                 <h2>{format!("Key \u{201c}{}\u{201d} created", k.name)}</h2>
