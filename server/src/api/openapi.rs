@@ -87,7 +87,8 @@ const ERRORS: [(&str, &str, &str); 11] = [
     (
         "409",
         "Conflict",
-        "The request conflicts with the current state.",
+        "The request conflicts with the current state: what it changes was revoked, deleted \
+         or changed meanwhile, or a name is taken.",
     ),
     (
         "410",
@@ -182,14 +183,14 @@ impl Modify for Conventions {
             } else {
                 None
             };
-            for op in operations(item) {
+            for (writes, op) in operations(item) {
                 if op.security.is_none() {
                     if let Some(scheme) = scheme {
                         op.security =
                             Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
                     }
                 }
-                add_errors(op, path.contains('{'));
+                add_errors(op, path.contains('{'), writes);
             }
         }
     }
@@ -287,7 +288,7 @@ const FLOWS: &[Flow] = &[
 /// Adds each of [`FLOWS`] to its operation's answer.
 fn add_links(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
-        for op in operations(item) {
+        for (_, op) in operations(item) {
             let id = op.operation_id.clone().unwrap_or_default();
             for (from, status, params, targets) in FLOWS {
                 if *from != id {
@@ -310,24 +311,26 @@ fn add_links(doc: &mut OpenApi) {
     }
 }
 
-fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+/// A path's operations, each with whether it writes (anything but a GET).
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (bool, &mut Operation)> {
     [
-        item.get.as_mut(),
-        item.put.as_mut(),
-        item.post.as_mut(),
-        item.delete.as_mut(),
-        item.patch.as_mut(),
+        (false, item.get.as_mut()),
+        (true, item.put.as_mut()),
+        (true, item.post.as_mut()),
+        (true, item.delete.as_mut()),
+        (true, item.patch.as_mut()),
     ]
     .into_iter()
-    .flatten()
+    .filter_map(|(writes, op)| Some((writes, op?)))
 }
 
 /// The error answers `op` can give: every operation may be refused for load or a store
 /// outage (429, 500, 503); one with a credential for the credential (401, 403); one with
 /// an id in its path or a body naming others for the ids (404); one with inputs for them
-/// (422); one with a body for its type and size (413, 415). Error answers the operation declares itself keep their
-/// description and get the envelope as their content.
-fn add_errors(op: &mut Operation, has_path_id: bool) {
+/// (422); one with a body for its type and size (413, 415); one that writes for the state
+/// it meets (409: revoked, deleted or changed meanwhile). Error answers the operation
+/// declares itself keep their description and get the envelope as their content.
+fn add_errors(op: &mut Operation, has_path_id: bool, writes: bool) {
     for (status, response) in op.responses.responses.iter_mut() {
         if let RefOr::T(response) = response {
             if status.as_str() >= "400" && response.content.is_empty() {
@@ -352,7 +355,8 @@ fn add_errors(op: &mut Operation, has_path_id: bool) {
             "404" => has_path_id || has_body,
             "413" | "415" => has_body,
             "422" => has_body || has_params,
-            "409" | "410" => false,
+            "409" => writes,
+            "410" => false,
             _ => true,
         };
         if applies {

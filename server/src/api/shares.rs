@@ -411,7 +411,8 @@ struct ChangeSettingsInput {
 /// Changes an active share's expiry, access limit or settings.
 #[utoipa::path(patch, path = "/shares/{id}", tag = "shares", params(("id" = String, Path)),
     request_body = ChangeShareInput,
-    responses((status = 200, description = "The share as changed", body = ShareView)))]
+    responses((status = 200, description = "The share as changed", body = ShareView),
+              (status = 409, description = "The share is revoked, or was changed meanwhile")))]
 async fn change_share(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -487,7 +488,8 @@ async fn copy_link(
 
 /// Sends the original invitation again, with the same link.
 #[utoipa::path(post, path = "/shares/{id}/resend", tag = "shares", params(("id" = String, Path)),
-    responses((status = 200, description = "The share", body = ShareView)))]
+    responses((status = 200, description = "The share", body = ShareView),
+              (status = 409, description = "Only an active share's invitation can be sent again")))]
 async fn resend_invitation(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,

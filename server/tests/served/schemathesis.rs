@@ -33,21 +33,62 @@ enum Selection<'a> {
     EndingTheKey,
 }
 
+/// Ids that exist, for the operations whose path names one: without them most requests of
+/// those operations would be refused at the id (404) before reaching what they do. The
+/// stateful phase follows the document's links from new ones as well.
+struct Known<'a> {
+    document: &'a str,
+    share: &'a str,
+}
+
+impl Known<'_> {
+    /// Schemathesis's configuration: each group of operations with its `id`.
+    fn config(&self) -> String {
+        let group = |ops: &str, id: &str| {
+            format!(
+                "[[operations]]\ninclude-operation-id-regex = \"^({ops})$\"\n\
+                 parameters = {{ \"path.id\" = \"{id}\" }}\n\n"
+            )
+        };
+        [
+            group(
+                "item_content|open_view|guest_list|guest_post",
+                self.document,
+            ),
+            group(
+                "list_revisions|upload_revision|put_document_project|staff_list|staff_post",
+                self.document,
+            ),
+            group(
+                "get_share|change_share|copy_link|resend_invitation|list_devices|list_responses",
+                self.share,
+            ),
+        ]
+        .concat()
+    }
+}
+
 /// Runs schemathesis against the node's document for `selection`, with `bearer` as the
-/// credential, writing its report under `report`; fails the test on any failure.
+/// credential and `known` ids, writing its report under `report`; fails the test on any
+/// failure.
 async fn schemathesis(
     node: &Node,
     selection: Selection<'_>,
     bearer: &str,
+    known: &Known<'_>,
     report: &std::path::Path,
 ) {
     let port = node.port;
     let python = std::env::var("LIAISON_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     // Schemathesis keeps a cache in its working directory: the report's, not the clone.
     std::fs::create_dir_all(report).unwrap();
+    let config = report.join("schemathesis.toml");
+    std::fs::write(&config, known.config()).unwrap();
     let out = tokio::process::Command::new(&python)
         .current_dir(report)
-        .args(["-m", "schemathesis.cli", "run"])
+        .args(["-m", "schemathesis.cli", "--config-file"])
+        .arg(&config)
+        .arg("run")
         .arg(format!("http://127.0.0.1:{port}/api/v1/openapi.json"))
         .args(["--checks", CHECKS])
         .args(match selection {
@@ -85,6 +126,8 @@ async fn schemathesis(
         .await
         .unwrap_or_else(|e| panic!("cannot run {python} ({e}); run scripts/bootstrap"));
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // Its summary, for `--nocapture`: what was tested, and its warnings.
+    println!("{stdout}");
     assert!(
         out.status.success(),
         "schemathesis found problems:\n{stdout}\n{}\nThe node's errors:\n{}",
@@ -135,12 +178,17 @@ async fn fuzz(db: Option<&TestDb>) {
     .await;
     assert_eq!(status, 201, "{share}");
     let jwt = crate::live::open_link(port, &share).await;
+    let known = Known {
+        document: doc["id"].as_str().unwrap(),
+        share: share["id"].as_str().unwrap(),
+    };
     let reports = data.path().join("schemathesis");
     // The portal first: the admin run may revoke the share.
     schemathesis(
         &node,
         Selection::Paths("^/api/portal/"),
         &jwt,
+        &known,
         &reports.join("portal"),
     )
     .await;
@@ -148,6 +196,7 @@ async fn fuzz(db: Option<&TestDb>) {
         &node,
         Selection::Paths("^/api/v1/"),
         &key,
+        &known,
         &reports.join("admin"),
     )
     .await;
@@ -155,6 +204,7 @@ async fn fuzz(db: Option<&TestDb>) {
         &node,
         Selection::EndingTheKey,
         &key,
+        &known,
         &reports.join("ending"),
     )
     .await;
