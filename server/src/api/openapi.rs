@@ -265,6 +265,43 @@ const FLOWS: &[Flow] = &[
         &[("id", "$response.body#/secret/id")],
         &["read_secret", "revoke_secret"],
     ),
+    (
+        "create_portal_section",
+        "201",
+        ID,
+        &[
+            "rename_portal_section",
+            "delete_portal_section",
+            "move_portal_section",
+            "place_section_item",
+        ],
+    ),
+    (
+        "create_partner_idp",
+        "201",
+        ID,
+        &[
+            "get_idp",
+            "update_idp",
+            "test_idp",
+            "set_idp_enabled",
+            "set_idp_attribute_map",
+        ],
+    ),
+    (
+        "create_staff_idp",
+        "201",
+        ID,
+        &[
+            "get_idp",
+            "update_idp",
+            "test_idp",
+            "set_idp_enabled",
+            "set_idp_attribute_map",
+        ],
+    ),
+    ("add_domain", "201", ID, &["verify_domain", "remove_domain"]),
+    ("create_project", "201", ID, &["put_project_policy"]),
     ("staff_post", "201", ID, &["staff_edit", "staff_delete"]),
     ("guest_post", "201", ID, &["guest_edit", "guest_delete"]),
     (
