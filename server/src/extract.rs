@@ -265,25 +265,6 @@ where
     }
 }
 
-/// Path parameters whose rejection (a page number that is not a number) is a 422 naming
-/// `path`, in the error envelope.
-pub struct ApiPath<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for ApiPath<T>
-where
-    T: serde::de::DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Path(p)| ApiPath(p))
-            .map_err(|e| invalid("path", e.body_text()))
-    }
-}
-
 /// A multipart body whose rejection (another content type, no boundary) is a 415 in the
 /// error envelope.
 pub struct ApiMultipart(pub axum::extract::Multipart);

@@ -60,7 +60,7 @@ impl Published {
 }
 
 /// The routes and the OpenAPI document describing them, built together.
-pub fn documented(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn documented(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     use utoipa::OpenApi as _;
     let (router, mut document) = OpenApiRouter::with_openapi(Document::openapi())
         .nest(

@@ -208,6 +208,15 @@ type Flow = (
 
 const ID: &[(&str, &str)] = &[("id", "$response.body#/id")];
 
+/// What may follow a new identity provider, a partner's or the organisation's own.
+const IDP_OPERATIONS: &[&str] = &[
+    "get_idp",
+    "update_idp",
+    "test_idp",
+    "set_idp_enabled",
+    "set_idp_attribute_map",
+];
+
 const FLOWS: &[Flow] = &[
     (
         "create_share",
@@ -276,30 +285,8 @@ const FLOWS: &[Flow] = &[
             "place_section_item",
         ],
     ),
-    (
-        "create_partner_idp",
-        "201",
-        ID,
-        &[
-            "get_idp",
-            "update_idp",
-            "test_idp",
-            "set_idp_enabled",
-            "set_idp_attribute_map",
-        ],
-    ),
-    (
-        "create_staff_idp",
-        "201",
-        ID,
-        &[
-            "get_idp",
-            "update_idp",
-            "test_idp",
-            "set_idp_enabled",
-            "set_idp_attribute_map",
-        ],
-    ),
+    ("create_partner_idp", "201", ID, IDP_OPERATIONS),
+    ("create_staff_idp", "201", ID, IDP_OPERATIONS),
     ("add_domain", "201", ID, &["verify_domain", "remove_domain"]),
     ("create_project", "201", ID, &["put_project_policy"]),
     ("staff_post", "201", ID, &["staff_edit", "staff_delete"]),

@@ -268,7 +268,7 @@ enum ShareSort {
 /// A sort direction.
 #[derive(Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Order {
+enum Order {
     Asc,
     #[default]
     Desc,
