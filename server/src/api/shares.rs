@@ -538,17 +538,15 @@ struct DeviceDecision {
 #[utoipa::path(post, path = "/shares/{id}/devices/{device_id}", tag = "shares",
     params(("id" = String, Path), ("device_id" = String, Path)),
     request_body = DeviceDecision,
-    responses((status = 200, description = "The share's devices", body = Items<DeviceView>)))]
+    responses((status = 200, description = "The share's devices (a bare list)", body = Vec<DeviceView>)))]
 async fn decide_device(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     Meta(meta): Meta,
     Path((id, device_id)): Path<(String, String)>,
     ApiJson(input): ApiJson<DeviceDecision>,
-) -> ApiResult<Json<Items<DeviceView>>> {
+) -> ApiResult<Json<Vec<DeviceView>>> {
     Ok(Json(
-        shares::decide_device(&state.core, &who, &id, &device_id, input.approve, &meta)
-            .await?
-            .into(),
+        shares::decide_device(&state.core, &who, &id, &device_id, input.approve, &meta).await?,
     ))
 }

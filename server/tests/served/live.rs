@@ -230,6 +230,8 @@ async fn a_rejected_browser_is_cut_at_once() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    // The answer is the share's devices as a bare list, as it always was.
+    assert_eq!(body[0]["status"], "rejected", "{body}");
     let answered = Instant::now();
     assert_eq!(
         next(&mut socket).await.err(),
